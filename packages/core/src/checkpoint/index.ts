@@ -1,0 +1,2 @@
+// Public exports of src/checkpoint; one line per concept file.
+export {};

@@ -1,0 +1,113 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Shape } from '@tensorflow/tfjs-layers';
+import { layers, type LayerVariable } from '@tensorflow/tfjs-layers';
+import { currentForwardContext } from '../training/forward-context';
+
+/** Constructor arguments shared by every AiT.js layer (the tfjs `LayerArgs`). */
+export type AitLayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
+
+/** Keyword arguments a layer's `call` receives (`training` is the one the library uses). */
+export type CallKwargs = Record<string, unknown> & { training?: boolean };
+
+/**
+ * Base class of every AiT.js layer: a `tf.layers.Layer` that can own child layers.
+ *
+ * Children registered with {@link AitLayer.track} contribute their weights to this layer's
+ * `trainableWeights` / `nonTrainableWeights` (so `getWeights`, `setWeights`, `model.save` and
+ * optimisers see them) and are disposed with it. Their weights are named
+ * `<parent>/<child>/<weight>`, the same at save and load time, because children get fixed names.
+ */
+export abstract class AitLayer extends layers.Layer {
+  private readonly childLayers: AitLayer[] = [];
+  private weightScope: string | null = null;
+
+  /** Registers `child` as part of this layer and returns it. Give the child a fixed `name`. */
+  protected track<T extends AitLayer>(child: T): T {
+    this.childLayers.push(child);
+    return child;
+  }
+
+  /** The child layers registered with {@link AitLayer.track}, in order. */
+  get children(): readonly AitLayer[] {
+    return this.childLayers;
+  }
+
+  /**
+   * Builds a tracked child for `inputShape` (call it from `build`), scoping its weight names
+   * under this layer.
+   */
+  protected buildChild(child: AitLayer, inputShape: Shape | Shape[]): void {
+    if (child.built) return;
+    child.weightScope = this.weightScope ? `${this.weightScope}/${child.name}` : child.name;
+    child.build(inputShape as never);
+    child.built = true;
+  }
+
+  /**
+   * Runs a tracked child on eager tensors (call it from `call`), building it first if needed.
+   */
+  protected callChild(child: AitLayer, inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
+    if (!child.built) {
+      const shapes = Array.isArray(inputs) ? inputs.map((t) => t.shape) : inputs.shape;
+      this.buildChild(child, shapes);
+    }
+    return child.call(inputs, kwargs) as tf.Tensor;
+  }
+
+  override addWeight(...args: Parameters<layers.Layer['addWeight']>): LayerVariable {
+    const [name, ...rest] = args;
+    const scoped = this.weightScope ? `${this.weightScope}/${name}` : name;
+    return super.addWeight(scoped, ...rest);
+  }
+
+  override get trainableWeights(): LayerVariable[] {
+    if (!this.trainable) return [];
+    const own = super.trainableWeights;
+    return own.concat(...this.childLayers.map((c) => c.trainableWeights));
+  }
+
+  override set trainableWeights(weights: LayerVariable[]) {
+    super.trainableWeights = weights;
+  }
+
+  override get nonTrainableWeights(): LayerVariable[] {
+    const own = super.nonTrainableWeights;
+    // A frozen parent froze its children too, so their nonTrainableWeights hold everything.
+    return own.concat(...this.childLayers.map((c) => c.nonTrainableWeights));
+  }
+
+  override set nonTrainableWeights(weights: LayerVariable[]) {
+    super.nonTrainableWeights = weights;
+  }
+
+  override get trainable(): boolean {
+    return super.trainable;
+  }
+
+  override set trainable(value: boolean) {
+    super.trainable = value;
+    for (const c of this.childLayers ?? []) c.trainable = value;
+  }
+
+  /**
+   * Whether this call is a training pass: the explicit `training` keyword wins, else the
+   * enclosing training loop's forward context, else `false`.
+   */
+  protected isTraining(kwargs: CallKwargs | undefined): boolean {
+    if (kwargs && typeof kwargs.training === 'boolean') return kwargs.training;
+    return currentForwardContext()?.training ?? false;
+  }
+
+  override dispose(): ReturnType<layers.Layer['dispose']> {
+    const result = super.dispose();
+    for (const c of this.childLayers) {
+      if (!c.built) continue;
+      try {
+        c.dispose();
+      } catch {
+        // already disposed through another owner
+      }
+    }
+    return result;
+  }
+}

@@ -1,0 +1,2 @@
+// Public exports of src/layers; one line per concept file.
+export * from './ait-layer';

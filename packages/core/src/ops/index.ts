@@ -1,0 +1,2 @@
+// Public exports of src/ops; one line per concept file.
+export {};

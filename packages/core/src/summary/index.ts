@@ -1,0 +1,2 @@
+// Public exports of src/summary; one line per concept file.
+export {};

@@ -1,0 +1,2 @@
+// Public exports of src/training; one line per concept file.
+export * from './forward-context';
