@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
 
 /** Backends `initBackend` can select. `auto` picks the fastest one that works here. */
 export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -110,7 +111,7 @@ async function tryNode(backend: 'tensorflow-gpu' | 'tensorflow'): Promise<Backen
 }
 
 async function tryWasm(threads: number | undefined): Promise<BackendAttempt> {
-  let wasm: typeof import('@tensorflow/tfjs-backend-wasm');
+  let wasm: typeof WasmBackend;
   try {
     wasm = await import('@tensorflow/tfjs-backend-wasm');
   } catch (err) {

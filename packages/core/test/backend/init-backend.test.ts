@@ -1,0 +1,75 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BackendUnavailableError, initBackend } from '../../src/index';
+
+function installed(pkg: string): boolean {
+  try {
+    createRequire(join(process.cwd(), 'noop.js')).resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const hasNode = installed('@tensorflow/tfjs-node');
+const hasNodeGpu = installed('@tensorflow/tfjs-node-gpu');
+
+describe('initBackend', () => {
+  afterAll(async () => {
+    await initBackend({ backend: 'cpu' });
+  });
+
+  it('selects the plain JS backend on request', async () => {
+    const info = await initBackend({ backend: 'cpu' });
+    expect(info.backend).toBe('cpu');
+    expect(info.tfjsBackend).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    expect(info.attempts).toHaveLength(1);
+  });
+
+  it('selects the WebAssembly backend on request, with SIMD, and computes correctly', async () => {
+    const info = await initBackend({ backend: 'wasm' });
+    expect(info.tfjsBackend).toBe('wasm');
+    expect(info.simd).toBe(true);
+    expect(info.threads).toBeGreaterThanOrEqual(1);
+    const y = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]]));
+    expect(Array.from(y.dataSync())).toEqual([19, 22, 43, 50]);
+    y.dispose();
+  });
+
+  it.skipIf(hasNode || hasNodeGpu)('auto skips the uninstalled tfjs-node backends, says why, and picks wasm', async () => {
+    const info = await initBackend({ backend: 'auto' });
+    expect(info.requested).toBe('auto');
+    expect(info.backend).toBe('wasm');
+    expect(info.attempts.map((a) => [a.backend, a.ok])).toEqual([
+      ['tensorflow-gpu', false],
+      ['tensorflow', false],
+      ['wasm', true],
+    ]);
+    expect(info.attempts[0]?.reason).toMatch(/@tensorflow\/tfjs-node-gpu is not installed/);
+    expect(info.summary).toMatch(/backend wasm/);
+    expect(info.summary).toMatch(/skipped tensorflow-gpu/);
+  });
+
+  it.skipIf(hasNode)('an explicit request for a missing backend says how to install it', async () => {
+    const before = tf.getBackend();
+    const err = await initBackend({ backend: 'tensorflow' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendUnavailableError);
+    expect((err as Error).message).toMatch(/"tensorflow" is not available: @tensorflow\/tfjs-node is not installed/);
+    expect((err as Error).message).toMatch(/npm install @tensorflow\/tfjs-node@4\.22\.0/);
+    expect(tf.getBackend()).toBe(before);
+  });
+
+  it.skipIf(hasNodeGpu)('the GPU backend error names tfjs-node-gpu', async () => {
+    const err = await initBackend({ backend: 'tensorflow-gpu' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendUnavailableError);
+    expect((err as Error).message).toMatch(/npm install @tensorflow\/tfjs-node-gpu/);
+  });
+
+  it('rejects an unknown backend name with the list of valid ones', async () => {
+    const err = await initBackend({ backend: 'webgpu' as never }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/Unknown backend "webgpu".*auto, tensorflow-gpu, tensorflow, wasm, cpu/);
+  });
+});
