@@ -1,2 +1,3 @@
 // Public exports of src/summary; one line per concept file.
-export {};
+export * from './parameter-count';
+export * from './model-summary';
