@@ -1,2 +1,10 @@
 // Public exports of src/checkpoint; one line per concept file.
-export {};
+export * from './checkpoint-error';
+export * from './checkpoint-contents';
+export * from './checkpoint-format';
+export * from './save-checkpoint';
+export * from './load-checkpoint';
+export * from './named-weights';
+export * from './capture-checkpoint';
+export * from './restore-checkpoint';
+export * from './checkpoint-directory';

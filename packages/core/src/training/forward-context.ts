@@ -52,8 +52,8 @@ export function currentForwardContext(): ForwardContext | undefined {
 }
 
 /**
- * Reports an auxiliary loss. Inside a training loop's context it is added to the task loss and
- * so receives gradients; outside one it is dropped (the layer still computes it, so layers keep a
+ * Reports an auxiliary loss. Inside a training loop's context it is kept (so a layer may call this
+ * from inside its own `tf.tidy`), added to the task loss and so receives gradients; outside one it is dropped (the layer still computes it, so layers keep a
  * copy of their last value themselves if users need it).
  *
  * @param value scalar `[]`
@@ -63,7 +63,8 @@ export function addAuxLoss(name: string, value: tf.Scalar): void {
     throw new Error(`addAuxLoss(${name}): an auxiliary loss must be a scalar, got shape [${value.shape.join(', ')}].`);
   }
   const ctx = currentForwardContext();
-  if (ctx) ctx.auxLosses.push({ name, value });
+  // Kept so that a layer may report from inside its own tf.tidy; the training loop disposes it.
+  if (ctx) ctx.auxLosses.push({ name, value: tf.keep(value) });
 }
 
 /**

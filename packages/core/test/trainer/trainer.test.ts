@@ -1,0 +1,348 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initializers, layers, sequential } from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AdamW,
+  checkpointFileName,
+  ConfigError,
+  cosineSchedule,
+  disposeBatch,
+  disposeCheckpoint,
+  globalRng,
+  initBackend,
+  latestCheckpoint,
+  loadCheckpoint,
+  NonFiniteLossError,
+  setGlobalSeed,
+  tensorBatchSource,
+  Trainer,
+  type BatchSource,
+  type EpochLogs,
+  type TrainerOptions,
+} from '../../src/index';
+import { buildTinyNet, TinyNet, toyData, weightValues, type TinyNetOptions } from './tiny-net';
+
+let root: string;
+
+beforeAll(async () => {
+  await initBackend({ backend: 'cpu' });
+  root = await mkdtemp(join(tmpdir(), 'ait-trainer-'));
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const NET: TinyNetOptions = { inputs: 4, hidden: 8, classes: 3, dropout: 0.3, auxCoef: 0.02 };
+const EPOCHS = 3;
+const PER_EPOCH = 4; // 20 examples in batches of 6, 6, 6, 2
+
+interface Run {
+  net: TinyNet;
+  optimizer: AdamW;
+  trainer: Trainer;
+  losses: number[];
+  epochs: EpochLogs[];
+}
+
+/**
+ * A run whose initial weights and data order come from `initSeed` / `dataSeed`; `onEpochEnd` is
+ * called after the epoch's logs are recorded.
+ */
+function makeRun(
+  initSeed: number,
+  dataSeed: number,
+  extra: Partial<TrainerOptions> = {},
+  onEpochEnd?: (epoch: number, run: Run) => void,
+): Run {
+  setGlobalSeed(initSeed);
+  const net = buildTinyNet(NET);
+  const optimizer = new AdamW({ learningRate: 0.01, weightDecay: 0.05 });
+  const run: Run = { net, optimizer, trainer: undefined as unknown as Trainer, losses: [], epochs: [] };
+  run.trainer = new Trainer({
+    model: net,
+    optimizer,
+    seed: dataSeed,
+    labelSmoothing: 0.1,
+    clipNorm: 1,
+    schedule: cosineSchedule({ peak: 0.05, totalSteps: EPOCHS * PER_EPOCH, warmupSteps: 3, warmupStart: 0.001 }),
+    config: { net: NET },
+    callbacks: {
+      onStepEnd: (m) => void run.losses.push(m.loss),
+      onEpochEnd: (epoch, logs) => {
+        run.epochs.push(logs);
+        onEpochEnd?.(epoch, run);
+      },
+    },
+    ...extra,
+  });
+  return run;
+}
+
+function dataset(): { x: tf.Tensor2D; y: tf.Tensor1D } {
+  const d = toyData(20, NET.inputs, NET.classes, 2024);
+  return { x: tf.tensor2d(d.x), y: tf.tensor1d(d.y, 'int32') };
+}
+
+function moments(optimizer: AdamW): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [name, { m, v }] of Object.entries(optimizer.getState().moments)) {
+    out[`${name}:m`] = Array.from(m.dataSync());
+    out[`${name}:v`] = Array.from(v.dataSync());
+  }
+  return out;
+}
+
+describe('Trainer', () => {
+  it('lowers the loss on a linearly separable problem (tfjs-layers sequential model)', async () => {
+    const d = toyData(64, 2, 2, 7);
+    const x = tf.tensor2d(d.x);
+    const y = tf.tensor1d(d.y, 'int32');
+    const model = sequential({
+      layers: [layers.dense({ units: 2, inputShape: [2], kernelInitializer: initializers.glorotUniform({ seed: 3 }) })],
+    });
+    const trainer = new Trainer({ model, optimizer: new AdamW({ learningRate: 0.1, weightDecay: 0 }), seed: 1 });
+    const source = tensorBatchSource(x, y, { batchSize: 16 });
+    const before = await trainer.evaluate(tensorBatchSource(x, y, { batchSize: 64, shuffle: false }));
+    const losses: number[] = [];
+    const result = await trainer.fit(source, {
+      epochs: 10,
+      evalSource: tensorBatchSource(x, y, { batchSize: 32, shuffle: false }),
+    });
+    for (const e of result.history) losses.push(e.loss);
+    expect(result.reason).toBe('completed');
+    expect(result.position).toEqual({ epoch: 10, step: 40, stepInEpoch: 0 });
+    expect(result.history).toHaveLength(10);
+    const last = result.history[9];
+    expect(last?.loss).toBeLessThan(0.5 * (losses[0] as number));
+    expect(last?.eval?.loss).toBeLessThan(0.5 * before.loss);
+    expect(last?.eval?.accuracy).toBeGreaterThanOrEqual(0.95);
+    expect(last?.eval?.examples).toBe(64);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('evaluates the mean loss and accuracy like a naive float64 loop', async () => {
+    const d = toyData(10, 3, 4, 99);
+    const x = tf.tensor2d(d.x);
+    const y = tf.tensor1d(d.y, 'int32');
+    const model = sequential({
+      layers: [
+        layers.dense({
+          units: 4,
+          inputShape: [3],
+          kernelInitializer: initializers.randomNormal({ seed: 5 }),
+          biasInitializer: initializers.randomNormal({ seed: 6 }),
+        }),
+      ],
+    });
+    const [kernel, bias] = model.getWeights().map((w) => Array.from(w.dataSync()));
+    let loss = 0;
+    let correct = 0;
+    d.x.forEach((row, b) => {
+      const logits = Array.from({ length: 4 }, (_, c) => (bias?.[c] as number) + row.reduce((s, v, i) => s + v * (kernel?.[i * 4 + c] as number), 0));
+      const m = Math.max(...logits);
+      const lse = m + Math.log(logits.reduce((s, l) => s + Math.exp(l - m), 0));
+      loss += lse - (logits[d.y[b] as number] as number);
+      if (logits.indexOf(m) === d.y[b]) correct += 1;
+    });
+    const trainer = new Trainer({ model, optimizer: new AdamW({ learningRate: 0.1 }), seed: 1 });
+    const metrics = await trainer.evaluate(tensorBatchSource(x, y, { batchSize: 3, shuffle: false }));
+    expect(metrics.batches).toBe(4);
+    expect(metrics.examples).toBe(10);
+    expect(metrics.loss).toBeCloseTo(loss / 10, 5);
+    expect(metrics.accuracy).toBeCloseTo(correct / 10, 10);
+
+    // State updates layers report in evaluation are applied (one per batch).
+    setGlobalSeed(1);
+    const net = buildTinyNet({ inputs: 3, hidden: 4, classes: 4 });
+    const t2 = new Trainer({ model: net, optimizer: new AdamW({ learningRate: 0.1 }), seed: 1 });
+    await t2.evaluate(tensorBatchSource(x, y, { batchSize: 3, shuffle: false }));
+    expect(Array.from(net.calls.read().dataSync())).toEqual([4]);
+    tf.dispose([x, y]);
+  });
+
+  it('keeps tf.memory().numTensors flat over 50 steps (dropout, aux loss, state updates, eval, checkpoints)', async () => {
+    const { x, y } = dataset();
+    setGlobalSeed(1);
+    const counts: number[] = [];
+    const trainer = new Trainer({
+      model: buildTinyNet(NET),
+      optimizer: new AdamW({ learningRate: 0.01 }),
+      seed: 3,
+      clipNorm: 1,
+      checkpoint: { dir: join(root, 'memory'), everyEpoch: true, everySteps: 7, keep: 1 },
+      callbacks: { onStepEnd: () => void counts.push(tf.memory().numTensors) },
+    });
+    const source = tensorBatchSource(x, y, { batchSize: 4 }); // 5 batches per epoch
+    const result = await trainer.fit(source, { epochs: 10, evalSource: tensorBatchSource(x, y, { batchSize: 8, shuffle: false }) });
+    expect(result.position.step).toBe(50);
+    expect(counts).toHaveLength(50);
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    expect(counts[49]).toBe(counts[0]);
+    expect(tf.memory().numTensors).toBe(counts[0]);
+    expect((await readdir(join(root, 'memory'))).filter((f) => f.endsWith('.ckpt'))).toEqual([checkpointFileName(result.position)]);
+    tf.dispose([x, y]);
+  });
+
+  it('resumes bit-identically from the middle of an epoch, from the last batch of an epoch and from an epoch boundary', async () => {
+    const { x, y } = dataset();
+    const source = tensorBatchSource(x, y, { batchSize: 6 });
+    const evalSource = tensorBatchSource(x, y, { batchSize: 7, shuffle: false });
+    expect(source.numBatches?.()).toBe(PER_EPOCH);
+
+    const full = makeRun(11, 22);
+    await full.trainer.fit(source, { epochs: EPOCHS, evalSource });
+    expect(full.losses).toHaveLength(EPOCHS * PER_EPOCH);
+    const fullWeights = weightValues(full.net);
+    const fullMoments = moments(full.optimizer);
+    const fullGlobal = globalRng().getState();
+    expect(full.net.calls.read().dataSync()[0]).toBe(EPOCHS * PER_EPOCH + EPOCHS * 3); // train steps + eval batches
+
+    // Dropout is active, so an identical loss sequence is not an accident of a deterministic model.
+    const otherDropout = makeRun(11, 22);
+    setGlobalSeed(999);
+    await otherDropout.trainer.fit(source, { epochs: 1 });
+    expect(otherDropout.losses).not.toEqual(full.losses.slice(0, PER_EPOCH));
+
+    const stops: { name: string; maxSteps?: number; stopAfterEpoch?: number }[] = [
+      { name: 'mid-epoch (epoch 1, batch 2)', maxSteps: 6 },
+      { name: 'after the last batch of epoch 0, before its evaluation', maxSteps: PER_EPOCH },
+      { name: 'at the end of epoch 1 (stop requested in onEpochEnd)', stopAfterEpoch: 1 },
+    ];
+    for (const [i, { name, maxSteps, stopAfterEpoch }] of stops.entries()) {
+      const dir = join(root, `resume-${i}`);
+      const first = makeRun(11, 22, { checkpoint: { dir } }, (epoch, run) => {
+        if (epoch === stopAfterEpoch) run.trainer.requestStop();
+      });
+      const stopped = await first.trainer.fit(source, { epochs: EPOCHS, evalSource, ...(maxSteps ? { maxSteps } : {}) });
+      expect(stopped.reason, name).toBe(maxSteps ? 'max-steps' : 'stop-requested');
+      const path = stopped.lastCheckpoint as string;
+      expect(path, name).toBe(await latestCheckpoint(dir));
+      const k = first.losses.length;
+      expect(first.losses, name).toEqual(full.losses.slice(0, k));
+
+      // A fresh process: other initial weights, other data seed, other global stream.
+      const second = makeRun(5000 + i, 7);
+      globalRng().next();
+      const position = await second.trainer.resume(path);
+      expect(position.step, name).toBe(k);
+      const result = await second.trainer.fit(source, { epochs: EPOCHS, evalSource });
+      expect(result.reason).toBe('completed');
+      expect([...first.losses, ...second.losses], name).toEqual(full.losses);
+      expect([...first.epochs, ...second.epochs], name).toEqual(full.epochs);
+      expect(weightValues(second.net), name).toEqual(fullWeights);
+      expect(moments(second.optimizer), name).toEqual(fullMoments);
+      expect(second.optimizer.iterations).toBe(EPOCHS * PER_EPOCH);
+      expect(globalRng().getState(), name).toEqual(fullGlobal);
+    }
+    const positions = await Promise.all([0, 1, 2].map(async (i) => (await loadCheckpoint((await latestCheckpoint(join(root, `resume-${i}`))) as string))));
+    // The first runs' last checkpoints (the resumed runs wrote none).
+    expect(positions.map((c) => c.position)).toEqual([
+      { epoch: 1, step: 6, stepInEpoch: 2 },
+      { epoch: 0, step: 4, stepInEpoch: 4 },
+      { epoch: 2, step: 8, stepInEpoch: 0 },
+    ]);
+    positions.forEach(disposeCheckpoint);
+    tf.dispose([x, y]);
+  });
+
+  it('stops on a NaN loss with NonFiniteLossError, keeping the last good checkpoint intact', async () => {
+    const { x, y } = dataset();
+    const inner = tensorBatchSource(x, y, { batchSize: 6 });
+    const poisoned: BatchSource = {
+      numBatches: () => PER_EPOCH,
+      batches(epoch, rng) {
+        const batches = inner.batches(epoch, rng);
+        return (function* () {
+          let i = 0;
+          for (const b of batches) {
+            if (epoch === 1 && i === 1) {
+              const bad = { x: tf.mul(b.x as tf.Tensor, Number.NaN), y: tf.clone(b.y) };
+              disposeBatch(b);
+              yield bad;
+            } else {
+              yield b;
+            }
+            i += 1;
+          }
+        })();
+      },
+    };
+    const dir = join(root, 'nan');
+    const run = makeRun(3, 4, { checkpoint: { dir, everySteps: 1, keep: 3 } });
+    const before = tf.memory().numTensors;
+    const error = await run.trainer.fit(poisoned, { epochs: EPOCHS }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(NonFiniteLossError);
+    const e = error as NonFiniteLossError;
+    expect([e.epoch, e.step]).toEqual([1, 5]);
+    expect(e.message).toMatch(/the loss is NaN at epoch 1, step 5[\s\S]*Lower the learning rate/);
+    expect(run.trainer.position).toEqual({ epoch: 1, step: 5, stepInEpoch: 1 });
+    expect(tf.memory().numTensors).toBe(before + 10); // only the AdamW moments (5 params x m, v) were added
+
+    // Only good checkpoints exist (keep 3), the newest is the state right before the failed step.
+    expect((await readdir(dir)).sort()).toEqual([
+      checkpointFileName({ epoch: 0, step: 3, stepInEpoch: 3 }),
+      checkpointFileName({ epoch: 0, step: 4, stepInEpoch: 4 }),
+      checkpointFileName({ epoch: 1, step: 5, stepInEpoch: 1 }),
+    ]);
+    const latest = await loadCheckpoint((await latestCheckpoint(dir)) as string);
+    expect(latest.position).toEqual({ epoch: 1, step: 5, stepInEpoch: 1 });
+    const saved: Record<string, number[]> = {};
+    for (const [name, t] of Object.entries(latest.weights)) saved[name] = Array.from(t.dataSync());
+    expect(saved).toEqual(weightValues(run.net)); // the failed step changed no weight or state buffer
+    expect(latest.optimizer?.iterations).toBe(5);
+    expect(run.optimizer.iterations).toBe(5);
+    disposeCheckpoint(latest);
+
+    // The trainer is usable again: resume and continue on clean data.
+    const again = await run.trainer.fit(inner, { epochs: 2 });
+    expect(again.position).toEqual({ epoch: 2, step: 8, stepInEpoch: 0 });
+    tf.dispose([x, y]);
+  });
+
+  it('honours requestStop (finishes the step, saves, returns) and validates its options', async () => {
+    const { x, y } = dataset();
+    const dir = join(root, 'stop');
+    let ended = false;
+    const run = makeRun(8, 9);
+    const trainer = new Trainer({
+      model: run.net,
+      optimizer: run.optimizer,
+      seed: 1,
+      checkpoint: { dir },
+      callbacks: {
+        onStepEnd: (m) => {
+          if (m.step === 2) trainer.requestStop();
+        },
+        onTrainEnd: () => {
+          ended = true;
+        },
+      },
+    });
+    const result = await trainer.fit(tensorBatchSource(x, y, { batchSize: 6 }), { epochs: 5 });
+    expect(result.reason).toBe('stop-requested');
+    expect(result.position).toEqual({ epoch: 0, step: 3, stepInEpoch: 3 });
+    expect(result.lastCheckpoint).toBe(join(dir, checkpointFileName(result.position)));
+    expect(await readdir(dir)).toEqual([checkpointFileName(result.position)]);
+    expect(ended).toBe(true);
+
+    const optimizer = new AdamW({ learningRate: 0.1 });
+    expect(() => new Trainer({ model: run.net, optimizer: {} as AdamW })).toThrow(ConfigError);
+    expect(() => new Trainer({ model: run.net, optimizer, loss: (o) => tf.sum(o), labelSmoothing: 0.1 })).toThrow(
+      /labelSmoothing: applies to the default cross-entropy only/,
+    );
+    expect(() => new Trainer({ model: run.net, optimizer, checkpoint: { dir, everySteps: 0 } })).toThrow(/checkpoint\.everySteps: must be >= 1/);
+    const unbuilt = new TinyNet(NET);
+    await expect(new Trainer({ model: unbuilt, optimizer, seed: 1 }).fit(tensorBatchSource(x, y, { batchSize: 5 }), { epochs: 1 })).rejects.toThrow(
+      /not built/,
+    );
+    await expect(trainer.saveCheckpoint(join(dir, 'explicit.ckpt'))).resolves.toBe(join(dir, 'explicit.ckpt'));
+    await expect(new Trainer({ model: run.net, optimizer, seed: 1 }).saveCheckpoint()).rejects.toThrow(/give a path, or set the `checkpoint.dir`/);
+    await expect(trainer.resume(join(dir, 'missing.ckpt'))).rejects.toThrow(/does not exist/);
+    tf.dispose([x, y]);
+  });
+});
