@@ -1,0 +1,132 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Shape } from '@tensorflow/tfjs-layers';
+import { validateConfig, z } from '../config/validate-config';
+import { applyActivation } from '../ops/activation';
+import { assertLastDim, assertMinRank } from '../ops/assert-shape';
+import { dropout } from '../ops/dropout';
+import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
+import { Dense } from './dense';
+import { KERNEL_INITIALIZER_NAMES, type KernelInitializerName } from './kernel-initializer';
+import { layerArgsShape, layerLabel, rateSchema } from './layer-args-schema';
+import { knownDim, singleShape, singleTensor } from './layer-inputs';
+
+/** Hidden activations {@link FeedForward} accepts (`gelu` is the exact erf form). */
+export const FEED_FORWARD_ACTIVATIONS = ['gelu', 'geluTanh', 'relu'] as const;
+
+/** One of {@link FEED_FORWARD_ACTIVATIONS}. */
+export type FeedForwardActivation = (typeof FEED_FORWARD_ACTIVATIONS)[number];
+
+const feedForwardSchema = z.strictObject({
+  ...layerArgsShape,
+  hiddenDim: z.number().int().positive(),
+  outputDim: z.number().int().positive().nullish(),
+  activation: z.enum(FEED_FORWARD_ACTIVATIONS).default('gelu'),
+  dropout: rateSchema.default(0),
+  useBias: z.boolean().default(true),
+  kernelInitializer: z.enum(KERNEL_INITIALIZER_NAMES).default('glorotUniform'),
+});
+
+/** Options of {@link FeedForward}. */
+export interface FeedForwardArgs extends AitLayerArgs {
+  /** Hidden width (AiT / ViT: 4 x dim). */
+  hiddenDim: number;
+  /** Output width; default the input width. */
+  outputDim?: number | null;
+  /** Hidden activation; default `gelu` (exact erf form, as PyTorch's `nn.GELU`). */
+  activation?: FeedForwardActivation;
+  /** Dropout rate after the activation and after the output projection; default 0. */
+  dropout?: number;
+  /** Whether both linear maps have biases; default true. */
+  useBias?: boolean;
+  /** Kernel initialiser of both linear maps; default `glorotUniform`. */
+  kernelInitializer?: KernelInitializerName;
+}
+
+/**
+ * Transformer MLP `[..., dim] -> [..., outputDim]`:
+ * `Dense(dim -> hidden) -> GELU -> dropout -> Dense(hidden -> outputDim) -> dropout`.
+ * Children: `fc1`, `fc2` (weights `<name>/fc1/kernel`, ...). Serialised as `AitFeedForward`.
+ */
+export class FeedForward extends AitLayer {
+  /** tfjs serialisation name. */
+  static className = 'AitFeedForward';
+  /** Hidden width. */
+  readonly hiddenDim: number;
+  /** Configured output width (`null`: the input width). */
+  readonly outputDim: number | null;
+  /** Hidden activation. */
+  readonly activation: FeedForwardActivation;
+  /** Dropout rate. */
+  readonly dropoutRate: number;
+  /** Whether the linear maps have biases. */
+  readonly useBias: boolean;
+  /** Kernel initialiser name. */
+  readonly kernelInitializer: KernelInitializerName;
+  private fc1: Dense | null = null;
+  private fc2: Dense | null = null;
+  private inputDim = -1;
+
+  constructor(args: FeedForwardArgs) {
+    const cfg = validateConfig(layerLabel('FeedForward', args), feedForwardSchema, args);
+    super(args);
+    this.hiddenDim = cfg.hiddenDim;
+    this.outputDim = cfg.outputDim ?? null;
+    this.activation = cfg.activation;
+    this.dropoutRate = cfg.dropout;
+    this.useBias = cfg.useBias;
+    this.kernelInitializer = cfg.kernelInitializer;
+  }
+
+  private get where(): string {
+    return `FeedForward '${this.name}'`;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shape = singleShape(this.where, inputShape);
+    if (shape.length < 1) throw new Error(`${this.where}: input must have rank >= 1 [..., dim], got a scalar.`);
+    this.inputDim = knownDim(this.where, 'the input', shape, -1);
+    const common = { useBias: this.useBias, kernelInitializer: this.kernelInitializer, trainable: this.trainable };
+    this.fc1 = this.track(new Dense({ ...common, units: this.hiddenDim, name: 'fc1' }));
+    this.fc2 = this.track(new Dense({ ...common, units: this.outputDim ?? this.inputDim, name: 'fc2' }));
+    this.buildChild(this.fc1, shape);
+    this.buildChild(this.fc2, [...shape.slice(0, -1), this.hiddenDim]);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = singleShape(this.where, inputShape);
+    return [...shape.slice(0, -1), this.outputDim ?? shape[shape.length - 1] ?? null];
+  }
+
+  /** `[..., dim] -> [..., outputDim]`. */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
+    const x = singleTensor(this.where, inputs);
+    assertMinRank(this.where, 'the input', x, 1, '[..., dim]');
+    assertLastDim(
+      this.where,
+      'the input',
+      x,
+      this.inputDim,
+      `The layer was built for inputs [..., ${this.inputDim}]; use a new layer for another width.`,
+    );
+    const training = this.isTraining(kwargs);
+    return tf.tidy(() => {
+      const h = applyActivation(this.callChild(this.fc1 as Dense, x, kwargs), this.activation);
+      const y = this.callChild(this.fc2 as Dense, dropout(h, this.dropoutRate, training), kwargs);
+      return dropout(y, this.dropoutRate, training);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      hiddenDim: this.hiddenDim,
+      outputDim: this.outputDim,
+      activation: this.activation,
+      dropout: this.dropoutRate,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+    };
+  }
+}
+tf.serialization.registerClass(FeedForward);

@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
+import { validateConfig, z } from '../config/validate-config';
+import { addPositionEmbedding } from '../ops/add-position-embedding';
+import { assertLastDim, assertMinRank, formatShape } from '../ops/assert-shape';
+import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
+import { createKernelInitializer } from './kernel-initializer';
+import { layerArgsShape, layerLabel } from './layer-args-schema';
+import { knownDim, singleShape, singleTensor } from './layer-inputs';
+
+const learnedPositionEmbeddingSchema = z.strictObject({
+  ...layerArgsShape,
+  maxTokens: z.number().int().positive(),
+  stddev: z.number().positive().default(0.02),
+});
+
+/** Options of {@link LearnedPositionEmbedding}. */
+export interface LearnedPositionEmbeddingArgs extends AitLayerArgs {
+  /** Rows of the table: the most tokens an input may have. */
+  maxTokens: number;
+  /** Standard deviation of the truncated-normal initialisation; default 0.02. */
+  stddev?: number;
+}
+
+/**
+ * Adds a learned position table: `x [batch, tokens, dim] + embeddings[0:tokens]`, with the weight
+ * `embeddings [maxTokens, dim]` (truncated normal, stddev 0.02). Inputs with fewer tokens use the
+ * first rows; more tokens than `maxTokens` is an error. Serialised as `AitLearnedPositionEmbedding`.
+ */
+export class LearnedPositionEmbedding extends AitLayer {
+  /** tfjs serialisation name. */
+  static className = 'AitLearnedPositionEmbedding';
+  /** Rows of the table. */
+  readonly maxTokens: number;
+  /** Initialisation stddev. */
+  readonly stddev: number;
+  private embeddings: LayerVariable | null = null;
+  private dim = -1;
+
+  constructor(args: LearnedPositionEmbeddingArgs) {
+    const cfg = validateConfig(layerLabel('LearnedPositionEmbedding', args), learnedPositionEmbeddingSchema, args);
+    super(args);
+    this.maxTokens = cfg.maxTokens;
+    this.stddev = cfg.stddev;
+  }
+
+  private get where(): string {
+    return `LearnedPositionEmbedding '${this.name}'`;
+  }
+
+  private checkTokens(tokens: number | null | undefined, shape: readonly (number | null)[]): void {
+    if (tokens != null && tokens > this.maxTokens) {
+      throw new Error(
+        `${this.where}: the input ${formatShape(shape)} has ${tokens} tokens but the table holds only ` +
+          `${this.maxTokens}; create the layer with maxTokens >= ${tokens}.`,
+      );
+    }
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shape = singleShape(this.where, inputShape);
+    assertMinRank(this.where, 'the input', { shape }, 2, '[batch, tokens, dim]');
+    this.dim = knownDim(this.where, 'the input', shape, -1);
+    this.checkTokens(shape[shape.length - 2], shape);
+    this.embeddings = this.addWeight(
+      'embeddings',
+      [this.maxTokens, this.dim],
+      'float32',
+      createKernelInitializer('truncatedNormal', this.stddev),
+    );
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = singleShape(this.where, inputShape);
+    this.checkTokens(shape[shape.length - 2], shape);
+    return shape;
+  }
+
+  /** `[batch, tokens, dim] -> [batch, tokens, dim]`. */
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
+    const x = singleTensor(this.where, inputs);
+    assertMinRank(this.where, 'the input', x, 2, '[batch, tokens, dim]');
+    assertLastDim(this.where, 'the input', x, this.dim, `The layer was built for width ${this.dim}.`);
+    this.checkTokens(x.shape[x.rank - 2], x.shape);
+    return addPositionEmbedding(x, (this.embeddings as LayerVariable).read());
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), maxTokens: this.maxTokens, stddev: this.stddev };
+  }
+}
+tf.serialization.registerClass(LearnedPositionEmbedding);

@@ -1,0 +1,330 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Shape } from '@tensorflow/tfjs-layers';
+import { validateConfig, z } from '../config/validate-config';
+import { assertLastDim, assertRank, formatShape } from '../ops/assert-shape';
+import { dropout } from '../ops/dropout';
+import { scaledDotProductAttention } from '../ops/scaled-dot-product-attention';
+import { mergeHeads, splitHeads } from '../ops/split-heads';
+import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
+import { Dense } from './dense';
+import { KERNEL_INITIALIZER_NAMES, type KernelInitializerName } from './kernel-initializer';
+import { layerArgsShape, layerLabel, rateSchema } from './layer-args-schema';
+import { knownDim, toShapeList, toTensorList } from './layer-inputs';
+
+const multiHeadAttentionSchema = z.strictObject({
+  ...layerArgsShape,
+  numHeads: z.number().int().positive(),
+  headDim: z.number().int().positive().nullish(),
+  outputDim: z.number().int().positive().nullish(),
+  qkvBias: z.boolean().default(true),
+  outputBias: z.boolean().default(true),
+  attentionDropout: rateSchema.default(0),
+  outputDropout: rateSchema.default(0),
+  kernelInitializer: z.enum(KERNEL_INITIALIZER_NAMES).default('glorotUniform'),
+  hasMaskInput: z.boolean().default(false),
+  returnAttentionWeights: z.boolean().default(false),
+  storeAttentionWeights: z.boolean().default(false),
+});
+
+/** Options of {@link MultiHeadAttention}. */
+export interface MultiHeadAttentionArgs extends AitLayerArgs {
+  /** Number of heads. */
+  numHeads: number;
+  /** Width of each head; default `dim / numHeads` (AiT uses 64 whatever the width). */
+  headDim?: number | null;
+  /** Output width; default the query input width. */
+  outputDim?: number | null;
+  /** Whether the query/key/value projections have biases; default true (AiT: false). */
+  qkvBias?: boolean;
+  /** Whether the output projection has a bias; default true. */
+  outputBias?: boolean;
+  /** Dropout rate on the attention weights while training; default 0. */
+  attentionDropout?: number;
+  /** Dropout rate after the output projection while training; default 0. */
+  outputDropout?: number;
+  /** Kernel initialiser of all projections; default `glorotUniform`. */
+  kernelInitializer?: KernelInitializerName;
+  /**
+   * Whether the last input is an attention mask (`[x, mask]` or `[x, context, mask]`); default
+   * false. Without it, a mask can still be given eagerly as `layer.apply(x, { mask })`.
+   */
+  hasMaskInput?: boolean;
+  /** Whether `call` returns `[output, weights]` instead of `output`; default false. */
+  returnAttentionWeights?: boolean;
+  /**
+   * Whether each call keeps a copy of its attention weights for {@link MultiHeadAttention.lastAttentionWeights}
+   * (visualisation); default false.
+   */
+  storeAttentionWeights?: boolean;
+}
+
+type Mode = 'self' | 'cross';
+
+/**
+ * Multi-head scaled dot-product attention, self- or cross-attention.
+ *
+ * Inputs (the layout is fixed when the layer is built):
+ * - `x [batch, tq, dim]`: self-attention; queries, keys and values come from `x` through one
+ *   fused projection `qkv` (`dim -> 3 * heads * headDim`, features ordered q | k | v, each
+ *   head-major).
+ * - `[x, context [batch, tk, contextDim]]`: cross-attention; queries from `x` (`query`), keys and
+ *   values from `context` (`key_value`, `contextDim -> 2 * heads * headDim`, k | v).
+ * - with `hasMaskInput`, a mask as the last input. A mask (input or the `mask` keyword of an eager
+ *   `apply`) is 1 / true = attend, 0 / false = blocked, shaped `[batch, tk]` (key padding),
+ *   `[batch, tq, tk]`, or broadcastable to `[batch, heads, tq, tk]` (rank 4). Fully blocked
+ *   queries output the output projection's bias.
+ *
+ * Output: `[batch, tq, outputDim]` after the output projection `output` (`heads * headDim ->
+ * outputDim`, with bias) and output dropout; with `returnAttentionWeights`,
+ * `[output, weights [batch, heads, tq, tk]]`.
+ *
+ * With `storeAttentionWeights`, each call keeps a copy of its (pre-dropout) attention weights,
+ * readable through {@link MultiHeadAttention.lastAttentionWeights}; the previous copy is disposed
+ * at the next call and when the layer is disposed. Serialised as `AitMultiHeadAttention`.
+ */
+export class MultiHeadAttention extends AitLayer {
+  /** tfjs serialisation name. */
+  static className = 'AitMultiHeadAttention';
+  /** Number of heads. */
+  readonly numHeads: number;
+  /** Configured head width (`null`: `dim / numHeads`). */
+  readonly headDimArg: number | null;
+  /** Configured output width (`null`: the query width). */
+  readonly outputDim: number | null;
+  /** Whether q/k/v projections have biases. */
+  readonly qkvBias: boolean;
+  /** Whether the output projection has a bias. */
+  readonly outputBias: boolean;
+  /** Attention-weight dropout rate. */
+  readonly attentionDropout: number;
+  /** Output dropout rate. */
+  readonly outputDropout: number;
+  /** Kernel initialiser name. */
+  readonly kernelInitializer: KernelInitializerName;
+  /** Whether the last input is a mask. */
+  readonly hasMaskInput: boolean;
+  /** Whether `call` also returns the attention weights. */
+  readonly returnAttentionWeights: boolean;
+  /** Whether calls keep a copy of the attention weights. */
+  readonly storeAttentionWeights: boolean;
+
+  private attentionMode: Mode | null = null;
+  private dim = -1;
+  private contextDim = -1;
+  private headDim = -1;
+  private qkv: Dense | null = null;
+  private query: Dense | null = null;
+  private keyValue: Dense | null = null;
+  private outputProj: Dense | null = null;
+  private storedWeights: tf.Tensor4D | null = null;
+
+  constructor(args: MultiHeadAttentionArgs) {
+    const cfg = validateConfig(layerLabel('MultiHeadAttention', args), multiHeadAttentionSchema, args);
+    super(args);
+    this.numHeads = cfg.numHeads;
+    this.headDimArg = cfg.headDim ?? null;
+    this.outputDim = cfg.outputDim ?? null;
+    this.qkvBias = cfg.qkvBias;
+    this.outputBias = cfg.outputBias;
+    this.attentionDropout = cfg.attentionDropout;
+    this.outputDropout = cfg.outputDropout;
+    this.kernelInitializer = cfg.kernelInitializer;
+    this.hasMaskInput = cfg.hasMaskInput;
+    this.returnAttentionWeights = cfg.returnAttentionWeights;
+    this.storeAttentionWeights = cfg.storeAttentionWeights;
+  }
+
+  private get where(): string {
+    return `MultiHeadAttention '${this.name}'`;
+  }
+
+  /** Self- or cross-attention from the number of inputs. */
+  private modeFor(count: number): Mode {
+    const extra = this.hasMaskInput ? 1 : 0;
+    if (count === 1 + extra) return 'self';
+    if (count === 2 + extra) return 'cross';
+    const layouts = this.hasMaskInput ? '[x, mask] or [x, context, mask]' : 'x or [x, context]';
+    throw new Error(
+      `${this.where}: expects ${layouts}${this.hasMaskInput ? ' (hasMaskInput is true)' : ''}, got ${count} inputs.`,
+    );
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shapes = toShapeList(inputShape);
+    this.attentionMode = this.modeFor(shapes.length);
+    const xShape = shapes[0] as Shape;
+    assertRank(this.where, 'x', { shape: xShape }, [3], '[batch, tokens, dim]');
+    this.dim = knownDim(this.where, 'x', xShape, -1);
+    if (this.headDimArg === null && this.dim % this.numHeads !== 0) {
+      throw new Error(
+        `${this.where}: the input width ${this.dim} is not divisible by numHeads = ${this.numHeads}; ` +
+          `set headDim explicitly.`,
+      );
+    }
+    this.headDim = this.headDimArg ?? this.dim / this.numHeads;
+    const inner = this.numHeads * this.headDim;
+    const common = { kernelInitializer: this.kernelInitializer, trainable: this.trainable };
+    if (this.attentionMode === 'self') {
+      this.qkv = this.track(new Dense({ ...common, units: 3 * inner, useBias: this.qkvBias, name: 'qkv' }));
+      this.buildChild(this.qkv, xShape);
+    } else {
+      const cShape = shapes[1] as Shape;
+      assertRank(this.where, 'context', { shape: cShape }, [3], '[batch, tokens, contextDim]');
+      this.contextDim = knownDim(this.where, 'context', cShape, -1);
+      this.query = this.track(new Dense({ ...common, units: inner, useBias: this.qkvBias, name: 'query' }));
+      this.keyValue = this.track(
+        new Dense({ ...common, units: 2 * inner, useBias: this.qkvBias, name: 'key_value' }),
+      );
+      this.buildChild(this.query, xShape);
+      this.buildChild(this.keyValue, cShape);
+    }
+    this.outputProj = this.track(
+      new Dense({ ...common, units: this.outputDim ?? this.dim, useBias: this.outputBias, name: 'output' }),
+    );
+    this.buildChild(this.outputProj, [xShape[0] ?? null, xShape[1] ?? null, inner]);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    const shapes = toShapeList(inputShape);
+    const mode = this.modeFor(shapes.length);
+    const x = shapes[0] as Shape;
+    const batch = x[0] ?? null;
+    const tq = x[1] ?? null;
+    const out: Shape = [batch, tq, this.outputDim ?? x[2] ?? null];
+    if (!this.returnAttentionWeights) return out;
+    const tk = mode === 'self' ? tq : ((shapes[1] as Shape)[1] ?? null);
+    return [out, [batch, this.numHeads, tq, tk]];
+  }
+
+  /** Brings a layer-level mask to rank 4 `[batch|1, heads|1, tq|1, tk]`. */
+  private normaliseMask(mask: tf.Tensor, batch: number, tq: number, tk: number): tf.Tensor {
+    const bad = (): Error =>
+      new Error(
+        `${this.where}: mask of shape ${formatShape(mask.shape)} does not fit batch ${batch}, tq ${tq}, tk ${tk}. ` +
+          `Use [batch, tk] (key padding), [batch, tq, tk], or a rank-4 mask broadcastable to ` +
+          `[batch, heads, tq, tk]; 1 = attend, 0 = blocked.`,
+      );
+    const fits = (d: number | undefined, n: number): boolean => d === 1 || d === n;
+    if (mask.rank === 2) {
+      if (!fits(mask.shape[0], batch) || !fits(mask.shape[1], tk)) throw bad();
+      return tf.reshape(mask, [mask.shape[0] as number, 1, 1, tk]);
+    }
+    if (mask.rank === 3) {
+      if (!fits(mask.shape[0], batch) || !fits(mask.shape[1], tq) || !fits(mask.shape[2], tk)) throw bad();
+      return tf.expandDims(mask, 1);
+    }
+    if (mask.rank === 4) return mask;
+    throw bad();
+  }
+
+  /** Attention; see the class description for the input layouts. */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor | tf.Tensor[] {
+    if (!this.built || this.attentionMode === null) throw new Error(`${this.where}: call the layer through apply() first.`);
+    const list = toTensorList(inputs);
+    const mode = this.modeFor(list.length);
+    if (mode !== this.attentionMode) {
+      throw new Error(
+        `${this.where}: the layer was built for ${this.attentionMode}-attention but is called with the inputs of ` +
+          `${mode}-attention; use a separate layer.`,
+      );
+    }
+    const x = list[0] as tf.Tensor;
+    const context = mode === 'cross' ? (list[1] as tf.Tensor) : x;
+    const kwMask = kwargs?.mask;
+    const mask = this.hasMaskInput ? (list[list.length - 1] as tf.Tensor) : kwMask instanceof tf.Tensor ? kwMask : null;
+    assertRank(this.where, 'x', x, [3], '[batch, tokens, dim]');
+    assertLastDim(this.where, 'x', x, this.dim, `The layer was built for x [batch, tokens, ${this.dim}].`);
+    if (mode === 'cross') {
+      assertRank(this.where, 'context', context, [3], '[batch, tokens, contextDim]');
+      assertLastDim(
+        this.where,
+        'context',
+        context,
+        this.contextDim,
+        `The layer was built for context [batch, tokens, ${this.contextDim}].`,
+      );
+      if (context.shape[0] !== x.shape[0]) {
+        throw new Error(
+          `${this.where}: x ${formatShape(x.shape)} and context ${formatShape(context.shape)} must have the same batch size.`,
+        );
+      }
+    }
+    const training = this.isTraining(kwargs);
+    const [batch, tq] = x.shape as [number, number, number];
+    const tk = context.shape[1] as number;
+    const childKwargs: CallKwargs = { training };
+    const [output, weights] = tf.tidy(() => {
+      let q: tf.Tensor;
+      let k: tf.Tensor;
+      let v: tf.Tensor;
+      if (mode === 'self') {
+        [q, k, v] = tf.split(this.callChild(this.qkv as Dense, x, childKwargs), 3, -1) as [
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+        ];
+      } else {
+        q = this.callChild(this.query as Dense, x, childKwargs);
+        [k, v] = tf.split(this.callChild(this.keyValue as Dense, context, childKwargs), 2, -1) as [
+          tf.Tensor,
+          tf.Tensor,
+        ];
+      }
+      const m = mask === null ? null : this.normaliseMask(mask, batch, tq, tk);
+      const attn = scaledDotProductAttention(
+        splitHeads(q, this.numHeads),
+        splitHeads(k, this.numHeads),
+        splitHeads(v, this.numHeads),
+        { mask: m, dropoutRate: this.attentionDropout, training },
+      );
+      const projected = this.callChild(this.outputProj as Dense, mergeHeads(attn.output), childKwargs);
+      const y = dropout(projected, this.outputDropout, training);
+      if (this.storeAttentionWeights) {
+        const previous = this.storedWeights;
+        this.storedWeights = tf.keep(tf.clone(attn.weights));
+        previous?.dispose();
+      }
+      return [y, attn.weights] as [tf.Tensor, tf.Tensor4D];
+    });
+    if (this.returnAttentionWeights) return [output, weights];
+    weights.dispose();
+    return output;
+  }
+
+  /**
+   * The attention weights `[batch, heads, tq, tk]` (before dropout) of the last call, when
+   * `storeAttentionWeights` is on; else `null`. The tensor belongs to the layer: it stays valid
+   * until the next call or `dispose()`, so clone it to keep it longer.
+   */
+  get lastAttentionWeights(): tf.Tensor4D | null {
+    return this.storedWeights;
+  }
+
+  override dispose(): ReturnType<AitLayer['dispose']> {
+    const result = super.dispose();
+    if (result.refCountAfterDispose === 0) {
+      this.storedWeights?.dispose();
+      this.storedWeights = null;
+    }
+    return result;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      numHeads: this.numHeads,
+      headDim: this.headDimArg,
+      outputDim: this.outputDim,
+      qkvBias: this.qkvBias,
+      outputBias: this.outputBias,
+      attentionDropout: this.attentionDropout,
+      outputDropout: this.outputDropout,
+      kernelInitializer: this.kernelInitializer,
+      hasMaskInput: this.hasMaskInput,
+      returnAttentionWeights: this.returnAttentionWeights,
+      storeAttentionWeights: this.storeAttentionWeights,
+    };
+  }
+}
+tf.serialization.registerClass(MultiHeadAttention);

@@ -1,0 +1,166 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Shape } from '@tensorflow/tfjs-layers';
+import { validateConfig, z } from '../config/validate-config';
+import { assertLastDim, assertRank, formatShape } from '../ops/assert-shape';
+import { patchify } from '../ops/patchify';
+import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
+import { Dense } from './dense';
+import { KERNEL_INITIALIZER_NAMES, type KernelInitializerName } from './kernel-initializer';
+import { LayerNorm } from './layer-norm';
+import { layerArgsShape, layerLabel } from './layer-args-schema';
+import { knownDim, singleShape, singleTensor } from './layer-inputs';
+
+const patchEmbeddingSchema = z.strictObject({
+  ...layerArgsShape,
+  patchSize: z.number().int().positive(),
+  embedDim: z.number().int().positive(),
+  preNorm: z.boolean().default(true),
+  postNorm: z.boolean().default(true),
+  epsilon: z.number().nonnegative().default(1e-5),
+  useBias: z.boolean().default(true),
+  kernelInitializer: z.enum(KERNEL_INITIALIZER_NAMES).default('glorotUniform'),
+});
+
+/** Options of {@link PatchEmbedding}. */
+export interface PatchEmbeddingArgs extends AitLayerArgs {
+  /** Side P of the square patches; image height and width must be multiples of it. */
+  patchSize: number;
+  /** Token width D. */
+  embedDim: number;
+  /** LayerNorm over each flattened patch (P*P*C) before the projection; default true. */
+  preNorm?: boolean;
+  /** LayerNorm over each token (D) after the projection; default true. */
+  postNorm?: boolean;
+  /** Epsilon of both LayerNorms; default 1e-5. */
+  epsilon?: number;
+  /** Whether the projection has a bias; default true. */
+  useBias?: boolean;
+  /** Kernel initialiser of the projection; default `glorotUniform`. */
+  kernelInitializer?: KernelInitializerName;
+}
+
+/**
+ * Image to token embedding (AiT / ViT "patch + MLP" stem):
+ * `images [batch, H, W, C] -> patchify -> LayerNorm(P*P*C) -> Dense(P*P*C -> D) -> LayerNorm(D)`
+ * giving `[batch, (H/P) * (W/P), D]`, tokens in row-major patch order and features flattened
+ * channel-innermost (see {@link patchify}). Either LayerNorm can be switched off. Children:
+ * `norm_in`, `proj`, `norm_out`. Serialised as `AitPatchEmbedding`.
+ */
+export class PatchEmbedding extends AitLayer {
+  /** tfjs serialisation name. */
+  static className = 'AitPatchEmbedding';
+  /** Patch side P. */
+  readonly patchSize: number;
+  /** Token width D. */
+  readonly embedDim: number;
+  /** Whether the flattened patches are normalised first. */
+  readonly preNorm: boolean;
+  /** Whether the tokens are normalised last. */
+  readonly postNorm: boolean;
+  /** LayerNorm epsilon. */
+  readonly epsilon: number;
+  /** Whether the projection has a bias. */
+  readonly useBias: boolean;
+  /** Kernel initialiser name. */
+  readonly kernelInitializer: KernelInitializerName;
+  private readonly normIn: LayerNorm | null;
+  private readonly proj: Dense;
+  private readonly normOut: LayerNorm | null;
+  private channels = -1;
+
+  constructor(args: PatchEmbeddingArgs) {
+    const cfg = validateConfig(layerLabel('PatchEmbedding', args), patchEmbeddingSchema, args);
+    super(args);
+    this.patchSize = cfg.patchSize;
+    this.embedDim = cfg.embedDim;
+    this.preNorm = cfg.preNorm;
+    this.postNorm = cfg.postNorm;
+    this.epsilon = cfg.epsilon;
+    this.useBias = cfg.useBias;
+    this.kernelInitializer = cfg.kernelInitializer;
+    const trainable = this.trainable;
+    this.normIn = this.preNorm ? this.track(new LayerNorm({ epsilon: this.epsilon, name: 'norm_in', trainable })) : null;
+    this.proj = this.track(
+      new Dense({
+        units: this.embedDim,
+        useBias: this.useBias,
+        kernelInitializer: this.kernelInitializer,
+        name: 'proj',
+        trainable,
+      }),
+    );
+    this.normOut = this.postNorm
+      ? this.track(new LayerNorm({ epsilon: this.epsilon, name: 'norm_out', trainable }))
+      : null;
+  }
+
+  private get where(): string {
+    return `PatchEmbedding '${this.name}'`;
+  }
+
+  private checkDivisible(height: number | null, width: number | null): void {
+    const p = this.patchSize;
+    if ((height !== null && height % p !== 0) || (width !== null && width % p !== 0)) {
+      throw new Error(
+        `${this.where}: image size ${height}x${width} is not divisible by the patch size ${p}. Resize or pad ` +
+          `the images to a multiple of ${p}, or choose a patch size that divides both.`,
+      );
+    }
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shape = singleShape(this.where, inputShape);
+    assertRank(this.where, 'images', { shape }, [4], '[batch, height, width, channels]');
+    this.channels = knownDim(this.where, 'images', shape, 3);
+    this.checkDivisible(shape[1] ?? null, shape[2] ?? null);
+    const patchDim = this.patchSize * this.patchSize * this.channels;
+    if (this.normIn) this.buildChild(this.normIn, [null, null, patchDim]);
+    this.buildChild(this.proj, [null, null, patchDim]);
+    if (this.normOut) this.buildChild(this.normOut, [null, null, this.embedDim]);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = singleShape(this.where, inputShape);
+    assertRank(this.where, 'images', { shape }, [4], '[batch, height, width, channels]');
+    const [batch, height, width] = shape as [number | null, number | null, number | null];
+    this.checkDivisible(height, width);
+    const tokens = height !== null && width !== null ? (height / this.patchSize) * (width / this.patchSize) : null;
+    return [batch, tokens, this.embedDim];
+  }
+
+  /** `[batch, H, W, C] -> [batch, (H/P)*(W/P), D]`. */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
+    const images = singleTensor(this.where, inputs);
+    assertRank(this.where, 'images', images, [4], '[batch, height, width, channels]');
+    assertLastDim(
+      this.where,
+      'images',
+      images,
+      this.channels,
+      `The layer was built for ${this.channels}-channel images; got ${formatShape(images.shape)}.`,
+    );
+    this.checkDivisible(images.shape[1] as number, images.shape[2] as number);
+    return tf.tidy(() => {
+      let x: tf.Tensor = patchify(images, this.patchSize);
+      if (this.normIn) x = this.callChild(this.normIn, x, kwargs);
+      x = this.callChild(this.proj, x, kwargs);
+      if (this.normOut) x = this.callChild(this.normOut, x, kwargs);
+      return x;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      patchSize: this.patchSize,
+      embedDim: this.embedDim,
+      preNorm: this.preNorm,
+      postNorm: this.postNorm,
+      epsilon: this.epsilon,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+    };
+  }
+}
+tf.serialization.registerClass(PatchEmbedding);

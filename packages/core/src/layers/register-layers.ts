@@ -1,0 +1,34 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Dense } from './dense';
+import { DropPath } from './drop-path';
+import { Dropout } from './dropout';
+import { FeedForward } from './feed-forward';
+import { LayerNorm } from './layer-norm';
+import { LearnedPositionEmbedding } from './learned-position-embedding';
+import { MultiHeadAttention } from './multi-head-attention';
+import { PatchEmbedding } from './patch-embedding';
+import { SinusoidalPositionEmbedding2d } from './sinusoidal-position-embedding-2d';
+import { TopKAttention } from './top-k-attention';
+
+/** Every serialisable layer class of `@ait/core`, each registered under its `Ait...` class name. */
+export const AIT_CORE_LAYER_CLASSES = [
+  Dense,
+  LayerNorm,
+  Dropout,
+  DropPath,
+  FeedForward,
+  MultiHeadAttention,
+  TopKAttention,
+  PatchEmbedding,
+  LearnedPositionEmbedding,
+  SinusoidalPositionEmbedding2d,
+] as const;
+
+/**
+ * Registers every `@ait/core` layer with tfjs serialisation (idempotent). Each layer module also
+ * registers itself when loaded; call this before `loadLayersModel` when a bundler may have dropped
+ * layer modules that the application never references (the package is marked side-effect free).
+ */
+export function registerAitCoreLayers(): void {
+  for (const cls of AIT_CORE_LAYER_CLASSES) tf.serialization.registerClass(cls);
+}

@@ -1,0 +1,132 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Shape } from '@tensorflow/tfjs-layers';
+import { validateConfig, z } from '../config/validate-config';
+import { addPositionEmbedding } from '../ops/add-position-embedding';
+import { assertRank, formatShape } from '../ops/assert-shape';
+import { sinusoidalPositionEmbedding2d } from '../ops/sinusoidal-position-embedding-2d';
+import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
+import { layerArgsShape, layerLabel } from './layer-args-schema';
+import { singleShape, singleTensor } from './layer-inputs';
+
+const sinusoidalSchema = z.strictObject({
+  ...layerArgsShape,
+  gridHeight: z.number().int().positive(),
+  gridWidth: z.number().int().positive(),
+  prefixTokens: z.number().int().nonnegative().default(0),
+  temperature: z.number().positive().default(10000),
+});
+
+/** Options of {@link SinusoidalPositionEmbedding2d}. */
+export interface SinusoidalPositionEmbedding2dArgs extends AitLayerArgs {
+  /** Patch rows of the token grid (image height / patch size). */
+  gridHeight: number;
+  /** Patch columns of the token grid (image width / patch size). */
+  gridWidth: number;
+  /** Leading tokens that get no position (e.g. a CLS or question token); default 0. */
+  prefixTokens?: number;
+  /** Base of the geometric frequencies; default 10000. */
+  temperature?: number;
+}
+
+/**
+ * Adds fixed 2-D sine-cosine position embeddings (see {@link sinusoidalPositionEmbedding2d}) to
+ * `x [batch, prefixTokens + gridHeight * gridWidth, dim]` (dim divisible by 4); the first
+ * `prefixTokens` tokens are left unchanged. No weights. Serialised as
+ * `AitSinusoidalPositionEmbedding2d`.
+ */
+export class SinusoidalPositionEmbedding2d extends AitLayer {
+  /** tfjs serialisation name. */
+  static className = 'AitSinusoidalPositionEmbedding2d';
+  /** Grid rows. */
+  readonly gridHeight: number;
+  /** Grid columns. */
+  readonly gridWidth: number;
+  /** Leading tokens without a position. */
+  readonly prefixTokens: number;
+  /** Frequency base. */
+  readonly temperature: number;
+  private table: tf.Tensor2D | null = null;
+
+  constructor(args: SinusoidalPositionEmbedding2dArgs) {
+    const cfg = validateConfig(layerLabel('SinusoidalPositionEmbedding2d', args), sinusoidalSchema, args);
+    super(args);
+    this.gridHeight = cfg.gridHeight;
+    this.gridWidth = cfg.gridWidth;
+    this.prefixTokens = cfg.prefixTokens;
+    this.temperature = cfg.temperature;
+  }
+
+  private get where(): string {
+    return `SinusoidalPositionEmbedding2d '${this.name}'`;
+  }
+
+  private get tokens(): number {
+    return this.prefixTokens + this.gridHeight * this.gridWidth;
+  }
+
+  private checkShape(shape: readonly (number | null)[]): void {
+    assertRank(this.where, 'the input', { shape }, [3], '[batch, tokens, dim]');
+    const [, tokens, dim] = shape;
+    if (tokens !== null && tokens !== this.tokens) {
+      throw new Error(
+        `${this.where}: the input ${formatShape(shape)} has ${tokens} tokens, expected ${this.tokens} ` +
+          `(${this.prefixTokens} prefix + ${this.gridHeight}x${this.gridWidth} grid).`,
+      );
+    }
+    if (dim !== null && dim !== undefined && dim % 4 !== 0) {
+      throw new Error(`${this.where}: the token width must be divisible by 4, got ${formatShape(shape)}.`);
+    }
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    this.checkShape(singleShape(this.where, inputShape));
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = singleShape(this.where, inputShape);
+    this.checkShape(shape);
+    return shape;
+  }
+
+  /** The cached `[prefixTokens + gridHeight * gridWidth, dim]` table (zero rows for the prefix). */
+  private tableFor(dim: number): tf.Tensor2D {
+    if (this.table !== null && this.table.shape[1] === dim) return this.table;
+    this.table?.dispose();
+    const table = tf.keep(
+      tf.tidy(() => {
+        const grid = sinusoidalPositionEmbedding2d(this.gridHeight, this.gridWidth, dim, this.temperature);
+        return this.prefixTokens > 0 ? tf.concat([tf.zeros([this.prefixTokens, dim]), grid], 0) : grid;
+      }),
+    ) as tf.Tensor2D;
+    this.table = table;
+    return table;
+  }
+
+  /** `[batch, tokens, dim] -> [batch, tokens, dim]`. */
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
+    const x = singleTensor(this.where, inputs);
+    this.checkShape(x.shape);
+    return addPositionEmbedding(x, this.tableFor(x.shape[2] as number));
+  }
+
+  override dispose(): ReturnType<AitLayer['dispose']> {
+    const result = super.dispose();
+    if (result.refCountAfterDispose === 0) {
+      this.table?.dispose();
+      this.table = null;
+    }
+    return result;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      gridHeight: this.gridHeight,
+      gridWidth: this.gridWidth,
+      prefixTokens: this.prefixTokens,
+      temperature: this.temperature,
+    };
+  }
+}
+tf.serialization.registerClass(SinusoidalPositionEmbedding2d);
