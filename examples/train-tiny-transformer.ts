@@ -6,6 +6,7 @@
  * `AIT_BACKEND` (auto | wasm | cpu | tensorflow | tensorflow-gpu, default auto), `AIT_EPOCHS` (default 6),
  * `AIT_SEED` (default 0).
  */
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { serialization } from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
@@ -23,6 +24,7 @@ import {
   SeededRandom,
   Trainer,
   type BackendChoice,
+  type EpochLogs,
   cosineSchedule,
   countParameters,
   initBackend,
@@ -138,13 +140,22 @@ class TinyTransformer extends AitLayer {
 }
 serialization.registerClass(TinyTransformer);
 
-async function main(): Promise<void> {
-  const backend = (process.env.AIT_BACKEND ?? 'auto') as BackendChoice;
-  const epochs = Number(process.env.AIT_EPOCHS ?? 6);
-  const seed = Number(process.env.AIT_SEED ?? 0);
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  backend?: BackendChoice;
+  epochs?: number;
+  seed?: number;
+  /** Where progress lines go; default `console.log`. */
+  log?: (line: string) => void;
+}
+
+/** Trains the tiny transformer and returns the per-epoch logs (train loss, test loss and accuracy). */
+export async function runDemo(options: DemoOptions = {}): Promise<EpochLogs[]> {
+  const { backend = 'auto', epochs = 6, seed = 0, log = console.log } = options;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`demo: epochs must be a positive integer, got ${epochs}.`);
   const info = await initBackend({ backend });
-  console.log(`AiT.js demo: a tiny vision transformer from @ait/core blocks on generated oriented bars`);
-  console.log(info.summary);
+  log(`AiT.js demo: a tiny vision transformer from @ait/core blocks on generated oriented bars`);
+  log(info.summary);
 
   setGlobalSeed(seed);
   const dataRng = new SeededRandom(`data:${seed}`);
@@ -154,7 +165,7 @@ async function main(): Promise<void> {
   const model = new TinyTransformer({ dim: 32, depth: 2, heads: 2, classes: CLASSES.length, name: 'tiny_transformer' });
   model.apply(tf.zeros([1, IMAGE, IMAGE, 1]));
   const counts = countParameters(model);
-  console.log(`model: ${counts.trainable.toLocaleString('en')} trainable parameters, ${counts.nonTrainable} non-trainable`);
+  log(`model: ${counts.trainable.toLocaleString('en')} trainable parameters, ${counts.nonTrainable} non-trainable`);
 
   const batchSize = 64;
   const stepsPerEpoch = Math.floor(1024 / batchSize);
@@ -173,11 +184,11 @@ async function main(): Promise<void> {
     callbacks: [
       {
         onStepEnd: (m) => {
-          if (m.step % 4 === 0) console.log(`  step ${String(m.step).padStart(3)}  loss ${m.loss.toFixed(4)}  lr ${m.learningRate.toExponential(2)}`);
+          if (m.step % 4 === 0) log(`  step ${String(m.step).padStart(3)}  loss ${m.loss.toFixed(4)}  lr ${m.learningRate.toExponential(2)}`);
         },
         onEpochEnd: (epoch, logs) => {
           const acc = logs.eval?.accuracy;
-          console.log(
+          log(
             `epoch ${epoch + 1}/${epochs}: train loss ${logs.loss.toFixed(4)}` +
               (logs.eval ? `, test loss ${logs.eval.loss.toFixed(4)}, test accuracy ${((acc ?? 0) * 100).toFixed(1)}%` : ''),
           );
@@ -193,15 +204,22 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const first = result.history[0];
   const last = result.history[result.history.length - 1];
-  console.log(
+  log(
     `done in ${seconds.toFixed(1)} s: train loss ${first?.loss.toFixed(4)} -> ${last?.loss.toFixed(4)}` +
       `, test accuracy ${(((last?.eval?.accuracy ?? 0) as number) * 100).toFixed(1)}% (chance ${(100 / CLASSES.length).toFixed(0)}%)`,
   );
   tf.dispose([train.x, train.y, test.x, test.y]);
   model.dispose();
+  return result.history;
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runDemo({
+    backend: (process.env.AIT_BACKEND ?? 'auto') as BackendChoice,
+    epochs: Number(process.env.AIT_EPOCHS ?? 6),
+    seed: Number(process.env.AIT_SEED ?? 0),
+  }).catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

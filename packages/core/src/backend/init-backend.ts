@@ -136,6 +136,9 @@ async function tryCpu(): Promise<BackendAttempt> {
     return { backend: 'cpu', ok: false, reason: `@tensorflow/tfjs-backend-cpu failed to load: ${(err as Error).message}` };
   }
   const ok = await tf.setBackend('cpu');
+  // initBackend already reports the choice and the alternatives; silence tfjs' own banner that
+  // the cpu backend prints on its first write under Node.
+  if (ok) (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   return ok
     ? { backend: 'cpu', ok: true, reason: 'plain JavaScript backend ready' }
     : { backend: 'cpu', ok: false, reason: 'the cpu backend failed to initialise' };
