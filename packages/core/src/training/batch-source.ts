@@ -18,10 +18,18 @@ export interface Batch {
  * Batches are produced lazily; the consumer disposes each batch it takes.
  */
 export interface BatchSource {
-  /** The batches of one epoch, in order. */
-  batches(epoch: number, rng: SeededRandom): Iterable<Batch>;
+  /**
+   * The batches of one epoch, in order: a plain iterable for in-memory data, or an async iterable
+   * for data streamed from disk or generated on the fly.
+   */
+  batches(epoch: number, rng: SeededRandom): Iterable<Batch> | AsyncIterable<Batch>;
   /** Number of batches per epoch, when known in advance. */
   numBatches?(): number;
+}
+
+/** A {@link BatchSource} whose batches come from a plain (synchronous) iterable, e.g. in-memory data. */
+export interface SyncBatchSource extends BatchSource {
+  batches(epoch: number, rng: SeededRandom): Iterable<Batch>;
 }
 
 /** Options of {@link tensorBatchSource}. */
@@ -58,7 +66,7 @@ export function tensorBatchSource(
   x: tf.Tensor | tf.Tensor[],
   y: tf.Tensor,
   options: TensorBatchSourceOptions,
-): BatchSource {
+): SyncBatchSource {
   const { batchSize, shuffle, dropRemainder } = validateConfig('tensorBatchSource', optionsSchema, options);
   const inputs = Array.isArray(x) ? x : [x];
   if (inputs.length === 0) throw new Error('tensorBatchSource: x is an empty list; pass at least one input tensor.');

@@ -47,7 +47,7 @@ export async function evaluateModel(model: layers.Layer, source: BatchSource, op
   let examples = 0;
   let batches = 0;
   let classification = true;
-  for (const batch of source.batches(options.epoch ?? 0, rng)) {
+  for await (const batch of source.batches(options.epoch ?? 0, rng)) {
     const ctx = createForwardContext(false);
     try {
       const size = batch.y.shape[0] ?? 1;

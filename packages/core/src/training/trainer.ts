@@ -277,7 +277,7 @@ export class Trainer {
 
         let index = 0;
         let interrupted = false;
-        for (const batch of source.batches(epoch, this.data)) {
+        for await (const batch of source.batches(epoch, this.data)) {
           if (index < skip) {
             disposeBatch(batch);
             index += 1;

@@ -1,6 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, disposeBatch, initBackend, SeededRandom, tensorBatchSource, type Batch } from '../../src/index';
+import { layers, sequential } from '@tensorflow/tfjs-layers';
+import {
+  AdamW,
+  ConfigError,
+  disposeBatch,
+  initBackend,
+  SeededRandom,
+  Trainer,
+  tensorBatchSource,
+  type Batch,
+} from '../../src/index';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
@@ -86,5 +96,37 @@ describe('tensorBatchSource', () => {
     expect(() => tensorBatchSource(a, tf.tensor1d([1, 2]), { batchSize: 2 })).toThrow(/x has shape \[11, 2\] but y has 2 examples/);
     expect(() => tensorBatchSource(a, y, { batchSize: 0 })).toThrow(ConfigError);
     expect(() => tensorBatchSource(a, y, { batchSize: 20, dropRemainder: true })).toThrow(/no batch/);
+  });
+});
+
+describe('async batch sources', () => {
+  it('the trainer consumes an async iterable source the same as a sync one', async () => {
+    const makeModel = () =>
+      sequential({ layers: [layers.dense({ units: 2, inputShape: [3], kernelInitializer: 'ones' })] });
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 0, 1], [4, 3]);
+    const y = tf.tensor1d([0, 1, 1, 0], 'int32');
+    const sync = tensorBatchSource(x, y, { batchSize: 2 });
+    const asyncSource = {
+      numBatches: () => 2,
+      async *batches(epoch: number, rng: SeededRandom) {
+        for (const b of sync.batches(epoch, rng)) yield b;
+      },
+    };
+    const losses: number[][] = [];
+    for (const source of [sync, asyncSource]) {
+      const run: number[] = [];
+      const trainer = new Trainer({
+        model: makeModel(),
+        optimizer: new AdamW({ learningRate: 0.1 }),
+        seed: 3,
+        callbacks: [{ onStepEnd: (m) => void run.push(m.loss) }],
+      });
+      await trainer.fit(source, { epochs: 2 });
+      losses.push(run);
+    }
+    expect(losses[0]).toHaveLength(4);
+    expect(losses[1]).toEqual(losses[0]);
+    x.dispose();
+    y.dispose();
   });
 });

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @ait/hopfield
+ */
+export {};
