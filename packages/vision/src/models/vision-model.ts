@@ -1,0 +1,24 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { AitLayer } from '@ait/core';
+
+/**
+ * Internal maps a model exposes for visualisation after a forward pass, by name
+ * (e.g. `block0/attention` `[batch, heads, tokens, tokens]`, `block0/gwl/gate` `[heads, slots, tokens]`,
+ * `block0/gwl/priors` `[slots, memoryDim]`). The tensors belong to the model and stay valid until
+ * its next call or `dispose()`; clone one to keep it longer.
+ */
+export type InternalMaps = Record<string, tf.Tensor>;
+
+/**
+ * The contract every model of `@ait/vision` follows: a tfjs Layer (so it trains under the
+ * `@ait/core` Trainer, serialises with `model.save` / `tf.loadLayersModel`, and can sit inside a
+ * user's own model) mapping images `[batch, height, width, channels]` (or, for models with a
+ * question input, `[images, questions [batch, questionDim]]`) to logits `[batch, classes]`.
+ */
+export abstract class VisionModel extends AitLayer {
+  /**
+   * The internal maps of the last forward pass, when the model was created with
+   * `recordMaps: true` (empty otherwise).
+   */
+  abstract internalMaps(): InternalMaps;
+}
