@@ -1,0 +1,258 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initializers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
+import {
+  addAuxLoss,
+  AitLayer,
+  assertRank,
+  createKernelInitializer,
+  currentForwardContext,
+  gelu,
+  KERNEL_INITIALIZER_NAMES,
+  knownDim,
+  layerArgsShape,
+  layerLabel,
+  singleShape,
+  singleTensor,
+  validateConfig,
+  z,
+  type AitLayerArgs,
+  type CallKwargs,
+  type KernelInitializerName,
+} from '@ait/core';
+import { lastAxisMatMul } from '../ops/last-axis-matmul';
+import { parallelMixerActivation, parallelMixerEnergy, type ParallelMixerParams } from './parallel-mixer-energy';
+
+/**
+ * How the block's two MLPs relate to the energy:
+ * - `symmetric`: tied weights `W^T gelu(W g + b) + c`, exactly the energy descent of the
+ *   three-layer network;
+ * - `symmetryBreaking`: `W1^T gelu(W1 g + b) + W2 gelu(W1 g + b) + c`, with an extra matrix `W2`
+ *   (initialised to zero) held near zero by the penalty `lambda ||W2||^2`;
+ * - `free`: the vanilla MLP `W_out gelu(W_in g + b) + c` with independent weights.
+ */
+export type ParallelMixerVariant = 'symmetric' | 'symmetryBreaking' | 'free';
+
+const schema = z.strictObject({
+  ...layerArgsShape,
+  tokenHiddenDim: z.number().int().positive(),
+  channelHiddenDim: z.number().int().positive(),
+  variant: z.enum(['symmetric', 'symmetryBreaking', 'free']).default('symmetric'),
+  useBias: z.boolean().default(true),
+  iterations: z.number().int().positive().default(1),
+  stepSize: z.number().positive().finite().default(1),
+  epsilon: z.number().positive().finite().default(1e-5),
+  symmetryPenalty: z.number().nonnegative().finite().default(1),
+  kernelInitializer: z.enum(KERNEL_INITIALIZER_NAMES).default('glorotUniform'),
+});
+
+/** Options of {@link ParallelMixerBlock}. */
+export interface ParallelMixerBlockArgs extends AitLayerArgs {
+  /** Width of the token-hidden layer (the token MLP's hidden size). */
+  tokenHiddenDim: number;
+  /** Width of the channel-hidden layer (the channel MLP's hidden size). */
+  channelHiddenDim: number;
+  /** Weight structure; default `symmetric`. */
+  variant?: ParallelMixerVariant;
+  /** Hidden and output biases in both MLPs; default true. */
+  useBias?: boolean;
+  /** How many times the block repeats with tied weights (`nIter`); default 1. */
+  iterations?: number;
+  /** Step size `alpha` of `x + alpha (MLP_tok + MLP_ch)`; default 1. */
+  stepSize?: number;
+  /** Layer-norm epsilon; default 1e-5. */
+  epsilon?: number;
+  /** `lambda` of the `symmetryBreaking` penalty `lambda (||W2_tok||^2 + ||W2_ch||^2)`; default 1 (lower it towards 0 during training with {@link ParallelMixerBlock.setSymmetryPenalty}). */
+  symmetryPenalty?: number;
+  /** Initialiser of the mixing weights; default `glorotUniform`. */
+  kernelInitializer?: KernelInitializerName;
+}
+
+/**
+ * The parallel MLP-Mixer block of Karakida, Ota and Taki (2024), derived from a three-layer
+ * Hopfield network: `x <- x + alpha (MLP_tok(LN x) + MLP_ch(LN x))`, repeated `iterations` times with
+ * the same weights, where `LN` is one layer norm over each sample's whole `[tokens, channels]`
+ * matrix (scalar `norm_gamma`, `norm_delta [tokens, channels]`). Shapes `[batch, tokens, channels]`
+ * in and out. With the `symmetric` variant each step is a descent step of
+ * {@link parallelMixerEnergy} (see {@link ParallelMixerBlock.energy}); the `symmetryBreaking`
+ * penalty reaches training both as a tfjs layer loss (`model.fit`) and as an `@ait/core` auxiliary
+ * loss (`Trainer`). Serialised as `AitHopfieldParallelMixer`.
+ */
+export class ParallelMixerBlock extends AitLayer {
+  /** tfjs serialisation name. */
+  static className = 'AitHopfieldParallelMixer';
+  private readonly cfg: z.output<typeof schema>;
+  private penalty: number;
+  private readonly w: Record<string, LayerVariable | null> = {};
+  private tokens = -1;
+  private channels = -1;
+
+  constructor(args: ParallelMixerBlockArgs) {
+    const cfg = validateConfig(layerLabel('ParallelMixerBlock', args), schema, args);
+    super(args);
+    this.cfg = cfg;
+    this.penalty = cfg.symmetryPenalty;
+  }
+
+  private get where(): string {
+    return `ParallelMixerBlock '${this.name}'`;
+  }
+
+  /** The weight structure. */
+  get variant(): ParallelMixerVariant {
+    return this.cfg.variant;
+  }
+
+  /** The current `lambda` of the symmetry-breaking penalty. */
+  get symmetryPenalty(): number {
+    return this.penalty;
+  }
+
+  /** Sets `lambda` (e.g. annealed from 1 to 0 during training). */
+  setSymmetryPenalty(lambda: number): void {
+    if (!Number.isFinite(lambda) || lambda < 0) throw new Error(`${this.where}: the symmetry penalty must be a finite number >= 0, got ${lambda}.`);
+    this.penalty = lambda;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shape = singleShape(this.where, inputShape);
+    assertRank(this.where, 'x', { shape }, [3], '[batch, tokens, channels]');
+    const n = knownDim(this.where, 'x', shape, 1);
+    const c = knownDim(this.where, 'x', shape, 2);
+    this.tokens = n;
+    this.channels = c;
+    const { tokenHiddenDim: mt, channelHiddenDim: mc, variant, useBias } = this.cfg;
+    const kernel = (): ReturnType<typeof createKernelInitializer> => createKernelInitializer(this.cfg.kernelInitializer);
+    this.w.tokenWeights = this.addWeight('token_weights', [mt, n], 'float32', kernel());
+    this.w.channelWeights = this.addWeight('channel_weights', [mc, c], 'float32', kernel());
+    if (variant === 'symmetryBreaking') {
+      this.w.tokenExtra = this.addWeight('token_extra', [n, mt], 'float32', initializers.zeros());
+      this.w.channelExtra = this.addWeight('channel_extra', [c, mc], 'float32', initializers.zeros());
+      this.addLoss(() => this.symmetryPenaltyLoss());
+    }
+    if (variant === 'free') {
+      this.w.tokenOut = this.addWeight('token_out', [n, mt], 'float32', kernel());
+      this.w.channelOut = this.addWeight('channel_out', [c, mc], 'float32', kernel());
+    }
+    if (useBias) {
+      this.w.tokenHiddenBias = this.addWeight('token_hidden_bias', [mt], 'float32', initializers.zeros());
+      this.w.channelHiddenBias = this.addWeight('channel_hidden_bias', [mc], 'float32', initializers.zeros());
+      this.w.tokenOutputBias = this.addWeight('token_output_bias', [n], 'float32', initializers.zeros());
+      this.w.channelOutputBias = this.addWeight('channel_output_bias', [c], 'float32', initializers.zeros());
+    }
+    this.w.normGamma = this.addWeight('norm_gamma', [1], 'float32', initializers.ones());
+    this.w.normDelta = this.addWeight('norm_delta', [n, c], 'float32', initializers.zeros());
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return singleShape(this.where, inputShape);
+  }
+
+  private read(name: string): tf.Tensor | null {
+    return this.w[name]?.read() ?? null;
+  }
+
+  /** The energy parameters of the symmetric part (the layer's variables). */
+  params(): ParallelMixerParams {
+    if (!this.built) throw new Error(`${this.where}: the layer is not built yet; call it through apply() first.`);
+    return {
+      tokenWeights: this.read('tokenWeights') as tf.Tensor,
+      channelWeights: this.read('channelWeights') as tf.Tensor,
+      tokenHiddenBias: this.read('tokenHiddenBias'),
+      channelHiddenBias: this.read('channelHiddenBias'),
+      tokenOutputBias: this.read('tokenOutputBias'),
+      channelOutputBias: this.read('channelOutputBias'),
+      normGamma: this.read('normGamma') as tf.Tensor,
+      normDelta: this.read('normDelta'),
+    };
+  }
+
+  /** `lambda (||W2_tok||^2 + ||W2_ch||^2)` for the `symmetryBreaking` variant, else 0. */
+  symmetryPenaltyLoss(): tf.Scalar {
+    return tf.tidy(() => {
+      const a = this.read('tokenExtra');
+      const b = this.read('channelExtra');
+      if (!a || !b) return tf.scalar(0);
+      return tf.mul(this.penalty, tf.add(tf.sum(tf.square(a)), tf.sum(tf.square(b)))) as tf.Scalar;
+    });
+  }
+
+  /** `MLP_tok(g) + MLP_ch(g)` for `g [batch, tokens, channels]`, per the variant. */
+  private mix(g: tf.Tensor): tf.Tensor {
+    const p = this.params();
+    const gt = tf.transpose(g, [0, 2, 1]);
+    let hTok = lastAxisMatMul(gt, p.tokenWeights, true);
+    if (p.tokenHiddenBias) hTok = tf.add(hTok, p.tokenHiddenBias);
+    let hCh = lastAxisMatMul(g, p.channelWeights, true);
+    if (p.channelHiddenBias) hCh = tf.add(hCh, p.channelHiddenBias);
+    const aTok = gelu(hTok);
+    const aCh = gelu(hCh);
+    let tokOut: tf.Tensor;
+    let chOut: tf.Tensor;
+    if (this.cfg.variant === 'free') {
+      tokOut = lastAxisMatMul(aTok, this.read('tokenOut') as tf.Tensor, true);
+      chOut = lastAxisMatMul(aCh, this.read('channelOut') as tf.Tensor, true);
+    } else {
+      tokOut = lastAxisMatMul(aTok, p.tokenWeights);
+      chOut = lastAxisMatMul(aCh, p.channelWeights);
+      if (this.cfg.variant === 'symmetryBreaking') {
+        tokOut = tf.add(tokOut, lastAxisMatMul(aTok, this.read('tokenExtra') as tf.Tensor, true));
+        chOut = tf.add(chOut, lastAxisMatMul(aCh, this.read('channelExtra') as tf.Tensor, true));
+      }
+    }
+    let out = tf.add(tf.transpose(tokOut, [0, 2, 1]), chOut);
+    if (p.tokenOutputBias) out = tf.add(out, tf.reshape(p.tokenOutputBias, [this.tokens, 1]));
+    if (p.channelOutputBias) out = tf.add(out, p.channelOutputBias);
+    return out;
+  }
+
+  /** `iterations` parallel Mixer steps; see the class description. */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
+    const x = singleTensor(this.where, inputs);
+    assertRank(this.where, 'x', x, [3], '[batch, tokens, channels]');
+    if (x.shape[1] !== this.tokens || x.shape[2] !== this.channels) {
+      throw new Error(`${this.where}: the layer was built for [batch, ${this.tokens}, ${this.channels}], got [${x.shape.join(', ')}].`);
+    }
+    if (this.cfg.variant === 'symmetryBreaking' && this.isTraining(kwargs) && currentForwardContext()) {
+      addAuxLoss(`${this.name}/symmetryPenalty`, this.symmetryPenaltyLoss());
+    }
+    return tf.tidy(() => {
+      let state = x;
+      for (let t = 0; t < this.cfg.iterations; t++) {
+        const g = parallelMixerActivation(state, this.params(), { eps: this.cfg.epsilon });
+        state = tf.add(state, tf.mul(this.cfg.stepSize, this.mix(g)));
+      }
+      return state;
+    });
+  }
+
+  /**
+   * The three-layer network's energy of `x [batch, tokens, channels]` under the current weights,
+   * `[batch]` ({@link parallelMixerEnergy}). Only the `symmetric` variant's update descends it, so
+   * other variants throw.
+   */
+  energy(x: tf.Tensor): tf.Tensor {
+    if (this.cfg.variant !== 'symmetric') {
+      throw new Error(`${this.where}: only the symmetric variant has an energy that its update descends; this block is '${this.cfg.variant}'.`);
+    }
+    if (!this.built) this.build(x.shape);
+    return parallelMixerEnergy(x, this.params(), { eps: this.cfg.epsilon });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const c = this.cfg;
+    return {
+      ...super.getConfig(),
+      tokenHiddenDim: c.tokenHiddenDim,
+      channelHiddenDim: c.channelHiddenDim,
+      variant: c.variant,
+      useBias: c.useBias,
+      iterations: c.iterations,
+      stepSize: c.stepSize,
+      epsilon: c.epsilon,
+      symmetryPenalty: this.penalty,
+      kernelInitializer: c.kernelInitializer,
+    };
+  }
+}
+tf.serialization.registerClass(ParallelMixerBlock);

@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { assertFloat, assertRank, formatShape, gelu } from '@ait/core';
+import { lastAxisMatMul } from '../ops/last-axis-matmul';
+import { geluIntegral } from './elementwise-lagrangians';
+import { layerNormLagrangian } from './normalizing-lagrangians';
+
+/**
+ * Parameters of the Karakida-Ota-Taki three-layer network (2024): visible tokens x channels,
+ * a token-hidden layer and a channel-hidden layer with the GELU-integral Lagrangian, and symmetric
+ * (tied) weights between them.
+ */
+export interface ParallelMixerParams {
+  /** Token-mixing weights `[tokenHidden, tokens]`. */
+  tokenWeights: tf.Tensor;
+  /** Channel-mixing weights `[channelHidden, channels]`. */
+  channelWeights: tf.Tensor;
+  /** Biases of the token-hidden layer `[tokenHidden]`. */
+  tokenHiddenBias?: tf.Tensor | null;
+  /** Biases of the channel-hidden layer `[channelHidden]`. */
+  channelHiddenBias?: tf.Tensor | null;
+  /** Linear energy term on the visible layer per token `[tokens]` (the token MLP's output bias). */
+  tokenOutputBias?: tf.Tensor | null;
+  /** Linear energy term on the visible layer per channel `[channels]` (the channel MLP's output bias). */
+  channelOutputBias?: tf.Tensor | null;
+  /** Scalar gain of the visible layer norm (over the whole tokens x channels matrix); default 1. */
+  normGamma?: number | tf.Tensor;
+  /** Shift of that layer norm `[tokens, channels]`; default none. */
+  normDelta?: tf.Tensor | null;
+}
+
+/** Options of the parallel-mixer energy functions. */
+export interface ParallelMixerOptions {
+  /** Epsilon of the visible layer norm; default 1e-5. */
+  eps?: number;
+}
+
+function check(where: string, x: tf.Tensor, p: ParallelMixerParams): void {
+  assertRank(where, 'x', x, [3], '[batch, tokens, channels]');
+  assertFloat(where, 'x', x);
+  const [, n, c] = x.shape as [number, number, number];
+  if (p.tokenWeights.rank !== 2 || p.tokenWeights.shape[1] !== n) {
+    throw new Error(`${where}: tokenWeights must be [tokenHidden, ${n}] for ${n} tokens, got ${formatShape(p.tokenWeights.shape)}.`);
+  }
+  if (p.channelWeights.rank !== 2 || p.channelWeights.shape[1] !== c) {
+    throw new Error(`${where}: channelWeights must be [channelHidden, ${c}] for ${c} channels, got ${formatShape(p.channelWeights.shape)}.`);
+  }
+}
+
+/** The visible activation: one layer norm over each sample's whole `[tokens, channels]` matrix. */
+export function parallelMixerActivation(x: tf.Tensor, params: ParallelMixerParams, options: ParallelMixerOptions = {}): tf.Tensor {
+  return layerNormLagrangian({ gamma: params.normGamma ?? 1, delta: params.normDelta ?? null, eps: options.eps ?? 1e-5, axes: 'all' }).activation(x);
+}
+
+/** Hidden drives: token `[batch, channels, tokenHidden]` and channel `[batch, tokens, channelHidden]`. */
+function drives(g: tf.Tensor, p: ParallelMixerParams): { tok: tf.Tensor; ch: tf.Tensor } {
+  let tok = lastAxisMatMul(tf.transpose(g, [0, 2, 1]), p.tokenWeights, true);
+  if (p.tokenHiddenBias) tok = tf.add(tok, p.tokenHiddenBias);
+  let ch = lastAxisMatMul(g, p.channelWeights, true);
+  if (p.channelHiddenBias) ch = tf.add(ch, p.channelHiddenBias);
+  return { tok, ch };
+}
+
+/** `sum (b_tok[n] + b_ch[c]) g[n, c]`-shaped output bias `[tokens, channels]`, or null. */
+function outputBias(p: ParallelMixerParams, n: number, c: number): tf.Tensor | null {
+  const parts: tf.Tensor[] = [];
+  if (p.tokenOutputBias) parts.push(tf.reshape(p.tokenOutputBias, [n, 1]));
+  if (p.channelOutputBias) parts.push(tf.reshape(p.channelOutputBias, [1, c]));
+  if (parts.length === 0) return null;
+  return parts.length === 1 ? tf.mul(parts[0] as tf.Tensor, tf.ones([n, c])) : tf.add(parts[0] as tf.Tensor, parts[1] as tf.Tensor);
+}
+
+/**
+ * Energy of the Karakida-Ota-Taki three-layer network with its hidden layers at equilibrium
+ * (integrated out): with `g = LN(x)` over each sample's whole `[tokens, channels]` matrix,
+ * `E = -sum Phi(W_tok g + b_tok) - sum Phi(g W_ch^T + b_ch) - sum (c_tok + c_ch) . g`,
+ * `Phi` the GELU integral. Per sample `[batch]`.
+ */
+export function parallelMixerEnergy(x: tf.Tensor, params: ParallelMixerParams, options: ParallelMixerOptions = {}): tf.Tensor {
+  check('parallelMixerEnergy', x, params);
+  return tf.tidy(() => {
+    const [, n, c] = x.shape as [number, number, number];
+    const g = parallelMixerActivation(x, params, options);
+    const { tok, ch } = drives(g, params);
+    let e = tf.neg(tf.add(tf.sum(geluIntegral(tok), [1, 2]), tf.sum(geluIntegral(ch), [1, 2])));
+    const bias = outputBias(params, n, c);
+    if (bias) e = tf.sub(e, tf.sum(tf.mul(g, bias), [1, 2]));
+    return e;
+  });
+}
+
+/**
+ * Analytic gradient of {@link parallelMixerEnergy} with respect to `g`: minus the two tied MLPs,
+ * `-(W_tok^T gelu(W_tok g + b_tok) + c_tok) - (gelu(g W_ch^T + b_ch) W_ch + c_ch)`, `[batch, tokens, channels]`.
+ */
+export function parallelMixerEnergyGradient(x: tf.Tensor, params: ParallelMixerParams, options: ParallelMixerOptions = {}): tf.Tensor {
+  check('parallelMixerEnergyGradient', x, params);
+  return tf.tidy(() => {
+    const [, n, c] = x.shape as [number, number, number];
+    const g = parallelMixerActivation(x, params, options);
+    const { tok, ch } = drives(g, params);
+    const tokenMix = tf.transpose(lastAxisMatMul(gelu(tok), params.tokenWeights), [0, 2, 1]);
+    const channelMix = lastAxisMatMul(gelu(ch), params.channelWeights);
+    let mix = tf.add(tokenMix, channelMix);
+    const bias = outputBias(params, n, c);
+    if (bias) mix = tf.add(mix, bias);
+    return tf.neg(mix);
+  });
+}
+
+/** Options of {@link parallelMixerDescent}. */
+export interface ParallelMixerDescentOptions extends ParallelMixerOptions {
+  /** Number of steps; default 1. */
+  steps?: number;
+  /** Step size `alpha`; default 1 (the parallel MLP-Mixer block `x + MLP_tok(LN x) + MLP_ch(LN x)`). */
+  stepSize?: number;
+  /** Whether to record the energy before and after every step; default false. */
+  recordEnergies?: boolean;
+}
+
+/**
+ * Energy descent of the three-layer network, `x <- x - alpha dE/dg`: with `alpha = 1` each step is
+ * the symmetric parallel MLP-Mixer block `x + MLP_tok(LN x) + MLP_ch(LN x)`. For small `alpha` the
+ * energy never increases (the visible layer-norm Lagrangian is convex).
+ */
+export function parallelMixerDescent(
+  x: tf.Tensor,
+  params: ParallelMixerParams,
+  options: ParallelMixerDescentOptions = {},
+): { state: tf.Tensor; energies: tf.Tensor | null } {
+  const steps = options.steps ?? 1;
+  const alpha = options.stepSize ?? 1;
+  if (!Number.isInteger(steps) || steps < 0) throw new Error(`parallelMixerDescent: steps must be an integer >= 0, got ${steps}.`);
+  if (!Number.isFinite(alpha) || alpha <= 0) throw new Error(`parallelMixerDescent: stepSize must be a finite number > 0, got ${alpha}.`);
+  const record = options.recordEnergies ?? false;
+  const result = tf.tidy(() => {
+    let state = x;
+    const energies: tf.Tensor[] = record ? [parallelMixerEnergy(state, params, options)] : [];
+    for (let t = 0; t < steps; t++) {
+      state = tf.sub(state, tf.mul(alpha, parallelMixerEnergyGradient(state, params, options)));
+      if (record) energies.push(parallelMixerEnergy(state, params, options));
+    }
+    return [steps === 0 ? tf.clone(x) : state, ...(record ? [tf.stack(energies)] : [])];
+  });
+  return { state: result[0] as tf.Tensor, energies: result[1] ?? null };
+}

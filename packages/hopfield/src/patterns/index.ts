@@ -1,0 +1,3 @@
+// Public exports of src/patterns; one line per concept file.
+export * from './random-patterns';
+export * from './corrupt-patterns';
