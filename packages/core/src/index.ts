@@ -11,3 +11,4 @@ export * from './layers/index';
 export * from './training/index';
 export * from './checkpoint/index';
 export * from './summary/index';
+export * from './kernels/index';

@@ -2,7 +2,10 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers';
 import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
+import { registerFastKernels } from '../kernels/register-fast-kernels';
+import { installThreadedWasm } from '../kernels/wasm-threads';
 
 /** Backends `initBackend` can select. `auto` picks the fastest one that works here. */
 export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -37,7 +40,11 @@ export interface BackendInfo {
 export interface InitBackendOptions {
   /** Which backend to run; default `auto`. */
   backend?: BackendChoice;
-  /** wasm only: thread count to request where the platform allows threads. */
+  /**
+   * wasm only: worker threads for XNNPACK's pool (matmul, convolution, softmax). Default 1. More
+   * than 1 starts tfjs-wasm's threaded SIMD build through Node worker threads, which pays off only
+   * when the cores are otherwise idle (its threads busy-wait; see `installThreadedWasm`).
+   */
   wasmThreads?: number;
 }
 
@@ -117,7 +124,13 @@ async function tryWasm(threads: number | undefined): Promise<BackendAttempt> {
   } catch (err) {
     return { backend: 'wasm', ok: false, reason: `@tensorflow/tfjs-backend-wasm failed to load: ${(err as Error).message}` };
   }
-  if (threads !== undefined) wasm.setThreadsCount(threads);
+  if (threads !== undefined && threads > 1) {
+    try {
+      await installThreadedWasm({ threads });
+    } catch (err) {
+      return { backend: 'wasm', ok: false, reason: `the threaded wasm build failed to start: ${(err as Error).message}` };
+    }
+  }
   let ok = false;
   try {
     ok = await tf.setBackend('wasm');
@@ -158,6 +171,8 @@ async function attempt(backend: Exclude<BackendChoice, 'auto'>, options: InitBac
 
 async function describe(requested: BackendChoice, attempts: BackendAttempt[]): Promise<BackendInfo> {
   await tf.ready();
+  // Fast matmul paths, missing wasm kernels and gradient fixes (idempotent).
+  registerFastKernels(tf.getBackend());
   const chosen = attempts[attempts.length - 1] as BackendAttempt;
   let simd: boolean | undefined;
   let threads: number | undefined;
@@ -189,6 +204,9 @@ const AUTO_ORDER: Exclude<BackendChoice, 'auto'>[] = ['tensorflow-gpu', 'tensorf
  * installed it), then the WebAssembly backend (SIMD where supported), then the plain JS `cpu`
  * backend, and reports which one runs and why the others were skipped. An explicit choice that is
  * not installed or cannot start throws {@link BackendUnavailableError} saying how to install it.
+ * Once a backend runs, it installs the library's fast kernels and gradient fixes
+ * ({@link registerFastKernels}: every matmul transpose case on XNNPACK's fast path on wasm, the
+ * missing wasm kernels, correct broadcast matmul gradients).
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const requested = options.backend ?? 'auto';

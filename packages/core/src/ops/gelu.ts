@@ -1,10 +1,9 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { fusedGelu } from '../kernels/gelu';
 import { assertFloat } from './assert-shape';
 
 /** Which GELU formula to use: `none` is the exact erf form (PyTorch's default), `tanh` the approximation. */
 export type GeluApproximation = 'none' | 'tanh';
-
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /**
  * Gaussian error linear unit, elementwise on any shape `[...]`.
@@ -13,18 +12,13 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
  * - `approximate = 'tanh'`: `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`,
  *   PyTorch's `nn.GELU(approximate='tanh')`.
  *
- * Differentiable (composed of tfjs ops that have gradients).
+ * Differentiable, with a closed-form gradient (`Phi(x) + x phi(x)` for the erf form).
  */
 export function gelu<T extends tf.Tensor>(x: T, approximate: GeluApproximation = 'none'): T {
   assertFloat('gelu', 'x', x);
   if (approximate !== 'none' && approximate !== 'tanh') {
     throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'.`);
   }
-  return tf.tidy(() => {
-    if (approximate === 'tanh') {
-      const inner = tf.mul(SQRT_2_OVER_PI, tf.add(x, tf.mul(0.044715, tf.mul(x, tf.square(x)))));
-      return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
-    }
-    return tf.mul(tf.mul(0.5, x), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
-  }) as T;
+  // The closed-form gradient (kernels/gelu.ts) is cheaper than differentiating erf / tanh.
+  return fusedGelu(x, approximate) as T;
 }

@@ -39,6 +39,20 @@ describe('initBackend', () => {
     y.dispose();
   });
 
+  it('installs the fast kernels on the backend it selects (every matmul transpose case)', async () => {
+    await initBackend({ backend: 'wasm' });
+    const fast = Symbol.for('@ait/core/fast-kernel');
+    for (const name of ['BatchMatMul', '_FusedMatMul', 'UnsortedSegmentSum', 'Conv2DBackpropFilter', 'Einsum']) {
+      const kernel = tf.getKernel(name, 'wasm');
+      expect(kernel, name).toBeDefined();
+      expect((kernel?.kernelFunc as unknown as Record<symbol, unknown>)[fast], name).toBe(true);
+    }
+    const a = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    const yt = tf.matMul(a, a, false, true);
+    expect(Array.from(yt.dataSync())).toEqual([14, 32, 32, 77]);
+    tf.dispose([a, yt]);
+  });
+
   it.skipIf(hasNode || hasNodeGpu)('auto skips the uninstalled tfjs-node backends, says why, and picks wasm', async () => {
     const info = await initBackend({ backend: 'auto' });
     expect(info.requested).toBe('auto');

@@ -1,0 +1,54 @@
+/**
+ * Profiles one training step of the reference ViT kernel by kernel (self time, calls), to find
+ * what to speed up next. Not part of `pnpm bench`.
+ *
+ * Usage: npx tsx bench/profile-step.ts [wasm|cpu] [fast|stock] [plain|fused] [steps]
+ * Set THREADS=N to run the threaded wasm build. Shapes are shown for Transpose, BatchMatMul,
+ * Sum and Identity calls.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-backend-cpu';
+// tfjs-layers registers tfjs' gradients (tfjs-core's node bundle registers none).
+import '@tensorflow/tfjs-layers';
+import { installThreadedWasm, registerFastKernels } from '../src/kernels/index';
+import { profileKernels } from './kernel-profiler';
+import { REFERENCE_VIT, ReferenceVit, trainStep, type VitVariant } from './reference-vit';
+
+const DETAILED = ['Transpose', 'BatchMatMul', 'Sum', 'Identity'];
+
+async function main(): Promise<void> {
+  const backend = process.argv[2] ?? 'wasm';
+  const fast = (process.argv[3] ?? 'fast') === 'fast';
+  const variant = (process.argv[4] ?? 'plain') as VitVariant;
+  const steps = Number(process.argv[5] ?? 3);
+  if (process.env.THREADS) await installThreadedWasm({ threads: Number(process.env.THREADS) });
+  await tf.setBackend(backend);
+  if (fast) registerFastKernels(backend);
+  const model = new ReferenceVit(REFERENCE_VIT);
+  const opt = tf.train.adam(1e-3);
+  const x = tf.randomNormal([64, 64, 128], 0, 1, 'float32', 1);
+  const y = tf.tensor1d(
+    Array.from({ length: 64 }, (_, i) => i % 10),
+    'int32',
+  );
+  trainStep(model, opt, x, y, variant);
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) trainStep(model, opt, x, y, variant);
+  console.log(`${backend} ${fast ? 'fast' : 'stock'} ${variant}: ${((performance.now() - t0) / steps).toFixed(1)} ms/step`);
+  const prof = profileKernels(backend, (k, p) =>
+    DETAILED.includes(k)
+      ? `${k} ${Object.values(p.inputs)
+          .map((t) => (t ? JSON.stringify(t.shape) : ''))
+          .join('x')} ${JSON.stringify(p.attrs ?? {})}`
+      : k,
+  );
+  const t1 = performance.now();
+  trainStep(model, opt, x, y, variant);
+  const total = performance.now() - t1;
+  const times = prof.stop();
+  console.log(`profiled step: ${total.toFixed(1)} ms, in kernels ${times.reduce((s, t) => s + t.ms, 0).toFixed(1)} ms`);
+  for (const t of times.slice(0, 40)) console.log(`${t.ms.toFixed(1).padStart(8)} ms ${String(t.calls).padStart(5)}x  ${t.kernel}`);
+}
+
+void main();

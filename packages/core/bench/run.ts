@@ -1,0 +1,239 @@
+/**
+ * `pnpm bench`: matmul GFLOP/s for every transpose case, attention forward/backward and the
+ * reference ViT's training step on every backend configuration, next to PyTorch on the same
+ * machine when it can be imported. Writes JSON to bench-results/<timestamp>.json and prints a
+ * table.
+ *
+ * Options: --quick (smaller sizes, fewer steps, no cpu training step), --configs=a,b (of
+ * cpu, cpu-stock, wasm-stock, wasm, wasm-threads), --threads=N (wasm-threads and PyTorch's
+ * multi-threaded run; default: logical cores), --steps=N, --no-torch.
+ *
+ * Each configuration runs in a child process of its own, so that the stock kernels, the fast
+ * ones and the threaded build never share a process.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-layers registers tfjs' gradients (tfjs-core's node bundle registers none).
+import '@tensorflow/tfjs-layers';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { installThreadedWasm } from '../src/kernels/wasm-threads';
+import { registerFastKernels } from '../src/kernels/register-fast-kernels';
+import { benchAttention, benchMatMul, benchTrain, type BackendResult } from './bench-cases';
+import { findTorchPython, runTorch, TORCH_HINT, type TorchResult } from './torch-reference';
+
+const CONFIGS = ['cpu', 'cpu-stock', 'wasm-stock', 'wasm', 'wasm-threads'] as const;
+type Config = (typeof CONFIGS)[number];
+
+interface Options {
+  quick: boolean;
+  configs: Config[];
+  threads: number;
+  steps: number;
+  torch: boolean;
+}
+
+function parseOptions(argv: string[]): Options & { worker?: Config } {
+  const get = (name: string): string | undefined =>
+    argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const quick = argv.includes('--quick');
+  const configs = (get('configs')?.split(',') ?? ['cpu', 'wasm-stock', 'wasm', 'wasm-threads']) as Config[];
+  for (const c of configs) {
+    if (!CONFIGS.includes(c)) throw new Error(`bench: unknown config "${c}"; choose from ${CONFIGS.join(', ')}.`);
+  }
+  const worker = get('worker') as Config | undefined;
+  return {
+    quick,
+    configs,
+    threads: Number(get('threads') ?? Math.min(8, os.cpus().length)),
+    steps: Number(get('steps') ?? (quick ? 3 : 6)),
+    torch: !argv.includes('--no-torch'),
+    ...(worker ? { worker } : {}),
+  };
+}
+
+/** Measures one configuration in this process (the child side). */
+async function runWorker(config: Config, opts: Options): Promise<BackendResult> {
+  const notes: string[] = [];
+  let threads = 1;
+  if (config === 'wasm-threads') {
+    threads = (await installThreadedWasm({ threads: opts.threads })).threads;
+  }
+  const backend = config.startsWith('cpu') ? 'cpu' : 'wasm';
+  await tf.setBackend(backend);
+  await tf.ready();
+  if (!config.endsWith('-stock')) registerFastKernels(backend);
+  if (backend === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    threads = wasm.getThreadsCount();
+  }
+  const slow = config === 'cpu' || config === 'cpu-stock';
+  const sizes = slow ? [128, 256, 512] : opts.quick ? [128, 256, 512] : [128, 256, 512, 1024];
+  const matmul = benchMatMul(sizes, slow ? 100 : 300);
+  const attention = benchAttention(slow ? 2 : 10);
+  const train = [];
+  if (!(slow && opts.quick)) {
+    const stockish = slow || config === 'wasm-stock';
+    train.push(benchTrain('plain', stockish ? 1 : opts.steps, stockish ? 1 : 2));
+    if (!stockish) train.push(benchTrain('fused', opts.steps, 2));
+  } else {
+    notes.push('training step skipped (--quick)');
+  }
+  return { config, backend, threads, matmul, attention, train, notes };
+}
+
+function spawnWorker(config: Config, argv: string[]): BackendResult | string {
+  const script = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, [...process.execArgv, script, ...argv, `--worker=${config}`], {
+    encoding: 'utf8',
+    timeout: 1_800_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+  if (!line) return `exit ${r.status}: ${(r.stderr ?? '').split('\n').filter((l) => l.length < 400).slice(-8).join(' | ')}`;
+  return JSON.parse(line.slice('BENCH_RESULT '.length)) as BackendResult;
+}
+
+const fmt = (x: number | undefined, digits = 1): string => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+  console.log('');
+}
+
+function report(results: BackendResult[], torch: Record<string, TorchResult>, opts: Options): void {
+  const torchFor = (r: BackendResult): TorchResult | undefined => torch[String(r.threads)];
+  const torchCols = Object.keys(torch).sort();
+  console.log('\nmatmul GFLOP/s (n x n, best run, fresh operands each run; nt = a b^T)');
+  const mmKeys = [...new Set(results.flatMap((r) => r.matmul.map((m) => `${m.n} ${m.case}`)))];
+  printTable(
+    ['case', ...results.map((r) => r.config), ...torchCols.map((t) => `torch ${t}t`), ...results.filter(torchFor).map((r) => `${r.config}/torch`)],
+    mmKeys.map((key) => {
+      const find = (list: { n: number; case: string; gflops: number; ms: number }[]) => list.find((m) => `${m.n} ${m.case}` === key);
+      return [
+        key,
+        ...results.map((r) => fmt(find(r.matmul)?.gflops)),
+        ...torchCols.map((t) => fmt(find((torch[t] as TorchResult).matmul)?.gflops)),
+        ...results.filter(torchFor).map((r) => {
+          const a = find(r.matmul);
+          const b = find((torchFor(r) as TorchResult).matmul);
+          return a && b ? `${fmt(a.ms / b.ms, 2)}x` : '-';
+        }),
+      ];
+    }),
+  );
+  console.log('attention [64, 4, 64, 32], ms (best run)');
+  printTable(
+    ['config', 'forward', 'fwd+bwd', 'fwd+bwd fused', 'torch fwd', 'torch fwd+bwd', 'ratio fwd+bwd'],
+    results.map((r) => {
+      const t = torchFor(r);
+      const best = Math.min(r.attention.forward_backward_ms, r.attention.fused_forward_backward_ms ?? Infinity);
+      return [
+        `${r.config} (${r.threads}t)`,
+        fmt(r.attention.forward_ms, 2),
+        fmt(r.attention.forward_backward_ms, 2),
+        fmt(r.attention.fused_forward_backward_ms, 2),
+        fmt(t?.attention.forward_ms, 2),
+        fmt(t?.attention.forward_backward_ms, 2),
+        t ? `${fmt(best / t.attention.forward_backward_ms, 2)}x` : '-',
+      ];
+    }),
+  );
+  console.log(`reference ViT training step (batch 64 x 64 tokens, width 128, 2 blocks, Adam), median of ${opts.steps} steps`);
+  const rows: string[][] = [];
+  for (const r of results) {
+    for (const t of r.train) {
+      const tt = torchFor(r);
+      const torchMed = tt ? [...tt.train.step_ms].sort((a, b) => a - b)[Math.floor(tt.train.step_ms.length / 2)] : undefined;
+      rows.push([
+        `${r.config} (${r.threads}t) ${t.variant}`,
+        fmt(t.median_ms, 0),
+        fmt(t.images_per_s, 1),
+        `${fmt(Math.min(...t.step_ms), 0)}-${fmt(Math.max(...t.step_ms), 0)}`,
+        fmt(torchMed, 0),
+        torchMed ? `${fmt(t.median_ms / torchMed, 2)}x` : '-',
+      ]);
+    }
+  }
+  for (const t of torchCols) {
+    const tr = torch[t] as TorchResult;
+    const med = [...tr.train.step_ms].sort((a, b) => a - b)[Math.floor(tr.train.step_ms.length / 2)] as number;
+    rows.push([`PyTorch ${tr.torch} (${t}t)`, fmt(med, 0), fmt(tr.train.images_per_s, 1), `${fmt(Math.min(...tr.train.step_ms), 0)}-${fmt(Math.max(...tr.train.step_ms), 0)}`, '', '']);
+  }
+  printTable(['config', 'step ms', 'images/s', 'range ms', 'torch ms', 'tfjs/torch'], rows);
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const opts = parseOptions(argv);
+  if (opts.worker) {
+    const result = await runWorker(opts.worker, opts);
+    console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
+    process.exit(0);
+  }
+  const startLoad = os.loadavg();
+  const results: BackendResult[] = [];
+  const failures: Record<string, string> = {};
+  for (const config of opts.configs) {
+    process.stderr.write(`bench: ${config} ...\n`);
+    const r = spawnWorker(config, argv);
+    if (typeof r === 'string') {
+      failures[config] = r;
+      process.stderr.write(`bench: ${config} failed: ${r}\n`);
+    } else {
+      results.push(r);
+    }
+  }
+  const torch: Record<string, TorchResult> = {};
+  let torchNote: string | undefined;
+  if (opts.torch) {
+    const python = findTorchPython();
+    if (!python) {
+      torchNote = TORCH_HINT;
+    } else {
+      for (const t of [...new Set([1, ...results.map((r) => r.threads)])].sort()) {
+        process.stderr.write(`bench: PyTorch with ${t} thread(s) ...\n`);
+        const r = runTorch(python, t, opts.steps + 2, opts.quick);
+        if (typeof r === 'string') torchNote = r;
+        else torch[String(t)] = r;
+      }
+    }
+  } else {
+    torchNote = 'PyTorch comparison skipped (--no-torch).';
+  }
+  const endLoad = os.loadavg();
+  const env = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu_model: os.cpus()[0]?.model ?? 'unknown',
+    loadavg_start: startLoad,
+    loadavg_end: endLoad,
+    tfjs: tf.version_core,
+  };
+  report(results, torch, opts);
+  if (torchNote) console.log(torchNote);
+  console.log(
+    `load average ${startLoad.map((x) => x.toFixed(2)).join(' ')} at start, ${endLoad.map((x) => x.toFixed(2)).join(' ')} at end ` +
+      `(${env.cpus} logical cores); other load makes timings noisy, threads suffer most.`,
+  );
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench-results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${env.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ env, options: opts, results, torch, torchNote, failures }, null, 2));
+  console.log(`wrote ${file}`);
+  if (Object.keys(failures).length > 0) process.exitCode = 1;
+}
+
+void main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

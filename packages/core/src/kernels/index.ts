@@ -1,0 +1,6 @@
+export * from './register-fast-kernels';
+export * from './fused-layer-norm';
+export * from './gelu';
+export * from './softmax-cross-entropy';
+export * from './fused-attention';
+export * from './wasm-threads';

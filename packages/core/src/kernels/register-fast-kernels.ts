@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { broadcastingMatMul } from './broadcast-mat-mul';
+import { registerBooleanKernelGradients } from './comparison-gradients';
+import { einsumGradConfig } from './einsum-gradient';
+import { batchMatMulGradConfig } from './mat-mul-gradient';
+import { wasmConv2DBackpropFilter } from './wasm-conv2d-backprop-filter';
+import { wasmEinsum } from './wasm-einsum';
+import { wasmFastMatMul } from './wasm-batch-mat-mul';
+import { wasmFastFusedMatMul } from './wasm-fused-mat-mul';
+import { wasmTranspose } from './wasm-transpose';
+import { wasmSum } from './wasm-leading-sum';
+import { aliasIdentity, aliasingCast } from './wasm-alias';
+import { wasmUnsortedSegmentSum } from './wasm-unsorted-segment-sum';
+
+/** Marks kernel functions installed by {@link registerFastKernels}, so a second call can tell. */
+const FAST = Symbol.for('@ait/core/fast-kernel');
+
+type MarkedKernelFunc = tf.KernelFunc & { [FAST]?: true };
+
+function isFast(config: tf.KernelConfig | undefined): boolean {
+  return config !== undefined && (config.kernelFunc as MarkedKernelFunc)[FAST] === true;
+}
+
+function mark(fn: tf.KernelFunc): tf.KernelFunc {
+  (fn as MarkedKernelFunc)[FAST] = true;
+  return fn;
+}
+
+/**
+ * Replaces (or adds) the kernel `kernelName` for `backendName`. `make` receives the kernel that
+ * was registered before (undefined when there was none). Does nothing when the fast kernel is
+ * already in place.
+ */
+function install(
+  kernelName: string,
+  backendName: string,
+  make: (original: tf.KernelConfig | undefined) => tf.KernelFunc,
+): void {
+  const existing = tf.getKernel(kernelName, backendName);
+  if (isFast(existing)) return;
+  const kernelFunc = mark(make(existing));
+  if (existing) tf.unregisterKernel(kernelName, backendName);
+  const config: tf.KernelConfig = { kernelName, backendName, kernelFunc };
+  if (existing?.setupFunc) config.setupFunc = existing.setupFunc;
+  if (existing?.disposeFunc) config.disposeFunc = existing.disposeFunc;
+  tf.registerKernel(config);
+  // Kernels' setup functions run when a backend is selected; if this one is running already,
+  // run the original's setup now so that the kernel we delegate to is ready.
+  if (config.setupFunc && tf.getBackend() === backendName) config.setupFunc(tf.backend());
+}
+
+/**
+ * Registers the backend-independent gradient fixes. The BatchMatMul one is set on every call:
+ * importing tfjs-layers (which registers tfjs' own gradients) after a first call would otherwise
+ * put the broadcasting bug back.
+ */
+function registerGradients(): void {
+  if (tf.getGradient(tf.BatchMatMul) !== batchMatMulGradConfig) tf.registerGradient(batchMatMulGradConfig);
+  registerBooleanKernelGradients();
+  if (!tf.getGradient(tf.Einsum)) tf.registerGradient(einsumGradConfig);
+}
+
+function registerWasmKernels(backendName: string): void {
+  install(tf.Sum, backendName, (original) => {
+    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no Sum kernel.`);
+    const orig = original.kernelFunc;
+    return ({ inputs, backend, attrs }) => wasmSum(backend, orig, inputs, attrs ?? {});
+  });
+  install(tf.Identity, backendName, (original) => {
+    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no Identity kernel.`);
+    const orig = original.kernelFunc;
+    return ({ inputs, backend }) => aliasIdentity(backend, inputs, orig);
+  });
+  install(tf.Cast, backendName, (original) => {
+    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no Cast kernel.`);
+    const orig = original.kernelFunc;
+    return ({ inputs, backend, attrs }) => aliasingCast(backend, inputs, attrs ?? {}, orig);
+  });
+  install(tf.Transpose, backendName, (original) => {
+    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no Transpose kernel.`);
+    const orig = original.kernelFunc;
+    return ({ inputs, backend, attrs }) => wasmTranspose(backend, orig, inputs, attrs ?? {});
+  });
+  install(tf.BatchMatMul, backendName, (original) => {
+    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no BatchMatMul kernel to speed up.`);
+    const orig = original.kernelFunc;
+    return ({ inputs, backend, attrs }) =>
+      wasmFastMatMul(
+        backendName,
+        backend,
+        orig,
+        inputs.a as tf.TensorInfo,
+        inputs.b as tf.TensorInfo,
+        attrs?.transposeA === true,
+        attrs?.transposeB === true,
+      );
+  });
+  const matMulKernel = tf.getKernel(tf.BatchMatMul, backendName);
+  install(tf._FusedMatMul, backendName, (original) => {
+    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no _FusedMatMul kernel.`);
+    const orig = original.kernelFunc;
+    return ({ inputs, backend, attrs }) =>
+      wasmFastFusedMatMul(backendName, backend, orig, (params) => matMulKernel.kernelFunc(params), inputs, attrs ?? {});
+  });
+  install(tf.UnsortedSegmentSum, backendName, () => ({ inputs, backend, attrs }) =>
+    wasmUnsortedSegmentSum(backend, inputs, attrs ?? {}),
+  );
+  install(tf.Conv2DBackpropFilter, backendName, () => ({ inputs, backend, attrs }) =>
+    wasmConv2DBackpropFilter(backendName, backend, inputs, attrs ?? {}),
+  );
+  install(tf.Einsum, backendName, () => ({ inputs, backend, attrs }) =>
+    wasmEinsum(backendName, backend, inputs, attrs ?? {}),
+  );
+}
+
+/**
+ * Installs AiT.js's fast kernels and gradient fixes for `backendName` (call it after the backend
+ * is registered, e.g. from `initBackend`; calling it again is a no-op).
+ *
+ * For every backend: a `BatchMatMul` gradient that reduces broadcast batch dimensions to each
+ * input's shape (and folds a shared weight's gradient into one 2-D product), zero gradients for
+ * boolean kernels (`Greater`, `Less`, `Equal`, ...) so that `tf.where(tf.greater(x, 0), a, b)`
+ * can be differentiated, and a gradient for `Einsum`.
+ *
+ * For `wasm`: `BatchMatMul` and `_FusedMatMul` that keep every transpose combination, batched
+ * and broadcast product on XNNPACK's fast GEMM (tfjs-wasm only takes it for untransposed 2-D
+ * products), and the kernels tfjs-wasm lacks for training: `UnsortedSegmentSum` (gradient of
+ * gather), `Conv2DBackpropFilter` and `Einsum`. For `cpu`: a `BatchMatMul` wrapper that makes
+ * two-way batch broadcasting (`[2, 1, m, k] x [1, 3, k, n]`) correct; its other kernels stay.
+ * Other backends keep their kernels.
+ */
+export function registerFastKernels(backendName: string): void {
+  if (typeof backendName !== 'string' || backendName.length === 0) {
+    throw new Error('registerFastKernels: pass the tfjs backend name, e.g. "wasm" or "cpu".');
+  }
+  registerGradients();
+  if (backendName === 'wasm') {
+    registerWasmKernels(backendName);
+  } else if (backendName === 'cpu') {
+    install(tf.BatchMatMul, backendName, (original) => {
+      if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no BatchMatMul kernel.`);
+      return broadcastingMatMul(backendName, original.kernelFunc);
+    });
+  }
+}

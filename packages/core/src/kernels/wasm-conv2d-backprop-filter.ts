@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { asWasmBackend, heapF32, reshapeInfo, runKernel, Scratch } from './wasm-interop';
+
+/**
+ * `Conv2DBackpropFilter` (the filter gradient of `conv2d`) for the wasm backend, which has none.
+ * `x` is `[batch, inH, inW, inC]` and `dy` `[batch, outH, outW, outC]` (NHWC; NCHW inputs are
+ * transposed first); the result has `attrs.filterShape` `[fH, fW, inC, outC]`. The input patches
+ * are gathered into a `[batch*outH*outW, fH*fW*inC]` matrix (im2col, in JavaScript on the heap)
+ * and the gradient is one product `cols^T dy` on the fast GEMM.
+ */
+export function wasmConv2DBackpropFilter(
+  backendName: string,
+  backendRaw: unknown,
+  inputs: tf.NamedTensorInfoMap,
+  attrs: tf.NamedAttrMap,
+): tf.TensorInfo {
+  const backend = asWasmBackend(backendRaw);
+  let x = inputs.x as tf.TensorInfo;
+  let dy = inputs.dy as tf.TensorInfo;
+  const filterShape = attrs.filterShape as [number, number, number, number];
+  const strides = attrs.strides as number | [number, number];
+  const pad = attrs.pad as 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  const dataFormat = (attrs.dataFormat as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC';
+  const dimRoundingMode = attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined;
+  if (x.shape.length !== 4 || dy.shape.length !== 4) {
+    throw new Error(
+      `conv2d filter gradient: x and dy must be rank 4, got [${x.shape.join(', ')}] and [${dy.shape.join(', ')}].`,
+    );
+  }
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32') {
+    throw new Error(`conv2d filter gradient on wasm needs float32 tensors, got ${x.dtype} and ${dy.dtype}.`);
+  }
+  const scratch = new Scratch(backend);
+  try {
+    if (dataFormat === 'NCHW') {
+      x = scratch.keep(runKernel(tf.Transpose, backendName, backendRaw, { x }, { perm: [0, 2, 3, 1] }));
+      dy = scratch.keep(runKernel(tf.Transpose, backendName, backendRaw, { x: dy }, { perm: [0, 2, 3, 1] }));
+    }
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+    const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+    if (dy.shape[1] !== outHeight || dy.shape[2] !== outWidth || dy.shape[3] !== outChannels) {
+      throw new Error(
+        `conv2d filter gradient: dy has shape [${dy.shape.join(', ')}] but the convolution gives ` +
+          `[${batchSize}, ${outHeight}, ${outWidth}, ${outChannels}].`,
+      );
+    }
+    const padTop = info.padInfo.top;
+    const padLeft = info.padInfo.left;
+    const rows = batchSize * outHeight * outWidth;
+    const patch = filterHeight * filterWidth * inChannels;
+    const cols = scratch.keep(backend.makeOutput([rows, patch], 'float32'));
+    const xs = heapF32(backend, x);
+    const cs = heapF32(backend, cols);
+    let r = 0;
+    for (let b = 0; b < batchSize; b++) {
+      for (let oh = 0; oh < outHeight; oh++) {
+        for (let ow = 0; ow < outWidth; ow++, r++) {
+          let c = r * patch;
+          for (let fh = 0; fh < filterHeight; fh++) {
+            const ih = oh * strideHeight - padTop + fh * dilationHeight;
+            for (let fw = 0; fw < filterWidth; fw++, c += inChannels) {
+              const iw = ow * strideWidth - padLeft + fw * dilationWidth;
+              if (ih < 0 || ih >= inHeight || iw < 0 || iw >= inWidth) {
+                cs.fill(0, c, c + inChannels);
+              } else {
+                const src = ((b * inHeight + ih) * inWidth + iw) * inChannels;
+                cs.set(xs.subarray(src, src + inChannels), c);
+              }
+            }
+          }
+        }
+      }
+    }
+    const dy2 = scratch.keep(reshapeInfo(backendName, backendRaw, dy, [rows, outChannels]));
+    const dw = scratch.keep(
+      runKernel(tf.BatchMatMul, backendName, backendRaw, { a: cols, b: dy2 }, { transposeA: true, transposeB: false }),
+    );
+    return reshapeInfo(backendName, backendRaw, dw, [...filterShape]);
+  } finally {
+    scratch.release();
+  }
+}
