@@ -1,0 +1,140 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Shape } from '@tensorflow/tfjs-layers';
+import {
+  AitLayer,
+  assertLastDim,
+  assertRank,
+  Dense,
+  formatShape,
+  knownDim,
+  layerArgsShape,
+  layerLabel,
+  LayerNorm,
+  singleShape,
+  singleTensor,
+  validateConfig,
+  z,
+  type AitLayerArgs,
+  type CallKwargs,
+} from '@ait/core';
+
+/** How {@link ClassificationHead} reduces the tokens to one vector per example. */
+export const HEAD_KINDS = ['flatten', 'mean', 'cls'] as const;
+
+/** One of {@link HEAD_KINDS}. */
+export type HeadKind = (typeof HEAD_KINDS)[number];
+
+const classificationHeadSchema = z.strictObject({
+  ...layerArgsShape,
+  kind: z.enum(HEAD_KINDS),
+  numClasses: z.number().int().positive(),
+  epsilon: z.number().nonnegative().default(1e-5),
+});
+
+/** Options of {@link ClassificationHead}. */
+export interface ClassificationHeadArgs extends AitLayerArgs {
+  /**
+   * `flatten`: all tokens concatenated, `LN(N*D) -> Linear(N*D, classes)` (the AiT reference code;
+   * fixes the number of tokens N); `mean`: mean over tokens, `LN(D) -> Linear`; `cls`: the first
+   * token, `LN(D) -> Linear` (ViT).
+   */
+  kind: HeadKind;
+  /** Number of classes. */
+  numClasses: number;
+  /** LayerNorm epsilon; default 1e-5. */
+  epsilon?: number;
+}
+
+/**
+ * Classification head: tokens `[batch, tokens, dim]` -> logits `[batch, numClasses]`, by
+ * flattening, mean pooling or taking the CLS token, then LayerNorm and a linear map.
+ * Children: `norm`, `proj`. Serialised as `AitClassificationHead`.
+ */
+export class ClassificationHead extends AitLayer {
+  /** tfjs serialisation name. */
+  static className = 'AitClassificationHead';
+  /** How tokens are reduced. */
+  readonly kind: HeadKind;
+  /** Number of classes. */
+  readonly numClasses: number;
+  /** LayerNorm epsilon. */
+  readonly epsilon: number;
+  private readonly norm: LayerNorm;
+  private readonly proj: Dense;
+  private tokens = -1;
+  private dim = -1;
+
+  constructor(args: ClassificationHeadArgs) {
+    const cfg = validateConfig(layerLabel('ClassificationHead', args), classificationHeadSchema, args);
+    super(args);
+    this.kind = cfg.kind;
+    this.numClasses = cfg.numClasses;
+    this.epsilon = cfg.epsilon;
+    const trainable = this.trainable;
+    this.norm = this.track(new LayerNorm({ epsilon: this.epsilon, name: 'norm', trainable }));
+    this.proj = this.track(new Dense({ units: this.numClasses, name: 'proj', trainable }));
+  }
+
+  private get where(): string {
+    return `ClassificationHead '${this.name}'`;
+  }
+
+  /** Tokens the flatten head was built for (`-1` for the other kinds or before build). */
+  get fixedTokens(): number {
+    return this.tokens;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shape = singleShape(this.where, inputShape);
+    assertRank(this.where, 'tokens', { shape }, [3], '[batch, tokens, dim]');
+    this.dim = knownDim(this.where, 'tokens', shape, -1);
+    let features = this.dim;
+    if (this.kind === 'flatten') {
+      const n = shape[1];
+      if (n == null) {
+        throw new Error(
+          `${this.where}: the flatten head needs a fixed number of tokens (it learns one weight per token and ` +
+            `feature), but the input shape is ${formatShape(shape)}. Give the model a fixed image size, or use ` +
+            `kind 'mean' or 'cls'.`,
+        );
+      }
+      this.tokens = n;
+      features = n * this.dim;
+    }
+    this.buildChild(this.norm, [null, features]);
+    this.buildChild(this.proj, [null, features]);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = singleShape(this.where, inputShape);
+    return [shape[0] ?? null, this.numClasses];
+  }
+
+  /** `[batch, tokens, dim] -> [batch, numClasses]`. */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
+    const x = singleTensor(this.where, inputs);
+    assertRank(this.where, 'tokens', x, [3], '[batch, tokens, dim]');
+    assertLastDim(this.where, 'tokens', x, this.dim, `The head was built for tokens of width ${this.dim}.`);
+    const [batch, n] = x.shape as [number, number, number];
+    if (this.kind === 'flatten' && n !== this.tokens) {
+      throw new Error(
+        `${this.where}: the flatten head was built for ${this.tokens} tokens (${this.tokens} x ${this.dim} = ` +
+          `${this.tokens * this.dim} features) but got ${n} (input ${formatShape(x.shape)}). Feed images of the size ` +
+          `the model was built for, or use kind 'mean' or 'cls'.`,
+      );
+    }
+    return tf.tidy(() => {
+      let pooled: tf.Tensor;
+      if (this.kind === 'flatten') pooled = tf.reshape(x, [batch, n * this.dim]);
+      else if (this.kind === 'mean') pooled = tf.mean(x, 1);
+      else pooled = tf.reshape(tf.slice(x, [0, 0, 0], [batch, 1, this.dim]), [batch, this.dim]);
+      return this.callChild(this.proj, this.callChild(this.norm, pooled, kwargs), kwargs);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), kind: this.kind, numClasses: this.numClasses, epsilon: this.epsilon };
+  }
+}
+tf.serialization.registerClass(ClassificationHead);

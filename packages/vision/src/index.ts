@@ -1,0 +1,14 @@
+/**
+ * @packageDocumentation
+ * `@ait/vision`: the Associative Transformer and its vision-transformer family, with a model registry.
+ */
+export * from './models/vision-model';
+export * from './registry/model-registry';
+export * from './models/coordination/index';
+export * from './models/ait/index';
+export * from './models/vit/index';
+export * from './models/set-transformer/index';
+export * from './models/perceiver/index';
+export * from './models/aft/index';
+export * from './models/mlp-mixer/index';
+export * from './models/parallel-mixer/index';

@@ -1,0 +1,172 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Shape } from '@tensorflow/tfjs-layers';
+import {
+  LearnedPositionEmbedding,
+  PatchEmbedding,
+  layerLabel,
+  validateConfig,
+  type AitLayerArgs,
+  type layerArgsShape,
+  type CallKwargs,
+} from '@ait/core';
+import { ClassificationHead } from '../../blocks/classification-head';
+import { ClassToken } from '../../blocks/class-token';
+import { QuestionTokenEmbedding } from '../../blocks/question-token-embedding';
+import { stripLayerArgs } from '../../blocks/strip-layer-args';
+import { splitVisionInputs, splitVisionInputShapes, type VisionInputSpec } from '../../blocks/vision-inputs';
+import { VisionModel, type InternalMaps } from '../vision-model';
+import { AitBlock } from './ait-block';
+import { aitConfigSchema, type AitConfig, type AitConfigInput } from './ait-config';
+import { pickGlobalWorkspaceOptions } from './global-workspace-layer';
+
+/** Options of {@link AssociativeTransformer}: the model config plus tfjs layer arguments. */
+export type AssociativeTransformerArgs = Omit<AitConfigInput, keyof typeof layerArgsShape> & AitLayerArgs;
+
+/** The model's own config (validated, defaults filled in), without the tfjs layer arguments. */
+export type AitModelConfig = Omit<AitConfig, keyof typeof layerArgsShape>;
+
+/**
+ * The Associative Transformer (AiT; Sun et al., arXiv 2309.12862), as its reference code computes it:
+ *
+ * `images [batch, H, W, C]` -> patch embedding (channel-innermost flattening,
+ * `LN(P*P*C) -> Linear -> LN(D)`, child `patch_embed`) -> optional question token (Sort-of-CLEVR,
+ * `LN(q) -> Linear -> LN(D)`, prepended, child `question_embed`) -> optional CLS token and learned
+ * position embedding -> `depth` {@link AitBlock}s (self-attention + global workspace layer, children
+ * `block_0`, ...) -> head (`flatten`: `LN(N*D) -> Linear`, the reference; or `mean` / `cls`; child
+ * `head`) -> logits `[batch, classes]`. With a question token the input is
+ * `[images, questions [batch, questionDim]]`.
+ *
+ * Every forward pass updates the memory of each block in 'ema' mode (see
+ * {@link GlobalWorkspaceLayer}); the balance losses are reported with `addAuxLoss` while training,
+ * so the `@ait/core` Trainer adds them to the cross-entropy. `getConfig()` returns the whole config.
+ * Serialised as `AitAssociativeTransformer`.
+ */
+export class AssociativeTransformer extends VisionModel {
+  /** tfjs serialisation name. */
+  static className = 'AitAssociativeTransformer';
+  /** The validated config. */
+  readonly config: AitModelConfig;
+  private readonly patchEmbed: PatchEmbedding;
+  private readonly questionEmbed: QuestionTokenEmbedding | null;
+  private readonly clsToken: ClassToken | null;
+  private readonly posEmbed: LearnedPositionEmbedding | null;
+  /** The blocks, in order. */
+  readonly blocks: readonly AitBlock[];
+  private readonly head: ClassificationHead;
+  private readonly spec: VisionInputSpec;
+
+  constructor(args: AssociativeTransformerArgs = {}) {
+    const cfg = validateConfig(layerLabel('AssociativeTransformer', args), aitConfigSchema, args);
+    // A fixed default name keeps weight names (`ait/block_0/...`) stable across processes.
+    super({ ...args, name: args.name ?? 'ait' });
+    this.config = stripLayerArgs(cfg) as AitModelConfig;
+    const c = this.config;
+    const trainable = this.trainable;
+    const fixedBy =
+      c.head === 'flatten' ? 'the flatten head' : c.positionEmbedding === 'learned' ? 'the learned position embedding' : undefined;
+    this.spec = {
+      imageSize: fixedBy ? c.imageSize : null,
+      channels: c.channels,
+      questionDim: c.questionDim ?? null,
+      ...(fixedBy ? { fixedBy } : {}),
+    };
+    this.patchEmbed = this.track(new PatchEmbedding({ patchSize: c.patchSize, embedDim: c.dim, name: 'patch_embed', trainable }));
+    this.questionEmbed =
+      c.questionDim != null ? this.track(new QuestionTokenEmbedding({ embedDim: c.dim, name: 'question_embed', trainable })) : null;
+    this.clsToken = c.head === 'cls' ? this.track(new ClassToken({ name: 'cls_token', trainable })) : null;
+    this.posEmbed =
+      c.positionEmbedding === 'learned'
+        ? this.track(new LearnedPositionEmbedding({ maxTokens: this.numTokens, name: 'pos_embed', trainable }))
+        : null;
+    const workspace = pickGlobalWorkspaceOptions(c);
+    this.blocks = Array.from({ length: c.depth }, (_, i) =>
+      this.track(
+        new AitBlock({
+          numHeads: c.numHeads,
+          headDim: c.headDim,
+          dropout: c.dropout,
+          noSelfAttention: c.ablation.noSelfAttention,
+          storeAttentionWeights: c.recordMaps,
+          workspace,
+          name: `block_${i}`,
+          trainable,
+        }),
+      ),
+    );
+    this.head = this.track(new ClassificationHead({ kind: c.head, numClasses: c.classes, name: 'head', trainable }));
+  }
+
+  private get where(): string {
+    return `AssociativeTransformer '${this.name}'`;
+  }
+
+  /** Tokens per example for `imageSize` images: patches, plus the question and CLS tokens if any. */
+  get numTokens(): number {
+    const c = this.config;
+    const grid = (c.imageSize / c.patchSize) ** 2;
+    return grid + (c.questionDim != null ? 1 : 0) + (c.head === 'cls' ? 1 : 0);
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const { images, questions } = splitVisionInputShapes(this.where, inputShape, this.spec);
+    const c = this.config;
+    this.buildChild(this.patchEmbed, images);
+    const h = images[1] ?? (this.spec.imageSize === null ? null : c.imageSize);
+    const w = images[2] ?? (this.spec.imageSize === null ? null : c.imageSize);
+    let n = h !== null && w !== null ? (h / c.patchSize) * (w / c.patchSize) : null;
+    if (this.questionEmbed) {
+      this.buildChild(this.questionEmbed, questions as Shape);
+      if (n !== null) n += 1;
+    }
+    if (this.clsToken) {
+      this.buildChild(this.clsToken, [null, n, c.dim]);
+      if (n !== null) n += 1;
+    }
+    const tokens: Shape = [null, n, c.dim];
+    if (this.posEmbed) this.buildChild(this.posEmbed, tokens);
+    for (const block of this.blocks) this.buildChild(block, tokens);
+    this.buildChild(this.head, tokens);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const { images } = splitVisionInputShapes(this.where, inputShape, this.spec);
+    return [images[0] ?? null, this.config.classes];
+  }
+
+  /** `images [batch, H, W, C]` (or `[images, questions [batch, q]]`) -> logits `[batch, classes]`. */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
+    const { images, questions } = splitVisionInputs(this.where, inputs, this.spec);
+    const kw: CallKwargs = { training: this.isTraining(kwargs) };
+    return tf.tidy(() => {
+      let x = this.callChild(this.patchEmbed, images, kw);
+      if (this.questionEmbed) x = tf.concat([this.callChild(this.questionEmbed, questions as tf.Tensor, kw), x], 1);
+      if (this.clsToken) x = this.callChild(this.clsToken, x, kw);
+      if (this.posEmbed) x = this.callChild(this.posEmbed, x, kw);
+      for (const block of this.blocks) x = this.callChild(block, x, kw);
+      return this.callChild(this.head, x, kw);
+    });
+  }
+
+  /**
+   * Internal maps of the last forward pass (with `recordMaps: true`), per block `i`:
+   * `block{i}/attention` (self-attention `[batch, heads, tokens, tokens]`), `block{i}/gwl/gate`
+   * (bottleneck gates per head and slot, `[heads, M, batch * tokens]` or `[batch, heads, M, tokens]`
+   * per sample), `block{i}/gwl/selection`, `block{i}/gwl/priors`, `block{i}/gwl/written_priors`
+   * and `block{i}/gwl/hopfield` (Hopfield associations `[batch, tokens, M]`).
+   */
+  override internalMaps(): InternalMaps {
+    const maps: InternalMaps = {};
+    this.blocks.forEach((block, i) => Object.assign(maps, block.internalMaps(`block${i}/`)));
+    return maps;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const c = this.config;
+    return {
+      ...super.getConfig(),
+      ...(JSON.parse(JSON.stringify({ ...c, questionDim: c.questionDim ?? null, hopfieldHeadDim: c.hopfieldHeadDim ?? null })) as tf.serialization.ConfigDict),
+    };
+  }
+}
+tf.serialization.registerClass(AssociativeTransformer);

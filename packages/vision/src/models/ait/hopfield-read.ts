@@ -1,0 +1,252 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Shape } from '@tensorflow/tfjs-layers';
+import {
+  AitLayer,
+  assertLastDim,
+  assertRank,
+  formatShape,
+  knownDim,
+  layerArgsShape,
+  layerLabel,
+  rateSchema,
+  toShapeList,
+  toTensorList,
+  validateConfig,
+  z,
+  type AitLayerArgs,
+  type CallKwargs,
+} from '@ait/core';
+import { Hopfield, hopfieldUpdate } from '@ait/hopfield';
+
+/**
+ * AiT's Hopfield reconstruction without learned projections, as the reference code computes it
+ * with `hopfieldSteps = 1`: `R = softmax(beta Z G^T) G`, repeated `steps` times
+ * (`R <- softmax(beta R G^T) G`), each update being `@ait/hopfield`'s `hopfieldUpdate`.
+ *
+ * @param state tokens `Z [batch, tokens, dim]`
+ * @param patterns priors `G [patterns, dim]` (shared) or `[batch, patterns, dim]` (one set per image)
+ * @returns `R [batch, tokens, dim]` (the residual `+ Z` is not added)
+ */
+export function hopfieldReconstruction(
+  state: tf.Tensor,
+  patterns: tf.Tensor,
+  options: { beta?: number; steps?: number } = {},
+): tf.Tensor3D {
+  const beta = options.beta ?? 1;
+  const steps = options.steps ?? 1;
+  if (!Number.isInteger(steps) || steps < 1) {
+    throw new Error(`hopfieldReconstruction: steps must be an integer >= 1, got ${steps}.`);
+  }
+  return tf.tidy(() => {
+    const g = perExample(patterns, state.shape[0] as number);
+    let r = state;
+    for (let s = 0; s < steps; s++) r = hopfieldUpdate(r, g, { beta });
+    return r as tf.Tensor3D;
+  });
+}
+
+/**
+ * Shared patterns `[patterns, dim]` broadcast to `[batch, patterns, dim]` (batched ones unchanged),
+ * the layout the `Hopfield` layer and the per-example association maps use. (Older tfjs matMul
+ * gradients also failed to sum over a broadcast batch axis; an explicit broadcast avoids that.)
+ */
+function perExample(patterns: tf.Tensor, batch: number): tf.Tensor {
+  return patterns.rank === 2 ? tf.broadcastTo(tf.expandDims(patterns, 0), [batch, ...patterns.shape]) : patterns;
+}
+
+/**
+ * Association weights of one Hopfield update: `softmax(beta Z G^T)`, `[batch, tokens, dim]` and
+ * `[patterns, dim]` or `[batch, patterns, dim]` -> `[batch, tokens, patterns]`.
+ */
+export function hopfieldAssociations(state: tf.Tensor, patterns: tf.Tensor, beta = 1): tf.Tensor3D {
+  return tf.tidy(() => {
+    const g = perExample(patterns, state.shape[0] as number);
+    return tf.softmax(tf.mul(tf.matMul(state, g, false, true), beta), -1) as tf.Tensor3D;
+  });
+}
+
+const hopfieldReadSchema = z.strictObject({
+  ...layerArgsShape,
+  beta: z.number().positive().default(1),
+  steps: z.number().int().positive().default(1),
+  projections: z.boolean().default(false),
+  numHeads: z.number().int().positive().default(1),
+  headDim: z.number().int().positive().nullish(),
+  dropout: rateSchema.default(0),
+});
+
+/** Options of {@link HopfieldRead}. */
+export interface HopfieldReadArgs extends AitLayerArgs {
+  /** Inverse temperature; default 1 (the AiT reference). */
+  beta?: number;
+  /** Update steps; default 1 (the AiT reference). */
+  steps?: number;
+  /**
+   * Learned projections: the read becomes `@ait/hopfield`'s `Hopfield` layer (ml-jku's `Hopfield`)
+   * with LayerNorms on its inputs, per-head projections of the state (tokens), stored patterns and
+   * pattern projection (both the priors), and an output projection; default false (the reference's
+   * static Hopfield layer).
+   */
+  projections?: boolean;
+  /** Heads of the learned projections; default 1 (the reference's non-default variant: 8). */
+  numHeads?: number;
+  /** Width of each head in the Hopfield space (ml-jku's `hidden_size`); default `dim / numHeads` (the non-default variant: `dim`). */
+  headDim?: number | null;
+  /** Dropout on the association matrix while training (learned projections only); default 0 (the non-default variant: 0.5). */
+  dropout?: number;
+}
+
+/** What {@link HopfieldRead.read} returns; the caller owns the tensors. */
+export interface HopfieldReadResult {
+  /** Retrieved tokens `[batch, tokens, dim]`. */
+  retrieved: tf.Tensor3D;
+  /**
+   * Association weights of the last update: `[batch, tokens, patterns]`, or
+   * `[batch, heads, tokens, patterns]` with learned projections; `null` unless asked for.
+   */
+  associations: tf.Tensor | null;
+}
+
+/**
+ * AiT's associative read: tokens `Z [batch, tokens, dim]` retrieve from the up-projected priors
+ * `G [patterns, dim]` (or `[batch, patterns, dim]`) with continuous modern Hopfield updates.
+ *
+ * - Without projections (the reference): `R = softmax(beta Z G^T) G`, `steps` times, each update
+ *   `@ait/hopfield`'s `hopfieldUpdate` (the reference's static `hflayers.Hopfield`).
+ * - With projections (the reference's non-default variant `Hopfield(input_size=D, hidden_size=D,
+ *   num_heads=8, update_steps_max=3, scaling=beta, dropout=0.5)`): a child `hopfield`, the
+ *   `Hopfield` layer of `@ait/hopfield`, with the priors as stored patterns and pattern
+ *   projection and the tokens as state patterns, `numHeads` heads of width `headDim`, inverse
+ *   temperature `beta`, up to `steps - 1` further updates (`updateStepsMax`, each head stopping
+ *   early once its associations change by at most 1e-4) and association dropout `dropout`.
+ *
+ * Inputs `[state, patterns]`; output `R [batch, tokens, dim]` (no residual). Serialised as
+ * `AitHopfieldRead`.
+ */
+export class HopfieldRead extends AitLayer {
+  /** tfjs serialisation name. */
+  static className = 'AitHopfieldRead';
+  /** Inverse temperature. */
+  readonly beta: number;
+  /** Update steps. */
+  readonly steps: number;
+  /** Whether the read has learned projections. */
+  readonly projections: boolean;
+  /** Heads of the learned projections. */
+  readonly numHeads: number;
+  /** Configured head width (`null`: `dim / numHeads`). */
+  readonly headDimArg: number | null;
+  /** Dropout rate on the associations. */
+  readonly dropoutRate: number;
+  private dim = -1;
+  private hopfield: Hopfield | null = null;
+
+  constructor(args: HopfieldReadArgs = {}) {
+    const cfg = validateConfig(layerLabel('HopfieldRead', args), hopfieldReadSchema, args);
+    super(args);
+    this.beta = cfg.beta;
+    this.steps = cfg.steps;
+    this.projections = cfg.projections;
+    this.numHeads = cfg.numHeads;
+    this.headDimArg = cfg.headDim ?? null;
+    this.dropoutRate = cfg.dropout;
+  }
+
+  private get where(): string {
+    return `HopfieldRead '${this.name}'`;
+  }
+
+  private pair(shapes: Shape[]): [Shape, Shape] {
+    if (shapes.length !== 2) throw new Error(`${this.where}: expects [state, patterns], got ${shapes.length} inputs.`);
+    const [s, p] = shapes as [Shape, Shape];
+    assertRank(this.where, 'state', { shape: s }, [3], '[batch, tokens, dim]');
+    assertRank(this.where, 'patterns', { shape: p }, [2, 3], '[patterns, dim] or [batch, patterns, dim]');
+    return [s, p];
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const [s, p] = this.pair(toShapeList(inputShape));
+    this.dim = knownDim(this.where, 'state', s, -1);
+    const pDim = knownDim(this.where, 'patterns', p, -1);
+    if (pDim !== this.dim) {
+      throw new Error(`${this.where}: patterns ${formatShape(p)} must have the state's width ${this.dim}.`);
+    }
+    if (this.projections) {
+      if (this.headDimArg === null && this.dim % this.numHeads !== 0) {
+        throw new Error(`${this.where}: width ${this.dim} is not divisible by numHeads ${this.numHeads}; set headDim.`);
+      }
+      this.hopfield = this.track(
+        new Hopfield({
+          numHeads: this.numHeads,
+          hiddenSize: this.headDimArg ?? this.dim / this.numHeads,
+          scaling: this.beta,
+          updateStepsMax: this.steps - 1,
+          dropout: this.dropoutRate,
+          name: 'hopfield',
+          trainable: this.trainable,
+        }),
+      );
+      const patterns: Shape = [null, p[p.length - 2] ?? null, this.dim];
+      this.buildChild(this.hopfield, [patterns, [null, null, this.dim], patterns]);
+    }
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return this.pair(toShapeList(inputShape))[0];
+  }
+
+  /**
+   * The read with its association weights when `withAssociations` is true (see
+   * {@link HopfieldReadResult}); the layer must be built.
+   */
+  read(state: tf.Tensor, patterns: tf.Tensor, kwargs: CallKwargs & { withAssociations?: boolean } = {}): HopfieldReadResult {
+    if (!this.built) throw new Error(`${this.where}: the layer is not built; call apply([state, patterns]) first.`);
+    this.pair([state.shape, patterns.shape]);
+    assertLastDim(this.where, 'state', state, this.dim, `The layer was built for width ${this.dim}.`);
+    assertLastDim(this.where, 'patterns', patterns, this.dim, `The layer was built for width ${this.dim}.`);
+    const batch = state.shape[0] as number;
+    if (patterns.rank === 3 && patterns.shape[0] !== batch) {
+      throw new Error(
+        `${this.where}: batched patterns ${formatShape(patterns.shape)} must have the state's batch size ${batch}.`,
+      );
+    }
+    const training = this.isTraining(kwargs);
+    const withAssociations = kwargs.withAssociations === true;
+    const [retrieved, associations] = tf.tidy(() => {
+      const g = perExample(patterns, batch);
+      if (this.hopfield) {
+        const res = this.hopfield.associate({ keys: g, queries: state, values: g }, { training });
+        res.projectedPatterns.dispose();
+        if (withAssociations) return [res.output, res.associations];
+        res.associations.dispose();
+        return [res.output];
+      }
+      let r: tf.Tensor = state;
+      for (let s = 0; s < this.steps - 1; s++) r = hopfieldUpdate(r, g, { beta: this.beta });
+      const out = hopfieldUpdate(r, g, { beta: this.beta });
+      return withAssociations ? [out, hopfieldAssociations(r, g, this.beta)] : [out];
+    });
+    return { retrieved: retrieved as tf.Tensor3D, associations: associations ?? null };
+  }
+
+  /** `[state [batch, tokens, dim], patterns [patterns, dim] | [batch, patterns, dim]] -> [batch, tokens, dim]`. */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
+    const list = toTensorList(inputs);
+    if (list.length !== 2) throw new Error(`${this.where}: expects [state, patterns], got ${list.length} inputs.`);
+    return this.read(list[0] as tf.Tensor, list[1] as tf.Tensor, kwargs).retrieved;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      beta: this.beta,
+      steps: this.steps,
+      projections: this.projections,
+      numHeads: this.numHeads,
+      headDim: this.headDimArg,
+      dropout: this.dropoutRate,
+    };
+  }
+}
+tf.serialization.registerClass(HopfieldRead);

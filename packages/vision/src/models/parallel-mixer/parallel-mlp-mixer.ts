@@ -1,0 +1,192 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
+import {
+  Dense,
+  dropout,
+  layerLabel,
+  LayerNorm,
+  PatchEmbedding,
+  validateConfig,
+  type AitLayerArgs,
+  type CallKwargs,
+  type z,
+} from '@ait/core';
+import { ParallelMixerBlock } from '@ait/hopfield';
+import { assertPatchFits, imageInputShape, imageInputTensor } from '../../blocks/image-input';
+import { MapRecorder } from '../../blocks/map-recorder';
+import { stripLayerArgs } from '../../blocks/strip-layer-args';
+import { VisionModel, type InternalMaps } from '../vision-model';
+import { parallelMlpMixerLayerSchema, parallelMlpMixerSchema, type ParallelMlpMixerConfig } from './parallel-mlp-mixer-config';
+
+/** Constructor arguments of {@link ParallelMlpMixer}: its config plus tfjs layer arguments. */
+export type ParallelMlpMixerArgs = AitLayerArgs & z.input<typeof parallelMlpMixerSchema>;
+
+/**
+ * The parallelized MLP-Mixer derived from hierarchical associative memory (Karakida, Ota, Taki,
+ * arXiv 2406.12220; reference code `Toshihiro-Ota/paramixer`), built from `@ait/hopfield`'s
+ * `ParallelMixerBlock`: images `[batch, H, W, C]` -> per-patch linear embedding `[batch, N, dim]`
+ * -> `depth` blocks, each `nIter` tied update steps `x = x + alpha (MLP_tok(g^T)^T + MLP_ch(g))`
+ * with `g` one layer norm over the whole `[N, dim]` matrix -> per-token LN -> mean over tokens ->
+ * linear head (zero-initialised) -> logits `[batch, classes]`.
+ *
+ * `variant: 'symmetric'` is the model the energy gives (tied maps `W^T gelu(W g)`), so each step
+ * descends the block's energy; `'symmetryBreaking'` adds a free map W2 per MLP (initialised to 0)
+ * whose penalty `lambda ||W2||^2` each block reports as an auxiliary loss while training; `'free'`
+ * uses vanilla MLPs. The paper's finding: symmetric maps hurt image classification, and breaking
+ * the symmetry recovers MLP-Mixer accuracy.
+ *
+ * Internal maps (with `recordMaps`): `block{i}/token_coupling` `[N, N]` and
+ * `block{i}/channel_coupling` `[dim, dim]`, the linear parts `W_in W_out` of the two MLPs
+ * (symmetric exactly for the symmetric variant), and for the symmetric variant
+ * `block{i}/energy` `[batch]`, the Hopfield energy of the state entering the block.
+ * Serialised as `AitParallelMlpMixer`.
+ */
+export class ParallelMlpMixer extends VisionModel {
+  /** tfjs serialisation name. */
+  static className = 'AitParallelMlpMixer';
+  /** The validated config (`symmetryPenalty` follows {@link ParallelMlpMixer.setSymmetryPenalty}). */
+  readonly config: ParallelMlpMixerConfig;
+  private readonly recorder: MapRecorder;
+  private readonly embed: PatchEmbedding;
+  /** The mixing blocks, in order. */
+  readonly blocks: readonly ParallelMixerBlock[];
+  private readonly finalNorm: LayerNorm;
+  private readonly head: Dense;
+  private tokens = -1;
+
+  constructor(args: ParallelMlpMixerArgs) {
+    const parsed = validateConfig(layerLabel('ParallelMlpMixer', args), parallelMlpMixerLayerSchema, args);
+    super(args);
+    this.config = parallelMlpMixerSchema.parse(stripLayerArgs(parsed));
+    const c = this.config;
+    const trainable = this.trainable;
+    this.recorder = new MapRecorder(c.recordMaps);
+    this.embed = this.track(
+      new PatchEmbedding({ patchSize: c.patchSize, embedDim: c.dim, preNorm: false, postNorm: false, name: 'stem', trainable }),
+    );
+    this.blocks = Array.from({ length: c.depth }, (_, i) =>
+      this.track(
+        new ParallelMixerBlock({
+          tokenHiddenDim: c.tokenMlpDim,
+          channelHiddenDim: c.channelMlpDim,
+          variant: c.variant,
+          useBias: c.useBias,
+          iterations: c.nIter,
+          stepSize: c.stepSize,
+          epsilon: c.epsilon,
+          symmetryPenalty: c.symmetryPenalty,
+          name: `block${i}`,
+          trainable,
+        }),
+      ),
+    );
+    this.finalNorm = this.track(new LayerNorm({ epsilon: 1e-6, name: 'final_norm', trainable }));
+    this.head = this.track(new Dense({ units: c.classes, kernelInitializer: 'zeros', name: 'head', trainable }));
+  }
+
+  private get where(): string {
+    return `ParallelMlpMixer '${this.name}'`;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const c = this.config;
+    const shape = imageInputShape(this.where, inputShape, c);
+    const [, height, width] = shape as [number | null, number, number];
+    assertPatchFits(this.where, height, width, c.patchSize);
+    this.tokens = (height / c.patchSize) * (width / c.patchSize);
+    const rows: Shape = [null, this.tokens, c.dim];
+    this.buildChild(this.embed, shape);
+    for (const b of this.blocks) this.buildChild(b, rows);
+    this.buildChild(this.finalNorm, rows);
+    this.buildChild(this.head, [null, c.dim]);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = imageInputShape(this.where, inputShape, this.config);
+    return [shape[0] ?? null, this.config.classes];
+  }
+
+  /** Sets lambda of every block's symmetry-breaking penalty (e.g. annealed from 1 to 0 in a callback). */
+  setSymmetryPenalty(lambda: number): void {
+    for (const b of this.blocks) b.setSymmetryPenalty(lambda);
+    (this.config as { symmetryPenalty: number }).symmetryPenalty = lambda;
+  }
+
+  /** The total penalty `lambda sum_blocks (||W2_tok||^2 + ||W2_ch||^2)` (0 unless `symmetryBreaking`), a scalar. */
+  symmetryPenaltyLoss(): tf.Scalar {
+    return tf.tidy(() => tf.addN(this.blocks.map((b) => b.symmetryPenaltyLoss())) as tf.Scalar);
+  }
+
+  /** Block weights by short name (`token_weights`, `channel_extra`, ...). */
+  private blockWeight(block: ParallelMixerBlock, name: string): tf.Tensor | null {
+    const w = block.weights.find((v: LayerVariable) => v.originalName.endsWith(`/${name}`));
+    return w ? w.read() : null;
+  }
+
+  /**
+   * The linear parts `W_in W_out` of a block's token MLP `[N, N]` and channel MLP `[dim, dim]`:
+   * `W^T W` (symmetric), `W^T (W + W2^T)` (symmetryBreaking) or `W^T W_out^T` (free), with
+   * `@ait/hopfield`'s weight layout `W [hidden, in]`, `W2`, `W_out` `[in, hidden]`.
+   */
+  couplings(block: ParallelMixerBlock): { token: tf.Tensor2D; channel: tf.Tensor2D } {
+    return tf.tidy(() => {
+      const one = (kind: 'token' | 'channel'): tf.Tensor2D => {
+        const w = this.blockWeight(block, `${kind}_weights`) as tf.Tensor2D;
+        const extra = this.blockWeight(block, `${kind}_extra`) as tf.Tensor2D | null;
+        const out = this.blockWeight(block, `${kind}_out`) as tf.Tensor2D | null;
+        if (out) return tf.matMul(w, out, true, true);
+        const wOut = extra ? tf.add(w, tf.transpose(extra)) : w;
+        return tf.matMul(w, wOut as tf.Tensor2D, true, false);
+      };
+      return { token: one('token'), channel: one('channel') };
+    });
+  }
+
+  /** Images `[batch, H, W, C]` -> logits `[batch, classes]`. */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
+    const c = this.config;
+    const { images, dims } = imageInputTensor(this.where, inputs, c);
+    assertPatchFits(this.where, dims.height, dims.width, c.patchSize);
+    const tokens = (dims.height / c.patchSize) * (dims.width / c.patchSize);
+    if (tokens !== this.tokens) {
+      throw new Error(
+        `${this.where}: the token-mixing weights and the matrix layer norms were built for ${this.tokens} patches but ` +
+          `${dims.height}x${dims.width} images give ${tokens}; feed images of the size the model was built with.`,
+      );
+    }
+    const training = this.isTraining(kwargs);
+    const kw: CallKwargs = { training };
+    this.recorder.begin();
+    return tf.tidy(() => {
+      let x = this.callChild(this.embed, images, kw);
+      this.blocks.forEach((b, i) => {
+        if (this.recorder.enabled) {
+          const { token, channel } = this.couplings(b);
+          this.recorder.record(`block${i}/token_coupling`, token);
+          this.recorder.record(`block${i}/channel_coupling`, channel);
+          if (c.variant === 'symmetric') this.recorder.record(`block${i}/energy`, b.energy(x));
+        }
+        x = this.callChild(b, x, kw);
+      });
+      const pooled = tf.mean(this.callChild(this.finalNorm, x, kw), 1);
+      return this.callChild(this.head, dropout(pooled, c.dropout, training), kw);
+    });
+  }
+
+  /** See the class description for the map names and shapes. */
+  override internalMaps(): InternalMaps {
+    return this.recorder.maps();
+  }
+
+  override dispose(): ReturnType<VisionModel['dispose']> {
+    const result = super.dispose();
+    if (result.refCountAfterDispose === 0) this.recorder.dispose();
+    return result;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), ...this.config };
+  }
+}
+tf.serialization.registerClass(ParallelMlpMixer);

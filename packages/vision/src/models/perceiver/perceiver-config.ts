@@ -1,0 +1,60 @@
+import { layerArgsShape, rateSchema, z } from '@ait/core';
+import { refineWith, type ConfigProblem } from '../../blocks/config-checks';
+import { imageClassifierFields } from '../../blocks/image-classifier-options';
+
+const perceiverFields = {
+  ...imageClassifierFields,
+  /** Side of the square patches the input array is made of; 1 (the paper) uses raw pixels. */
+  patchSize: z.number().int().positive().default(1),
+  /** Number of latents L (ImageNet: 512). */
+  latents: z.number().int().positive(),
+  /** Latent width (ImageNet: 1024). */
+  latentDim: z.number().int().positive(),
+  /** Cross-attention heads (the paper: 1). */
+  crossHeads: z.number().int().positive().default(1),
+  /** Heads of the latent self-attention (ImageNet: 8). */
+  latentHeads: z.number().int().positive(),
+  /** Self-attention blocks per repeat (ImageNet: 6). */
+  latentLayers: z.number().int().positive(),
+  /** Cross-attend + latent-transformer repeats (ImageNet: 8). */
+  repeats: z.number().int().positive(),
+  /**
+   * Share weights between repeats as the paper does: every cross-attend after the first shares
+   * one set of weights, and every repeat shares the latent transformer. Off: all separate.
+   */
+  weightSharing: z.boolean().default(true),
+  /** Fourier frequency bands per axis (ImageNet: 64). */
+  fourierBands: z.number().int().positive(),
+  /** Highest sampling rate of the Fourier features; `null` uses the grid size of the input array. */
+  maxFrequency: z.number().positive().nullable().default(null),
+  /** Feed-forward hidden width as a multiple of the latent width (the paper: 1). */
+  mlpRatio: z.number().positive().default(1),
+  /** Dropout in the attention outputs and feed-forward networks. */
+  dropout: rateSchema.default(0),
+};
+
+interface CheckedFields {
+  latentDim: number;
+  crossHeads: number;
+  latentHeads: number;
+}
+
+function checkPerceiver(cfg: CheckedFields): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (cfg.latentDim % cfg.crossHeads !== 0) {
+    problems.push({ path: 'crossHeads', message: `latentDim ${cfg.latentDim} must be divisible by crossHeads ${cfg.crossHeads}.` });
+  }
+  if (cfg.latentDim % cfg.latentHeads !== 0) {
+    problems.push({ path: 'latentHeads', message: `latentDim ${cfg.latentDim} must be divisible by latentHeads ${cfg.latentHeads}.` });
+  }
+  return problems;
+}
+
+/** Config schema of the Perceiver family (validated by `createModel`). */
+export const perceiverSchema = z.strictObject(perceiverFields).superRefine(refineWith(checkPerceiver));
+
+/** The same fields plus tfjs' base layer arguments, as the model's constructor receives them. */
+export const perceiverLayerSchema = z.strictObject({ ...layerArgsShape, ...perceiverFields }).superRefine(refineWith(checkPerceiver));
+
+/** A complete, validated Perceiver config. */
+export type PerceiverConfig = z.output<typeof perceiverSchema>;

@@ -1,0 +1,146 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Shape } from '@tensorflow/tfjs-layers';
+import {
+  AitLayer,
+  assertRank,
+  FeedForward,
+  knownDim,
+  layerArgsShape,
+  layerLabel,
+  LayerNorm,
+  MultiHeadAttention,
+  rateSchema,
+  validateConfig,
+  z,
+  type AitLayerArgs,
+  type CallKwargs,
+} from '@ait/core';
+
+const crossAttentionSchema = z.strictObject({
+  ...layerArgsShape,
+  numHeads: z.number().int().positive(),
+  mlpDim: z.number().int().positive(),
+  dropout: rateSchema.default(0),
+});
+
+/** Options of {@link PerceiverCrossAttention}. */
+export interface PerceiverCrossAttentionArgs extends AitLayerArgs {
+  /** Cross-attention heads (the Perceiver uses 1); the latent width must divide by it. */
+  numHeads: number;
+  /** Hidden width of the feed-forward network. */
+  mlpDim: number;
+  /** Dropout on the attention output and inside the feed-forward network; default 0. */
+  dropout?: number;
+}
+
+/** What {@link PerceiverCrossAttention.attend} returns (owned by the caller). */
+export interface CrossAttentionResult {
+  /** Updated latents `[batch, latents, latentDim]`. */
+  latents: tf.Tensor3D;
+  /** Attention `[batch, heads, latents, inputs]`. */
+  attention: tf.Tensor4D;
+}
+
+/**
+ * The Perceiver's cross-attend block: the latent array queries the input array,
+ * `z = z + CrossAttention(LN(z), LN(inputs))`, then `z = z + MLP(LN(z))`. Inputs
+ * `[latents [batch, L, latentDim], inputs [batch, N, inputDim]]`, output `[batch, L, latentDim]`.
+ * Children: `latent_norm`, `input_norm`, `attention`, `mlp_norm`, `mlp`. Serialised as
+ * `AitPerceiverCrossAttention`.
+ */
+export class PerceiverCrossAttention extends AitLayer {
+  /** tfjs serialisation name. */
+  static className = 'AitPerceiverCrossAttention';
+  /** Attention heads. */
+  readonly numHeads: number;
+  /** Feed-forward hidden width. */
+  readonly mlpDim: number;
+  /** Dropout rate. */
+  readonly dropoutRate: number;
+  private readonly latentNorm: LayerNorm;
+  private readonly inputNorm: LayerNorm;
+  private readonly attention: MultiHeadAttention;
+  private readonly mlpNorm: LayerNorm;
+  private readonly mlp: FeedForward;
+
+  constructor(args: PerceiverCrossAttentionArgs) {
+    const cfg = validateConfig(layerLabel('PerceiverCrossAttention', args), crossAttentionSchema, args);
+    super(args);
+    this.numHeads = cfg.numHeads;
+    this.mlpDim = cfg.mlpDim;
+    this.dropoutRate = cfg.dropout;
+    const trainable = this.trainable;
+    this.latentNorm = this.track(new LayerNorm({ name: 'latent_norm', trainable }));
+    this.inputNorm = this.track(new LayerNorm({ name: 'input_norm', trainable }));
+    this.attention = this.track(
+      new MultiHeadAttention({
+        numHeads: this.numHeads,
+        outputDropout: this.dropoutRate,
+        returnAttentionWeights: true,
+        name: 'attention',
+        trainable,
+      }),
+    );
+    this.mlpNorm = this.track(new LayerNorm({ name: 'mlp_norm', trainable }));
+    this.mlp = this.track(new FeedForward({ hiddenDim: this.mlpDim, dropout: this.dropoutRate, name: 'mlp', trainable }));
+  }
+
+  private get where(): string {
+    return `PerceiverCrossAttention '${this.name}'`;
+  }
+
+  private shapes(inputShape: Shape | Shape[]): [Shape, Shape] {
+    const list = inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as Shape[]) : [inputShape as Shape];
+    if (list.length !== 2) throw new Error(`${this.where}: expects [latents, inputs], got ${list.length} inputs.`);
+    return list as [Shape, Shape];
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const [latents, inputs] = this.shapes(inputShape);
+    assertRank(this.where, 'latents', { shape: latents }, [3], '[batch, latents, latentDim]');
+    assertRank(this.where, 'inputs', { shape: inputs }, [3], '[batch, inputs, inputDim]');
+    const latentDim = knownDim(this.where, 'latents', latents, -1);
+    const inputDim = knownDim(this.where, 'inputs', inputs, -1);
+    this.buildChild(this.latentNorm, [null, null, latentDim]);
+    this.buildChild(this.inputNorm, [null, null, inputDim]);
+    this.buildChild(this.attention, [
+      [null, null, latentDim],
+      [null, null, inputDim],
+    ]);
+    this.buildChild(this.mlpNorm, [null, null, latentDim]);
+    this.buildChild(this.mlp, [null, null, latentDim]);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return this.shapes(inputShape)[0];
+  }
+
+  /** `latents [batch, L, latentDim]`, `inputs [batch, N, inputDim]` -> {@link CrossAttentionResult}. */
+  attend(latents: tf.Tensor, inputs: tf.Tensor, kwargs: CallKwargs = {}): CrossAttentionResult {
+    if (!this.built) throw new Error(`${this.where}: call the layer through apply() (or build it) first.`);
+    const kw: CallKwargs = { training: this.isTraining(kwargs) };
+    return tf.tidy(() => {
+      const q = this.callChild(this.latentNorm, latents, kw);
+      const kv = this.callChild(this.inputNorm, inputs, kw);
+      const [a, attention] = this.attention.call([q, kv], kw) as [tf.Tensor, tf.Tensor4D];
+      const z = tf.add(latents, a);
+      const out = tf.add(z, this.callChild(this.mlp, this.callChild(this.mlpNorm, z, kw), kw));
+      return { latents: out as tf.Tensor3D, attention };
+    });
+  }
+
+  /** `[latents, inputs] -> [batch, L, latentDim]`. */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length !== 2) throw new Error(`${this.where}: expects [latents, inputs], got ${list.length} inputs.`);
+    const r = this.attend(list[0] as tf.Tensor, list[1] as tf.Tensor, kwargs);
+    r.attention.dispose();
+    return r.latents;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), numHeads: this.numHeads, mlpDim: this.mlpDim, dropout: this.dropoutRate };
+  }
+}
+tf.serialization.registerClass(PerceiverCrossAttention);

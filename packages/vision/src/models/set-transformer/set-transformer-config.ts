@@ -1,0 +1,47 @@
+import { layerArgsShape, rateSchema, z } from '@ait/core';
+import { refineWith, type ConfigProblem } from '../../blocks/config-checks';
+import { imageClassifierFields } from '../../blocks/image-classifier-options';
+
+const setTransformerFields = {
+  ...imageClassifierFields,
+  /** Side of the square patches that form the set elements. */
+  patchSize: z.number().int().positive(),
+  /** Width of every block (`dim_hidden` of the reference). */
+  dim: z.number().int().positive(),
+  /** Attention heads; `dim` must divide by it. */
+  heads: z.number().int().positive(),
+  /** Encoder blocks. */
+  encoderLayers: z.number().int().positive(),
+  /** Inducing points m of each encoder ISAB; `null` uses full set attention blocks (SAB, O(n^2)). */
+  inducingPoints: z.number().int().positive().nullable().default(null),
+  /** PMA seeds k (pooled outputs). */
+  seeds: z.number().int().positive().default(1),
+  /** Set attention blocks after the pooling. */
+  decoderLayers: z.number().int().nonnegative().default(0),
+  /** LayerNorm inside every MAB (the paper's definition; the reference's `ln` flag). */
+  layerNorm: z.boolean().default(true),
+  /** Position information for the patch set: none (a true set) or a learned table. */
+  positionEmbedding: z.enum(['none', 'learned']).default('learned'),
+  /** Dropout before the pooling and before the head (the reference classifier: 0.5). */
+  dropout: rateSchema.default(0),
+};
+
+interface CheckedFields {
+  dim: number;
+  heads: number;
+}
+
+function checkSetTransformer(cfg: CheckedFields): ConfigProblem[] {
+  return cfg.dim % cfg.heads === 0 ? [] : [{ path: 'heads', message: `dim ${cfg.dim} must be divisible by heads ${cfg.heads}.` }];
+}
+
+/** Config schema of the Set Transformer family (validated by `createModel`). */
+export const setTransformerSchema = z.strictObject(setTransformerFields).superRefine(refineWith(checkSetTransformer));
+
+/** The same fields plus tfjs' base layer arguments, as the model's constructor receives them. */
+export const setTransformerLayerSchema = z
+  .strictObject({ ...layerArgsShape, ...setTransformerFields })
+  .superRefine(refineWith(checkSetTransformer));
+
+/** A complete, validated Set Transformer config. */
+export type SetTransformerConfig = z.output<typeof setTransformerSchema>;

@@ -1,0 +1,59 @@
+import { layerArgsShape, rateSchema, z } from '@ait/core';
+import { HEAD_KINDS } from '../../blocks/classification-head';
+import { POSITION_EMBEDDINGS } from '../ait/ait-config';
+
+/**
+ * Configuration of the Vision Transformer. Defaults are ViT-Base as the AiT paper compares with it
+ * on CIFAR (image 32, patch 4, D 768, 12 layers, 12 heads of 64, MLP 3072, CLS token and learned
+ * position embedding).
+ */
+export const vitConfigSchema = z
+  .strictObject({
+    ...layerArgsShape,
+    /** Side of the (square) input images. */
+    imageSize: z.number().int().positive().default(32),
+    /** Patch side P; must divide imageSize. */
+    patchSize: z.number().int().positive().default(4),
+    /** Image channels. */
+    channels: z.number().int().positive().default(3),
+    /** Classes of the classifier. */
+    classes: z.number().int().positive().default(10),
+    /** Token width D. */
+    dim: z.number().int().positive().default(768),
+    /** Blocks. */
+    depth: z.number().int().positive().default(12),
+    /** Self-attention heads. */
+    numHeads: z.number().int().positive().default(12),
+    /** Width of each head; 64 in the reference code. */
+    headDim: z.number().int().positive().default(64),
+    /** Hidden width of the MLP. */
+    mlpDim: z.number().int().positive().default(3072),
+    /** Dropout after the attention projection and inside the MLP; default 0 (the AiT comparison). */
+    dropout: rateSchema.default(0),
+    /** Dropout on the attention weights; default 0. */
+    attentionDropout: rateSchema.default(0),
+    /** Stochastic depth rate of every block; default 0. */
+    dropPath: rateSchema.default(0),
+    /** Dropout on the tokens after the position embedding; default 0. */
+    embedDropout: rateSchema.default(0),
+    /** Head: 'cls' (ViT), 'flatten' (the flatten-head variant the AiT comparison used) or 'mean'. */
+    head: z.enum(HEAD_KINDS).default('cls'),
+    /** Position embedding: 'learned' (ViT) or 'none'. */
+    positionEmbedding: z.enum(POSITION_EMBEDDINGS).default('learned'),
+    /** Keep the attention weights of each forward pass for `internalMaps()`; default false. */
+    recordMaps: z.boolean().default(false),
+  })
+  .superRefine((c, ctx) => {
+    if (c.imageSize % c.patchSize !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['patchSize'],
+        message: `the patch size ${c.patchSize} does not divide the image size ${c.imageSize}; choose a divisor of ${c.imageSize}`,
+      });
+    }
+  });
+
+/** ViT options as accepted (defaults filled in by the schema). */
+export type VitConfigInput = z.input<typeof vitConfigSchema>;
+/** ViT options after validation. */
+export type VitConfig = z.output<typeof vitConfigSchema>;

@@ -1,0 +1,134 @@
+// Perceiver: Fourier features and the cross-attend block against float64 references, weight
+// sharing, maps, presets, errors, serialisation, learning, tensor memory.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { ConfigError, initBackend, SeededRandom, setGlobalSeed } from '@ait/core';
+import { createModel, fourierPositionFeatures, PerceiverCrossAttention } from '../../src/index';
+import { affine, cube, expectClose, gelu, layerNormVec, randn, rows, softmaxVec, type M } from '../helpers/float64-ops';
+import { overfitBatch } from '../helpers/overfit';
+import { expectConfigRoundTrip, expectRoundTrip } from '../helpers/round-trip';
+import { expectNoTensorLeak, expectPresetShapes, imageBatch, randomizeWeights } from '../helpers/model-checks';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+  setGlobalSeed(4);
+});
+
+describe('Fourier position features', () => {
+  it('are [y, x, sin(pi f y)..., sin(pi f x)..., cos(pi f y)..., cos(pi f x)...] on a [-1, 1] grid', () => {
+    const [gh, gw, bands, maxF] = [3, 5, 4, 6];
+    const got = fourierPositionFeatures(gh, gw, bands, maxF);
+    expect(got.shape).toEqual([15, 2 + 4 * bands]);
+    const freqs = [1, 5 / 3, 7 / 3, 3]; // linspace(1, maxF / 2, 4)
+    const expected: number[] = [];
+    for (let r = 0; r < gh; r++) {
+      for (let c = 0; c < gw; c++) {
+        const y = -1 + r; // linspace(-1, 1, 3)
+        const x = -1 + c / 2; // linspace(-1, 1, 5)
+        expected.push(y, x, ...freqs.map((f) => Math.sin(Math.PI * f * y)), ...freqs.map((f) => Math.sin(Math.PI * f * x)));
+        expected.push(...freqs.map((f) => Math.cos(Math.PI * f * y)), ...freqs.map((f) => Math.cos(Math.PI * f * x)));
+      }
+    }
+    expectClose(got.dataSync(), expected, { abs: 1e-6 }, 'features');
+  });
+});
+
+describe('the cross-attend block', () => {
+  it('equals z + Attn(LN(z), LN(inputs)), then + MLP(LN(.)), in float64', () => {
+    const [B, L, DL, N, DI, F] = [2, 3, 8, 5, 6, 12];
+    const rng = new SeededRandom(5);
+    const z = randn(rng, B * L * DL);
+    const inp = randn(rng, B * N * DI);
+    const block = new PerceiverCrossAttention({ numHeads: 1, mlpDim: F, name: 'cross' });
+    block.apply([tf.tensor3d(z, [B, L, DL]), tf.tensor3d(inp, [B, N, DI])]);
+    block.setWeights(block.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.4, 'float32', 90 + i)));
+    const W = new Map(block.weights.map((w) => [w.originalName.replace(/^.*?cross\//, ''), w.read()]));
+    const mat = (n: string): M => {
+      const t = W.get(n) as tf.Tensor;
+      return rows(t.dataSync(), t.shape[0] as number, t.shape[1] as number);
+    };
+    const vec = (n: string): number[] => Array.from((W.get(n) as tf.Tensor).dataSync());
+    const lin = (x: M, n: string): M => affine(x, mat(`${n}/kernel`), vec(`${n}/bias`));
+    const ln = (x: M, n: string): M => x.map((r) => layerNormVec(r, vec(`${n}/gamma`), vec(`${n}/beta`), 1e-5));
+    const expected = cube(z, B, L, DL).flatMap((zb, b) => {
+      const q = lin(ln(zb, 'latent_norm'), 'attention/query');
+      const kv = lin(ln(cube(inp, B, N, DI)[b] as M, 'input_norm'), 'attention/key_value');
+      const att = q.map((qr) => {
+        const a = softmaxVec(kv.map((r) => qr.reduce((s, x, j) => s + x * (r[j] as number), 0) / Math.sqrt(DL)));
+        return Array.from({ length: DL }, (_, c) => a.reduce((s, an, n) => s + an * ((kv[n] as number[])[DL + c] as number), 0));
+      });
+      const o = lin(att, 'attention/output');
+      const h = zb.map((r, i) => r.map((x, j) => x + ((o[i] as number[])[j] as number)));
+      const m = lin(lin(ln(h, 'mlp_norm'), 'mlp/fc1').map((r) => r.map(gelu)), 'mlp/fc2');
+      return h.map((r, i) => r.map((x, j) => x + ((m[i] as number[])[j] as number))).flat();
+    });
+    const r = block.attend(tf.tensor3d(z, [B, L, DL]), tf.tensor3d(inp, [B, N, DI]));
+    expect(r.attention.shape).toEqual([B, 1, L, N]);
+    expectClose(r.latents.dataSync(), expected, { abs: 2e-5, rel: 2e-4 }, 'cross-attend');
+  });
+});
+
+describe('Perceiver model', () => {
+  it('every preset gives logits [batch, classes]', () => {
+    const counts = expectPresetShapes('perceiver');
+    expect(Object.keys(counts).sort()).toEqual(['perceiver-imagenet', 'perceiver-mini', 'perceiver-tiny']);
+  });
+
+  it('shares the cross-attends after the first and the latent transformer across repeats', () => {
+    const count = (repeats: number, weightSharing: boolean): number => {
+      const m = createModel('perceiver-tiny', { repeats, weightSharing });
+      (m.apply(tf.zeros([1, 16, 16, 3])) as tf.Tensor).dispose();
+      const n = m.countParams();
+      m.dispose();
+      return n;
+    };
+    const [s1, s2, s5] = [count(1, true), count(2, true), count(5, true)];
+    expect(s5).toBe(s2);
+    expect(s2).toBeGreaterThan(s1); // the second cross-attend has its own weights
+    const [u1, u2, u3] = [count(1, false), count(2, false), count(3, false)];
+    expect(u1).toBe(s1);
+    expect(u3 - u2).toBe(u2 - u1);
+  });
+
+  it('records cross- and latent attention maps whose rows sum to 1', () => {
+    const m = createModel('perceiver-tiny', { recordMaps: true });
+    (m.apply(imageBatch(2, 16, 3, 10, 1).x) as tf.Tensor).dispose();
+    const maps = m.internalMaps();
+    const cross = maps['repeat1/cross_attention'] as tf.Tensor;
+    expect(cross.shape).toEqual([2, 1, 16, 64]);
+    expectClose(tf.sum(cross, -1).dataSync(), new Array(32).fill(1), { abs: 1e-5 }, 'cross rows');
+    expect(maps['repeat1/latent1/attention']?.shape).toEqual([2, 4, 16, 16]);
+    m.dispose();
+  });
+
+  it('reports configs and inputs that do not fit', () => {
+    expect(() => createModel('perceiver-tiny', { latentHeads: 5 })).toThrow(ConfigError);
+    expect(() => createModel('perceiver-tiny', { latentHeads: 5 })).toThrow(/latentHeads: latentDim 96 must be divisible by latentHeads 5/);
+    const any = createModel('perceiver-tiny', { imageSize: null });
+    expect(() => any.apply(tf.zeros([1, 15, 16, 3]))).toThrow(/not divisible by the patch size 2/);
+    (any.apply(tf.zeros([1, 16, 16, 3])) as tf.Tensor).dispose();
+    expect(() => any.apply(tf.zeros([1, 8, 8, 3]))).toThrow(/built for 64 input positions/);
+  });
+
+  it('round-trips through save / load', async () => {
+    const m = createModel('perceiver-tiny');
+    const { x } = imageBatch(2, 16, 3, 10, 2);
+    (m.apply(x) as tf.Tensor).dispose();
+    randomizeWeights(m, 120, 0.2);
+    await expectRoundTrip(m, [[16, 16, 3]], [x]);
+    expectConfigRoundTrip(m);
+  });
+
+  it('overfits a batch of 12 to 100 % training accuracy, without leaking tensors', async () => {
+    await initBackend({ backend: 'wasm' });
+    setGlobalSeed(24);
+    const m = createModel('perceiver-tiny', { classes: 4 });
+    const { x, y } = imageBatch(12, 16, 3, 4, 3);
+    const r = await overfitBatch(m, x, y, { maxSteps: 80 });
+    expect(r.initialAccuracy).toBeLessThan(1);
+    expect(r.accuracy).toBe(1);
+    const { x: x2, y: y2 } = imageBatch(4, 16, 3, 10, 4);
+    await expectNoTensorLeak(createModel('perceiver-tiny', { recordMaps: true }), x2, y2);
+    m.dispose();
+  });
+});

@@ -1,0 +1,96 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, SeededRandom, setGlobalSeed } from '@ait/core';
+import { createModel, listModels, TransformerBlock, VIT_CPU_PRESETS, type VisionTransformer } from '../../src/index';
+import { addRow, expectClose, gelu, layerNormRows, matmul, softmax, toMat, transpose, weight, type Mat } from '../ait/float64-reference';
+import { overfitBatch } from '../helpers/overfit';
+import { expectConfigRoundTrip, expectRoundTrip } from '../helpers/round-trip';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+
+describe('TransformerBlock', () => {
+  it('computes x + MHSA(LN(x)), then + MLP(LN(.)), as a float64 reference', () => {
+    setGlobalSeed(40);
+    const [B, N, D, H, HD, F] = [2, 3, 8, 2, 4, 12];
+    const block = new TransformerBlock({ numHeads: H, headDim: HD, mlpDim: F });
+    const rng = new SeededRandom(41);
+    const xs = Array.from({ length: B * N * D }, () => rng.normal());
+    const y = block.apply(tf.tensor3d(xs, [B, N, D])) as tf.Tensor;
+    // Non-trivial norm parameters.
+    const w = (s: string): number[] => weight(block, s);
+    const qkv = toMat(w('attn/qkv/kernel'), D, 3 * H * HD);
+    const out = toMat(w('attn/output/kernel'), H * HD, D);
+    const expected: number[] = [];
+    for (let b = 0; b < B; b++) {
+      const x = toMat(xs.slice(b * N * D), N, D);
+      const a = matmul(layerNormRows(x, w('attn_norm/gamma'), w('attn_norm/beta'), 1e-5), qkv);
+      const heads: Mat[] = [];
+      for (let h = 0; h < H; h++) {
+        const part = (o: number): Mat => a.map((r) => r.slice(o + h * HD, o + (h + 1) * HD));
+        const att = matmul(part(0), transpose(part(H * HD))).map((r) => softmax(r.map((v) => v / Math.sqrt(HD))));
+        heads.push(matmul(att, part(2 * H * HD)));
+      }
+      const concat = heads[0]!.map((r, n) => [...r, ...(heads[1]![n] as number[])]);
+      const x1 = addRow(matmul(concat, out), w('attn/output/bias')).map((r, n) => r.map((v, j) => v + (x[n]![j] as number)));
+      const hidden = addRow(matmul(layerNormRows(x1, w('mlp_norm/gamma'), w('mlp_norm/beta'), 1e-5), toMat(w('mlp/fc1/kernel'), D, F)), w('mlp/fc1/bias')).map((r) => r.map(gelu));
+      const m = addRow(matmul(hidden, toMat(w('mlp/fc2/kernel'), F, D)), w('mlp/fc2/bias'));
+      expected.push(...m.flatMap((r, n) => r.map((v, j) => v + (x1[n]![j] as number))));
+    }
+    expectClose(y.dataSync(), expected, 1e-4, 'block');
+    expect(block.weights.map((v) => v.originalName).some((n) => n.endsWith('qkv/bias'))).toBe(false);
+  });
+});
+
+describe('ViT presets', () => {
+  it('CPU presets are registered', () => {
+    expect(listModels({ family: 'vit', scale: 'cpu' }).map((m) => m.name).sort()).toEqual(Object.keys(VIT_CPU_PRESETS).sort());
+  });
+
+  it.each(Object.keys(VIT_CPU_PRESETS))('%s: logits and attention maps on 16x16 images', (name) => {
+    const model = createModel(name, { imageSize: 16, recordMaps: true }) as VisionTransformer;
+    const y = model.apply(tf.randomNormal([2, 16, 16, 3])) as tf.Tensor;
+    expect(y.shape).toEqual([2, 10]);
+    const cls = model.config.head === 'cls';
+    const tokens = 16 + (cls ? 1 : 0);
+    const maps = model.internalMaps();
+    expect(Object.keys(maps)).toHaveLength(model.config.depth);
+    expect(maps['block0/attention']?.shape).toEqual([2, model.config.numHeads, tokens, tokens]);
+    // Attention rows are distributions.
+    const row = Array.from(maps['block0/attention']?.dataSync().slice(0, tokens) ?? []);
+    expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(model.weights.some((w) => w.originalName.endsWith('cls_token/token'))).toBe(cls);
+    expect(model.weights.some((w) => w.originalName.endsWith('pos_embed/embeddings'))).toBe(model.config.positionEmbedding === 'learned');
+    model.dispose();
+  });
+
+  it('clear errors: image size vs flatten head / learned positions, patch size not dividing the image', () => {
+    const flat = createModel('vit-tiny-flatten', { imageSize: 16 });
+    expect(() => flat.apply(tf.zeros([1, 8, 8, 3]))).toThrow(/configured for 16x16 images \(the flatten head fixes the number of tokens\)/);
+    const cls = createModel('vit-tiny', { imageSize: 16 });
+    expect(() => cls.apply(tf.zeros([1, 32, 32, 3]))).toThrow(/the learned position embedding fixes the number of tokens/);
+    expect(() => createModel('vit-tiny', { imageSize: 18 })).toThrow(/patchSize: the patch size 4 does not divide the image size 18/);
+    expect(() => cls.apply([tf.zeros([1, 16, 16, 3]), tf.zeros([1, 18])])).toThrow(/expects one input/);
+  });
+
+  it.each(['vit-tiny', 'vit-tiny-flatten'])('%s serialises and loads', async (name) => {
+    setGlobalSeed(42);
+    const model = createModel(name, { imageSize: 8, dropPath: 0.1 }) as VisionTransformer;
+    const loaded = await expectRoundTrip(model, [[8, 8, 3]], [tf.randomNormal([2, 8, 8, 3])]);
+    expectConfigRoundTrip(model);
+    expect(loaded.layers[1]?.getClassName()).toBe('AitViT');
+    loaded.dispose();
+  });
+
+  it.each(['vit-tiny', 'vit-tiny-flatten'])('%s overfits a tiny batch to 100 percent training accuracy', async (name) => {
+    setGlobalSeed(43);
+    const model = createModel(name, { imageSize: 16 });
+    const x = tf.randomNormal([8, 16, 16, 3], 0, 1, 'float32', 44);
+    const y = tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32');
+    const { accuracy, initialAccuracy } = await overfitBatch(model, x, y);
+    expect(initialAccuracy).toBeLessThanOrEqual(0.5);
+    expect(accuracy).toBe(1);
+    model.dispose();
+  });
+});
