@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { AitLayer } from '@ait/core';
+import { MapRecorder } from '../blocks/map-recorder';
 
 /**
  * Internal maps a model exposes for visualisation after a forward pass, by name
@@ -17,8 +18,22 @@ export type InternalMaps = Record<string, tf.Tensor>;
  */
 export abstract class VisionModel extends AitLayer {
   /**
+   * Where a model records its maps during a forward pass; a model created with
+   * `recordMaps: true` replaces it with an enabled recorder in its constructor.
+   */
+  protected recorder: MapRecorder = new MapRecorder(false);
+
+  /**
    * The internal maps of the last forward pass, when the model was created with
    * `recordMaps: true` (empty otherwise).
    */
-  abstract internalMaps(): InternalMaps;
+  internalMaps(): InternalMaps {
+    return this.recorder.maps();
+  }
+
+  override dispose(): ReturnType<AitLayer['dispose']> {
+    const result = super.dispose();
+    if (result.refCountAfterDispose === 0) this.recorder.dispose();
+    return result;
+  }
 }

@@ -16,7 +16,7 @@ import {
 import { assertPatchFits, imageInputShape, imageInputTensor } from '../../blocks/image-input';
 import { MapRecorder } from '../../blocks/map-recorder';
 import { stripLayerArgs } from '../../blocks/strip-layer-args';
-import { VisionModel, type InternalMaps } from '../vision-model';
+import { VisionModel } from '../vision-model';
 import { aftLayerSchema, aftSchema, type AftConfig } from './aft-config';
 import { AftConvAttention } from './aft-conv-attention';
 import { AftFullAttention } from './aft-full-attention';
@@ -53,7 +53,6 @@ export class AttentionFreeTransformer extends VisionModel {
   static className = 'AitAttentionFreeTransformer';
   /** The validated config. */
   readonly config: AftConfig;
-  private readonly recorder: MapRecorder;
   private readonly embed: PatchEmbedding;
   private positions: LearnedPositionEmbedding | null = null;
   private blocks: AftBlock[] = [];
@@ -155,17 +154,6 @@ export class AttentionFreeTransformer extends VisionModel {
       const pooled = tf.mean(this.callChild(this.finalNorm, x, kw), 1);
       return this.callChild(this.head, pooled, kw);
     });
-  }
-
-  /** See the class description for the map names and shapes. */
-  override internalMaps(): InternalMaps {
-    return this.recorder.maps();
-  }
-
-  override dispose(): ReturnType<VisionModel['dispose']> {
-    const result = super.dispose();
-    if (result.refCountAfterDispose === 0) this.recorder.dispose();
-    return result;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

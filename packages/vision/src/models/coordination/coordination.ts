@@ -17,7 +17,7 @@ import { imageInputShape, imageInputTensor, assertPatchFits } from '../../blocks
 import { MapRecorder } from '../../blocks/map-recorder';
 import { sinusoidalPositionTable1d } from '../../blocks/sinusoidal-position-table-1d';
 import { stripLayerArgs } from '../../blocks/strip-layer-args';
-import { VisionModel, type InternalMaps } from '../vision-model';
+import { VisionModel } from '../vision-model';
 import { coordinationLayerSchema, coordinationSchema, type CoordinationConfig } from './coordination-config';
 import { SharedWorkspace } from './shared-workspace';
 
@@ -54,7 +54,6 @@ export class Coordination extends VisionModel {
   static className = 'AitCoordination';
   /** The validated config. */
   readonly config: CoordinationConfig;
-  private readonly recorder: MapRecorder;
   private readonly embed: PatchEmbedding;
   private readonly classToken: ClassToken | null;
   private readonly layerWeights: CoordinationLayer[];
@@ -169,15 +168,9 @@ export class Coordination extends VisionModel {
     });
   }
 
-  /** See the class description for the map names and shapes. */
-  override internalMaps(): InternalMaps {
-    return this.recorder.maps();
-  }
-
   override dispose(): ReturnType<VisionModel['dispose']> {
     const result = super.dispose();
     if (result.refCountAfterDispose === 0) {
-      this.recorder.dispose();
       this.positions?.dispose();
       this.initialMemory?.dispose();
       this.positions = null;

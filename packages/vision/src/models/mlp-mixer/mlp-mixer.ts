@@ -15,7 +15,7 @@ import {
 import { assertPatchFits, imageInputShape, imageInputTensor } from '../../blocks/image-input';
 import { MapRecorder } from '../../blocks/map-recorder';
 import { stripLayerArgs } from '../../blocks/strip-layer-args';
-import { VisionModel, type InternalMaps } from '../vision-model';
+import { VisionModel } from '../vision-model';
 import { mlpMixerLayerSchema, mlpMixerSchema, type MlpMixerConfig } from './mlp-mixer-config';
 
 /** Constructor arguments of {@link MlpMixer}: its config plus tfjs layer arguments. */
@@ -45,7 +45,6 @@ export class MlpMixer extends VisionModel {
   static className = 'AitMlpMixer';
   /** The validated config. */
   readonly config: MlpMixerConfig;
-  private readonly recorder: MapRecorder;
   private readonly embed: PatchEmbedding;
   private readonly mixerLayers: MixerLayer[];
   private readonly finalNorm: LayerNorm;
@@ -133,17 +132,6 @@ export class MlpMixer extends VisionModel {
       const pooled = tf.mean(this.callChild(this.finalNorm, x, kw), 1);
       return this.callChild(this.head, pooled, kw);
     });
-  }
-
-  /** See the class description for the map names and shapes. */
-  override internalMaps(): InternalMaps {
-    return this.recorder.maps();
-  }
-
-  override dispose(): ReturnType<VisionModel['dispose']> {
-    const result = super.dispose();
-    if (result.refCountAfterDispose === 0) this.recorder.dispose();
-    return result;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

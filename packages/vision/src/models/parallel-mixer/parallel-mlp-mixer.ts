@@ -15,7 +15,7 @@ import { ParallelMixerBlock } from '@ait/hopfield';
 import { assertPatchFits, imageInputShape, imageInputTensor } from '../../blocks/image-input';
 import { MapRecorder } from '../../blocks/map-recorder';
 import { stripLayerArgs } from '../../blocks/strip-layer-args';
-import { VisionModel, type InternalMaps } from '../vision-model';
+import { VisionModel } from '../vision-model';
 import { parallelMlpMixerLayerSchema, parallelMlpMixerSchema, type ParallelMlpMixerConfig } from './parallel-mlp-mixer-config';
 
 /** Constructor arguments of {@link ParallelMlpMixer}: its config plus tfjs layer arguments. */
@@ -46,7 +46,6 @@ export class ParallelMlpMixer extends VisionModel {
   static className = 'AitParallelMlpMixer';
   /** The validated config (`symmetryPenalty` follows {@link ParallelMlpMixer.setSymmetryPenalty}). */
   readonly config: ParallelMlpMixerConfig;
-  private readonly recorder: MapRecorder;
   private readonly embed: PatchEmbedding;
   /** The mixing blocks, in order. */
   readonly blocks: readonly ParallelMixerBlock[];
@@ -172,17 +171,6 @@ export class ParallelMlpMixer extends VisionModel {
       const pooled = tf.mean(this.callChild(this.finalNorm, x, kw), 1);
       return this.callChild(this.head, dropout(pooled, c.dropout, training), kw);
     });
-  }
-
-  /** See the class description for the map names and shapes. */
-  override internalMaps(): InternalMaps {
-    return this.recorder.maps();
-  }
-
-  override dispose(): ReturnType<VisionModel['dispose']> {
-    const result = super.dispose();
-    if (result.refCountAfterDispose === 0) this.recorder.dispose();
-    return result;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

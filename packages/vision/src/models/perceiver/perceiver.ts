@@ -15,7 +15,7 @@ import { assertPatchFits, imageInputShape, imageInputTensor } from '../../blocks
 import { MapRecorder } from '../../blocks/map-recorder';
 import { stripLayerArgs } from '../../blocks/strip-layer-args';
 import { TransformerBlock } from '../../blocks/transformer-block';
-import { VisionModel, type InternalMaps } from '../vision-model';
+import { VisionModel } from '../vision-model';
 import { fourierPositionFeatures } from './fourier-position-features';
 import { PerceiverCrossAttention } from './perceiver-cross-attention';
 import { perceiverLayerSchema, perceiverSchema, type PerceiverConfig } from './perceiver-config';
@@ -41,7 +41,6 @@ export class Perceiver extends VisionModel {
   static className = 'AitPerceiver';
   /** The validated config. */
   readonly config: PerceiverConfig;
-  private readonly recorder: MapRecorder;
   private readonly crossBlocks: PerceiverCrossAttention[];
   private readonly latentBlocks: TransformerBlock[];
   private readonly finalNorm: LayerNorm;
@@ -149,15 +148,9 @@ export class Perceiver extends VisionModel {
     });
   }
 
-  /** See the class description for the map names and shapes. */
-  override internalMaps(): InternalMaps {
-    return this.recorder.maps();
-  }
-
   override dispose(): ReturnType<VisionModel['dispose']> {
     const result = super.dispose();
     if (result.refCountAfterDispose === 0) {
-      this.recorder.dispose();
       this.features?.dispose();
       this.features = null;
     }

@@ -14,7 +14,7 @@ import {
 import { assertPatchFits, imageInputShape, imageInputTensor } from '../../blocks/image-input';
 import { MapRecorder } from '../../blocks/map-recorder';
 import { stripLayerArgs } from '../../blocks/strip-layer-args';
-import { VisionModel, type InternalMaps } from '../vision-model';
+import { VisionModel } from '../vision-model';
 import { InducedSetAttentionBlock } from './induced-set-attention-block';
 import { MultiheadAttentionBlock } from './multihead-attention-block';
 import { PoolingByMultiheadAttention } from './pooling-by-multihead-attention';
@@ -41,7 +41,6 @@ export class SetTransformer extends VisionModel {
   static className = 'AitSetTransformer';
   /** The validated config. */
   readonly config: SetTransformerConfig;
-  private readonly recorder: MapRecorder;
   private readonly embed: PatchEmbedding;
   private positions: LearnedPositionEmbedding | null = null;
   private readonly encoder: (InducedSetAttentionBlock | MultiheadAttentionBlock)[];
@@ -135,17 +134,6 @@ export class SetTransformer extends VisionModel {
       const flat = tf.reshape(z, [images.shape[0], c.seeds * c.dim]);
       return this.callChild(this.head, dropout(flat, c.dropout, training), kw);
     });
-  }
-
-  /** See the class description for the map names and shapes. */
-  override internalMaps(): InternalMaps {
-    return this.recorder.maps();
-  }
-
-  override dispose(): ReturnType<VisionModel['dispose']> {
-    const result = super.dispose();
-    if (result.refCountAfterDispose === 0) this.recorder.dispose();
-    return result;
   }
 
   override getConfig(): tf.serialization.ConfigDict {
