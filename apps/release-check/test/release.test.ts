@@ -1,0 +1,260 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, createConsumerProject, installedPackages } from '../src/consumer-project.js';
+import { startLocalRegistry, type LocalRegistry } from '../src/local-registry.js';
+import { runCommand } from '../src/run-command.js';
+import { readTarball, unexpectedFiles, unpublishableRanges } from '../src/tarball-contents.js';
+import { copyWorkspace } from '../src/workspace-copy.js';
+import { binEntries, publishedPackages, readManifest, type WorkspacePackage } from '../src/workspace-packages.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+
+/**
+ * The CLI takes part only when its package exists and builds (another engineer is writing it);
+ * otherwise it is left out of the rehearsal and its test is skipped with this reason.
+ */
+const cliDir = join(ROOT, 'packages', 'cli');
+let cliReason: string | undefined = !existsSync(join(cliDir, 'package.json'))
+  ? 'packages/cli does not exist'
+  : process.env.AIT_RELEASE_CHECK_WITHOUT_CLI
+    ? 'AIT_RELEASE_CHECK_WITHOUT_CLI is set'
+    : undefined;
+
+/** A snapshot of what the release must never change in the real working tree. */
+function realTreeState(): { versions: Record<string, string>; changesets: string[]; changelogs: string[] } {
+  const versions: Record<string, string> = {};
+  const changelogs: string[] = [];
+  for (const pkg of publishedPackages(ROOT)) {
+    versions[pkg.manifest.name] = pkg.manifest.version;
+    if (existsSync(join(pkg.dir, 'CHANGELOG.md'))) changelogs.push(pkg.manifest.name);
+  }
+  const changesets = readdirSync(join(ROOT, '.changeset')).filter((file) => file.endsWith('.md') && file !== 'README.md');
+  return { versions, changesets, changelogs };
+}
+
+/** Parses the last line of a program's output that is a JSON object. */
+function lastJsonLine<T>(output: string): T {
+  const line = output
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((text) => text.trim().startsWith('{'));
+  if (!line) throw new Error(`No JSON line in output:\n${output}`);
+  return JSON.parse(line) as T;
+}
+
+let work = '';
+let repo = '';
+let registry: LocalRegistry | undefined;
+let before: ReturnType<typeof realTreeState>;
+let released: WorkspacePackage[] = [];
+let versionOf: Record<string, string> = {};
+
+beforeAll(async () => {
+  before = realTreeState();
+  work = mkdtempSync(join(tmpdir(), 'ait-release-check-'));
+  repo = join(work, 'repo');
+  registry = await startLocalRegistry({ dir: join(work, 'registry') });
+
+  // A copy of the workspace: versioning, building and publishing happen there, never in the real tree.
+  copyWorkspace(ROOT, repo, {
+    exclude: (path) => path.startsWith('apps/docs/') || (cliReason !== undefined && path.startsWith('packages/cli/')),
+  });
+  if (cliReason) {
+    // a changeset naming @ait/cli would stop `changeset version` while the package does not exist
+    for (const file of readdirSync(join(repo, '.changeset')).filter((name) => name.endsWith('.md'))) {
+      if (/['"]@ait\/cli['"]\s*:/.test(readFileSync(join(repo, '.changeset', file), 'utf8'))) rmSync(join(repo, '.changeset', file));
+    }
+  }
+  writeFileSync(join(repo, '.npmrc'), `registry=${registry.url}\n${registry.authLine}\n`);
+  const env = cleanEnv({
+    PATH: `${join(repo, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+    npm_config_registry: registry.url,
+    TURBO_TELEMETRY_DISABLED: '1',
+    DO_NOT_TRACK: '1',
+    TURBO_NO_UPDATE_NOTIFIER: '1',
+    CI: 'true',
+  });
+  await runCommand('pnpm', ['run', 'version-packages'], { cwd: repo, env });
+  // Build first on its own, so that a CLI that does not build yet leaves only the CLI out.
+  const build = await runCommand('turbo', ['run', 'build', '--filter=./packages/*', '--continue', '--output-logs=errors-only'], {
+    cwd: repo,
+    env,
+    timeoutMs: 360_000,
+  }).then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  const copyCli = join(repo, 'packages', 'cli');
+  const cliBins = cliReason === undefined ? Object.values(binEntries(readManifest(copyCli))) : [];
+  if (cliReason === undefined && (cliBins.length === 0 || !cliBins.every((bin) => existsSync(join(copyCli, bin))))) {
+    cliReason = `packages/cli does not build yet: ${build?.message.slice(-1500) ?? 'its bin is missing after the build'}`;
+    rmSync(copyCli, { recursive: true, force: true });
+  }
+  if (cliReason) console.warn(`[release-check] @ait/cli is left out of the release rehearsal: ${cliReason}`);
+  const unbuilt = publishedPackages(repo).filter((pkg) => !existsSync(join(pkg.dir, 'dist', 'index.js')));
+  if (unbuilt.length > 0) {
+    throw new Error(`The release build failed for ${unbuilt.map((pkg) => pkg.manifest.name).join(', ')}: ${build?.message ?? 'no dist/index.js'}`);
+  }
+  released = publishedPackages(repo);
+  versionOf = Object.fromEntries(released.map((pkg) => [pkg.manifest.name, pkg.manifest.version]));
+  console.info(`[release-check] versions after \`changeset version\`: ${released.map((pkg) => `${pkg.manifest.name}@${pkg.manifest.version}`).join(', ')}`);
+  // `pnpm release` = build every published package, then `changeset publish` (no git tags in a copy).
+  await runCommand('pnpm', ['run', 'release', '--no-git-tag'], { cwd: repo, env, timeoutMs: 360_000 });
+}, 480_000);
+
+afterAll(async () => {
+  await registry?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('versioning with changesets (in a copy of the workspace)', () => {
+  it('gives every published package a real version and a changelog, and bumps internal ranges', () => {
+    expect(released.length).toBeGreaterThanOrEqual(4);
+    for (const pkg of released) {
+      expect(pkg.manifest.version, pkg.manifest.name).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(pkg.manifest.version, pkg.manifest.name).not.toBe('0.0.0');
+      const changelog = readFileSync(join(pkg.dir, 'CHANGELOG.md'), 'utf8');
+      expect(changelog.startsWith(`# ${pkg.manifest.name}\n`), pkg.manifest.name).toBe(true);
+      expect(changelog).toContain(`## ${pkg.manifest.version}`);
+    }
+    // the pending changesets were consumed
+    const left = readdirSync(join(repo, '.changeset')).filter((file) => file.endsWith('.md') && file !== 'README.md');
+    expect(left).toEqual([]);
+  });
+
+  it('leaves the real working tree untouched (versions and pending changesets)', () => {
+    const after = realTreeState();
+    for (const [name, version] of Object.entries(before.versions)) expect(after.versions[name], name).toBe(version);
+    for (const file of before.changesets) expect(after.changesets, file).toContain(file);
+    expect(after.changelogs).toEqual(before.changelogs);
+  });
+});
+
+describe('packed tarballs', () => {
+  it('hold only built files, types, README, LICENSE, CHANGELOG and a package.json with real versions', async () => {
+    const packs = join(work, 'packs');
+    mkdirSync(packs, { recursive: true });
+    for (const pkg of released) {
+      const { stdout } = await runCommand('pnpm', ['pack', '--json', '--pack-destination', packs], {
+        cwd: pkg.dir,
+        env: cleanEnv({ PATH: `${join(repo, 'node_modules', '.bin')}:${process.env.PATH ?? ''}` }),
+      });
+      const tarball = (JSON.parse(stdout) as { filename: string }).filename;
+      const { files, manifest } = await readTarball(tarball.startsWith('/') ? tarball : join(packs, tarball));
+      const name = manifest.name;
+      expect(unexpectedFiles(files), `${name}: files a user does not need`).toEqual([]);
+      for (const required of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts']) {
+        expect(files, `${name} must ship ${required}`).toContain(required);
+      }
+      for (const bin of Object.values(binEntries(manifest))) expect(files, `${name} bin`).toContain(bin.replace(/^\.\//, ''));
+      expect(unpublishableRanges(manifest), `${name}: ranges left unresolved`).toEqual([]);
+      expect(manifest.version).toBe(versionOf[name]);
+      for (const [dep, range] of Object.entries(manifest.dependencies ?? {})) {
+        if (dep.startsWith('@ait/')) expect(range, `${name} -> ${dep}`).toBe(`^${versionOf[dep]}`);
+      }
+      expect(readFileSync(join(pkg.dir, 'LICENSE'), 'utf8')).toContain('MIT License');
+    }
+  });
+
+  it('were all published to the local registry at their new versions', async () => {
+    for (const pkg of released) {
+      const response = await fetch(`${registry?.url}${pkg.manifest.name.replace('/', '%2f')}`);
+      expect(response.status, pkg.manifest.name).toBe(200);
+      const meta = (await response.json()) as { 'dist-tags': Record<string, string> };
+      expect(meta['dist-tags'].latest, pkg.manifest.name).toBe(pkg.manifest.version);
+    }
+  });
+});
+
+describe('installing from the registry into a fresh project', () => {
+  it('@ait/hopfield pulls in only @ait/core and tfjs, imports as ESM and CJS, type-checks and trains', async () => {
+    const dir = join(work, 'hopfield-consumer');
+    const version = versionOf['@ait/hopfield'];
+    // @types/node as a TypeScript user on Node has it: @ait/core's declarations use node:fs types
+    await createConsumerProject(dir, registry?.url ?? '', [`@ait/hopfield@${version}`, '@types/node@^20.19.0'], join(FIXTURES, 'hopfield-consumer'));
+    const installed = await installedPackages(dir);
+    const ours = [...installed.keys()].filter((name) => name.startsWith('@ait/')).sort();
+    expect(ours).toEqual(['@ait/core', '@ait/hopfield']);
+    expect([...(installed.get('@ait/core') ?? [])]).toEqual([versionOf['@ait/core']]);
+    expect([...(installed.get('@ait/hopfield') ?? [])]).toEqual([version]);
+    expect(installed.has('@tensorflow/tfjs-core') && installed.has('@tensorflow/tfjs-layers')).toBe(true);
+    // nothing else from the monorepo: every other installed name is outside the workspace
+    const workspaceNames = new Set(released.map((pkg) => pkg.manifest.name).concat(['ait-js', '@ait/examples', '@ait/release-check']));
+    expect([...installed.keys()].filter((name) => workspaceNames.has(name) && !ours.includes(name))).toEqual([]);
+
+    const env = cleanEnv();
+    // ESM import resolves to the ESM build
+    const esm = await runCommand(
+      'node',
+      ['--input-type=module', '-e', "const m = await import('@ait/hopfield'); console.log(JSON.stringify({ url: import.meta.resolve('@ait/hopfield'), n: Object.keys(m).length, pooling: typeof m.HopfieldPooling }))"],
+      { cwd: dir, env },
+    );
+    const esmFacts = lastJsonLine<{ url: string; n: number; pooling: string }>(esm.stdout);
+    expect(esmFacts.url).toMatch(/node_modules\/@ait\/hopfield\/dist\/index\.js$/);
+    expect(esmFacts.pooling).toBe('function');
+    // CommonJS require resolves to the CJS build and runs a forward pass
+    const cjs = lastJsonLine<{ resolved: string; exports: number; shape: number[]; finite: boolean }>(
+      (await runCommand('node', ['require-check.cjs'], { cwd: dir, env })).stdout,
+    );
+    expect(cjs.resolved).toMatch(/node_modules\/@ait\/hopfield\/dist\/index\.cjs$/);
+    expect(cjs.exports).toBe(esmFacts.n);
+    expect(cjs.shape[0]).toBe(3);
+    expect(cjs.shape.at(-1)).toBe(8);
+    expect(cjs.finite).toBe(true);
+    // strict type check of the example, then compile and run it: it trains a HopfieldPooling model
+    await runCommand('node', [TSC, '-p', 'tsconfig.json'], { cwd: dir, env });
+    // and with skipLibCheck off: tfjs' own declarations have known strict-mode errors, ours must have none
+    const full = await runCommand('node', [TSC, '-p', 'tsconfig.json', '--noEmit', '--skipLibCheck', 'false'], { cwd: dir, env }).then(
+      () => '',
+      (error: Error) => error.message,
+    );
+    const errorFiles = [...full.matchAll(/^(\S+?)\(\d+,\d+\): error/gm)].map((match) => match[1] ?? '');
+    expect(errorFiles.filter((file) => file.includes('@ait/') || !file.startsWith('node_modules/'))).toEqual([]);
+    const run = lastJsonLine<{ losses: number[]; outputShape: number[]; params: number }>(
+      (await runCommand('node', [join('build', 'train.js')], { cwd: dir, env })).stdout,
+    );
+    expect(run.losses).toHaveLength(6);
+    expect(run.losses.every(Number.isFinite)).toBe(true);
+    expect(run.losses.at(-1)).toBeLessThan(run.losses[0] ?? Number.NaN);
+    expect(run.outputShape).toEqual([32, 2]);
+    expect(run.params).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('@ait/cli installs, answers --help and trains a tiny model (skipped when packages/cli is missing or does not build)', async (ctx) => {
+    if (cliReason !== undefined) ctx.skip(cliReason);
+    const dir = join(work, 'cli-consumer');
+    await createConsumerProject(dir, registry?.url ?? '', [`@ait/cli@${versionOf['@ait/cli']}`]);
+    const installed = await installedPackages(dir);
+    const ours = [...installed.keys()].filter((name) => name.startsWith('@ait/')).sort();
+    const cliDeps = Object.keys(readManifest(join(repo, 'packages', 'cli')).dependencies ?? {}).filter((name) => name.startsWith('@ait/'));
+    expect(ours).toEqual(['@ait/cli', ...cliDeps].sort());
+    for (const name of ours) expect([...(installed.get(name) ?? [])], name).toEqual([versionOf[name]]);
+
+    const env = cleanEnv();
+    const help = await runCommand('npx', ['--no', '--', 'ait', '--help'], { cwd: dir, env });
+    expect(help.stdout).toContain('Usage: ait');
+    expect(help.stdout).toContain('train');
+    const version = await runCommand('npx', ['--no', '--', 'ait', '--version'], { cwd: dir, env });
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    if (version.stdout.trim() !== versionOf['@ait/cli']) {
+      // Known issue of @ait/cli (its version is a constant in src/program.ts); reported, not yet fixed there.
+      console.warn(`[release-check] \`ait --version\` prints ${version.stdout.trim()}, but the published @ait/cli is ${versionOf['@ait/cli']}.`);
+    }
+    const out = join(dir, 'run');
+    const train = await runCommand(
+      'npx',
+      ['--no', '--', 'ait', 'train', '--model', 'ait-tiny', '--dataset', 'triangle', '--epochs', '1', '--train-size', '32', '--test-size', '16', '--batch-size', '16', '--max-steps', '2', '--backend', 'cpu', '--out', out, '--json', '--quiet'],
+      { cwd: dir, env, timeoutMs: 180_000 },
+    );
+    const summary = JSON.parse(train.stdout) as { command: string; steps: number; lastCheckpoint: string };
+    expect(summary.command).toBe('train');
+    expect(summary.steps).toBe(2);
+    expect(existsSync(summary.lastCheckpoint)).toBe(true);
+  }, 300_000);
+});
