@@ -241,11 +241,8 @@ describe('installing from the registry into a fresh project', () => {
     expect(help.stdout).toContain('Usage: ait');
     expect(help.stdout).toContain('train');
     const version = await runCommand('npx', ['--no', '--', 'ait', '--version'], { cwd: dir, env });
-    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
-    if (version.stdout.trim() !== versionOf['@ait/cli']) {
-      // Known issue of @ait/cli (its version is a constant in src/program.ts); reported, not yet fixed there.
-      console.warn(`[release-check] \`ait --version\` prints ${version.stdout.trim()}, but the published @ait/cli is ${versionOf['@ait/cli']}.`);
-    }
+    // The CLI inlines its package.json version at build time, so it reports the published version.
+    expect(version.stdout.trim()).toBe(versionOf['@ait/cli']);
     const out = join(dir, 'run');
     const train = await runCommand(
       'npx',

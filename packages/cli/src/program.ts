@@ -1,0 +1,191 @@
+import type { BackendChoice } from '@ait/core';
+import { Command, CommanderError, Option } from 'commander';
+import { version } from '../package.json';
+import { benchCommand } from './commands/bench';
+import { dataGenerateCommand } from './commands/data-generate';
+import { dataInfoCommand } from './commands/data-info';
+import { evalCommand } from './commands/eval';
+import { inspectCommand } from './commands/inspect';
+import { modelsCommand } from './commands/models';
+import { visualizeCommand } from './commands/visualize';
+import { BACKENDS, DEFAULT_DATASET, DEFAULT_MODEL, trainCommand, type TrainCommandOptions } from './commands/train';
+import { CliError, oneLine } from './util/cli-error';
+import type { CliIo } from './util/cli-io';
+import { CLI_DATASETS } from './util/dataset-choice';
+import { intAtLeast, positiveNumber, seedValue } from './util/option-parsers';
+
+/** Version printed by `ait --version`: this package's version (tsup inlines it from package.json). */
+export const CLI_VERSION: string = version;
+
+const examples = (lines: string[]): string => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+
+/**
+ * Builds the `ait` programme (commander) writing to `io`. Each action stores its exit code in
+ * `exit.code`; errors propagate to {@link runCli}.
+ */
+export function buildProgram(io: CliIo, exit: { code: number }): Command {
+  const program = new Command('ait')
+    .description('AiT.js: train, evaluate, inspect and generate data for Associative Transformer models.')
+    .version(CLI_VERSION)
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: (s, write) => write(s) })
+    .exitOverride();
+  program.addHelpText('after', examples(['ait train', 'ait train --dataset mnist --epochs 3', 'ait models --scale cpu', 'ait eval runs/my-run']));
+
+  const withJson = (c: Command): Command => c.option('--json', 'machine-readable JSON output on stdout').exitOverride();
+  const backendOption = (): Option => new Option('--backend <name>', 'compute backend (default auto)').choices(BACKENDS as string[]);
+
+  withJson(
+    program
+      .command('train')
+      .description(`train a model (default ${DEFAULT_MODEL} on generated ${DEFAULT_DATASET} data), evaluating and checkpointing every epoch`)
+      .option('-m, --model <preset>', `registered model preset (see \`ait models\`; default ${DEFAULT_MODEL})`)
+      .option('-d, --dataset <name|dir>', `data set: ${CLI_DATASETS.join(', ')}, or a folder from \`ait data generate\` (default ${DEFAULT_DATASET})`)
+      .option('-e, --epochs <n>', 'epochs to train (default: the preset recipe)', intAtLeast(1))
+      .option('-b, --batch-size <n>', 'examples per step (default: the preset recipe)', intAtLeast(1))
+      .option('--lr <rate>', 'peak learning rate of the warm-up + cosine schedule', positiveNumber)
+      .option('--seed <n>', 'seed of initialisation, dropout and data order (default 0)', seedValue)
+      .addOption(backendOption())
+      .option('-o, --out <dir>', 'run directory for checkpoints, metrics and curves (default runs/<model>-<data>-<time>)')
+      .option('-c, --config <file>', 'JSON or YAML file with any of these options (flags win) and modelConfig')
+      .option('-r, --resume <dir>', 'continue an interrupted run from its newest checkpoint')
+      .option('--train-size <n>', 'training examples (generated data) or the first n of a loaded set', intAtLeast(1))
+      .option('--test-size <n>', 'test examples, likewise', intAtLeast(1))
+      .option('--checkpoint-every <steps>', 'also save a checkpoint every this many steps', intAtLeast(1))
+      .option('--max-steps <n>', 'stop (with a checkpoint) once this many steps are done in total', intAtLeast(1))
+      .option('-q, --quiet', 'no progress output')
+      .addHelpText(
+        'after',
+        examples([
+          'ait train',
+          'ait train --model ait-tiny --dataset mnist --epochs 3 --out runs/mnist',
+          'ait train --config train.yaml',
+          'ait train --resume runs/mnist',
+          'ait train --dataset triangle --train-size 2000 --epochs 2 --json',
+        ]),
+      ),
+  ).action(async (opts: TrainCommandOptions) => {
+    exit.code = await trainCommand(opts, io);
+  });
+
+  withJson(
+    program
+      .command('eval')
+      .description('loss, accuracy and confusion matrix of a checkpoint on its test data')
+      .argument('<target>', 'run directory (newest checkpoint) or .ckpt file')
+      .option('-d, --dataset <name|dir>', "another data set's test split instead of the run's")
+      .option('--limit <n>', 'evaluate only the first n examples', intAtLeast(1))
+      .option('-b, --batch-size <n>', 'examples per batch (default 128)', intAtLeast(1))
+      .addOption(backendOption())
+      .addHelpText('after', examples(['ait eval runs/my-run', 'ait eval runs/my-run/checkpoints/ckpt-s000000300-e00002.ckpt --json'])),
+  ).action(async (target: string, opts: { dataset?: string; limit?: number; batchSize?: number; backend?: BackendChoice; json?: boolean }) => {
+    exit.code = await evalCommand(target, opts, io);
+  });
+
+  withJson(
+    program
+      .command('models')
+      .description('the model registry with parameter counts')
+      .option('--family <family>', 'only this family (e.g. ait, vit)')
+      .option('--scale <scale>', 'only cpu-size or paper-size presets')
+      .addOption(backendOption())
+      .addHelpText('after', examples(['ait models', 'ait models --scale cpu --json'])),
+  ).action(async (opts: { family?: string; scale?: string; backend?: BackendChoice; json?: boolean }) => {
+    exit.code = await modelsCommand(opts, io);
+  });
+
+  withJson(
+    program
+      .command('inspect')
+      .description("a checkpoint's file facts, position, run config, model summary and metrics")
+      .argument('<target>', 'run directory (newest checkpoint) or .ckpt file')
+      .addOption(backendOption())
+      .addHelpText('after', examples(['ait inspect runs/my-run', 'ait inspect runs/my-run/checkpoints/ckpt-s000000300-e00002.ckpt --json'])),
+  ).action(async (target: string, opts: { backend?: BackendChoice; json?: boolean }) => {
+    exit.code = await inspectCommand(target, opts, io);
+  });
+
+  withJson(
+    program
+      .command('visualize')
+      .description("a model's internal maps on one image as SVG heat maps (AiT: attention, bottleneck gates, priors, Hopfield associations)")
+      .argument('<target>', 'run directory (newest checkpoint) or .ckpt file')
+      .requiredOption('-i, --image <index|file>', "index into the run's test split, or a PNG/JPEG file")
+      .option('-o, --out <dir>', 'output folder (default <run>/visualize/<image>)')
+      .addOption(backendOption())
+      .addHelpText('after', examples(['ait visualize runs/my-run --image 0', 'ait visualize runs/my-run --image digit.png --out figures'])),
+  ).action(async (target: string, opts: { image: string; out?: string; backend?: BackendChoice; json?: boolean }) => {
+    exit.code = await visualizeCommand(target, opts, io);
+  });
+
+  withJson(
+    program
+      .command('bench')
+      .description('training and inference speed of model presets on this machine, as one table')
+      .option('--models <names>', 'comma-separated presets (default: the CPU-size AiT and ViT presets)')
+      .option('-b, --batch-size <n>', 'images per batch (default 32)', intAtLeast(1))
+      .option('--steps <n>', 'timed steps per model after one warm-up step (default 5)', intAtLeast(1))
+      .addOption(backendOption())
+      .option('-o, --out <dir>', 'also write the results as JSON into this folder')
+      .addHelpText('after', examples(['ait bench', 'ait bench --models ait-tiny,vit-tiny --backend wasm --json'])),
+  ).action(async (opts: { models?: string; batchSize?: number; steps?: number; backend?: BackendChoice; out?: string; json?: boolean }) => {
+    exit.code = await benchCommand(opts, io);
+  });
+
+  const data = program
+    .command('data')
+    .description('generate synthetic data sets and describe data sets')
+    .exitOverride()
+    .addHelpText('after', examples(['ait data generate triangle --n 5000 --out data/triangle', 'ait data info mnist']));
+  withJson(
+    data
+      .command('generate')
+      .description('write a synthetic data set (train/ and test/ folders) for `ait train --dataset <out>`')
+      .argument('<task>', 'triangle or sort-of-clevr')
+      .option('-n, --n <count>', 'training examples (sort-of-clevr: images)', intAtLeast(1))
+      .option('--test-n <count>', 'test examples (default n / 5)', intAtLeast(1))
+      .option('--seed <n>', 'seed of the generator (default 0)', seedValue)
+      .option('-o, --out <dir>', 'output folder (default data/<task>)')
+      .addHelpText('after', examples(['ait data generate triangle --n 5000 --seed 1 --out data/triangle', 'ait data generate sort-of-clevr --n 500 --json'])),
+  ).action(async (task: string, opts: { n?: number; testN?: number; seed?: number; out?: string; json?: boolean }) => {
+    exit.code = await dataGenerateCommand(task, opts, io);
+  });
+  withJson(
+    data
+      .command('info')
+      .description('size, image shape, classes and normalisation of a data set')
+      .argument('<dataset>', `${CLI_DATASETS.join(', ')}, or a folder from \`ait data generate\``)
+      .addHelpText('after', examples(['ait data info triangle', 'ait data info data/triangle --json'])),
+  ).action(async (dataset: string, opts: { json?: boolean }) => {
+    exit.code = await dataInfoCommand(dataset, opts, io);
+  });
+
+  return program;
+}
+
+/**
+ * Runs the `ait` command line with `argv` (without the node and script paths) and returns the
+ * exit code: 0 on success, 1 on failure, 2 on usage errors, 130 when training was stopped by
+ * Ctrl-C. Failures print one line `error: <reason>` to stderr (and, with `--json`, a JSON object
+ * `{ "error": ... }` to stdout). `io` defaults to the process streams.
+ */
+export async function runProgram(argv: readonly string[], io: CliIo): Promise<number> {
+  const exit = { code: 0 };
+  const program = buildProgram(io, exit);
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exit.code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (json) io.stdout(`${JSON.stringify({ error: oneLine(err.message.replace(/^error: /, '')), exitCode: 2 })}\n`);
+      return 2;
+    }
+    const code = err instanceof CliError ? err.exitCode : 1;
+    const message = oneLine(err);
+    io.stderr(`error: ${message}\n`);
+    if (json) io.stdout(`${JSON.stringify({ error: message, exitCode: code })}\n`);
+    return code;
+  }
+}

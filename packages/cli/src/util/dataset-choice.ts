@@ -1,0 +1,124 @@
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadDataset, type Dataset, type DatasetSpec, type RandomAccessDataset } from '@ait/datasets';
+import { CliError } from './cli-error';
+
+/** Data set names `ait train`, `ait eval` and `ait data info` accept besides a folder path. */
+export const CLI_DATASETS = ['triangle', 'sort-of-clevr', 'mnist', 'fashion-mnist', 'cifar10', 'cifar100'] as const;
+
+/** Default number of training / test examples of the generated data sets (Triangle; Sort-of-CLEVR counts images). */
+export const GENERATED_DEFAULT_SIZES: Readonly<Record<'triangle' | 'sort-of-clevr', { train: number; test: number }>> = {
+  triangle: { train: 30_000, test: 2_000 },
+  'sort-of-clevr': { train: 2_000, test: 200 },
+};
+
+/** Sizes asked for on the command line or in a config file. */
+export interface DatasetSizes {
+  /** Training examples (generated sets: examples to generate; loaded sets: keep the first n). */
+  readonly trainSize?: number | undefined;
+  /** Test examples, likewise. */
+  readonly testSize?: number | undefined;
+}
+
+/** The two splits of a data set choice, as `loadDataset` specs plus size limits for loaded sets. */
+export interface DatasetPlan {
+  /** What the user asked for (name or absolute folder path). */
+  readonly choice: string;
+  readonly train: DatasetSpec;
+  readonly test: DatasetSpec;
+  /** Keep only the first n examples of a loaded training set. */
+  readonly trainLimit?: number;
+  /** Keep only the first n examples of a loaded test set. */
+  readonly testLimit?: number;
+}
+
+function hasManifest(dir: string): boolean {
+  return existsSync(join(dir, 'manifest.json'));
+}
+
+/**
+ * Turns a data set name (`triangle`, `mnist`, ...) or a folder written by `ait data generate`
+ * (with `train/` and `test/` sub-folders, or one set with a `manifest.json`) into the specs of
+ * its training and test splits. Unknown names throw a {@link CliError} listing the valid ones.
+ */
+export function planDataset(choice: string, sizes: DatasetSizes = {}): DatasetPlan {
+  const limits = {
+    ...(sizes.trainSize !== undefined ? { trainLimit: sizes.trainSize } : {}),
+    ...(sizes.testSize !== undefined ? { testLimit: sizes.testSize } : {}),
+  };
+  switch (choice) {
+    case 'triangle':
+    case 'sort-of-clevr': {
+      const d = GENERATED_DEFAULT_SIZES[choice];
+      const train = sizes.trainSize ?? d.train;
+      const test = sizes.testSize ?? d.test;
+      return choice === 'triangle'
+        ? { choice, train: { name: 'triangle', split: 'train', size: train }, test: { name: 'triangle', split: 'test', size: test } }
+        : {
+            choice,
+            train: { name: 'sort-of-clevr', split: 'train', images: train },
+            test: { name: 'sort-of-clevr', split: 'test', images: test },
+          };
+    }
+    case 'mnist':
+    case 'fashion-mnist':
+      return { choice, train: { name: choice, split: 'train' }, test: { name: choice, split: 'test' }, ...limits };
+    case 'cifar10':
+    case 'cifar100':
+      return { choice, train: { name: choice, split: 'train' }, test: { name: choice, split: 'test' }, ...limits };
+    default:
+      break;
+  }
+  const dir = resolve(choice);
+  if (existsSync(dir) && statSync(dir).isDirectory()) {
+    if (hasManifest(join(dir, 'train')) && hasManifest(join(dir, 'test'))) {
+      return {
+        choice: dir,
+        train: { name: 'synthetic-set', dir: join(dir, 'train') },
+        test: { name: 'synthetic-set', dir: join(dir, 'test') },
+        ...limits,
+      };
+    }
+    if (hasManifest(dir)) {
+      return { choice: dir, train: { name: 'synthetic-set', dir }, test: { name: 'synthetic-set', dir }, ...limits };
+    }
+    throw new CliError(
+      `Folder ${dir} holds no data set: expected a manifest.json (or train/ and test/ folders with one each), ` +
+        'as written by `ait data generate`.',
+      2,
+    );
+  }
+  throw new CliError(
+    `Unknown data set "${choice}". Choose one of: ${CLI_DATASETS.join(', ')}, or a folder written by \`ait data generate\`.`,
+    2,
+  );
+}
+
+/** The first `n` examples of a random-access data set (the whole set if it is smaller). */
+export function firstExamples(dataset: Dataset, n: number | undefined): Dataset {
+  if (n === undefined || dataset.access !== 'random' || n >= dataset.size) return dataset;
+  const base: RandomAccessDataset = dataset;
+  return {
+    ...base,
+    name: `${base.name}[:${n}]`,
+    size: n,
+    get: (index: number) => {
+      if (!Number.isInteger(index) || index < 0 || index >= n) {
+        throw new Error(`${base.name}[:${n}]: index ${index} is out of range [0, ${n}).`);
+      }
+      return base.get(index);
+    },
+  };
+}
+
+/** Opens one split of a plan; loader errors become a {@link CliError} naming the data set. */
+export async function openSplit(plan: DatasetPlan, split: 'train' | 'test'): Promise<Dataset> {
+  const spec = split === 'train' ? plan.train : plan.test;
+  let dataset: Dataset;
+  try {
+    dataset = await loadDataset(spec);
+  } catch (err) {
+    throw new CliError(`Could not open the ${split} split of data set "${plan.choice}": ${(err as Error).message}`, 1, { cause: err });
+  }
+  return firstExamples(dataset, split === 'train' ? plan.trainLimit : plan.testLimit);
+}

@@ -1,0 +1,93 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from '@ait/core';
+import { CliError } from './cli-error';
+import type { DatasetPlan } from './dataset-choice';
+import type { TrainingRecipe } from './training-recipe';
+
+/** File names inside a run directory. */
+export const RUN_FILES = {
+  config: 'run.json',
+  checkpoints: 'checkpoints',
+  metrics: 'metrics.jsonl',
+  summary: 'summary.json',
+  lossCurve: 'loss.svg',
+  accuracyCurve: 'accuracy.svg',
+} as const;
+
+/**
+ * Everything needed to rebuild a run's model and data: written to `run.json` and stored as the
+ * `config` of every checkpoint, so `ait eval` and `ait inspect` work from a checkpoint alone.
+ */
+export interface RunConfig {
+  readonly format: 'ait-cli/run';
+  readonly version: 1;
+  /** Registered preset name. */
+  readonly model: string;
+  /** Overrides merged into the preset (data shape plus the config file's `modelConfig`). */
+  readonly modelConfig: Record<string, unknown>;
+  /** The data set choice and its splits. */
+  readonly dataset: DatasetPlan;
+  readonly recipe: TrainingRecipe;
+  /** Seed of initialisation, dropout and data order. */
+  readonly seed: number;
+  /** Steps between mid-epoch checkpoints, or null for end-of-epoch checkpoints only. */
+  readonly checkpointEvery: number | null;
+}
+
+const runConfigSchema = z.object({
+  format: z.literal('ait-cli/run'),
+  version: z.literal(1),
+  model: z.string(),
+  modelConfig: z.record(z.string(), z.unknown()),
+  dataset: z.object({ choice: z.string(), train: z.object({ name: z.string() }).loose(), test: z.object({ name: z.string() }).loose() }).loose(),
+  recipe: z.object({
+    epochs: z.number(),
+    batchSize: z.number(),
+    lr: z.number(),
+    weightDecay: z.number(),
+    warmupEpochs: z.number(),
+    labelSmoothing: z.number(),
+    clipNorm: z.number(),
+  }),
+  seed: z.number(),
+  checkpointEvery: z.number().nullable(),
+});
+
+/** Checks that a value (from `run.json` or a checkpoint's config) is a {@link RunConfig}. */
+export function parseRunConfig(value: unknown, where: string): RunConfig {
+  const parsed = runConfigSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new CliError(
+      `${where} does not hold an \`ait train\` run configuration (${parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`)
+        .join('; ')}); was it written by \`ait train\`?`,
+    );
+  }
+  return parsed.data as unknown as RunConfig;
+}
+
+/** Reads `run.json` of a run directory. */
+export async function readRunConfig(dir: string): Promise<RunConfig> {
+  const path = join(dir, RUN_FILES.config);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new CliError(`${dir} is not an \`ait train\` run directory: ${path} is missing. Give the --out folder of a run.`, 2);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CliError(`${path} is corrupt (not JSON); the run cannot be resumed from it.`);
+  }
+  return parseRunConfig(value, path);
+}
+
+/** Writes a JSON file atomically (temporary file, then rename). */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const temp = `${path}.tmp-${process.pid}`;
+  await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, 'utf8');
+  await rename(temp, path);
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { cli } from './helpers';
+
+describe('ait: help, errors and exit codes', () => {
+  it('prints help with examples for the programme and every command, exit 0', async () => {
+    for (const argv of [['--help'], ['train', '--help'], ['eval', '--help'], ['models', '--help'], ['inspect', '--help'], ['data', 'generate', '--help'], ['data', 'info', '--help']]) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(0);
+      expect(r.out, argv.join(' ')).toContain('Examples:');
+      expect(r.out).toContain('$ ait');
+    }
+  });
+
+  it('rejects an unknown command and an unknown option with exit 2 and a suggestion', async () => {
+    const a = await cli('trian');
+    expect(a.code).toBe(2);
+    expect(a.err).toMatch(/unknown command 'trian'/);
+    expect(a.err).toMatch(/Did you mean train\?/);
+    const b = await cli('train', '--epoch', '3');
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/unknown option '--epoch'/);
+    expect(b.err).toMatch(/--epochs/);
+  });
+
+  it('rejects bad option values with the expected form', async () => {
+    const r = await cli('train', '--epochs', 'two');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/expected an integer >= 1, got "two"/);
+    const b = await cli('train', '--backend', 'gpu');
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/Allowed choices are auto, tensorflow-gpu, tensorflow, wasm, cpu/);
+  });
+
+  it('lists the valid models and data sets for unknown ones, in one line, exit 2', async () => {
+    const m = await cli('train', '--model', 'ait-huge', '--json');
+    expect(m.code).toBe(2);
+    expect(m.err.trim().split('\n')).toHaveLength(1);
+    expect(m.err).toMatch(/^error: Unknown model "ait-huge". Choose one of: .*ait-tiny/);
+    expect(JSON.parse(m.out)).toMatchObject({ exitCode: 2, error: expect.stringContaining('ait-huge') });
+    const d = await cli('train', '--dataset', 'imagenet');
+    expect(d.code).toBe(2);
+    expect(d.err).toMatch(/Unknown data set "imagenet". Choose one of: triangle, sort-of-clevr, mnist/);
+  });
+
+  it('ait models --json lists the registry with positive parameter counts', async () => {
+    const r = await cli('models', '--scale', 'cpu', '--family', 'ait', '--json');
+    expect(r.code).toBe(0);
+    const parsed = JSON.parse(r.out) as { command: string; models: { name: string; family: string; scale: string; parameters: number; description: string }[] };
+    expect(parsed.command).toBe('models');
+    const names = parsed.models.map((m) => m.name);
+    expect(names).toContain('ait-tiny');
+    for (const m of parsed.models) {
+      expect(m.family).toBe('ait');
+      expect(m.scale).toBe('cpu');
+      expect(m.parameters).toBeGreaterThan(1000);
+      expect(m.description.length).toBeGreaterThan(0);
+    }
+    const table = await cli('models', '--scale', 'cpu', '--family', 'ait');
+    expect(table.out).toMatch(/^name\s+family\s+scale\s+parameters\s+description/);
+    const bad = await cli('models', '--family', 'resnet');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/Unknown model family "resnet"; choose one of .*ait/);
+  });
+});
+
+describe('ait bench', () => {
+  it('prints one table row per model and --json rows with consistent rates', async () => {
+    const r = await cli('bench', '--models', 'ait-tiny', '--batch-size', '4', '--steps', '1', '--backend', 'cpu', '--json');
+    expect(r.code, r.err).toBe(0);
+    const b = JSON.parse(r.out) as { backend: string; rows: { model: string; batchSize: number; trainStepMs: number; trainImagesPerSecond: number; inferenceMs: number; inferenceImagesPerSecond: number; parameters: number }[] };
+    expect(b.backend).toBe('cpu');
+    expect(b.rows).toHaveLength(1);
+    const row = b.rows[0] as (typeof b.rows)[number];
+    expect(row.model).toBe('ait-tiny');
+    expect(row.trainImagesPerSecond).toBeCloseTo((4 * 1000) / row.trainStepMs, 6);
+    expect(row.inferenceImagesPerSecond).toBeCloseTo((4 * 1000) / row.inferenceMs, 6);
+    const bad = await cli('bench', '--models', 'nope');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/Unknown model "nope"/);
+  });
+});

@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadCheckpoint, disposeCheckpoint } from '@ait/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EpochRecord } from '../src/index';
+import { cli, removeDir, tempDir, tinyConfigFile } from './helpers';
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+// tsx's loader in the CLI process itself (not the tsx wrapper, which handles signals on its own).
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+async function checkpointSteps(dir: string): Promise<number[]> {
+  const names = await readdir(join(dir, 'checkpoints')).catch(() => [] as string[]);
+  return names.map((n) => /^ckpt-s(\d+)-e\d+\.ckpt$/.exec(n)?.[1]).filter((s): s is string => s !== undefined).map(Number);
+}
+
+/** Spawns `ait train` (through tsx, on the sources) and sends `signal` once a checkpoint at `killAfterStep` exists. */
+function trainAndKill(
+  args: string[],
+  out: string,
+  killAfterStep: number,
+  signal: NodeJS.Signals = 'SIGKILL',
+): Promise<{ killed: boolean; code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', tsxLoader, '--conditions=@ait/source', 'src/cli.ts', 'train', ...args], {
+      cwd: packageDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const timer = setInterval(() => {
+      void checkpointSteps(out).then((steps) => {
+        if (steps.some((s) => s >= killAfterStep) && child.exitCode === null) {
+          clearInterval(timer);
+          child.kill(signal);
+        }
+      });
+    }, 5);
+    child.on('error', reject);
+    child.on('exit', (code, received) => {
+      clearInterval(timer);
+      resolve({ killed: received === 'SIGKILL', code, stdout, stderr });
+    });
+  });
+}
+
+async function finalWeights(dir: string): Promise<Record<string, number[]>> {
+  const steps = await checkpointSteps(dir);
+  const names = (await readdir(join(dir, 'checkpoints'))).filter((n) => n.endsWith('.ckpt')).sort();
+  const last = names[names.length - 1] as string;
+  expect(Math.max(...steps)).toBe(Number(/s(\d+)/.exec(last)?.[1]));
+  const c = await loadCheckpoint(join(dir, 'checkpoints', last));
+  try {
+    return Object.fromEntries(Object.entries(c.weights).map(([k, t]) => [k, Array.from(t.dataSync())]));
+  } finally {
+    disposeCheckpoint(c);
+  }
+}
+
+async function records(dir: string): Promise<EpochRecord[]> {
+  return (await readFile(join(dir, 'metrics.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as EpochRecord);
+}
+
+describe('kill -9 in the middle of an epoch, then --resume (cpu backend)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(async () => removeDir(dir));
+
+  it('ends with the same weights and metrics as an uninterrupted run', async () => {
+    // 64 examples, batch 16: 4 steps per epoch, 3 epochs, a checkpoint after every step.
+    const config = await tinyConfigFile(dir, { trainSize: 64, epochs: 3, checkpointEvery: 1 });
+    const reference = join(dir, 'reference');
+    const ref = await cli('train', '--config', config, '--out', reference, '--quiet');
+    expect(ref.code, ref.err).toBe(0);
+
+    const killedRun = join(dir, 'killed');
+    const { killed, stderr } = await trainAndKill(['--config', config, '--out', killedRun], killedRun, 6);
+    expect(killed, stderr).toBe(true);
+    const stepsAtKill = Math.max(...(await checkpointSteps(killedRun)));
+    expect(stepsAtKill).toBeGreaterThanOrEqual(6);
+    expect(stepsAtKill).toBeLessThan(12); // killed before the end
+
+    const resumed = await cli('train', '--resume', killedRun, '--backend', 'cpu', '--quiet', '--json');
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(JSON.parse(resumed.out)).toMatchObject({ status: 'completed', epochs: 3, steps: 12 });
+
+    const a = await finalWeights(reference);
+    const b = await finalWeights(killedRun);
+    expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
+    for (const k of Object.keys(a)) expect(b[k], k).toEqual(a[k]);
+    const ra = await records(reference);
+    const rb = await records(killedRun);
+    const pick = (r: EpochRecord[]) => r.map((x) => [x.epoch, x.step, x.loss, x.testLoss, x.testAccuracy]);
+    // The killed run may have logged an epoch twice (trained again after the kill): the last line counts.
+    const dedupe = (r: EpochRecord[]) => [...new Map(r.map((x) => [x.epoch, x])).values()];
+    expect(pick(dedupe(rb))).toEqual(pick(ra));
+  });
+
+  it('Ctrl-C (SIGINT) stops after the current step with a checkpoint and exit code 130', async () => {
+    const config = await tinyConfigFile(dir, { trainSize: 64, epochs: 50 });
+    const out = join(dir, 'interrupted');
+    // End-of-epoch checkpoints only: the first appears after step 4; SIGINT then.
+    const { code, stdout, stderr } = await trainAndKill(['--config', config, '--out', out], out, 4, 'SIGINT');
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain('Stopping after this step and saving a checkpoint');
+    expect(stdout).toMatch(/Run stopped: \d+ epochs, \d+ steps/);
+    expect(stdout).toContain(`Continue with: ait train --resume ${out}`);
+    const steps = await checkpointSteps(out);
+    const stoppedAt = Number(/Run stopped: \d+ epochs, (\d+) steps/.exec(stdout)?.[1]);
+    expect(Math.max(...steps)).toBe(stoppedAt);
+    expect(stoppedAt).toBeLessThan(200);
+  });
+});
