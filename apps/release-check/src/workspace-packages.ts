@@ -8,6 +8,7 @@ export interface PackageManifest {
   private?: boolean;
   files?: string[];
   bin?: string | Record<string, string>;
+  exports?: unknown;
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;

@@ -154,6 +154,8 @@ describe('packed tarballs', () => {
       }
       for (const bin of Object.values(binEntries(manifest))) expect(files, `${name} bin`).toContain(bin.replace(/^\.\//, ''));
       expect(unpublishableRanges(manifest), `${name}: ranges left unresolved`).toEqual([]);
+      // The in-repo source condition points at src/, which is not shipped: publishConfig.exports drops it.
+      expect(JSON.stringify(manifest.exports ?? {}), `${name}: exports`).not.toContain('@ait/source');
       expect(manifest.version).toBe(versionOf[name]);
       for (const [dep, range] of Object.entries(manifest.dependencies ?? {})) {
         if (dep.startsWith('@ait/')) expect(range, `${name} -> ${dep}`).toBe(`^${versionOf[dep]}`);
