@@ -4,6 +4,8 @@ import { registerBooleanKernelGradients } from './comparison-gradients';
 import { einsumGradConfig } from './einsum-gradient';
 import { batchMatMulGradConfig } from './mat-mul-gradient';
 import { wasmConv2DBackpropFilter } from './wasm-conv2d-backprop-filter';
+import { wasmConv2DBackpropInput } from './wasm-conv2d-backprop-input';
+import { wasmMaxPoolGrad } from './wasm-max-pool-grad';
 import { wasmEinsum } from './wasm-einsum';
 import { wasmFastMatMul } from './wasm-batch-mat-mul';
 import { wasmFastFusedMatMul } from './wasm-fused-mat-mul';
@@ -108,6 +110,16 @@ function registerWasmKernels(backendName: string): void {
   install(tf.Conv2DBackpropFilter, backendName, () => ({ inputs, backend, attrs }) =>
     wasmConv2DBackpropFilter(backendName, backend, inputs, attrs ?? {}),
   );
+  install(tf.Conv2DBackpropInput, backendName, (original) => {
+    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no Conv2DBackpropInput kernel.`);
+    const orig = original.kernelFunc;
+    return ({ inputs, backend, attrs }) => wasmConv2DBackpropInput(backendName, backend, inputs, attrs ?? {}, orig);
+  });
+  install(tf.MaxPoolGrad, backendName, (original) => {
+    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no MaxPoolGrad kernel.`);
+    const orig = original.kernelFunc;
+    return ({ inputs, backend, attrs }) => wasmMaxPoolGrad(backend, inputs, attrs ?? {}, orig);
+  });
   install(tf.Einsum, backendName, () => ({ inputs, backend, attrs }) =>
     wasmEinsum(backendName, backend, inputs, attrs ?? {}),
   );
@@ -125,8 +137,9 @@ function registerWasmKernels(backendName: string): void {
  * For `wasm`: `BatchMatMul` and `_FusedMatMul` that keep every transpose combination, batched
  * and broadcast product on XNNPACK's fast GEMM (tfjs-wasm only takes it for untransposed 2-D
  * products), and the kernels tfjs-wasm lacks for training: `UnsortedSegmentSum` (gradient of
- * gather), `Conv2DBackpropFilter` and `Einsum`. For `cpu`: a `BatchMatMul` wrapper that makes
- * two-way batch broadcasting (`[2, 1, m, k] x [1, 3, k, n]`) correct; its other kernels stay.
+ * gather), `Conv2DBackpropFilter` and `Einsum`; `Conv2DBackpropInput` as a fast `Conv2D` of the
+ * flipped filter (stride 1, equal padding) and `MaxPoolGrad` for non-overlapping windows (both
+ * faster than tfjs-wasm's loops). For `cpu`: a `BatchMatMul` wrapper that makes two-way batch broadcasting (`[2, 1, m, k] x [1, 3, k, n]`) correct; its other kernels stay.
  * Other backends keep their kernels.
  */
 export function registerFastKernels(backendName: string): void {

@@ -5,8 +5,8 @@ import { asWasmBackend, heapF32, reshapeInfo, runKernel, Scratch } from './wasm-
  * `Conv2DBackpropFilter` (the filter gradient of `conv2d`) for the wasm backend, which has none.
  * `x` is `[batch, inH, inW, inC]` and `dy` `[batch, outH, outW, outC]` (NHWC; NCHW inputs are
  * transposed first); the result has `attrs.filterShape` `[fH, fW, inC, outC]`. The input patches
- * are gathered into a `[batch*outH*outW, fH*fW*inC]` matrix (im2col, in JavaScript on the heap)
- * and the gradient is one product `cols^T dy` on the fast GEMM.
+ * are gathered into a transposed im2col matrix `[fH*fW*inC, batch*outH*outW]` (in JavaScript on
+ * the heap) and the gradient is one product `colsT dy` on the fast GEMM.
  */
 export function wasmConv2DBackpropFilter(
   backendName: string,
@@ -58,23 +58,27 @@ export function wasmConv2DBackpropFilter(
     const padLeft = info.padInfo.left;
     const rows = batchSize * outHeight * outWidth;
     const patch = filterHeight * filterWidth * inChannels;
-    const cols = scratch.keep(backend.makeOutput([rows, patch], 'float32'));
+    // Patches are gathered transposed, `colsT [fH*fW*inC, rows]`, one filter tap and input channel
+    // per row: writes are sequential and the product needs no transpose.
+    const colsT = scratch.keep(backend.makeOutput([patch, rows], 'float32'));
     const xs = heapF32(backend, x);
-    const cs = heapF32(backend, cols);
-    let r = 0;
-    for (let b = 0; b < batchSize; b++) {
-      for (let oh = 0; oh < outHeight; oh++) {
-        for (let ow = 0; ow < outWidth; ow++, r++) {
-          let c = r * patch;
-          for (let fh = 0; fh < filterHeight; fh++) {
-            const ih = oh * strideHeight - padTop + fh * dilationHeight;
-            for (let fw = 0; fw < filterWidth; fw++, c += inChannels) {
-              const iw = ow * strideWidth - padLeft + fw * dilationWidth;
-              if (ih < 0 || ih >= inHeight || iw < 0 || iw >= inWidth) {
-                cs.fill(0, c, c + inChannels);
-              } else {
-                const src = ((b * inHeight + ih) * inWidth + iw) * inChannels;
-                cs.set(xs.subarray(src, src + inChannels), c);
+    const cs = heapF32(backend, colsT);
+    let c = 0;
+    for (let fh = 0; fh < filterHeight; fh++) {
+      for (let fw = 0; fw < filterWidth; fw++) {
+        for (let ci = 0; ci < inChannels; ci++) {
+          for (let b = 0; b < batchSize; b++) {
+            for (let oh = 0; oh < outHeight; oh++) {
+              const ih = oh * strideHeight - padTop + fh * dilationHeight;
+              if (ih < 0 || ih >= inHeight) {
+                cs.fill(0, c, c + outWidth);
+                c += outWidth;
+                continue;
+              }
+              const rowBase = (b * inHeight + ih) * inWidth;
+              for (let ow = 0; ow < outWidth; ow++, c++) {
+                const iw = ow * strideWidth - padLeft + fw * dilationWidth;
+                cs[c] = iw < 0 || iw >= inWidth ? 0 : (xs[(rowBase + iw) * inChannels + ci] as number);
               }
             }
           }
@@ -83,7 +87,7 @@ export function wasmConv2DBackpropFilter(
     }
     const dy2 = scratch.keep(reshapeInfo(backendName, backendRaw, dy, [rows, outChannels]));
     const dw = scratch.keep(
-      runKernel(tf.BatchMatMul, backendName, backendRaw, { a: cols, b: dy2 }, { transposeA: true, transposeB: false }),
+      runKernel(tf.BatchMatMul, backendName, backendRaw, { a: colsT, b: dy2 }, { transposeA: false, transposeB: false }),
     );
     return reshapeInfo(backendName, backendRaw, dw, [...filterShape]);
   } finally {

@@ -124,6 +124,58 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
     tf.dispose([x, dy]);
   });
 
+  it('Conv2DBackpropInput equals the cpu backend on the flipped-filter fast path and on the fallback', async () => {
+    const configs: { x: number[]; f: number[]; stride: number | [number, number]; pad: 'same' | 'valid' | number }[] = [
+      { x: [2, 8, 8, 3], f: [3, 3, 3, 5], stride: 1, pad: 'same' }, // fast path, padding 1
+      { x: [1, 7, 9, 2], f: [5, 5, 2, 4], stride: 1, pad: 'same' }, // fast path, padding 2
+      { x: [2, 6, 6, 1], f: [3, 3, 1, 4], stride: 1, pad: 1 }, // fast path, numeric padding
+      { x: [2, 6, 7, 3], f: [3, 3, 3, 2], stride: 1, pad: 'valid' }, // fast path, padding 0 -> full
+      { x: [2, 8, 8, 3], f: [2, 2, 3, 4], stride: 1, pad: 'same' }, // even filter: uneven padding, fallback
+      { x: [2, 9, 7, 3], f: [3, 3, 3, 2], stride: 2, pad: 'same' }, // stride 2: fallback
+    ];
+    for (const c of configs) {
+      const xv = values(c.x.reduce((a, b) => a * b, 1), 21);
+      const fv = values(c.f.reduce((a, b) => a * b, 1), 22);
+      const f = (): tf.Tensor4D => tf.tensor4d(fv, c.f as [number, number, number, number]);
+      await sameOnBoth(
+        () =>
+          tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, f(), c.stride, c.pad))))(
+            tf.tensor4d(xv, c.x as [number, number, number, number]),
+          ),
+        1e-3,
+      );
+    }
+  });
+
+  it('MaxPoolGrad equals the cpu backend for 2x2 windows with ties, odd sides and overlapping windows', async () => {
+    const cases: { x: number[]; size: number; stride: number; pad: 'same' | 'valid' }[] = [
+      { x: [2, 8, 8, 3], size: 2, stride: 2, pad: 'valid' },
+      { x: [1, 9, 7, 2], size: 2, stride: 2, pad: 'valid' }, // last row / column not pooled
+      { x: [1, 9, 9, 2], size: 3, stride: 3, pad: 'valid' },
+      // overlapping: tfjs-wasm's own kernel, which breaks ties differently from the cpu backend
+      { x: [1, 8, 8, 2], size: 3, stride: 2, pad: 'same' },
+    ];
+    for (const c of cases) {
+      // values from {-1, 0, 1}: most windows hold ties, which must go to the first maximum
+      const raw = values(c.x.reduce((a, b) => a * b, 1), 23);
+      const xv = c.size === c.stride ? raw.map((v) => Math.round(v)) : raw;
+      const xs = c.x as [number, number, number, number];
+      const r = await sameOnBoth(() => {
+        const x = tf.tensor4d(xv, xs);
+        const y = tf.maxPool(x, c.size, c.stride, c.pad);
+        const dy = tf.tensor(values(y.size, 24), y.shape);
+        return tf.engine().runKernel(tf.MaxPoolGrad, { dy, input: x, output: y }, { filterSize: c.size, strides: c.stride, pad: c.pad }) as tf.Tensor;
+      }, 0);
+      expect(r.shapes[0]).toEqual(c.x);
+    }
+    // and through tf.grad of a ReLU -> max pool stem
+    const xv = values(2 * 8 * 8 * 3, 25);
+    await sameOnBoth(
+      () => tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.maxPool(tf.relu(x) as tf.Tensor4D, 2, 2, 'valid'))))(tf.tensor4d(xv, [2, 8, 8, 3])),
+      1e-6,
+    );
+  });
+
   it('Einsum equals the cpu backend and float64 loops, and its gradient equals finite differences', async () => {
     const a = values(2 * 3 * 4, 13);
     const b = values(2 * 4 * 5, 14);
