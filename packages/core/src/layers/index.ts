@@ -11,6 +11,7 @@ export * from './feed-forward';
 export * from './multi-head-attention';
 export * from './top-k-attention';
 export * from './patch-embedding';
+export * from './conv-stem';
 export * from './learned-position-embedding';
 export * from './sinusoidal-position-embedding-2d';
 export * from './register-layers';

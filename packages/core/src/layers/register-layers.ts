@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { ConvStem } from './conv-stem';
 import { Dense } from './dense';
 import { DropPath } from './drop-path';
 import { Dropout } from './dropout';
@@ -20,6 +21,7 @@ export const AIT_CORE_LAYER_CLASSES = [
   MultiHeadAttention,
   TopKAttention,
   PatchEmbedding,
+  ConvStem,
   LearnedPositionEmbedding,
   SinusoidalPositionEmbedding2d,
 ] as const;

@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  ConvStem,
   gelu,
   initBackend,
   layerNorm,
@@ -17,6 +18,7 @@ import {
   dropout,
   dropPath,
 } from '../../src/index';
+import { naiveConvStem } from './conv-stem-reference';
 import { expectClose, finiteDiff, flat, gelu64, layerNormRow, nest, randn, topKSoftmaxRow, type N2 } from './naive-reference';
 
 beforeAll(async () => {
@@ -98,5 +100,37 @@ describe('ops on the wasm backend', () => {
     const norms = Object.values(grads).map((g) => tf.norm(g).dataSync()[0] as number);
     expect(norms.every(Number.isFinite)).toBe(true);
     expect(norms.filter((n) => n > 0).length).toBeGreaterThan(vars.length - 2);
+  });
+
+  it('the convolutional stem equals the float64 loop, and its gradients equal the cpu backend', async () => {
+    setGlobalSeed(3);
+    const stem = new ConvStem({ channels: [4, 6] });
+    stem.build([null, null, null, 2]);
+    const w = stem.getWeights().map((t, i) => tf.tensor(randn(rng, t.size, i % 2 === 0 ? 0.5 : 0.1), t.shape));
+    stem.setWeights(w);
+    const shape = [2, 10, 10, 2] as const;
+    const x = randn(rng, 2 * 10 * 10 * 2);
+    const stages = [
+      { kernel: Array.from(w[0]!.dataSync()), bias: Array.from(w[1]!.dataSync()), k: 3, cin: 2, cout: 4 },
+      { kernel: Array.from(w[2]!.dataSync()), bias: Array.from(w[3]!.dataSync()), k: 3, cin: 4, cout: 6 },
+    ];
+    const img = tf.tensor(x, [...shape]);
+    const r = tf.randomNormal([2, 2, 2, 6], 0, 1, 'float32', 4);
+    expectClose((stem.apply(img) as tf.Tensor).dataSync(), naiveConvStem(x, shape, stages, 2).out, { abs: 1e-4, rel: 1e-4 }, 'wasm stem');
+    const gradsOn = async (backend: string): Promise<Float32Array[]> => {
+      await tf.setBackend(backend);
+      const onBackend = (t: tf.Tensor): tf.Tensor => tf.tensor(t.dataSync(), t.shape);
+      const xi = onBackend(img);
+      const ri = onBackend(r);
+      const vars = stem.trainableWeights.map((v) => v.read()) as tf.Variable[];
+      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(stem.apply(xi) as tf.Tensor, ri)) as tf.Scalar, vars);
+      const gx = tf.grad((im: tf.Tensor) => tf.sum(tf.mul(stem.apply(im) as tf.Tensor, ri)))(xi);
+      return [gx, ...vars.map((v) => grads[v.name] as tf.Tensor)].map((t) => t.dataSync() as Float32Array);
+    };
+    const onWasm = await gradsOn('wasm');
+    await import('@tensorflow/tfjs-backend-cpu');
+    const onCpu = await gradsOn('cpu');
+    await tf.setBackend('wasm');
+    onWasm.forEach((g, i) => expectClose(g, onCpu[i]!, { abs: 1e-4, rel: 1e-3 }, `gradient ${i}`));
   });
 });

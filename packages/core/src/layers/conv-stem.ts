@@ -1,0 +1,148 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
+import { validateConfig, z } from '../config/validate-config';
+import { assertLastDim, assertRank, formatShape } from '../ops/assert-shape';
+import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
+import { createKernelInitializer, KERNEL_INITIALIZER_NAMES, type KernelInitializerName } from './kernel-initializer';
+import { layerArgsShape, layerLabel } from './layer-args-schema';
+import { knownDim, singleShape, singleTensor } from './layer-inputs';
+
+const convStemSchema = z.strictObject({
+  ...layerArgsShape,
+  channels: z.array(z.number().int().positive()).min(1, 'needs at least one stage'),
+  kernelSize: z.number().int().positive().default(3),
+  poolSize: z.number().int().positive().default(2),
+  kernelInitializer: z.enum(KERNEL_INITIALIZER_NAMES).default('glorotUniform'),
+});
+
+/** Options of {@link ConvStem}. */
+export interface ConvStemArgs extends AitLayerArgs {
+  /** Output channels of each stage, e.g. `[8, 16]` for two stages. */
+  channels: readonly number[];
+  /** Side of the square convolution kernels; default 3. */
+  kernelSize?: number;
+  /** Side and stride of the max pooling after each convolution; default 2 (1 switches pooling off). */
+  poolSize?: number;
+  /** Initialiser of the convolution kernels (biases start at zero); default `glorotUniform`. */
+  kernelInitializer?: KernelInitializerName;
+}
+
+/**
+ * Side of a {@link ConvStem}'s output for an input side `size`: each stage keeps the size
+ * (`same` padding) and its pooling divides it by `poolSize`, rounding down.
+ */
+export function convStemOutputSize(size: number, stages: number, poolSize = 2): number {
+  let s = size;
+  for (let i = 0; i < stages; i++) s = Math.floor(s / poolSize);
+  return s;
+}
+
+/**
+ * Convolutional tokenizer stem (as in CCT, Hassani et al. 2021): `stages` times
+ * `conv2d(k x k, stride 1, same padding) + bias -> ReLU -> max pool (poolSize, stride poolSize)`,
+ * `images [batch, H, W, C] -> features [batch, H', W', channels.at(-1)]` with
+ * `H' = floor(H / poolSize^stages)`. Put a {@link PatchEmbedding} after it to make tokens; the
+ * convolutions give the tokens local, translation-equivariant features, which small transformers
+ * otherwise need much more data to learn. Weights per stage `i`: `kernel_i [k, k, in, out]`,
+ * `bias_i [out]`. Serialised as `AitConvStem`.
+ */
+export class ConvStem extends AitLayer {
+  /** tfjs serialisation name. */
+  static className = 'AitConvStem';
+  /** Output channels per stage. */
+  readonly channels: readonly number[];
+  /** Convolution kernel side. */
+  readonly kernelSize: number;
+  /** Pooling window and stride. */
+  readonly poolSize: number;
+  /** Kernel initialiser name. */
+  readonly kernelInitializer: KernelInitializerName;
+  private kernels: LayerVariable[] = [];
+  private biases: LayerVariable[] = [];
+  private inChannels = -1;
+
+  constructor(args: ConvStemArgs) {
+    const cfg = validateConfig(layerLabel('ConvStem', args), convStemSchema, args);
+    super(args);
+    this.channels = [...cfg.channels];
+    this.kernelSize = cfg.kernelSize;
+    this.poolSize = cfg.poolSize;
+    this.kernelInitializer = cfg.kernelInitializer;
+  }
+
+  private get where(): string {
+    return `ConvStem '${this.name}'`;
+  }
+
+  private checkSize(height: number | null, width: number | null): void {
+    const reduction = this.poolSize ** this.channels.length;
+    if ((height !== null && height < reduction) || (width !== null && width < reduction)) {
+      throw new Error(
+        `${this.where}: images of ${height}x${width} are smaller than the stem's reduction ${reduction} ` +
+          `(${this.channels.length} stages pooling by ${this.poolSize}); use fewer stages or larger images.`,
+      );
+    }
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shape = singleShape(this.where, inputShape);
+    assertRank(this.where, 'images', { shape }, [4], '[batch, height, width, channels]');
+    this.inChannels = knownDim(this.where, 'images', shape, 3);
+    this.checkSize(shape[1] ?? null, shape[2] ?? null);
+    let cin = this.inChannels;
+    const k = this.kernelSize;
+    this.kernels = [];
+    this.biases = [];
+    this.channels.forEach((cout, i) => {
+      this.kernels.push(this.addWeight(`kernel_${i}`, [k, k, cin, cout], 'float32', createKernelInitializer(this.kernelInitializer)));
+      this.biases.push(this.addWeight(`bias_${i}`, [cout], 'float32', createKernelInitializer('zeros')));
+      cin = cout;
+    });
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = singleShape(this.where, inputShape);
+    assertRank(this.where, 'images', { shape }, [4], '[batch, height, width, channels]');
+    const [batch, height, width] = shape as [number | null, number | null, number | null];
+    this.checkSize(height, width);
+    const n = this.channels.length;
+    const side = (s: number | null): number | null => (s === null ? null : convStemOutputSize(s, n, this.poolSize));
+    return [batch, side(height), side(width), this.channels[n - 1] as number];
+  }
+
+  /** `[batch, H, W, C] -> [batch, H', W', channels.at(-1)]`. */
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
+    const images = singleTensor(this.where, inputs);
+    assertRank(this.where, 'images', images, [4], '[batch, height, width, channels]');
+    assertLastDim(
+      this.where,
+      'images',
+      images,
+      this.inChannels,
+      `The layer was built for ${this.inChannels}-channel images; got ${formatShape(images.shape)}.`,
+    );
+    this.checkSize(images.shape[1] as number, images.shape[2] as number);
+    return tf.tidy(() => {
+      let x = images as tf.Tensor4D;
+      for (let i = 0; i < this.kernels.length; i++) {
+        const filter = (this.kernels[i] as LayerVariable).read() as tf.Tensor4D;
+        const bias = (this.biases[i] as LayerVariable).read();
+        x = tf.relu(tf.add(tf.conv2d(x, filter, 1, 'same'), bias)) as tf.Tensor4D;
+        if (this.poolSize > 1) x = tf.maxPool(x, this.poolSize, this.poolSize, 'valid');
+      }
+      return x;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      channels: [...this.channels],
+      kernelSize: this.kernelSize,
+      poolSize: this.poolSize,
+      kernelInitializer: this.kernelInitializer,
+    };
+  }
+}
+tf.serialization.registerClass(ConvStem);
