@@ -20,7 +20,7 @@ export interface CheckpointOptimizerState {
   /** Steps the optimiser has taken (its bias-correction `t`). */
   readonly iterations: number;
   /** Hyper-parameters at save time (informational; a resumed run uses its own optimiser's config). */
-  readonly config: Required<Omit<AdamWConfig, 'decayFilter'>>;
+  readonly config: Required<Omit<AdamWConfig, 'decayFilter' | 'inPlace'>>;
   /** First / second moments per parameter name, each of the parameter's shape. */
   readonly moments: Record<string, { m: tf.Tensor; v: tf.Tensor }>;
 }

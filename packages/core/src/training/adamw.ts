@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { validateConfig, z } from '../config/validate-config';
+import { adamWStepInPlace } from './adamw-in-place';
 import type { ParameterRef } from './parameter-ref';
 
 /** Configuration of {@link AdamW}; defaults follow PyTorch's `torch.optim.AdamW`. */
@@ -16,6 +17,12 @@ export interface AdamWConfig {
   weightDecay?: number;
   /** Which parameters get weight decay; default: every parameter of rank >= 2 (not biases, norms' gains). */
   decayFilter?: (param: ParameterRef) => boolean;
+  /**
+   * On the wasm and cpu backends, update each parameter and its moments in one pass over their
+   * memory instead of through about 17 kernels (same values; several times fewer kernel calls).
+   * Default true; false always uses kernels.
+   */
+  inPlace?: boolean;
 }
 
 /** Optimiser state for checkpoints: the step count and both moment estimates of every parameter, keyed by name. */
@@ -45,6 +52,7 @@ const adamWSchema = z.strictObject({
       message: 'must be a function (param: ParameterRef) => boolean',
     })
     .optional(),
+  inPlace: z.boolean().default(true),
 });
 
 interface Moments {
@@ -85,6 +93,7 @@ export class AdamW {
   private readonly knownShapes = new Map<string, number[]>();
   private step = 0;
   private disposed = false;
+  private readonly kernelsOnly: boolean;
 
   /** @param config validated; throws a `ConfigError` naming each bad field. */
   constructor(config: AdamWConfig) {
@@ -95,6 +104,7 @@ export class AdamW {
     this.epsilon = c.epsilon;
     this.weightDecay = c.weightDecay;
     this.decayFilter = c.decayFilter ?? defaultDecayFilter;
+    this.kernelsOnly = !c.inPlace;
   }
 
   /** The step size of the next step; a schedule sets it before each step. Must be finite and >= 0. */
@@ -113,7 +123,7 @@ export class AdamW {
   }
 
   /** The effective hyper-parameters (with defaults filled in; `learningRate` is the current one). */
-  get config(): Required<Omit<AdamWConfig, 'decayFilter'>> {
+  get config(): Required<Omit<AdamWConfig, 'decayFilter' | 'inPlace'>> {
     return {
       learningRate: this.lr,
       beta1: this.beta1,
@@ -190,6 +200,18 @@ export class AdamW {
       const grad = gradients[i] as tf.Tensor;
       const moments = this.momentsFor(param);
       const decay = this.weightDecay > 0 && this.decayFilter(param);
+      const constants = {
+        beta1: b1,
+        beta2: b2,
+        epsilon: this.epsilon,
+        stepSize,
+        sqrtBiasCorrection2,
+        decayFactor: decay ? decayFactor : 1,
+      };
+      if (!this.kernelsOnly && adamWStepInPlace(param.variable, grad, moments.m, moments.v, constants)) {
+        this.knownShapes.set(param.name, param.variable.shape.slice());
+        continue;
+      }
       tf.tidy(() => {
         const g = grad.dtype === 'float32' ? grad : tf.cast(grad, 'float32');
         const p = param.variable;

@@ -117,6 +117,46 @@ describe('AdamW', () => {
     tf.dispose(refs.map((r) => r.variable));
   });
 
+  it.each([
+    ['cpu', true],
+    ['cpu', false],
+    ['wasm', true],
+    ['wasm', false],
+  ] as const)('on %s with inPlace %s matches the float64 reference over 6 steps with weight decay', async (backend, inPlace) => {
+    await initBackend({ backend });
+    try {
+      const rng = new SeededRandom(7);
+      const { refs, init } = makeParams(rng);
+      const grads = makeGrads(rng, 6);
+      const opt = new AdamW({ learningRate: 1, weightDecay: CFG.weightDecay, inPlace });
+      runSteps(opt, refs, grads, LRS);
+      refs.forEach((ref, i) => {
+        const decay = (SPECS[i]?.shape.length ?? 0) >= 2;
+        const expected = referenceAdamW(init[i] as number[], grads.map((g) => g[i] as number[]), LRS, CFG, decay);
+        expectClose(ref.variable.dataSync(), expected, 2e-5);
+      });
+      const state = opt.getState();
+      const first = state.moments[SPECS[0]!.name]!;
+      expect(Array.from(first.m.dataSync()).some((x) => x !== 0)).toBe(true);
+      opt.dispose();
+      tf.dispose(refs.map((r) => r.variable));
+    } finally {
+      await initBackend({ backend: 'cpu' });
+    }
+  });
+
+  it('leaves a tensor that shares the parameter memory unchanged (falls back to kernels)', () => {
+    const p = tf.variable(tf.tensor2d([1, 2, 3, 4], [2, 2]));
+    const alias = tf.reshape(p, [4]);
+    const opt = new AdamW({ learningRate: 0.1, weightDecay: 0 });
+    const g = tf.ones([2, 2]);
+    opt.applyGradients([{ name: 'p', variable: p }], [g]);
+    expectClose(p.dataSync(), [0.9, 1.9, 2.9, 3.9], 1e-6);
+    expect(Array.from(alias.dataSync())).toEqual([1, 2, 3, 4]);
+    tf.dispose([p, alias, g]);
+    opt.dispose();
+  });
+
   it('applies decoupled weight decay only to rank >= 2 parameters by default', () => {
     const rng = new SeededRandom(2);
     const { refs, init } = makeParams(rng);
