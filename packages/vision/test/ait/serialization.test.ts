@@ -25,6 +25,7 @@ const variants: [string, Partial<AssociativeTransformerArgs>][] = [
   ['learned Hopfield projections, 3 steps, mean head', { hopfieldProjections: true, hopfieldHeads: 2, hopfieldSteps: 3, beta: 0.5, head: 'mean' }],
   ['ablations: no self-attention, no Hopfield (cross-attention)', { ablation: { noSelfAttention: true, noHopfield: true }, crossAttentionHeads: 2 }],
   ['ablation: no memory', { ablation: { noMemory: true } }],
+  ['convolutional stem, 1x1 patches, sine-cosine positions', { convStem: [4, 6], patchSize: 1, positionEmbedding: 'sincos', head: 'mean' }],
 ];
 
 describe('AiT serialisation', () => {

@@ -1,4 +1,4 @@
-import { layerArgsShape, rateSchema, z } from '@ait/core';
+import { convStemOutputSize, layerArgsShape, rateSchema, z } from '@ait/core';
 import { HEAD_KINDS } from '../../blocks/classification-head';
 
 /** How tokens compete for the memory slots in AiT's bottleneck write. */
@@ -12,7 +12,7 @@ export const MEMORY_MODES = ['ema', 'learned'] as const;
 export type MemoryMode = (typeof MEMORY_MODES)[number];
 
 /** Position embeddings a model may add to its tokens. */
-export const POSITION_EMBEDDINGS = ['none', 'learned'] as const;
+export const POSITION_EMBEDDINGS = ['none', 'learned', 'sincos'] as const;
 /** One of {@link POSITION_EMBEDDINGS}. */
 export type PositionEmbeddingKind = (typeof POSITION_EMBEDDINGS)[number];
 
@@ -109,8 +109,13 @@ export const aitConfigSchema = z
     ...globalWorkspaceShape,
     /** Side of the (square) input images. */
     imageSize: z.number().int().positive().default(32),
-    /** Patch side P; must divide imageSize. */
+    /** Patch side P; must divide the side of the stem's output (imageSize without a stem). */
     patchSize: z.number().int().positive().default(4),
+    /**
+     * Channels of a convolutional tokenizer stem before the patch embedding (each stage: 3x3
+     * convolution, ReLU, 2x2 max pool); `[]` (reference) embeds the raw image patches.
+     */
+    convStem: z.array(z.number().int().positive()).default([]),
     /** Image channels. */
     channels: z.number().int().positive().default(3),
     /** Classes of the classifier. */
@@ -125,7 +130,7 @@ export const aitConfigSchema = z
     headDim: z.number().int().positive().default(64),
     /** Head: 'flatten' (reference), 'mean' or 'cls'. */
     head: z.enum(HEAD_KINDS).default('flatten'),
-    /** Position embedding: 'none' (reference) or 'learned'. */
+    /** Position embedding: 'none' (reference), 'learned' or 'sincos' (fixed 2-D sine-cosine; dim divisible by 4). */
     positionEmbedding: z.enum(POSITION_EMBEDDINGS).default('none'),
     /** Question vector width for the Sort-of-CLEVR question-token variant (18), or null for images only. */
     questionDim: z.number().int().positive().nullish(),
@@ -133,12 +138,23 @@ export const aitConfigSchema = z
     ablation: aitAblationSchema,
   })
   .superRefine((c, ctx) => {
-    if (c.imageSize % c.patchSize !== 0) {
+    const side = convStemOutputSize(c.imageSize, c.convStem.length);
+    if (side < 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['convStem'],
+        message: `${c.convStem.length} stem stages halve the image size ${c.imageSize} to nothing; use fewer stages`,
+      });
+    } else if (side % c.patchSize !== 0) {
+      const what = c.convStem.length > 0 ? `the stem's output side ${side} (image ${c.imageSize})` : `the image size ${c.imageSize}`;
       ctx.addIssue({
         code: 'custom',
         path: ['patchSize'],
-        message: `the patch size ${c.patchSize} does not divide the image size ${c.imageSize}; choose a divisor of ${c.imageSize}`,
+        message: `the patch size ${c.patchSize} does not divide ${what}; choose a divisor of ${side}`,
       });
+    }
+    if (c.positionEmbedding === 'sincos' && c.dim % 4 !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['positionEmbedding'], message: `'sincos' needs dim divisible by 4, got ${c.dim}` });
     }
     if (c.hopfieldProjections && c.hopfieldHeadDim == null && c.dim % c.hopfieldHeads !== 0) {
       ctx.addIssue({

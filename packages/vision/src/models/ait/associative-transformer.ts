@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
 import {
+  ConvStem,
+  convStemOutputSize,
   LearnedPositionEmbedding,
   PatchEmbedding,
+  SinusoidalPositionEmbedding2d,
   layerLabel,
   validateConfig,
   type AitLayerArgs,
@@ -28,10 +31,11 @@ export type AitModelConfig = Omit<AitConfig, keyof typeof layerArgsShape>;
 /**
  * The Associative Transformer (AiT; Sun et al., arXiv 2309.12862), as its reference code computes it:
  *
- * `images [batch, H, W, C]` -> patch embedding (channel-innermost flattening,
+ * `images [batch, H, W, C]` -> optional convolutional stem (`convStem` channels, child
+ * `conv_stem`) -> patch embedding (channel-innermost flattening,
  * `LN(P*P*C) -> Linear -> LN(D)`, child `patch_embed`) -> optional question token (Sort-of-CLEVR,
  * `LN(q) -> Linear -> LN(D)`, prepended, child `question_embed`) -> optional CLS token and learned
- * position embedding -> `depth` {@link AitBlock}s (self-attention + global workspace layer, children
+ * position embedding (learned or fixed 2-D sine-cosine) -> `depth` {@link AitBlock}s (self-attention + global workspace layer, children
  * `block_0`, ...) -> head (`flatten`: `LN(N*D) -> Linear`, the reference; or `mean` / `cls`; child
  * `head`) -> logits `[batch, classes]`. With a question token the input is
  * `[images, questions [batch, questionDim]]`.
@@ -46,10 +50,11 @@ export class AssociativeTransformer extends VisionModel {
   static className = 'AitAssociativeTransformer';
   /** The validated config. */
   readonly config: AitModelConfig;
+  private readonly stem: ConvStem | null;
   private readonly patchEmbed: PatchEmbedding;
   private readonly questionEmbed: QuestionTokenEmbedding | null;
   private readonly clsToken: ClassToken | null;
-  private readonly posEmbed: LearnedPositionEmbedding | null;
+  private readonly posEmbed: LearnedPositionEmbedding | SinusoidalPositionEmbedding2d | null;
   /** The blocks, in order. */
   readonly blocks: readonly AitBlock[];
   private readonly head: ClassificationHead;
@@ -63,21 +68,37 @@ export class AssociativeTransformer extends VisionModel {
     const c = this.config;
     const trainable = this.trainable;
     const fixedBy =
-      c.head === 'flatten' ? 'the flatten head' : c.positionEmbedding === 'learned' ? 'the learned position embedding' : undefined;
+      c.head === 'flatten'
+        ? 'the flatten head'
+        : c.positionEmbedding !== 'none'
+          ? `the ${c.positionEmbedding} position embedding`
+          : undefined;
     this.spec = {
       imageSize: fixedBy ? c.imageSize : null,
       channels: c.channels,
       questionDim: c.questionDim ?? null,
       ...(fixedBy ? { fixedBy } : {}),
     };
+    this.stem = c.convStem.length > 0 ? this.track(new ConvStem({ channels: c.convStem, name: 'conv_stem', trainable })) : null;
     this.patchEmbed = this.track(new PatchEmbedding({ patchSize: c.patchSize, embedDim: c.dim, name: 'patch_embed', trainable }));
     this.questionEmbed =
       c.questionDim != null ? this.track(new QuestionTokenEmbedding({ embedDim: c.dim, name: 'question_embed', trainable })) : null;
     this.clsToken = c.head === 'cls' ? this.track(new ClassToken({ name: 'cls_token', trainable })) : null;
+    const grid = this.gridSide;
     this.posEmbed =
       c.positionEmbedding === 'learned'
         ? this.track(new LearnedPositionEmbedding({ maxTokens: this.numTokens, name: 'pos_embed', trainable }))
-        : null;
+        : c.positionEmbedding === 'sincos'
+          ? this.track(
+              new SinusoidalPositionEmbedding2d({
+                gridHeight: grid,
+                gridWidth: grid,
+                prefixTokens: this.numTokens - grid * grid,
+                name: 'pos_embed',
+                trainable,
+              }),
+            )
+          : null;
     const workspace = pickGlobalWorkspaceOptions(c);
     this.blocks = Array.from({ length: c.depth }, (_, i) =>
       this.track(
@@ -100,19 +121,33 @@ export class AssociativeTransformer extends VisionModel {
     return `AssociativeTransformer '${this.name}'`;
   }
 
+  /** Patches per side for `imageSize` images (after the stem, if any). */
+  get gridSide(): number {
+    const c = this.config;
+    return convStemOutputSize(c.imageSize, c.convStem.length) / c.patchSize;
+  }
+
   /** Tokens per example for `imageSize` images: patches, plus the question and CLS tokens if any. */
   get numTokens(): number {
     const c = this.config;
-    const grid = (c.imageSize / c.patchSize) ** 2;
-    return grid + (c.questionDim != null ? 1 : 0) + (c.head === 'cls' ? 1 : 0);
+    return this.gridSide ** 2 + (c.questionDim != null ? 1 : 0) + (c.head === 'cls' ? 1 : 0);
   }
 
   override build(inputShape: Shape | Shape[]): void {
     const { images, questions } = splitVisionInputShapes(this.where, inputShape, this.spec);
     const c = this.config;
-    this.buildChild(this.patchEmbed, images);
-    const h = images[1] ?? (this.spec.imageSize === null ? null : c.imageSize);
-    const w = images[2] ?? (this.spec.imageSize === null ? null : c.imageSize);
+    let features = images;
+    if (this.stem) {
+      this.buildChild(this.stem, images);
+      features = this.stem.computeOutputShape(images) as Shape;
+    }
+    this.buildChild(this.patchEmbed, features);
+    const side = (s: number | null | undefined): number | null => {
+      const v = s ?? (this.spec.imageSize === null ? null : c.imageSize);
+      return v === null ? null : convStemOutputSize(v, c.convStem.length);
+    };
+    const h = side(images[1]);
+    const w = side(images[2]);
     let n = h !== null && w !== null ? (h / c.patchSize) * (w / c.patchSize) : null;
     if (this.questionEmbed) {
       this.buildChild(this.questionEmbed, questions as Shape);
@@ -139,7 +174,7 @@ export class AssociativeTransformer extends VisionModel {
     const { images, questions } = splitVisionInputs(this.where, inputs, this.spec);
     const kw: CallKwargs = { training: this.isTraining(kwargs) };
     return tf.tidy(() => {
-      let x = this.callChild(this.patchEmbed, images, kw);
+      let x = this.callChild(this.patchEmbed, this.stem ? this.callChild(this.stem, images, kw) : images, kw);
       if (this.questionEmbed) x = tf.concat([this.callChild(this.questionEmbed, questions as tf.Tensor, kw), x], 1);
       if (this.clsToken) x = this.callChild(this.clsToken, x, kw);
       if (this.posEmbed) x = this.callChild(this.posEmbed, x, kw);

@@ -42,6 +42,25 @@ export const AIT_CPU_PRESETS: Readonly<Record<string, AitConfigInput>> = {
     memoryHeads: 4,
     topK: 32,
   },
+  'ait-tiny-conv': {
+    ...PAPER_COMMON,
+    imageSize: 64,
+    channels: 1,
+    classes: 2,
+    convStem: [8, 16],
+    patchSize: 2,
+    dim: 64,
+    depth: 2,
+    numHeads: 4,
+    headDim: 16,
+    mlpDim: 128,
+    memorySlots: 16,
+    memoryDim: 32,
+    memoryHeads: 4,
+    topK: 64,
+    head: 'mean',
+    positionEmbedding: 'sincos',
+  },
   'ait-mini': {
     ...PAPER_COMMON,
     dim: 128,
@@ -62,6 +81,8 @@ const DESCRIPTIONS: Record<string, string> = {
   'ait-base': 'AiT-Base: 12 blocks, D 768, 12 heads, F 3072, 32 priors of width 32, 8 bottleneck heads, k 512',
   'ait-coordination-size': 'AiT at the Coordination comparison size: 1 block, D 256, 4 heads, F 512, 32 priors, k 512',
   'ait-tiny': 'CPU-size AiT for 16x16 images: 2 blocks, D 96, 3 heads of 32, F 384, 16 priors of width 32, 4 bottleneck heads, k 32',
+  'ait-tiny-conv':
+    'CPU-size AiT for 64x64 images (Triangle) with a convolutional tokenizer (3x3 conv, ReLU, 2x2 max pool: 8 then 16 channels), 2x2 patches of the 16x16 features, sine-cosine positions: 2 blocks, D 64, 4 heads of 16, F 128, 16 priors of width 32, 4 bottleneck heads, k 64, mean head',
   'ait-mini': 'CPU-size AiT for 32x32 images: 4 blocks, D 128, 4 heads of 32, F 512, 32 priors of width 32, 8 bottleneck heads, k 64',
 };
 
