@@ -3,9 +3,11 @@ import { broadcastingMatMul } from './broadcast-mat-mul';
 import { registerBooleanKernelGradients } from './comparison-gradients';
 import { einsumGradConfig } from './einsum-gradient';
 import { batchMatMulGradConfig } from './mat-mul-gradient';
+import { tileGradConfig } from './tile-gradient';
 import { wasmConv2DBackpropFilter } from './wasm-conv2d-backprop-filter';
 import { wasmConv2DBackpropInput } from './wasm-conv2d-backprop-input';
 import { wasmMaxPoolGrad } from './wasm-max-pool-grad';
+import { wasmTile, wasmUnpack } from './wasm-tile-unpack';
 import { wasmEinsum } from './wasm-einsum';
 import { wasmFastMatMul } from './wasm-batch-mat-mul';
 import { wasmFastFusedMatMul } from './wasm-fused-mat-mul';
@@ -60,6 +62,7 @@ function registerGradients(): void {
   if (tf.getGradient(tf.BatchMatMul) !== batchMatMulGradConfig) tf.registerGradient(batchMatMulGradConfig);
   registerBooleanKernelGradients();
   if (!tf.getGradient(tf.Einsum)) tf.registerGradient(einsumGradConfig);
+  if (tf.getGradient(tf.Tile) !== tileGradConfig) tf.registerGradient(tileGradConfig);
 }
 
 function registerWasmKernels(backendName: string): void {
@@ -120,6 +123,16 @@ function registerWasmKernels(backendName: string): void {
     const orig = original.kernelFunc;
     return ({ inputs, backend, attrs }) => wasmMaxPoolGrad(backend, inputs, attrs ?? {}, orig);
   });
+  install(tf.Tile, backendName, (original) => {
+    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no Tile kernel.`);
+    const orig = original.kernelFunc;
+    return ({ inputs, backend, attrs }) => wasmTile(backend, inputs, attrs ?? {}, orig);
+  });
+  install(tf.Unpack, backendName, (original) => {
+    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no Unpack kernel.`);
+    const orig = original.kernelFunc;
+    return ({ inputs, backend, attrs }) => wasmUnpack(backend, inputs, attrs ?? {}, orig);
+  });
   install(tf.Einsum, backendName, () => ({ inputs, backend, attrs }) =>
     wasmEinsum(backendName, backend, inputs, attrs ?? {}),
   );
@@ -132,14 +145,15 @@ function registerWasmKernels(backendName: string): void {
  * For every backend: a `BatchMatMul` gradient that reduces broadcast batch dimensions to each
  * input's shape (and folds a shared weight's gradient into one 2-D product), zero gradients for
  * boolean kernels (`Greater`, `Less`, `Equal`, ...) so that `tf.where(tf.greater(x, 0), a, b)`
- * can be differentiated, and a gradient for `Einsum`.
+ * can be differentiated, a gradient for `Einsum`, and a `Tile` gradient (also `broadcastTo`'s) that
+ * is one reshape and sum instead of one slice and addition per tile.
  *
  * For `wasm`: `BatchMatMul` and `_FusedMatMul` that keep every transpose combination, batched
  * and broadcast product on XNNPACK's fast GEMM (tfjs-wasm only takes it for untransposed 2-D
  * products), and the kernels tfjs-wasm lacks for training: `UnsortedSegmentSum` (gradient of
  * gather), `Conv2DBackpropFilter` and `Einsum`; `Conv2DBackpropInput` as a fast `Conv2D` of the
  * flipped filter (stride 1, equal padding) and `MaxPoolGrad` for non-overlapping windows (both
- * faster than tfjs-wasm's loops). For `cpu`: a `BatchMatMul` wrapper that makes two-way batch broadcasting (`[2, 1, m, k] x [1, 3, k, n]`) correct; its other kernels stay.
+ * faster than tfjs-wasm's loops), and block-copy `Tile` and `Unpack` (axis 0). For `cpu`: a `BatchMatMul` wrapper that makes two-way batch broadcasting (`[2, 1, m, k] x [1, 3, k, n]`) correct; its other kernels stay.
  * Other backends keep their kernels.
  */
 export function registerFastKernels(backendName: string): void {

@@ -58,27 +58,37 @@ export function wasmConv2DBackpropFilter(
     const padLeft = info.padInfo.left;
     const rows = batchSize * outHeight * outWidth;
     const patch = filterHeight * filterWidth * inChannels;
-    // Patches are gathered transposed, `colsT [fH*fW*inC, rows]`, one filter tap and input channel
-    // per row: writes are sequential and the product needs no transpose.
+    // Patches gathered transposed, `colsT [fH*fW*inC, rows]` (one filter tap and input channel per
+    // row): writes are sequential, each input row is read while it is in cache, and the product
+    // `colsT dy` needs no transpose (XNNPACK packs only the small `dy`).
     const colsT = scratch.keep(backend.makeOutput([patch, rows], 'float32'));
     const xs = heapF32(backend, x);
     const cs = heapF32(backend, colsT);
-    let c = 0;
+    const iwOf = new Int32Array(outWidth);
     for (let fh = 0; fh < filterHeight; fh++) {
       for (let fw = 0; fw < filterWidth; fw++) {
-        for (let ci = 0; ci < inChannels; ci++) {
-          for (let b = 0; b < batchSize; b++) {
-            for (let oh = 0; oh < outHeight; oh++) {
-              const ih = oh * strideHeight - padTop + fh * dilationHeight;
-              if (ih < 0 || ih >= inHeight) {
-                cs.fill(0, c, c + outWidth);
-                c += outWidth;
-                continue;
+        for (let ow = 0; ow < outWidth; ow++) {
+          const iw = ow * strideWidth - padLeft + fw * dilationWidth;
+          iwOf[ow] = iw < 0 || iw >= inWidth ? -1 : iw;
+        }
+        const tapRow = (fh * filterWidth + fw) * inChannels;
+        for (let b = 0; b < batchSize; b++) {
+          for (let oh = 0; oh < outHeight; oh++) {
+            const r0 = (b * outHeight + oh) * outWidth;
+            const ih = oh * strideHeight - padTop + fh * dilationHeight;
+            if (ih < 0 || ih >= inHeight) {
+              for (let ci = 0; ci < inChannels; ci++) {
+                const at = (tapRow + ci) * rows + r0;
+                cs.fill(0, at, at + outWidth);
               }
-              const rowBase = (b * inHeight + ih) * inWidth;
-              for (let ow = 0; ow < outWidth; ow++, c++) {
-                const iw = ow * strideWidth - padLeft + fw * dilationWidth;
-                cs[c] = iw < 0 || iw >= inWidth ? 0 : (xs[(rowBase + iw) * inChannels + ci] as number);
+              continue;
+            }
+            const rowBase = (b * inHeight + ih) * inWidth * inChannels;
+            for (let ci = 0; ci < inChannels; ci++) {
+              const at = (tapRow + ci) * rows + r0;
+              for (let ow = 0; ow < outWidth; ow++) {
+                const iw = iwOf[ow] as number;
+                cs[at + ow] = iw < 0 ? 0 : (xs[rowBase + iw * inChannels + ci] as number);
               }
             }
           }
@@ -94,3 +104,4 @@ export function wasmConv2DBackpropFilter(
     scratch.release();
   }
 }
+

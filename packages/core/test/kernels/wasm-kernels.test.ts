@@ -99,6 +99,9 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
       // width of numeric padding from the filter height and row stride, and tfjs-wasm's forward
       // Conv2D then writes past its output (a tfjs bug, not this kernel's).
       { x: [2, 9, 7, 3], f: [3, 3, 3, 2], stride: 2, pad: 1 },
+      // 4 or more input channels: the row-major im2col path
+      { x: [2, 6, 6, 5], f: [3, 3, 5, 4], stride: 1, pad: 'same' },
+      { x: [1, 9, 7, 8], f: [3, 2, 8, 3], stride: [2, 1], pad: 'valid' },
     ];
     for (const c of configs) {
       const xv = values(c.x.reduce((a, b) => a * b, 1), 9);
@@ -174,6 +177,25 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
       () => tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.maxPool(tf.relu(x) as tf.Tensor4D, 2, 2, 'valid'))))(tf.tensor4d(xv, [2, 8, 8, 3])),
       1e-6,
     );
+  });
+
+  it('Tile and Unpack equal the cpu backend for float32 and int32, every axis and bool fallbacks', async () => {
+    const tiles: [number[], number[]][] = [
+      [[1, 16, 8], [6, 1, 1]],
+      [[2, 3, 4], [2, 3, 2]],
+      [[5], [3]],
+      [[2, 1, 3, 2], [1, 4, 1, 3]],
+    ];
+    for (const [shape, reps] of tiles) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      await sameOnBoth(() => tf.tile(tf.tensor(values(n, 41), shape), reps), 0);
+      await sameOnBoth(() => tf.tile(tf.tensor(values(n, 42).map((v) => Math.round(v * 50)), shape, 'int32'), reps), 0);
+      await sameOnBoth(() => tf.cast(tf.tile(tf.greater(tf.tensor(values(n, 43), shape), 0), reps), 'int32'), 0);
+    }
+    for (const axis of [0, 1, 2, -1]) {
+      await sameOnBoth(() => tf.unstack(tf.tensor(values(3 * 4 * 5, 44), [3, 4, 5]), axis), 0);
+      await sameOnBoth(() => tf.unstack(tf.tensor(values(3 * 4 * 5, 45).map((v) => Math.round(v * 9)), [3, 4, 5], 'int32'), axis), 0);
+    }
   });
 
   it('Einsum equals the cpu backend and float64 loops, and its gradient equals finite differences', async () => {
