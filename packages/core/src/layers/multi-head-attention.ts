@@ -4,7 +4,8 @@ import { validateConfig, z } from '../config/validate-config';
 import { assertLastDim, assertRank, formatShape } from '../ops/assert-shape';
 import { dropout } from '../ops/dropout';
 import { scaledDotProductAttention } from '../ops/scaled-dot-product-attention';
-import { mergeHeads, splitHeads } from '../ops/split-heads';
+import { fusedAttention } from '../kernels/fused-attention';
+import { mergeHeads, splitHeads, splitPackedHeads } from '../ops/split-heads';
 import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
 import { Dense } from './dense';
 import { KERNEL_INITIALIZER_NAMES, type KernelInitializerName } from './kernel-initializer';
@@ -254,30 +255,32 @@ export class MultiHeadAttention extends AitLayer {
     const [batch, tq] = x.shape as [number, number, number];
     const tk = context.shape[1] as number;
     const childKwargs: CallKwargs = { training };
-    const [output, weights] = tf.tidy(() => {
+    const [output, weights] = tf.tidy((): tf.Tensor[] => {
       let q: tf.Tensor;
       let k: tf.Tensor;
       let v: tf.Tensor;
       if (mode === 'self') {
-        [q, k, v] = tf.split(this.callChild(this.qkv as Dense, x, childKwargs), 3, -1) as [
+        [q, k, v] = splitPackedHeads(this.callChild(this.qkv as Dense, x, childKwargs), 3, this.numHeads) as [
           tf.Tensor,
           tf.Tensor,
           tf.Tensor,
         ];
       } else {
-        q = this.callChild(this.query as Dense, x, childKwargs);
-        [k, v] = tf.split(this.callChild(this.keyValue as Dense, context, childKwargs), 2, -1) as [
+        q = splitHeads(this.callChild(this.query as Dense, x, childKwargs), this.numHeads);
+        [k, v] = splitPackedHeads(this.callChild(this.keyValue as Dense, context, childKwargs), 2, this.numHeads) as [
           tf.Tensor,
           tf.Tensor,
         ];
       }
       const m = mask === null ? null : this.normaliseMask(mask, batch, tq, tk);
-      const attn = scaledDotProductAttention(
-        splitHeads(q, this.numHeads),
-        splitHeads(k, this.numHeads),
-        splitHeads(v, this.numHeads),
-        { mask: m, dropoutRate: this.attentionDropout, training },
-      );
+      const needWeights = this.storeAttentionWeights || this.returnAttentionWeights;
+      if (!needWeights && m === null && (this.attentionDropout === 0 || !training)) {
+        // nothing needs the weights: the fused form with its closed-form backward pass
+        const attended = fusedAttention(q, k, v);
+        const projected = this.callChild(this.outputProj as Dense, mergeHeads(attended), childKwargs);
+        return [dropout(projected, this.outputDropout, training)];
+      }
+      const attn = scaledDotProductAttention(q, k, v, { mask: m, dropoutRate: this.attentionDropout, training });
       const projected = this.callChild(this.outputProj as Dense, mergeHeads(attn.output), childKwargs);
       const y = dropout(projected, this.outputDropout, training);
       if (this.storeAttentionWeights) {
@@ -285,10 +288,10 @@ export class MultiHeadAttention extends AitLayer {
         this.storedWeights = tf.keep(tf.clone(attn.weights));
         previous?.dispose();
       }
-      return [y, attn.weights] as [tf.Tensor, tf.Tensor4D];
-    });
-    if (this.returnAttentionWeights) return [output, weights];
-    weights.dispose();
+      return [y, attn.weights];
+    }) as [tf.Tensor, tf.Tensor4D | undefined];
+    if (this.returnAttentionWeights && weights) return [output, weights];
+    weights?.dispose();
     return output;
   }
 

@@ -29,6 +29,31 @@ export function splitHeads(x: tf.Tensor, numHeads: number): tf.Tensor {
 }
 
 /**
+ * Splits a packed projection into `parts` equal chunks of the feature axis and each chunk into
+ * heads: `[batch, tokens, parts * heads * d] -> parts x [batch, heads, tokens, d]` (e.g. a fused
+ * QKV projection into q, k and v). Equal to `tf.split(x, parts, -1).map((t) => splitHeads(t, heads))`,
+ * computed as one transpose (and a gradient of one transpose) instead of a split and `parts`
+ * transposes.
+ */
+export function splitPackedHeads(x: tf.Tensor, parts: number, numHeads: number): tf.Tensor[] {
+  const where = 'splitPackedHeads';
+  assertPositiveInt(where, 'parts', parts);
+  assertPositiveInt(where, 'numHeads', numHeads);
+  assertRank(where, 'x', x, [3], '[batch, tokens, parts * heads * d]');
+  const [batch, tokens, features] = x.shape as [number, number, number];
+  if (features % (parts * numHeads) !== 0) {
+    throw new Error(
+      `${where}: the last dimension of x ${formatShape(x.shape)} (${features}) is not divisible by ` +
+        `parts * numHeads = ${parts * numHeads}.`,
+    );
+  }
+  const d = features / (parts * numHeads);
+  return tf.tidy(() =>
+    tf.unstack(tf.transpose(tf.reshape(x, [batch, tokens, parts, numHeads, d]), [2, 0, 3, 1, 4]), 0),
+  );
+}
+
+/**
  * Inverse of {@link splitHeads}: `[batch, heads, tokens, d] -> [batch, tokens, heads * d]`, or
  * `[heads, tokens, d] -> [tokens, heads * d]`.
  */

@@ -251,6 +251,37 @@ describe('MultiHeadAttention layer', () => {
     expectClose(w!.dataSync(), flat(ref.weights), { abs: 1e-6, rel: 1e-4 }, 'weights');
   });
 
+  it.each(['self', 'cross'] as const)(
+    '%s-attention without weight outputs (the fused path) equals the naive computation, with the plain path\'s gradients',
+    (mode) => {
+      setGlobalSeed(4);
+      const fused = new MultiHeadAttention({ numHeads: 2, headDim: 3 });
+      const plain = new MultiHeadAttention({ numHeads: 2, headDim: 3, storeAttentionWeights: true });
+      const x = tf.tensor3d(randn(rng, 2 * 4 * 5), [2, 4, 5]);
+      const c = tf.tensor3d(randn(rng, 2 * 6 * 5), [2, 6, 5]);
+      const inputs = mode === 'self' ? x : [x, c];
+      fused.apply(inputs);
+      plain.apply(inputs);
+      plain.setWeights(fused.getWeights());
+      const r = tf.tensor3d(randn(rng, 2 * 4 * 5), [2, 4, 5]);
+      const lossOf = (layer: MultiHeadAttention) => (xi: tf.Tensor): tf.Scalar =>
+        tf.sum(tf.mul(layer.apply(mode === 'self' ? xi : [xi, c]) as tf.Tensor, r));
+      if (mode === 'self') {
+        const ref = naiveMha(fused, nest(Array.from(x.dataSync()), [2, 4, 5]) as N3, null, 2, 3);
+        expectClose((fused.apply(x) as tf.Tensor).dataSync(), flat(ref.output), { abs: 1e-5, rel: 1e-4 }, 'output');
+      } else {
+        expectClose((fused.apply([x, c]) as tf.Tensor).dataSync(), (plain.apply([x, c]) as tf.Tensor).dataSync(), { abs: 1e-5, rel: 1e-4 }, 'output');
+      }
+      expectClose(tf.grad(lossOf(fused))(x).dataSync(), tf.grad(lossOf(plain))(x).dataSync(), { abs: 1e-5, rel: 1e-4 }, 'dx');
+      const kernelGrad = (layer: MultiHeadAttention): Float32Array => {
+        const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+        const { grads } = tf.variableGrads(() => lossOf(layer)(x), vars);
+        return grads[vars[0]!.name]!.dataSync() as Float32Array;
+      };
+      expectClose(kernelGrad(fused), kernelGrad(plain), { abs: 1e-5, rel: 1e-4 }, 'd kernel');
+    },
+  );
+
   it('cross-attention with a key-padding mask input equals the naive computation', () => {
     setGlobalSeed(2);
     const layer = new MultiHeadAttention({ numHeads: 2, hasMaskInput: true, outputDim: 3, storeAttentionWeights: true });
