@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from '../src/random/seeded-random';
+import { AdamW } from '../src/training/adamw';
 import { fusedLayerNorm, plainLayerNorm } from '../src/kernels/fused-layer-norm';
 import { fusedGelu, plainGelu } from '../src/kernels/gelu';
 import { plainAttention, fusedAttention } from '../src/kernels/fused-attention';
@@ -22,7 +23,7 @@ export const REFERENCE_VIT: VitShape = { batch: 64, tokens: 64, dim: 128, heads:
 /**
  * `plain`: every op as a user would write it, gradients by automatic differentiation.
  * `fused`: the cheaper forms from src/kernels (layer norm, GELU, attention, cross-entropy with
- * closed-form gradients, Dense as fused matMul + bias).
+ * closed-form gradients, Dense as fused matMul + bias), trained with `@ait/core`'s `AdamW`.
  */
 export type VitVariant = 'plain' | 'fused';
 
@@ -135,14 +136,30 @@ export class ReferenceVit {
   }
 }
 
-/** One training step (forward, backward, Adam update); returns the loss before the update. */
+/**
+ * One training step (forward, backward, Adam update); returns the loss before the update. With
+ * tfjs' `tf.train.adam` (the plain variant) or `@ait/core`'s `AdamW` without weight decay (the
+ * same update as Adam; in place on wasm and cpu).
+ */
 export function trainStep(
   model: ReferenceVit,
-  optimizer: tf.Optimizer,
+  optimizer: tf.Optimizer | AdamW,
   x: tf.Tensor,
   labels: tf.Tensor1D,
   variant: VitVariant,
 ): number {
+  if (optimizer instanceof AdamW) {
+    const vars = model.variables();
+    const { value, grads } = tf.variableGrads(() => model.loss(x, labels, variant), vars);
+    optimizer.applyGradients(
+      vars.map((v) => ({ name: v.name, variable: v })),
+      vars.map((v) => grads[v.name] as tf.Tensor),
+    );
+    tf.dispose(grads);
+    const loss = value.dataSync()[0] as number;
+    value.dispose();
+    return loss;
+  }
   const loss = optimizer.minimize(() => model.loss(x, labels, variant), true, model.variables());
   const value = (loss as tf.Scalar).dataSync()[0] as number;
   (loss as tf.Scalar).dispose();
