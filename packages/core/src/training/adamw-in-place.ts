@@ -15,6 +15,7 @@ export interface AdamWStepConstants {
 
 interface WasmLike {
   refCount(dataId: object): number;
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   dataIdMap: { get(dataId: object): { memoryOffset: number | null } | undefined };
   wasm: { HEAPF32: Float32Array };
 }
@@ -52,9 +53,10 @@ function storageView(t: tf.Tensor, backendName: string, exclusive: boolean): Flo
 }
 
 /**
- * One AdamW update of parameter `p` with gradient `g` and moments `m`, `v`, done in place in one
- * pass over the backend's memory (instead of about 17 kernel calls per parameter) on the `wasm` and
- * `cpu` backends, where tensors live in JavaScript-visible memory. Same arithmetic as the kernel
+ * One AdamW update of parameter `p` with gradient `g` and moments `m`, `v` in one pass over the
+ * backend's memory (instead of about 17 kernel calls per parameter) on the `wasm` and `cpu`
+ * backends, where tensors live in JavaScript-visible memory: the moments are updated in place, the
+ * parameter in place on cpu and into a new buffer on wasm (see below). Same arithmetic as the kernel
  * path, in float64 per element and rounded to float32 on the store:
  * `m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;`
  * `p = decayFactor p - stepSize m / (sqrt(v) / sqrtBiasCorrection2 + eps)`.
@@ -64,12 +66,20 @@ function storageView(t: tf.Tensor, backendName: string, exclusive: boolean): Flo
 export function adamWStepInPlace(p: tf.Variable, g: tf.Tensor, m: tf.Variable, v: tf.Variable, c: AdamWStepConstants): boolean {
   const backendName = tf.getBackend();
   if (backendName !== 'wasm' && backendName !== 'cpu') return false;
-  if (tf.engine().findBackend(backendName) !== tf.backend()) return false;
-  const pv = storageView(p, backendName, true);
-  const mv = storageView(m, backendName, true);
-  const vv = storageView(v, backendName, true);
-  const gv = storageView(g, backendName, false);
-  if (!pv || !mv || !vv || !gv) return false;
+  const backend = tf.backend();
+  if (tf.engine().findBackend(backendName) !== backend) return false;
+  if (!storageView(p, backendName, true) || !storageView(m, backendName, true) || !storageView(v, backendName, true)) return false;
+  if (!storageView(g, backendName, false)) return false;
+  // tfjs-wasm caches XNNPACK operators (with the weights packed into them) by the weight tensor's
+  // data id, so on wasm the parameter gets a new buffer rather than being changed in place.
+  let fresh: tf.TensorInfo | null = null;
+  if (backendName === 'wasm') fresh = (backend as unknown as WasmLike).makeOutput(p.shape.slice(), 'float32');
+  // views only now: allocating may have grown (and so replaced) the wasm heap
+  const pv = storageView(p, backendName, true) as Float32Array;
+  const mv = storageView(m, backendName, true) as Float32Array;
+  const vv = storageView(v, backendName, true) as Float32Array;
+  const gv = storageView(g, backendName, false) as Float32Array;
+  const out = fresh ? freshView(backend as unknown as WasmLike, fresh, p.size) : pv;
   const { beta1, beta2, epsilon, stepSize, sqrtBiasCorrection2, decayFactor } = c;
   const a1 = 1 - beta1;
   const a2 = 1 - beta2;
@@ -79,7 +89,18 @@ export function adamWStepInPlace(p: tf.Variable, g: tf.Tensor, m: tf.Variable, v
     const vi = beta2 * (vv[i] as number) + a2 * gi * gi;
     mv[i] = mi;
     vv[i] = vi;
-    pv[i] = decayFactor * (pv[i] as number) - (stepSize * mi) / (Math.sqrt(vi) / sqrtBiasCorrection2 + epsilon);
+    out[i] = decayFactor * (pv[i] as number) - (stepSize * mi) / (Math.sqrt(vi) / sqrtBiasCorrection2 + epsilon);
+  }
+  if (fresh) {
+    const t = tf.engine().makeTensorFromTensorInfo(fresh);
+    p.assign(t);
+    t.dispose();
   }
   return true;
+}
+
+function freshView(backend: WasmLike, info: tf.TensorInfo, size: number): Float32Array {
+  const data = backend.dataIdMap.get(info.dataId as object);
+  if (!data || data.memoryOffset === null) throw new Error('AdamW: the wasm backend did not allocate the updated parameter.');
+  return new Float32Array(backend.wasm.HEAPF32.buffer, data.memoryOffset, size);
 }

@@ -145,6 +145,42 @@ describe('AdamW', () => {
     }
   });
 
+  it('on wasm, products with an updated weight see the new values (XNNPACK caches packed weights by tensor)', async () => {
+    await initBackend({ backend: 'wasm' });
+    try {
+      const outputs = (inPlace: boolean): number[][] => {
+        const w = tf.variable(tf.tensor2d(randomValues(new SeededRandom(3), 24), [4, 6]));
+        const conv = tf.variable(tf.tensor4d(randomValues(new SeededRandom(4), 3 * 3 * 2 * 3), [3, 3, 2, 3]));
+        const x = tf.tensor2d(randomValues(new SeededRandom(5), 20), [5, 4]);
+        const img = tf.tensor4d(randomValues(new SeededRandom(6), 2 * 6 * 6 * 2), [2, 6, 6, 2]);
+        const opt = new AdamW({ learningRate: 0.05, weightDecay: 0.1, inPlace });
+        const refs = [
+          { name: 'w', variable: w },
+          { name: 'conv', variable: conv },
+        ];
+        const seen: number[][] = [];
+        for (let step = 0; step < 4; step++) {
+          const { value, grads } = tf.variableGrads(
+            () => tf.add(tf.sum(tf.square(tf.matMul(x, w))), tf.sum(tf.square(tf.conv2d(img, conv, 1, 'same')))),
+            [w, conv],
+          );
+          seen.push([value.dataSync()[0] as number]);
+          opt.applyGradients(refs, [grads[w.name]!, grads[conv.name]!]);
+          tf.dispose([value, ...Object.values(grads)]);
+        }
+        seen.push(Array.from(w.dataSync()), Array.from(conv.dataSync()));
+        tf.dispose([w, conv, x, img]);
+        opt.dispose();
+        return seen;
+      };
+      const viaKernels = outputs(false);
+      const viaInPlace = outputs(true);
+      viaInPlace.forEach((row, i) => expectClose(row, viaKernels[i] as number[], 1e-4));
+    } finally {
+      await initBackend({ backend: 'cpu' });
+    }
+  });
+
   it('leaves a tensor that shares the parameter memory unchanged (falls back to kernels)', () => {
     const p = tf.variable(tf.tensor2d([1, 2, 3, 4], [2, 2]));
     const alias = tf.reshape(p, [4]);
