@@ -4,9 +4,11 @@ import { asWasmBackend, heapF32, reshapeInfo, runKernel, Scratch } from './wasm-
 /**
  * `Conv2DBackpropFilter` (the filter gradient of `conv2d`) for the wasm backend, which has none.
  * `x` is `[batch, inH, inW, inC]` and `dy` `[batch, outH, outW, outC]` (NHWC; NCHW inputs are
- * transposed first); the result has `attrs.filterShape` `[fH, fW, inC, outC]`. The input patches
- * are gathered into a transposed im2col matrix `[fH*fW*inC, batch*outH*outW]` (in JavaScript on
- * the heap) and the gradient is one product `colsT dy` on the fast GEMM.
+ * transposed first); the result has `attrs.filterShape` `[fH, fW, inC, outC]`. With 4 or more
+ * input channels, stride 1 and equal padding it is a convolution with batch and channels swapped
+ * (on XNNPACK); otherwise the input patches are gathered into a transposed im2col matrix
+ * `[fH*fW*inC, batch*outH*outW]` (in JavaScript on the heap) and the gradient is one product
+ * `colsT dy` on the fast GEMM.
  */
 export function wasmConv2DBackpropFilter(
   backendName: string,
@@ -54,6 +56,34 @@ export function wasmConv2DBackpropFilter(
           `[${batchSize}, ${outHeight}, ${outWidth}, ${outChannels}].`,
       );
     }
+    const { top, bottom, left, right } = info.padInfo;
+    if (
+      inChannels >= 4 &&
+      info.strideHeight === 1 &&
+      info.strideWidth === 1 &&
+      info.dilationHeight === 1 &&
+      info.dilationWidth === 1 &&
+      top === bottom &&
+      top === left &&
+      top === right &&
+      outHeight === inHeight + 2 * top - info.filterHeight + 1 &&
+      outWidth === inWidth + 2 * top - info.filterWidth + 1 &&
+      info.filterHeight === info.filterWidth &&
+      // the swapped convolution's filter is [outH, outW]: tfjs-wasm's Conv2D mishandles numeric
+      // padding with non-square filters
+      outHeight === outWidth
+    ) {
+      // Many input channels, stride 1, equal padding: the filter gradient is itself a convolution
+      // with batch and channels swapped, `dw[i, j, c, o] = sum_{b,y,x} x[b, y+i-p, x+j-p, c] dy[b, y, x, o]`:
+      // `conv2d(x^T [inC, H, W, batch], dy^T [outH, outW, batch, outC], pad p) -> [inC, fH, fW, outC]`,
+      // which runs on XNNPACK.
+      const xT = scratch.keep(runKernel(tf.Transpose, backendName, backendRaw, { x }, { perm: [3, 1, 2, 0] }));
+      const dyT = scratch.keep(runKernel(tf.Transpose, backendName, backendRaw, { x: dy }, { perm: [1, 2, 0, 3] }));
+      const dwT = scratch.keep(
+        runKernel(tf.Conv2D, backendName, backendRaw, { x: xT, filter: dyT }, { strides: 1, pad: top, dataFormat: 'NHWC', dilations: 1 }),
+      );
+      return runKernel(tf.Transpose, backendName, backendRaw, { x: dwT }, { perm: [1, 2, 0, 3] });
+    }
     const padTop = info.padInfo.top;
     const padLeft = info.padInfo.left;
     const rows = batchSize * outHeight * outWidth;
@@ -64,13 +94,13 @@ export function wasmConv2DBackpropFilter(
     const colsT = scratch.keep(backend.makeOutput([patch, rows], 'float32'));
     const xs = heapF32(backend, x);
     const cs = heapF32(backend, colsT);
-    const iwOf = new Int32Array(outWidth);
     for (let fh = 0; fh < filterHeight; fh++) {
       for (let fw = 0; fw < filterWidth; fw++) {
-        for (let ow = 0; ow < outWidth; ow++) {
-          const iw = ow * strideWidth - padLeft + fw * dilationWidth;
-          iwOf[ow] = iw < 0 || iw >= inWidth ? -1 : iw;
-        }
+        // output columns whose input column iw = ow * strideWidth + off lies inside the image
+        const off = fw * dilationWidth - padLeft;
+        const lo = Math.min(outWidth, Math.max(0, Math.ceil(-off / strideWidth)));
+        const hi = Math.max(lo, Math.min(outWidth, Math.ceil((inWidth - off) / strideWidth)));
+        const step = strideWidth * inChannels;
         const tapRow = (fh * filterWidth + fw) * inChannels;
         for (let b = 0; b < batchSize; b++) {
           for (let oh = 0; oh < outHeight; oh++) {
@@ -86,10 +116,10 @@ export function wasmConv2DBackpropFilter(
             const rowBase = (b * inHeight + ih) * inWidth * inChannels;
             for (let ci = 0; ci < inChannels; ci++) {
               const at = (tapRow + ci) * rows + r0;
-              for (let ow = 0; ow < outWidth; ow++) {
-                const iw = iwOf[ow] as number;
-                cs[at + ow] = iw < 0 ? 0 : (xs[rowBase + iw * inChannels + ci] as number);
-              }
+              for (let ow = 0; ow < lo; ow++) cs[at + ow] = 0;
+              for (let ow = hi; ow < outWidth; ow++) cs[at + ow] = 0;
+              let src = rowBase + (lo * strideWidth + off) * inChannels + ci;
+              for (let ow = lo; ow < hi; ow++, src += step) cs[at + ow] = xs[src] as number;
             }
           }
         }

@@ -100,7 +100,9 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
       // Conv2D then writes past its output (a tfjs bug, not this kernel's).
       { x: [2, 9, 7, 3], f: [3, 3, 3, 2], stride: 2, pad: 1 },
       // 4 or more input channels: the row-major im2col path
-      { x: [2, 6, 6, 5], f: [3, 3, 5, 4], stride: 1, pad: 'same' },
+      { x: [2, 6, 6, 5], f: [3, 3, 5, 4], stride: 1, pad: 'same' }, // as a swapped convolution
+      { x: [2, 6, 6, 4], f: [5, 5, 4, 3], stride: 1, pad: 'valid' }, // as a swapped convolution, padding 0
+      { x: [1, 7, 9, 4], f: [3, 3, 4, 2], stride: 1, pad: 'same' }, // non-square: gathered
       { x: [1, 9, 7, 8], f: [3, 2, 8, 3], stride: [2, 1], pad: 'valid' },
     ];
     for (const c of configs) {
