@@ -45,10 +45,16 @@ describe('ait: help, errors and exit codes', () => {
   it('ait models --json lists the registry with positive parameter counts', async () => {
     const r = await cli('models', '--scale', 'cpu', '--family', 'ait', '--json');
     expect(r.code).toBe(0);
-    const parsed = JSON.parse(r.out) as { command: string; models: { name: string; family: string; scale: string; parameters: number; description: string }[] };
+    const parsed = JSON.parse(r.out) as {
+      command: string;
+      models: { name: string; family: string; scale: string; parameters: number; description: string; recipe: { lr: number; epochs: number } }[];
+    };
     expect(parsed.command).toBe('models');
     const names = parsed.models.map((m) => m.name);
     expect(names).toContain('ait-tiny');
+    // the preset's own recipe over the cpu scale's defaults
+    expect(parsed.models.find((m) => m.name === 'ait-tiny-conv')?.recipe).toMatchObject({ lr: 0.002, epochs: 3, batchSize: 64 });
+    expect(parsed.models.find((m) => m.name === 'ait-tiny')?.recipe).toMatchObject({ lr: 0.001, epochs: 3 });
     for (const m of parsed.models) {
       expect(m.family).toBe('ait');
       expect(m.scale).toBe('cpu');

@@ -44,7 +44,7 @@ describe('ait train --config: malformed files', () => {
   it('reports a bad model config key through the model schema, and a missing file', async () => {
     const m = await attempt('model.yaml', 'trainSize: 8\ntestSize: 4\nbackend: cpu\nmodelConfig:\n  depth: -2\n');
     expect(m.code).toBe(2);
-    expect(m.err).toMatch(/Model "ait-tiny" rejects its config: .*depth/);
+    expect(m.err).toMatch(/Model "ait-tiny-conv" rejects its config: .*depth/); // the default model
     const missing = await cli('train', '--config', join(dir, 'nope.yaml'));
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/Cannot read config file .*nope.yaml \(ENOENT\); check the path/);

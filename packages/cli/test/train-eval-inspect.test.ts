@@ -78,6 +78,14 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
     expect(r.out).toMatch(/best accuracy\s+\d+\.\d\d %/);
   });
 
+  it('without --model trains the default ait-tiny-conv with its preset recipe (lr 0.002)', async () => {
+    const r = await cli('train', '--train-size', '32', '--test-size', '16', '--epochs', '1', '--batch-size', '16', '--backend', 'wasm', '--out', join(dir, 'default'));
+    expect(r.code, r.err).toBe(0);
+    expect(r.err.split('\n')[0]).toMatch(/^Training ait-tiny-conv \([\d,]+ parameters\) on triangle-train \(32 train, 16 test\) for 1 epochs, batch 16, lr 0\.002;/);
+    const saved = JSON.parse(await readFile(join(dir, 'default', 'run.json'), 'utf8')) as { model: string };
+    expect(saved.model).toBe('ait-tiny-conv');
+  });
+
   it('ait eval reports loss, accuracy and a consistent confusion matrix', async () => {
     const r = await cli('eval', run, '--json');
     expect(r.code, r.err).toBe(0);

@@ -1,5 +1,6 @@
 import { countParameters, initBackend, type BackendChoice } from '@ait/core';
 import { createModel, listModels } from '@ait/vision';
+import { recipeFor, type TrainingRecipe } from '../util/training-recipe';
 import { CliError } from '../util/cli-error';
 import type { CliIo } from '../util/cli-io';
 import { buildForData } from '../util/model-for-data';
@@ -14,6 +15,8 @@ export interface ModelRow {
   /** `null` when the preset cannot be built from an image alone (e.g. it needs a question input). */
   readonly parameters: number | null;
   readonly description: string;
+  /** The training recipe `ait train` uses for this preset (its own settings over its scale's defaults). */
+  readonly recipe: TrainingRecipe;
 }
 
 function parameterCount(name: string, defaults: Readonly<Record<string, unknown>>): number | null {
@@ -56,6 +59,7 @@ export async function modelsCommand(
     scale: m.scale,
     parameters: parameterCount(m.name, m.defaults),
     description: m.description,
+    recipe: recipeFor(m),
   }));
   if (options.json) {
     printJson(io, { command: 'models', models: rows });

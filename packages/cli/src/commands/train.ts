@@ -28,7 +28,7 @@ import { readRunConfig, RUN_FILES, writeJsonAtomic, type RunConfig } from '../ut
 import { recipeFor, type TrainingRecipe } from '../util/training-recipe';
 
 /** The AiT CPU preset `ait train` uses without `--model`. */
-export const DEFAULT_MODEL = 'ait-tiny';
+export const DEFAULT_MODEL = 'ait-tiny-conv';
 /** The data set `ait train` uses without `--dataset`. */
 export const DEFAULT_DATASET = 'triangle';
 /** Backends `--backend` accepts. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createForwardContext, discardStateUpdates, releaseAuxLosses, runWithForwardContext } from '@ait/core';
+import { convStemOutputSize, createForwardContext, discardStateUpdates, releaseAuxLosses, runWithForwardContext } from '@ait/core';
 import type { DatasetInfo } from '@ait/datasets';
 import { createModel, listModels, type ModelInfo, type VisionModel } from '@ait/vision';
 import { CliError } from './cli-error';
@@ -22,8 +22,9 @@ function divisors(n: number): number[] {
  * The config overrides that fit a preset to a data set: `imageSize`, `channels` and `classes`
  * from the data, and a `patchSize` that keeps the preset's grid of patches (e.g. ait-tiny's
  * 4 x 4 patches of a 16-pixel image become 16-pixel patches of a 64-pixel Triangle image), or
- * the divisor of the image side closest to it. Only keys the preset has are set, except AiT's
- * `questionDim` for data sets with a question input (Sort-of-CLEVR).
+ * the divisor of the image side closest to it (with a convolutional stem: of the stem's output
+ * side). Only keys the preset has are set, except AiT's `questionDim` for data sets with a
+ * question input (Sort-of-CLEVR).
  */
 export function fitPresetToData(preset: ModelInfo, data: DatasetInfo): Record<string, unknown> {
   const [h, w, c] = data.imageShape;
@@ -40,10 +41,16 @@ export function fitPresetToData(preset: ModelInfo, data: DatasetInfo): Record<st
     out.imageSize = h;
     const size = Number(d.imageSize);
     const patch = Number(d.patchSize);
+    const stages = Array.isArray(d.convStem) ? d.convStem.length : 0;
     if ('patchSize' in d && Number.isInteger(size) && Number.isInteger(patch) && patch > 0) {
-      const grid = size / patch;
-      const wanted = h / grid;
-      const candidates = divisors(h).filter((p) => p < h);
+      // a convolutional stem shrinks the image before the patches are cut
+      const side = convStemOutputSize(h, stages);
+      if (side < 1) {
+        throw new CliError(`Model "${preset.name}" needs images of at least ${2 ** stages} pixels; data set ${data.name} has ${h}.`, 2);
+      }
+      const grid = convStemOutputSize(size, stages) / patch;
+      const wanted = side / grid;
+      const candidates = side > 1 ? divisors(side).filter((p) => p < side) : [1];
       out.patchSize = Number.isInteger(wanted)
         ? wanted
         : candidates.reduce((best, p) => (Math.abs(p - wanted) < Math.abs(best - wanted) ? p : best), candidates[0] ?? 1);

@@ -43,8 +43,9 @@ const PAPER_RECIPE: TrainingRecipe = {
  * (3 epochs, batch 64, AdamW lr 1e-3, weight decay 0.05, a quarter epoch of warm-up, cosine decay,
  * no clipping: a global clip would let AiT's large balance loss scale the task gradient down);
  * paper-size presets the longer recipe of the AiT reference setting (100 epochs, batch 128,
- * lr 1e-4, 5 warm-up epochs, label smoothing 0.1).
+ * lr 1e-4, 5 warm-up epochs, label smoothing 0.1). A preset's own `recipe` (see `ait models`)
+ * overrides either.
  */
 export function recipeFor(preset: ModelInfo): TrainingRecipe {
-  return preset.scale === 'cpu' ? CPU_RECIPE : PAPER_RECIPE;
+  return { ...(preset.scale === 'cpu' ? CPU_RECIPE : PAPER_RECIPE), ...preset.recipe };
 }

@@ -1,6 +1,27 @@
 import { ConfigError, type z } from '@ait/core';
 import type { VisionModel } from '../models/vision-model';
 
+/**
+ * Training settings a preset recommends (all optional); the CLI's recipe for the preset's scale
+ * fills in the rest, and command-line flags override both.
+ */
+export interface PresetRecipe {
+  /** Epochs to train. */
+  readonly epochs?: number;
+  /** Examples per optimiser step. */
+  readonly batchSize?: number;
+  /** Peak learning rate of the warm-up + cosine schedule. */
+  readonly lr?: number;
+  /** AdamW's decoupled weight decay. */
+  readonly weightDecay?: number;
+  /** Linear warm-up length in epochs. */
+  readonly warmupEpochs?: number;
+  /** Label smoothing of the cross-entropy. */
+  readonly labelSmoothing?: number;
+  /** Global gradient-norm clip; 0 switches it off. */
+  readonly clipNorm?: number;
+}
+
 /** One named preset of a model family, as registered with {@link registerModel}. */
 export interface ModelSpec<Schema extends z.ZodType = z.ZodType> {
   /** Registry name, e.g. `ait-mini`, `vit-base`, `aft-full-tiny`. Lower-case, dash-separated. */
@@ -17,6 +38,8 @@ export interface ModelSpec<Schema extends z.ZodType = z.ZodType> {
   readonly schema: Schema;
   /** The full config of this preset. */
   readonly defaults: z.input<Schema>;
+  /** Training settings this preset was tuned with, if they differ from its scale's defaults. */
+  readonly recipe?: PresetRecipe;
   /** Builds an unbuilt model from a validated config. */
   create(config: z.output<Schema>): VisionModel;
 }
@@ -29,6 +52,8 @@ export interface ModelInfo {
   readonly source: string;
   readonly scale: 'paper' | 'cpu';
   readonly defaults: Readonly<Record<string, unknown>>;
+  /** Training settings the preset was tuned with, if any (see {@link PresetRecipe}). */
+  readonly recipe?: PresetRecipe;
 }
 
 const registry = new Map<string, ModelSpec>();
@@ -56,6 +81,7 @@ export function listModels(filter: { family?: string; scale?: 'paper' | 'cpu' } 
       source: s.source,
       scale: s.scale,
       defaults: s.defaults as Record<string, unknown>,
+      ...(s.recipe ? { recipe: s.recipe } : {}),
     }));
 }
 

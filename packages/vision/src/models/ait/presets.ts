@@ -1,4 +1,4 @@
-import { registerModel } from '../../registry/model-registry';
+import { registerModel, type PresetRecipe } from '../../registry/model-registry';
 import { aitConfigSchema, type AitConfigInput } from './ait-config';
 import { AssociativeTransformer, type AssociativeTransformerArgs } from './associative-transformer';
 
@@ -86,6 +86,12 @@ const DESCRIPTIONS: Record<string, string> = {
   'ait-mini': 'CPU-size AiT for 32x32 images: 4 blocks, D 128, 4 heads of 32, F 512, 32 priors of width 32, 8 bottleneck heads, k 64',
 };
 
+/** Training settings of presets tuned beyond their scale's default recipe. */
+const RECIPES: Record<string, PresetRecipe> = {
+  // tuned on Triangle (64x64): a higher peak learning rate gets through the initial plateau sooner
+  'ait-tiny-conv': { lr: 2e-3 },
+};
+
 for (const [scale, presets] of [
   ['paper', AIT_PAPER_PRESETS],
   ['cpu', AIT_CPU_PRESETS],
@@ -99,6 +105,7 @@ for (const [scale, presets] of [
       scale,
       schema: aitConfigSchema,
       defaults,
+      ...(RECIPES[name] ? { recipe: RECIPES[name] } : {}),
       create: (config) => new AssociativeTransformer(config as AssociativeTransformerArgs),
     });
   }
