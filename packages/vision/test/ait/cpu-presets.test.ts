@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { input, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { countParameters, initBackend } from '@ait/core';
-import { AIT_CPU_PRESETS, AssociativeTransformer, createModel, listModels, type AitConfigInput } from '../../src/index';
+import { AIT_CPU_PRESETS, createModel, listModels, type AitConfigInput, type AssociativeTransformer } from '../../src/index';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
