@@ -1,7 +1,7 @@
 import type { BackendChoice } from '@ait/core';
 import { Command, CommanderError, Option } from 'commander';
 import { version } from '../package.json';
-import { benchCommand } from './commands/bench';
+import { BENCH_SUITES, benchCommand } from './commands/bench';
 import { dataGenerateCommand } from './commands/data-generate';
 import { dataInfoCommand } from './commands/data-info';
 import { evalCommand } from './commands/eval';
@@ -121,14 +121,15 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
   withJson(
     program
       .command('bench')
-      .description('training and inference speed of model presets on this machine, as one table')
+      .description('the benchmark suites on this machine (model presets, @ait/core kernels), as one table')
+      .addOption(new Option('--suite <name>', 'models, kernels or all (default all)').choices([...BENCH_SUITES]))
       .option('--models <names>', 'comma-separated presets (default: the CPU-size AiT and ViT presets)')
       .option('-b, --batch-size <n>', 'images per batch (default 32)', intAtLeast(1))
-      .option('--steps <n>', 'timed steps per model after one warm-up step (default 5)', intAtLeast(1))
+      .option('--steps <n>', 'timed steps per model (default 5) and of the reference ViT (default 3) after a warm-up step', intAtLeast(1))
       .addOption(backendOption())
       .option('-o, --out <dir>', 'also write the results as JSON into this folder')
-      .addHelpText('after', examples(['ait bench', 'ait bench --models ait-tiny,vit-tiny --backend wasm --json'])),
-  ).action(async (opts: { models?: string; batchSize?: number; steps?: number; backend?: BackendChoice; out?: string; json?: boolean }) => {
+      .addHelpText('after', examples(['ait bench', 'ait bench --suite kernels', 'ait bench --models ait-tiny,vit-tiny --backend wasm --json'])),
+  ).action(async (opts: { suite?: (typeof BENCH_SUITES)[number]; models?: string; batchSize?: number; steps?: number; backend?: BackendChoice; out?: string; json?: boolean }) => {
     exit.code = await benchCommand(opts, io);
   });
 

@@ -71,7 +71,7 @@ describe('ait: help, errors and exit codes', () => {
 
 describe('ait bench', () => {
   it('prints one table row per model and --json rows with consistent rates', async () => {
-    const r = await cli('bench', '--models', 'ait-tiny', '--batch-size', '4', '--steps', '1', '--backend', 'cpu', '--json');
+    const r = await cli('bench', '--suite', 'models', '--models', 'ait-tiny', '--batch-size', '4', '--steps', '1', '--backend', 'cpu', '--json');
     expect(r.code, r.err).toBe(0);
     const b = JSON.parse(r.out) as { backend: string; rows: { model: string; batchSize: number; trainStepMs: number; trainImagesPerSecond: number; inferenceMs: number; inferenceImagesPerSecond: number; parameters: number }[] };
     expect(b.backend).toBe('cpu');
@@ -83,5 +83,31 @@ describe('ait bench', () => {
     const bad = await cli('bench', '--models', 'nope');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/Unknown model "nope"/);
+    const badSuite = await cli('bench', '--suite', 'gpu');
+    expect(badSuite.code).toBe(2);
+    expect(badSuite.err).toMatch(/gpu.*models, kernels, all|Allowed choices are all, models, kernels/);
   });
+
+  it('runs @ait/core\'s kernel cases and prints both suites in one table', async () => {
+    const r = await cli('bench', '--suite', 'kernels', '--steps', '1', '--backend', 'wasm', '--json');
+    expect(r.code, r.err).toBe(0);
+    const b = JSON.parse(r.out) as {
+      rows: unknown[];
+      kernels: { matmul: { n: number; case: string; ms: number; gflops: number }[]; attention: { forward_ms: number }; train: { median_ms: number; images_per_s: number; batch: number } };
+    };
+    expect(b.rows).toEqual([]);
+    expect(b.kernels.matmul.map((m) => `${m.n}${m.case}`)).toEqual(
+      [128, 256, 512].flatMap((n) => ['nn', 'nt', 'tn', 'tt'].map((c) => `${n}${c}`)),
+    );
+    for (const m of b.kernels.matmul) expect(m.gflops).toBeCloseTo((2 * m.n ** 3) / (m.ms * 1e6), 6);
+    expect(b.kernels.attention.forward_ms).toBeGreaterThan(0);
+    expect(b.kernels.train.images_per_s).toBeCloseTo((b.kernels.train.batch * 1000) / b.kernels.train.median_ms, 6);
+    const both = await cli('bench', '--models', 'ait-tiny', '--batch-size', '4', '--steps', '1', '--backend', 'wasm');
+    expect(both.code, both.err).toBe(0);
+    const lines = both.out.trim().split('\n');
+    expect(lines[0]).toMatch(/^suite\s+case\s+ms\s+rate\s+unit/);
+    expect(lines.filter((l) => l.startsWith('models '))).toHaveLength(2);
+    expect(lines.filter((l) => /^kernels\s+matmul/.test(l))).toHaveLength(12);
+    expect(both.out).toMatch(/reference ViT train step/);
+  }, 120_000);
 });

@@ -13,14 +13,14 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import { installThreadedWasm, registerFastKernels } from '../src/kernels/index';
 import { profileKernels } from './kernel-profiler';
-import { REFERENCE_VIT, ReferenceVit, trainStep, type VitVariant } from './reference-vit';
+import { REFERENCE_VIT, ReferenceVit, referenceVitTrainStep, type ReferenceVitVariant } from '../src/benchmarks/reference-vit';
 
 const DETAILED = ['Transpose', 'BatchMatMul', 'Sum', 'Identity'];
 
 async function main(): Promise<void> {
   const backend = process.argv[2] ?? 'wasm';
   const fast = (process.argv[3] ?? 'fast') === 'fast';
-  const variant = (process.argv[4] ?? 'plain') as VitVariant;
+  const variant = (process.argv[4] ?? 'plain') as ReferenceVitVariant;
   const steps = Number(process.argv[5] ?? 3);
   if (process.env.THREADS) await installThreadedWasm({ threads: Number(process.env.THREADS) });
   await tf.setBackend(backend);
@@ -32,9 +32,9 @@ async function main(): Promise<void> {
     Array.from({ length: 64 }, (_, i) => i % 10),
     'int32',
   );
-  trainStep(model, opt, x, y, variant);
+  referenceVitTrainStep(model, opt, x, y, variant);
   const t0 = performance.now();
-  for (let i = 0; i < steps; i++) trainStep(model, opt, x, y, variant);
+  for (let i = 0; i < steps; i++) referenceVitTrainStep(model, opt, x, y, variant);
   console.log(`${backend} ${fast ? 'fast' : 'stock'} ${variant}: ${((performance.now() - t0) / steps).toFixed(1)} ms/step`);
   const prof = profileKernels(backend, (k, p) =>
     DETAILED.includes(k)
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
       : k,
   );
   const t1 = performance.now();
-  trainStep(model, opt, x, y, variant);
+  referenceVitTrainStep(model, opt, x, y, variant);
   const total = performance.now() - t1;
   const times = prof.stop();
   console.log(`profiled step: ${total.toFixed(1)} ms, in kernels ${times.reduce((s, t) => s + t.ms, 0).toFixed(1)} ms`);

@@ -23,7 +23,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { installThreadedWasm } from '../src/kernels/wasm-threads';
 import { registerFastKernels } from '../src/kernels/register-fast-kernels';
-import { benchAttention, benchMatMul, benchTrain, type BackendResult } from './bench-cases';
+import { benchAttention, benchMatMul, benchTrain, type KernelBenchResult } from '../src/benchmarks/kernel-benchmarks';
 import { findTorchPython, runTorch, TORCH_HINT, type TorchResult } from './torch-reference';
 
 const CONFIGS = ['cpu', 'cpu-stock', 'wasm-stock', 'wasm', 'wasm-threads'] as const;
@@ -57,7 +57,7 @@ function parseOptions(argv: string[]): Options & { worker?: Config } {
 }
 
 /** Measures one configuration in this process (the child side). */
-async function runWorker(config: Config, opts: Options): Promise<BackendResult> {
+async function runWorker(config: Config, opts: Options): Promise<KernelBenchResult> {
   const notes: string[] = [];
   let threads = 1;
   if (config === 'wasm-threads') {
@@ -86,7 +86,7 @@ async function runWorker(config: Config, opts: Options): Promise<BackendResult> 
   return { config, backend, threads, matmul, attention, train, notes };
 }
 
-function spawnWorker(config: Config, argv: string[]): BackendResult | string {
+function spawnWorker(config: Config, argv: string[]): KernelBenchResult | string {
   const script = fileURLToPath(import.meta.url);
   const r = spawnSync(process.execPath, [...process.execArgv, script, ...argv, `--worker=${config}`], {
     encoding: 'utf8',
@@ -95,7 +95,7 @@ function spawnWorker(config: Config, argv: string[]): BackendResult | string {
   });
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('BENCH_RESULT '));
   if (!line) return `exit ${r.status}: ${(r.stderr ?? '').split('\n').filter((l) => l.length < 400).slice(-8).join(' | ')}`;
-  return JSON.parse(line.slice('BENCH_RESULT '.length)) as BackendResult;
+  return JSON.parse(line.slice('BENCH_RESULT '.length)) as KernelBenchResult;
 }
 
 const fmt = (x: number | undefined, digits = 1): string => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
@@ -109,8 +109,8 @@ function printTable(header: string[], rows: string[][]): void {
   console.log('');
 }
 
-function report(results: BackendResult[], torch: Record<string, TorchResult>, opts: Options): void {
-  const torchFor = (r: BackendResult): TorchResult | undefined => torch[String(r.threads)];
+function report(results: KernelBenchResult[], torch: Record<string, TorchResult>, opts: Options): void {
+  const torchFor = (r: KernelBenchResult): TorchResult | undefined => torch[String(r.threads)];
   const torchCols = Object.keys(torch).sort();
   console.log('\nmatmul GFLOP/s (n x n, best run, fresh operands each run; nt = a b^T)');
   const mmKeys = [...new Set(results.flatMap((r) => r.matmul.map((m) => `${m.n} ${m.case}`)))];
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   const startLoad = os.loadavg();
-  const results: BackendResult[] = [];
+  const results: KernelBenchResult[] = [];
   const failures: Record<string, string> = {};
   for (const config of opts.configs) {
     process.stderr.write(`bench: ${config} ...\n`);

@@ -12,3 +12,4 @@ export * from './training/index';
 export * from './checkpoint/index';
 export * from './summary/index';
 export * from './kernels/index';
+export * from './benchmarks/index';

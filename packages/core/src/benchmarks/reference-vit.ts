@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SeededRandom } from '../src/random/seeded-random';
-import { AdamW } from '../src/training/adamw';
-import { fusedLayerNorm, plainLayerNorm } from '../src/kernels/fused-layer-norm';
-import { fusedGelu, plainGelu } from '../src/kernels/gelu';
-import { plainAttention, fusedAttention } from '../src/kernels/fused-attention';
-import { plainSoftmaxCrossEntropy, softmaxCrossEntropy } from '../src/kernels/softmax-cross-entropy';
+import { SeededRandom } from '../random/seeded-random';
+import { AdamW } from '../training/adamw';
+import { fusedLayerNorm, plainLayerNorm } from '../kernels/fused-layer-norm';
+import { fusedGelu, plainGelu } from '../kernels/gelu';
+import { plainAttention, fusedAttention } from '../kernels/fused-attention';
+import { plainSoftmaxCrossEntropy, softmaxCrossEntropy } from '../kernels/softmax-cross-entropy';
 
 /** Shape of the benchmark's reference ViT (the same as bench/reference_vit.py). */
-export interface VitShape {
+export interface ReferenceVitShape {
   batch: number;
   tokens: number;
   dim: number;
@@ -18,14 +18,14 @@ export interface VitShape {
 }
 
 /** The issue's reference: 2 blocks, width 128, 4 heads, MLP 4x, batch 64 x 64 tokens, 10 classes. */
-export const REFERENCE_VIT: VitShape = { batch: 64, tokens: 64, dim: 128, heads: 4, mlpRatio: 4, depth: 2, classes: 10 };
+export const REFERENCE_VIT: ReferenceVitShape = { batch: 64, tokens: 64, dim: 128, heads: 4, mlpRatio: 4, depth: 2, classes: 10 };
 
 /**
  * `plain`: every op as a user would write it, gradients by automatic differentiation.
  * `fused`: the cheaper forms from src/kernels (layer norm, GELU, attention, cross-entropy with
  * closed-form gradients, Dense as fused matMul + bias), trained with `@ait/core`'s `AdamW`.
  */
-export type VitVariant = 'plain' | 'fused';
+export type ReferenceVitVariant = 'plain' | 'fused';
 
 interface Linear {
   w: tf.Variable;
@@ -57,7 +57,7 @@ export class ReferenceVit {
   readonly head: Linear;
 
   constructor(
-    readonly shape: VitShape,
+    readonly shape: ReferenceVitShape,
     seed = 0,
   ) {
     const rng = new SeededRandom(seed);
@@ -100,7 +100,7 @@ export class ReferenceVit {
   }
 
   /** Logits `[batch, classes]` for tokens `[batch, tokens, dim]`. */
-  forward(x: tf.Tensor, variant: VitVariant): tf.Tensor {
+  forward(x: tf.Tensor, variant: ReferenceVitVariant): tf.Tensor {
     const { batch, tokens, dim, heads } = this.shape;
     const dh = dim / heads;
     const fused = variant === 'fused';
@@ -124,7 +124,7 @@ export class ReferenceVit {
   }
 
   /** Mean cross-entropy of the logits against int32 labels `[batch]`. */
-  loss(x: tf.Tensor, labels: tf.Tensor1D, variant: VitVariant): tf.Scalar {
+  loss(x: tf.Tensor, labels: tf.Tensor1D, variant: ReferenceVitVariant): tf.Scalar {
     const logits = this.forward(x, variant);
     if (variant === 'fused') return softmaxCrossEntropy(logits, labels);
     return plainSoftmaxCrossEntropy(logits, tf.oneHot(labels, this.shape.classes));
@@ -141,12 +141,12 @@ export class ReferenceVit {
  * tfjs' `tf.train.adam` (the plain variant) or `@ait/core`'s `AdamW` without weight decay (the
  * same update as Adam; in place on wasm and cpu).
  */
-export function trainStep(
+export function referenceVitTrainStep(
   model: ReferenceVit,
   optimizer: tf.Optimizer | AdamW,
   x: tf.Tensor,
   labels: tf.Tensor1D,
-  variant: VitVariant,
+  variant: ReferenceVitVariant,
 ): number {
   if (optimizer instanceof AdamW) {
     const vars = model.variables();

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { plainAttention, fusedAttention } from '../src/kernels/fused-attention';
-import { AdamW } from '../src/training/adamw';
-import { REFERENCE_VIT, ReferenceVit, trainStep, type VitVariant } from './reference-vit';
+import { plainAttention, fusedAttention } from '../kernels/fused-attention';
+import { AdamW } from '../training/adamw';
+import { REFERENCE_VIT, ReferenceVit, referenceVitTrainStep, type ReferenceVitVariant } from './reference-vit';
 
 /** One matmul measurement: square `n x n` operands, `case` = transposes of a and b (`nt`: b^T). */
-export interface MatMulResult {
+export interface MatMulBenchResult {
   n: number;
   case: 'nn' | 'nt' | 'tn' | 'tt';
   ms: number;
@@ -12,7 +12,7 @@ export interface MatMulResult {
 }
 
 /** Attention `[64, 4, 64, 32]` (the reference ViT's) timings in ms, best of several runs. */
-export interface AttentionResult {
+export interface AttentionBenchResult {
   forward_ms: number;
   forward_backward_ms: number;
   /** The same with the fused form (closed-form backward), where it applies. */
@@ -20,8 +20,8 @@ export interface AttentionResult {
 }
 
 /** Training-step timings of the reference ViT. */
-export interface TrainResult {
-  variant: VitVariant;
+export interface TrainBenchResult {
+  variant: ReferenceVitVariant;
   params: number;
   batch: number;
   step_ms: number[];
@@ -30,13 +30,13 @@ export interface TrainResult {
 }
 
 /** Everything one backend configuration measured. */
-export interface BackendResult {
+export interface KernelBenchResult {
   config: string;
   backend: string;
   threads: number;
-  matmul: MatMulResult[];
-  attention: AttentionResult;
-  train: TrainResult[];
+  matmul: MatMulBenchResult[];
+  attention: AttentionBenchResult;
+  train: TrainBenchResult[];
   notes: string[];
 }
 
@@ -60,8 +60,8 @@ function randomData(n: number, seed: number): Float32Array {
  * no backend profits from weights it packed before; only the product is timed) and returns the
  * best time of each.
  */
-export function benchMatMul(sizes: number[], budgetMs = 300): MatMulResult[] {
-  const out: MatMulResult[] = [];
+export function benchMatMul(sizes: number[], budgetMs = 300): MatMulBenchResult[] {
+  const out: MatMulBenchResult[] = [];
   for (const n of sizes) {
     const data = [randomData(n * n, n), randomData(n * n, n + 1)];
     for (const c of ['nn', 'nt', 'tn', 'tt'] as const) {
@@ -86,7 +86,7 @@ export function benchMatMul(sizes: number[], budgetMs = 300): MatMulResult[] {
 }
 
 /** Times attention forward and forward+backward at the reference ViT's shape. */
-export function benchAttention(reps = 10): AttentionResult {
+export function benchAttention(reps = 10): AttentionBenchResult {
   const shape = [64, 4, 64, 32];
   const size = shape.reduce((a, b) => a * b, 1);
   const [q, k, v, g] = [0, 1, 2, 3].map((i) => tf.tensor(randomData(size, 10 + i), shape)) as [
@@ -106,7 +106,7 @@ export function benchAttention(reps = 10): AttentionResult {
     }
     return Math.min(...ts.slice(1));
   };
-  const result: AttentionResult = {
+  const result: AttentionBenchResult = {
     forward_ms: time(() => plainAttention(q, k, v)),
     forward_backward_ms: time(() =>
       tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(plainAttention(a, b, c), g)))([q, k, v]),
@@ -124,7 +124,7 @@ export function benchAttention(reps = 10): AttentionResult {
 }
 
 /** Times training steps (forward, backward, Adam) of the reference ViT. */
-export function benchTrain(variant: VitVariant, steps: number, warmup: number): TrainResult {
+export function benchTrain(variant: ReferenceVitVariant, steps: number, warmup: number): TrainBenchResult {
   const model = new ReferenceVit(REFERENCE_VIT, 0);
   // the plain variant uses tfjs' Adam; the fused one the library's AdamW (no decay: the same update)
   const optimizer = variant === 'fused' ? new AdamW({ learningRate: 1e-3, weightDecay: 0 }) : tf.train.adam(1e-3);
@@ -137,7 +137,7 @@ export function benchTrain(variant: VitVariant, steps: number, warmup: number): 
   const times: number[] = [];
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
-    const loss = trainStep(model, optimizer, x, y, variant);
+    const loss = referenceVitTrainStep(model, optimizer, x, y, variant);
     if (!Number.isFinite(loss)) throw new Error(`training step ${i} gave loss ${loss}`);
     if (i >= warmup) times.push(performance.now() - t0);
   }
