@@ -46,6 +46,7 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
       .option('--lr <rate>', 'peak learning rate of the warm-up + cosine schedule', positiveNumber)
       .option('--seed <n>', 'seed of initialisation, dropout and data order (default 0)', seedValue)
       .addOption(backendOption())
+      .option('--threads <n>', 'wasm worker threads (default 1); more is faster only on otherwise idle cores', intAtLeast(1))
       .option('-o, --out <dir>', 'run directory for checkpoints, metrics and curves (default runs/<model>-<data>-<time>)')
       .option('-c, --config <file>', 'JSON or YAML file with any of these options (flags win) and modelConfig')
       .option('-r, --resume <dir>', 'continue an interrupted run from its newest checkpoint')

@@ -47,6 +47,8 @@ export interface TrainCommandOptions {
   clipNorm?: number;
   seed?: number;
   backend?: BackendChoice;
+  /** wasm worker threads (default 1); more pays off only on otherwise idle cores. */
+  threads?: number;
   out?: string;
   config?: string;
   resume?: string;
@@ -72,6 +74,7 @@ export const trainConfigFileSchema = z.strictObject({
   clipNorm: z.number('must be a number').min(0, 'must be >= 0 (0 switches clipping off)').optional(),
   seed: z.number('must be a number').int('must be an integer').optional(),
   backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'], 'must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu').optional(),
+  threads: z.number('must be a number').int('must be an integer').min(1, 'must be >= 1').optional(),
   out: z.string('must be a folder path').optional(),
   trainSize: z.number('must be a number').int('must be an integer').min(1, 'must be >= 1').optional(),
   testSize: z.number('must be a number').int('must be an integer').min(1, 'must be >= 1').optional(),
@@ -130,20 +133,22 @@ const RESUME_FIXED: (keyof TrainCommandOptions)[] = [
   'out',
 ];
 
-async function resolveRun(options: TrainCommandOptions): Promise<{ run: RunConfig; dir: string; backend: BackendChoice; resuming: boolean }> {
+async function resolveRun(
+  options: TrainCommandOptions,
+): Promise<{ run: RunConfig; dir: string; backend: BackendChoice; threads: number; resuming: boolean }> {
   if (options.resume !== undefined) {
     const clash = RESUME_FIXED.filter((k) => options[k] !== undefined);
     if (clash.length > 0) {
       throw new CliError(
         `--resume continues a run with its own settings; remove ${clash.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ` +
-          '(only --epochs, --backend and --max-steps may be given with --resume).',
+          '(only --epochs, --backend, --threads and --max-steps may be given with --resume).',
         2,
       );
     }
     const dir = resolve(options.resume);
     const stored = await readRunConfig(dir);
     const run: RunConfig = options.epochs !== undefined ? { ...stored, recipe: { ...stored.recipe, epochs: options.epochs } } : stored;
-    return { run, dir, backend: options.backend ?? 'auto', resuming: true };
+    return { run, dir, backend: options.backend ?? 'auto', threads: options.threads ?? 1, resuming: true };
   }
   const file = options.config !== undefined ? await readConfigFile(options.config, trainConfigFileSchema) : {};
   const pick = <K extends keyof typeof file & keyof TrainCommandOptions>(k: K): TrainCommandOptions[K] | (typeof file)[K] =>
@@ -180,7 +185,13 @@ async function resolveRun(options: TrainCommandOptions): Promise<{ run: RunConfi
     seed: (pick('seed') as number | undefined) ?? 0,
     checkpointEvery: (pick('checkpointEvery') as number | undefined) ?? null,
   };
-  return { run, dir, backend: (pick('backend') as BackendChoice | undefined) ?? 'auto', resuming: false };
+  return {
+    run,
+    dir,
+    backend: (pick('backend') as BackendChoice | undefined) ?? 'auto',
+    threads: (pick('threads') as number | undefined) ?? 1,
+    resuming: false,
+  };
 }
 
 /**
@@ -191,8 +202,8 @@ async function resolveRun(options: TrainCommandOptions): Promise<{ run: RunConfi
  * interrupted run from its newest checkpoint exactly where it stopped. Returns the exit code.
  */
 export async function trainCommand(options: TrainCommandOptions, io: CliIo): Promise<number> {
-  const { run, dir, backend, resuming } = await resolveRun(options);
-  const info = await initBackend({ backend });
+  const { run, dir, backend, threads, resuming } = await resolveRun(options);
+  const info = await initBackend({ backend, ...(threads > 1 ? { wasmThreads: threads } : {}) });
   const log = (line: string): void => {
     if (!options.quiet) io.stderr(`${line}\n`);
   };

@@ -16,6 +16,8 @@ export interface BackendAttempt {
   readonly ok: boolean;
   /** Why it was used or skipped, in words. */
   readonly reason: string;
+  /** `false` when the package is installed but could not start as asked (reinstalling will not help). */
+  readonly installed?: boolean;
 }
 
 /** What `initBackend` selected and why. */
@@ -124,11 +126,25 @@ async function tryWasm(threads: number | undefined): Promise<BackendAttempt> {
   } catch (err) {
     return { backend: 'wasm', ok: false, reason: `@tensorflow/tfjs-backend-wasm failed to load: ${(err as Error).message}` };
   }
-  if (threads !== undefined && threads > 1) {
+  const wanted = threads ?? 1;
+  // an already initialised wasm backend (tf.findBackend would start initialising one)
+  const initialised = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm !== undefined;
+  const running = initialised ? wasm.getThreadsCount() : null;
+  if (running !== null && wanted > 1 && running !== wanted) {
+    return {
+      backend: 'wasm',
+      ok: false,
+      installed: false,
+      reason:
+        `the wasm backend already runs with ${running} thread(s) in this process and its thread count cannot change; ` +
+        `ask for ${wanted} threads before the first use of the wasm backend (e.g. in a new process)`,
+    };
+  }
+  if (wanted > 1 && running === null) {
     try {
-      await installThreadedWasm({ threads });
+      await installThreadedWasm({ threads: wanted });
     } catch (err) {
-      return { backend: 'wasm', ok: false, reason: `the threaded wasm build failed to start: ${(err as Error).message}` };
+      return { backend: 'wasm', ok: false, installed: false, reason: `the threaded wasm build failed to start: ${(err as Error).message}` };
     }
   }
   let ok = false;
@@ -221,7 +237,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     if (!result.ok) {
       throw new BackendUnavailableError(
         requested,
-        `Backend "${requested}" is not available: ${result.reason}. ${INSTALL_HINT[requested]}`,
+        `Backend "${requested}" is not available: ${result.reason}.` +
+          (result.installed === false ? '' : ` ${INSTALL_HINT[requested]}`),
       );
     }
     return describe(requested, [result]);

@@ -26,6 +26,11 @@ describe('installThreadedWasm', () => {
       expect(maxAbsDiff(out.dataSync(), ref.values)).toBeLessThan(1e-4);
     }
     await expect(installThreadedWasm({ threads: 2 })).rejects.toThrow(/already running/);
+    // asking initBackend again: the same count is a no-op, another count a clear error
+    expect((await initBackend({ backend: 'wasm', wasmThreads: 2 })).threads).toBe(2);
+    const other = initBackend({ backend: 'wasm', wasmThreads: 3 });
+    await expect(other).rejects.toThrow(/already runs with 2 thread\(s\) in this process/);
+    await expect(initBackend({ backend: 'wasm', wasmThreads: 3 })).rejects.not.toThrow(/Reinstall/);
     await expect(installThreadedWasm({ threads: 0 })).rejects.toThrow(/1 to 8/);
   });
 });
