@@ -135,6 +135,20 @@ export function heapF32(backend: WasmBackendInternals, info: tf.TensorInfo): Flo
   return new Float32Array(backend.wasm.HEAPF32.buffer, data.memoryOffset, tf.util.sizeFromShape(info.shape));
 }
 
+/**
+ * View (no copy) of a wasm tensor's data on the heap typed by its dtype: float32, int32, or bytes
+ * for bool. Valid until the heap grows.
+ */
+export function heapView(backend: WasmBackendInternals, info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (!data) throw new Error('registerFastKernels: tensor data is not on the wasm backend.');
+  const size = tf.util.sizeFromShape(info.shape);
+  const buffer = backend.wasm.HEAPU8.buffer;
+  if (info.dtype === 'float32') return new Float32Array(buffer, data.memoryOffset, size);
+  if (info.dtype === 'int32') return new Int32Array(buffer, data.memoryOffset, size);
+  return new Uint8Array(buffer, data.memoryOffset, size);
+}
+
 /** Int32 view (no copy) of a wasm tensor's data on the heap. Valid until the heap grows. */
 export function heapI32(backend: WasmBackendInternals, info: tf.TensorInfo): Int32Array {
   const data = backend.dataIdMap.get(info.dataId);

@@ -1,9 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asWasmBackend, heapF32, heapI32, type WasmBackendInternals } from './wasm-interop';
-
-function heapView(backend: WasmBackendInternals, info: tf.TensorInfo): Float32Array | Int32Array {
-  return info.dtype === 'int32' ? heapI32(backend, info) : heapF32(backend, info);
-}
+import { asWasmBackend, heapView } from './wasm-interop';
 
 /**
  * `Tile` for the wasm backend (float32 and int32) as block copies: each row of the input is

@@ -1,17 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { planTranspose, transposeInto } from './transpose-plan';
-import { asWasmBackend, type WasmBackendInternals } from './wasm-interop';
-
-/** A typed view (no copy) of a wasm tensor's data in its dtype. */
-function heapView(backend: WasmBackendInternals, info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (!data) throw new Error('transpose: tensor data is not on the wasm backend.');
-  const size = tf.util.sizeFromShape(info.shape);
-  const buffer = backend.wasm.HEAPU8.buffer;
-  if (info.dtype === 'float32') return new Float32Array(buffer, data.memoryOffset, size);
-  if (info.dtype === 'int32') return new Int32Array(buffer, data.memoryOffset, size);
-  return new Uint8Array(buffer, data.memoryOffset, size);
-}
+import { asWasmBackend, heapView } from './wasm-interop';
 
 /**
  * From this many elements a 2-D transpose is faster tiled in JavaScript than in tfjs-wasm's

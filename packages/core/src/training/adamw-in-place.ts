@@ -25,6 +25,13 @@ interface CpuLike {
   data: { get(dataId: object): { values?: unknown } | undefined };
 }
 
+/** Float32 view of wasm heap memory holding `size` values of `dataId`, or null if it has none. */
+function wasmView(b: WasmLike, dataId: object, size: number): Float32Array | null {
+  const data = b.dataIdMap.get(dataId);
+  if (!data || data.memoryOffset === null) return null;
+  return new Float32Array(b.wasm.HEAPF32.buffer, data.memoryOffset, size);
+}
+
 /**
  * A float32 view of the memory that holds `t`'s values on the `wasm` or `cpu` backend, or null
  * (another backend, another dtype, or, with `exclusive`, data shared with another tensor). Writing
@@ -38,9 +45,7 @@ function storageView(t: tf.Tensor, backendName: string, exclusive: boolean): Flo
     const b = backend as Partial<WasmLike>;
     if (typeof b.refCount !== 'function' || !b.dataIdMap || !b.wasm?.HEAPF32) return null;
     if (exclusive && b.refCount(dataId) !== 1) return null;
-    const data = b.dataIdMap.get(dataId);
-    if (!data || data.memoryOffset === null) return null;
-    return new Float32Array(b.wasm.HEAPF32.buffer, data.memoryOffset, t.size);
+    return wasmView(b as WasmLike, dataId, t.size);
   }
   if (backendName === 'cpu') {
     const b = backend as Partial<CpuLike>;
@@ -79,7 +84,8 @@ export function adamWStepInPlace(p: tf.Variable, g: tf.Tensor, m: tf.Variable, v
   const mv = storageView(m, backendName, true) as Float32Array;
   const vv = storageView(v, backendName, true) as Float32Array;
   const gv = storageView(g, backendName, false) as Float32Array;
-  const out = fresh ? freshView(backend as unknown as WasmLike, fresh, p.size) : pv;
+  const out = fresh ? wasmView(backend as unknown as WasmLike, fresh.dataId as object, p.size) : pv;
+  if (!out) throw new Error('AdamW: the wasm backend did not allocate the updated parameter.');
   const { beta1, beta2, epsilon, stepSize, sqrtBiasCorrection2, decayFactor } = c;
   const a1 = 1 - beta1;
   const a2 = 1 - beta2;
@@ -97,10 +103,4 @@ export function adamWStepInPlace(p: tf.Variable, g: tf.Tensor, m: tf.Variable, v
     t.dispose();
   }
   return true;
-}
-
-function freshView(backend: WasmLike, info: tf.TensorInfo, size: number): Float32Array {
-  const data = backend.dataIdMap.get(info.dataId as object);
-  if (!data || data.memoryOffset === null) throw new Error('AdamW: the wasm backend did not allocate the updated parameter.');
-  return new Float32Array(backend.wasm.HEAPF32.buffer, data.memoryOffset, size);
 }
