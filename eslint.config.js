@@ -5,7 +5,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', '**/coverage/**', 'apps/docs/.vitepress/cache/**'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/.turbo/**',
+      '**/coverage/**',
+      'apps/docs/.vitepress/cache/**',
+      // AssemblyScript (compiled by asc, not tsc) and what it is compiled into
+      'packages/core/assembly/**',
+      'packages/core/generated/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

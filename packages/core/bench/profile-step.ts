@@ -13,9 +13,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import { installThreadedWasm, registerFastKernels } from '../src/kernels/index';
 import { profileKernels } from './kernel-profiler';
+import { AdamW } from '../src/training/adamw';
 import { REFERENCE_VIT, ReferenceVit, referenceVitTrainStep, type ReferenceVitVariant } from '../src/benchmarks/reference-vit';
 
-const DETAILED = ['Transpose', 'BatchMatMul', 'Sum', 'Identity'];
+const DETAILED = (process.env.DETAIL ?? 'Transpose,BatchMatMul,Sum,Identity').split(',');
 
 async function main(): Promise<void> {
   const backend = process.argv[2] ?? 'wasm';
@@ -26,7 +27,8 @@ async function main(): Promise<void> {
   await tf.setBackend(backend);
   if (fast) registerFastKernels(backend);
   const model = new ReferenceVit(REFERENCE_VIT);
-  const opt = tf.train.adam(1e-3);
+  // the same optimizers as the benchmark: tfjs' Adam for plain, the library's AdamW for fused
+  const opt = variant === 'fused' ? new AdamW({ learningRate: 1e-3, weightDecay: 0 }) : tf.train.adam(1e-3);
   const x = tf.randomNormal([64, 64, 128], 0, 1, 'float32', 1);
   const y = tf.tensor1d(
     Array.from({ length: 64 }, (_, i) => i % 10),

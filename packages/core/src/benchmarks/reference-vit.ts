@@ -5,6 +5,7 @@ import { fusedLayerNorm, plainLayerNorm } from '../kernels/fused-layer-norm';
 import { fusedGelu, plainGelu } from '../kernels/gelu';
 import { plainAttention, fusedAttention } from '../kernels/fused-attention';
 import { plainSoftmaxCrossEntropy, softmaxCrossEntropy } from '../kernels/softmax-cross-entropy';
+import { mergeHeads, splitPackedHeads } from '../ops/split-heads';
 
 /** Shape of the benchmark's reference ViT (the same as bench/reference_vit.py). */
 export interface ReferenceVitShape {
@@ -23,7 +24,8 @@ export const REFERENCE_VIT: ReferenceVitShape = { batch: 64, tokens: 64, dim: 12
 /**
  * `plain`: every op as a user would write it, gradients by automatic differentiation.
  * `fused`: the cheaper forms from src/kernels (layer norm, GELU, attention, cross-entropy with
- * closed-form gradients, Dense as fused matMul + bias), trained with `@ait/core`'s `AdamW`.
+ * closed-form gradients, Dense as fused matMul + bias, the packed projection split into heads by
+ * one transpose), trained with `@ait/core`'s `AdamW`.
  */
 export type ReferenceVitVariant = 'plain' | 'fused';
 
@@ -110,11 +112,17 @@ export class ReferenceVit {
     let h = tf.reshape(x, [batch * tokens, dim]);
     for (const blk of this.blocks) {
       const qkv = dense(ln(h, blk.ln1), blk.qkv);
-      const [q, k, v] = tf
-        .split(qkv, 3, 1)
-        .map((t) => tf.transpose(tf.reshape(t, [batch, tokens, heads, dh]), [0, 2, 1, 3])) as [tf.Tensor, tf.Tensor, tf.Tensor];
-      const att = fused ? fusedAttention(q, k, v) : plainAttention(q, k, v);
-      const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [batch * tokens, dim]);
+      let merged: tf.Tensor;
+      if (fused) {
+        // one transpose of the packed projection into heads (the library's MultiHeadAttention)
+        const [q, k, v] = splitPackedHeads(tf.reshape(qkv, [batch, tokens, 3 * dim]), 3, heads) as [tf.Tensor, tf.Tensor, tf.Tensor];
+        merged = tf.reshape(mergeHeads(fusedAttention(q, k, v)), [batch * tokens, dim]);
+      } else {
+        const [q, k, v] = tf
+          .split(qkv, 3, 1)
+          .map((t) => tf.transpose(tf.reshape(t, [batch, tokens, heads, dh]), [0, 2, 1, 3])) as [tf.Tensor, tf.Tensor, tf.Tensor];
+        merged = tf.reshape(tf.transpose(plainAttention(q, k, v), [0, 2, 1, 3]), [batch * tokens, dim]);
+      }
       h = tf.add(h, dense(merged, blk.proj));
       const hidden = dense(ln(h, blk.ln2), blk.fc1);
       h = tf.add(h, dense(fused ? fusedGelu(hidden) : plainGelu(hidden), blk.fc2));

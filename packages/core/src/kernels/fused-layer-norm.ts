@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customGradOp } from './custom-grad-op';
+import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from './wasm-layer-norm';
 
 /**
  * Layer normalisation over the last axis with a hand-written gradient:
@@ -7,7 +8,8 @@ import { customGradOp } from './custom-grad-op';
  * `y` like `x` (biased variance, as PyTorch's `nn.LayerNorm`). The backward pass is the closed
  * form `dx = rstd * (g - mean(g) - xhat * mean(g * xhat))` with `g = dy * gamma`, about half the
  * kernels that automatic differentiation of the plain definition runs; values and gradients equal
- * the plain definition's within float32 rounding. Throws when `gamma`/`beta` do not have shape `[d]`.
+ * the plain definition's within float32 rounding. Where the backend has AiT.js's layer-norm
+ * kernels (wasm, see `registerFastKernels`), forward and backward each run as one kernel. Throws when `gamma`/`beta` do not have shape `[d]`.
  */
 export function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon = 1e-5): tf.Tensor {
   const d = x.shape[x.rank - 1];
@@ -19,6 +21,22 @@ export function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, 
     );
   }
   if (!(epsilon > 0)) throw new Error(`fusedLayerNorm: epsilon must be > 0, got ${epsilon}.`);
+  const allFloat = x.dtype === 'float32' && gamma.dtype === 'float32' && beta.dtype === 'float32';
+  if (allFloat && tf.getKernel(LAYER_NORM_KERNEL, tf.getBackend())) {
+    const kernelNorm = customGradOp<tf.Tensor>((inputs, save) => {
+      const [xs, g, b] = inputs as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const [y, mean, rstd] = tf.engine().runKernel(LAYER_NORM_KERNEL, { x: xs, gamma: g, beta: b }, { epsilon }) as tf.Tensor[];
+      save([xs, mean as tf.Tensor, rstd as tf.Tensor, g]);
+      return {
+        value: y as tf.Tensor,
+        gradFunc: (dy, saved) => {
+          const [sx, sMean, sRstd, sGamma] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+          return tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { x: sx, mean: sMean, rstd: sRstd, gamma: sGamma, dy }, {}) as tf.Tensor[];
+        },
+      };
+    });
+    return kernelNorm(x, gamma, beta);
+  }
   const axis = x.rank - 1;
   const leading = Array.from({ length: axis }, (_, i) => i);
   const f = customGradOp<tf.Tensor>((inputs, save) => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customGradOp } from './custom-grad-op';
+import { GELU_KERNEL, GELU_WITH_SLOPE_KERNEL } from './wasm-gelu';
 
 import type { GeluApproximation } from '../ops/gelu';
 
@@ -12,11 +13,22 @@ const TANH_K = 0.044715;
  * GELU with a closed-form gradient (any shape, elementwise). `none`:
  * `y = 0.5 x (1 + erf(x / sqrt 2))`, `dy/dx = Phi(x) + x phi(x)`. `tanh`:
  * `y = 0.5 x (1 + tanh(c (x + 0.044715 x^3)))`. Equal to the plain definitions within float32
- * rounding (tfjs' erf is accurate to about 1e-7).
+ * rounding (tfjs' erf is accurate to about 1e-7). Where the backend has AiT.js's GELU kernels
+ * (wasm, see `registerFastKernels`), the exact form runs as one pass; while gradients are
+ * recorded that pass also keeps the derivative, and the backward pass is `dy * slope`.
  */
 export function fusedGelu(x: tf.Tensor, approximate: GeluApproximation = 'none'): tf.Tensor {
   if (approximate !== 'none' && approximate !== 'tanh') {
     throw new Error(`fusedGelu: approximate must be "none" or "tanh", got "${String(approximate)}".`);
+  }
+  if (approximate === 'none' && x.dtype === 'float32' && tf.getKernel(GELU_KERNEL, tf.getBackend())) {
+    if (!tf.engine().isTapeOn()) return tf.engine().runKernel(GELU_KERNEL, { x }, {}) as tf.Tensor;
+    const kernelGelu = customGradOp<tf.Tensor>((inputs, save) => {
+      const [y, slope] = tf.engine().runKernel(GELU_WITH_SLOPE_KERNEL, { x: inputs[0] as tf.Tensor }, {}) as tf.Tensor[];
+      save([slope as tf.Tensor]);
+      return { value: y as tf.Tensor, gradFunc: (dyIn, saved) => [tf.mul(dyIn, saved[0] as tf.Tensor)] };
+    });
+    return kernelGelu(x);
   }
   const f = customGradOp<tf.Tensor>((inputs, save) => {
     const xs = inputs[0] as tf.Tensor;

@@ -15,6 +15,10 @@ import { wasmTranspose } from './wasm-transpose';
 import { wasmSum } from './wasm-leading-sum';
 import { aliasIdentity, aliasingCast } from './wasm-alias';
 import { wasmUnsortedSegmentSum } from './wasm-unsorted-segment-sum';
+import { GELU_KERNEL, GELU_WITH_SLOPE_KERNEL, wasmGelu, wasmGeluWithSlope } from './wasm-gelu';
+import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, wasmLayerNorm, wasmLayerNormGrad } from './wasm-layer-norm';
+import { simdKernelsFor } from './simd-module';
+import { asWasmBackend } from './wasm-interop';
 
 /** Marks kernel functions installed by {@link registerFastKernels}, so a second call can tell. */
 const FAST = Symbol.for('@ait/core/fast-kernel');
@@ -136,6 +140,15 @@ function registerWasmKernels(backendName: string): void {
   install(tf.Einsum, backendName, () => ({ inputs, backend, attrs }) =>
     wasmEinsum(backendName, backend, inputs, attrs ?? {}),
   );
+  // AiT.js's own SIMD kernels (GELU and layer norm, forward and backward), where they can run on
+  // this backend's heap; fusedGelu and fusedLayerNorm use them when registered.
+  const instance = tf.engine().findBackend(backendName);
+  if (instance && simdKernelsFor(asWasmBackend(instance))) {
+    install(GELU_KERNEL, backendName, () => ({ inputs, backend }) => wasmGelu({ inputs, backend }));
+    install(GELU_WITH_SLOPE_KERNEL, backendName, () => ({ inputs, backend }) => wasmGeluWithSlope({ inputs, backend }));
+    install(LAYER_NORM_KERNEL, backendName, () => ({ inputs, backend, attrs }) => wasmLayerNorm({ inputs, backend, attrs }));
+    install(LAYER_NORM_GRAD_KERNEL, backendName, () => ({ inputs, backend }) => wasmLayerNormGrad({ inputs, backend }));
+  }
 }
 
 /**
@@ -153,7 +166,8 @@ function registerWasmKernels(backendName: string): void {
  * products), and the kernels tfjs-wasm lacks for training: `UnsortedSegmentSum` (gradient of
  * gather), `Conv2DBackpropFilter` and `Einsum`; `Conv2DBackpropInput` as a fast `Conv2D` of the
  * flipped filter (stride 1, equal padding) and `MaxPoolGrad` for non-overlapping windows (both
- * faster than tfjs-wasm's loops), and block-copy `Tile` and `Unpack` (axis 0). For `cpu`: a `BatchMatMul` wrapper that makes two-way batch broadcasting (`[2, 1, m, k] x [1, 3, k, n]`) correct; its other kernels stay.
+ * faster than tfjs-wasm's loops), block-copy `Tile` and `Unpack` (axis 0), and AiT.js's WebAssembly SIMD kernels (exact GELU and layer
+ * normalisation with their gradients, bias-gradient sums, matrix transposes) on tfjs-wasm's heap. For `cpu`: a `BatchMatMul` wrapper that makes two-way batch broadcasting (`[2, 1, m, k] x [1, 3, k, n]`) correct; its other kernels stay.
  * Other backends keep their kernels.
  */
 export function registerFastKernels(backendName: string): void {

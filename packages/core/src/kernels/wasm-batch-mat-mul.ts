@@ -9,6 +9,7 @@ import {
   type WasmBackendInternals,
   withPackableOperand,
 } from './wasm-interop';
+import { simdMatMul } from './wasm-simd-gemm';
 
 /**
  * Below this many multiply-adds per matrix of a batch, the batched loop (one XNNPACK call per
@@ -177,7 +178,8 @@ function broadcastBatch(
 }
 
 /**
- * A `BatchMatMul` that keeps every case on XNNPACK's fast GEMM: transposed operands are
+ * A `BatchMatMul` that keeps every case on a fast GEMM: AiT.js's SIMD GEMM where it runs (see
+ * {@link simdMatMul}); otherwise XNNPACK's, where transposed operands are
  * materialised with the Transpose kernel, batch dimensions shared by one operand are folded into
  * the rows of one GEMM, and truly batched products run one GEMM per matrix on heap views.
  * `original` is the backend's own kernel, used for the untransposed 2-D GEMM and for tiny
@@ -199,6 +201,8 @@ export function wasmFastMatMul(
     );
   }
   const g = matMulGeometry(a.shape, b.shape, transposeA, transposeB);
+  const viaSimd = simdMatMul(backend, a, b, transposeA, transposeB, g);
+  if (viaSimd) return viaSimd;
   const { m, k, n } = g;
   const scratch = new Scratch(backend);
   const callOriginal = (x: tf.TensorInfo, y: tf.TensorInfo): tf.TensorInfo =>

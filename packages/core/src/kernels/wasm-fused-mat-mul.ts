@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMulGeometry, wasmFastMatMul } from './wasm-batch-mat-mul';
+import { simdMatMul } from './wasm-simd-gemm';
 import { asWasmBackend, reshapeInfo, runKernel, Scratch, swapLastTwo, withPackableOperand } from './wasm-interop';
 
 /** Applies a fused activation (tfjs `_FusedMatMul` names) with the backend's own kernels. */
@@ -33,8 +34,9 @@ function applyActivation(
 }
 
 /**
- * A `_FusedMatMul` (matmul + bias + activation, what tfjs-layers' Dense runs) that stays on
- * XNNPACK's fast GEMM for every transpose combination and batch layout. Where `b` is shared by
+ * A `_FusedMatMul` (matmul + bias + activation, what tfjs-layers' Dense runs) that stays on a
+ * fast GEMM for every transpose combination and batch layout: AiT.js's SIMD GEMM with the bias
+ * added in the kernel where it runs (see {@link simdMatMul}). Otherwise, where `b` is shared by
  * the whole batch and the bias is a vector, the backend's own fused kernel runs on folded,
  * untransposed operands (bias and activation fused into the GEMM); otherwise the product runs
  * through {@link wasmFastMatMul} and bias and activation follow as separate kernels.
@@ -59,6 +61,19 @@ export function wasmFastFusedMatMul(
   const g = matMulGeometry(a.shape, b.shape, transposeA, transposeB);
   const scratch = new Scratch(backend);
   try {
+    const vectorBias = bias !== undefined && bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === g.n;
+    if (bias === undefined || vectorBias) {
+      // AiT.js's SIMD GEMM, bias added in the kernel; the activation follows as its own kernel
+      let x = simdMatMul(backend, a, b, transposeA, transposeB, g, bias);
+      if (x) {
+        if (activation !== 'linear') {
+          scratch.keep(x);
+          x = scratch.keep(applyActivation(backendName, backendRaw, x, activation, prelu, leakyreluAlpha));
+          scratch.release(x);
+        }
+        return x;
+      }
+    }
     const simpleBias = bias === undefined || bias.shape.length === 1;
     if (g.batchB === 1 && simpleBias && g.batch > 0 && g.m * g.n * g.k > 0) {
       const aa = transposeA ? scratch.keep(swapLastTwo(backendName, backendRaw, a)) : a;

@@ -43,6 +43,8 @@ export interface WasmModuleInternals {
   readonly tfjs: {
     registerTensor(id: number, size: number, memoryOffset: number): void;
     disposeData(id: number): void;
+    /** Threads of XNNPACK's pool (1 in the single-threaded build). */
+    getThreadsCount?(): number;
   };
 }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asWasmBackend, heapF32 } from './wasm-interop';
+import { simdKernelsFor } from './simd-module';
+import { asWasmBackend, heapF32, memoryOffsetOf } from './wasm-interop';
 
 /**
  * If summing `shape` over `axes` only reduces leading axes (ignoring size-1 axes), returns the
@@ -25,8 +26,9 @@ export function leadingReduction(shape: readonly number[], axes: readonly number
 
 /**
  * `Sum` for the wasm backend that reduces leading axes (bias and layer-norm gradients: sum of
- * `[rows, cols]` over the rows) in one sequential JavaScript pass with float64 accumulators;
- * tfjs-wasm transposes the whole input first so that the reduced axes are innermost. Other
+ * `[rows, cols]` over the rows) in one pass: AiT.js's SIMD kernel (float32, blocks of 256 rows
+ * summed separately) where it runs, else JavaScript with float64 accumulators. tfjs-wasm
+ * transposes the whole input first so that the reduced axes are innermost. Other
  * reductions, int32 and empty inputs go to `original`.
  */
 export function wasmSum(
@@ -47,6 +49,11 @@ export function wasmSum(
     ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
     : x.shape.filter((_, i) => !axes.includes(i));
   const out = backend.makeOutput(outShape, 'float32');
+  const simd = simdKernelsFor(backend);
+  if (simd) {
+    simd.sumRows(memoryOffsetOf(backend, x), memoryOffsetOf(backend, out), plan.rows, plan.cols);
+    return out;
+  }
   const src = heapF32(backend, x);
   const dst = heapF32(backend, out);
   const { rows, cols } = plan;

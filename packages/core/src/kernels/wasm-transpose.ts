@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { planTranspose, transposeInto } from './transpose-plan';
-import { asWasmBackend, heapView } from './wasm-interop';
+import { simdKernelsFor } from './simd-module';
+import { asWasmBackend, heapView, memoryOffsetOf } from './wasm-interop';
 
 /**
  * From this many elements a 2-D transpose is faster tiled in JavaScript than in tfjs-wasm's
@@ -41,6 +42,15 @@ export function wasmTranspose(
     return { dataId: x.dataId, shape: outShape, dtype: x.dtype };
   }
   const rank = plan.shape.length;
+  // batches of matrix transposes of 4-byte elements: AiT.js's SIMD kernel, where it runs
+  const swapsLastTwo = (rank === 2 && plan.perm[0] === 1) || (rank === 3 && plan.perm[0] === 0 && plan.perm[1] === 2);
+  const simd = swapsLastTwo && (x.dtype === 'float32' || x.dtype === 'int32') ? simdKernelsFor(backend) : null;
+  if (simd) {
+    const out = backend.makeOutput(outShape, x.dtype);
+    const [batch, rows, cols] = rank === 2 ? [1, ...plan.shape] : plan.shape;
+    simd.transposeBatched(memoryOffsetOf(backend, x), memoryOffsetOf(backend, out), batch as number, rows as number, cols as number);
+    return out;
+  }
   const useJs = rank >= 5 || (rank === 2 && tf.util.sizeFromShape(x.shape) >= JS_2D_MIN_SIZE);
   if (!useJs) return original({ inputs, backend: backendRaw as object, attrs }) as tf.TensorInfo;
   const out = backend.makeOutput(outShape, x.dtype);

@@ -75,10 +75,12 @@ function runSteps(opt: AdamW, refs: ParameterRef[], grads: number[][][], lrs: nu
   });
 }
 
+/** |actual - expected| < tol * max(1, |expected|): absolute near zero, relative for large values. */
 function expectClose(actual: ArrayLike<number>, expected: readonly number[], tol: number): void {
   expect(actual.length).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
-    expect(Math.abs((actual[i] as number) - (expected[i] as number))).toBeLessThan(tol);
+    const e = expected[i] as number;
+    expect(Math.abs((actual[i] as number) - e)).toBeLessThan(tol * Math.max(1, Math.abs(e)));
   }
 }
 

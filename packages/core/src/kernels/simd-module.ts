@@ -1,0 +1,133 @@
+import { SIMD_KERNELS_WASM, SIMD_KERNELS_WASM_SHARED } from '../../generated/simd-kernels-wasm';
+import type { WasmBackendInternals } from './wasm-interop';
+
+/**
+ * @ait/core's WebAssembly SIMD kernels (source: `assembly/simd-kernels.ts`), instantiated on
+ * tfjs-backend-wasm's own heap: every argument named like a tensor is the byte offset of float32
+ * (or, for `transposeBatched`, any 4-byte) data on that heap. They allocate nothing and run on
+ * the calling thread.
+ */
+export interface SimdKernels {
+  /** `y = gelu(x)` (exact erf form) for `n` values. */
+  geluForward(x: number, y: number, n: number): void;
+  /** `y = gelu(x)` and `slope = gelu'(x)` for `n` values (training's forward pass). */
+  geluForwardWithSlope(x: number, y: number, slope: number, n: number): void;
+  /** Layer norm of `x` `[rows, d]` into `y`; writes each row's mean and rstd (`[rows]`). */
+  layerNormForward(x: number, gamma: number, beta: number, y: number, mean: number, rstd: number, rows: number, d: number, eps: number): void;
+  /** Layer-norm gradients: `dx` `[rows, d]`, `dgamma` and `dbeta` `[d]` (overwritten). */
+  layerNormBackward(
+    x: number,
+    mean: number,
+    rstd: number,
+    gamma: number,
+    dy: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    rows: number,
+    d: number,
+  ): void;
+  /** `out[c] = sum_r x[r, c]` for `x` `[rows, cols]`. */
+  sumRows(x: number, out: number, rows: number, cols: number): void;
+  /**
+   * `C = A B (+ bias)` for `batch` products: `A(i, k)` at `a + p*sAb + i*sAi + k*sAk`, `B`
+   * row-major `[k, n]` (row stride `sBk`) at `b + p*sBb`, `C` `[batch, m, n]` overwritten; strides
+   * in bytes; with `hasBias` 1 the `[n]` vector at `bias` is added to every row.
+   */
+  gemmStridedA(
+    a: number,
+    sAb: number,
+    sAi: number,
+    sAk: number,
+    b: number,
+    sBb: number,
+    sBk: number,
+    c: number,
+    batch: number,
+    m: number,
+    k: number,
+    n: number,
+    bias: number,
+    hasBias: number,
+  ): void;
+  /** `y[b, c, r] = x[b, r, c]` for `x` `[batch, rows, cols]` of 4-byte elements. */
+  transposeBatched(x: number, y: number, batch: number, rows: number, cols: number): void;
+}
+
+const EXPORTS: (keyof SimdKernels)[] = ['geluForward', 'geluForwardWithSlope', 'layerNormForward', 'layerNormBackward', 'sumRows', 'transposeBatched', 'gemmStridedA'];
+
+/** Section ids of a WebAssembly binary (to check that a module has no data or start section). */
+export function wasmSectionIds(bytes: Uint8Array): number[] {
+  const ids: number[] = [];
+  let i = 8;
+  while (i < bytes.length) {
+    ids.push(bytes[i++] as number);
+    let size = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = bytes[i++] as number;
+      size += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    i += size;
+  }
+  return ids;
+}
+
+function decodeBase64(text: string): Uint8Array {
+  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(text, 'base64'));
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+/** The parts of the WebAssembly JS API used here (this package's TypeScript lib has no DOM types). */
+interface WebAssemblyApi {
+  Memory: abstract new (...args: never[]) => { readonly buffer: ArrayBuffer | SharedArrayBuffer };
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+}
+
+const webAssembly = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+
+type WasmMemory = InstanceType<WebAssemblyApi['Memory']>;
+
+/** The heap of tfjs-wasm's Emscripten module: `asm.memory` (plain build) or `wasmMemory` (threaded). */
+function heapMemory(wasm: object): WasmMemory | null {
+  const m = wasm as { asm?: { memory?: unknown }; wasmMemory?: unknown };
+  const memory = m.asm?.memory ?? m.wasmMemory;
+  return webAssembly && memory instanceof webAssembly.Memory ? memory : null;
+}
+
+const instances = new WeakMap<object, SimdKernels | null>();
+
+/**
+ * The SIMD kernels for this wasm backend's heap, instantiated once per heap; null where they
+ * cannot run (no WebAssembly SIMD, the heap not reachable in this tfjs-wasm version, or a
+ * synchronous compile refused, as on a browser's main thread): callers then use their
+ * JavaScript or tfjs path.
+ */
+export function simdKernelsFor(backend: WasmBackendInternals): SimdKernels | null {
+  const key = backend.wasm as object;
+  const cached = instances.get(key);
+  if (cached !== undefined) return cached;
+  let kernels: SimdKernels | null = null;
+  const memory = heapMemory(key);
+  if (memory && webAssembly) {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const bytes = decodeBase64(shared ? SIMD_KERNELS_WASM_SHARED : SIMD_KERNELS_WASM);
+    // a data or start section would write into tfjs' heap when instantiated: refuse such a build
+    const ids = wasmSectionIds(bytes);
+    if (ids.includes(8) || ids.includes(11)) {
+      throw new Error('simd kernels: the generated module has a start or data section; rebuild it with scripts/build-simd.mjs.');
+    }
+    try {
+      const instance = new webAssembly.Instance(new webAssembly.Module(bytes), { env: { memory } });
+      const exported = instance.exports;
+      if (EXPORTS.every((name) => typeof exported[name] === 'function')) kernels = exported as unknown as SimdKernels;
+    } catch {
+      kernels = null;
+    }
+  }
+  instances.set(key, kernels);
+  return kernels;
+}

@@ -1,0 +1,44 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { simdKernelsFor } from './simd-module';
+import { asWasmBackend, memoryOffsetOf } from './wasm-interop';
+
+/** Kernel name of exact GELU, `y = x Phi(x)` (inputs `{x}`, float32, any shape). */
+export const GELU_KERNEL = 'AitGelu';
+/**
+ * Kernel name of exact GELU with its derivative: inputs `{x}`, outputs `[y, slope]` with
+ * `slope = Phi(x) + x phi(x)`, so that the gradient is `dy * slope`.
+ */
+export const GELU_WITH_SLOPE_KERNEL = 'AitGeluWithSlope';
+
+interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+}
+
+function kernels(backendRaw: unknown) {
+  const backend = asWasmBackend(backendRaw);
+  const simd = simdKernelsFor(backend);
+  if (!simd) throw new Error(`${GELU_KERNEL}: the SIMD kernels are not available on this wasm backend.`);
+  return { backend, simd };
+}
+
+/** {@link GELU_KERNEL} for the wasm backend: one pass of the SIMD kernel. */
+export function wasmGelu({ inputs, backend: backendRaw }: KernelArgs): tf.TensorInfo {
+  const x = inputs.x as tf.TensorInfo;
+  const { backend, simd } = kernels(backendRaw);
+  const out = backend.makeOutput([...x.shape], 'float32');
+  const n = x.shape.reduce((a, b) => a * b, 1);
+  if (n > 0) simd.geluForward(memoryOffsetOf(backend, x), memoryOffsetOf(backend, out), n);
+  return out;
+}
+
+/** {@link GELU_WITH_SLOPE_KERNEL} for the wasm backend: one pass of the SIMD kernel. */
+export function wasmGeluWithSlope({ inputs, backend: backendRaw }: KernelArgs): tf.TensorInfo[] {
+  const x = inputs.x as tf.TensorInfo;
+  const { backend, simd } = kernels(backendRaw);
+  const y = backend.makeOutput([...x.shape], 'float32');
+  const slope = backend.makeOutput([...x.shape], 'float32');
+  const n = x.shape.reduce((a, b) => a * b, 1);
+  if (n > 0) simd.geluForwardWithSlope(memoryOffsetOf(backend, x), memoryOffsetOf(backend, y), memoryOffsetOf(backend, slope), n);
+  return [y, slope];
+}
