@@ -40,7 +40,8 @@
 /** e^a for 4 lanes with a <= 0 (clamped at -87, where e^a is ~1.6e-38): relative error ~1e-7. */
 // @ts-ignore: decorator
 @inline function expNonPositive(a0: v128): v128 {
-  const a = f32x4.max(a0, f32x4.splat(-87.0));
+  // pmax(a, b) = a < b ? b : a: one instruction (max's NaN and signed-zero rules cost several)
+  const a = f32x4.pmax(a0, f32x4.splat(-87.0));
   // n = round(a log2 e) by the 1.5 * 2^23 trick: t's low mantissa bits hold n
   const t = f32x4.add(f32x4.mul(a, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
   const n = f32x4.sub(t, f32x4.splat(ROUND_MAGIC));
@@ -57,6 +58,46 @@
   // the biased exponent n + 127 is >= 1
   const scale = i32x4.shl(i32x4.add(t, i32x4.splat(127 - ROUND_MAGIC_BITS)), 23);
   return f32x4.mul(p, scale);
+}
+
+/**
+ * e^x for 4 lanes over the whole float32 range: x is clamped to [-104, 89] (beyond, e^x is 0 or
+ * overflows to infinity anyway), and 2^n is applied as two factors 2^h 2^(n-h) so that results in
+ * the subnormal range and up to the largest float come out right. NaN stays NaN.
+ */
+// @ts-ignore: decorator
+@inline function expAny(x: v128): v128 {
+  // pmin/pmax keep a NaN in the first operand (one instruction each)
+  const a = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-104.0)), f32x4.splat(89.0));
+  const t = f32x4.add(f32x4.mul(a, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
+  const n = f32x4.sub(t, f32x4.splat(ROUND_MAGIC));
+  let r = f32x4.sub(a, f32x4.mul(n, f32x4.splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1.0));
+  const ni = i32x4.sub(t, i32x4.splat(ROUND_MAGIC_BITS));
+  const h = i32x4.shr_s(ni, 1);
+  const s1 = i32x4.shl(i32x4.add(h, i32x4.splat(127)), 23);
+  const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, h), i32x4.splat(127)), 23);
+  return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+/** y[i] = e^x[i] for i < n (relative error about 1e-7). */
+export function expForward(x: usize, y: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, expAny(v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, f32x4.extract_lane(expAny(f32x4.splat(load<f32>(x + o))), 0));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -140,6 +181,41 @@ export function geluForwardWithSlope(x: usize, y: usize, slope: usize, n: i32): 
     const xv = f32x4.splat(load<f32>(x + o));
     store<f32>(y + o, f32x4.extract_lane(gelu4(xv), 0));
     store<f32>(slope + o, f32x4.extract_lane(geluSlope4(xv), 0));
+  }
+}
+
+/**
+ * erf(x) for 4 lanes: the Maclaurin series to x^11 below |x| = 0.5 (relative error < 3e-8, so
+ * tiny arguments keep their precision), else sign(x) (1 - erfc(|x|)) by the A&S formula above
+ * (absolute error < 1.5e-7, the formula tfjs' own erf uses).
+ */
+// @ts-ignore: decorator
+@inline function erf4(x: v128): v128 {
+  const z = f32x4.abs(x);
+  const e = expNonPositive(f32x4.neg(f32x4.mul(z, z)));
+  let r = f32x4.sub(f32x4.splat(1.0), f32x4.mul(erfcFactor(z), e));
+  // copy the sign of x onto r (r >= 0)
+  r = v128.or(r, v128.and(x, i32x4.splat(0x80000000)));
+  const x2 = f32x4.mul(x, x);
+  let p = f32x4.splat(-8.548327023450852e-4);
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(5.223977625442188e-3));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-2.6866170645131252e-2));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.1283791670955126e-1));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-3.761263890318375e-1));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.1283791670955126));
+  return v128.bitselect(f32x4.mul(p, x), r, f32x4.lt(z, f32x4.splat(0.5)));
+}
+
+/** y[i] = erf(x[i]) for i < n. */
+export function erfForward(x: usize, y: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, erf4(v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, f32x4.extract_lane(erf4(f32x4.splat(load<f32>(x + o))), 0));
   }
 }
 
@@ -375,9 +451,6 @@ export function transposeBatched(x: usize, y: usize, batch: i32, rows: i32, cols
 // [m, n]. Strides in bytes. This covers the products XNNPACK's GEMM needs a transpose or a packing
 // pass for: weight gradients x^T dy and attention's batched products.
 
-// @ts-ignore: decorator
-@inline const KC: i32 = 256;
-
 /** Adds `v` to C at `p` (or stores it on the first k block). */
 // @ts-ignore: decorator
 @inline function accumulate(p: usize, v: v128, first: bool): void {
@@ -442,14 +515,17 @@ export function transposeBatched(x: usize, y: usize, batch: i32, rows: i32, cols
 /**
  * C = A B (+ bias) for `batch` independent products (A, B and C of product p start at a + p sAb,
  * b + p sBb, c + p m n 4). See the section comment for the layouts. C is overwritten. With
- * `hasBias` nonzero, the [n] vector at `bias` is added to every row of every C.
+ * `hasBias` nonzero, the [n] vector at `bias` is added to every row of every C. The k axis is
+ * walked in blocks of `kcBlock` so that the strips of A and B a tile reads stay in L1 (a transposed
+ * A touches one cache line per k and wants shorter blocks).
  */
 export function gemmStridedA(
   a: usize, sAb: usize, sAi: usize, sAk: usize,
   b: usize, sBb: usize, sBk: usize,
   c: usize, batch: i32, m: i32, k: i32, n: i32,
-  bias: usize, hasBias: i32,
+  bias: usize, hasBias: i32, kcBlock: i32,
 ): void {
+  const KC = max(kcBlock, 1);
   const sC = <usize>n << 2;
   const m4 = m & ~3;
   const n8 = n & ~7;
@@ -495,5 +571,17 @@ export function gemmStridedA(
         }
       }
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strided copies (Slice, SplitV)
+
+/** Copies `rows` runs of `bytes` bytes from src (run stride sStride) to dst (run stride dStride). */
+export function copyRows(src: usize, sStride: usize, dst: usize, dStride: usize, rows: i32, bytes: usize): void {
+  for (let r = 0; r < rows; r++) {
+    memory.copy(dst, src, bytes);
+    src += sStride;
+    dst += dStride;
   }
 }

@@ -56,6 +56,18 @@ function parseOptions(argv: string[]): Options & { worker?: Config } {
   };
 }
 
+/** Runs 256 x 256 products for `ms` milliseconds. */
+function warmUp(ms: number): void {
+  const a = tf.randomNormal([256, 256]);
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    const y = tf.matMul(a, a, false, true);
+    y.dataSync();
+    y.dispose();
+  }
+  a.dispose();
+}
+
 /** Measures one configuration in this process (the child side). */
 async function runWorker(config: Config, opts: Options): Promise<KernelBenchResult> {
   const notes: string[] = [];
@@ -72,6 +84,9 @@ async function runWorker(config: Config, opts: Options): Promise<KernelBenchResu
     threads = wasm.getThreadsCount();
   }
   const slow = config === 'cpu' || config === 'cpu-stock';
+  // Warm up first: the threaded build's workers compile tfjs-wasm's module after start-up and take
+  // CPU time from the first measurements otherwise; V8 also tiers the kernels up meanwhile.
+  warmUp(slow ? 300 : 1500);
   const sizes = slow ? [128, 256, 512] : opts.quick ? [128, 256, 512] : [128, 256, 512, 1024];
   const matmul = benchMatMul(sizes, slow ? 100 : 300);
   const attention = benchAttention(slow ? 2 : 10);

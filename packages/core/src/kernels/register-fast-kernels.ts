@@ -18,6 +18,8 @@ import { wasmUnsortedSegmentSum } from './wasm-unsorted-segment-sum';
 import { GELU_KERNEL, GELU_WITH_SLOPE_KERNEL, wasmGelu, wasmGeluWithSlope } from './wasm-gelu';
 import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, wasmLayerNorm, wasmLayerNormGrad } from './wasm-layer-norm';
 import { simdKernelsFor } from './simd-module';
+import { wasmUnarySimd } from './wasm-unary-simd';
+import { wasmSlice, wasmSplitV } from './wasm-slice';
 import { asWasmBackend } from './wasm-interop';
 
 /** Marks kernel functions installed by {@link registerFastKernels}, so a second call can tell. */
@@ -148,6 +150,26 @@ function registerWasmKernels(backendName: string): void {
     install(GELU_WITH_SLOPE_KERNEL, backendName, () => ({ inputs, backend }) => wasmGeluWithSlope({ inputs, backend }));
     install(LAYER_NORM_KERNEL, backendName, () => ({ inputs, backend, attrs }) => wasmLayerNorm({ inputs, backend, attrs }));
     install(LAYER_NORM_GRAD_KERNEL, backendName, () => ({ inputs, backend }) => wasmLayerNormGrad({ inputs, backend }));
+    install(tf.Slice, backendName, (original) => {
+      if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no Slice kernel.`);
+      const orig = original.kernelFunc;
+      return ({ inputs, backend, attrs }) => wasmSlice(backend, inputs, attrs ?? {}, orig);
+    });
+    install(tf.SplitV, backendName, (original) => {
+      if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no SplitV kernel.`);
+      const orig = original.kernelFunc;
+      return ({ inputs, backend, attrs }) => wasmSplitV(backend, inputs, attrs ?? {}, orig);
+    });
+    for (const [kernel, op] of [
+      [tf.Exp, 'expForward'],
+      [tf.Erf, 'erfForward'],
+    ] as const) {
+      install(kernel, backendName, (original) => {
+        if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no ${kernel} kernel.`);
+        const orig = original.kernelFunc;
+        return ({ inputs, backend, attrs }) => wasmUnarySimd(op, backend, inputs, attrs ?? {}, orig);
+      });
+    }
   }
 }
 
@@ -166,9 +188,12 @@ function registerWasmKernels(backendName: string): void {
  * products), and the kernels tfjs-wasm lacks for training: `UnsortedSegmentSum` (gradient of
  * gather), `Conv2DBackpropFilter` and `Einsum`; `Conv2DBackpropInput` as a fast `Conv2D` of the
  * flipped filter (stride 1, equal padding) and `MaxPoolGrad` for non-overlapping windows (both
- * faster than tfjs-wasm's loops), block-copy `Tile` and `Unpack` (axis 0), and AiT.js's WebAssembly SIMD kernels (exact GELU and layer
- * normalisation with their gradients, bias-gradient sums, matrix transposes) on tfjs-wasm's heap. For `cpu`: a `BatchMatMul` wrapper that makes two-way batch broadcasting (`[2, 1, m, k] x [1, 3, k, n]`) correct; its other kernels stay.
- * Other backends keep their kernels.
+ * faster than tfjs-wasm's loops), block-copy `Tile` and `Unpack` (axis 0), and AiT.js's
+ * WebAssembly SIMD kernels on tfjs-wasm's heap: a GEMM for every transpose combination with the
+ * bias added in the kernel, exact GELU and layer normalisation with their gradients, bias-gradient
+ * sums, matrix transposes, `Exp`, `Erf`, `Slice` and `SplitV`. For `cpu`: a `BatchMatMul` wrapper that makes two-way
+ * batch broadcasting (`[2, 1, m, k] x [1, 3, k, n]`) correct; its other kernels stay. Other
+ * backends keep their kernels.
  */
 export function registerFastKernels(backendName: string): void {
   if (typeof backendName !== 'string' || backendName.length === 0) {

@@ -8,6 +8,10 @@ import type { WasmBackendInternals } from './wasm-interop';
  * the calling thread.
  */
 export interface SimdKernels {
+  /** `y = e^x` for `n` values (relative error about 1e-7, subnormal results and overflow included). */
+  expForward(x: number, y: number, n: number): void;
+  /** `y = erf(x)` for `n` values (series below 0.5, Abramowitz-Stegun 7.1.26 above). */
+  erfForward(x: number, y: number, n: number): void;
   /** `y = gelu(x)` (exact erf form) for `n` values. */
   geluForward(x: number, y: number, n: number): void;
   /** `y = gelu(x)` and `slope = gelu'(x)` for `n` values (training's forward pass). */
@@ -32,7 +36,8 @@ export interface SimdKernels {
   /**
    * `C = A B (+ bias)` for `batch` products: `A(i, k)` at `a + p*sAb + i*sAi + k*sAk`, `B`
    * row-major `[k, n]` (row stride `sBk`) at `b + p*sBb`, `C` `[batch, m, n]` overwritten; strides
-   * in bytes; with `hasBias` 1 the `[n]` vector at `bias` is added to every row.
+   * in bytes; with `hasBias` 1 the `[n]` vector at `bias` is added to every row; `kcBlock`: length
+   * of the k blocks (cache blocking).
    */
   gemmStridedA(
     a: number,
@@ -49,12 +54,18 @@ export interface SimdKernels {
     n: number,
     bias: number,
     hasBias: number,
+    kcBlock: number,
   ): void;
+  /** Copies `rows` runs of `bytes` bytes from `src` (run stride `sStride`) to `dst` (stride `dStride`). */
+  copyRows(src: number, sStride: number, dst: number, dStride: number, rows: number, bytes: number): void;
   /** `y[b, c, r] = x[b, r, c]` for `x` `[batch, rows, cols]` of 4-byte elements. */
   transposeBatched(x: number, y: number, batch: number, rows: number, cols: number): void;
 }
 
-const EXPORTS: (keyof SimdKernels)[] = ['geluForward', 'geluForwardWithSlope', 'layerNormForward', 'layerNormBackward', 'sumRows', 'transposeBatched', 'gemmStridedA'];
+const EXPORTS: (keyof SimdKernels)[] = [
+  'expForward',
+  'erfForward',
+ 'geluForward', 'geluForwardWithSlope', 'layerNormForward', 'layerNormBackward', 'sumRows', 'transposeBatched', 'gemmStridedA', 'copyRows'];
 
 /** Section ids of a WebAssembly binary (to check that a module has no data or start section). */
 export function wasmSectionIds(bytes: Uint8Array): number[] {

@@ -66,6 +66,31 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
     expect(maxAbsDiff(plainRun.values[0]!, y)).toBe(0);
   });
 
+  it('Exp and Erf match float64 over the float32 range, special values included', async () => {
+    const xs = Array.from({ length: 2001 }, (_, i) => -100 + i * 0.0945);
+    xs.push(0, -0, 1e-8, -1e-8, 0.4999, 0.5, 88.72, 88.73, -87.5, -103.5, -110, Infinity, -Infinity, NaN);
+    const r = await runOn('wasm', () => {
+      const x = tf.tensor1d(xs);
+      return [tf.exp(x), tf.erf(x)];
+    });
+    const [ex, er] = r.values as [number[], number[]];
+    for (let i = 0; i < xs.length; i++) {
+      const x = Math.fround(xs[i] as number);
+      const e = Math.exp(x);
+      const got = ex[i] as number;
+      if (Number.isNaN(x)) expect(got).toBeNaN();
+      else if (e > 3.4028234663852886e38) expect(got, `exp(${x})`).toBe(Infinity);
+      else if (e < 1.1754943508222875e-38) expect(Math.abs(got - e), `exp(${x})`).toBeLessThan(1e-44); // subnormal
+      else expect(Math.abs(got - e) / e, `exp(${x})`).toBeLessThan(3e-7);
+      const erf = er[i] as number;
+      if (Number.isNaN(x)) expect(erf).toBeNaN();
+      else {
+        const ref = erf64(x);
+        expect(Math.abs(erf - ref), `erf(${x})`).toBeLessThan(Math.abs(x) < 0.5 ? 3e-7 * Math.abs(ref) + 1e-45 : 2e-7);
+      }
+    }
+  });
+
   it('layer norm and its gradients match float64 for row lengths that are not multiples of 4', async () => {
     for (const [rows, d] of [
       [6, 7],
@@ -168,6 +193,40 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
         expect(wasm.shapes[0]).toEqual(cpu.shapes[0]);
         expect(wasm.values[0]).toEqual(cpu.values[0]);
       }
+    }
+  });
+
+  it('slices and splits boxes of any rank and dtype like the cpu backend', async () => {
+    const cases: [number[], number[], number[]][] = [
+      [[4096, 384], [0, 128], [4096, 128]],
+      [[7, 9], [2, 3], [4, 5]],
+      [[3, 4, 5, 6], [1, 0, 2, 1], [2, 4, 3, 5]],
+      [[3, 4, 5, 6], [1, 1, 0, 0], [2, 2, 5, 6]],
+      [[2, 3, 4, 5, 6], [1, 1, 1, 1, 1], [1, 2, 2, 3, 4]],
+      [[10], [3], [5]],
+      [[5, 6], [0, 0], [0, 6]],
+    ];
+    for (const [shape, begin, size] of cases) {
+      for (const dtype of ['float32', 'int32', 'bool'] as const) {
+        const v = values(shape.reduce((x, y) => x * y, 1), 61).map((x) => (dtype === 'float32' ? x : dtype === 'int32' ? Math.round(x * 999) : x > 0 ? 1 : 0));
+        const fn = () => tf.slice(tf.tensor(v, shape, dtype), begin, size);
+        const wasm = await runOn('wasm', fn);
+        const cpu = await runOn('cpu', fn);
+        expect(wasm.shapes[0], `${shape} ${begin} ${size}`).toEqual(cpu.shapes[0]);
+        expect(wasm.values[0], `${shape} ${begin} ${size} ${dtype}`).toEqual(cpu.values[0]);
+      }
+    }
+    for (const [shape, splits, axis] of [
+      [[64, 384], 3, 1],
+      [[2, 7, 5], [2, 4, 1], 1],
+      [[6, 4], [1, 5], 0],
+    ] as [number[], number | number[], number][]) {
+      const v = values(shape.reduce((x, y) => x * y, 1), 62);
+      const fn = () => tf.split(tf.tensor(v, shape), splits, axis);
+      const wasm = await runOn('wasm', fn);
+      const cpu = await runOn('cpu', fn);
+      expect(wasm.shapes).toEqual(cpu.shapes);
+      expect(wasm.values).toEqual(cpu.values);
     }
   });
 
