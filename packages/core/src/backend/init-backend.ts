@@ -221,8 +221,8 @@ const AUTO_ORDER: Exclude<BackendChoice, 'auto'>[] = ['tensorflow-gpu', 'tensorf
  * backend, and reports which one runs and why the others were skipped. An explicit choice that is
  * not installed or cannot start throws {@link BackendUnavailableError} saying how to install it.
  * Once a backend runs, it installs the library's fast kernels and gradient fixes
- * ({@link registerFastKernels}: every matmul transpose case on XNNPACK's fast path on wasm, the
- * missing wasm kernels, correct broadcast matmul gradients).
+ * ({@link registerFastKernels}: on wasm a fast GEMM for every matmul transpose case, the library's
+ * SIMD kernels and the missing wasm kernels; correct broadcast matmul gradients everywhere).
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const requested = options.backend ?? 'auto';

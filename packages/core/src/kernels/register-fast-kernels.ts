@@ -184,8 +184,8 @@ function registerWasmKernels(backendName: string): void {
  * is one reshape and sum instead of one slice and addition per tile.
  *
  * For `wasm`: `BatchMatMul` and `_FusedMatMul` that keep every transpose combination, batched
- * and broadcast product on XNNPACK's fast GEMM (tfjs-wasm only takes it for untransposed 2-D
- * products), and the kernels tfjs-wasm lacks for training: `UnsortedSegmentSum` (gradient of
+ * and broadcast product on a fast GEMM (the SIMD one below, or XNNPACK's, which tfjs-wasm only
+ * takes for untransposed 2-D products), and the kernels tfjs-wasm lacks for training: `UnsortedSegmentSum` (gradient of
  * gather), `Conv2DBackpropFilter` and `Einsum`; `Conv2DBackpropInput` as a fast `Conv2D` of the
  * flipped filter (stride 1, equal padding) and `MaxPoolGrad` for non-overlapping windows (both
  * faster than tfjs-wasm's loops), block-copy `Tile` and `Unpack` (axis 0), and AiT.js's

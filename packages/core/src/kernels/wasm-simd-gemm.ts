@@ -51,26 +51,24 @@ export function simdMatMul(
   if (oneProduct && threads > 1 && batch * m * k * n > THREADED_MIN_MACS) return null;
   const out = backend.makeOutput(g.outShape, 'float32');
   if (batch * m * n === 0) return out;
-  const scratch: tf.TensorInfo[] = [];
-  let left = a;
-  let right = b;
-  if (copyA) {
-    // a is [batchA, k, m]: make it [batchA, m, k]
-    const t = backend.makeOutput([batchA, m, k], 'float32');
-    scratch.push(t);
-    simd.transposeBatched(memoryOffsetOf(backend, a), memoryOffsetOf(backend, t), batchA, k, m);
-    left = t;
-  }
-  if (transposeB) {
-    // b is [batchB, n, k]: make it [batchB, k, n]
-    const t = backend.makeOutput([batchB, k, n], 'float32');
-    scratch.push(t);
-    simd.transposeBatched(memoryOffsetOf(backend, b), memoryOffsetOf(backend, t), batchB, n, k);
-    right = t;
-  }
+  // transposed copies live in raw heap memory (malloc/free: no tensor bookkeeping)
+  const wasm = backend.wasm;
+  const aCopy = copyA ? wasm._malloc(batchA * m * k * 4) : 0;
+  const bCopy = transposeB ? wasm._malloc(batchB * k * n * 4) : 0;
   try {
-    const aOff = memoryOffsetOf(backend, left);
-    const bOff = memoryOffsetOf(backend, right);
+    // offsets only now: malloc may have grown the heap
+    let aOff = memoryOffsetOf(backend, a);
+    let bOff = memoryOffsetOf(backend, b);
+    if (copyA) {
+      // a is [batchA, k, m]: make it [batchA, m, k]
+      simd.transposeBatched(aOff, aCopy, batchA, k, m);
+      aOff = aCopy;
+    }
+    if (transposeB) {
+      // b is [batchB, n, k]: make it [batchB, k, n]
+      simd.transposeBatched(bOff, bCopy, batchB, n, k);
+      bOff = bCopy;
+    }
     const cOff = memoryOffsetOf(backend, out);
     const biasOff = bias ? memoryOffsetOf(backend, bias) : 0;
     const hasBias = bias ? 1 : 0;
@@ -85,7 +83,8 @@ export function simdMatMul(
       simd.gemmStridedA(aOff, sAb, sAi, sAk, bOff, sBb, n * 4, cOff, batch, m, k, n, biasOff, hasBias, rowMajorA ? KC_ROWS : KC_COLUMNS);
     }
   } finally {
-    for (const t of scratch) backend.disposeData(t.dataId);
+    if (aCopy) wasm._free(aCopy);
+    if (bCopy) wasm._free(bCopy);
   }
   return out;
 }
