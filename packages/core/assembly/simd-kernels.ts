@@ -512,18 +512,32 @@ export function transposeBatched(x: usize, y: usize, batch: i32, rows: i32, cols
   accumulate(pc + 16, c1, first);
 }
 
+/** Copies the first n8 columns of kc rows of B (row stride sB) into [n8 / 8, kc, 8] panels. */
+function packPanels(b: usize, sB: usize, dst: usize, kc: i32, n8: i32): void {
+  for (let kk = 0; kk < kc; kk++) {
+    const row = b + <usize>kk * sB;
+    let d = dst + (<usize>kk << 5);
+    for (let j = 0; j < n8; j += 8) {
+      v128.store(d, v128.load(row + (<usize>j << 2)));
+      v128.store(d, v128.load(row + (<usize>j << 2), 16), 16);
+      d += <usize>kc << 5;
+    }
+  }
+}
+
 /**
  * C = A B (+ bias) for `batch` independent products (A, B and C of product p start at a + p sAb,
  * b + p sBb, c + p m n 4). See the section comment for the layouts. C is overwritten. With
  * `hasBias` nonzero, the [n] vector at `bias` is added to every row of every C. The k axis is
  * walked in blocks of `kcBlock` so that the strips of A and B a tile reads stay in L1 (a transposed
- * A touches one cache line per k and wants shorter blocks).
+ * A touches one cache line per k and wants shorter blocks). With `pack` nonzero (scratch memory of
+ * min(k, kcBlock) * n * 4 bytes), B is repacked into panels once per k block.
  */
 export function gemmStridedA(
   a: usize, sAb: usize, sAi: usize, sAk: usize,
   b: usize, sBb: usize, sBk: usize,
   c: usize, batch: i32, m: i32, k: i32, n: i32,
-  bias: usize, hasBias: i32, kcBlock: i32,
+  bias: usize, hasBias: i32, kcBlock: i32, pack: usize,
 ): void {
   const KC = max(kcBlock, 1);
   const sC = <usize>n << 2;
@@ -545,15 +559,33 @@ export function gemmStridedA(
       const first = k0 == 0;
       const ak = ab + <usize>k0 * sAk;
       const bk = bb + <usize>k0 * sBk;
+      // B's 8-column panels of this k block: in place (row stride sBk), or, with `pack`, copied
+      // to `pack` as contiguous [kc, 8] panels, which every tile then reads sequentially (rows of
+      // a wide B are a multiple of 4 KiB apart and would fall into the same few L1 sets)
+      let panel: usize = bk;
+      let panelStride: usize = sBk;
+      let panelStep: usize = 32; // bytes from one panel to the next
+      if (pack != 0) {
+        packPanels(bk, sBk, pack, kc, n8);
+        panel = pack;
+        panelStride = 32;
+        panelStep = <usize>kc * 32;
+      }
       for (let i = 0; i < m4; i += 4) {
         const pa = ak + <usize>i * sAi;
         const pc = cb + <usize>i * sC;
-        for (let j = 0; j < n8; j += 8) tile4x8(pa, sAi, sAk, bk + (<usize>j << 2), sBk, pc + (<usize>j << 2), sC, kc, first, hasBias != 0 ? bias + (<usize>j << 2) : 0);
+        for (let j = 0; j < n8; j += 8) {
+          const pb = panel + <usize>(j >> 3) * panelStep;
+          tile4x8(pa, sAi, sAk, pb, panelStride, pc + (<usize>j << 2), sC, kc, first, hasBias != 0 ? bias + (<usize>j << 2) : 0);
+        }
       }
       for (let i = m4; i < m; i++) {
         const pa = ak + <usize>i * sAi;
         const pc = cb + <usize>i * sC;
-        for (let j = 0; j < n8; j += 8) tile1x8(pa, sAk, bk + (<usize>j << 2), sBk, pc + (<usize>j << 2), kc, first, hasBias != 0 ? bias + (<usize>j << 2) : 0);
+        for (let j = 0; j < n8; j += 8) {
+          const pb = panel + <usize>(j >> 3) * panelStep;
+          tile1x8(pa, sAk, pb, panelStride, pc + (<usize>j << 2), kc, first, hasBias != 0 ? bias + (<usize>j << 2) : 0);
+        }
       }
       // columns n8..n-1, element by element
       for (let i = 0; i < m; i++) {

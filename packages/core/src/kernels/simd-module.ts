@@ -37,7 +37,8 @@ export interface SimdKernels {
    * `C = A B (+ bias)` for `batch` products: `A(i, k)` at `a + p*sAb + i*sAi + k*sAk`, `B`
    * row-major `[k, n]` (row stride `sBk`) at `b + p*sBb`, `C` `[batch, m, n]` overwritten; strides
    * in bytes; with `hasBias` 1 the `[n]` vector at `bias` is added to every row; `kcBlock`: length
-   * of the k blocks (cache blocking).
+   * of the k blocks (cache blocking); `pack`: 0, or scratch of `min(k, kcBlock) * n * 4` bytes into
+   * which B is repacked as contiguous 8-column panels once per k block.
    */
   gemmStridedA(
     a: number,
@@ -55,6 +56,7 @@ export interface SimdKernels {
     bias: number,
     hasBias: number,
     kcBlock: number,
+    pack: number,
   ): void;
   /** Copies `rows` runs of `bytes` bytes from `src` (run stride `sStride`) to `dst` (stride `dStride`). */
   copyRows(src: number, sStride: number, dst: number, dStride: number, rows: number, bytes: number): void;

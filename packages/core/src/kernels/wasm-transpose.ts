@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { planTranspose, transposeInto } from './transpose-plan';
-import { simdKernelsFor } from './simd-module';
+import { simdKernelsFor, type SimdKernels } from './simd-module';
 import { asWasmBackend, heapView, memoryOffsetOf } from './wasm-interop';
 
 /**
@@ -10,11 +10,48 @@ import { asWasmBackend, heapView, memoryOffsetOf } from './wasm-interop';
 export const JS_2D_MIN_SIZE = 65536;
 
 /**
- * `Transpose` for the wasm backend in JavaScript over heap views: axes are simplified first
- * (size-1 axes dropped, adjacent ones merged), runs of an unmoved innermost axis are block
- * copies and matrix transposes are tiled. tfjs-wasm's own kernel walks rank-5 layouts such as
- * attention's `[batch, tokens, 3, heads, dh] -> [3, batch, heads, tokens, dh]` element by
- * element (about 90 ms for 1.5 M floats); this takes a few. Strings go to `original`.
+ * Writes the transpose of `shape` by `perm` (a simplified plan whose innermost axis stays
+ * innermost) from `src` to `dst` (heap byte offsets): one `copyRows` call per index of the outer
+ * output axes moves the runs of the second-innermost output axis.
+ */
+function copyPermutedRuns(simd: SimdKernels, src: number, dst: number, shape: number[], perm: number[], bytes: number): void {
+  const r = shape.length;
+  const inStride = new Array<number>(r).fill(1);
+  for (let i = r - 2; i >= 0; i--) inStride[i] = (inStride[i + 1] as number) * (shape[i + 1] as number);
+  const outShape = perm.map((p) => shape[p] as number);
+  const srcStride = perm.map((p) => inStride[p] as number);
+  const run = outShape[r - 1] as number;
+  const rows = outShape[r - 2] as number;
+  const outer = outShape.slice(0, r - 2);
+  const count = outer.reduce((a, b) => a * b, 1);
+  const index = new Array<number>(outer.length).fill(0);
+  const rowBytes = run * bytes;
+  let s = 0;
+  let d = dst;
+  for (let c = 0; c < count; c++) {
+    simd.copyRows(src + s * bytes, (srcStride[r - 2] as number) * bytes, d, rowBytes, rows, rowBytes);
+    d += rows * rowBytes;
+    for (let a = outer.length - 1; a >= 0; a--) {
+      const v = (index[a] as number) + 1;
+      if (v < (outer[a] as number)) {
+        index[a] = v;
+        s += srcStride[a] as number;
+        break;
+      }
+      index[a] = 0;
+      s -= (v - 1) * (srcStride[a] as number);
+    }
+  }
+}
+
+/**
+ * `Transpose` for the wasm backend: axes are simplified first (size-1 axes dropped, adjacent ones
+ * merged); then batches of matrix transposes of float32/int32 run in AiT.js's SIMD kernel (4 x 4
+ * shuffles in 32 x 32 tiles) and permutations that keep the innermost axis (attention's
+ * `[batch, tokens, 3, heads, dh] -> [3, batch, heads, tokens, dh]`) as `memory.copy` runs, where
+ * the SIMD module runs; otherwise JavaScript over heap views (block copies, tiles). tfjs-wasm's
+ * own kernel walks such rank-5 layouts element by element (about 90 ms for 1.5 M floats).
+ * Strings go to `original`.
  */
 export function wasmTranspose(
   backendRaw: unknown,
@@ -49,6 +86,14 @@ export function wasmTranspose(
     const out = backend.makeOutput(outShape, x.dtype);
     const [batch, rows, cols] = rank === 2 ? [1, ...plan.shape] : plan.shape;
     simd.transposeBatched(memoryOffsetOf(backend, x), memoryOffsetOf(backend, out), batch as number, rows as number, cols as number);
+    return out;
+  }
+  // the innermost axis stays innermost: contiguous runs, copied row set by row set
+  const bytes = x.dtype === 'bool' ? 1 : 4;
+  const runSimd = rank >= 3 && plan.perm[rank - 1] === rank - 1 ? simdKernelsFor(backend) : null;
+  if (runSimd) {
+    const out = backend.makeOutput(outShape, x.dtype);
+    copyPermutedRuns(runSimd, memoryOffsetOf(backend, x), memoryOffsetOf(backend, out), plan.shape, plan.perm, bytes);
     return out;
   }
   const useJs = rank >= 5 || (rank === 2 && tf.util.sizeFromShape(x.shape) >= JS_2D_MIN_SIZE);

@@ -150,6 +150,13 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
       [[3, 300, 9], [300, 21], true, false],
       [[9, 300], [3, 300, 21], false, false],
       [[2, 5, 520], [2, 17, 520], false, true],
+      // 64 rows and more: B repacked into panels (one and two k blocks, column remainder)
+      [[70, 300], [300, 21], false, false],
+      [[300, 70], [21, 300], true, true],
+      [[2, 66, 40], [2, 40, 19], false, false],
+      [[4, 20, 64], [64, 24], false, false],
+      // a^T b with the wider a: computed as (b^T a)^T
+      [[300, 70], [300, 12], true, false],
     ];
     for (const [aShape, bShape, ta, tb] of cases) {
       const av = values(aShape.reduce((x, y) => x * y, 1), 21);
@@ -177,16 +184,20 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
     expect(empty.values[1]).toEqual([1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 1, 2, 3, 4, 5]);
   });
 
-  it('transposes batches of matrices of any size (float32 and int32) like the cpu backend', async () => {
+  it('transposes batches of matrices and run permutations of any size and dtype like the cpu backend', async () => {
     const cases: [number[], number[]][] = [
       [[3, 37, 45], [0, 2, 1]],
       [[70, 33], [1, 0]],
       [[64, 64], [1, 0]],
       [[2, 3, 5, 6], [0, 1, 3, 2]],
+      // the innermost axis stays: runs copied (attention's head split and merge)
+      [[3, 5, 3, 4, 6], [2, 0, 3, 1, 4]],
+      [[3, 5, 4, 2, 7], [1, 3, 0, 2, 4]],
+      [[4, 6, 5], [1, 0, 2]],
     ];
     for (const [shape, perm] of cases) {
-      for (const dtype of ['float32', 'int32'] as const) {
-        const v = values(shape.reduce((x, y) => x * y, 1), 31).map((x) => (dtype === 'int32' ? Math.round(x * 1000) : x));
+      for (const dtype of ['float32', 'int32', 'bool'] as const) {
+        const v = values(shape.reduce((x, y) => x * y, 1), 31).map((x) => (dtype === 'int32' ? Math.round(x * 1000) : dtype === 'bool' ? (x > 0 ? 1 : 0) : x));
         const fn = () => tf.transpose(tf.tensor(v, shape, dtype), perm);
         const wasm = await runOn('wasm', fn);
         const cpu = await runOn('cpu', fn);
