@@ -1,5 +1,5 @@
 import { SIMD_KERNELS_WASM, SIMD_KERNELS_WASM_SHARED } from '../../generated/simd-kernels-wasm';
-import type { WasmBackendInternals } from './wasm-interop';
+import { asWasmBackend, type WasmBackendInternals } from './wasm-interop';
 
 /**
  * @ait/core's WebAssembly SIMD kernels (source: `assembly/simd-kernels.ts`), instantiated on
@@ -143,4 +143,15 @@ export function simdKernelsFor(backend: WasmBackendInternals): SimdKernels | nul
   }
   instances.set(key, kernels);
   return kernels;
+}
+
+/**
+ * The typed wasm backend and its SIMD kernels, for a kernel that is registered only where they
+ * run; throws an Error naming `kernelName` otherwise.
+ */
+export function requireSimdKernels(backendRaw: unknown, kernelName: string): { backend: WasmBackendInternals; simd: SimdKernels } {
+  const backend = asWasmBackend(backendRaw);
+  const simd = simdKernelsFor(backend);
+  if (!simd) throw new Error(`${kernelName}: the SIMD kernels are not available on this wasm backend.`);
+  return { backend, simd };
 }

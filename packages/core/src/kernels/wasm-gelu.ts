@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { simdKernelsFor } from './simd-module';
-import { asWasmBackend, memoryOffsetOf } from './wasm-interop';
+import { requireSimdKernels } from './simd-module';
+import { memoryOffsetOf } from './wasm-interop';
 
 /** Kernel name of exact GELU, `y = x Phi(x)` (inputs `{x}`, float32, any shape). */
 export const GELU_KERNEL = 'AitGelu';
@@ -15,17 +15,10 @@ interface KernelArgs {
   backend: unknown;
 }
 
-function kernels(backendRaw: unknown) {
-  const backend = asWasmBackend(backendRaw);
-  const simd = simdKernelsFor(backend);
-  if (!simd) throw new Error(`${GELU_KERNEL}: the SIMD kernels are not available on this wasm backend.`);
-  return { backend, simd };
-}
-
 /** {@link GELU_KERNEL} for the wasm backend: one pass of the SIMD kernel. */
 export function wasmGelu({ inputs, backend: backendRaw }: KernelArgs): tf.TensorInfo {
   const x = inputs.x as tf.TensorInfo;
-  const { backend, simd } = kernels(backendRaw);
+  const { backend, simd } = requireSimdKernels(backendRaw, GELU_KERNEL);
   const out = backend.makeOutput([...x.shape], 'float32');
   const n = x.shape.reduce((a, b) => a * b, 1);
   if (n > 0) simd.geluForward(memoryOffsetOf(backend, x), memoryOffsetOf(backend, out), n);
@@ -35,7 +28,7 @@ export function wasmGelu({ inputs, backend: backendRaw }: KernelArgs): tf.Tensor
 /** {@link GELU_WITH_SLOPE_KERNEL} for the wasm backend: one pass of the SIMD kernel. */
 export function wasmGeluWithSlope({ inputs, backend: backendRaw }: KernelArgs): tf.TensorInfo[] {
   const x = inputs.x as tf.TensorInfo;
-  const { backend, simd } = kernels(backendRaw);
+  const { backend, simd } = requireSimdKernels(backendRaw, GELU_KERNEL);
   const y = backend.makeOutput([...x.shape], 'float32');
   const slope = backend.makeOutput([...x.shape], 'float32');
   const n = x.shape.reduce((a, b) => a * b, 1);

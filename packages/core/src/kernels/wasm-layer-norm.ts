@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { simdKernelsFor } from './simd-module';
-import { asWasmBackend, memoryOffsetOf } from './wasm-interop';
+import { requireSimdKernels } from './simd-module';
+import { memoryOffsetOf } from './wasm-interop';
 
 /**
  * Kernel name of layer normalisation over the last axis: inputs `{x, gamma, beta}` (`[..., d]`,
@@ -13,13 +13,6 @@ export const LAYER_NORM_KERNEL = 'AitLayerNorm';
  * {@link LAYER_NORM_KERNEL}; outputs `[dx, dgamma, dbeta]`.
  */
 export const LAYER_NORM_GRAD_KERNEL = 'AitLayerNormGrad';
-
-function kernels(backendRaw: unknown) {
-  const backend = asWasmBackend(backendRaw);
-  const simd = simdKernelsFor(backend);
-  if (!simd) throw new Error(`${LAYER_NORM_KERNEL}: the SIMD kernels are not available on this wasm backend.`);
-  return { backend, simd };
-}
 
 function rowsOf(x: tf.TensorInfo): { rows: number; d: number } {
   const d = x.shape[x.shape.length - 1] ?? 1;
@@ -38,7 +31,7 @@ export function wasmLayerNorm({
   attrs?: tf.NamedAttrMap;
 }): tf.TensorInfo[] {
   const x = inputs.x as tf.TensorInfo;
-  const { backend, simd } = kernels(backendRaw);
+  const { backend, simd } = requireSimdKernels(backendRaw, LAYER_NORM_KERNEL);
   const { rows, d } = rowsOf(x);
   const y = backend.makeOutput([...x.shape], 'float32');
   const mean = backend.makeOutput([rows], 'float32');
@@ -63,7 +56,7 @@ export function wasmLayerNorm({
 /** {@link LAYER_NORM_GRAD_KERNEL} for the wasm backend: two passes over each row in the SIMD kernel. */
 export function wasmLayerNormGrad({ inputs, backend: backendRaw }: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo[] {
   const x = inputs.x as tf.TensorInfo;
-  const { backend, simd } = kernels(backendRaw);
+  const { backend, simd } = requireSimdKernels(backendRaw, LAYER_NORM_KERNEL);
   const { rows, d } = rowsOf(x);
   const dx = backend.makeOutput([...x.shape], 'float32');
   const dgamma = backend.makeOutput([d], 'float32');

@@ -24,7 +24,8 @@ const THREADED_MIN_MACS = 256 * 256 * 256;
  * and the right one row-major: a transposed `b` is transposed once into scratch memory first
  * (`k * n` elements, small next to the `m * k * n` products), and so is a transposed `a` when
  * `n >= 32` (the kernel reads a row-major `a` faster); with fewer columns it is read in place.
- * A 2-D `a^T b` whose `a` is the larger operand runs as `(b^T a)^T`, which copies less.
+ * `a^T b^T` runs as `(b a)^T`, and a 2-D `a^T b` whose `a` is the larger operand as `(b^T a)^T`:
+ * both copy less.
  * Handles 2-D and batched products where each operand's batch is the result's or 1 (broadcast);
  * `bias`, if given, must be a float32 `[n]` vector. The kernel runs on one thread: with
  * tfjs-wasm's threaded build (more than one thread), single products larger than 256^3
@@ -53,13 +54,17 @@ export function simdMatMul(
   const oneProduct = batch === 1 || (batchB === 1 && rowMajorA);
   const threads = backend.wasm.tfjs.getThreadsCount?.() ?? 1;
   if (oneProduct && threads > 1 && batch * m * k * n > THREADED_MIN_MACS) return null;
-  if (batch === 1 && transposeA && !transposeB && !bias && m * n > 0 && k * n + m * n < 0.8 * m * k) {
-    // a^T b with a wide a (weight gradients x^T dy where x has the more columns): compute
-    // (a^T b)^T = b^T a, which copies b (k n) and the result (m n) instead of a (m k)
-    const swapped = simdMatMul(backend, b, a, true, false, { ...g, m: n, n: m, outShape: [n, m] });
+  // a^T b^T = (b a)^T: a product of the stored operands and one copy of the result (m n) instead
+  // of copies of both operands; a^T b with a wide a (weight gradients x^T dy where x has the more
+  // columns) = (b^T a)^T, which copies b (k n) and the result instead of a (m k)
+  const swapBoth = transposeA && transposeB && m * n < m * k + k * n;
+  const swapLeft = batch === 1 && transposeA && !transposeB && k * n + m * n < 0.8 * m * k;
+  if (!bias && m * n > 0 && (swapBoth || swapLeft)) {
+    const swappedGeometry = { ...g, m: n, n: m, batchA: batchB, batchB: batchA, outShape: [batch, n, m] };
+    const swapped = simdMatMul(backend, b, a, swapLeft, false, swappedGeometry);
     if (!swapped) return null;
     const out = backend.makeOutput(g.outShape, 'float32');
-    simd.transposeBatched(memoryOffsetOf(backend, swapped), memoryOffsetOf(backend, out), 1, n, m);
+    simd.transposeBatched(memoryOffsetOf(backend, swapped), memoryOffsetOf(backend, out), batch, n, m);
     backend.disposeData(swapped.dataId);
     return out;
   }

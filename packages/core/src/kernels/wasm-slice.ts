@@ -1,48 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { simdKernelsFor, type SimdKernels } from './simd-module';
 import { asWasmBackend, memoryOffsetOf, type WasmBackendInternals } from './wasm-interop';
+import { copyStridedRuns } from './wasm-strided-copy';
 
 const BYTES: Partial<Record<tf.DataType, number>> = { float32: 4, int32: 4, bool: 1 };
 
 /**
- * Copies the box `begin`/`size` of `x` into `out` (a new tensor of shape `size`) with the SIMD
- * module's row copies: axes after the innermost partial axis are whole, so each output run is
- * contiguous in the input; one `copyRows` call covers the axis before it and JavaScript loops over
- * the rest.
+ * Copies the box `begin`/`size` of `x` into `out` (a new tensor of shape `size`): axes after the
+ * innermost partial axis are whole, so each output run is contiguous in the input.
  */
 function copyBox(simd: SimdKernels, backend: WasmBackendInternals, x: tf.TensorInfo, begin: number[], size: number[], out: tf.TensorInfo): void {
   const shape = x.shape;
   const rank = shape.length;
-  const bytes = BYTES[x.dtype] as number;
   const strides = new Array<number>(rank).fill(1);
   for (let i = rank - 2; i >= 0; i--) strides[i] = (strides[i + 1] as number) * (shape[i + 1] as number);
   // innermost axis that is not taken whole; the run covers it and every axis after it
   let j = rank - 1;
   while (j > 0 && size[j] === shape[j]) j--;
+  const bytes = BYTES[x.dtype] as number;
+  const start = begin.reduce((sum, b, a) => sum + b * (strides[a] as number), 0);
   const run = (size[j] as number) * (strides[j] as number);
-  const src = memoryOffsetOf(backend, x);
-  const dst = memoryOffsetOf(backend, out);
-  if (j === 0) {
-    simd.copyRows(src + (begin[0] as number) * (strides[0] as number) * bytes, 0, dst, 0, 1, run * bytes);
-    return;
-  }
-  // axis j-1 is walked by copyRows; axes 0..j-2 by the odometer below
-  const rows = size[j - 1] as number;
-  const outer = size.slice(0, j - 1);
-  const count = outer.reduce((a, b) => a * b, 1);
-  const index = new Array<number>(outer.length).fill(0);
-  let d = dst;
-  for (let c = 0; c < count; c++) {
-    let s = (begin[j] as number) * (strides[j] as number) + (begin[j - 1] as number) * (strides[j - 1] as number);
-    for (let a = 0; a < outer.length; a++) s += ((begin[a] as number) + (index[a] as number)) * (strides[a] as number);
-    simd.copyRows(src + s * bytes, (strides[j - 1] as number) * bytes, d, run * bytes, rows, run * bytes);
-    d += rows * run * bytes;
-    for (let a = outer.length - 1; a >= 0; a--) {
-      index[a] = (index[a] as number) + 1;
-      if ((index[a] as number) < (outer[a] as number)) break;
-      index[a] = 0;
-    }
-  }
+  copyStridedRuns(simd, memoryOffsetOf(backend, x) + start * bytes, memoryOffsetOf(backend, out), size.slice(0, j), strides.slice(0, j), run, bytes);
 }
 
 /**

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { planTranspose, transposeInto } from './transpose-plan';
 import { simdKernelsFor, type SimdKernels } from './simd-module';
 import { asWasmBackend, heapView, memoryOffsetOf } from './wasm-interop';
+import { copyStridedRuns } from './wasm-strided-copy';
 
 /**
  * From this many elements a 2-D transpose is faster tiled in JavaScript than in tfjs-wasm's
@@ -11,37 +12,22 @@ export const JS_2D_MIN_SIZE = 65536;
 
 /**
  * Writes the transpose of `shape` by `perm` (a simplified plan whose innermost axis stays
- * innermost) from `src` to `dst` (heap byte offsets): one `copyRows` call per index of the outer
- * output axes moves the runs of the second-innermost output axis.
+ * innermost) from `src` to `dst` (heap byte offsets) as contiguous runs of that axis.
  */
 function copyPermutedRuns(simd: SimdKernels, src: number, dst: number, shape: number[], perm: number[], bytes: number): void {
   const r = shape.length;
   const inStride = new Array<number>(r).fill(1);
   for (let i = r - 2; i >= 0; i--) inStride[i] = (inStride[i + 1] as number) * (shape[i + 1] as number);
-  const outShape = perm.map((p) => shape[p] as number);
-  const srcStride = perm.map((p) => inStride[p] as number);
-  const run = outShape[r - 1] as number;
-  const rows = outShape[r - 2] as number;
-  const outer = outShape.slice(0, r - 2);
-  const count = outer.reduce((a, b) => a * b, 1);
-  const index = new Array<number>(outer.length).fill(0);
-  const rowBytes = run * bytes;
-  let s = 0;
-  let d = dst;
-  for (let c = 0; c < count; c++) {
-    simd.copyRows(src + s * bytes, (srcStride[r - 2] as number) * bytes, d, rowBytes, rows, rowBytes);
-    d += rows * rowBytes;
-    for (let a = outer.length - 1; a >= 0; a--) {
-      const v = (index[a] as number) + 1;
-      if (v < (outer[a] as number)) {
-        index[a] = v;
-        s += srcStride[a] as number;
-        break;
-      }
-      index[a] = 0;
-      s -= (v - 1) * (srcStride[a] as number);
-    }
-  }
+  const outer = perm.slice(0, r - 1);
+  copyStridedRuns(
+    simd,
+    src,
+    dst,
+    outer.map((p) => shape[p] as number),
+    outer.map((p) => inStride[p] as number),
+    shape[r - 1] as number,
+    bytes,
+  );
 }
 
 /**
