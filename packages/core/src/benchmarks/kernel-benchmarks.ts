@@ -69,7 +69,7 @@ export function benchMatMul(sizes: number[], budgetMs = 300): MatMulBenchResult[
       const tb = c[1] === 't';
       const times: number[] = [];
       const start = performance.now();
-      while (times.length < 2 || (performance.now() - start < budgetMs && times.length < 50)) {
+      while (times.length < 2 || (performance.now() - start < budgetMs && times.length < 400)) {
         const a = tf.tensor2d(data[0] as Float32Array, [n, n]);
         const b = tf.tensor2d(data[1] as Float32Array, [n, n]);
         const t0 = performance.now();

@@ -2,7 +2,7 @@ import { SIMD_KERNELS_WASM, SIMD_KERNELS_WASM_SHARED } from '../../generated/sim
 import { asWasmBackend, type WasmBackendInternals } from './wasm-interop';
 
 /**
- * @ait/core's WebAssembly SIMD kernels (source: `assembly/simd-kernels.ts`), instantiated on
+ * @ait/core's WebAssembly SIMD kernels (source: `assembly/`, AssemblyScript), instantiated on
  * tfjs-backend-wasm's own heap: every argument named like a tensor is the byte offset of float32
  * (or, for `transposeBatched`, any 4-byte) data on that heap. They allocate nothing and run on
  * the calling thread.
