@@ -1,45 +1,28 @@
 // Part of @ait/core's WebAssembly SIMD kernels (entry: index.ts). Pointers are byte offsets on
 // tfjs-backend-wasm's heap, which the module imports; nothing here allocates or keeps state.
 
-// exp and the normal distribution
+// e^x for 4 lanes: Cody-Waite range reduction, the Cephes expf polynomial, 2^n from exponent bits
 
 // @ts-ignore: decorator
-@inline export const LOG2E: f32 = 1.44269504;
+@inline const LOG2E: f32 = 1.44269504;
 // Cody-Waite split of ln 2 (Cephes expf)
 // @ts-ignore: decorator
-@inline export const LN2_HI: f32 = 0.693359375;
+@inline const LN2_HI: f32 = 0.693359375;
 // @ts-ignore: decorator
-@inline export const LN2_LO: f32 = -2.12194440e-4;
+@inline const LN2_LO: f32 = -2.12194440e-4;
 // @ts-ignore: decorator
-@inline export const ROUND_MAGIC: f32 = 12582912.0; // 1.5 * 2^23
+@inline const ROUND_MAGIC: f32 = 12582912.0; // 1.5 * 2^23
 // @ts-ignore: decorator
-@inline export const ROUND_MAGIC_BITS: i32 = 0x4b400000;
+@inline const ROUND_MAGIC_BITS: i32 = 0x4b400000;
+/** t = a log2(e) + 1.5 * 2^23: its low mantissa bits hold n = round(a log2 e), and t - magic = n. */
 // @ts-ignore: decorator
-@inline export const SQRT_HALF: f32 = 0.70710678;
-// @ts-ignore: decorator
-@inline export const INV_SQRT_2PI: f32 = 0.39894228;
-// Abramowitz & Stegun 7.1.26: erfc(z) ~ t (A1 + t (A2 + t (A3 + t (A4 + t A5)))) exp(-z^2),
-// t = 1 / (1 + P z), z >= 0, absolute error below 1.5e-7.
-// @ts-ignore: decorator
-@inline export const ERF_P: f32 = 0.3275911;
-// @ts-ignore: decorator
-@inline export const A1: f32 = 0.254829592;
-// @ts-ignore: decorator
-@inline export const A2: f32 = -0.284496736;
-// @ts-ignore: decorator
-@inline export const A3: f32 = 1.421413741;
-// @ts-ignore: decorator
-@inline export const A4: f32 = -1.453152027;
-// @ts-ignore: decorator
-@inline export const A5: f32 = 1.061405429;
+@inline function roundedLog2(a: v128): v128 {
+  return f32x4.add(f32x4.mul(a, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
+}
 
-/** e^a for 4 lanes with a <= 0 (clamped at -87, where e^a is ~1.6e-38): relative error ~1e-7. */
+/** e^r for r = a - n ln 2 (|r| <= ln(2) / 2), n from {@link roundedLog2}'s t. */
 // @ts-ignore: decorator
-@inline export function expNonPositive(a0: v128): v128 {
-  // pmax(a, b) = a < b ? b : a: one instruction (max's NaN and signed-zero rules cost several)
-  const a = f32x4.pmax(a0, f32x4.splat(-87.0));
-  // n = round(a log2 e) by the 1.5 * 2^23 trick: t's low mantissa bits hold n
-  const t = f32x4.add(f32x4.mul(a, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
+@inline function expReduced(a: v128, t: v128): v128 {
   const n = f32x4.sub(t, f32x4.splat(ROUND_MAGIC));
   let r = f32x4.sub(a, f32x4.mul(n, f32x4.splat(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
@@ -49,11 +32,19 @@
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1.0));
+  return f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1.0));
+}
+
+/** e^a for 4 lanes with a <= 0 (clamped at -87, where e^a is ~1.6e-38): relative error ~1e-7. */
+// @ts-ignore: decorator
+@inline export function expNonPositive(a0: v128): v128 {
+  // pmax(a, b) = a < b ? b : a: one instruction (max's NaN and signed-zero rules cost several)
+  const a = f32x4.pmax(a0, f32x4.splat(-87.0));
+  const t = roundedLog2(a);
   // 2^n from the exponent bits: bits(t) = bits(magic) + n, and n >= -126 after the clamp, so
   // the biased exponent n + 127 is >= 1
   const scale = i32x4.shl(i32x4.add(t, i32x4.splat(127 - ROUND_MAGIC_BITS)), 23);
-  return f32x4.mul(p, scale);
+  return f32x4.mul(expReduced(a, t), scale);
 }
 
 /**
@@ -65,17 +56,8 @@
 @inline export function expAny(x: v128): v128 {
   // pmin/pmax keep a NaN in the first operand (one instruction each)
   const a = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-104.0)), f32x4.splat(89.0));
-  const t = f32x4.add(f32x4.mul(a, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
-  const n = f32x4.sub(t, f32x4.splat(ROUND_MAGIC));
-  let r = f32x4.sub(a, f32x4.mul(n, f32x4.splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1.0));
+  const t = roundedLog2(a);
+  const p = expReduced(a, t);
   const ni = i32x4.sub(t, i32x4.splat(ROUND_MAGIC_BITS));
   const h = i32x4.shr_s(ni, 1);
   const s1 = i32x4.shl(i32x4.add(h, i32x4.splat(127)), 23);

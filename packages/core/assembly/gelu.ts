@@ -1,9 +1,28 @@
 // Part of @ait/core's WebAssembly SIMD kernels (entry: index.ts). Pointers are byte offsets on
 // tfjs-backend-wasm's heap, which the module imports; nothing here allocates or keeps state.
 
-import { A1, A2, A3, A4, A5, ERF_P, INV_SQRT_2PI, SQRT_HALF, expNonPositive } from './exp';
+import { expNonPositive } from './exp';
 
 // GELU (exact form): y = x Phi(x), dy/dx = Phi(x) + x phi(x)
+
+// @ts-ignore: decorator
+@inline const SQRT_HALF: f32 = 0.70710678;
+// @ts-ignore: decorator
+@inline const INV_SQRT_2PI: f32 = 0.39894228;
+// Abramowitz & Stegun 7.1.26: erfc(z) ~ t (A1 + t (A2 + t (A3 + t (A4 + t A5)))) exp(-z^2),
+// t = 1 / (1 + P z), z >= 0, absolute error below 1.5e-7.
+// @ts-ignore: decorator
+@inline const ERF_P: f32 = 0.3275911;
+// @ts-ignore: decorator
+@inline const A1: f32 = 0.254829592;
+// @ts-ignore: decorator
+@inline const A2: f32 = -0.284496736;
+// @ts-ignore: decorator
+@inline const A3: f32 = 1.421413741;
+// @ts-ignore: decorator
+@inline const A4: f32 = -1.453152027;
+// @ts-ignore: decorator
+@inline const A5: f32 = 1.061405429;
 
 /** |x| / sqrt 2 for 4 lanes. */
 // @ts-ignore: decorator

@@ -60,6 +60,17 @@ function install(
 }
 
 /**
+ * Replaces `kernelName` for `backendName` with `make(original)`, where `original` is the kernel
+ * function registered before (required: throws naming the kernel when there is none).
+ */
+function wrap(kernelName: string, backendName: string, make: (original: tf.KernelFunc) => tf.KernelFunc): void {
+  install(kernelName, backendName, (existing) => {
+    if (!existing) throw new Error(`registerFastKernels: backend '${backendName}' has no ${kernelName} kernel.`);
+    return make(existing.kernelFunc);
+  });
+}
+
+/**
  * Registers the backend-independent gradient fixes. The BatchMatMul one is set on every call:
  * importing tfjs-layers (which registers tfjs' own gradients) after a first call would otherwise
  * put the broadcasting bug back.
@@ -72,103 +83,51 @@ function registerGradients(): void {
 }
 
 function registerWasmKernels(backendName: string): void {
-  install(tf.Sum, backendName, (original) => {
-    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no Sum kernel.`);
-    const orig = original.kernelFunc;
-    return ({ inputs, backend, attrs }) => wasmSum(backend, orig, inputs, attrs ?? {});
-  });
-  install(tf.Identity, backendName, (original) => {
-    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no Identity kernel.`);
-    const orig = original.kernelFunc;
-    return ({ inputs, backend }) => aliasIdentity(backend, inputs, orig);
-  });
-  install(tf.Cast, backendName, (original) => {
-    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no Cast kernel.`);
-    const orig = original.kernelFunc;
-    return ({ inputs, backend, attrs }) => aliasingCast(backend, inputs, attrs ?? {}, orig);
-  });
-  install(tf.Transpose, backendName, (original) => {
-    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no Transpose kernel.`);
-    const orig = original.kernelFunc;
-    return ({ inputs, backend, attrs }) => wasmTranspose(backend, orig, inputs, attrs ?? {});
-  });
-  install(tf.BatchMatMul, backendName, (original) => {
-    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no BatchMatMul kernel to speed up.`);
-    const orig = original.kernelFunc;
-    return ({ inputs, backend, attrs }) =>
-      wasmFastMatMul(
-        backendName,
-        backend,
-        orig,
-        inputs.a as tf.TensorInfo,
-        inputs.b as tf.TensorInfo,
-        attrs?.transposeA === true,
-        attrs?.transposeB === true,
-      );
+  wrap(tf.Sum, backendName, (orig) => ({ inputs, backend, attrs }) => wasmSum(backend, orig, inputs, attrs ?? {}));
+  wrap(tf.Identity, backendName, (orig) => ({ inputs, backend }) => aliasIdentity(backend, inputs, orig));
+  wrap(tf.Cast, backendName, (orig) => ({ inputs, backend, attrs }) => aliasingCast(backend, inputs, attrs ?? {}, orig));
+  wrap(tf.Transpose, backendName, (orig) => ({ inputs, backend, attrs }) => wasmTranspose(backend, orig, inputs, attrs ?? {}));
+  wrap(tf.BatchMatMul, backendName, (orig) => ({ inputs, backend, attrs }) => {
+    const [a, b] = [inputs.a as tf.TensorInfo, inputs.b as tf.TensorInfo];
+    return wasmFastMatMul(backendName, backend, orig, a, b, attrs?.transposeA === true, attrs?.transposeB === true);
   });
   const matMulKernel = tf.getKernel(tf.BatchMatMul, backendName);
-  install(tf._FusedMatMul, backendName, (original) => {
-    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no _FusedMatMul kernel.`);
-    const orig = original.kernelFunc;
-    return ({ inputs, backend, attrs }) =>
-      wasmFastFusedMatMul(backendName, backend, orig, (params) => matMulKernel.kernelFunc(params), inputs, attrs ?? {});
-  });
+  const matMul: tf.KernelFunc = (params) => matMulKernel.kernelFunc(params);
+  wrap(tf._FusedMatMul, backendName, (orig) => ({ inputs, backend, attrs }) =>
+    wasmFastFusedMatMul(backendName, backend, orig, matMul, inputs, attrs ?? {}),
+  );
   install(tf.UnsortedSegmentSum, backendName, () => ({ inputs, backend, attrs }) =>
     wasmUnsortedSegmentSum(backend, inputs, attrs ?? {}),
   );
   install(tf.Conv2DBackpropFilter, backendName, () => ({ inputs, backend, attrs }) =>
     wasmConv2DBackpropFilter(backendName, backend, inputs, attrs ?? {}),
   );
-  install(tf.Conv2DBackpropInput, backendName, (original) => {
-    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no Conv2DBackpropInput kernel.`);
-    const orig = original.kernelFunc;
-    return ({ inputs, backend, attrs }) => wasmConv2DBackpropInput(backendName, backend, inputs, attrs ?? {}, orig);
-  });
-  install(tf.MaxPoolGrad, backendName, (original) => {
-    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no MaxPoolGrad kernel.`);
-    const orig = original.kernelFunc;
-    return ({ inputs, backend, attrs }) => wasmMaxPoolGrad(backend, inputs, attrs ?? {}, orig);
-  });
-  install(tf.Tile, backendName, (original) => {
-    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no Tile kernel.`);
-    const orig = original.kernelFunc;
-    return ({ inputs, backend, attrs }) => wasmTile(backend, inputs, attrs ?? {}, orig);
-  });
-  install(tf.Unpack, backendName, (original) => {
-    if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no Unpack kernel.`);
-    const orig = original.kernelFunc;
-    return ({ inputs, backend, attrs }) => wasmUnpack(backend, inputs, attrs ?? {}, orig);
-  });
+  wrap(tf.Conv2DBackpropInput, backendName, (orig) => ({ inputs, backend, attrs }) =>
+    wasmConv2DBackpropInput(backendName, backend, inputs, attrs ?? {}, orig),
+  );
+  wrap(tf.MaxPoolGrad, backendName, (orig) => ({ inputs, backend, attrs }) => wasmMaxPoolGrad(backend, inputs, attrs ?? {}, orig));
+  wrap(tf.Tile, backendName, (orig) => ({ inputs, backend, attrs }) => wasmTile(backend, inputs, attrs ?? {}, orig));
+  wrap(tf.Unpack, backendName, (orig) => ({ inputs, backend, attrs }) => wasmUnpack(backend, inputs, attrs ?? {}, orig));
   install(tf.Einsum, backendName, () => ({ inputs, backend, attrs }) =>
     wasmEinsum(backendName, backend, inputs, attrs ?? {}),
   );
-  // AiT.js's own SIMD kernels (GELU and layer norm, forward and backward), where they can run on
-  // this backend's heap; fusedGelu and fusedLayerNorm use them when registered.
+  // AiT.js's own SIMD kernels, where they can run on this backend's heap (fusedGelu and
+  // fusedLayerNorm use the GELU and layer-norm ones when registered)
   const instance = tf.engine().findBackend(backendName);
   if (instance && simdKernelsFor(asWasmBackend(instance))) {
     install(GELU_KERNEL, backendName, () => ({ inputs, backend }) => wasmGelu({ inputs, backend }));
     install(GELU_WITH_SLOPE_KERNEL, backendName, () => ({ inputs, backend }) => wasmGeluWithSlope({ inputs, backend }));
     install(LAYER_NORM_KERNEL, backendName, () => ({ inputs, backend, attrs }) => wasmLayerNorm({ inputs, backend, attrs }));
     install(LAYER_NORM_GRAD_KERNEL, backendName, () => ({ inputs, backend }) => wasmLayerNormGrad({ inputs, backend }));
-    install(tf.Slice, backendName, (original) => {
-      if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no Slice kernel.`);
-      const orig = original.kernelFunc;
-      return ({ inputs, backend, attrs }) => wasmSlice(backend, inputs, attrs ?? {}, orig);
-    });
-    install(tf.SplitV, backendName, (original) => {
-      if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no SplitV kernel.`);
-      const orig = original.kernelFunc;
-      return ({ inputs, backend, attrs }) => wasmSplitV(backend, inputs, attrs ?? {}, orig);
-    });
+    wrap(tf.Slice, backendName, (orig) => ({ inputs, backend, attrs }) => wasmSlice(backend, inputs, attrs ?? {}, orig));
+    wrap(tf.SplitV, backendName, (orig) => ({ inputs, backend, attrs }) => wasmSplitV(backend, inputs, attrs ?? {}, orig));
     for (const [kernel, op] of [
       [tf.Exp, 'expForward'],
       [tf.Erf, 'erfForward'],
     ] as const) {
-      install(kernel, backendName, (original) => {
-        if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no ${kernel} kernel.`);
-        const orig = original.kernelFunc;
-        return ({ inputs, backend, attrs }) => wasmUnarySimd(op, backend, inputs, attrs ?? {}, orig);
-      });
+      wrap(kernel, backendName, (orig) => ({ inputs, backend, attrs }) =>
+        wasmUnarySimd(op, backend, inputs, attrs ?? {}, orig),
+      );
     }
   }
 }
@@ -185,8 +144,8 @@ function registerWasmKernels(backendName: string): void {
  *
  * For `wasm`: `BatchMatMul` and `_FusedMatMul` that keep every transpose combination, batched
  * and broadcast product on a fast GEMM (the SIMD one below, or XNNPACK's, which tfjs-wasm only
- * takes for untransposed 2-D products), and the kernels tfjs-wasm lacks for training: `UnsortedSegmentSum` (gradient of
- * gather), `Conv2DBackpropFilter` and `Einsum`; `Conv2DBackpropInput` as a fast `Conv2D` of the
+ * takes for untransposed 2-D products), and the kernels tfjs-wasm lacks for training:
+ * `UnsortedSegmentSum` (gradient of gather), `Conv2DBackpropFilter` and `Einsum`; `Conv2DBackpropInput` as a fast `Conv2D` of the
  * flipped filter (stride 1, equal padding) and `MaxPoolGrad` for non-overlapping windows (both
  * faster than tfjs-wasm's loops), block-copy `Tile` and `Unpack` (axis 0), and AiT.js's
  * WebAssembly SIMD kernels on tfjs-wasm's heap: a GEMM for every transpose combination with the
