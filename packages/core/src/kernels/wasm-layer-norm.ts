@@ -56,7 +56,7 @@ export function wasmLayerNorm({
 /** {@link LAYER_NORM_GRAD_KERNEL} for the wasm backend: two passes over each row in the SIMD kernel. */
 export function wasmLayerNormGrad({ inputs, backend: backendRaw }: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo[] {
   const x = inputs.x as tf.TensorInfo;
-  const { backend, simd } = requireSimdKernels(backendRaw, LAYER_NORM_KERNEL);
+  const { backend, simd } = requireSimdKernels(backendRaw, LAYER_NORM_GRAD_KERNEL);
   const { rows, d } = rowsOf(x);
   const dx = backend.makeOutput([...x.shape], 'float32');
   const dgamma = backend.makeOutput([d], 'float32');
