@@ -11,3 +11,4 @@ export { sumRows } from './sum-rows';
 export { transposeBatched } from './transpose';
 export { gemmStridedA } from './gemm';
 export { copyRows } from './copy-rows';
+export { maxPoolGradNonOverlapping } from './max-pool-grad';

@@ -58,6 +58,23 @@ export interface SimdKernels {
     kcBlock: number,
     pack: number,
   ): void;
+  /**
+   * Max-pooling gradient for non-overlapping `fh x fw` windows, NHWC: `dx` `[batch, inH, inW, c]`
+   * (overwritten) gets `dy` `[batch, outH, outW, c]` at each window's first maximum of `x`.
+   */
+  maxPoolGradNonOverlapping(
+    x: number,
+    dy: number,
+    dx: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    c: number,
+    outH: number,
+    outW: number,
+    fh: number,
+    fw: number,
+  ): void;
   /** Copies `rows` runs of `bytes` bytes from `src` (run stride `sStride`) to `dst` (stride `dStride`). */
   copyRows(src: number, sStride: number, dst: number, dStride: number, rows: number, bytes: number): void;
   /** `y[b, c, r] = x[b, r, c]` for `x` `[batch, rows, cols]` of 4-byte elements. */
@@ -67,7 +84,7 @@ export interface SimdKernels {
 const EXPORTS: (keyof SimdKernels)[] = [
   'expForward',
   'erfForward',
- 'geluForward', 'geluForwardWithSlope', 'layerNormForward', 'layerNormBackward', 'sumRows', 'transposeBatched', 'gemmStridedA', 'copyRows'];
+ 'geluForward', 'geluForwardWithSlope', 'layerNormForward', 'layerNormBackward', 'sumRows', 'transposeBatched', 'gemmStridedA', 'copyRows', 'maxPoolGradNonOverlapping'];
 
 /** Section ids of a WebAssembly binary (to check that a module has no data or start section). */
 export function wasmSectionIds(bytes: Uint8Array): number[] {

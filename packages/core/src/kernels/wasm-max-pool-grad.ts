@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asWasmBackend, heapF32 } from './wasm-interop';
+import { simdKernelsFor } from './simd-module';
+import { asWasmBackend, heapF32, memoryOffsetOf } from './wasm-interop';
 
 /**
  * `MaxPoolGrad` for the wasm backend when the windows do not overlap (filter size equal to the
  * stride, no padding), the usual 2x2 pooling: each output's gradient goes to the first maximum of
  * its window in row-major order, as the cpu backend does. Inputs `dy [batch, outH, outW, C]` and
- * `input [batch, H, W, C]`; the result has the input's shape. Other cases go to `fallback`.
+ * `input [batch, H, W, C]`; the result has the input's shape. Runs in AiT.js's SIMD kernel (4
+ * channels at a time) where the SIMD module runs, else in JavaScript. Other cases go to `fallback`.
  */
 export function wasmMaxPoolGrad(
   backendRaw: unknown,
@@ -35,6 +37,12 @@ export function wasmMaxPoolGrad(
   if (fh !== strideHeight || fw !== strideWidth || top + bottom + left + right !== 0) return viaFallback();
   const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
   const out = backend.makeOutput(x.shape, 'float32');
+  const simd = simdKernelsFor(backend);
+  if (simd) {
+    const at = (t: tf.TensorInfo) => memoryOffsetOf(backend, t);
+    simd.maxPoolGradNonOverlapping(at(x), at(dy), at(out), batchSize, inHeight, inWidth, c, outHeight, outWidth, fh, fw);
+    return out;
+  }
   const dx = heapF32(backend, out);
   const xs = heapF32(backend, x);
   const g = heapF32(backend, dy);

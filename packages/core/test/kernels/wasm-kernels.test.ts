@@ -157,6 +157,9 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
       { x: [2, 8, 8, 3], size: 2, stride: 2, pad: 'valid' },
       { x: [1, 9, 7, 2], size: 2, stride: 2, pad: 'valid' }, // last row / column not pooled
       { x: [1, 9, 9, 2], size: 3, stride: 3, pad: 'valid' },
+      // channels 4 at a time in the SIMD kernel, with a remainder
+      { x: [2, 8, 6, 6], size: 2, stride: 2, pad: 'valid' },
+      { x: [1, 7, 9, 8], size: 3, stride: 3, pad: 'valid' },
       // overlapping: tfjs-wasm's own kernel, which breaks ties differently from the cpu backend
       { x: [1, 8, 8, 2], size: 3, stride: 2, pad: 'same' },
     ];
