@@ -3,8 +3,9 @@
  * what to speed up next. Not part of `pnpm bench`.
  *
  * Usage: npx tsx bench/profile-step.ts [wasm|cpu] [fast|stock] [plain|fused] [steps]
- * Set THREADS=N to run the threaded wasm build. Shapes are shown for Transpose, BatchMatMul,
- * Sum and Identity calls.
+ * Set THREADS=N to run the threaded wasm build. Shapes are shown for the kernels named in DETAIL
+ * (comma-separated; default Transpose,BatchMatMul,Sum,Identity). The fused variant trains with
+ * the library's AdamW and the plain one with tfjs' Adam, as in `pnpm bench`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
