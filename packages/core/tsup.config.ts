@@ -1,3 +1,4 @@
 import { packageBuildConfig } from '../../tsup.shared.mjs';
 
-export default packageBuildConfig();
+// dist/index.* for Node, dist/browser.* for bundlers targeting browsers (package.json `browser` condition).
+export default packageBuildConfig({ browserEntry: 'src/browser.ts' });

@@ -31,8 +31,11 @@ export async function readTarball(file: string): Promise<TarballContents> {
   return { files: files.sort(), manifest: JSON.parse(manifestText) as PackageManifest };
 }
 
-/** The only files a published package may contain: built files and types under dist, docs, licence. */
-const ALLOWED = [/^dist\/.+\.(js|cjs|mjs|d\.ts|d\.cts|d\.mts|map)$/, /^README\.md$/, /^LICENSE$/, /^CHANGELOG\.md$/, /^package\.json$/];
+/**
+ * The only files a published package may contain: built files and types under dist, the
+ * WebAssembly binaries the browser build loads (dist/wasm), docs, licence.
+ */
+const ALLOWED = [/^dist\/.+\.(js|cjs|mjs|d\.ts|d\.cts|d\.mts|map)$/, /^dist\/wasm\/[\w.-]+\.wasm$/, /^README\.md$/, /^LICENSE$/, /^CHANGELOG\.md$/, /^package\.json$/];
 
 /** The files of a tarball that a user does not need (anything but dist, README, LICENSE, CHANGELOG, package.json). */
 export function unexpectedFiles(files: readonly string[]): string[] {

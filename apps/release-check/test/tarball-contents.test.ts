@@ -48,14 +48,17 @@ describe('tarball checks (the checks the release test relies on can fail)', () =
       'dist/index.d.ts',
       'dist/index.d.cts',
       'dist/index.js.map',
+      'dist/browser.js',
+      'dist/wasm/tfjs-backend-wasm-simd.wasm',
       'dist/cli.js',
       'src/index.ts',
       'test/a.test.ts',
       'tsconfig.json',
       'bench-results/run.json',
       'dist/secret.env',
+      'dist/other/x.wasm',
     ];
-    expect(unexpectedFiles(files)).toEqual(['src/index.ts', 'test/a.test.ts', 'tsconfig.json', 'bench-results/run.json', 'dist/secret.env']);
+    expect(unexpectedFiles(files)).toEqual(['src/index.ts', 'test/a.test.ts', 'tsconfig.json', 'bench-results/run.json', 'dist/secret.env', 'dist/other/x.wasm']);
   });
 
   it('flags workspace:, link: and file: ranges in every dependency section', () => {

@@ -12,7 +12,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-layers registers tfjs' gradients (tfjs-core's node bundle registers none).
 import '@tensorflow/tfjs-layers';
-import { installThreadedWasm, registerFastKernels } from '../src/kernels/index';
+import { registerFastKernels } from '../src/kernels/index';
+import { installThreadedWasm } from '../src/kernels/wasm-threads';
 import { profileKernels } from './kernel-profiler';
 import { AdamW } from '../src/training/adamw';
 import { REFERENCE_VIT, ReferenceVit, referenceVitTrainStep, type ReferenceVitVariant } from '../src/benchmarks/reference-vit';

@@ -2,14 +2,17 @@
  * @packageDocumentation
  * `@ait/core`: backend selection, seeded randomness, the shared transformer layers, optimisers,
  * schedules, the training loop and checkpoint I/O that every AiT.js model builds on.
+ *
+ * This is the Node entry (chosen by Node's `import` / `require` conditions): checkpoints are
+ * files, `initBackend` can use a tfjs-node the application installed and tfjs-wasm's threaded
+ * build. Bundlers targeting browsers get `browser.ts` instead, with the same API and
+ * checkpoints kept in IndexedDB.
  */
-export * from './backend/init-backend';
-export * from './config/validate-config';
-export * from './random/seeded-random';
-export * from './ops/index';
-export * from './layers/index';
-export * from './training/index';
-export * from './checkpoint/index';
-export * from './summary/index';
-export * from './kernels/index';
-export * from './benchmarks/index';
+import { nodePlatform } from './platform/node-platform';
+import { setRuntimePlatform } from './platform/runtime-platform';
+
+export * from './common';
+export * from './kernels/wasm-threads';
+export { CHECKPOINT_TEMP_PREFIX, fileCheckpointStore } from './checkpoint/file-checkpoint-store';
+
+setRuntimePlatform(nodePlatform);

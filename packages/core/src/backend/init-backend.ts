@@ -1,14 +1,12 @@
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
 import { registerFastKernels } from '../kernels/register-fast-kernels';
-import { installThreadedWasm } from '../kernels/wasm-threads';
+import { prepareSimdKernels } from '../kernels/simd-module';
+import { runtimePlatform, WASM_BINARY_NAMES, type WasmBinaryName } from '../platform/runtime-platform';
 
 /** Backends `initBackend` can select. `auto` picks the fastest one that works here. */
-export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'webgl' | 'cpu';
 
 /** One backend that `initBackend` tried, and what happened. */
 export interface BackendAttempt {
@@ -26,7 +24,7 @@ export interface BackendInfo {
   readonly requested: BackendChoice;
   /** The backend that now runs, in AiT.js terms. */
   readonly backend: Exclude<BackendChoice, 'auto'>;
-  /** The tfjs backend name that now runs (`tensorflow`, `wasm` or `cpu`). */
+  /** The tfjs backend name that now runs (`tensorflow`, `wasm`, `webgl` or `cpu`). */
   readonly tfjsBackend: string;
   /** Every backend tried, in order. */
   readonly attempts: readonly BackendAttempt[];
@@ -48,6 +46,15 @@ export interface InitBackendOptions {
    * when the cores are otherwise idle (its threads busy-wait; see `installThreadedWasm`).
    */
   wasmThreads?: number;
+  /**
+   * wasm only: where tfjs-wasm's `.wasm` binaries are: a folder URL ending in `/` (e.g.
+   * `'/assets/tfjs-wasm/'`), or one URL per binary file name. Default in a browser: the copies in
+   * @ait/core's `dist/wasm/`, located next to its browser bundle (vite and webpack 5 copy them
+   * into the build by themselves; with esbuild serve them next to the bundle or set this). Under
+   * Node tfjs-wasm finds them itself. A binary that cannot be fetched is a
+   * {@link BackendUnavailableError} that names the URL, never a silent fall-back.
+   */
+  wasmPaths?: string | Readonly<Record<WasmBinaryName, string>>;
 }
 
 /** Thrown when a backend that was asked for explicitly is not installed or cannot start. */
@@ -74,44 +81,17 @@ const INSTALL_HINT: Record<Exclude<BackendChoice, 'auto'>, string> = {
     'Install it next to @ait/core with `npm install @tensorflow/tfjs-node@4.22.0` (its install step ' +
     'downloads libtensorflow), or use backend "wasm" or "auto".',
   wasm: 'Reinstall @ait/core so that its dependency @tensorflow/tfjs-backend-wasm is present (`npm install @ait/core`).',
+  webgl:
+    'WebGL runs in a browser only (with WebGL 2 or 1 enabled); under Node use backend "wasm" or "auto". If this is ' +
+    'a browser, reinstall @ait/core so that its dependency @tensorflow/tfjs-backend-webgl is present.',
   cpu: 'Reinstall @ait/core so that its dependency @tensorflow/tfjs-backend-cpu is present (`npm install @ait/core`).',
 };
 
-function isModuleNotFound(err: unknown, pkg: string): boolean {
-  const e = err as { code?: string; message?: string } | null;
-  if (!e) return false;
-  return (
-    (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') &&
-    typeof e.message === 'string' &&
-    e.message.includes(pkg)
-  );
-}
-
-/**
- * Imports an optional package from the application's point of view (the current working
- * directory) first, so that a tfjs-node installed by the user is found even though it is not a
- * dependency of @ait/core, then from @ait/core's own location.
- */
-async function importOptional(pkg: string): Promise<unknown> {
-  const fromCwd = createRequire(join(process.cwd(), 'noop.js'));
-  let resolved: string | undefined;
-  try {
-    resolved = fromCwd.resolve(pkg);
-  } catch {
-    resolved = undefined;
-  }
-  return resolved ? import(pathToFileURL(resolved).href) : import(/* @vite-ignore */ pkg);
-}
-
 async function tryNode(backend: 'tensorflow-gpu' | 'tensorflow'): Promise<BackendAttempt> {
   const pkg = NODE_PACKAGES[backend];
-  try {
-    await importOptional(pkg);
-  } catch (err) {
-    if (isModuleNotFound(err, pkg)) {
-      return { backend, ok: false, reason: `${pkg} is not installed` };
-    }
-    return { backend, ok: false, reason: `${pkg} is installed but failed to load: ${(err as Error).message}` };
+  const load = await runtimePlatform().loadNativeBackend(pkg);
+  if (!load.loaded) {
+    return { backend, ok: false, reason: load.reason, ...(load.installed === undefined ? {} : { installed: load.installed }) };
   }
   const ok = await tf.setBackend('tensorflow');
   return ok
@@ -119,7 +99,72 @@ async function tryNode(backend: 'tensorflow-gpu' | 'tensorflow'): Promise<Backen
     : { backend, ok: false, reason: `${pkg} loaded but the "tensorflow" backend failed to initialise` };
 }
 
-async function tryWasm(threads: number | undefined): Promise<BackendAttempt> {
+/** Attempts whose failure ends `auto`'s search (a misconfiguration, not a missing capability). */
+const fatalAttempts = new WeakSet<BackendAttempt>();
+
+function markFatal(attempt: BackendAttempt): BackendAttempt {
+  fatalAttempts.add(attempt);
+  return attempt;
+}
+
+function wasmBinaryFor(simd: boolean, threaded: boolean): WasmBinaryName {
+  if (simd && threaded) return 'tfjs-backend-wasm-threaded-simd.wasm';
+  return simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
+}
+
+function wasmFileMap(paths: string | Readonly<Record<WasmBinaryName, string>>): Record<WasmBinaryName, string> {
+  if (typeof paths === 'string') {
+    const prefix = paths.endsWith('/') ? paths : `${paths}/`;
+    return Object.fromEntries(WASM_BINARY_NAMES.map((name) => [name, prefix + name])) as Record<WasmBinaryName, string>;
+  }
+  const missing = WASM_BINARY_NAMES.filter((name) => typeof paths[name] !== 'string');
+  if (missing.length > 0) {
+    throw new BackendUnavailableError(
+      'wasm',
+      `initBackend: wasmPaths lacks ${missing.join(', ')}; give a URL for each of ${WASM_BINARY_NAMES.join(', ')}, ` +
+        'or one folder URL ending in "/".',
+    );
+  }
+  return { ...paths };
+}
+
+/**
+ * Points tfjs-wasm at its binaries (before the backend first starts) and, where `fetch` exists,
+ * checks that the one this runtime will load is there, so that a wrong location is an error that
+ * names the URL instead of tfjs-wasm's silent fall-back.
+ */
+async function locateWasmBinaries(wasm: typeof WasmBackend, options: InitBackendOptions): Promise<BackendAttempt | null> {
+  const paths = options.wasmPaths ?? runtimePlatform().defaultWasmPaths();
+  if (paths === undefined) return null;
+  const files = wasmFileMap(paths);
+  wasm.setWasmPaths(files);
+  const fetchFn = (globalThis as { fetch?: (url: string) => Promise<{ ok: boolean; status: number; statusText: string }> }).fetch;
+  if (runtimePlatform().name !== 'browser' || !fetchFn) return null;
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threaded = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  const file = wasmBinaryFor(Boolean(simd), Boolean(threaded));
+  const url = files[file];
+  let problem: string | null = null;
+  try {
+    const response = await fetchFn(url);
+    if (!response.ok) problem = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+  } catch (err) {
+    problem = (err as Error).message;
+  }
+  if (problem === null) return null;
+  return markFatal({
+    backend: 'wasm',
+    ok: false,
+    installed: false,
+    reason:
+      `tfjs-wasm's binary ${file} could not be fetched from ${url} (${problem}). Serve the .wasm files of ` +
+      '@ait/core/dist/wasm/ (or @tensorflow/tfjs-backend-wasm/dist/) at that address, or pass ' +
+      'initBackend({ wasmPaths: "<folder URL>/" }) with the folder that holds them',
+  });
+}
+
+async function tryWasm(options: InitBackendOptions): Promise<BackendAttempt> {
+  const threads = options.wasmThreads;
   let wasm: typeof WasmBackend;
   try {
     wasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -141,11 +186,26 @@ async function tryWasm(threads: number | undefined): Promise<BackendAttempt> {
     };
   }
   if (wanted > 1 && running === null) {
+    const install = runtimePlatform().installThreadedWasm;
+    if (!install) {
+      return {
+        backend: 'wasm',
+        ok: false,
+        installed: false,
+        reason:
+          `wasmThreads ${wanted} needs worker threads, which @ait/core starts under Node only; in a browser ` +
+          'tfjs-wasm uses threads by itself on cross-origin-isolated pages, so leave wasmThreads unset',
+      };
+    }
     try {
-      await installThreadedWasm({ threads: wanted });
+      await install(wanted);
     } catch (err) {
       return { backend: 'wasm', ok: false, installed: false, reason: `the threaded wasm build failed to start: ${(err as Error).message}` };
     }
+  }
+  if (running === null) {
+    const missing = await locateWasmBinaries(wasm, options);
+    if (missing) return missing;
   }
   let ok = false;
   try {
@@ -156,6 +216,28 @@ async function tryWasm(threads: number | undefined): Promise<BackendAttempt> {
   if (!ok) return { backend: 'wasm', ok: false, reason: 'the wasm backend failed to initialise' };
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
   return { backend: 'wasm', ok: true, reason: `WebAssembly backend ready (${simd ? 'SIMD' : 'no SIMD'}, ${wasm.getThreadsCount()} thread(s))` };
+}
+
+async function tryWebgl(): Promise<BackendAttempt> {
+  if (runtimePlatform().name !== 'browser') {
+    return { backend: 'webgl', ok: false, reason: 'WebGL is not available under Node (it needs a browser)' };
+  }
+  try {
+    await import('@tensorflow/tfjs-backend-webgl');
+  } catch (err) {
+    return { backend: 'webgl', ok: false, reason: `@tensorflow/tfjs-backend-webgl failed to load: ${(err as Error).message}` };
+  }
+  let ok = false;
+  try {
+    ok = await tf.setBackend('webgl');
+  } catch (err) {
+    return { backend: 'webgl', ok: false, installed: false, reason: `WebGL failed to start: ${(err as Error).message}` };
+  }
+  if (!ok) {
+    return { backend: 'webgl', ok: false, installed: false, reason: 'this browser has no usable WebGL (disabled, or no GPU driver)' };
+  }
+  const version = tf.env().getNumber('WEBGL_VERSION');
+  return { backend: 'webgl', ok: true, reason: `WebGL ${version} backend ready` };
 }
 
 async function tryCpu(): Promise<BackendAttempt> {
@@ -179,7 +261,9 @@ async function attempt(backend: Exclude<BackendChoice, 'auto'>, options: InitBac
     case 'tensorflow':
       return tryNode(backend);
     case 'wasm':
-      return tryWasm(options.wasmThreads);
+      return tryWasm(options);
+    case 'webgl':
+      return tryWebgl();
     case 'cpu':
       return tryCpu();
   }
@@ -187,6 +271,9 @@ async function attempt(backend: Exclude<BackendChoice, 'auto'>, options: InitBac
 
 async function describe(requested: BackendChoice, attempts: BackendAttempt[]): Promise<BackendInfo> {
   await tf.ready();
+  // The library's SIMD kernels, compiled asynchronously (a browser's main thread refuses to
+  // compile them synchronously), before registerFastKernels decides which kernels to install.
+  if (tf.getBackend() === 'wasm') await prepareSimdKernels(tf.backend());
   // Fast matmul paths, missing wasm kernels and gradient fixes (idempotent).
   registerFastKernels(tf.getBackend());
   const chosen = attempts[attempts.length - 1] as BackendAttempt;
@@ -211,14 +298,16 @@ async function describe(requested: BackendChoice, attempts: BackendAttempt[]): P
   };
 }
 
-const AUTO_ORDER: Exclude<BackendChoice, 'auto'>[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+const AUTO_ORDER: Exclude<BackendChoice, 'auto'>[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'webgl', 'cpu'];
 
 /**
  * Selects and initialises the compute backend.
  *
- * `auto` tries `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node` (each only if the user
- * installed it), then the WebAssembly backend (SIMD where supported), then the plain JS `cpu`
- * backend, and reports which one runs and why the others were skipped. An explicit choice that is
+ * `auto` tries `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node` (under Node, each only if
+ * the user installed it; in a browser they are reported as not available there), then the
+ * WebAssembly backend (SIMD where supported), then WebGL (browsers only), then the plain JS `cpu`
+ * backend, and reports which one runs and why the others were skipped. A wasm binary that cannot
+ * be fetched (see `wasmPaths`) stops the search with an error rather than falling back. An explicit choice that is
  * not installed or cannot start throws {@link BackendUnavailableError} saying how to install it.
  * Once a backend runs, it installs the library's fast kernels and gradient fixes
  * ({@link registerFastKernels}: on wasm a fast GEMM for every matmul transpose case, the library's
@@ -229,7 +318,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (requested !== 'auto' && !(requested in INSTALL_HINT)) {
     throw new BackendUnavailableError(
       'cpu',
-      `Unknown backend "${String(requested)}". Choose one of: auto, tensorflow-gpu, tensorflow, wasm, cpu.`,
+      `Unknown backend "${String(requested)}". Choose one of: auto, tensorflow-gpu, tensorflow, wasm, webgl, cpu.`,
     );
   }
   if (requested !== 'auto') {
@@ -248,6 +337,9 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     const result = await attempt(backend, options);
     attempts.push(result);
     if (result.ok) return describe('auto', attempts);
+    if (fatalAttempts.has(result)) {
+      throw new BackendUnavailableError(backend, `Backend "${backend}" is not available: ${result.reason}.`);
+    }
   }
   throw new BackendUnavailableError(
     'cpu',

@@ -1,6 +1,4 @@
-import { readdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
-import { CheckpointError } from './checkpoint-error';
+import { runtimePlatform } from '../platform/runtime-platform';
 import type { TrainingPosition } from './checkpoint-contents';
 
 /** A checkpoint file of a run directory, as named by {@link checkpointFileName}. */
@@ -25,28 +23,18 @@ export function checkpointFileName(position: TrainingPosition): string {
 }
 
 /**
- * The checkpoints in `dir` named by {@link checkpointFileName}, oldest first (by step, then
+ * The checkpoints in `dir` (a directory under Node, a path prefix of IndexedDB in a browser) named by {@link checkpointFileName}, oldest first (by step, then
  * epoch). Other files (temporary files of interrupted writes included) are ignored; a missing
  * directory gives an empty list.
  */
 export async function listCheckpoints(dir: string): Promise<CheckpointFileEntry[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT') return [];
-    throw new CheckpointError(
-      'read-failed',
-      dir,
-      `Could not list checkpoint directory ${dir} (${(err as Error).message}); check that it is a readable directory.`,
-      { cause: err },
-    );
-  }
+  const platform = runtimePlatform();
+  const names = await platform.checkpoints.list(dir);
   const entries: CheckpointFileEntry[] = [];
   for (const name of names) {
     const match = FILE_PATTERN.exec(name);
     if (!match) continue;
-    entries.push({ path: join(dir, name), step: Number(match[1]), epoch: Number(match[2]) });
+    entries.push({ path: platform.joinPath(dir, name), step: Number(match[1]), epoch: Number(match[2]) });
   }
   return entries.sort((a, b) => a.step - b.step || a.epoch - b.epoch);
 }
@@ -67,6 +55,7 @@ export async function pruneCheckpoints(dir: string, keep: number, protect?: stri
   }
   const all = await listCheckpoints(dir);
   const doomed = all.slice(0, Math.max(0, all.length - keep)).filter((e) => e.path !== protect);
-  for (const e of doomed) await unlink(e.path).catch(() => undefined);
+  const store = runtimePlatform().checkpoints;
+  for (const e of doomed) await store.remove(e.path).catch(() => undefined);
   return doomed.map((e) => e.path);
 }

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import { endianness } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { version as LIBRARY_VERSION } from '../../package.json';
 import { z } from '../config/validate-config';
+import { runtimePlatform } from '../platform/runtime-platform';
 import type { RandomState } from '../random/seeded-random';
 import { CheckpointError, UNUSABLE_CHECKPOINT_ADVICE } from './checkpoint-error';
 import type { CheckpointContents, CheckpointOptimizerState, LoadedCheckpoint } from './checkpoint-contents';
@@ -94,13 +93,19 @@ const headerSchema = z.object({
 type CheckpointHeader = z.output<typeof headerSchema>;
 
 function assertLittleEndian(where: string): void {
-  if (endianness() !== 'LE') {
+  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) {
     throw new CheckpointError(
       'invalid-contents',
       undefined,
       `${where}: checkpoints store tensors little-endian and this machine is big-endian, which is not supported.`,
     );
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function label(path: string | undefined): string {
@@ -229,23 +234,24 @@ export async function encodeCheckpoint(contents: CheckpointContents, createdAt: 
       { cause: err },
     );
   }
-  const headerBytes = Buffer.from(json, 'utf8');
+  const headerBytes = new TextEncoder().encode(json);
   if (headerBytes.byteLength > MAX_HEADER_BYTES) {
     throw new CheckpointError('invalid-contents', undefined, 'saveCheckpoint: the JSON header exceeds 4 GiB; store less metadata.');
   }
 
   const total = PREAMBLE_BYTES + headerBytes.byteLength + payloadLength + DIGEST_BYTES;
-  const out = Buffer.alloc(total);
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
   out.set(CHECKPOINT_MAGIC, 0);
-  out.writeUInt32LE(CHECKPOINT_FORMAT_VERSION, 8);
-  out.writeUInt32LE(headerBytes.byteLength, 12);
-  out.writeBigUInt64LE(BigInt(payloadLength), 16);
+  view.setUint32(8, CHECKPOINT_FORMAT_VERSION, true);
+  view.setUint32(12, headerBytes.byteLength, true);
+  view.setBigUint64(16, BigInt(payloadLength), true);
   out.set(headerBytes, PREAMBLE_BYTES);
   const payloadStart = PREAMBLE_BYTES + headerBytes.byteLength;
   entries.forEach((entry, i) => {
     out.set(tensorBytes(datas[i] as tf.TypedArray, entry.dtype), payloadStart + entry.offset);
   });
-  const digest = createHash('sha256').update(out.subarray(0, total - DIGEST_BYTES)).digest();
+  const digest = runtimePlatform().sha256(out.subarray(0, total - DIGEST_BYTES));
   out.set(digest, total - DIGEST_BYTES);
   return out;
 }
@@ -257,7 +263,7 @@ function fail(kind: ConstructorParameters<typeof CheckpointError>[0], path: stri
 function parseHeader(bytes: Uint8Array, path: string | undefined): CheckpointHeader {
   let raw: unknown;
   try {
-    raw = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (err) {
     fail('bad-header', path, `its header is not valid JSON (${(err as Error).message})`);
   }
@@ -284,16 +290,17 @@ function shapeSize(shape: readonly number[]): number {
  */
 export function decodeCheckpoint(bytes: Uint8Array, path?: string): LoadedCheckpoint {
   assertLittleEndian('loadCheckpoint');
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buf = bytes;
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const size = buf.byteLength;
   const magicLength = Math.min(size, CHECKPOINT_MAGIC.byteLength);
-  if (!buf.subarray(0, magicLength).equals(Buffer.from(CHECKPOINT_MAGIC.subarray(0, magicLength)))) {
+  if (!sameBytes(buf.subarray(0, magicLength), CHECKPOINT_MAGIC.subarray(0, magicLength))) {
     fail('bad-magic', path, 'it does not start with the AiT.js checkpoint magic bytes, so it is not an AiT.js checkpoint (or its start was overwritten)');
   }
   if (size < PREAMBLE_BYTES + DIGEST_BYTES) {
     fail('truncated', path, `it is truncated: only ${size} bytes, less than the ${PREAMBLE_BYTES + DIGEST_BYTES} of an empty checkpoint (the write was probably interrupted)`);
   }
-  const version = buf.readUInt32LE(8);
+  const version = view.getUint32(8, true);
   if (version !== CHECKPOINT_FORMAT_VERSION) {
     throw new CheckpointError(
       'unsupported-version',
@@ -305,8 +312,8 @@ export function decodeCheckpoint(bytes: Uint8Array, path?: string): LoadedCheckp
           : UNUSABLE_CHECKPOINT_ADVICE),
     );
   }
-  const headerLength = buf.readUInt32LE(12);
-  const payloadLength = buf.readBigUInt64LE(16);
+  const headerLength = view.getUint32(12, true);
+  const payloadLength = view.getBigUint64(16, true);
   const expected = BigInt(PREAMBLE_BYTES + headerLength + DIGEST_BYTES) + payloadLength;
   if (BigInt(size) < expected) {
     fail('truncated', path, `it is truncated: ${size} bytes instead of the ${expected} its preamble announces (the write was probably interrupted or the copy is incomplete)`);
@@ -316,8 +323,8 @@ export function decodeCheckpoint(bytes: Uint8Array, path?: string): LoadedCheckp
   }
   const body = buf.subarray(0, size - DIGEST_BYTES);
   const stored = buf.subarray(size - DIGEST_BYTES);
-  const actual = createHash('sha256').update(body).digest();
-  if (!actual.equals(stored)) {
+  const actual = runtimePlatform().sha256(body);
+  if (!sameBytes(actual, stored)) {
     fail('checksum', path, 'its SHA-256 checksum does not match its contents, so bytes were changed or lost after it was written');
   }
   const header = parseHeader(buf.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + headerLength), path);
@@ -385,7 +392,7 @@ export function decodeCheckpoint(bytes: Uint8Array, path?: string): LoadedCheckp
       libraryVersion: header.libraryVersion,
       createdAt: header.createdAt,
       bytes: size,
-      sha256: stored.toString('hex'),
+      sha256: Array.from(stored, (b) => b.toString(16).padStart(2, '0')).join(''),
     },
   };
 }

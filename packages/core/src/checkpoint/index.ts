@@ -8,3 +8,6 @@ export * from './named-weights';
 export * from './capture-checkpoint';
 export * from './restore-checkpoint';
 export * from './checkpoint-directory';
+export * from './checkpoint-store';
+export * from './indexeddb-checkpoint-store';
+export * from './checkpoint-file-transfer';

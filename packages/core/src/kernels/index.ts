@@ -3,4 +3,3 @@ export * from './fused-layer-norm';
 export * from './gelu';
 export * from './softmax-cross-entropy';
 export * from './fused-attention';
-export * from './wasm-threads';

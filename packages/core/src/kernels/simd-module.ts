@@ -115,6 +115,7 @@ interface WebAssemblyApi {
   Memory: abstract new (...args: never[]) => { readonly buffer: ArrayBuffer | SharedArrayBuffer };
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  instantiate(bytes: Uint8Array, imports: Record<string, Record<string, unknown>>): Promise<{ instance: { exports: Record<string, unknown> } }>;
 }
 
 const webAssembly = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
@@ -141,25 +142,56 @@ export function simdKernelsFor(backend: WasmBackendInternals): SimdKernels | nul
   const cached = instances.get(key);
   if (cached !== undefined) return cached;
   let kernels: SimdKernels | null = null;
-  const memory = heapMemory(key);
-  if (memory && webAssembly) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const bytes = decodeBase64(shared ? SIMD_KERNELS_WASM_SHARED : SIMD_KERNELS_WASM);
-    // a data or start section would write into tfjs' heap when instantiated: refuse such a build
-    const ids = wasmSectionIds(bytes);
-    if (ids.includes(8) || ids.includes(11)) {
-      throw new Error('simd kernels: the generated module has a start or data section; rebuild it with scripts/build-simd.mjs.');
-    }
+  const module = kernelModuleFor(key);
+  if (module && webAssembly) {
     try {
-      const instance = new webAssembly.Instance(new webAssembly.Module(bytes), { env: { memory } });
-      const exported = instance.exports;
-      if (EXPORTS.every((name) => typeof exported[name] === 'function')) kernels = exported as unknown as SimdKernels;
+      kernels = checkedExports(new webAssembly.Instance(new webAssembly.Module(module.bytes), { env: { memory: module.memory } }).exports);
     } catch {
       kernels = null;
     }
   }
   instances.set(key, kernels);
   return kernels;
+}
+
+/** The heap and the kernel module's bytes for it (shared-memory build for a shared heap). */
+function kernelModuleFor(key: object): { memory: WasmMemory; bytes: Uint8Array } | null {
+  const memory = heapMemory(key);
+  if (!memory || !webAssembly) return null;
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const bytes = decodeBase64(shared ? SIMD_KERNELS_WASM_SHARED : SIMD_KERNELS_WASM);
+  // a data or start section would write into tfjs' heap when instantiated: refuse such a build
+  const ids = wasmSectionIds(bytes);
+  if (ids.includes(8) || ids.includes(11)) {
+    throw new Error('simd kernels: the generated module has a start or data section; rebuild it with scripts/build-simd.mjs.');
+  }
+  return { memory, bytes };
+}
+
+function checkedExports(exported: Record<string, unknown>): SimdKernels | null {
+  return EXPORTS.every((name) => typeof exported[name] === 'function') ? (exported as unknown as SimdKernels) : null;
+}
+
+/**
+ * Compiles and instantiates the SIMD kernels for this wasm backend's heap asynchronously, so that
+ * {@link simdKernelsFor} finds them ready. Needed on a browser's main thread, which refuses to
+ * compile modules of more than 4 KB synchronously; harmless elsewhere. `initBackend` calls it.
+ */
+export async function prepareSimdKernels(backendRaw: unknown): Promise<void> {
+  const backend = asWasmBackend(backendRaw);
+  const key = backend.wasm as object;
+  if (instances.has(key)) return;
+  const module = kernelModuleFor(key);
+  let kernels: SimdKernels | null = null;
+  if (module && webAssembly) {
+    try {
+      const { instance } = await webAssembly.instantiate(module.bytes, { env: { memory: module.memory } });
+      kernels = checkedExports(instance.exports);
+    } catch {
+      kernels = null;
+    }
+  }
+  if (!instances.has(key)) instances.set(key, kernels);
 }
 
 /**

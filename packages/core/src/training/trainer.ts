@@ -1,5 +1,5 @@
-import { join } from 'node:path';
 import { layers } from '@tensorflow/tfjs-layers';
+import { runtimePlatform } from '../platform/runtime-platform';
 import { captureCheckpoint } from '../checkpoint/capture-checkpoint';
 import { checkpointFileName, pruneCheckpoints } from '../checkpoint/checkpoint-directory';
 import { disposeCheckpoint, type TrainingPosition } from '../checkpoint/checkpoint-contents';
@@ -20,7 +20,10 @@ import { trainStep, type LossFn, type StepMetrics } from './train-step';
 
 /** When and where the {@link Trainer} writes checkpoints. */
 export interface TrainerCheckpointOptions {
-  /** Directory of the run's checkpoints (created if needed); files are named by `checkpointFileName`. */
+  /**
+   * Directory of the run's checkpoints (created if needed); files are named by `checkpointFileName`.
+   * Under Node a folder on disk; in a browser a path prefix in IndexedDB (see `indexedDbCheckpointStore`).
+   */
   dir: string;
   /** Save after every `everySteps` optimiser steps (counted over the whole run). */
   everySteps?: number;
@@ -387,7 +390,7 @@ export class Trainer {
     if (path === undefined && dir === undefined) {
       throw new Error('Trainer.saveCheckpoint: give a path, or set the `checkpoint.dir` option of the Trainer.');
     }
-    const target = path ?? join(dir as string, checkpointFileName(this.pos));
+    const target = path ?? runtimePlatform().joinPath(dir as string, checkpointFileName(this.pos));
     const contents = captureCheckpoint({
       model: this.model,
       optimizer: this.optimizer,

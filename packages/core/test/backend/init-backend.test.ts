@@ -83,7 +83,15 @@ describe('initBackend', () => {
   });
 
   it('rejects an unknown backend name with the list of valid ones', async () => {
-    const err = await initBackend({ backend: 'webgpu' as never }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/Unknown backend "webgpu".*auto, tensorflow-gpu, tensorflow, wasm, cpu/);
+    const err = await initBackend({ backend: 'metal' as never }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/Unknown backend "metal".*auto, tensorflow-gpu, tensorflow, wasm, webgl, cpu/);
+  });
+
+  it('refuses WebGL under Node, saying it needs a browser', async () => {
+    const before = tf.getBackend();
+    const err = await initBackend({ backend: 'webgl' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendUnavailableError);
+    expect((err as Error).message).toMatch(/"webgl" is not available: WebGL is not available under Node \(it needs a browser\)/);
+    expect(tf.getBackend()).toBe(before);
   });
 });

@@ -1,0 +1,13 @@
+// Everything @ait/core exports in Node and in browsers alike; index.ts (the Node entry) and
+// browser.ts (the browser entry) each add what only their platform has and install it.
+export * from './backend/init-backend';
+export * from './config/validate-config';
+export * from './random/seeded-random';
+export * from './ops/index';
+export * from './layers/index';
+export * from './training/index';
+export * from './checkpoint/index';
+export * from './summary/index';
+export * from './kernels/index';
+export * from './benchmarks/index';
+export { runtimePlatform, WASM_BINARY_NAMES, type WasmBinaryName, type RuntimePlatform, type NativeBackendLoad } from './platform/runtime-platform';

@@ -1,0 +1,70 @@
+import type { CheckpointStore } from '../checkpoint/checkpoint-store';
+
+/** What loading an optional native tfjs backend package (`@tensorflow/tfjs-node(-gpu)`) gave. */
+export type NativeBackendLoad =
+  | { readonly loaded: true }
+  | {
+      readonly loaded: false;
+      /** Why it did not load, in words. */
+      readonly reason: string;
+      /** `false` when the package is there but cannot start (reinstalling will not help). */
+      readonly installed?: boolean;
+    };
+
+/**
+ * The few things @ait/core does differently in Node and in a browser. Each entry of the package
+ * installs its own: the Node entry (`dist/index.js`, chosen by Node's `node`/`import`/`require`
+ * conditions) the file-system one, the browser entry (`dist/browser.js`, chosen by bundlers through
+ * the `browser` condition) the IndexedDB one, so that no browser bundle ever reaches a Node
+ * built-in.
+ */
+export interface RuntimePlatform {
+  /** `node` or `browser`. */
+  readonly name: 'node' | 'browser';
+  /** SHA-256 digest of `bytes` (32 bytes), computed synchronously. */
+  sha256(bytes: Uint8Array): Uint8Array;
+  /** Where `saveCheckpoint` / `loadCheckpoint` / the Trainer keep checkpoints by path. */
+  readonly checkpoints: CheckpointStore;
+  /** Joins a directory and a file name into a checkpoint path. */
+  joinPath(dir: string, name: string): string;
+  /** Loads an optional native backend package (registers the `tensorflow` tfjs backend). */
+  loadNativeBackend(packageName: string): Promise<NativeBackendLoad>;
+  /**
+   * Where tfjs-wasm's `.wasm` binaries are, when the platform must say so (a browser: next to
+   * @ait/core's browser bundle); `undefined` lets tfjs-wasm find them itself (Node).
+   */
+  defaultWasmPaths(): Readonly<Record<WasmBinaryName, string>> | undefined;
+  /** Starts tfjs-wasm's threaded build with `threads` workers, where the platform can. */
+  readonly installThreadedWasm?: (threads: number) => Promise<void>;
+}
+
+/** The file names of tfjs-wasm's three binaries. */
+export const WASM_BINARY_NAMES = [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+] as const;
+
+/** One of {@link WASM_BINARY_NAMES}. */
+export type WasmBinaryName = (typeof WASM_BINARY_NAMES)[number];
+
+let current: RuntimePlatform | undefined;
+
+/** Installs the runtime platform; called once by each entry of @ait/core when it is imported. */
+export function setRuntimePlatform(platform: RuntimePlatform): void {
+  current = platform;
+}
+
+/**
+ * The runtime platform @ait/core runs on (`node` or `browser`). Throws when @ait/core's modules
+ * were loaded without either entry (a deep import of its sources), which cannot work.
+ */
+export function runtimePlatform(): RuntimePlatform {
+  if (!current) {
+    throw new Error(
+      '@ait/core: no runtime platform is installed. Import "@ait/core" itself (its Node or browser entry), ' +
+        'not a file inside the package.',
+    );
+  }
+  return current;
+}
