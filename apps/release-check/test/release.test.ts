@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, createConsumerProject, installedPackages } from '../src/consumer-project.js';
 import { startLocalRegistry, type LocalRegistry } from '../src/local-registry.js';
@@ -178,7 +180,6 @@ describe('installing from the registry into a fresh project', () => {
   it('@ait/hopfield pulls in only @ait/core and tfjs, imports as ESM and CJS, type-checks and trains', async () => {
     const dir = join(work, 'hopfield-consumer');
     const version = versionOf['@ait/hopfield'];
-    // @types/node as a TypeScript user on Node has it: @ait/core's declarations use node:fs types
     await createConsumerProject(dir, registry?.url ?? '', [`@ait/hopfield@${version}`, '@types/node@^20.19.0'], join(FIXTURES, 'hopfield-consumer'));
     const installed = await installedPackages(dir);
     const ours = [...installed.keys()].filter((name) => name.startsWith('@ait/')).sort();
@@ -227,6 +228,33 @@ describe('installing from the registry into a fresh project', () => {
     expect(run.outputShape).toEqual([32, 2]);
     expect(run.params).toBeGreaterThan(0);
   }, 300_000);
+
+  it('@ait/hopfield, as installed, bundles for the browser with esbuild: no Node built-in, under 0.5 MB gzip', async () => {
+    const dir = join(work, 'hopfield-consumer');
+    // the install of the test before, as a user's project has it; esbuild from this workspace
+    const result = await build({
+      absWorkingDir: dir,
+      entryPoints: ['page.ts'],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      target: 'es2022',
+      minify: true,
+      write: false,
+      outdir: join(dir, 'bundle'),
+      logLevel: 'silent',
+      metafile: true,
+    });
+    expect(result.errors).toEqual([]);
+    expect(result.warnings.map((w) => w.text)).toEqual([]);
+    const inputs = Object.keys(result.metafile.inputs);
+    // the browser build of @ait/core, never its Node entry
+    expect(inputs.some((path) => /node_modules\/@ait\/core\/dist\/browser\.js$/.test(path))).toBe(true);
+    expect(inputs.filter((path) => /@ait\/core\/dist\/index\.(js|cjs)$/.test(path))).toEqual([]);
+    const js = result.outputFiles.find((file) => file.path.endsWith('.js'));
+    expect(js).toBeDefined();
+    expect(gzipSync(js?.contents ?? new Uint8Array()).byteLength).toBeLessThan(500 * 1024);
+  }, 120_000);
 
   it('@ait/cli installs, answers --help and trains a tiny model (skipped when packages/cli is missing or does not build)', async (ctx) => {
     if (cliReason !== undefined) ctx.skip(cliReason);
