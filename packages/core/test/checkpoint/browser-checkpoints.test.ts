@@ -22,7 +22,6 @@ import {
   latestCheckpoint,
   listCheckpoints,
   loadCheckpoint,
-  parameterRefs,
   pruneCheckpoints,
   readCheckpointFile,
   runtimePlatform,
@@ -30,14 +29,12 @@ import {
   setGlobalSeed,
   tensorBatchSource,
   Trainer,
-  trainStep,
-  crossEntropy,
 } from '../../src/browser';
 import { fileCheckpointStore } from '../../src/checkpoint/file-checkpoint-store';
 import { browserPlatform } from '../../src/platform/browser-platform';
 import { nodePlatform } from '../../src/platform/node-platform';
 import { setRuntimePlatform } from '../../src/platform/runtime-platform';
-import { buildTinyNet, toyData, weightValues, type TinyNet } from '../trainer/tiny-net';
+import { buildTinyNet, toyData, trainedTinyNet, weightValues, type TinyNet } from '../trainer/tiny-net';
 
 const NET = { inputs: 4, hidden: 6, classes: 3, dropout: 0.2, auxCoef: 0.05 };
 let dir: string;
@@ -54,18 +51,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function trainedNet(seed: number, steps: number): Promise<{ net: TinyNet; opt: AdamW }> {
-  setGlobalSeed(seed);
-  const net = buildTinyNet(NET);
-  const opt = new AdamW({ learningRate: 0.01, weightDecay: 0.1 });
-  const data = toyData(8, NET.inputs, NET.classes, seed + 1);
-  const params = parameterRefs(net);
-  for (let s = 0; s < steps; s++) {
-    const batch = { x: tf.tensor2d(data.x), y: tf.tensor1d(data.y, 'int32') };
-    await trainStep({ model: net, params, optimizer: opt, batch, loss: (o, y) => crossEntropy(o, y), epoch: 0, step: s, stepInEpoch: s });
-    tf.dispose([batch.x, batch.y]);
-  }
-  return { net, opt };
+function trainedNet(seed: number, steps: number): Promise<{ net: TinyNet; opt: AdamW }> {
+  return trainedTinyNet(NET, seed, steps);
 }
 
 function weightsOf(contents: { weights: Record<string, tf.Tensor> }): Record<string, number[]> {
@@ -153,7 +140,8 @@ describe('the browser entry', () => {
     expect((missing as Error).message).toMatch(/does not exist in IndexedDB database "ait-checkpoints"/);
 
     const corrupt = goodBytes.slice();
-    corrupt[corrupt.byteLength - 40] ^= 0xff;
+    const flip = corrupt.byteLength - 40;
+    corrupt[flip] = (corrupt[flip] ?? 0) ^ 0xff;
     await runtimePlatform().checkpoints.write('runs/atomic/corrupt.ckpt', corrupt);
     await expect(loadCheckpoint('runs/atomic/corrupt.ckpt')).rejects.toMatchObject({ kind: 'checksum' });
     // The same check for a file the user picked in a page.
@@ -171,7 +159,7 @@ describe('the browser entry', () => {
     await other.write('x/y.ckpt', Uint8Array.of(1, 2, 3));
     expect(Array.from(await other.read('x/y.ckpt'))).toEqual([1, 2, 3]);
     await expect(runtimePlatform().checkpoints.read('x/y.ckpt')).rejects.toMatchObject({ kind: 'missing' });
-    const saved = globalThis.indexedDB;
+    const saved = (globalThis as { indexedDB?: unknown }).indexedDB;
     vi.stubGlobal('indexedDB', undefined);
     try {
       await expect(indexedDbCheckpointStore('fresh').read('a.ckpt')).rejects.toThrow(/this JavaScript runtime has no IndexedDB/);

@@ -10,19 +10,16 @@ import {
   CHECKPOINT_FORMAT_VERSION,
   CHECKPOINT_LIBRARY_VERSION,
   CheckpointError,
-  crossEntropy,
   disposeCheckpoint,
   initBackend,
   loadCheckpoint,
-  parameterRefs,
   restoreCheckpoint,
   saveCheckpoint,
   SeededRandom,
   setGlobalSeed,
-  trainStep,
   type CheckpointContents,
 } from '../../src/index';
-import { buildTinyNet, toyData, weightValues, type TinyNet } from '../trainer/tiny-net';
+import { buildTinyNet, trainedTinyNet, weightValues, type TinyNet } from '../trainer/tiny-net';
 
 let dir: string;
 
@@ -38,18 +35,8 @@ afterAll(async () => {
 const NET = { inputs: 4, hidden: 6, classes: 3, dropout: 0.2, auxCoef: 0.05 };
 
 /** A TinyNet and AdamW after `steps` training steps on toy data. */
-async function trainedNet(seed: number, steps: number): Promise<{ net: TinyNet; opt: AdamW }> {
-  setGlobalSeed(seed);
-  const net = buildTinyNet(NET);
-  const opt = new AdamW({ learningRate: 0.01, weightDecay: 0.1 });
-  const data = toyData(8, NET.inputs, NET.classes, seed + 1);
-  const params = parameterRefs(net);
-  for (let s = 0; s < steps; s++) {
-    const batch = { x: tf.tensor2d(data.x), y: tf.tensor1d(data.y, 'int32') };
-    await trainStep({ model: net, params, optimizer: opt, batch, loss: (o, y) => crossEntropy(o, y), epoch: 0, step: s, stepInEpoch: s });
-    tf.dispose([batch.x, batch.y]);
-  }
-  return { net, opt };
+function trainedNet(seed: number, steps: number): Promise<{ net: TinyNet; opt: AdamW }> {
+  return trainedTinyNet(NET, seed, steps);
 }
 
 function momentValues(opt: AdamW): Record<string, { m: number[]; v: number[] }> {

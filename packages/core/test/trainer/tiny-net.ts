@@ -1,7 +1,18 @@
 // Small models for the trainer and checkpoint tests (not a test file itself).
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, type LayerVariable } from '@tensorflow/tfjs-layers';
-import { addAuxLoss, AitLayer, globalRng, scheduleStateUpdate, type CallKwargs } from '../../src/index';
+import {
+  AdamW,
+  addAuxLoss,
+  AitLayer,
+  crossEntropy,
+  globalRng,
+  parameterRefs,
+  scheduleStateUpdate,
+  setGlobalSeed,
+  trainStep,
+  type CallKwargs,
+} from '../../src/index';
 
 /** Options of {@link TinyNet}. */
 export interface TinyNetOptions {
@@ -123,4 +134,19 @@ export function toyData(n: number, inputs: number, classes: number, seed: number
     y.push(scores.indexOf(Math.max(...scores)));
   }
   return { x, y };
+}
+
+/** A TinyNet (`options`) and its AdamW after `steps` training steps on toy data of seed `seed + 1`. */
+export async function trainedTinyNet(options: TinyNetOptions, seed: number, steps: number): Promise<{ net: TinyNet; opt: AdamW }> {
+  setGlobalSeed(seed);
+  const net = buildTinyNet(options);
+  const opt = new AdamW({ learningRate: 0.01, weightDecay: 0.1 });
+  const data = toyData(8, options.inputs, options.classes, seed + 1);
+  const params = parameterRefs(net);
+  for (let s = 0; s < steps; s++) {
+    const batch = { x: tf.tensor2d(data.x), y: tf.tensor1d(data.y, 'int32') };
+    await trainStep({ model: net, params, optimizer: opt, batch, loss: (o, y) => crossEntropy(o, y), epoch: 0, step: s, stepInEpoch: s });
+    tf.dispose([batch.x, batch.y]);
+  }
+  return { net, opt };
 }
