@@ -6,6 +6,8 @@
 // [m, n]. Strides in bytes. This covers the products XNNPACK's GEMM needs a transpose or a packing
 // pass for: weight gradients x^T dy and attention's batched products.
 
+import { mulAdd } from './multiply-add';
+
 /** Adds `v` to C at `p` (or stores it on the first k block). */
 // @ts-ignore: decorator
 @inline function accumulate(p: usize, v: v128, first: bool): void {
@@ -27,17 +29,17 @@
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let av = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = mulAdd(av, b0, c00);
+    c01 = mulAdd(av, b1, c01);
     av = v128.load32_splat(pa + a1);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = mulAdd(av, b0, c10);
+    c11 = mulAdd(av, b1, c11);
     av = v128.load32_splat(pa + a2);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = mulAdd(av, b0, c20);
+    c21 = mulAdd(av, b1, c21);
     av = v128.load32_splat(pa + a3);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = mulAdd(av, b0, c30);
+    c31 = mulAdd(av, b1, c31);
     pa += sAk;
     pb += sBk;
   }
@@ -58,8 +60,8 @@
   let c1 = pbias != 0 && first ? v128.load(pbias, 16) : f32x4.splat(0.0);
   for (let kk = 0; kk < kc; kk++) {
     const av = v128.load32_splat(pa);
-    c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
-    c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
+    c0 = mulAdd(av, v128.load(pb), c0);
+    c1 = mulAdd(av, v128.load(pb, 16), c1);
     pa += sAk;
     pb += sBk;
   }

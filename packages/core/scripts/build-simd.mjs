@@ -1,5 +1,6 @@
-// Compiles assembly/index.ts (AssemblyScript) into WebAssembly twice, for tfjs-wasm's
-// plain heap and for its threaded build's shared heap, and writes both as base64 into
+// Compiles assembly/index.ts (AssemblyScript) into WebAssembly four times: for tfjs-wasm's plain
+// heap and for its threaded build's shared heap, each with plain SIMD and with relaxed SIMD (fused
+// multiply-add in the GEMM, for runtimes that have it), and writes them as base64 into
 // generated/simd-kernels-wasm.ts (git-ignored), which src/kernels/simd-module.ts imports. Does
 // nothing when the generated file already matches the source and this script.
 //
@@ -40,8 +41,12 @@ async function compile(extra) {
   return Buffer.from(binary).toString('base64');
 }
 
+const SHARED = ['--sharedMemory', '--maximumMemory', '65536', '--enable', 'threads'];
+const RELAXED = ['--enable', 'relaxed-simd'];
 const plain = await compile([]);
-const shared = await compile(['--sharedMemory', '--maximumMemory', '65536', '--enable', 'threads']);
+const shared = await compile(SHARED);
+const relaxed = await compile(RELAXED);
+const relaxedShared = await compile([...RELAXED, ...SHARED]);
 mkdirSync(dirname(target), { recursive: true });
 // write then rename: turbo may run build, typecheck and test of this package at once, and a reader
 // must never see a half-written file
@@ -54,7 +59,12 @@ writeFileSync(
     `/** The kernels for a non-shared (single-threaded tfjs-wasm) heap, base64. */\n` +
     `export const SIMD_KERNELS_WASM = '${plain}';\n` +
     `/** The kernels for the threaded build's shared heap, base64. */\n` +
-    `export const SIMD_KERNELS_WASM_SHARED = '${shared}';\n`,
+    `export const SIMD_KERNELS_WASM_SHARED = '${shared}';\n` +
+    `/** SIMD_KERNELS_WASM built with relaxed SIMD (fused multiply-add), base64. */\n` +
+    `export const SIMD_KERNELS_WASM_RELAXED = '${relaxed}';\n` +
+    `/** SIMD_KERNELS_WASM_SHARED built with relaxed SIMD (fused multiply-add), base64. */\n` +
+    `export const SIMD_KERNELS_WASM_RELAXED_SHARED = '${relaxedShared}';\n`,
 );
 renameSync(temporary, target);
-console.log(`build-simd: wrote ${target} (${Math.round((plain.length * 3) / 4)} + ${Math.round((shared.length * 3) / 4)} bytes)`);
+const kib = (text) => Math.round((text.length * 3) / 4);
+console.log(`build-simd: wrote ${target} (${[plain, shared, relaxed, relaxedShared].map(kib).join(' + ')} bytes)`);

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
 import { registerFastKernels } from '../kernels/register-fast-kernels';
-import { prepareSimdKernels } from '../kernels/simd-module';
+import { prepareSimdKernels, simdKernelBuild, simdKernelsFor, type SimdKernelBuild } from '../kernels/simd-module';
+import { asWasmBackend } from '../kernels/wasm-interop';
 import { runtimePlatform, WASM_BINARY_NAMES, type WasmBinaryName } from '../platform/runtime-platform';
 
 /** Backends `initBackend` can select. `auto` picks the fastest one that works here. */
@@ -30,6 +31,11 @@ export interface BackendInfo {
   readonly attempts: readonly BackendAttempt[];
   /** For wasm: whether the SIMD binary runs. */
   readonly simd?: boolean;
+  /**
+   * For wasm: which build of @ait/core's SIMD kernels runs (`relaxed`: fused multiply-add in the
+   * GEMM; `plain`; `none` where they cannot load and tfjs' own kernels run).
+   */
+  readonly simdKernels?: SimdKernelBuild | 'none';
   /** For wasm: worker threads in use (1 under Node, which refuses tfjs-wasm's blob: workers). */
   readonly threads?: number;
   /** One-line human summary, e.g. for a CLI banner. */
@@ -279,10 +285,12 @@ async function describe(requested: BackendChoice, attempts: BackendAttempt[]): P
   const chosen = attempts[attempts.length - 1] as BackendAttempt;
   let simd: boolean | undefined;
   let threads: number | undefined;
+  let simdKernels: SimdKernelBuild | 'none' | undefined;
   if (chosen.backend === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
     threads = wasm.getThreadsCount();
+    simdKernels = simdKernelsFor(asWasmBackend(tf.backend())) ? simdKernelBuild() : 'none';
   }
   const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.backend}: ${a.reason}`);
   const summary =
@@ -294,6 +302,7 @@ async function describe(requested: BackendChoice, attempts: BackendAttempt[]): P
     attempts,
     ...(simd === undefined ? {} : { simd }),
     ...(threads === undefined ? {} : { threads }),
+    ...(simdKernels === undefined ? {} : { simdKernels }),
     summary,
   };
 }

@@ -3,3 +3,4 @@ export * from './fused-layer-norm';
 export * from './gelu';
 export * from './softmax-cross-entropy';
 export * from './fused-attention';
+export { relaxedSimdSupported, setSimdKernelBuild, simdKernelBuild, type SimdKernelBuild } from './simd-module';

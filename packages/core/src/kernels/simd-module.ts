@@ -1,4 +1,10 @@
-import { SIMD_KERNELS_WASM, SIMD_KERNELS_WASM_SHARED } from '../../generated/simd-kernels-wasm';
+import {
+  SIMD_KERNELS_WASM,
+  SIMD_KERNELS_WASM_RELAXED,
+  SIMD_KERNELS_WASM_RELAXED_SHARED,
+  SIMD_KERNELS_WASM_SHARED,
+} from '../../generated/simd-kernels-wasm';
+import { currentRuntimePlatform } from '../platform/runtime-platform';
 import { asWasmBackend, type WasmBackendInternals } from './wasm-interop';
 
 /**
@@ -115,6 +121,7 @@ interface WebAssemblyApi {
   Memory: abstract new (...args: never[]) => { readonly buffer: ArrayBuffer | SharedArrayBuffer };
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
   instantiate(bytes: Uint8Array, imports: Record<string, Record<string, unknown>>): Promise<{ instance: { exports: Record<string, unknown> } }>;
 }
 
@@ -129,7 +136,7 @@ function heapMemory(wasm: object): WasmMemory | null {
   return webAssembly && memory instanceof webAssembly.Memory ? memory : null;
 }
 
-const instances = new WeakMap<object, SimdKernels | null>();
+let instances = new WeakMap<object, SimdKernels | null>();
 
 /**
  * The SIMD kernels for this wasm backend's heap, instantiated once per heap; null where they
@@ -154,12 +161,63 @@ export function simdKernelsFor(backend: WasmBackendInternals): SimdKernels | nul
   return kernels;
 }
 
+/**
+ * Which build of the SIMD kernels runs: `relaxed` (relaxed SIMD: the GEMM uses fused
+ * multiply-add, results may differ from `plain` in the last bit) or `plain` (SIMD only).
+ */
+export type SimdKernelBuild = 'plain' | 'relaxed';
+
+let requestedBuild: SimdKernelBuild | 'auto' = 'auto';
+let relaxedSupport: boolean | undefined;
+
+/**
+ * Whether this runtime runs the relaxed-SIMD build: checked once with `WebAssembly.validate`; on
+ * Node 20, whose V8 has relaxed SIMD behind a flag, the Node entry sets the flag first. False when
+ * the environment variable `AIT_WASM_RELAXED_SIMD=0` turns it off (Node) or the runtime lacks it
+ * (Safari).
+ */
+export function relaxedSimdSupported(): boolean {
+  if (relaxedSupport !== undefined) return relaxedSupport;
+  const bytes = decodeBase64(SIMD_KERNELS_WASM_RELAXED);
+  const platform = currentRuntimePlatform();
+  let ok = false;
+  if (webAssembly && platform?.relaxedSimdAllowed?.() !== false) {
+    ok = webAssembly.validate(bytes);
+    if (!ok && platform?.enableRelaxedSimd?.()) ok = webAssembly.validate(bytes);
+  }
+  relaxedSupport = ok;
+  return ok;
+}
+
+/**
+ * Chooses the build of the SIMD kernels: `auto` (default) takes the relaxed build where
+ * {@link relaxedSimdSupported}, else the plain one. The kernels are instantiated again on their
+ * next use (they keep no state, so this is safe at any time between two operations), e.g. to
+ * compare the builds in a test or a benchmark. Asking for `relaxed` where it is unsupported throws.
+ */
+export function setSimdKernelBuild(build: SimdKernelBuild | 'auto'): void {
+  if (build === 'relaxed' && !relaxedSimdSupported()) {
+    throw new Error('setSimdKernelBuild: this runtime has no relaxed WebAssembly SIMD; use "plain" or "auto".');
+  }
+  requestedBuild = build;
+  instances = new WeakMap();
+}
+
+/** The build of the SIMD kernels that new wasm heaps get (see {@link setSimdKernelBuild}). */
+export function simdKernelBuild(): SimdKernelBuild {
+  if (requestedBuild !== 'auto') return requestedBuild;
+  return relaxedSimdSupported() ? 'relaxed' : 'plain';
+}
+
 /** The heap and the kernel module's bytes for it (shared-memory build for a shared heap). */
 function kernelModuleFor(key: object): { memory: WasmMemory; bytes: Uint8Array } | null {
   const memory = heapMemory(key);
   if (!memory || !webAssembly) return null;
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const bytes = decodeBase64(shared ? SIMD_KERNELS_WASM_SHARED : SIMD_KERNELS_WASM);
+  const relaxed = simdKernelBuild() === 'relaxed';
+  const bytes = decodeBase64(
+    relaxed ? (shared ? SIMD_KERNELS_WASM_RELAXED_SHARED : SIMD_KERNELS_WASM_RELAXED) : shared ? SIMD_KERNELS_WASM_SHARED : SIMD_KERNELS_WASM,
+  );
   // a data or start section would write into tfjs' heap when instantiated: refuse such a build
   const ids = wasmSectionIds(bytes);
   if (ids.includes(8) || ids.includes(11)) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { fileCheckpointStore } from '../checkpoint/file-checkpoint-store';
 import { installThreadedWasm } from '../kernels/wasm-threads';
 import type { NativeBackendLoad, RuntimePlatform } from './runtime-platform';
@@ -53,6 +54,16 @@ export const nodePlatform: RuntimePlatform = {
   joinPath: (dir, name) => join(dir, name),
   loadNativeBackend,
   defaultWasmPaths: () => undefined,
+  enableRelaxedSimd: () => {
+    // V8 11.3 (Node 20) has relaxed SIMD behind this flag; newer V8 has it on and rejects the flag.
+    try {
+      setFlagsFromString('--experimental-wasm-relaxed-simd');
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  relaxedSimdAllowed: () => process.env.AIT_WASM_RELAXED_SIMD !== '0',
   installThreadedWasm: async (threads) => {
     await installThreadedWasm({ threads });
   },

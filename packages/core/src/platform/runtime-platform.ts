@@ -34,6 +34,13 @@ export interface RuntimePlatform {
    * @ait/core's browser bundle); `undefined` lets tfjs-wasm find them itself (Node).
    */
   defaultWasmPaths(): Readonly<Record<WasmBinaryName, string>> | undefined;
+  /**
+   * Turns on relaxed WebAssembly SIMD in an engine that has it behind a flag (V8 before 11.4, as in
+   * Node 20); returns whether it did. Called only when `WebAssembly.validate` refused the build.
+   */
+  readonly enableRelaxedSimd?: () => boolean;
+  /** `false` when the user turned relaxed SIMD off (Node: `AIT_WASM_RELAXED_SIMD=0`). */
+  readonly relaxedSimdAllowed?: () => boolean;
   /** Starts tfjs-wasm's threaded build with `threads` workers, where the platform can. */
   readonly installThreadedWasm?: (threads: number) => Promise<void>;
 }
@@ -53,6 +60,11 @@ let current: RuntimePlatform | undefined;
 /** Installs the runtime platform; called once by each entry of @ait/core when it is imported. */
 export function setRuntimePlatform(platform: RuntimePlatform): void {
   current = platform;
+}
+
+/** The installed runtime platform, or `undefined` when neither entry of @ait/core was loaded. */
+export function currentRuntimePlatform(): RuntimePlatform | undefined {
+  return current;
 }
 
 /**

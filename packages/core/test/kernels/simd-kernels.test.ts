@@ -1,9 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedGelu, fusedLayerNorm } from '../../src/kernels/index';
-import { simdKernelsFor, wasmSectionIds } from '../../src/kernels/simd-module';
+import { relaxedSimdSupported, setSimdKernelBuild, simdKernelBuild, simdKernelsFor, wasmSectionIds, type SimdKernelBuild } from '../../src/kernels/simd-module';
 import { asWasmBackend } from '../../src/kernels/wasm-interop';
-import { SIMD_KERNELS_WASM, SIMD_KERNELS_WASM_SHARED } from '../../generated/simd-kernels-wasm';
+import {
+  SIMD_KERNELS_WASM,
+  SIMD_KERNELS_WASM_RELAXED,
+  SIMD_KERNELS_WASM_RELAXED_SHARED,
+  SIMD_KERNELS_WASM_SHARED,
+} from '../../generated/simd-kernels-wasm';
 import { maxAbsDiff, naiveMatMul, runOn, setUpBackends, values } from './kernel-test-helpers';
 
 /** erf in float64: Taylor series below 3, the continued fraction of erfc above. */
@@ -34,7 +39,7 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
   beforeAll(setUpBackends);
 
   it('are built without data or start sections and are active on the wasm backend', () => {
-    for (const b64 of [SIMD_KERNELS_WASM, SIMD_KERNELS_WASM_SHARED]) {
+    for (const b64 of [SIMD_KERNELS_WASM, SIMD_KERNELS_WASM_SHARED, SIMD_KERNELS_WASM_RELAXED, SIMD_KERNELS_WASM_RELAXED_SHARED]) {
       const ids = wasmSectionIds(new Uint8Array(Buffer.from(b64, 'base64')));
       expect(ids).toContain(10); // code
       expect(ids).not.toContain(8); // start
@@ -140,40 +145,35 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
     }
   });
 
-  it('GEMM: products longer than one k block, row and column remainders, batches and a bias', async () => {
-    const cases: [number[], number[], boolean, boolean][] = [
-      [[9, 300], [300, 21], false, false],
-      [[300, 9], [300, 21], true, false],
-      [[9, 300], [21, 300], false, true],
-      [[300, 9], [21, 300], true, true],
-      [[3, 9, 300], [3, 300, 21], false, false],
-      [[3, 300, 9], [300, 21], true, false],
-      [[9, 300], [3, 300, 21], false, false],
-      [[2, 5, 520], [2, 17, 520], false, true],
-      // 64 rows and more: B repacked into panels (one and two k blocks, column remainder)
-      [[70, 300], [300, 21], false, false],
-      [[300, 70], [21, 300], true, true],
-      [[2, 66, 40], [2, 40, 19], false, false],
-      [[4, 20, 64], [64, 24], false, false],
-      // a^T b with the wider a: computed as (b^T a)^T
-      [[300, 70], [300, 12], true, false],
-    ];
-    for (const [aShape, bShape, ta, tb] of cases) {
-      const av = values(aShape.reduce((x, y) => x * y, 1), 21);
-      const bv = values(bShape.reduce((x, y) => x * y, 1), 22);
-      const ref = naiveMatMul(av, aShape, bv, bShape, ta, tb);
-      const n = ref.shape[ref.shape.length - 1] as number;
-      const biasV = values(n, 23);
-      const r = await runOn('wasm', () => {
-        const a = tf.tensor(av, aShape);
-        const b = tf.tensor(bv, bShape);
-        return [tf.matMul(a, b, ta, tb), tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias: tf.tensor1d(biasV) })];
-      });
-      expect(r.shapes[0]).toEqual(ref.shape);
-      expect(maxAbsDiff(r.values[0]!, ref.values), `${aShape} x ${bShape} ${ta} ${tb}`).toBeLessThan(1e-4);
-      const withBias = ref.values.map((v, i) => v + (biasV[i % n] as number));
-      expect(maxAbsDiff(r.values[1]!, withBias)).toBeLessThan(1e-4);
+  it('runs the relaxed-SIMD build (fused multiply-add) where the runtime has it, Node 20 included', () => {
+    // V8 has relaxed SIMD since 11.4 and behind a flag in Node 20's 11.3, which the Node entry sets.
+    expect(relaxedSimdSupported()).toBe(true);
+    expect(simdKernelBuild()).toBe('relaxed');
+  });
+
+  it('GEMM: products longer than one k block, row and column remainders, batches and a bias, in both builds', async () => {
+    const builds: SimdKernelBuild[] = relaxedSimdSupported() ? ['plain', 'relaxed'] : ['plain'];
+    const products: Record<string, number[][]> = {};
+    for (const build of builds) {
+      setSimdKernelBuild(build);
+      products[build] = await gemmCases(build);
     }
+    setSimdKernelBuild('auto');
+    // the cases use exactly representable products, where both builds agree to the bit
+    if (builds.length === 2) expect(products.relaxed).toEqual(products.plain);
+    // products that round: fused multiply-adds round once, so some last bits change
+    const av = Array.from({ length: 64 * 96 }, (_, i) => Math.sin(i * 0.37));
+    const bv = Array.from({ length: 96 * 40 }, (_, i) => Math.cos(i * 0.11));
+    const ref = naiveMatMul(av, [64, 96], bv, [96, 40], false, false);
+    const rounded: Partial<Record<SimdKernelBuild, number[]>> = {};
+    for (const build of builds) {
+      setSimdKernelBuild(build);
+      const r = await runOn('wasm', () => [tf.matMul(tf.tensor2d(av, [64, 96]), tf.tensor2d(bv, [96, 40]))]);
+      rounded[build] = r.values[0]!;
+      expect(maxAbsDiff(r.values[0]!, ref.values), build).toBeLessThan(1e-4);
+    }
+    setSimdKernelBuild('auto');
+    if (builds.length === 2) expect((rounded.relaxed ?? []).some((v, i) => v !== rounded.plain?.[i])).toBe(true);
     // k = 0: zeros, or the bias in every row
     const empty = await runOn('wasm', () => {
       const a = tf.zeros([3, 0]);
@@ -276,3 +276,43 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
     }
   });
 });
+
+/** Runs the GEMM cases on wasm with the current kernel build, checks them, returns the products. */
+async function gemmCases(build: string): Promise<number[][]> {
+  const out: number[][] = [];
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[9, 300], [300, 21], false, false],
+      [[300, 9], [300, 21], true, false],
+      [[9, 300], [21, 300], false, true],
+      [[300, 9], [21, 300], true, true],
+      [[3, 9, 300], [3, 300, 21], false, false],
+      [[3, 300, 9], [300, 21], true, false],
+      [[9, 300], [3, 300, 21], false, false],
+      [[2, 5, 520], [2, 17, 520], false, true],
+      // 64 rows and more: B repacked into panels (one and two k blocks, column remainder)
+      [[70, 300], [300, 21], false, false],
+      [[300, 70], [21, 300], true, true],
+      [[2, 66, 40], [2, 40, 19], false, false],
+      [[4, 20, 64], [64, 24], false, false],
+      // a^T b with the wider a: computed as (b^T a)^T
+      [[300, 70], [300, 12], true, false],
+    ];
+    for (const [aShape, bShape, ta, tb] of cases) {
+      const av = values(aShape.reduce((x, y) => x * y, 1), 21);
+      const bv = values(bShape.reduce((x, y) => x * y, 1), 22);
+      const ref = naiveMatMul(av, aShape, bv, bShape, ta, tb);
+      const n = ref.shape[ref.shape.length - 1] as number;
+      const biasV = values(n, 23);
+      const r = await runOn('wasm', () => {
+        const a = tf.tensor(av, aShape);
+        const b = tf.tensor(bv, bShape);
+        return [tf.matMul(a, b, ta, tb), tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias: tf.tensor1d(biasV) })];
+      });
+      expect(r.shapes[0]).toEqual(ref.shape);
+      expect(maxAbsDiff(r.values[0]!, ref.values), `${build}: ${aShape} x ${bShape} ${ta} ${tb}`).toBeLessThan(1e-4);
+      const withBias = ref.values.map((v, i) => v + (biasV[i % n] as number));
+      expect(maxAbsDiff(r.values[1]!, withBias)).toBeLessThan(1e-4);
+      out.push(r.values[0]!, r.values[1]!);
+    }
+  return out;
+}
