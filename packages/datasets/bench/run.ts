@@ -17,6 +17,7 @@ import {
   FASHION_MNIST_DEBIAN_DIR,
   datasetBatchSource,
   datasetSamples,
+  freshOrientedBarsDataset,
   freshSortOfClevrDataset,
   freshTriangleDataset,
   generateSortOfClevrImage,
@@ -26,6 +27,7 @@ import {
   loadMnist,
   openSortOfClevrSet,
   openTriangleSet,
+  orientedBarsDataset,
   renderScene,
   sortOfClevrDataset,
   triangleDataset,
@@ -85,6 +87,14 @@ async function main(): Promise<void> {
       return ds.size;
     });
     await time('triangle fresh stream', '64x64x1', () => drain(freshTriangleDataset({ samplesPerEpoch: 20_000 })));
+    await time('oriented bars get (fixed set)', '32x32x1, one bar, per-index seeded', () => {
+      const ds = orientedBarsDataset({ size: 20_000 });
+      for (let i = 0; i < ds.size; i++) ds.get(i);
+      return ds.size;
+    });
+    await time('oriented bars fresh stream, 3 bars + noise', '32x32x1', () =>
+      drain(freshOrientedBarsDataset({ samplesPerEpoch: 20_000, bars: 3, noise: 0.1 })),
+    );
     await time('sort-of-clevr image (scene + 30 questions + render)', '75x75x3 images', () => {
       const rng = new SeededRandom(0);
       for (let j = 0; j < 3000; j++) renderScene(generateSortOfClevrImage(rng, 10).objects);

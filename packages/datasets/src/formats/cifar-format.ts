@@ -22,6 +22,12 @@ export interface CifarRecords {
   readonly coarseLabels?: Uint8Array;
 }
 
+/** The extra of a CIFAR-100 sample: both of its labels. */
+export interface Cifar100Extra {
+  readonly fine: number;
+  readonly coarse: number;
+}
+
 /**
  * Copies one channel-planar CIFAR image (`[3, 32, 32]`: all red, all green, all blue) from
  * `src` at `srcOffset` into `dst` at `dstOffset` as interleaved `[32, 32, 3]`.

@@ -8,7 +8,8 @@ import { type ReadableStream as WebReadableStream } from 'node:stream/web';
 import { validateConfig, z } from '@ait/core';
 import { type CifarVariant } from '../formats/cifar-format';
 import { readTarMembers } from '../formats/tar-archive';
-import { CIFAR_SOURCES, defaultDataDirectory } from './cifar-files';
+import { CIFAR_SOURCES } from './cifar-sources';
+import { defaultDataDirectory } from './data-directory';
 
 /** Options of {@link downloadCifar}. */
 export interface CifarDownloadOptions {

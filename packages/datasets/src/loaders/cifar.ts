@@ -5,12 +5,12 @@ import { arrayDataset } from '../dataset/array-dataset';
 import {
   type AsyncRandomAccessDataset,
   type Dataset,
-  type NormalizationStats,
   type RandomAccessDataset,
 } from '../dataset/dataset';
 import {
   CIFAR_IMAGE_BYTES,
   CIFAR_IMAGE_SIZE,
+  type Cifar100Extra,
   type CifarRecords,
   type CifarVariant,
   checkCifarLength,
@@ -23,13 +23,10 @@ import { readFileBytes } from '../formats/read-data-file';
 import { RecordFile } from '../formats/record-file';
 import { readTarMembers } from '../formats/tar-archive';
 import { type CifarDownloadOptions, downloadCifar } from './cifar-download';
-import { CIFAR_SOURCES, type CifarSource, defaultDataDirectory } from './cifar-files';
+import { CIFAR_SOURCES, type CifarSource } from './cifar-sources';
+import { defaultDataDirectory } from './data-directory';
 import { CIFAR100_COARSE_LABEL_NAMES, CIFAR100_FINE_LABEL_NAMES, CIFAR10_LABEL_NAMES } from './cifar-label-names';
-
-/** CIFAR-10 normalisation statistics (training set, per channel R, G, B). */
-export const CIFAR10_NORMALIZATION: NormalizationStats = { mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616] };
-/** CIFAR-100 normalisation statistics (training set, per channel R, G, B). */
-export const CIFAR100_NORMALIZATION: NormalizationStats = { mean: [0.5071, 0.4865, 0.4409], std: [0.2673, 0.2564, 0.2762] };
+import { CIFAR100_NORMALIZATION, CIFAR10_NORMALIZATION } from './cifar-normalization';
 
 /** Options of {@link loadCifar10} and {@link loadCifar100}. */
 export interface CifarOptions {
@@ -57,12 +54,6 @@ export interface CifarOptions {
 export interface Cifar100Options extends CifarOptions {
   /** Which label is the class: `fine` (100 classes, default) or `coarse` (20 superclasses). */
   labels?: 'fine' | 'coarse';
-}
-
-/** The extra of a CIFAR-100 sample: both of its labels. */
-export interface Cifar100Extra {
-  readonly fine: number;
-  readonly coarse: number;
 }
 
 const schema = z.strictObject({

@@ -1,28 +1,13 @@
 import {
   type AsyncRandomAccessDataset,
   type Dataset,
-  type NormalizationStats,
   type RandomAccessDataset,
   type StreamingDataset,
 } from '../dataset/dataset';
+import { FASHION_MNIST_LABEL_NAMES, FASHION_MNIST_NORMALIZATION } from './fashion-mnist-info';
 import { type LoadMode } from './load-mode';
 import { type MnistSplit, loadMnistFormat } from './mnist-format';
 
-/** Fashion-MNIST class names. */
-export const FASHION_MNIST_LABEL_NAMES: readonly string[] = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
-/** Fashion-MNIST normalisation statistics (training set mean and standard deviation). */
-export const FASHION_MNIST_NORMALIZATION: NormalizationStats = { mean: [0.286], std: [0.353] };
 /** Where Debian's `dataset-fashion-mnist` package installs the gzipped IDX files. */
 export const FASHION_MNIST_DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
 

@@ -10,14 +10,11 @@ import {
   type RandomAccessDataset,
   imageLength,
 } from '../dataset/dataset';
-import { decodeImage, rgbaToChannels } from '../formats/image-decode';
+import { IMAGENET_GREY_NORMALIZATION, IMAGENET_NORMALIZATION } from '../dataset/imagenet-normalization';
+import { decodeImage } from '../formats/image-decode';
+import { rgbaToChannels } from '../formats/rgba-to-channels';
 import { errorCode } from '../formats/read-data-file';
 import { resizeBilinear } from '../formats/resize-bilinear';
-
-/** ImageNet normalisation statistics, the usual default for photographs (R, G, B). */
-export const IMAGENET_NORMALIZATION: NormalizationStats = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-/** Grey-scale counterpart of {@link IMAGENET_NORMALIZATION} (the channel averages). */
-export const IMAGENET_GREY_NORMALIZATION: NormalizationStats = { mean: [0.449], std: [0.226] };
 
 /** File extensions {@link loadImageFolder} reads (case-insensitive). */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];

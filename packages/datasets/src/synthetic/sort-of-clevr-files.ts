@@ -11,7 +11,8 @@ import {
 } from './sort-of-clevr-dataset';
 import { QUESTION_SIZE, SORT_OF_CLEVR_ANSWER_NAMES, answerQuestion, decodeQuestion, encodeQuestion } from './sort-of-clevr-questions';
 import { SORT_OF_CLEVR_IMAGE_SIZE, SORT_OF_CLEVR_OBJECTS, type SceneObject, renderScene } from './sort-of-clevr-scene';
-import { MANIFEST_FILE, SYNTHETIC_FORMAT, type SyntheticManifest, readManifest, writeManifest } from './synthetic-manifest';
+import { MANIFEST_FILE, SYNTHETIC_FORMAT, type SyntheticManifest } from './synthetic-manifest';
+import { readManifest, writeManifest } from './synthetic-manifest-file';
 import { type SyntheticSplit, countSchema, exampleRng, seedSchema, splitSchema } from './synthetic-options';
 import { type OpenedIdx, closeSetFiles, createWriters, memoryRecord, openSetFile, readRecord } from './synthetic-set-files';
 

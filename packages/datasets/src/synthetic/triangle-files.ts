@@ -5,7 +5,8 @@ import { checkLabel } from '../dataset/check-sample';
 import { type AsyncRandomAccessDataset, type RandomAccessDataset, type Sample } from '../dataset/dataset';
 import { TRIANGLE_IMAGE_SIZE, TRIANGLE_LABEL_NAMES, type Point, type TriangleScene, renderTriangle, sampleTriangle } from './triangle';
 import { TRIANGLE_NORMALIZATION, TRIANGLE_SPLIT_SIZES } from './triangle-dataset';
-import { MANIFEST_FILE, SYNTHETIC_FORMAT, type SyntheticManifest, readManifest, writeManifest } from './synthetic-manifest';
+import { MANIFEST_FILE, SYNTHETIC_FORMAT, type SyntheticManifest } from './synthetic-manifest';
+import { readManifest, writeManifest } from './synthetic-manifest-file';
 import { type SyntheticSplit, countSchema, exampleRng, seedSchema, splitSchema } from './synthetic-options';
 import { type OpenedIdx, closeSetFiles, createWriters, memoryRecord, openSetFile, readRecord } from './synthetic-set-files';
 
