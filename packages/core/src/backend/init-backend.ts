@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
+import { gemmPoolFor, startGemmPool } from '../kernels/gemm-pool';
 import { registerFastKernels } from '../kernels/register-fast-kernels';
 import { prepareSimdKernels, simdKernelBuild, simdKernelsFor, type SimdKernelBuild } from '../kernels/simd-module';
 import { asWasmBackend } from '../kernels/wasm-interop';
@@ -47,9 +48,11 @@ export interface InitBackendOptions {
   /** Which backend to run; default `auto`. */
   backend?: BackendChoice;
   /**
-   * wasm only: worker threads for XNNPACK's pool (matmul, convolution, softmax). Default 1. More
-   * than 1 starts tfjs-wasm's threaded SIMD build through Node worker threads, which pays off only
-   * when the cores are otherwise idle (its threads busy-wait; see `installThreadedWasm`).
+   * wasm only: threads for matrix products. Default 1. More than 1 (Node) starts tfjs-wasm's
+   * threaded build (shared heap, XNNPACK kept at one thread) and a pool of `wasmThreads - 1`
+   * worker threads that run @ait/core's SIMD GEMM beside the calling thread on products of more
+   * than 2^19 multiply-adds; the workers sleep between products, and results are bit-identical
+   * to one thread.
    */
   wasmThreads?: number;
   /**
@@ -180,7 +183,7 @@ async function tryWasm(options: InitBackendOptions): Promise<BackendAttempt> {
   const wanted = threads ?? 1;
   // an already initialised wasm backend (tf.findBackend would start initialising one)
   const initialised = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm !== undefined;
-  const running = initialised ? wasm.getThreadsCount() : null;
+  const running = initialised ? wasmThreadsRunning(wasm) : null;
   if (running !== null && wanted > 1 && running !== wanted) {
     return {
       backend: 'wasm',
@@ -204,7 +207,9 @@ async function tryWasm(options: InitBackendOptions): Promise<BackendAttempt> {
       };
     }
     try {
-      await install(wanted);
+      // XNNPACK's own pool stays at one thread (its threads spin while they wait); the threads
+      // asked for run @ait/core's GEMM pool, whose workers sleep
+      await install(1);
     } catch (err) {
       return { backend: 'wasm', ok: false, installed: false, reason: `the threaded wasm build failed to start: ${(err as Error).message}` };
     }
@@ -220,8 +225,27 @@ async function tryWasm(options: InitBackendOptions): Promise<BackendAttempt> {
     return { backend: 'wasm', ok: false, reason: `the wasm backend failed to initialise: ${(err as Error).message}` };
   }
   if (!ok) return { backend: 'wasm', ok: false, reason: 'the wasm backend failed to initialise' };
+  if (wanted > 1 && running === null) {
+    const start = runtimePlatform().startGemmWorker;
+    try {
+      if (!start) throw new Error('this platform cannot start worker threads');
+      startGemmPool(tf.backend(), wanted - 1, start);
+    } catch (err) {
+      return { backend: 'wasm', ok: false, installed: false, reason: `the GEMM worker threads failed to start: ${(err as Error).message}` };
+    }
+  }
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-  return { backend: 'wasm', ok: true, reason: `WebAssembly backend ready (${simd ? 'SIMD' : 'no SIMD'}, ${wasm.getThreadsCount()} thread(s))` };
+  return { backend: 'wasm', ok: true, reason: `WebAssembly backend ready (${simd ? 'SIMD' : 'no SIMD'}, ${wasmThreadsRunning(wasm)} thread(s))` };
+}
+
+/**
+ * Threads the running wasm backend computes with: its GEMM pool's (the calling thread and the
+ * workers), else XNNPACK's.
+ */
+function wasmThreadsRunning(wasm: typeof WasmBackend): number {
+  const instance = tf.engine().registry.wasm;
+  const pool = instance ? gemmPoolFor(asWasmBackend(instance)) : undefined;
+  return pool?.threads ?? wasm.getThreadsCount();
 }
 
 async function tryWebgl(): Promise<BackendAttempt> {
@@ -289,7 +313,7 @@ async function describe(requested: BackendChoice, attempts: BackendAttempt[]): P
   if (chosen.backend === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-    threads = wasm.getThreadsCount();
+    threads = wasmThreadsRunning(wasm);
     simdKernels = simdKernelsFor(asWasmBackend(tf.backend())) ? simdKernelBuild() : 'none';
   }
   const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.backend}: ${a.reason}`);

@@ -253,6 +253,22 @@ export async function prepareSimdKernels(backendRaw: unknown): Promise<void> {
 }
 
 /**
+ * The compiled SIMD kernels (the build {@link simdKernelBuild} picks) and the heap they run on,
+ * for worker threads that instantiate them on the same memory; null unless the heap is shared
+ * (tfjs-wasm's threaded build) and the kernels compile here.
+ */
+export function sharedKernelModuleFor(backend: WasmBackendInternals): { module: object; memory: object } | null {
+  const found = kernelModuleFor(backend.wasm as object);
+  if (!found || !webAssembly) return null;
+  if (typeof SharedArrayBuffer === 'undefined' || !(found.memory.buffer instanceof SharedArrayBuffer)) return null;
+  try {
+    return { module: new webAssembly.Module(found.bytes), memory: found.memory };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * The typed wasm backend and its SIMD kernels, for a kernel that is registered only where they
  * run; throws an Error naming `kernelName` otherwise.
  */

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { MatMulGeometry } from './wasm-batch-mat-mul';
+import { gemmPoolFor } from './gemm-pool';
 import { simdKernelsFor } from './simd-module';
 import { memoryOffsetOf, type WasmBackendInternals } from './wasm-interop';
 
@@ -27,10 +28,11 @@ const THREADED_MIN_MACS = 256 * 256 * 256;
  * `a^T b^T` runs as `(b a)^T`, and a 2-D `a^T b` whose `a` is the larger operand as `(b^T a)^T`:
  * both copy less.
  * Handles 2-D and batched products where each operand's batch is the result's or 1 (broadcast);
- * `bias`, if given, must be a float32 `[n]` vector. The kernel runs on one thread: with
- * tfjs-wasm's threaded build (more than one thread), single products larger than 256^3
- * multiply-adds are left to XNNPACK's thread pool; smaller and batched ones (attention), where
- * XNNPACK pays a call per matrix, run here.
+ * `bias`, if given, must be a float32 `[n]` vector. The kernel runs on the calling thread, and
+ * on the backend's GEMM pool when `initBackend` started one (`wasmThreads` > 1: large products
+ * are cut into chunks of rows that every thread takes). Where XNNPACK itself runs several threads
+ * (tfjs-wasm's threaded build started with more), single products larger than 256^3
+ * multiply-adds are left to its pool.
  * Returns null, doing nothing, where the SIMD kernels are not available, the batch broadcasts
  * both ways, or the product is left to XNNPACK; the caller then uses XNNPACK.
  */
@@ -78,8 +80,11 @@ export function simdMatMul(
   const rows = folded ? batch * m : m;
   const kc = rowMajorA ? KC_ROWS : KC_COLUMNS;
   const n8 = n - (n % 8);
-  // B repacked into contiguous panels once per k block pays off when many row tiles reuse them
-  const pack = rows >= PACK_MIN_ROWS && n8 > 0 ? wasm._malloc(Math.min(k, kc) * n8 * 4) : 0;
+  // B repacked into contiguous panels once per k block pays off when many row tiles reuse them;
+  // with a GEMM pool every thread packs into its own scratch
+  const pool = gemmPoolFor(backend);
+  const packStride = rows >= PACK_MIN_ROWS && n8 > 0 ? Math.min(k, kc) * n8 * 4 : 0;
+  const pack = packStride > 0 ? wasm._malloc(packStride * (pool?.threads ?? 1)) : 0;
   if ((copyA && !aCopy) || (transposeB && !bCopy)) {
     throw new Error(
       `matMul on wasm: the WebAssembly heap has no room for a transposed copy of an operand ` +
@@ -103,16 +108,22 @@ export function simdMatMul(
     const cOff = memoryOffsetOf(backend, out);
     const biasOff = bias ? memoryOffsetOf(backend, bias) : 0;
     const hasBias = bias ? 1 : 0;
-    if (folded) {
-      // every matrix of a meets the same b: one product over all rows
-      simd.gemmStridedA(aOff, 0, k * 4, 4, bOff, 0, n * 4, cOff, 1, rows, k, n, biasOff, hasBias, kc, pack);
-    } else {
-      const sAb = batchA === 1 ? 0 : m * k * 4;
-      const sBb = batchB === 1 ? 0 : k * n * 4;
-      const sAi = rowMajorA ? k * 4 : 4;
-      const sAk = rowMajorA ? 4 : m * 4;
-      simd.gemmStridedA(aOff, sAb, sAi, sAk, bOff, sBb, n * 4, cOff, batch, m, k, n, biasOff, hasBias, kc, pack);
-    }
+    const common = { b: bOff, sBk: n * 4, c: cOff, k, n, bias: biasOff, hasBias, kc, pack, packStride };
+    // every matrix of a meets the same b (folded): one product over all rows
+    const call = folded
+      ? { ...common, a: aOff, sAb: 0, sAi: k * 4, sAk: 4, sBb: 0, batch: 1, m: rows }
+      : {
+          ...common,
+          a: aOff,
+          sAb: batchA === 1 ? 0 : m * k * 4,
+          sAi: rowMajorA ? k * 4 : 4,
+          sAk: rowMajorA ? 4 : m * 4,
+          sBb: batchB === 1 ? 0 : k * n * 4,
+          batch,
+          m,
+        };
+    if (pool) pool.run(call);
+    else simd.gemmStridedA(call.a, call.sAb, call.sAi, call.sAk, call.b, call.sBb, call.sBk, call.c, call.batch, call.m, k, n, biasOff, hasBias, kc, pack);
   } finally {
     if (pack) wasm._free(pack);
     if (aCopy) wasm._free(aCopy);

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { fileCheckpointStore } from '../checkpoint/file-checkpoint-store';
 import { installThreadedWasm } from '../kernels/wasm-threads';
 import type { NativeBackendLoad, RuntimePlatform } from './runtime-platform';
@@ -64,6 +65,12 @@ export const nodePlatform: RuntimePlatform = {
     }
   },
   relaxedSimdAllowed: () => process.env.AIT_WASM_RELAXED_SIMD !== '0',
+  startGemmWorker: (source, data) => {
+    const worker = new Worker(source, { eval: true, workerData: data });
+    // sleeping pool workers must not keep the process alive
+    worker.unref();
+    return worker;
+  },
   installThreadedWasm: async (threads) => {
     await installThreadedWasm({ threads });
   },

@@ -1,4 +1,5 @@
 import type { CheckpointStore } from '../checkpoint/checkpoint-store';
+import type { StartGemmWorker } from '../kernels/gemm-pool';
 
 /** What loading an optional native tfjs backend package (`@tensorflow/tfjs-node(-gpu)`) gave. */
 export type NativeBackendLoad =
@@ -41,6 +42,8 @@ export interface RuntimePlatform {
   readonly enableRelaxedSimd?: () => boolean;
   /** `false` when the user turned relaxed SIMD off (Node: `AIT_WASM_RELAXED_SIMD=0`). */
   readonly relaxedSimdAllowed?: () => boolean;
+  /** Starts a worker thread of the GEMM pool, where the platform can (Node: worker_threads). */
+  readonly startGemmWorker?: StartGemmWorker;
   /** Starts tfjs-wasm's threaded build with `threads` workers, where the platform can. */
   readonly installThreadedWasm?: (threads: number) => Promise<void>;
 }
