@@ -12,7 +12,7 @@ import { BACKENDS, DEFAULT_DATASET, DEFAULT_MODEL, trainCommand, type TrainComma
 import { CliError, oneLine } from './util/cli-error';
 import type { CliIo } from './util/cli-io';
 import { CLI_DATASETS } from './util/dataset-choice';
-import { intAtLeast, positiveNumber, seedValue } from './util/option-parsers';
+import { intAtLeast, intInRange, positiveNumber, seedValue } from './util/option-parsers';
 
 /** Version printed by `ait --version`: this package's version (tsup inlines it from package.json). */
 export const CLI_VERSION: string = version;
@@ -46,7 +46,7 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
       .option('--lr <rate>', 'peak learning rate of the warm-up + cosine schedule', positiveNumber)
       .option('--seed <n>', 'seed of initialisation, dropout and data order (default 0)', seedValue)
       .addOption(backendOption())
-      .option('--threads <n>', 'wasm worker threads (default 1); more is faster only on otherwise idle cores', intAtLeast(1))
+      .option('--threads <n>', 'wasm threads for matrix products, 1-8 (default: every core, at most 8)', intInRange(1, 8))
       .option('-o, --out <dir>', 'run directory for checkpoints, metrics and curves (default runs/<model>-<data>-<time>)')
       .option('-c, --config <file>', 'JSON or YAML file with any of these options (flags win) and modelConfig')
       .option('-r, --resume <dir>', 'continue an interrupted run from its newest checkpoint')

@@ -47,7 +47,7 @@ export interface TrainCommandOptions {
   clipNorm?: number;
   seed?: number;
   backend?: BackendChoice;
-  /** wasm worker threads (default 1); more pays off only on otherwise idle cores. */
+  /** wasm threads for matrix products, 1-8 (default: every core, at most 8). */
   threads?: number;
   out?: string;
   config?: string;
@@ -74,7 +74,7 @@ export const trainConfigFileSchema = z.strictObject({
   clipNorm: z.number('must be a number').min(0, 'must be >= 0 (0 switches clipping off)').optional(),
   seed: z.number('must be a number').int('must be an integer').optional(),
   backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'], 'must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu').optional(),
-  threads: z.number('must be a number').int('must be an integer').min(1, 'must be >= 1').optional(),
+  threads: z.number('must be a number').int('must be an integer').min(1, 'must be >= 1').max(8, 'must be <= 8').optional(),
   out: z.string('must be a folder path').optional(),
   trainSize: z.number('must be a number').int('must be an integer').min(1, 'must be >= 1').optional(),
   testSize: z.number('must be a number').int('must be an integer').min(1, 'must be >= 1').optional(),
@@ -135,7 +135,7 @@ const RESUME_FIXED: (keyof TrainCommandOptions)[] = [
 
 async function resolveRun(
   options: TrainCommandOptions,
-): Promise<{ run: RunConfig; dir: string; backend: BackendChoice; threads: number; resuming: boolean }> {
+): Promise<{ run: RunConfig; dir: string; backend: BackendChoice; threads: number | undefined; resuming: boolean }> {
   if (options.resume !== undefined) {
     const clash = RESUME_FIXED.filter((k) => options[k] !== undefined);
     if (clash.length > 0) {
@@ -148,7 +148,7 @@ async function resolveRun(
     const dir = resolve(options.resume);
     const stored = await readRunConfig(dir);
     const run: RunConfig = options.epochs !== undefined ? { ...stored, recipe: { ...stored.recipe, epochs: options.epochs } } : stored;
-    return { run, dir, backend: options.backend ?? 'auto', threads: options.threads ?? 1, resuming: true };
+    return { run, dir, backend: options.backend ?? 'auto', threads: options.threads, resuming: true };
   }
   const file = options.config !== undefined ? await readConfigFile(options.config, trainConfigFileSchema) : {};
   const pick = <K extends keyof typeof file & keyof TrainCommandOptions>(k: K): TrainCommandOptions[K] | (typeof file)[K] =>
@@ -189,7 +189,7 @@ async function resolveRun(
     run,
     dir,
     backend: (pick('backend') as BackendChoice | undefined) ?? 'auto',
-    threads: (pick('threads') as number | undefined) ?? 1,
+    threads: pick('threads') as number | undefined,
     resuming: false,
   };
 }
@@ -203,7 +203,7 @@ async function resolveRun(
  */
 export async function trainCommand(options: TrainCommandOptions, io: CliIo): Promise<number> {
   const { run, dir, backend, threads, resuming } = await resolveRun(options);
-  const info = await initBackend({ backend, ...(threads > 1 ? { wasmThreads: threads } : {}) });
+  const info = await initBackend({ backend, ...(threads === undefined ? {} : { wasmThreads: threads }) });
   const log = (line: string): void => {
     if (!options.quiet) io.stderr(`${line}\n`);
   };

@@ -11,6 +11,17 @@ export function intAtLeast(min: number): (value: string) => number {
   };
 }
 
+/** Commander parser for an integer in [min, max]. */
+export function intInRange(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got "${value}".`);
+    }
+    return n;
+  };
+}
+
 /** Commander parser for a finite number > 0. */
 export function positiveNumber(value: string): number {
   const n = Number(value);

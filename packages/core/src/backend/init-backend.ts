@@ -48,7 +48,9 @@ export interface InitBackendOptions {
   /** Which backend to run; default `auto`. */
   backend?: BackendChoice;
   /**
-   * wasm only: threads for matrix products. Default 1. More than 1 (Node) starts tfjs-wasm's
+   * wasm only: threads for matrix products, 1-8. Default: every core (at most 8) under Node, 1 in
+   * a browser; where threads cannot start by default, one thread runs and the summary says why.
+   * More than 1 (Node) starts tfjs-wasm's
    * threaded build (shared heap, XNNPACK kept at one thread) and a pool of `wasmThreads - 1`
    * worker threads that run @ait/core's SIMD GEMM beside the calling thread on products of more
    * than 2^19 multiply-adds; the workers sleep between products, and results are bit-identical
@@ -180,11 +182,22 @@ async function tryWasm(options: InitBackendOptions): Promise<BackendAttempt> {
   } catch (err) {
     return { backend: 'wasm', ok: false, reason: `@tensorflow/tfjs-backend-wasm failed to load: ${(err as Error).message}` };
   }
-  const wanted = threads ?? 1;
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 8)) {
+    return markFatal({
+      backend: 'wasm',
+      ok: false,
+      installed: false,
+      reason: `wasmThreads must be an integer from 1 to 8 (tfjs-wasm's threaded build takes 1-8), got ${String(threads)}`,
+    });
+  }
+  // asked for, or by default every core under Node (at most 8) and one in a browser
+  const explicit = threads !== undefined;
+  let wanted = threads ?? runtimePlatform().defaultWasmThreads();
+  let note = '';
   // an already initialised wasm backend (tf.findBackend would start initialising one)
   const initialised = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm !== undefined;
   const running = initialised ? wasmThreadsRunning(wasm) : null;
-  if (running !== null && wanted > 1 && running !== wanted) {
+  if (running !== null && explicit && wanted > 1 && running !== wanted) {
     return {
       backend: 'wasm',
       ok: false,
@@ -194,9 +207,12 @@ async function tryWasm(options: InitBackendOptions): Promise<BackendAttempt> {
         `ask for ${wanted} threads before the first use of the wasm backend (e.g. in a new process)`,
     };
   }
-  if (wanted > 1 && running === null) {
-    const install = runtimePlatform().installThreadedWasm;
-    if (!install) {
+  const install = runtimePlatform().installThreadedWasm;
+  const start = runtimePlatform().startGemmWorker;
+  // a threaded build installed by hand (installThreadedWasm) runs as it was set up
+  if (running === null && !explicit && runtimePlatform().installedThreadedWasm?.() != null) wanted = 1;
+  if (wanted > 1 && running === null && (!install || !start || typeof SharedArrayBuffer === 'undefined')) {
+    if (explicit) {
       return {
         backend: 'wasm',
         ok: false,
@@ -206,12 +222,19 @@ async function tryWasm(options: InitBackendOptions): Promise<BackendAttempt> {
           'tfjs-wasm uses threads by itself on cross-origin-isolated pages, so leave wasmThreads unset',
       };
     }
+    wanted = 1;
+  }
+  if (wanted > 1 && running === null && install) {
     try {
       // XNNPACK's own pool stays at one thread (its threads spin while they wait); the threads
       // asked for run @ait/core's GEMM pool, whose workers sleep
       await install(1);
     } catch (err) {
-      return { backend: 'wasm', ok: false, installed: false, reason: `the threaded wasm build failed to start: ${(err as Error).message}` };
+      if (explicit) {
+        return { backend: 'wasm', ok: false, installed: false, reason: `the threaded wasm build failed to start: ${(err as Error).message}` };
+      }
+      note = `; one thread, as the threaded build failed to start: ${(err as Error).message}`;
+      wanted = 1;
     }
   }
   if (running === null) {
@@ -225,17 +248,18 @@ async function tryWasm(options: InitBackendOptions): Promise<BackendAttempt> {
     return { backend: 'wasm', ok: false, reason: `the wasm backend failed to initialise: ${(err as Error).message}` };
   }
   if (!ok) return { backend: 'wasm', ok: false, reason: 'the wasm backend failed to initialise' };
-  if (wanted > 1 && running === null) {
-    const start = runtimePlatform().startGemmWorker;
+  if (wanted > 1 && running === null && start) {
     try {
-      if (!start) throw new Error('this platform cannot start worker threads');
       startGemmPool(tf.backend(), wanted - 1, start);
     } catch (err) {
-      return { backend: 'wasm', ok: false, installed: false, reason: `the GEMM worker threads failed to start: ${(err as Error).message}` };
+      if (explicit) {
+        return { backend: 'wasm', ok: false, installed: false, reason: `the GEMM worker threads failed to start: ${(err as Error).message}` };
+      }
+      note = `; one thread, as the GEMM worker threads failed to start: ${(err as Error).message}`;
     }
   }
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-  return { backend: 'wasm', ok: true, reason: `WebAssembly backend ready (${simd ? 'SIMD' : 'no SIMD'}, ${wasmThreadsRunning(wasm)} thread(s))` };
+  return { backend: 'wasm', ok: true, reason: `WebAssembly backend ready (${simd ? 'SIMD' : 'no SIMD'}, ${wasmThreadsRunning(wasm)} thread(s)${note})` };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { GEMM_CONTROL, GEMM_JOB, runGemmChunks, type GemmKernel } from './gemm-chunks';
-import { sharedKernelModuleFor, simdKernelsFor } from './simd-module';
+import { sharedKernelModuleFor, simdKernelBuild, simdKernelsFor, type SimdKernelBuild } from './simd-module';
 import { asWasmBackend, type WasmBackendInternals } from './wasm-interop';
 
 /** What a pool worker needs: the shared heap, the compiled kernels, the shared job and control. */
@@ -73,7 +73,8 @@ export class GemmPool {
    * @param start starts a worker (Node: worker_threads).
    */
   constructor(
-    private readonly gemm: GemmKernel,
+    /** The build of the SIMD kernels the workers run (see `setSimdKernelBuild`). */
+    readonly build: SimdKernelBuild,
     memory: object,
     module: object,
     workers: number,
@@ -98,10 +99,10 @@ export class GemmPool {
 
   /**
    * Runs `gemmStridedA` with these arguments (`pack`: scratch of `packStride` bytes per thread, or
-   * 0) on the pool, or on the calling thread alone when the product is small. Returns when C is
-   * complete.
+   * 0) on the pool, or on the calling thread alone when the product is small; `gemm` is the
+   * calling thread's kernel. Returns when C is complete.
    */
-  run(args: {
+  run(gemm: GemmKernel, args: {
     a: number;
     sAb: number;
     sAi: number;
@@ -122,7 +123,7 @@ export class GemmPool {
   }): void {
     const { a, sAb, sAi, sAk, b, sBb, sBk, c, batch, m, k, n, bias, hasBias, kc, pack } = args;
     if (this.workers.length === 0 || batch * m * k * n < GEMM_POOL_MIN_MACS || m === 0) {
-      this.gemm(a, sAb, sAi, sAk, b, sBb, sBk, c, batch, m, k, n, bias, hasBias, kc, pack);
+      gemm(a, sAb, sAi, sAk, b, sBb, sBk, c, batch, m, k, n, bias, hasBias, kc, pack);
       return;
     }
     const chunkRows = chunkRowsFor(m, batch, this.threads);
@@ -134,7 +135,7 @@ export class GemmPool {
     Atomics.store(ctl, GEMM_CONTROL.finished, 0);
     Atomics.add(ctl, GEMM_CONTROL.sequence, 1);
     Atomics.notify(ctl, GEMM_CONTROL.sequence);
-    runGemmChunks(this.gemm, job, ctl, 0);
+    runGemmChunks(gemm, job, ctl, 0);
     // every worker counts itself finished once it finds no chunk left; sleep until all have
     for (;;) {
       const finished = Atomics.load(ctl, GEMM_CONTROL.finished);
@@ -155,15 +156,20 @@ export class GemmPool {
 
 const pools = new WeakMap<object, GemmPool>();
 
-/** The GEMM pool of this wasm backend's heap, if {@link startGemmPool} started one. */
+/**
+ * The GEMM pool of this wasm backend's heap, if {@link startGemmPool} started one and its workers
+ * run the kernel build in use (after `setSimdKernelBuild` changed it, products run on the calling
+ * thread until a pool is started again).
+ */
 export function gemmPoolFor(backend: WasmBackendInternals): GemmPool | undefined {
-  return pools.get(backend.wasm as object);
+  const pool = pools.get(backend.wasm as object);
+  return pool && pool.build === simdKernelBuild() ? pool : undefined;
 }
 
 /** Ends the GEMM pool of this wasm backend, if any; its products run on the calling thread again. */
 export function stopGemmPool(backendRaw: unknown): void {
   const backend = asWasmBackend(backendRaw);
-  gemmPoolFor(backend)?.dispose();
+  pools.get(backend.wasm as object)?.dispose();
   pools.delete(backend.wasm as object);
 }
 
@@ -174,13 +180,12 @@ export function stopGemmPool(backendRaw: unknown): void {
  */
 export function startGemmPool(backendRaw: unknown, workers: number, start: StartGemmWorker): GemmPool {
   const backend = asWasmBackend(backendRaw);
-  const simd = simdKernelsFor(backend);
   const shared = sharedKernelModuleFor(backend);
-  if (!simd || !shared) {
+  if (!simdKernelsFor(backend) || !shared) {
     throw new Error('startGemmPool: the wasm backend has no shared heap with the SIMD kernels (start tfjs-wasm\'s threaded build first).');
   }
-  gemmPoolFor(backend)?.dispose();
-  const pool = new GemmPool(simd.gemmStridedA, shared.memory, shared.module, workers, start);
+  pools.get(backend.wasm as object)?.dispose();
+  const pool = new GemmPool(simdKernelBuild(), shared.memory, shared.module, workers, start);
   pools.set(backend.wasm as object, pool);
   return pool;
 }

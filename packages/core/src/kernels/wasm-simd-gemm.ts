@@ -122,7 +122,7 @@ export function simdMatMul(
           batch,
           m,
         };
-    if (pool) pool.run(call);
+    if (pool) pool.run(simd.gemmStridedA, call);
     else simd.gemmStridedA(call.a, call.sAb, call.sAi, call.sAk, call.b, call.sBb, call.sBk, call.c, call.batch, call.m, k, n, biasOff, hasBias, kc, pack);
   } finally {
     if (pack) wasm._free(pack);

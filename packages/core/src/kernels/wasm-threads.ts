@@ -33,6 +33,13 @@ type ModuleFactory = (config: {
 
 const PACKAGE = '@tensorflow/tfjs-backend-wasm';
 
+let installedThreads: number | null = null;
+
+/** XNNPACK threads of the threaded build {@link installThreadedWasm} installed, or null if it did not. */
+export function installedThreadedWasm(): number | null {
+  return installedThreads;
+}
+
 function packageRequire(): NodeRequire {
   // Works from the ESM sources and from the CommonJS build alike.
   const base = typeof __filename === 'string' ? __filename : import.meta.url;
@@ -133,5 +140,6 @@ export async function installThreadedWasm(options: ThreadedWasmOptions = {}): Pr
     // Not registered yet: nothing to replace.
   }
   tf.registerBackend('wasm', create, 2);
+  installedThreads = threads;
   return { threads, workerScript };
 }

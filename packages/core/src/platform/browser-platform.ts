@@ -18,4 +18,5 @@ export const browserPlatform: RuntimePlatform = {
     reason: `${pkg} is not available in a browser (it is a native Node add-on)`,
   }),
   defaultWasmPaths: bundledWasmPaths,
+  defaultWasmThreads: () => 1,
 };

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { fileCheckpointStore } from '../checkpoint/file-checkpoint-store';
-import { installThreadedWasm } from '../kernels/wasm-threads';
+import { installedThreadedWasm, installThreadedWasm } from '../kernels/wasm-threads';
 import type { NativeBackendLoad, RuntimePlatform } from './runtime-platform';
 
 function isModuleNotFound(err: unknown, pkg: string): boolean {
@@ -44,6 +45,9 @@ async function loadNativeBackend(pkg: string): Promise<NativeBackendLoad> {
   }
 }
 
+/** The most threads the wasm backend runs with (tfjs-wasm's threaded build takes 1-8). */
+const MAX_WASM_THREADS = 8;
+
 /**
  * The runtime platform of @ait/core's Node entry: checkpoint files on disk, Node's SHA-256,
  * tfjs-node found from the application's folder, and tfjs-wasm's threaded build on worker threads.
@@ -65,12 +69,14 @@ export const nodePlatform: RuntimePlatform = {
     }
   },
   relaxedSimdAllowed: () => process.env.AIT_WASM_RELAXED_SIMD !== '0',
+  defaultWasmThreads: () => Math.max(1, Math.min(MAX_WASM_THREADS, availableParallelism())),
   startGemmWorker: (source, data) => {
     const worker = new Worker(source, { eval: true, workerData: data });
     // sleeping pool workers must not keep the process alive
     worker.unref();
     return worker;
   },
+  installedThreadedWasm,
   installThreadedWasm: async (threads) => {
     await installThreadedWasm({ threads });
   },

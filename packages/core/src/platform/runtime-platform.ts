@@ -42,8 +42,15 @@ export interface RuntimePlatform {
   readonly enableRelaxedSimd?: () => boolean;
   /** `false` when the user turned relaxed SIMD off (Node: `AIT_WASM_RELAXED_SIMD=0`). */
   readonly relaxedSimdAllowed?: () => boolean;
+  /**
+   * Threads the wasm backend computes with when `initBackend` is not told (`wasmThreads`): the
+   * cores (at most 8) under Node, 1 in a browser.
+   */
+  defaultWasmThreads(): number;
   /** Starts a worker thread of the GEMM pool, where the platform can (Node: worker_threads). */
   readonly startGemmWorker?: StartGemmWorker;
+  /** XNNPACK threads of a threaded build installed by hand (`installThreadedWasm`), or null. */
+  readonly installedThreadedWasm?: () => number | null;
   /** Starts tfjs-wasm's threaded build with `threads` workers, where the platform can. */
   readonly installThreadedWasm?: (threads: number) => Promise<void>;
 }

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,7 +34,9 @@ describe('initBackend', () => {
     const info = await initBackend({ backend: 'wasm' });
     expect(info.tfjsBackend).toBe('wasm');
     expect(info.simd).toBe(true);
-    expect(info.threads).toBeGreaterThanOrEqual(1);
+    // by default every core under Node (at most 8): the GEMM pool's workers and the calling thread
+    expect(info.threads).toBe(Math.min(8, availableParallelism()));
+    expect(info.summary).toMatch(new RegExp(`WebAssembly backend ready \\(SIMD, ${info.threads} thread\\(s\\)\\)`));
     const y = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]]));
     expect(Array.from(y.dataSync())).toEqual([19, 22, 43, 50]);
     y.dispose();
@@ -85,6 +88,14 @@ describe('initBackend', () => {
   it('rejects an unknown backend name with the list of valid ones', async () => {
     const err = await initBackend({ backend: 'metal' as never }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/Unknown backend "metal".*auto, tensorflow-gpu, tensorflow, wasm, webgl, cpu/);
+  });
+
+  it('refuses a thread count outside 1-8 with the valid range, also under auto', async () => {
+    for (const backend of ['wasm', 'auto'] as const) {
+      const err = await initBackend({ backend, wasmThreads: 16 }).catch((e: unknown) => e);
+      expect(err, backend).toBeInstanceOf(BackendUnavailableError);
+      expect((err as Error).message, backend).toMatch(/wasmThreads must be an integer from 1 to 8 .*got 16/);
+    }
   });
 
   it('refuses WebGL under Node, saying it needs a browser', async () => {
