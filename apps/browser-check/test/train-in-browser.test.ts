@@ -1,0 +1,105 @@
+// Every package trains in headless Chromium (Debian's, through playwright-core) with the same
+// losses as in Node, on wasm and on cpu; checkpoints move between Node and the page both ways and
+// round-trip through IndexedDB. The page is bundled with esbuild for the browser from the built
+// packages (their browser entries), so this also checks what a user's bundle gets.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { captureCheckpoint, decodeCheckpoint, disposeCheckpoint, initBackend, saveCheckpoint } from '@ait/core';
+import { checkpointModel, checkpointWeights, type CheckpointExchange } from '../scenarios/checkpoint-exchange';
+import { SCENARIOS, type ScenarioBackend, type ScenarioResult } from '../scenarios/index';
+import { bundlePage } from '../src/bundle-page';
+import { chromiumOrSkip, launchChromium } from '../src/chromium';
+import { serveFolder, type StaticServer } from '../src/static-server';
+
+const executablePath = chromiumOrSkip('the in-browser training test');
+const PAGE = fileURLToPath(new URL('../pages/page.ts', import.meta.url));
+
+describe.skipIf(!executablePath)('AiT.js in headless Chromium', () => {
+  let out: string;
+  let server: StaticServer;
+  let browser: Browser;
+  const problems: string[] = [];
+
+  /** Opens the page with `query` and waits for its result. */
+  async function run<T>(query: string): Promise<T> {
+    const page: Page = await browser.newPage();
+    page.on('pageerror', (err) => problems.push(`${query}: page error: ${err.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`${query}: console error: ${msg.text()}`);
+    });
+    try {
+      await page.goto(`${server.url}/index.html?${query}`);
+      await page.waitForFunction(() => window.__aitResult !== undefined, undefined, { timeout: 90_000 });
+      const result = (await page.evaluate(() => window.__aitResult)) as T & { error?: string };
+      if (result.error) throw new Error(`the page failed: ${result.error}`);
+      return result;
+    } finally {
+      await page.close();
+    }
+  }
+
+  beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), 'ait-browser-check-'));
+    await bundlePage(PAGE, out);
+    server = await serveFolder(out);
+    browser = await launchChromium(executablePath as string);
+  }, 120_000);
+
+  beforeEach(() => {
+    problems.length = 0;
+    server.missing.length = 0;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  const cases: [string, ScenarioBackend][] = Object.keys(SCENARIOS).flatMap((name) => (['wasm', 'cpu'] as const).map((b): [string, ScenarioBackend] => [name, b]));
+
+  it.each(cases)('%s trains on %s with the losses it has in Node', async (name, backend) => {
+    const inBrowser = await run<ScenarioResult>(`scenario=${name}&backend=${backend}`);
+    const inNode = await (SCENARIOS[name] as (b: ScenarioBackend) => Promise<ScenarioResult>)(backend);
+    expect(inBrowser.backend).toBe(backend);
+    expect(inNode.backend).toBe(backend);
+    expect(inBrowser.losses.length).toBeGreaterThanOrEqual(6);
+    expect(inBrowser.losses.every(Number.isFinite)).toBe(true);
+    // the same seeds, data and kernels: the same numbers, to the last bit
+    expect(inBrowser.losses).toEqual(inNode.losses);
+    expect(problems).toEqual([]);
+    expect(server.missing).toEqual([]);
+  }, 120_000);
+
+  it('reads a checkpoint written in Node, and Node reads one written in the page; IndexedDB round-trips', async () => {
+    await initBackend({ backend: 'cpu' });
+    const nodeModel = checkpointModel(1);
+    const nodeContents = captureCheckpoint({ model: nodeModel, position: { epoch: 0, step: 3, stepInEpoch: 3 } });
+    await saveCheckpoint(join(out, 'node.ckpt'), nodeContents);
+    const nodeWeights = Object.fromEntries(Object.entries(nodeContents.weights).map(([name, t]) => [name, Array.from(t.dataSync())]));
+    disposeCheckpoint(nodeContents);
+
+    const exchange = await run<CheckpointExchange>('checkpoint=1');
+    expect(exchange.fromNode).toEqual(nodeWeights);
+    expect(exchange.indexedDbRoundTrip).toBe(true);
+
+    const fromPage = decodeCheckpoint(new Uint8Array(Buffer.from(exchange.pageBytes, 'base64')), 'page.ckpt');
+    expect(fromPage.position).toEqual({ epoch: 1, step: 5, stepInEpoch: 0 });
+    expect(fromPage.config).toEqual({ from: 'page' });
+    // the page built its model with seed 2: Node's seeded initialisers give the same weights (layer
+    // names carry per-process counters, so compare in order, names without their digits)
+    const same = captureCheckpoint({ model: checkpointModel(2) });
+    const pageWeights = checkpointWeights(fromPage);
+    const nodeSame = Object.fromEntries(Object.entries(same.weights).map(([name, t]) => [name, Array.from(t.dataSync())]));
+    const shape = (names: string[]): string[] => names.map((n) => n.replace(/\d+/g, '#'));
+    expect(shape(Object.keys(pageWeights))).toEqual(shape(Object.keys(nodeSame)));
+    expect(Object.values(pageWeights)).toEqual(Object.values(nodeSame));
+    disposeCheckpoint(same);
+    disposeCheckpoint(fromPage);
+    expect(problems).toEqual([]);
+  }, 120_000);
+});
