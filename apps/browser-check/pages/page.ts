@@ -1,6 +1,8 @@
 // The page the Chromium tests open: `?scenario=<name>&backend=wasm|cpu` runs one training
-// scenario; `?checkpoint=1` exchanges checkpoints with Node (node.ckpt next to the page). The
-// result (or the error) goes to `window.__aitResult`.
+// scenario; `?checkpoint=1` exchanges checkpoints with Node (node.ckpt next to the page);
+// `?backends=1` reports what initBackend chooses and says in a browser. The result (or the error)
+// goes to `window.__aitResult`.
+import { initBackend } from '@ait/core';
 import { SCENARIOS, type ScenarioBackend } from '../scenarios/index';
 import { exchangeCheckpoints } from '../scenarios/checkpoint-exchange';
 
@@ -15,6 +17,19 @@ async function main(): Promise<unknown> {
   if (params.get('checkpoint') === '1') {
     const response = await fetch('node.ckpt');
     return exchangeCheckpoints(new Uint8Array(await response.arrayBuffer()));
+  }
+  if (params.get('backends') === '1') {
+    // a wrong wasm location first (nothing may be initialised before), then the default one
+    const missing = await initBackend({ backend: 'auto', wasmPaths: '/no-such-folder/' }).then(
+      () => 'no error',
+      (err: unknown) => (err as Error).message,
+    );
+    const webgl = await initBackend({ backend: 'webgl' }).then(
+      (info) => info.summary,
+      (err: unknown) => (err as Error).message,
+    );
+    const auto = await initBackend({ backend: 'auto' });
+    return { missing, webgl, auto: { backend: auto.backend, summary: auto.summary, simdKernels: auto.simdKernels, threads: auto.threads } };
   }
   const name = params.get('scenario') ?? '';
   const run = SCENARIOS[name];

@@ -60,6 +60,20 @@ describe.skipIf(!executablePath)('AiT.js in headless Chromium', () => {
     rmSync(out, { recursive: true, force: true });
   });
 
+  it('initBackend in a browser: auto picks wasm with the SIMD kernels, names tfjs-node as unavailable, and a missing .wasm is an error', async () => {
+    const report = await run<{ missing: string; webgl: string; auto: { backend: string; summary: string; simdKernels?: string; threads?: number } }>('backends=1');
+    expect(report.missing).toMatch(/Backend "wasm" is not available: tfjs-wasm's binary tfjs-backend-wasm(-simd)?\.wasm could not be fetched from http:\/\/127\.0\.0\.1:\d+\/no-such-folder\/tfjs-backend-wasm(-simd)?\.wasm \(HTTP 404/);
+    // headless Chromium without a GPU may or may not give WebGL (SwiftShader): either it runs or it says why
+    expect(report.webgl).toMatch(/backend webgl \(WebGL \d backend ready\)|Backend "webgl" is not available: /);
+    expect(report.auto.backend).toBe('wasm');
+    expect(report.auto.summary).toMatch(/tensorflow-gpu: @tensorflow\/tfjs-node-gpu is not available in a browser/);
+    expect(report.auto.simdKernels).toBe('relaxed');
+    expect(report.auto.threads).toBe(1);
+    // the missing folder was asked for; nothing else was missing
+    expect(server.missing.filter((p) => !p.startsWith('/no-such-folder/'))).toEqual([]);
+    expect(problems.filter((p) => !p.includes('404'))).toEqual([]);
+  }, 120_000);
+
   const cases: [string, ScenarioBackend][] = Object.keys(SCENARIOS).flatMap((name) => (['wasm', 'cpu'] as const).map((b): [string, ScenarioBackend] => [name, b]));
 
   it.each(cases)('%s trains on %s with the losses it has in Node', async (name, backend) => {

@@ -34,6 +34,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: '@ait/datasets', link: '/packages/datasets' },
       { text: '@ait/cli', link: '/packages/cli' },
       { text: 'Only @ait/hopfield in your tfjs model', link: '/guide/hopfield-in-your-model' },
+      { text: 'In the browser', link: '/guide/browser' },
     ],
   },
   {

@@ -144,6 +144,15 @@ function wasmFileMap(paths: string | Readonly<Record<WasmBinaryName, string>>): 
  * checks that the one this runtime will load is there, so that a wrong location is an error that
  * names the URL instead of tfjs-wasm's silent fall-back.
  */
+/** `url` resolved against the page's address where there is one (for messages and fetch alike). */
+function absoluteUrl(url: string): string {
+  try {
+    return new URL(url, (globalThis as { location?: { href: string } }).location?.href).href;
+  } catch {
+    return url;
+  }
+}
+
 async function locateWasmBinaries(wasm: typeof WasmBackend, options: InitBackendOptions): Promise<BackendAttempt | null> {
   const paths = options.wasmPaths ?? runtimePlatform().defaultWasmPaths();
   if (paths === undefined) return null;
@@ -154,7 +163,7 @@ async function locateWasmBinaries(wasm: typeof WasmBackend, options: InitBackend
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threaded = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   const file = wasmBinaryFor(Boolean(simd), Boolean(threaded));
-  const url = files[file];
+  const url = absoluteUrl(files[file]);
   let problem: string | null = null;
   try {
     const response = await fetchFn(url);
