@@ -1,10 +1,12 @@
 // The page the Chromium tests open: `?scenario=<name>&backend=wasm|cpu` runs one training
 // scenario; `?checkpoint=1` exchanges checkpoints with Node (node.ckpt next to the page);
-// `?backends=1` reports what initBackend chooses and says in a browser. The result (or the error)
+// `?backends=1` reports what initBackend chooses and says in a browser; `?bench=1&steps=N` times
+// training steps (bench/step-time.ts). The result (or the error)
 // goes to `window.__aitResult`.
 import { initBackend } from '@ait/core';
 import { SCENARIOS, type ScenarioBackend } from '../scenarios/index';
 import { exchangeCheckpoints } from '../scenarios/checkpoint-exchange';
+import { timeAitTinySteps } from '../scenarios/step-timing';
 
 declare global {
   interface Window {
@@ -18,6 +20,7 @@ async function main(): Promise<unknown> {
     const response = await fetch('node.ckpt');
     return exchangeCheckpoints(new Uint8Array(await response.arrayBuffer()));
   }
+  if (params.get('bench') === '1') return timeAitTinySteps(Number(params.get('steps') ?? 20), 3);
   if (params.get('backends') === '1') {
     // a wrong wasm location first (nothing may be initialised before), then the default one
     const missing = await initBackend({ backend: 'auto', wasmPaths: '/no-such-folder/' }).then(
