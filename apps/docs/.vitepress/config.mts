@@ -35,6 +35,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: '@ait/cli', link: '/packages/cli' },
       { text: 'Only @ait/hopfield in your tfjs model', link: '/guide/hopfield-in-your-model' },
       { text: 'In the browser', link: '/guide/browser' },
+      { text: 'Playground', link: '/playground' },
     ],
   },
   {
@@ -69,6 +70,8 @@ export default defineConfig({
   head: [['link', { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' }]],
   // Generated pages link between each other by relative paths; the link check in the test verifies them.
   ignoreDeadLinks: false,
+  // the playground's training worker imports @ait/* with dynamic imports: bundle it as a module
+  vite: { worker: { format: 'es' } },
   themeConfig: {
     nav: [
       { text: 'Guide', link: '/guide/getting-started' },
@@ -77,6 +80,7 @@ export default defineConfig({
       { text: 'CLI', link: '/reference/cli' },
       { text: 'API', link: '/api/' },
       { text: 'Benchmarks', link: '/benchmarks/' },
+      { text: 'Playground', link: '/playground' },
     ],
     sidebar: {
       '/api/': [{ text: 'API reference', link: '/api/', items: apiSidebar() }],

@@ -32,3 +32,11 @@ const bench = await step('benchmark pages from bench-results JSON', () => genera
 for (const b of bench) {
   console.log(`docs:   @ait/${b.pkg}: ${b.files.length === 0 ? 'no results (run pnpm bench in the package)' : b.files.map((f) => f.name).join(', ')}`);
 }
+await step('tfjs-wasm binaries for the playground (docs/public/tfjs-wasm)', async () => {
+  const { copyFileSync, mkdirSync, readdirSync } = await import('node:fs');
+  const { createRequire } = await import('node:module');
+  const core = dirname(createRequire(join(appDir, 'package.json')).resolve('@ait/core/package.json'));
+  const target = join(docsDir, 'public', 'tfjs-wasm');
+  mkdirSync(target, { recursive: true });
+  for (const name of readdirSync(join(core, 'dist', 'wasm'))) copyFileSync(join(core, 'dist', 'wasm', name), join(target, name));
+});

@@ -34,6 +34,8 @@ const PAGES: ReadonlyArray<{ path: string; h1: RegExp; title: string }> = [
   { path: '/reference/cli.html', h1: /CLI reference/, title: 'CLI reference' },
   { path: '/benchmarks/', h1: /Benchmarks and results/, title: 'Benchmarks' },
   { path: '/benchmarks/vision.html', h1: /@ait\/vision benchmarks/, title: 'benchmarks' },
+  { path: '/guide/browser.html', h1: /In the browser/, title: 'In the browser' },
+  { path: '/playground.html', h1: /Playground/, title: 'Playground' },
 ];
 
 describe.skipIf(!executablePath)('the built site in headless Chromium', () => {
