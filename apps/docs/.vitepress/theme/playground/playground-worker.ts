@@ -6,6 +6,7 @@ import {
   AdamW,
   applyModel,
   captureCheckpoint,
+  cosineSchedule,
   countParameters,
   createForwardContext,
   crossEntropy,
@@ -27,6 +28,7 @@ import {
   trainStep,
   type BatchSource,
   type CheckpointContents,
+  type LrSchedule,
 } from '@ait/core';
 import {
   assembleBatch,
@@ -54,7 +56,15 @@ interface Run {
   readonly testSet: RandomAccessDataset;
   step: number;
   epoch: number;
-  learningRate: number;
+  /** The schedule's peak (the learning-rate control), warm-up and cosine decay as `ait train` does. */
+  schedule: LrSchedule;
+}
+
+/** The recipe of `ait train`: a quarter epoch of linear warm-up, then a cosine over 3 epochs to 1 %. */
+function scheduleFor(settings: PlaygroundSettings, peak: number): LrSchedule {
+  const perEpoch = Math.ceil(settings.trainSize / settings.batchSize);
+  const totalSteps = Math.max(2, 3 * perEpoch);
+  return cosineSchedule({ peak, totalSteps, warmupSteps: Math.max(1, Math.round(perEpoch / 4)), warmupStart: 0, floor: peak * 0.01 });
 }
 
 let run: Run | undefined;
@@ -92,7 +102,7 @@ function build(settings: PlaygroundSettings): Run {
     testSet,
     step: 0,
     epoch: 0,
-    learningRate: settings.learningRate,
+    schedule: scheduleFor(settings, settings.learningRate),
   };
 }
 
@@ -208,7 +218,7 @@ async function trainLoop(r: Run): Promise<void> {
         optimizer: r.optimizer,
         batch,
         loss: (o, y) => crossEntropy(o, y),
-        learningRate: r.learningRate,
+        learningRate: r.schedule(r.step),
         epoch: r.epoch,
         step: r.step,
         stepInEpoch,
@@ -287,7 +297,7 @@ async function handle(message: ToWorker): Promise<void> {
       wake?.();
       return;
     case 'learning-rate':
-      if (run) run.learningRate = message.value;
+      if (run) run.schedule = scheduleFor(run.settings, message.value);
       return;
     case 'save-indexeddb': {
       if (!run) return;

@@ -27,6 +27,7 @@ export interface PlaygroundSettings {
   topK: number;
   /** Number of priors (memory slots) of AiT's explicit memory. */
   memorySlots: number;
+  /** Peak of the learning-rate schedule (warm-up, then a cosine over 3 epochs, as `ait train`). */
   learningRate: number;
   batchSize: number;
   trainSize: number;
