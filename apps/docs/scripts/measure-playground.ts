@@ -13,10 +13,14 @@ const server = await serveSite();
 const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_FLAGS], headless: true });
 const page = await browser.newPage();
 await page.addInitScript(() => {
-  const w = window as unknown as { __longTasks: number[] };
+  const w = window as unknown as { __longTasks: number[]; __longTaskStarts: number[] };
   w.__longTasks = [];
+  w.__longTaskStarts = [];
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+    for (const e of list.getEntries()) {
+      w.__longTasks.push(e.duration);
+      w.__longTaskStarts.push(e.startTime);
+    }
   }).observe({ type: 'longtask', buffered: true });
 });
 await page.goto(`${server.url}/playground.html?autostart=1`);
@@ -34,7 +38,22 @@ while ((Date.now() - start) / 1000 < LIMIT_S) {
     break;
   }
 }
-const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
-console.log(JSON.stringify({ reached90AtSeconds: reached, bestAccuracy: best, longestMainThreadTaskMs: Math.max(0, ...longTasks), longTasks: longTasks.length }));
+const { longTasks, starts, trainingFrom } = await page.evaluate(() => {
+  const w = window as unknown as { __longTasks: number[]; __longTaskStarts: number[] };
+  return {
+    longTasks: w.__longTasks,
+    starts: w.__longTaskStarts,
+    trainingFrom: performance.getEntriesByName('ait-playground-training')[0]?.startTime ?? 0,
+  };
+});
+console.log(
+  JSON.stringify({
+    reached90AtSeconds: reached,
+    bestAccuracy: best,
+    longestMainThreadTaskMs: Math.max(0, ...longTasks),
+    trainingFromSeconds: trainingFrom / 1000,
+    longTasks: longTasks.map((d, i) => `${d.toFixed(0)} ms at ${((starts[i] ?? 0) / 1000).toFixed(2)} s`),
+  }),
+);
 await browser.close();
 await server.close();

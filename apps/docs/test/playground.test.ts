@@ -51,10 +51,10 @@ describe.skipIf(!executablePath)('the playground in headless Chromium', () => {
     });
     // long tasks of the page's main thread while the worker trains
     await page.addInitScript(() => {
-      const w = window as unknown as { __longTasks: number[] };
+      const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
       w.__longTasks = [];
       new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+        for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
       }).observe({ type: 'longtask', buffered: true });
     });
   }, 60_000);
@@ -82,9 +82,16 @@ describe.skipIf(!executablePath)('the playground in headless Chromium', () => {
       expect(content.nonBackground, selector).toBeGreaterThan(0.05);
     }
     await page.screenshot({ path: `${SHOTS}/playground.png`, fullPage: true });
-    const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
-    console.log(`playground: longest main-thread task ${Math.max(0, ...longTasks).toFixed(0)} ms over ${longTasks.length} long tasks`);
-    expect(Math.max(0, ...longTasks)).toBeLessThan(250);
+    // the main thread only draws while the worker trains: no task over 100 ms after training began
+    // (page load itself may have some, before the mark)
+    const { tasks, trainingFrom } = await page.evaluate(() => ({
+      tasks: (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks,
+      trainingFrom: performance.getEntriesByName('ait-playground-training')[0]?.startTime ?? 0,
+    }));
+    expect(trainingFrom).toBeGreaterThan(0);
+    const whileTraining = tasks.filter((t) => t.start >= trainingFrom).map((t) => t.duration);
+    console.log(`playground: longest main-thread task while training ${Math.max(0, ...whileTraining).toFixed(0)} ms (${whileTraining.length} long tasks; ${tasks.length - whileTraining.length} during page load)`);
+    expect(Math.max(0, ...whileTraining)).toBeLessThan(100);
     expect(problems).toEqual([]);
   }, 300_000);
 
