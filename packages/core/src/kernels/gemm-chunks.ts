@@ -1,3 +1,5 @@
+import type { SimdKernels } from './simd-module';
+
 /**
  * Layout of a GEMM job in the pool's shared job array (float64 slots): the arguments of the SIMD
  * kernel `gemmStridedA` for the whole product, then how it is cut into chunks of rows.
@@ -48,24 +50,7 @@ export const GEMM_CONTROL = {
 } as const;
 
 /** The SIMD kernel's signature (see `assembly/gemm.ts`). */
-export type GemmKernel = (
-  a: number,
-  sAb: number,
-  sAi: number,
-  sAk: number,
-  b: number,
-  sBb: number,
-  sBk: number,
-  c: number,
-  batch: number,
-  m: number,
-  k: number,
-  n: number,
-  bias: number,
-  hasBias: number,
-  kc: number,
-  pack: number,
-) => void;
+export type GemmKernel = SimdKernels['gemmStridedA'];
 
 /**
  * Takes chunks of the current job until none is left and runs each on the calling thread
