@@ -5,7 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, runtimePlatform } from '../../src/index';
 import { gemmPoolFor, startGemmPool, stopGemmPool } from '../../src/kernels/gemm-pool';
-import { asWasmBackend } from '../../src/kernels/wasm-interop';
+import { asWasmBackend, memoryOffsetOf } from '../../src/kernels/wasm-interop';
+import { simdKernelsFor } from '../../src/kernels/simd-module';
+import type { GemmKernel } from '../../src/kernels/gemm-chunks';
 import { maxAbsDiff, naiveMatMul } from './kernel-test-helpers';
 
 /** Products large enough for the pool (over 2^19 multiply-adds), with remainders of rows, columns and k. */
@@ -45,13 +47,44 @@ describe('the GEMM pool (wasmThreads 2)', () => {
 
   afterAll(() => stopGemmPool(tf.backend()));
 
-  it('runs large products on both threads, bit-identical to one thread and right against float64', () => {
+  it('lets its worker take chunks while the calling thread is busy, with the same result', () => {
+    const backend = asWasmBackend(tf.backend());
+    const pool = gemmPoolFor(backend);
+    const simd = simdKernelsFor(backend);
+    expect(pool?.threads).toBe(2);
+    if (!pool || !simd) return;
+    const [m, k, n] = [256, 96, 72];
+    const a = tf.tensor2d(values(m * k, 1), [m, k]);
+    const b = tf.tensor2d(values(k * n, 2), [k, n]);
+    const c = tf.zeros([m, n]);
+    const before = pool.workerChunks;
+    // the calling thread sleeps in its first chunk until the worker has taken one (or 10 s pass),
+    // so the worker's part is certain however the machine schedules it
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    let first = true;
+    const slowCaller: GemmKernel = (...args) => {
+      if (first) {
+        first = false;
+        const deadline = Date.now() + 10_000;
+        while (pool.workerChunks === before && Date.now() < deadline) Atomics.wait(nap, 0, 0, 5);
+      }
+      simd.gemmStridedA(...args);
+    };
+    pool.run(slowCaller, { a: memoryOffsetOf(backend, a), sAb: 0, sAi: k * 4, sAk: 4, b: memoryOffsetOf(backend, b), sBb: 0, sBk: n * 4, c: memoryOffsetOf(backend, c), batch: 1, m, k, n, bias: 0, hasBias: 0, kc: 256, pack: 0, packStride: 0 });
+    expect(pool.workerChunks).toBeGreaterThan(before);
+    stopGemmPool(tf.backend());
+    const single = tf.matMul(a, b);
+    expect(Buffer.from((c.dataSync() as Float32Array).buffer).equals(Buffer.from((single.dataSync() as Float32Array).buffer))).toBe(true);
+    tf.dispose([a, b, c, single]);
+    const start = runtimePlatform().startGemmWorker;
+    if (start) startGemmPool(tf.backend(), 1, start);
+  });
+
+  it('runs large products on the pool bit-identical to one thread and right against float64', () => {
     const pool = gemmPoolFor(asWasmBackend(tf.backend()));
     expect(pool?.threads).toBe(2);
-    const before = pool?.workerChunks ?? 0;
     const tensors = tf.memory().numTensors;
     const pooled = products();
-    expect(pool?.workerChunks ?? 0).toBeGreaterThan(before);
     expect(tf.memory().numTensors).toBe(tensors);
 
     stopGemmPool(tf.backend());
