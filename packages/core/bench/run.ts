@@ -5,8 +5,12 @@
  * table.
  *
  * Options: --quick (smaller sizes, fewer steps, no cpu training step), --configs=a,b (of
- * cpu, cpu-stock, wasm-stock, wasm, wasm-threads), --threads=N (wasm-threads and PyTorch's
- * multi-threaded run; default: logical cores), --steps=N, --no-torch.
+ * cpu, cpu-stock, wasm-stock, wasm-plain, wasm, wasm-threads), --threads=N (wasm-threads and
+ * PyTorch's multi-threaded run; default: logical cores), --steps=N, --no-torch.
+ *
+ * wasm-plain: one thread, the plain SIMD build of the kernels; wasm: one thread, the build
+ * `initBackend` picks (relaxed SIMD where the runtime has it); wasm-threads: what `initBackend`
+ * does by default under Node, the GEMM pool on `--threads` threads.
  *
  * Each configuration runs in a child process of its own, so that the stock kernels, the fast
  * ones and the threaded build never share a process.
@@ -21,12 +25,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { installThreadedWasm } from '../src/kernels/wasm-threads';
+import { initBackend } from '../src/index';
 import { registerFastKernels } from '../src/kernels/register-fast-kernels';
+import { setSimdKernelBuild, simdKernelBuild } from '../src/kernels/simd-module';
 import { benchAttention, benchMatMul, benchTrain, type KernelBenchResult } from '../src/benchmarks/kernel-benchmarks';
 import { findTorchPython, runTorch, TORCH_HINT, type TorchResult } from './torch-reference';
 
-const CONFIGS = ['cpu', 'cpu-stock', 'wasm-stock', 'wasm', 'wasm-threads'] as const;
+const CONFIGS = ['cpu', 'cpu-stock', 'wasm-stock', 'wasm-plain', 'wasm', 'wasm-threads'] as const;
 type Config = (typeof CONFIGS)[number];
 
 interface Options {
@@ -41,7 +46,7 @@ function parseOptions(argv: string[]): Options & { worker?: Config } {
   const get = (name: string): string | undefined =>
     argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const quick = argv.includes('--quick');
-  const configs = (get('configs')?.split(',') ?? ['cpu', 'wasm-stock', 'wasm', 'wasm-threads']) as Config[];
+  const configs = (get('configs')?.split(',') ?? ['cpu', 'wasm-stock', 'wasm-plain', 'wasm', 'wasm-threads']) as Config[];
   for (const c of configs) {
     if (!CONFIGS.includes(c)) throw new Error(`bench: unknown config "${c}"; choose from ${CONFIGS.join(', ')}.`);
   }
@@ -72,16 +77,17 @@ function warmUp(ms: number): void {
 async function runWorker(config: Config, opts: Options): Promise<KernelBenchResult> {
   const notes: string[] = [];
   let threads = 1;
-  if (config === 'wasm-threads') {
-    threads = (await installThreadedWasm({ threads: opts.threads })).threads;
-  }
   const backend = config.startsWith('cpu') ? 'cpu' : 'wasm';
-  await tf.setBackend(backend);
-  await tf.ready();
-  if (!config.endsWith('-stock')) registerFastKernels(backend);
-  if (backend === 'wasm') {
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    threads = wasm.getThreadsCount();
+  if (config === 'wasm-plain') setSimdKernelBuild('plain');
+  if (config === 'wasm' || config === 'wasm-plain' || config === 'wasm-threads') {
+    // the library's own path: initBackend installs the fast kernels (and the GEMM pool)
+    const info = await initBackend({ backend: 'wasm', wasmThreads: config === 'wasm-threads' ? opts.threads : 1 });
+    threads = info.threads ?? 1;
+    notes.push(`kernels: ${simdKernelBuild()}`);
+  } else {
+    await tf.setBackend(backend);
+    await tf.ready();
+    if (!config.endsWith('-stock')) registerFastKernels(backend);
   }
   const slow = config === 'cpu' || config === 'cpu-stock';
   // Warm up first: the threaded build's workers compile tfjs-wasm's module after start-up and take
