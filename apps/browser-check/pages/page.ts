@@ -5,7 +5,7 @@
 // goes to `window.__aitResult`.
 import { initBackend } from '@ait/core';
 import { SCENARIOS, type ScenarioBackend } from '../scenarios/index';
-import { exchangeCheckpoints } from '../scenarios/checkpoint-exchange';
+import { checkpointFiles, exchangeCheckpoints } from '../scenarios/checkpoint-exchange';
 import { timeAitTinySteps } from '../scenarios/step-timing';
 
 declare global {
@@ -20,6 +20,7 @@ async function main(): Promise<unknown> {
     const response = await fetch('node.ckpt');
     return exchangeCheckpoints(new Uint8Array(await response.arrayBuffer()));
   }
+  if (params.get('files') === '1') return checkpointFiles();
   if (params.get('bench') === '1') return timeAitTinySteps(Number(params.get('steps') ?? 20), 3);
   if (params.get('backends') === '1') {
     // a wrong wasm location first (nothing may be initialised before), then the default one

@@ -5,9 +5,11 @@ import {
   decodeCheckpoint,
   Dense,
   disposeCheckpoint,
+  downloadCheckpoint,
   encodeCheckpoint,
   initBackend,
   loadCheckpoint,
+  readCheckpointFile,
   saveCheckpoint,
   setGlobalSeed,
   type LoadedCheckpoint,
@@ -65,4 +67,34 @@ export async function exchangeCheckpoints(nodeBytes: Uint8Array): Promise<Checkp
   for (const b of bytes) binary += String.fromCharCode(b);
   tf.disposeVariables();
   return { fromNode, pageBytes: btoa(binary), indexedDbRoundTrip, indexedDbPath };
+}
+
+/** What the page reports about the download / file-picker pair. */
+export interface CheckpointFiles {
+  /** Bytes offered as the download `page-download.ckpt`. */
+  readonly offeredBytes: number;
+  /** The message of reading a picked file that is not a checkpoint. */
+  readonly corruptMessage: string;
+  /** The step of the offered checkpoint, read back through `readCheckpointFile` from a File. */
+  readonly readBackStep: number;
+}
+
+/**
+ * In a page: offers a checkpoint of the seed-3 model as a download (`downloadCheckpoint`), reads
+ * the same bytes back as a picked `File` (`readCheckpointFile`), and reads a corrupt one.
+ */
+export async function checkpointFiles(): Promise<CheckpointFiles> {
+  await initBackend({ backend: 'cpu' });
+  const contents = captureCheckpoint({ model: checkpointModel(3), position: { epoch: 2, step: 9, stepInEpoch: 1 } });
+  const offeredBytes = await downloadCheckpoint(contents, 'page-download.ckpt');
+  const bytes = await encodeCheckpoint(contents);
+  disposeCheckpoint(contents);
+  const back = await readCheckpointFile(new File([new Uint8Array(bytes)], 'page-download.ckpt'));
+  const readBackStep = back.position.step;
+  disposeCheckpoint(back);
+  const corruptMessage = await readCheckpointFile(new File([new Uint8Array([1, 2, 3, 4, 5])], 'picked.ckpt')).then(
+    () => 'no error',
+    (err: unknown) => (err as Error).message,
+  );
+  return { offeredBytes, corruptMessage, readBackStep };
 }

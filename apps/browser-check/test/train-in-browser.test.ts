@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { captureCheckpoint, decodeCheckpoint, disposeCheckpoint, initBackend, saveCheckpoint } from '@ait/core';
-import { checkpointModel, checkpointWeights, type CheckpointExchange } from '../scenarios/checkpoint-exchange';
+import { captureCheckpoint, decodeCheckpoint, disposeCheckpoint, initBackend, loadCheckpoint, saveCheckpoint } from '@ait/core';
+import { checkpointModel, checkpointWeights, type CheckpointExchange, type CheckpointFiles } from '../scenarios/checkpoint-exchange';
 import { SCENARIOS, type ScenarioBackend, type ScenarioResult } from '../scenarios/index';
 import { bundlePage } from '../src/bundle-page';
 import { chromiumOrSkip, launchChromium } from '../src/chromium';
@@ -24,9 +24,13 @@ describe.skipIf(!executablePath)('AiT.js in headless Chromium', () => {
   let browser: Browser;
   const problems: string[] = [];
 
-  /** Opens the page with `query` and waits for its result. */
-  async function run<T>(query: string): Promise<T> {
-    const page: Page = await browser.newPage();
+  /**
+   * Opens the page with `query` and waits for its result; `hooks.onPage` sees the page before it
+   * loads, `hooks.beforeClose` runs before it closes.
+   */
+  async function run<T>(query: string, hooks: { onPage?: (page: Page) => void; beforeClose?: () => Promise<void> } = {}): Promise<T> {
+    const page: Page = await browser.newPage({ acceptDownloads: true });
+    hooks.onPage?.(page);
     page.on('pageerror', (err) => problems.push(`${query}: page error: ${err.message}`));
     page.on('console', (msg) => {
       if (msg.type() === 'error') problems.push(`${query}: console error: ${msg.text()}`);
@@ -36,6 +40,7 @@ describe.skipIf(!executablePath)('AiT.js in headless Chromium', () => {
       await page.waitForFunction(() => window.__aitResult !== undefined, undefined, { timeout: 90_000 });
       const result = (await page.evaluate(() => window.__aitResult)) as T & { error?: string };
       if (result.error) throw new Error(`the page failed: ${result.error}`);
+      await hooks.beforeClose?.();
       return result;
     } finally {
       await page.close();
@@ -72,6 +77,31 @@ describe.skipIf(!executablePath)('AiT.js in headless Chromium', () => {
     // the missing folder was asked for; nothing else was missing
     expect(server.missing.filter((p) => !p.startsWith('/no-such-folder/'))).toEqual([]);
     expect(problems.filter((p) => !p.includes('404'))).toEqual([]);
+  }, 120_000);
+
+  it('offers a checkpoint as a download that Node loads, and reads picked files, naming a corrupt one', async () => {
+    await initBackend({ backend: 'cpu' });
+    let download: Promise<Download> | undefined;
+    const target = join(out, 'downloaded.ckpt');
+    let name = '';
+    const files = await run<CheckpointFiles>('files=1', {
+      onPage: (page) => {
+        download = page.waitForEvent('download');
+      },
+      beforeClose: async () => {
+        const file = await download;
+        name = file?.suggestedFilename() ?? '';
+        await file?.saveAs(target);
+      },
+    });
+    expect(name).toBe('page-download.ckpt');
+    const loaded = await loadCheckpoint(target);
+    expect(loaded.position).toEqual({ epoch: 2, step: 9, stepInEpoch: 1 });
+    expect(loaded.info.bytes).toBe(files.offeredBytes);
+    disposeCheckpoint(loaded);
+    expect(files.readBackStep).toBe(9);
+    expect(files.corruptMessage).toMatch(/Cannot use checkpoint picked\.ckpt: it does not start with the AiT\.js checkpoint magic bytes/);
+    expect(problems).toEqual([]);
   }, 120_000);
 
   const cases: [string, ScenarioBackend][] = Object.keys(SCENARIOS).flatMap((name) => (['wasm', 'cpu'] as const).map((b): [string, ScenarioBackend] => [name, b]));
