@@ -35,4 +35,9 @@ export interface CheckpointStore {
   list(dir: string): Promise<string[]>;
   /** Deletes the checkpoint at `path`; nothing happens when there is none. */
   remove(path: string): Promise<void>;
+  /**
+   * Removes what interrupted saves in `dir` left behind (temporary files of writers that no longer
+   * run) and returns their paths; stores whose saves leave nothing behind (IndexedDB) omit it.
+   */
+  removeStale?(dir: string): Promise<string[]>;
 }

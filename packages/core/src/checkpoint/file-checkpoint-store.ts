@@ -95,6 +95,36 @@ async function listNames(dir: string): Promise<string[]> {
   }
 }
 
+/** Whether the process `pid` runs on this machine (a signal-0 probe; EPERM means it runs as another user). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * Deletes the temporary files in `dir` of writers that no longer run (a save killed between
+ * creating its temporary file and the rename leaves one, up to a whole checkpoint in size).
+ * A file of a running process, this one included, is kept: it may be a save in progress.
+ */
+async function removeStaleTemporaries(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await listNames(dir)) {
+    if (!name.startsWith(CHECKPOINT_TEMP_PREFIX)) continue;
+    const pid = Number(/\.(\d+)\.[0-9a-f]+$/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0 || processRuns(pid)) continue;
+    const path = join(dir, name);
+    await unlink(path).then(
+      () => void removed.push(path),
+      () => undefined,
+    );
+  }
+  return removed;
+}
+
 /**
  * The checkpoint store of the Node entry: checkpoint files on the file system, written
  * atomically (temporary file, fsync, rename) so that an interrupted save never loses the
@@ -106,4 +136,5 @@ export const fileCheckpointStore: CheckpointStore = {
   read: readBytes,
   list: listNames,
   remove: (path) => unlink(path).catch(() => undefined),
+  removeStale: removeStaleTemporaries,
 };

@@ -236,7 +236,8 @@ export class Trainer {
    * the data stream is rewound to the epoch's start and the batches already trained on are
    * skipped), `onStepEnd`, and a checkpoint every `checkpoint.everySteps` steps; at the end,
    * evaluation on `evalSource`, `onEpochEnd` and, with `checkpoint.everyEpoch`, a checkpoint.
-   * With `checkpoint.dir` set, the final state is always saved before returning.
+   * With `checkpoint.dir` set, the final state is always saved before returning, and temporary
+   * files that killed saves left in the directory are removed when `fit` starts.
    *
    * A NaN/Inf loss rejects with `NonFiniteLossError` (the step is not applied and no checkpoint
    * is written after it); other errors propagate the same way. `onTrainEnd` runs only on success.
@@ -253,6 +254,8 @@ export class Trainer {
       const params = parameterRefs(this.model);
       const history: EpochLogs[] = [];
       const ckpt = this.checkpointOptions;
+      // what killed saves of earlier runs left in the checkpoint directory (never a live writer's)
+      if (ckpt) await runtimePlatform().checkpoints.removeStale?.(ckpt.dir);
       let reason: FitResult['reason'] = 'completed';
       await this.emit((c) => c.onTrainBegin?.(this.position));
 

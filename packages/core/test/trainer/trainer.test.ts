@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -6,6 +6,7 @@ import { initializers, layers, sequential } from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AdamW,
+  CHECKPOINT_TEMP_PREFIX,
   checkpointFileName,
   ConfigError,
   cosineSchedule,
@@ -247,6 +248,26 @@ describe('Trainer', () => {
       { epoch: 2, step: 8, stepInEpoch: 0 },
     ]);
     positions.forEach(disposeCheckpoint);
+    tf.dispose([x, y]);
+  });
+
+  it('removes the temporary files that killed saves left behind when fit starts, never a live writer\'s', async () => {
+    const dir = join(root, 'stale');
+    await mkdir(dir, { recursive: true });
+    // a pid above the kernel's limit (4194304) runs nowhere; this process runs
+    const dead = `${CHECKPOINT_TEMP_PREFIX}ckpt-s000000004-e00000.ckpt.4999999.a1b2c3d4e5f6`;
+    const live = `${CHECKPOINT_TEMP_PREFIX}ckpt-s000000004-e00000.ckpt.${process.pid}.a1b2c3d4e5f6`;
+    await writeFile(join(dir, dead), 'half a checkpoint');
+    await writeFile(join(dir, live), 'a save in progress');
+    await writeFile(join(dir, 'notes.txt'), 'kept');
+    const { x, y } = dataset();
+    const run = makeRun(3, 4, { checkpoint: { dir } });
+    await run.trainer.fit(tensorBatchSource(x, y, { batchSize: 10 }), { epochs: 1 });
+    const names = await readdir(dir);
+    expect(names).not.toContain(dead);
+    expect(names).toContain(live);
+    expect(names).toContain('notes.txt');
+    expect(names.filter((n) => n.endsWith('.ckpt'))).toHaveLength(1);
     tf.dispose([x, y]);
   });
 
