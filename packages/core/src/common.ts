@@ -11,3 +11,5 @@ export * from './summary/index';
 export * from './kernels/index';
 export * from './benchmarks/index';
 export { runtimePlatform, WASM_BINARY_NAMES, type WasmBinaryName, type RuntimePlatform, type NativeBackendLoad } from './platform/runtime-platform';
+export type { GemmWorkerData, StartGemmWorker } from './kernels/gemm-pool';
+export type { SimdKernels } from './kernels/simd-module';
