@@ -257,8 +257,8 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
           mark = now;
           stepSeconds += dt;
           epochStepSeconds += dt;
-          images += r.batchSize;
-          epochImages += r.batchSize;
+          images += m.examples;
+          epochImages += m.examples;
           progress.step(m.stepInEpoch + 1, m.loss, epochImages / Math.max(1e-9, epochStepSeconds));
         },
         async onEpochEnd(epoch, logs) {

@@ -34,6 +34,8 @@ export interface StepMetrics {
   readonly gradNorm: number;
   /** Learning rate used for this step. */
   readonly learningRate: number;
+  /** Examples in the batch (its first dimension), which the last batch of an epoch may have fewer of. */
+  readonly examples: number;
 }
 
 /** Inputs of {@link trainStep}. */
@@ -194,6 +196,7 @@ export async function trainStep(options: TrainStepOptions): Promise<StepMetrics>
       auxLoss: auxValue as number,
       gradNorm,
       learningRate,
+      examples: batch.y.shape[0] ?? 0,
     };
   } finally {
     discardStateUpdates(ctx);

@@ -102,6 +102,7 @@ describe('trainStep', () => {
     expect(metrics.loss).toBeCloseTo(task + aux, 5);
     expect(metrics.gradNorm).toBeCloseTo(norm, 5);
     expect(metrics.learningRate).toBe(lr);
+    expect(metrics.examples).toBe(y.length);
     expect(optimizer.learningRate).toBe(lr);
     expect(optimizer.iterations).toBe(1);
 
