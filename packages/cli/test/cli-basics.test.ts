@@ -28,7 +28,7 @@ describe('ait: help, errors and exit codes', () => {
     expect(r.err).toMatch(/expected an integer >= 1, got "two"/);
     const b = await cli('train', '--backend', 'gpu');
     expect(b.code).toBe(2);
-    expect(b.err).toMatch(/Allowed choices are auto, tensorflow-gpu, tensorflow, wasm, cpu/);
+    expect(b.err).toMatch(/Allowed choices are auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu/);
   });
 
   it('lists the valid models and data sets for unknown ones, in one line, exit 2', async () => {

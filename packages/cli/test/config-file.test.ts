@@ -36,7 +36,7 @@ describe('ait train --config: malformed files', () => {
     expect(u.code).toBe(2);
     expect(u.err).toMatch(/key "\(top level\)": Unrecognized key: "learningRate"/);
     const b = await attempt('backend.yaml', 'backend: gpu\n');
-    expect(b.err).toContain('key "backend": must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu');
+    expect(b.err).toContain('key "backend": must be one of auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu');
     const n = await attempt('nested.yaml', 'modelConfig: 3\n');
     expect(n.err).toContain('key "modelConfig": must be a mapping');
   });

@@ -36,9 +36,9 @@ async function main(): Promise<void> {
     Array.from({ length: 64 }, (_, i) => i % 10),
     'int32',
   );
-  referenceVitTrainStep(model, opt, x, y, variant);
+  await referenceVitTrainStep(model, opt, x, y, variant);
   const t0 = performance.now();
-  for (let i = 0; i < steps; i++) referenceVitTrainStep(model, opt, x, y, variant);
+  for (let i = 0; i < steps; i++) await referenceVitTrainStep(model, opt, x, y, variant);
   console.log(`${backend} ${fast ? 'fast' : 'stock'} ${variant}: ${((performance.now() - t0) / steps).toFixed(1)} ms/step`);
   const prof = profileKernels(backend, (k, p) =>
     DETAILED.includes(k)
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       : k,
   );
   const t1 = performance.now();
-  referenceVitTrainStep(model, opt, x, y, variant);
+  await referenceVitTrainStep(model, opt, x, y, variant);
   const total = performance.now() - t1;
   const times = prof.stop();
   console.log(`profiled step: ${total.toFixed(1)} ms, in kernels ${times.reduce((s, t) => s + t.ms, 0).toFixed(1)} ms`);

@@ -5,8 +5,13 @@
  * table.
  *
  * Options: --quick (smaller sizes, fewer steps, no cpu training step), --configs=a,b (of
- * cpu, cpu-stock, wasm-stock, wasm-plain, wasm, wasm-threads), --threads=N (wasm-threads and
+ * cpu, cpu-stock, wasm-stock, wasm-plain, wasm, wasm-threads, webgpu), --threads=N (wasm-threads and
  * PyTorch's multi-threaded run; default: logical cores), --steps=N, --no-torch.
+ *
+ * webgpu (not run by default: it needs the `webgpu` package and a Vulkan/Metal/D3D12 driver):
+ * tfjs-backend-webgpu as `initBackend({ backend: 'webgpu' })` starts it; on a software adapter
+ * (lavapipe) it measures with the small sizes of the cpu configurations, and its numbers say
+ * nothing about GPUs.
  *
  * wasm-plain: one thread, the plain SIMD build of the kernels; wasm: one thread, the build
  * `initBackend` picks (relaxed SIMD where the runtime has it); wasm-threads: what `initBackend`
@@ -31,7 +36,7 @@ import { setSimdKernelBuild, simdKernelBuild } from '../src/kernels/simd-module'
 import { benchAttention, benchMatMul, benchTrain, type KernelBenchResult } from '../src/benchmarks/kernel-benchmarks';
 import { findTorchPython, runTorch, TORCH_HINT, type TorchResult } from './torch-reference';
 
-const CONFIGS = ['cpu', 'cpu-stock', 'wasm-stock', 'wasm-plain', 'wasm', 'wasm-threads'] as const;
+const CONFIGS = ['cpu', 'cpu-stock', 'wasm-stock', 'wasm-plain', 'wasm', 'wasm-threads', 'webgpu'] as const;
 type Config = (typeof CONFIGS)[number];
 
 interface Options {
@@ -62,12 +67,12 @@ function parseOptions(argv: string[]): Options & { worker?: Config } {
 }
 
 /** Runs 256 x 256 products for `ms` milliseconds. */
-function warmUp(ms: number): void {
+async function warmUp(ms: number): Promise<void> {
   const a = tf.randomNormal([256, 256]);
   const end = performance.now() + ms;
   while (performance.now() < end) {
     const y = tf.matMul(a, a, false, true);
-    y.dataSync();
+    await y.data();
     y.dispose();
   }
   a.dispose();
@@ -77,9 +82,14 @@ function warmUp(ms: number): void {
 async function runWorker(config: Config, opts: Options): Promise<KernelBenchResult> {
   const notes: string[] = [];
   let threads = 1;
-  const backend = config.startsWith('cpu') ? 'cpu' : 'wasm';
+  const backend = config.startsWith('cpu') ? 'cpu' : config === 'webgpu' ? 'webgpu' : 'wasm';
+  let softwareAdapter = false;
   if (config === 'wasm-plain') setSimdKernelBuild('plain');
-  if (config === 'wasm' || config === 'wasm-plain' || config === 'wasm-threads') {
+  if (config === 'webgpu') {
+    const info = await initBackend({ backend: 'webgpu' });
+    softwareAdapter = info.webgpuAdapter?.software ?? false;
+    notes.push(`adapter: ${info.webgpuAdapter?.name ?? 'unknown'}${softwareAdapter ? ' (software: runs on the CPU, says nothing about GPUs)' : ''}`);
+  } else if (config === 'wasm' || config === 'wasm-plain' || config === 'wasm-threads') {
     // the library's own path: initBackend installs the fast kernels (and the GEMM pool)
     const info = await initBackend({ backend: 'wasm', wasmThreads: config === 'wasm-threads' ? opts.threads : 1 });
     threads = info.threads ?? 1;
@@ -89,18 +99,18 @@ async function runWorker(config: Config, opts: Options): Promise<KernelBenchResu
     await tf.ready();
     if (!config.endsWith('-stock')) registerFastKernels(backend);
   }
-  const slow = config === 'cpu' || config === 'cpu-stock';
+  const slow = config === 'cpu' || config === 'cpu-stock' || softwareAdapter;
   // Warm up first: the threaded build's workers compile tfjs-wasm's module after start-up and take
   // CPU time from the first measurements otherwise; V8 also tiers the kernels up meanwhile.
-  warmUp(slow ? 300 : 1500);
+  await warmUp(slow ? 300 : 1500);
   const sizes = slow ? [128, 256, 512] : opts.quick ? [128, 256, 512] : [128, 256, 512, 1024];
-  const matmul = benchMatMul(sizes, slow ? 100 : 300);
-  const attention = benchAttention(slow ? 2 : 10);
+  const matmul = await benchMatMul(sizes, slow ? 100 : 300);
+  const attention = await benchAttention(slow ? 2 : 10);
   const train = [];
   if (!(slow && opts.quick)) {
     const stockish = slow || config === 'wasm-stock';
-    train.push(benchTrain('plain', stockish ? 1 : opts.steps, stockish ? 1 : 2));
-    if (!stockish) train.push(benchTrain('fused', opts.steps, 2));
+    train.push(await benchTrain('plain', stockish ? 1 : opts.steps, stockish ? 1 : 2));
+    if (!stockish) train.push(await benchTrain('fused', opts.steps, 2));
   } else {
     notes.push('training step skipped (--quick)');
   }

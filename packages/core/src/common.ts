@@ -1,6 +1,7 @@
 // Everything @ait/core exports in Node and in browsers alike; index.ts (the Node entry) and
 // browser.ts (the browser entry) each add what only their platform has and install it.
 export * from './backend/init-backend';
+export * from './backend/host-values';
 export * from './config/validate-config';
 export * from './random/seeded-random';
 export * from './ops/index';
@@ -10,6 +11,21 @@ export * from './checkpoint/index';
 export * from './summary/index';
 export * from './kernels/index';
 export * from './benchmarks/index';
-export { runtimePlatform, WASM_BINARY_NAMES, type WasmBinaryName, type RuntimePlatform, type NativeBackendLoad } from './platform/runtime-platform';
+export {
+  runtimePlatform,
+  WASM_BINARY_NAMES,
+  type WasmBinaryName,
+  type RuntimePlatform,
+  type NativeBackendLoad,
+  type WebGpuLoad,
+} from './platform/runtime-platform';
+export type {
+  WebGpuAdapter,
+  WebGpuAdapterInfo,
+  WebGpuAdapterOptions,
+  WebGpuDevice,
+  WebGpuDeviceLostInfo,
+  WebGpuEntry,
+} from './webgpu/webgpu-types';
 export type { GemmWorkerData, StartGemmWorker } from './kernels/gemm-pool';
 export type { SimdKernels } from './kernels/simd-module';

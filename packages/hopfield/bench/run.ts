@@ -30,12 +30,12 @@ const { values: args } = parseArgs({
 });
 
 /** Median wall time in ms of `fn` over `repeats` runs after one warm-up run. */
-function timeMs(fn: () => void, repeats: number): number {
-  fn();
+async function timeMs(fn: () => unknown, repeats: number): Promise<number> {
+  await fn();
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const t0 = performance.now();
-    fn();
+    await fn();
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
 
   // 1. Retrieval throughput per memory kind (queries per second, whole retrieval to convergence)
   const throughput: Record<string, string | number>[] = [];
-  const kinds: { memory: string; dim: number; patterns: number; queries: number; run: () => { steps: number } }[] = [];
+  const kinds: { memory: string; dim: number; patterns: number; queries: number; run: () => { steps: number } | Promise<{ steps: number }> }[] = [];
   {
     const dim = 100;
     const X = randomBinaryPatterns([10, dim], rng);
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
   }
   for (const k of kinds) {
     let steps = 0;
-    const ms = timeMs(() => (steps = k.run().steps), repeats);
+    const ms = await timeMs(async () => (steps = (await k.run()).steps), repeats);
     throughput.push({ memory: k.memory, dim: k.dim, patterns: k.patterns, queries: k.queries, steps, 'ms': ms, 'queries/s': (1000 * k.queries) / ms });
   }
   table('Retrieval throughput (median over repeats, whole batch of queries)', throughput);
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   for (const n of patternCounts) {
     const X = randomBinaryPatterns([n, 64], rng);
     const q = tf.reshape(maskEntries(tf.slice(X, [0, 0], [queries, 64]), 0.5, rng), [1, queries, 64]);
-    const ms = timeMs(() => tf.tidy(() => hopfieldUpdate(q, X, { beta: 1 }).dataSync()), repeats);
+    const ms = await timeMs(() => tf.tidy(() => hopfieldUpdate(q, X, { beta: 1 }).dataSync()), repeats);
     byPatterns.push({ patterns: n, dim: 64, queries, ms, 'queries/s': (1000 * queries) / ms });
     tf.dispose([X, q]);
   }
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   for (const d of widths) {
     const X = randomBinaryPatterns([512, d], rng);
     const q = tf.reshape(maskEntries(tf.slice(X, [0, 0], [queries, d]), 0.5, rng), [1, queries, d]);
-    const ms = timeMs(() => tf.tidy(() => hopfieldUpdate(q, X, { beta: 1 / Math.sqrt(d) }).dataSync()), repeats);
+    const ms = await timeMs(() => tf.tidy(() => hopfieldUpdate(q, X, { beta: 1 / Math.sqrt(d) }).dataSync()), repeats);
     byWidth.push({ patterns: 512, dim: d, queries, ms, 'queries/s': (1000 * queries) / ms });
     tf.dispose([X, q]);
   }
@@ -156,8 +156,8 @@ async function main(): Promise<void> {
     const mem = new ClassicalHopfield(X);
     const q = randomBinaryPatterns([32, d], rng);
     const a = mem.associations(q);
-    const ms = timeMs(() => {
-      const s = mem.step(q, a, { rng, step: 0 });
+    const ms = await timeMs(async () => {
+      const s = await mem.step(q, a, { rng, step: 0 });
       tf.dispose([s.state, s.associations]);
     }, repeats);
     classical.push({ dim: d, patterns: X.shape[0] as number, states: q.shape[0] as number, 'ms/sweep': ms });
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   ] as const) {
     const layer = new Hopfield({ numHeads: heads });
     const x = tf.randomNormal([batch, tokens, width], 0, 1, 'float32', 1);
-    const ms = timeMs(() => tf.tidy(() => (layer.apply(x) as tf.Tensor).dataSync()), repeats);
+    const ms = await timeMs(() => tf.tidy(() => (layer.apply(x) as tf.Tensor).dataSync()), repeats);
     layerRows.push({ batch, tokens, width, heads, ms, 'tokens/s': (1000 * batch * tokens) / ms });
     layer.dispose();
     x.dispose();
@@ -201,7 +201,8 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${file}`);
 }
 
-function collect(r: { steps: number; dispose(): void }): { steps: number } {
+async function collect(pending: Promise<{ steps: number; dispose(): void }>): Promise<{ steps: number }> {
+  const r = await pending;
   const steps = r.steps;
   r.dispose();
   return { steps };

@@ -76,9 +76,9 @@ export async function benchCommand(options: BenchCommandOptions, io: CliIo): Pro
   if (suite !== 'models') {
     if (!options.json) io.stderr('  kernels: matmul, attention, reference ViT step\n');
     kernels = {
-      matmul: benchMatMul([128, 256, 512], 200),
-      attention: benchAttention(3),
-      train: benchTrain('fused', options.steps ?? 3, 1),
+      matmul: await benchMatMul([128, 256, 512], 200),
+      attention: await benchAttention(3),
+      train: await benchTrain('fused', options.steps ?? 3, 1),
     };
   }
   const result = { command: 'bench', backend: info.backend, time: new Date().toISOString(), rows, kernels };

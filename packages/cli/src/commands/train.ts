@@ -32,7 +32,7 @@ export const DEFAULT_MODEL = 'ait-tiny-conv';
 /** The data set `ait train` uses without `--dataset`. */
 export const DEFAULT_DATASET = 'triangle';
 /** Backends `--backend` accepts. */
-export const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 /** Options of `ait train` (flags and config file keys; flags win). */
 export interface TrainCommandOptions {
@@ -73,7 +73,9 @@ export const trainConfigFileSchema = z.strictObject({
   labelSmoothing: z.number('must be a number').min(0, 'must be in [0, 1)').lt(1, 'must be in [0, 1)').optional(),
   clipNorm: z.number('must be a number').min(0, 'must be >= 0 (0 switches clipping off)').optional(),
   seed: z.number('must be a number').int('must be an integer').optional(),
-  backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'], 'must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu').optional(),
+  backend: z
+    .enum(['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'], 'must be one of auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu')
+    .optional(),
   threads: z.number('must be a number').int('must be an integer').min(1, 'must be >= 1').max(8, 'must be <= 8').optional(),
   out: z.string('must be a folder path').optional(),
   trainSize: z.number('must be a number').int('must be an integer').min(1, 'must be >= 1').optional(),

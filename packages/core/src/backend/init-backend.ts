@@ -6,9 +6,21 @@ import { registerFastKernels } from '../kernels/register-fast-kernels';
 import { prepareSimdKernels, simdKernelBuild, simdKernelsFor, type SimdKernelBuild } from '../kernels/simd-module';
 import { asWasmBackend } from '../kernels/wasm-interop';
 import { runtimePlatform, WASM_BINARY_NAMES, type WasmBinaryName } from '../platform/runtime-platform';
+import { tryWebgpu } from './try-webgpu';
 
 /** Backends `initBackend` can select. `auto` picks the fastest one that works here. */
-export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'webgl' | 'cpu';
+export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'webgl' | 'cpu';
+
+/** The WebGPU adapter the `webgpu` backend runs on. */
+export interface WebGpuAdapterSummary {
+  /** The adapter's name, e.g. `llvmpipe: Mesa 25.0.7 (LLVM 15.0.6) (mesa, software)`. */
+  readonly name: string;
+  /**
+   * Whether it computes on the CPU (lavapipe/llvmpipe, SwiftShader, a fallback adapter): correct
+   * but slower than wasm. `auto` never selects one; an explicit `webgpu` does.
+   */
+  readonly software: boolean;
+}
 
 /** One backend that `initBackend` tried, and what happened. */
 export interface BackendAttempt {
@@ -26,7 +38,7 @@ export interface BackendInfo {
   readonly requested: BackendChoice;
   /** The backend that now runs, in AiT.js terms. */
   readonly backend: Exclude<BackendChoice, 'auto'>;
-  /** The tfjs backend name that now runs (`tensorflow`, `wasm`, `webgl` or `cpu`). */
+  /** The tfjs backend name that now runs (`tensorflow`, `webgpu`, `wasm`, `webgl` or `cpu`). */
   readonly tfjsBackend: string;
   /** Every backend tried, in order. */
   readonly attempts: readonly BackendAttempt[];
@@ -39,6 +51,8 @@ export interface BackendInfo {
   readonly simdKernels?: SimdKernelBuild | 'none';
   /** For wasm: worker threads in use (1 under Node, which refuses tfjs-wasm's blob: workers). */
   readonly threads?: number;
+  /** For webgpu: the adapter it runs on. */
+  readonly webgpuAdapter?: WebGpuAdapterSummary;
   /** One-line human summary, e.g. for a CLI banner. */
   readonly summary: string;
 }
@@ -91,6 +105,11 @@ const INSTALL_HINT: Record<Exclude<BackendChoice, 'auto'>, string> = {
   tensorflow:
     'Install it next to @ait/core with `npm install @tensorflow/tfjs-node@4.22.0` (its install step ' +
     'downloads libtensorflow), or use backend "wasm" or "auto".',
+  webgpu:
+    'Under Node install Dawn\'s WebGPU next to @ait/core with `npm install webgpu`, plus the Vulkan loader and a ' +
+    'Vulkan driver: the GPU vendor\'s (NVIDIA\'s includes Vulkan), or `apt-get install libvulkan1 mesa-vulkan-drivers` ' +
+    '(Mesa 23 or later; on Debian 12 from bookworm-backports; without a GPU its lavapipe runs on the CPU). In a ' +
+    'browser WebGPU needs a browser that has it on an https:// or localhost page. Or use backend "wasm" or "auto".',
   wasm: 'Reinstall @ait/core so that its dependency @tensorflow/tfjs-backend-wasm is present (`npm install @ait/core`).',
   webgl:
     'WebGL runs in a browser only (with WebGL 2 or 1 enabled); under Node use backend "wasm" or "auto". If this is ' +
@@ -183,6 +202,12 @@ async function locateWasmBinaries(wasm: typeof WasmBackend, options: InitBackend
   });
 }
 
+/** Why `wasmThreads` is not a valid thread count, or null when it is valid or unset. */
+function wasmThreadsProblem(threads: number | undefined): string | null {
+  if (threads === undefined || (Number.isInteger(threads) && threads >= 1 && threads <= 8)) return null;
+  return `wasmThreads must be an integer from 1 to 8 (tfjs-wasm's threaded build takes 1-8), got ${String(threads)}`;
+}
+
 async function tryWasm(options: InitBackendOptions): Promise<BackendAttempt> {
   const threads = options.wasmThreads;
   let wasm: typeof WasmBackend;
@@ -191,14 +216,8 @@ async function tryWasm(options: InitBackendOptions): Promise<BackendAttempt> {
   } catch (err) {
     return { backend: 'wasm', ok: false, reason: `@tensorflow/tfjs-backend-wasm failed to load: ${(err as Error).message}` };
   }
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 8)) {
-    return markFatal({
-      backend: 'wasm',
-      ok: false,
-      installed: false,
-      reason: `wasmThreads must be an integer from 1 to 8 (tfjs-wasm's threaded build takes 1-8), got ${String(threads)}`,
-    });
-  }
+  const threadsProblem = wasmThreadsProblem(threads);
+  if (threadsProblem !== null) return markFatal({ backend: 'wasm', ok: false, installed: false, reason: threadsProblem });
   // asked for, or by default every core under Node (at most 8) and one in a browser
   const explicit = threads !== undefined;
   let wanted = threads ?? runtimePlatform().defaultWasmThreads();
@@ -318,11 +337,33 @@ async function tryCpu(): Promise<BackendAttempt> {
     : { backend: 'cpu', ok: false, reason: 'the cpu backend failed to initialise' };
 }
 
-async function attempt(backend: Exclude<BackendChoice, 'auto'>, options: InitBackendOptions): Promise<BackendAttempt> {
+/** The adapter of the last successful webgpu attempt, for {@link describe}. */
+const webgpuAdapters = new WeakMap<BackendAttempt, WebGpuAdapterSummary>();
+
+/** `auto`: a hardware adapter only; an explicit `webgpu`: a software one too. */
+async function tryWebgpuBackend(explicit: boolean): Promise<BackendAttempt> {
+  const result = await tryWebgpu(explicit);
+  const attempt: BackendAttempt = {
+    backend: 'webgpu',
+    ok: result.ok,
+    reason: result.reason,
+    ...(result.installed === undefined ? {} : { installed: result.installed }),
+  };
+  if (result.ok && result.adapter) webgpuAdapters.set(attempt, { name: result.adapter.name, software: result.adapter.software });
+  return attempt;
+}
+
+async function attempt(
+  backend: Exclude<BackendChoice, 'auto'>,
+  options: InitBackendOptions,
+  explicit: boolean,
+): Promise<BackendAttempt> {
   switch (backend) {
     case 'tensorflow-gpu':
     case 'tensorflow':
       return tryNode(backend);
+    case 'webgpu':
+      return tryWebgpuBackend(explicit);
     case 'wasm':
       return tryWasm(options);
     case 'webgl':
@@ -349,6 +390,7 @@ async function describe(requested: BackendChoice, attempts: BackendAttempt[]): P
     threads = wasmThreadsRunning(wasm);
     simdKernels = simdKernelsFor(asWasmBackend(tf.backend())) ? simdKernelBuild() : 'none';
   }
+  const webgpuAdapter = webgpuAdapters.get(chosen);
   const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.backend}: ${a.reason}`);
   const summary =
     `backend ${chosen.backend} (${chosen.reason})` + (skipped.length > 0 ? `; skipped ${skipped.join('; ')}` : '');
@@ -360,19 +402,23 @@ async function describe(requested: BackendChoice, attempts: BackendAttempt[]): P
     ...(simd === undefined ? {} : { simd }),
     ...(threads === undefined ? {} : { threads }),
     ...(simdKernels === undefined ? {} : { simdKernels }),
+    ...(webgpuAdapter === undefined ? {} : { webgpuAdapter }),
     summary,
   };
 }
 
-const AUTO_ORDER: Exclude<BackendChoice, 'auto'>[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'webgl', 'cpu'];
+const AUTO_ORDER: Exclude<BackendChoice, 'auto'>[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'webgl', 'cpu'];
 
 /**
  * Selects and initialises the compute backend.
  *
  * `auto` tries `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node` (under Node, each only if
- * the user installed it; in a browser they are reported as not available there), then the
- * WebAssembly backend (SIMD where supported), then WebGL (browsers only), then the plain JS `cpu`
- * backend, and reports which one runs and why the others were skipped. A wasm binary that cannot
+ * the user installed it; in a browser they are reported as not available there), then WebGPU on a
+ * GPU (tfjs-backend-webgpu; under Node only with the optional `webgpu` package installed and a
+ * Vulkan/Metal/D3D12 driver; a software adapter such as lavapipe or SwiftShader is skipped, as it
+ * computes on the CPU), then the WebAssembly backend (SIMD where supported), then WebGL (browsers
+ * only), then the plain JS `cpu` backend, and reports which one runs and why the others were
+ * skipped. An explicit `webgpu` also takes a software adapter (the summary says so). A wasm binary that cannot
  * be fetched (see `wasmPaths`) stops the search with an error rather than falling back. An explicit choice that is
  * not installed or cannot start throws {@link BackendUnavailableError} saying how to install it.
  * Once a backend runs, it installs the library's fast kernels and gradient fixes
@@ -384,11 +430,11 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (requested !== 'auto' && !(requested in INSTALL_HINT)) {
     throw new BackendUnavailableError(
       'cpu',
-      `Unknown backend "${String(requested)}". Choose one of: auto, tensorflow-gpu, tensorflow, wasm, webgl, cpu.`,
+      `Unknown backend "${String(requested)}". Choose one of: auto, tensorflow-gpu, tensorflow, webgpu, wasm, webgl, cpu.`,
     );
   }
   if (requested !== 'auto') {
-    const result = await attempt(requested, options);
+    const result = await attempt(requested, options, true);
     if (!result.ok) {
       throw new BackendUnavailableError(
         requested,
@@ -398,9 +444,12 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     }
     return describe(requested, [result]);
   }
+  // a bad wasm option is an error under auto too, even where a backend before wasm would start
+  const threadsProblem = wasmThreadsProblem(options.wasmThreads);
+  if (threadsProblem !== null) throw new BackendUnavailableError('wasm', `Backend "wasm" is not available: ${threadsProblem}.`);
   const attempts: BackendAttempt[] = [];
   for (const backend of AUTO_ORDER) {
-    const result = await attempt(backend, options);
+    const result = await attempt(backend, options, false);
     attempts.push(result);
     if (result.ok) return describe('auto', attempts);
     if (fatalAttempts.has(result)) {

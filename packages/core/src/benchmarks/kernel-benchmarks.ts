@@ -57,10 +57,10 @@ function randomData(n: number, seed: number): Float32Array {
 
 /**
  * Times `matMul` for each transpose case at each size with fresh operands on every run (so that
- * no backend profits from weights it packed before; only the product is timed) and returns the
- * best time of each.
+ * no backend profits from weights it packed before; only the product and reading it back are
+ * timed) and returns the best time of each. Reads back asynchronously (GPU backends too).
  */
-export function benchMatMul(sizes: number[], budgetMs = 300): MatMulBenchResult[] {
+export async function benchMatMul(sizes: number[], budgetMs = 300): Promise<MatMulBenchResult[]> {
   const out: MatMulBenchResult[] = [];
   for (const n of sizes) {
     const data = [randomData(n * n, n), randomData(n * n, n + 1)];
@@ -74,7 +74,7 @@ export function benchMatMul(sizes: number[], budgetMs = 300): MatMulBenchResult[
         const b = tf.tensor2d(data[1] as Float32Array, [n, n]);
         const t0 = performance.now();
         const y = tf.matMul(a, b, ta, tb);
-        y.dataSync();
+        await y.data();
         times.push(performance.now() - t0);
         tf.dispose([a, b, y]);
       }
@@ -85,8 +85,8 @@ export function benchMatMul(sizes: number[], budgetMs = 300): MatMulBenchResult[
   return out;
 }
 
-/** Times attention forward and forward+backward at the reference ViT's shape. */
-export function benchAttention(reps = 10): AttentionBenchResult {
+/** Times attention forward and forward+backward at the reference ViT's shape (reads back asynchronously). */
+export async function benchAttention(reps = 10): Promise<AttentionBenchResult> {
   const shape = [64, 4, 64, 32];
   const size = shape.reduce((a, b) => a * b, 1);
   const [q, k, v, g] = [0, 1, 2, 3].map((i) => tf.tensor(randomData(size, 10 + i), shape)) as [
@@ -95,23 +95,23 @@ export function benchAttention(reps = 10): AttentionBenchResult {
     tf.Tensor,
     tf.Tensor,
   ];
-  const time = (f: () => tf.Tensor | tf.Tensor[]): number => {
+  const time = async (f: () => tf.Tensor | tf.Tensor[]): Promise<number> => {
     const ts: number[] = [];
     for (let i = 0; i < reps + 1; i++) {
       const t0 = performance.now();
       const out = tf.tidy(f);
-      (Array.isArray(out) ? out : [out]).forEach((t) => t.dataSync());
+      await Promise.all((Array.isArray(out) ? out : [out]).map((t) => t.data()));
       ts.push(performance.now() - t0);
       tf.dispose(out);
     }
     return Math.min(...ts.slice(1));
   };
   const result: AttentionBenchResult = {
-    forward_ms: time(() => plainAttention(q, k, v)),
-    forward_backward_ms: time(() =>
+    forward_ms: await time(() => plainAttention(q, k, v)),
+    forward_backward_ms: await time(() =>
       tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(plainAttention(a, b, c), g)))([q, k, v]),
     ),
-    fused_forward_backward_ms: time(() =>
+    fused_forward_backward_ms: await time(() =>
       tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(fusedAttention(a, b, c), g)))([
         q,
         k,
@@ -124,7 +124,7 @@ export function benchAttention(reps = 10): AttentionBenchResult {
 }
 
 /** Times training steps (forward, backward, Adam) of the reference ViT. */
-export function benchTrain(variant: ReferenceVitVariant, steps: number, warmup: number): TrainBenchResult {
+export async function benchTrain(variant: ReferenceVitVariant, steps: number, warmup: number): Promise<TrainBenchResult> {
   const model = new ReferenceVit(REFERENCE_VIT, 0);
   // the plain variant uses tfjs' Adam; the fused one the library's AdamW (no decay: the same update)
   const optimizer = variant === 'fused' ? new AdamW({ learningRate: 1e-3, weightDecay: 0 }) : tf.train.adam(1e-3);
@@ -137,7 +137,7 @@ export function benchTrain(variant: ReferenceVitVariant, steps: number, warmup: 
   const times: number[] = [];
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
-    const loss = referenceVitTrainStep(model, optimizer, x, y, variant);
+    const loss = await referenceVitTrainStep(model, optimizer, x, y, variant);
     if (!Number.isFinite(loss)) throw new Error(`training step ${i} gave loss ${loss}`);
     if (i >= warmup) times.push(performance.now() - t0);
   }

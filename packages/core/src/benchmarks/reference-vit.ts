@@ -145,17 +145,18 @@ export class ReferenceVit {
 }
 
 /**
- * One training step (forward, backward, Adam update); returns the loss before the update. With
- * tfjs' `tf.train.adam` (the plain variant) or `@ait/core`'s `AdamW` without weight decay (the
- * same update as Adam; in place on wasm and cpu).
+ * One training step (forward, backward, Adam update); resolves to the loss before the update
+ * (read back asynchronously, so that it runs on GPU backends too). With tfjs' `tf.train.adam` (the
+ * plain variant) or `@ait/core`'s `AdamW` without weight decay (the same update as Adam; in place
+ * on wasm and cpu).
  */
-export function referenceVitTrainStep(
+export async function referenceVitTrainStep(
   model: ReferenceVit,
   optimizer: tf.Optimizer | AdamW,
   x: tf.Tensor,
   labels: tf.Tensor1D,
   variant: ReferenceVitVariant,
-): number {
+): Promise<number> {
   if (optimizer instanceof AdamW) {
     const vars = model.variables();
     const { value, grads } = tf.variableGrads(() => model.loss(x, labels, variant), vars);
@@ -164,12 +165,16 @@ export function referenceVitTrainStep(
       vars.map((v) => grads[v.name] as tf.Tensor),
     );
     tf.dispose(grads);
-    const loss = value.dataSync()[0] as number;
-    value.dispose();
-    return loss;
+    try {
+      return (await value.data())[0] as number;
+    } finally {
+      value.dispose();
+    }
   }
-  const loss = optimizer.minimize(() => model.loss(x, labels, variant), true, model.variables());
-  const value = (loss as tf.Scalar).dataSync()[0] as number;
-  (loss as tf.Scalar).dispose();
-  return value;
+  const loss = optimizer.minimize(() => model.loss(x, labels, variant), true, model.variables()) as tf.Scalar;
+  try {
+    return (await loss.data())[0] as number;
+  } finally {
+    loss.dispose();
+  }
 }

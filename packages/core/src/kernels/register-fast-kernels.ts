@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { broadcastingMatMul } from './broadcast-mat-mul';
+import { chunkedAddN } from './chunked-add-n';
 import { registerBooleanKernelGradients } from './comparison-gradients';
 import { einsumGradConfig } from './einsum-gradient';
 import { batchMatMulGradConfig } from './mat-mul-gradient';
@@ -150,9 +151,11 @@ function registerWasmKernels(backendName: string): void {
  * faster than tfjs-wasm's loops), block-copy `Tile` and `Unpack` (axis 0), and AiT.js's
  * WebAssembly SIMD kernels on tfjs-wasm's heap: a GEMM for every transpose combination with the
  * bias added in the kernel, exact GELU and layer normalisation with their gradients, bias-gradient
- * sums, matrix transposes, `Exp`, `Erf`, `Slice` and `SplitV`. For `cpu`: a `BatchMatMul` wrapper that makes two-way
- * batch broadcasting (`[2, 1, m, k] x [1, 3, k, n]`) correct; its other kernels stay. Other
- * backends keep their kernels.
+ * sums, matrix transposes, `Exp`, `Erf`, `Slice` and `SplitV`. For `cpu` and `webgpu`: a `BatchMatMul` wrapper that makes two-way
+ * batch broadcasting (`[2, 1, m, k] x [1, 3, k, n]`) correct (tfjs 4.22's kernels fail on it); for
+ * `webgpu` also an `AddN` that sums any number of inputs (tfjs-backend-webgpu 4.22's fails beyond
+ * the device's storage buffers per shader, see {@link chunkedAddN}); their other kernels stay.
+ * Other backends keep their kernels.
  */
 export function registerFastKernels(backendName: string): void {
   if (typeof backendName !== 'string' || backendName.length === 0) {
@@ -161,10 +164,16 @@ export function registerFastKernels(backendName: string): void {
   registerGradients();
   if (backendName === 'wasm') {
     registerWasmKernels(backendName);
-  } else if (backendName === 'cpu') {
+  } else if (backendName === 'cpu' || backendName === 'webgpu') {
     install(tf.BatchMatMul, backendName, (original) => {
       if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no BatchMatMul kernel.`);
       return broadcastingMatMul(backendName, original.kernelFunc);
+    });
+  }
+  if (backendName === 'webgpu') {
+    install(tf.AddN, backendName, (original) => {
+      if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no AddN kernel.`);
+      return chunkedAddN(original.kernelFunc);
     });
   }
 }

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { hostValues } from '../backend/host-values';
+import { nanIfLabelOutOfRange } from '../training/label-guard';
 import { customGradOp } from './custom-grad-op';
 
 /**
@@ -6,13 +8,15 @@ import { customGradOp } from './custom-grad-op';
  * indices `[batch]` or (soft) one-hot float32 `[batch, classes]`. Returns a scalar. The gradient
  * is the closed form `(softmax(logits) - labels) / batch` (one subtraction instead of the chain
  * through log-softmax); equal to the plain definition within float32 rounding. Throws when the
- * shapes do not match or an index is out of range.
+ * shapes do not match or an index is out of range (where the indices are in host memory; on GPU
+ * backends they are not read back and an out-of-range index makes the loss NaN).
  */
 export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
   if (logits.rank !== 2) {
     throw new Error(`softmaxCrossEntropy: logits must be [batch, classes], got [${logits.shape.join(', ')}].`);
   }
   const [batch, classes] = logits.shape as [number, number];
+  let indicesChecked = true;
   const oneHot = tf.tidy(() => {
     if (labels.dtype === 'int32') {
       if (labels.rank !== 1 || labels.shape[0] !== batch) {
@@ -20,8 +24,9 @@ export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Sc
           `softmaxCrossEntropy: int32 labels must be [${batch}] class indices, got [${labels.shape.join(', ')}].`,
         );
       }
-      const ids = labels.dataSync();
-      for (const id of ids) {
+      const ids = hostValues(labels);
+      indicesChecked = ids !== null;
+      for (const id of ids === null ? [] : Array.from(ids as ArrayLike<number>)) {
         if (id < 0 || id >= classes || !Number.isInteger(id)) {
           throw new Error(`softmaxCrossEntropy: label ${id} is outside [0, ${classes}); fix the labels or the class count.`);
         }
@@ -55,7 +60,10 @@ export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Sc
   });
   const out = f(logits, oneHot) as tf.Scalar;
   oneHot.dispose();
-  return out;
+  if (indicesChecked) return out;
+  const guarded = nanIfLabelOutOfRange(out, labels, classes);
+  out.dispose();
+  return guarded;
 }
 
 /** The plain definition (automatic differentiation through log-softmax), for comparison. */

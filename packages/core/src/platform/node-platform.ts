@@ -1,39 +1,13 @@
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { fileCheckpointStore } from '../checkpoint/file-checkpoint-store';
 import { installedThreadedWasm, installThreadedWasm } from '../kernels/wasm-threads';
+import { importOptional, isModuleNotFound } from './node-optional-import';
+import { loadDawnWebGpu } from './node-webgpu';
 import type { NativeBackendLoad, RuntimePlatform } from './runtime-platform';
-
-function isModuleNotFound(err: unknown, pkg: string): boolean {
-  const e = err as { code?: string; message?: string } | null;
-  if (!e) return false;
-  return (
-    (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') &&
-    typeof e.message === 'string' &&
-    e.message.includes(pkg)
-  );
-}
-
-/**
- * Imports an optional package from the application's point of view (the current working
- * directory) first, so that a tfjs-node installed by the user is found even though it is not a
- * dependency of @ait/core, then from @ait/core's own location.
- */
-async function importOptional(pkg: string): Promise<unknown> {
-  const fromCwd = createRequire(join(process.cwd(), 'noop.js'));
-  let resolved: string | undefined;
-  try {
-    resolved = fromCwd.resolve(pkg);
-  } catch {
-    resolved = undefined;
-  }
-  return resolved ? import(pathToFileURL(resolved).href) : import(/* @vite-ignore */ pkg);
-}
 
 async function loadNativeBackend(pkg: string): Promise<NativeBackendLoad> {
   try {
@@ -50,7 +24,8 @@ const MAX_WASM_THREADS = 8;
 
 /**
  * The runtime platform of @ait/core's Node entry: checkpoint files on disk, Node's SHA-256,
- * tfjs-node found from the application's folder, and tfjs-wasm's threaded build on worker threads.
+ * tfjs-node and the `webgpu` package (Dawn) found from the application's folder, and tfjs-wasm's
+ * threaded build on worker threads.
  */
 export const nodePlatform: RuntimePlatform = {
   name: 'node',
@@ -80,4 +55,5 @@ export const nodePlatform: RuntimePlatform = {
   installThreadedWasm: async (threads) => {
     await installThreadedWasm({ threads });
   },
+  loadWebGpu: loadDawnWebGpu,
 };

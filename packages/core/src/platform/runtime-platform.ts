@@ -1,5 +1,6 @@
 import type { CheckpointStore } from '../checkpoint/checkpoint-store';
 import type { StartGemmWorker } from '../kernels/gemm-pool';
+import type { WebGpuEntry } from '../webgpu/webgpu-types';
 
 /** What loading an optional native tfjs backend package (`@tensorflow/tfjs-node(-gpu)`) gave. */
 export type NativeBackendLoad =
@@ -7,6 +8,30 @@ export type NativeBackendLoad =
   | {
       readonly loaded: false;
       /** Why it did not load, in words. */
+      readonly reason: string;
+      /** `false` when the package is there but cannot start (reinstalling will not help). */
+      readonly installed?: boolean;
+    };
+
+/** What looking for WebGPU on this platform gave (see {@link RuntimePlatform.loadWebGpu}). */
+export type WebGpuLoad =
+  | {
+      readonly loaded: true;
+      /** The WebGPU entry point (`navigator.gpu` or its Node equivalent). */
+      readonly gpu: WebGpuEntry;
+      /** Where it comes from, in words (e.g. `the webgpu package (Dawn)`). */
+      readonly source: string;
+      /** What to install or change when `gpu` finds no adapter (e.g. a Vulkan driver). */
+      readonly noAdapterHint: string;
+      /**
+       * Makes `gpu` what tfjs-backend-webgpu sees (`navigator.gpu` and the `GPUBufferUsage`-style
+       * constants); call before importing tfjs-backend-webgpu. Idempotent.
+       */
+      install(): void;
+    }
+  | {
+      readonly loaded: false;
+      /** Why there is no WebGPU, in words. */
       readonly reason: string;
       /** `false` when the package is there but cannot start (reinstalling will not help). */
       readonly installed?: boolean;
@@ -53,6 +78,12 @@ export interface RuntimePlatform {
   readonly installedThreadedWasm?: () => number | null;
   /** Starts tfjs-wasm's threaded build with `threads` workers, where the platform can. */
   readonly installThreadedWasm?: (threads: number) => Promise<void>;
+  /**
+   * Finds WebGPU: under Node the optional `webgpu` package (Dawn), found from the application's
+   * folder, with the adapter fix tfjs-backend-webgpu 4.22 needs there; in a browser its own
+   * `navigator.gpu`. Without this hook `initBackend` uses `globalThis.navigator.gpu` if any.
+   */
+  readonly loadWebGpu?: () => Promise<WebGpuLoad>;
 }
 
 /** The file names of tfjs-wasm's three binaries. */

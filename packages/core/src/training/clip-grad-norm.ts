@@ -34,20 +34,25 @@ export function globalNorm(gradients: readonly tf.Tensor[]): tf.Scalar {
  * As in PyTorch the scale is `min(1, maxNorm / (norm + 1e-6))`. The returned list always holds new
  * tensors (copies when no clipping is needed), same shapes and order as the input. When the norm is
  * not finite (a NaN/Inf gradient) the gradients are returned unscaled and `norm` is NaN or Infinity,
- * so the caller can reject the step. Reads one number back from the device.
+ * so the caller can reject the step. Reads one number back from the device, asynchronously (a
+ * synchronous read would stall a GPU backend, and fails on webgpu under Node).
  *
  * @param maxNorm finite and > 0.
  */
-export function clipByGlobalNorm(
+export async function clipByGlobalNorm(
   gradients: readonly tf.Tensor[],
   maxNorm: number,
-): { gradients: tf.Tensor[]; norm: number } {
+): Promise<{ gradients: tf.Tensor[]; norm: number }> {
   if (typeof maxNorm !== 'number' || !Number.isFinite(maxNorm) || maxNorm <= 0) {
     throw new Error(`clipByGlobalNorm: maxNorm must be a finite number > 0, got ${String(maxNorm)}.`);
   }
   const normTensor = globalNorm(gradients);
-  const norm = (normTensor.dataSync() as Float32Array)[0] as number;
-  normTensor.dispose();
+  let norm: number;
+  try {
+    norm = (await normTensor.data())[0] as number;
+  } finally {
+    normTensor.dispose();
+  }
   const scale = Number.isFinite(norm) ? Math.min(1, maxNorm / (norm + 1e-6)) : 1;
   const clipped = gradients.map((g) => (scale < 1 ? tf.tidy(() => tf.mul(g, scale)) : tf.clone(g)));
   return { gradients: clipped, norm };

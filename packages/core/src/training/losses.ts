@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { hostValues } from '../backend/host-values';
 import { validateConfig, z } from '../config/validate-config';
+import { nanIfLabelOutOfRange } from './label-guard';
 
 /** Options of {@link crossEntropy}. */
 export interface CrossEntropyOptions {
@@ -24,8 +26,11 @@ function shapeText(shape: readonly number[]): string {
 /**
  * Checks a classification pair and returns its sizes: `logits` must be `[batch, classes]` with
  * batch, classes >= 1, and `labels` `[batch]` (int32, or float holding integers) with every value
- * in `[0, classes)`. Throws an Error naming the problem and the fix otherwise. Reads the labels
- * back from the device (they are small).
+ * in `[0, classes)`. Throws an Error naming the problem and the fix otherwise. The label values
+ * are checked where they are in host memory (the cpu, wasm and tensorflow backends); on a GPU
+ * backend (webgpu, webgl) they are not read back (a synchronous read would stall or fail there),
+ * and `valuesChecked` is false: {@link crossEntropy} then makes the loss NaN for an out-of-range
+ * label, on the device.
  *
  * @param where the calling function's name, used in messages.
  */
@@ -33,7 +38,7 @@ export function validateClassificationInputs(
   where: string,
   logits: tf.Tensor,
   labels: tf.Tensor,
-): { batch: number; classes: number } {
+): { batch: number; classes: number; valuesChecked: boolean } {
   if (!(logits instanceof tf.Tensor) || !(labels instanceof tf.Tensor)) {
     throw new Error(`${where}: logits and labels must be tensors.`);
   }
@@ -56,7 +61,8 @@ export function validateClassificationInputs(
   if (labels.dtype !== 'int32' && labels.dtype !== 'float32') {
     throw new Error(`${where}: labels must be int32 (or float32 holding integers), got dtype ${labels.dtype}.`);
   }
-  const values = labels.dataSync();
+  const values = hostValues(labels);
+  if (values === null) return { batch, classes, valuesChecked: false };
   for (let i = 0; i < values.length; i++) {
     const y = values[i] as number;
     if (!Number.isInteger(y) || y < 0 || y >= classes) {
@@ -66,7 +72,7 @@ export function validateClassificationInputs(
       );
     }
   }
-  return { batch, classes };
+  return { batch, classes, valuesChecked: true };
 }
 
 /**
@@ -75,11 +81,13 @@ export function validateClassificationInputs(
  *
  * Returns a float32 scalar `[]`: `mean_b( -sum_c target[b, c] * logSoftmax(logits)[b, c] )`; its
  * gradient w.r.t. the logits is `(softmax(logits) - target) / batch`. Differentiable w.r.t. the
- * logits (use inside `tf.variableGrads`); labels are validated (shape, integer values in range).
+ * logits (use inside `tf.variableGrads`); labels are validated (shape, integer values in range;
+ * on GPU backends the values on the device, giving a NaN loss for an out-of-range label, see
+ * {@link validateClassificationInputs}). Reads nothing back synchronously on GPU backends.
  */
 export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, options?: CrossEntropyOptions): tf.Scalar {
   const { labelSmoothing: eps } = validateConfig('crossEntropy options', crossEntropyOptionsSchema, options);
-  const { classes } = validateClassificationInputs('crossEntropy', logits, labels);
+  const { classes, valuesChecked } = validateClassificationInputs('crossEntropy', logits, labels);
   return tf.tidy(() => {
     const x = logits.dtype === 'float32' ? logits : tf.cast(logits, 'float32');
     const logp = tf.logSoftmax(x, 1);
@@ -88,6 +96,7 @@ export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, options?: Cro
     // where() instead of a product so that -Inf log-probabilities of other classes stay out of it.
     const nll = tf.neg(tf.sum(tf.where(isTarget, logp, tf.zerosLike(logp)), 1));
     const perRow = eps > 0 ? tf.add(tf.mul(nll, 1 - eps), tf.mul(tf.neg(tf.mean(logp, 1)), eps)) : nll;
-    return tf.mean(perRow) as tf.Scalar;
+    const loss = tf.mean(perRow) as tf.Scalar;
+    return valuesChecked ? loss : nanIfLabelOutOfRange(loss, labels, classes);
   });
 }

@@ -5,7 +5,8 @@ import { validateClassificationInputs } from './losses';
  * Fraction of rows whose argmax equals the label.
  *
  * @param logits `[batch, classes]` scores (any monotone transform of them gives the same result).
- * @param labels `[batch]` class indices (int32 or float of integers) in `[0, classes)`.
+ * @param labels `[batch]` class indices (int32 or float of integers) in `[0, classes)`; checked
+ *   where they are in host memory (on GPU backends an out-of-range label counts as a miss).
  * @returns float32 scalar `[]` in [0, 1]. Ties go to the lowest class index (as `tf.argMax`).
  */
 export function accuracy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
@@ -25,7 +26,8 @@ export function accuracy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
  * index, so `k = 1` agrees with {@link accuracy}).
  *
  * @param logits `[batch, classes]` scores.
- * @param labels `[batch]` class indices (int32 or float of integers) in `[0, classes)`.
+ * @param labels `[batch]` class indices (int32 or float of integers) in `[0, classes)`; checked
+ *   where they are in host memory (on GPU backends an out-of-range label counts as a miss).
  * @param k integer in `[1, classes]`.
  * @returns float32 scalar `[]` in [0, 1].
  */

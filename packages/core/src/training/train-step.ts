@@ -168,7 +168,7 @@ export async function trainStep(options: TrainStepOptions): Promise<StepMetrics>
     // 3. Gradient norm, and clipping.
     let gradNorm: number;
     if (clipNorm !== undefined) {
-      const clipped = clipByGlobalNorm(grads, clipNorm);
+      const clipped = await clipByGlobalNorm(grads, clipNorm);
       for (const g of grads) g.dispose();
       grads = clipped.gradients;
       gradNorm = clipped.norm;

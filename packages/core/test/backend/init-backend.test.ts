@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackendUnavailableError, initBackend } from '../../src/index';
+import { nodePlatform } from '../../src/platform/node-platform';
+import { setRuntimePlatform } from '../../src/platform/runtime-platform';
 
 function installed(pkg: string): boolean {
   try {
@@ -57,12 +59,15 @@ describe('initBackend', () => {
   });
 
   it.skipIf(hasNode || hasNodeGpu)('auto skips the uninstalled tfjs-node backends, says why, and picks wasm', async () => {
-    const info = await initBackend({ backend: 'auto' });
+    // without WebGPU here (a machine with a GPU would pick webgpu before wasm)
+    setRuntimePlatform({ ...nodePlatform, loadWebGpu: async () => ({ loaded: false, reason: 'the webgpu package is not installed' }) });
+    const info = await initBackend({ backend: 'auto' }).finally(() => setRuntimePlatform(nodePlatform));
     expect(info.requested).toBe('auto');
     expect(info.backend).toBe('wasm');
     expect(info.attempts.map((a) => [a.backend, a.ok])).toEqual([
       ['tensorflow-gpu', false],
       ['tensorflow', false],
+      ['webgpu', false],
       ['wasm', true],
     ]);
     expect(info.attempts[0]?.reason).toMatch(/@tensorflow\/tfjs-node-gpu is not installed/);
@@ -87,7 +92,7 @@ describe('initBackend', () => {
 
   it('rejects an unknown backend name with the list of valid ones', async () => {
     const err = await initBackend({ backend: 'metal' as never }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/Unknown backend "metal".*auto, tensorflow-gpu, tensorflow, wasm, webgl, cpu/);
+    expect((err as Error).message).toMatch(/Unknown backend "metal".*auto, tensorflow-gpu, tensorflow, webgpu, wasm, webgl, cpu/);
   });
 
   it('refuses a thread count outside 1-8 with the valid range, also under auto', async () => {

@@ -53,9 +53,11 @@ export interface AssociativeMemory {
   associations(state: tf.Tensor): tf.Tensor;
   /**
    * One update. `associations` must be `this.associations(state)` (the caller has it already, so
-   * it is not computed twice).
+   * it is not computed twice). The built-in memories resolve asynchronously (they read `change`,
+   * and a sweep the state, back with `await data()`, which works on every backend); a
+   * synchronous result is accepted too.
    */
-  step(state: tf.Tensor, associations: tf.Tensor, context: StepContext): MemoryStep;
+  step(state: tf.Tensor, associations: tf.Tensor, context: StepContext): MemoryStep | Promise<MemoryStep>;
   /**
    * The same memory at another inverse temperature, sharing this one's tensors (disposing the
    * copy frees nothing). Absent for memories without a temperature.

@@ -45,6 +45,8 @@ export interface RetrievalResult {
 /**
  * Retrieves stored patterns from queries by iterating an associative memory's update until it
  * changes less than `eps` or `steps` updates were made, recording the energy along the way.
+ * Asynchronous: each update's change is read back with `await data()` (never a synchronous read,
+ * so that it runs on GPU backends such as webgpu).
  *
  * `memory` is an {@link AssociativeMemory} (classical, dense or modern) or a tensor of stored
  * patterns `[patterns, dim]` / `[batch, patterns, dim]`, which is read as a continuous modern
@@ -52,11 +54,15 @@ export interface RetrievalResult {
  * `[batch, dim]` or `[batch, queries, dim]` for batched ones.
  *
  * @example
- * const r = retrieve(noisy, patterns, { beta: 8, steps: 3 });
+ * const r = await retrieve(noisy, patterns, { beta: 8, steps: 3 });
  * r.retrieved; r.associations; r.energies; r.steps;
  * r.dispose();
  */
-export function retrieve(query: tf.Tensor, memory: AssociativeMemory | tf.Tensor, options: RetrieveOptions = {}): RetrievalResult {
+export async function retrieve(
+  query: tf.Tensor,
+  memory: AssociativeMemory | tf.Tensor,
+  options: RetrieveOptions = {},
+): Promise<RetrievalResult> {
   const where = 'retrieve';
   const steps = options.steps ?? 100;
   const eps = options.eps ?? 1e-4;
@@ -87,7 +93,7 @@ export function retrieve(query: tf.Tensor, memory: AssociativeMemory | tf.Tensor
     let taken = 0;
     let converged = false;
     while (taken < steps) {
-      const next = mem.step(state, associations, { rng, step: taken });
+      const next = await mem.step(state, associations, { rng, step: taken });
       state.dispose();
       associations.dispose();
       state = next.state;

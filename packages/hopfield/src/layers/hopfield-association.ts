@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertFloat, assertRank, formatShape } from '@ait/core';
+import { assertFloat, assertRank, formatShape, hostValues } from '@ait/core';
 
 /** Update count used when `updateStepsMax` is `null` ("until converged"), as a guard against non-termination. */
 export const UNBOUNDED_UPDATE_STEPS = 1000;
@@ -35,9 +35,13 @@ export interface HopfieldAssociationResult {
   associations: tf.Tensor4D;
   /** The final state in the Hopfield space: `[batch, heads, L, d]`. */
   state: tf.Tensor4D;
-  /** Updates performed by the longest-running head. */
+  /**
+   * Updates performed by the longest-running head. On GPU backends (webgpu, webgl), where the
+   * convergence test runs on the device, every update up to `updateStepsMax` runs (converged
+   * heads stay unchanged) and this is `updateStepsMax`.
+   */
   steps: number;
-  /** Updates performed by each head. */
+  /** Updates performed by each head (on GPU backends: the updates run, see `steps`). */
   headSteps: number[];
   /**
    * With `recordEnergies`: the modern Hopfield energy of each state before any update (row 0)
@@ -150,35 +154,57 @@ export function hopfieldAssociation(q: tf.Tensor, k: tf.Tensor, options: Hopfiel
   const energies: tf.Tensor[] = record ? [stateEnergy(state, k, beta, mask)] : [];
   const headSteps = Array.from({ length: heads }, () => 0);
   const active = Array.from({ length: heads }, () => maxSteps > 0);
+  // GPU backends: which heads still update, 1 or 0 per head, kept on the device (see `steps`)
+  let deviceActive: tf.Tensor4D | null = null;
+  const epsTensor = tf.tensor1d(epsList);
   let steps = 0;
   try {
     while (steps < maxSteps && active.some((a) => a)) {
-      const activeMask = tf.tensor4d(active.map((a) => (a ? 1 : 0)), [1, heads, 1, 1]);
+      const activeMask: tf.Tensor4D = deviceActive ?? tf.tensor4d(active.map((a) => (a ? 1 : 0)), [1, heads, 1, 1]);
       const nextState = tf.tidy(() => {
         const moved = tf.matMul(xi, k);
         return tf.add(tf.mul(moved, activeMask), tf.mul(state, tf.sub(1, activeMask))) as tf.Tensor4D;
       });
       const nextXi = associate(nextState);
-      const change = tf.tidy(() => {
-        const diff = tf.sqrt(tf.sum(tf.square(tf.sub(nextXi, xi)), [2, 3]));
-        return tf.max(diff, 0).dataSync();
-      });
-      activeMask.dispose();
+      const change = tf.tidy(() => tf.max(tf.sqrt(tf.sum(tf.square(tf.sub(nextXi, xi)), [2, 3])), 0));
       tf.dispose([state, xi]);
       state = nextState;
       xi = nextXi;
       steps += 1;
-      for (let h = 0; h < heads; h++) {
-        if (!active[h]) continue;
-        headSteps[h] = steps;
-        if ((change[h] as number) <= (epsList[h] as number) || steps >= maxSteps) active[h] = false;
+      const host = deviceActive === null ? hostValues(change) : null;
+      if (host !== null) {
+        activeMask.dispose();
+        for (let h = 0; h < heads; h++) {
+          if (!active[h]) continue;
+          headSteps[h] = steps;
+          if ((host[h] as number) <= (epsList[h] as number) || steps >= maxSteps) active[h] = false;
+        }
+      } else {
+        if (options.updateStepsMax === null) {
+          tf.dispose([activeMask, change]);
+          throw new Error(
+            `${where}: updateStepsMax null (until converged) reads the change back after every update, which a GPU ` +
+              'backend cannot do inside a layer call; give a number of updates (e.g. 3): converged heads then stay unchanged.',
+          );
+        }
+        deviceActive = tf.tidy((): tf.Tensor4D => {
+          const moving = tf.reshape(tf.cast(tf.greater(change, epsTensor), 'float32'), [1, heads, 1, 1]);
+          return tf.mul(activeMask, moving) as tf.Tensor4D;
+        });
+        activeMask.dispose();
+        for (let h = 0; h < heads; h++) headSteps[h] = steps;
+        if (steps >= maxSteps) active.fill(false);
       }
+      change.dispose();
       if (record) energies.push(stateEnergy(state, k, beta, mask));
     }
     const stacked = record ? tf.stack(energies) : null;
     return { associations: xi, state, steps, headSteps, energies: stacked };
+  } catch (err) {
+    tf.dispose([state, xi]);
+    throw err;
   } finally {
     tf.dispose(energies);
-    tf.dispose([beta, ...(mask && mask !== options.mask ? [mask] : [])]);
+    tf.dispose([beta, epsTensor, ...(deviceActive ? [deviceActive] : []), ...(mask && mask !== options.mask ? [mask] : [])]);
   }
 }

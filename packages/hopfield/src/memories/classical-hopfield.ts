@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { maxAbsChange } from './max-abs-change';
 import type { AssociativeMemory, MemoryStep, StepContext } from '../energy/associative-memory';
 import { canonicalPatterns, canonicalState, restoreLeading } from '../energy/memory-shapes';
 import { classicalSweep } from './asynchronous-sweeps';
@@ -96,30 +97,47 @@ export class ClassicalHopfield implements AssociativeMemory {
     });
   }
 
-  /** One sweep (asynchronous) or one parallel update (synchronous); `change` is the largest change of an entry. */
-  step(state: tf.Tensor, _associations: tf.Tensor, context: StepContext): MemoryStep {
+  /**
+   * One sweep (asynchronous) or one parallel update (synchronous); `change` is the largest change
+   * of an entry. A sweep visits the neurons one by one in JavaScript, on the state and weights read
+   * back asynchronously.
+   */
+  async step(state: tf.Tensor, _associations: tf.Tensor, context: StepContext): Promise<MemoryStep> {
     const where = 'ClassicalHopfield.step';
-    const next = tf.tidy(() => {
-      const { w, theta } = canonicalWeights(where, this.weights, this.thresholds);
-      const { state: s, leading } = canonicalState(where, state, this.dim, this.patternBatch);
-      if (this.update === 'synchronous') {
+    let next: tf.Tensor;
+    if (this.update === 'synchronous') {
+      next = tf.tidy(() => {
+        const { w, theta } = canonicalWeights(where, this.weights, this.thresholds);
+        const { state: s, leading } = canonicalState(where, state, this.dim, this.patternBatch);
         let field = tf.matMul(s, w);
         if (theta) field = tf.sub(field, theta);
         return restoreLeading(tf.where(tf.equal(field, 0), s, tf.sign(field)), leading, [this.dim]);
-      }
-      const [batch, queries, dim] = s.shape;
-      const values = s.dataSync().slice() as Float32Array;
-      classicalSweep(values, w.dataSync() as Float32Array, theta ? (theta.dataSync() as Float32Array) : null, {
+      });
+    } else {
+      // the canonical forms are reshapes: the flat values of the state, weights and thresholds are theirs
+      let shape: number[] = [];
+      tf.tidy(() => {
+        canonicalWeights(where, this.weights, this.thresholds);
+        shape = canonicalState(where, state, this.dim, this.patternBatch).state.shape;
+      });
+      const [batch, queries, dim] = shape as [number, number, number];
+      const [sv, wv, thetaValues] = (await Promise.all([state.data(), this.weights.data(), this.thresholds?.data()])) as [
+        Float32Array,
+        Float32Array,
+        Float32Array | undefined,
+      ];
+      const values = sv.slice();
+      classicalSweep(values, wv, thetaValues ?? null, {
         batch,
         queries,
         dim,
         batchedParams: this.patternBatch !== null,
         order: context.rng.permutation(dim),
       });
-      return tf.tensor(values, state.shape, 'float32');
-    });
+      next = tf.tensor(values, state.shape, 'float32');
+    }
     const associations = this.associations(next);
-    const change = tf.tidy(() => tf.max(tf.abs(tf.sub(next, state))).dataSync()[0] as number);
+    const change = await maxAbsChange(next, state);
     return { state: next, associations, change };
   }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { maxAbsChange } from './max-abs-change';
 import type { AssociativeMemory, MemoryStep, StepContext } from '../energy/associative-memory';
 import { canonicalPatterns, canonicalState, restoreLeading } from '../energy/memory-shapes';
 import { denseSweep } from './asynchronous-sweeps';
@@ -97,14 +98,36 @@ export class DenseAssociativeMemory implements AssociativeMemory {
     });
   }
 
-  /** One sweep (asynchronous) or one parallel update (synchronous); `change` is the largest change of an entry. */
-  step(state: tf.Tensor, _associations: tf.Tensor, context: StepContext): MemoryStep {
+  /**
+   * One sweep (asynchronous) or one parallel update (synchronous); `change` is the largest change
+   * of an entry. A sweep visits the neurons one by one in JavaScript, on the state and patterns
+   * read back asynchronously.
+   */
+  async step(state: tf.Tensor, _associations: tf.Tensor, context: StepContext): Promise<MemoryStep> {
     const where = 'DenseAssociativeMemory.step';
     const f = this.interaction;
-    const next = tf.tidy(() => {
-      const { state: s, leading } = canonicalState(where, state, this.dim, this.patternBatch);
-      const [batch, queries, dim] = s.shape;
-      if (this.update === 'synchronous') {
+    let next: tf.Tensor;
+    if (this.update === 'asynchronous') {
+      // the canonical state is a reshape (or copy): its flat values are the state's
+      let shape: number[] = [];
+      tf.tidy(() => {
+        shape = canonicalState(where, state, this.dim, this.patternBatch).state.shape;
+      });
+      const [batch, queries, dim] = shape as [number, number, number];
+      const [sv, pv] = (await Promise.all([state.data(), this.p3.data()])) as [Float32Array, Float32Array];
+      const values = sv.slice();
+      denseSweep(values, pv, this.numPatterns, f.scalar, f.shiftInvariant, {
+        batch,
+        queries,
+        dim,
+        batchedParams: this.patternBatch !== null,
+        order: context.rng.permutation(dim),
+      });
+      next = tf.tensor(values, state.shape, 'float32');
+    } else {
+      next = tf.tidy(() => {
+        const { state: s, leading } = canonicalState(where, state, this.dim, this.patternBatch);
+        const dim = s.shape[2];
         // a[b, q, mu, i]: overlap of pattern mu with s, without neuron i; c: the pattern's entry i.
         const c = tf.expandDims(this.p3, 1);
         const overlaps = tf.expandDims(tf.matMul(s, this.p3, false, true), -1);
@@ -112,19 +135,10 @@ export class DenseAssociativeMemory implements AssociativeMemory {
         if (f.shiftInvariant) a = tf.sub(a, tf.max(a, 2, true));
         const drive = tf.sum(tf.sub(f.value(tf.add(a, c)), f.value(tf.sub(a, c))), 2);
         return restoreLeading(tf.where(tf.equal(drive, 0), s, tf.sign(drive)), leading, [dim]);
-      }
-      const values = s.dataSync().slice() as Float32Array;
-      denseSweep(values, this.p3.dataSync() as Float32Array, this.numPatterns, f.scalar, f.shiftInvariant, {
-        batch,
-        queries,
-        dim,
-        batchedParams: this.patternBatch !== null,
-        order: context.rng.permutation(dim),
       });
-      return tf.tensor(values, state.shape, 'float32');
-    });
+    }
     const associations = this.associations(next);
-    const change = tf.tidy(() => tf.max(tf.abs(tf.sub(next, state))).dataSync()[0] as number);
+    const change = await maxAbsChange(next, state);
     return { state: next, associations, change };
   }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertFloat, assertRank, formatShape } from '@ait/core';
+import { assertFloat, assertRank, formatShape, hostValues } from '@ait/core';
 import { lastAxisMatMul } from '../ops/last-axis-matmul';
 import { assertBeta } from './modern-energy';
 
@@ -95,7 +95,10 @@ export function hopfieldUpdate(state: tf.Tensor, patterns: tf.Tensor, options: H
  * association weight changes by more than `eps` between two updates, or `steps` updates.
  *
  * Shapes as {@link hopfieldUpdate}. Differentiable (gradients flow through every update taken).
- * Checking `eps` reads one number back from the backend per update.
+ * On backends that keep tensors in host memory (cpu, wasm, tensorflow) checking `eps` reads one
+ * number per update and stops early. On GPU backends (webgpu, webgl), which cannot be read
+ * synchronously, the check runs on the device: all `steps` updates run, those after convergence
+ * leave the state and weights unchanged (the same result), and `steps` reports the updates run.
  */
 export function hopfieldIterate(state: tf.Tensor, patterns: tf.Tensor, options: HopfieldIterateOptions = {}): HopfieldIteration {
   const where = 'hopfieldIterate';
@@ -110,20 +113,41 @@ export function hopfieldIterate(state: tf.Tensor, patterns: tf.Tensor, options: 
   let z: tf.Tensor3D = tf.clone(state) as tf.Tensor3D;
   let a = associate(z);
   let taken = 0;
-  for (;;) {
-    const next = tf.tidy(() => mix(a, patterns));
-    z.dispose();
-    z = next;
-    taken += 1;
-    if (taken === steps) break;
-    const nextA = associate(z);
-    const change = tf.tidy(() => tf.max(tf.abs(tf.sub(nextA, a))).dataSync()[0] as number);
-    if (change <= eps) {
-      nextA.dispose();
-      break;
+  // GPU backends: whether the weights have converged, kept on the device (null: not yet checked there)
+  let done: tf.Scalar | null = null;
+  try {
+    for (;;) {
+      const frozen: tf.Scalar | null = done;
+      const next: tf.Tensor3D = tf.tidy(() => (frozen ? (tf.where(frozen, z, mix(a, patterns)) as tf.Tensor3D) : mix(a, patterns)));
+      z.dispose();
+      z = next;
+      taken += 1;
+      if (taken === steps) break;
+      const nextA = associate(z);
+      const change = tf.tidy(() => tf.max(tf.abs(tf.sub(nextA, a))));
+      const host = hostValues(change);
+      if (host !== null) {
+        change.dispose();
+        if ((host[0] as number) <= eps) {
+          nextA.dispose();
+          break;
+        }
+        a.dispose();
+        a = nextA;
+        continue;
+      }
+      const nowDone: tf.Scalar = tf.tidy(() => {
+        const converged = tf.lessEqual(change, eps);
+        return (frozen ? tf.logicalOr(frozen, converged) : converged) as tf.Scalar;
+      });
+      const kept: tf.Tensor3D = tf.tidy(() => tf.where(nowDone, a, nextA) as tf.Tensor3D);
+      tf.dispose([change, nextA, a]);
+      frozen?.dispose();
+      a = kept;
+      done = nowDone;
     }
-    a.dispose();
-    a = nextA;
+  } finally {
+    done?.dispose();
   }
   return { retrieved: z, associations: a, steps: taken };
 }

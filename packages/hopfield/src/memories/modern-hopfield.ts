@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { maxAbsChange } from './max-abs-change';
 import type { AssociativeMemory, MemoryStep } from '../energy/associative-memory';
 import { canonicalPatterns, canonicalState, restoreLeading } from '../energy/memory-shapes';
 import { assertBeta, modernHopfieldEnergy, modernHopfieldEnergyGradient } from './modern-energy';
@@ -71,8 +72,11 @@ export class ModernHopfield implements AssociativeMemory {
     });
   }
 
-  /** One update `xi <- softmax(beta xi X^T) X`; `change` is the largest change of an association weight. */
-  step(state: tf.Tensor, associations: tf.Tensor): MemoryStep {
+  /**
+   * One update `xi <- softmax(beta xi X^T) X`; `change` is the largest change of an association
+   * weight (read back asynchronously).
+   */
+  async step(state: tf.Tensor, associations: tf.Tensor): Promise<MemoryStep> {
     const where = 'ModernHopfield.step';
     const next = tf.tidy(() => {
       const { state: s, leading } = canonicalState(where, state, this.dim, this.patternBatch);
@@ -81,7 +85,7 @@ export class ModernHopfield implements AssociativeMemory {
       return restoreLeading(tf.matMul(a, this.p3), leading, [this.dim]);
     });
     const nextAssociations = this.associations(next);
-    const change = tf.tidy(() => tf.max(tf.abs(tf.sub(nextAssociations, associations))).dataSync()[0] as number);
+    const change = await maxAbsChange(nextAssociations, associations);
     return { state: next, associations: nextAssociations, change };
   }
 

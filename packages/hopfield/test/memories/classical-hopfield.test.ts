@@ -88,7 +88,7 @@ describe('classical energy', () => {
 });
 
 describe('ClassicalHopfield dynamics', () => {
-  it('asynchronous sweeps never increase the energy and end in a fixed point (seeds, sizes, rules, thresholds)', () => {
+  it('asynchronous sweeps never increase the energy and end in a fixed point (seeds, sizes, rules, thresholds)', async () => {
     for (let seed = 0; seed < 10; seed++) {
       const rng = new SeededRandom(200 + seed);
       const dim = 8 + rng.nextInt(40);
@@ -98,7 +98,7 @@ describe('ClassicalHopfield dynamics', () => {
       const theta = seed % 4 === 1 ? tf.tensor1d(randMatrix(rng, 1, dim, 0.1)[0]!) : null;
       const mem = new ClassicalHopfield(X, { rule, thresholds: seed % 2 ? null : theta });
       const q = randomBinaryPatterns(seed % 2 ? [2, 4, dim] : [6, dim], rng);
-      const r = retrieve(q, mem, { steps: 50, eps: 0, rng });
+      const r = await retrieve(q, mem, { steps: 50, eps: 0, rng });
       expect(r.converged, `seed ${seed} converged`).toBe(true);
       const e = r.energies.arraySync() as number[][] | number[][][];
       const traj = (e as unknown[]).map((row) => (row as unknown[]).flat(2) as number[]);
@@ -106,7 +106,7 @@ describe('ClassicalHopfield dynamics', () => {
         traj[t]!.forEach((v, i) => expect(v, `seed ${seed} step ${t}`).toBeLessThanOrEqual(traj[t - 1]![i]! + 1e-4));
       }
       // fixed point: every neuron agrees with the sign of its field (or sits on a tie)
-      const again = mem.step(r.retrieved, r.associations, { rng, step: 0 });
+      const again = await mem.step(r.retrieved, r.associations, { rng, step: 0 });
       expect(again.change).toBe(0);
       tf.dispose([again.state, again.associations]);
       r.dispose();
@@ -114,18 +114,18 @@ describe('ClassicalHopfield dynamics', () => {
     }
   });
 
-  it('synchronous updates never increase the two-step Lyapunov function and end in a fixed point or a 2-cycle', () => {
+  it('synchronous updates never increase the two-step Lyapunov function and end in a fixed point or a 2-cycle', async () => {
     for (let seed = 0; seed < 6; seed++) {
       const rng = new SeededRandom(300 + seed);
       const dim = 10 + rng.nextInt(30);
       const X = randomBinaryPatterns([Math.ceil(dim / 3), dim], rng);
       const mem = new ClassicalHopfield(X, { update: 'synchronous' });
       let prev = randomBinaryPatterns([5, dim], rng);
-      let cur = mem.step(prev, mem.associations(prev), { rng, step: 0 }).state;
+      let cur = (await mem.step(prev, mem.associations(prev), { rng, step: 0 })).state;
       let lastL = values(synchronousLyapunov(prev, cur, mem.weights));
       const states = [prev, cur];
       for (let t = 0; t < 25; t++) {
-        const next = mem.step(cur, mem.associations(cur), { rng, step: t }).state;
+        const next = (await mem.step(cur, mem.associations(cur), { rng, step: t })).state;
         const l = values(synchronousLyapunov(cur, next, mem.weights));
         l.forEach((v, i) => expect(v, `seed ${seed} t ${t}`).toBeLessThanOrEqual(lastL[i]! + 1e-4));
         lastL = l;
@@ -139,21 +139,21 @@ describe('ClassicalHopfield dynamics', () => {
     }
   });
 
-  it('stored patterns are fixed points: projection rule up to dim / 2 patterns, Hebbian below dim / (2 ln dim)', () => {
+  it('stored patterns are fixed points: projection rule up to dim / 2 patterns, Hebbian below dim / (2 ln dim)', async () => {
     const rng = new SeededRandom(5);
     const X = randomBinaryPatterns([40, 80], rng);
     const proj = new ClassicalHopfield(X, { rule: 'projection' });
-    const step = proj.step(X, proj.associations(X), { rng, step: 0 });
+    const step = await proj.step(X, proj.associations(X), { rng, step: 0 });
     expect(step.change).toBe(0);
     const H = randomBinaryPatterns([5, 100], rng);
     const hebb = new ClassicalHopfield(H, { update: 'synchronous' });
-    const stepH = hebb.step(H, hebb.associations(H), { rng, step: 0 });
+    const stepH = await hebb.step(H, hebb.associations(H), { rng, step: 0 });
     expect(stepH.change).toBe(0);
     proj.dispose();
     hebb.dispose();
   });
 
-  it('capacity curve: recall from 10%-corrupted queries breaks down near 0.14 dim (dim 100, 12 networks per load)', () => {
+  it('capacity curve: recall from 10%-corrupted queries breaks down near 0.14 dim (dim 100, 12 networks per load)', async () => {
     const dim = 100;
     const trials = 12;
     const bitError: Record<string, number> = {};
@@ -164,7 +164,7 @@ describe('ClassicalHopfield dynamics', () => {
       const X = randomBinaryPatterns([trials, n, dim], rng);
       const q = flipEntries(X, 0.1, rng);
       const mem = new ClassicalHopfield(X);
-      const r = retrieve(q, mem, { steps: 40, eps: 0, rng });
+      const r = await retrieve(q, mem, { steps: 40, eps: 0, rng });
       bitError[alpha] = tf.tidy(() => tf.mean(tf.cast(tf.notEqual(r.retrieved, X), 'float32')).dataSync()[0]!);
       exact[alpha] = tf.tidy(() => tf.mean(tf.cast(tf.all(tf.equal(r.retrieved, X), -1), 'float32')).dataSync()[0]!);
       r.dispose();
@@ -182,12 +182,12 @@ describe('ClassicalHopfield dynamics', () => {
     curve.slice(1).forEach((v, i) => expect(v).toBeGreaterThanOrEqual(curve[i]!));
   });
 
-  it('fills in half-masked queries (entries set to 0) at low load', () => {
+  it('fills in half-masked queries (entries set to 0) at low load', async () => {
     const rng = new SeededRandom(6);
     const X = randomBinaryPatterns([6, 100], rng);
     const mask = tf.tensor1d(Array.from({ length: 100 }, (_, i) => (i < 50 ? 1 : 0)));
     const q = tf.mul(X, mask);
-    const r = retrieve(q, new ClassicalHopfield(X), { steps: 20, eps: 0, rng });
+    const r = await retrieve(q, new ClassicalHopfield(X), { steps: 20, eps: 0, rng });
     const exact = values(tf.cast(tf.all(tf.equal(r.retrieved, X), -1), 'float32'));
     expect(exact.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(5);
   });
@@ -197,10 +197,10 @@ describe('ClassicalHopfield dynamics', () => {
     const X = randomBinaryPatterns([4, 20], rng);
     const q = flipEntries(X, 0.1, rng);
     const thresholds = tf.zeros([20]);
-    await expectNoLeak(() => {
+    await expectNoLeak(async () => {
       for (const update of ['asynchronous', 'synchronous'] as const) {
         const mem = new ClassicalHopfield(X, { update, rule: 'projection', thresholds });
-        retrieve(q, mem, { steps: 3, rng }).dispose();
+        (await retrieve(q, mem, { steps: 3, rng })).dispose();
         tf.dispose([mem.energy(q), mem.energyGradient(q)]);
         mem.dispose();
       }

@@ -62,7 +62,7 @@ describe('dense associative memory energy', () => {
 });
 
 describe('DenseAssociativeMemory dynamics', () => {
-  it('asynchronous sweeps never increase the energy and end in a fixed point (seeds, sizes, every interaction)', () => {
+  it('asynchronous sweeps never increase the energy and end in a fixed point (seeds, sizes, every interaction)', async () => {
     const makers = [() => polynomialInteraction(2), () => polynomialInteraction(3), () => rectifiedPolynomialInteraction(3), () => exponentialInteraction(0.5)];
     for (let seed = 0; seed < 12; seed++) {
       const rng = new SeededRandom(400 + seed);
@@ -73,7 +73,7 @@ describe('DenseAssociativeMemory dynamics', () => {
       const X = randomBinaryPatterns(batched ? [2, n, dim] : [n, dim], rng);
       const q = randomBinaryPatterns(batched ? [2, 3, dim] : [5, dim], rng);
       const mem = new DenseAssociativeMemory(X, { interaction: inter });
-      const r = retrieve(q, mem, { steps: 60, eps: 0, rng });
+      const r = await retrieve(q, mem, { steps: 60, eps: 0, rng });
       expect(r.converged, `seed ${seed} converged`).toBe(true);
       const traj = (r.energies.arraySync() as unknown[]).map((row) => (row as unknown[]).flat(2) as number[]);
       for (let t = 1; t < traj.length; t++) {
@@ -82,7 +82,7 @@ describe('DenseAssociativeMemory dynamics', () => {
           expect(v, `seed ${seed} (${inter.name}) step ${t}`).toBeLessThanOrEqual(prev + 1e-6 * Math.max(1, Math.abs(prev)));
         });
       }
-      const again = mem.step(r.retrieved, r.associations, { rng, step: 0 });
+      const again = await mem.step(r.retrieved, r.associations, { rng, step: 0 });
       expect(again.change).toBe(0);
       tf.dispose([again.state, again.associations]);
       r.dispose();
@@ -90,14 +90,14 @@ describe('DenseAssociativeMemory dynamics', () => {
     }
   });
 
-  it("synchronous update equals Krotov and Hopfield's parallel rule computed in float64", () => {
+  it("synchronous update equals Krotov and Hopfield's parallel rule computed in float64", async () => {
     for (const [name, { make, f }] of Object.entries(F)) {
       const rng = new SeededRandom(2);
       const X: M = randSigns(rng, 9, 7);
       const S: M = randSigns(rng, 4, 7);
       const mem = new DenseAssociativeMemory(tf.tensor2d(X), { interaction: make(), update: 'synchronous' });
       const s = tf.tensor2d(S);
-      const next = mem.step(s, mem.associations(s), { rng, step: 0 });
+      const next = await mem.step(s, mem.associations(s), { rng, step: 0 });
       const expected = S.flatMap((st) =>
         st.map((si, i) => {
           const drive = X.reduce((acc, x) => {
@@ -112,40 +112,40 @@ describe('DenseAssociativeMemory dynamics', () => {
     }
   });
 
-  it('stored patterns are fixed points well beyond the classical load (dim 32, 64 patterns, degree 4)', () => {
+  it('stored patterns are fixed points well beyond the classical load (dim 32, 64 patterns, degree 4)', async () => {
     // Krotov-Hopfield error-free capacity ~ dim^(n-1) / (2 (2n-3)!! ln dim) = 315 patterns for n = 4, dim = 32.
     const rng = new SeededRandom(3);
     const X = randomBinaryPatterns([64, 32], rng);
     const mem = new DenseAssociativeMemory(X, { interaction: polynomialInteraction(4) });
-    expect(mem.step(X, mem.associations(X), { rng, step: 0 }).change).toBe(0);
+    expect((await mem.step(X, mem.associations(X), { rng, step: 0 })).change).toBe(0);
     const classical = new ClassicalHopfield(X);
-    expect(classical.step(X, classical.associations(X), { rng, step: 0 }).change).toBe(2);
+    expect((await classical.step(X, classical.associations(X), { rng, step: 0 })).change).toBe(2);
   });
 
-  it('recalls far more patterns than dim: cubic at 2 dim from 10% flips, exponential at 8 dim from half-masked queries', () => {
+  it('recalls far more patterns than dim: cubic at 2 dim from 10% flips, exponential at 8 dim from half-masked queries', async () => {
     const rng = new SeededRandom(4);
     const X = randomBinaryPatterns([128, 64], rng);
     const q = flipEntries(X, 0.1, rng);
-    const cubic = retrieve(q, new DenseAssociativeMemory(X), { steps: 20, eps: 0, rng });
-    const classical = retrieve(q, new ClassicalHopfield(X), { steps: 20, eps: 0, rng });
+    const cubic = await retrieve(q, new DenseAssociativeMemory(X), { steps: 20, eps: 0, rng });
+    const classical = await retrieve(q, new ClassicalHopfield(X), { steps: 20, eps: 0, rng });
     expect(exactFraction(cubic.retrieved, X)).toBeGreaterThan(0.85);
     expect(exactFraction(classical.retrieved, X)).toBeLessThan(0.05);
 
     const Y = randomBinaryPatterns([256, 32], rng);
     const half = maskEntries(Y, 0.5, rng);
-    const expo = retrieve(half, new DenseAssociativeMemory(Y, { interaction: exponentialInteraction(1) }), { steps: 10, eps: 0, rng });
+    const expo = await retrieve(half, new DenseAssociativeMemory(Y, { interaction: exponentialInteraction(1) }), { steps: 10, eps: 0, rng });
     expect(exactFraction(expo.retrieved, Y)).toBeGreaterThan(0.9);
     expect(expo.steps).toBeLessThanOrEqual(3);
   });
 
-  it('exponential updates stay finite where the energy would overflow, and withBeta changes the temperature', () => {
+  it('exponential updates stay finite where the energy would overflow, and withBeta changes the temperature', async () => {
     const rng = new SeededRandom(5);
     const X = randomBinaryPatterns([20, 200], rng);
     const q = flipEntries(X, 0.2, rng);
     const mem = new DenseAssociativeMemory(X, { interaction: exponentialInteraction(1) });
     for (const update of ['asynchronous', 'synchronous'] as const) {
       const m = new DenseAssociativeMemory(X, { interaction: exponentialInteraction(1), update });
-      const r = retrieve(q, m, { steps: 3, recordEnergies: false, rng });
+      const r = await retrieve(q, m, { steps: 3, recordEnergies: false, rng });
       expect(exactFraction(r.retrieved, X), update).toBe(1);
     }
     const cooler = mem.withBeta(0.01);
@@ -158,11 +158,11 @@ describe('DenseAssociativeMemory dynamics', () => {
     const rng = new SeededRandom(6);
     const X = randomBinaryPatterns([6, 12], rng);
     const q = flipEntries(X, 0.2, rng);
-    await expectNoLeak(() => {
+    await expectNoLeak(async () => {
       for (const update of ['asynchronous', 'synchronous'] as const) {
         const mem = new DenseAssociativeMemory(X, { update, interaction: exponentialInteraction(0.5) });
-        retrieve(q, mem, { steps: 3, rng }).dispose();
-        retrieve(q, mem, { steps: 2, rng, beta: 2 }).dispose();
+        (await retrieve(q, mem, { steps: 3, rng })).dispose();
+        (await retrieve(q, mem, { steps: 2, rng, beta: 2 })).dispose();
         tf.dispose([mem.energy(q), mem.energyGradient(q)]);
         mem.dispose();
       }

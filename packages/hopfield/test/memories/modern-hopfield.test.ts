@@ -152,7 +152,7 @@ describe('hopfieldUpdate / hopfieldIterate (the AiT memory read)', () => {
 });
 
 describe('ModernHopfield memory and retrieve', () => {
-  it('energy never increases along retrieval (seeds, sizes, betas, shared and batched patterns)', () => {
+  it('energy never increases along retrieval (seeds, sizes, betas, shared and batched patterns)', async () => {
     for (let seed = 0; seed < 12; seed++) {
       const rng = new SeededRandom(100 + seed);
       const dim = 2 + rng.nextInt(12);
@@ -161,7 +161,7 @@ describe('ModernHopfield memory and retrieve', () => {
       const batched = seed % 2 === 1;
       const X = batched ? tf.tensor3d([randMatrix(rng, n, dim, 2), randMatrix(rng, n, dim, 2)]) : tf.tensor2d(randMatrix(rng, n, dim, 2));
       const q = batched ? tf.tensor3d([randMatrix(rng, 3, dim, 3), randMatrix(rng, 3, dim, 3)]) : tf.tensor2d(randMatrix(rng, 5, dim, 3));
-      const r = retrieve(q, X, { beta, steps: 8, eps: 0 });
+      const r = await retrieve(q, X, { beta, steps: 8, eps: 0 });
       const e = r.energies.arraySync() as number[][][] | number[][];
       const traj = (e as unknown[]).map((row) => (row as unknown[]).flat(2) as number[]);
       for (let t = 1; t < traj.length; t++) {
@@ -175,11 +175,11 @@ describe('ModernHopfield memory and retrieve', () => {
     }
   });
 
-  it('stored patterns are fixed points when they are well separated', () => {
+  it('stored patterns are fixed points when they are well separated', async () => {
     const rng = new SeededRandom(7);
     const X = randomBinaryPatterns([40, 32], rng);
     const mem = new ModernHopfield(X, { beta: 1 });
-    const r = retrieve(X, mem, { steps: 5 });
+    const r = await retrieve(X, mem, { steps: 5 });
     expect(r.steps).toBe(1);
     expect(r.converged).toBe(true);
     expectClose(values(r.retrieved), values(X), { abs: 1e-5 }, 'fixed points');
@@ -190,12 +190,12 @@ describe('ModernHopfield memory and retrieve', () => {
     mem.dispose();
   });
 
-  it('recalls far more patterns than dim from half-masked queries in one or two steps (512 patterns, dim 64)', () => {
+  it('recalls far more patterns than dim from half-masked queries in one or two steps (512 patterns, dim 64)', async () => {
     const rng = new SeededRandom(8);
     const n = 512;
     const X = randomBinaryPatterns([n, 64], rng);
     const q = maskEntries(X, 0.5, rng);
-    const r = retrieve(q, X, { beta: 1, steps: 3 });
+    const r = await retrieve(q, X, { beta: 1, steps: 3 });
     const winners = values(tf.argMax(r.associations, -1));
     const correct = winners.filter((w, i) => w === i).length / n;
     // A competitor's overlap is N(0, 32) against the target's 32: P(error) ~ 512 * 8e-9 per query.
@@ -210,30 +210,30 @@ describe('ModernHopfield memory and retrieve', () => {
     const rng = new SeededRandom(9);
     const X = tf.tensor2d(randMatrix(rng, 6, 4));
     const q = tf.tensor2d(randMatrix(rng, 3, 4));
-    await expectNoLeak(() => {
-      const r = retrieve(q, X, { beta: 0.3, steps: 4, eps: 0 });
+    await expectNoLeak(async () => {
+      const r = await retrieve(q, X, { beta: 0.3, steps: 4, eps: 0 });
       expect(r.energies.shape).toEqual([5, 3]);
       expect(r.retrieved.shape).toEqual([3, 4]);
       expect(r.associations.shape).toEqual([3, 6]);
       expect(r.steps).toBe(4);
       expect(r.converged).toBe(false);
       r.dispose();
-      const r0 = retrieve(q, X, { steps: 0 });
+      const r0 = await retrieve(q, X, { steps: 0 });
       expect(r0.energies.shape).toEqual([1, 3]);
       expectClose(values(r0.retrieved), values(q));
       r0.dispose();
       const mem = new ModernHopfield(X, { beta: 0.3 });
-      const a = retrieve(q, mem, { beta: 2, steps: 1 });
-      const b = retrieve(q, X, { beta: 2, steps: 1 });
+      const a = await retrieve(q, mem, { beta: 2, steps: 1 });
+      const b = await retrieve(q, X, { beta: 2, steps: 1 });
       expectClose(values(a.retrieved), values(b.retrieved), { abs: 1e-6 }, 'beta override');
-      const noRecord = retrieve(q, mem, { steps: 3, recordEnergies: false });
+      const noRecord = await retrieve(q, mem, { steps: 3, recordEnergies: false });
       expect(noRecord.energies.shape).toEqual([1, 3]);
       tf.dispose([a.retrieved, a.associations, a.energies]);
       b.dispose();
       noRecord.dispose();
       mem.dispose();
     }, 'retrieve');
-    expect(() => retrieve(q, X, { steps: -1 })).toThrow(/steps must be an integer >= 0/);
-    expect(() => retrieve(tf.zeros([3, 5]), X)).toThrow(/\[\.\.\., 4\]/);
+    await expect(retrieve(q, X, { steps: -1 })).rejects.toThrow(/steps must be an integer >= 0/);
+    await expect(retrieve(tf.zeros([3, 5]), X)).rejects.toThrow(/\[\.\.\., 4\]/);
   });
 });
