@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { clearDeviceFailures, reportDeviceFailure } from '@ait/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EpochRecord, TrainSummary } from '../src/index';
@@ -159,6 +160,25 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
     expect(s).toMatchObject({ epochs: 3, steps: 6, status: 'completed' });
     const lines = (await readFile(join(run, 'metrics.jsonl'), 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(3);
+  });
+
+  it('stops on a failed GPU device naming the last checkpoint and the resume command, writing none', async () => {
+    const out = join(dir, 'lost');
+    expect((await cli('train', '--config', config, '--out', out, '--epochs', '1')).code).toBe(0);
+    const before = await readdir(join(out, 'checkpoints'));
+    // what @ait/core's WebGPU device watcher records when the device is lost, here for the cpu backend
+    reportDeviceFailure({ backend: 'cpu', kind: 'lost', detail: 'unknown: driver reset' });
+    try {
+      const r = await cli('train', '--resume', out, '--epochs', '2', '--backend', 'cpu');
+      expect(r.code, r.err).toBe(1);
+      expect(r.err).toMatch(/^error: Training stopped at epoch 1, step 2: the cpu device was lost \(unknown: driver reset\)/m);
+      expect(r.err).toMatch(/the last good state is .*ckpt-s000000002-e00001\.ckpt\./);
+      expect(r.err).toContain(`Continue with \`ait train --resume ${out}\`.`);
+    } finally {
+      clearDeviceFailures();
+    }
+    expect(await readdir(join(out, 'checkpoints'))).toEqual(before);
+    expect((await cli('train', '--resume', out, '--epochs', '2', '--backend', 'cpu')).code).toBe(0);
   });
 
   it('stops a diverging run with a clear message and keeps the last good checkpoint', async () => {

@@ -2,6 +2,7 @@
 // browser.ts (the browser entry) each add what only their platform has and install it.
 export * from './backend/init-backend';
 export * from './backend/host-values';
+export * from './backend/device-failure';
 export * from './config/validate-config';
 export * from './random/seeded-random';
 export * from './ops/index';

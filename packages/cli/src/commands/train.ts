@@ -7,6 +7,7 @@ import {
   initBackend,
   latestCheckpoint,
   NonFiniteLossError,
+  DeviceFailureError,
   setGlobalSeed,
   Trainer,
   z,
@@ -321,6 +322,9 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
           1,
           { cause: err },
         );
+      }
+      if (err instanceof DeviceFailureError) {
+        throw new CliError(`${err.message} Continue with \`ait train --resume ${dir}\`.`, 1, { cause: err });
       }
       throw err;
     } finally {

@@ -1,5 +1,6 @@
 import { layers } from '@tensorflow/tfjs-layers';
 import { runtimePlatform } from '../platform/runtime-platform';
+import { deviceFailure, DeviceFailureError } from '../backend/device-failure';
 import { captureCheckpoint } from '../checkpoint/capture-checkpoint';
 import { checkpointFileName, pruneCheckpoints } from '../checkpoint/checkpoint-directory';
 import { disposeCheckpoint, type TrainingPosition } from '../checkpoint/checkpoint-contents';
@@ -240,7 +241,10 @@ export class Trainer {
    * files that killed saves left in the directory are removed when `fit` starts.
    *
    * A NaN/Inf loss rejects with `NonFiniteLossError` (the step is not applied and no checkpoint
-   * is written after it); other errors propagate the same way. `onTrainEnd` runs only on success.
+   * is written after it); other errors propagate the same way. When the GPU device of the backend
+   * fails (WebGPU device lost or out of memory, see `deviceFailure`) it rejects with
+   * `DeviceFailureError` naming the last checkpoint, and writes none after the failure.
+   * `onTrainEnd` runs only on success.
    */
   async fit(source: BatchSource, options: FitOptions): Promise<FitResult> {
     if (typeof (source as BatchSource | null)?.batches !== 'function') {
@@ -306,6 +310,9 @@ export class Trainer {
           } finally {
             disposeBatch(batch);
           }
+          // a GPU device that failed during the step (lost, out of memory) gave wrong values: stop
+          // before they reach the position, the callbacks or a checkpoint
+          this.throwOnDeviceFailure();
           index += 1;
           this.pos = { epoch, step: this.pos.step + 1, stepInEpoch: index };
           this.stats = {
@@ -336,6 +343,7 @@ export class Trainer {
         }
 
         const evalMetrics = evalSource ? await this.evaluate(evalSource) : undefined;
+        this.throwOnDeviceFailure();
         const s = this.stats;
         const logs: EpochLogs = {
           epoch,
@@ -373,6 +381,12 @@ export class Trainer {
     }
   }
 
+  /** Throws {@link DeviceFailureError} when the device of the backend that runs now failed. */
+  private throwOnDeviceFailure(): void {
+    const failure = deviceFailure();
+    if (failure !== null) throw new DeviceFailureError(failure, this.pos.epoch, this.pos.step, this.lastSaved?.path);
+  }
+
   /**
    * Mean task loss and accuracy of the model on `source`, in inference mode (see
    * {@link evaluateModel}; state updates layers report are applied). Does not touch the data
@@ -393,6 +407,7 @@ export class Trainer {
     if (path === undefined && dir === undefined) {
       throw new Error('Trainer.saveCheckpoint: give a path, or set the `checkpoint.dir` option of the Trainer.');
     }
+    this.throwOnDeviceFailure();
     const target = path ?? runtimePlatform().joinPath(dir as string, checkpointFileName(this.pos));
     const contents = captureCheckpoint({
       model: this.model,

@@ -1,3 +1,4 @@
+import { reportDeviceFailure } from '../backend/device-failure';
 import type { WebGpuDevice, WebGpuDeviceLostInfo } from './webgpu-types';
 
 const watched = new WeakSet<object>();
@@ -28,18 +29,26 @@ export function uncapturedErrorMessage(kind: string, message: string): string {
  * Watches the device tfjs-backend-webgpu computes on: logs a clear message, once, when it is
  * lost for another reason than `destroy()` (see {@link deviceLostMessage}) and when WebGPU
  * reports an uncaught error such as running out of memory (see {@link uncapturedErrorMessage}).
- * tfjs-backend-webgpu itself ignores both. Idempotent per device.
+ * tfjs-backend-webgpu itself ignores both. A loss and running out of memory are also recorded as
+ * a failure of the `webgpu` backend's device (`deviceFailure()`), which stops the Trainer before
+ * it writes a checkpoint from wrong values. Idempotent per device.
  */
 export function watchWebGpuDevice(device: WebGpuDevice, log: (message: string) => void = console.error): void {
   if (watched.has(device)) return;
   watched.add(device);
   void device.lost.then((info) => {
-    if (info.reason !== 'destroyed') log(deviceLostMessage(info));
+    if (info.reason === 'destroyed') return;
+    reportDeviceFailure({ backend: 'webgpu', kind: 'lost', detail: `${info.reason}: ${info.message.trim() || 'no details'}` });
+    log(deviceLostMessage(info));
   });
   let reported = false;
   device.addEventListener?.('uncapturederror', (event) => {
+    const kind = event.error.constructor.name;
+    if (kind === 'GPUOutOfMemoryError') {
+      reportDeviceFailure({ backend: 'webgpu', kind: 'out-of-memory', detail: event.error.message.trim().split('\n')[0] ?? '' });
+    }
     if (reported) return;
     reported = true;
-    log(uncapturedErrorMessage(event.error.constructor.name, event.error.message));
+    log(uncapturedErrorMessage(kind, event.error.message));
   });
 }

@@ -8,6 +8,8 @@ import {
   AdamW,
   CHECKPOINT_TEMP_PREFIX,
   checkpointFileName,
+  clearDeviceFailures,
+  DeviceFailureError,
   ConfigError,
   cosineSchedule,
   disposeBatch,
@@ -17,6 +19,7 @@ import {
   latestCheckpoint,
   loadCheckpoint,
   NonFiniteLossError,
+  reportDeviceFailure,
   setGlobalSeed,
   tensorBatchSource,
   Trainer,
@@ -322,6 +325,65 @@ describe('Trainer', () => {
     // The trainer is usable again: resume and continue on clean data.
     const again = await run.trainer.fit(inner, { epochs: 2 });
     expect(again.position).toEqual({ epoch: 2, step: 8, stepInEpoch: 0 });
+    tf.dispose([x, y]);
+  });
+
+  it('stops with DeviceFailureError when the device fails during a step, writing no checkpoint after it', async () => {
+    const { x, y } = dataset();
+    const inner = tensorBatchSource(x, y, { batchSize: 6 });
+    // the device of the running backend fails while the seventh step computes (as a WebGPU device
+    // lost or out of memory is reported by @ait/core's device watcher)
+    let yielded = 0;
+    const failing: BatchSource = {
+      numBatches: () => PER_EPOCH,
+      batches(epoch, rng) {
+        const batches = inner.batches(epoch, rng);
+        return (function* () {
+          for (const b of batches) {
+            yielded += 1;
+            if (yielded === 7) reportDeviceFailure({ backend: tf.getBackend(), kind: 'lost', detail: 'unknown: driver reset' });
+            yield b;
+          }
+        })();
+      },
+    };
+    const dir = join(root, 'device-lost');
+    const run = makeRun(3, 4, { checkpoint: { dir, everySteps: 2 } });
+    try {
+      const error = await run.trainer.fit(failing, { epochs: EPOCHS }).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(DeviceFailureError);
+      const e = error as DeviceFailureError;
+      const last = join(dir, checkpointFileName({ epoch: 1, step: 6, stepInEpoch: 2 }));
+      expect([e.epoch, e.step, e.lastCheckpoint]).toEqual([1, 6, last]);
+      expect(e.message).toMatch(
+        /Training stopped at epoch 1, step 6: the cpu device was lost \(unknown: driver reset\).*No checkpoint was written after the failure; the last good state is .*Restart the process.*resume from the last checkpoint/,
+      );
+      // the failed step did not count, and no checkpoint holds its values
+      expect(run.trainer.position).toEqual({ epoch: 1, step: 6, stepInEpoch: 2 });
+      expect((await readdir(dir)).sort()).toEqual(
+        [
+          checkpointFileName({ epoch: 0, step: 2, stepInEpoch: 2 }),
+          checkpointFileName({ epoch: 0, step: 4, stepInEpoch: 4 }),
+          checkpointFileName({ epoch: 1, step: 6, stepInEpoch: 2 }),
+        ].sort(),
+      );
+      await expect(run.trainer.saveCheckpoint(join(dir, 'manual.ckpt'))).rejects.toThrow(DeviceFailureError);
+      expect(await readdir(dir)).not.toContain('manual.ckpt');
+      // out of memory advises reducing the batch; without checkpoints the error says none exists
+      clearDeviceFailures();
+      reportDeviceFailure({ backend: tf.getBackend(), kind: 'out-of-memory', detail: 'VK_ERROR_OUT_OF_DEVICE_MEMORY' });
+      const bare = makeRun(3, 4);
+      const oom = (await bare.trainer.fit(inner, { epochs: 1 }).catch((err: unknown) => err)) as DeviceFailureError;
+      expect(oom).toBeInstanceOf(DeviceFailureError);
+      expect(oom.message).toMatch(/ran out of memory \(VK_ERROR_OUT_OF_DEVICE_MEMORY\).*none was written before it either.*Reduce the batch size/);
+    } finally {
+      clearDeviceFailures();
+    }
+    // the last checkpoint resumes normally once the device works again
+    const resumed = makeRun(3, 4, { checkpoint: { dir, everySteps: 2 } });
+    await resumed.trainer.resume(join(dir, checkpointFileName({ epoch: 1, step: 6, stepInEpoch: 2 })));
+    const result = await resumed.trainer.fit(inner, { epochs: EPOCHS });
+    expect(result.position).toEqual({ epoch: EPOCHS, step: EPOCHS * PER_EPOCH, stepInEpoch: 0 });
     tf.dispose([x, y]);
   });
 

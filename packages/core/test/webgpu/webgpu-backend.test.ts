@@ -3,7 +3,7 @@
 // fix, the device watch, and the real thing on this machine's adapter where there is one.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { BackendUnavailableError, initBackend, type WebGpuAdapter, type WebGpuLoad } from '../../src/index';
+import { BackendUnavailableError, clearDeviceFailures, deviceFailure, initBackend, type WebGpuAdapter, type WebGpuLoad } from '../../src/index';
 import { nodePlatform } from '../../src/platform/node-platform';
 import { noAdapterHint } from '../../src/platform/node-webgpu';
 import { setRuntimePlatform } from '../../src/platform/runtime-platform';
@@ -166,6 +166,8 @@ describe('watchWebGpuDevice', () => {
     lost.lose({ reason: 'unknown', message: 'Device lost: driver reset' });
     await new Promise((r) => setTimeout(r, 0));
     expect(log).toHaveBeenCalledTimes(1);
+    expect(deviceFailure('webgpu')).toEqual({ backend: 'webgpu', kind: 'lost', detail: 'unknown: Device lost: driver reset' });
+    clearDeviceFailures();
     expect(log.mock.calls[0]?.[0]).toMatch(/WebGPU device was lost \(unknown: Device lost: driver reset\).*reduce the batch size.*Resume from the last checkpoint/);
     const destroyed = fakeDevice();
     const quiet = vi.fn();
@@ -173,6 +175,7 @@ describe('watchWebGpuDevice', () => {
     destroyed.lose({ reason: 'destroyed', message: '' });
     await new Promise((r) => setTimeout(r, 0));
     expect(quiet).not.toHaveBeenCalled();
+    expect(deviceFailure('webgpu')).toBeNull();
   });
 
   it('reports running out of GPU memory once, with what to reduce', () => {
@@ -182,6 +185,8 @@ describe('watchWebGpuDevice', () => {
     d.fire('GPUOutOfMemoryError', 'vkCreateBuffer failed with VK_ERROR_OUT_OF_DEVICE_MEMORY\n - While calling CreateBuffer');
     d.fire('GPUOutOfMemoryError', 'again');
     expect(log).toHaveBeenCalledTimes(1);
+    expect(deviceFailure('webgpu')).toEqual({ backend: 'webgpu', kind: 'out-of-memory', detail: 'vkCreateBuffer failed with VK_ERROR_OUT_OF_DEVICE_MEMORY' });
+    clearDeviceFailures();
     expect(log.mock.calls[0]?.[0]).toMatch(/ran out of GPU memory \(vkCreateBuffer failed with VK_ERROR_OUT_OF_DEVICE_MEMORY\).*reduce the batch size/);
   });
 });
