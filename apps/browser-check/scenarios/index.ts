@@ -1,7 +1,7 @@
 // The scenarios every package runs in Node and in Chromium; each trains a small model and reports
 // its losses (one scenario per package of AiT.js).
 import { coreTransformer } from './core-transformer';
-import { datasetsBars } from './datasets-bars';
+import { datasetsTriangle } from './datasets-triangle';
 import { hopfieldPooling } from './hopfield-pooling';
 import type { ScenarioBackend, ScenarioResult } from './scenario';
 import { visionAit } from './vision-ait';
@@ -13,5 +13,5 @@ export const SCENARIOS: Readonly<Record<string, (backend: ScenarioBackend) => Pr
   core: coreTransformer,
   hopfield: hopfieldPooling,
   vision: visionAit,
-  datasets: datasetsBars,
+  datasets: datasetsTriangle,
 };

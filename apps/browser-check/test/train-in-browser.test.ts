@@ -1,7 +1,8 @@
 // Every package trains in headless Chromium (Debian's, through playwright-core) with the same
 // losses as in Node, on wasm and on cpu; checkpoints move between Node and the page both ways and
 // round-trip through IndexedDB. The page is bundled with esbuild for the browser from the built
-// packages (their browser entries), so this also checks what a user's bundle gets.
+// packages (their browser entries), so this also checks what a user's bundle gets; the Node side
+// runs the built packages too (dist/index.js: vitest.config.ts drops the @ait/source condition).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +14,17 @@ import { checkpointModel, checkpointWeights, type CheckpointExchange, type Check
 import { SCENARIOS, type ScenarioBackend, type ScenarioResult } from '../scenarios/index';
 import { bundlePage } from '../src/bundle-page';
 import { chromiumOrSkip, launchChromium } from '../src/chromium';
+import { filesOnStackOf } from '../src/stack-files';
 import { serveFolder, type StaticServer } from '../src/static-server';
 
 const executablePath = chromiumOrSkip('the in-browser training test');
 const PAGE = fileURLToPath(new URL('../pages/page.ts', import.meta.url));
+
+it('the Node side runs the built @ait/core (dist/index.js), as users get it, not its sources', () => {
+  const files = filesOnStackOf(() => decodeCheckpoint(new Uint8Array([1, 2, 3]), 'x.ckpt'));
+  expect(files.length).toBeGreaterThan(0);
+  expect(files[0]).toMatch(/[/\\]core[/\\]dist[/\\]index\.js$/);
+});
 
 describe.skipIf(!executablePath)('AiT.js in headless Chromium', () => {
   let out: string;
