@@ -63,6 +63,12 @@ describe('built site links', () => {
       'reference/cli.html',
       'api/index.html',
       'benchmarks/index.html',
+      'guide/browser.html',
+      'playground.html',
+      // the playground's backend binaries come from the site itself (initBackend's wasmPaths)
+      'tfjs-wasm/tfjs-backend-wasm.wasm',
+      'tfjs-wasm/tfjs-backend-wasm-simd.wasm',
+      'tfjs-wasm/tfjs-backend-wasm-threaded-simd.wasm',
     ]) {
       expect(pages.has(page), `missing page ${page}`).toBe(true);
     }

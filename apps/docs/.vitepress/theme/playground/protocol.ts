@@ -1,4 +1,6 @@
-import type { PlaygroundSettings } from './setups';
+// The messages between the playground page and its training worker. Everything in them is plain
+// data (numbers, strings, typed arrays): no tensor crosses, and large buffers are transferred.
+import type { PlaygroundModel, PlaygroundSettings, PresetDefaults } from './setups';
 
 /** A 2-D map for drawing: row-major values `[rows, cols]`. */
 export interface HeatMap {
@@ -7,7 +9,7 @@ export interface HeatMap {
   readonly values: Float32Array;
 }
 
-/** Sample images of the test set with what the model says about them. */
+/** A test image with what the model says about it. */
 export interface SampleView {
   /** Grey or RGB pixels `[size, size, channels]`, 0-255. */
   readonly pixels: Uint8Array;
@@ -17,21 +19,31 @@ export interface SampleView {
   readonly predicted: number;
   /** For Sort-of-CLEVR: the question, in words. */
   readonly question?: string;
-  /** AiT: the strongest bottleneck gate of each token (over heads and priors), on the token grid. */
+  /**
+   * Where the model has a write competition (AiT's bottleneck gates, Coordination's workspace
+   * writes): the strongest weight of each patch over heads and slots, on the patch grid.
+   */
   readonly gates?: HeatMap;
 }
 
-/** The internal maps of the model on the sample batch, where it has them. */
+/** One internal map of the model, drawn as a heat map with its caption. */
+export interface MapPanel {
+  /** Stable name, e.g. `priors` (the page's `data-map` attribute). */
+  readonly key: string;
+  /** What the rows and columns are, for the caption. */
+  readonly caption: string;
+  readonly map: HeatMap;
+}
+
+/** The model on the first test images: predictions, and the internal maps it records. */
 export interface MapsView {
   readonly step: number;
   readonly samples: SampleView[];
   readonly labelNames: string[];
-  /** AiT: the priors (explicit memory) `[slots, memoryDim]` of the first block. */
-  readonly priors?: HeatMap;
-  /** AiT: Hopfield associations of the first sample's tokens with the priors `[tokens, slots]`. */
-  readonly hopfield?: HeatMap;
-  /** Self-attention of the first sample, averaged over heads `[tokens, tokens]`. */
-  readonly attention?: HeatMap;
+  /** What the gate overlay shows, when the samples have gates (e.g. `bottleneck gates`). */
+  readonly gatesLabel?: string;
+  /** The model's maps (only those it has), in display order. */
+  readonly panels: MapPanel[];
 }
 
 /** Messages from the page to the worker. */
@@ -43,16 +55,18 @@ export type ToWorker =
   | { type: 'save-indexeddb' }
   | { type: 'load-indexeddb' }
   | { type: 'export' }
-  | { type: 'import'; name: string; bytes: ArrayBuffer };
+  | { type: 'import'; file: Blob & { readonly name?: string } };
 
 /** Messages from the worker to the page. */
 export type FromWorker =
-  | { type: 'ready'; backend: string; parameters: number; trainSize: number; testSize: number }
+  | { type: 'presets'; presets: Record<PlaygroundModel, PresetDefaults> }
+  | { type: 'ready'; backend: string; parameters: number; trainSize: number; testSize: number; stepsPerEpoch: number }
   | { type: 'steps'; steps: { step: number; loss: number }[]; imagesPerSecond: number }
   | { type: 'eval'; step: number; accuracy: number; loss: number }
   | { type: 'maps'; maps: MapsView }
   | { type: 'paused'; step: number }
   | { type: 'finished'; step: number }
-  | { type: 'checkpoint'; what: string }
+  | { type: 'checkpoint'; what: string; step: number }
   | { type: 'exported'; bytes: ArrayBuffer; name: string }
-  | { type: 'error'; message: string };
+  /** `stopped`: the run ended with this error (otherwise only the command failed). */
+  | { type: 'error'; message: string; stopped?: boolean };
