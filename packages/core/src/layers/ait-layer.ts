@@ -98,16 +98,33 @@ export abstract class AitLayer extends layers.Layer {
     return currentForwardContext()?.training ?? false;
   }
 
+  /**
+   * Frees the tensors this layer keeps beside its weights (recorded maps, cached constant tables).
+   * Called once, when the layer's last reference is disposed, for the layer and every tracked child
+   * (children are called by their parent, never through `apply`, so they hold no reference count
+   * of their own). Override it instead of `dispose`; the default frees nothing.
+   */
+  protected disposeResources(): void {
+    // nothing beyond the weights by default
+  }
+
+  /** Runs {@link AitLayer.disposeResources} for this layer and its tracked children, depth first. */
+  private disposeResourcesTree(): void {
+    for (const c of this.childLayers) c.disposeResourcesTree();
+    this.disposeResources();
+  }
+
+  /**
+   * Disposes the layer: when its last reference goes, its weights and its children's (they are
+   * part of its weights), and every tensor the layer or a child keeps beside them (see
+   * {@link AitLayer.disposeResources}). A layer that was built (`build`, or through a parent) but
+   * never called can be disposed too, unlike a plain tfjs layer.
+   */
   override dispose(): ReturnType<layers.Layer['dispose']> {
+    const self = this as unknown as { _refCount: number | null };
+    if (this.built && self._refCount === null) self._refCount = 1;
     const result = super.dispose();
-    for (const c of this.childLayers) {
-      if (!c.built) continue;
-      try {
-        c.dispose();
-      } catch {
-        // already disposed through another owner
-      }
-    }
+    if (result.refCountAfterDispose === 0) this.disposeResourcesTree();
     return result;
   }
 }

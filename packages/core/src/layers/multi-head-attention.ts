@@ -304,13 +304,10 @@ export class MultiHeadAttention extends AitLayer {
     return this.storedWeights;
   }
 
-  override dispose(): ReturnType<AitLayer['dispose']> {
-    const result = super.dispose();
-    if (result.refCountAfterDispose === 0) {
-      this.storedWeights?.dispose();
-      this.storedWeights = null;
-    }
-    return result;
+  protected override disposeResources(): void {
+    super.disposeResources();
+    this.storedWeights?.dispose();
+    this.storedWeights = null;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -110,13 +110,10 @@ export class SinusoidalPositionEmbedding2d extends AitLayer {
     return addPositionEmbedding(x, this.tableFor(x.shape[2] as number));
   }
 
-  override dispose(): ReturnType<AitLayer['dispose']> {
-    const result = super.dispose();
-    if (result.refCountAfterDispose === 0) {
-      this.table?.dispose();
-      this.table = null;
-    }
-    return result;
+  protected override disposeResources(): void {
+    super.disposeResources();
+    this.table?.dispose();
+    this.table = null;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

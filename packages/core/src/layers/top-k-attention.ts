@@ -233,13 +233,10 @@ export class TopKAttention extends AitLayer {
     return this.storedGate;
   }
 
-  override dispose(): ReturnType<AitLayer['dispose']> {
-    const result = super.dispose();
-    if (result.refCountAfterDispose === 0) {
-      this.storedGate?.dispose();
-      this.storedGate = null;
-    }
-    return result;
+  protected override disposeResources(): void {
+    super.disposeResources();
+    this.storedGate?.dispose();
+    this.storedGate = null;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -228,13 +228,10 @@ export class HopfieldPooling extends AitLayer {
     return this.stored;
   }
 
-  override dispose(): ReturnType<AitLayer['dispose']> {
-    const result = super.dispose();
-    if (result.refCountAfterDispose === 0) {
-      this.stored?.dispose();
-      this.stored = null;
-    }
-    return result;
+  protected override disposeResources(): void {
+    super.disposeResources();
+    this.stored?.dispose();
+    this.stored = null;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -31,9 +31,8 @@ export abstract class VisionModel extends AitLayer {
     return this.recorder.maps();
   }
 
-  override dispose(): ReturnType<AitLayer['dispose']> {
-    const result = super.dispose();
-    if (result.refCountAfterDispose === 0) this.recorder.dispose();
-    return result;
+  protected override disposeResources(): void {
+    super.disposeResources();
+    this.recorder.dispose();
   }
 }

@@ -282,8 +282,6 @@ export class TrainingSession {
     if (this.disposed) return;
     this.disposed = true;
     this.batches = undefined;
-    // a model's dispose() leaves the maps of its last pass (@ait/vision 0.1): free them here
-    tf.dispose(Object.values(this.viewer.internalMaps()));
     this.model.dispose();
     this.viewer.dispose();
     this.optimizer.dispose();

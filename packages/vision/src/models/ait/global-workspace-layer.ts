@@ -281,10 +281,9 @@ export class GlobalWorkspaceLayer extends AitLayer {
     return maps;
   }
 
-  override dispose(): ReturnType<AitLayer['dispose']> {
-    const result = super.dispose();
-    if (result.refCountAfterDispose === 0) this.recorder.dispose();
-    return result;
+  protected override disposeResources(): void {
+    super.disposeResources();
+    this.recorder.dispose();
   }
 
   override getConfig(): tf.serialization.ConfigDict {

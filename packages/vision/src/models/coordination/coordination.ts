@@ -168,15 +168,12 @@ export class Coordination extends VisionModel {
     });
   }
 
-  override dispose(): ReturnType<VisionModel['dispose']> {
-    const result = super.dispose();
-    if (result.refCountAfterDispose === 0) {
-      this.positions?.dispose();
-      this.initialMemory?.dispose();
-      this.positions = null;
-      this.initialMemory = null;
-    }
-    return result;
+  protected override disposeResources(): void {
+    super.disposeResources();
+    this.positions?.dispose();
+    this.initialMemory?.dispose();
+    this.positions = null;
+    this.initialMemory = null;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

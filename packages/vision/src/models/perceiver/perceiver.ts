@@ -148,13 +148,10 @@ export class Perceiver extends VisionModel {
     });
   }
 
-  override dispose(): ReturnType<VisionModel['dispose']> {
-    const result = super.dispose();
-    if (result.refCountAfterDispose === 0) {
-      this.features?.dispose();
-      this.features = null;
-    }
-    return result;
+  protected override disposeResources(): void {
+    super.disposeResources();
+    this.features?.dispose();
+    this.features = null;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -157,13 +157,10 @@ export class MultiheadAttentionBlock extends AitLayer {
     return this.lastAttention;
   }
 
-  override dispose(): ReturnType<AitLayer['dispose']> {
-    const result = super.dispose();
-    if (result.refCountAfterDispose === 0) {
-      this.lastAttention?.dispose();
-      this.lastAttention = null;
-    }
-    return result;
+  protected override disposeResources(): void {
+    super.disposeResources();
+    this.lastAttention?.dispose();
+    this.lastAttention = null;
   }
 
   override getConfig(): tf.serialization.ConfigDict {
