@@ -1,22 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Shape } from '@tensorflow/tfjs-layers';
-import {
-  AitLayer,
-  assertLastDim,
-  assertRank,
-  knownDim,
-  layerArgsShape,
-  layerLabel,
-  LayerNorm,
-  MultiHeadAttention,
-  rateSchema,
-  singleShape,
-  singleTensor,
-  validateConfig,
-  z,
-  type AitLayerArgs,
-  type CallKwargs,
-} from '@ait/core';
+import { layerArgsShape, layerLabel, rateSchema, validateConfig, z, type AitLayerArgs } from '@ait/core';
+import { TransformerBlock } from '../../blocks/transformer-block';
 import type { InternalMaps } from '../vision-model';
 import { GlobalWorkspaceLayer, type GlobalWorkspaceLayerArgs } from './global-workspace-layer';
 
@@ -50,94 +34,45 @@ export interface AitBlockArgs extends AitLayerArgs {
 }
 
 /**
- * One Associative Transformer block (pre-norm): `x = x + SelfAttention(LN(x))`, then
- * `x = x + GWL(LN(x))`, on `[batch, tokens, dim]`. The self-attention has heads of width 64, a fused
- * QKV projection without bias and an output projection with bias; GWL is the
- * {@link GlobalWorkspaceLayer}. Children: `attn_norm`, `attn`, `gwl_norm`, `gwl`. Serialised as
- * `AitAitBlock`.
+ * One Associative Transformer block: the ViT's pre-norm {@link TransformerBlock} with the
+ * {@link GlobalWorkspaceLayer} in the MLP's place, `x = x + SelfAttention(LN(x))`, then
+ * `x = x + GWL(LN(x))`, on `[batch, tokens, dim]`. The self-attention has heads of width 64, a
+ * fused QKV projection without bias and an output projection with bias. Children: `attn_norm`,
+ * `attn`, `gwl_norm`, `gwl`. This class only maps the AiT options onto the transformer block (the
+ * forward pass is `TransformerBlock.call`); serialised as `AitAitBlock`.
  */
-export class AitBlock extends AitLayer {
+export class AitBlock extends TransformerBlock {
   /** tfjs serialisation name. */
-  static className = 'AitAitBlock';
-  /** Self-attention heads. */
-  readonly numHeads: number;
-  /** Width of each head. */
-  readonly headDim: number;
-  /** Attention dropout rate. */
-  readonly dropoutRate: number;
+  static override className = 'AitAitBlock';
   /** Whether the self-attention is ablated. */
   readonly noSelfAttention: boolean;
-  /** Whether calls keep their attention weights. */
-  readonly storeAttentionWeights: boolean;
   /** Options passed to the global workspace layer. */
   readonly workspaceArgs: Record<string, unknown>;
-  private readonly attnNorm: LayerNorm;
-  private readonly attn: MultiHeadAttention | null;
-  private readonly gwlNorm: LayerNorm;
-  /** The block's global workspace layer. */
-  readonly gwl: GlobalWorkspaceLayer;
-  private dim = -1;
 
   constructor(args: AitBlockArgs) {
     const cfg = validateConfig(layerLabel('AitBlock', args), aitBlockSchema, args);
-    super(args);
-    this.numHeads = cfg.numHeads;
-    this.headDim = cfg.headDim;
-    this.dropoutRate = cfg.dropout;
-    this.noSelfAttention = cfg.noSelfAttention;
-    this.storeAttentionWeights = cfg.storeAttentionWeights;
-    this.workspaceArgs = { ...cfg.workspace };
-    const trainable = this.trainable;
-    this.attnNorm = this.track(new LayerNorm({ name: 'attn_norm', trainable }));
-    this.attn = this.noSelfAttention
-      ? null
-      : this.track(
-          new MultiHeadAttention({
-            numHeads: this.numHeads,
-            headDim: this.headDim,
-            qkvBias: false,
-            attentionDropout: this.dropoutRate,
-            outputDropout: this.dropoutRate,
-            storeAttentionWeights: this.storeAttentionWeights,
-            name: 'attn',
-            trainable,
-          }),
-        );
-    this.gwlNorm = this.track(new LayerNorm({ name: 'gwl_norm', trainable }));
-    this.gwl = this.track(new GlobalWorkspaceLayer({ ...(cfg.workspace as GlobalWorkspaceLayerArgs), name: 'gwl', trainable }));
-  }
-
-  private get where(): string {
-    return `AitBlock '${this.name}'`;
-  }
-
-  override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(this.where, inputShape);
-    assertRank(this.where, 'x', { shape }, [3], '[batch, tokens, dim]');
-    this.dim = knownDim(this.where, 'x', shape, -1);
-    const tokens: Shape = [null, null, this.dim];
-    this.buildChild(this.attnNorm, tokens);
-    if (this.attn) this.buildChild(this.attn, tokens);
-    this.buildChild(this.gwlNorm, tokens);
-    this.buildChild(this.gwl, tokens);
-    this.built = true;
-  }
-
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return singleShape(this.where, inputShape);
-  }
-
-  /** `[batch, tokens, dim] -> [batch, tokens, dim]`. */
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
-    const x = singleTensor(this.where, inputs);
-    assertRank(this.where, 'x', x, [3], '[batch, tokens, dim]');
-    assertLastDim(this.where, 'x', x, this.dim, `The block was built for tokens of width ${this.dim}.`);
-    const kw: CallKwargs = { training: this.isTraining(kwargs) };
-    return tf.tidy(() => {
-      const normed = this.callChild(this.attnNorm, x, kw);
-      const h = tf.add(x, this.attn ? this.callChild(this.attn, normed, kw) : normed);
-      return tf.add(h, this.callChild(this.gwl, this.callChild(this.gwlNorm, h, kw), kw));
+    const { numHeads, headDim, dropout, noSelfAttention, storeAttentionWeights, workspace } = cfg;
+    // only the tfjs layer arguments pass through unchanged
+    const layerArgs = Object.fromEntries(Object.entries(args).filter(([k]) => k in layerArgsShape)) as AitLayerArgs;
+    super({
+      ...layerArgs,
+      numHeads,
+      headDim,
+      qkvBias: false,
+      dropout,
+      attentionDropout: dropout,
+      selfAttention: !noSelfAttention,
+      storeAttentionWeights,
+      mlp: new GlobalWorkspaceLayer({ ...(workspace as GlobalWorkspaceLayerArgs), name: 'gwl', trainable: args.trainable ?? true }),
+      mlpName: 'gwl',
     });
+    this.noSelfAttention = noSelfAttention;
+    this.workspaceArgs = { ...workspace };
+  }
+
+  /** The block's global workspace layer (the MLP of the transformer block). */
+  get gwl(): GlobalWorkspaceLayer {
+    return this.mlp as GlobalWorkspaceLayer;
   }
 
   /**
@@ -147,19 +82,23 @@ export class AitBlock extends AitLayer {
    */
   internalMaps(prefix = ''): InternalMaps {
     const maps: InternalMaps = this.gwl.internalMaps(`${prefix}gwl/`);
-    const attention = this.attn?.lastAttentionWeights;
+    const attention = this.lastAttentionWeights;
     if (attention) maps[`${prefix}attention`] = attention;
     return maps;
   }
 
+  /** The AiT block's own options (as given to its constructor), not the transformer block's. */
   override getConfig(): tf.serialization.ConfigDict {
+    const { numHeads, headDim, dropoutRate, storeAttentionWeights } = this;
+    const base = super.getConfig();
+    const layerArgs = Object.fromEntries(Object.entries(base).filter(([k]) => k in layerArgsShape));
     return {
-      ...super.getConfig(),
-      numHeads: this.numHeads,
-      headDim: this.headDim,
-      dropout: this.dropoutRate,
+      ...layerArgs,
+      numHeads,
+      headDim,
+      dropout: dropoutRate,
       noSelfAttention: this.noSelfAttention,
-      storeAttentionWeights: this.storeAttentionWeights,
+      storeAttentionWeights,
       workspace: JSON.parse(JSON.stringify(this.workspaceArgs)) as tf.serialization.ConfigDict,
     };
   }

@@ -35,8 +35,8 @@ export type AitModelConfig = Omit<AitConfig, keyof typeof layerArgsShape>;
  * `conv_stem`) -> patch embedding (channel-innermost flattening,
  * `LN(P*P*C) -> Linear -> LN(D)`, child `patch_embed`) -> optional question token (Sort-of-CLEVR,
  * `LN(q) -> Linear -> LN(D)`, prepended, child `question_embed`) -> optional CLS token and learned
- * position embedding (learned or fixed 2-D sine-cosine) -> `depth` {@link AitBlock}s (self-attention + global workspace layer, children
- * `block_0`, ...) -> head (`flatten`: `LN(N*D) -> Linear`, the reference; or `mean` / `cls`; child
+ * position embedding (learned or fixed 2-D sine-cosine) -> `depth` {@link AitBlock}s (the ViT's pre-norm
+ * transformer block with the global workspace layer in the MLP's place, children `block_0`, ...) -> head (`flatten`: `LN(N*D) -> Linear`, the reference; or `mean` / `cls`; child
  * `head`) -> logits `[batch, classes]`. With a question token the input is
  * `[images, questions [batch, questionDim]]`.
  *
