@@ -1,20 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import {
-  AitLayer,
-  assertRank,
-  createKernelInitializer,
-  knownDim,
-  layerLabel,
-  toShapeList,
-  toTensorList,
-  validateConfig,
-  z,
-  type AitLayerArgs,
-  type CallKwargs,
-} from '@ait/core';
-import { Hopfield, type HopfieldAssociationOutput, type HopfieldInputs, type HopfieldRunOptions } from './hopfield';
-import { hopfieldConfigDict, hopfieldOptionsShape, type HopfieldOptions } from './hopfield-options';
+import { assertRank, createKernelInitializer, knownDim, layerLabel, toShapeList, validateConfig, z, type AitLayerArgs } from '@ait/core';
+import { hopfieldOptionsShape, type HopfieldOptions } from './hopfield-options';
+import { LearnedPatternsHopfield, type LearnedPatternInputs, type LearnedPatternMasks } from './learned-patterns-hopfield';
 
 const lookupSchema = z.strictObject({
   ...hopfieldOptionsShape,
@@ -37,7 +25,7 @@ export interface HopfieldLayerArgs extends AitLayerArgs, HopfieldOptions {
 }
 
 /** Masks over the learned stored patterns, for the inspection methods. */
-export type LookupMasks = Pick<HopfieldInputs, 'storedPatternPaddingMask' | 'associationMask'>;
+export type LookupMasks = LearnedPatternMasks;
 
 /**
  * Hopfield lookup layer (ml-jku `HopfieldLayer`): the stored patterns (and, separately or not, the
@@ -49,36 +37,24 @@ export type LookupMasks = Pick<HopfieldInputs, 'storedPatternPaddingMask' | 'ass
  * `[batch, heads, L, quantity']` with `returnAssociations`. Learned weights: `lookup_weights
  * [quantity, width]` (width of the input, or `hiddenSize` when `storedPatternAsStatic`) and
  * with `lookupWeightsAsSeparated` `lookup_targets [quantity, width']`, truncated normals with stddev
- * 0.02. Serialised as `AitHopfieldLayer`.
+ * 0.02. The association, masks, inspection methods and config are those of
+ * {@link LearnedPatternsHopfield}. Serialised as `AitHopfieldLayer`.
  */
-export class HopfieldLayer extends AitLayer {
+export class HopfieldLayer extends LearnedPatternsHopfield {
   /** tfjs serialisation name. */
   static className = 'AitHopfieldLayer';
-  /** Number of learned stored patterns. */
-  readonly quantity: number;
-  /** The Hopfield association inside. */
-  readonly hopfield: Hopfield;
   private readonly args: z.output<typeof lookupSchema>;
   private lookupWeights: LayerVariable | null = null;
   private lookupTargets: LayerVariable | null = null;
-  private stored: tf.Tensor4D | null = null;
 
   constructor(args: HopfieldLayerArgs = {}) {
     const cfg = validateConfig(layerLabel('HopfieldLayer', args), lookupSchema, args);
-    super(args);
+    super(args, cfg);
     this.args = cfg;
-    this.quantity = cfg.quantity;
-    const inner: Record<string, unknown> = { ...hopfieldConfigDict(cfg) };
-    for (const k of ['storedPatternPaddingMaskInput', 'associationMaskInput', 'returnAssociations', 'storeAssociations']) inner[k] = false;
-    this.hopfield = this.track(new Hopfield({ ...inner, name: 'hopfield', trainable: this.trainable }));
   }
 
-  private get where(): string {
+  protected get where(): string {
     return `HopfieldLayer '${this.name}'`;
-  }
-
-  private get maskInputs(): number {
-    return (this.args.storedPatternPaddingMaskInput ? 1 : 0) + (this.args.associationMaskInput ? 1 : 0);
   }
 
   private stateShape(inputShape: Shape | Shape[]): Shape {
@@ -147,127 +123,24 @@ export class HopfieldLayer extends AitLayer {
     return [out, [x[0] ?? null, this.hopfield.dimensions.heads, x[1] ?? null, this.quantity + extra]];
   }
 
-  private named(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs | undefined, masks?: LookupMasks): HopfieldInputs {
-    const list = toTensorList(inputs);
-    if (!this.built) this.build(list.length === 1 ? (list[0] as tf.Tensor).shape : list.map((t) => t.shape));
-    if (list.length !== 1 + this.maskInputs) {
-      throw new Error(`${this.where}: expects the state patterns x (plus enabled mask inputs), got ${list.length} inputs.`);
-    }
-    const queries = list[0] as tf.Tensor;
+  protected dataInputs(count: number, total: number): void {
+    if (count !== 1) throw new Error(`${this.where}: expects the state patterns x (plus enabled mask inputs), got ${total} inputs.`);
+  }
+
+  /** Queries: the input `x`; keys (and values, unless separate targets are learned): the learned patterns, tiled over the batch. */
+  protected patterns(data: tf.Tensor[]): LearnedPatternInputs {
+    const queries = data[0] as tf.Tensor;
     assertRank(this.where, 'x', queries, [3], '[batch, L, width]');
-    let i = 1;
-    const kw = (key: string): tf.Tensor | null => {
-      const v = kwargs?.[key];
-      return v instanceof tf.Tensor ? v : null;
-    };
-    const padding = this.args.storedPatternPaddingMaskInput ? (list[i++] as tf.Tensor) : kw('storedPatternPaddingMask');
-    const association = this.args.associationMaskInput ? (list[i++] as tf.Tensor) : kw('associationMask');
     const batch = queries.shape[0] as number;
     const tileOf = (w: LayerVariable): tf.Tensor => tf.tidy(() => tf.tile(tf.expandDims(w.read(), 0), [batch, 1, 1]));
     const keys = tileOf(this.lookupWeights as LayerVariable);
     const values = this.lookupTargets ? tileOf(this.lookupTargets) : keys;
-    return {
-      keys,
-      queries,
-      values,
-      storedPatternPaddingMask: masks?.storedPatternPaddingMask ?? padding,
-      associationMask: masks?.associationMask ?? association,
-    };
-  }
-
-  private release(named: HopfieldInputs): void {
-    tf.dispose([named.keys, ...(named.values && named.values !== named.keys ? [named.values] : [])]);
-  }
-
-  /** Looks the states up; see the class description for inputs and outputs. */
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor | tf.Tensor[] {
-    if (!this.built) throw new Error(`${this.where}: call the layer through apply() first.`);
-    const named = this.named(inputs, kwargs);
-    try {
-      const result = this.hopfield.associate(named, { training: this.isTraining(kwargs) });
-      result.projectedPatterns.dispose();
-      this.keepAssociations(result.associations);
-      if (this.args.returnAssociations) return [result.output, result.associations];
-      result.associations.dispose();
-      return result.output;
-    } finally {
-      this.release(named);
-    }
-  }
-
-  /** The association matrix `[batch, heads, L, quantity']` (no dropout). */
-  getAssociationMatrix(inputs: tf.Tensor | tf.Tensor[], masks: LookupMasks = {}): tf.Tensor4D {
-    const named = this.named(inputs, undefined, masks);
-    try {
-      const r = this.hopfield.associate(named);
-      tf.dispose([r.output, r.projectedPatterns]);
-      return r.associations;
-    } finally {
-      this.release(named);
-    }
-  }
-
-  /** The projected targets `[batch, heads, quantity', patternSize]`. */
-  getProjectedPatternMatrix(inputs: tf.Tensor | tf.Tensor[], masks: LookupMasks = {}): tf.Tensor4D {
-    const named = this.named(inputs, undefined, masks);
-    try {
-      const r = this.hopfield.associate(named);
-      tf.dispose([r.output, r.associations]);
-      return r.projectedPatterns;
-    } finally {
-      this.release(named);
-    }
-  }
-
-  /** Retrieval with the per-head energy after every update (see {@link Hopfield.retrieve}). */
-  retrieve(
-    inputs: tf.Tensor | tf.Tensor[],
-    options: Omit<HopfieldRunOptions, 'recordEnergies' | 'training'> & LookupMasks = {},
-  ): HopfieldAssociationOutput {
-    const named = this.named(inputs, undefined, options);
-    try {
-      return this.hopfield.retrieve(named, options);
-    } finally {
-      this.release(named);
-    }
-  }
-
-  /** Per-head energy `[batch, heads, L]` of the (projected) states given the learned stored patterns. */
-  energy(inputs: tf.Tensor | tf.Tensor[], masks: LookupMasks = {}): tf.Tensor {
-    const named = this.named(inputs, undefined, masks);
-    try {
-      return this.hopfield.energy(named);
-    } finally {
-      this.release(named);
-    }
-  }
-
-  private keepAssociations(associations: tf.Tensor4D): void {
-    if (!this.args.storeAssociations) return;
-    const previous = this.stored;
-    this.stored = tf.keep(tf.clone(associations));
-    previous?.dispose();
-  }
-
-  /**
-   * With `storeAssociations`, the association matrix of the last call; else null. It belongs to
-   * the layer (valid until the next call or `dispose()`).
-   */
-  get lastAssociations(): tf.Tensor4D | null {
-    return this.stored;
-  }
-
-  protected override disposeResources(): void {
-    super.disposeResources();
-    this.stored?.dispose();
-    this.stored = null;
+    return { keys, queries, values, created: values === keys ? [keys] : [keys, values] };
   }
 
   override getConfig(): tf.serialization.ConfigDict {
     return {
       ...super.getConfig(),
-      ...hopfieldConfigDict(this.args),
-      quantity: this.quantity,
       lookupWeightsAsSeparated: this.args.lookupWeightsAsSeparated,
       lookupTargetsAsTrainable: this.args.lookupTargetsAsTrainable,
       lookupWeightsTrainable: this.args.lookupWeightsTrainable,

@@ -1,20 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import {
-  AitLayer,
-  assertRank,
-  createKernelInitializer,
-  knownDim,
-  layerLabel,
-  toShapeList,
-  toTensorList,
-  validateConfig,
-  z,
-  type AitLayerArgs,
-  type CallKwargs,
-} from '@ait/core';
-import { Hopfield, type HopfieldAssociationOutput, type HopfieldInputs, type HopfieldRunOptions } from './hopfield';
-import { hopfieldConfigDict, hopfieldOptionsShape, type HopfieldOptions } from './hopfield-options';
+import { assertRank, createKernelInitializer, knownDim, layerLabel, toShapeList, validateConfig, z, type AitLayerArgs } from '@ait/core';
+import { hopfieldOptionsShape, type HopfieldOptions } from './hopfield-options';
+import { LearnedPatternsHopfield, type LearnedPatternInputs, type LearnedPatternMasks } from './learned-patterns-hopfield';
 
 const poolingSchema = z.strictObject({
   ...hopfieldOptionsShape,
@@ -34,7 +22,7 @@ export interface HopfieldPoolingArgs extends AitLayerArgs, HopfieldOptions {
 }
 
 /** Masks of the pooled set, for the inspection methods. */
-export type PoolingMasks = Pick<HopfieldInputs, 'storedPatternPaddingMask' | 'associationMask'>;
+export type PoolingMasks = LearnedPatternMasks;
 
 /**
  * Hopfield pooling (ml-jku `HopfieldPooling`): `quantity` learned state patterns associate with
@@ -46,42 +34,30 @@ export type PoolingMasks = Pick<HopfieldInputs, 'storedPatternPaddingMask' | 'as
  * `[batch, quantity * outputWidth]` (or `[batch, quantity, outputWidth]` without `flattenOutput`),
  * plus the association matrix `[batch, heads, quantity, S']` with `returnAssociations`.
  * The learned state patterns `[quantity, width]` (width of the stored patterns, or `hiddenSize`
- * when `statePatternAsStatic`) start as truncated normals with stddev 0.02. Serialised as
- * `AitHopfieldPooling`.
+ * when `statePatternAsStatic`) start as truncated normals with stddev 0.02. The association,
+ * masks, inspection methods and config are those of {@link LearnedPatternsHopfield}. Serialised
+ * as `AitHopfieldPooling`.
  */
-export class HopfieldPooling extends AitLayer {
+export class HopfieldPooling extends LearnedPatternsHopfield {
   /** tfjs serialisation name. */
   static className = 'AitHopfieldPooling';
-  /** Number of learned state patterns. */
-  readonly quantity: number;
   /** Whether the learned state patterns are trained. */
   readonly statePatternTrainable: boolean;
   /** Whether the output is flattened to `[batch, quantity * outputWidth]`. */
   readonly flattenOutput: boolean;
-  /** The Hopfield association inside. */
-  readonly hopfield: Hopfield;
   private readonly args: z.output<typeof poolingSchema>;
   private statePatterns: LayerVariable | null = null;
-  private stored: tf.Tensor4D | null = null;
 
   constructor(args: HopfieldPoolingArgs = {}) {
     const cfg = validateConfig(layerLabel('HopfieldPooling', args), poolingSchema, args);
-    super(args);
+    super(args, cfg);
     this.args = cfg;
-    this.quantity = cfg.quantity;
     this.statePatternTrainable = cfg.statePatternTrainable;
     this.flattenOutput = cfg.flattenOutput;
-    const inner: Record<string, unknown> = { ...hopfieldConfigDict(cfg) };
-    for (const k of ['storedPatternPaddingMaskInput', 'associationMaskInput', 'returnAssociations', 'storeAssociations']) inner[k] = false;
-    this.hopfield = this.track(new Hopfield({ ...inner, name: 'hopfield', trainable: this.trainable }));
   }
 
-  private get where(): string {
+  protected get where(): string {
     return `HopfieldPooling '${this.name}'`;
-  }
-
-  private get maskInputs(): number {
-    return (this.args.storedPatternPaddingMaskInput ? 1 : 0) + (this.args.associationMaskInput ? 1 : 0);
   }
 
   private dataShapes(inputShape: Shape | Shape[]): [Shape, Shape] {
@@ -132,116 +108,32 @@ export class HopfieldPooling extends AitLayer {
     return [out, [batch, this.hopfield.dimensions.heads, this.quantity, s]];
   }
 
-  private named(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs | undefined, masks?: PoolingMasks): HopfieldInputs {
-    const list = toTensorList(inputs);
-    if (!this.built) this.build(list.length === 1 ? (list[0] as tf.Tensor).shape : list.map((t) => t.shape));
-    const data = list.length - this.maskInputs;
-    if (data !== 1 && data !== 2) {
-      throw new Error(`${this.where}: expects x or [storedPatterns, patternProjection] (plus enabled mask inputs), got ${list.length} inputs.`);
+  protected dataInputs(count: number, total: number): void {
+    if (count !== 1 && count !== 2) {
+      throw new Error(`${this.where}: expects x or [storedPatterns, patternProjection] (plus enabled mask inputs), got ${total} inputs.`);
     }
-    const keys = list[0] as tf.Tensor;
+  }
+
+  /** Keys and values: the set (`x`, or stored patterns and projection); queries: the learned state patterns, tiled over the batch. */
+  protected patterns(data: tf.Tensor[]): LearnedPatternInputs {
+    const keys = data[0] as tf.Tensor;
     assertRank(this.where, 'the stored patterns', keys, [3], '[batch, S, width]');
-    const values = data === 2 ? (list[1] as tf.Tensor) : keys;
-    let i = data;
-    const kw = (key: string): tf.Tensor | null => {
-      const v = kwargs?.[key];
-      return v instanceof tf.Tensor ? v : null;
-    };
-    const padding = this.args.storedPatternPaddingMaskInput ? (list[i++] as tf.Tensor) : kw('storedPatternPaddingMask');
-    const association = this.args.associationMaskInput ? (list[i++] as tf.Tensor) : kw('associationMask');
+    const values = data.length === 2 ? (data[1] as tf.Tensor) : keys;
     const batch = keys.shape[0] as number;
     const state = this.statePatterns as LayerVariable;
     const queries = tf.tidy(() => tf.tile(tf.expandDims(state.read(), 0), [batch, 1, 1]));
-    return {
-      keys,
-      queries,
-      values,
-      storedPatternPaddingMask: masks?.storedPatternPaddingMask ?? padding,
-      associationMask: masks?.associationMask ?? association,
-    };
+    return { keys, queries, values, created: [queries] };
   }
 
-  private finish(output: tf.Tensor): tf.Tensor {
+  /** `[batch, quantity, outputWidth]`, flattened to `[batch, quantity * outputWidth]` with `flattenOutput`. */
+  protected override finishOutput(output: tf.Tensor): tf.Tensor {
     if (!this.flattenOutput) return output;
     const [b, q, w] = output.shape as [number, number, number];
     return tf.reshape(output, [b, q * w]);
   }
 
-  /** Pools the set; see the class description for inputs and outputs. */
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor | tf.Tensor[] {
-    if (!this.built) throw new Error(`${this.where}: call the layer through apply() first.`);
-    const r = tf.tidy(() => {
-      const named = this.named(inputs, kwargs);
-      const result = this.hopfield.associate(named, { training: this.isTraining(kwargs) });
-      return [this.finish(result.output), result.associations];
-    });
-    const [out, assoc] = r as [tf.Tensor, tf.Tensor4D];
-    this.keepAssociations(assoc);
-    if (this.args.returnAssociations) return [out, assoc];
-    assoc.dispose();
-    return out;
-  }
-
-  /** The association matrix `[batch, heads, quantity, S']` (no dropout). */
-  getAssociationMatrix(inputs: tf.Tensor | tf.Tensor[], masks: PoolingMasks = {}): tf.Tensor4D {
-    return tf.tidy(() => {
-      const r = this.hopfield.associate(this.named(inputs, undefined, masks));
-      return r.associations;
-    });
-  }
-
-  /** The projected patterns `[batch, heads, S', patternSize]`. */
-  getProjectedPatternMatrix(inputs: tf.Tensor | tf.Tensor[], masks: PoolingMasks = {}): tf.Tensor4D {
-    return tf.tidy(() => this.hopfield.associate(this.named(inputs, undefined, masks)).projectedPatterns);
-  }
-
-  /** Retrieval with the per-head energy after every update (see {@link Hopfield.retrieve}); `output` is `[batch, quantity, outputWidth]`. */
-  retrieve(
-    inputs: tf.Tensor | tf.Tensor[],
-    options: Omit<HopfieldRunOptions, 'recordEnergies' | 'training'> & PoolingMasks = {},
-  ): HopfieldAssociationOutput {
-    const named = this.named(inputs, undefined, options);
-    try {
-      return this.hopfield.retrieve(named, options);
-    } finally {
-      named.queries.dispose();
-    }
-  }
-
-  /** Per-head energy `[batch, heads, quantity]` of the learned state patterns given the set. */
-  energy(inputs: tf.Tensor | tf.Tensor[], masks: PoolingMasks = {}): tf.Tensor {
-    return tf.tidy(() => this.hopfield.energy(this.named(inputs, undefined, masks)));
-  }
-
-  private keepAssociations(associations: tf.Tensor4D): void {
-    if (!this.args.storeAssociations) return;
-    const previous = this.stored;
-    this.stored = tf.keep(tf.clone(associations));
-    previous?.dispose();
-  }
-
-  /**
-   * With `storeAssociations`, the association matrix of the last call; else null. It belongs to
-   * the layer (valid until the next call or `dispose()`).
-   */
-  get lastAssociations(): tf.Tensor4D | null {
-    return this.stored;
-  }
-
-  protected override disposeResources(): void {
-    super.disposeResources();
-    this.stored?.dispose();
-    this.stored = null;
-  }
-
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      ...hopfieldConfigDict(this.args),
-      quantity: this.quantity,
-      statePatternTrainable: this.statePatternTrainable,
-      flattenOutput: this.flattenOutput,
-    };
+    return { ...super.getConfig(), statePatternTrainable: this.statePatternTrainable, flattenOutput: this.flattenOutput };
   }
 }
 tf.serialization.registerClass(HopfieldPooling);
