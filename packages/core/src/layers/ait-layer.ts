@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
 import { layers, type LayerVariable } from '@tensorflow/tfjs-layers';
 import { currentForwardContext } from '../training/forward-context';
@@ -20,6 +20,7 @@ export type CallKwargs = Record<string, unknown> & { training?: boolean };
 export abstract class AitLayer extends layers.Layer {
   private readonly childLayers: AitLayer[] = [];
   private weightScope: string | null = null;
+  private readonly copies = new Map<string, tf.Tensor>();
 
   /** Registers `child` as part of this layer and returns it. Give the child a fixed `name`. */
   protected track<T extends AitLayer>(child: T): T {
@@ -99,7 +100,24 @@ export abstract class AitLayer extends layers.Layer {
   }
 
   /**
-   * Frees the tensors this layer keeps beside its weights (recorded maps, cached constant tables).
+   * Keeps a copy of `t` under `slot` (outside any `tf.tidy`), freeing the copy it replaces; for
+   * what a layer records of its last call (attention weights, gates, associations). Copies are
+   * freed with the layer. Read them with {@link AitLayer.keptCopy}.
+   */
+  protected keepCopy(slot: string, t: tf.Tensor): void {
+    const previous = this.copies.get(slot);
+    this.copies.set(slot, tf.keep(tf.clone(t)));
+    previous?.dispose();
+  }
+
+  /** The copy kept under `slot` by {@link AitLayer.keepCopy}, or `null`; it belongs to the layer. */
+  protected keptCopy<T extends tf.Tensor = tf.Tensor>(slot: string): T | null {
+    return (this.copies.get(slot) as T | undefined) ?? null;
+  }
+
+  /**
+   * Frees the tensors this layer keeps beside its weights (recorded maps, cached constant tables)
+   * other than its {@link AitLayer.keepCopy} copies, which are freed anyway.
    * Called once, when the layer's last reference is disposed, for the layer and every tracked child
    * (children are called by their parent, never through `apply`, so they hold no reference count
    * of their own). Override it instead of `dispose`; the default frees nothing.
@@ -112,6 +130,8 @@ export abstract class AitLayer extends layers.Layer {
   private disposeResourcesTree(): void {
     for (const c of this.childLayers) c.disposeResourcesTree();
     this.disposeResources();
+    tf.dispose([...this.copies.values()]);
+    this.copies.clear();
   }
 
   /**

@@ -117,7 +117,6 @@ export class MultiHeadAttention extends AitLayer {
   private query: Dense | null = null;
   private keyValue: Dense | null = null;
   private outputProj: Dense | null = null;
-  private storedWeights: tf.Tensor4D | null = null;
 
   constructor(args: MultiHeadAttentionArgs) {
     const cfg = validateConfig(layerLabel('MultiHeadAttention', args), multiHeadAttentionSchema, args);
@@ -283,11 +282,7 @@ export class MultiHeadAttention extends AitLayer {
       const attn = scaledDotProductAttention(q, k, v, { mask: m, dropoutRate: this.attentionDropout, training });
       const projected = this.callChild(this.outputProj as Dense, mergeHeads(attn.output), childKwargs);
       const y = dropout(projected, this.outputDropout, training);
-      if (this.storeAttentionWeights) {
-        const previous = this.storedWeights;
-        this.storedWeights = tf.keep(tf.clone(attn.weights));
-        previous?.dispose();
-      }
+      if (this.storeAttentionWeights) this.keepCopy('attention', attn.weights);
       return [y, attn.weights];
     }) as [tf.Tensor, tf.Tensor4D | undefined];
     if (this.returnAttentionWeights && weights) return [output, weights];
@@ -301,13 +296,7 @@ export class MultiHeadAttention extends AitLayer {
    * until the next call or `dispose()`, so clone it to keep it longer.
    */
   get lastAttentionWeights(): tf.Tensor4D | null {
-    return this.storedWeights;
-  }
-
-  protected override disposeResources(): void {
-    super.disposeResources();
-    this.storedWeights?.dispose();
-    this.storedWeights = null;
+    return this.keptCopy('attention');
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -102,7 +102,6 @@ export class TopKAttention extends AitLayer {
   private keyProj: Dense | null = null;
   private valueProj: Dense | null = null;
   private outputProj: Dense | null = null;
-  private storedGate: tf.Tensor | null = null;
 
   constructor(args: TopKAttentionArgs) {
     const cfg = validateConfig(layerLabel('TopKAttention', args), topKAttentionSchema, args);
@@ -215,11 +214,7 @@ export class TopKAttention extends AitLayer {
     }
     const { output, weights, gate } = this.attend(list[0] as tf.Tensor, list[1] as tf.Tensor, kwargs);
     weights.dispose();
-    if (this.storeGate) {
-      const previous = this.storedGate;
-      this.storedGate = tf.keep(tf.clone(gate));
-      previous?.dispose();
-    }
+    if (this.storeGate) this.keepCopy('gate', gate);
     if (this.returnGate) return [output, gate];
     gate.dispose();
     return output;
@@ -230,13 +225,7 @@ export class TopKAttention extends AitLayer {
    * belongs to the layer: valid until the next call or `dispose()`; clone it to keep it.
    */
   get lastGate(): tf.Tensor | null {
-    return this.storedGate;
-  }
-
-  protected override disposeResources(): void {
-    super.disposeResources();
-    this.storedGate?.dispose();
-    this.storedGate = null;
+    return this.keptCopy('gate');
   }
 
   override getConfig(): tf.serialization.ConfigDict {

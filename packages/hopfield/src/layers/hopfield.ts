@@ -136,7 +136,6 @@ export class Hopfield extends AitLayer {
   private hopfieldBeta: LayerVariable | null = null;
   private biasStored: LayerVariable | null = null;
   private biasProjection: LayerVariable | null = null;
-  private stored: tf.Tensor4D | null = null;
 
   constructor(args: HopfieldArgs = {}) {
     const options = validateConfig(layerLabel('Hopfield', args), hopfieldSchema, args);
@@ -400,11 +399,7 @@ export class Hopfield extends AitLayer {
     const named = this.namedInputs(inputs, kwargs);
     const result = this.associate(named, { training: this.isTraining(kwargs) });
     result.projectedPatterns.dispose();
-    if (this.options.storeAssociations) {
-      const previous = this.stored;
-      this.stored = tf.keep(tf.clone(result.associations));
-      previous?.dispose();
-    }
+    if (this.options.storeAssociations) this.keepCopy('associations', result.associations);
     if (this.options.returnAssociations) return [result.output, result.associations];
     result.associations.dispose();
     return result.output;
@@ -474,13 +469,7 @@ export class Hopfield extends AitLayer {
    * null. It belongs to the layer (valid until the next call or `dispose()`).
    */
   get lastAssociations(): tf.Tensor4D | null {
-    return this.stored;
-  }
-
-  protected override disposeResources(): void {
-    super.disposeResources();
-    this.stored?.dispose();
-    this.stored = null;
+    return this.keptCopy('associations');
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -30,7 +30,6 @@ export abstract class LearnedPatternsHopfield extends AitLayer {
   readonly hopfield: Hopfield;
   /** The validated Hopfield options. */
   protected readonly hopfieldConfig: HopfieldConfig;
-  private stored: tf.Tensor4D | null = null;
 
   protected constructor(args: AitLayerArgs, config: HopfieldConfig & { quantity: number }) {
     super(args);
@@ -101,7 +100,7 @@ export abstract class LearnedPatternsHopfield extends AitLayer {
         return [this.finishOutput(result.output), result.associations] as [tf.Tensor, tf.Tensor4D];
       }),
     );
-    this.keepAssociations(assoc);
+    if (this.hopfieldConfig.storeAssociations) this.keepCopy('associations', assoc);
     if (this.hopfieldConfig.returnAssociations) return [out, assoc];
     assoc.dispose();
     return out;
@@ -133,25 +132,12 @@ export abstract class LearnedPatternsHopfield extends AitLayer {
     return this.withInputs(inputs, undefined, masks, (named) => tf.tidy(() => this.hopfield.energy(named)));
   }
 
-  private keepAssociations(associations: tf.Tensor4D): void {
-    if (!this.hopfieldConfig.storeAssociations) return;
-    const previous = this.stored;
-    this.stored = tf.keep(tf.clone(associations));
-    previous?.dispose();
-  }
-
   /**
    * With `storeAssociations`, the association matrix of the last call; else null. It belongs to
    * the layer (valid until the next call or `dispose()`).
    */
   get lastAssociations(): tf.Tensor4D | null {
-    return this.stored;
-  }
-
-  protected override disposeResources(): void {
-    super.disposeResources();
-    this.stored?.dispose();
-    this.stored = null;
+    return this.keptCopy('associations');
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -55,7 +55,6 @@ export class MultiheadAttentionBlock extends AitLayer {
   private vars: Record<string, LayerVariable> = {};
   private dimQ = -1;
   private dimK = -1;
-  private lastAttention: tf.Tensor4D | null = null;
 
   constructor(args: MultiheadAttentionBlockArgs) {
     const cfg = validateConfig(layerLabel('MultiheadAttentionBlock', args), mabSchema, args);
@@ -147,20 +146,14 @@ export class MultiheadAttentionBlock extends AitLayer {
     }
     const x = list[0] as tf.Tensor;
     const { output, attention } = this.attend(x, (list[1] ?? x) as tf.Tensor);
-    this.lastAttention?.dispose();
-    this.lastAttention = tf.keep(attention);
+    this.keepCopy('attention', attention);
+    attention.dispose();
     return output;
   }
 
   /** Attention weights `[batch, heads, n, m]` of the last `call` (owned by the layer; valid until the next call). */
   get lastAttentionWeights(): tf.Tensor4D | null {
-    return this.lastAttention;
-  }
-
-  protected override disposeResources(): void {
-    super.disposeResources();
-    this.lastAttention?.dispose();
-    this.lastAttention = null;
+    return this.keptCopy('attention');
   }
 
   override getConfig(): tf.serialization.ConfigDict {
