@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
 import { layers, type LayerVariable } from '@tensorflow/tfjs-layers';
 import { currentForwardContext } from '../training/forward-context';
+import { configDict } from './layer-config';
 
 /** Constructor arguments shared by every AiT.js layer (the tfjs `LayerArgs`). */
 export type AitLayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
@@ -21,6 +22,11 @@ export abstract class AitLayer extends layers.Layer {
   private readonly childLayers: AitLayer[] = [];
   private weightScope: string | null = null;
   private readonly copies = new Map<string, tf.Tensor>();
+  /**
+   * The layer's own validated options (from `parseLayerConfig`), which {@link AitLayer.getConfig}
+   * serialises; layers without options leave it unset.
+   */
+  readonly config?: object;
 
   /** Registers `child` as part of this layer and returns it. Give the child a fixed `name`. */
   protected track<T extends AitLayer>(child: T): T {
@@ -132,6 +138,11 @@ export abstract class AitLayer extends layers.Layer {
     this.disposeResources();
     tf.dispose([...this.copies.values()]);
     this.copies.clear();
+  }
+
+  /** The tfjs base config (name, trainable, ...) and the layer's own {@link AitLayer.config}, as JSON. */
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), ...(this.config === undefined ? {} : configDict(this.config)) };
   }
 
   /**

@@ -1,6 +1,7 @@
 // Public exports of src/layers; one line per concept file.
 export * from './ait-layer';
 export * from './layer-args-schema';
+export * from './layer-config';
 export * from './layer-inputs';
 export * from './kernel-initializer';
 export * from './dense';

@@ -12,32 +12,57 @@ import {
   layerLabel,
   LayerNorm,
   MultiHeadAttention,
+  parseLayerConfig,
   rateSchema,
   singleShape,
   singleTensor,
-  validateConfig,
   z,
-  type AitLayerArgs,
   type CallKwargs,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 
 const transformerBlockSchema = z.strictObject({
   ...layerArgsShape,
+  /** Self-attention heads. */
   numHeads: z.number().int().positive(),
+  /** Width of each head; default `dim / numHeads` (the AiT and ViT reference code: 64). */
   headDim: z.number().int().positive().nullish(),
+  /**
+   * Hidden width of the default MLP, `Dense(dim -> mlpDim) -> GELU -> Dense(mlpDim -> dim)` (ViT-Base:
+   * 3072). Give it, or a layer in `mlp`.
+   */
   mlpDim: z.number().int().positive().optional(),
-  mlp: z.unknown().optional(),
+  /**
+   * The layer in the MLP's place: any AiT.js layer mapping tokens `[batch, tokens, dim]` to
+   * `[batch, tokens, dim]`, e.g. the AiT's `GlobalWorkspaceLayer` (timm's `Block(mlp_layer=...)`).
+   * It becomes a child of the block, named `mlpName`; in a serialised config it is
+   * `{ className, config }`.
+   */
+  mlp: z.custom<AitLayer | SerializedLayer>().optional(),
+  /** Child name of the MLP (its norm is `<mlpName>_norm`); default `mlp` (AiT: `gwl`). */
   mlpName: z.string().regex(/^[A-Za-z][\w-]*$/, 'must be a plain child-layer name such as "mlp" or "gwl"').default('mlp'),
+  /**
+   * Whether the first sub-layer has its self-attention; default true. `false` is AiT's
+   * `noSelfAttention` ablation as the reference code runs it: the attention inside the pre-norm
+   * wrapper becomes the identity, so the first sub-layer computes `x + LN(x)`.
+   */
   selfAttention: z.boolean().default(true),
+  /** Whether the fused QKV projection has a bias; default false (as the reference code). */
   qkvBias: z.boolean().default(false),
+  /** Dropout after the attention output projection and inside the default MLP; default 0. */
   dropout: rateSchema.default(0),
+  /** Dropout on the attention weights; default 0. */
   attentionDropout: rateSchema.default(0),
+  /** Stochastic depth (drop-path) rate on both residual branches; default 0. */
   dropPath: rateSchema.default(0),
+  /** Epsilon of both LayerNorms; default 1e-5 (PyTorch). */
   epsilon: z.number().nonnegative().default(1e-5),
+  /** Keep each call's attention weights for {@link TransformerBlock.lastAttentionWeights}; default false. */
   storeAttentionWeights: z.boolean().default(false),
 });
 
-/** A serialised layer: what `getConfig` writes for a custom {@link TransformerBlockArgs.mlp}. */
+/** A serialised layer: how a custom {@link TransformerBlockArgs.mlp} appears in the block's config. */
 interface SerializedLayer {
   className: string;
   config: tf.serialization.ConfigDict;
@@ -58,45 +83,11 @@ function deserializeLayer(where: string, value: SerializedLayer): AitLayer {
   return layer;
 }
 
-/** Options of {@link TransformerBlock}. */
-export interface TransformerBlockArgs extends AitLayerArgs {
-  /** Self-attention heads. */
-  numHeads: number;
-  /** Width of each head; default `dim / numHeads` (the AiT and ViT reference code: 64). */
-  headDim?: number | null;
-  /**
-   * Hidden width of the default MLP, `Dense(dim -> mlpDim) -> GELU -> Dense(mlpDim -> dim)` (ViT-Base:
-   * 3072). Give it, or a layer in `mlp`.
-   */
-  mlpDim?: number;
-  /**
-   * The layer in the MLP's place: any AiT.js layer mapping tokens `[batch, tokens, dim]` to
-   * `[batch, tokens, dim]`, e.g. the AiT's `GlobalWorkspaceLayer` (timm's `Block(mlp_layer=...)`).
-   * It becomes a child of the block, named `mlpName`; in a serialised config it is
-   * `{ className, config }`.
-   */
-  mlp?: AitLayer | SerializedLayer;
-  /** Child name of the MLP (its norm is `<mlpName>_norm`); default `mlp` (AiT: `gwl`). */
-  mlpName?: string;
-  /**
-   * Whether the first sub-layer has its self-attention; default true. `false` is AiT's
-   * `noSelfAttention` ablation as the reference code runs it: the attention inside the pre-norm
-   * wrapper becomes the identity, so the first sub-layer computes `x + LN(x)`.
-   */
-  selfAttention?: boolean;
-  /** Whether the fused QKV projection has a bias; default false (as the reference code). */
-  qkvBias?: boolean;
-  /** Dropout after the attention output projection and inside the default MLP; default 0. */
-  dropout?: number;
-  /** Dropout on the attention weights; default 0. */
-  attentionDropout?: number;
-  /** Stochastic depth (drop-path) rate on both residual branches; default 0. */
-  dropPath?: number;
-  /** Epsilon of both LayerNorms; default 1e-5 (PyTorch). */
-  epsilon?: number;
-  /** Keep each call's attention weights for {@link TransformerBlock.lastAttentionWeights}; default false. */
-  storeAttentionWeights?: boolean;
-}
+/** Options of {@link TransformerBlock} (each documented on the schema). */
+export type TransformerBlockArgs = LayerArgsOf<typeof transformerBlockSchema>;
+
+/** The validated options of a {@link TransformerBlock}; a custom `mlp` is held as `{ className, config }`. */
+export type TransformerBlockConfig = Omit<LayerConfigOf<typeof transformerBlockSchema>, 'mlp'> & { mlp?: SerializedLayer };
 
 /**
  * Pre-norm transformer block (ViT; Dosovitskiy et al. 2021, as in the AiT reference code):
@@ -110,82 +101,51 @@ export interface TransformerBlockArgs extends AitLayerArgs {
 export class TransformerBlock extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitTransformerBlock';
-  /** Self-attention heads. */
-  readonly numHeads: number;
-  /** Configured head width (`null`: `dim / numHeads`). */
-  readonly headDim: number | null;
-  /** Hidden width of the default MLP (`null` with a custom `mlp`). */
-  readonly mlpDim: number | null;
-  /** Child name of the MLP. */
-  readonly mlpName: string;
-  /** Whether the first sub-layer has its self-attention. */
-  readonly selfAttention: boolean;
-  /** Whether the QKV projection has a bias. */
-  readonly qkvBias: boolean;
-  /** Dropout rate of the residual branches. */
-  readonly dropoutRate: number;
-  /** Dropout rate on the attention weights. */
-  readonly attentionDropout: number;
-  /** Drop-path rate. */
-  readonly dropPathRate: number;
-  /** LayerNorm epsilon. */
-  readonly epsilon: number;
-  /** Whether calls keep their attention weights. */
-  readonly storeAttentionWeights: boolean;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: TransformerBlockConfig;
   private readonly attnNorm: LayerNorm;
   private readonly attn: MultiHeadAttention | null;
   private readonly mlpNorm: LayerNorm;
   /** The MLP (a `FeedForward`, or the layer given as `mlp`). */
   protected readonly mlp: AitLayer;
-  private readonly customMlp: boolean;
   private dim = -1;
 
   constructor(args: TransformerBlockArgs) {
     const where = layerLabel('TransformerBlock', args);
-    const cfg = validateConfig(where, transformerBlockSchema, args);
+    const cfg = parseLayerConfig('TransformerBlock', transformerBlockSchema, args);
     if ((cfg.mlpDim === undefined) === (cfg.mlp === undefined)) {
       throw new ConfigError(where, [cfg.mlp === undefined ? 'give mlpDim (the default MLP) or an mlp layer' : 'give mlpDim or mlp, not both']);
     }
     super(args);
-    this.numHeads = cfg.numHeads;
-    this.headDim = cfg.headDim ?? null;
-    this.mlpDim = cfg.mlpDim ?? null;
-    this.mlpName = cfg.mlpName;
-    this.selfAttention = cfg.selfAttention;
-    this.qkvBias = cfg.qkvBias;
-    this.dropoutRate = cfg.dropout;
-    this.attentionDropout = cfg.attentionDropout;
-    this.dropPathRate = cfg.dropPath;
-    this.epsilon = cfg.epsilon;
-    this.storeAttentionWeights = cfg.storeAttentionWeights;
     const trainable = this.trainable;
-    this.attnNorm = this.track(new LayerNorm({ epsilon: this.epsilon, name: 'attn_norm', trainable }));
-    this.attn = this.selfAttention
+    this.attnNorm = this.track(new LayerNorm({ epsilon: cfg.epsilon, name: 'attn_norm', trainable }));
+    this.attn = cfg.selfAttention
       ? this.track(
           new MultiHeadAttention({
-            numHeads: this.numHeads,
-            headDim: this.headDim,
-            qkvBias: this.qkvBias,
-            attentionDropout: this.attentionDropout,
-            outputDropout: this.dropoutRate,
-            storeAttentionWeights: this.storeAttentionWeights,
+            numHeads: cfg.numHeads,
+            headDim: cfg.headDim ?? null,
+            qkvBias: cfg.qkvBias,
+            attentionDropout: cfg.attentionDropout,
+            outputDropout: cfg.dropout,
+            storeAttentionWeights: cfg.storeAttentionWeights,
             name: 'attn',
             trainable,
           }),
         )
       : null;
-    this.mlpNorm = this.track(new LayerNorm({ epsilon: this.epsilon, name: `${this.mlpName}_norm`, trainable }));
-    const given = args.mlp;
-    this.customMlp = given !== undefined;
+    this.mlpNorm = this.track(new LayerNorm({ epsilon: cfg.epsilon, name: `${cfg.mlpName}_norm`, trainable }));
+    const given = cfg.mlp;
     if (given === undefined) {
-      this.mlp = this.track(new FeedForward({ hiddenDim: this.mlpDim as number, dropout: this.dropoutRate, name: this.mlpName, trainable }));
+      this.mlp = this.track(new FeedForward({ hiddenDim: cfg.mlpDim as number, dropout: cfg.dropout, name: cfg.mlpName, trainable }));
+      this.config = { ...cfg, mlp: undefined };
     } else {
       const layer = isSerializedLayer(given) ? deserializeLayer(where, given) : given;
       if (!(layer instanceof AitLayer)) throw new ConfigError(where, ['mlp: must be an AiT.js layer (an AitLayer), or its { className, config }']);
-      if (layer.name !== this.mlpName) {
-        throw new ConfigError(where, [`mlp: the layer is named "${layer.name}"; give it the block's mlpName "${this.mlpName}" (its weights are named after it)`]);
+      if (layer.name !== cfg.mlpName) {
+        throw new ConfigError(where, [`mlp: the layer is named "${layer.name}"; give it the block's mlpName "${cfg.mlpName}" (its weights are named after it)`]);
       }
       this.mlp = this.track(layer);
+      this.config = { ...cfg, mlp: { className: layer.getClassName(), config: layer.getConfig() } };
     }
   }
 
@@ -219,9 +179,9 @@ export class TransformerBlock extends AitLayer {
     return tf.tidy(() => {
       const normed = this.callChild(this.attnNorm, x, kw);
       const a = this.attn ? this.callChild(this.attn, normed, kw) : normed;
-      const h = tf.add(x, dropPath(a, this.dropPathRate, training));
+      const h = tf.add(x, dropPath(a, this.config.dropPath, training));
       const m = this.callChild(this.mlp, this.callChild(this.mlpNorm, h, kw), kw);
-      return tf.add(h, dropPath(m, this.dropPathRate, training));
+      return tf.add(h, dropPath(m, this.config.dropPath, training));
     });
   }
 
@@ -231,24 +191,6 @@ export class TransformerBlock extends AitLayer {
    */
   get lastAttentionWeights(): tf.Tensor4D | null {
     return this.attn?.lastAttentionWeights ?? null;
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      numHeads: this.numHeads,
-      headDim: this.headDim,
-      ...(this.customMlp
-        ? { mlp: { className: this.mlp.getClassName(), config: this.mlp.getConfig() }, mlpName: this.mlpName }
-        : { mlpDim: this.mlpDim, ...(this.mlpName === 'mlp' ? {} : { mlpName: this.mlpName }) }),
-      ...(this.selfAttention ? {} : { selfAttention: false }),
-      qkvBias: this.qkvBias,
-      dropout: this.dropoutRate,
-      attentionDropout: this.attentionDropout,
-      dropPath: this.dropPathRate,
-      epsilon: this.epsilon,
-      storeAttentionWeights: this.storeAttentionWeights,
-    };
   }
 }
 tf.serialization.registerClass(TransformerBlock);

@@ -52,7 +52,7 @@ export class AttentionFreeTransformer extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitAttentionFreeTransformer';
   /** The validated config. */
-  readonly config: AftConfig;
+  override readonly config: AftConfig;
   private readonly embed: PatchEmbedding;
   private positions: LearnedPositionEmbedding | null = null;
   private blocks: AftBlock[] = [];

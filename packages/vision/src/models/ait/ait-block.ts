@@ -1,37 +1,30 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { layerArgsShape, layerLabel, rateSchema, validateConfig, z, type AitLayerArgs } from '@ait/core';
+import { configDict, layerArgsShape, parseLayerConfig, rateSchema, z, type AitLayerArgs, type LayerArgsOf, type LayerConfigOf } from '@ait/core';
 import { TransformerBlock } from '../../blocks/transformer-block';
 import type { InternalMaps } from '../vision-model';
 import { GlobalWorkspaceLayer, type GlobalWorkspaceLayerArgs } from './global-workspace-layer';
 
 const aitBlockSchema = z.strictObject({
   ...layerArgsShape,
-  numHeads: z.number().int().positive(),
-  headDim: z.number().int().positive().default(64),
-  dropout: rateSchema.default(0),
-  noSelfAttention: z.boolean().default(false),
-  storeAttentionWeights: z.boolean().default(false),
-  workspace: z.record(z.string(), z.unknown()).default({}),
-});
-
-/** Options of {@link AitBlock}. */
-export interface AitBlockArgs extends AitLayerArgs {
   /** Self-attention heads H. */
-  numHeads: number;
+  numHeads: z.number().int().positive(),
   /** Width of each head; default 64 (the reference). */
-  headDim?: number;
+  headDim: z.number().int().positive().default(64),
   /** Dropout on the attention weights and output; default 0 (the reference). */
-  dropout?: number;
+  dropout: rateSchema.default(0),
   /**
    * The `noSelfAttention` ablation as the reference code runs it: the attention inside the pre-norm
    * wrapper becomes the identity, so the first sub-layer computes `x + LN(x)`.
    */
-  noSelfAttention?: boolean;
+  noSelfAttention: z.boolean().default(false),
   /** Keep each call's self-attention weights (for `internalMaps`); default false. */
-  storeAttentionWeights?: boolean;
+  storeAttentionWeights: z.boolean().default(false),
   /** Options of the global workspace layer (see {@link GlobalWorkspaceLayer}). */
-  workspace?: Omit<GlobalWorkspaceLayerArgs, 'name' | 'trainable'>;
-}
+  workspace: z.custom<Omit<GlobalWorkspaceLayerArgs, 'name' | 'trainable'>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object of global workspace options').default({}),
+});
+
+/** Options of {@link AitBlock} (each documented on the schema). */
+export type AitBlockArgs = LayerArgsOf<typeof aitBlockSchema>;
 
 /**
  * One Associative Transformer block: the ViT's pre-norm {@link TransformerBlock} with the
@@ -44,30 +37,26 @@ export interface AitBlockArgs extends AitLayerArgs {
 export class AitBlock extends TransformerBlock {
   /** tfjs serialisation name. */
   static override className = 'AitAitBlock';
-  /** Whether the self-attention is ablated. */
-  readonly noSelfAttention: boolean;
-  /** Options passed to the global workspace layer. */
-  readonly workspaceArgs: Record<string, unknown>;
+  /** The AiT block's own validated options (what `getConfig` serialises; `config` is the transformer block's). */
+  readonly aitConfig: LayerConfigOf<typeof aitBlockSchema>;
 
   constructor(args: AitBlockArgs) {
-    const cfg = validateConfig(layerLabel('AitBlock', args), aitBlockSchema, args);
-    const { numHeads, headDim, dropout, noSelfAttention, storeAttentionWeights, workspace } = cfg;
+    const cfg = parseLayerConfig('AitBlock', aitBlockSchema, args);
     // only the tfjs layer arguments pass through unchanged
     const layerArgs = Object.fromEntries(Object.entries(args).filter(([k]) => k in layerArgsShape)) as AitLayerArgs;
     super({
       ...layerArgs,
-      numHeads,
-      headDim,
+      numHeads: cfg.numHeads,
+      headDim: cfg.headDim,
       qkvBias: false,
-      dropout,
-      attentionDropout: dropout,
-      selfAttention: !noSelfAttention,
-      storeAttentionWeights,
-      mlp: new GlobalWorkspaceLayer({ ...(workspace as GlobalWorkspaceLayerArgs), name: 'gwl', trainable: args.trainable ?? true }),
+      dropout: cfg.dropout,
+      attentionDropout: cfg.dropout,
+      selfAttention: !cfg.noSelfAttention,
+      storeAttentionWeights: cfg.storeAttentionWeights,
+      mlp: new GlobalWorkspaceLayer({ ...cfg.workspace, name: 'gwl', trainable: args.trainable ?? true }),
       mlpName: 'gwl',
     });
-    this.noSelfAttention = noSelfAttention;
-    this.workspaceArgs = { ...workspace };
+    this.aitConfig = cfg;
   }
 
   /** The block's global workspace layer (the MLP of the transformer block). */
@@ -87,20 +76,10 @@ export class AitBlock extends TransformerBlock {
     return maps;
   }
 
-  /** The AiT block's own options (as given to its constructor), not the transformer block's. */
+  /** The tfjs layer arguments and the AiT block's own options (as given to its constructor), not the transformer block's. */
   override getConfig(): tf.serialization.ConfigDict {
-    const { numHeads, headDim, dropoutRate, storeAttentionWeights } = this;
-    const base = super.getConfig();
-    const layerArgs = Object.fromEntries(Object.entries(base).filter(([k]) => k in layerArgsShape));
-    return {
-      ...layerArgs,
-      numHeads,
-      headDim,
-      dropout: dropoutRate,
-      noSelfAttention: this.noSelfAttention,
-      storeAttentionWeights,
-      workspace: JSON.parse(JSON.stringify(this.workspaceArgs)) as tf.serialization.ConfigDict,
-    };
+    const layerArgs = Object.fromEntries(Object.entries(super.getConfig()).filter(([k]) => k in layerArgsShape));
+    return { ...layerArgs, ...configDict(this.aitConfig) };
   }
 }
 tf.serialization.registerClass(AitBlock);

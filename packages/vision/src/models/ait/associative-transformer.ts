@@ -49,7 +49,7 @@ export class AssociativeTransformer extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitAssociativeTransformer';
   /** The validated config. */
-  readonly config: AitModelConfig;
+  override readonly config: AitModelConfig;
   private readonly stem: ConvStem | null;
   private readonly patchEmbed: PatchEmbedding;
   private readonly questionEmbed: QuestionTokenEmbedding | null;

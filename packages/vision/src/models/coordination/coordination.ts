@@ -53,7 +53,7 @@ export class Coordination extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitCoordination';
   /** The validated config. */
-  readonly config: CoordinationConfig;
+  override readonly config: CoordinationConfig;
   private readonly embed: PatchEmbedding;
   private readonly classToken: ClassToken | null;
   private readonly layerWeights: CoordinationLayer[];

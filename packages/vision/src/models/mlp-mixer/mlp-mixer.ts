@@ -44,7 +44,7 @@ export class MlpMixer extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitMlpMixer';
   /** The validated config. */
-  readonly config: MlpMixerConfig;
+  override readonly config: MlpMixerConfig;
   private readonly embed: PatchEmbedding;
   private readonly mixerLayers: MixerLayer[];
   private readonly finalNorm: LayerNorm;

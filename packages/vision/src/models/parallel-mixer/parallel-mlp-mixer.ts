@@ -45,7 +45,7 @@ export class ParallelMlpMixer extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitParallelMlpMixer';
   /** The validated config (`symmetryPenalty` follows {@link ParallelMlpMixer.setSymmetryPenalty}). */
-  readonly config: ParallelMlpMixerConfig;
+  override readonly config: ParallelMlpMixerConfig;
   private readonly embed: PatchEmbedding;
   /** The mixing blocks, in order. */
   readonly blocks: readonly ParallelMixerBlock[];

@@ -40,7 +40,7 @@ export class Perceiver extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitPerceiver';
   /** The validated config. */
-  readonly config: PerceiverConfig;
+  override readonly config: PerceiverConfig;
   private readonly crossBlocks: PerceiverCrossAttention[];
   private readonly latentBlocks: TransformerBlock[];
   private readonly finalNorm: LayerNorm;

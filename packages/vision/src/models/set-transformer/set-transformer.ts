@@ -40,7 +40,7 @@ export class SetTransformer extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitSetTransformer';
   /** The validated config. */
-  readonly config: SetTransformerConfig;
+  override readonly config: SetTransformerConfig;
   private readonly embed: PatchEmbedding;
   private positions: LearnedPositionEmbedding | null = null;
   private readonly encoder: (InducedSetAttentionBlock | MultiheadAttentionBlock)[];

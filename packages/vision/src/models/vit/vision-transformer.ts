@@ -37,7 +37,7 @@ export class VisionTransformer extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitViT';
   /** The validated config. */
-  readonly config: VitModelConfig;
+  override readonly config: VitModelConfig;
   private readonly patchEmbed: PatchEmbedding;
   private readonly clsToken: ClassToken | null;
   private readonly posEmbed: LearnedPositionEmbedding | null;
