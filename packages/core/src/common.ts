@@ -12,6 +12,7 @@ export * from './checkpoint/index';
 export * from './summary/index';
 export * from './kernels/index';
 export * from './benchmarks/index';
+export * from './interop/index';
 export {
   runtimePlatform,
   WASM_BINARY_NAMES,

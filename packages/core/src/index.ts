@@ -13,6 +13,7 @@ import { setRuntimePlatform } from './platform/runtime-platform';
 
 export * from './common';
 export * from './kernels/wasm-threads';
+export * from './interop/node-safetensors-file';
 export { CHECKPOINT_TEMP_PREFIX, fileCheckpointStore } from './checkpoint/file-checkpoint-store';
 
 setRuntimePlatform(nodePlatform);
