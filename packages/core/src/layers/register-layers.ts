@@ -28,8 +28,10 @@ export const AIT_CORE_LAYER_CLASSES = [
 
 /**
  * Registers every `@ait/core` layer with tfjs serialisation (idempotent). Each layer module also
- * registers itself when loaded; call this before `loadLayersModel` when a bundler may have dropped
- * layer modules that the application never references (the package is marked side-effect free).
+ * registers itself when the package loads (a side effect: the package is deliberately not marked
+ * `sideEffects: false`, so that `import '@ait/core'` alone registers them); calling this before
+ * `loadLayersModel` states the dependency explicitly, and keeps working under a bundler configured
+ * to drop modules it thinks unused.
  */
 export function registerAitCoreLayers(): void {
   for (const cls of AIT_CORE_LAYER_CLASSES) tf.serialization.registerClass(cls);
