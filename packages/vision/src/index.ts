@@ -12,3 +12,4 @@ export * from './models/perceiver/index';
 export * from './models/aft/index';
 export * from './models/mlp-mixer/index';
 export * from './models/parallel-mixer/index';
+export * from './interop/index';

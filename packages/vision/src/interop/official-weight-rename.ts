@@ -1,0 +1,225 @@
+import { type TensorValues } from '@ait/core';
+import { type AitModelConfig } from '../models/ait/associative-transformer';
+import { type VitModelConfig } from '../models/vit/vision-transformer';
+import { aitToOfficialLayout, officialToAitLayout, OfficialWeightsError } from './official-weight-layout';
+import { ANCHOR, OFFICIAL_QUESTION_DIM, officialAitWeightMap, officialVitWeightMap, type OfficialRenameOptions, type OfficialWeightMap, type ToOfficialOptions } from './official-weight-map';
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function fmt(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+function listed(names: readonly string[], max = 8): string {
+  const shown = names.slice(0, max).map((n) => `"${n}"`).join(', ');
+  return names.length > max ? `${shown}, ... (${names.length - max} more)` : shown;
+}
+
+/** Why official tensors the map does not expect may be there. */
+function hintsForUnexpected(names: readonly string[], map: OfficialWeightMap): string[] {
+  const hints: string[] = [];
+  const any = (re: RegExp): boolean => names.some((n) => re.test(n));
+  const isAit = map.momentumBuffers.length > 0;
+  if (any(/\.fn\.hopfield\./)) hints.push("the file has hflayers parameters: it comes from the official '--static' off variant (learned Hopfield projections), which is not mapped");
+  if (any(/\.fn\.mha_hn\./)) hints.push('the file comes from the official HN = False variant (torch_multi_head_attention instead of the Hopfield layer), which is not mapped');
+  if (isAit && any(/\.1\.fn\.net\./)) hints.push('the file has plain MLP blocks: it looks like the official ViT baseline (vit_org.py); load it into a VisionTransformer');
+  if (!isAit && any(/memoryupdate/)) hints.push('the file has memory blocks: it looks like an official AiT; load it into an AssociativeTransformer');
+  if (any(/^question_to_embedding\./)) hints.push(`the file has a question embedding (vit_hn_clevr.py): build the model with questionDim: ${OFFICIAL_QUESTION_DIM}`);
+  if (any(/\.0\.fn\.to_(qkv|out)\./)) hints.push('the file has self-attention: build the model without ablation.noSelfAttention');
+  return hints;
+}
+
+/** Why official tensors the map expects may be missing. */
+function hintsForMissing(names: readonly string[]): string[] {
+  const hints: string[] = [];
+  if (names.some((n) => /\.0\.fn\.to_qkv\./.test(n))) hints.push("the file has no self-attention (ait.py's SA = False): build the model with ablation: { noSelfAttention: true }");
+  if (names.some((n) => n.startsWith('question_to_embedding.'))) hints.push('the file has no question embedding: build the model without questionDim');
+  return hints;
+}
+
+/** Official names with a DataParallel `module.` prefix lose it (every name must have it). */
+function withoutModulePrefix(tensors: ReadonlyMap<string, TensorValues>): ReadonlyMap<string, TensorValues> {
+  const names = [...tensors.keys()];
+  if (names.length === 0 || !names.every((n) => n.startsWith('module.'))) return tensors;
+  return new Map(names.map((n) => [n.slice('module.'.length), tensors.get(n) as TensorValues]));
+}
+
+/** What {@link fromOfficial} returns. */
+interface FromOfficial {
+  tensors: Map<string, TensorValues>;
+  ignored: string[];
+}
+
+/** @internal */
+export function fromOfficial(
+  map: OfficialWeightMap,
+  given: ReadonlyMap<string, TensorValues>,
+  prefix: string,
+  where: string,
+  strict: boolean,
+): FromOfficial {
+  const tensors = withoutModulePrefix(given);
+  const problems: string[] = [];
+  const used = new Set<string>();
+  const out = new Map<string, TensorValues>();
+  const missing: string[] = [];
+  for (const p of map.pairs) {
+    const t = tensors.get(p.official);
+    if (!t) {
+      missing.push(p.official);
+      continue;
+    }
+    used.add(p.official);
+    if (t.dtype !== 'float32') problems.push(`"${p.official}" holds ${t.dtype} values; a float tensor was expected`);
+    else if (!sameShape(t.shape, p.officialShape)) {
+      problems.push(`"${p.official}" has shape ${fmt(t.shape)}; this config needs ${fmt(p.officialShape)} (AiT.js "${p.aitjs}" ${fmt(p.aitjsShape)})`);
+    } else out.set(`${prefix}${p.aitjs}`, officialToAitLayout(t, p.layout, p.aitjsShape));
+  }
+  for (const b of map.momentumBuffers) {
+    const t = tensors.get(b.official);
+    if (!t) {
+      missing.push(b.official);
+      continue;
+    }
+    used.add(b.official);
+    const value = t.values.length === 1 ? Number(t.values[0]) : NaN;
+    const shown = Number(value.toPrecision(7)); // the float32 0.9 as 0.9
+    if (!Number.isFinite(value)) problems.push(`"${b.official}" must be a scalar momentum, got shape ${fmt(t.shape)}`);
+    else if (strict && map.memoryMomentum !== null && Math.abs(value - map.memoryMomentum) > 1e-6) {
+      problems.push(
+        `"${b.official}" is ${shown}, the config's memoryMomentum ${map.memoryMomentum}: build the model with memoryMomentum: ${shown} (or pass strict: false)`,
+      );
+    }
+  }
+  const ignored: string[] = [];
+  for (const u of map.unused) {
+    if (tensors.has(u.official)) {
+      used.add(u.official);
+      ignored.push(u.official);
+    }
+  }
+  if (missing.length > 0) problems.push(`missing: ${listed(missing)}`, ...hintsForMissing(missing));
+  const unexpected = [...tensors.keys()].filter((k) => !used.has(k));
+  if (unexpected.length > 0) problems.push(`not in the official model of this config: ${listed(unexpected)}`, ...hintsForUnexpected(unexpected, map));
+  if (problems.length > 0) throw new OfficialWeightsError('mismatch', where, problems);
+  return { tensors: out, ignored };
+}
+
+/** @internal */
+export function findPrefix(names: Iterable<string>, where: string): string {
+  for (const n of names) {
+    if (n === ANCHOR) return '';
+    if (n.endsWith(`/${ANCHOR}`)) return n.slice(0, n.length - ANCHOR.length);
+  }
+  throw new OfficialWeightsError('mismatch', where, [`no weight named "…${ANCHOR}": these are not the weights of an AiT.js AssociativeTransformer or VisionTransformer`]);
+}
+
+/** @internal */
+export function toOfficial(
+  map: OfficialWeightMap,
+  tensors: ReadonlyMap<string, TensorValues>,
+  prefix: string | undefined,
+  where: string,
+  unused: 'zeros' | 'omit',
+): Map<string, TensorValues> {
+  const pre = prefix ?? findPrefix(tensors.keys(), where);
+  const problems: string[] = [];
+  const used = new Set<string>();
+  const missing: string[] = [];
+  const out = new Map<string, TensorValues>();
+  for (const p of map.pairs) {
+    const name = `${pre}${p.aitjs}`;
+    const t = tensors.get(name);
+    if (!t) {
+      missing.push(name);
+      continue;
+    }
+    used.add(name);
+    if (t.dtype !== 'float32') problems.push(`"${name}" holds ${t.dtype} values; a float tensor was expected`);
+    else if (!sameShape(t.shape, p.aitjsShape)) problems.push(`"${name}" has shape ${fmt(t.shape)}; the config gives ${fmt(p.aitjsShape)}`);
+    else out.set(p.official, aitToOfficialLayout(t, p.layout, p.officialShape));
+  }
+  if (missing.length > 0) problems.push(`missing: ${listed(missing)}`);
+  const unexpected = [...tensors.keys()].filter((k) => !used.has(k));
+  if (unexpected.length > 0) problems.push(`not in the AiT.js model of this config: ${listed(unexpected)}`);
+  if (problems.length > 0) throw new OfficialWeightsError('mismatch', where, problems);
+  for (const b of map.momentumBuffers) {
+    out.set(b.official, { dtype: 'float32', shape: [], values: Float32Array.of(map.memoryMomentum ?? 0) });
+  }
+  if (unused === 'zeros') {
+    for (const u of map.unused) {
+      out.set(u.official, { dtype: 'float32', shape: [...u.officialShape], values: new Float32Array(u.officialShape.reduce((a, b) => a * b, 1)) });
+    }
+  }
+  return out;
+}
+
+/**
+ * Official AiT tensors (a decoded safetensors file of the official `state_dict`, see
+ * `decodeSafetensors` / `readSafetensorsFile`) renamed and rearranged into the weights of an
+ * {@link AssociativeTransformer} with config `config`, keyed `<prefix><AiT.js name>` (load them with
+ * `loadSafetensorsWeights`, or use {@link loadOfficialSafetensors}). The map is
+ * {@link officialAitWeightMap}; the official parameters no forward pass uses are ignored, a
+ * DataParallel `module.` prefix is removed. Every missing, unknown or misshapen tensor is reported
+ * at once in an {@link OfficialWeightsError} (`mismatch`).
+ */
+export function officialAitToAitJs(
+  tensors: ReadonlyMap<string, TensorValues>,
+  config: AitModelConfig,
+  options: OfficialRenameOptions = {},
+): Map<string, TensorValues> {
+  const map = officialAitWeightMap(config, options);
+  const where = `official AiT weights${options.source ? ` from ${options.source}` : ''} -> AiT.js`;
+  return fromOfficial(map, tensors, options.prefix ?? 'ait/', where, options.strict ?? true).tensors;
+}
+
+/**
+ * The weights of an {@link AssociativeTransformer} with config `config` (as `modelToSafetensors`
+ * writes them: AiT.js names, any prefix) renamed and rearranged into the official `state_dict` of
+ * {@link officialAitWeightMap}: the memory's momentum buffers come from `memoryMomentum`, and the
+ * official parameters no forward pass uses are zeros (or left out, `unused: 'omit'`).
+ */
+export function aitJsToOfficialAit(
+  tensors: ReadonlyMap<string, TensorValues>,
+  config: AitModelConfig,
+  options: ToOfficialOptions = {},
+): Map<string, TensorValues> {
+  const map = officialAitWeightMap(config, options);
+  const where = `AiT.js weights${options.source ? ` from ${options.source}` : ''} -> official AiT`;
+  return toOfficial(map, tensors, options.prefix, where, options.unused ?? 'zeros');
+}
+
+/**
+ * Official ViT-baseline tensors (`vit_org.py`) renamed and rearranged into the weights of a
+ * {@link VisionTransformer} with config `config` (see {@link officialVitWeightMap} and
+ * {@link officialAitToAitJs}); default prefix `vit/`.
+ */
+export function officialVitToAitJs(
+  tensors: ReadonlyMap<string, TensorValues>,
+  config: VitModelConfig,
+  options: OfficialRenameOptions = {},
+): Map<string, TensorValues> {
+  const map = officialVitWeightMap(config, options);
+  const where = `official ViT weights${options.source ? ` from ${options.source}` : ''} -> AiT.js`;
+  return fromOfficial(map, tensors, options.prefix ?? 'vit/', where, options.strict ?? true).tensors;
+}
+
+/**
+ * The weights of a {@link VisionTransformer} with config `config` renamed and rearranged into the
+ * official ViT baseline's `state_dict` (see {@link officialVitWeightMap} and {@link aitJsToOfficialAit}).
+ */
+export function aitJsToOfficialVit(
+  tensors: ReadonlyMap<string, TensorValues>,
+  config: VitModelConfig,
+  options: OfficialRenameOptions = {},
+): Map<string, TensorValues> {
+  const map = officialVitWeightMap(config, options);
+  const where = `AiT.js weights${options.source ? ` from ${options.source}` : ''} -> official ViT`;
+  return toOfficial(map, tensors, options.prefix, where, 'zeros');
+}
+
+// ------------------------------------------------------------------------------------------
+// Models
+// ------------------------------------------------------------------------------------------

@@ -1,0 +1,434 @@
+// The weight map to the official PyTorch code of AiT (yuweisunn/associative-transformer), checked
+// against outputs of the official modules themselves: the fixtures in
+// test/fixtures/official-ait/ come from scripts/reference/make-official-ait-fixture.py (official
+// classes run at a tiny size with torch; see the script for what stands in for hflayers and
+// einops). CI has no Python: this test reads only the committed files. Forward values only: the
+// official write updates the memory in place after its attention saved it (issue 23), so gradients
+// are not compared.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  applyStateUpdates,
+  createForwardContext,
+  decodeSafetensors,
+  initBackend,
+  loadSafetensorsWeights,
+  namedWeights,
+  releaseAuxLosses,
+  runWithForwardContext,
+  setGlobalSeed,
+  sumAuxLosses,
+  type TensorValues,
+} from '@ait/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  aitJsToOfficialAit,
+  aitJsToOfficialVit,
+  AssociativeTransformer,
+  loadOfficialSafetensors,
+  officialAitToAitJs,
+  officialAitWeightMap,
+  officialVitToAitJs,
+  OfficialWeightsError,
+  toOfficialSafetensors,
+  VisionTransformer,
+  type AssociativeTransformerArgs,
+  type VisionTransformerArgs,
+} from '../../src/index';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/official-ait/', import.meta.url));
+/** Largest difference allowed, relative to the largest magnitude of the official tensor. */
+const RELATIVE_TOLERANCE = 1e-5;
+
+interface VariantInfo {
+  official_file: string;
+  config: {
+    image_size: number;
+    patch_size: number;
+    channels: number;
+    num_classes: number;
+    dim: number;
+    heads: number;
+    dim_head: number;
+    mlp_dim: number;
+    depth: number;
+    batch: number;
+    pattern_size?: number;
+    memory_dim?: number;
+    memory_head?: number;
+    beta?: number;
+    bottleneck?: number;
+    questions: boolean;
+    self_attention: boolean;
+  };
+  excluded_from_weights_file: Record<string, number[]>;
+}
+
+interface FixtureInfo {
+  official_commit: string;
+  torch_version: string;
+  variants: Record<string, VariantInfo>;
+}
+
+const info = JSON.parse(readFileSync(join(FIXTURES, 'fixture.json'), 'utf8')) as FixtureInfo;
+
+function fileBytes(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(join(FIXTURES, name)));
+}
+
+function tensorsOf(name: string): Map<string, TensorValues> {
+  return decodeSafetensors(fileBytes(name), name).tensors;
+}
+
+function get(tensors: ReadonlyMap<string, TensorValues>, name: string): TensorValues {
+  const t = tensors.get(name);
+  if (!t) throw new Error(`fixture tensor "${name}" is missing`);
+  return t;
+}
+
+/** AssociativeTransformer options matching a fixture's official config. */
+function aitArgs(v: VariantInfo, overrides: Partial<AssociativeTransformerArgs> = {}): AssociativeTransformerArgs {
+  const c = v.config;
+  return {
+    imageSize: c.image_size,
+    patchSize: c.patch_size,
+    channels: c.channels,
+    classes: c.num_classes,
+    dim: c.dim,
+    depth: c.depth,
+    numHeads: c.heads,
+    headDim: c.dim_head,
+    mlpDim: c.mlp_dim,
+    memorySlots: c.pattern_size,
+    memoryDim: c.memory_dim,
+    memoryHeads: c.memory_head,
+    topK: c.bottleneck,
+    beta: c.beta,
+    ...(c.questions ? { questionDim: 18 } : {}),
+    ...(c.self_attention ? {} : { ablation: { noSelfAttention: true } }),
+    ...overrides,
+  };
+}
+
+function vitArgs(v: VariantInfo): VisionTransformerArgs {
+  const c = v.config;
+  return {
+    imageSize: c.image_size,
+    patchSize: c.patch_size,
+    channels: c.channels,
+    classes: c.num_classes,
+    dim: c.dim,
+    depth: c.depth,
+    numHeads: c.heads,
+    headDim: c.dim_head,
+    mlpDim: c.mlp_dim,
+  };
+}
+
+/** The official NCHW images of pass `p` as AiT.js's NHWC (and the questions, if any). */
+function passInputs(io: ReadonlyMap<string, TensorValues>, p: number): tf.Tensor | tf.Tensor[] {
+  const images = get(io, `pass${p}.images`);
+  const nhwc = tf.tidy(() => tf.transpose(tf.tensor(images.values, [...images.shape], 'float32'), [0, 2, 3, 1]));
+  const questions = io.get(`pass${p}.questions`);
+  return questions ? [nhwc, tf.tensor(questions.values, [...questions.shape], 'float32')] : nhwc;
+}
+
+function disposeInputs(x: tf.Tensor | tf.Tensor[]): void {
+  for (const t of Array.isArray(x) ? x : [x]) t.dispose();
+}
+
+/** Largest |got - want| divided by the largest |want|. */
+function relativeError(got: ArrayLike<number>, want: TensorValues): number {
+  expect(got.length).toBe(want.values.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < got.length; i++) {
+    const w = want.values[i] as number;
+    diff = Math.max(diff, Math.abs((got[i] as number) - w));
+    scale = Math.max(scale, Math.abs(w));
+  }
+  return diff / scale;
+}
+
+/** The memory of every block of `model`. */
+function memories(model: AssociativeTransformer): Float32Array[] {
+  return model.blocks.map((b) => {
+    const w = b.gwl.priorsWeight;
+    if (!w) throw new Error('the block has no memory');
+    return w.read().dataSync() as Float32Array;
+  });
+}
+
+/** The largest relative errors of one pass: logits, memory (all blocks), balance loss. */
+interface PassErrors {
+  logits: number;
+  memory: number;
+  balance?: number;
+}
+
+function comparePass(model: AssociativeTransformer, io: ReadonlyMap<string, TensorValues>, p: number, training: boolean): PassErrors {
+  const x = passInputs(io, p);
+  let logits: tf.Tensor;
+  let balance: number | undefined;
+  if (training) {
+    const ctx = createForwardContext(true);
+    logits = runWithForwardContext(ctx, () => model.apply(x, { training: true }) as tf.Tensor);
+    const total = sumAuxLosses(ctx);
+    balance = relativeError(total.dataSync(), get(io, `pass${p}.balance_loss`));
+    total.dispose();
+    releaseAuxLosses(ctx);
+    applyStateUpdates(ctx);
+  } else {
+    logits = model.apply(x, { training: false }) as tf.Tensor;
+  }
+  const errors: PassErrors = {
+    logits: relativeError(logits.dataSync(), get(io, `pass${p}.logits`)),
+    memory: Math.max(...memories(model).map((m, i) => relativeError(m, get(io, `pass${p}.memory.${i}`)))),
+    ...(balance === undefined ? {} : { balance }),
+  };
+  logits.dispose();
+  disposeInputs(x);
+  return errors;
+}
+
+/** Every weight of a built model by name, as plain values. */
+function weightValues(model: AssociativeTransformer | VisionTransformer): Map<string, Float32Array> {
+  return new Map([...namedWeights(model)].map(([n, w]) => [n, w.read().dataSync() as Float32Array]));
+}
+
+function expectBitExact(a: ReadonlyMap<string, ArrayLike<number>>, b: ReadonlyMap<string, ArrayLike<number>>): void {
+  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+  for (const [name, values] of a) {
+    const other = b.get(name) as ArrayLike<number>;
+    expect(other.length, name).toBe(values.length);
+    let same = true;
+    for (let i = 0; i < values.length; i++) if (!Object.is(values[i], other[i])) same = false;
+    expect(same, `${name} is bit-exact`).toBe(true);
+  }
+}
+
+/** Disposes a model (an unbuilt one has nothing to free, and tfjs refuses to dispose it). */
+function release(model: AssociativeTransformer | VisionTransformer): void {
+  if (model.built) model.dispose();
+}
+
+beforeAll(async () => {
+  await initBackend({ backend: 'cpu' });
+});
+
+describe('official AiT fixtures', () => {
+  it('come from the pinned official commit and are small', () => {
+    expect(info.official_commit).toBe('107ae934f0cf98f000e437de6f6102dbcd5a329a');
+    expect(info.torch_version).toMatch(/^\d+\.\d+/);
+    expect(Object.keys(info.variants).sort()).toEqual(['ait', 'ait-clevr-no-self-attention', 'vit']);
+  });
+});
+
+describe.each(['ait', 'ait-clevr-no-self-attention'])('official AiT weights (%s) in AiT.js', (variant) => {
+  const v = info.variants[variant] as VariantInfo;
+  const weights = (): Uint8Array => fileBytes(`${variant}.weights.safetensors`);
+  const io = tensorsOf(`${variant}.io.safetensors`);
+
+  it('give the official logits and memory in evaluation, two passes in a row', () => {
+    const model = new AssociativeTransformer(aitArgs(v));
+    const report = loadOfficialSafetensors(model, weights(), { source: `${variant}.weights.safetensors` });
+    expect([...report.ignored].sort()).toEqual(['cls_token', 'pos_embedding']);
+    for (const p of [1, 2]) {
+      const e = comparePass(model, io, p, false);
+      expect(e.logits, `pass ${p} logits`).toBeLessThan(RELATIVE_TOLERANCE);
+      expect(e.memory, `pass ${p} memory`).toBeLessThan(RELATIVE_TOLERANCE);
+    }
+    release(model);
+  });
+
+  it('give the official balance loss, logits and memory in a training pass (write dropout 0, as the official evaluation)', () => {
+    const model = new AssociativeTransformer(aitArgs(v, { writeDropout: 0 }));
+    loadOfficialSafetensors(model, weights());
+    for (const p of [1, 2]) {
+      const e = comparePass(model, io, p, true);
+      expect(e.logits, `pass ${p} logits`).toBeLessThan(RELATIVE_TOLERANCE);
+      expect(e.memory, `pass ${p} memory`).toBeLessThan(RELATIVE_TOLERANCE);
+      expect(e.balance, `pass ${p} balance loss`).toBeLessThan(RELATIVE_TOLERANCE);
+    }
+    release(model);
+  });
+
+  it('ignore the unused CNN stem the fixture leaves out, and a DataParallel "module." prefix', () => {
+    const tensors = tensorsOf(`${variant}.weights.safetensors`);
+    for (const [name, shape] of Object.entries(v.excluded_from_weights_file)) {
+      tensors.set(name, { dtype: 'float32', shape, values: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
+    }
+    const prefixed = new Map([...tensors].map(([n, t]) => [`module.${n}`, t]));
+    const model = new AssociativeTransformer(aitArgs(v));
+    const report = loadOfficialSafetensors(model, prefixed);
+    expect([...report.ignored].sort()).toEqual(['cls_token', 'pos_embedding', 'to_patch_embedding_cnn.0.bias', 'to_patch_embedding_cnn.0.weight']);
+    const e = comparePass(model, io, 1, false);
+    expect(e.logits).toBeLessThan(RELATIVE_TOLERANCE);
+    release(model);
+  });
+
+  it('round trip official -> AiT.js -> official bit-exactly', () => {
+    const official = tensorsOf(`${variant}.weights.safetensors`);
+    const model = new AssociativeTransformer(aitArgs(v));
+    const aitjs = officialAitToAitJs(official, model.config);
+    const back = aitJsToOfficialAit(aitjs, model.config, { unused: 'omit' });
+    const unused = new Set(officialAitWeightMap(model.config).unused.map((u) => u.official));
+    const kept = new Map([...official].filter(([n]) => !unused.has(n)).map(([n, t]) => [n, t.values]));
+    expectBitExact(new Map([...back].map(([n, t]) => [n, t.values])), kept);
+    for (const [n, t] of back) expect(t.shape, n).toEqual(get(official, n).shape);
+    release(model);
+  });
+});
+
+describe('AiT.js -> official -> AiT.js', () => {
+  it.each(['ait', 'ait-clevr-no-self-attention'])('is bit-exact for the %s config (weights and memory)', async (variant) => {
+    const v = info.variants[variant] as VariantInfo;
+    setGlobalSeed(7);
+    const model = new AssociativeTransformer(aitArgs(v, { memoryMomentum: 0.8 }));
+    const x = passInputs(tensorsOf(`${variant}.io.safetensors`), 1);
+    (model.apply(x, { training: false }) as tf.Tensor).dispose(); // builds it and moves the memory
+    disposeInputs(x);
+    const bytes = await toOfficialSafetensors(model);
+    const file = decodeSafetensors(bytes, 'exported');
+    expect(file.metadata.official_commit).toBe('107ae934f0cf98f000e437de6f6102dbcd5a329a');
+    expect(file.metadata.format).toBe('pt');
+    // PyTorch's strict load_state_dict needs every official entry, the unused ones included.
+    expect(file.tensors.get('to_patch_embedding_cnn.0.weight')?.shape).toEqual([768, 3, 5, 5]);
+    expect(file.tensors.get('cls_token')?.shape).toEqual([1, 1, 16]);
+    expect(file.tensors.get('transformer.layers.0.1.fn.memoryupdate.beta')?.values[0]).toBeCloseTo(0.8, 7);
+    setGlobalSeed(8);
+    const copy = new AssociativeTransformer({ ...aitArgs(v, { memoryMomentum: 0.8 }), name: 'copy' });
+    loadOfficialSafetensors(copy, bytes);
+    const original = weightValues(model);
+    const loaded = new Map([...weightValues(copy)].map(([n, w]) => [n.replace(/^copy\//, 'ait/'), w]));
+    expectBitExact(loaded, original);
+    release(model);
+    release(copy);
+  });
+});
+
+describe('official ViT baseline weights (vit_org.py) in AiT.js', () => {
+  const v = info.variants.vit as VariantInfo;
+  const io = tensorsOf('vit.io.safetensors');
+
+  it('give the official logits', () => {
+    const model = new VisionTransformer(vitArgs(v));
+    const report = loadOfficialSafetensors(model, fileBytes('vit.weights.safetensors'));
+    expect(report.ignored).toEqual([]);
+    for (const p of [1, 2]) {
+      const x = passInputs(io, p);
+      const logits = model.apply(x, { training: false }) as tf.Tensor;
+      expect(relativeError(logits.dataSync(), get(io, `pass${p}.logits`)), `pass ${p}`).toBeLessThan(RELATIVE_TOLERANCE);
+      logits.dispose();
+      disposeInputs(x);
+    }
+    release(model);
+  });
+
+  it('round trip both ways bit-exactly', async () => {
+    const official = tensorsOf('vit.weights.safetensors');
+    const model = new VisionTransformer(vitArgs(v));
+    const back = aitJsToOfficialVit(officialVitToAitJs(official, model.config), model.config);
+    expectBitExact(new Map([...back].map(([n, t]) => [n, t.values])), new Map([...official].map(([n, t]) => [n, t.values])));
+    setGlobalSeed(3);
+    (model.apply(tf.zeros([1, 8, 8, 3])) as tf.Tensor).dispose();
+    const copy = new VisionTransformer({ ...vitArgs(v), name: 'copy' });
+    loadOfficialSafetensors(copy, await toOfficialSafetensors(model));
+    expectBitExact(new Map([...weightValues(copy)].map(([n, w]) => [n.replace(/^copy\//, 'vit/'), w])), weightValues(model));
+    release(model);
+    release(copy);
+  });
+});
+
+describe('the bottleneck write output projection', () => {
+  it('needs its row permutation: without it the official memory is not reproduced', () => {
+    const v = info.variants.ait as VariantInfo;
+    const io = tensorsOf('ait.io.safetensors');
+    const official = tensorsOf('ait.weights.safetensors');
+    const model = new AssociativeTransformer(aitArgs(v));
+    const mapped = officialAitToAitJs(official, model.config);
+    // The same weights with only a transpose (no (feature, head) -> (head, feature) permutation).
+    const [hm, dm] = [v.config.memory_head as number, v.config.memory_dim as number];
+    for (let i = 0; i < v.config.depth; i++) {
+      const fc = get(official, `transformer.layers.${i}.1.fn.memoryupdate.mha.fc.weight`);
+      const plain = tf.tidy(() => tf.transpose(tf.tensor(fc.values, [dm, hm * dm])).dataSync() as Float32Array);
+      mapped.set(`ait/block_${i}/gwl/write/output/kernel`, { dtype: 'float32', shape: [hm * dm, dm], values: plain });
+    }
+    const x = passInputs(io, 1);
+    (model.apply(x, { training: false }) as tf.Tensor).dispose(); // builds it (the memory is loaded next)
+    disposeInputs(x);
+    loadSafetensorsWeights(model, mapped);
+    const e = comparePass(model, io, 1, false);
+    expect(e.memory).toBeGreaterThan(1e-3);
+    release(model);
+  });
+});
+
+describe('configs and files the map refuses', () => {
+  const v = info.variants.ait as VariantInfo;
+  const weights = (): Map<string, TensorValues> => tensorsOf('ait.weights.safetensors');
+
+  function refusal(fn: () => unknown): OfficialWeightsError {
+    try {
+      fn();
+    } catch (e) {
+      expect(e).toBeInstanceOf(OfficialWeightsError);
+      return e as OfficialWeightsError;
+    }
+    throw new Error('expected an OfficialWeightsError');
+  }
+
+  it('refuses options the official code does not have, whatever strict says', () => {
+    for (const overrides of [
+      { convStem: [4] },
+      { positionEmbedding: 'learned' },
+      { head: 'mean' },
+      { hopfieldProjections: true, hopfieldHeads: 2 },
+      { ablation: { noMemory: true } },
+      { ablation: { noHopfield: true }, crossAttentionHeads: 2 },
+    ] as Partial<AssociativeTransformerArgs>[]) {
+      const model = new AssociativeTransformer(aitArgs(v, overrides));
+      const e = refusal(() => loadOfficialSafetensors(model, weights(), { strict: false }));
+      expect(e.kind).toBe('unsupported-config');
+      expect(model.built).toBe(false);
+      release(model);
+    }
+  });
+
+  it('refuses modes that compute differently unless strict is false', () => {
+    const model = new AssociativeTransformer(aitArgs(v, { competition: 'sample', memoryUpdateInEval: false }));
+    const e = refusal(() => loadOfficialSafetensors(model, weights()));
+    expect(e.kind).toBe('unsupported-config');
+    expect(e.issues.join('\n')).toMatch(/competition 'sample'[\s\S]*memoryUpdateInEval/);
+    expect(loadOfficialSafetensors(model, weights(), { strict: false }).ignored).toHaveLength(2);
+    release(model);
+  });
+
+  it('checks the memory momentum buffer against memoryMomentum', () => {
+    const model = new AssociativeTransformer(aitArgs(v, { memoryMomentum: 0.5 }));
+    const e = refusal(() => loadOfficialSafetensors(model, weights()));
+    expect(e.kind).toBe('mismatch');
+    expect(e.message).toMatch(/memoryupdate\.beta" is 0\.9, the config's memoryMomentum 0\.5/);
+    release(model);
+  });
+
+  it('names every problem of a file from another model, with a hint, and changes nothing', () => {
+    const model = new AssociativeTransformer(aitArgs(v));
+    const e = refusal(() => loadOfficialSafetensors(model, tensorsOf('vit.weights.safetensors')));
+    expect(e.kind).toBe('mismatch');
+    expect(e.message).toMatch(/missing: .*memoryupdate/);
+    expect(e.message).toMatch(/vit_org\.py.*VisionTransformer/);
+    expect(model.built).toBe(false);
+    const other = new AssociativeTransformer(aitArgs(v, { mlpDim: 8 }));
+    expect(refusal(() => loadOfficialSafetensors(other, weights())).message).toMatch(/fc1\.weight" has shape \[24, 16\]; this config needs \[8, 16\]/);
+    const clevr = new AssociativeTransformer(aitArgs(info.variants['ait-clevr-no-self-attention'] as VariantInfo));
+    const clevrError = refusal(() => loadOfficialSafetensors(clevr, weights())).message;
+    expect(clevrError).toMatch(/no question embedding: build the model without questionDim/);
+    expect(clevrError).toMatch(/has self-attention: build the model without ablation.noSelfAttention/);
+    release(model);
+    release(other);
+    release(clevr);
+  });
+});
