@@ -12,7 +12,8 @@ import { BACKENDS, DEFAULT_DATASET, DEFAULT_MODEL, trainCommand, type TrainComma
 import { CliError, oneLine } from './util/cli-error';
 import type { CliIo } from './util/cli-io';
 import { CLI_DATASETS } from './util/dataset-choice';
-import { intAtLeast, intInRange, positiveNumber, seedValue } from './util/option-parsers';
+import { describeFsError, isFsError } from './util/fs-error';
+import { intAtLeast, intInRange, nonNegativeNumber, positiveNumber, seedValue } from './util/option-parsers';
 
 /** Version printed by `ait --version`: this package's version (tsup inlines it from package.json). */
 export const CLI_VERSION: string = version;
@@ -43,13 +44,18 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
       .option('-d, --dataset <name|dir>', `data set: ${CLI_DATASETS.join(', ')}, or a folder from \`ait data generate\` (default ${DEFAULT_DATASET})`)
       .option('-e, --epochs <n>', 'epochs to train (default: the preset recipe)', intAtLeast(1))
       .option('-b, --batch-size <n>', 'examples per step (default: the preset recipe)', intAtLeast(1))
-      .option('--lr <rate>', 'peak learning rate of the warm-up + cosine schedule', positiveNumber)
+      .option('--lr <rate>', 'peak learning rate of the warm-up + cosine schedule (may change on --resume)', positiveNumber)
+      .option('--clip-norm <norm>', 'clip the global gradient norm to this value, 0 = off (default: the preset recipe; may change on --resume)', nonNegativeNumber)
+      .option('--warmup-epochs <n>', 'linear warm-up length in epochs, fractions allowed (default: the preset recipe; may change on --resume)', nonNegativeNumber)
       .option('--seed <n>', 'seed of initialisation, dropout and data order (default 0)', seedValue)
       .addOption(backendOption())
       .option('--threads <n>', 'wasm threads for matrix products, 1-8 (default: every core, at most 8)', intInRange(1, 8))
       .option('-o, --out <dir>', 'run directory for checkpoints, metrics and curves (default runs/<model>-<data>-<time>)')
       .option('-c, --config <file>', 'JSON or YAML file with any of these options (flags win) and modelConfig')
-      .option('-r, --resume <dir>', 'continue an interrupted run from its newest checkpoint')
+      .option(
+        '-r, --resume <dir|ckpt>',
+        "continue a run from its newest checkpoint that verifies, or from the given .ckpt file of its checkpoints/ folder; --epochs, --lr, --clip-norm, --warmup-epochs and --checkpoint-every may change, the rest must match the run's",
+      )
       .option('--train-size <n>', 'training examples (generated data) or the first n of a loaded set', intAtLeast(1))
       .option('--test-size <n>', 'test examples, likewise', intAtLeast(1))
       .option('--checkpoint-every <steps>', 'also save a checkpoint every this many steps', intAtLeast(1))
@@ -62,6 +68,7 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
           'ait train --model ait-tiny --dataset mnist --epochs 3 --out runs/mnist',
           'ait train --config train.yaml',
           'ait train --resume runs/mnist',
+          'ait train --resume runs/mnist/checkpoints/ckpt-s000001876-e00002.ckpt --lr 0.0002 --clip-norm 1',
           'ait train --dataset triangle --train-size 2000 --epochs 2 --json',
         ]),
       ),
@@ -168,8 +175,9 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
 /**
  * Runs the `ait` command line with `argv` (without the node and script paths) and returns the
  * exit code: 0 on success, 1 on failure, 2 on usage errors, 130 when training was stopped by
- * Ctrl-C. Failures print one line `error: <reason>` to stderr (and, with `--json`, a JSON object
- * `{ "error": ... }` to stdout). `io` defaults to the process streams.
+ * Ctrl-C. Failures print one line `error: <reason>` to stderr (a file-system error names the path,
+ * the problem in words and what to do) and, with `--json`, a JSON object `{ "error": ... }` to
+ * stdout. `io` defaults to the process streams.
  */
 export async function runProgram(argv: readonly string[], io: CliIo): Promise<number> {
   const exit = { code: 0 };
@@ -185,7 +193,8 @@ export async function runProgram(argv: readonly string[], io: CliIo): Promise<nu
       return 2;
     }
     const code = err instanceof CliError ? err.exitCode : 1;
-    const message = oneLine(err);
+    // a raw file-system error (a full disk while writing metrics, ...): the path, the problem in words, the fix
+    const message = !(err instanceof CliError) && isFsError(err) ? oneLine(describeFsError(err)) : oneLine(err);
     io.stderr(`error: ${message}\n`);
     if (json) io.stdout(`${JSON.stringify({ error: message, exitCode: code })}\n`);
     return code;

@@ -151,15 +151,18 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
     const again = await cli('train', '--config', config, '--out', run);
     expect(again.code).toBe(2);
     expect(again.err).toMatch(/already holds a run; continue it with `ait train --resume/);
-    const clash = await cli('train', '--resume', run, '--lr', '0.1');
+    // what defines the run may not change; the config file the run started with may be given again
+    const clash = await cli('train', '--resume', run, '--batch-size', '32', '--seed', '0');
     expect(clash.code).toBe(2);
-    expect(clash.err).toMatch(/remove --lr/);
-    const r = await cli('train', '--resume', run, '--epochs', '3', '--json');
+    expect(clash.err).toMatch(/--resume continues .* but --batch-size is 32 \(the run has 16\)\. Remove those settings/);
+    expect(clash.err).not.toMatch(/--seed/);
+    const r = await cli('train', '--resume', run, '--config', config, '--epochs', '3', '--json');
     expect(r.code, r.err).toBe(0);
     const s = JSON.parse(r.out) as TrainSummary;
     expect(s).toMatchObject({ epochs: 3, steps: 6, status: 'completed' });
-    const lines = (await readFile(join(run, 'metrics.jsonl'), 'utf8')).trim().split('\n');
-    expect(lines).toHaveLength(3);
+    const lines = (await readFile(join(run, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; epoch: number });
+    // one line per epoch, and one for the longer schedule (epochs 2 -> 3) the resume asked for
+    expect(lines.map((l) => `${l.type} ${l.epoch}`)).toEqual(['epoch 1', 'epoch 2', 'settings 3', 'epoch 3']);
   });
 
   it('stops on a failed GPU device naming the last checkpoint and the resume command, writing none', async () => {
@@ -188,6 +191,8 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
     expect(r.err).toMatch(/^error: Training diverged: the (loss|gradient norm) is (NaN|-?Infinity)/m);
     expect(r.err).toMatch(/The last good checkpoint is .*ckpt-s\d+-e\d+\.ckpt\./);
     const good = /The last good checkpoint is (.*\.ckpt)\./.exec(r.err)?.[1] as string;
+    // the advice is a command that works: a lower learning rate, clipping, from that checkpoint
+    expect(r.err).toContain(`ait train --resume ${good} --lr 0.001 --clip-norm 1`);
     const inspect = await cli('inspect', good, '--json');
     expect(inspect.code, inspect.err).toBe(0);
   });

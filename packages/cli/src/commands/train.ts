@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import {
   AdamW,
   cosineSchedule,
   countParameters,
   initBackend,
   latestCheckpoint,
+  LossExplosionError,
   NonFiniteLossError,
   DeviceFailureError,
   setGlobalSeed,
@@ -21,11 +22,19 @@ import type { CliIo } from '../util/cli-io';
 import { readConfigFile } from '../util/config-file';
 import { writeCurves } from '../util/curves';
 import { openSplit, planDataset } from '../util/dataset-choice';
-import { appendRecord, readRecords, type EpochRecord } from '../util/metrics-log';
+import { divergenceMessage } from '../util/divergence-message';
+import { readRecords, writeEpochRecord, writeSettingsRecord, type EpochRecord } from '../util/metrics-log';
 import { buildForData, createPreset, findPreset, fitPresetToData } from '../util/model-for-data';
 import { formatDuration, percent, printJson } from '../util/output';
 import { createProgressReporter } from '../util/progress-reporter';
-import { readRunConfig, RUN_FILES, writeJsonAtomic, type RunConfig } from '../util/run-config';
+import { resumeTrainer } from '../util/resume-checkpoint';
+import { resumeSettings, type GivenSetting, type GivenSettings } from '../util/resume-settings';
+import { resumeTarget } from '../util/resume-target';
+import { readRunConfig, RUN_FILES, writeJsonAtomic, type RunConfig, type RunSettingsChange, type SettingChange } from '../util/run-config';
+import { prepareRunDirectory, removeIfEmpty } from '../util/run-directory';
+import { acquireRunLock, type RunLock } from '../util/run-lock';
+import { chanceLevelWarning, learningRateWarning } from '../util/run-warnings';
+import { setAsideLaterCheckpoints } from '../util/set-aside';
 import { recipeFor, type TrainingRecipe } from '../util/training-recipe';
 
 /** The AiT CPU preset `ait train` uses without `--model`. */
@@ -111,6 +120,12 @@ export interface TrainSummary {
   readonly imagesPerSecond: number;
   /** The newest checkpoint. */
   readonly lastCheckpoint: string | null;
+  /**
+   * Warnings of this process, also printed on stderr: a learning rate far outside the preset's
+   * recipe, a final test accuracy at chance level, checkpoints passed over or set aside on resume,
+   * a stale lock taken over.
+   */
+  readonly warnings: readonly string[];
 }
 
 function defaultOutDir(model: string, dataset: string): string {
@@ -119,62 +134,77 @@ function defaultOutDir(model: string, dataset: string): string {
   return resolve('runs', `${model}-${data}-${stamp}`);
 }
 
-const RESUME_FIXED: (keyof TrainCommandOptions)[] = [
-  'model',
-  'dataset',
-  'batchSize',
-  'lr',
-  'weightDecay',
-  'warmupEpochs',
-  'labelSmoothing',
-  'clipNorm',
-  'seed',
-  'trainSize',
-  'testSize',
-  'checkpointEvery',
-  'config',
-  'out',
-];
+const kebab = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
-async function resolveRun(
-  options: TrainCommandOptions,
-): Promise<{ run: RunConfig; dir: string; backend: BackendChoice; threads: number | undefined; resuming: boolean }> {
-  if (options.resume !== undefined) {
-    const clash = RESUME_FIXED.filter((k) => options[k] !== undefined);
-    if (clash.length > 0) {
-      throw new CliError(
-        `--resume continues a run with its own settings; remove ${clash.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ` +
-          '(only --epochs, --backend, --threads and --max-steps may be given with --resume).',
-        2,
-      );
-    }
-    const dir = resolve(options.resume);
-    const stored = await readRunConfig(dir);
-    const run: RunConfig = options.epochs !== undefined ? { ...stored, recipe: { ...stored.recipe, epochs: options.epochs } } : stored;
-    return { run, dir, backend: options.backend ?? 'auto', threads: options.threads, resuming: true };
+/** Everything `ait train` decided before touching the disk. */
+interface RunPlan {
+  readonly run: RunConfig;
+  readonly dir: string;
+  /** How the user named the run directory, for messages (`--out`, `--resume`, ...). */
+  readonly dirSource: string;
+  readonly backend: BackendChoice;
+  readonly threads: number | undefined;
+  /** Where the learning rate came from, for the warning (`--lr`, a config key, run.json). */
+  readonly lrSource: string;
+  /** Set when continuing a run. */
+  readonly resume?: {
+    /** The checkpoint file given to `--resume`, if one was. */
+    readonly checkpoint: string | undefined;
+    /** Settings changed on this resume. */
+    readonly changes: Readonly<Record<string, SettingChange>>;
+  };
+}
+
+type FileSettings = z.output<typeof trainConfigFileSchema>;
+
+/** The settings given by flags (first) and the config file, each with where it came from. */
+function givenSettings(options: TrainCommandOptions, file: FileSettings, filePath: string | undefined): GivenSettings {
+  const given: Record<string, GivenSetting> = {};
+  for (const key of Object.keys(trainConfigFileSchema.shape) as (keyof FileSettings)[]) {
+    const flag = options[key];
+    if (flag !== undefined) given[key] = { value: flag, source: key === 'modelConfig' ? 'modelConfig' : kebab(key) };
+    else if (file[key] !== undefined) given[key] = { value: file[key], source: `key "${key}" of ${filePath ?? 'the config file'}` };
   }
-  const file = options.config !== undefined ? await readConfigFile(options.config, trainConfigFileSchema) : {};
-  const pick = <K extends keyof typeof file & keyof TrainCommandOptions>(k: K): TrainCommandOptions[K] | (typeof file)[K] =>
-    options[k] !== undefined ? options[k] : file[k];
-  const modelName = (pick('model') as string | undefined) ?? DEFAULT_MODEL;
+  return given;
+}
+
+async function resolveRun(options: TrainCommandOptions): Promise<RunPlan> {
+  const file: FileSettings = options.config !== undefined ? await readConfigFile(options.config, trainConfigFileSchema) : {};
+  const given = givenSettings(options, file, options.config);
+  const pick = <T>(key: keyof FileSettings): T | undefined => given[key]?.value as T | undefined;
+  const backend = pick<BackendChoice>('backend') ?? 'auto';
+  const threads = pick<number>('threads');
+  if (options.resume !== undefined) {
+    const target = resumeTarget(options.resume);
+    const stored = await readRunConfig(target.dir);
+    const { run, changes } = resumeSettings(stored, given, target.dir);
+    return {
+      run,
+      dir: target.dir,
+      dirSource: '--resume',
+      backend,
+      threads,
+      lrSource: given.lr?.source ?? `the learning rate in ${join(target.dir, RUN_FILES.config)}`,
+      resume: { checkpoint: target.checkpoint, changes },
+    };
+  }
+  const modelName = pick<string>('model') ?? DEFAULT_MODEL;
   const preset = findPreset(modelName);
-  const datasetChoice = (pick('dataset') as string | undefined) ?? DEFAULT_DATASET;
-  const trainSize = pick('trainSize') as number | undefined;
-  const testSize = pick('testSize') as number | undefined;
-  const plan = planDataset(datasetChoice, { trainSize, testSize });
+  const datasetChoice = pick<string>('dataset') ?? DEFAULT_DATASET;
+  const plan = planDataset(datasetChoice, { trainSize: pick<number>('trainSize'), testSize: pick<number>('testSize') });
   const base = recipeFor(preset);
   const recipe: TrainingRecipe = {
-    epochs: (pick('epochs') as number | undefined) ?? base.epochs,
-    batchSize: (pick('batchSize') as number | undefined) ?? base.batchSize,
-    lr: (pick('lr') as number | undefined) ?? base.lr,
-    weightDecay: (pick('weightDecay') as number | undefined) ?? base.weightDecay,
-    warmupEpochs: (pick('warmupEpochs') as number | undefined) ?? base.warmupEpochs,
-    labelSmoothing: (pick('labelSmoothing') as number | undefined) ?? base.labelSmoothing,
-    clipNorm: (pick('clipNorm') as number | undefined) ?? base.clipNorm,
+    epochs: pick<number>('epochs') ?? base.epochs,
+    batchSize: pick<number>('batchSize') ?? base.batchSize,
+    lr: pick<number>('lr') ?? base.lr,
+    weightDecay: pick<number>('weightDecay') ?? base.weightDecay,
+    warmupEpochs: pick<number>('warmupEpochs') ?? base.warmupEpochs,
+    labelSmoothing: pick<number>('labelSmoothing') ?? base.labelSmoothing,
+    clipNorm: pick<number>('clipNorm') ?? base.clipNorm,
   };
-  const out = pick('out') as string | undefined;
-  const dir = out !== undefined ? resolve(out) : defaultOutDir(modelName, plan.choice);
-  const existing = await latestCheckpoint(join(dir, RUN_FILES.checkpoints));
+  const out = given.out;
+  const dir = out !== undefined ? resolve(String(out.value)) : defaultOutDir(modelName, plan.choice);
+  const existing = await latestCheckpoint(join(dir, RUN_FILES.checkpoints)).catch(() => undefined);
   if (existing) {
     throw new CliError(`${dir} already holds a run; continue it with \`ait train --resume ${dir}\`, or choose another --out.`, 2);
   }
@@ -182,30 +212,66 @@ async function resolveRun(
     format: 'ait-cli/run',
     version: 1,
     model: modelName,
-    modelConfig: { ...((options.modelConfig ?? file.modelConfig) as Record<string, unknown> | undefined) },
+    modelConfig: { ...pick<Record<string, unknown>>('modelConfig') },
     dataset: plan,
     recipe,
-    seed: (pick('seed') as number | undefined) ?? 0,
-    checkpointEvery: (pick('checkpointEvery') as number | undefined) ?? null,
+    seed: pick<number>('seed') ?? 0,
+    checkpointEvery: pick<number>('checkpointEvery') ?? null,
   };
   return {
     run,
     dir,
-    backend: (pick('backend') as BackendChoice | undefined) ?? 'auto',
-    threads: pick('threads') as number | undefined,
-    resuming: false,
+    dirSource: out === undefined ? 'The default run directory' : out.source,
+    backend,
+    threads,
+    lrSource: given.lr?.source ?? 'the learning rate',
   };
 }
 
 /**
  * `ait train`: trains a preset on a data set with the preset's recipe (or the flags / config
  * file), evaluating every epoch, saving checkpoints atomically at every epoch end (and every
- * `checkpointEvery` steps, and on Ctrl-C), writing `metrics.jsonl`, `loss.svg`, `accuracy.svg`
- * and `summary.json` into the run directory, and printing a summary. `resume` continues an
- * interrupted run from its newest checkpoint exactly where it stopped. Returns the exit code.
+ * `checkpointEvery` steps, and on Ctrl-C), writing `metrics.jsonl` (one line per epoch),
+ * `loss.svg`, `accuracy.svg` and `summary.json` into the run directory, and printing a summary.
+ *
+ * The run directory is checked before any work (a file, a read-only or unwritable place exit 2
+ * with what to do) and locked while training (`train.lock`: a second process exits 2 naming the
+ * pid that holds it; the lock of a killed process is taken over). `resume` continues a run from
+ * its newest checkpoint that verifies (damaged newer ones are passed over and set aside) or from
+ * a given checkpoint file, with optionally changed optimisation settings (recorded in `run.json`
+ * and `metrics.jsonl`). A diverging loss (NaN/Inf, or an explosion far above its running level)
+ * stops the run naming the last good checkpoint and the command that continues from it. A
+ * learning rate far outside the preset's recipe, and a final test accuracy at chance level, are
+ * warned about (stderr and `summary.json`). Returns the exit code.
  */
 export async function trainCommand(options: TrainCommandOptions, io: CliIo): Promise<number> {
-  const { run, dir, backend, threads, resuming } = await resolveRun(options);
+  const plan = await resolveRun(options);
+  const warnings: string[] = [];
+  const warn = (text: string): void => {
+    warnings.push(text);
+    io.stderr(`warning: ${text}\n`);
+  };
+  const prepared = await prepareRunDirectory(plan.dir, plan.dirSource);
+  let lock: RunLock | undefined;
+  try {
+    lock = await acquireRunLock(plan.dir);
+    if (lock.takeover !== undefined) warn(lock.takeover);
+    if (plan.resume === undefined && (await latestCheckpoint(join(plan.dir, RUN_FILES.checkpoints)))) {
+      throw new CliError(`${plan.dir} already holds a run; continue it with \`ait train --resume ${plan.dir}\`, or choose another --out.`, 2);
+    }
+    return await trainLocked(plan, options, io, warn, warnings);
+  } finally {
+    await lock?.release();
+    if (plan.resume === undefined) await removeIfEmpty(prepared);
+  }
+}
+
+async function trainLocked(plan: RunPlan, options: TrainCommandOptions, io: CliIo, warn: (text: string) => void, warnings: string[]): Promise<number> {
+  const { run, dir, backend, threads } = plan;
+  const resuming = plan.resume !== undefined;
+  const recipeLr = recipeFor(findPreset(run.model)).lr;
+  const lrWarning = learningRateWarning(run.recipe.lr, recipeLr, run.model, plan.lrSource);
+  if (lrWarning !== undefined) warn(lrWarning);
   const info = await initBackend({ backend, ...(threads === undefined ? {} : { wasmThreads: threads }) });
   const log = (line: string): void => {
     if (!options.quiet) io.stderr(`${line}\n`);
@@ -215,7 +281,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
   const testData = await openSplit(run.dataset, 'test');
   const preset = findPreset(run.model);
   const modelConfig = resuming ? run.modelConfig : { ...fitPresetToData(preset, trainData), ...run.modelConfig };
-  const runConfig: RunConfig = { ...run, modelConfig };
+  let runConfig: RunConfig = { ...run, modelConfig };
   const model = createPreset(run.model, modelConfig);
   const ckptDir = join(dir, RUN_FILES.checkpoints);
   const metricsPath = join(dir, RUN_FILES.metrics);
@@ -279,7 +345,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
             seconds: (performance.now() - epochStart) / 1000,
             time: new Date().toISOString(),
           };
-          await appendRecord(metricsPath, record);
+          await writeEpochRecord(metricsPath, record);
           await writeCurves(dir, await readRecords(metricsPath));
           progress.epochEnd(
             `epoch ${record.epoch}/${r.epochs} loss ${record.loss.toFixed(4)} test loss ${record.testLoss?.toFixed(4) ?? '-'} ` +
@@ -289,18 +355,38 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
       },
     });
     await mkdir(ckptDir, { recursive: true });
-    if (resuming) {
-      const latest = await latestCheckpoint(ckptDir);
-      if (!latest) throw new CliError(`${dir} holds no checkpoint to resume from; start a new run with \`ait train --out ${dir}\`.`, 2);
-      await trainer.resume(latest);
-      log(`Resuming ${dir} from ${latest} (epoch ${trainer.position.epoch + 1}, step ${trainer.position.step}).`);
+    if (plan.resume !== undefined) {
+      const resumed = await resumeTrainer(trainer, ckptDir, dir, plan.resume.checkpoint);
+      for (const s of resumed.skipped) warn(`Skipped checkpoint ${s.path}: ${s.reason}.`);
+      const reasons = new Map(resumed.skipped.map((s) => [s.path, `damaged: ${s.reason}`] as const));
+      const aside = await setAsideLaterCheckpoints(ckptDir, metricsPath, resumed.path, resumed.position, resumed.newer, reasons);
+      if (aside !== undefined) {
+        warn(
+          `Moved ${aside.checkpoints.length} checkpoint(s) newer than the one resumed from (${aside.checkpoints.map((p) => basename(p)).join(', ')})` +
+            `${aside.metricsLines > 0 ? ` and ${aside.metricsLines} line(s) of ${RUN_FILES.metrics} recorded after it` : ''} to ${aside.folder}; nothing was deleted.`,
+        );
+      }
+      log(`Resuming ${dir} from ${resumed.path} (epoch ${resumed.position.epoch + 1}, step ${resumed.position.step}).`);
+      const changes = plan.resume.changes;
+      if (Object.keys(changes).length > 0) {
+        const time = new Date().toISOString();
+        const entry: RunSettingsChange = { step: resumed.position.step, epoch: resumed.position.epoch, time, checkpoint: resumed.path, changes };
+        runConfig = { ...runConfig, changes: [...(runConfig.changes ?? []), entry] };
+        trainer.config = runConfig;
+        await writeJsonAtomic(join(dir, RUN_FILES.config), runConfig);
+        await writeSettingsRecord(metricsPath, { type: 'settings', step: entry.step, epoch: entry.epoch + 1, changes, time });
+        log(
+          `Changed from step ${entry.step} on: ${Object.entries(changes).map(([k, c]) => `${k} ${c.from ?? 'none'} -> ${c.to ?? 'none'}`).join(', ')} ` +
+            `(recorded in ${RUN_FILES.config} and ${RUN_FILES.metrics}).`,
+        );
+      }
     } else {
       await writeJsonAtomic(join(dir, RUN_FILES.config), runConfig);
     }
     log(
       `Training ${run.model} (${parameters.total.toLocaleString('en-US')} parameters) on ${trainData.name} ` +
-        `(${trainData.size ?? '?'} train, ${testData.size ?? '?'} test) for ${r.epochs} epochs, batch ${r.batchSize}, lr ${r.lr}; ` +
-        `${info.summary}; run directory ${dir}`,
+        `(${trainData.size ?? '?'} train, ${testData.size ?? '?'} test) for ${r.epochs} epochs, batch ${r.batchSize}, lr ${r.lr}` +
+        `${r.clipNorm > 0 ? `, clip norm ${r.clipNorm}` : ''}; ${info.summary}; run directory ${dir}`,
     );
     let stops = 0;
     const onSigint = (): void => {
@@ -315,13 +401,10 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
     try {
       result = await trainer.fit(trainSource, { epochs: r.epochs, evalSource: testSource, ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}) });
     } catch (err) {
-      if (err instanceof NonFiniteLossError) {
-        const last = await latestCheckpoint(ckptDir);
-        throw new CliError(
-          `${err.message} ${last ? `The last good checkpoint is ${last}.` : 'No checkpoint was written before it.'}`,
-          1,
-          { cause: err },
-        );
+      if (err instanceof NonFiniteLossError || err instanceof LossExplosionError) {
+        const lastGood = err instanceof LossExplosionError ? err.lastGoodCheckpoint : await trainer.lastGoodCheckpoint();
+        const latest = await latestCheckpoint(ckptDir);
+        throw new CliError(divergenceMessage(err, { dir, recipe: r, recipeLr, lastGood, latest }), 1, { cause: err });
       }
       if (err instanceof DeviceFailureError) {
         throw new CliError(`${err.message} Continue with \`ait train --resume ${dir}\`.`, 1, { cause: err });
@@ -336,9 +419,14 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
     const withAcc = records.filter((x) => x.testAccuracy !== null);
     const best = withAcc.reduce<EpochRecord | undefined>((b, x) => (b === undefined || (x.testAccuracy ?? 0) > (b.testAccuracy ?? 0) ? x : b), undefined);
     const final = records[records.length - 1];
+    const status: TrainSummary['status'] = result.reason === 'stop-requested' ? 'stopped' : result.reason;
+    if (status === 'completed') {
+      const chance = chanceLevelWarning(final?.testAccuracy ?? null, testData.numClasses, testData.size, r.lr, run.model, recipeLr);
+      if (chance !== undefined) warn(chance);
+    }
     const summary: TrainSummary = {
       command: 'train',
-      status: result.reason === 'stop-requested' ? 'stopped' : result.reason,
+      status,
       runDir: dir,
       model: run.model,
       dataset: run.dataset.choice,
@@ -353,6 +441,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
       seconds,
       imagesPerSecond: images / Math.max(1e-9, stepSeconds),
       lastCheckpoint: result.lastCheckpoint ?? null,
+      warnings: [...warnings],
     };
     await writeJsonAtomic(join(dir, RUN_FILES.summary), summary);
     if (options.json) {
@@ -369,6 +458,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
           `  speed            ${summary.imagesPerSecond.toFixed(1)} images/s`,
           `  run directory    ${dir}`,
           `  last checkpoint  ${summary.lastCheckpoint ?? '-'}`,
+          ...(summary.warnings.length > 0 ? [`  warnings         ${summary.warnings.length} (see above and summary.json)`] : []),
           ...(summary.status === 'stopped' ? [`Continue with: ait train --resume ${dir}`] : []),
           '',
         ].join('\n'),

@@ -1,4 +1,5 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { SettingChange } from './run-config';
 
 /** One line of `metrics.jsonl`: the metrics of a finished epoch. */
 export interface EpochRecord {
@@ -27,17 +28,24 @@ export interface EpochRecord {
   readonly time: string;
 }
 
-/** Appends one record as a JSON line to `path`. */
-export async function appendRecord(path: string, record: EpochRecord): Promise<void> {
-  await appendFile(path, `${JSON.stringify(record)}\n`, 'utf8');
+/** A line of `metrics.jsonl` that records settings changed by `ait train --resume`. */
+export interface SettingsRecord {
+  readonly type: 'settings';
+  /** Optimiser steps done when the change took effect. */
+  readonly step: number;
+  /** 1-based epoch that continues with the new settings. */
+  readonly epoch: number;
+  /** Each changed setting, before and after. */
+  readonly changes: Readonly<Record<string, SettingChange>>;
+  /** ISO-8601 time of the resume. */
+  readonly time: string;
 }
 
-/**
- * Reads `metrics.jsonl`: epoch records in epoch order. A missing file gives `[]`; a line cut off
- * by a killed process is skipped; an epoch written twice (trained again after a resume) keeps its
- * last record.
- */
-export async function readRecords(path: string): Promise<EpochRecord[]> {
+/** Any line of `metrics.jsonl`. */
+export type MetricsLine = EpochRecord | SettingsRecord;
+
+/** The parsed lines of `metrics.jsonl` (a line cut off by a killed process, or not JSON, is left out). */
+export async function readMetricsLines(path: string): Promise<MetricsLine[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -45,17 +53,64 @@ export async function readRecords(path: string): Promise<EpochRecord[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  const byEpoch = new Map<number, EpochRecord>();
+  const lines: MetricsLine[] = [];
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
-    let value: unknown;
     try {
-      value = JSON.parse(line);
+      const value = JSON.parse(line) as Partial<MetricsLine> | null;
+      if (value !== null && typeof value === 'object' && (value.type === 'epoch' || value.type === 'settings')) lines.push(value as MetricsLine);
     } catch {
-      continue;
+      // a line cut off by a killed process
     }
-    const r = value as Partial<EpochRecord>;
-    if (r.type === 'epoch' && typeof r.epoch === 'number') byEpoch.set(r.epoch, r as EpochRecord);
+  }
+  return lines;
+}
+
+/** Writes `metrics.jsonl` atomically (a temporary file, then a rename): a kill never leaves half a file. */
+export async function writeMetricsLines(path: string, lines: readonly MetricsLine[]): Promise<void> {
+  const temp = `${path}.tmp-${process.pid}`;
+  await writeFile(temp, lines.map((l) => `${JSON.stringify(l)}\n`).join(''), 'utf8');
+  await rename(temp, path);
+}
+
+/**
+ * Adds the record of a finished epoch to `metrics.jsonl`, keeping one line per epoch: a record
+ * of the same or a later epoch already there (written before a kill, by a run that then resumed
+ * from an earlier checkpoint and trained the epoch again) is replaced. The file is rewritten
+ * atomically.
+ */
+export async function writeEpochRecord(path: string, record: EpochRecord): Promise<void> {
+  const kept = (await readMetricsLines(path)).filter((l) => l.type !== 'epoch' || l.epoch < record.epoch);
+  await writeMetricsLines(path, [...kept, record]);
+}
+
+/** Adds a {@link SettingsRecord} to `metrics.jsonl` (atomically). */
+export async function writeSettingsRecord(path: string, record: SettingsRecord): Promise<void> {
+  await writeMetricsLines(path, [...(await readMetricsLines(path)), record]);
+}
+
+/**
+ * Splits `metrics.jsonl` at a checkpoint's position (`epoch` epochs complete, `step` steps done):
+ * the lines after it (epochs not complete in the checkpoint, settings changed at a later step)
+ * are removed from the file and returned, the rest is kept.
+ */
+export async function takeMetricsAfter(path: string, position: { epoch: number; step: number }): Promise<MetricsLine[]> {
+  const lines = await readMetricsLines(path);
+  const after = (l: MetricsLine): boolean => (l.type === 'epoch' ? l.epoch > position.epoch : l.step > position.step);
+  const later = lines.filter(after);
+  if (later.length > 0) await writeMetricsLines(path, lines.filter((l) => !after(l)));
+  return later;
+}
+
+/**
+ * Reads the epoch records of `metrics.jsonl` in epoch order (settings lines are left out). A
+ * missing file gives `[]`; a line cut off by a killed process is skipped; an epoch written twice
+ * (by an older `ait train`, which appended) keeps its last record.
+ */
+export async function readRecords(path: string): Promise<EpochRecord[]> {
+  const byEpoch = new Map<number, EpochRecord>();
+  for (const line of await readMetricsLines(path)) {
+    if (line.type === 'epoch' && typeof line.epoch === 'number') byEpoch.set(line.epoch, line);
   }
   return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
 }

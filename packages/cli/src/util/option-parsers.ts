@@ -35,3 +35,10 @@ export function seedValue(value: string): number {
   if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected an integer seed, got "${value}".`);
   return n;
 }
+
+/** Commander parser for a finite number >= 0. */
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number >= 0, got "${value}".`);
+  return n;
+}

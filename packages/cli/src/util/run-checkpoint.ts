@@ -1,6 +1,17 @@
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { CheckpointError, disposeCheckpoint, initBackend, type BackendChoice, latestCheckpoint, loadCheckpoint, restoreCheckpoint, type LoadedCheckpoint } from '@ait/core';
+import { basename, dirname, join, resolve } from 'node:path';
+import {
+  CheckpointError,
+  disposeCheckpoint,
+  initBackend,
+  type BackendChoice,
+  latestCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  restoreCheckpoint,
+  type LoadedCheckpoint,
+} from '@ait/core';
+import { checkpointProblem, DAMAGED_CHECKPOINT_KINDS } from './checkpoint-problem';
 import type { Dataset } from '@ait/datasets';
 import type { VisionModel } from '@ait/vision';
 import { CliError } from './cli-error';
@@ -22,12 +33,23 @@ export async function resolveCheckpointPath(target: string): Promise<string> {
   return found;
 }
 
-/** Loads a checkpoint, turning format errors into a one-line {@link CliError}. */
+/**
+ * Loads a checkpoint, turning format errors into a one-line {@link CliError} that says what is
+ * wrong and names the other checkpoints of its folder to use instead.
+ */
 export async function openCheckpoint(path: string): Promise<LoadedCheckpoint> {
   try {
     return await loadCheckpoint(path);
   } catch (err) {
-    if (err instanceof CheckpointError) throw new CliError(err.message, 1, { cause: err });
+    if (err instanceof CheckpointError) {
+      const others = (await listCheckpoints(dirname(path)).catch(() => [])).map((e) => e.path).filter((p) => p !== path);
+      const advice = DAMAGED_CHECKPOINT_KINDS.has(err.kind)
+        ? others.length > 0
+          ? ` Give an earlier checkpoint instead: ${others.map((p) => basename(p)).reverse().join(', ')} (in ${dirname(path)}, newest first).`
+          : ' There is no other checkpoint beside it.'
+        : '';
+      throw new CliError(`Cannot use checkpoint ${path}: ${checkpointProblem(err)}.${advice}`, 1, { cause: err });
+    }
     throw err;
   }
 }

@@ -13,7 +13,29 @@ export const RUN_FILES = {
   summary: 'summary.json',
   lossCurve: 'loss.svg',
   accuracyCurve: 'accuracy.svg',
+  /** Held by the `ait train` process that trains the run (see `acquireRunLock`). */
+  lock: 'train.lock',
 } as const;
+
+/** A recipe setting `ait train --resume` may change, with its value before and after. */
+export interface SettingChange {
+  readonly from: number | null;
+  readonly to: number | null;
+}
+
+/** Settings changed when a run was resumed, and from where they apply. */
+export interface RunSettingsChange {
+  /** Optimiser steps done when the change took effect (the position resumed from). */
+  readonly step: number;
+  /** 0-based epoch in progress then. */
+  readonly epoch: number;
+  /** ISO-8601 time of the resume. */
+  readonly time: string;
+  /** The checkpoint resumed from. */
+  readonly checkpoint: string;
+  /** Each changed setting (recipe keys and `checkpointEvery`). */
+  readonly changes: Readonly<Record<string, SettingChange>>;
+}
 
 /**
  * Everything needed to rebuild a run's model and data: written to `run.json` and stored as the
@@ -33,6 +55,8 @@ export interface RunConfig {
   readonly seed: number;
   /** Steps between mid-epoch checkpoints, or null for end-of-epoch checkpoints only. */
   readonly checkpointEvery: number | null;
+  /** Settings changed by `ait train --resume`, oldest first (absent when none were). */
+  readonly changes?: readonly RunSettingsChange[];
 }
 
 const runConfigSchema = z.object({
@@ -52,6 +76,17 @@ const runConfigSchema = z.object({
   }),
   seed: z.number(),
   checkpointEvery: z.number().nullable(),
+  changes: z
+    .array(
+      z.object({
+        step: z.number(),
+        epoch: z.number(),
+        time: z.string(),
+        checkpoint: z.string(),
+        changes: z.record(z.string(), z.object({ from: z.number().nullable(), to: z.number().nullable() })),
+      }),
+    )
+    .optional(),
 });
 
 /** Checks that a value (from `run.json` or a checkpoint's config) is a {@link RunConfig}. */

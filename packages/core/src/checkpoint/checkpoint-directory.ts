@@ -46,15 +46,17 @@ export async function latestCheckpoint(dir: string): Promise<string | undefined>
 }
 
 /**
- * Deletes all but the newest `keep` checkpoints of `dir` (never the one at `protect`, e.g. the
- * checkpoint just written) and returns the deleted paths. Call it only after a successful save.
+ * Deletes all but the newest `keep` checkpoints of `dir` (never those at `protect`, e.g. the
+ * checkpoint just written, or the last one to trust while a loss is rising) and returns the
+ * deleted paths. Call it only after a successful save.
  */
-export async function pruneCheckpoints(dir: string, keep: number, protect?: string): Promise<string[]> {
+export async function pruneCheckpoints(dir: string, keep: number, protect?: string | readonly string[]): Promise<string[]> {
   if (!Number.isInteger(keep) || keep < 1) {
     throw new Error(`pruneCheckpoints: keep must be an integer >= 1, got ${String(keep)}.`);
   }
   const all = await listCheckpoints(dir);
-  const doomed = all.slice(0, Math.max(0, all.length - keep)).filter((e) => e.path !== protect);
+  const kept = typeof protect === 'string' ? [protect] : (protect ?? []);
+  const doomed = all.slice(0, Math.max(0, all.length - keep)).filter((e) => !kept.includes(e.path));
   const store = runtimePlatform().checkpoints;
   for (const e of doomed) await store.remove(e.path).catch(() => undefined);
   return doomed.map((e) => e.path);

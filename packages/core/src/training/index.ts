@@ -8,6 +8,8 @@ export * from './losses';
 export * from './metrics';
 export * from './batch-source';
 export * from './non-finite-loss-error';
+export * from './loss-explosion-error';
+export * from './loss-watch';
 export * from './train-step';
 export * from './evaluate';
 export * from './callbacks';

@@ -51,6 +51,12 @@ export interface TrainStepOptions {
   learningRate?: number;
   /** Clip the gradients' global L2 norm to this value; default: no clipping. */
   clipNorm?: number;
+  /**
+   * Called with the step's (finite) total loss before anything changes; throw (or reject) to
+   * reject the step, which then changes no weight, optimiser moment or state buffer. The Trainer
+   * uses it to stop an exploding loss (`LossExplosionError`).
+   */
+  checkLoss?: (loss: number) => void | Promise<void>;
   /** Epoch / step of this step, for metrics and error messages. */
   epoch: number;
   step: number;
@@ -105,8 +111,8 @@ export function releaseAuxLosses(ctx: ForwardContext): void {
  * 1. open a training forward context; inside `tf.variableGrads` run the model (dropout on),
  *    compute `loss = task loss + sum of the context's auxiliary losses`, and differentiate it
  *    w.r.t. the trainable parameters only (state buffers receive no gradient);
- * 2. reject a non-finite loss or gradient norm with {@link NonFiniteLossError}, discarding the
- *    context's state updates (nothing changes);
+ * 2. reject a non-finite loss or gradient norm with {@link NonFiniteLossError}, or a loss that
+ *    `checkLoss` throws for, discarding the context's state updates (nothing changes);
  * 3. optionally clip the gradients to a global norm;
  * 4. set the optimiser's learning rate and apply the gradients (AdamW);
  * 5. apply the state updates layers scheduled (e.g. AiT's memory EMA), after the optimiser step.
@@ -115,7 +121,7 @@ export function releaseAuxLosses(ctx: ForwardContext): void {
  * Does not dispose the batch. No tensor outlives the call except the updated variables.
  */
 export async function trainStep(options: TrainStepOptions): Promise<StepMetrics> {
-  const { model, params, optimizer, batch, loss, clipNorm, epoch, step, stepInEpoch } = options;
+  const { model, params, optimizer, batch, loss, clipNorm, checkLoss, epoch, step, stepInEpoch } = options;
   const learningRate = options.learningRate ?? optimizer.learningRate;
   if (params.length === 0) {
     throw new Error(`trainStep: model "${model.name}" has no trainable parameters; nothing to train (is it frozen?).`);
@@ -164,6 +170,7 @@ export async function trainStep(options: TrainStepOptions): Promise<StepMetrics>
     if (!Number.isFinite(lossValue as number)) {
       throw new NonFiniteLossError('loss', lossValue as number, epoch, step, learningRate);
     }
+    if (checkLoss) await checkLoss(lossValue as number);
 
     // 3. Gradient norm, and clipping.
     let gradNorm: number;

@@ -2,7 +2,7 @@ import { layers } from '@tensorflow/tfjs-layers';
 import { runtimePlatform } from '../platform/runtime-platform';
 import { deviceFailure, DeviceFailureError } from '../backend/device-failure';
 import { captureCheckpoint } from '../checkpoint/capture-checkpoint';
-import { checkpointFileName, pruneCheckpoints } from '../checkpoint/checkpoint-directory';
+import { checkpointFileName, listCheckpoints, pruneCheckpoints } from '../checkpoint/checkpoint-directory';
 import { disposeCheckpoint, type TrainingPosition } from '../checkpoint/checkpoint-contents';
 import { CheckpointError } from '../checkpoint/checkpoint-error';
 import { loadCheckpoint } from '../checkpoint/load-checkpoint';
@@ -14,6 +14,8 @@ import { AdamW } from './adamw';
 import { disposeBatch, type BatchSource } from './batch-source';
 import type { EpochLogs, TrainerCallbacks } from './callbacks';
 import { evaluateModel, type EvalMetrics } from './evaluate';
+import { LossExplosionError } from './loss-explosion-error';
+import { LossWatch, type LossExplosionOptions, type LossWatchState } from './loss-watch';
 import { crossEntropy } from './losses';
 import type { LrSchedule } from './lr-schedule';
 import { parameterRefs } from './parameter-ref';
@@ -50,6 +52,17 @@ export interface TrainerOptions {
   schedule?: LrSchedule;
   /** Clip the gradients' global L2 norm to this value (> 0) before each step. */
   clipNorm?: number;
+  /**
+   * Stops a run whose loss explodes before it becomes NaN/Inf: a step whose (finite) loss is more
+   * than `factor` (default 10) times the running level (the larger of the first step's loss and
+   * the median of the last `window`, default 50, step losses) is rejected with
+   * `LossExplosionError`, which names the newest checkpoint from before the rise began. Ordinary
+   * training never comes near it: a falling loss keeps the first step's loss as its level. The
+   * level is saved in checkpoints; a run resumed from a checkpoint without it (an older one)
+   * watches `window` steps first and takes their largest loss as the level. On by default;
+   * `false` switches it off (e.g. for a loss that can jump by orders of magnitude legitimately).
+   */
+  explosion?: LossExplosionOptions | false;
   /** Seed of the data-order stream (shuffling); give this or `rng`, not both. */
   seed?: number | string;
   /**
@@ -113,6 +126,15 @@ const trainerSchema = z
     labelSmoothing: z.number('must be a number').min(0, 'must be in [0, 1)').lt(1, 'must be in [0, 1)').optional(),
     schedule: fn('(step) => learning rate').optional(),
     clipNorm: z.number('must be a number').positive('must be > 0 (omit it to switch clipping off)').finite().optional(),
+    explosion: z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          factor: z.number('must be a number').gt(1, 'must be > 1').finite().optional(),
+          window: z.number('must be a number').int('must be an integer').min(1, 'must be >= 1').optional(),
+        }),
+      ], 'must be false or { factor?, window? }')
+      .optional(),
     seed: z.union([z.number().finite(), z.string()], 'must be a finite number or a string').optional(),
     rng: z.custom<SeededRandom>((v) => v instanceof SeededRandom, { message: 'must be a SeededRandom' }).optional(),
     callbacks: z.union([callbacksSchema, z.array(callbacksSchema)]).optional(),
@@ -158,13 +180,21 @@ const trainerMetadataSchema = z.object({
     auxLossSum: finite,
     learningRate: finite,
   }),
+  lossWatch: z
+    .object({
+      baseline: finite.nullable(),
+      recent: z.array(finite),
+      lastNormalStep: z.number().int().nullable(),
+      lastStep: z.number().int().nullable(),
+    })
+    .optional(),
 });
 
 /**
  * The train / evaluate loop. One {@link trainStep} per batch (forward + backward in a training
- * forward context, auxiliary losses added, optional clipping, NaN check, scheduled learning rate,
- * AdamW, then state updates), epochs over a {@link BatchSource}, evaluation at epoch ends,
- * callbacks, atomic checkpoints, and exact resumption.
+ * forward context, auxiliary losses added, optional clipping, NaN and loss-explosion checks,
+ * scheduled learning rate, AdamW, then state updates), epochs over a {@link BatchSource},
+ * evaluation at epoch ends, callbacks, atomic checkpoints, and exact resumption.
  *
  * Randomness: initialisation and dropout draw from `globalRng()`; the data order from the
  * trainer's own data stream. Both states, the weights (non-trainable ones included), the
@@ -180,9 +210,14 @@ export class Trainer {
   private readonly lossFn: LossFn;
   private readonly schedule: LrSchedule | undefined;
   private readonly clipNorm: number | undefined;
+  private readonly watch: LossWatch | undefined;
   private readonly callbacks: TrainerCallbacks[];
   private readonly checkpointOptions: TrainerCheckpointOptions | undefined;
-  private readonly config: unknown;
+  /**
+   * The JSON-serialisable value stored in every checkpoint (the `config` option); it may be
+   * replaced between calls of `fit`, e.g. to record settings changed on a resume.
+   */
+  config: unknown;
   private readonly data: SeededRandom;
   private epochStartData: RandomState;
   private pos: TrainingPosition = { epoch: 0, step: 0, stepInEpoch: 0 };
@@ -190,6 +225,8 @@ export class Trainer {
   private stopRequested = false;
   private running = false;
   private lastSaved: { path: string; position: TrainingPosition } | undefined;
+  /** Checkpoints this trainer wrote or resumed from (paths outside `checkpoint.dir` included). */
+  private saved: { path: string; step: number; epoch: number }[] = [];
   private lastStep: StepMetrics | undefined;
   private lastEpoch: EpochLogs | undefined;
 
@@ -202,6 +239,7 @@ export class Trainer {
     this.lossFn = (o.loss as LossFn | undefined) ?? ((output, y) => crossEntropy(output, y, { labelSmoothing }));
     this.schedule = o.schedule as LrSchedule | undefined;
     this.clipNorm = o.clipNorm;
+    this.watch = o.explosion === false ? undefined : new LossWatch(o.explosion ?? {});
     this.callbacks = o.callbacks === undefined ? [] : Array.isArray(o.callbacks) ? o.callbacks : [o.callbacks];
     this.checkpointOptions = o.checkpoint;
     this.config = o.config ?? null;
@@ -240,8 +278,10 @@ export class Trainer {
    * With `checkpoint.dir` set, the final state is always saved before returning, and temporary
    * files that killed saves left in the directory are removed when `fit` starts.
    *
-   * A NaN/Inf loss rejects with `NonFiniteLossError` (the step is not applied and no checkpoint
-   * is written after it); other errors propagate the same way. When the GPU device of the backend
+   * A NaN/Inf loss rejects with `NonFiniteLossError`, and a finite loss far above its running
+   * level (see the `explosion` option) with `LossExplosionError`: the step is not applied and no
+   * checkpoint is written after it ({@link Trainer.lastGoodCheckpoint} names the one to resume
+   * from). Other errors propagate the same way. When the GPU device of the backend
    * fails (WebGPU device lost or out of memory, see `deviceFailure`) it rejects with
    * `DeviceFailureError` naming the last checkpoint, and writes none after the failure.
    * `onTrainEnd` runs only on success.
@@ -303,6 +343,7 @@ export class Trainer {
               loss: this.lossFn,
               ...(this.schedule ? { learningRate: this.schedule(this.pos.step) } : {}),
               ...(this.clipNorm !== undefined ? { clipNorm: this.clipNorm } : {}),
+              ...(this.watch ? { checkLoss: (loss: number) => this.checkExplosion(loss, epoch) } : {}),
               epoch,
               step: this.pos.step,
               stepInEpoch: index,
@@ -323,6 +364,7 @@ export class Trainer {
             learningRate: metrics.learningRate,
           };
           this.lastStep = metrics;
+          this.watch?.record(metrics.step, metrics.loss);
           await this.emit((c) => c.onStepEnd?.(metrics));
           if (ckpt?.everySteps !== undefined && this.pos.step % ckpt.everySteps === 0) await this.saveCheckpoint();
           if (this.stopRequested) reason = 'stop-requested';
@@ -381,6 +423,44 @@ export class Trainer {
     }
   }
 
+  /** Rejects the step about to be applied (0-based index `this.pos.step`) when its loss exploded. */
+  private async checkExplosion(loss: number, epoch: number): Promise<void> {
+    const watch = this.watch;
+    if (!watch?.explodes(loss)) return;
+    const step = this.pos.step;
+    const lastNormal = watch.lastNormalStep;
+    throw new LossExplosionError(
+      loss,
+      watch.level() as number,
+      watch.factor,
+      epoch,
+      step,
+      this.schedule ? this.schedule(step) : this.optimizer.learningRate,
+      lastNormal !== undefined ? lastNormal + 1 : step,
+      await this.lastGoodCheckpoint(),
+    );
+  }
+
+  /**
+   * The newest checkpoint to trust after the run diverged: among the checkpoints of
+   * `checkpoint.dir` and those this trainer saved or resumed from, the newest written at or before
+   * the last step whose loss was not elevated (more than `sqrt(factor)` times its running level;
+   * see the `explosion` option). A checkpoint written while the loss was rising, or right before a
+   * step whose loss was NaN, is not trusted: its weights produced that loss. Without any watched
+   * step (or with `explosion: false`), the newest checkpoint at or before the current position.
+   * `undefined` when there is none.
+   */
+  async lastGoodCheckpoint(): Promise<string | undefined> {
+    const bound = Math.min(this.pos.step, this.watch?.lastNormalStep ?? this.pos.step);
+    const candidates = [...this.saved];
+    const dir = this.checkpointOptions?.dir;
+    if (dir !== undefined) {
+      for (const e of await listCheckpoints(dir)) if (!candidates.some((c) => c.path === e.path)) candidates.push(e);
+    }
+    const good = candidates.filter((c) => c.step <= bound).sort((a, b) => a.step - b.step || a.epoch - b.epoch);
+    return good[good.length - 1]?.path;
+  }
+
   /** Throws {@link DeviceFailureError} when the device of the backend that runs now failed. */
   private throwOnDeviceFailure(): void {
     const failure = deviceFailure();
@@ -416,7 +496,7 @@ export class Trainer {
       position: this.pos,
       config: this.config,
       metadata: {
-        trainer: { epochStats: { ...this.stats } },
+        trainer: { epochStats: { ...this.stats }, ...(this.watch ? { lossWatch: this.watch.getState() } : {}) },
         ...(this.lastStep ? { lastStep: this.lastStep } : {}),
         ...(this.lastEpoch ? { lastEpoch: this.lastEpoch } : {}),
       },
@@ -427,8 +507,14 @@ export class Trainer {
       disposeCheckpoint(contents);
     }
     this.lastSaved = { path: target, position: this.position };
+    this.remember(target);
     const keep = this.checkpointOptions?.keep;
-    if (path === undefined && keep !== undefined) await pruneCheckpoints(dir as string, keep, target);
+    if (path === undefined && keep !== undefined) {
+      // while the loss rises, the last checkpoint from before the rise is kept beyond `keep`
+      const trusted = this.watch?.rising ? await this.lastGoodCheckpoint() : undefined;
+      const removed = await pruneCheckpoints(dir as string, keep, trusted !== undefined ? [target, trusted] : target);
+      this.saved = this.saved.filter((c) => !removed.includes(c.path));
+    }
     return target;
   }
 
@@ -462,13 +548,20 @@ export class Trainer {
       this.epochStartData = epochStart.getState();
       this.pos = position;
       this.stats = { ...meta.data.epochStats };
+      this.watch?.setState(meta.data.lossWatch as LossWatchState | undefined);
       this.lastSaved = { path, position };
+      this.remember(path);
       this.lastStep = undefined;
       this.lastEpoch = undefined;
       return this.position;
     } finally {
       disposeCheckpoint(contents);
     }
+  }
+
+  /** Notes a checkpoint written (or resumed from) at the current position. */
+  private remember(path: string): void {
+    this.saved = [...this.saved.filter((c) => c.path !== path), { path, step: this.pos.step, epoch: this.pos.epoch }];
   }
 
   private savedAtCurrentPosition(): boolean {

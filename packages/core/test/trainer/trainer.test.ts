@@ -18,6 +18,7 @@ import {
   initBackend,
   latestCheckpoint,
   loadCheckpoint,
+  LossExplosionError,
   NonFiniteLossError,
   reportDeviceFailure,
   setGlobalSeed,
@@ -321,10 +322,71 @@ describe('Trainer', () => {
     expect(latest.optimizer?.iterations).toBe(5);
     expect(run.optimizer.iterations).toBe(5);
     disposeCheckpoint(latest);
+    // The state right before the NaN step produced that NaN: the checkpoint to trust is the one before it.
+    expect(await run.trainer.lastGoodCheckpoint()).toBe(join(dir, checkpointFileName({ epoch: 0, step: 4, stepInEpoch: 4 })));
 
     // The trainer is usable again: resume and continue on clean data.
     const again = await run.trainer.fit(inner, { epochs: 2 });
     expect(again.position).toEqual({ epoch: 2, step: 8, stepInEpoch: 0 });
+    tf.dispose([x, y]);
+  });
+
+  it('stops an exploding loss with LossExplosionError before it is NaN, naming (and keeping) the checkpoint from before the rise', async () => {
+    const { x, y } = dataset();
+    const source = tensorBatchSource(x, y, { batchSize: 6 });
+    const dir = join(root, 'explosion');
+    // the learning rate triples every step: the loss is fine for a few steps, then rises and explodes
+    const run = makeRun(3, 4, { schedule: (step) => 0.01 * 3 ** step, clipNorm: undefined, checkpoint: { dir, everySteps: 1, keep: 2 } });
+    const before = tf.memory().numTensors;
+    const error = await run.trainer.fit(source, { epochs: EPOCHS }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(LossExplosionError);
+    const e = error as LossExplosionError;
+    expect(Number.isFinite(e.loss)).toBe(true);
+    expect(e.loss).toBeGreaterThan(e.factor * e.level);
+    expect(e.factor).toBe(10);
+    expect(e.level).toBe(run.losses[0]); // the first step's loss: the loss fell before it rose
+    expect([e.epoch, e.step, e.risingSince]).toEqual([1, 7, 6]);
+    // step 6 was elevated (more than sqrt(10) times the level), step 5 not
+    expect(run.losses[6]).toBeGreaterThan(Math.sqrt(10) * e.level);
+    expect(run.losses[5]).toBeLessThan(Math.sqrt(10) * e.level);
+    expect(e.message).toMatch(
+      /^Training diverged: the loss exploded to [\d.e+]+ at epoch 1, step 7 \(learning rate [\d.]+\), more than 10 times its running level [\d.]+ \(it has been rising since step 6\)\. The step was not applied and no checkpoint was written after it\. The last checkpoint from before the rise is .*ckpt-s000000005-e00001\.ckpt\. Lower the learning rate/,
+    );
+    const good = join(dir, checkpointFileName({ epoch: 1, step: 5, stepInEpoch: 1 }));
+    expect(e.lastGoodCheckpoint).toBe(good);
+    expect(await run.trainer.lastGoodCheckpoint()).toBe(good);
+    // the step was rejected: the position and the weights are those of the newest checkpoint
+    expect(run.trainer.position).toEqual({ epoch: 1, step: 7, stepInEpoch: 3 });
+    expect(tf.memory().numTensors).toBe(before + 10); // only the AdamW moments were added
+    // keep 2, plus the checkpoint from before the rise, which pruning kept while the loss rose
+    expect((await readdir(dir)).sort()).toEqual([good, ...[6, 7].map((step) => join(dir, checkpointFileName({ epoch: 1, step, stepInEpoch: step - 4 })))].map((p) => p.slice(dir.length + 1)));
+    const newest = await loadCheckpoint((await latestCheckpoint(dir)) as string);
+    const saved: Record<string, number[]> = {};
+    for (const [name, t] of Object.entries(newest.weights)) saved[name] = Array.from(t.dataSync());
+    expect(saved).toEqual(weightValues(run.net));
+    disposeCheckpoint(newest);
+
+    // Resuming the named checkpoint with a sane learning rate trains to the end.
+    const again = makeRun(3, 4, { schedule: () => 0.01, checkpoint: { dir: join(root, 'explosion-resumed') } });
+    expect(await again.trainer.resume(good)).toEqual({ epoch: 1, step: 5, stepInEpoch: 1 });
+    const done = await again.trainer.fit(source, { epochs: EPOCHS });
+    expect(done.reason).toBe('completed');
+    expect(Math.max(...again.losses)).toBeLessThan(Math.sqrt(10) * e.level);
+
+    // The running level travels in the checkpoint: a resumed run judges its first steps by it.
+    const hot = makeRun(3, 4, { schedule: () => 50, checkpoint: { dir: join(root, 'explosion-hot') } });
+    await hot.trainer.resume(good);
+    const again2 = (await hot.trainer.fit(source, { epochs: EPOCHS }).catch((err: unknown) => err)) as LossExplosionError;
+    expect(again2).toBeInstanceOf(LossExplosionError);
+    expect(again2.level).toBe(e.level);
+    expect(again2.lastGoodCheckpoint).toBe(good); // the step at the resumed position was normal; the one after exploded
+    expect(again2.step).toBe(6);
+
+    // Off on request; bad options are named.
+    const off = makeRun(3, 4, { schedule: (step) => 0.01 * 3 ** Math.min(step, 7), clipNorm: undefined, explosion: false });
+    const offResult = await off.trainer.fit(source, { epochs: 1 }).catch((err: unknown) => err);
+    expect(offResult).not.toBeInstanceOf(LossExplosionError);
+    expect(() => makeRun(3, 4, { explosion: { factor: 1 } })).toThrow(/explosion.*factor: must be > 1/);
     tf.dispose([x, y]);
   });
 
