@@ -27,6 +27,7 @@ export * from './synthetic/oriented-bars';
 export * from './synthetic/oriented-bars-dataset';
 export * from './synthetic/synthetic-manifest';
 
+export * from './formats/data-file-error';
 export * from './formats/idx-format';
 export * from './formats/cifar-format';
 export * from './formats/image-format';
@@ -37,6 +38,7 @@ export { type LoadMode } from './loaders/load-mode';
 export * from './loaders/mnist-info';
 export * from './loaders/fashion-mnist-info';
 export * from './loaders/cifar-sources';
+export * from './loaders/cifar-record-count';
 export * from './loaders/cifar-label-names';
 export * from './loaders/cifar-normalization';
 

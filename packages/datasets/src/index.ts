@@ -21,6 +21,8 @@ export * from './synthetic/open-synthetic-set';
 export * from './formats/idx-file';
 export * from './formats/idx-writer';
 export * from './formats/tar-archive';
+export * from './formats/image-dimensions';
+export * from './formats/image-pixel-limit';
 export * from './formats/image-decode';
 
 export * from './loaders/idx-dataset';

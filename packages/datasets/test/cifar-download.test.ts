@@ -44,14 +44,14 @@ describe('CIFAR download (opt-in, local test server on 127.0.0.1)', () => {
   it('downloads into the cache folder, verifies the MD5, extracts, loads, and reuses the download', async () => {
     const cacheDir = await temp.make();
     const url = `${base}/cifar-10-binary.tar.gz`;
-    const ds = await loadCifar10({ split: 'test', download: { cacheDir, url, md5 } });
+    const ds = await loadCifar10({ checkRecordCounts: false, split: 'test', download: { cacheDir, url, md5 } });
     expect(ds.size).toBe(2);
     expect(ds.get(1).label).toBe(images[5]?.[1]?.label);
     expect((await readdir(join(cacheDir, 'cifar-10-batches-bin'))).sort()).toEqual([...files].sort());
     await access(join(cacheDir, 'cifar-10-binary.tar.gz'));
     const before = requests.length;
     // Found in the cache folder now: no second request.
-    expect((await loadCifar10({ dir: cacheDir, download: { url, md5 } })).size).toBe(10);
+    expect((await loadCifar10({ checkRecordCounts: false, dir: cacheDir, download: { url, md5 } })).size).toBe(10);
     // Called directly, the archive already in the cache with the right MD5 is not fetched again.
     await downloadCifar('cifar10', { cacheDir, url, md5 });
     expect(requests.length).toBe(before);

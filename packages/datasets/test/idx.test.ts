@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -163,13 +164,19 @@ describe('loadIdxDataset', () => {
     await expect(loadIdxDataset({ ...base, images: floats, labels: labelsPath })).rejects.toThrow(
       /float-images has magic 0x00000d03 \(float32, 3 dims\); images must be unsigned bytes/,
     );
-    // Truncated image file in each mode.
+    // Truncated image file in each mode: a plain file is checked against its header when opened.
     const cut = join(dir, 'cut-images');
     await writeFile(cut, idxBytes('uint8', [N, H, W], pixels).subarray(0, 50));
-    await expect(loadIdxDataset({ ...base, images: cut, labels: labelsPath })).rejects.toThrow(/cut-images: truncated/);
-    await expect(loadIdxDataset({ ...base, images: cut, labels: labelsPath, mode: 'disk' })).rejects.toThrow(/cut-images: truncated/);
-    const stream = await loadIdxDataset({ ...base, images: cut, labels: labelsPath, mode: 'stream', normalization: { mean: [0], std: [1] } });
-    await expect(collect(stream)).rejects.toThrow(/cut-images: truncated; .* ends inside record 1/);
+    for (const mode of ['memory', 'disk', 'stream'] as const) {
+      await expect(loadIdxDataset({ ...base, images: cut, labels: labelsPath, mode })).rejects.toThrow(
+        /cut-images: truncated; its header announces dims \[7, 5, 4\] of uint8 \(156 bytes in all\) but it has 50 bytes/,
+      );
+    }
+    // A gzip stream holds no size up front: the stream stops at the missing record.
+    const cutGz = join(dir, 'cut-images.gz');
+    await writeFile(cutGz, gzipSync(idxBytes('uint8', [N, H, W], pixels).subarray(0, 50)));
+    const stream = await loadIdxDataset({ ...base, images: cutGz, labels: labelsPath, mode: 'stream', normalization: { mean: [0], std: [1] } });
+    await expect(collect(stream)).rejects.toThrow(/cut-images\.gz: truncated; .* ends inside record 1/);
     // Disk mode cannot seek in gzip.
     const gzDir = await temp.make();
     const gz = await writeSet(gzDir, true);
@@ -185,5 +192,20 @@ describe('loadIdxDataset', () => {
     const first = await s.records.next();
     expect(Array.from(first.value as Uint8Array)).toEqual(pixels.slice(0, H * W));
     await s.records.return(undefined);
+  });
+
+  it.skipIf(!existsSync('/proc/self/fd'))('closes the file when a stream is stopped before its first record', async () => {
+    const dir = await temp.make();
+    const { images, labels: labelsPath } = await writeSet(dir, false);
+    const openFiles = (): number => readdirSync('/proc/self/fd').length;
+    const before = openFiles();
+    for (let i = 0; i < 10; i++) {
+      const s = await openIdxStream(images);
+      await s.records.return(undefined);
+      // Stream mode with given statistics never reads the probe's records.
+      await loadIdxDataset({ images, labels: labelsPath, name: 's', labelNames: names, mode: 'stream', normalization: { mean: [0], std: [1] } });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(openFiles()).toBeLessThanOrEqual(before);
   });
 });

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeImage, loadImageFolder, resizeBilinear } from '../src/index';
+import { DEFAULT_MAX_IMAGE_PIXELS, DataFileError, decodeImage, loadImageFolder, resizeBilinear } from '../src/index';
+import { forgedPng, withJpegSize } from './helpers/image-bytes';
 import { tempDirs } from './helpers/temp-dir';
 
 const temp = tempDirs('images');
@@ -110,6 +111,49 @@ describe('loadImageFolder', () => {
     await mkdir(join(empty, 'a'));
     await expect(loadImageFolder({ root: empty, imageSize: [4, 6] })).rejects.toThrow(/class folder a holds no \.png\/\.jpg\/\.jpeg images/);
     await expect(loadImageFolder({ root, imageSize: [4, 6], classes: ['cat', 'cow'] })).rejects.toThrow(/lacks the class folder\(s\) cow/);
-    expect(() => decodeImage(new Uint8Array(flatJpeg(4, 4, [1, 2, 3]).subarray(0, 30)), 'cut.jpg')).toThrow(/cut\.jpg: cannot decode it as JPEG/);
+    expect(() => decodeImage(new Uint8Array(flatJpeg(4, 4, [1, 2, 3]).subarray(0, 30)), 'cut.jpg')).toThrow(/cut\.jpg: cannot read its JPEG header .*truncated or corrupt/);
+  });
+
+  it('checks the size in the header before decoding: a pixel limit (maxImagePixels) and what the file can hold', async () => {
+    expect(DEFAULT_MAX_IMAGE_PIXELS).toBe(4096 * 4096);
+    const root = await temp.make();
+    await mkdir(join(root, 'bomb'));
+    // The file: 69 bytes whose IHDR claims 16,000 x 16,000 pixels (1 GB of RGBA).
+    const bomb = forgedPng(16_000, 16_000);
+    expect(bomb.length).toBe(69);
+    const bombPath = join(root, 'bomb', 'bomb.png');
+    await writeFile(bombPath, bomb);
+    const started = Date.now();
+    const ds = await loadImageFolder({ root, imageSize: [4, 6] });
+    const err: unknown = await ds.read(0).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataFileError);
+    expect((err as DataFileError).kind).toBe('too-large');
+    expect((err as DataFileError).file).toBe(bombPath);
+    expect((err as Error).message).toMatch(
+      /^Image .*bomb\.png: its PNG header claims 16000 x 16000 pixels \(256,000,000\), more than the limit of 16,777,216 pixels; .*It was not decoded\. Shrink the image, or raise the limit with loadImageFolder's maxImagePixels option/,
+    );
+    await expect(loadImageFolder({ root, imageSize: [4, 6], preload: true })).rejects.toThrow(/bomb\.png: its PNG header claims 16000 x 16000/);
+    // Above the limit it is still refused, without decoding: 69 bytes cannot hold that many pixels.
+    const raised = await loadImageFolder({ root, imageSize: [4, 6], maxImagePixels: 300_000_000 });
+    await expect(raised.read(0)).rejects.toThrow(/bomb\.png: its PNG header claims 16000 x 16000 pixels \(256,000,000\), which a file of 69 bytes cannot hold/);
+    expect(Date.now() - started).toBeLessThan(2000);
+
+    // A genuine image above a lowered limit is refused; at the limit it loads.
+    const small = await temp.make();
+    await mkdir(join(small, 'a'));
+    await writeFile(join(small, 'a', 'p.png'), pngFile(6, 4));
+    await writeFile(join(small, 'a', 'q.jpg'), flatJpeg(6, 4, [9, 9, 9]));
+    const strict = await loadImageFolder({ root: small, imageSize: [4, 6], maxImagePixels: 23 });
+    await expect(strict.read(0)).rejects.toThrow(/p\.png: its PNG header claims 6 x 4 pixels \(24\), more than the limit of 23 pixels/);
+    await expect(strict.read(1)).rejects.toThrow(/q\.jpg: its JPEG header claims 6 x 4 pixels \(24\), more than the limit of 23 pixels/);
+    const enough = await loadImageFolder({ root: small, imageSize: [4, 6], maxImagePixels: 24, preload: true });
+    expect(enough.size).toBe(2);
+    await expect(loadImageFolder({ root: small, imageSize: [4, 6], maxImagePixels: 0 })).rejects.toThrow(/maxImagePixels/);
+
+    // JPEG: the start-of-frame size is read first too; decodeImage takes the limit as maxPixels.
+    const hugeJpeg = withJpegSize(flatJpeg(8, 8, [1, 2, 3]), 60_000, 60_000);
+    expect(() => decodeImage(hugeJpeg, 'huge.jpg')).toThrow(/huge\.jpg: its JPEG header claims 60000 x 60000 pixels .*decodeImage's maxPixels option/);
+    expect(() => decodeImage(hugeJpeg, 'huge.jpg', { maxPixels: 4e9 })).toThrow(/huge\.jpg: .*which a file of \d+ bytes cannot hold/);
+    expect(decodeImage(pngFile(6, 4), 'ok.png', { maxPixels: 24 }).width).toBe(6);
   });
 });

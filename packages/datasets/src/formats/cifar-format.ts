@@ -1,3 +1,5 @@
+import { DataFileError } from './data-file-error';
+
 /** The two CIFAR binary variants. */
 export type CifarVariant = 'cifar10' | 'cifar100';
 
@@ -42,14 +44,19 @@ export function planarToInterleaved(src: Uint8Array, srcOffset: number, dst: Uin
   }
 }
 
-/** Throws unless a CIFAR file of `length` bytes holds whole records of `variant`. */
+/**
+ * Returns the number of records of a CIFAR file of `length` bytes, or throws a
+ * {@link DataFileError} naming `file` unless it holds whole records of `variant`.
+ */
 export function checkCifarLength(length: number, variant: CifarVariant, file: string): number {
   const rec = cifarRecordBytes(variant);
   if (length === 0 || length % rec !== 0) {
     const other: CifarVariant = variant === 'cifar10' ? 'cifar100' : 'cifar10';
     const otherRec = cifarRecordBytes(other);
     const looksOther = length > 0 && length % otherRec === 0;
-    throw new Error(
+    throw new DataFileError(
+      looksOther ? 'wrong-format' : 'truncated',
+      file,
       `CIFAR file ${file}: ${length} bytes is ${length === 0 ? 'empty' : `not a whole number of ${rec}-byte records`} ` +
         `(${variant === 'cifar10' ? 'CIFAR-10: 1 label byte' : 'CIFAR-100: coarse and fine label bytes'} + 3072 image bytes). ` +
         (looksOther
@@ -62,8 +69,9 @@ export function checkCifarLength(length: number, variant: CifarVariant, file: st
 
 /**
  * Decodes the records of a CIFAR binary file (`data_batch_N.bin`, `test_batch.bin`, `train.bin`,
- * `test.bin`). Throws an Error naming `file` if the length is not a whole number of records or a
- * label is out of range (10 classes; CIFAR-100: 20 coarse, 100 fine).
+ * `test.bin`). Throws a {@link DataFileError} naming `file` if the length is not a whole number of
+ * records or a label is out of range (10 classes; CIFAR-100: 20 coarse, 100 fine). The record
+ * count is not checked here: see `checkCifarRecordCount` for the official files' counts.
  */
 export function parseCifarRecords(bytes: Uint8Array, variant: CifarVariant, file: string): CifarRecords {
   const count = checkCifarLength(bytes.length, variant, file);
@@ -82,7 +90,7 @@ export function parseCifarRecords(bytes: Uint8Array, variant: CifarVariant, file
   return coarse ? { count, images, labels, coarseLabels: coarse } : { count, images, labels };
 }
 
-/** Reads and range-checks the label byte(s) of the record starting at `offset`. */
+/** Reads and range-checks the label byte(s) of the record starting at `offset`; throws a {@link DataFileError}. */
 export function readCifarLabels(
   bytes: Uint8Array,
   offset: number,
@@ -93,7 +101,9 @@ export function readCifarLabels(
   if (variant === 'cifar10') {
     const label = bytes[offset] as number;
     if (label > 9) {
-      throw new Error(
+      throw new DataFileError(
+        'label-out-of-range',
+        file,
         `CIFAR file ${file}: record ${record} has label ${label}, outside 0..9; the file is corrupt or not CIFAR-10 binary.`,
       );
     }
@@ -102,7 +112,9 @@ export function readCifarLabels(
   const coarseLabel = bytes[offset] as number;
   const label = bytes[offset + 1] as number;
   if (coarseLabel > 19 || label > 99) {
-    throw new Error(
+    throw new DataFileError(
+      'label-out-of-range',
+      file,
       `CIFAR file ${file}: record ${record} has coarse label ${coarseLabel} (0..19) and fine label ${label} (0..99); ` +
         'a value is out of range, so the file is corrupt or not CIFAR-100 binary.',
     );

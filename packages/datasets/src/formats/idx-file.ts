@@ -2,13 +2,15 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { DataFileError } from './data-file-error';
 import { type IdxArray, type IdxHeader, checkIdxLength, decodeIdx, idxDataBytes, parseIdxHeader } from './idx-format';
 import { errorCode, isGzip, readMaybeGzipped } from './read-data-file';
 import { RecordFile } from './record-file';
 
 /**
- * Reads a whole IDX file, plain or gzip-compressed (detected from its first bytes). Errors name
- * the file and the problem (missing, not gzip, bad magic, truncated, trailing bytes).
+ * Reads a whole IDX file, plain or gzip-compressed (detected from its first bytes). Errors are
+ * {@link DataFileError}s naming the file and the problem (missing, not gzip, bad magic, truncated,
+ * trailing bytes, impossible header).
  *
  * @param hint Appended to the "not found" message, e.g. where to download the file.
  */
@@ -22,11 +24,17 @@ async function peek(path: string, length: number, hint: string): Promise<{ bytes
   try {
     fh = await open(path, 'r');
   } catch (err) {
-    if (errorCode(err) === 'ENOENT') throw new Error(`IDX file not found: ${path}.${hint ? ` ${hint}` : ''}`);
-    throw new Error(`IDX file ${path}: cannot open it: ${(err as Error).message}`);
+    if (errorCode(err) === 'ENOENT') {
+      throw new DataFileError('missing', path, `IDX file not found: ${path}.${hint ? ` ${hint}` : ''}`, { cause: err });
+    }
+    throw new DataFileError('unreadable', path, `IDX file ${path}: cannot open it: ${(err as Error).message}. Check that it is a readable file.`, {
+      cause: err,
+    });
   }
   try {
-    const size = (await fh.stat()).size;
+    const stats = await fh.stat();
+    if (!stats.isFile()) throw new DataFileError('unreadable', path, `IDX file ${path} is not a regular file (a folder?).${hint ? ` ${hint}` : ''}`);
+    const size = stats.size;
     const bytes = new Uint8Array(Math.min(length, size));
     await fh.read(bytes, 0, bytes.length, 0);
     return { bytes, size };
@@ -50,13 +58,16 @@ export interface IdxRecordFile {
 
 /**
  * Opens an uncompressed IDX file for random access of its records, without reading the data:
- * checks the header and that the file size matches it. A gzip file throws (it has no random
- * access): unpack it with `gunzip`, or read it whole or as a stream.
+ * checks the header and that the file size matches it. A gzip file throws a
+ * {@link DataFileError} (it has no random access): unpack it with `gunzip`, or read it whole or
+ * as a stream.
  */
 export async function openIdxRecordFile(path: string, hint = ''): Promise<IdxRecordFile> {
   const { bytes, size } = await peek(path, 4 + 4 * 255, hint);
   if (isGzip(bytes)) {
-    throw new Error(
+    throw new DataFileError(
+      'wrong-format',
+      path,
       `IDX file ${path} is gzip-compressed, which allows no random access from disk; unpack it (gunzip) or ` +
         "load it with mode 'memory' or 'stream'.",
     );
@@ -76,9 +87,16 @@ async function* fileChunks(path: string, gzipped: boolean): AsyncGenerator<Uint8
     for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
   } catch (err) {
     if (gzipped) {
-      throw new Error(`${path} is not a valid gzip file or is truncated (${(err as Error).message}); download it again.`);
+      throw new DataFileError(
+        'corrupt',
+        path,
+        `${path} is not a valid gzip file or is truncated (${(err as Error).message}); download it again.`,
+        { cause: err },
+      );
     }
-    throw new Error(`IDX file ${path}: read failed: ${(err as Error).message}`);
+    throw new DataFileError('unreadable', path, `IDX file ${path}: read failed: ${(err as Error).message}. Check the file and the disk.`, {
+      cause: err,
+    });
   } finally {
     source.destroy();
   }
@@ -97,50 +115,84 @@ export interface IdxStream {
 
 /**
  * Opens an IDX file (plain or gzip) as a stream of records, holding only one chunk in memory, so
- * files larger than memory can be read. The header is parsed before this resolves.
+ * files larger than memory can be read. The header is parsed before this resolves, and for a
+ * plain file checked against the file size. Errors are {@link DataFileError}s naming the file.
  */
 export async function openIdxStream(path: string, hint = ''): Promise<IdxStream> {
   const { bytes: head, size } = await peek(path, 2, hint);
-  if (size === 0) throw new Error(`IDX file ${path}: truncated; the file is empty. Download it again.`);
-  const chunks = fileChunks(path, isGzip(head));
-  let buffer = new Uint8Array(0);
+  if (size === 0) throw new DataFileError('truncated', path, `IDX file ${path}: truncated; the file is empty. Download it again.`);
+  const gzipped = isGzip(head);
+  const chunks = fileChunks(path, gzipped);
+  // Chunks read but not yet consumed, kept as a list so that a large record costs one copy,
+  // not one per chunk.
+  const pending: Uint8Array[] = [];
+  let pendingBytes = 0;
   let ended = false;
-  const pull = async (): Promise<boolean> => {
-    const next = await chunks.next();
-    if (next.done) {
-      ended = true;
-      return false;
+  const fill = async (bytes: number): Promise<void> => {
+    while (pendingBytes < bytes && !ended) {
+      const next = await chunks.next();
+      if (next.done) ended = true;
+      else if (next.value.length > 0) {
+        pending.push(next.value);
+        pendingBytes += next.value.length;
+      }
     }
-    const merged = new Uint8Array(buffer.length + next.value.length);
-    merged.set(buffer, 0);
-    merged.set(next.value, buffer.length);
-    buffer = merged;
-    return true;
   };
-  while (buffer.length < 4 && (await pull()));
-  const rank = buffer[3] ?? 0;
-  while (buffer.length < 4 + 4 * rank && (await pull()));
-  const header = parseIdxHeader(buffer, path);
-  buffer = buffer.subarray(header.headerBytes);
+  /** Removes and returns the first `bytes` pending bytes (a fresh array); `pendingBytes >= bytes`. */
+  const take = (bytes: number): Uint8Array => {
+    const out = new Uint8Array(bytes);
+    let at = 0;
+    while (at < bytes) {
+      const first = pending[0] as Uint8Array;
+      const n = Math.min(first.length, bytes - at);
+      out.set(first.subarray(0, n), at);
+      at += n;
+      if (n === first.length) pending.shift();
+      else pending[0] = first.subarray(n);
+    }
+    pendingBytes -= bytes;
+    return out;
+  };
+  const peekHead = (bytes: number): Uint8Array => {
+    const out = take(Math.min(bytes, pendingBytes));
+    pending.unshift(out);
+    pendingBytes += out.length;
+    return out;
+  };
+  let header: IdxHeader;
+  try {
+    await fill(4);
+    const rank = peekHead(4)[3] ?? 0;
+    await fill(4 + 4 * rank);
+    header = parseIdxHeader(peekHead(4 + 4 * rank), path);
+    if (!gzipped) checkIdxLength(header, size, path);
+  } catch (err) {
+    await chunks.return(undefined);
+    throw err;
+  }
+  take(header.headerBytes);
   const count = header.dims[0] as number;
   const recordBytes = count === 0 ? 0 : idxDataBytes(header) / count;
 
   async function* records(): AsyncGenerator<Uint8Array> {
     try {
       for (let i = 0; i < count; i++) {
-        while (buffer.length < recordBytes && !ended) await pull();
-        if (buffer.length < recordBytes) {
-          throw new Error(
+        await fill(recordBytes);
+        if (pendingBytes < recordBytes) {
+          throw new DataFileError(
+            'truncated',
+            path,
             `IDX file ${path}: truncated; its header announces ${count} records of ${recordBytes} bytes but the data ` +
               `ends inside record ${i}. Download it again.`,
           );
         }
-        yield buffer.slice(0, recordBytes);
-        buffer = buffer.subarray(recordBytes);
+        yield take(recordBytes);
       }
-      while (!ended && buffer.length === 0) await pull();
-      if (buffer.length > 0) {
-        throw new Error(
+      await fill(1);
+      if (pendingBytes > 0) {
+        throw new DataFileError(
+          'trailing-bytes',
+          path,
           `IDX file ${path}: unexpected bytes after the ${count} records its header announces; the file is corrupt ` +
             'or its header is wrong.',
         );
@@ -149,6 +201,32 @@ export async function openIdxStream(path: string, hint = ''): Promise<IdxStream>
       await chunks.return(undefined);
     }
   }
-  return { header, count, recordBytes, records: records() };
+  return { header, count, recordBytes, records: closingOnReturn(records(), () => chunks.return(undefined)) };
+}
+
+/**
+ * `gen`, whose `return` and `throw` also run `close`: a generator that was never started skips its
+ * `finally` blocks, which would leave the file open when a caller stops before the first record.
+ */
+function closingOnReturn<T>(gen: AsyncGenerator<T>, close: () => Promise<unknown>): AsyncGenerator<T> {
+  const wrapped: AsyncGenerator<T> = {
+    next: (...args) => gen.next(...args),
+    async return(value) {
+      try {
+        return await gen.return(value);
+      } finally {
+        await close();
+      }
+    },
+    async throw(err) {
+      try {
+        return await gen.throw(err);
+      } finally {
+        await close();
+      }
+    },
+    [Symbol.asyncIterator]: () => wrapped,
+  };
+  return wrapped;
 }
 

@@ -1,3 +1,5 @@
+import { DataFileError } from './data-file-error';
+
 /** Element types of the IDX format (the third magic byte: 0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E). */
 export type IdxDataType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
@@ -46,12 +48,18 @@ export function idxDataBytes(header: IdxHeader): number {
 
 /**
  * Parses the header of an IDX file (big-endian magic `0x0000TTRR`: type code TT, rank RR, then RR
- * big-endian 32-bit dimension sizes). `bytes` needs to hold at least the header. Throws an Error
- * naming `file` and the problem when the bytes are not an IDX header.
+ * big-endian 32-bit dimension sizes). `bytes` needs to hold at least the header. Throws a
+ * {@link DataFileError} naming `file` and the problem when the bytes are not an IDX header, or
+ * when the header is impossible: a dimension after the first is 0 (records of no bytes), or the
+ * dimensions multiply to more bytes than any file can hold.
  */
 export function parseIdxHeader(bytes: Uint8Array, file: string): IdxHeader {
   if (bytes.length < 4) {
-    throw new Error(`IDX file ${file}: truncated; it has ${bytes.length} bytes, fewer than the 4-byte magic number. Download it again.`);
+    throw new DataFileError(
+      'truncated',
+      file,
+      `IDX file ${file}: truncated; it has ${bytes.length} bytes, fewer than the 4-byte magic number. Download it again.`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, false);
@@ -60,21 +68,44 @@ export function parseIdxHeader(bytes: Uint8Array, file: string): IdxHeader {
   const dataType = BY_CODE.get(code);
   if (bytes[0] !== 0 || bytes[1] !== 0 || dataType === undefined || rank === 0) {
     const gz = bytes[0] === 0x1f && bytes[1] === 0x8b ? ' It looks gzip-compressed; read it with readIdxFile, which unpacks gzip.' : '';
-    throw new Error(
+    throw new DataFileError(
+      'bad-magic',
+      file,
       `IDX file ${file}: bad magic number ${formatMagic(magic)}; an IDX file starts with 0x0000TTRR ` +
         `(TT the type code 08/09/0B/0C/0D/0E, RR the number of dimensions >= 1). The file is corrupt or not in IDX format.${gz}`,
     );
   }
   const headerBytes = 4 + 4 * rank;
   if (bytes.length < headerBytes) {
-    throw new Error(
+    throw new DataFileError(
+      'truncated',
+      file,
       `IDX file ${file}: truncated header; magic ${formatMagic(magic)} announces ${rank} dimensions ` +
         `(${headerBytes} header bytes) but the file has only ${bytes.length} bytes. Download it again.`,
     );
   }
   const dims: number[] = [];
   for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i, false));
-  return { dataType, dims, magic, headerBytes, elementBytes: ELEMENT_BYTES[dataType] };
+  const elementBytes = ELEMENT_BYTES[dataType];
+  const zero = dims.indexOf(0, 1);
+  if (zero > 0) {
+    throw new DataFileError(
+      'bad-header',
+      file,
+      `IDX file ${file}: its header announces dims [${dims.join(', ')}], whose dimension ${zero} is 0, so every record ` +
+        'would hold no data; the header is corrupt. Download the file again.',
+    );
+  }
+  const total = dims.reduce((a, b) => a * b, elementBytes);
+  if (total > Number.MAX_SAFE_INTEGER) {
+    throw new DataFileError(
+      'bad-header',
+      file,
+      `IDX file ${file}: its header announces dims [${dims.join(', ')}] of ${dataType}, more than 2^53 bytes of data, ` +
+        'which no file holds; the header is corrupt. Download the file again.',
+    );
+  }
+  return { dataType, dims, magic, headerBytes, elementBytes };
 }
 
 /** Encodes an IDX header for `dataType` and `dims`. */
@@ -113,8 +144,10 @@ export interface IdxArray {
 }
 
 /**
- * Decodes a whole (uncompressed) IDX file. Throws an Error naming `file` if the header is bad or
- * the data is shorter (truncated) or longer (trailing bytes) than the header announces.
+ * Decodes a whole (uncompressed) IDX file. Throws a {@link DataFileError} naming `file` if the
+ * header is bad or the data is shorter (truncated) or longer (trailing bytes) than the header
+ * announces; the length is checked before anything is allocated, so a forged header cannot make
+ * it allocate more than the file holds.
  */
 export function decodeIdx(bytes: Uint8Array, file: string): IdxArray {
   const header = parseIdxHeader(bytes, file);
@@ -143,17 +176,24 @@ export function decodeIdx(bytes: Uint8Array, file: string): IdxArray {
   return { header, data };
 }
 
-/** Throws unless a file of `totalBytes` bytes holds exactly the header plus the data it announces. */
+/**
+ * Throws a {@link DataFileError} unless a file of `totalBytes` bytes holds exactly the header plus
+ * the data it announces.
+ */
 export function checkIdxLength(header: IdxHeader, totalBytes: number, file: string): void {
   const expected = header.headerBytes + idxDataBytes(header);
   if (totalBytes < expected) {
-    throw new Error(
+    throw new DataFileError(
+      'truncated',
+      file,
       `IDX file ${file}: truncated; its header announces dims [${header.dims.join(', ')}] of ${header.dataType} ` +
         `(${expected} bytes in all) but it has ${totalBytes} bytes. Download it again.`,
     );
   }
   if (totalBytes > expected) {
-    throw new Error(
+    throw new DataFileError(
+      'trailing-bytes',
+      file,
       `IDX file ${file}: ${totalBytes - expected} unexpected bytes after the data announced by its header ` +
         `(dims [${header.dims.join(', ')}] of ${header.dataType}, ${expected} bytes); the file is corrupt or its header is wrong.`,
     );

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import { DataFileError } from './data-file-error';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -16,8 +17,8 @@ export function errorCode(err: unknown): string | undefined {
 }
 
 /**
- * Reads a whole file. A missing file throws an Error naming the path, what it should hold, and
- * `hint` (where to get it).
+ * Reads a whole file. A missing or unreadable file throws a {@link DataFileError} naming the
+ * path, what it should hold, and `hint` (where to get it).
  */
 export async function readFileBytes(path: string, what: string, hint = ''): Promise<Uint8Array> {
   try {
@@ -25,20 +26,31 @@ export async function readFileBytes(path: string, what: string, hint = ''): Prom
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (err) {
     const code = errorCode(err);
-    if (code === 'ENOENT') throw new Error(`${what} not found: ${path}.${hint ? ` ${hint}` : ''}`);
-    if (code === 'EISDIR') throw new Error(`${what}: ${path} is a directory, not a file.${hint ? ` ${hint}` : ''}`);
-    throw new Error(`${what}: cannot read ${path}: ${(err as Error).message}`);
+    const tail = hint ? ` ${hint}` : '';
+    if (code === 'ENOENT') throw new DataFileError('missing', path, `${what} not found: ${path}.${tail}`, { cause: err });
+    if (code === 'EISDIR') {
+      throw new DataFileError('unreadable', path, `${what}: ${path} is a directory, not a file.${tail}`, { cause: err });
+    }
+    throw new DataFileError(
+      'unreadable',
+      path,
+      `${what}: cannot read ${path}: ${(err as Error).message}. Check that it is a readable file.`,
+      { cause: err },
+    );
   }
 }
 
-/** Unpacks gzip bytes; a corrupt or truncated stream throws an Error naming `file`. */
+/** Unpacks gzip bytes; a corrupt or truncated stream throws a {@link DataFileError} naming `file`. */
 export async function gunzipBytes(bytes: Uint8Array, file: string): Promise<Uint8Array> {
   try {
     const out = await gunzipAsync(bytes);
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (err) {
-    throw new Error(
+    throw new DataFileError(
+      'corrupt',
+      file,
       `${file} is not a valid gzip file or is truncated (${(err as Error).message}); download it again.`,
+      { cause: err },
     );
   }
 }

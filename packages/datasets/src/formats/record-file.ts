@@ -1,4 +1,6 @@
 import { type FileHandle, open } from 'node:fs/promises';
+import { DataFileError } from './data-file-error';
+import { errorCode } from './read-data-file';
 
 /** Where the fixed-size records of a file lie: after `headerBytes`, `count` records of `recordBytes`. */
 export interface RecordLayout {
@@ -31,13 +33,28 @@ export class RecordFile {
       throw new RangeError(`${this.path}: record ${index} is outside [0, ${count}).`);
     }
     this.handle ??= open(this.path, 'r');
-    const fh = await this.handle;
+    let fh: FileHandle;
+    try {
+      fh = await this.handle;
+    } catch (err) {
+      this.handle = undefined;
+      const missing = errorCode(err) === 'ENOENT';
+      throw new DataFileError(
+        missing ? 'missing' : 'unreadable',
+        this.path,
+        `${this.path}: cannot open it to read record ${index} (${(err as Error).message}); it ` +
+          `${missing ? 'was removed' : 'became unreadable'} after the data set was opened. Put it back, then open the data set again.`,
+        { cause: err },
+      );
+    }
     const out = new Uint8Array(recordBytes);
     let done = 0;
     while (done < recordBytes) {
       const { bytesRead } = await fh.read(out, done, recordBytes - done, headerBytes + index * recordBytes + done);
       if (bytesRead === 0) {
-        throw new Error(
+        throw new DataFileError(
+          'truncated',
+          this.path,
           `${this.path}: truncated; record ${index} ends at byte ${headerBytes + (index + 1) * recordBytes} but the ` +
             'file ends earlier (it changed since it was opened, or is damaged). Download it again.',
         );

@@ -1,24 +1,27 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type ReadEntry, list } from 'tar';
+import { DataFileError } from './data-file-error';
 import { errorCode } from './read-data-file';
 
 /**
  * Reads the regular files named `wanted` (matched by base name, in any folder of the archive)
  * from a `.tar` or `.tar.gz` archive in one streaming pass, keeping only those files in memory.
  * Returns them by base name; names not in the archive are absent from the map. A missing,
- * truncated or corrupt archive throws an Error naming it.
+ * truncated or corrupt archive throws a {@link DataFileError} naming it.
  *
  * @param hint Appended to the "not found" and "corrupt" messages, e.g. where to get the archive.
  */
 export async function readTarMembers(archive: string, wanted: readonly string[], hint = ''): Promise<Map<string, Uint8Array>> {
+  const tail = hint ? ` ${hint}` : '';
+  let isFile: boolean;
   try {
-    const s = await stat(archive);
-    if (!s.isFile()) throw new Error(`archive ${archive} is not a file.${hint ? ` ${hint}` : ''}`);
+    isFile = (await stat(archive)).isFile();
   } catch (err) {
-    if (errorCode(err) === 'ENOENT') throw new Error(`Archive not found: ${archive}.${hint ? ` ${hint}` : ''}`);
-    throw err;
+    if (errorCode(err) === 'ENOENT') throw new DataFileError('missing', archive, `Archive not found: ${archive}.${tail}`, { cause: err });
+    throw new DataFileError('unreadable', archive, `Archive ${archive}: cannot read it (${(err as Error).message}).${tail}`, { cause: err });
   }
+  if (!isFile) throw new DataFileError('unreadable', archive, `Archive ${archive} is not a file.${tail}`);
   const want = new Set(wanted);
   const found = new Map<string, Uint8Array>();
   const pending: Promise<void>[] = [];
@@ -44,9 +47,11 @@ export async function readTarMembers(archive: string, wanted: readonly string[],
       },
     });
   } catch (err) {
-    throw new Error(
-      `Archive ${archive} is corrupt or truncated (${(err as Error).message}); it must be a complete .tar or .tar.gz file.` +
-        (hint ? ` ${hint}` : ''),
+    throw new DataFileError(
+      'corrupt',
+      archive,
+      `Archive ${archive} is corrupt or truncated (${(err as Error).message}); it must be a complete .tar or .tar.gz file.` + tail,
+      { cause: err },
     );
   }
   await Promise.all(pending);

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { type ReadableStream as WebReadableStream } from 'node:stream/web';
 import { validateConfig, z } from '@ait/core';
 import { type CifarVariant } from '../formats/cifar-format';
+import { DataFileError } from '../formats/data-file-error';
 import { readTarMembers } from '../formats/tar-archive';
 import { CIFAR_SOURCES } from './cifar-sources';
 import { defaultDataDirectory } from './data-directory';
@@ -91,12 +92,16 @@ export async function downloadCifar(variant: CifarVariant, options: CifarDownloa
       await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), hashing, createWriteStream(part));
     } catch (err) {
       await rm(part, { force: true });
-      throw new Error(`Download of ${source.title} from ${url} broke off (${causeOf(err)}). ${manual}`);
+      throw new DataFileError(
+        'corrupt',
+        target,`Download of ${source.title} from ${url} broke off (${causeOf(err)}). ${manual}`);
     }
     const got = hash.digest('hex');
     if (got !== md5) {
       await rm(part, { force: true });
-      throw new Error(
+      throw new DataFileError(
+        'corrupt',
+        target,
         `The file downloaded from ${url} has MD5 ${got}, not ${md5}: it is corrupt or not the official ${source.archive}, ` +
           `so it was deleted. Try again, or ${manual.charAt(0).toLowerCase()}${manual.slice(1)}`,
       );
@@ -108,7 +113,11 @@ export async function downloadCifar(variant: CifarVariant, options: CifarDownloa
   const members = await readTarMembers(target, names, `Delete ${target} and download it again.`);
   const missing = names.filter((n) => !members.has(n));
   if (missing.length > 0) {
-    throw new Error(`Archive ${target} lacks ${missing.join(', ')}; it is not the official ${source.archive}.`);
+    throw new DataFileError(
+      'missing',
+      target,
+      `Archive ${target} lacks ${missing.join(', ')}; it is not the official ${source.archive}. Delete it and download it again.`,
+    );
   }
   await mkdir(folder, { recursive: true });
   for (const [name, bytes] of members) {

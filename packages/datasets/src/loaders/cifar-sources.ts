@@ -14,6 +14,8 @@ export interface CifarSource {
   readonly md5: string;
   /** `.bin` files of each split. */
   readonly files: Readonly<Record<'train' | 'test', readonly string[]>>;
+  /** Records in each official `.bin` file of a split (every CIFAR-10 batch holds 10,000). */
+  readonly recordsPerFile: Readonly<Record<'train' | 'test', number>>;
 }
 
 /** The official CIFAR-10 and CIFAR-100 binary archives (Krizhevsky, 2009). */
@@ -28,6 +30,7 @@ export const CIFAR_SOURCES: Readonly<Record<CifarVariant, CifarSource>> = {
       train: ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'],
       test: ['test_batch.bin'],
     },
+    recordsPerFile: { train: 10_000, test: 10_000 },
   },
   cifar100: {
     title: 'CIFAR-100',
@@ -36,5 +39,6 @@ export const CIFAR_SOURCES: Readonly<Record<CifarVariant, CifarSource>> = {
     url: 'https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz',
     md5: '03b5dce01913d631647c71ecec9e9cb8',
     files: { train: ['train.bin'], test: ['test.bin'] },
+    recordsPerFile: { train: 50_000, test: 10_000 },
   },
 };

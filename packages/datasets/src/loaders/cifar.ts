@@ -19,10 +19,12 @@ import {
   planarToInterleaved,
   readCifarLabels,
 } from '../formats/cifar-format';
+import { DataFileError } from '../formats/data-file-error';
 import { readFileBytes } from '../formats/read-data-file';
 import { RecordFile } from '../formats/record-file';
 import { readTarMembers } from '../formats/tar-archive';
 import { type CifarDownloadOptions, downloadCifar } from './cifar-download';
+import { checkCifarRecordCount } from './cifar-record-count';
 import { CIFAR_SOURCES, type CifarSource } from './cifar-sources';
 import { defaultDataDirectory } from './data-directory';
 import { CIFAR100_COARSE_LABEL_NAMES, CIFAR100_FINE_LABEL_NAMES, CIFAR10_LABEL_NAMES } from './cifar-label-names';
@@ -48,6 +50,13 @@ export interface CifarOptions {
   download?: boolean | CifarDownloadOptions;
   /** `memory` (default) or `disk` (reads records from the extracted `.bin` files on demand). */
   mode?: 'memory' | 'disk';
+  /**
+   * Check that each official file holds the official number of records (CIFAR-10: 10,000 per
+   * batch file; CIFAR-100: 50,000 in `train.bin`, 10,000 in `test.bin`), so that a file cut at a
+   * record boundary is refused. Default true; set false to load a custom subset stored under the
+   * official file names.
+   */
+  checkRecordCounts?: boolean;
 }
 
 /** Options of {@link loadCifar100}. */
@@ -63,6 +72,7 @@ const schema = z.strictObject({
   download: z.union([z.boolean(), z.custom<CifarDownloadOptions>((v) => typeof v === 'object' && v !== null)]).default(false),
   mode: z.enum(['memory', 'disk'], 'must be "memory" or "disk"').default('memory'),
   labels: z.enum(['fine', 'coarse'], 'must be "fine" or "coarse"').optional(),
+  checkRecordCounts: z.boolean('must be true or false').default(true),
 });
 
 type Located = { kind: 'files'; paths: string[] } | { kind: 'archive'; path: string };
@@ -117,22 +127,30 @@ async function loadRecords(
   source: CifarSource,
   split: 'train' | 'test',
   located: Located,
+  checkCounts: boolean,
 ): Promise<CifarRecords> {
   const names = source.files[split];
   const parts: CifarRecords[] = [];
+  const parse = (bytes: Uint8Array, file: string): CifarRecords => {
+    const count = checkCifarLength(bytes.length, variant, file);
+    if (checkCounts) checkCifarRecordCount(source, split, count, file);
+    return parseCifarRecords(bytes, variant, file);
+  };
   if (located.kind === 'files') {
-    for (const path of located.paths) parts.push(parseCifarRecords(await readFileBytes(path, `${source.title} file`), variant, path));
+    for (const path of located.paths) parts.push(parse(await readFileBytes(path, `${source.title} file`), path));
   } else {
     const members = await readTarMembers(located.path, names, `Use the official ${source.archive} (MD5 ${source.md5}).`);
     for (const name of names) {
       const bytes = members.get(name);
       if (bytes === undefined) {
-        throw new Error(
+        throw new DataFileError(
+          'missing',
+          `${located.path}:${name}`,
           `Archive ${located.path} lacks ${name} (it should hold ${source.folder}/${names.join(`, ${source.folder}/`)}); ` +
             `it is not the official ${source.archive} or is incomplete.`,
         );
       }
-      parts.push(parseCifarRecords(bytes, variant, `${located.path}:${name}`));
+      parts.push(parse(bytes, `${located.path}:${name}`));
     }
   }
   if (parts.length === 1) return parts[0] as CifarRecords;
@@ -153,12 +171,14 @@ async function loadRecords(
 async function openRecordFiles(
   variant: CifarVariant,
   paths: readonly string[],
+  checkCount: ((found: number, file: string) => void) | undefined,
 ): Promise<{ files: RecordFile[]; starts: number[]; count: number }> {
   const files: RecordFile[] = [];
   const starts: number[] = [];
   let count = 0;
   for (const path of paths) {
     const n = checkCifarLength((await stat(path)).size, variant, path);
+    checkCount?.(n, path);
     starts.push(count);
     files.push(new RecordFile(path, { headerBytes: 0, recordBytes: cifarRecordBytes(variant), count: n }));
     count += n;
@@ -180,12 +200,18 @@ async function loadCifar(
   let located = await locate(source, o.split, dir, o.archive);
   if (typeof located === 'string') {
     if (downloadOptions === undefined || o.archive !== undefined) {
-      throw new Error(`${source.title} ${o.split} set not found: ${located} ${placementHelp(source, o.split, dir)}`);
+      throw new DataFileError(
+        'missing',
+        o.archive ?? join(dir, source.folder),
+        `${source.title} ${o.split} set not found: ${located} ${placementHelp(source, o.split, dir)}`,
+      );
     }
     const folder = await downloadCifar(variant, { ...downloadOptions, cacheDir: downloadOptions.cacheDir ?? dir });
     located = { kind: 'files', paths: source.files[o.split].map((f) => join(folder, f)) };
   } else if (located.kind === 'archive' && o.mode === 'disk') {
-    throw new Error(
+    throw new DataFileError(
+      'missing',
+      join(dir, source.folder),
       `${source.title}: mode 'disk' reads the extracted .bin files, but only the archive ${located.path} was found; ` +
         `extract it (tar xzf ${located.path} -C ${dir}) or use mode 'memory'.`,
     );
@@ -198,7 +224,7 @@ async function loadCifar(
   const imageShape = [CIFAR_IMAGE_SIZE, CIFAR_IMAGE_SIZE, 3] as const;
 
   if (o.mode === 'memory') {
-    const records = await loadRecords(variant, source, o.split, located);
+    const records = await loadRecords(variant, source, o.split, located, o.checkRecordCounts);
     if (variant === 'cifar10') {
       return arrayDataset({ name, imageShape, images: records.images, labels: records.labels, labelNames, normalization });
     }
@@ -215,7 +241,11 @@ async function loadCifar(
     });
   }
 
-  const { files, starts, count } = await openRecordFiles(variant, (located as { paths: string[] }).paths);
+  const { files, starts, count } = await openRecordFiles(
+    variant,
+    (located as { paths: string[] }).paths,
+    o.checkRecordCounts ? (found, file) => checkCifarRecordCount(source, o.split, found, file) : undefined,
+  );
   const labelBytes = cifarRecordBytes(variant) - CIFAR_IMAGE_BYTES;
   const dataset: AsyncRandomAccessDataset<Cifar100Extra | undefined> = {
     access: 'async-random',
@@ -252,8 +282,10 @@ async function loadCifar(
 /**
  * Loads CIFAR-10 (Krizhevsky, 2009), binary version: 32 x 32 RGB `[32, 32, 3]`, 10 classes
  * (50,000 train in `data_batch_1..5.bin`, 10,000 test in `test_batch.bin`), from a folder, the
- * official `.tar.gz`, or an opt-in download into a cache folder with MD5 verification. Errors
- * name the file and the problem (missing, truncated, wrong record size, label out of range).
+ * official `.tar.gz`, or an opt-in download into a cache folder with MD5 verification. Each file
+ * must hold the official 10,000 records (unless `checkRecordCounts: false`). File problems
+ * (missing, truncated, wrong record size or count, label out of range) throw a
+ * {@link DataFileError} naming the file, the problem and the fix.
  */
 export function loadCifar10(options?: CifarOptions & { mode?: 'memory' }): Promise<RandomAccessDataset<undefined>>;
 export function loadCifar10(options: CifarOptions & { mode: 'disk' }): Promise<AsyncRandomAccessDataset<undefined>>;
@@ -264,8 +296,9 @@ export async function loadCifar10(options: CifarOptions = {}): Promise<Dataset<u
 
 /**
  * Loads CIFAR-100 (Krizhevsky, 2009), binary version: 32 x 32 RGB, 100 fine classes (or 20 coarse
- * ones with `labels: 'coarse'`), 50,000 train (`train.bin`) and 10,000 test (`test.bin`). Each
- * sample's `extra` holds both labels. Sources and errors as for {@link loadCifar10}.
+ * ones with `labels: 'coarse'`), 50,000 train (`train.bin`) and 10,000 test (`test.bin`), counts
+ * that are checked unless `checkRecordCounts: false`. Each sample's `extra` holds both labels.
+ * Sources and errors as for {@link loadCifar10}.
  */
 export function loadCifar100(options?: Cifar100Options & { mode?: 'memory' }): Promise<RandomAccessDataset<Cifar100Extra>>;
 export function loadCifar100(options: Cifar100Options & { mode: 'disk' }): Promise<AsyncRandomAccessDataset<Cifar100Extra>>;

@@ -1,6 +1,5 @@
 import { validateConfig, z } from '@ait/core';
 import { arrayDataset } from '../dataset/array-dataset';
-import { checkLabel } from '../dataset/check-sample';
 import {
   type AsyncRandomAccessDataset,
   type Dataset,
@@ -10,6 +9,7 @@ import {
   type StreamingDataset,
 } from '../dataset/dataset';
 import { normalizationFromPixels } from '../dataset/normalization-stats';
+import { DataFileError } from '../formats/data-file-error';
 import { openIdxRecordFile, openIdxStream, readIdxFile } from '../formats/idx-file';
 import { type IdxHeader, formatMagic } from '../formats/idx-format';
 import { type LoadMode, loadModeSchema } from './load-mode';
@@ -49,20 +49,26 @@ const STATS_SAMPLE = 2000;
 
 function imageShapeOf(h: IdxHeader, file: string, labelsFile: string, expected?: readonly [number, number]): ImageShape {
   if (h.dataType === 'uint8' && h.dims.length === 1) {
-    throw new Error(
+    throw new DataFileError(
+      'wrong-format',
+      file,
       `IDX image file ${file} has magic ${formatMagic(h.magic)} (a 1-d label file); did you swap the images (${file}) ` +
         `and labels (${labelsFile}) paths?`,
     );
   }
   if (h.dataType !== 'uint8' || (h.dims.length !== 3 && h.dims.length !== 4)) {
-    throw new Error(
+    throw new DataFileError(
+      'wrong-format',
+      file,
       `IDX image file ${file} has magic ${formatMagic(h.magic)} (${h.dataType}, ${h.dims.length} dims); images must be ` +
         'unsigned bytes [n, H, W] (magic 0x00000803) or [n, H, W, C] (0x00000804).',
     );
   }
   const shape: ImageShape = [h.dims[1] as number, h.dims[2] as number, (h.dims[3] ?? 1) as number];
   if (expected && (shape[0] !== expected[0] || shape[1] !== expected[1])) {
-    throw new Error(
+    throw new DataFileError(
+      'mismatch',
+      file,
       `IDX image file ${file} holds ${shape[0]} x ${shape[1]} images but ${expected[0]} x ${expected[1]} are expected; ` +
         'it belongs to another data set.',
     );
@@ -73,7 +79,9 @@ function imageShapeOf(h: IdxHeader, file: string, labelsFile: string, expected?:
 function checkLabelHeader(h: IdxHeader, file: string, imagesFile: string): number {
   if (h.dataType !== 'uint8' || h.dims.length !== 1) {
     const swapped = h.dataType === 'uint8' && h.dims.length >= 3 ? ` It looks like an image file; did you swap the images (${imagesFile}) and labels (${file}) paths?` : '';
-    throw new Error(
+    throw new DataFileError(
+      'wrong-format',
+      file,
       `IDX label file ${file} has magic ${formatMagic(h.magic)} (${h.dataType}, ${h.dims.length} dims); labels must be ` +
         `unsigned bytes [n] (magic 0x00000801).${swapped}`,
     );
@@ -83,18 +91,53 @@ function checkLabelHeader(h: IdxHeader, file: string, imagesFile: string): numbe
 
 function checkCounts(images: number, labels: number, imagesFile: string, labelsFile: string): void {
   if (images !== labels) {
-    throw new Error(
+    throw new DataFileError(
+      'mismatch',
+      imagesFile,
       `IDX files do not match: ${imagesFile} holds ${images} images but ${labelsFile} holds ${labels} labels; ` +
         'they must come from the same split.',
     );
   }
-  if (images === 0) throw new Error(`IDX image file ${imagesFile} holds no images.`);
+  if (images === 0) {
+    throw new DataFileError('mismatch', imagesFile, `IDX image file ${imagesFile} holds no images; use a file of the split that holds them.`);
+  }
+}
+
+function checkLabels(labels: Uint8Array, numClasses: number, file: string): void {
+  const bad = labels.findIndex((label) => label >= numClasses);
+  if (bad >= 0) {
+    throw new DataFileError(
+      'label-out-of-range',
+      file,
+      `IDX label file ${file}, record ${bad}: label ${labels[bad]} is outside [0, ${numClasses}); the file is corrupt or ` +
+        `belongs to another data set (this one has ${numClasses} classes).`,
+    );
+  }
+}
+
+/** Reads up to `limit` records of a stream and returns them as one array (only the bytes read). */
+async function firstRecords(records: AsyncGenerator<Uint8Array>, limit: number): Promise<Uint8Array> {
+  const got: Uint8Array[] = [];
+  let bytes = 0;
+  for await (const r of records) {
+    got.push(r);
+    bytes += r.length;
+    if (got.length >= limit) break;
+  }
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const r of got) {
+    out.set(r, at);
+    at += r.length;
+  }
+  return out;
 }
 
 /**
  * Loads an MNIST-format data set from an IDX image file and an IDX label file (plain or gzip,
  * detected from the bytes). Checks magic numbers, sizes, that the counts agree and that every
- * label is below the class count; errors name the file and the problem. Returns a random-access
+ * label is below the class count; every file problem throws a {@link DataFileError} naming the
+ * file, the problem and the fix. Returns a random-access
  * data set (`memory`), an async random-access one reading images from disk (`disk`), or a
  * streaming one (`stream`). Images are `[H, W, C]` bytes (`C = 1` for 3-d files).
  */
@@ -108,7 +151,7 @@ export async function loadIdxDataset(options: IdxDatasetOptions): Promise<Datase
   const n = checkLabelHeader(labelsIdx.header, o.labels, o.images);
   const labels = labelsIdx.data as Uint8Array;
   const numClasses = o.labelNames.length;
-  labels.forEach((label, i) => checkLabel(label, numClasses, `IDX label file ${o.labels}, record ${i}`));
+  checkLabels(labels, numClasses, o.labels);
   const info = { name: o.name, numClasses, labelNames: o.labelNames, extraInputs: [] as const };
 
   if (o.mode === 'memory') {
@@ -162,14 +205,8 @@ export async function loadIdxDataset(options: IdxDatasetOptions): Promise<Datase
     imageShape = imageShapeOf(probe.header, o.images, o.labels, o.imageSize);
     checkCounts(probe.count, n, o.images, o.labels);
     if (!normalization) {
-      const k = Math.min(n, STATS_SAMPLE);
-      const pixels = new Uint8Array(k * probe.recordBytes);
-      let i = 0;
-      for await (const r of probe.records) {
-        pixels.set(r, i * probe.recordBytes);
-        if (++i >= k) break;
-      }
-      normalization = normalizationFromPixels(pixels, imageShape[2]);
+      // Collected record by record: a gzip file's header is not checked against its size up front.
+      normalization = normalizationFromPixels(await firstRecords(probe.records, Math.min(n, STATS_SAMPLE)), imageShape[2]);
     }
   } finally {
     await probe.records.return(undefined);

@@ -11,7 +11,9 @@ import {
   imageLength,
 } from '../dataset/dataset';
 import { IMAGENET_GREY_NORMALIZATION, IMAGENET_NORMALIZATION } from '../dataset/imagenet-normalization';
+import { DataFileError } from '../formats/data-file-error';
 import { decodeImage } from '../formats/image-decode';
+import { DEFAULT_MAX_IMAGE_PIXELS } from '../formats/image-pixel-limit';
 import { rgbaToChannels } from '../formats/rgba-to-channels';
 import { errorCode } from '../formats/read-data-file';
 import { resizeBilinear } from '../formats/resize-bilinear';
@@ -37,6 +39,12 @@ export interface ImageFolderOptions {
   normalization?: NormalizationStats;
   /** Images decoded at once while preloading; default 8. */
   concurrency?: number;
+  /**
+   * Largest image accepted, in pixels (width x height): each file's header (PNG IHDR, JPEG start
+   * of frame) is read first, and a larger image is refused with an error, without being decoded.
+   * Default {@link DEFAULT_MAX_IMAGE_PIXELS} (4096 x 4096 = 16,777,216 pixels).
+   */
+  maxImagePixels?: number;
 }
 
 /** The extra of an image-folder sample: the file it came from. */
@@ -53,7 +61,10 @@ const schema = z.strictObject({
   name: z.string().optional(),
   normalization: z.custom<NormalizationStats>((v) => typeof v === 'object' && v !== null).optional(),
   concurrency: z.number().int().min(1).default(8),
+  maxImagePixels: z.number().int().min(1).default(DEFAULT_MAX_IMAGE_PIXELS),
 });
+
+const LIMIT_OPTION = "loadImageFolder's maxImagePixels option";
 
 function isImage(file: string): boolean {
   return IMAGE_EXTENSIONS.includes(extname(file).toLowerCase());
@@ -100,16 +111,26 @@ export async function scanImageFolder(
 
 /**
  * Reads one image file as `[H, W, C]` bytes at the requested size: decodes PNG or JPEG (see
- * {@link decodeImage}), converts to `channels`, resizes bilinearly and rounds to bytes.
+ * {@link decodeImage}; images above `maxPixels` pixels are refused before decoding), converts
+ * to `channels`, resizes bilinearly and rounds to bytes. Failures throw a {@link DataFileError}.
  */
-export async function readImageFile(path: string, shape: ImageShape): Promise<Uint8Array> {
+export async function readImageFile(path: string, shape: ImageShape, maxPixels = DEFAULT_MAX_IMAGE_PIXELS): Promise<Uint8Array> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (err) {
-    throw new Error(`Image ${path}: cannot read it (${(err as Error).message}).`);
+    const missing = errorCode(err) === 'ENOENT';
+    throw new DataFileError(
+      missing ? 'missing' : 'unreadable',
+      path,
+      `Image ${path}: cannot read it (${(err as Error).message}); ${missing ? 'it was removed after the folder was listed' : 'check that it is a readable file'}.`,
+      { cause: err },
+    );
   }
-  const decoded = decodeImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+  const decoded = decodeImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, {
+    maxPixels,
+    limitOption: LIMIT_OPTION,
+  });
   const [h, w, c] = shape;
   const pixels = rgbaToChannels(decoded.data, c as 1 | 3);
   if (decoded.height === h && decoded.width === w) return pixels;
@@ -124,7 +145,8 @@ export async function readImageFile(path: string, shape: ImageShape): Promise<Ui
  * breed): labels follow the class folders in sorted order (or `classes`), images are decoded
  * with `pngjs` / `jpeg-js` and resized to `imageSize`. By default images are decoded on each read
  * (async random access, for folders larger than memory); `preload: true` decodes them all now.
- * A file that cannot be decoded throws an Error naming it.
+ * Each header is checked before decoding: an image above `maxImagePixels` (default 4096 x 4096)
+ * is refused. A file that cannot be decoded throws a {@link DataFileError} naming it.
  */
 export function loadImageFolder(options: ImageFolderOptions & { preload: true }): Promise<RandomAccessDataset<ImageFolderExtra>>;
 export function loadImageFolder(options: ImageFolderOptions & { preload?: false }): Promise<AsyncRandomAccessDataset<ImageFolderExtra>>;
@@ -144,7 +166,7 @@ export async function loadImageFolder(options: ImageFolderOptions): Promise<Data
       while (next < files.length && failures.size === 0) {
         const i = next++;
         try {
-          images.set(await readImageFile((files[i] as { path: string }).path, imageShape), i * per);
+          images.set(await readImageFile((files[i] as { path: string }).path, imageShape, o.maxImagePixels), i * per);
         } catch (err) {
           failures.set(i, err);
         }
@@ -175,7 +197,7 @@ export async function loadImageFolder(options: ImageFolderOptions): Promise<Data
     async read(index: number) {
       const f = files[index];
       if (f === undefined) throw new RangeError(`Dataset '${name}': index ${index} is outside [0, ${files.length}).`);
-      return { image: await readImageFile(f.path, imageShape), label: f.label, extra: { path: f.path } };
+      return { image: await readImageFile(f.path, imageShape, o.maxImagePixels), label: f.label, extra: { path: f.path } };
     },
   };
 }
