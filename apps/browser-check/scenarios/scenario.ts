@@ -1,15 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { layers } from '@tensorflow/tfjs-layers';
 import { AdamW, initBackend, SeededRandom, setGlobalSeed, Trainer, type BatchSource } from '@ait/core';
+import { countGpuSyncReads } from './sync-reads';
 
-/** The backends a scenario runs on in Node and in Chromium alike. */
-export type ScenarioBackend = 'wasm' | 'cpu';
+/**
+ * The backends a scenario runs on: `wasm` and `cpu` in Node and in Chromium alike, `webgpu` in a
+ * page of a Chromium that has a WebGPU adapter (`src/chromium-webgpu.ts`).
+ */
+export type ScenarioBackend = 'wasm' | 'cpu' | 'webgpu';
 
 /** What a scenario reports: the loss of every training step and the backend that ran. */
 export interface ScenarioResult {
   readonly scenario: string;
   readonly backend: string;
   readonly losses: number[];
+  /** On webgpu: the WebGPU adapter that ran, as `initBackend` names it. */
+  readonly adapter?: string;
+  /** On webgpu: synchronous reads from the GPU while the model was built and trained (should be 0). */
+  readonly gpuSyncReads?: number;
+  /** On webgpu: the call stacks of the first synchronous reads from the GPU, if any. */
+  readonly gpuSyncReadStacks?: readonly string[];
 }
 
 /** Seeded standard-normal images `[count, size, size, 1]` and labels in `[0, classes)`. */
@@ -32,7 +42,7 @@ export function seededImages(count: number, size: number, classes: number, seed:
  * Selects `backend` with the library's `initBackend` (wasm on one thread, so a page and Node
  * compute alike), seeds the library's random stream, builds the model and the data (`source`,
  * on the selected backend) and trains with the library's Trainer and AdamW for `epochs`,
- * recording every step's loss.
+ * recording every step's loss (on webgpu also the adapter, and any synchronous read from the GPU).
  */
 export async function trainScenario(
   scenario: string,
@@ -42,6 +52,7 @@ export async function trainScenario(
   epochs: number,
 ): Promise<ScenarioResult> {
   const info = await initBackend({ backend, ...(backend === 'wasm' ? { wasmThreads: 1 } : {}) });
+  const reads = backend === 'webgpu' ? countGpuSyncReads() : null;
   setGlobalSeed(7);
   const model = build();
   const losses: number[] = [];
@@ -52,5 +63,13 @@ export async function trainScenario(
     callbacks: { onStepEnd: (m) => void losses.push(m.loss) },
   });
   await trainer.fit(source(), { epochs });
-  return { scenario, backend: info.tfjsBackend, losses };
+  if (!reads) return { scenario, backend: info.tfjsBackend, losses };
+  return {
+    scenario,
+    backend: info.tfjsBackend,
+    losses,
+    ...(info.webgpuAdapter ? { adapter: info.webgpuAdapter.name } : {}),
+    gpuSyncReads: reads.count(),
+    gpuSyncReadStacks: reads.stacks(),
+  };
 }

@@ -34,7 +34,10 @@ export function chromiumOrSkip(what: string): string | null {
   return null;
 }
 
-/** Starts headless Chromium at `executablePath`. */
-export function launchChromium(executablePath: string): Promise<Browser> {
-  return chromium.launch({ executablePath, args: [...CHROMIUM_FLAGS], headless: true });
+/**
+ * Starts headless Chromium at `executablePath` with the container flags above and `extraFlags`
+ * (e.g. `WEBGPU_CHROMIUM_FLAGS` of `./chromium-webgpu.ts`).
+ */
+export function launchChromium(executablePath: string, extraFlags: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath, args: [...CHROMIUM_FLAGS, ...extraFlags], headless: true });
 }

@@ -83,9 +83,12 @@ describe('bundling for the browser', () => {
   it.each(PACKAGES)('@ait/%s with esbuild (platform browser)', async (name) => {
     const report = await bundleWithEsbuild(fixture(name));
     expectClean(report, name);
-    // a page with @ait/hopfield and initBackend stays under 0.5 MB (500 KiB) after gzip: tfjs
-    // included, the .wasm binaries not
-    if (name === 'hopfield') expect(report.gzipBytes).toBeLessThan(500 * 1024);
+    // a page with @ait/hopfield and initBackend loads under 0.5 MB (500 KiB) of JavaScript after
+    // gzip before a backend is chosen: tfjs included; the .wasm binaries and the backends that
+    // initBackend imports on demand (WebGL, WebGPU: their own chunks) not
+    sizes.push(`| @ait/${name} | esbuild, loaded before initBackend | | ${report.initialGzipBytes} |`);
+    expect(report.initialGzipBytes).toBeGreaterThan(0);
+    if (name === 'hopfield') expect(report.initialGzipBytes).toBeLessThan(500 * 1024);
   });
 
   it.each(PACKAGES)('@ait/%s with vite', async (name) => {
