@@ -1,31 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { validateConfig, z } from '../config/validate-config';
+import { z } from '../config/validate-config';
 import { assertLastDim, assertRank, formatShape } from '../ops/assert-shape';
-import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
-import { createKernelInitializer, KERNEL_INITIALIZER_NAMES, type KernelInitializerName } from './kernel-initializer';
-import { layerArgsShape, layerLabel } from './layer-args-schema';
+import { AitLayer, type CallKwargs } from './ait-layer';
+import { createKernelInitializer, KERNEL_INITIALIZER_NAMES } from './kernel-initializer';
+import { layerArgsShape } from './layer-args-schema';
+import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
 import { knownDim, singleShape, singleTensor } from './layer-inputs';
 
 const convStemSchema = z.strictObject({
   ...layerArgsShape,
-  channels: z.array(z.number().int().positive()).min(1, 'needs at least one stage'),
+  /** Output channels of each stage, e.g. `[8, 16]` for two stages. */
+  channels: z.array(z.number().int().positive()).min(1, 'needs at least one stage').readonly(),
+  /** Side of the square convolution kernels; default 3. */
   kernelSize: z.number().int().positive().default(3),
+  /** Side and stride of the max pooling after each convolution; default 2 (1 switches pooling off). */
   poolSize: z.number().int().positive().default(2),
+  /** Initialiser of the convolution kernels (biases start at zero); default `glorotUniform`. */
   kernelInitializer: z.enum(KERNEL_INITIALIZER_NAMES).default('glorotUniform'),
 });
 
-/** Options of {@link ConvStem}. */
-export interface ConvStemArgs extends AitLayerArgs {
-  /** Output channels of each stage, e.g. `[8, 16]` for two stages. */
-  channels: readonly number[];
-  /** Side of the square convolution kernels; default 3. */
-  kernelSize?: number;
-  /** Side and stride of the max pooling after each convolution; default 2 (1 switches pooling off). */
-  poolSize?: number;
-  /** Initialiser of the convolution kernels (biases start at zero); default `glorotUniform`. */
-  kernelInitializer?: KernelInitializerName;
-}
+/** Options of {@link ConvStem} (each documented on the schema). */
+export type ConvStemArgs = LayerArgsOf<typeof convStemSchema>;
 
 /**
  * Side of a {@link ConvStem}'s output for an input side `size`: each stage keeps the size
@@ -49,25 +45,16 @@ export function convStemOutputSize(size: number, stages: number, poolSize = 2): 
 export class ConvStem extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitConvStem';
-  /** Output channels per stage. */
-  readonly channels: readonly number[];
-  /** Convolution kernel side. */
-  readonly kernelSize: number;
-  /** Pooling window and stride. */
-  readonly poolSize: number;
-  /** Kernel initialiser name. */
-  readonly kernelInitializer: KernelInitializerName;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof convStemSchema>;
   private kernels: LayerVariable[] = [];
   private biases: LayerVariable[] = [];
   private inChannels = -1;
 
   constructor(args: ConvStemArgs) {
-    const cfg = validateConfig(layerLabel('ConvStem', args), convStemSchema, args);
+    const config = parseLayerConfig('ConvStem', convStemSchema, args);
     super(args);
-    this.channels = [...cfg.channels];
-    this.kernelSize = cfg.kernelSize;
-    this.poolSize = cfg.poolSize;
-    this.kernelInitializer = cfg.kernelInitializer;
+    this.config = config;
   }
 
   private get where(): string {
@@ -75,11 +62,11 @@ export class ConvStem extends AitLayer {
   }
 
   private checkSize(height: number | null, width: number | null): void {
-    const reduction = this.poolSize ** this.channels.length;
+    const reduction = this.config.poolSize ** this.config.channels.length;
     if ((height !== null && height < reduction) || (width !== null && width < reduction)) {
       throw new Error(
         `${this.where}: images of ${height}x${width} are smaller than the stem's reduction ${reduction} ` +
-          `(${this.channels.length} stages pooling by ${this.poolSize}); use fewer stages or larger images.`,
+          `(${this.config.channels.length} stages pooling by ${this.config.poolSize}); use fewer stages or larger images.`,
       );
     }
   }
@@ -90,11 +77,11 @@ export class ConvStem extends AitLayer {
     this.inChannels = knownDim(this.where, 'images', shape, 3);
     this.checkSize(shape[1] ?? null, shape[2] ?? null);
     let cin = this.inChannels;
-    const k = this.kernelSize;
+    const k = this.config.kernelSize;
     this.kernels = [];
     this.biases = [];
-    this.channels.forEach((cout, i) => {
-      this.kernels.push(this.addWeight(`kernel_${i}`, [k, k, cin, cout], 'float32', createKernelInitializer(this.kernelInitializer)));
+    this.config.channels.forEach((cout, i) => {
+      this.kernels.push(this.addWeight(`kernel_${i}`, [k, k, cin, cout], 'float32', createKernelInitializer(this.config.kernelInitializer)));
       this.biases.push(this.addWeight(`bias_${i}`, [cout], 'float32', createKernelInitializer('zeros')));
       cin = cout;
     });
@@ -106,9 +93,9 @@ export class ConvStem extends AitLayer {
     assertRank(this.where, 'images', { shape }, [4], '[batch, height, width, channels]');
     const [batch, height, width] = shape as [number | null, number | null, number | null];
     this.checkSize(height, width);
-    const n = this.channels.length;
-    const side = (s: number | null): number | null => (s === null ? null : convStemOutputSize(s, n, this.poolSize));
-    return [batch, side(height), side(width), this.channels[n - 1] as number];
+    const n = this.config.channels.length;
+    const side = (s: number | null): number | null => (s === null ? null : convStemOutputSize(s, n, this.config.poolSize));
+    return [batch, side(height), side(width), this.config.channels[n - 1] as number];
   }
 
   /** `[batch, H, W, C] -> [batch, H', W', channels.at(-1)]`. */
@@ -129,20 +116,10 @@ export class ConvStem extends AitLayer {
         const filter = (this.kernels[i] as LayerVariable).read() as tf.Tensor4D;
         const bias = (this.biases[i] as LayerVariable).read();
         x = tf.relu(tf.add(tf.conv2d(x, filter, 1, 'same'), bias)) as tf.Tensor4D;
-        if (this.poolSize > 1) x = tf.maxPool(x, this.poolSize, this.poolSize, 'valid');
+        if (this.config.poolSize > 1) x = tf.maxPool(x, this.config.poolSize, this.config.poolSize, 'valid');
       }
       return x;
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      channels: [...this.channels],
-      kernelSize: this.kernelSize,
-      poolSize: this.poolSize,
-      kernelInitializer: this.kernelInitializer,
-    };
   }
 }
 tf.serialization.registerClass(ConvStem);

@@ -1,33 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { validateConfig, z } from '../config/validate-config';
-import { ACTIVATION_NAMES, applyActivation, type ActivationName } from '../ops/activation';
+import { z } from '../config/validate-config';
+import { ACTIVATION_NAMES, applyActivation } from '../ops/activation';
 import { assertLastDim, assertMinRank } from '../ops/assert-shape';
 import { linear } from '../ops/linear';
-import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
-import { createKernelInitializer, KERNEL_INITIALIZER_NAMES, type KernelInitializerName } from './kernel-initializer';
-import { layerArgsShape, layerLabel } from './layer-args-schema';
+import { AitLayer, type CallKwargs } from './ait-layer';
+import { createKernelInitializer, KERNEL_INITIALIZER_NAMES } from './kernel-initializer';
+import { layerArgsShape } from './layer-args-schema';
+import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
 import { knownDim, singleShape, singleTensor } from './layer-inputs';
 
 const denseSchema = z.strictObject({
   ...layerArgsShape,
+  /** Output width. */
   units: z.number().int().positive(),
+  /** Activation after the affine map; default `linear` (none). `gelu` is the exact erf form. */
   activation: z.enum(ACTIVATION_NAMES).default('linear'),
+  /** Whether to add a learned bias (initialised to zeros); default true. */
   useBias: z.boolean().default(true),
+  /** Kernel initialiser (seeded from the global stream); default `glorotUniform`. */
   kernelInitializer: z.enum(KERNEL_INITIALIZER_NAMES).default('glorotUniform'),
 });
 
-/** Options of {@link Dense}. */
-export interface DenseArgs extends AitLayerArgs {
-  /** Output width. */
-  units: number;
-  /** Activation after the affine map; default `linear` (none). `gelu` is the exact erf form. */
-  activation?: ActivationName;
-  /** Whether to add a learned bias (initialised to zeros); default true. */
-  useBias?: boolean;
-  /** Kernel initialiser (seeded from the global stream); default `glorotUniform`. */
-  kernelInitializer?: KernelInitializerName;
-}
+/** Options of {@link Dense} (each documented on the schema). */
+export type DenseArgs = LayerArgsOf<typeof denseSchema>;
 
 /**
  * Fully connected layer over the last axis: `[..., in] -> [..., units]`, `y = act(x W + b)`,
@@ -37,25 +33,16 @@ export interface DenseArgs extends AitLayerArgs {
 export class Dense extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitDense';
-  /** Output width. */
-  readonly units: number;
-  /** Activation after the affine map. */
-  readonly activation: ActivationName;
-  /** Whether a bias is added. */
-  readonly useBias: boolean;
-  /** Kernel initialiser name. */
-  readonly kernelInitializer: KernelInitializerName;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof denseSchema>;
   private kernel: LayerVariable | null = null;
   private bias: LayerVariable | null = null;
   private inputDim = -1;
 
   constructor(args: DenseArgs) {
-    const cfg = validateConfig(layerLabel('Dense', args), denseSchema, args);
+    const config = parseLayerConfig('Dense', denseSchema, args);
     super(args);
-    this.units = cfg.units;
-    this.activation = cfg.activation;
-    this.useBias = cfg.useBias;
-    this.kernelInitializer = cfg.kernelInitializer;
+    this.config = config;
   }
 
   private get where(): string {
@@ -68,19 +55,19 @@ export class Dense extends AitLayer {
     this.inputDim = knownDim(this.where, 'the input', shape, -1);
     this.kernel = this.addWeight(
       'kernel',
-      [this.inputDim, this.units],
+      [this.inputDim, this.config.units],
       'float32',
-      createKernelInitializer(this.kernelInitializer),
+      createKernelInitializer(this.config.kernelInitializer),
     );
-    if (this.useBias) {
-      this.bias = this.addWeight('bias', [this.units], 'float32', createKernelInitializer('zeros'));
+    if (this.config.useBias) {
+      this.bias = this.addWeight('bias', [this.config.units], 'float32', createKernelInitializer('zeros'));
     }
     this.built = true;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = singleShape(this.where, inputShape);
-    return [...shape.slice(0, -1), this.units];
+    return [...shape.slice(0, -1), this.config.units];
   }
 
   /** `[..., in] -> [..., units]`. */
@@ -96,17 +83,7 @@ export class Dense extends AitLayer {
     );
     const kernel = (this.kernel as LayerVariable).read();
     const bias = this.bias ? this.bias.read() : null;
-    return tf.tidy(() => applyActivation(linear(x, kernel, bias), this.activation));
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      units: this.units,
-      activation: this.activation,
-      useBias: this.useBias,
-      kernelInitializer: this.kernelInitializer,
-    };
+    return tf.tidy(() => applyActivation(linear(x, kernel, bias), this.config.activation));
   }
 }
 tf.serialization.registerClass(Dense);

@@ -1,18 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import { validateConfig, z } from '../config/validate-config';
+import { z } from '../config/validate-config';
 import { dropPath } from '../ops/drop-path';
-import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
-import { layerArgsShape, layerLabel, rateSchema } from './layer-args-schema';
+import { AitLayer, type CallKwargs } from './ait-layer';
+import { layerArgsShape, rateSchema } from './layer-args-schema';
+import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
 import { singleShape, singleTensor } from './layer-inputs';
 
-const dropPathSchema = z.strictObject({ ...layerArgsShape, rate: rateSchema });
-
-/** Options of {@link DropPath}. */
-export interface DropPathArgs extends AitLayerArgs {
+const dropPathSchema = z.strictObject({
+  ...layerArgsShape,
   /** Probability of dropping a sample's residual branch while training, in [0, 1). */
-  rate: number;
-}
+  rate: rateSchema,
+});
+
+/** Options of {@link DropPath} (each documented on the schema). */
+export type DropPathArgs = LayerArgsOf<typeof dropPathSchema>;
 
 /**
  * Drop-path / stochastic depth on a residual branch `[batch, ...] -> [batch, ...]`: while
@@ -23,13 +25,13 @@ export interface DropPathArgs extends AitLayerArgs {
 export class DropPath extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitDropPath';
-  /** Drop probability per sample. */
-  readonly rate: number;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof dropPathSchema>;
 
   constructor(args: DropPathArgs) {
-    const cfg = validateConfig(layerLabel('DropPath', args), dropPathSchema, args);
+    const config = parseLayerConfig('DropPath', dropPathSchema, args);
     super(args);
-    this.rate = cfg.rate;
+    this.config = config;
   }
 
   override build(_inputShape: Shape | Shape[]): void {
@@ -43,11 +45,7 @@ export class DropPath extends AitLayer {
   /** `[batch, ...] -> [batch, ...]`. */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
     const x = singleTensor(`DropPath '${this.name}'`, inputs);
-    return dropPath(x, this.rate, this.isTraining(kwargs));
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), rate: this.rate };
+    return dropPath(x, this.config.rate, this.isTraining(kwargs));
   }
 }
 tf.serialization.registerClass(DropPath);

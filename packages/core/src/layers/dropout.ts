@@ -1,18 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import { validateConfig, z } from '../config/validate-config';
+import { z } from '../config/validate-config';
 import { dropout } from '../ops/dropout';
-import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
-import { layerArgsShape, layerLabel, rateSchema } from './layer-args-schema';
+import { AitLayer, type CallKwargs } from './ait-layer';
+import { layerArgsShape, rateSchema } from './layer-args-schema';
+import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
 import { singleShape, singleTensor } from './layer-inputs';
 
-const dropoutSchema = z.strictObject({ ...layerArgsShape, rate: rateSchema });
-
-/** Options of {@link Dropout}. */
-export interface DropoutArgs extends AitLayerArgs {
+const dropoutSchema = z.strictObject({
+  ...layerArgsShape,
   /** Probability of zeroing each element while training, in [0, 1). */
-  rate: number;
-}
+  rate: rateSchema,
+});
+
+/** Options of {@link Dropout} (each documented on the schema). */
+export type DropoutArgs = LayerArgsOf<typeof dropoutSchema>;
 
 /**
  * Inverted dropout, `[...] -> [...]`: while training (the `training` keyword, else the training
@@ -24,13 +26,13 @@ export interface DropoutArgs extends AitLayerArgs {
 export class Dropout extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitDropout';
-  /** Drop probability. */
-  readonly rate: number;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof dropoutSchema>;
 
   constructor(args: DropoutArgs) {
-    const cfg = validateConfig(layerLabel('Dropout', args), dropoutSchema, args);
+    const config = parseLayerConfig('Dropout', dropoutSchema, args);
     super(args);
-    this.rate = cfg.rate;
+    this.config = config;
   }
 
   override build(_inputShape: Shape | Shape[]): void {
@@ -44,11 +46,7 @@ export class Dropout extends AitLayer {
   /** `[...] -> [...]`. */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
     const x = singleTensor(`Dropout '${this.name}'`, inputs);
-    return dropout(x, this.rate, this.isTraining(kwargs));
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), rate: this.rate };
+    return dropout(x, this.config.rate, this.isTraining(kwargs));
   }
 }
 tf.serialization.registerClass(Dropout);

@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import { validateConfig, z } from '../config/validate-config';
+import { z } from '../config/validate-config';
 import { applyActivation } from '../ops/activation';
 import { assertLastDim, assertMinRank } from '../ops/assert-shape';
 import { dropout } from '../ops/dropout';
-import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
+import { AitLayer, type CallKwargs } from './ait-layer';
 import { Dense } from './dense';
-import { KERNEL_INITIALIZER_NAMES, type KernelInitializerName } from './kernel-initializer';
-import { layerArgsShape, layerLabel, rateSchema } from './layer-args-schema';
+import { KERNEL_INITIALIZER_NAMES } from './kernel-initializer';
+import { layerArgsShape, rateSchema } from './layer-args-schema';
+import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
 import { knownDim, singleShape, singleTensor } from './layer-inputs';
 
 /** Hidden activations {@link FeedForward} accepts (`gelu` is the exact erf form). */
@@ -18,29 +19,22 @@ export type FeedForwardActivation = (typeof FEED_FORWARD_ACTIVATIONS)[number];
 
 const feedForwardSchema = z.strictObject({
   ...layerArgsShape,
+  /** Hidden width (AiT / ViT: 4 x dim). */
   hiddenDim: z.number().int().positive(),
+  /** Output width; default the input width. */
   outputDim: z.number().int().positive().nullish(),
+  /** Hidden activation; default `gelu` (exact erf form, as PyTorch's `nn.GELU`). */
   activation: z.enum(FEED_FORWARD_ACTIVATIONS).default('gelu'),
+  /** Dropout rate after the activation and after the output projection; default 0. */
   dropout: rateSchema.default(0),
+  /** Whether both linear maps have biases; default true. */
   useBias: z.boolean().default(true),
+  /** Kernel initialiser of both linear maps; default `glorotUniform`. */
   kernelInitializer: z.enum(KERNEL_INITIALIZER_NAMES).default('glorotUniform'),
 });
 
-/** Options of {@link FeedForward}. */
-export interface FeedForwardArgs extends AitLayerArgs {
-  /** Hidden width (AiT / ViT: 4 x dim). */
-  hiddenDim: number;
-  /** Output width; default the input width. */
-  outputDim?: number | null;
-  /** Hidden activation; default `gelu` (exact erf form, as PyTorch's `nn.GELU`). */
-  activation?: FeedForwardActivation;
-  /** Dropout rate after the activation and after the output projection; default 0. */
-  dropout?: number;
-  /** Whether both linear maps have biases; default true. */
-  useBias?: boolean;
-  /** Kernel initialiser of both linear maps; default `glorotUniform`. */
-  kernelInitializer?: KernelInitializerName;
-}
+/** Options of {@link FeedForward} (each documented on the schema). */
+export type FeedForwardArgs = LayerArgsOf<typeof feedForwardSchema>;
 
 /**
  * Transformer MLP `[..., dim] -> [..., outputDim]`:
@@ -50,31 +44,16 @@ export interface FeedForwardArgs extends AitLayerArgs {
 export class FeedForward extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitFeedForward';
-  /** Hidden width. */
-  readonly hiddenDim: number;
-  /** Configured output width (`null`: the input width). */
-  readonly outputDim: number | null;
-  /** Hidden activation. */
-  readonly activation: FeedForwardActivation;
-  /** Dropout rate. */
-  readonly dropoutRate: number;
-  /** Whether the linear maps have biases. */
-  readonly useBias: boolean;
-  /** Kernel initialiser name. */
-  readonly kernelInitializer: KernelInitializerName;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof feedForwardSchema>;
   private fc1: Dense | null = null;
   private fc2: Dense | null = null;
   private inputDim = -1;
 
   constructor(args: FeedForwardArgs) {
-    const cfg = validateConfig(layerLabel('FeedForward', args), feedForwardSchema, args);
+    const config = parseLayerConfig('FeedForward', feedForwardSchema, args);
     super(args);
-    this.hiddenDim = cfg.hiddenDim;
-    this.outputDim = cfg.outputDim ?? null;
-    this.activation = cfg.activation;
-    this.dropoutRate = cfg.dropout;
-    this.useBias = cfg.useBias;
-    this.kernelInitializer = cfg.kernelInitializer;
+    this.config = config;
   }
 
   private get where(): string {
@@ -85,17 +64,18 @@ export class FeedForward extends AitLayer {
     const shape = singleShape(this.where, inputShape);
     if (shape.length < 1) throw new Error(`${this.where}: input must have rank >= 1 [..., dim], got a scalar.`);
     this.inputDim = knownDim(this.where, 'the input', shape, -1);
-    const common = { useBias: this.useBias, kernelInitializer: this.kernelInitializer, trainable: this.trainable };
-    this.fc1 = this.track(new Dense({ ...common, units: this.hiddenDim, name: 'fc1' }));
-    this.fc2 = this.track(new Dense({ ...common, units: this.outputDim ?? this.inputDim, name: 'fc2' }));
+    const { useBias, kernelInitializer, hiddenDim, outputDim } = this.config;
+    const common = { useBias, kernelInitializer, trainable: this.trainable };
+    this.fc1 = this.track(new Dense({ ...common, units: hiddenDim, name: 'fc1' }));
+    this.fc2 = this.track(new Dense({ ...common, units: outputDim ?? this.inputDim, name: 'fc2' }));
     this.buildChild(this.fc1, shape);
-    this.buildChild(this.fc2, [...shape.slice(0, -1), this.hiddenDim]);
+    this.buildChild(this.fc2, [...shape.slice(0, -1), hiddenDim]);
     this.built = true;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = singleShape(this.where, inputShape);
-    return [...shape.slice(0, -1), this.outputDim ?? shape[shape.length - 1] ?? null];
+    return [...shape.slice(0, -1), this.config.outputDim ?? shape[shape.length - 1] ?? null];
   }
 
   /** `[..., dim] -> [..., outputDim]`. */
@@ -111,22 +91,10 @@ export class FeedForward extends AitLayer {
     );
     const training = this.isTraining(kwargs);
     return tf.tidy(() => {
-      const h = applyActivation(this.callChild(this.fc1 as Dense, x, kwargs), this.activation);
-      const y = this.callChild(this.fc2 as Dense, dropout(h, this.dropoutRate, training), kwargs);
-      return dropout(y, this.dropoutRate, training);
+      const h = applyActivation(this.callChild(this.fc1 as Dense, x, kwargs), this.config.activation);
+      const y = this.callChild(this.fc2 as Dense, dropout(h, this.config.dropout, training), kwargs);
+      return dropout(y, this.config.dropout, training);
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      hiddenDim: this.hiddenDim,
-      outputDim: this.outputDim,
-      activation: this.activation,
-      dropout: this.dropoutRate,
-      useBias: this.useBias,
-      kernelInitializer: this.kernelInitializer,
-    };
   }
 }
 tf.serialization.registerClass(FeedForward);

@@ -1,28 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
-import { validateConfig, z } from '../config/validate-config';
+import { z } from '../config/validate-config';
 import { assertLastDim, assertMinRank } from '../ops/assert-shape';
 import { layerNorm } from '../ops/layer-norm';
-import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
-import { layerArgsShape, layerLabel } from './layer-args-schema';
+import { AitLayer, type CallKwargs } from './ait-layer';
+import { layerArgsShape } from './layer-args-schema';
+import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
 import { knownDim, singleShape, singleTensor } from './layer-inputs';
 
 const layerNormSchema = z.strictObject({
   ...layerArgsShape,
+  /** Added to the variance; default 1e-5 (PyTorch). AiT's memory uses 1e-6. */
   epsilon: z.number().nonnegative().default(1e-5),
+  /** Whether to learn a shift `beta` (init zeros); default true. */
   center: z.boolean().default(true),
+  /** Whether to learn a scale `gamma` (init ones); default true. */
   scale: z.boolean().default(true),
 });
 
-/** Options of {@link LayerNorm}. */
-export interface LayerNormArgs extends AitLayerArgs {
-  /** Added to the variance; default 1e-5 (PyTorch). AiT's memory uses 1e-6. */
-  epsilon?: number;
-  /** Whether to learn a shift `beta` (init zeros); default true. */
-  center?: boolean;
-  /** Whether to learn a scale `gamma` (init ones); default true. */
-  scale?: boolean;
-}
+/** Options of {@link LayerNorm} (each documented on the schema). */
+export type LayerNormArgs = LayerArgsOf<typeof layerNormSchema>;
 
 /**
  * Layer normalisation over the last axis: `[..., dim] -> [..., dim]`, with learned
@@ -31,22 +28,16 @@ export interface LayerNormArgs extends AitLayerArgs {
 export class LayerNorm extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitLayerNorm';
-  /** Added to the variance. */
-  readonly epsilon: number;
-  /** Whether `beta` is learned. */
-  readonly center: boolean;
-  /** Whether `gamma` is learned. */
-  readonly scale: boolean;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof layerNormSchema>;
   private gamma: LayerVariable | null = null;
   private beta: LayerVariable | null = null;
   private dim = -1;
 
   constructor(args: LayerNormArgs = {}) {
-    const cfg = validateConfig(layerLabel('LayerNorm', args), layerNormSchema, args);
+    const config = parseLayerConfig('LayerNorm', layerNormSchema, args);
     super(args);
-    this.epsilon = cfg.epsilon;
-    this.center = cfg.center;
-    this.scale = cfg.scale;
+    this.config = config;
   }
 
   private get where(): string {
@@ -57,8 +48,8 @@ export class LayerNorm extends AitLayer {
     const shape = singleShape(this.where, inputShape);
     if (shape.length < 1) throw new Error(`${this.where}: input must have rank >= 1 [..., dim], got a scalar.`);
     this.dim = knownDim(this.where, 'the input', shape, -1);
-    if (this.scale) this.gamma = this.addWeight('gamma', [this.dim], 'float32', initializers.ones());
-    if (this.center) this.beta = this.addWeight('beta', [this.dim], 'float32', initializers.zeros());
+    if (this.config.scale) this.gamma = this.addWeight('gamma', [this.dim], 'float32', initializers.ones());
+    if (this.config.center) this.beta = this.addWeight('beta', [this.dim], 'float32', initializers.zeros());
     this.built = true;
   }
 
@@ -77,11 +68,7 @@ export class LayerNorm extends AitLayer {
       this.dim,
       `The layer was built for inputs [..., ${this.dim}]; use a new layer for another width.`,
     );
-    return layerNorm(x, this.gamma?.read() ?? null, this.beta?.read() ?? null, this.epsilon);
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), epsilon: this.epsilon, center: this.center, scale: this.scale };
+    return layerNorm(x, this.gamma?.read() ?? null, this.beta?.read() ?? null, this.config.epsilon);
   }
 }
 tf.serialization.registerClass(LayerNorm);

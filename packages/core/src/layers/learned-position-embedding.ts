@@ -1,26 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { validateConfig, z } from '../config/validate-config';
+import { z } from '../config/validate-config';
 import { addPositionEmbedding } from '../ops/add-position-embedding';
 import { assertLastDim, assertMinRank, formatShape } from '../ops/assert-shape';
-import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
+import { AitLayer, type CallKwargs } from './ait-layer';
 import { createKernelInitializer } from './kernel-initializer';
-import { layerArgsShape, layerLabel } from './layer-args-schema';
+import { layerArgsShape } from './layer-args-schema';
+import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
 import { knownDim, singleShape, singleTensor } from './layer-inputs';
 
 const learnedPositionEmbeddingSchema = z.strictObject({
   ...layerArgsShape,
+  /** Rows of the table: the most tokens an input may have. */
   maxTokens: z.number().int().positive(),
+  /** Standard deviation of the truncated-normal initialisation; default 0.02. */
   stddev: z.number().positive().default(0.02),
 });
 
-/** Options of {@link LearnedPositionEmbedding}. */
-export interface LearnedPositionEmbeddingArgs extends AitLayerArgs {
-  /** Rows of the table: the most tokens an input may have. */
-  maxTokens: number;
-  /** Standard deviation of the truncated-normal initialisation; default 0.02. */
-  stddev?: number;
-}
+/** Options of {@link LearnedPositionEmbedding} (each documented on the schema). */
+export type LearnedPositionEmbeddingArgs = LayerArgsOf<typeof learnedPositionEmbeddingSchema>;
 
 /**
  * Adds a learned position table: `x [batch, tokens, dim] + embeddings[0:tokens]`, with the weight
@@ -30,18 +28,15 @@ export interface LearnedPositionEmbeddingArgs extends AitLayerArgs {
 export class LearnedPositionEmbedding extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitLearnedPositionEmbedding';
-  /** Rows of the table. */
-  readonly maxTokens: number;
-  /** Initialisation stddev. */
-  readonly stddev: number;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof learnedPositionEmbeddingSchema>;
   private embeddings: LayerVariable | null = null;
   private dim = -1;
 
   constructor(args: LearnedPositionEmbeddingArgs) {
-    const cfg = validateConfig(layerLabel('LearnedPositionEmbedding', args), learnedPositionEmbeddingSchema, args);
+    const config = parseLayerConfig('LearnedPositionEmbedding', learnedPositionEmbeddingSchema, args);
     super(args);
-    this.maxTokens = cfg.maxTokens;
-    this.stddev = cfg.stddev;
+    this.config = config;
   }
 
   private get where(): string {
@@ -49,10 +44,10 @@ export class LearnedPositionEmbedding extends AitLayer {
   }
 
   private checkTokens(tokens: number | null | undefined, shape: readonly (number | null)[]): void {
-    if (tokens != null && tokens > this.maxTokens) {
+    if (tokens != null && tokens > this.config.maxTokens) {
       throw new Error(
         `${this.where}: the input ${formatShape(shape)} has ${tokens} tokens but the table holds only ` +
-          `${this.maxTokens}; create the layer with maxTokens >= ${tokens}.`,
+          `${this.config.maxTokens}; create the layer with maxTokens >= ${tokens}.`,
       );
     }
   }
@@ -64,9 +59,9 @@ export class LearnedPositionEmbedding extends AitLayer {
     this.checkTokens(shape[shape.length - 2], shape);
     this.embeddings = this.addWeight(
       'embeddings',
-      [this.maxTokens, this.dim],
+      [this.config.maxTokens, this.dim],
       'float32',
-      createKernelInitializer('truncatedNormal', this.stddev),
+      createKernelInitializer('truncatedNormal', this.config.stddev),
     );
     this.built = true;
   }
@@ -84,10 +79,6 @@ export class LearnedPositionEmbedding extends AitLayer {
     assertLastDim(this.where, 'the input', x, this.dim, `The layer was built for width ${this.dim}.`);
     this.checkTokens(x.shape[x.rank - 2], x.shape);
     return addPositionEmbedding(x, (this.embeddings as LayerVariable).read());
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), maxTokens: this.maxTokens, stddev: this.stddev };
   }
 }
 tf.serialization.registerClass(LearnedPositionEmbedding);

@@ -1,63 +1,52 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import { validateConfig, z } from '../config/validate-config';
+import { z } from '../config/validate-config';
 import { assertLastDim, assertRank, formatShape } from '../ops/assert-shape';
 import { dropout } from '../ops/dropout';
 import { scaledDotProductAttention } from '../ops/scaled-dot-product-attention';
 import { fusedAttention } from '../kernels/fused-attention';
 import { mergeHeads, splitHeads, splitPackedHeads } from '../ops/split-heads';
-import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
+import { AitLayer, type CallKwargs } from './ait-layer';
 import { Dense } from './dense';
-import { KERNEL_INITIALIZER_NAMES, type KernelInitializerName } from './kernel-initializer';
-import { layerArgsShape, layerLabel, rateSchema } from './layer-args-schema';
+import { KERNEL_INITIALIZER_NAMES } from './kernel-initializer';
+import { layerArgsShape, rateSchema } from './layer-args-schema';
+import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
 import { knownDim, toShapeList, toTensorList } from './layer-inputs';
 
 const multiHeadAttentionSchema = z.strictObject({
   ...layerArgsShape,
-  numHeads: z.number().int().positive(),
-  headDim: z.number().int().positive().nullish(),
-  outputDim: z.number().int().positive().nullish(),
-  qkvBias: z.boolean().default(true),
-  outputBias: z.boolean().default(true),
-  attentionDropout: rateSchema.default(0),
-  outputDropout: rateSchema.default(0),
-  kernelInitializer: z.enum(KERNEL_INITIALIZER_NAMES).default('glorotUniform'),
-  hasMaskInput: z.boolean().default(false),
-  returnAttentionWeights: z.boolean().default(false),
-  storeAttentionWeights: z.boolean().default(false),
-});
-
-/** Options of {@link MultiHeadAttention}. */
-export interface MultiHeadAttentionArgs extends AitLayerArgs {
   /** Number of heads. */
-  numHeads: number;
+  numHeads: z.number().int().positive(),
   /** Width of each head; default `dim / numHeads` (AiT uses 64 whatever the width). */
-  headDim?: number | null;
+  headDim: z.number().int().positive().nullish(),
   /** Output width; default the query input width. */
-  outputDim?: number | null;
+  outputDim: z.number().int().positive().nullish(),
   /** Whether the query/key/value projections have biases; default true (AiT: false). */
-  qkvBias?: boolean;
+  qkvBias: z.boolean().default(true),
   /** Whether the output projection has a bias; default true. */
-  outputBias?: boolean;
+  outputBias: z.boolean().default(true),
   /** Dropout rate on the attention weights while training; default 0. */
-  attentionDropout?: number;
+  attentionDropout: rateSchema.default(0),
   /** Dropout rate after the output projection while training; default 0. */
-  outputDropout?: number;
+  outputDropout: rateSchema.default(0),
   /** Kernel initialiser of all projections; default `glorotUniform`. */
-  kernelInitializer?: KernelInitializerName;
+  kernelInitializer: z.enum(KERNEL_INITIALIZER_NAMES).default('glorotUniform'),
   /**
    * Whether the last input is an attention mask (`[x, mask]` or `[x, context, mask]`); default
    * false. Without it, a mask can still be given eagerly as `layer.apply(x, { mask })`.
    */
-  hasMaskInput?: boolean;
+  hasMaskInput: z.boolean().default(false),
   /** Whether `call` returns `[output, weights]` instead of `output`; default false. */
-  returnAttentionWeights?: boolean;
+  returnAttentionWeights: z.boolean().default(false),
   /**
    * Whether each call keeps a copy of its attention weights for {@link MultiHeadAttention.lastAttentionWeights}
    * (visualisation); default false.
    */
-  storeAttentionWeights?: boolean;
-}
+  storeAttentionWeights: z.boolean().default(false),
+});
+
+/** Options of {@link MultiHeadAttention} (each documented on the schema). */
+export type MultiHeadAttentionArgs = LayerArgsOf<typeof multiHeadAttentionSchema>;
 
 type Mode = 'self' | 'cross';
 
@@ -86,28 +75,8 @@ type Mode = 'self' | 'cross';
 export class MultiHeadAttention extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitMultiHeadAttention';
-  /** Number of heads. */
-  readonly numHeads: number;
-  /** Configured head width (`null`: `dim / numHeads`). */
-  readonly headDimArg: number | null;
-  /** Configured output width (`null`: the query width). */
-  readonly outputDim: number | null;
-  /** Whether q/k/v projections have biases. */
-  readonly qkvBias: boolean;
-  /** Whether the output projection has a bias. */
-  readonly outputBias: boolean;
-  /** Attention-weight dropout rate. */
-  readonly attentionDropout: number;
-  /** Output dropout rate. */
-  readonly outputDropout: number;
-  /** Kernel initialiser name. */
-  readonly kernelInitializer: KernelInitializerName;
-  /** Whether the last input is a mask. */
-  readonly hasMaskInput: boolean;
-  /** Whether `call` also returns the attention weights. */
-  readonly returnAttentionWeights: boolean;
-  /** Whether calls keep a copy of the attention weights. */
-  readonly storeAttentionWeights: boolean;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof multiHeadAttentionSchema>;
 
   private attentionMode: Mode | null = null;
   private dim = -1;
@@ -119,19 +88,9 @@ export class MultiHeadAttention extends AitLayer {
   private outputProj: Dense | null = null;
 
   constructor(args: MultiHeadAttentionArgs) {
-    const cfg = validateConfig(layerLabel('MultiHeadAttention', args), multiHeadAttentionSchema, args);
+    const config = parseLayerConfig('MultiHeadAttention', multiHeadAttentionSchema, args);
     super(args);
-    this.numHeads = cfg.numHeads;
-    this.headDimArg = cfg.headDim ?? null;
-    this.outputDim = cfg.outputDim ?? null;
-    this.qkvBias = cfg.qkvBias;
-    this.outputBias = cfg.outputBias;
-    this.attentionDropout = cfg.attentionDropout;
-    this.outputDropout = cfg.outputDropout;
-    this.kernelInitializer = cfg.kernelInitializer;
-    this.hasMaskInput = cfg.hasMaskInput;
-    this.returnAttentionWeights = cfg.returnAttentionWeights;
-    this.storeAttentionWeights = cfg.storeAttentionWeights;
+    this.config = config;
   }
 
   private get where(): string {
@@ -140,12 +99,12 @@ export class MultiHeadAttention extends AitLayer {
 
   /** Self- or cross-attention from the number of inputs. */
   private modeFor(count: number): Mode {
-    const extra = this.hasMaskInput ? 1 : 0;
+    const extra = this.config.hasMaskInput ? 1 : 0;
     if (count === 1 + extra) return 'self';
     if (count === 2 + extra) return 'cross';
-    const layouts = this.hasMaskInput ? '[x, mask] or [x, context, mask]' : 'x or [x, context]';
+    const layouts = this.config.hasMaskInput ? '[x, mask] or [x, context, mask]' : 'x or [x, context]';
     throw new Error(
-      `${this.where}: expects ${layouts}${this.hasMaskInput ? ' (hasMaskInput is true)' : ''}, got ${count} inputs.`,
+      `${this.where}: expects ${layouts}${this.config.hasMaskInput ? ' (hasMaskInput is true)' : ''}, got ${count} inputs.`,
     );
   }
 
@@ -155,31 +114,32 @@ export class MultiHeadAttention extends AitLayer {
     const xShape = shapes[0] as Shape;
     assertRank(this.where, 'x', { shape: xShape }, [3], '[batch, tokens, dim]');
     this.dim = knownDim(this.where, 'x', xShape, -1);
-    if (this.headDimArg === null && this.dim % this.numHeads !== 0) {
+    const { numHeads, headDim, outputDim, qkvBias, outputBias, kernelInitializer } = this.config;
+    if (headDim == null && this.dim % numHeads !== 0) {
       throw new Error(
-        `${this.where}: the input width ${this.dim} is not divisible by numHeads = ${this.numHeads}; ` +
+        `${this.where}: the input width ${this.dim} is not divisible by numHeads = ${numHeads}; ` +
           `set headDim explicitly.`,
       );
     }
-    this.headDim = this.headDimArg ?? this.dim / this.numHeads;
-    const inner = this.numHeads * this.headDim;
-    const common = { kernelInitializer: this.kernelInitializer, trainable: this.trainable };
+    this.headDim = headDim ?? this.dim / numHeads;
+    const inner = numHeads * this.headDim;
+    const common = { kernelInitializer, trainable: this.trainable };
     if (this.attentionMode === 'self') {
-      this.qkv = this.track(new Dense({ ...common, units: 3 * inner, useBias: this.qkvBias, name: 'qkv' }));
+      this.qkv = this.track(new Dense({ ...common, units: 3 * inner, useBias: qkvBias, name: 'qkv' }));
       this.buildChild(this.qkv, xShape);
     } else {
       const cShape = shapes[1] as Shape;
       assertRank(this.where, 'context', { shape: cShape }, [3], '[batch, tokens, contextDim]');
       this.contextDim = knownDim(this.where, 'context', cShape, -1);
-      this.query = this.track(new Dense({ ...common, units: inner, useBias: this.qkvBias, name: 'query' }));
+      this.query = this.track(new Dense({ ...common, units: inner, useBias: qkvBias, name: 'query' }));
       this.keyValue = this.track(
-        new Dense({ ...common, units: 2 * inner, useBias: this.qkvBias, name: 'key_value' }),
+        new Dense({ ...common, units: 2 * inner, useBias: qkvBias, name: 'key_value' }),
       );
       this.buildChild(this.query, xShape);
       this.buildChild(this.keyValue, cShape);
     }
     this.outputProj = this.track(
-      new Dense({ ...common, units: this.outputDim ?? this.dim, useBias: this.outputBias, name: 'output' }),
+      new Dense({ ...common, units: outputDim ?? this.dim, useBias: outputBias, name: 'output' }),
     );
     this.buildChild(this.outputProj, [xShape[0] ?? null, xShape[1] ?? null, inner]);
     this.built = true;
@@ -191,10 +151,10 @@ export class MultiHeadAttention extends AitLayer {
     const x = shapes[0] as Shape;
     const batch = x[0] ?? null;
     const tq = x[1] ?? null;
-    const out: Shape = [batch, tq, this.outputDim ?? x[2] ?? null];
-    if (!this.returnAttentionWeights) return out;
+    const out: Shape = [batch, tq, this.config.outputDim ?? x[2] ?? null];
+    if (!this.config.returnAttentionWeights) return out;
     const tk = mode === 'self' ? tq : ((shapes[1] as Shape)[1] ?? null);
-    return [out, [batch, this.numHeads, tq, tk]];
+    return [out, [batch, this.config.numHeads, tq, tk]];
   }
 
   /** Brings a layer-level mask to rank 4 `[batch|1, heads|1, tq|1, tk]`. */
@@ -232,7 +192,7 @@ export class MultiHeadAttention extends AitLayer {
     const x = list[0] as tf.Tensor;
     const context = mode === 'cross' ? (list[1] as tf.Tensor) : x;
     const kwMask = kwargs?.mask;
-    const mask = this.hasMaskInput ? (list[list.length - 1] as tf.Tensor) : kwMask instanceof tf.Tensor ? kwMask : null;
+    const mask = this.config.hasMaskInput ? (list[list.length - 1] as tf.Tensor) : kwMask instanceof tf.Tensor ? kwMask : null;
     assertRank(this.where, 'x', x, [3], '[batch, tokens, dim]');
     assertLastDim(this.where, 'x', x, this.dim, `The layer was built for x [batch, tokens, ${this.dim}].`);
     if (mode === 'cross') {
@@ -259,33 +219,33 @@ export class MultiHeadAttention extends AitLayer {
       let k: tf.Tensor;
       let v: tf.Tensor;
       if (mode === 'self') {
-        [q, k, v] = splitPackedHeads(this.callChild(this.qkv as Dense, x, childKwargs), 3, this.numHeads) as [
+        [q, k, v] = splitPackedHeads(this.callChild(this.qkv as Dense, x, childKwargs), 3, this.config.numHeads) as [
           tf.Tensor,
           tf.Tensor,
           tf.Tensor,
         ];
       } else {
-        q = splitHeads(this.callChild(this.query as Dense, x, childKwargs), this.numHeads);
-        [k, v] = splitPackedHeads(this.callChild(this.keyValue as Dense, context, childKwargs), 2, this.numHeads) as [
+        q = splitHeads(this.callChild(this.query as Dense, x, childKwargs), this.config.numHeads);
+        [k, v] = splitPackedHeads(this.callChild(this.keyValue as Dense, context, childKwargs), 2, this.config.numHeads) as [
           tf.Tensor,
           tf.Tensor,
         ];
       }
       const m = mask === null ? null : this.normaliseMask(mask, batch, tq, tk);
-      const needWeights = this.storeAttentionWeights || this.returnAttentionWeights;
-      if (!needWeights && m === null && (this.attentionDropout === 0 || !training)) {
+      const needWeights = this.config.storeAttentionWeights || this.config.returnAttentionWeights;
+      if (!needWeights && m === null && (this.config.attentionDropout === 0 || !training)) {
         // nothing needs the weights: the fused form with its closed-form backward pass
         const attended = fusedAttention(q, k, v);
         const projected = this.callChild(this.outputProj as Dense, mergeHeads(attended), childKwargs);
-        return [dropout(projected, this.outputDropout, training)];
+        return [dropout(projected, this.config.outputDropout, training)];
       }
-      const attn = scaledDotProductAttention(q, k, v, { mask: m, dropoutRate: this.attentionDropout, training });
+      const attn = scaledDotProductAttention(q, k, v, { mask: m, dropoutRate: this.config.attentionDropout, training });
       const projected = this.callChild(this.outputProj as Dense, mergeHeads(attn.output), childKwargs);
-      const y = dropout(projected, this.outputDropout, training);
-      if (this.storeAttentionWeights) this.keepCopy('attention', attn.weights);
+      const y = dropout(projected, this.config.outputDropout, training);
+      if (this.config.storeAttentionWeights) this.keepCopy('attention', attn.weights);
       return [y, attn.weights];
     }) as [tf.Tensor, tf.Tensor4D | undefined];
-    if (this.returnAttentionWeights && weights) return [output, weights];
+    if (this.config.returnAttentionWeights && weights) return [output, weights];
     weights?.dispose();
     return output;
   }
@@ -297,23 +257,6 @@ export class MultiHeadAttention extends AitLayer {
    */
   get lastAttentionWeights(): tf.Tensor4D | null {
     return this.keptCopy('attention');
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      numHeads: this.numHeads,
-      headDim: this.headDimArg,
-      outputDim: this.outputDim,
-      qkvBias: this.qkvBias,
-      outputBias: this.outputBias,
-      attentionDropout: this.attentionDropout,
-      outputDropout: this.outputDropout,
-      kernelInitializer: this.kernelInitializer,
-      hasMaskInput: this.hasMaskInput,
-      returnAttentionWeights: this.returnAttentionWeights,
-      storeAttentionWeights: this.storeAttentionWeights,
-    };
   }
 }
 tf.serialization.registerClass(MultiHeadAttention);

@@ -1,43 +1,36 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import { validateConfig, z } from '../config/validate-config';
+import { z } from '../config/validate-config';
 import { assertLastDim, assertRank, formatShape } from '../ops/assert-shape';
 import { patchify } from '../ops/patchify';
-import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
+import { AitLayer, type CallKwargs } from './ait-layer';
 import { Dense } from './dense';
-import { KERNEL_INITIALIZER_NAMES, type KernelInitializerName } from './kernel-initializer';
+import { KERNEL_INITIALIZER_NAMES } from './kernel-initializer';
 import { LayerNorm } from './layer-norm';
-import { layerArgsShape, layerLabel } from './layer-args-schema';
+import { layerArgsShape } from './layer-args-schema';
+import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
 import { knownDim, singleShape, singleTensor } from './layer-inputs';
 
 const patchEmbeddingSchema = z.strictObject({
   ...layerArgsShape,
+  /** Side P of the square patches; image height and width must be multiples of it. */
   patchSize: z.number().int().positive(),
+  /** Token width D. */
   embedDim: z.number().int().positive(),
+  /** LayerNorm over each flattened patch (P*P*C) before the projection; default true. */
   preNorm: z.boolean().default(true),
+  /** LayerNorm over each token (D) after the projection; default true. */
   postNorm: z.boolean().default(true),
+  /** Epsilon of both LayerNorms; default 1e-5. */
   epsilon: z.number().nonnegative().default(1e-5),
+  /** Whether the projection has a bias; default true. */
   useBias: z.boolean().default(true),
+  /** Kernel initialiser of the projection; default `glorotUniform`. */
   kernelInitializer: z.enum(KERNEL_INITIALIZER_NAMES).default('glorotUniform'),
 });
 
-/** Options of {@link PatchEmbedding}. */
-export interface PatchEmbeddingArgs extends AitLayerArgs {
-  /** Side P of the square patches; image height and width must be multiples of it. */
-  patchSize: number;
-  /** Token width D. */
-  embedDim: number;
-  /** LayerNorm over each flattened patch (P*P*C) before the projection; default true. */
-  preNorm?: boolean;
-  /** LayerNorm over each token (D) after the projection; default true. */
-  postNorm?: boolean;
-  /** Epsilon of both LayerNorms; default 1e-5. */
-  epsilon?: number;
-  /** Whether the projection has a bias; default true. */
-  useBias?: boolean;
-  /** Kernel initialiser of the projection; default `glorotUniform`. */
-  kernelInitializer?: KernelInitializerName;
-}
+/** Options of {@link PatchEmbedding} (each documented on the schema). */
+export type PatchEmbeddingArgs = LayerArgsOf<typeof patchEmbeddingSchema>;
 
 /**
  * Image to token embedding (AiT / ViT "patch + MLP" stem):
@@ -49,48 +42,30 @@ export interface PatchEmbeddingArgs extends AitLayerArgs {
 export class PatchEmbedding extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitPatchEmbedding';
-  /** Patch side P. */
-  readonly patchSize: number;
-  /** Token width D. */
-  readonly embedDim: number;
-  /** Whether the flattened patches are normalised first. */
-  readonly preNorm: boolean;
-  /** Whether the tokens are normalised last. */
-  readonly postNorm: boolean;
-  /** LayerNorm epsilon. */
-  readonly epsilon: number;
-  /** Whether the projection has a bias. */
-  readonly useBias: boolean;
-  /** Kernel initialiser name. */
-  readonly kernelInitializer: KernelInitializerName;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof patchEmbeddingSchema>;
   private readonly normIn: LayerNorm | null;
   private readonly proj: Dense;
   private readonly normOut: LayerNorm | null;
   private channels = -1;
 
   constructor(args: PatchEmbeddingArgs) {
-    const cfg = validateConfig(layerLabel('PatchEmbedding', args), patchEmbeddingSchema, args);
+    const config = parseLayerConfig('PatchEmbedding', patchEmbeddingSchema, args);
     super(args);
-    this.patchSize = cfg.patchSize;
-    this.embedDim = cfg.embedDim;
-    this.preNorm = cfg.preNorm;
-    this.postNorm = cfg.postNorm;
-    this.epsilon = cfg.epsilon;
-    this.useBias = cfg.useBias;
-    this.kernelInitializer = cfg.kernelInitializer;
+    this.config = config;
     const trainable = this.trainable;
-    this.normIn = this.preNorm ? this.track(new LayerNorm({ epsilon: this.epsilon, name: 'norm_in', trainable })) : null;
+    this.normIn = config.preNorm ? this.track(new LayerNorm({ epsilon: config.epsilon, name: 'norm_in', trainable })) : null;
     this.proj = this.track(
       new Dense({
-        units: this.embedDim,
-        useBias: this.useBias,
-        kernelInitializer: this.kernelInitializer,
+        units: config.embedDim,
+        useBias: config.useBias,
+        kernelInitializer: config.kernelInitializer,
         name: 'proj',
         trainable,
       }),
     );
-    this.normOut = this.postNorm
-      ? this.track(new LayerNorm({ epsilon: this.epsilon, name: 'norm_out', trainable }))
+    this.normOut = config.postNorm
+      ? this.track(new LayerNorm({ epsilon: config.epsilon, name: 'norm_out', trainable }))
       : null;
   }
 
@@ -99,7 +74,7 @@ export class PatchEmbedding extends AitLayer {
   }
 
   private checkDivisible(height: number | null, width: number | null): void {
-    const p = this.patchSize;
+    const p = this.config.patchSize;
     if ((height !== null && height % p !== 0) || (width !== null && width % p !== 0)) {
       throw new Error(
         `${this.where}: image size ${height}x${width} is not divisible by the patch size ${p}. Resize or pad ` +
@@ -113,10 +88,10 @@ export class PatchEmbedding extends AitLayer {
     assertRank(this.where, 'images', { shape }, [4], '[batch, height, width, channels]');
     this.channels = knownDim(this.where, 'images', shape, 3);
     this.checkDivisible(shape[1] ?? null, shape[2] ?? null);
-    const patchDim = this.patchSize * this.patchSize * this.channels;
+    const patchDim = this.config.patchSize * this.config.patchSize * this.channels;
     if (this.normIn) this.buildChild(this.normIn, [null, null, patchDim]);
     this.buildChild(this.proj, [null, null, patchDim]);
-    if (this.normOut) this.buildChild(this.normOut, [null, null, this.embedDim]);
+    if (this.normOut) this.buildChild(this.normOut, [null, null, this.config.embedDim]);
     this.built = true;
   }
 
@@ -125,8 +100,8 @@ export class PatchEmbedding extends AitLayer {
     assertRank(this.where, 'images', { shape }, [4], '[batch, height, width, channels]');
     const [batch, height, width] = shape as [number | null, number | null, number | null];
     this.checkDivisible(height, width);
-    const tokens = height !== null && width !== null ? (height / this.patchSize) * (width / this.patchSize) : null;
-    return [batch, tokens, this.embedDim];
+    const tokens = height !== null && width !== null ? (height / this.config.patchSize) * (width / this.config.patchSize) : null;
+    return [batch, tokens, this.config.embedDim];
   }
 
   /** `[batch, H, W, C] -> [batch, (H/P)*(W/P), D]`. */
@@ -142,25 +117,12 @@ export class PatchEmbedding extends AitLayer {
     );
     this.checkDivisible(images.shape[1] as number, images.shape[2] as number);
     return tf.tidy(() => {
-      let x: tf.Tensor = patchify(images, this.patchSize);
+      let x: tf.Tensor = patchify(images, this.config.patchSize);
       if (this.normIn) x = this.callChild(this.normIn, x, kwargs);
       x = this.callChild(this.proj, x, kwargs);
       if (this.normOut) x = this.callChild(this.normOut, x, kwargs);
       return x;
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      patchSize: this.patchSize,
-      embedDim: this.embedDim,
-      preNorm: this.preNorm,
-      postNorm: this.postNorm,
-      epsilon: this.epsilon,
-      useBias: this.useBias,
-      kernelInitializer: this.kernelInitializer,
-    };
   }
 }
 tf.serialization.registerClass(PatchEmbedding);

@@ -1,32 +1,28 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import { validateConfig, z } from '../config/validate-config';
+import { z } from '../config/validate-config';
 import { addPositionEmbedding } from '../ops/add-position-embedding';
 import { assertRank, formatShape } from '../ops/assert-shape';
 import { sinusoidalPositionEmbedding2d } from '../ops/sinusoidal-position-embedding-2d';
-import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
-import { layerArgsShape, layerLabel } from './layer-args-schema';
+import { AitLayer, type CallKwargs } from './ait-layer';
+import { layerArgsShape } from './layer-args-schema';
+import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
 import { singleShape, singleTensor } from './layer-inputs';
 
 const sinusoidalSchema = z.strictObject({
   ...layerArgsShape,
+  /** Patch rows of the token grid (image height / patch size). */
   gridHeight: z.number().int().positive(),
+  /** Patch columns of the token grid (image width / patch size). */
   gridWidth: z.number().int().positive(),
+  /** Leading tokens that get no position (e.g. a CLS or question token); default 0. */
   prefixTokens: z.number().int().nonnegative().default(0),
+  /** Base of the geometric frequencies; default 10000. */
   temperature: z.number().positive().default(10000),
 });
 
-/** Options of {@link SinusoidalPositionEmbedding2d}. */
-export interface SinusoidalPositionEmbedding2dArgs extends AitLayerArgs {
-  /** Patch rows of the token grid (image height / patch size). */
-  gridHeight: number;
-  /** Patch columns of the token grid (image width / patch size). */
-  gridWidth: number;
-  /** Leading tokens that get no position (e.g. a CLS or question token); default 0. */
-  prefixTokens?: number;
-  /** Base of the geometric frequencies; default 10000. */
-  temperature?: number;
-}
+/** Options of {@link SinusoidalPositionEmbedding2d} (each documented on the schema). */
+export type SinusoidalPositionEmbedding2dArgs = LayerArgsOf<typeof sinusoidalSchema>;
 
 /**
  * Adds fixed 2-D sine-cosine position embeddings (see {@link sinusoidalPositionEmbedding2d}) to
@@ -37,23 +33,14 @@ export interface SinusoidalPositionEmbedding2dArgs extends AitLayerArgs {
 export class SinusoidalPositionEmbedding2d extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitSinusoidalPositionEmbedding2d';
-  /** Grid rows. */
-  readonly gridHeight: number;
-  /** Grid columns. */
-  readonly gridWidth: number;
-  /** Leading tokens without a position. */
-  readonly prefixTokens: number;
-  /** Frequency base. */
-  readonly temperature: number;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof sinusoidalSchema>;
   private table: tf.Tensor2D | null = null;
 
   constructor(args: SinusoidalPositionEmbedding2dArgs) {
-    const cfg = validateConfig(layerLabel('SinusoidalPositionEmbedding2d', args), sinusoidalSchema, args);
+    const config = parseLayerConfig('SinusoidalPositionEmbedding2d', sinusoidalSchema, args);
     super(args);
-    this.gridHeight = cfg.gridHeight;
-    this.gridWidth = cfg.gridWidth;
-    this.prefixTokens = cfg.prefixTokens;
-    this.temperature = cfg.temperature;
+    this.config = config;
   }
 
   private get where(): string {
@@ -61,7 +48,8 @@ export class SinusoidalPositionEmbedding2d extends AitLayer {
   }
 
   private get tokens(): number {
-    return this.prefixTokens + this.gridHeight * this.gridWidth;
+    const { prefixTokens, gridHeight, gridWidth } = this.config;
+    return prefixTokens + gridHeight * gridWidth;
   }
 
   private checkShape(shape: readonly (number | null)[]): void {
@@ -70,7 +58,7 @@ export class SinusoidalPositionEmbedding2d extends AitLayer {
     if (tokens !== null && tokens !== this.tokens) {
       throw new Error(
         `${this.where}: the input ${formatShape(shape)} has ${tokens} tokens, expected ${this.tokens} ` +
-          `(${this.prefixTokens} prefix + ${this.gridHeight}x${this.gridWidth} grid).`,
+          `(${this.config.prefixTokens} prefix + ${this.config.gridHeight}x${this.config.gridWidth} grid).`,
       );
     }
     if (dim !== null && dim !== undefined && dim % 4 !== 0) {
@@ -93,10 +81,11 @@ export class SinusoidalPositionEmbedding2d extends AitLayer {
   private tableFor(dim: number): tf.Tensor2D {
     if (this.table !== null && this.table.shape[1] === dim) return this.table;
     this.table?.dispose();
+    const { gridHeight, gridWidth, prefixTokens, temperature } = this.config;
     const table = tf.keep(
       tf.tidy(() => {
-        const grid = sinusoidalPositionEmbedding2d(this.gridHeight, this.gridWidth, dim, this.temperature);
-        return this.prefixTokens > 0 ? tf.concat([tf.zeros([this.prefixTokens, dim]), grid], 0) : grid;
+        const grid = sinusoidalPositionEmbedding2d(gridHeight, gridWidth, dim, temperature);
+        return prefixTokens > 0 ? tf.concat([tf.zeros([prefixTokens, dim]), grid], 0) : grid;
       }),
     ) as tf.Tensor2D;
     this.table = table;
@@ -114,16 +103,6 @@ export class SinusoidalPositionEmbedding2d extends AitLayer {
     super.disposeResources();
     this.table?.dispose();
     this.table = null;
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      gridHeight: this.gridHeight,
-      gridWidth: this.gridWidth,
-      prefixTokens: this.prefixTokens,
-      temperature: this.temperature,
-    };
   }
 }
 tf.serialization.registerClass(SinusoidalPositionEmbedding2d);

@@ -1,50 +1,41 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import { validateConfig, z } from '../config/validate-config';
+import { z } from '../config/validate-config';
 import { assertLastDim, assertRank, formatShape } from '../ops/assert-shape';
 import { dropout } from '../ops/dropout';
 import { mergeHeads, splitHeads } from '../ops/split-heads';
 import { topKAttention } from '../ops/top-k-attention';
-import { AitLayer, type AitLayerArgs, type CallKwargs } from './ait-layer';
+import { AitLayer, type CallKwargs } from './ait-layer';
 import { Dense } from './dense';
-import { KERNEL_INITIALIZER_NAMES, type KernelInitializerName } from './kernel-initializer';
-import { layerArgsShape, layerLabel, rateSchema } from './layer-args-schema';
+import { KERNEL_INITIALIZER_NAMES } from './kernel-initializer';
+import { layerArgsShape, rateSchema } from './layer-args-schema';
+import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
 import { knownDim, toShapeList, toTensorList } from './layer-inputs';
 
 const topKAttentionSchema = z.strictObject({
   ...layerArgsShape,
+  /** Number of heads (AiT's bottleneck: 8). */
   numHeads: z.number().int().positive(),
+  /** Width of each head; default `queryDim / numHeads` (AiT: the memory width Dm). */
   headDim: z.number().int().positive().nullish(),
+  /** How many keys each query keeps (AiT: 512). `topK >= keys` is plain softmax attention. */
   topK: z.number().int().positive(),
+  /** Output width; default the query input width. */
   outputDim: z.number().int().positive().nullish(),
+  /** Whether the four projections have biases; default false (AiT's bottleneck write). */
   useBias: z.boolean().default(false),
+  /** Dropout rate after the output projection while training; default 0 (AiT: 0.1). */
   dropout: rateSchema.default(0),
+  /** Kernel initialiser of all projections; default `glorotUniform`. */
   kernelInitializer: z.enum(KERNEL_INITIALIZER_NAMES).default('glorotUniform'),
+  /** Whether `call` returns `[output, gate]` instead of `output`; default false. */
   returnGate: z.boolean().default(false),
+  /** Whether each call keeps a copy of its gate for {@link TopKAttention.lastGate}; default false. */
   storeGate: z.boolean().default(false),
 });
 
-/** Options of {@link TopKAttention}. */
-export interface TopKAttentionArgs extends AitLayerArgs {
-  /** Number of heads (AiT's bottleneck: 8). */
-  numHeads: number;
-  /** Width of each head; default `queryDim / numHeads` (AiT: the memory width Dm). */
-  headDim?: number | null;
-  /** How many keys each query keeps (AiT: 512). `topK >= keys` is plain softmax attention. */
-  topK: number;
-  /** Output width; default the query input width. */
-  outputDim?: number | null;
-  /** Whether the four projections have biases; default false (AiT's bottleneck write). */
-  useBias?: boolean;
-  /** Dropout rate after the output projection while training; default 0 (AiT: 0.1). */
-  dropout?: number;
-  /** Kernel initialiser of all projections; default `glorotUniform`. */
-  kernelInitializer?: KernelInitializerName;
-  /** Whether `call` returns `[output, gate]` instead of `output`; default false. */
-  returnGate?: boolean;
-  /** Whether each call keeps a copy of its gate for {@link TopKAttention.lastGate}; default false. */
-  storeGate?: boolean;
-}
+/** Options of {@link TopKAttention} (each documented on the schema). */
+export type TopKAttentionArgs = LayerArgsOf<typeof topKAttentionSchema>;
 
 /** What {@link TopKAttention.attend} returns; all tensors belong to the caller. */
 export interface TopKAttentionOutput {
@@ -76,24 +67,8 @@ export interface TopKAttentionOutput {
 export class TopKAttention extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitTopKAttention';
-  /** Number of heads. */
-  readonly numHeads: number;
-  /** Configured head width (`null`: `queryDim / numHeads`). */
-  readonly headDimArg: number | null;
-  /** Keys kept per query. */
-  readonly topK: number;
-  /** Configured output width (`null`: the query width). */
-  readonly outputDim: number | null;
-  /** Whether projections have biases. */
-  readonly useBias: boolean;
-  /** Output dropout rate. */
-  readonly dropoutRate: number;
-  /** Kernel initialiser name. */
-  readonly kernelInitializer: KernelInitializerName;
-  /** Whether `call` also returns the gate. */
-  readonly returnGate: boolean;
-  /** Whether calls keep a copy of the gate. */
-  readonly storeGate: boolean;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof topKAttentionSchema>;
 
   private queryDim = -1;
   private sourceDim = -1;
@@ -104,17 +79,9 @@ export class TopKAttention extends AitLayer {
   private outputProj: Dense | null = null;
 
   constructor(args: TopKAttentionArgs) {
-    const cfg = validateConfig(layerLabel('TopKAttention', args), topKAttentionSchema, args);
+    const config = parseLayerConfig('TopKAttention', topKAttentionSchema, args);
     super(args);
-    this.numHeads = cfg.numHeads;
-    this.headDimArg = cfg.headDim ?? null;
-    this.topK = cfg.topK;
-    this.outputDim = cfg.outputDim ?? null;
-    this.useBias = cfg.useBias;
-    this.dropoutRate = cfg.dropout;
-    this.kernelInitializer = cfg.kernelInitializer;
-    this.returnGate = cfg.returnGate;
-    this.storeGate = cfg.storeGate;
+    this.config = config;
   }
 
   private get where(): string {
@@ -135,19 +102,20 @@ export class TopKAttention extends AitLayer {
     const [q, s] = this.pair(toShapeList(inputShape));
     this.queryDim = knownDim(this.where, 'queries', q, -1);
     this.sourceDim = knownDim(this.where, 'source', s, -1);
-    if (this.headDimArg === null && this.queryDim % this.numHeads !== 0) {
+    const { numHeads, headDim, outputDim, useBias, kernelInitializer } = this.config;
+    if (headDim == null && this.queryDim % numHeads !== 0) {
       throw new Error(
-        `${this.where}: the query width ${this.queryDim} is not divisible by numHeads = ${this.numHeads}; ` +
+        `${this.where}: the query width ${this.queryDim} is not divisible by numHeads = ${numHeads}; ` +
           `set headDim explicitly.`,
       );
     }
-    this.headDim = this.headDimArg ?? this.queryDim / this.numHeads;
-    const inner = this.numHeads * this.headDim;
-    const common = { kernelInitializer: this.kernelInitializer, useBias: this.useBias, trainable: this.trainable };
+    this.headDim = headDim ?? this.queryDim / numHeads;
+    const inner = numHeads * this.headDim;
+    const common = { kernelInitializer, useBias, trainable: this.trainable };
     this.queryProj = this.track(new Dense({ ...common, units: inner, name: 'query' }));
     this.keyProj = this.track(new Dense({ ...common, units: inner, name: 'key' }));
     this.valueProj = this.track(new Dense({ ...common, units: inner, name: 'value' }));
-    this.outputProj = this.track(new Dense({ ...common, units: this.outputDim ?? this.queryDim, name: 'output' }));
+    this.outputProj = this.track(new Dense({ ...common, units: outputDim ?? this.queryDim, name: 'output' }));
     this.buildChild(this.queryProj, q);
     this.buildChild(this.keyProj, s);
     this.buildChild(this.valueProj, s);
@@ -161,10 +129,10 @@ export class TopKAttention extends AitLayer {
     const batch = q.length === 3 ? (q[0] ?? null) : s.length === 3 ? (s[0] ?? null) : null;
     const tq = q[q.length - 2] ?? null;
     const tk = s[s.length - 2] ?? null;
-    const width = this.outputDim ?? q[q.length - 1] ?? null;
+    const width = this.config.outputDim ?? q[q.length - 1] ?? null;
     const out: Shape = batched ? [batch, tq, width] : [tq, width];
-    if (!this.returnGate) return out;
-    const gate: Shape = batched ? [batch, this.numHeads, tq, tk] : [this.numHeads, tq, tk];
+    if (!this.config.returnGate) return out;
+    const gate: Shape = batched ? [batch, this.config.numHeads, tq, tk] : [this.config.numHeads, tq, tk];
     return [out, gate];
   }
 
@@ -196,13 +164,13 @@ export class TopKAttention extends AitLayer {
     return tf.tidy(() => {
       // [tq|tk, heads * d] -> [heads, t, d]; [batch, t, heads * d] -> [batch, heads, t, d].
       // A batch-less side is broadcast over the other's batch by topKAttention.
-      const q = splitHeads(this.callChild(this.queryProj as Dense, queries, childKwargs), this.numHeads);
-      const k = splitHeads(this.callChild(this.keyProj as Dense, source, childKwargs), this.numHeads);
-      const v = splitHeads(this.callChild(this.valueProj as Dense, source, childKwargs), this.numHeads);
-      const attn = topKAttention(q, k, v, this.topK);
+      const q = splitHeads(this.callChild(this.queryProj as Dense, queries, childKwargs), this.config.numHeads);
+      const k = splitHeads(this.callChild(this.keyProj as Dense, source, childKwargs), this.config.numHeads);
+      const v = splitHeads(this.callChild(this.valueProj as Dense, source, childKwargs), this.config.numHeads);
+      const attn = topKAttention(q, k, v, this.config.topK);
       const merged = mergeHeads(attn.output);
       const projected = this.callChild(this.outputProj as Dense, merged, childKwargs);
-      return { output: dropout(projected, this.dropoutRate, training), weights: attn.weights, gate: attn.gate };
+      return { output: dropout(projected, this.config.dropout, training), weights: attn.weights, gate: attn.gate };
     });
   }
 
@@ -214,8 +182,8 @@ export class TopKAttention extends AitLayer {
     }
     const { output, weights, gate } = this.attend(list[0] as tf.Tensor, list[1] as tf.Tensor, kwargs);
     weights.dispose();
-    if (this.storeGate) this.keepCopy('gate', gate);
-    if (this.returnGate) return [output, gate];
+    if (this.config.storeGate) this.keepCopy('gate', gate);
+    if (this.config.returnGate) return [output, gate];
     gate.dispose();
     return output;
   }
@@ -226,21 +194,6 @@ export class TopKAttention extends AitLayer {
    */
   get lastGate(): tf.Tensor | null {
     return this.keptCopy('gate');
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      numHeads: this.numHeads,
-      headDim: this.headDimArg,
-      topK: this.topK,
-      outputDim: this.outputDim,
-      useBias: this.useBias,
-      dropout: this.dropoutRate,
-      kernelInitializer: this.kernelInitializer,
-      returnGate: this.returnGate,
-      storeGate: this.storeGate,
-    };
   }
 }
 tf.serialization.registerClass(TopKAttention);

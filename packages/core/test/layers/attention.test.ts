@@ -203,14 +203,14 @@ function naiveMha(
     let kOff: number;
     let vOff: number;
     if (context === null) {
-      const qkv = matmulBias(xb, weight(layer, 'qkv/kernel') as N2, layer.qkvBias ? (weight(layer, 'qkv/bias') as number[]) : null);
+      const qkv = matmulBias(xb, weight(layer, 'qkv/kernel') as N2, layer.config.qkvBias ? (weight(layer, 'qkv/bias') as number[]) : null);
       q = qkv;
       kv = qkv;
       kOff = inner;
       vOff = 2 * inner;
     } else {
-      q = matmulBias(xb, weight(layer, 'query/kernel') as N2, layer.qkvBias ? (weight(layer, 'query/bias') as number[]) : null);
-      kv = matmulBias(context[b] as N2, weight(layer, 'key_value/kernel') as N2, layer.qkvBias ? (weight(layer, 'key_value/bias') as number[]) : null);
+      q = matmulBias(xb, weight(layer, 'query/kernel') as N2, layer.config.qkvBias ? (weight(layer, 'query/bias') as number[]) : null);
+      kv = matmulBias(context[b] as N2, weight(layer, 'key_value/kernel') as N2, layer.config.qkvBias ? (weight(layer, 'key_value/bias') as number[]) : null);
       kOff = 0;
       vOff = inner;
     }

@@ -1,28 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { assertRank, createKernelInitializer, knownDim, layerLabel, toShapeList, validateConfig, z, type AitLayerArgs } from '@ait/core';
-import { hopfieldOptionsShape, type HopfieldOptions } from './hopfield-options';
+import { assertRank, createKernelInitializer, knownDim, parseLayerConfig, toShapeList, z, type LayerArgsOf, type LayerConfigOf } from '@ait/core';
+import { hopfieldOptionsShape } from './hopfield-options';
 import { LearnedPatternsHopfield, type LearnedPatternInputs, type LearnedPatternMasks } from './learned-patterns-hopfield';
 
 const lookupSchema = z.strictObject({
   ...hopfieldOptionsShape,
+  /** Number of learned stored patterns (table entries); default 1. */
   quantity: z.number().int().positive().default(1),
+  /** Whether the looked-up targets (pattern projection) are learned separately from the stored patterns; default false (the stored patterns are also the targets). */
   lookupWeightsAsSeparated: z.boolean().default(false),
+  /** Whether the separate targets are trained; default true. */
   lookupTargetsAsTrainable: z.boolean().default(true),
+  /** Whether the stored patterns are trained; default true. */
   lookupWeightsTrainable: z.boolean().default(true),
 });
 
-/** Options of {@link HopfieldLayer}. */
-export interface HopfieldLayerArgs extends AitLayerArgs, HopfieldOptions {
-  /** Number of learned stored patterns (table entries); default 1. */
-  quantity?: number;
-  /** Whether the looked-up targets (pattern projection) are learned separately from the stored patterns; default false (the stored patterns are also the targets). */
-  lookupWeightsAsSeparated?: boolean;
-  /** Whether the separate targets are trained; default true. */
-  lookupTargetsAsTrainable?: boolean;
-  /** Whether the stored patterns are trained; default true. */
-  lookupWeightsTrainable?: boolean;
-}
+/** Options of {@link HopfieldLayer}: the Hopfield options and its own (each documented on the schema), plus the tfjs layer arguments. */
+export type HopfieldLayerArgs = LayerArgsOf<typeof lookupSchema>;
 
 /** Masks over the learned stored patterns, for the inspection methods. */
 export type LookupMasks = LearnedPatternMasks;
@@ -40,17 +35,14 @@ export type LookupMasks = LearnedPatternMasks;
  * 0.02. The association, masks, inspection methods and config are those of
  * {@link LearnedPatternsHopfield}. Serialised as `AitHopfieldLayer`.
  */
-export class HopfieldLayer extends LearnedPatternsHopfield {
+export class HopfieldLayer extends LearnedPatternsHopfield<LayerConfigOf<typeof lookupSchema>> {
   /** tfjs serialisation name. */
   static className = 'AitHopfieldLayer';
-  private readonly args: z.output<typeof lookupSchema>;
   private lookupWeights: LayerVariable | null = null;
   private lookupTargets: LayerVariable | null = null;
 
   constructor(args: HopfieldLayerArgs = {}) {
-    const cfg = validateConfig(layerLabel('HopfieldLayer', args), lookupSchema, args);
-    super(args, cfg);
-    this.args = cfg;
+    super(args, parseLayerConfig('HopfieldLayer', lookupSchema, args));
   }
 
   protected get where(): string {
@@ -71,7 +63,7 @@ export class HopfieldLayer extends LearnedPatternsHopfield {
 
   /** Widths of the learned stored patterns and targets for inputs of width `width`. */
   private widths(width: number): { lookup: number; target: number } {
-    const a = this.args;
+    const a = this.config;
     const heads = a.numHeads;
     const hidden = a.hiddenSize ?? (a.statePatternAsStatic ? width : width / heads);
     const lookup = a.storedPatternAsStatic ? hidden : width;
@@ -86,8 +78,8 @@ export class HopfieldLayer extends LearnedPatternsHopfield {
   private innerShapes(x: Shape): Shape[] {
     const { lookup, target } = this.widths(knownDim(this.where, 'x', x, -1));
     const b = x[0] ?? null;
-    const targetWidth = this.args.lookupWeightsAsSeparated ? target : lookup;
-    return [[b, this.quantity, lookup], x, [b, this.quantity, targetWidth]];
+    const targetWidth = this.config.lookupWeightsAsSeparated ? target : lookup;
+    return [[b, this.config.quantity, lookup], x, [b, this.config.quantity, targetWidth]];
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -95,20 +87,20 @@ export class HopfieldLayer extends LearnedPatternsHopfield {
     const { lookup, target } = this.widths(knownDim(this.where, 'x', x, -1));
     this.lookupWeights = this.addWeight(
       'lookup_weights',
-      [this.quantity, lookup],
+      [this.config.quantity, lookup],
       'float32',
       createKernelInitializer('truncatedNormal'),
       undefined,
-      this.args.lookupWeightsTrainable,
+      this.config.lookupWeightsTrainable,
     );
-    if (this.args.lookupWeightsAsSeparated) {
+    if (this.config.lookupWeightsAsSeparated) {
       this.lookupTargets = this.addWeight(
         'lookup_targets',
-        [this.quantity, target],
+        [this.config.quantity, target],
         'float32',
         createKernelInitializer('truncatedNormal'),
         undefined,
-        this.args.lookupTargetsAsTrainable,
+        this.config.lookupTargetsAsTrainable,
       );
     }
     this.buildChild(this.hopfield, this.innerShapes(x));
@@ -118,9 +110,9 @@ export class HopfieldLayer extends LearnedPatternsHopfield {
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     const x = this.stateShape(inputShape);
     const out = this.hopfield.computeOutputShape(this.innerShapes(x)) as Shape;
-    if (!this.args.returnAssociations) return out;
-    const extra = (this.args.concatBiasPattern ? 1 : 0) + (this.args.addZeroAssociation ? 1 : 0);
-    return [out, [x[0] ?? null, this.hopfield.dimensions.heads, x[1] ?? null, this.quantity + extra]];
+    if (!this.config.returnAssociations) return out;
+    const extra = (this.config.concatBiasPattern ? 1 : 0) + (this.config.addZeroAssociation ? 1 : 0);
+    return [out, [x[0] ?? null, this.hopfield.dimensions.heads, x[1] ?? null, this.config.quantity + extra]];
   }
 
   protected dataInputs(count: number, total: number): void {
@@ -136,15 +128,6 @@ export class HopfieldLayer extends LearnedPatternsHopfield {
     const keys = tileOf(this.lookupWeights as LayerVariable);
     const values = this.lookupTargets ? tileOf(this.lookupTargets) : keys;
     return { keys, queries, values, created: values === keys ? [keys] : [keys, values] };
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      lookupWeightsAsSeparated: this.args.lookupWeightsAsSeparated,
-      lookupTargetsAsTrainable: this.args.lookupTargetsAsTrainable,
-      lookupWeightsTrainable: this.args.lookupWeightsTrainable,
-    };
   }
 }
 tf.serialization.registerClass(HopfieldLayer);

@@ -5,8 +5,8 @@ import {
   layerArgsShape,
   rateSchema,
   z,
-  type AitLayerArgs,
-  type KernelInitializerName,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 
 /** Activations that may follow the Hopfield association (`associationActivation`). */
@@ -18,129 +18,98 @@ export type AssociationActivation = (typeof ASSOCIATION_ACTIVATIONS)[number];
 const positiveInt = z.number().int().positive();
 const positive = z.number().positive().finite();
 
-/** The zod shape of every option shared by `Hopfield`, `HopfieldPooling` and `HopfieldLayer`. */
+/**
+ * The zod shape of every option shared by `Hopfield`, `HopfieldPooling` and `HopfieldLayer`, each
+ * documented here once.
+ */
 export const hopfieldOptionsShape = {
   ...layerArgsShape,
+  /** Width of each head in the Hopfield (association) space; default `stateWidth / numHeads` (the whole static state width when `statePatternAsStatic`). */
   hiddenSize: positiveInt.nullish(),
+  /** Output width after the output projection; default the state width. */
   outputSize: positiveInt.nullish(),
+  /** Width of each head's projected patterns (values); default `hiddenSize`. */
   patternSize: positiveInt.nullish(),
+  /** Number of heads; default 1. */
   numHeads: positiveInt.default(1),
+  /** Inverse temperature beta, one number or one per head; default `1 / sqrt(hiddenSize)` (1 when everything is static). */
   scaling: z.union([positive, z.array(positive).min(1)]).nullish(),
+  /** State updates after the first association: 0 (default) = one step; `null` = until every head converged. */
   updateStepsMax: z.number().int().nonnegative().nullable().default(0),
+  /** A head stops once its association matrix changes by at most this (Frobenius norm); one number or one per head; default 1e-4. */
   updateStepsEps: z.union([positive, z.array(positive).min(1)]).default(1e-4),
+  /** Layer norm on the stored patterns before projection; default true. */
   normalizeStoredPattern: z.boolean().default(true),
+  /** Learned scale and shift in that norm; default true. */
   normalizeStoredPatternAffine: z.boolean().default(true),
+  /** Its epsilon; default 1e-5. */
   normalizeStoredPatternEps: positive.default(1e-5),
+  /** Layer norm on the state patterns; default true. */
   normalizeStatePattern: z.boolean().default(true),
+  /** Learned scale and shift in that norm; default true. */
   normalizeStatePatternAffine: z.boolean().default(true),
+  /** Its epsilon; default 1e-5. */
   normalizeStatePatternEps: positive.default(1e-5),
+  /** Layer norm on the pattern projection (values) input; default true. */
   normalizePatternProjection: z.boolean().default(true),
+  /** Learned scale and shift in that norm; default true. */
   normalizePatternProjectionAffine: z.boolean().default(true),
+  /** Its epsilon; default 1e-5. */
   normalizePatternProjectionEps: positive.default(1e-5),
+  /** Layer norm over each head's width of the projected states and stored patterns, in the Hopfield space; default false. */
   normalizeHopfieldSpace: z.boolean().default(false),
+  /** Learned scale and shift `[hiddenSize]` (shared by states and stored patterns and by all heads); default false. */
   normalizeHopfieldSpaceAffine: z.boolean().default(false),
+  /** Its epsilon; default 1e-5. */
   normalizeHopfieldSpaceEps: positive.default(1e-5),
+  /** Use the stored patterns as they are (width `hiddenSize`, the same for every head), without projection; default false. */
   storedPatternAsStatic: z.boolean().default(false),
+  /** Use the state patterns as they are (width `hiddenSize`), without projection; default false. */
   statePatternAsStatic: z.boolean().default(false),
+  /** Use the pattern projection input as it is (width `patternSize`), without projection; default false. */
   patternProjectionAsStatic: z.boolean().default(false),
+  /** Project the pattern projection input with the stored-pattern projection (needs `patternSize === hiddenSize` and inputs of the stored width); default false. */
   patternProjectionAsConnected: z.boolean().default(false),
+  /** Activation applied to the layer output; default none. */
   associationActivation: z.enum(ASSOCIATION_ACTIVATIONS).nullish(),
+  /** Dropout rate on the association matrix while training; default 0. */
   dropout: rateSchema.default(0),
+  /** Biases in the input and output projections; default true. */
   inputBias: z.boolean().default(true),
+  /** Append a learned bias pattern to the projected stored patterns and to the projected values; default false. */
   concatBiasPattern: z.boolean().default(false),
+  /** Append an all-zero pattern to the projected stored patterns and values; default false. */
   addZeroAssociation: z.boolean().default(false),
+  /** Leave out the output projection (output width `numHeads * patternSize`); default false. */
   disableOutProjection: z.boolean().default(false),
+  /** Initialiser of the projections and bias patterns; default `truncatedNormal` (stddev 0.02). */
   kernelInitializer: z.enum(KERNEL_INITIALIZER_NAMES).default('truncatedNormal'),
+  /** Whether an input `[batch, S]` after the data inputs marks the valid stored patterns (1 = valid, 0 = padding); default false. */
   storedPatternPaddingMaskInput: z.boolean().default(false),
+  /** Whether a last input `[L, S]` / `[batch, L, S]` / `[batch, heads, L, S]` says which associations are allowed (1 = allowed); default false. */
   associationMaskInput: z.boolean().default(false),
+  /** Whether `call` returns `[output, associations [batch, heads, L, S]]`; default false. */
   returnAssociations: z.boolean().default(false),
+  /** Whether each call keeps a copy of its associations (`lastAssociations`); default false. */
   storeAssociations: z.boolean().default(false),
 };
 
 /** The zod schema of {@link HopfieldArgs}. */
 export const hopfieldSchema = z.strictObject(hopfieldOptionsShape);
 
-/** Parsed options with defaults applied. */
-export type HopfieldConfig = z.output<typeof hopfieldSchema>;
+/** Parsed options with defaults applied (a Hopfield layer's `config`, without the tfjs layer arguments). */
+export type HopfieldConfig = LayerConfigOf<typeof hopfieldSchema>;
 
 /**
- * Options of the Hopfield layers: the option set of ml-jku `hopfield-layers` in camelCase, with
- * its faults fixed (bias patterns take effect, per-head `scaling` multiplies its own head, every
- * normalisation has its `eps`, and an `...Affine` flag without its normalisation is simply unused).
+ * Options of the Hopfield layers (each documented on {@link hopfieldOptionsShape}): the option set
+ * of ml-jku `hopfield-layers` in camelCase, with its faults fixed (bias patterns take effect,
+ * per-head `scaling` multiplies its own head, every normalisation has its `eps`, and an
+ * `...Affine` flag without its normalisation is simply unused).
  */
-export interface HopfieldOptions {
-  /** Width of each head in the Hopfield (association) space; default `stateWidth / numHeads` (the whole static state width when `statePatternAsStatic`). */
-  hiddenSize?: number | null;
-  /** Output width after the output projection; default the state width. */
-  outputSize?: number | null;
-  /** Width of each head's projected patterns (values); default `hiddenSize`. */
-  patternSize?: number | null;
-  /** Number of heads; default 1. */
-  numHeads?: number;
-  /** Inverse temperature beta, one number or one per head; default `1 / sqrt(hiddenSize)` (1 when everything is static). */
-  scaling?: number | number[] | null;
-  /** State updates after the first association: 0 (default) = one step; `null` = until every head converged. */
-  updateStepsMax?: number | null;
-  /** A head stops once its association matrix changes by at most this (Frobenius norm); one number or one per head; default 1e-4. */
-  updateStepsEps?: number | number[];
-  /** Layer norm on the stored patterns before projection; default true. */
-  normalizeStoredPattern?: boolean;
-  /** Learned scale and shift in that norm; default true. */
-  normalizeStoredPatternAffine?: boolean;
-  /** Its epsilon; default 1e-5. */
-  normalizeStoredPatternEps?: number;
-  /** Layer norm on the state patterns; default true. */
-  normalizeStatePattern?: boolean;
-  /** Learned scale and shift in that norm; default true. */
-  normalizeStatePatternAffine?: boolean;
-  /** Its epsilon; default 1e-5. */
-  normalizeStatePatternEps?: number;
-  /** Layer norm on the pattern projection (values) input; default true. */
-  normalizePatternProjection?: boolean;
-  /** Learned scale and shift in that norm; default true. */
-  normalizePatternProjectionAffine?: boolean;
-  /** Its epsilon; default 1e-5. */
-  normalizePatternProjectionEps?: number;
-  /** Layer norm over each head's width of the projected states and stored patterns, in the Hopfield space; default false. */
-  normalizeHopfieldSpace?: boolean;
-  /** Learned scale and shift `[hiddenSize]` (shared by states and stored patterns and by all heads); default false. */
-  normalizeHopfieldSpaceAffine?: boolean;
-  /** Its epsilon; default 1e-5. */
-  normalizeHopfieldSpaceEps?: number;
-  /** Use the stored patterns as they are (width `hiddenSize`, the same for every head), without projection; default false. */
-  storedPatternAsStatic?: boolean;
-  /** Use the state patterns as they are (width `hiddenSize`), without projection; default false. */
-  statePatternAsStatic?: boolean;
-  /** Use the pattern projection input as it is (width `patternSize`), without projection; default false. */
-  patternProjectionAsStatic?: boolean;
-  /** Project the pattern projection input with the stored-pattern projection (needs `patternSize === hiddenSize` and inputs of the stored width); default false. */
-  patternProjectionAsConnected?: boolean;
-  /** Activation applied to the layer output; default none. */
-  associationActivation?: AssociationActivation | null;
-  /** Dropout rate on the association matrix while training; default 0. */
-  dropout?: number;
-  /** Biases in the input and output projections; default true. */
-  inputBias?: boolean;
-  /** Append a learned bias pattern to the projected stored patterns and to the projected values; default false. */
-  concatBiasPattern?: boolean;
-  /** Append an all-zero pattern to the projected stored patterns and values; default false. */
-  addZeroAssociation?: boolean;
-  /** Leave out the output projection (output width `numHeads * patternSize`); default false. */
-  disableOutProjection?: boolean;
-  /** Initialiser of the projections and bias patterns; default `truncatedNormal` (stddev 0.02). */
-  kernelInitializer?: KernelInitializerName;
-  /** Whether an input `[batch, S]` after the data inputs marks the valid stored patterns (1 = valid, 0 = padding); default false. */
-  storedPatternPaddingMaskInput?: boolean;
-  /** Whether a last input `[L, S]` / `[batch, L, S]` / `[batch, heads, L, S]` says which associations are allowed (1 = allowed); default false. */
-  associationMaskInput?: boolean;
-  /** Whether `call` returns `[output, associations [batch, heads, L, S]]`; default false. */
-  returnAssociations?: boolean;
-  /** Whether each call keeps a copy of its associations (`lastAssociations`); default false. */
-  storeAssociations?: boolean;
-}
+export type HopfieldOptions = Omit<z.input<typeof hopfieldSchema>, keyof typeof layerArgsShape>;
 
 /** Options of {@link Hopfield}: {@link HopfieldOptions} plus the tfjs layer arguments. */
-export interface HopfieldArgs extends AitLayerArgs, HopfieldOptions {}
+export type HopfieldArgs = LayerArgsOf<typeof hopfieldSchema>;
 
 /** Applies a {@link AssociationActivation} elementwise. */
 export function applyAssociationActivation(x: tf.Tensor, activation: AssociationActivation | null | undefined): tf.Tensor {
@@ -167,7 +136,11 @@ export function applyAssociationActivation(x: tf.Tensor, activation: Association
   }
 }
 
-/** The Hopfield options of a parsed config (defaults applied), as a JSON-safe dict for `getConfig`. */
+/**
+ * The Hopfield options of a parsed config (defaults applied; unset ones as `null`), as a JSON-safe
+ * dict: what a layer with a wider config (`HopfieldPooling`, `HopfieldLayer`) gives its inner
+ * `Hopfield`.
+ */
 export function hopfieldConfigDict(cfg: HopfieldConfig): tf.serialization.ConfigDict {
   const keys = Object.keys(hopfieldOptionsShape).filter((k) => !(k in layerArgsShape));
   const out: tf.serialization.ConfigDict = {};

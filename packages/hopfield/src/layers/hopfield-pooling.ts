@@ -1,25 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { assertRank, createKernelInitializer, knownDim, layerLabel, toShapeList, validateConfig, z, type AitLayerArgs } from '@ait/core';
-import { hopfieldOptionsShape, type HopfieldOptions } from './hopfield-options';
+import { assertRank, createKernelInitializer, knownDim, parseLayerConfig, toShapeList, z, type LayerArgsOf, type LayerConfigOf } from '@ait/core';
+import { hopfieldOptionsShape } from './hopfield-options';
 import { LearnedPatternsHopfield, type LearnedPatternInputs, type LearnedPatternMasks } from './learned-patterns-hopfield';
 
 const poolingSchema = z.strictObject({
   ...hopfieldOptionsShape,
+  /** Number of learned state patterns (pooled outputs); default 1. */
   quantity: z.number().int().positive().default(1),
+  /** Whether the learned state patterns are trained; default true. */
   statePatternTrainable: z.boolean().default(true),
+  /** Whether the output is `[batch, quantity * outputWidth]` (default, as ml-jku) or `[batch, quantity, outputWidth]`. */
   flattenOutput: z.boolean().default(true),
 });
 
-/** Options of {@link HopfieldPooling}. */
-export interface HopfieldPoolingArgs extends AitLayerArgs, HopfieldOptions {
-  /** Number of learned state patterns (pooled outputs); default 1. */
-  quantity?: number;
-  /** Whether the learned state patterns are trained; default true. */
-  statePatternTrainable?: boolean;
-  /** Whether the output is `[batch, quantity * outputWidth]` (default, as ml-jku) or `[batch, quantity, outputWidth]`. */
-  flattenOutput?: boolean;
-}
+/** Options of {@link HopfieldPooling}: the Hopfield options and its own (each documented on the schema), plus the tfjs layer arguments. */
+export type HopfieldPoolingArgs = LayerArgsOf<typeof poolingSchema>;
 
 /** Masks of the pooled set, for the inspection methods. */
 export type PoolingMasks = LearnedPatternMasks;
@@ -38,22 +34,13 @@ export type PoolingMasks = LearnedPatternMasks;
  * masks, inspection methods and config are those of {@link LearnedPatternsHopfield}. Serialised
  * as `AitHopfieldPooling`.
  */
-export class HopfieldPooling extends LearnedPatternsHopfield {
+export class HopfieldPooling extends LearnedPatternsHopfield<LayerConfigOf<typeof poolingSchema>> {
   /** tfjs serialisation name. */
   static className = 'AitHopfieldPooling';
-  /** Whether the learned state patterns are trained. */
-  readonly statePatternTrainable: boolean;
-  /** Whether the output is flattened to `[batch, quantity * outputWidth]`. */
-  readonly flattenOutput: boolean;
-  private readonly args: z.output<typeof poolingSchema>;
   private statePatterns: LayerVariable | null = null;
 
   constructor(args: HopfieldPoolingArgs = {}) {
-    const cfg = validateConfig(layerLabel('HopfieldPooling', args), poolingSchema, args);
-    super(args, cfg);
-    this.args = cfg;
-    this.statePatternTrainable = cfg.statePatternTrainable;
-    this.flattenOutput = cfg.flattenOutput;
+    super(args, parseLayerConfig('HopfieldPooling', poolingSchema, args));
   }
 
   protected get where(): string {
@@ -77,7 +64,7 @@ export class HopfieldPooling extends LearnedPatternsHopfield {
 
   /** Width of the learned state patterns for stored patterns of width `storedWidth`. */
   private stateWidth(storedWidth: number): number {
-    return this.args.statePatternAsStatic ? (this.args.hiddenSize ?? storedWidth) : storedWidth;
+    return this.config.statePatternAsStatic ? (this.config.hiddenSize ?? storedWidth) : storedWidth;
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -85,27 +72,28 @@ export class HopfieldPooling extends LearnedPatternsHopfield {
     const width = this.stateWidth(knownDim(this.where, 'the stored patterns', k, -1));
     this.statePatterns = this.addWeight(
       'state_patterns',
-      [this.quantity, width],
+      [this.config.quantity, width],
       'float32',
       createKernelInitializer('truncatedNormal'),
       undefined,
-      this.statePatternTrainable,
+      this.config.statePatternTrainable,
     );
-    this.buildChild(this.hopfield, [k, [k[0] ?? null, this.quantity, width], v]);
+    this.buildChild(this.hopfield, [k, [k[0] ?? null, this.config.quantity, width], v]);
     this.built = true;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     const [k, v] = this.dataShapes(inputShape);
     const width = this.stateWidth(knownDim(this.where, 'the stored patterns', k, -1));
-    const inner = this.hopfield.computeOutputShape([k, [k[0] ?? null, this.quantity, width], v]) as Shape;
+    const { quantity, flattenOutput, returnAssociations, concatBiasPattern, addZeroAssociation } = this.config;
+    const inner = this.hopfield.computeOutputShape([k, [k[0] ?? null, quantity, width], v]) as Shape;
     const batch = k[0] ?? null;
     const outWidth = inner[2] as number;
-    const out: Shape = this.flattenOutput ? [batch, this.quantity * outWidth] : [batch, this.quantity, outWidth];
-    if (!this.args.returnAssociations) return out;
-    const extra = (this.args.concatBiasPattern ? 1 : 0) + (this.args.addZeroAssociation ? 1 : 0);
+    const out: Shape = flattenOutput ? [batch, quantity * outWidth] : [batch, quantity, outWidth];
+    if (!returnAssociations) return out;
+    const extra = (concatBiasPattern ? 1 : 0) + (addZeroAssociation ? 1 : 0);
     const s = k[1] == null ? null : (k[1] as number) + extra;
-    return [out, [batch, this.hopfield.dimensions.heads, this.quantity, s]];
+    return [out, [batch, this.hopfield.dimensions.heads, quantity, s]];
   }
 
   protected dataInputs(count: number, total: number): void {
@@ -127,13 +115,9 @@ export class HopfieldPooling extends LearnedPatternsHopfield {
 
   /** `[batch, quantity, outputWidth]`, flattened to `[batch, quantity * outputWidth]` with `flattenOutput`. */
   protected override finishOutput(output: tf.Tensor): tf.Tensor {
-    if (!this.flattenOutput) return output;
+    if (!this.config.flattenOutput) return output;
     const [b, q, w] = output.shape as [number, number, number];
     return tf.reshape(output, [b, q * w]);
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), statePatternTrainable: this.statePatternTrainable, flattenOutput: this.flattenOutput };
   }
 }
 tf.serialization.registerClass(HopfieldPooling);

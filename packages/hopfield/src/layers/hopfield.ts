@@ -10,24 +10,17 @@ import {
   formatShape,
   knownDim,
   LayerNorm,
-  layerLabel,
   layerNorm,
   mergeHeads,
+  parseLayerConfig,
   splitHeads,
   toShapeList,
   toTensorList,
-  validateConfig,
   type CallKwargs,
 } from '@ait/core';
 import { hopfieldAssociation } from './hopfield-association';
 import { resolveHopfieldDimensions, type HopfieldDimensions, type HopfieldInputWidths } from './hopfield-dimensions';
-import {
-  applyAssociationActivation,
-  hopfieldConfigDict,
-  hopfieldSchema,
-  type HopfieldArgs,
-  type HopfieldConfig,
-} from './hopfield-options';
+import { applyAssociationActivation, hopfieldSchema, type HopfieldArgs, type HopfieldConfig } from './hopfield-options';
 
 /**
  * Named inputs of a Hopfield association: `keys` are the stored patterns, `queries` the state
@@ -122,8 +115,8 @@ function appendPattern(k: tf.Tensor, row: tf.Tensor, mask: tf.Tensor | null): { 
 export class Hopfield extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitHopfield';
-  /** The parsed options (defaults applied). */
-  readonly options: HopfieldConfig;
+  /** The validated options, defaults applied (serialised by `getConfig`). */
+  override readonly config: HopfieldConfig;
   private dims: HopfieldDimensions | null = null;
   private normStored: LayerNorm | null = null;
   private normState: LayerNorm | null = null;
@@ -138,9 +131,9 @@ export class Hopfield extends AitLayer {
   private biasProjection: LayerVariable | null = null;
 
   constructor(args: HopfieldArgs = {}) {
-    const options = validateConfig(layerLabel('Hopfield', args), hopfieldSchema, args);
+    const config = parseLayerConfig('Hopfield', hopfieldSchema, args);
     super(args);
-    this.options = options;
+    this.config = config;
   }
 
   private get where(): string {
@@ -148,7 +141,7 @@ export class Hopfield extends AitLayer {
   }
 
   private get maskInputs(): number {
-    return (this.options.storedPatternPaddingMaskInput ? 1 : 0) + (this.options.associationMaskInput ? 1 : 0);
+    return (this.config.storedPatternPaddingMaskInput ? 1 : 0) + (this.config.associationMaskInput ? 1 : 0);
   }
 
   /** The resolved widths (after build), e.g. for wrappers. */
@@ -176,9 +169,9 @@ export class Hopfield extends AitLayer {
 
   override build(inputShape: Shape | Shape[]): void {
     const { widths, shapes } = this.widthsFromShapes(inputShape);
-    const dims = resolveHopfieldDimensions(this.where, this.options, widths);
+    const dims = resolveHopfieldDimensions(this.where, this.config, widths);
     this.dims = dims;
-    const o = this.options;
+    const o = this.config;
     const [kShape, qShape, vShape] = shapes as [Shape, Shape, Shape];
     const norm = (name: string, eps: number, affine: boolean, shape: Shape): LayerNorm => {
       const layer = this.track(new LayerNorm({ name, epsilon: eps, center: affine, scale: affine, trainable: this.trainable }));
@@ -218,12 +211,12 @@ export class Hopfield extends AitLayer {
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     const { widths, shapes } = this.widthsFromShapes(inputShape);
-    const dims = this.dims ?? resolveHopfieldDimensions(this.where, this.options, widths);
+    const dims = this.dims ?? resolveHopfieldDimensions(this.where, this.config, widths);
     const [kShape, qShape] = shapes as [Shape, Shape, Shape];
     const batch = qShape[0] ?? null;
     const out: Shape = [batch, qShape[1] ?? null, dims.output];
-    if (!this.options.returnAssociations) return out;
-    const extra = (this.options.concatBiasPattern ? 1 : 0) + (this.options.addZeroAssociation ? 1 : 0);
+    if (!this.config.returnAssociations) return out;
+    const extra = (this.config.concatBiasPattern ? 1 : 0) + (this.config.addZeroAssociation ? 1 : 0);
     const s = kShape[1] == null ? null : (kShape[1] as number) + extra;
     return [out, [batch, dims.heads, qShape[1] ?? null, s]];
   }
@@ -238,8 +231,8 @@ export class Hopfield extends AitLayer {
       const v = kwargs?.[key];
       return v instanceof tf.Tensor ? v : null;
     };
-    const padding = this.options.storedPatternPaddingMaskInput ? (list[i++] as tf.Tensor) : fromKw('storedPatternPaddingMask');
-    const association = this.options.associationMaskInput ? (list[i++] as tf.Tensor) : fromKw('associationMask');
+    const padding = this.config.storedPatternPaddingMaskInput ? (list[i++] as tf.Tensor) : fromKw('storedPatternPaddingMask');
+    const association = this.config.associationMaskInput ? (list[i++] as tf.Tensor) : fromKw('associationMask');
     const [keys, queries, values] = data as [tf.Tensor, tf.Tensor, tf.Tensor];
     return { keys, queries, values, storedPatternPaddingMask: padding, associationMask: association };
   }
@@ -326,7 +319,7 @@ export class Hopfield extends AitLayer {
     if (!this.built) this.build([inputs.keys.shape, inputs.queries.shape, values.shape]);
     this.checkInputs(inputs);
     const dims = this.dimensions;
-    const o = this.options;
+    const o = this.config;
     const training = options.training ?? false;
     const kw: CallKwargs = { training };
     const [batch, L] = inputs.queries.shape as [number, number, number];
@@ -399,8 +392,8 @@ export class Hopfield extends AitLayer {
     const named = this.namedInputs(inputs, kwargs);
     const result = this.associate(named, { training: this.isTraining(kwargs) });
     result.projectedPatterns.dispose();
-    if (this.options.storeAssociations) this.keepCopy('associations', result.associations);
-    if (this.options.returnAssociations) return [result.output, result.associations];
+    if (this.config.storeAssociations) this.keepCopy('associations', result.associations);
+    if (this.config.returnAssociations) return [result.output, result.associations];
     result.associations.dispose();
     return result.output;
   }
@@ -470,10 +463,6 @@ export class Hopfield extends AitLayer {
    */
   get lastAssociations(): tf.Tensor4D | null {
     return this.keptCopy('associations');
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...hopfieldConfigDict(this.options) };
   }
 }
 tf.serialization.registerClass(Hopfield);

@@ -3,6 +3,9 @@ import { AitLayer, toTensorList, type AitLayerArgs, type CallKwargs } from '@ait
 import { Hopfield, type HopfieldAssociationOutput, type HopfieldInputs, type HopfieldRunOptions } from './hopfield';
 import { hopfieldConfigDict, type HopfieldConfig } from './hopfield-options';
 
+/** What every learned-pattern Hopfield layer's config holds: the Hopfield options and `quantity`. */
+export type LearnedPatternsConfig = HopfieldConfig & { quantity: number };
+
 /** Masks given to the inspection methods of a learned-pattern Hopfield layer. */
 export type LearnedPatternMasks = Pick<HopfieldInputs, 'storedPatternPaddingMask' | 'associationMask'>;
 
@@ -23,18 +26,18 @@ export interface LearnedPatternInputs {
  * A subclass creates its learned weights in `build` and says how its data inputs and learned
  * patterns become the association's keys, queries and values ({@link LearnedPatternsHopfield.patterns}).
  */
-export abstract class LearnedPatternsHopfield extends AitLayer {
-  /** Number of learned patterns. */
-  readonly quantity: number;
+export abstract class LearnedPatternsHopfield<C extends LearnedPatternsConfig = LearnedPatternsConfig> extends AitLayer {
+  /**
+   * The validated options, defaults applied: the Hopfield options, `quantity` (the number of
+   * learned patterns) and the subclass's own (serialised by `getConfig`).
+   */
+  override readonly config: C;
   /** The Hopfield association inside. */
   readonly hopfield: Hopfield;
-  /** The validated Hopfield options. */
-  protected readonly hopfieldConfig: HopfieldConfig;
 
-  protected constructor(args: AitLayerArgs, config: HopfieldConfig & { quantity: number }) {
+  protected constructor(args: AitLayerArgs, config: C) {
     super(args);
-    this.hopfieldConfig = config;
-    this.quantity = config.quantity;
+    this.config = config;
     const inner: Record<string, unknown> = { ...hopfieldConfigDict(config) };
     for (const k of ['storedPatternPaddingMaskInput', 'associationMaskInput', 'returnAssociations', 'storeAssociations']) inner[k] = false;
     this.hopfield = this.track(new Hopfield({ ...inner, name: 'hopfield', trainable: this.trainable }));
@@ -45,7 +48,7 @@ export abstract class LearnedPatternsHopfield extends AitLayer {
 
   /** How many mask inputs follow the data inputs. */
   protected get maskInputs(): number {
-    const c = this.hopfieldConfig;
+    const c = this.config;
     return (c.storedPatternPaddingMaskInput ? 1 : 0) + (c.associationMaskInput ? 1 : 0);
   }
 
@@ -75,8 +78,8 @@ export abstract class LearnedPatternsHopfield extends AitLayer {
       return v instanceof tf.Tensor ? v : null;
     };
     let i = count;
-    const padding = this.hopfieldConfig.storedPatternPaddingMaskInput ? (list[i++] as tf.Tensor) : kw('storedPatternPaddingMask');
-    const association = this.hopfieldConfig.associationMaskInput ? (list[i++] as tf.Tensor) : kw('associationMask');
+    const padding = this.config.storedPatternPaddingMaskInput ? (list[i++] as tf.Tensor) : kw('storedPatternPaddingMask');
+    const association = this.config.associationMaskInput ? (list[i++] as tf.Tensor) : kw('associationMask');
     const { keys, queries, values, created } = this.patterns(list.slice(0, count));
     try {
       return fn({
@@ -100,8 +103,8 @@ export abstract class LearnedPatternsHopfield extends AitLayer {
         return [this.finishOutput(result.output), result.associations] as [tf.Tensor, tf.Tensor4D];
       }),
     );
-    if (this.hopfieldConfig.storeAssociations) this.keepCopy('associations', assoc);
-    if (this.hopfieldConfig.returnAssociations) return [out, assoc];
+    if (this.config.storeAssociations) this.keepCopy('associations', assoc);
+    if (this.config.returnAssociations) return [out, assoc];
     assoc.dispose();
     return out;
   }
@@ -138,9 +141,5 @@ export abstract class LearnedPatternsHopfield extends AitLayer {
    */
   get lastAssociations(): tf.Tensor4D | null {
     return this.keptCopy('associations');
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...hopfieldConfigDict(this.hopfieldConfig), quantity: this.quantity };
   }
 }

@@ -7,25 +7,23 @@ import {
   createKernelInitializer,
   knownDim,
   layerArgsShape,
-  layerLabel,
+  parseLayerConfig,
   singleShape,
   singleTensor,
-  validateConfig,
   z,
-  type AitLayerArgs,
   type CallKwargs,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 
 const classTokenSchema = z.strictObject({
   ...layerArgsShape,
+  /** Standard deviation of the truncated-normal initialisation; default 0.02. */
   stddev: z.number().positive().default(0.02),
 });
 
-/** Options of {@link ClassToken}. */
-export interface ClassTokenArgs extends AitLayerArgs {
-  /** Standard deviation of the truncated-normal initialisation; default 0.02. */
-  stddev?: number;
-}
+/** Options of {@link ClassToken} (each documented on the schema). */
+export type ClassTokenArgs = LayerArgsOf<typeof classTokenSchema>;
 
 /**
  * Prepends a learned CLS token (ViT): `[batch, tokens, dim] -> [batch, tokens + 1, dim]`, with the
@@ -35,15 +33,15 @@ export interface ClassTokenArgs extends AitLayerArgs {
 export class ClassToken extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitClassToken';
-  /** Initialisation stddev. */
-  readonly stddev: number;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof classTokenSchema>;
   private token: LayerVariable | null = null;
   private dim = -1;
 
   constructor(args: ClassTokenArgs = {}) {
-    const cfg = validateConfig(layerLabel('ClassToken', args), classTokenSchema, args);
+    const config = parseLayerConfig('ClassToken', classTokenSchema, args);
     super(args);
-    this.stddev = cfg.stddev;
+    this.config = config;
   }
 
   private get where(): string {
@@ -54,7 +52,7 @@ export class ClassToken extends AitLayer {
     const shape = singleShape(this.where, inputShape);
     assertRank(this.where, 'tokens', { shape }, [3], '[batch, tokens, dim]');
     this.dim = knownDim(this.where, 'tokens', shape, -1);
-    this.token = this.addWeight('token', [this.dim], 'float32', createKernelInitializer('truncatedNormal', this.stddev));
+    this.token = this.addWeight('token', [this.dim], 'float32', createKernelInitializer('truncatedNormal', this.config.stddev));
     this.built = true;
   }
 
@@ -75,10 +73,6 @@ export class ClassToken extends AitLayer {
       const cls = tf.broadcastTo(tf.reshape(token, [1, 1, this.dim]), [batch, 1, this.dim]);
       return tf.concat([cls, x], 1);
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), stddev: this.stddev };
   }
 }
 tf.serialization.registerClass(ClassToken);

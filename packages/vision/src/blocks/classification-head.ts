@@ -8,14 +8,14 @@ import {
   formatShape,
   knownDim,
   layerArgsShape,
-  layerLabel,
   LayerNorm,
+  parseLayerConfig,
   singleShape,
   singleTensor,
-  validateConfig,
   z,
-  type AitLayerArgs,
   type CallKwargs,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 
 /** How {@link ClassificationHead} reduces the tokens to one vector per example. */
@@ -26,24 +26,20 @@ export type HeadKind = (typeof HEAD_KINDS)[number];
 
 const classificationHeadSchema = z.strictObject({
   ...layerArgsShape,
-  kind: z.enum(HEAD_KINDS),
-  numClasses: z.number().int().positive(),
-  epsilon: z.number().nonnegative().default(1e-5),
-});
-
-/** Options of {@link ClassificationHead}. */
-export interface ClassificationHeadArgs extends AitLayerArgs {
   /**
    * `flatten`: all tokens concatenated, `LN(N*D) -> Linear(N*D, classes)` (the AiT reference code;
    * fixes the number of tokens N); `mean`: mean over tokens, `LN(D) -> Linear`; `cls`: the first
    * token, `LN(D) -> Linear` (ViT).
    */
-  kind: HeadKind;
+  kind: z.enum(HEAD_KINDS),
   /** Number of classes. */
-  numClasses: number;
+  numClasses: z.number().int().positive(),
   /** LayerNorm epsilon; default 1e-5. */
-  epsilon?: number;
-}
+  epsilon: z.number().nonnegative().default(1e-5),
+});
+
+/** Options of {@link ClassificationHead} (each documented on the schema). */
+export type ClassificationHeadArgs = LayerArgsOf<typeof classificationHeadSchema>;
 
 /**
  * Classification head: tokens `[batch, tokens, dim]` -> logits `[batch, numClasses]`, by
@@ -53,26 +49,20 @@ export interface ClassificationHeadArgs extends AitLayerArgs {
 export class ClassificationHead extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitClassificationHead';
-  /** How tokens are reduced. */
-  readonly kind: HeadKind;
-  /** Number of classes. */
-  readonly numClasses: number;
-  /** LayerNorm epsilon. */
-  readonly epsilon: number;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof classificationHeadSchema>;
   private readonly norm: LayerNorm;
   private readonly proj: Dense;
   private tokens = -1;
   private dim = -1;
 
   constructor(args: ClassificationHeadArgs) {
-    const cfg = validateConfig(layerLabel('ClassificationHead', args), classificationHeadSchema, args);
+    const config = parseLayerConfig('ClassificationHead', classificationHeadSchema, args);
     super(args);
-    this.kind = cfg.kind;
-    this.numClasses = cfg.numClasses;
-    this.epsilon = cfg.epsilon;
+    this.config = config;
     const trainable = this.trainable;
-    this.norm = this.track(new LayerNorm({ epsilon: this.epsilon, name: 'norm', trainable }));
-    this.proj = this.track(new Dense({ units: this.numClasses, name: 'proj', trainable }));
+    this.norm = this.track(new LayerNorm({ epsilon: config.epsilon, name: 'norm', trainable }));
+    this.proj = this.track(new Dense({ units: config.numClasses, name: 'proj', trainable }));
   }
 
   private get where(): string {
@@ -89,7 +79,7 @@ export class ClassificationHead extends AitLayer {
     assertRank(this.where, 'tokens', { shape }, [3], '[batch, tokens, dim]');
     this.dim = knownDim(this.where, 'tokens', shape, -1);
     let features = this.dim;
-    if (this.kind === 'flatten') {
+    if (this.config.kind === 'flatten') {
       const n = shape[1];
       if (n == null) {
         throw new Error(
@@ -108,7 +98,7 @@ export class ClassificationHead extends AitLayer {
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = singleShape(this.where, inputShape);
-    return [shape[0] ?? null, this.numClasses];
+    return [shape[0] ?? null, this.config.numClasses];
   }
 
   /** `[batch, tokens, dim] -> [batch, numClasses]`. */
@@ -117,7 +107,7 @@ export class ClassificationHead extends AitLayer {
     assertRank(this.where, 'tokens', x, [3], '[batch, tokens, dim]');
     assertLastDim(this.where, 'tokens', x, this.dim, `The head was built for tokens of width ${this.dim}.`);
     const [batch, n] = x.shape as [number, number, number];
-    if (this.kind === 'flatten' && n !== this.tokens) {
+    if (this.config.kind === 'flatten' && n !== this.tokens) {
       throw new Error(
         `${this.where}: the flatten head was built for ${this.tokens} tokens (${this.tokens} x ${this.dim} = ` +
           `${this.tokens * this.dim} features) but got ${n} (input ${formatShape(x.shape)}). Feed images of the size ` +
@@ -126,15 +116,11 @@ export class ClassificationHead extends AitLayer {
     }
     return tf.tidy(() => {
       let pooled: tf.Tensor;
-      if (this.kind === 'flatten') pooled = tf.reshape(x, [batch, n * this.dim]);
-      else if (this.kind === 'mean') pooled = tf.mean(x, 1);
+      if (this.config.kind === 'flatten') pooled = tf.reshape(x, [batch, n * this.dim]);
+      else if (this.config.kind === 'mean') pooled = tf.mean(x, 1);
       else pooled = tf.reshape(tf.slice(x, [0, 0, 0], [batch, 1, this.dim]), [batch, this.dim]);
       return this.callChild(this.proj, this.callChild(this.norm, pooled, kwargs), kwargs);
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), kind: this.kind, numClasses: this.numClasses, epsilon: this.epsilon };
   }
 }
 tf.serialization.registerClass(ClassificationHead);

@@ -7,29 +7,26 @@ import {
   Dense,
   knownDim,
   layerArgsShape,
-  layerLabel,
   LayerNorm,
+  parseLayerConfig,
   singleShape,
   singleTensor,
-  validateConfig,
   z,
-  type AitLayerArgs,
   type CallKwargs,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 
 const questionTokenSchema = z.strictObject({
   ...layerArgsShape,
+  /** Token width D. */
   embedDim: z.number().int().positive(),
+  /** Epsilon of both LayerNorms; default 1e-5. */
   epsilon: z.number().nonnegative().default(1e-5),
 });
 
-/** Options of {@link QuestionTokenEmbedding}. */
-export interface QuestionTokenEmbeddingArgs extends AitLayerArgs {
-  /** Token width D. */
-  embedDim: number;
-  /** Epsilon of both LayerNorms; default 1e-5. */
-  epsilon?: number;
-}
+/** Options of {@link QuestionTokenEmbedding} (each documented on the schema). */
+export type QuestionTokenEmbeddingArgs = LayerArgsOf<typeof questionTokenSchema>;
 
 /**
  * Turns a question vector into one token (the Sort-of-CLEVR variant of the AiT reference code):
@@ -40,24 +37,21 @@ export interface QuestionTokenEmbeddingArgs extends AitLayerArgs {
 export class QuestionTokenEmbedding extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitQuestionTokenEmbedding';
-  /** Token width. */
-  readonly embedDim: number;
-  /** LayerNorm epsilon. */
-  readonly epsilon: number;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof questionTokenSchema>;
   private readonly normIn: LayerNorm;
   private readonly proj: Dense;
   private readonly normOut: LayerNorm;
   private questionDim = -1;
 
   constructor(args: QuestionTokenEmbeddingArgs) {
-    const cfg = validateConfig(layerLabel('QuestionTokenEmbedding', args), questionTokenSchema, args);
+    const config = parseLayerConfig('QuestionTokenEmbedding', questionTokenSchema, args);
     super(args);
-    this.embedDim = cfg.embedDim;
-    this.epsilon = cfg.epsilon;
+    this.config = config;
     const trainable = this.trainable;
-    this.normIn = this.track(new LayerNorm({ epsilon: this.epsilon, name: 'norm_in', trainable }));
-    this.proj = this.track(new Dense({ units: this.embedDim, name: 'proj', trainable }));
-    this.normOut = this.track(new LayerNorm({ epsilon: this.epsilon, name: 'norm_out', trainable }));
+    this.normIn = this.track(new LayerNorm({ epsilon: config.epsilon, name: 'norm_in', trainable }));
+    this.proj = this.track(new Dense({ units: config.embedDim, name: 'proj', trainable }));
+    this.normOut = this.track(new LayerNorm({ epsilon: config.epsilon, name: 'norm_out', trainable }));
   }
 
   private get where(): string {
@@ -70,13 +64,13 @@ export class QuestionTokenEmbedding extends AitLayer {
     this.questionDim = knownDim(this.where, 'questions', shape, -1);
     this.buildChild(this.normIn, [null, this.questionDim]);
     this.buildChild(this.proj, [null, this.questionDim]);
-    this.buildChild(this.normOut, [null, this.embedDim]);
+    this.buildChild(this.normOut, [null, this.config.embedDim]);
     this.built = true;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = singleShape(this.where, inputShape);
-    return [shape[0] ?? null, 1, this.embedDim];
+    return [shape[0] ?? null, 1, this.config.embedDim];
   }
 
   /** `[batch, questionDim] -> [batch, 1, embedDim]`. */
@@ -89,10 +83,6 @@ export class QuestionTokenEmbedding extends AitLayer {
       const t = this.callChild(this.normOut, this.callChild(this.proj, h, kwargs), kwargs);
       return tf.expandDims(t, 1);
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), embedDim: this.embedDim, epsilon: this.epsilon };
   }
 }
 tf.serialization.registerClass(QuestionTokenEmbedding);

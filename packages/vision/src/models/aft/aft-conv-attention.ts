@@ -8,35 +8,30 @@ import {
   globalRng,
   knownDim,
   layerArgsShape,
-  layerLabel,
+  parseLayerConfig,
   singleShape,
   singleTensor,
-  validateConfig,
   z,
-  type AitLayerArgs,
   type CallKwargs,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 import { aftConv, aftConvKernel } from './aft-conv-op';
 
 const aftConvSchema = z.strictObject({
   ...layerArgsShape,
+  /** Heads: each has one key channel and its own `kernelSize x kernelSize` position kernel. */
   numHeads: z.number().int().positive(),
+  /** Odd side s of the kernels. */
   kernelSize: z.number().int().positive(),
+  /** Width of Q and V; default the input width (must divide by `numHeads`). */
   hiddenDim: z.number().int().positive().nullish(),
+  /** Token grid `[rows, cols]`; default a square grid (the number of tokens must be a square). */
   gridShape: z.tuple([z.number().int().positive(), z.number().int().positive()]).nullish(),
 });
 
-/** Options of {@link AftConvAttention}. */
-export interface AftConvAttentionArgs extends AitLayerArgs {
-  /** Heads: each has one key channel and its own `kernelSize x kernelSize` position kernel. */
-  numHeads: number;
-  /** Odd side s of the kernels. */
-  kernelSize: number;
-  /** Width of Q and V; default the input width (must divide by `numHeads`). */
-  hiddenDim?: number | null;
-  /** Token grid `[rows, cols]`; default a square grid (the number of tokens must be a square). */
-  gridShape?: [number, number] | null;
-}
+/** Options of {@link AftConvAttention} (each documented on the schema). */
+export type AftConvAttentionArgs = LayerArgsOf<typeof aftConvSchema>;
 
 /**
  * The AFT-conv token mixer as a layer ({@link aftConv}): `x [batch, T, D] -> [batch, T, D]` with
@@ -49,14 +44,8 @@ export interface AftConvAttentionArgs extends AitLayerArgs {
 export class AftConvAttention extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitAftConv';
-  /** Number of heads. */
-  readonly numHeads: number;
-  /** Kernel side. */
-  readonly kernelSize: number;
-  /** Configured width of Q and V. */
-  readonly hiddenDim: number | null;
-  /** Configured token grid. */
-  readonly gridShape: [number, number] | null;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof aftConvSchema>;
   private query: Dense | null = null;
   private key: Dense | null = null;
   private value: Dense | null = null;
@@ -68,14 +57,11 @@ export class AftConvAttention extends AitLayer {
   private dim = -1;
 
   constructor(args: AftConvAttentionArgs) {
-    const cfg = validateConfig(layerLabel('AftConvAttention', args), aftConvSchema, args);
+    const config = parseLayerConfig('AftConvAttention', aftConvSchema, args);
     super(args);
-    this.numHeads = cfg.numHeads;
-    this.kernelSize = cfg.kernelSize;
-    this.hiddenDim = cfg.hiddenDim ?? null;
-    this.gridShape = cfg.gridShape ?? null;
-    if (this.kernelSize % 2 === 0) {
-      throw new Error(`AftConvAttention '${this.name}': kernelSize must be odd (a centred window), got ${this.kernelSize}.`);
+    this.config = config;
+    if (config.kernelSize % 2 === 0) {
+      throw new Error(`AftConvAttention '${this.name}': kernelSize must be odd (a centred window), got ${config.kernelSize}.`);
     }
   }
 
@@ -88,11 +74,11 @@ export class AftConvAttention extends AitLayer {
     assertRank(this.where, 'x', { shape }, [3], '[batch, tokens, dim]');
     const tokens = knownDim(this.where, 'x', shape, 1);
     this.dim = knownDim(this.where, 'x', shape, -1);
-    if (this.gridShape) {
-      if (this.gridShape[0] * this.gridShape[1] !== tokens) {
-        throw new Error(`${this.where}: gridShape ${this.gridShape[0]}x${this.gridShape[1]} does not hold the ${tokens} tokens.`);
+    if (this.config.gridShape) {
+      if (this.config.gridShape[0] * this.config.gridShape[1] !== tokens) {
+        throw new Error(`${this.where}: gridShape ${this.config.gridShape[0]}x${this.config.gridShape[1]} does not hold the ${tokens} tokens.`);
       }
-      this.grid = [...this.gridShape];
+      this.grid = [...this.config.gridShape];
     } else {
       const side = Math.round(Math.sqrt(tokens));
       if (side * side !== tokens) {
@@ -100,21 +86,21 @@ export class AftConvAttention extends AitLayer {
       }
       this.grid = [side, side];
     }
-    const hidden = this.hiddenDim ?? this.dim;
-    if (hidden % this.numHeads !== 0) {
-      throw new Error(`${this.where}: the width ${hidden} of Q and V is not divisible by numHeads = ${this.numHeads}.`);
+    const hidden = this.config.hiddenDim ?? this.dim;
+    if (hidden % this.config.numHeads !== 0) {
+      throw new Error(`${this.where}: the width ${hidden} of Q and V is not divisible by numHeads = ${this.config.numHeads}.`);
     }
     const trainable = this.trainable;
     this.query = this.track(new Dense({ units: hidden, name: 'query', trainable }));
-    this.key = this.track(new Dense({ units: this.numHeads, name: 'key', trainable }));
+    this.key = this.track(new Dense({ units: this.config.numHeads, name: 'key', trainable }));
     this.value = this.track(new Dense({ units: hidden, name: 'value', trainable }));
     this.outputProj = this.track(new Dense({ units: this.dim, name: 'output', trainable }));
     for (const d of [this.query, this.key, this.value]) this.buildChild(d, [null, null, this.dim]);
     this.buildChild(this.outputProj, [null, null, hidden]);
-    const s = this.kernelSize;
-    this.raw = this.addWeight('kernel_raw', [this.numHeads, s, s], 'float32', initializers.randomNormal({ mean: 0, stddev: 1, seed: globalRng().nextSeed() }));
-    this.gain = this.addWeight('kernel_gain', [this.numHeads], 'float32', initializers.zeros());
-    this.bias = this.addWeight('kernel_bias', [this.numHeads], 'float32', initializers.zeros());
+    const s = this.config.kernelSize;
+    this.raw = this.addWeight('kernel_raw', [this.config.numHeads, s, s], 'float32', initializers.randomNormal({ mean: 0, stddev: 1, seed: globalRng().nextSeed() }));
+    this.gain = this.addWeight('kernel_gain', [this.config.numHeads], 'float32', initializers.zeros());
+    this.bias = this.addWeight('kernel_bias', [this.config.numHeads], 'float32', initializers.zeros());
     this.built = true;
   }
 
@@ -144,16 +130,6 @@ export class AftConvAttention extends AitLayer {
       const v = this.callChild(this.value as Dense, x, kw);
       return this.callChild(this.outputProj as Dense, aftConv(q, k, v, this.positionKernels(), rows, cols), kw);
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      numHeads: this.numHeads,
-      kernelSize: this.kernelSize,
-      hiddenDim: this.hiddenDim,
-      gridShape: this.gridShape,
-    };
   }
 }
 tf.serialization.registerClass(AftConvAttention);

@@ -8,39 +8,34 @@ import {
   globalRng,
   knownDim,
   layerArgsShape,
-  layerLabel,
+  parseLayerConfig,
   singleShape,
   singleTensor,
-  validateConfig,
   z,
-  type AitLayerArgs,
   type CallKwargs,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 import { aftFull } from './aft-full-op';
 import { aftLocalBias } from './aft-local-bias';
 
 const aftFullSchema = z.strictObject({
   ...layerArgsShape,
-  hiddenDim: z.number().int().positive().nullish(),
-  positionRank: z.number().int().positive().nullable().default(64),
-  windowSize: z.number().int().positive().nullable().default(null),
-  biasStddev: z.number().positive().default(0.01),
-});
-
-/** Options of {@link AftFullAttention}. */
-export interface AftFullAttentionArgs extends AitLayerArgs {
   /** Width of Q, K and V (`d`); default the input width. */
-  hiddenDim?: number | null;
+  hiddenDim: z.number().int().positive().nullish(),
   /**
    * Rank r of the factorised position biases `w = u v^T` (`u`, `v` `[T, r]`); default 64 (the paper:
    * 64-128). `null` learns the full `[T, T]` matrix.
    */
-  positionRank?: number | null;
+  positionRank: z.number().int().positive().nullable().default(64),
   /** AFT-local: keep `w` only where `|t - t'| < windowSize` (0 elsewhere); `null` (default) is AFT-full. */
-  windowSize?: number | null;
+  windowSize: z.number().int().positive().nullable().default(null),
   /** Standard deviation of the normal initialisation of `u` and `v` (or `w`); default 0.01. */
-  biasStddev?: number;
-}
+  biasStddev: z.number().positive().default(0.01),
+});
+
+/** Options of {@link AftFullAttention} (each documented on the schema). */
+export type AftFullAttentionArgs = LayerArgsOf<typeof aftFullSchema>;
 
 /**
  * The AFT-full / AFT-local token mixer as a layer: `x [batch, T, D] -> [batch, T, D]`,
@@ -52,14 +47,8 @@ export interface AftFullAttentionArgs extends AitLayerArgs {
 export class AftFullAttention extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitAftFull';
-  /** Configured width of Q, K, V (`null`: the input width). */
-  readonly hiddenDim: number | null;
-  /** Rank of the position-bias factorisation (`null`: full matrix). */
-  readonly positionRank: number | null;
-  /** AFT-local window (`null`: AFT-full). */
-  readonly windowSize: number | null;
-  /** Initialisation stddev of the position biases. */
-  readonly biasStddev: number;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof aftFullSchema>;
   private query: Dense | null = null;
   private key: Dense | null = null;
   private value: Dense | null = null;
@@ -71,12 +60,9 @@ export class AftFullAttention extends AitLayer {
   private tokens = -1;
 
   constructor(args: AftFullAttentionArgs = {}) {
-    const cfg = validateConfig(layerLabel('AftFullAttention', args), aftFullSchema, args);
+    const config = parseLayerConfig('AftFullAttention', aftFullSchema, args);
     super(args);
-    this.hiddenDim = cfg.hiddenDim ?? null;
-    this.positionRank = cfg.positionRank;
-    this.windowSize = cfg.windowSize;
-    this.biasStddev = cfg.biasStddev;
+    this.config = config;
   }
 
   private get where(): string {
@@ -88,7 +74,7 @@ export class AftFullAttention extends AitLayer {
     assertRank(this.where, 'x', { shape }, [3], '[batch, tokens, dim]');
     this.tokens = knownDim(this.where, 'x', shape, 1);
     this.dim = knownDim(this.where, 'x', shape, -1);
-    const hidden = this.hiddenDim ?? this.dim;
+    const hidden = this.config.hiddenDim ?? this.dim;
     const trainable = this.trainable;
     this.query = this.track(new Dense({ units: hidden, name: 'query', trainable }));
     this.key = this.track(new Dense({ units: hidden, name: 'key', trainable }));
@@ -97,13 +83,13 @@ export class AftFullAttention extends AitLayer {
     for (const d of [this.query, this.key, this.value]) this.buildChild(d, [null, null, this.dim]);
     this.buildChild(this.outputProj, [null, null, hidden]);
     const init = (): ReturnType<typeof initializers.randomNormal> =>
-      initializers.randomNormal({ mean: 0, stddev: this.biasStddev, seed: globalRng().nextSeed() });
+      initializers.randomNormal({ mean: 0, stddev: this.config.biasStddev, seed: globalRng().nextSeed() });
     const t = this.tokens;
-    if (this.positionRank === null) {
+    if (this.config.positionRank === null) {
       this.posW = this.addWeight('pos_w', [t, t], 'float32', init());
     } else {
-      this.posU = this.addWeight('pos_u', [t, this.positionRank], 'float32', init());
-      this.posV = this.addWeight('pos_v', [t, this.positionRank], 'float32', init());
+      this.posU = this.addWeight('pos_u', [t, this.config.positionRank], 'float32', init());
+      this.posV = this.addWeight('pos_v', [t, this.config.positionRank], 'float32', init());
     }
     this.built = true;
   }
@@ -120,7 +106,7 @@ export class AftFullAttention extends AitLayer {
         this.posW !== null
           ? this.posW.read()
           : tf.matMul((this.posU as LayerVariable).read(), (this.posV as LayerVariable).read(), false, true);
-      return (this.windowSize === null ? tf.clone(w) : aftLocalBias(w, this.windowSize)) as tf.Tensor2D;
+      return (this.config.windowSize === null ? tf.clone(w) : aftLocalBias(w, this.config.windowSize)) as tf.Tensor2D;
     });
   }
 
@@ -142,16 +128,6 @@ export class AftFullAttention extends AitLayer {
       const v = this.callChild(this.value as Dense, x, kw);
       return this.callChild(this.outputProj as Dense, aftFull(q, k, v, this.positionBiases()), kw);
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      hiddenDim: this.hiddenDim,
-      positionRank: this.positionRank,
-      windowSize: this.windowSize,
-      biasStddev: this.biasStddev,
-    };
   }
 }
 tf.serialization.registerClass(AftFullAttention);

@@ -7,26 +7,24 @@ import {
   Dense,
   knownDim,
   layerArgsShape,
-  layerLabel,
+  parseLayerConfig,
   singleShape,
   singleTensor,
-  validateConfig,
   z,
-  type AitLayerArgs,
   type CallKwargs,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 import { aftSimple } from './aft-simple-op';
 
 const aftSimpleSchema = z.strictObject({
   ...layerArgsShape,
+  /** Width of Q, K and V; default the input width. */
   hiddenDim: z.number().int().positive().nullish(),
 });
 
-/** Options of {@link AftSimpleAttention}. */
-export interface AftSimpleAttentionArgs extends AitLayerArgs {
-  /** Width of Q, K and V; default the input width. */
-  hiddenDim?: number | null;
-}
+/** Options of {@link AftSimpleAttention} (each documented on the schema). */
+export type AftSimpleAttentionArgs = LayerArgsOf<typeof aftSimpleSchema>;
 
 /**
  * The AFT-simple token mixer as a layer ({@link aftSimple}): `x [batch, T, D] -> [batch, T, D]`
@@ -36,8 +34,8 @@ export interface AftSimpleAttentionArgs extends AitLayerArgs {
 export class AftSimpleAttention extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitAftSimple';
-  /** Configured width of Q, K, V (`null`: the input width). */
-  readonly hiddenDim: number | null;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof aftSimpleSchema>;
   private query: Dense | null = null;
   private key: Dense | null = null;
   private value: Dense | null = null;
@@ -45,9 +43,9 @@ export class AftSimpleAttention extends AitLayer {
   private dim = -1;
 
   constructor(args: AftSimpleAttentionArgs = {}) {
-    const cfg = validateConfig(layerLabel('AftSimpleAttention', args), aftSimpleSchema, args);
+    const config = parseLayerConfig('AftSimpleAttention', aftSimpleSchema, args);
     super(args);
-    this.hiddenDim = cfg.hiddenDim ?? null;
+    this.config = config;
   }
 
   private get where(): string {
@@ -58,7 +56,7 @@ export class AftSimpleAttention extends AitLayer {
     const shape = singleShape(this.where, inputShape);
     assertRank(this.where, 'x', { shape }, [3], '[batch, tokens, dim]');
     this.dim = knownDim(this.where, 'x', shape, -1);
-    const hidden = this.hiddenDim ?? this.dim;
+    const hidden = this.config.hiddenDim ?? this.dim;
     const trainable = this.trainable;
     this.query = this.track(new Dense({ units: hidden, name: 'query', trainable }));
     this.key = this.track(new Dense({ units: hidden, name: 'key', trainable }));
@@ -85,10 +83,6 @@ export class AftSimpleAttention extends AitLayer {
       const v = this.callChild(this.value as Dense, x, kw);
       return this.callChild(this.outputProj as Dense, aftSimple(q, k, v), kw);
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), hiddenDim: this.hiddenDim };
   }
 }
 tf.serialization.registerClass(AftSimpleAttention);

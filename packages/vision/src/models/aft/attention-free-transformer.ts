@@ -4,26 +4,23 @@ import {
   Dense,
   dropPath,
   FeedForward,
-  layerLabel,
   LayerNorm,
   LearnedPositionEmbedding,
+  parseLayerConfig,
   PatchEmbedding,
-  validateConfig,
-  type AitLayerArgs,
   type CallKwargs,
-  type z,
+  type LayerArgsOf,
 } from '@ait/core';
 import { assertPatchFits, imageInputShape, imageInputTensor } from '../../blocks/image-input';
 import { MapRecorder } from '../../blocks/map-recorder';
-import { stripLayerArgs } from '../../blocks/strip-layer-args';
 import { VisionModel } from '../vision-model';
-import { aftLayerSchema, aftSchema, type AftConfig } from './aft-config';
+import { aftLayerSchema, type AftConfig } from './aft-config';
 import { AftConvAttention } from './aft-conv-attention';
 import { AftFullAttention } from './aft-full-attention';
 import { AftSimpleAttention } from './aft-simple-attention';
 
 /** Constructor arguments of {@link AttentionFreeTransformer}: its config plus tfjs layer arguments. */
-export type AttentionFreeTransformerArgs = AitLayerArgs & z.input<typeof aftSchema>;
+export type AttentionFreeTransformerArgs = LayerArgsOf<typeof aftLayerSchema>;
 
 type AftMixer = AftFullAttention | AftSimpleAttention | AftConvAttention;
 
@@ -51,7 +48,7 @@ interface AftBlock {
 export class AttentionFreeTransformer extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitAttentionFreeTransformer';
-  /** The validated config. */
+  /** The validated config (serialised by `getConfig`). */
   override readonly config: AftConfig;
   private readonly embed: PatchEmbedding;
   private positions: LearnedPositionEmbedding | null = null;
@@ -60,10 +57,9 @@ export class AttentionFreeTransformer extends VisionModel {
   private readonly head: Dense;
 
   constructor(args: AttentionFreeTransformerArgs) {
-    const parsed = validateConfig(layerLabel('AttentionFreeTransformer', args), aftLayerSchema, args);
+    const c = parseLayerConfig('AttentionFreeTransformer', aftLayerSchema, args);
     super(args);
-    this.config = aftSchema.parse(stripLayerArgs(parsed));
-    const c = this.config;
+    this.config = c;
     const trainable = this.trainable;
     this.recorder = new MapRecorder(c.recordMaps);
     this.embed = this.track(
@@ -154,10 +150,6 @@ export class AttentionFreeTransformer extends VisionModel {
       const pooled = tf.mean(this.callChild(this.finalNorm, x, kw), 1);
       return this.callChild(this.head, pooled, kw);
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...this.config };
   }
 }
 tf.serialization.registerClass(AttentionFreeTransformer);

@@ -4,29 +4,27 @@ import {
   ConvStem,
   convStemOutputSize,
   LearnedPositionEmbedding,
+  parseLayerConfig,
   PatchEmbedding,
   SinusoidalPositionEmbedding2d,
-  layerLabel,
-  validateConfig,
-  type AitLayerArgs,
-  type layerArgsShape,
   type CallKwargs,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 import { ClassificationHead } from '../../blocks/classification-head';
 import { ClassToken } from '../../blocks/class-token';
 import { QuestionTokenEmbedding } from '../../blocks/question-token-embedding';
-import { stripLayerArgs } from '../../blocks/strip-layer-args';
 import { splitVisionInputs, splitVisionInputShapes, type VisionInputSpec } from '../../blocks/vision-inputs';
 import { VisionModel, type InternalMaps } from '../vision-model';
 import { AitBlock } from './ait-block';
-import { aitConfigSchema, type AitConfig, type AitConfigInput } from './ait-config';
+import { aitConfigSchema } from './ait-config';
 import { pickGlobalWorkspaceOptions } from './global-workspace-layer';
 
 /** Options of {@link AssociativeTransformer}: the model config plus tfjs layer arguments. */
-export type AssociativeTransformerArgs = Omit<AitConfigInput, keyof typeof layerArgsShape> & AitLayerArgs;
+export type AssociativeTransformerArgs = LayerArgsOf<typeof aitConfigSchema>;
 
 /** The model's own config (validated, defaults filled in), without the tfjs layer arguments. */
-export type AitModelConfig = Omit<AitConfig, keyof typeof layerArgsShape>;
+export type AitModelConfig = LayerConfigOf<typeof aitConfigSchema>;
 
 /**
  * The Associative Transformer (AiT; Sun et al., arXiv 2309.12862), as its reference code computes it:
@@ -48,7 +46,7 @@ export type AitModelConfig = Omit<AitConfig, keyof typeof layerArgsShape>;
 export class AssociativeTransformer extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitAssociativeTransformer';
-  /** The validated config. */
+  /** The validated config (serialised by `getConfig`). */
   override readonly config: AitModelConfig;
   private readonly stem: ConvStem | null;
   private readonly patchEmbed: PatchEmbedding;
@@ -61,11 +59,10 @@ export class AssociativeTransformer extends VisionModel {
   private readonly spec: VisionInputSpec;
 
   constructor(args: AssociativeTransformerArgs = {}) {
-    const cfg = validateConfig(layerLabel('AssociativeTransformer', args), aitConfigSchema, args);
+    const c = parseLayerConfig('AssociativeTransformer', aitConfigSchema, args);
     // A fixed default name keeps weight names (`ait/block_0/...`) stable across processes.
     super({ ...args, name: args.name ?? 'ait' });
-    this.config = stripLayerArgs(cfg) as AitModelConfig;
-    const c = this.config;
+    this.config = c;
     const trainable = this.trainable;
     const fixedBy =
       c.head === 'flatten'
@@ -196,12 +193,14 @@ export class AssociativeTransformer extends VisionModel {
     return maps;
   }
 
+  /**
+   * The default config (the tfjs layer arguments and {@link AssociativeTransformer.config}) with the
+   * unset optional widths `questionDim` and `hopfieldHeadDim` written as `null`: "the whole config"
+   * names every option, as the `model.json` files written so far do.
+   */
   override getConfig(): tf.serialization.ConfigDict {
     const c = this.config;
-    return {
-      ...super.getConfig(),
-      ...(JSON.parse(JSON.stringify({ ...c, questionDim: c.questionDim ?? null, hopfieldHeadDim: c.hopfieldHeadDim ?? null })) as tf.serialization.ConfigDict),
-    };
+    return { ...super.getConfig(), questionDim: c.questionDim ?? null, hopfieldHeadDim: c.hopfieldHeadDim ?? null };
   }
 }
 tf.serialization.registerClass(AssociativeTransformer);

@@ -10,30 +10,21 @@ import {
   globalRng,
   knownDim,
   layerArgsShape,
-  layerLabel,
   LayerNorm,
   MultiHeadAttention,
+  parseLayerConfig,
   scheduleStateUpdate,
   singleShape,
   singleTensor,
   TopKAttention,
-  validateConfig,
   z,
-  type AitLayerArgs,
   type CallKwargs,
+  type LayerArgsOf,
 } from '@ait/core';
 import { detach } from '../../blocks/detach';
 import { MapRecorder } from '../../blocks/map-recorder';
 import type { InternalMaps } from '../vision-model';
-import {
-  aitAblationSchema,
-  type globalWorkspaceOptionsSchema,
-  globalWorkspaceShape,
-  type AitAblation,
-  type CompetitionMode,
-  type GlobalWorkspaceOptions,
-  type MemoryMode,
-} from './ait-config';
+import { aitAblationSchema, globalWorkspaceShape, type GlobalWorkspaceOptions } from './ait-config';
 import { balanceLoss } from './balance-loss';
 import { HopfieldRead } from './hopfield-read';
 import { emaMemoryUpdate } from './memory-update';
@@ -50,9 +41,9 @@ const globalWorkspaceSchema = z
   });
 
 /** Options of {@link GlobalWorkspaceLayer}; see `globalWorkspaceShape` in `ait-config.ts` for each field. */
-export type GlobalWorkspaceLayerArgs = AitLayerArgs & z.input<typeof globalWorkspaceOptionsSchema>;
+export type GlobalWorkspaceLayerArgs = LayerArgsOf<typeof globalWorkspaceSchema>;
 
-/** Picks the global-workspace options out of a validated config (AiT's or the layer's own). */
+/** Picks the global-workspace options out of a validated config (the `AssociativeTransformer`'s, for its blocks). */
 export function pickGlobalWorkspaceOptions(config: Omit<GlobalWorkspaceOptions, 'hopfieldHeadDim'> & { hopfieldHeadDim?: number | null }): GlobalWorkspaceOptions {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(globalWorkspaceShape)) out[key] = config[key as keyof GlobalWorkspaceOptions];
@@ -91,8 +82,8 @@ export function pickGlobalWorkspaceOptions(config: Omit<GlobalWorkspaceOptions, 
 export class GlobalWorkspaceLayer extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitGlobalWorkspaceLayer';
-  /** The validated options. */
-  readonly options: GlobalWorkspaceOptions;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: GlobalWorkspaceOptions;
   private readonly ff: FeedForward;
   private readonly ffNorm: LayerNorm;
   private write: TopKAttention | null = null;
@@ -105,12 +96,12 @@ export class GlobalWorkspaceLayer extends AitLayer {
   private dim = -1;
 
   constructor(args: GlobalWorkspaceLayerArgs = {}) {
-    const cfg = validateConfig(layerLabel('GlobalWorkspaceLayer', args), globalWorkspaceSchema, args);
+    const config = parseLayerConfig('GlobalWorkspaceLayer', globalWorkspaceSchema, args);
     super(args);
-    this.options = pickGlobalWorkspaceOptions(cfg);
-    this.recorder = new MapRecorder(cfg.recordMaps);
+    this.config = config;
+    this.recorder = new MapRecorder(config.recordMaps);
     const trainable = this.trainable;
-    this.ff = this.track(new FeedForward({ hiddenDim: cfg.mlpDim, dropout: cfg.dropout, name: 'ff', trainable }));
+    this.ff = this.track(new FeedForward({ hiddenDim: config.mlpDim, dropout: config.dropout, name: 'ff', trainable }));
     this.ffNorm = this.track(new LayerNorm({ name: 'ff_norm', trainable }));
   }
 
@@ -118,26 +109,11 @@ export class GlobalWorkspaceLayer extends AitLayer {
     return `GlobalWorkspaceLayer '${this.name}'`;
   }
 
-  /** The ablation switches. */
-  get ablation(): AitAblation {
-    return this.options.ablation;
-  }
-
-  /** Competition mode. */
-  get competition(): CompetitionMode {
-    return this.options.competition;
-  }
-
-  /** Memory mode. */
-  get memory(): MemoryMode {
-    return this.options.memory;
-  }
-
   override build(inputShape: Shape | Shape[]): void {
     const shape = singleShape(this.where, inputShape);
     assertRank(this.where, 'u', { shape }, [3], '[batch, tokens, dim]');
     this.dim = knownDim(this.where, 'u', shape, -1);
-    const o = this.options;
+    const o = this.config;
     const trainable = this.trainable;
     const tokens: Shape = [null, null, this.dim];
     this.buildChild(this.ff, tokens);
@@ -213,7 +189,7 @@ export class GlobalWorkspaceLayer extends AitLayer {
     const u = singleTensor(this.where, inputs);
     assertRank(this.where, 'u', u, [3], '[batch, tokens, dim]');
     assertLastDim(this.where, 'u', u, this.dim, `The layer was built for tokens of width ${this.dim}.`);
-    const o = this.options;
+    const o = this.config;
     const training = this.isTraining(kwargs);
     const kw: CallKwargs = { training };
     const record = o.recordMaps;
@@ -284,11 +260,6 @@ export class GlobalWorkspaceLayer extends AitLayer {
   protected override disposeResources(): void {
     super.disposeResources();
     this.recorder.dispose();
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    const { ablation, hopfieldHeadDim, ...rest } = this.options;
-    return { ...super.getConfig(), ...rest, hopfieldHeadDim: hopfieldHeadDim ?? null, ablation: { ...ablation } };
   }
 }
 tf.serialization.registerClass(GlobalWorkspaceLayer);

@@ -7,14 +7,14 @@ import {
   formatShape,
   knownDim,
   layerArgsShape,
-  layerLabel,
+  parseLayerConfig,
   rateSchema,
   toShapeList,
   toTensorList,
-  validateConfig,
   z,
-  type AitLayerArgs,
   type CallKwargs,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 import { Hopfield, hopfieldUpdate } from '@ait/hopfield';
 
@@ -67,34 +67,27 @@ export function hopfieldAssociations(state: tf.Tensor, patterns: tf.Tensor, beta
 
 const hopfieldReadSchema = z.strictObject({
   ...layerArgsShape,
-  beta: z.number().positive().default(1),
-  steps: z.number().int().positive().default(1),
-  projections: z.boolean().default(false),
-  numHeads: z.number().int().positive().default(1),
-  headDim: z.number().int().positive().nullish(),
-  dropout: rateSchema.default(0),
-});
-
-/** Options of {@link HopfieldRead}. */
-export interface HopfieldReadArgs extends AitLayerArgs {
   /** Inverse temperature; default 1 (the AiT reference). */
-  beta?: number;
+  beta: z.number().positive().default(1),
   /** Update steps; default 1 (the AiT reference). */
-  steps?: number;
+  steps: z.number().int().positive().default(1),
   /**
    * Learned projections: the read becomes `@ait/hopfield`'s `Hopfield` layer (ml-jku's `Hopfield`)
    * with LayerNorms on its inputs, per-head projections of the state (tokens), stored patterns and
    * pattern projection (both the priors), and an output projection; default false (the reference's
    * static Hopfield layer).
    */
-  projections?: boolean;
+  projections: z.boolean().default(false),
   /** Heads of the learned projections; default 1 (the reference's non-default variant: 8). */
-  numHeads?: number;
+  numHeads: z.number().int().positive().default(1),
   /** Width of each head in the Hopfield space (ml-jku's `hidden_size`); default `dim / numHeads` (the non-default variant: `dim`). */
-  headDim?: number | null;
+  headDim: z.number().int().positive().nullish(),
   /** Dropout on the association matrix while training (learned projections only); default 0 (the non-default variant: 0.5). */
-  dropout?: number;
-}
+  dropout: rateSchema.default(0),
+});
+
+/** Options of {@link HopfieldRead} (each documented on the schema). */
+export type HopfieldReadArgs = LayerArgsOf<typeof hopfieldReadSchema>;
 
 /** What {@link HopfieldRead.read} returns; the caller owns the tensors. */
 export interface HopfieldReadResult {
@@ -126,30 +119,15 @@ export interface HopfieldReadResult {
 export class HopfieldRead extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitHopfieldRead';
-  /** Inverse temperature. */
-  readonly beta: number;
-  /** Update steps. */
-  readonly steps: number;
-  /** Whether the read has learned projections. */
-  readonly projections: boolean;
-  /** Heads of the learned projections. */
-  readonly numHeads: number;
-  /** Configured head width (`null`: `dim / numHeads`). */
-  readonly headDimArg: number | null;
-  /** Dropout rate on the associations. */
-  readonly dropoutRate: number;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof hopfieldReadSchema>;
   private dim = -1;
   private hopfield: Hopfield | null = null;
 
   constructor(args: HopfieldReadArgs = {}) {
-    const cfg = validateConfig(layerLabel('HopfieldRead', args), hopfieldReadSchema, args);
+    const config = parseLayerConfig('HopfieldRead', hopfieldReadSchema, args);
     super(args);
-    this.beta = cfg.beta;
-    this.steps = cfg.steps;
-    this.projections = cfg.projections;
-    this.numHeads = cfg.numHeads;
-    this.headDimArg = cfg.headDim ?? null;
-    this.dropoutRate = cfg.dropout;
+    this.config = config;
   }
 
   private get where(): string {
@@ -171,17 +149,18 @@ export class HopfieldRead extends AitLayer {
     if (pDim !== this.dim) {
       throw new Error(`${this.where}: patterns ${formatShape(p)} must have the state's width ${this.dim}.`);
     }
-    if (this.projections) {
-      if (this.headDimArg === null && this.dim % this.numHeads !== 0) {
-        throw new Error(`${this.where}: width ${this.dim} is not divisible by numHeads ${this.numHeads}; set headDim.`);
+    const { projections, numHeads, headDim, beta, steps, dropout } = this.config;
+    if (projections) {
+      if (headDim == null && this.dim % numHeads !== 0) {
+        throw new Error(`${this.where}: width ${this.dim} is not divisible by numHeads ${numHeads}; set headDim.`);
       }
       this.hopfield = this.track(
         new Hopfield({
-          numHeads: this.numHeads,
-          hiddenSize: this.headDimArg ?? this.dim / this.numHeads,
-          scaling: this.beta,
-          updateStepsMax: this.steps - 1,
-          dropout: this.dropoutRate,
+          numHeads,
+          hiddenSize: headDim ?? this.dim / numHeads,
+          scaling: beta,
+          updateStepsMax: steps - 1,
+          dropout,
           name: 'hopfield',
           trainable: this.trainable,
         }),
@@ -222,10 +201,11 @@ export class HopfieldRead extends AitLayer {
         res.associations.dispose();
         return [res.output];
       }
+      const { beta, steps } = this.config;
       let r: tf.Tensor = state;
-      for (let s = 0; s < this.steps - 1; s++) r = hopfieldUpdate(r, g, { beta: this.beta });
-      const out = hopfieldUpdate(r, g, { beta: this.beta });
-      return withAssociations ? [out, hopfieldAssociations(r, g, this.beta)] : [out];
+      for (let s = 0; s < steps - 1; s++) r = hopfieldUpdate(r, g, { beta });
+      const out = hopfieldUpdate(r, g, { beta });
+      return withAssociations ? [out, hopfieldAssociations(r, g, beta)] : [out];
     });
     return { retrieved: retrieved as tf.Tensor3D, associations: associations ?? null };
   }
@@ -235,18 +215,6 @@ export class HopfieldRead extends AitLayer {
     const list = toTensorList(inputs);
     if (list.length !== 2) throw new Error(`${this.where}: expects [state, patterns], got ${list.length} inputs.`);
     return this.read(list[0] as tf.Tensor, list[1] as tf.Tensor, kwargs).retrieved;
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      beta: this.beta,
-      steps: this.steps,
-      projections: this.projections,
-      numHeads: this.numHeads,
-      headDim: this.headDimArg,
-      dropout: this.dropoutRate,
-    };
   }
 }
 tf.serialization.registerClass(HopfieldRead);

@@ -4,25 +4,22 @@ import {
   Dense,
   dropout,
   FeedForward,
-  layerLabel,
   LayerNorm,
+  parseLayerConfig,
   PatchEmbedding,
-  validateConfig,
-  type AitLayerArgs,
   type CallKwargs,
-  type z,
+  type LayerArgsOf,
 } from '@ait/core';
 import { ClassToken } from '../../blocks/class-token';
 import { imageInputShape, imageInputTensor, assertPatchFits } from '../../blocks/image-input';
 import { MapRecorder } from '../../blocks/map-recorder';
 import { sinusoidalPositionTable1d } from '../../blocks/sinusoidal-position-table-1d';
-import { stripLayerArgs } from '../../blocks/strip-layer-args';
 import { VisionModel } from '../vision-model';
-import { coordinationLayerSchema, coordinationSchema, type CoordinationConfig } from './coordination-config';
+import { coordinationLayerSchema, type CoordinationConfig } from './coordination-config';
 import { SharedWorkspace } from './shared-workspace';
 
 /** Constructor arguments of {@link Coordination}: its config plus tfjs layer arguments. */
-export type CoordinationArgs = AitLayerArgs & z.input<typeof coordinationSchema>;
+export type CoordinationArgs = LayerArgsOf<typeof coordinationLayerSchema>;
 
 interface CoordinationLayer {
   norm1: LayerNorm;
@@ -52,7 +49,7 @@ interface CoordinationLayer {
 export class Coordination extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitCoordination';
-  /** The validated config. */
+  /** The validated config (serialised by `getConfig`). */
   override readonly config: CoordinationConfig;
   private readonly embed: PatchEmbedding;
   private readonly classToken: ClassToken | null;
@@ -63,10 +60,9 @@ export class Coordination extends VisionModel {
   private tokens = -1;
 
   constructor(args: CoordinationArgs) {
-    const parsed = validateConfig(layerLabel('Coordination', args), coordinationLayerSchema, args);
+    const c = parseLayerConfig('Coordination', coordinationLayerSchema, args);
     super(args);
-    this.config = coordinationSchema.parse(stripLayerArgs(parsed));
-    const c = this.config;
+    this.config = c;
     const trainable = this.trainable;
     this.recorder = new MapRecorder(c.recordMaps);
     this.embed = this.track(
@@ -174,10 +170,6 @@ export class Coordination extends VisionModel {
     this.initialMemory?.dispose();
     this.positions = null;
     this.initialMemory = null;
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...this.config };
   }
 }
 tf.serialization.registerClass(Coordination);

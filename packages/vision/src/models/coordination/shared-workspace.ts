@@ -9,14 +9,14 @@ import {
   globalRng,
   knownDim,
   layerArgsShape,
-  layerLabel,
   LayerNorm,
   mergeHeads,
+  parseLayerConfig,
   splitHeads,
-  validateConfig,
   z,
-  type AitLayerArgs,
   type CallKwargs,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 import { workspaceWriteWeights } from './workspace-attention';
 
@@ -28,35 +28,26 @@ export type WorkspaceGateStyle = (typeof WORKSPACE_GATE_STYLES)[number];
 
 const sharedWorkspaceSchema = z.strictObject({
   ...layerArgsShape,
+  /** Number of memory slots M (reference: 8). */
   slots: z.number().int().positive(),
+  /** Attention heads of the write and broadcast attentions; the token width must divide by it. */
   numHeads: z.number().int().positive(),
+  /** Query / key width per head; default 32 (the reference's `key_size`). */
   keyDim: z.number().int().positive().default(32),
+  /** How many tokens each slot may read in the write (reference: 20 on Triangle, 5 on Sort-of-CLEVR). */
   topK: z.number().int().positive(),
+  /** `unit` (default): one input and forget gate per slot element; `memory`: one per slot. */
   gateStyle: z.enum(WORKSPACE_GATE_STYLES).default('unit'),
+  /** Renormalise the kept write weights to sum to 1 (default false: the reference keeps the plain softmax values). */
   renormalizeTopK: z.boolean().default(false),
+  /** Initial value of the learned forget-gate bias; default 1. */
   forgetBias: z.number().default(1),
+  /** Initial value of the learned input-gate bias; default 0. */
   inputBias: z.number().default(0),
 });
 
-/** Options of {@link SharedWorkspace}. */
-export interface SharedWorkspaceArgs extends AitLayerArgs {
-  /** Number of memory slots M (reference: 8). */
-  slots: number;
-  /** Attention heads of the write and broadcast attentions; the token width must divide by it. */
-  numHeads: number;
-  /** Query / key width per head; default 32 (the reference's `key_size`). */
-  keyDim?: number;
-  /** How many tokens each slot may read in the write (reference: 20 on Triangle, 5 on Sort-of-CLEVR). */
-  topK: number;
-  /** `unit` (default): one input and forget gate per slot element; `memory`: one per slot. */
-  gateStyle?: WorkspaceGateStyle;
-  /** Renormalise the kept write weights to sum to 1 (default false: the reference keeps the plain softmax values). */
-  renormalizeTopK?: boolean;
-  /** Initial value of the learned forget-gate bias; default 1. */
-  forgetBias?: number;
-  /** Initial value of the learned input-gate bias; default 0. */
-  inputBias?: number;
-}
+/** Options of {@link SharedWorkspace} (each documented on the schema). */
+export type SharedWorkspaceArgs = LayerArgsOf<typeof sharedWorkspaceSchema>;
 
 /** What one {@link SharedWorkspace.step} produces. */
 export interface WorkspaceStep {
@@ -97,22 +88,8 @@ export interface WorkspaceStep {
 export class SharedWorkspace extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitSharedWorkspace';
-  /** Memory slots. */
-  readonly slots: number;
-  /** Attention heads. */
-  readonly numHeads: number;
-  /** Query / key width per head. */
-  readonly keyDim: number;
-  /** Tokens each slot keeps. */
-  readonly topK: number;
-  /** Gate granularity. */
-  readonly gateStyle: WorkspaceGateStyle;
-  /** Whether the kept write weights are renormalised. */
-  readonly renormalizeTopK: boolean;
-  /** Initial forget-gate bias. */
-  readonly forgetBiasInit: number;
-  /** Initial input-gate bias. */
-  readonly inputBiasInit: number;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof sharedWorkspaceSchema>;
   private inputProj: Dense | null = null;
   private query: Dense | null = null;
   private key: Dense | null = null;
@@ -128,16 +105,9 @@ export class SharedWorkspace extends AitLayer {
   private dim = -1;
 
   constructor(args: SharedWorkspaceArgs) {
-    const cfg = validateConfig(layerLabel('SharedWorkspace', args), sharedWorkspaceSchema, args);
+    const config = parseLayerConfig('SharedWorkspace', sharedWorkspaceSchema, args);
     super(args);
-    this.slots = cfg.slots;
-    this.numHeads = cfg.numHeads;
-    this.keyDim = cfg.keyDim;
-    this.topK = cfg.topK;
-    this.gateStyle = cfg.gateStyle;
-    this.renormalizeTopK = cfg.renormalizeTopK;
-    this.forgetBiasInit = cfg.forgetBias;
-    this.inputBiasInit = cfg.inputBias;
+    this.config = config;
   }
 
   private get where(): string {
@@ -146,7 +116,7 @@ export class SharedWorkspace extends AitLayer {
 
   /** Width of one gate: the slot width for `unit` gating, 1 for `memory` gating. */
   private get gateWidth(): number {
-    return this.gateStyle === 'unit' ? this.dim : 1;
+    return this.config.gateStyle === 'unit' ? this.dim : 1;
   }
 
   private shapes(inputShape: Shape | Shape[]): [Shape, Shape] {
@@ -162,15 +132,15 @@ export class SharedWorkspace extends AitLayer {
     assertRank(this.where, 'tokens', { shape: tokens }, [3], '[batch, tokens, dim]');
     assertRank(this.where, 'memory', { shape: memory }, [3], '[batch, slots, dim]');
     this.dim = knownDim(this.where, 'tokens', tokens, -1);
-    if (this.dim % this.numHeads !== 0) {
+    if (this.dim % this.config.numHeads !== 0) {
       throw new Error(
-        `${this.where}: the token width ${this.dim} is not divisible by numHeads = ${this.numHeads}; the value ` +
+        `${this.where}: the token width ${this.dim} is not divisible by numHeads = ${this.config.numHeads}; the value ` +
           `heads split the width evenly. Choose a width that numHeads divides.`,
       );
     }
     const trainable = this.trainable;
     const d = this.dim;
-    const qk = this.numHeads * this.keyDim;
+    const qk = this.config.numHeads * this.config.keyDim;
     this.inputProj = this.track(new Dense({ units: d, name: 'input_proj', trainable }));
     this.query = this.track(new Dense({ units: qk, name: 'query', trainable }));
     this.key = this.track(new Dense({ units: qk, name: 'key', trainable }));
@@ -188,12 +158,12 @@ export class SharedWorkspace extends AitLayer {
     this.gateInputScale = this.addWeight('gate_input_scale', [this.dim], 'float32', initializers.randomNormal({ mean: 0, stddev: 1, seed: seed() }));
     this.gateMemory = this.addWeight(
       'gate_memory',
-      [this.slots, this.dim, 2 * this.gateWidth],
+      [this.config.slots, this.dim, 2 * this.gateWidth],
       'float32',
       initializers.randomNormal({ mean: 0, stddev: 0.01, seed: seed() }),
     );
-    this.inputBias = this.addWeight('input_bias', [1], 'float32', initializers.constant({ value: this.inputBiasInit }));
-    this.forgetBias = this.addWeight('forget_bias', [1], 'float32', initializers.constant({ value: this.forgetBiasInit }));
+    this.inputBias = this.addWeight('input_bias', [1], 'float32', initializers.constant({ value: this.config.inputBias }));
+    this.forgetBias = this.addWeight('forget_bias', [1], 'float32', initializers.constant({ value: this.config.forgetBias }));
     this.built = true;
   }
 
@@ -211,14 +181,14 @@ export class SharedWorkspace extends AitLayer {
     assertRank(this.where, 'tokens', tokens, [3], '[batch, tokens, dim]');
     assertRank(this.where, 'memory', memory, [3], '[batch, slots, dim]');
     assertLastDim(this.where, 'tokens', tokens, this.dim, `The layer was built for tokens of width ${this.dim}.`);
-    if (memory.shape[1] !== this.slots || memory.shape[2] !== this.dim || memory.shape[0] !== tokens.shape[0]) {
+    if (memory.shape[1] !== this.config.slots || memory.shape[2] !== this.dim || memory.shape[0] !== tokens.shape[0]) {
       throw new Error(
-        `${this.where}: memory must have shape [${tokens.shape[0]}, ${this.slots}, ${this.dim}] (batch, slots, width), ` +
+        `${this.where}: memory must have shape [${tokens.shape[0]}, ${this.config.slots}, ${this.dim}] (batch, slots, width), ` +
           `got ${formatShape(memory.shape)}.`,
       );
     }
     const kw: CallKwargs = { training: this.isTraining(kwargs) };
-    const h = this.numHeads;
+    const h = this.config.numHeads;
     const [inputProj, query, key, value] = [this.inputProj, this.query, this.key, this.value] as Dense[] as [Dense, Dense, Dense, Dense];
     const [memoryMlp, gateInput] = [this.memoryMlp, this.gateInput] as [Dense, Dense];
     const [memoryNorm1, memoryNorm2] = [this.memoryNorm1, this.memoryNorm2] as [LayerNorm, LayerNorm];
@@ -228,7 +198,7 @@ export class SharedWorkspace extends AitLayer {
       const qm = splitHeads(this.callChild(query, memory, kw), h);
       const ku = splitHeads(this.callChild(key, u, kw), h);
       const vu = splitHeads(this.callChild(value, u, kw), h);
-      const { weights: write } = workspaceWriteWeights(tf.matMul(qm, ku, false, true), this.topK, this.renormalizeTopK);
+      const { weights: write } = workspaceWriteWeights(tf.matMul(qm, ku, false, true), this.config.topK, this.config.renormalizeTopK);
       const attended = mergeHeads(tf.matMul(write, vu));
       // 2. Slot update (relational-memory MLP, post-norm).
       let m = this.callChild(memoryNorm1, tf.add(memory, attended), kw);
@@ -269,20 +239,6 @@ export class SharedWorkspace extends AitLayer {
     const s = this.step(list[0] as tf.Tensor, list[1] as tf.Tensor, kwargs);
     tf.dispose([s.write, s.broadcast, s.inputGate, s.forgetGate]);
     return [s.output, s.memory];
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      slots: this.slots,
-      numHeads: this.numHeads,
-      keyDim: this.keyDim,
-      topK: this.topK,
-      gateStyle: this.gateStyle,
-      renormalizeTopK: this.renormalizeTopK,
-      forgetBias: this.forgetBiasInit,
-      inputBias: this.inputBiasInit,
-    };
   }
 }
 tf.serialization.registerClass(SharedWorkspace);

@@ -4,22 +4,19 @@ import {
   Dense,
   dropPath,
   FeedForward,
-  layerLabel,
   LayerNorm,
+  parseLayerConfig,
   PatchEmbedding,
-  validateConfig,
-  type AitLayerArgs,
   type CallKwargs,
-  type z,
+  type LayerArgsOf,
 } from '@ait/core';
 import { assertPatchFits, imageInputShape, imageInputTensor } from '../../blocks/image-input';
 import { MapRecorder } from '../../blocks/map-recorder';
-import { stripLayerArgs } from '../../blocks/strip-layer-args';
 import { VisionModel } from '../vision-model';
-import { mlpMixerLayerSchema, mlpMixerSchema, type MlpMixerConfig } from './mlp-mixer-config';
+import { mlpMixerLayerSchema, type MlpMixerConfig } from './mlp-mixer-config';
 
 /** Constructor arguments of {@link MlpMixer}: its config plus tfjs layer arguments. */
-export type MlpMixerArgs = AitLayerArgs & z.input<typeof mlpMixerSchema>;
+export type MlpMixerArgs = LayerArgsOf<typeof mlpMixerLayerSchema>;
 
 interface MixerLayer {
   norm1: LayerNorm;
@@ -43,7 +40,7 @@ interface MixerLayer {
 export class MlpMixer extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitMlpMixer';
-  /** The validated config. */
+  /** The validated config (serialised by `getConfig`). */
   override readonly config: MlpMixerConfig;
   private readonly embed: PatchEmbedding;
   private readonly mixerLayers: MixerLayer[];
@@ -52,10 +49,9 @@ export class MlpMixer extends VisionModel {
   private tokens = -1;
 
   constructor(args: MlpMixerArgs) {
-    const parsed = validateConfig(layerLabel('MlpMixer', args), mlpMixerLayerSchema, args);
+    const c = parseLayerConfig('MlpMixer', mlpMixerLayerSchema, args);
     super(args);
-    this.config = mlpMixerSchema.parse(stripLayerArgs(parsed));
-    const c = this.config;
+    this.config = c;
     const trainable = this.trainable;
     this.recorder = new MapRecorder(c.recordMaps);
     this.embed = this.track(
@@ -132,10 +128,6 @@ export class MlpMixer extends VisionModel {
       const pooled = tf.mean(this.callChild(this.finalNorm, x, kw), 1);
       return this.callChild(this.head, pooled, kw);
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...this.config };
   }
 }
 tf.serialization.registerClass(MlpMixer);

@@ -6,32 +6,28 @@ import {
   FeedForward,
   knownDim,
   layerArgsShape,
-  layerLabel,
   LayerNorm,
   MultiHeadAttention,
+  parseLayerConfig,
   rateSchema,
-  validateConfig,
   z,
-  type AitLayerArgs,
   type CallKwargs,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 
 const crossAttentionSchema = z.strictObject({
   ...layerArgsShape,
+  /** Cross-attention heads (the Perceiver uses 1); the latent width must divide by it. */
   numHeads: z.number().int().positive(),
+  /** Hidden width of the feed-forward network. */
   mlpDim: z.number().int().positive(),
+  /** Dropout on the attention output and inside the feed-forward network; default 0. */
   dropout: rateSchema.default(0),
 });
 
-/** Options of {@link PerceiverCrossAttention}. */
-export interface PerceiverCrossAttentionArgs extends AitLayerArgs {
-  /** Cross-attention heads (the Perceiver uses 1); the latent width must divide by it. */
-  numHeads: number;
-  /** Hidden width of the feed-forward network. */
-  mlpDim: number;
-  /** Dropout on the attention output and inside the feed-forward network; default 0. */
-  dropout?: number;
-}
+/** Options of {@link PerceiverCrossAttention} (each documented on the schema). */
+export type PerceiverCrossAttentionArgs = LayerArgsOf<typeof crossAttentionSchema>;
 
 /** What {@link PerceiverCrossAttention.attend} returns (owned by the caller). */
 export interface CrossAttentionResult {
@@ -51,12 +47,8 @@ export interface CrossAttentionResult {
 export class PerceiverCrossAttention extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitPerceiverCrossAttention';
-  /** Attention heads. */
-  readonly numHeads: number;
-  /** Feed-forward hidden width. */
-  readonly mlpDim: number;
-  /** Dropout rate. */
-  readonly dropoutRate: number;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof crossAttentionSchema>;
   private readonly latentNorm: LayerNorm;
   private readonly inputNorm: LayerNorm;
   private readonly attention: MultiHeadAttention;
@@ -64,25 +56,23 @@ export class PerceiverCrossAttention extends AitLayer {
   private readonly mlp: FeedForward;
 
   constructor(args: PerceiverCrossAttentionArgs) {
-    const cfg = validateConfig(layerLabel('PerceiverCrossAttention', args), crossAttentionSchema, args);
+    const config = parseLayerConfig('PerceiverCrossAttention', crossAttentionSchema, args);
     super(args);
-    this.numHeads = cfg.numHeads;
-    this.mlpDim = cfg.mlpDim;
-    this.dropoutRate = cfg.dropout;
+    this.config = config;
     const trainable = this.trainable;
     this.latentNorm = this.track(new LayerNorm({ name: 'latent_norm', trainable }));
     this.inputNorm = this.track(new LayerNorm({ name: 'input_norm', trainable }));
     this.attention = this.track(
       new MultiHeadAttention({
-        numHeads: this.numHeads,
-        outputDropout: this.dropoutRate,
+        numHeads: config.numHeads,
+        outputDropout: config.dropout,
         returnAttentionWeights: true,
         name: 'attention',
         trainable,
       }),
     );
     this.mlpNorm = this.track(new LayerNorm({ name: 'mlp_norm', trainable }));
-    this.mlp = this.track(new FeedForward({ hiddenDim: this.mlpDim, dropout: this.dropoutRate, name: 'mlp', trainable }));
+    this.mlp = this.track(new FeedForward({ hiddenDim: config.mlpDim, dropout: config.dropout, name: 'mlp', trainable }));
   }
 
   private get where(): string {
@@ -137,10 +127,6 @@ export class PerceiverCrossAttention extends AitLayer {
     const r = this.attend(list[0] as tf.Tensor, list[1] as tf.Tensor, kwargs);
     r.attention.dispose();
     return r.latents;
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), numHeads: this.numHeads, mlpDim: this.mlpDim, dropout: this.dropoutRate };
   }
 }
 tf.serialization.registerClass(PerceiverCrossAttention);

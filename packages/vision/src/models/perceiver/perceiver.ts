@@ -3,25 +3,22 @@ import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import {
   createKernelInitializer,
   Dense,
-  layerLabel,
   LayerNorm,
+  parseLayerConfig,
   patchify,
-  validateConfig,
-  type AitLayerArgs,
   type CallKwargs,
-  type z,
+  type LayerArgsOf,
 } from '@ait/core';
 import { assertPatchFits, imageInputShape, imageInputTensor } from '../../blocks/image-input';
 import { MapRecorder } from '../../blocks/map-recorder';
-import { stripLayerArgs } from '../../blocks/strip-layer-args';
 import { TransformerBlock } from '../../blocks/transformer-block';
 import { VisionModel } from '../vision-model';
 import { fourierPositionFeatures } from './fourier-position-features';
 import { PerceiverCrossAttention } from './perceiver-cross-attention';
-import { perceiverLayerSchema, perceiverSchema, type PerceiverConfig } from './perceiver-config';
+import { perceiverLayerSchema, type PerceiverConfig } from './perceiver-config';
 
 /** Constructor arguments of {@link Perceiver}: its config plus tfjs layer arguments. */
-export type PerceiverArgs = AitLayerArgs & z.input<typeof perceiverSchema>;
+export type PerceiverArgs = LayerArgsOf<typeof perceiverLayerSchema>;
 
 /**
  * Perceiver classifier (Jaegle et al., ICML 2021): images `[batch, H, W, C]` -> input array of
@@ -39,7 +36,7 @@ export type PerceiverArgs = AitLayerArgs & z.input<typeof perceiverSchema>;
 export class Perceiver extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitPerceiver';
-  /** The validated config. */
+  /** The validated config (serialised by `getConfig`). */
   override readonly config: PerceiverConfig;
   private readonly crossBlocks: PerceiverCrossAttention[];
   private readonly latentBlocks: TransformerBlock[];
@@ -50,10 +47,9 @@ export class Perceiver extends VisionModel {
   private inputs = -1;
 
   constructor(args: PerceiverArgs) {
-    const parsed = validateConfig(layerLabel('Perceiver', args), perceiverLayerSchema, args);
+    const c = parseLayerConfig('Perceiver', perceiverLayerSchema, args);
     super(args);
-    this.config = perceiverSchema.parse(stripLayerArgs(parsed));
-    const c = this.config;
+    this.config = c;
     const trainable = this.trainable;
     this.recorder = new MapRecorder(c.recordMaps);
     const mlpDim = Math.max(1, Math.round(c.mlpRatio * c.latentDim));
@@ -152,10 +148,6 @@ export class Perceiver extends VisionModel {
     super.disposeResources();
     this.features?.dispose();
     this.features = null;
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...this.config };
   }
 }
 tf.serialization.registerClass(Perceiver);

@@ -6,35 +6,30 @@ import {
   createKernelInitializer,
   knownDim,
   layerArgsShape,
-  layerLabel,
+  parseLayerConfig,
   singleShape,
   singleTensor,
-  validateConfig,
   z,
-  type AitLayerArgs,
   type CallKwargs,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 import { MultiheadAttentionBlock } from './multihead-attention-block';
 
 const isabSchema = z.strictObject({
   ...layerArgsShape,
+  /** Output width (and width of the inducing points). */
   units: z.number().int().positive(),
+  /** Heads of both attention blocks. */
   numHeads: z.number().int().positive(),
+  /** Number m of learned inducing points (cost `O(n m)` instead of `O(n^2)`). */
   inducingPoints: z.number().int().positive(),
+  /** Whether the MABs use their LayerNorms; default true. */
   layerNorm: z.boolean().default(true),
 });
 
-/** Options of {@link InducedSetAttentionBlock}. */
-export interface InducedSetAttentionBlockArgs extends AitLayerArgs {
-  /** Output width (and width of the inducing points). */
-  units: number;
-  /** Heads of both attention blocks. */
-  numHeads: number;
-  /** Number m of learned inducing points (cost `O(n m)` instead of `O(n^2)`). */
-  inducingPoints: number;
-  /** Whether the MABs use their LayerNorms; default true. */
-  layerNorm?: boolean;
-}
+/** Options of {@link InducedSetAttentionBlock} (each documented on the schema). */
+export type InducedSetAttentionBlockArgs = LayerArgsOf<typeof isabSchema>;
 
 /** What {@link InducedSetAttentionBlock.attend} returns (all owned by the caller). */
 export interface IsabResult {
@@ -55,26 +50,17 @@ export interface IsabResult {
 export class InducedSetAttentionBlock extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitInducedSetAttentionBlock';
-  /** Output width. */
-  readonly units: number;
-  /** Number of heads. */
-  readonly numHeads: number;
-  /** Number of inducing points. */
-  readonly inducingPoints: number;
-  /** Whether the MABs use LayerNorm. */
-  readonly useLayerNorm: boolean;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof isabSchema>;
   private readonly mab0: MultiheadAttentionBlock;
   private readonly mab1: MultiheadAttentionBlock;
   private points: LayerVariable | null = null;
 
   constructor(args: InducedSetAttentionBlockArgs) {
-    const cfg = validateConfig(layerLabel('InducedSetAttentionBlock', args), isabSchema, args);
+    const config = parseLayerConfig('InducedSetAttentionBlock', isabSchema, args);
     super(args);
-    this.units = cfg.units;
-    this.numHeads = cfg.numHeads;
-    this.inducingPoints = cfg.inducingPoints;
-    this.useLayerNorm = cfg.layerNorm;
-    const common = { units: this.units, numHeads: this.numHeads, layerNorm: this.useLayerNorm, trainable: this.trainable };
+    this.config = config;
+    const common = { units: config.units, numHeads: config.numHeads, layerNorm: config.layerNorm, trainable: this.trainable };
     this.mab0 = this.track(new MultiheadAttentionBlock({ ...common, name: 'mab0' }));
     this.mab1 = this.track(new MultiheadAttentionBlock({ ...common, name: 'mab1' }));
   }
@@ -87,15 +73,15 @@ export class InducedSetAttentionBlock extends AitLayer {
     const shape = singleShape(this.where, inputShape);
     assertRank(this.where, 'x', { shape }, [3], '[batch, n, dim]');
     const dim = knownDim(this.where, 'x', shape, -1);
-    this.points = this.addWeight('inducing_points', [this.inducingPoints, this.units], 'float32', createKernelInitializer('glorotUniform'));
-    this.buildChild(this.mab0, [[null, this.inducingPoints, this.units], [null, null, dim]]);
-    this.buildChild(this.mab1, [[null, null, dim], [null, this.inducingPoints, this.units]]);
+    this.points = this.addWeight('inducing_points', [this.config.inducingPoints, this.config.units], 'float32', createKernelInitializer('glorotUniform'));
+    this.buildChild(this.mab0, [[null, this.config.inducingPoints, this.config.units], [null, null, dim]]);
+    this.buildChild(this.mab1, [[null, null, dim], [null, this.config.inducingPoints, this.config.units]]);
     this.built = true;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = singleShape(this.where, inputShape);
-    return [shape[0] ?? null, shape[1] ?? null, this.units];
+    return [shape[0] ?? null, shape[1] ?? null, this.config.units];
   }
 
   /** `X [batch, n, dim]` -> {@link IsabResult}. */
@@ -104,7 +90,7 @@ export class InducedSetAttentionBlock extends AitLayer {
     assertRank(this.where, 'x', x, [3], '[batch, n, dim]');
     return tf.tidy(() => {
       const batch = x.shape[0] as number;
-      const points = tf.broadcastTo(tf.expandDims((this.points as LayerVariable).read(), 0), [batch, this.inducingPoints, this.units]);
+      const points = tf.broadcastTo(tf.expandDims((this.points as LayerVariable).read(), 0), [batch, this.config.inducingPoints, this.config.units]);
       const h = this.mab0.attend(points, x);
       const o = this.mab1.attend(x, h.output);
       return { output: o.output, induced: h.attention, attention: o.attention };
@@ -116,16 +102,6 @@ export class InducedSetAttentionBlock extends AitLayer {
     const r = this.attend(singleTensor(this.where, inputs));
     tf.dispose([r.induced, r.attention]);
     return r.output;
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      units: this.units,
-      numHeads: this.numHeads,
-      inducingPoints: this.inducingPoints,
-      layerNorm: this.useLayerNorm,
-    };
   }
 }
 tf.serialization.registerClass(InducedSetAttentionBlock);

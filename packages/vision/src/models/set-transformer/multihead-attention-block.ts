@@ -7,33 +7,28 @@ import {
   createKernelInitializer,
   knownDim,
   layerArgsShape,
-  layerLabel,
-  validateConfig,
+  parseLayerConfig,
   z,
-  type AitLayerArgs,
   type CallKwargs,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 import { multiheadAttentionBlock, type MabResult, type MabWeights } from './multihead-attention-block-op';
 
 const mabSchema = z.strictObject({
   ...layerArgsShape,
+  /** Width of the block's output (`dim_V` of the reference); must divide by `numHeads`. */
   units: z.number().int().positive(),
+  /** Number of heads. */
   numHeads: z.number().int().positive(),
+  /** Whether to apply the two LayerNorms (the paper's MAB; the reference's `ln` flag); default true. */
   layerNorm: z.boolean().default(true),
+  /** LayerNorm epsilon; default 1e-5. */
   epsilon: z.number().nonnegative().default(1e-5),
 });
 
-/** Options of {@link MultiheadAttentionBlock}. */
-export interface MultiheadAttentionBlockArgs extends AitLayerArgs {
-  /** Width of the block's output (`dim_V` of the reference); must divide by `numHeads`. */
-  units: number;
-  /** Number of heads. */
-  numHeads: number;
-  /** Whether to apply the two LayerNorms (the paper's MAB; the reference's `ln` flag); default true. */
-  layerNorm?: boolean;
-  /** LayerNorm epsilon; default 1e-5. */
-  epsilon?: number;
-}
+/** Options of {@link MultiheadAttentionBlock} (each documented on the schema). */
+export type MultiheadAttentionBlockArgs = LayerArgsOf<typeof mabSchema>;
 
 /**
  * The Set Transformer's MAB as a layer ({@link multiheadAttentionBlock}): `[x [batch, n, dimQ],
@@ -44,28 +39,19 @@ export interface MultiheadAttentionBlockArgs extends AitLayerArgs {
 export class MultiheadAttentionBlock extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitMultiheadAttentionBlock';
-  /** Output width. */
-  readonly units: number;
-  /** Number of heads. */
-  readonly numHeads: number;
-  /** Whether the two LayerNorms are applied. */
-  readonly useLayerNorm: boolean;
-  /** LayerNorm epsilon. */
-  readonly epsilon: number;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof mabSchema>;
   private vars: Record<string, LayerVariable> = {};
   private dimQ = -1;
   private dimK = -1;
 
   constructor(args: MultiheadAttentionBlockArgs) {
-    const cfg = validateConfig(layerLabel('MultiheadAttentionBlock', args), mabSchema, args);
+    const config = parseLayerConfig('MultiheadAttentionBlock', mabSchema, args);
     super(args);
-    this.units = cfg.units;
-    this.numHeads = cfg.numHeads;
-    this.useLayerNorm = cfg.layerNorm;
-    this.epsilon = cfg.epsilon;
-    if (this.units % this.numHeads !== 0) {
+    this.config = config;
+    if (config.units % config.numHeads !== 0) {
       throw new Error(
-        `MultiheadAttentionBlock '${this.name}': units ${this.units} must be divisible by numHeads ${this.numHeads}.`,
+        `MultiheadAttentionBlock '${this.name}': units ${config.units} must be divisible by numHeads ${config.numHeads}.`,
       );
     }
   }
@@ -95,13 +81,13 @@ export class MultiheadAttentionBlock extends AitLayer {
     assertRank(this.where, 'y', { shape: ys }, [3], '[batch, m, dimK]');
     this.dimQ = knownDim(this.where, 'x', xs, -1);
     this.dimK = knownDim(this.where, 'y', ys, -1);
-    const u = this.units;
+    const u = this.config.units;
     const [qk, qb] = this.addLinear('query', this.dimQ, u);
     const [kk, kb] = this.addLinear('key', this.dimK, u);
     const [vk, vb] = this.addLinear('value', this.dimK, u);
     const [ok, ob] = this.addLinear('output', u, u);
     this.vars = { qk, qb, kk, kb, vk, vb, ok, ob };
-    if (this.useLayerNorm) {
+    if (this.config.layerNorm) {
       for (const n of ['norm0', 'norm1']) {
         this.vars[`${n}g`] = this.addWeight(`${n}/gamma`, [u], 'float32', initializers.ones());
         this.vars[`${n}b`] = this.addWeight(`${n}/beta`, [u], 'float32', initializers.zeros());
@@ -112,14 +98,14 @@ export class MultiheadAttentionBlock extends AitLayer {
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const [xs] = this.shapes(inputShape);
-    return [xs[0] ?? null, xs[1] ?? null, this.units];
+    return [xs[0] ?? null, xs[1] ?? null, this.config.units];
   }
 
   /** The block's current weights, in the form {@link multiheadAttentionBlock} takes. */
   blockWeights(): MabWeights {
     const r = (k: string): tf.Tensor => (this.vars[k] as LayerVariable).read();
     const norm = (n: string): { gamma: tf.Tensor; beta: tf.Tensor } | null =>
-      this.useLayerNorm ? { gamma: r(`${n}g`), beta: r(`${n}b`) } : null;
+      this.config.layerNorm ? { gamma: r(`${n}g`), beta: r(`${n}b`) } : null;
     return {
       query: { kernel: r('qk'), bias: r('qb') },
       key: { kernel: r('kk'), bias: r('kb') },
@@ -135,7 +121,7 @@ export class MultiheadAttentionBlock extends AitLayer {
     if (!this.built) throw new Error(`${this.where}: call the layer through apply() (or build it) first.`);
     assertLastDim(this.where, 'x', x, this.dimQ, `The block was built for x [batch, n, ${this.dimQ}].`);
     assertLastDim(this.where, 'y', y, this.dimK, `The block was built for y [batch, m, ${this.dimK}].`);
-    return multiheadAttentionBlock(x, y, this.blockWeights(), { numHeads: this.numHeads, epsilon: this.epsilon });
+    return multiheadAttentionBlock(x, y, this.blockWeights(), { numHeads: this.config.numHeads, epsilon: this.config.epsilon });
   }
 
   /** `x` (SAB) or `[x, y]` (MAB) -> `[batch, n, units]`. Keeps the attention for {@link lastAttentionWeights}. */
@@ -154,16 +140,6 @@ export class MultiheadAttentionBlock extends AitLayer {
   /** Attention weights `[batch, heads, n, m]` of the last `call` (owned by the layer; valid until the next call). */
   get lastAttentionWeights(): tf.Tensor4D | null {
     return this.keptCopy('attention');
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      units: this.units,
-      numHeads: this.numHeads,
-      layerNorm: this.useLayerNorm,
-      epsilon: this.epsilon,
-    };
   }
 }
 tf.serialization.registerClass(MultiheadAttentionBlock);

@@ -6,36 +6,31 @@ import {
   createKernelInitializer,
   knownDim,
   layerArgsShape,
-  layerLabel,
+  parseLayerConfig,
   singleShape,
   singleTensor,
-  validateConfig,
   z,
-  type AitLayerArgs,
   type CallKwargs,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 import type { MabResult } from './multihead-attention-block-op';
 import { MultiheadAttentionBlock } from './multihead-attention-block';
 
 const pmaSchema = z.strictObject({
   ...layerArgsShape,
+  /** Output width (and width of the seed vectors). */
   units: z.number().int().positive(),
+  /** Number of heads. */
   numHeads: z.number().int().positive(),
+  /** Number k of learned seed vectors = number of pooled outputs. */
   seeds: z.number().int().positive(),
+  /** Whether the MAB uses its LayerNorms; default true. */
   layerNorm: z.boolean().default(true),
 });
 
-/** Options of {@link PoolingByMultiheadAttention}. */
-export interface PoolingByMultiheadAttentionArgs extends AitLayerArgs {
-  /** Output width (and width of the seed vectors). */
-  units: number;
-  /** Number of heads. */
-  numHeads: number;
-  /** Number k of learned seed vectors = number of pooled outputs. */
-  seeds: number;
-  /** Whether the MAB uses its LayerNorms; default true. */
-  layerNorm?: boolean;
-}
+/** Options of {@link PoolingByMultiheadAttention} (each documented on the schema). */
+export type PoolingByMultiheadAttentionArgs = LayerArgsOf<typeof pmaSchema>;
 
 /**
  * The Set Transformer's pooling by multihead attention: `PMA_k(Z) = MAB(S, Z)` with `k` learned
@@ -46,29 +41,20 @@ export interface PoolingByMultiheadAttentionArgs extends AitLayerArgs {
 export class PoolingByMultiheadAttention extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitPoolingByMultiheadAttention';
-  /** Output width. */
-  readonly units: number;
-  /** Number of heads. */
-  readonly numHeads: number;
-  /** Number of seeds. */
-  readonly seeds: number;
-  /** Whether the MAB uses LayerNorm. */
-  readonly useLayerNorm: boolean;
+  /** The validated options (serialised by `getConfig`). */
+  override readonly config: LayerConfigOf<typeof pmaSchema>;
   private readonly mab: MultiheadAttentionBlock;
   private seedVectors: LayerVariable | null = null;
 
   constructor(args: PoolingByMultiheadAttentionArgs) {
-    const cfg = validateConfig(layerLabel('PoolingByMultiheadAttention', args), pmaSchema, args);
+    const config = parseLayerConfig('PoolingByMultiheadAttention', pmaSchema, args);
     super(args);
-    this.units = cfg.units;
-    this.numHeads = cfg.numHeads;
-    this.seeds = cfg.seeds;
-    this.useLayerNorm = cfg.layerNorm;
+    this.config = config;
     this.mab = this.track(
       new MultiheadAttentionBlock({
-        units: this.units,
-        numHeads: this.numHeads,
-        layerNorm: this.useLayerNorm,
+        units: config.units,
+        numHeads: config.numHeads,
+        layerNorm: config.layerNorm,
         name: 'mab',
         trainable: this.trainable,
       }),
@@ -83,14 +69,14 @@ export class PoolingByMultiheadAttention extends AitLayer {
     const shape = singleShape(this.where, inputShape);
     assertRank(this.where, 'z', { shape }, [3], '[batch, n, dim]');
     const dim = knownDim(this.where, 'z', shape, -1);
-    this.seedVectors = this.addWeight('seeds', [this.seeds, this.units], 'float32', createKernelInitializer('glorotUniform'));
-    this.buildChild(this.mab, [[null, this.seeds, this.units], [null, null, dim]]);
+    this.seedVectors = this.addWeight('seeds', [this.config.seeds, this.config.units], 'float32', createKernelInitializer('glorotUniform'));
+    this.buildChild(this.mab, [[null, this.config.seeds, this.config.units], [null, null, dim]]);
     this.built = true;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = singleShape(this.where, inputShape);
-    return [shape[0] ?? null, this.seeds, this.units];
+    return [shape[0] ?? null, this.config.seeds, this.config.units];
   }
 
   /** `Z [batch, n, dim]` -> output `[batch, k, units]` and attention `[batch, heads, k, n]`. */
@@ -99,7 +85,7 @@ export class PoolingByMultiheadAttention extends AitLayer {
     assertRank(this.where, 'z', z, [3], '[batch, n, dim]');
     return tf.tidy(() => {
       const batch = z.shape[0] as number;
-      const s = tf.broadcastTo(tf.expandDims((this.seedVectors as LayerVariable).read(), 0), [batch, this.seeds, this.units]);
+      const s = tf.broadcastTo(tf.expandDims((this.seedVectors as LayerVariable).read(), 0), [batch, this.config.seeds, this.config.units]);
       const r = this.mab.attend(s, z);
       return { output: r.output, attention: r.attention };
     });
@@ -110,10 +96,6 @@ export class PoolingByMultiheadAttention extends AitLayer {
     const r = this.attend(singleTensor(this.where, inputs));
     r.attention.dispose();
     return r.output;
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), units: this.units, numHeads: this.numHeads, seeds: this.seeds, layerNorm: this.useLayerNorm };
   }
 }
 tf.serialization.registerClass(PoolingByMultiheadAttention);

@@ -3,25 +3,22 @@ import type { Shape } from '@tensorflow/tfjs-layers';
 import {
   Dense,
   dropout,
-  layerLabel,
   LearnedPositionEmbedding,
+  parseLayerConfig,
   PatchEmbedding,
-  validateConfig,
-  type AitLayerArgs,
   type CallKwargs,
-  type z,
+  type LayerArgsOf,
 } from '@ait/core';
 import { assertPatchFits, imageInputShape, imageInputTensor } from '../../blocks/image-input';
 import { MapRecorder } from '../../blocks/map-recorder';
-import { stripLayerArgs } from '../../blocks/strip-layer-args';
 import { VisionModel } from '../vision-model';
 import { InducedSetAttentionBlock } from './induced-set-attention-block';
 import { MultiheadAttentionBlock } from './multihead-attention-block';
 import { PoolingByMultiheadAttention } from './pooling-by-multihead-attention';
-import { setTransformerLayerSchema, setTransformerSchema, type SetTransformerConfig } from './set-transformer-config';
+import { setTransformerLayerSchema, type SetTransformerConfig } from './set-transformer-config';
 
 /** Constructor arguments of {@link SetTransformer}: its config plus tfjs layer arguments. */
-export type SetTransformerArgs = AitLayerArgs & z.input<typeof setTransformerSchema>;
+export type SetTransformerArgs = LayerArgsOf<typeof setTransformerLayerSchema>;
 
 /**
  * Set Transformer classifier (Lee et al., ICML 2019) over the set of image patches:
@@ -39,7 +36,7 @@ export type SetTransformerArgs = AitLayerArgs & z.input<typeof setTransformerSch
 export class SetTransformer extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitSetTransformer';
-  /** The validated config. */
+  /** The validated config (serialised by `getConfig`). */
   override readonly config: SetTransformerConfig;
   private readonly embed: PatchEmbedding;
   private positions: LearnedPositionEmbedding | null = null;
@@ -49,10 +46,9 @@ export class SetTransformer extends VisionModel {
   private readonly head: Dense;
 
   constructor(args: SetTransformerArgs) {
-    const parsed = validateConfig(layerLabel('SetTransformer', args), setTransformerLayerSchema, args);
+    const c = parseLayerConfig('SetTransformer', setTransformerLayerSchema, args);
     super(args);
-    this.config = setTransformerSchema.parse(stripLayerArgs(parsed));
-    const c = this.config;
+    this.config = c;
     const trainable = this.trainable;
     this.recorder = new MapRecorder(c.recordMaps);
     this.embed = this.track(
@@ -134,10 +130,6 @@ export class SetTransformer extends VisionModel {
       const flat = tf.reshape(z, [images.shape[0], c.seeds * c.dim]);
       return this.callChild(this.head, dropout(flat, c.dropout, training), kw);
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...this.config };
   }
 }
 tf.serialization.registerClass(SetTransformer);

@@ -3,26 +3,24 @@ import type { Shape } from '@tensorflow/tfjs-layers';
 import {
   dropout,
   LearnedPositionEmbedding,
+  parseLayerConfig,
   PatchEmbedding,
-  layerLabel,
-  validateConfig,
-  type AitLayerArgs,
-  type layerArgsShape,
   type CallKwargs,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 import { ClassificationHead } from '../../blocks/classification-head';
 import { ClassToken } from '../../blocks/class-token';
-import { stripLayerArgs } from '../../blocks/strip-layer-args';
 import { TransformerBlock } from '../../blocks/transformer-block';
 import { splitVisionInputs, splitVisionInputShapes, type VisionInputSpec } from '../../blocks/vision-inputs';
 import { VisionModel, type InternalMaps } from '../vision-model';
-import { vitConfigSchema, type VitConfig, type VitConfigInput } from './vit-config';
+import { vitConfigSchema } from './vit-config';
 
 /** Options of {@link VisionTransformer}: the model config plus tfjs layer arguments. */
-export type VisionTransformerArgs = Omit<VitConfigInput, keyof typeof layerArgsShape> & AitLayerArgs;
+export type VisionTransformerArgs = LayerArgsOf<typeof vitConfigSchema>;
 
 /** The ViT's own config (validated, defaults filled in), without the tfjs layer arguments. */
-export type VitModelConfig = Omit<VitConfig, keyof typeof layerArgsShape>;
+export type VitModelConfig = LayerConfigOf<typeof vitConfigSchema>;
 
 /**
  * The Vision Transformer (Dosovitskiy et al., ICLR 2021) as the AiT reference code builds it for
@@ -36,7 +34,7 @@ export type VitModelConfig = Omit<VitConfig, keyof typeof layerArgsShape>;
 export class VisionTransformer extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitViT';
-  /** The validated config. */
+  /** The validated config (serialised by `getConfig`). */
   override readonly config: VitModelConfig;
   private readonly patchEmbed: PatchEmbedding;
   private readonly clsToken: ClassToken | null;
@@ -47,11 +45,10 @@ export class VisionTransformer extends VisionModel {
   private readonly spec: VisionInputSpec;
 
   constructor(args: VisionTransformerArgs = {}) {
-    const cfg = validateConfig(layerLabel('VisionTransformer', args), vitConfigSchema, args);
+    const c = parseLayerConfig('VisionTransformer', vitConfigSchema, args);
     // A fixed default name keeps weight names (`vit/block_0/...`) stable across processes.
     super({ ...args, name: args.name ?? 'vit' });
-    this.config = stripLayerArgs(cfg) as VitModelConfig;
-    const c = this.config;
+    this.config = c;
     const trainable = this.trainable;
     const fixedBy =
       c.head === 'flatten' ? 'the flatten head' : c.positionEmbedding === 'learned' ? 'the learned position embedding' : undefined;
@@ -140,10 +137,6 @@ export class VisionTransformer extends VisionModel {
       if (w) maps[`block${i}/attention`] = w;
     });
     return maps;
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...(JSON.parse(JSON.stringify(this.config)) as tf.serialization.ConfigDict) };
   }
 }
 tf.serialization.registerClass(VisionTransformer);
