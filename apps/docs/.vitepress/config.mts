@@ -50,6 +50,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     items: [
       { text: 'CLI reference', link: '/reference/cli' },
       { text: 'API reference', link: '/api/' },
+      { text: 'Fidelity to the reference code', link: '/reference/fidelity' },
       { text: 'Benchmarks and results', link: '/benchmarks/' },
     ],
   },

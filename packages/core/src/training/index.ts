@@ -1,5 +1,6 @@
 // Public exports of src/training; one line per concept file.
 export * from './forward-context';
+export * from './collect-aux-losses';
 export * from './parameter-ref';
 export * from './adamw';
 export * from './lr-schedule';

@@ -32,6 +32,20 @@ import { parallelMixerActivation, parallelMixerEnergy, type ParallelMixerParams 
  */
 export type ParallelMixerVariant = 'symmetric' | 'symmetryBreaking' | 'free';
 
+/**
+ * The gain of the block's layer norm over the `[tokens, channels]` matrix (its shift is always one
+ * per entry, `[tokens, channels]`):
+ * - `scalar`: one gain for the whole matrix, `norm_gamma [1]`; the layer-norm Lagrangian of the
+ *   three-layer network, so the symmetric block has an energy (the paper's model);
+ * - `perEntry`: a gain per entry, `norm_gamma [tokens, channels]`, as the authors' code
+ *   (`Toshihiro-Ota/paramixer`, `nn.LayerNorm((seq_len, dim))`); `tokens * channels - 1` more
+ *   parameters per block, and no energy.
+ */
+export type ParallelMixerNormGain = 'scalar' | 'perEntry';
+
+/** The layer-norm gain modes, in the order of {@link ParallelMixerNormGain}. */
+export const PARALLEL_MIXER_NORM_GAINS = ['scalar', 'perEntry'] as const satisfies readonly ParallelMixerNormGain[];
+
 const schema = z.strictObject({
   ...layerArgsShape,
   tokenHiddenDim: z.number().int().positive(),
@@ -42,6 +56,7 @@ const schema = z.strictObject({
   stepSize: z.number().positive().finite().default(1),
   epsilon: z.number().positive().finite().default(1e-5),
   symmetryPenalty: z.number().nonnegative().finite().default(1),
+  normGain: z.enum(PARALLEL_MIXER_NORM_GAINS).default('scalar'),
   kernelInitializer: z.enum(KERNEL_INITIALIZER_NAMES).default('glorotUniform'),
 });
 
@@ -63,6 +78,12 @@ export interface ParallelMixerBlockArgs extends AitLayerArgs {
   epsilon?: number;
   /** `lambda` of the `symmetryBreaking` penalty `lambda (||W2_tok||^2 + ||W2_ch||^2)`; default 1 (lower it towards 0 during training with {@link ParallelMixerBlock.setSymmetryPenalty}). */
   symmetryPenalty?: number;
+  /**
+   * Gain of the matrix layer norm: `scalar` (default; one gain, the energy's Lagrangian) or
+   * `perEntry` (`[tokens, channels]`, as `nn.LayerNorm((tokens, channels))` in the authors' code;
+   * no energy). See {@link ParallelMixerNormGain}.
+   */
+  normGain?: ParallelMixerNormGain;
   /** Initialiser of the mixing weights; default `glorotUniform`. */
   kernelInitializer?: KernelInitializerName;
 }
@@ -71,11 +92,12 @@ export interface ParallelMixerBlockArgs extends AitLayerArgs {
  * The parallel MLP-Mixer block of Karakida, Ota and Taki (2024), derived from a three-layer
  * Hopfield network: `x <- x + alpha (MLP_tok(LN x) + MLP_ch(LN x))`, repeated `iterations` times with
  * the same weights, where `LN` is one layer norm over each sample's whole `[tokens, channels]`
- * matrix (scalar `norm_gamma`, `norm_delta [tokens, channels]`). Shapes `[batch, tokens, channels]`
- * in and out. With the `symmetric` variant each step is a descent step of
- * {@link parallelMixerEnergy} (see {@link ParallelMixerBlock.energy}); the `symmetryBreaking`
- * penalty reaches training both as a tfjs layer loss (`model.fit`) and as an `@ait/core` auxiliary
- * loss (`Trainer`). Serialised as `AitHopfieldParallelMixer`.
+ * matrix (`norm_delta [tokens, channels]`; `norm_gamma` one gain `[1]`, or with
+ * `normGain: 'perEntry'` one per entry `[tokens, channels]` as the authors' `nn.LayerNorm((N, C))`).
+ * Shapes `[batch, tokens, channels]` in and out. With the `symmetric` variant and the scalar gain
+ * each step is a descent step of {@link parallelMixerEnergy} (see {@link ParallelMixerBlock.energy});
+ * the `symmetryBreaking` penalty reaches training both as a tfjs layer loss (`model.fit`) and as an
+ * `@ait/core` auxiliary loss (`Trainer`). Serialised as `AitHopfieldParallelMixer`.
  */
 export class ParallelMixerBlock extends AitLayer {
   /** tfjs serialisation name. */
@@ -100,6 +122,11 @@ export class ParallelMixerBlock extends AitLayer {
   /** The weight structure. */
   get variant(): ParallelMixerVariant {
     return this.cfg.variant;
+  }
+
+  /** The layer-norm gain mode. */
+  get normGain(): ParallelMixerNormGain {
+    return this.cfg.normGain;
   }
 
   /** The current `lambda` of the symmetry-breaking penalty. */
@@ -139,7 +166,7 @@ export class ParallelMixerBlock extends AitLayer {
       this.w.tokenOutputBias = this.addWeight('token_output_bias', [n], 'float32', initializers.zeros());
       this.w.channelOutputBias = this.addWeight('channel_output_bias', [c], 'float32', initializers.zeros());
     }
-    this.w.normGamma = this.addWeight('norm_gamma', [1], 'float32', initializers.ones());
+    this.w.normGamma = this.addWeight('norm_gamma', this.cfg.normGain === 'perEntry' ? [n, c] : [1], 'float32', initializers.ones());
     this.w.normDelta = this.addWeight('norm_delta', [n, c], 'float32', initializers.zeros());
     this.built = true;
   }
@@ -228,12 +255,18 @@ export class ParallelMixerBlock extends AitLayer {
 
   /**
    * The three-layer network's energy of `x [batch, tokens, channels]` under the current weights,
-   * `[batch]` ({@link parallelMixerEnergy}). Only the `symmetric` variant's update descends it, so
-   * other variants throw.
+   * `[batch]` ({@link parallelMixerEnergy}). Only the `symmetric` variant's update descends it, and
+   * only with the scalar layer-norm gain, so other variants and `normGain: 'perEntry'` throw.
    */
   energy(x: tf.Tensor): tf.Tensor {
     if (this.cfg.variant !== 'symmetric') {
       throw new Error(`${this.where}: only the symmetric variant has an energy that its update descends; this block is '${this.cfg.variant}'.`);
+    }
+    if (this.cfg.normGain !== 'scalar') {
+      throw new Error(
+        `${this.where}: a layer norm with a gain per entry (normGain 'perEntry') is not the gradient of any Lagrangian, so ` +
+          "the block has no energy; use normGain 'scalar'.",
+      );
     }
     if (!this.built) this.build(x.shape);
     return parallelMixerEnergy(x, this.params(), { eps: this.cfg.epsilon });
@@ -251,6 +284,7 @@ export class ParallelMixerBlock extends AitLayer {
       stepSize: c.stepSize,
       epsilon: c.epsilon,
       symmetryPenalty: this.penalty,
+      normGain: c.normGain,
       kernelInitializer: c.kernelInitializer,
     };
   }

@@ -22,10 +22,48 @@ export interface ParallelMixerParams {
   tokenOutputBias?: tf.Tensor | null;
   /** Linear energy term on the visible layer per channel `[channels]` (the channel MLP's output bias). */
   channelOutputBias?: tf.Tensor | null;
-  /** Scalar gain of the visible layer norm (over the whole tokens x channels matrix); default 1. */
+  /**
+   * Gain of the visible layer norm (over the whole tokens x channels matrix); default 1. One gain
+   * (a number, or a tensor `[]` or `[1]`) is the layer-norm Lagrangian of the three-layer network.
+   * A gain per entry (a tensor `[tokens, channels]`, what PyTorch's `nn.LayerNorm((tokens,
+   * channels))` of the authors' code learns) is accepted by {@link parallelMixerActivation}, but
+   * such a layer norm is not the gradient of any Lagrangian, so the energy functions refuse it.
+   */
   normGamma?: number | tf.Tensor;
   /** Shift of that layer norm `[tokens, channels]`; default none. */
   normDelta?: tf.Tensor | null;
+}
+
+/**
+ * Whether `params.normGamma` is a gain per entry of the `[tokens, channels]` matrix (a rank-2
+ * tensor) rather than one gain for the whole matrix.
+ */
+export function hasPerEntryNormGain(params: Pick<ParallelMixerParams, 'normGamma'>): boolean {
+  const gamma = params.normGamma;
+  return gamma !== undefined && typeof gamma !== 'number' && gamma.rank >= 2;
+}
+
+/** Throws unless the gain is one scalar (`[]`, `[1]` or a number) or a `[tokens, channels]` matrix. */
+function checkGain(where: string, x: tf.Tensor, p: ParallelMixerParams): void {
+  const gamma = p.normGamma;
+  if (gamma === undefined || typeof gamma === 'number') return;
+  const [, n, c] = x.shape as [number, number, number];
+  const scalar = gamma.size === 1 && gamma.rank <= 1;
+  const perEntry = gamma.rank === 2 && gamma.shape[0] === n && gamma.shape[1] === c;
+  if (!scalar && !perEntry) {
+    throw new Error(`${where}: normGamma must be one gain ([] or [1]) or one per entry [${n}, ${c}], got ${formatShape(gamma.shape)}.`);
+  }
+}
+
+/** Throws when the gain is per entry: the energy exists only for one gain over the whole matrix. */
+function requireScalarGain(where: string, p: ParallelMixerParams): void {
+  if (hasPerEntryNormGain(p)) {
+    throw new Error(
+      `${where}: the layer norm has a gain per entry (normGamma ${formatShape((p.normGamma as tf.Tensor).shape)}); such a ` +
+        'layer norm is not the gradient of any Lagrangian, so the network has no energy. Only one gain for the whole ' +
+        'matrix (the scalar mode) gives the three-layer network its energy.',
+    );
+  }
 }
 
 /** Options of the parallel-mixer energy functions. */
@@ -44,11 +82,31 @@ function check(where: string, x: tf.Tensor, p: ParallelMixerParams): void {
   if (p.channelWeights.rank !== 2 || p.channelWeights.shape[1] !== c) {
     throw new Error(`${where}: channelWeights must be [channelHidden, ${c}] for ${c} channels, got ${formatShape(p.channelWeights.shape)}.`);
   }
+  checkGain(where, x, p);
+  requireScalarGain(where, p);
 }
 
-/** The visible activation: one layer norm over each sample's whole `[tokens, channels]` matrix. */
+/**
+ * The visible activation: one layer norm over each sample's whole `[tokens, channels]` matrix,
+ * `g = gamma (x - mean) / sqrt(var + eps) + delta` with the mean and the (biased) variance over all
+ * `tokens * channels` entries of the sample. `gamma` is one gain or a gain per entry
+ * `[tokens, channels]` (then this is PyTorch's `nn.LayerNorm((tokens, channels))`).
+ *
+ * @param x `[batch, tokens, channels]`
+ * @returns `[batch, tokens, channels]`
+ */
 export function parallelMixerActivation(x: tf.Tensor, params: ParallelMixerParams, options: ParallelMixerOptions = {}): tf.Tensor {
-  return layerNormLagrangian({ gamma: params.normGamma ?? 1, delta: params.normDelta ?? null, eps: options.eps ?? 1e-5, axes: 'all' }).activation(x);
+  const eps = options.eps ?? 1e-5;
+  if (!hasPerEntryNormGain(params)) {
+    return layerNormLagrangian({ gamma: params.normGamma ?? 1, delta: params.normDelta ?? null, eps, axes: 'all' }).activation(x);
+  }
+  assertRank('parallelMixerActivation', 'x', x, [3], '[batch, tokens, channels]');
+  checkGain('parallelMixerActivation', x, params);
+  return tf.tidy(() => {
+    const unit = layerNormLagrangian({ gamma: 1, delta: null, eps, axes: 'all' }).activation(x);
+    const scaled = tf.mul(unit, params.normGamma as tf.Tensor);
+    return params.normDelta ? tf.add(scaled, params.normDelta) : scaled;
+  });
 }
 
 /** Hidden drives: token `[batch, channels, tokenHidden]` and channel `[batch, tokens, channelHidden]`. */
@@ -73,7 +131,8 @@ function outputBias(p: ParallelMixerParams, n: number, c: number): tf.Tensor | n
  * Energy of the Karakida-Ota-Taki three-layer network with its hidden layers at equilibrium
  * (integrated out): with `g = LN(x)` over each sample's whole `[tokens, channels]` matrix,
  * `E = -sum Phi(W_tok g + b_tok) - sum Phi(g W_ch^T + b_ch) - sum (c_tok + c_ch) . g`,
- * `Phi` the GELU integral. Per sample `[batch]`.
+ * `Phi` the GELU integral. Per sample `[batch]`. Needs one layer-norm gain (see
+ * {@link ParallelMixerParams.normGamma}); throws for a gain per entry.
  */
 export function parallelMixerEnergy(x: tf.Tensor, params: ParallelMixerParams, options: ParallelMixerOptions = {}): tf.Tensor {
   check('parallelMixerEnergy', x, params);
@@ -91,6 +150,7 @@ export function parallelMixerEnergy(x: tf.Tensor, params: ParallelMixerParams, o
 /**
  * Analytic gradient of {@link parallelMixerEnergy} with respect to `g`: minus the two tied MLPs,
  * `-(W_tok^T gelu(W_tok g + b_tok) + c_tok) - (gelu(g W_ch^T + b_ch) W_ch + c_ch)`, `[batch, tokens, channels]`.
+ * Throws for a layer-norm gain per entry, as {@link parallelMixerEnergy}.
  */
 export function parallelMixerEnergyGradient(x: tf.Tensor, params: ParallelMixerParams, options: ParallelMixerOptions = {}): tf.Tensor {
   check('parallelMixerEnergyGradient', x, params);

@@ -25,78 +25,82 @@ function timesT(a: M, b: M): M {
 }
 
 describe('forward pass', () => {
-  for (const variant of VARIANTS) {
-    for (const useBias of [false, true]) {
-      it(`${variant}${useBias ? ' with biases' : ''}: 2 tied steps x += alpha (MLP_tok(g^T)^T + MLP_ch(g)) per block, as in float64`, () => {
-        const [S, P, C, D, MT, MC, K, ALPHA] = [8, 4, 2, 6, 3, 5, 3, 0.7];
-        const model = new ParallelMlpMixer({
-          classes: K, patchSize: P, dim: D, depth: 2, tokenMlpDim: MT, channelMlpDim: MC, variant, useBias, nIter: 2, stepSize: ALPHA, name: 'pm',
-        });
-        const { x } = imageBatch(2, S, C, K, 1);
-        (model.apply(x) as tf.Tensor).dispose();
-        randomizeWeights(model, 500, 0.5);
-        const W = new Map(model.weights.map((w) => [w.originalName.replace(/^pm\//, ''), w.read()]));
-        const mat = (n: string): M => {
-          const t = W.get(n) as tf.Tensor;
-          return rows(t.dataSync(), t.shape[0] as number, t.shape[1] as number);
-        };
-        const vec = (n: string): number[] => Array.from((W.get(n) as tf.Tensor | undefined)?.dataSync() ?? []);
-        const has = (n: string): boolean => W.has(n);
-        const pixels = x.dataSync();
-        const expected: number[] = [];
-        for (let b = 0; b < 2; b++) {
-          let h = affine(patches64(pixels.slice(b * S * S * C, (b + 1) * S * S * C), S, S, C, P), mat('stem/proj/kernel'), vec('stem/proj/bias'));
-          for (let l = 0; l < 2; l++) {
-            const p = (n: string): string => `block${l}/${n}`;
-            for (let step = 0; step < 2; step++) {
-              const all = h.flat();
-              const mean = all.reduce((a, v) => a + v, 0) / all.length;
-              const sd = Math.sqrt(all.reduce((a, v) => a + (v - mean) ** 2, 0) / all.length + 1e-6);
-              const gamma = vec(p('norm_gamma'))[0] as number;
-              const delta = mat(p('norm_delta'));
-              const g = h.map((r, i) => r.map((v, j) => (gamma * (v - mean)) / sd + ((delta[i] as number[])[j] as number)));
-              // Token MLP on g^T [D, N]: hidden [D, MT] = gelu(g^T W_tok^T + b); output [D, N].
-              const gT = (g[0] as number[]).map((_, j) => g.map((r) => r[j] as number));
-              const wTok = mat(p('token_weights'));
-              const hTok = timesT(gT, wTok).map((r) => r.map((v, j) => gelu(v + (useBias ? (vec(p('token_hidden_bias'))[j] as number) : 0))));
-              let outTokT: M;
-              if (variant === 'free') outTokT = timesT(hTok, mat(p('token_out')));
-              else {
-                outTokT = hTok.map((r) => (wTok[0] as number[]).map((_, n) => r.reduce((s, v, j) => s + v * ((wTok[j] as number[])[n] as number), 0)));
-                if (variant === 'symmetryBreaking') {
-                  const extra = timesT(hTok, mat(p('token_extra')));
-                  outTokT = outTokT.map((r, i) => r.map((v, n) => v + ((extra[i] as number[])[n] as number)));
-                }
-              }
-              const wCh = mat(p('channel_weights'));
-              const hCh = timesT(g, wCh).map((r) => r.map((v, j) => gelu(v + (useBias ? (vec(p('channel_hidden_bias'))[j] as number) : 0))));
-              let outCh: M;
-              if (variant === 'free') outCh = timesT(hCh, mat(p('channel_out')));
-              else {
-                outCh = hCh.map((r) => (wCh[0] as number[]).map((_, c) => r.reduce((s, v, j) => s + v * ((wCh[j] as number[])[c] as number), 0)));
-                if (variant === 'symmetryBreaking') {
-                  const extra = timesT(hCh, mat(p('channel_extra')));
-                  outCh = outCh.map((r, i) => r.map((v, c) => v + ((extra[i] as number[])[c] as number)));
-                }
-              }
-              const bTok = useBias ? vec(p('token_output_bias')) : null;
-              const bCh = useBias ? vec(p('channel_output_bias')) : null;
-              h = h.map((r, n) => r.map((v, c) => {
-                const upd = ((outTokT[c] as number[])[n] as number) + ((outCh[n] as number[])[c] as number) + (bTok ? (bTok[n] as number) : 0) + (bCh ? (bCh[c] as number) : 0);
-                return v + ALPHA * upd;
-              }));
-            }
-          }
-          const normed = h.map((r) => layerNormVec(r, vec('final_norm/gamma'), vec('final_norm/beta'), 1e-6));
-          const pooled = (normed[0] as number[]).map((_, j) => normed.reduce((a, r) => a + (r[j] as number), 0) / normed.length);
-          expected.push(...(affine([pooled], mat('head/kernel'), vec('head/bias'))[0] as number[]));
-        }
-        expect(has('block0/token_extra')).toBe(variant === 'symmetryBreaking');
-        expect(has('block0/token_out')).toBe(variant === 'free');
-        expectClose((model.apply(x) as tf.Tensor).dataSync(), expected, { abs: 5e-5, rel: 5e-4 }, variant);
-        model.dispose();
+  const CASES = VARIANTS.flatMap((variant) =>
+    [false, true].flatMap((useBias) => (['scalar', 'perEntry'] as const).map((normGain) => ({ variant, useBias, normGain }))),
+  );
+  for (const { variant, useBias, normGain } of CASES) {
+    it(`${variant}${useBias ? ' with biases' : ''}, ${normGain} layer-norm gain: 2 tied steps x += alpha (MLP_tok(g^T)^T + MLP_ch(g)) per block, as in float64`, () => {
+      const [S, P, C, D, MT, MC, K, ALPHA] = [8, 4, 2, 6, 3, 5, 3, 0.7];
+      const model = new ParallelMlpMixer({
+        classes: K, patchSize: P, dim: D, depth: 2, tokenMlpDim: MT, channelMlpDim: MC, variant, useBias, nIter: 2, stepSize: ALPHA, normGain, name: 'pm',
       });
-    }
+      const { x } = imageBatch(2, S, C, K, 1);
+      (model.apply(x) as tf.Tensor).dispose();
+      randomizeWeights(model, 500, 0.5);
+      const W = new Map(model.weights.map((w) => [w.originalName.replace(/^pm\//, ''), w.read()]));
+      const mat = (n: string): M => {
+        const t = W.get(n) as tf.Tensor;
+        return rows(t.dataSync(), t.shape[0] as number, t.shape[1] as number);
+      };
+      const vec = (n: string): number[] => Array.from((W.get(n) as tf.Tensor | undefined)?.dataSync() ?? []);
+      const has = (n: string): boolean => W.has(n);
+      const pixels = x.dataSync();
+      const expected: number[] = [];
+      for (let b = 0; b < 2; b++) {
+        let h = affine(patches64(pixels.slice(b * S * S * C, (b + 1) * S * S * C), S, S, C, P), mat('stem/proj/kernel'), vec('stem/proj/bias'));
+        for (let l = 0; l < 2; l++) {
+          const p = (n: string): string => `block${l}/${n}`;
+          for (let step = 0; step < 2; step++) {
+            const all = h.flat();
+            const mean = all.reduce((a, v) => a + v, 0) / all.length;
+            const sd = Math.sqrt(all.reduce((a, v) => a + (v - mean) ** 2, 0) / all.length + 1e-6);
+            // One gain for the matrix, or one per entry (PyTorch's nn.LayerNorm((N, D))).
+            const gains = vec(p('norm_gamma'));
+            expect(gains).toHaveLength(normGain === 'scalar' ? 1 : h.length * D);
+            const gamma = (i: number, j: number): number => (normGain === 'scalar' ? gains[0] : gains[i * D + j]) as number;
+            const delta = mat(p('norm_delta'));
+            const g = h.map((r, i) => r.map((v, j) => (gamma(i, j) * (v - mean)) / sd + ((delta[i] as number[])[j] as number)));
+            // Token MLP on g^T [D, N]: hidden [D, MT] = gelu(g^T W_tok^T + b); output [D, N].
+            const gT = (g[0] as number[]).map((_, j) => g.map((r) => r[j] as number));
+            const wTok = mat(p('token_weights'));
+            const hTok = timesT(gT, wTok).map((r) => r.map((v, j) => gelu(v + (useBias ? (vec(p('token_hidden_bias'))[j] as number) : 0))));
+            let outTokT: M;
+            if (variant === 'free') outTokT = timesT(hTok, mat(p('token_out')));
+            else {
+              outTokT = hTok.map((r) => (wTok[0] as number[]).map((_, n) => r.reduce((s, v, j) => s + v * ((wTok[j] as number[])[n] as number), 0)));
+              if (variant === 'symmetryBreaking') {
+                const extra = timesT(hTok, mat(p('token_extra')));
+                outTokT = outTokT.map((r, i) => r.map((v, n) => v + ((extra[i] as number[])[n] as number)));
+              }
+            }
+            const wCh = mat(p('channel_weights'));
+            const hCh = timesT(g, wCh).map((r) => r.map((v, j) => gelu(v + (useBias ? (vec(p('channel_hidden_bias'))[j] as number) : 0))));
+            let outCh: M;
+            if (variant === 'free') outCh = timesT(hCh, mat(p('channel_out')));
+            else {
+              outCh = hCh.map((r) => (wCh[0] as number[]).map((_, c) => r.reduce((s, v, j) => s + v * ((wCh[j] as number[])[c] as number), 0)));
+              if (variant === 'symmetryBreaking') {
+                const extra = timesT(hCh, mat(p('channel_extra')));
+                outCh = outCh.map((r, i) => r.map((v, c) => v + ((extra[i] as number[])[c] as number)));
+              }
+            }
+            const bTok = useBias ? vec(p('token_output_bias')) : null;
+            const bCh = useBias ? vec(p('channel_output_bias')) : null;
+            h = h.map((r, n) => r.map((v, c) => {
+              const upd = ((outTokT[c] as number[])[n] as number) + ((outCh[n] as number[])[c] as number) + (bTok ? (bTok[n] as number) : 0) + (bCh ? (bCh[c] as number) : 0);
+              return v + ALPHA * upd;
+            }));
+          }
+        }
+        const normed = h.map((r) => layerNormVec(r, vec('final_norm/gamma'), vec('final_norm/beta'), 1e-6));
+        const pooled = (normed[0] as number[]).map((_, j) => normed.reduce((a, r) => a + (r[j] as number), 0) / normed.length);
+        expected.push(...(affine([pooled], mat('head/kernel'), vec('head/bias'))[0] as number[]));
+      }
+      expect(has('block0/token_extra')).toBe(variant === 'symmetryBreaking');
+      expect(has('block0/token_out')).toBe(variant === 'free');
+      expectClose((model.apply(x) as tf.Tensor).dataSync(), expected, { abs: 5e-5, rel: 5e-4 }, variant);
+      model.dispose();
+    });
   }
 });
 

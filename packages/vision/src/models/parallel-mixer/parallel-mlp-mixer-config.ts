@@ -1,4 +1,5 @@
 import { layerArgsShape, rateSchema, z } from '@ait/core';
+import { PARALLEL_MIXER_NORM_GAINS } from '@ait/hopfield';
 import { imageClassifierFields } from '../../blocks/image-classifier-options';
 
 /**
@@ -37,6 +38,13 @@ const parallelMlpMixerFields = {
   useBias: z.boolean().default(false),
   /** Epsilon of the matrix layer norm (the reference: 1e-6). */
   epsilon: z.number().positive().default(1e-6),
+  /**
+   * Gain of every block's matrix layer norm (its shift is always one per entry `[N, dim]`):
+   * `scalar` (default) is one gain per block, the layer-norm Lagrangian the paper's energy needs;
+   * `perEntry` is a gain per entry `[N, dim]`, the authors' code's `nn.LayerNorm((N, dim))`
+   * (`depth * (N * dim - 1)` more parameters; the symmetric blocks then have no energy).
+   */
+  normGain: z.enum(PARALLEL_MIXER_NORM_GAINS).default('scalar'),
   /** Dropout before the head. */
   dropout: rateSchema.default(0),
 };

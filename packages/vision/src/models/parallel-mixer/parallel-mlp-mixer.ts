@@ -27,7 +27,10 @@ export type ParallelMlpMixerArgs = AitLayerArgs & z.input<typeof parallelMlpMixe
  * `ParallelMixerBlock`: images `[batch, H, W, C]` -> per-patch linear embedding `[batch, N, dim]`
  * -> `depth` blocks, each `nIter` tied update steps `x = x + alpha (MLP_tok(g^T)^T + MLP_ch(g))`
  * with `g` one layer norm over the whole `[N, dim]` matrix -> per-token LN -> mean over tokens ->
- * linear head (zero-initialised) -> logits `[batch, classes]`.
+ * linear head (zero-initialised) -> logits `[batch, classes]`. The matrix layer norm has one gain
+ * per block (`normGain: 'scalar'`, the default: what the paper's layer-norm energy needs) or a gain
+ * per entry `[N, dim]` (`'perEntry'`: the authors' code's `nn.LayerNorm((N, dim))`, `N * dim - 1`
+ * more parameters per block); its shift is `[N, dim]` in both.
  *
  * `variant: 'symmetric'` is the model the energy gives (tied maps `W^T gelu(W g)`), so each step
  * descends the block's energy; `'symmetryBreaking'` adds a free map W2 per MLP (initialised to 0)
@@ -37,7 +40,7 @@ export type ParallelMlpMixerArgs = AitLayerArgs & z.input<typeof parallelMlpMixe
  *
  * Internal maps (with `recordMaps`): `block{i}/token_coupling` `[N, N]` and
  * `block{i}/channel_coupling` `[dim, dim]`, the linear parts `W_in W_out` of the two MLPs
- * (symmetric exactly for the symmetric variant), and for the symmetric variant
+ * (symmetric exactly for the symmetric variant), and for the symmetric variant with the scalar gain
  * `block{i}/energy` `[batch]`, the Hopfield energy of the state entering the block.
  * Serialised as `AitParallelMlpMixer`.
  */
@@ -45,7 +48,7 @@ export class ParallelMlpMixer extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitParallelMlpMixer';
   /** The validated config (`symmetryPenalty` follows {@link ParallelMlpMixer.setSymmetryPenalty}). */
-  override readonly config: ParallelMlpMixerConfig;
+  readonly config: ParallelMlpMixerConfig;
   private readonly embed: PatchEmbedding;
   /** The mixing blocks, in order. */
   readonly blocks: readonly ParallelMixerBlock[];
@@ -73,6 +76,7 @@ export class ParallelMlpMixer extends VisionModel {
           iterations: c.nIter,
           stepSize: c.stepSize,
           epsilon: c.epsilon,
+          normGain: c.normGain,
           symmetryPenalty: c.symmetryPenalty,
           name: `block${i}`,
           trainable,
@@ -164,7 +168,7 @@ export class ParallelMlpMixer extends VisionModel {
           const { token, channel } = this.couplings(b);
           this.recorder.record(`block${i}/token_coupling`, token);
           this.recorder.record(`block${i}/channel_coupling`, channel);
-          if (c.variant === 'symmetric') this.recorder.record(`block${i}/energy`, b.energy(x));
+          if (c.variant === 'symmetric' && c.normGain === 'scalar') this.recorder.record(`block${i}/energy`, b.energy(x));
         }
         x = this.callChild(b, x, kw);
       });

@@ -8,7 +8,19 @@ const SOURCE =
 
 type Defaults = z.input<typeof parallelMlpMixerSchema>;
 
-const KINDS: { variant: Defaults['variant']; short: string; what: string; extra: Partial<Defaults> }[] = [
+/**
+ * Parameters of the S/16 presets (1000 classes) in both layer-norm gain modes: `scalar` (the
+ * default, one gain per block) and `perEntry` (a `[196, 512]` gain per block, as the authors'
+ * `nn.LayerNorm((N, C))`), `8 * (196 * 512 - 1) = 802,808` apart. The tests rebuild the presets and
+ * check these numbers.
+ */
+export const PARALLEL_MIXER_S16_PARAMETERS: Readonly<Record<'symmetric' | 'breaking' | 'free', { scalar: number; perEntry: number }>> = {
+  symmetric: { scalar: 10_500_592, perEntry: 11_303_400 },
+  breaking: { scalar: 19_290_608, perEntry: 20_093_416 },
+  free: { scalar: 19_290_608, perEntry: 20_093_416 },
+};
+
+const KINDS: { variant: Defaults['variant']; short: 'symmetric' | 'breaking' | 'free'; what: string; extra: Partial<Defaults> }[] = [
   { variant: 'symmetric', short: 'symmetric', what: 'symmetric interaction maps (W^T gelu(W x), as the energy requires)', extra: {} },
   {
     variant: 'symmetryBreaking',
@@ -19,11 +31,16 @@ const KINDS: { variant: Defaults['variant']; short: string; what: string; extra:
   { variant: 'free', short: 'free', what: 'free (vanilla) MLPs in parallel', extra: {} },
 ];
 
+const count = (n: number): string => n.toLocaleString('en-US');
+
 for (const k of KINDS) {
   registerModel({
     name: `parallel-mixer-${k.short}-s16`,
     family: 'parallel-mlp-mixer',
-    description: `Parallelized MLP-Mixer S/16 of the paper (224x224, patch 16, 8 blocks, C 512, token MLP 256, channel MLP 2048, matrix layer norm) with ${k.what}.`,
+    description:
+      `Parallelized MLP-Mixer S/16 of the paper (224x224, patch 16, 8 blocks, C 512, token MLP 256, channel MLP 2048, matrix layer norm) with ${k.what}; ` +
+      `${count(PARALLEL_MIXER_S16_PARAMETERS[k.short].scalar)} parameters with one layer-norm gain per block (default), ` +
+      `${count(PARALLEL_MIXER_S16_PARAMETERS[k.short].perEntry)} with normGain 'perEntry' (the authors' nn.LayerNorm((196, 512))).`,
     source: SOURCE,
     scale: 'paper',
     schema: parallelMlpMixerSchema,
