@@ -22,11 +22,7 @@ export abstract class AitLayer extends layers.Layer {
   private readonly childLayers: AitLayer[] = [];
   private weightScope: string | null = null;
   private readonly copies = new Map<string, tf.Tensor>();
-  /**
-   * The layer's own validated options (from `parseLayerConfig`), which {@link AitLayer.getConfig}
-   * serialises; layers without options leave it unset.
-   */
-  readonly config?: object;
+  private ownConfig: object | undefined;
 
   /** Registers `child` as part of this layer and returns it. Give the child a fixed `name`. */
   protected track<T extends AitLayer>(child: T): T {
@@ -140,9 +136,20 @@ export abstract class AitLayer extends layers.Layer {
     this.copies.clear();
   }
 
-  /** The tfjs base config (name, trainable, ...) and the layer's own {@link AitLayer.config}, as JSON. */
+  /**
+   * Records `config`, the layer's own validated options (from `parseLayerConfig`), as what
+   * {@link AitLayer.getConfig} serialises, and returns it for the layer's `config` field:
+   * `this.config = this.useConfig(config)`. A subclass calling it again replaces the record. The
+   * base class reserves no field name, so subclasses of your own may keep theirs.
+   */
+  protected useConfig<T extends object>(config: T): T {
+    this.ownConfig = config;
+    return config;
+  }
+
+  /** The tfjs base config (name, trainable, ...) and the options given to {@link AitLayer.useConfig}, as JSON. */
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...(this.config === undefined ? {} : configDict(this.config)) };
+    return { ...super.getConfig(), ...(this.ownConfig === undefined ? {} : configDict(this.ownConfig)) };
   }
 
   /**

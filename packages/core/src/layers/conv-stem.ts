@@ -46,7 +46,7 @@ export class ConvStem extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitConvStem';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof convStemSchema>;
+  readonly config: LayerConfigOf<typeof convStemSchema>;
   private kernels: LayerVariable[] = [];
   private biases: LayerVariable[] = [];
   private inChannels = -1;
@@ -54,7 +54,7 @@ export class ConvStem extends AitLayer {
   constructor(args: ConvStemArgs) {
     const config = parseLayerConfig('ConvStem', convStemSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
   }
 
   private get where(): string {

@@ -34,7 +34,7 @@ export class Dense extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitDense';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof denseSchema>;
+  readonly config: LayerConfigOf<typeof denseSchema>;
   private kernel: LayerVariable | null = null;
   private bias: LayerVariable | null = null;
   private inputDim = -1;
@@ -42,7 +42,7 @@ export class Dense extends AitLayer {
   constructor(args: DenseArgs) {
     const config = parseLayerConfig('Dense', denseSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
   }
 
   private get where(): string {

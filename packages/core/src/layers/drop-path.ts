@@ -26,12 +26,12 @@ export class DropPath extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitDropPath';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof dropPathSchema>;
+  readonly config: LayerConfigOf<typeof dropPathSchema>;
 
   constructor(args: DropPathArgs) {
     const config = parseLayerConfig('DropPath', dropPathSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
   }
 
   override build(_inputShape: Shape | Shape[]): void {

@@ -27,12 +27,12 @@ export class Dropout extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitDropout';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof dropoutSchema>;
+  readonly config: LayerConfigOf<typeof dropoutSchema>;
 
   constructor(args: DropoutArgs) {
     const config = parseLayerConfig('Dropout', dropoutSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
   }
 
   override build(_inputShape: Shape | Shape[]): void {

@@ -45,7 +45,7 @@ export class FeedForward extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitFeedForward';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof feedForwardSchema>;
+  readonly config: LayerConfigOf<typeof feedForwardSchema>;
   private fc1: Dense | null = null;
   private fc2: Dense | null = null;
   private inputDim = -1;
@@ -53,7 +53,7 @@ export class FeedForward extends AitLayer {
   constructor(args: FeedForwardArgs) {
     const config = parseLayerConfig('FeedForward', feedForwardSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
   }
 
   private get where(): string {

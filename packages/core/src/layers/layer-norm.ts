@@ -29,7 +29,7 @@ export class LayerNorm extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitLayerNorm';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof layerNormSchema>;
+  readonly config: LayerConfigOf<typeof layerNormSchema>;
   private gamma: LayerVariable | null = null;
   private beta: LayerVariable | null = null;
   private dim = -1;
@@ -37,7 +37,7 @@ export class LayerNorm extends AitLayer {
   constructor(args: LayerNormArgs = {}) {
     const config = parseLayerConfig('LayerNorm', layerNormSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
   }
 
   private get where(): string {

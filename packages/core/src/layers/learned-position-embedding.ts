@@ -29,14 +29,14 @@ export class LearnedPositionEmbedding extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitLearnedPositionEmbedding';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof learnedPositionEmbeddingSchema>;
+  readonly config: LayerConfigOf<typeof learnedPositionEmbeddingSchema>;
   private embeddings: LayerVariable | null = null;
   private dim = -1;
 
   constructor(args: LearnedPositionEmbeddingArgs) {
     const config = parseLayerConfig('LearnedPositionEmbedding', learnedPositionEmbeddingSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
   }
 
   private get where(): string {

@@ -76,7 +76,7 @@ export class MultiHeadAttention extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitMultiHeadAttention';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof multiHeadAttentionSchema>;
+  readonly config: LayerConfigOf<typeof multiHeadAttentionSchema>;
 
   private attentionMode: Mode | null = null;
   private dim = -1;
@@ -90,7 +90,7 @@ export class MultiHeadAttention extends AitLayer {
   constructor(args: MultiHeadAttentionArgs) {
     const config = parseLayerConfig('MultiHeadAttention', multiHeadAttentionSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
   }
 
   private get where(): string {

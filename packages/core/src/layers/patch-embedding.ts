@@ -43,7 +43,7 @@ export class PatchEmbedding extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitPatchEmbedding';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof patchEmbeddingSchema>;
+  readonly config: LayerConfigOf<typeof patchEmbeddingSchema>;
   private readonly normIn: LayerNorm | null;
   private readonly proj: Dense;
   private readonly normOut: LayerNorm | null;
@@ -52,7 +52,7 @@ export class PatchEmbedding extends AitLayer {
   constructor(args: PatchEmbeddingArgs) {
     const config = parseLayerConfig('PatchEmbedding', patchEmbeddingSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
     const trainable = this.trainable;
     this.normIn = config.preNorm ? this.track(new LayerNorm({ epsilon: config.epsilon, name: 'norm_in', trainable })) : null;
     this.proj = this.track(

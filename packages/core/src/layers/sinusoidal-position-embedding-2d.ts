@@ -34,13 +34,13 @@ export class SinusoidalPositionEmbedding2d extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitSinusoidalPositionEmbedding2d';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof sinusoidalSchema>;
+  readonly config: LayerConfigOf<typeof sinusoidalSchema>;
   private table: tf.Tensor2D | null = null;
 
   constructor(args: SinusoidalPositionEmbedding2dArgs) {
     const config = parseLayerConfig('SinusoidalPositionEmbedding2d', sinusoidalSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
   }
 
   private get where(): string {

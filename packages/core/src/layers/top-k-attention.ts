@@ -68,7 +68,7 @@ export class TopKAttention extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitTopKAttention';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof topKAttentionSchema>;
+  readonly config: LayerConfigOf<typeof topKAttentionSchema>;
 
   private queryDim = -1;
   private sourceDim = -1;
@@ -81,7 +81,7 @@ export class TopKAttention extends AitLayer {
   constructor(args: TopKAttentionArgs) {
     const config = parseLayerConfig('TopKAttention', topKAttentionSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
   }
 
   private get where(): string {

@@ -116,7 +116,7 @@ export class Hopfield extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitHopfield';
   /** The validated options, defaults applied (serialised by `getConfig`). */
-  override readonly config: HopfieldConfig;
+  readonly config: HopfieldConfig;
   private dims: HopfieldDimensions | null = null;
   private normStored: LayerNorm | null = null;
   private normState: LayerNorm | null = null;
@@ -133,7 +133,7 @@ export class Hopfield extends AitLayer {
   constructor(args: HopfieldArgs = {}) {
     const config = parseLayerConfig('Hopfield', hopfieldSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
   }
 
   private get where(): string {

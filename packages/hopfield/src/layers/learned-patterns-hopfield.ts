@@ -31,13 +31,13 @@ export abstract class LearnedPatternsHopfield<C extends LearnedPatternsConfig = 
    * The validated options, defaults applied: the Hopfield options, `quantity` (the number of
    * learned patterns) and the subclass's own (serialised by `getConfig`).
    */
-  override readonly config: C;
+  readonly config: C;
   /** The Hopfield association inside. */
   readonly hopfield: Hopfield;
 
   protected constructor(args: AitLayerArgs, config: C) {
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
     const inner: Record<string, unknown> = { ...hopfieldConfigDict(config) };
     for (const k of ['storedPatternPaddingMaskInput', 'associationMaskInput', 'returnAssociations', 'storeAssociations']) inner[k] = false;
     this.hopfield = this.track(new Hopfield({ ...inner, name: 'hopfield', trainable: this.trainable }));

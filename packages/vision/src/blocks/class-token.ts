@@ -34,14 +34,14 @@ export class ClassToken extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitClassToken';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof classTokenSchema>;
+  readonly config: LayerConfigOf<typeof classTokenSchema>;
   private token: LayerVariable | null = null;
   private dim = -1;
 
   constructor(args: ClassTokenArgs = {}) {
     const config = parseLayerConfig('ClassToken', classTokenSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
   }
 
   private get where(): string {

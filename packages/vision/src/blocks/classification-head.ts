@@ -50,7 +50,7 @@ export class ClassificationHead extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitClassificationHead';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof classificationHeadSchema>;
+  readonly config: LayerConfigOf<typeof classificationHeadSchema>;
   private readonly norm: LayerNorm;
   private readonly proj: Dense;
   private tokens = -1;
@@ -59,7 +59,7 @@ export class ClassificationHead extends AitLayer {
   constructor(args: ClassificationHeadArgs) {
     const config = parseLayerConfig('ClassificationHead', classificationHeadSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
     const trainable = this.trainable;
     this.norm = this.track(new LayerNorm({ epsilon: config.epsilon, name: 'norm', trainable }));
     this.proj = this.track(new Dense({ units: config.numClasses, name: 'proj', trainable }));

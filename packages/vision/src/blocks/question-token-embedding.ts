@@ -38,7 +38,7 @@ export class QuestionTokenEmbedding extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitQuestionTokenEmbedding';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof questionTokenSchema>;
+  readonly config: LayerConfigOf<typeof questionTokenSchema>;
   private readonly normIn: LayerNorm;
   private readonly proj: Dense;
   private readonly normOut: LayerNorm;
@@ -47,7 +47,7 @@ export class QuestionTokenEmbedding extends AitLayer {
   constructor(args: QuestionTokenEmbeddingArgs) {
     const config = parseLayerConfig('QuestionTokenEmbedding', questionTokenSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
     const trainable = this.trainable;
     this.normIn = this.track(new LayerNorm({ epsilon: config.epsilon, name: 'norm_in', trainable }));
     this.proj = this.track(new Dense({ units: config.embedDim, name: 'proj', trainable }));

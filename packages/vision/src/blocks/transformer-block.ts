@@ -102,7 +102,7 @@ export class TransformerBlock extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitTransformerBlock';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: TransformerBlockConfig;
+  readonly config: TransformerBlockConfig;
   private readonly attnNorm: LayerNorm;
   private readonly attn: MultiHeadAttention | null;
   private readonly mlpNorm: LayerNorm;
@@ -137,7 +137,7 @@ export class TransformerBlock extends AitLayer {
     const given = cfg.mlp;
     if (given === undefined) {
       this.mlp = this.track(new FeedForward({ hiddenDim: cfg.mlpDim as number, dropout: cfg.dropout, name: cfg.mlpName, trainable }));
-      this.config = { ...cfg, mlp: undefined };
+      this.config = this.useConfig({ ...cfg, mlp: undefined });
     } else {
       const layer = isSerializedLayer(given) ? deserializeLayer(where, given) : given;
       if (!(layer instanceof AitLayer)) throw new ConfigError(where, ['mlp: must be an AiT.js layer (an AitLayer), or its { className, config }']);
@@ -145,7 +145,7 @@ export class TransformerBlock extends AitLayer {
         throw new ConfigError(where, [`mlp: the layer is named "${layer.name}"; give it the block's mlpName "${cfg.mlpName}" (its weights are named after it)`]);
       }
       this.mlp = this.track(layer);
-      this.config = { ...cfg, mlp: { className: layer.getClassName(), config: layer.getConfig() } };
+      this.config = this.useConfig({ ...cfg, mlp: { className: layer.getClassName(), config: layer.getConfig() } });
     }
   }
 

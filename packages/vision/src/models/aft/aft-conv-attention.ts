@@ -45,7 +45,7 @@ export class AftConvAttention extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitAftConv';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof aftConvSchema>;
+  readonly config: LayerConfigOf<typeof aftConvSchema>;
   private query: Dense | null = null;
   private key: Dense | null = null;
   private value: Dense | null = null;
@@ -59,7 +59,7 @@ export class AftConvAttention extends AitLayer {
   constructor(args: AftConvAttentionArgs) {
     const config = parseLayerConfig('AftConvAttention', aftConvSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
     if (config.kernelSize % 2 === 0) {
       throw new Error(`AftConvAttention '${this.name}': kernelSize must be odd (a centred window), got ${config.kernelSize}.`);
     }

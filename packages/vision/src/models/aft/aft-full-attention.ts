@@ -48,7 +48,7 @@ export class AftFullAttention extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitAftFull';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof aftFullSchema>;
+  readonly config: LayerConfigOf<typeof aftFullSchema>;
   private query: Dense | null = null;
   private key: Dense | null = null;
   private value: Dense | null = null;
@@ -62,7 +62,7 @@ export class AftFullAttention extends AitLayer {
   constructor(args: AftFullAttentionArgs = {}) {
     const config = parseLayerConfig('AftFullAttention', aftFullSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
   }
 
   private get where(): string {

@@ -35,7 +35,7 @@ export class AftSimpleAttention extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitAftSimple';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof aftSimpleSchema>;
+  readonly config: LayerConfigOf<typeof aftSimpleSchema>;
   private query: Dense | null = null;
   private key: Dense | null = null;
   private value: Dense | null = null;
@@ -45,7 +45,7 @@ export class AftSimpleAttention extends AitLayer {
   constructor(args: AftSimpleAttentionArgs = {}) {
     const config = parseLayerConfig('AftSimpleAttention', aftSimpleSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
   }
 
   private get where(): string {

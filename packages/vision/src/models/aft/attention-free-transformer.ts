@@ -49,7 +49,7 @@ export class AttentionFreeTransformer extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitAttentionFreeTransformer';
   /** The validated config (serialised by `getConfig`). */
-  override readonly config: AftConfig;
+  readonly config: AftConfig;
   private readonly embed: PatchEmbedding;
   private positions: LearnedPositionEmbedding | null = null;
   private blocks: AftBlock[] = [];
@@ -59,7 +59,7 @@ export class AttentionFreeTransformer extends VisionModel {
   constructor(args: AttentionFreeTransformerArgs) {
     const c = parseLayerConfig('AttentionFreeTransformer', aftLayerSchema, args);
     super(args);
-    this.config = c;
+    this.config = this.useConfig(c);
     const trainable = this.trainable;
     this.recorder = new MapRecorder(c.recordMaps);
     this.embed = this.track(

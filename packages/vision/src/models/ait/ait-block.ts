@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { configDict, layerArgsShape, parseLayerConfig, rateSchema, z, type AitLayerArgs, type LayerArgsOf, type LayerConfigOf } from '@ait/core';
+import { layerArgsShape, parseLayerConfig, rateSchema, z, type AitLayerArgs, type LayerArgsOf, type LayerConfigOf } from '@ait/core';
 import { TransformerBlock } from '../../blocks/transformer-block';
 import type { InternalMaps } from '../vision-model';
 import { GlobalWorkspaceLayer, type GlobalWorkspaceLayerArgs } from './global-workspace-layer';
@@ -37,7 +37,7 @@ export type AitBlockArgs = LayerArgsOf<typeof aitBlockSchema>;
 export class AitBlock extends TransformerBlock {
   /** tfjs serialisation name. */
   static override className = 'AitAitBlock';
-  /** The AiT block's own validated options (what `getConfig` serialises; `config` is the transformer block's). */
+  /** The AiT block's own validated options: what `getConfig` serialises (`config` is the transformer block's). */
   readonly aitConfig: LayerConfigOf<typeof aitBlockSchema>;
 
   constructor(args: AitBlockArgs) {
@@ -56,7 +56,7 @@ export class AitBlock extends TransformerBlock {
       mlp: new GlobalWorkspaceLayer({ ...cfg.workspace, name: 'gwl', trainable: args.trainable ?? true }),
       mlpName: 'gwl',
     });
-    this.aitConfig = cfg;
+    this.aitConfig = this.useConfig(cfg);
   }
 
   /** The block's global workspace layer (the MLP of the transformer block). */
@@ -74,12 +74,6 @@ export class AitBlock extends TransformerBlock {
     const attention = this.lastAttentionWeights;
     if (attention) maps[`${prefix}attention`] = attention;
     return maps;
-  }
-
-  /** The tfjs layer arguments and the AiT block's own options (as given to its constructor), not the transformer block's. */
-  override getConfig(): tf.serialization.ConfigDict {
-    const layerArgs = Object.fromEntries(Object.entries(super.getConfig()).filter(([k]) => k in layerArgsShape));
-    return { ...layerArgs, ...configDict(this.aitConfig) };
   }
 }
 tf.serialization.registerClass(AitBlock);

@@ -47,7 +47,7 @@ export class AssociativeTransformer extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitAssociativeTransformer';
   /** The validated config (serialised by `getConfig`). */
-  override readonly config: AitModelConfig;
+  readonly config: AitModelConfig;
   private readonly stem: ConvStem | null;
   private readonly patchEmbed: PatchEmbedding;
   private readonly questionEmbed: QuestionTokenEmbedding | null;
@@ -62,7 +62,7 @@ export class AssociativeTransformer extends VisionModel {
     const c = parseLayerConfig('AssociativeTransformer', aitConfigSchema, args);
     // A fixed default name keeps weight names (`ait/block_0/...`) stable across processes.
     super({ ...args, name: args.name ?? 'ait' });
-    this.config = c;
+    this.config = this.useConfig(c);
     const trainable = this.trainable;
     const fixedBy =
       c.head === 'flatten'

@@ -83,7 +83,7 @@ export class GlobalWorkspaceLayer extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitGlobalWorkspaceLayer';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: GlobalWorkspaceOptions;
+  readonly config: GlobalWorkspaceOptions;
   private readonly ff: FeedForward;
   private readonly ffNorm: LayerNorm;
   private write: TopKAttention | null = null;
@@ -98,7 +98,7 @@ export class GlobalWorkspaceLayer extends AitLayer {
   constructor(args: GlobalWorkspaceLayerArgs = {}) {
     const config = parseLayerConfig('GlobalWorkspaceLayer', globalWorkspaceSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
     this.recorder = new MapRecorder(config.recordMaps);
     const trainable = this.trainable;
     this.ff = this.track(new FeedForward({ hiddenDim: config.mlpDim, dropout: config.dropout, name: 'ff', trainable }));

@@ -120,14 +120,14 @@ export class HopfieldRead extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitHopfieldRead';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof hopfieldReadSchema>;
+  readonly config: LayerConfigOf<typeof hopfieldReadSchema>;
   private dim = -1;
   private hopfield: Hopfield | null = null;
 
   constructor(args: HopfieldReadArgs = {}) {
     const config = parseLayerConfig('HopfieldRead', hopfieldReadSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
   }
 
   private get where(): string {

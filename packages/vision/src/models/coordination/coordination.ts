@@ -50,7 +50,7 @@ export class Coordination extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitCoordination';
   /** The validated config (serialised by `getConfig`). */
-  override readonly config: CoordinationConfig;
+  readonly config: CoordinationConfig;
   private readonly embed: PatchEmbedding;
   private readonly classToken: ClassToken | null;
   private readonly layerWeights: CoordinationLayer[];
@@ -62,7 +62,7 @@ export class Coordination extends VisionModel {
   constructor(args: CoordinationArgs) {
     const c = parseLayerConfig('Coordination', coordinationLayerSchema, args);
     super(args);
-    this.config = c;
+    this.config = this.useConfig(c);
     const trainable = this.trainable;
     this.recorder = new MapRecorder(c.recordMaps);
     this.embed = this.track(

@@ -89,7 +89,7 @@ export class SharedWorkspace extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitSharedWorkspace';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof sharedWorkspaceSchema>;
+  readonly config: LayerConfigOf<typeof sharedWorkspaceSchema>;
   private inputProj: Dense | null = null;
   private query: Dense | null = null;
   private key: Dense | null = null;
@@ -107,7 +107,7 @@ export class SharedWorkspace extends AitLayer {
   constructor(args: SharedWorkspaceArgs) {
     const config = parseLayerConfig('SharedWorkspace', sharedWorkspaceSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
   }
 
   private get where(): string {

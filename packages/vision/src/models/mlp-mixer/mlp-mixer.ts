@@ -41,7 +41,7 @@ export class MlpMixer extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitMlpMixer';
   /** The validated config (serialised by `getConfig`). */
-  override readonly config: MlpMixerConfig;
+  readonly config: MlpMixerConfig;
   private readonly embed: PatchEmbedding;
   private readonly mixerLayers: MixerLayer[];
   private readonly finalNorm: LayerNorm;
@@ -51,7 +51,7 @@ export class MlpMixer extends VisionModel {
   constructor(args: MlpMixerArgs) {
     const c = parseLayerConfig('MlpMixer', mlpMixerLayerSchema, args);
     super(args);
-    this.config = c;
+    this.config = this.useConfig(c);
     const trainable = this.trainable;
     this.recorder = new MapRecorder(c.recordMaps);
     this.embed = this.track(

@@ -48,7 +48,7 @@ export class PerceiverCrossAttention extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitPerceiverCrossAttention';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof crossAttentionSchema>;
+  readonly config: LayerConfigOf<typeof crossAttentionSchema>;
   private readonly latentNorm: LayerNorm;
   private readonly inputNorm: LayerNorm;
   private readonly attention: MultiHeadAttention;
@@ -58,7 +58,7 @@ export class PerceiverCrossAttention extends AitLayer {
   constructor(args: PerceiverCrossAttentionArgs) {
     const config = parseLayerConfig('PerceiverCrossAttention', crossAttentionSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
     const trainable = this.trainable;
     this.latentNorm = this.track(new LayerNorm({ name: 'latent_norm', trainable }));
     this.inputNorm = this.track(new LayerNorm({ name: 'input_norm', trainable }));

@@ -37,7 +37,7 @@ export class Perceiver extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitPerceiver';
   /** The validated config (serialised by `getConfig`). */
-  override readonly config: PerceiverConfig;
+  readonly config: PerceiverConfig;
   private readonly crossBlocks: PerceiverCrossAttention[];
   private readonly latentBlocks: TransformerBlock[];
   private readonly finalNorm: LayerNorm;
@@ -49,7 +49,7 @@ export class Perceiver extends VisionModel {
   constructor(args: PerceiverArgs) {
     const c = parseLayerConfig('Perceiver', perceiverLayerSchema, args);
     super(args);
-    this.config = c;
+    this.config = this.useConfig(c);
     const trainable = this.trainable;
     this.recorder = new MapRecorder(c.recordMaps);
     const mlpDim = Math.max(1, Math.round(c.mlpRatio * c.latentDim));

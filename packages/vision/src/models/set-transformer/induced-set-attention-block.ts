@@ -51,7 +51,7 @@ export class InducedSetAttentionBlock extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitInducedSetAttentionBlock';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof isabSchema>;
+  readonly config: LayerConfigOf<typeof isabSchema>;
   private readonly mab0: MultiheadAttentionBlock;
   private readonly mab1: MultiheadAttentionBlock;
   private points: LayerVariable | null = null;
@@ -59,7 +59,7 @@ export class InducedSetAttentionBlock extends AitLayer {
   constructor(args: InducedSetAttentionBlockArgs) {
     const config = parseLayerConfig('InducedSetAttentionBlock', isabSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
     const common = { units: config.units, numHeads: config.numHeads, layerNorm: config.layerNorm, trainable: this.trainable };
     this.mab0 = this.track(new MultiheadAttentionBlock({ ...common, name: 'mab0' }));
     this.mab1 = this.track(new MultiheadAttentionBlock({ ...common, name: 'mab1' }));

@@ -40,7 +40,7 @@ export class MultiheadAttentionBlock extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitMultiheadAttentionBlock';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof mabSchema>;
+  readonly config: LayerConfigOf<typeof mabSchema>;
   private vars: Record<string, LayerVariable> = {};
   private dimQ = -1;
   private dimK = -1;
@@ -48,7 +48,7 @@ export class MultiheadAttentionBlock extends AitLayer {
   constructor(args: MultiheadAttentionBlockArgs) {
     const config = parseLayerConfig('MultiheadAttentionBlock', mabSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
     if (config.units % config.numHeads !== 0) {
       throw new Error(
         `MultiheadAttentionBlock '${this.name}': units ${config.units} must be divisible by numHeads ${config.numHeads}.`,

@@ -42,14 +42,14 @@ export class PoolingByMultiheadAttention extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitPoolingByMultiheadAttention';
   /** The validated options (serialised by `getConfig`). */
-  override readonly config: LayerConfigOf<typeof pmaSchema>;
+  readonly config: LayerConfigOf<typeof pmaSchema>;
   private readonly mab: MultiheadAttentionBlock;
   private seedVectors: LayerVariable | null = null;
 
   constructor(args: PoolingByMultiheadAttentionArgs) {
     const config = parseLayerConfig('PoolingByMultiheadAttention', pmaSchema, args);
     super(args);
-    this.config = config;
+    this.config = this.useConfig(config);
     this.mab = this.track(
       new MultiheadAttentionBlock({
         units: config.units,

@@ -37,7 +37,7 @@ export class SetTransformer extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitSetTransformer';
   /** The validated config (serialised by `getConfig`). */
-  override readonly config: SetTransformerConfig;
+  readonly config: SetTransformerConfig;
   private readonly embed: PatchEmbedding;
   private positions: LearnedPositionEmbedding | null = null;
   private readonly encoder: (InducedSetAttentionBlock | MultiheadAttentionBlock)[];
@@ -48,7 +48,7 @@ export class SetTransformer extends VisionModel {
   constructor(args: SetTransformerArgs) {
     const c = parseLayerConfig('SetTransformer', setTransformerLayerSchema, args);
     super(args);
-    this.config = c;
+    this.config = this.useConfig(c);
     const trainable = this.trainable;
     this.recorder = new MapRecorder(c.recordMaps);
     this.embed = this.track(

@@ -35,7 +35,7 @@ export class VisionTransformer extends VisionModel {
   /** tfjs serialisation name. */
   static className = 'AitViT';
   /** The validated config (serialised by `getConfig`). */
-  override readonly config: VitModelConfig;
+  readonly config: VitModelConfig;
   private readonly patchEmbed: PatchEmbedding;
   private readonly clsToken: ClassToken | null;
   private readonly posEmbed: LearnedPositionEmbedding | null;
@@ -48,7 +48,7 @@ export class VisionTransformer extends VisionModel {
     const c = parseLayerConfig('VisionTransformer', vitConfigSchema, args);
     // A fixed default name keeps weight names (`vit/block_0/...`) stable across processes.
     super({ ...args, name: args.name ?? 'vit' });
-    this.config = c;
+    this.config = this.useConfig(c);
     const trainable = this.trainable;
     const fixedBy =
       c.head === 'flatten' ? 'the flatten head' : c.positionEmbedding === 'learned' ? 'the learned position embedding' : undefined;
