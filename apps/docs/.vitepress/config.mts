@@ -35,6 +35,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: '@ait/cli', link: '/packages/cli' },
       { text: 'Only @ait/hopfield in your tfjs model', link: '/guide/hopfield-in-your-model' },
       { text: 'In the browser', link: '/guide/browser' },
+      { text: 'Reliability', link: '/guide/reliability' },
       { text: 'Playground', link: '/playground' },
     ],
   },
