@@ -11,6 +11,7 @@ export * from './batch-source';
 export * from './non-finite-loss-error';
 export * from './loss-explosion-error';
 export * from './loss-watch';
+export * from './abandoned-tape';
 export * from './train-step';
 export * from './evaluate';
 export * from './callbacks';

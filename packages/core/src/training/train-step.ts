@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { releaseAbandonedTape } from './abandoned-tape';
 import type { layers } from '@tensorflow/tfjs-layers';
 import type { AdamW } from './adamw';
 import type { Batch } from './batch-source';
@@ -152,6 +153,7 @@ export async function trainStep(options: TrainStepOptions): Promise<StepMetrics>
     taskLoss?.dispose();
     auxLoss?.dispose();
     discardStateUpdates(ctx);
+    releaseAbandonedTape();
     throw err;
   } finally {
     releaseAuxLosses(ctx);

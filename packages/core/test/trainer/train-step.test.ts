@@ -6,6 +6,8 @@ import {
   addAuxLoss,
   AitLayer,
   crossEntropy,
+  fusedGelu,
+  fusedLayerNorm,
   globalRng,
   initBackend,
   NonFiniteLossError,
@@ -141,6 +143,31 @@ describe('trainStep', () => {
     optimizer.dispose();
     clipOpt.dispose();
     probe.dispose();
+  });
+
+  it('a loss that throws leaves no tensor behind (the tape the backward pass never ran), and the next step works', async () => {
+    setGlobalSeed(9);
+    const net = buildTinyNet({ inputs: 3, hidden: 5, classes: 2, dropout: 0.5, auxCoef: 0.1 });
+    const optimizer = new AdamW({ learningRate: 0.01 });
+    const params = parameterRefs(net);
+    const { x, y } = toyData(6, 3, 2, 4);
+    const batch = { x: tf.tensor2d(x), y: tf.tensor1d(y, 'int32') };
+    await trainStep({ model: net, params, optimizer, batch, loss: crossEntropy, epoch: 0, step: 0, stepInEpoch: 0 }); // creates the moments
+    const before = tf.memory().numTensors;
+    // the fused kernels save activations for their backward pass: a throw after them must free those too
+    const failing = (o: tf.Tensor, t: tf.Tensor): tf.Scalar => {
+      const squashed = fusedLayerNorm(fusedGelu(o, 'none'), tf.ones([2]), tf.zeros([2]));
+      crossEntropy(squashed, t);
+      throw new Error('the loss failed');
+    };
+    for (let i = 0; i < 3; i++) {
+      await expect(trainStep({ model: net, params, optimizer, batch, loss: failing, epoch: 0, step: 1, stepInEpoch: 1 })).rejects.toThrow('the loss failed');
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    const ok = await trainStep({ model: net, params, optimizer, batch, loss: crossEntropy, epoch: 0, step: 1, stepInEpoch: 1 });
+    expect(Number.isFinite(ok.loss)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([batch.x, batch.y]);
   });
 
   it('applies state updates after the optimiser step, and rejects a NaN loss without changing anything', async () => {

@@ -33,15 +33,17 @@ export class ModernHopfield implements AssociativeMemory {
 
   constructor(patterns: tf.Tensor, options: ModernHopfieldOptions = {}) {
     const where = 'ModernHopfield';
+    // every check before anything is kept, so that a bad option leaves no tensor behind
+    const beta = options.beta ?? 1 / Math.sqrt(patterns.shape[patterns.rank - 1] ?? 1);
+    assertBeta(where, beta);
     const { patterns: p3, batched } = canonicalPatterns(where, patterns);
+    this.beta = beta;
     this.p3 = tf.keep(p3);
     this.patterns = tf.keep(tf.clone(patterns));
     this.owner = true;
     this.dim = p3.shape[2];
     this.numPatterns = p3.shape[1];
     this.patternBatch = batched ? p3.shape[0] : null;
-    this.beta = options.beta ?? 1 / Math.sqrt(this.dim);
-    assertBeta(where, this.beta);
   }
 
   /** A view at another inverse temperature that shares this memory's tensors. */

@@ -237,3 +237,20 @@ describe('ModernHopfield memory and retrieve', () => {
     await expect(retrieve(tf.zeros([3, 5]), X)).rejects.toThrow(/\[\.\.\., 4\]/);
   });
 });
+
+describe('failing calls leave no tensor behind', () => {
+  it('a bad beta (NaN, 0, negative) to ModernHopfield or retrieve', async () => {
+    const patterns = tf.tensor2d([
+      [1, -1, 1],
+      [-1, 1, 1],
+    ]);
+    const query = tf.tensor2d([[1, 1, 1]]);
+    for (const beta of [Number.NaN, 0, -1]) {
+      await expectNoLeak(async () => {
+        expect(() => new ModernHopfield(patterns, { beta })).toThrow(/beta/);
+        await expect(retrieve(query, patterns, { beta, steps: 2 })).rejects.toThrow(/beta/);
+      }, `beta ${beta}`);
+    }
+    tf.dispose([patterns, query]);
+  });
+});
