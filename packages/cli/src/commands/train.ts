@@ -35,6 +35,7 @@ import { prepareRunDirectory, removeIfEmpty } from '../util/run-directory';
 import { acquireRunLock, type RunLock } from '../util/run-lock';
 import { chanceLevelWarning, learningRateWarning } from '../util/run-warnings';
 import { setAsideLaterCheckpoints } from '../util/set-aside';
+import { checkStepMemory, outOfMemoryError } from '../util/step-memory-check';
 import { recipeFor, type TrainingRecipe } from '../util/training-recipe';
 
 /** The AiT CPU preset `ait train` uses without `--model`. */
@@ -289,6 +290,8 @@ async function trainLocked(plan: RunPlan, options: TrainCommandOptions, io: CliI
   let optimizer: AdamW | undefined;
   try {
     buildForData(model, trainData);
+    // a batch too large for memory is refused now, with the size that fits, not by Aborted() mid-run
+    await checkStepMemory(model, trainData, r.batchSize, info.tfjsBackend);
     const parameters = countParameters(model);
     const trainSource = datasetBatchSource(trainData, { batchSize: r.batchSize, shuffle: true, dropLast: (trainData.size ?? 0) > r.batchSize });
     const testSource = datasetBatchSource(testData, { batchSize: Math.max(r.batchSize, 128), shuffle: false });
@@ -409,6 +412,8 @@ async function trainLocked(plan: RunPlan, options: TrainCommandOptions, io: CliI
       if (err instanceof DeviceFailureError) {
         throw new CliError(`${err.message} Continue with \`ait train --resume ${dir}\`.`, 1, { cause: err });
       }
+      const oom = outOfMemoryError(err, r.batchSize, dir);
+      if (oom) throw oom;
       throw err;
     } finally {
       progress.stop();

@@ -13,6 +13,7 @@ export * from './loss-explosion-error';
 export * from './loss-watch';
 export * from './abandoned-tape';
 export * from './train-step';
+export * from './step-memory';
 export * from './evaluate';
 export * from './callbacks';
 export * from './trainer';
