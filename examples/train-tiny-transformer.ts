@@ -184,7 +184,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<EpochLogs[]> {
     callbacks: [
       {
         onStepEnd: (m) => {
-          if (m.step % 4 === 0) log(`  step ${String(m.step).padStart(3)}  loss ${m.loss.toFixed(4)}  lr ${m.learningRate.toExponential(2)}`);
+          if (m.step % 4 === 0)
+            log(`  step ${String(m.step).padStart(3)}  loss ${m.loss.toFixed(4)}  lr ${m.learningRate.toExponential(2)}`);
         },
         onEpochEnd: (epoch, logs) => {
           const acc = logs.eval?.accuracy;

@@ -41,4 +41,6 @@ mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, `${result.date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(result, null, 2)}\n`);
 console.log('| model | backend | batch | Node median ms | Chromium median ms | Chromium / Node |');
 console.log('|---|---|---|---|---|---|');
-console.log(`| ${inNode.model} | wasm, 1 thread | ${inNode.batch} | ${inNode.medianMs.toFixed(1)} | ${inBrowser.medianMs.toFixed(1)} | ${ratio.toFixed(2)} |`);
+console.log(
+  `| ${inNode.model} | wasm, 1 thread | ${inNode.batch} | ${inNode.medianMs.toFixed(1)} | ${inBrowser.medianMs.toFixed(1)} | ${ratio.toFixed(2)} |`,
+);

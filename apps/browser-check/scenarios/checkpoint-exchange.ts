@@ -59,7 +59,8 @@ export async function exchangeCheckpoints(nodeBytes: Uint8Array): Promise<Checkp
   const loaded = await loadCheckpoint(indexedDbPath);
   const mine = Object.fromEntries(model.weights.map((w) => [w.name, Array.from(w.read().dataSync())]));
   const back = checkpointWeights(loaded);
-  const indexedDbRoundTrip = Object.keys(mine).length > 0 && Object.entries(mine).every(([name, v]) => JSON.stringify(back[name]) === JSON.stringify(v));
+  const indexedDbRoundTrip =
+    Object.keys(mine).length > 0 && Object.entries(mine).every(([name, v]) => JSON.stringify(back[name]) === JSON.stringify(v));
   disposeCheckpoint(loaded);
   const bytes = await encodeCheckpoint(contents);
   disposeCheckpoint(contents);

@@ -15,10 +15,7 @@ export function hopfieldPooling(backend: ScenarioBackend): Promise<ScenarioResul
     backend,
     () =>
       tfl.sequential({
-        layers: [
-          new HopfieldPooling({ inputShape: [16, 16], numHeads: 2, scaling: 0.5 }),
-          new Dense({ units: 3 }),
-        ],
+        layers: [new HopfieldPooling({ inputShape: [16, 16], numHeads: 2, scaling: 0.5 }), new Dense({ units: 3 })],
       }),
     () => {
       const data = seededImages(24, 16, 3, 2);

@@ -25,7 +25,10 @@ export async function bundlePage(entry: string, outDir: string): Promise<void> {
   if (result.errors.length > 0 || result.warnings.length > 0) {
     throw new Error(`bundling ${entry} failed: ${[...result.errors, ...result.warnings].map((m) => m.text).join('; ')}`);
   }
-  writeFileSync(join(outDir, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>AiT.js browser check</title><script type="module" src="page.js"></script>\n');
+  writeFileSync(
+    join(outDir, 'index.html'),
+    '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>AiT.js browser check</title><script type="module" src="page.js"></script>\n',
+  );
   const core = dirname(createRequire(import.meta.url).resolve('@ait/core/package.json'));
   for (const name of readdirSync(join(core, 'dist', 'wasm'))) copyFileSync(join(core, 'dist', 'wasm', name), join(outDir, 'wasm', name));
 }

@@ -60,7 +60,8 @@ export async function bundleWithWebpack(entries: Readonly<Record<string, string>
       const files = [...new Set((chunks.get(name) ?? []).flatMap((c) => [...c.files, ...c.auxiliaryFiles]))].sort();
       // webpack keeps only the sizes of emitted assets: read them back from the output folder
       const bytes = (file: string): Uint8Array => readFileSync(join(out, file));
-      const mine = (problems: Error[]): string[] => problems.filter((p) => entriesOf(p, compilation, chunks).includes(name)).map((p) => p.message);
+      const mine = (problems: Error[]): string[] =>
+        problems.filter((p) => entriesOf(p, compilation, chunks).includes(name)).map((p) => p.message);
       reports[name] = {
         bundler: 'webpack',
         errors: mine(compilation.errors),

@@ -41,7 +41,10 @@ const sizes: string[] = [];
 function expectClean(report: BundleReport, name: string): void {
   const label = `${report.bundler} @ait/${name}`;
   expect(report.errors, label).toEqual([]);
-  expect(report.warnings.filter((w) => NODE_BUILTIN.test(w)), `${label}: Node built-ins`).toEqual([]);
+  expect(
+    report.warnings.filter((w) => NODE_BUILTIN.test(w)),
+    `${label}: Node built-ins`,
+  ).toEqual([]);
   expect(report.warnings, `${label}: any warning`).toEqual([]);
   expect(report.jsBytes, label).toBeGreaterThan(0);
   sizes.push(`| @ait/${name} | ${report.bundler} | ${report.jsBytes} | ${report.gzipBytes} |`);
@@ -58,23 +61,34 @@ async function webpackReport(name: string): Promise<BundleReport> {
 }
 
 afterAll(() => {
-  if (sizes.length > 0) console.info(['| package | bundler | JS bytes (minified) | gzip bytes |', '|---|---|---|---|', ...sizes].join('\n'));
+  if (sizes.length > 0)
+    console.info(['| package | bundler | JS bytes (minified) | gzip bytes |', '|---|---|---|---|', ...sizes].join('\n'));
 });
 
 describe('bundling for the browser', () => {
   it('each bundler reports a page that reaches Node built-ins (negative control)', async () => {
     const esbuild = await bundleWithEsbuild(fixture(NODE_PAGE));
-    expect(esbuild.errors).toEqual(expect.arrayContaining([expect.stringMatching(/Could not resolve "node:fs"/), expect.stringMatching(/Could not resolve "path"/)]));
+    expect(esbuild.errors).toEqual(
+      expect.arrayContaining([expect.stringMatching(/Could not resolve "node:fs"/), expect.stringMatching(/Could not resolve "path"/)]),
+    );
     const vite = await bundleWithVite(fixture(NODE_PAGE));
     expect(vite.warnings).toEqual(
-      expect.arrayContaining([expect.stringMatching(/"node:fs" has been externalized for browser compatibility/), expect.stringMatching(/"path" has been externalized/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/"node:fs" has been externalized for browser compatibility/),
+        expect.stringMatching(/"path" has been externalized/),
+      ]),
     );
     const webpack = await webpackReport(NODE_PAGE);
-    expect(webpack.errors).toEqual(expect.arrayContaining([expect.stringMatching(/Can't resolve 'path'/), expect.stringMatching(/"node:fs"/)]));
+    expect(webpack.errors).toEqual(
+      expect.arrayContaining([expect.stringMatching(/Can't resolve 'path'/), expect.stringMatching(/"node:fs"/)]),
+    );
     for (const report of [esbuild, vite, webpack]) {
       const problems = [...report.errors, ...report.warnings];
       expect(problems.length, report.bundler).toBeGreaterThan(0);
-      expect(problems.every((p) => NODE_BUILTIN.test(p)), report.bundler).toBe(true);
+      expect(
+        problems.every((p) => NODE_BUILTIN.test(p)),
+        report.bundler,
+      ).toBe(true);
     }
     // webpack compiles every page here at once (the later webpack tests reuse it): on CI's 2 cores,
     // beside other packages' tests, that took over 120 s
@@ -91,16 +105,24 @@ describe('bundling for the browser', () => {
     if (name === 'hopfield') expect(report.initialGzipBytes).toBeLessThan(500 * 1024);
   });
 
-  it.each(PACKAGES)('@ait/%s with vite', async (name) => {
-    const report = await bundleWithVite(fixture(name));
-    expectClean(report, name);
-    // @ait/core's tfjs-wasm binaries are emitted as assets (new URL(..., import.meta.url))
-    if (name !== 'datasets') expect(wasmSizes(report), `vite @ait/${name}`).toEqual(WASM_SIZES);
-  }, 60_000);
+  it.each(PACKAGES)(
+    '@ait/%s with vite',
+    async (name) => {
+      const report = await bundleWithVite(fixture(name));
+      expectClean(report, name);
+      // @ait/core's tfjs-wasm binaries are emitted as assets (new URL(..., import.meta.url))
+      if (name !== 'datasets') expect(wasmSizes(report), `vite @ait/${name}`).toEqual(WASM_SIZES);
+    },
+    60_000,
+  );
 
-  it.each(PACKAGES)('@ait/%s with webpack 5 (target web)', async (name) => {
-    const report = await webpackReport(name);
-    expectClean(report, name);
-    if (name !== 'datasets') expect(wasmSizes(report), `webpack @ait/${name}`).toEqual(WASM_SIZES);
-  }, 120_000);
+  it.each(PACKAGES)(
+    '@ait/%s with webpack 5 (target web)',
+    async (name) => {
+      const report = await webpackReport(name);
+      expectClean(report, name);
+      if (name !== 'datasets') expect(wasmSizes(report), `webpack @ait/${name}`).toEqual(WASM_SIZES);
+    },
+    120_000,
+  );
 });

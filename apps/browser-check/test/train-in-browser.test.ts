@@ -74,8 +74,14 @@ describe.skipIf(!executablePath)('AiT.js in headless Chromium', () => {
   });
 
   it('initBackend in a browser: auto picks wasm with the SIMD kernels, names tfjs-node as unavailable, and a missing .wasm is an error', async () => {
-    const report = await run<{ missing: string; webgl: string; auto: { backend: string; summary: string; simdKernels?: string; threads?: number } }>('backends=1');
-    expect(report.missing).toMatch(/Backend "wasm" is not available: tfjs-wasm's binary tfjs-backend-wasm(-simd)?\.wasm could not be fetched from http:\/\/127\.0\.0\.1:\d+\/no-such-folder\/tfjs-backend-wasm(-simd)?\.wasm \(HTTP 404/);
+    const report = await run<{
+      missing: string;
+      webgl: string;
+      auto: { backend: string; summary: string; simdKernels?: string; threads?: number };
+    }>('backends=1');
+    expect(report.missing).toMatch(
+      /Backend "wasm" is not available: tfjs-wasm's binary tfjs-backend-wasm(-simd)?\.wasm could not be fetched from http:\/\/127\.0\.0\.1:\d+\/no-such-folder\/tfjs-backend-wasm(-simd)?\.wasm \(HTTP 404/,
+    );
     // headless Chromium without a GPU may or may not give WebGL (SwiftShader): either it runs or it says why
     expect(report.webgl).toMatch(/backend webgl \(WebGL \d backend ready\)|Backend "webgl" is not available: /);
     expect(report.auto.backend).toBe('wasm');
@@ -112,20 +118,26 @@ describe.skipIf(!executablePath)('AiT.js in headless Chromium', () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
-  const cases: [string, ScenarioBackend][] = Object.keys(SCENARIOS).flatMap((name) => (['wasm', 'cpu'] as const).map((b): [string, ScenarioBackend] => [name, b]));
+  const cases: [string, ScenarioBackend][] = Object.keys(SCENARIOS).flatMap((name) =>
+    (['wasm', 'cpu'] as const).map((b): [string, ScenarioBackend] => [name, b]),
+  );
 
-  it.each(cases)('%s trains on %s with the losses it has in Node', async (name, backend) => {
-    const inBrowser = await run<ScenarioResult>(`scenario=${name}&backend=${backend}`);
-    const inNode = await (SCENARIOS[name] as (b: ScenarioBackend) => Promise<ScenarioResult>)(backend);
-    expect(inBrowser.backend).toBe(backend);
-    expect(inNode.backend).toBe(backend);
-    expect(inBrowser.losses.length).toBeGreaterThanOrEqual(6);
-    expect(inBrowser.losses.every(Number.isFinite)).toBe(true);
-    // the same seeds, data and kernels: the same numbers, to the last bit
-    expect(inBrowser.losses).toEqual(inNode.losses);
-    expect(problems).toEqual([]);
-    expect(server.missing).toEqual([]);
-  }, 120_000);
+  it.each(cases)(
+    '%s trains on %s with the losses it has in Node',
+    async (name, backend) => {
+      const inBrowser = await run<ScenarioResult>(`scenario=${name}&backend=${backend}`);
+      const inNode = await (SCENARIOS[name] as (b: ScenarioBackend) => Promise<ScenarioResult>)(backend);
+      expect(inBrowser.backend).toBe(backend);
+      expect(inNode.backend).toBe(backend);
+      expect(inBrowser.losses.length).toBeGreaterThanOrEqual(6);
+      expect(inBrowser.losses.every(Number.isFinite)).toBe(true);
+      // the same seeds, data and kernels: the same numbers, to the last bit
+      expect(inBrowser.losses).toEqual(inNode.losses);
+      expect(problems).toEqual([]);
+      expect(server.missing).toEqual([]);
+    },
+    120_000,
+  );
 
   it('reads a checkpoint written in Node, and Node reads one written in the page; IndexedDB round-trips', async () => {
     await initBackend({ backend: 'cpu' });

@@ -80,7 +80,9 @@ describe.skipIf(!executablePath)('@ait/core on WebGPU in headless Chromium', () 
       const found = await page.evaluate(async () => {
         const gpu = (navigator as Navigator & { gpu?: { requestAdapter(o: object): Promise<object | null> } }).gpu;
         if (!gpu) return 'navigator.gpu is missing';
-        return (await gpu.requestAdapter({ powerPreference: 'high-performance' })) === null ? 'navigator.gpu.requestAdapter() gave null' : null;
+        return (await gpu.requestAdapter({ powerPreference: 'high-performance' })) === null
+          ? 'navigator.gpu.requestAdapter() gave null'
+          : null;
       });
       if (found !== null) {
         noAdapter = `headless Chromium (${executablePath}) with ${WEBGPU_CHROMIUM_FLAGS.join(' ')} has no WebGPU adapter here (${found}); see src/chromium-webgpu.ts`;
@@ -106,7 +108,9 @@ describe.skipIf(!executablePath)('@ait/core on WebGPU in headless Chromium', () 
     needsAdapter(ctx);
     const report = await run<WebGpuBackendsReport>(browser, `${server.url}/index.html?webgpu=1`);
     const syncWarning = problems.filter((p) => /synchronously reading data from GPU/.test(p));
-    console.log(`WebGPU adapter in headless Chromium: ${JSON.stringify(report.adapter)}; initBackend: ${report.explicit.ok ? JSON.stringify(report.explicit.adapter) : report.explicit.message}`);
+    console.log(
+      `WebGPU adapter in headless Chromium: ${JSON.stringify(report.adapter)}; initBackend: ${report.explicit.ok ? JSON.stringify(report.explicit.adapter) : report.explicit.message}`,
+    );
     expect(report.secureContext).toBe(true);
     expect(report.navigatorGpu).toBe(true);
     // Chromium's own SwiftShader (its adapter info has been { vendor google, architecture
@@ -119,10 +123,16 @@ describe.skipIf(!executablePath)('@ait/core on WebGPU in headless Chromium', () 
     const explicit = report.explicit as Extract<WebGpuChoice, { ok: true }>;
     const name = explicit.adapter?.name ?? '';
     expect(name).toMatch(/SwiftShader/i);
-    expect(explicit.summary.startsWith(`backend webgpu (WebGPU backend ready on ${name}, from the browser's WebGPU; a software adapter (it is a fallback adapter)`)).toBe(true);
+    expect(
+      explicit.summary.startsWith(
+        `backend webgpu (WebGPU backend ready on ${name}, from the browser's WebGPU; a software adapter (it is a fallback adapter)`,
+      ),
+    ).toBe(true);
     // auto: not the software adapter, and says why
     expect(report.auto.backend).toBe('wasm');
-    expect(report.auto.webgpuReason.startsWith(`the only WebGPU adapter is a software one, ${name} (it is a fallback adapter): `)).toBe(true);
+    expect(report.auto.webgpuReason.startsWith(`the only WebGPU adapter is a software one, ${name} (it is a fallback adapter): `)).toBe(
+      true,
+    );
     expect(report.auto.summary).toMatch(/^backend wasm \(.*; skipped .*webgpu: the only WebGPU adapter is a software one/);
     // the control of what the training tests check: a read of host values is not counted, a
     // synchronous read from the GPU is, and tfjs-backend-webgpu's warning about it is seen
@@ -132,32 +142,41 @@ describe.skipIf(!executablePath)('@ait/core on WebGPU in headless Chromium', () 
     expect(server.missing).toEqual([]);
   }, 120_000);
 
-  it.for(WEBGPU_SCENARIOS)('%s trains on webgpu in the page with the losses of cpu in Node (1e-4 relative), never reading the GPU synchronously', { timeout: 120_000 }, async (name, ctx) => {
-    needsAdapter(ctx);
-    const started = Date.now();
-    // the page trains in Chromium's processes while Node trains on cpu here
-    const [inBrowser, inNode] = await Promise.all([
-      run<ScenarioResult>(browser, `${server.url}/index.html?scenario=${name}&backend=webgpu`).then((result) => ({ ...result, ms: Date.now() - started })),
-      (SCENARIOS[name] as (b: ScenarioBackend) => Promise<ScenarioResult>)('cpu'),
-    ]);
-    const relative = inBrowser.losses.map((loss, i) => Math.abs(loss - (inNode.losses[i] as number)) / Math.abs(inNode.losses[i] as number));
-    console.log(
-      `${name} on webgpu (${inBrowser.adapter ?? '?'}) in ${inBrowser.ms} ms: ${JSON.stringify(inBrowser.losses)}; cpu in Node: ${JSON.stringify(inNode.losses)}; ` +
-        `largest relative difference ${Math.max(...relative).toExponential(2)}`,
-    );
-    expect(inBrowser.backend).toBe('webgpu');
-    expect(inBrowser.adapter).toMatch(/swiftshader/i);
-    expect(inNode.backend).toBe('cpu');
-    expect(inBrowser.losses.length).toBe(inNode.losses.length);
-    expect(inBrowser.losses.length).toBeGreaterThanOrEqual(6);
-    expect(inBrowser.losses.every(Number.isFinite)).toBe(true);
-    for (const r of relative) expect(r).toBeLessThan(LOSS_TOLERANCE);
-    // the library's training path reads tensors from the GPU with `await data()` only
-    expect(inBrowser.gpuSyncReadStacks).toEqual([]);
-    expect(inBrowser.gpuSyncReads).toBe(0);
-    expect(problems).toEqual([]);
-    expect(server.missing).toEqual([]);
-  });
+  it.for(WEBGPU_SCENARIOS)(
+    '%s trains on webgpu in the page with the losses of cpu in Node (1e-4 relative), never reading the GPU synchronously',
+    { timeout: 120_000 },
+    async (name, ctx) => {
+      needsAdapter(ctx);
+      const started = Date.now();
+      // the page trains in Chromium's processes while Node trains on cpu here
+      const [inBrowser, inNode] = await Promise.all([
+        run<ScenarioResult>(browser, `${server.url}/index.html?scenario=${name}&backend=webgpu`).then((result) => ({
+          ...result,
+          ms: Date.now() - started,
+        })),
+        (SCENARIOS[name] as (b: ScenarioBackend) => Promise<ScenarioResult>)('cpu'),
+      ]);
+      const relative = inBrowser.losses.map(
+        (loss, i) => Math.abs(loss - (inNode.losses[i] as number)) / Math.abs(inNode.losses[i] as number),
+      );
+      console.log(
+        `${name} on webgpu (${inBrowser.adapter ?? '?'}) in ${inBrowser.ms} ms: ${JSON.stringify(inBrowser.losses)}; cpu in Node: ${JSON.stringify(inNode.losses)}; ` +
+          `largest relative difference ${Math.max(...relative).toExponential(2)}`,
+      );
+      expect(inBrowser.backend).toBe('webgpu');
+      expect(inBrowser.adapter).toMatch(/swiftshader/i);
+      expect(inNode.backend).toBe('cpu');
+      expect(inBrowser.losses.length).toBe(inNode.losses.length);
+      expect(inBrowser.losses.length).toBeGreaterThanOrEqual(6);
+      expect(inBrowser.losses.every(Number.isFinite)).toBe(true);
+      for (const r of relative) expect(r).toBeLessThan(LOSS_TOLERANCE);
+      // the library's training path reads tensors from the GPU with `await data()` only
+      expect(inBrowser.gpuSyncReadStacks).toEqual([]);
+      expect(inBrowser.gpuSyncReads).toBe(0);
+      expect(problems).toEqual([]);
+      expect(server.missing).toEqual([]);
+    },
+  );
 
   it('a page that is not a secure context has no WebGPU: BackendUnavailableError says so, auto takes wasm', async () => {
     const insecure = server.url.replace('127.0.0.1', INSECURE_HOST);
@@ -182,7 +201,9 @@ describe.skipIf(!executablePath)('@ait/core on WebGPU in headless Chromium', () 
       expect(report.adapter).toBeNull();
       expect(report.auto.backend).toBe('wasm');
       expect(report.explicit).toMatchObject({ ok: false, errorName: 'BackendUnavailableError', isBackendUnavailableError: true });
-      expect(!report.explicit.ok && report.explicit.message).toMatch(/^Backend "webgpu" is not available: .*(no WebGPU adapter|navigator\.gpu is missing)/);
+      expect(!report.explicit.ok && report.explicit.message).toMatch(
+        /^Backend "webgpu" is not available: .*(no WebGPU adapter|navigator\.gpu is missing)/,
+      );
     } finally {
       await plain.close();
     }

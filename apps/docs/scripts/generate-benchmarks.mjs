@@ -27,7 +27,8 @@ function fmt(v) {
   return String(v);
 }
 
-const isScalar = (v) => v === null || ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((x) => typeof x !== 'object'));
+const isScalar = (v) =>
+  v === null || ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((x) => typeof x !== 'object'));
 
 /** Series of a package: newest file per file-name prefix (the name without its timestamp). */
 async function newestFiles(dir) {
@@ -56,7 +57,11 @@ function collect(value, path, tables, facts) {
       for (const row of value) for (const [k, v] of Object.entries(row)) if (isScalar(v) && !columns.includes(k)) columns.push(k);
       if (columns.length > 0) tables.push({ path, columns, rows: value });
       value.forEach((row, i) => {
-        const label = Object.entries(row).filter(([, v]) => typeof v === 'string').map(([, v]) => v).join(' ') || String(i);
+        const label =
+          Object.entries(row)
+            .filter(([, v]) => typeof v === 'string')
+            .map(([, v]) => v)
+            .join(' ') || String(i);
         for (const [k, v] of Object.entries(row)) if (!isScalar(v)) collect(v, `${path} (${label}) / ${k}`, tables, facts);
       });
     } else if (value.length > 0 && !isScalar(value)) {
@@ -124,7 +129,11 @@ function renderTable(table) {
   return lines.join('\n');
 }
 
-const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'table';
+const slug = (s) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '') || 'table';
 
 /**
  * Generates one page per package with a benchmark suite and an overview page; returns, per package,
@@ -194,7 +203,7 @@ export async function generateBenchmarks(repoRoot, docsDir) {
     '# Benchmarks and results',
     '',
     'Each package with performance-sensitive code has a benchmark suite (`bench/run.ts`, run with `pnpm bench` in the',
-    "package folder, or `npx --yes pnpm@10.34.9 bench` at the root for all of them). A suite prints a table and writes",
+    'package folder, or `npx --yes pnpm@10.34.9 bench` at the root for all of them). A suite prints a table and writes',
     'JSON into its `bench-results/` folder (git-ignored). When this site is built, the newest file of every series is',
     'turned into the tables and plots of these pages; nothing on them is typed by hand.',
     '',
@@ -213,7 +222,7 @@ export async function generateBenchmarks(repoRoot, docsDir) {
     '- `@ait/hopfield`: retrieval throughput of classical, dense and modern Hopfield memories, how modern retrieval',
     '  scales with the number and width of patterns, classical sweeps by width, and the Hopfield layer.',
     '- `@ait/vision`: training throughput and tensor memory of one step of every CPU preset, and how one block',
-    "  of each architecture scales with the number of tokens.",
+    '  of each architecture scales with the number of tokens.',
     '- `@ait/datasets`: samples per second of every generator, loader and the batching pipeline.',
     '- `@ait/cli`: `ait bench` (also `pnpm bench` in `packages/cli`): training-step and inference speed of model',
     '  presets on random images, as the command line runs them.',

@@ -43,7 +43,8 @@ function renderCommand(cmd, level) {
   const args = cmd.registeredArguments ?? [];
   if (args.length > 0) {
     lines.push('| argument | required | description |', '|---|---|---|');
-    for (const a of args) lines.push(`| \`${cell(a.name())}${a.variadic ? '...' : ''}\` | ${a.required ? 'yes' : 'no'} | ${cell(a.description)} |`);
+    for (const a of args)
+      lines.push(`| \`${cell(a.name())}${a.variadic ? '...' : ''}\` | ${a.required ? 'yes' : 'no'} | ${cell(a.description)} |`);
     lines.push('');
   }
   const options = cmd.options.filter((o) => !o.hidden);
@@ -62,7 +63,16 @@ function renderCommand(cmd, level) {
   cmd.configureOutput({ ...saved, writeOut: (s) => (help += s), writeErr: (s) => (help += s) });
   cmd.outputHelp();
   cmd.configureOutput(saved);
-  lines.push('<details><summary>Output of <code>' + cell(path) + ' --help</code></summary>', '', '```text', help.trimEnd(), '```', '', '</details>', '');
+  lines.push(
+    '<details><summary>Output of <code>' + cell(path) + ' --help</code></summary>',
+    '',
+    '```text',
+    help.trimEnd(),
+    '```',
+    '',
+    '</details>',
+    '',
+  );
   return lines.join('\n');
 }
 

@@ -3,7 +3,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-const esc = (s) => String(s ?? '').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, ' ');
+const esc = (s) =>
+  String(s ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\n/g, ' ');
 const num = (n) => (n === null ? 'n/a' : n.toLocaleString('en-US'));
 
 function inputShape(defaults) {
@@ -43,7 +48,7 @@ export async function generateModelZoo(file) {
     '# Model zoo',
     '',
     `Every preset registered in \`@ait/vision\` (${rows.length} presets in ${families.length} families), generated at build`,
-    "time from `listModels()`. Parameter counts are exact: each preset is built once with its own default image",
+    'time from `listModels()`. Parameter counts are exact: each preset is built once with its own default image',
     'size and classes and counted with `countParameters` from `@ait/core`. Non-trainable parameters are state',
     "buffers such as AiT's memory of priors. Create any preset with `createModel(name, overrides)` or train it",
     'with `ait train --model <name>`; `cpu` presets train in seconds to minutes on a laptop, `paper` presets',
@@ -58,7 +63,12 @@ export async function generateModelZoo(file) {
     '',
   ];
   for (const f of families) {
-    md.push(`## ${f}`, '', '| preset | scale | image | trainable | non-trainable | total | what it is for | source |', '|---|---|---|---|---|---|---|---|');
+    md.push(
+      `## ${f}`,
+      '',
+      '| preset | scale | image | trainable | non-trainable | total | what it is for | source |',
+      '|---|---|---|---|---|---|---|---|',
+    );
     for (const r of rows.filter((x) => x.family === f)) {
       const size = r.defaults.imageSize;
       const image = `${Array.isArray(size) ? size.join('x') : `${size}x${size}`}x${r.defaults.channels ?? 3}`;
@@ -76,7 +86,16 @@ export async function generateModelZoo(file) {
     '',
   );
   for (const r of rows) {
-    md.push(`<details><summary><code>${r.name}</code></summary>`, '', '```json', JSON.stringify(r.defaults, null, 2), '```', '', '</details>', '');
+    md.push(
+      `<details><summary><code>${r.name}</code></summary>`,
+      '',
+      '```json',
+      JSON.stringify(r.defaults, null, 2),
+      '```',
+      '',
+      '</details>',
+      '',
+    );
   }
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, md.join('\n'));

@@ -30,7 +30,9 @@ const presets = await step('model zoo from the @ait/vision registry', () => gene
 console.log(`docs:   ${presets} presets listed`);
 const bench = await step('benchmark pages from bench-results JSON', () => generateBenchmarks(repoRoot, docsDir));
 for (const b of bench) {
-  console.log(`docs:   @ait/${b.pkg}: ${b.files.length === 0 ? 'no results (run pnpm bench in the package)' : b.files.map((f) => f.name).join(', ')}`);
+  console.log(
+    `docs:   @ait/${b.pkg}: ${b.files.length === 0 ? 'no results (run pnpm bench in the package)' : b.files.map((f) => f.name).join(', ')}`,
+  );
 }
 await step('tfjs-wasm binaries for the playground (docs/public/tfjs-wasm)', async () => {
   const { copyFileSync, mkdirSync, readdirSync } = await import('node:fs');

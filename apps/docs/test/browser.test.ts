@@ -55,7 +55,8 @@ describe.skipIf(!executablePath)('the built site in headless Chromium', () => {
       if (res.status() >= 400) problems.push(`${path}: HTTP ${res.status()} for ${res.url()}`);
     });
     page.on('request', (req) => {
-      if (!req.url().startsWith(server.url) && !req.url().startsWith('data:')) problems.push(`${path}: request leaves the site: ${req.url()}`);
+      if (!req.url().startsWith(server.url) && !req.url().startsWith('data:'))
+        problems.push(`${path}: request leaves the site: ${req.url()}`);
     });
     const response = await page.goto(server.url + path, { waitUntil: 'load' });
     expect(response?.status(), `HTTP status of ${path}`).toBe(200);
@@ -99,7 +100,9 @@ describe.skipIf(!executablePath)('the built site in headless Chromium', () => {
     const hasResults = existsSync(resultsDir) && readdirSync(resultsDir).some((f) => f.endsWith('.json'));
     for (const path of ['/concepts/associative-transformer.html', '/benchmarks/vision.html']) {
       const page = await open(path);
-      const images = await page.locator('.vp-doc img').evaluateAll((els) => els.map((e) => ({ src: (e as HTMLImageElement).src, w: (e as HTMLImageElement).naturalWidth })));
+      const images = await page
+        .locator('.vp-doc img')
+        .evaluateAll((els) => els.map((e) => ({ src: (e as HTMLImageElement).src, w: (e as HTMLImageElement).naturalWidth })));
       if (path.startsWith('/benchmarks/') && !hasResults) {
         expect(await page.locator('.vp-doc').innerText(), `${path} without results`).toMatch(/pnpm bench/);
       } else {

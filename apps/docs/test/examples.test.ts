@@ -17,7 +17,14 @@ describe('complete programs on the guide pages', () => {
 
   it('finds the complete examples of every package guide', () => {
     const pages = new Set(examples.map((e) => e.page));
-    for (const page of ['guide/getting-started.md', 'packages/core.md', 'packages/hopfield.md', 'packages/vision.md', 'packages/datasets.md', 'guide/hopfield-in-your-model.md']) {
+    for (const page of [
+      'guide/getting-started.md',
+      'packages/core.md',
+      'packages/hopfield.md',
+      'packages/vision.md',
+      'packages/datasets.md',
+      'guide/hopfield-in-your-model.md',
+    ]) {
       expect(pages.has(page), `no complete example on ${page}`).toBe(true);
     }
   });

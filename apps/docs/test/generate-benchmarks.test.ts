@@ -12,8 +12,19 @@ describe('benchmark pages generated from bench-results JSON', () => {
   it('turns the newest file of a series into a table and a plot, and says how to produce missing results', async () => {
     const dir = join(root, 'packages', 'vision', 'bench-results');
     mkdirSync(dir, { recursive: true });
-    const old = { rows: [{ model: 'old-model', imagesPerSecond: 1 }, { model: 'other', imagesPerSecond: 2 }] };
-    const fresh = { backend: 'wasm', rows: [{ model: 'ait-tiny', imagesPerSecond: 127.5 }, { model: 'vit-tiny', imagesPerSecond: 349.4 }] };
+    const old = {
+      rows: [
+        { model: 'old-model', imagesPerSecond: 1 },
+        { model: 'other', imagesPerSecond: 2 },
+      ],
+    };
+    const fresh = {
+      backend: 'wasm',
+      rows: [
+        { model: 'ait-tiny', imagesPerSecond: 127.5 },
+        { model: 'vit-tiny', imagesPerSecond: 349.4 },
+      ],
+    };
     writeFileSync(join(dir, 'vision-2026-01-01T00-00-00-000Z.json'), JSON.stringify(old));
     writeFileSync(join(dir, 'vision-2026-02-01T00-00-00-000Z.json'), JSON.stringify(fresh));
     const docs = join(root, 'docs');
@@ -40,7 +51,14 @@ describe('benchmark pages generated from bench-results JSON', () => {
   });
 
   it('escapes labels in the SVG', () => {
-    const svg = barChartSvg('a < b & c', [{ label: '<x>', value: 1 }, { label: 'y', value: 2 }], 'ms');
+    const svg = barChartSvg(
+      'a < b & c',
+      [
+        { label: '<x>', value: 1 },
+        { label: 'y', value: 2 },
+      ],
+      'ms',
+    );
     expect(svg).toContain('a &lt; b &amp; c');
     expect(svg).toContain('&lt;x&gt;');
     expect(svg).not.toContain('<x>');

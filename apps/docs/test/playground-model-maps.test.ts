@@ -30,7 +30,11 @@ describe('the playground maps', () => {
     // [batch 2, heads 2, 2, 2]
     const attention = { shape: [2, 2, 2, 2], values: Float32Array.from([1, 2, 3, 4, 3, 4, 5, 6, 99, 99, 99, 99, 99, 99, 99, 99]) };
     expect(heatMapOf(attention, 'first-sample')).toEqual({ rows: 2, cols: 2, values: Float32Array.from([2, 3, 4, 5]) });
-    expect(heatMapOf({ shape: [2, 3, 1], values: f32(6, (i) => i) }, 'first-sample')).toEqual({ rows: 3, cols: 1, values: Float32Array.from([0, 1, 2]) });
+    expect(heatMapOf({ shape: [2, 3, 1], values: f32(6, (i) => i) }, 'first-sample')).toEqual({
+      rows: 3,
+      cols: 1,
+      values: Float32Array.from([0, 1, 2]),
+    });
     expect(heatMapOf({ shape: [2, 3], values: f32(6, (i) => i) }, 'matrix')?.rows).toBe(2);
     expect(heatMapOf({ shape: [2, 3], values: f32(6, (i) => i) }, 'first-sample')).toBeUndefined();
   });
@@ -65,9 +69,17 @@ describe('the playground maps', () => {
     data.set(1, 'loss', 0.9);
     data.set(2, 'loss', 0.8);
     data.set(2, 'accuracy', 0.6);
-    expect(data.aligned()).toEqual([[0, 1, 2], [null, 0.9, 0.8], [0.5, null, 0.6]]);
+    expect(data.aligned()).toEqual([
+      [0, 1, 2],
+      [null, 0.9, 0.8],
+      [0.5, null, 0.6],
+    ]);
     data.set(1, 'accuracy', 0.55);
-    expect(data.aligned()).toEqual([[0, 1], [null, 0.9], [0.5, 0.55]]);
+    expect(data.aligned()).toEqual([
+      [0, 1],
+      [null, 0.9],
+      [0.5, 0.55],
+    ]);
     data.clear();
     expect(data.aligned()).toEqual([[], [], []]);
   });

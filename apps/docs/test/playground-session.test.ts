@@ -7,9 +7,25 @@ import { decodeCheckpoint, disposeCheckpoint, encodeCheckpoint, initBackend } fr
 import { createPlaygroundEngine } from '../.vitepress/theme/playground/playground-engine';
 import type { FromWorker } from '../.vitepress/theme/playground/protocol';
 import { TrainingSession } from '../.vitepress/theme/playground/training-session';
-import { DEFAULT_SETTINGS, modelTakesDataset, PLAYGROUND_DATASETS, PLAYGROUND_MODELS, type PlaygroundDataset, type PlaygroundModel, type PlaygroundSettings } from '../.vitepress/theme/playground/setups';
+import {
+  DEFAULT_SETTINGS,
+  modelTakesDataset,
+  PLAYGROUND_DATASETS,
+  PLAYGROUND_MODELS,
+  type PlaygroundDataset,
+  type PlaygroundModel,
+  type PlaygroundSettings,
+} from '../.vitepress/theme/playground/setups';
 
-const tiny = (model: PlaygroundModel, dataset: PlaygroundDataset): PlaygroundSettings => ({ ...DEFAULT_SETTINGS, model, dataset, trainSize: 60, testSize: 30, batchSize: 8, seed: 3 });
+const tiny = (model: PlaygroundModel, dataset: PlaygroundDataset): PlaygroundSettings => ({
+  ...DEFAULT_SETTINGS,
+  model,
+  dataset,
+  trainSize: 60,
+  testSize: 30,
+  batchSize: 8,
+  seed: 3,
+});
 
 /** The panels each model shows (and nothing else): only what the model has. */
 const PANELS: Record<PlaygroundModel, string[]> = {
@@ -20,7 +36,9 @@ const PANELS: Record<PlaygroundModel, string[]> = {
 };
 
 const combos = (Object.keys(PLAYGROUND_MODELS) as PlaygroundModel[]).flatMap((m) =>
-  (Object.keys(PLAYGROUND_DATASETS) as PlaygroundDataset[]).filter((d) => modelTakesDataset(m, d)).map((d): [PlaygroundModel, PlaygroundDataset] => [m, d]),
+  (Object.keys(PLAYGROUND_DATASETS) as PlaygroundDataset[])
+    .filter((d) => modelTakesDataset(m, d))
+    .map((d): [PlaygroundModel, PlaygroundDataset] => [m, d]),
 );
 
 beforeAll(async () => {
@@ -28,26 +46,30 @@ beforeAll(async () => {
 });
 
 describe('the playground training session', () => {
-  it.each(combos)('%s on %s trains a step and shows its own maps', async (model, dataset) => {
-    const before = tf.memory().numTensors;
-    const s = TrainingSession.create(tiny(model, dataset));
-    const { loss, images } = await s.trainStep();
-    expect(Number.isFinite(loss)).toBe(true);
-    expect(images).toBe(8);
-    const view = await s.maps();
-    expect(view.samples).toHaveLength(8);
-    expect(view.panels.map((p) => p.key)).toEqual(PANELS[model]);
-    for (const p of view.panels) expect(Array.from(p.map.values).every(Number.isFinite), p.key).toBe(true);
-    expect(view.samples.every((v) => v.predicted >= 0 && v.predicted < PLAYGROUND_DATASETS[dataset].classes)).toBe(true);
-    const gated = model === 'ait' || model === 'coordination';
-    expect(view.samples[0]?.gates !== undefined).toBe(gated);
-    if (gated) expect(view.samples[0]?.gates?.rows).toBeGreaterThan(1);
-    expect(view.samples[0]?.question !== undefined).toBe(dataset === 'sort-of-clevr');
-    s.dispose();
-    // ait-tiny-conv's dispose() leaves its sine-cosine position table behind (@ait/vision 0.1), one
-    // per model: the session's trained model and its viewer twin; nothing else may stay
-    expect(tf.memory().numTensors - before).toBeLessThanOrEqual(model === 'ait' ? 2 : 0);
-  }, 60_000);
+  it.each(combos)(
+    '%s on %s trains a step and shows its own maps',
+    async (model, dataset) => {
+      const before = tf.memory().numTensors;
+      const s = TrainingSession.create(tiny(model, dataset));
+      const { loss, images } = await s.trainStep();
+      expect(Number.isFinite(loss)).toBe(true);
+      expect(images).toBe(8);
+      const view = await s.maps();
+      expect(view.samples).toHaveLength(8);
+      expect(view.panels.map((p) => p.key)).toEqual(PANELS[model]);
+      for (const p of view.panels) expect(Array.from(p.map.values).every(Number.isFinite), p.key).toBe(true);
+      expect(view.samples.every((v) => v.predicted >= 0 && v.predicted < PLAYGROUND_DATASETS[dataset].classes)).toBe(true);
+      const gated = model === 'ait' || model === 'coordination';
+      expect(view.samples[0]?.gates !== undefined).toBe(gated);
+      if (gated) expect(view.samples[0]?.gates?.rows).toBeGreaterThan(1);
+      expect(view.samples[0]?.question !== undefined).toBe(dataset === 'sort-of-clevr');
+      s.dispose();
+      // ait-tiny-conv's dispose() leaves its sine-cosine position table behind (@ait/vision 0.1), one
+      // per model: the session's trained model and its viewer twin; nothing else may stay
+      expect(tf.memory().numTensors - before).toBeLessThanOrEqual(model === 'ait' ? 2 : 0);
+    },
+    60_000,
+  );
 
   it('leaks no tensor per step, evaluation or look at the maps, and a checkpoint round trip restores the predictions', async () => {
     const s = TrainingSession.create(tiny('ait', 'triangle'));
@@ -128,7 +150,9 @@ describe('the playground engine', () => {
     const paused = await wait((m) => m.type === 'paused', mark);
     send({ type: 'import', file: new Blob([new TextEncoder().encode('not a checkpoint')]) as Blob & { name?: string } });
     const error = await wait((m) => m.type === 'error', mark);
-    expect(error.type === 'error' && error.message).toMatch(/Cannot use checkpoint picked file: it does not start with the AiT\.js checkpoint magic bytes/);
+    expect(error.type === 'error' && error.message).toMatch(
+      /Cannot use checkpoint picked file: it does not start with the AiT\.js checkpoint magic bytes/,
+    );
     expect(paused.type === 'paused' && paused.step).toBeGreaterThanOrEqual(5);
     // a new run replaces the old one, whose loop ends and frees its tensors
     send({ type: 'start', settings: { ...tiny('vit', 'triangle'), maxSteps: 1 }, wasmPaths: '' });

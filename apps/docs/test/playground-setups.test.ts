@@ -2,9 +2,23 @@
 // rule of `ait train`), without a browser.
 import { describe, expect, it } from 'vitest';
 import { listModels } from '@ait/vision';
-import { CPU_RECIPE_LEARNING_RATE, fitPresetToData, playgroundOverrides, presetDefaults, presetOf } from '../.vitepress/theme/playground/fit-model-to-data';
+import {
+  CPU_RECIPE_LEARNING_RATE,
+  fitPresetToData,
+  playgroundOverrides,
+  presetDefaults,
+  presetOf,
+} from '../.vitepress/theme/playground/fit-model-to-data';
 import { playgroundDataset } from '../.vitepress/theme/playground/training-session';
-import { DEFAULT_SETTINGS, modelTakesDataset, PLAYGROUND_DATASETS, PLAYGROUND_MODELS, settingsProblems, type PlaygroundDataset, type PlaygroundModel } from '../.vitepress/theme/playground/setups';
+import {
+  DEFAULT_SETTINGS,
+  modelTakesDataset,
+  PLAYGROUND_DATASETS,
+  PLAYGROUND_MODELS,
+  settingsProblems,
+  type PlaygroundDataset,
+  type PlaygroundModel,
+} from '../.vitepress/theme/playground/setups';
 
 const models = Object.keys(PLAYGROUND_MODELS) as PlaygroundModel[];
 const datasets = Object.keys(PLAYGROUND_DATASETS) as PlaygroundDataset[];
@@ -30,7 +44,10 @@ describe('the playground settings', () => {
       const spec = PLAYGROUND_DATASETS[dataset];
       expect(set.imageShape, dataset).toEqual([spec.imageSize, spec.imageSize, spec.channels]);
       expect(set.numClasses, dataset).toBe(spec.classes);
-      expect(set.extraInputs.map((e) => e.shape[0]), dataset).toEqual(spec.question ? [spec.question] : []);
+      expect(
+        set.extraInputs.map((e) => e.shape[0]),
+        dataset,
+      ).toEqual(spec.question ? [spec.question] : []);
     }
   });
 
@@ -46,12 +63,23 @@ describe('the playground settings', () => {
 
   it('sets k and the memory slots under each model own config keys, and refuses questions to models without a question input', () => {
     const triangle = playgroundDataset({ ...DEFAULT_SETTINGS, trainSize: 30, testSize: 30 }, 'test');
-    expect(playgroundOverrides({ ...DEFAULT_SETTINGS, topK: 7, memorySlots: 5 }, triangle)).toMatchObject({ topK: 7, memorySlots: 5, imageSize: 64, channels: 1, classes: 2 });
-    expect(playgroundOverrides({ ...DEFAULT_SETTINGS, model: 'coordination', topK: 3, memorySlots: 6 }, triangle)).toMatchObject({ topK: 3, slots: 6 });
+    expect(playgroundOverrides({ ...DEFAULT_SETTINGS, topK: 7, memorySlots: 5 }, triangle)).toMatchObject({
+      topK: 7,
+      memorySlots: 5,
+      imageSize: 64,
+      channels: 1,
+      classes: 2,
+    });
+    expect(playgroundOverrides({ ...DEFAULT_SETTINGS, model: 'coordination', topK: 3, memorySlots: 6 }, triangle)).toMatchObject({
+      topK: 3,
+      slots: 6,
+    });
     expect(playgroundOverrides({ ...DEFAULT_SETTINGS, model: 'vit', topK: 3 }, triangle)).not.toHaveProperty('topK');
     const clevr = playgroundDataset({ ...DEFAULT_SETTINGS, dataset: 'sort-of-clevr', trainSize: 30, testSize: 30 }, 'test');
     expect(playgroundOverrides({ ...DEFAULT_SETTINGS, dataset: 'sort-of-clevr' }, clevr)).toMatchObject({ questionDim: 18 });
-    expect(() => playgroundOverrides({ ...DEFAULT_SETTINGS, model: 'vit', dataset: 'sort-of-clevr' }, clevr)).toThrow(/has no question input; Sort-of-CLEVR needs AiT/);
+    expect(() => playgroundOverrides({ ...DEFAULT_SETTINGS, model: 'vit', dataset: 'sort-of-clevr' }, clevr)).toThrow(
+      /has no question input; Sort-of-CLEVR needs AiT/,
+    );
     expect(modelTakesDataset('vit', 'sort-of-clevr')).toBe(false);
     expect(modelTakesDataset('ait', 'sort-of-clevr')).toBe(true);
   });

@@ -14,21 +14,25 @@ import { serveSite, type SiteServer } from './helpers/static-server';
 
 const SHOTS = fileURLToPath(new URL('../screenshots', import.meta.url));
 const executablePath = findChromium();
-if (!executablePath && process.env.CI) throw new Error('Chromium is not installed; CI must run the playground test (apt-get install -y chromium).');
+if (!executablePath && process.env.CI)
+  throw new Error('Chromium is not installed; CI must run the playground test (apt-get install -y chromium).');
 
 /** The number of distinct colours of a canvas and the share of its pixels that differ from its first one. */
 async function canvasContent(page: Page, selector: string): Promise<{ colours: number; nonBackground: number }> {
-  return page.locator(selector).first().evaluate((el) => {
-    const c = el as HTMLCanvasElement;
-    const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
-    const seen = new Set<number>();
-    let differ = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      seen.add(((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!) * 256 + data[i + 3]!);
-      if (data[i] !== data[0] || data[i + 1] !== data[1] || data[i + 2] !== data[2] || data[i + 3] !== data[3]) differ++;
-    }
-    return { colours: seen.size, nonBackground: differ / Math.max(1, data.length / 4) };
-  });
+  return page
+    .locator(selector)
+    .first()
+    .evaluate((el) => {
+      const c = el as HTMLCanvasElement;
+      const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+      const seen = new Set<number>();
+      let differ = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        seen.add(((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!) * 256 + data[i + 3]!);
+        if (data[i] !== data[0] || data[i + 1] !== data[1] || data[i + 2] !== data[2] || data[i + 3] !== data[3]) differ++;
+      }
+      return { colours: seen.size, nonBackground: differ / Math.max(1, data.length / 4) };
+    });
 }
 
 /** The step the status line shows. */
@@ -38,7 +42,11 @@ async function shownStep(page: Page): Promise<number> {
 
 /** Waits until the status line matches `pattern`. */
 async function statusMatches(page: Page, pattern: RegExp, timeout = 60_000): Promise<void> {
-  await page.waitForFunction((source) => new RegExp(source).test((document.querySelector('[data-testid="status"]')?.textContent ?? '').trim()), pattern.source, { timeout });
+  await page.waitForFunction(
+    (source) => new RegExp(source).test((document.querySelector('[data-testid="status"]')?.textContent ?? '').trim()),
+    pattern.source,
+    { timeout },
+  );
 }
 
 describe.skipIf(!executablePath)('the playground in headless Chromium', () => {
@@ -55,7 +63,8 @@ describe.skipIf(!executablePath)('the playground in headless Chromium', () => {
       if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
     });
     p.on('request', (req) => {
-      if (!req.url().startsWith(server.url) && !req.url().startsWith('data:') && !req.url().startsWith('blob:')) problems.push(`request leaves the site: ${req.url()}`);
+      if (!req.url().startsWith(server.url) && !req.url().startsWith('data:') && !req.url().startsWith('blob:'))
+        problems.push(`request leaves the site: ${req.url()}`);
     });
     return p;
   }
@@ -101,9 +110,19 @@ describe.skipIf(!executablePath)('the playground in headless Chromium', () => {
     expect(acc).toBeLessThanOrEqual(100);
     expect(await page.locator('.backend').innerText()).toMatch(/backend wasm \(WebAssembly backend ready \(SIMD/);
     expect(await page.getByTestId('sample').count()).toBe(8);
-    expect(await page.locator('canvas[data-map]').evaluateAll((els) => els.map((e) => e.getAttribute('data-map')))).toEqual(['priors', 'hopfield', 'attention']);
+    expect(await page.locator('canvas[data-map]').evaluateAll((els) => els.map((e) => e.getAttribute('data-map')))).toEqual([
+      'priors',
+      'hopfield',
+      'attention',
+    ]);
     expect(await page.getByLabel('bottleneck gates').isChecked()).toBe(true);
-    for (const selector of ['[data-testid="curves"] canvas', 'canvas.sample', 'canvas[data-map="priors"]', 'canvas[data-map="hopfield"]', 'canvas[data-map="attention"]']) {
+    for (const selector of [
+      '[data-testid="curves"] canvas',
+      'canvas.sample',
+      'canvas[data-map="priors"]',
+      'canvas[data-map="hopfield"]',
+      'canvas[data-map="attention"]',
+    ]) {
       const content = await canvasContent(page, selector);
       expect(content.colours, selector).toBeGreaterThan(8);
       expect(content.nonBackground, selector).toBeGreaterThan(0.05);
@@ -126,7 +145,9 @@ describe.skipIf(!executablePath)('the playground in headless Chromium', () => {
     }));
     expect(trainingFrom).toBeGreaterThan(0);
     const whileTraining = tasks.filter((t) => t.start >= trainingFrom).map((t) => t.duration);
-    console.log(`playground: longest main-thread task while training ${Math.max(0, ...whileTraining).toFixed(0)} ms (${whileTraining.length} long tasks; ${tasks.length - whileTraining.length} during page load)`);
+    console.log(
+      `playground: longest main-thread task while training ${Math.max(0, ...whileTraining).toFixed(0)} ms (${whileTraining.length} long tasks; ${tasks.length - whileTraining.length} during page load)`,
+    );
     expect(whileTraining.length).toBeLessThanOrEqual(3);
     expect(Math.max(0, ...whileTraining)).toBeLessThan(1000);
     expect(problems).toEqual([]);
@@ -134,15 +155,23 @@ describe.skipIf(!executablePath)('the playground in headless Chromium', () => {
 
   it('saves a checkpoint to IndexedDB and loads it back, and names the problem of a corrupt checkpoint file', async () => {
     await page.getByRole('button', { name: 'Save (IndexedDB)' }).click();
-    await page.getByTestId('message').filter({ hasText: /saved step 40 to IndexedDB/ }).waitFor({ timeout: 30_000 });
+    await page
+      .getByTestId('message')
+      .filter({ hasText: /saved step 40 to IndexedDB/ })
+      .waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Resume' }).click();
     await statusMatches(page, /step (4[3-9]|[5-9]\d)\b/);
     await page.getByRole('button', { name: 'Pause' }).click();
     await statusMatches(page, /^paused/);
     await page.getByRole('button', { name: 'Load (IndexedDB)' }).click();
-    await page.getByTestId('message').filter({ hasText: /loaded step 40 from IndexedDB/ }).waitFor({ timeout: 30_000 });
+    await page
+      .getByTestId('message')
+      .filter({ hasText: /loaded step 40 from IndexedDB/ })
+      .waitFor({ timeout: 30_000 });
     await statusMatches(page, /step 40\b/);
-    await page.getByTestId('checkpoint-file').setInputFiles({ name: 'junk.ckpt', mimeType: 'application/octet-stream', buffer: Buffer.from('not a checkpoint at all') });
+    await page
+      .getByTestId('checkpoint-file')
+      .setInputFiles({ name: 'junk.ckpt', mimeType: 'application/octet-stream', buffer: Buffer.from('not a checkpoint at all') });
     const error = page.getByTestId('error');
     await error.waitFor({ timeout: 30_000 });
     expect(await error.innerText()).toMatch(/Cannot use checkpoint junk\.ckpt: it does not start with the AiT\.js checkpoint magic bytes/);

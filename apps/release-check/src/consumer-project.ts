@@ -19,7 +19,14 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     if (/^(npm_config_|npm_package_|npm_lifecycle_|npm_command|PNPM_)/i.test(key)) continue;
     env[key] = value;
   }
-  return { ...env, NO_UPDATE_NOTIFIER: '1', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', ...extra };
+  return {
+    ...env,
+    NO_UPDATE_NOTIFIER: '1',
+    npm_config_update_notifier: 'false',
+    npm_config_fund: 'false',
+    npm_config_audit: 'false',
+    ...extra,
+  };
 }
 
 /**
@@ -27,9 +34,17 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
  * the `@ait` scope from `registryUrl`; everything else comes from the normal npm registry),
  * copies the files of `fixtureDir` into it and installs `specs` (e.g. `['@ait/hopfield@0.1.0']`) with npm.
  */
-export async function createConsumerProject(dir: string, registryUrl: string, specs: readonly string[], fixtureDir?: string): Promise<void> {
+export async function createConsumerProject(
+  dir: string,
+  registryUrl: string,
+  specs: readonly string[],
+  fixtureDir?: string,
+): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'ait-consumer', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'ait-consumer', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
+  );
   writeFileSync(join(dir, '.npmrc'), `@ait:registry=${registryUrl}\nfund=false\naudit=false\n`);
   if (fixtureDir) for (const file of readdirSync(fixtureDir)) copyFileSync(join(fixtureDir, file), join(dir, file));
   await runCommand('npm', ['install', ...specs, '--no-audit', '--no-fund', '--loglevel=error'], {

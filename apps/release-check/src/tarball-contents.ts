@@ -35,7 +35,14 @@ export async function readTarball(file: string): Promise<TarballContents> {
  * The only files a published package may contain: built files and types under dist, the
  * WebAssembly binaries the browser build loads (dist/wasm), docs, licence.
  */
-const ALLOWED = [/^dist\/.+\.(js|cjs|mjs|d\.ts|d\.cts|d\.mts|map)$/, /^dist\/wasm\/[\w.-]+\.wasm$/, /^README\.md$/, /^LICENSE$/, /^CHANGELOG\.md$/, /^package\.json$/];
+const ALLOWED = [
+  /^dist\/.+\.(js|cjs|mjs|d\.ts|d\.cts|d\.mts|map)$/,
+  /^dist\/wasm\/[\w.-]+\.wasm$/,
+  /^README\.md$/,
+  /^LICENSE$/,
+  /^CHANGELOG\.md$/,
+  /^package\.json$/,
+];
 
 /** The files of a tarball that a user does not need (anything but dist, README, LICENSE, CHANGELOG, package.json). */
 export function unexpectedFiles(files: readonly string[]): string[] {

@@ -101,11 +101,15 @@ beforeAll(async () => {
   if (cliReason) console.warn(`[release-check] @ait/cli is left out of the release rehearsal: ${cliReason}`);
   const unbuilt = publishedPackages(repo).filter((pkg) => !existsSync(join(pkg.dir, 'dist', 'index.js')));
   if (unbuilt.length > 0) {
-    throw new Error(`The release build failed for ${unbuilt.map((pkg) => pkg.manifest.name).join(', ')}: ${build?.message ?? 'no dist/index.js'}`);
+    throw new Error(
+      `The release build failed for ${unbuilt.map((pkg) => pkg.manifest.name).join(', ')}: ${build?.message ?? 'no dist/index.js'}`,
+    );
   }
   released = publishedPackages(repo);
   versionOf = Object.fromEntries(released.map((pkg) => [pkg.manifest.name, pkg.manifest.version]));
-  console.info(`[release-check] versions after \`changeset version\`: ${released.map((pkg) => `${pkg.manifest.name}@${pkg.manifest.version}`).join(', ')}`);
+  console.info(
+    `[release-check] versions after \`changeset version\`: ${released.map((pkg) => `${pkg.manifest.name}@${pkg.manifest.version}`).join(', ')}`,
+  );
   // `pnpm release` = build every published package, then `changeset publish` (no git tags in a copy).
   await runCommand('pnpm', ['run', 'release', '--no-git-tag'], { cwd: repo, env, timeoutMs: 360_000 });
 }, 480_000);
@@ -180,7 +184,12 @@ describe('installing from the registry into a fresh project', () => {
   it('@ait/hopfield pulls in only @ait/core and tfjs, imports as ESM and CJS, type-checks and trains', async () => {
     const dir = join(work, 'hopfield-consumer');
     const version = versionOf['@ait/hopfield'];
-    await createConsumerProject(dir, registry?.url ?? '', [`@ait/hopfield@${version}`, '@types/node@^20.19.0'], join(FIXTURES, 'hopfield-consumer'));
+    await createConsumerProject(
+      dir,
+      registry?.url ?? '',
+      [`@ait/hopfield@${version}`, '@types/node@^20.19.0'],
+      join(FIXTURES, 'hopfield-consumer'),
+    );
     const installed = await installedPackages(dir);
     const ours = [...installed.keys()].filter((name) => name.startsWith('@ait/')).sort();
     expect(ours).toEqual(['@ait/core', '@ait/hopfield']);
@@ -195,7 +204,11 @@ describe('installing from the registry into a fresh project', () => {
     // ESM import resolves to the ESM build
     const esm = await runCommand(
       'node',
-      ['--input-type=module', '-e', "const m = await import('@ait/hopfield'); console.log(JSON.stringify({ url: import.meta.resolve('@ait/hopfield'), n: Object.keys(m).length, pooling: typeof m.HopfieldPooling }))"],
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('@ait/hopfield'); console.log(JSON.stringify({ url: import.meta.resolve('@ait/hopfield'), n: Object.keys(m).length, pooling: typeof m.HopfieldPooling }))",
+      ],
       { cwd: dir, env },
     );
     const esmFacts = lastJsonLine<{ url: string; n: number; pooling: string }>(esm.stdout);
@@ -276,7 +289,32 @@ describe('installing from the registry into a fresh project', () => {
     const out = join(dir, 'run');
     const train = await runCommand(
       'npx',
-      ['--no', '--', 'ait', 'train', '--model', 'ait-tiny', '--dataset', 'triangle', '--epochs', '1', '--train-size', '32', '--test-size', '16', '--batch-size', '16', '--max-steps', '2', '--backend', 'cpu', '--out', out, '--json', '--quiet'],
+      [
+        '--no',
+        '--',
+        'ait',
+        'train',
+        '--model',
+        'ait-tiny',
+        '--dataset',
+        'triangle',
+        '--epochs',
+        '1',
+        '--train-size',
+        '32',
+        '--test-size',
+        '16',
+        '--batch-size',
+        '16',
+        '--max-steps',
+        '2',
+        '--backend',
+        'cpu',
+        '--out',
+        out,
+        '--json',
+        '--quiet',
+      ],
       { cwd: dir, env, timeoutMs: 180_000 },
     );
     const summary = JSON.parse(train.stdout) as { command: string; steps: number; lastCheckpoint: string };

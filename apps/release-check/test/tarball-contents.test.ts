@@ -16,7 +16,10 @@ async function makeTarball(name: string, files: Record<string, string>): Promise
     writeFileSync(join(base, 'package', path), text);
   }
   const file = join(work, `${name}.tgz`);
-  await create({ gzip: true, file, cwd: base }, Object.keys(files).map((path) => `package/${path}`));
+  await create(
+    { gzip: true, file, cwd: base },
+    Object.keys(files).map((path) => `package/${path}`),
+  );
   return file;
 }
 
@@ -58,7 +61,14 @@ describe('tarball checks (the checks the release test relies on can fail)', () =
       'dist/secret.env',
       'dist/other/x.wasm',
     ];
-    expect(unexpectedFiles(files)).toEqual(['src/index.ts', 'test/a.test.ts', 'tsconfig.json', 'bench-results/run.json', 'dist/secret.env', 'dist/other/x.wasm']);
+    expect(unexpectedFiles(files)).toEqual([
+      'src/index.ts',
+      'test/a.test.ts',
+      'tsconfig.json',
+      'bench-results/run.json',
+      'dist/secret.env',
+      'dist/other/x.wasm',
+    ]);
   });
 
   it('flags workspace:, link: and file: ranges in every dependency section', () => {

@@ -31,7 +31,10 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: (s, write) => write(s) })
     .exitOverride();
-  program.addHelpText('after', examples(['ait train', 'ait train --dataset mnist --epochs 3', 'ait models --scale cpu', 'ait eval runs/my-run']));
+  program.addHelpText(
+    'after',
+    examples(['ait train', 'ait train --dataset mnist --epochs 3', 'ait models --scale cpu', 'ait eval runs/my-run']),
+  );
 
   const withJson = (c: Command): Command => c.option('--json', 'machine-readable JSON output on stdout').exitOverride();
   const backendOption = (): Option => new Option('--backend <name>', 'compute backend (default auto)').choices(BACKENDS as string[]);
@@ -39,14 +42,27 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
   withJson(
     program
       .command('train')
-      .description(`train a model (default ${DEFAULT_MODEL} on generated ${DEFAULT_DATASET} data), evaluating and checkpointing every epoch`)
+      .description(
+        `train a model (default ${DEFAULT_MODEL} on generated ${DEFAULT_DATASET} data), evaluating and checkpointing every epoch`,
+      )
       .option('-m, --model <preset>', `registered model preset (see \`ait models\`; default ${DEFAULT_MODEL})`)
-      .option('-d, --dataset <name|dir>', `data set: ${CLI_DATASETS.join(', ')}, or a folder from \`ait data generate\` (default ${DEFAULT_DATASET})`)
+      .option(
+        '-d, --dataset <name|dir>',
+        `data set: ${CLI_DATASETS.join(', ')}, or a folder from \`ait data generate\` (default ${DEFAULT_DATASET})`,
+      )
       .option('-e, --epochs <n>', 'epochs to train (default: the preset recipe)', intAtLeast(1))
       .option('-b, --batch-size <n>', 'examples per step (default: the preset recipe)', intAtLeast(1))
       .option('--lr <rate>', 'peak learning rate of the warm-up + cosine schedule (may change on --resume)', positiveNumber)
-      .option('--clip-norm <norm>', 'clip the global gradient norm to this value, 0 = off (default: the preset recipe; may change on --resume)', nonNegativeNumber)
-      .option('--warmup-epochs <n>', 'linear warm-up length in epochs, fractions allowed (default: the preset recipe; may change on --resume)', nonNegativeNumber)
+      .option(
+        '--clip-norm <norm>',
+        'clip the global gradient norm to this value, 0 = off (default: the preset recipe; may change on --resume)',
+        nonNegativeNumber,
+      )
+      .option(
+        '--warmup-epochs <n>',
+        'linear warm-up length in epochs, fractions allowed (default: the preset recipe; may change on --resume)',
+        nonNegativeNumber,
+      )
       .option('--seed <n>', 'seed of initialisation, dropout and data order (default 0)', seedValue)
       .addOption(backendOption())
       .option('--threads <n>', 'wasm threads for matrix products, 1-8 (default: every core, at most 8)', intInRange(1, 8))
@@ -86,9 +102,11 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
       .option('-b, --batch-size <n>', 'examples per batch (default 128)', intAtLeast(1))
       .addOption(backendOption())
       .addHelpText('after', examples(['ait eval runs/my-run', 'ait eval runs/my-run/checkpoints/ckpt-s000000300-e00002.ckpt --json'])),
-  ).action(async (target: string, opts: { dataset?: string; limit?: number; batchSize?: number; backend?: BackendChoice; json?: boolean }) => {
-    exit.code = await evalCommand(target, opts, io);
-  });
+  ).action(
+    async (target: string, opts: { dataset?: string; limit?: number; batchSize?: number; backend?: BackendChoice; json?: boolean }) => {
+      exit.code = await evalCommand(target, opts, io);
+    },
+  );
 
   withJson(
     program
@@ -108,7 +126,10 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
       .description("a checkpoint's file facts, position, run config, model summary and metrics")
       .argument('<target>', 'run directory (newest checkpoint) or .ckpt file')
       .addOption(backendOption())
-      .addHelpText('after', examples(['ait inspect runs/my-run', 'ait inspect runs/my-run/checkpoints/ckpt-s000000300-e00002.ckpt --json'])),
+      .addHelpText(
+        'after',
+        examples(['ait inspect runs/my-run', 'ait inspect runs/my-run/checkpoints/ckpt-s000000300-e00002.ckpt --json']),
+      ),
   ).action(async (target: string, opts: { backend?: BackendChoice; json?: boolean }) => {
     exit.code = await inspectCommand(target, opts, io);
   });
@@ -116,7 +137,9 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
   withJson(
     program
       .command('visualize')
-      .description("a model's internal maps on one image as SVG heat maps (AiT: attention, bottleneck gates, priors, Hopfield associations)")
+      .description(
+        "a model's internal maps on one image as SVG heat maps (AiT: attention, bottleneck gates, priors, Hopfield associations)",
+      )
       .argument('<target>', 'run directory (newest checkpoint) or .ckpt file')
       .requiredOption('-i, --image <index|file>', "index into the run's test split, or a PNG/JPEG file")
       .option('-o, --out <dir>', 'output folder (default <run>/visualize/<image>)')
@@ -136,10 +159,23 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
       .option('--steps <n>', 'timed steps per model (default 5) and of the reference ViT (default 3) after a warm-up step', intAtLeast(1))
       .addOption(backendOption())
       .option('-o, --out <dir>', 'also write the results as JSON into this folder')
-      .addHelpText('after', examples(['ait bench', 'ait bench --suite kernels', 'ait bench --models ait-tiny,vit-tiny --backend wasm --json'])),
-  ).action(async (opts: { suite?: (typeof BENCH_SUITES)[number]; models?: string; batchSize?: number; steps?: number; backend?: BackendChoice; out?: string; json?: boolean }) => {
-    exit.code = await benchCommand(opts, io);
-  });
+      .addHelpText(
+        'after',
+        examples(['ait bench', 'ait bench --suite kernels', 'ait bench --models ait-tiny,vit-tiny --backend wasm --json']),
+      ),
+  ).action(
+    async (opts: {
+      suite?: (typeof BENCH_SUITES)[number];
+      models?: string;
+      batchSize?: number;
+      steps?: number;
+      backend?: BackendChoice;
+      out?: string;
+      json?: boolean;
+    }) => {
+      exit.code = await benchCommand(opts, io);
+    },
+  );
 
   const data = program
     .command('data')
@@ -155,7 +191,10 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
       .option('--test-n <count>', 'test examples (default n / 5)', intAtLeast(1))
       .option('--seed <n>', 'seed of the generator (default 0)', seedValue)
       .option('-o, --out <dir>', 'output folder (default data/<task>)')
-      .addHelpText('after', examples(['ait data generate triangle --n 5000 --seed 1 --out data/triangle', 'ait data generate sort-of-clevr --n 500 --json'])),
+      .addHelpText(
+        'after',
+        examples(['ait data generate triangle --n 5000 --seed 1 --out data/triangle', 'ait data generate sort-of-clevr --n 500 --json']),
+      ),
   ).action(async (task: string, opts: { n?: number; testN?: number; seed?: number; out?: string; json?: boolean }) => {
     exit.code = await dataGenerateCommand(task, opts, io);
   });

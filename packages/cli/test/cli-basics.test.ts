@@ -3,7 +3,15 @@ import { cli } from './helpers';
 
 describe('ait: help, errors and exit codes', () => {
   it('prints help with examples for the programme and every command, exit 0', async () => {
-    for (const argv of [['--help'], ['train', '--help'], ['eval', '--help'], ['models', '--help'], ['inspect', '--help'], ['data', 'generate', '--help'], ['data', 'info', '--help']]) {
+    for (const argv of [
+      ['--help'],
+      ['train', '--help'],
+      ['eval', '--help'],
+      ['models', '--help'],
+      ['inspect', '--help'],
+      ['data', 'generate', '--help'],
+      ['data', 'info', '--help'],
+    ]) {
       const r = await cli(...argv);
       expect(r.code, argv.join(' ')).toBe(0);
       expect(r.out, argv.join(' ')).toContain('Examples:');
@@ -47,7 +55,14 @@ describe('ait: help, errors and exit codes', () => {
     expect(r.code).toBe(0);
     const parsed = JSON.parse(r.out) as {
       command: string;
-      models: { name: string; family: string; scale: string; parameters: number; description: string; recipe: { lr: number; epochs: number } }[];
+      models: {
+        name: string;
+        family: string;
+        scale: string;
+        parameters: number;
+        description: string;
+        recipe: { lr: number; epochs: number };
+      }[];
     };
     expect(parsed.command).toBe('models');
     const names = parsed.models.map((m) => m.name);
@@ -71,9 +86,33 @@ describe('ait: help, errors and exit codes', () => {
 
 describe('ait bench', () => {
   it('prints one table row per model and --json rows with consistent rates', async () => {
-    const r = await cli('bench', '--suite', 'models', '--models', 'ait-tiny', '--batch-size', '4', '--steps', '1', '--backend', 'cpu', '--json');
+    const r = await cli(
+      'bench',
+      '--suite',
+      'models',
+      '--models',
+      'ait-tiny',
+      '--batch-size',
+      '4',
+      '--steps',
+      '1',
+      '--backend',
+      'cpu',
+      '--json',
+    );
     expect(r.code, r.err).toBe(0);
-    const b = JSON.parse(r.out) as { backend: string; rows: { model: string; batchSize: number; trainStepMs: number; trainImagesPerSecond: number; inferenceMs: number; inferenceImagesPerSecond: number; parameters: number }[] };
+    const b = JSON.parse(r.out) as {
+      backend: string;
+      rows: {
+        model: string;
+        batchSize: number;
+        trainStepMs: number;
+        trainImagesPerSecond: number;
+        inferenceMs: number;
+        inferenceImagesPerSecond: number;
+        parameters: number;
+      }[];
+    };
     expect(b.backend).toBe('cpu');
     expect(b.rows).toHaveLength(1);
     const row = b.rows[0] as (typeof b.rows)[number];
@@ -88,12 +127,16 @@ describe('ait bench', () => {
     expect(badSuite.err).toMatch(/gpu.*models, kernels, all|Allowed choices are all, models, kernels/);
   });
 
-  it('runs @ait/core\'s kernel cases and prints both suites in one table', async () => {
+  it("runs @ait/core's kernel cases and prints both suites in one table", async () => {
     const r = await cli('bench', '--suite', 'kernels', '--steps', '1', '--backend', 'wasm', '--json');
     expect(r.code, r.err).toBe(0);
     const b = JSON.parse(r.out) as {
       rows: unknown[];
-      kernels: { matmul: { n: number; case: string; ms: number; gflops: number }[]; attention: { forward_ms: number }; train: { median_ms: number; images_per_s: number; batch: number } };
+      kernels: {
+        matmul: { n: number; case: string; ms: number; gflops: number }[];
+        attention: { forward_ms: number };
+        train: { median_ms: number; images_per_s: number; batch: number };
+      };
     };
     expect(b.rows).toEqual([]);
     expect(b.kernels.matmul.map((m) => `${m.n}${m.case}`)).toEqual(

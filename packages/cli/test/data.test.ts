@@ -16,7 +16,12 @@ describe('ait data generate / info', () => {
     const out = join(dir, 'tri');
     const r = await cli('data', 'generate', 'triangle', '--n', '12', '--test-n', '4', '--seed', '3', '--out', out, '--json');
     expect(r.code).toBe(0);
-    const res = JSON.parse(r.out) as { task: string; seed: number; train: { dir: string; count: number }; test: { dir: string; count: number } };
+    const res = JSON.parse(r.out) as {
+      task: string;
+      seed: number;
+      train: { dir: string; count: number };
+      test: { dir: string; count: number };
+    };
     expect(res).toMatchObject({ task: 'triangle', seed: 3, train: { count: 12 }, test: { count: 4 } });
     for (const split of ['train', 'test']) expect(existsSync(join(out, split, 'manifest.json'))).toBe(true);
     const manifest = JSON.parse(await readFile(join(out, 'train', 'manifest.json'), 'utf8')) as { count: number; seed: number };
@@ -28,7 +33,10 @@ describe('ait data generate / info', () => {
 
     const info = await cli('data', 'info', out, '--json');
     expect(info.code).toBe(0);
-    const parsed = JSON.parse(info.out) as { train: { size: number; imageShape: number[]; classes: number; labelNames: string[] }; test: { size: number } };
+    const parsed = JSON.parse(info.out) as {
+      train: { size: number; imageShape: number[]; classes: number; labelNames: string[] };
+      test: { size: number };
+    };
     expect(parsed.train).toMatchObject({ size: 12, imageShape: [64, 64, 1], classes: 2, labelNames: ['equilateral', 'not equilateral'] });
     expect(parsed.test.size).toBe(4);
   });

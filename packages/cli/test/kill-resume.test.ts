@@ -14,7 +14,10 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).h
 
 async function checkpointSteps(dir: string): Promise<number[]> {
   const names = await readdir(join(dir, 'checkpoints')).catch(() => [] as string[]);
-  return names.map((n) => /^ckpt-s(\d+)-e\d+\.ckpt$/.exec(n)?.[1]).filter((s): s is string => s !== undefined).map(Number);
+  return names
+    .map((n) => /^ckpt-s(\d+)-e\d+\.ckpt$/.exec(n)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .map(Number);
 }
 
 /** Spawns `ait train` (through tsx, on the sources) and sends `signal` once a checkpoint at `killAfterStep` exists. */

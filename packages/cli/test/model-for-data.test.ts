@@ -16,11 +16,16 @@ function data(name: string, side: number, channels: number, classes: number, que
 }
 
 describe('fitPresetToData', () => {
-  it('keeps a raw-patch preset\'s grid: ait-tiny (16 px, patch 4) on 64 px Triangle gets 16 px patches', () => {
-    expect(fitPresetToData(findPreset('ait-tiny'), data('triangle', 64, 1, 2))).toEqual({ classes: 2, channels: 1, imageSize: 64, patchSize: 16 });
+  it("keeps a raw-patch preset's grid: ait-tiny (16 px, patch 4) on 64 px Triangle gets 16 px patches", () => {
+    expect(fitPresetToData(findPreset('ait-tiny'), data('triangle', 64, 1, 2))).toEqual({
+      classes: 2,
+      channels: 1,
+      imageSize: 64,
+      patchSize: 16,
+    });
   });
 
-  it('cuts patches of the convolutional stem\'s output for ait-tiny-conv', () => {
+  it("cuts patches of the convolutional stem's output for ait-tiny-conv", () => {
     const preset = findPreset('ait-tiny-conv');
     // 64 -> stem -> 16: patch 2 keeps the 8 x 8 grid
     expect(fitPresetToData(preset, data('triangle', 64, 1, 2))).toMatchObject({ imageSize: 64, patchSize: 2 });
@@ -31,7 +36,7 @@ describe('fitPresetToData', () => {
     expect(fitPresetToData(preset, data('sort-of-clevr', 75, 3, 10, true))).toMatchObject({ patchSize: 2, questionDim: 18 });
   });
 
-  it('rejects images smaller than the stem\'s reduction', () => {
+  it("rejects images smaller than the stem's reduction", () => {
     expect(() => fitPresetToData(findPreset('ait-tiny-conv'), data('tiny', 3, 1, 2))).toThrow(/needs images of at least 4 pixels/);
   });
 });

@@ -27,7 +27,9 @@ describe('ait train --out that cannot hold a run: what is wrong with which path,
   it('--out under a file (Node would say ENOTDIR)', async () => {
     const r = await cli('train', '--config', config, '--out', join(file, 'run', 'deeper'));
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`error: --out ${join(file, 'run', 'deeper')} cannot be created: ${file} is a file, not a folder. Choose another path.\n`);
+    expect(r.err).toBe(
+      `error: --out ${join(file, 'run', 'deeper')} cannot be created: ${file} is a file, not a folder. Choose another path.\n`,
+    );
     expect(r.err).not.toMatch(/ENOTDIR/);
   });
 
@@ -40,20 +42,23 @@ describe('ait train --out that cannot hold a run: what is wrong with which path,
   });
 
   // root writes through permission bits, so the check cannot be seen failing there
-  it.skipIf(process.getuid?.() === 0 || process.platform === 'win32')('--out inside a folder without write permission (EACCES); skipped as root, who may write anyway', async () => {
-    const locked = join(dir, 'read-only');
-    await mkdir(locked);
-    await chmod(locked, 0o555);
-    try {
-      const r = await cli('train', '--config', config, '--out', join(locked, 'run'));
-      expect(r.code).toBe(2);
-      expect(r.err).toBe(
-        `error: --out ${join(locked, 'run')} cannot be created: you have no write permission in ${locked}. Choose a folder you can write to, or change its permissions.\n`,
-      );
-    } finally {
-      await chmod(locked, 0o755);
-    }
-  });
+  it.skipIf(process.getuid?.() === 0 || process.platform === 'win32')(
+    '--out inside a folder without write permission (EACCES); skipped as root, who may write anyway',
+    async () => {
+      const locked = join(dir, 'read-only');
+      await mkdir(locked);
+      await chmod(locked, 0o555);
+      try {
+        const r = await cli('train', '--config', config, '--out', join(locked, 'run'));
+        expect(r.code).toBe(2);
+        expect(r.err).toBe(
+          `error: --out ${join(locked, 'run')} cannot be created: you have no write permission in ${locked}. Choose a folder you can write to, or change its permissions.\n`,
+        );
+      } finally {
+        await chmod(locked, 0o755);
+      }
+    },
+  );
 
   it('nothing is left behind when a new run fails before it starts', async () => {
     const bad = join(dir, 'bad-model.yaml');
@@ -65,9 +70,17 @@ describe('ait train --out that cannot hold a run: what is wrong with which path,
   });
 
   it('file-system errors are put in words: path, problem, fix', () => {
-    const err = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: 'ENOSPC', syscall: 'write', path: '/runs/a/metrics.jsonl' });
-    expect(describeFsError(err)).toBe('cannot write /runs/a/metrics.jsonl: the disk is full (ENOSPC); free some space (or choose a folder on another disk).');
+    const err = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+      code: 'ENOSPC',
+      syscall: 'write',
+      path: '/runs/a/metrics.jsonl',
+    });
+    expect(describeFsError(err)).toBe(
+      'cannot write /runs/a/metrics.jsonl: the disk is full (ENOSPC); free some space (or choose a folder on another disk).',
+    );
     const ro = Object.assign(new Error('EROFS: read-only file system, mkdir'), { code: 'EROFS', syscall: 'mkdir', path: '/mnt/ro/run' });
-    expect(describeFsError(ro)).toBe('cannot create /mnt/ro/run: the file system is read-only (EROFS); choose a folder on a writable disk (e.g. under your home folder).');
+    expect(describeFsError(ro)).toBe(
+      'cannot create /mnt/ro/run: the file system is read-only (EROFS); choose a folder on a writable disk (e.g. under your home folder).',
+    );
   });
 });

@@ -47,7 +47,9 @@ describe('ait train --resume after a failure (tiny AiT, cpu backend)', () => {
     expect(fixed.code, fixed.err).toBe(0);
     const summary = JSON.parse(fixed.out) as TrainSummary;
     expect(summary).toMatchObject({ status: 'completed', epochs: 2, steps: 4 });
-    expect(fixed.err).toMatch(new RegExp(`^warning: Moved 1 checkpoint\\(s\\) newer than the one resumed from \\(${ckpt(3, 1)}\\) to .*set-aside-`, 'm'));
+    expect(fixed.err).toMatch(
+      new RegExp(`^warning: Moved 1 checkpoint\\(s\\) newer than the one resumed from \\(${ckpt(3, 1)}\\) to .*set-aside-`, 'm'),
+    );
     expect(summary.warnings).toContainEqual(expect.stringMatching(/^Moved 1 checkpoint/));
     const aside = (await readdir(join(run, 'checkpoints'))).filter((n) => n.startsWith('set-aside-'));
     expect(aside).toHaveLength(1);
@@ -77,7 +79,9 @@ describe('ait train --resume after a failure (tiny AiT, cpu backend)', () => {
   it('--resume takes --clip-norm and --warmup-epochs, refuses what defines the run, and names each clash', async () => {
     const bad = await cli('train', '--resume', join(dir, 'explode'), '--model', 'vit-tiny', '--train-size', '64', '--clip-norm', '0.5');
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/but --model is "vit-tiny" \(the run has "ait-tiny"\), --train-size is 64 \(the run has 32\)\. Remove those settings/);
+    expect(bad.err).toMatch(
+      /but --model is "vit-tiny" \(the run has "ait-tiny"\), --train-size is 64 \(the run has 32\)\. Remove those settings/,
+    );
     expect(bad.err.trim().split('\n')).toHaveLength(1);
     const badValue = await cli('train', '--clip-norm', '-1');
     expect(badValue.code).toBe(2);
@@ -95,7 +99,9 @@ describe('ait train --resume after a failure (tiny AiT, cpu backend)', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.err).toContain(`warning: Skipped checkpoint ${join(folder, ckpt(4, 2))}: it is truncated`);
     expect(r.err).not.toMatch(/listCheckpoints/);
-    expect(r.err).toMatch(/warning: Moved 1 checkpoint\(s\) newer than the one resumed from \(ckpt-s000000004-e00002\.ckpt\) and 1 line\(s\) of metrics\.jsonl/);
+    expect(r.err).toMatch(
+      /warning: Moved 1 checkpoint\(s\) newer than the one resumed from \(ckpt-s000000004-e00002\.ckpt\) and 1 line\(s\) of metrics\.jsonl/,
+    );
     expect(r.err).toContain(`Resuming ${run} from ${join(folder, ckpt(4, 1))} (epoch 2, step 4)`);
     expect(JSON.parse(r.out)).toMatchObject({ status: 'completed', epochs: 2, steps: 4, lastCheckpoint: join(folder, ckpt(4, 2)) });
     expect((await metricsLines(run)).map((l) => l.type === 'epoch' && l.epoch)).toEqual([1, 2]);
@@ -103,18 +109,24 @@ describe('ait train --resume after a failure (tiny AiT, cpu backend)', () => {
     // an explicit older checkpoint: the continuation after it is set aside, not lost
     const older = await cli('train', '--resume', join(folder, ckpt(3, 1)), '--backend', 'cpu', '--quiet');
     expect(older.code, older.err).toBe(0);
-    expect(older.err).toMatch(/Moved 2 checkpoint\(s\) newer than the one resumed from \(ckpt-s000000004-e00001\.ckpt, ckpt-s000000004-e00002\.ckpt\)/);
+    expect(older.err).toMatch(
+      /Moved 2 checkpoint\(s\) newer than the one resumed from \(ckpt-s000000004-e00001\.ckpt, ckpt-s000000004-e00002\.ckpt\)/,
+    );
     expect((await readdir(folder)).filter((n) => n.endsWith('.ckpt')).sort()).toEqual([ckpt(3, 1), ckpt(4, 1), ckpt(4, 2)]);
 
     // every checkpoint damaged: each named with its problem, and advice in commands, not library calls
     for (const name of (await readdir(folder)).filter((n) => n.endsWith('.ckpt'))) await writeFile(join(folder, name), 'not a checkpoint');
     const none = await cli('train', '--resume', run, '--backend', 'cpu');
     expect(none.code).toBe(1);
-    expect(none.err).toMatch(/^error: None of the 3 checkpoints of .* can be used: ckpt-s000000004-e00002\.ckpt: it does not start with the AiT\.js checkpoint magic bytes.*; ckpt-s000000004-e00001\.ckpt: .*start the run again with `ait train --out <new folder>`/);
+    expect(none.err).toMatch(
+      /^error: None of the 3 checkpoints of .* can be used: ckpt-s000000004-e00002\.ckpt: it does not start with the AiT\.js checkpoint magic bytes.*; ckpt-s000000004-e00001\.ckpt: .*start the run again with `ait train --out <new folder>`/,
+    );
     expect(none.err).not.toMatch(/listCheckpoints/);
     const explicit = await cli('train', '--resume', join(folder, ckpt(3, 1)), '--backend', 'cpu');
     expect(explicit.code).toBe(1);
-    expect(explicit.err).toMatch(/Cannot resume from .*ckpt-s000000003-e00001\.ckpt: it does not start with .* The run's other checkpoints: ckpt-s000000004-e00001\.ckpt, ckpt-s000000004-e00002\.ckpt/);
+    expect(explicit.err).toMatch(
+      /Cannot resume from .*ckpt-s000000003-e00001\.ckpt: it does not start with .* The run's other checkpoints: ckpt-s000000004-e00001\.ckpt, ckpt-s000000004-e00002\.ckpt/,
+    );
     const evalDamaged = await cli('eval', join(folder, ckpt(4, 2)));
     expect(evalDamaged.code).toBe(1);
     expect(evalDamaged.err).toMatch(/Give an earlier checkpoint instead: ckpt-s000000004-e00001\.ckpt, ckpt-s000000003-e00001\.ckpt/);

@@ -42,7 +42,9 @@ describe('ait train locks its run folder and keeps one metrics line per epoch', 
       await writeFile(join(run, 'train.lock'), JSON.stringify({ pid: other.pid, host: hostname(), started: '2024-01-01T00:00:00.000Z' }));
       const refused = await cli('train', '--config', config, '--out', run, '--json');
       expect(refused.code).toBe(2);
-      expect(refused.err).toContain(`error: Run folder ${run} is in use: process ${other.pid} (since 2024-01-01T00:00:00.000Z) is training it`);
+      expect(refused.err).toContain(
+        `error: Run folder ${run} is in use: process ${other.pid} (since 2024-01-01T00:00:00.000Z) is training it`,
+      );
       expect(JSON.parse(refused.out)).toMatchObject({ exitCode: 2 });
       expect(existsSync(join(run, 'run.json'))).toBe(false); // nothing was touched
     } finally {
@@ -79,7 +81,10 @@ describe('ait train locks its run folder and keeps one metrics line per epoch', 
     await appendFile(path, `${JSON.stringify(ghost)}\n{"type":"epoch","epo`);
     const r = await cli('train', '--resume', run, '--epochs', '2', '--backend', 'cpu', '--quiet');
     expect(r.code, r.err).toBe(0);
-    const all = (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    const all = (await readFile(path, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
     expect(all.map((l) => l.type)).toEqual(['epoch', 'settings', 'epoch']); // --epochs 2 is recorded too
     const lines = all.filter((l): l is EpochRecord => l.type === 'epoch');
     expect(lines.map((l) => l.epoch)).toEqual([1, 2]);

@@ -41,7 +41,9 @@ describe('step memory', () => {
 
   it("turns tfjs-wasm's Aborted() into what ran out and what to do, and leaves other errors alone", () => {
     const e = outOfMemoryError(new Error('Aborted(). Build with -sASSERTIONS for more info.'), 4096, '/runs/x');
-    expect(e?.message).toMatch(/^Training ran out of memory at batch size 4096 \(the backend said: Error: Aborted\(\)\. .*\)\. The checkpoints in \/runs\/x are intact\. Start a new run with a lower --batch-size \(e\.g\. 2048\)/);
+    expect(e?.message).toMatch(
+      /^Training ran out of memory at batch size 4096 \(the backend said: Error: Aborted\(\)\. .*\)\. The checkpoints in \/runs\/x are intact\. Start a new run with a lower --batch-size \(e\.g\. 2048\)/,
+    );
     expect(outOfMemoryError(new RangeError('Array buffer allocation failed'), 64, '/r')?.exitCode).toBe(1);
     expect(outOfMemoryError(new Error('labels[3] = 7 is not a class index'), 64, '/r')).toBeUndefined();
   });

@@ -45,8 +45,12 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
   });
 
   it('writes run.json, metrics.jsonl, summary.json and SVG curves', async () => {
-    for (const f of ['run.json', 'metrics.jsonl', 'summary.json', 'loss.svg', 'accuracy.svg']) expect(existsSync(join(run, f)), f).toBe(true);
-    const lines = (await readFile(join(run, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as EpochRecord);
+    for (const f of ['run.json', 'metrics.jsonl', 'summary.json', 'loss.svg', 'accuracy.svg'])
+      expect(existsSync(join(run, f)), f).toBe(true);
+    const lines = (await readFile(join(run, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EpochRecord);
     expect(lines.map((l) => [l.epoch, l.step])).toEqual([
       [1, 2],
       [2, 4],
@@ -80,9 +84,25 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
   });
 
   it('without --model trains the default ait-tiny-conv with its preset recipe (lr 0.002)', async () => {
-    const r = await cli('train', '--train-size', '32', '--test-size', '16', '--epochs', '1', '--batch-size', '16', '--backend', 'wasm', '--out', join(dir, 'default'));
+    const r = await cli(
+      'train',
+      '--train-size',
+      '32',
+      '--test-size',
+      '16',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '16',
+      '--backend',
+      'wasm',
+      '--out',
+      join(dir, 'default'),
+    );
     expect(r.code, r.err).toBe(0);
-    expect(r.err.split('\n')[0]).toMatch(/^Training ait-tiny-conv \([\d,]+ parameters\) on triangle-train \(32 train, 16 test\) for 1 epochs, batch 16, lr 0\.002;/);
+    expect(r.err.split('\n')[0]).toMatch(
+      /^Training ait-tiny-conv \([\d,]+ parameters\) on triangle-train \(32 train, 16 test\) for 1 epochs, batch 16, lr 0\.002;/,
+    );
     const saved = JSON.parse(await readFile(join(dir, 'default', 'run.json'), 'utf8')) as { model: string };
     expect(saved.model).toBe('ait-tiny-conv');
   });
@@ -90,7 +110,14 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
   it('ait eval reports loss, accuracy and a consistent confusion matrix', async () => {
     const r = await cli('eval', run, '--json');
     expect(r.code, r.err).toBe(0);
-    const e = JSON.parse(r.out) as { examples: number; accuracy: number; loss: number; confusion: number[][]; labelNames: string[]; checkpoint: string };
+    const e = JSON.parse(r.out) as {
+      examples: number;
+      accuracy: number;
+      loss: number;
+      confusion: number[][];
+      labelNames: string[];
+      checkpoint: string;
+    };
     expect(e.checkpoint).toBe(summary.lastCheckpoint);
     expect(e.examples).toBe(16);
     expect(e.labelNames).toEqual(['equilateral', 'not equilateral']);
@@ -135,7 +162,15 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
     expect(v.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     expect(['equilateral', 'not equilateral']).toContain(v.predicted);
     const names = v.files.map((f) => f.slice(out.length + 1));
-    expect(names).toEqual(expect.arrayContaining(['input.svg', 'block0_attention.svg', 'block0_gwl_gate.svg', 'block0_gwl_priors.svg', 'block0_gwl_hopfield.svg']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'input.svg',
+        'block0_attention.svg',
+        'block0_gwl_gate.svg',
+        'block0_gwl_priors.svg',
+        'block0_gwl_hopfield.svg',
+      ]),
+    );
     // Priors [4 slots, 8 wide] of the tiny AiT: one panel of 4 x 8 cells.
     const priors = await readFile(join(out, 'block0_gwl_priors.svg'), 'utf8');
     expect((priors.match(/<rect x=/g) ?? []).length).toBe(4 * 8);
@@ -160,7 +195,10 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
     expect(r.code, r.err).toBe(0);
     const s = JSON.parse(r.out) as TrainSummary;
     expect(s).toMatchObject({ epochs: 3, steps: 6, status: 'completed' });
-    const lines = (await readFile(join(run, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; epoch: number });
+    const lines = (await readFile(join(run, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; epoch: number });
     // one line per epoch, and one for the longer schedule (epochs 2 -> 3) the resume asked for
     expect(lines.map((l) => `${l.type} ${l.epoch}`)).toEqual(['epoch 1', 'epoch 2', 'settings 3', 'epoch 3']);
   });

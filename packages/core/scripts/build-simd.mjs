@@ -18,13 +18,27 @@ const target = join(root, 'generated', 'simd-kernels-wasm.ts');
 
 const hasher = createHash('sha256');
 for (const name of readdirSync(assembly).sort()) hasher.update(name).update(readFileSync(join(assembly, name)));
-const hash = hasher.update(readFileSync(fileURLToPath(import.meta.url))).digest('hex').slice(0, 16);
+const hash = hasher
+  .update(readFileSync(fileURLToPath(import.meta.url)))
+  .digest('hex')
+  .slice(0, 16);
 if (existsSync(target) && readFileSync(target, 'utf8').includes(`SIMD_KERNELS_SOURCE_HASH = '${hash}'`)) process.exit(0);
 
 // No runtime, no data, no start code: the module only reads and writes the memory it imports.
 const common = [
-  source, '-O3', '--runtime', 'stub', '--noAssert', '--use', 'abort=',
-  '--importMemory', '--initialMemory', '1', '--noExportMemory', '--enable', 'simd',
+  source,
+  '-O3',
+  '--runtime',
+  'stub',
+  '--noAssert',
+  '--use',
+  'abort=',
+  '--importMemory',
+  '--initialMemory',
+  '1',
+  '--noExportMemory',
+  '--enable',
+  'simd',
 ];
 
 async function compile(extra) {

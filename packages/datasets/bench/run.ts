@@ -73,7 +73,11 @@ async function drainBatches(batches: Iterable<Batch> | AsyncIterable<Batch>): Pr
   return n;
 }
 
-const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+const exists = (p: string): Promise<boolean> =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 async function main(): Promise<void> {
   const backend = await initBackend({ backend: 'cpu' });
@@ -117,7 +121,11 @@ async function main(): Promise<void> {
     const triDir = join(work, 'triangle');
     const socDir = join(work, 'soc');
     await time('writeTriangleSet (streaming to disk)', '4 IDX files', async () => (await writeTriangleSet(triDir, { size: 20_000 })).count);
-    await time('writeSortOfClevrSet (streaming to disk)', 'images', async () => (await writeSortOfClevrSet(socDir, { images: 2000 })).count);
+    await time(
+      'writeSortOfClevrSet (streaming to disk)',
+      'images',
+      async () => (await writeSortOfClevrSet(socDir, { images: 2000 })).count,
+    );
     await time('openTriangleSet memory: open + read all', '', async () => drain(await openTriangleSet(triDir)));
     await time('openTriangleSet disk: read all', 'async reads', async () => {
       const ds = await openTriangleSet(triDir, { mode: 'disk' });
@@ -141,7 +149,9 @@ async function main(): Promise<void> {
     const fashionDir = process.env.AIT_FASHION_MNIST_DIR ?? FASHION_MNIST_DEBIAN_DIR;
     if (await exists(fashionDir)) {
       await time('Fashion-MNIST train load (gzip IDX)', fashionDir, async () => (await loadFashionMnist({ dir: fashionDir })).size);
-      await time('Fashion-MNIST gzip stream pass (train)', '', async () => drain(await loadFashionMnist({ dir: fashionDir, mode: 'stream' })));
+      await time('Fashion-MNIST gzip stream pass (train)', '', async () =>
+        drain(await loadFashionMnist({ dir: fashionDir, mode: 'stream' })),
+      );
     } else {
       console.log(`  (Fashion-MNIST skipped: ${fashionDir} not found)`);
     }
@@ -161,8 +171,10 @@ async function main(): Promise<void> {
     const archiveDir = join(work, 'archive');
     await mkdir(archiveDir);
     await createTar({ gzip: true, file: join(archiveDir, 'cifar-10-binary.tar.gz'), cwd: work }, ['cifar-10-batches-bin']);
-    await time('CIFAR-10 train load from .tar.gz (memory)', 'random bytes compress poorly, as real images do', async () =>
-      (await loadCifar10({ dir: archiveDir })).size,
+    await time(
+      'CIFAR-10 train load from .tar.gz (memory)',
+      'random bytes compress poorly, as real images do',
+      async () => (await loadCifar10({ dir: archiveDir })).size,
     );
     await time('CIFAR-10 disk-mode read (test split)', 'async reads', async () => {
       const ds = await loadCifar10({ dir: work, split: 'test', mode: 'disk' });
@@ -185,7 +197,11 @@ async function main(): Promise<void> {
     await time('image folder: decode PNG/JPEG 96x96 + resize to 64x64', '400 files, on demand', async () =>
       drain(await loadImageFolder({ root, imageSize: [64, 64] })),
     );
-    await time('image folder preload (same files)', 'concurrency 8', async () => (await loadImageFolder({ root, imageSize: [64, 64], preload: true })).size);
+    await time(
+      'image folder preload (same files)',
+      'concurrency 8',
+      async () => (await loadImageFolder({ root, imageSize: [64, 64], preload: true })).size,
+    );
 
     // ---- Pipeline to tensors ----
     await time('pipeline MNIST -> tensors, batch 128, shuffle', 'x [128, 28, 28, 1]', () =>
@@ -193,13 +209,17 @@ async function main(): Promise<void> {
     );
     const cifar = await loadCifar10({ dir: work });
     await time('pipeline CIFAR-10 -> tensors, batch 128, crop 4 + flip', 'x [128, 32, 32, 3]', () =>
-      drainBatches(datasetBatchSource(cifar, { batchSize: 128, augment: { cropPadding: 4, horizontalFlip: true } }).batches(0, new SeededRandom(0))),
+      drainBatches(
+        datasetBatchSource(cifar, { batchSize: 128, augment: { cropPadding: 4, horizontalFlip: true } }).batches(0, new SeededRandom(0)),
+      ),
     );
     await time('pipeline Sort-of-CLEVR -> tensors, batch 64, shuffle', 'x [[64,75,75,3],[64,18]], generated on the fly', () =>
       drainBatches(datasetBatchSource(sortOfClevrDataset({ images: 1000 }), { batchSize: 64 }).batches(0, new SeededRandom(0))),
     );
     await time('pipeline fresh Triangle stream -> tensors, batch 128', 'shuffle buffer 1024', () =>
-      drainBatches(datasetBatchSource(freshTriangleDataset({ samplesPerEpoch: 20_000 }), { batchSize: 128 }).batches(0, new SeededRandom(0))),
+      drainBatches(
+        datasetBatchSource(freshTriangleDataset({ samplesPerEpoch: 20_000 }), { batchSize: 128 }).batches(0, new SeededRandom(0)),
+      ),
     );
   } finally {
     await rm(work, { recursive: true, force: true });

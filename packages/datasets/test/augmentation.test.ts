@@ -6,7 +6,8 @@ const H = 6;
 const W = 5;
 const C = 2;
 const image = Uint8Array.from({ length: H * W * C }, (_, i) => i + 1);
-const pixel = (y: number, x: number, c: number): number => (y >= 0 && y < H && x >= 0 && x < W ? (image[(y * W + x) * C + c] as number) : 0);
+const pixel = (y: number, x: number, c: number): number =>
+  y >= 0 && y < H && x >= 0 && x < W ? (image[(y * W + x) * C + c] as number) : 0;
 
 describe('augmentation', () => {
   it('crops from the zero-padded image and flips left-right, keeping the shape', () => {
@@ -32,9 +33,15 @@ describe('augmentation', () => {
 
   it('is reproducible for a seed and leaves images alone without options', () => {
     const draw = (seed: number): string =>
-      JSON.stringify(Array.from({ length: 20 }, function (this: SeededRandom) {
-        return drawAugmentation(this, { cropPadding: 3, horizontalFlip: true });
-      }, new SeededRandom(seed)));
+      JSON.stringify(
+        Array.from(
+          { length: 20 },
+          function (this: SeededRandom) {
+            return drawAugmentation(this, { cropPadding: 3, horizontalFlip: true });
+          },
+          new SeededRandom(seed),
+        ),
+      );
     expect(draw(4)).toBe(draw(4));
     expect(draw(4)).not.toBe(draw(5));
     const none = drawAugmentation(new SeededRandom(1), {});

@@ -128,10 +128,14 @@ describe('datasetBatchSource over random-access data', () => {
     expect(() => datasetBatchSource(small, { batchSize: 0 })).toThrow(ConfigError);
     expect(() => datasetBatchSource(small, { batchSize: 2, augment: { cropPadding: -1 } })).toThrow(/augment\.cropPadding: must be >= 0/);
     expect(() => datasetBatchSource(small, { batchSize: 20, dropLast: true })).toThrow(/batchSize 20 exceeds the 11 samples/);
-    expect(() => datasetBatchSource(small, { batchSize: 2, normalize: { mean: [0], std: [1] } })).toThrow(/one mean and one std per channel \(2\)/);
+    expect(() => datasetBatchSource(small, { batchSize: 2, normalize: { mean: [0], std: [1] } })).toThrow(
+      /one mean and one std per channel \(2\)/,
+    );
     const broken: Dataset = { ...small, get: (): Sample => ({ image: new Uint8Array(5), label: 0 }) };
     const it = datasetBatchSource(broken, { batchSize: 2 }).batches(0, new SeededRandom(0)) as Iterable<Batch>;
-    expect(() => it[Symbol.iterator]().next()).toThrow(/Dataset 'small', batch sample 0: the image has 5 values .* \[2, 3, 2\] \(12 values\)/);
+    expect(() => it[Symbol.iterator]().next()).toThrow(
+      /Dataset 'small', batch sample 0: the image has 5 values .* \[2, 3, 2\] \(12 values\)/,
+    );
   });
 });
 
@@ -164,7 +168,10 @@ describe('datasetBatchSource over disk and streamed data', () => {
     const run = async (rng: SeededRandom): Promise<number[]> => {
       const out: number[] = [];
       for await (const b of source.batches(0, rng)) {
-        out.push(b.y.shape[0] as number, Array.from((b.x as tf.Tensor).dataSync()).reduce((p, v) => p + v, 0));
+        out.push(
+          b.y.shape[0] as number,
+          Array.from((b.x as tf.Tensor).dataSync()).reduce((p, v) => p + v, 0),
+        );
         disposeBatch(b);
       }
       return out;

@@ -13,7 +13,9 @@ import { tempDirs } from './helpers/temp-dir';
 const temp = tempDirs('download');
 const files = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'];
 const images = files.map((_, k) => fixtureImages(2, 50 + k, 10));
-const archive = gzipSync(tarBytes(files.map((f, k) => ({ name: `cifar-10-batches-bin/${f}`, data: cifarBytes(images[k] ?? [], 'cifar10') }))));
+const archive = gzipSync(
+  tarBytes(files.map((f, k) => ({ name: `cifar-10-batches-bin/${f}`, data: cifarBytes(images[k] ?? [], 'cifar10') }))),
+);
 const md5 = createHash('md5').update(archive).digest('hex');
 
 let server: Server;
@@ -59,9 +61,9 @@ describe('CIFAR download (opt-in, local test server on 127.0.0.1)', () => {
 
   it('deletes a download whose MD5 does not match and says so', async () => {
     const cacheDir = await temp.make();
-    await expect(
-      loadCifar10({ download: { cacheDir, url: `${base}/cifar-10-binary.tar.gz`, md5: '0'.repeat(32) } }),
-    ).rejects.toThrow(new RegExp(`has MD5 ${md5}, not 0{32}: it is corrupt or not the official cifar-10-binary\\.tar\\.gz, so it was deleted`));
+    await expect(loadCifar10({ download: { cacheDir, url: `${base}/cifar-10-binary.tar.gz`, md5: '0'.repeat(32) } })).rejects.toThrow(
+      new RegExp(`has MD5 ${md5}, not 0{32}: it is corrupt or not the official cifar-10-binary\\.tar\\.gz, so it was deleted`),
+    );
     expect(await readdir(cacheDir)).toEqual([]);
   });
 

@@ -48,7 +48,10 @@ function cifar10Archive(): Buffer {
     tarBytes([
       { name: 'cifar-10-batches-bin/' },
       { name: 'cifar-10-batches-bin/batches.meta.txt', data: Buffer.from(`${CIFAR10_LABEL_NAMES.join('\n')}\n`) },
-      ...TRAIN_FILES.map((name, k) => ({ name: `cifar-10-batches-bin/${name}`, data: cifarBytes(batches[k] as CifarFixtureImage[], 'cifar10') })),
+      ...TRAIN_FILES.map((name, k) => ({
+        name: `cifar-10-batches-bin/${name}`,
+        data: cifarBytes(batches[k] as CifarFixtureImage[], 'cifar10'),
+      })),
       { name: 'cifar-10-batches-bin/test_batch.bin', data: cifarBytes(testImages, 'cifar10') },
     ]),
   );
@@ -91,7 +94,9 @@ describe('CIFAR-10 binary', () => {
       ),
     );
     await writeFile(join(dir, 'data_batch_1.bin'), cifarBytes(batches[0] as CifarFixtureImage[], 'cifar10'));
-    await expect(loadCifar10({ ...subset, dir })).rejects.toThrow(/holds only some train files: data_batch_2\.bin, .*data_batch_5\.bin are missing/);
+    await expect(loadCifar10({ ...subset, dir })).rejects.toThrow(
+      /holds only some train files: data_batch_2\.bin, .*data_batch_5\.bin are missing/,
+    );
   });
 
   it('names the file and the problem for truncated, mismatched and corrupt data', async () => {
@@ -124,8 +129,12 @@ describe('CIFAR-10 binary', () => {
       join(partial, 'cifar-10-binary.tar.gz'),
       gzipSync(tarBytes([{ name: 'cifar-10-batches-bin/test_batch.bin', data: cifarBytes(testImages, 'cifar10') }])),
     );
-    await expect(loadCifar10({ ...subset, dir: partial })).rejects.toThrow(/lacks data_batch_1\.bin .*not the official cifar-10-binary\.tar\.gz/);
-    await expect(loadCifar10({ ...subset, archive: join(partial, 'nope.tar.gz') })).rejects.toThrow(/the archive .*nope\.tar\.gz does not exist/);
+    await expect(loadCifar10({ ...subset, dir: partial })).rejects.toThrow(
+      /lacks data_batch_1\.bin .*not the official cifar-10-binary\.tar\.gz/,
+    );
+    await expect(loadCifar10({ ...subset, archive: join(partial, 'nope.tar.gz') })).rejects.toThrow(
+      /the archive .*nope\.tar\.gz does not exist/,
+    );
   });
 });
 
@@ -166,7 +175,9 @@ describe('CIFAR-100 binary', () => {
     const bad = cifarBytes(test, 'cifar100');
     bad[1] = 150;
     await writeFile(join(plain, 'test.bin'), bad);
-    await expect(loadCifar100({ ...subset, dir: plain, split: 'test' })).rejects.toThrow(/test\.bin: record 0 has coarse label .* fine label 150/);
+    await expect(loadCifar100({ ...subset, dir: plain, split: 'test' })).rejects.toThrow(
+      /test\.bin: record 0 has coarse label .* fine label 150/,
+    );
     await expect(loadCifar10({ ...subset, dir: plain, labels: 'fine' } as never)).rejects.toThrow(/labels option is for CIFAR-100 only/);
   });
 });
@@ -219,7 +230,9 @@ describe('CIFAR record counts (the official files hold 10,000 records each; CIFA
     await cifar10Folder(dir);
     await expect(loadCifar10({ dir })).rejects.toThrow(/data_batch_1\.bin: holds 3 records, but each official train file holds 10,000/);
     await writeFile(join(dir, 'train.bin'), cifarBytes(fixtureImages(4, 1, 100, 20), 'cifar100'));
-    await expect(loadCifar100({ dir })).rejects.toThrow(/CIFAR-100 file .*train\.bin: holds 4 records, but each official train file holds 50,000/);
+    await expect(loadCifar100({ dir })).rejects.toThrow(
+      /CIFAR-100 file .*train\.bin: holds 4 records, but each official train file holds 50,000/,
+    );
     await expect(loadCifar10({ dir, checkRecordCounts: 'no' } as never)).rejects.toThrow(/checkRecordCounts: must be true or false/);
   });
 });

@@ -175,7 +175,13 @@ describe('loadIdxDataset', () => {
     // A gzip stream holds no size up front: the stream stops at the missing record.
     const cutGz = join(dir, 'cut-images.gz');
     await writeFile(cutGz, gzipSync(idxBytes('uint8', [N, H, W], pixels).subarray(0, 50)));
-    const stream = await loadIdxDataset({ ...base, images: cutGz, labels: labelsPath, mode: 'stream', normalization: { mean: [0], std: [1] } });
+    const stream = await loadIdxDataset({
+      ...base,
+      images: cutGz,
+      labels: labelsPath,
+      mode: 'stream',
+      normalization: { mean: [0], std: [1] },
+    });
     await expect(collect(stream)).rejects.toThrow(/cut-images\.gz: truncated; .* ends inside record 1/);
     // Disk mode cannot seek in gzip.
     const gzDir = await temp.make();
@@ -203,7 +209,14 @@ describe('loadIdxDataset', () => {
       const s = await openIdxStream(images);
       await s.records.return(undefined);
       // Stream mode with given statistics never reads the probe's records.
-      await loadIdxDataset({ images, labels: labelsPath, name: 's', labelNames: names, mode: 'stream', normalization: { mean: [0], std: [1] } });
+      await loadIdxDataset({
+        images,
+        labels: labelsPath,
+        name: 's',
+        labelNames: names,
+        mode: 'stream',
+        normalization: { mean: [0], std: [1] },
+      });
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(openFiles()).toBeLessThanOrEqual(before);

@@ -73,7 +73,10 @@ describe('loadImageFolder', () => {
   it('resizes bilinearly to the requested size and converts grey', async () => {
     const root = await temp.make();
     await mkdir(join(root, 'only'));
-    await writeFile(join(root, 'only', 'g.png'), greyPng(5, 3, (x, y) => 40 * x + 7 * y));
+    await writeFile(
+      join(root, 'only', 'g.png'),
+      greyPng(5, 3, (x, y) => 40 * x + 7 * y),
+    );
     await writeFile(join(root, 'only', 'c.png'), pngFile(6, 4));
     const ds = await loadImageFolder({ root, imageSize: [6, 10], channels: 1, preload: true });
     expect(ds.imageShape).toEqual([6, 10, 1]);
@@ -88,7 +91,9 @@ describe('loadImageFolder', () => {
     }
     // Colour to luma: round(0.299 R + 0.587 G + 0.114 B), before resizing (6x4 -> 10x6).
     const direct = resizeBilinear(
-      Array.from({ length: 24 }, (_, p) => Math.round(0.299 * 10 * (p % 6) + 0.587 * 20 * Math.floor(p / 6) + 0.114 * ((p % 6) + Math.floor(p / 6)))),
+      Array.from({ length: 24 }, (_, p) =>
+        Math.round(0.299 * 10 * (p % 6) + 0.587 * 20 * Math.floor(p / 6) + 0.114 * ((p % 6) + Math.floor(p / 6))),
+      ),
       [4, 6, 1],
       6,
       10,
@@ -109,9 +114,13 @@ describe('loadImageFolder', () => {
     const empty = await temp.make();
     await expect(loadImageFolder({ root: empty, imageSize: [4, 6] })).rejects.toThrow(/has no class folders/);
     await mkdir(join(empty, 'a'));
-    await expect(loadImageFolder({ root: empty, imageSize: [4, 6] })).rejects.toThrow(/class folder a holds no \.png\/\.jpg\/\.jpeg images/);
+    await expect(loadImageFolder({ root: empty, imageSize: [4, 6] })).rejects.toThrow(
+      /class folder a holds no \.png\/\.jpg\/\.jpeg images/,
+    );
     await expect(loadImageFolder({ root, imageSize: [4, 6], classes: ['cat', 'cow'] })).rejects.toThrow(/lacks the class folder\(s\) cow/);
-    expect(() => decodeImage(new Uint8Array(flatJpeg(4, 4, [1, 2, 3]).subarray(0, 30)), 'cut.jpg')).toThrow(/cut\.jpg: cannot read its JPEG header .*truncated or corrupt/);
+    expect(() => decodeImage(new Uint8Array(flatJpeg(4, 4, [1, 2, 3]).subarray(0, 30)), 'cut.jpg')).toThrow(
+      /cut\.jpg: cannot read its JPEG header .*truncated or corrupt/,
+    );
   });
 
   it('checks the size in the header before decoding: a pixel limit (maxImagePixels) and what the file can hold', async () => {
@@ -132,10 +141,14 @@ describe('loadImageFolder', () => {
     expect((err as Error).message).toMatch(
       /^Image .*bomb\.png: its PNG header claims 16000 x 16000 pixels \(256,000,000\), more than the limit of 16,777,216 pixels; .*It was not decoded\. Shrink the image, or raise the limit with loadImageFolder's maxImagePixels option/,
     );
-    await expect(loadImageFolder({ root, imageSize: [4, 6], preload: true })).rejects.toThrow(/bomb\.png: its PNG header claims 16000 x 16000/);
+    await expect(loadImageFolder({ root, imageSize: [4, 6], preload: true })).rejects.toThrow(
+      /bomb\.png: its PNG header claims 16000 x 16000/,
+    );
     // Above the limit it is still refused, without decoding: 69 bytes cannot hold that many pixels.
     const raised = await loadImageFolder({ root, imageSize: [4, 6], maxImagePixels: 300_000_000 });
-    await expect(raised.read(0)).rejects.toThrow(/bomb\.png: its PNG header claims 16000 x 16000 pixels \(256,000,000\), which a file of 69 bytes cannot hold/);
+    await expect(raised.read(0)).rejects.toThrow(
+      /bomb\.png: its PNG header claims 16000 x 16000 pixels \(256,000,000\), which a file of 69 bytes cannot hold/,
+    );
     expect(Date.now() - started).toBeLessThan(2000);
 
     // A genuine image above a lowered limit is refused; at the limit it loads.
@@ -152,7 +165,9 @@ describe('loadImageFolder', () => {
 
     // JPEG: the start-of-frame size is read first too; decodeImage takes the limit as maxPixels.
     const hugeJpeg = withJpegSize(flatJpeg(8, 8, [1, 2, 3]), 60_000, 60_000);
-    expect(() => decodeImage(hugeJpeg, 'huge.jpg')).toThrow(/huge\.jpg: its JPEG header claims 60000 x 60000 pixels .*decodeImage's maxPixels option/);
+    expect(() => decodeImage(hugeJpeg, 'huge.jpg')).toThrow(
+      /huge\.jpg: its JPEG header claims 60000 x 60000 pixels .*decodeImage's maxPixels option/,
+    );
     expect(() => decodeImage(hugeJpeg, 'huge.jpg', { maxPixels: 4e9 })).toThrow(/huge\.jpg: .*which a file of \d+ bytes cannot hold/);
     expect(decodeImage(pngFile(6, 4), 'ok.png', { maxPixels: 24 }).width).toBe(6);
   });

@@ -19,7 +19,9 @@ describe('loadDataset', () => {
     expect([written.name, written.access, written.size]).toEqual(['sort-of-clevr-test', 'async-random', 3]);
     await written.close?.();
     expect(DATASET_NAMES).toContain('image-folder');
-    await expect(loadDataset({ name: 'imagenet' } as unknown as DatasetSpec)).rejects.toThrow(/unknown data set "imagenet"; choose one of triangle, /);
+    await expect(loadDataset({ name: 'imagenet' } as unknown as DatasetSpec)).rejects.toThrow(
+      /unknown data set "imagenet"; choose one of triangle, /,
+    );
   });
 });
 

@@ -102,7 +102,8 @@ describe('oriented-bars generator', () => {
       const n = set.imageShape[0];
       for (const { image } of all(set)) {
         const border: number[] = [];
-        for (let k = 0; k < n; k++) border.push(image[k] as number, image[(n - 1) * n + k] as number, image[k * n] as number, image[k * n + n - 1] as number);
+        for (let k = 0; k < n; k++)
+          border.push(image[k] as number, image[(n - 1) * n + k] as number, image[k * n] as number, image[k * n + n - 1] as number);
         expect(Math.max(...border)).toBe(0);
         // Anti-aliased: a thin diagonal bar may cover no pixel fully, but its middle pixels mostly.
         expect(Math.max(...image)).toBeGreaterThan(127);
@@ -135,12 +136,26 @@ describe('oriented-bars generator', () => {
   it('balances the classes: exactly in the fixed sets, in expectation in fresh streams', async () => {
     const counts = (labels: number[], k: number): number[] => Array.from({ length: k }, (_, c) => labels.filter((l) => l === c).length);
     const fixed = orientedBarsDataset({ size: 402, seed: 3 });
-    expect(counts(all(fixed).map((s) => s.label), 4)).toEqual([101, 101, 100, 100]);
+    expect(
+      counts(
+        all(fixed).map((s) => s.label),
+        4,
+      ),
+    ).toEqual([101, 101, 100, 100]);
     const six = orientedBarsDataset({ size: 60, classes: 6 });
-    expect(counts(all(six).map((s) => s.label), 6)).toEqual([10, 10, 10, 10, 10, 10]);
+    expect(
+      counts(
+        all(six).map((s) => s.label),
+        6,
+      ),
+    ).toEqual([10, 10, 10, 10, 10, 10]);
     const fresh = await takeSamples(freshOrientedBarsDataset({ samplesPerEpoch: 2000 }), 2000, new SeededRandom('balance'));
     // Binomial(2000, 1/4): 4 standard deviations are 77.
-    for (const c of counts(fresh.map((s) => s.label), 4)) expect(Math.abs(c - 500)).toBeLessThan(77);
+    for (const c of counts(
+      fresh.map((s) => s.label),
+      4,
+    ))
+      expect(Math.abs(c - 500)).toBeLessThan(77);
   });
 
   it('is a fixed seeded set: the same seed gives the same images in any order; other seeds and splits differ', () => {
@@ -148,7 +163,10 @@ describe('oriented-bars generator', () => {
     const b = orientedBarsDataset({ size: 50, seed: 5 });
     const order = [49, 0, 17, 3, 30];
     const forward = order.map((i) => a.get(i));
-    const backward = [...order].reverse().map((i) => b.get(i)).reverse();
+    const backward = [...order]
+      .reverse()
+      .map((i) => b.get(i))
+      .reverse();
     expect(forward.map((s) => Array.from(s.image))).toEqual(backward.map((s) => Array.from(s.image)));
     expect(forward.map((s) => s.extra)).toEqual(backward.map((s) => s.extra));
     const same = (x: Uint8Array | Float32Array, y: Uint8Array | Float32Array): boolean => x.every((v, i) => v === y[i]);

@@ -48,9 +48,7 @@ describe('resizeBilinear', () => {
       const got = Array.from(resizeBilinear(src, [h, w, c], oh, ow));
       const ref = reference(src, h, w, c, oh, ow);
       got.forEach((v, i) => expect(v).toBeCloseTo(ref[i] as number, 3));
-      const viaTf = tf.tidy(() =>
-        Array.from(tf.image.resizeBilinear(tf.tensor4d(src, [1, h, w, c]), [oh, ow], false, true).dataSync()),
-      );
+      const viaTf = tf.tidy(() => Array.from(tf.image.resizeBilinear(tf.tensor4d(src, [1, h, w, c]), [oh, ow], false, true).dataSync()));
       got.forEach((v, i) => expect(v).toBeCloseTo(viaTf[i] as number, 3));
     }
   });

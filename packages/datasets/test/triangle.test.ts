@@ -10,7 +10,8 @@ import {
   triangleDataset,
 } from '../src/index';
 
-const dist = (a: readonly number[], b: readonly number[]): number => Math.hypot((a[0] as number) - (b[0] as number), (a[1] as number) - (b[1] as number));
+const dist = (a: readonly number[], b: readonly number[]): number =>
+  Math.hypot((a[0] as number) - (b[0] as number), (a[1] as number) - (b[1] as number));
 
 function scenes(n: number, seed: string): TriangleScene[] {
   const rng = new SeededRandom(seed);
@@ -23,7 +24,9 @@ describe('Triangle generator', () => {
   it('makes class 0 equilateral up to the truncation of p3 (each side within sqrt(2) of |p1p2|)', () => {
     const eq = all.filter((s) => s.label === 0);
     expect(eq.length).toBeGreaterThan(1000);
-    for (const { vertices: [p1, p2, p3] } of eq) {
+    for (const {
+      vertices: [p1, p2, p3],
+    } of eq) {
       const l = dist(p1, p2);
       // p3 is the exact rotation truncated toward zero: each coordinate moves by < 1.
       expect(Math.abs(dist(p1, p3) - l)).toBeLessThan(Math.SQRT2);

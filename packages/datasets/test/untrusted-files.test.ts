@@ -131,8 +131,16 @@ const mutationsOf = (forged: fc.Arbitrary<Mutation>): fc.Arbitrary<Mutation[]> =
 
 describe('untrusted files: IDX', () => {
   const N = 6;
-  const images = idxBytes('uint8', [N, 5, 4], Array.from({ length: N * 20 }, (_, i) => (i * 37) % 256));
-  const labels = idxBytes('uint8', [N], Array.from({ length: N }, (_, i) => i % 10));
+  const images = idxBytes(
+    'uint8',
+    [N, 5, 4],
+    Array.from({ length: N * 20 }, (_, i) => (i * 37) % 256),
+  );
+  const labels = idxBytes(
+    'uint8',
+    [N],
+    Array.from({ length: N }, (_, i) => i % 10),
+  );
   const typed = idxBytes('int16', [3, 2], [1, -2, 3, -4, 5, -6]);
   // The type and rank bytes, and the dimension fields of a rank-3 header.
   const idxForge = fc.oneof(forgeByte([2, 3]), forgeU32([4, 8, 12]));
@@ -224,18 +232,23 @@ describe('untrusted files: CIFAR', () => {
     let run = 0;
     const growth = await peakGrowthMiB(() =>
       fc.assert(
-        fc.asyncProperty(mutationsOf(cifarForge), fc.constantFrom('memory', 'disk'), fc.boolean(), async (mutations, mode, checkRecordCounts) => {
-          run += 1;
-          const folder = join(dir, `${run}`);
-          await mkdir(folder);
-          await writeFile(join(folder, 'test_batch.bin'), mutate(cifar10, mutations));
-          try {
-            const ds = await loadCifar10({ dir: folder, split: 'test', mode, checkRecordCounts });
-            expect(await drain(ds)).toBe(ds.size);
-          } catch (err) {
-            expectNamedError(err, join(folder, 'test_batch.bin'));
-          }
-        }),
+        fc.asyncProperty(
+          mutationsOf(cifarForge),
+          fc.constantFrom('memory', 'disk'),
+          fc.boolean(),
+          async (mutations, mode, checkRecordCounts) => {
+            run += 1;
+            const folder = join(dir, `${run}`);
+            await mkdir(folder);
+            await writeFile(join(folder, 'test_batch.bin'), mutate(cifar10, mutations));
+            try {
+              const ds = await loadCifar10({ dir: folder, split: 'test', mode, checkRecordCounts });
+              expect(await drain(ds)).toBe(ds.size);
+            } catch (err) {
+              expectNamedError(err, join(folder, 'test_batch.bin'));
+            }
+          },
+        ),
         { seed: 22_092, numRuns: 100 },
       ),
     );

@@ -75,36 +75,78 @@ async function main(): Promise<void> {
 
   // 1. Retrieval throughput per memory kind (queries per second, whole retrieval to convergence)
   const throughput: Record<string, string | number>[] = [];
-  const kinds: { memory: string; dim: number; patterns: number; queries: number; run: () => { steps: number } | Promise<{ steps: number }> }[] = [];
+  const kinds: {
+    memory: string;
+    dim: number;
+    patterns: number;
+    queries: number;
+    run: () => { steps: number } | Promise<{ steps: number }>;
+  }[] = [];
   {
     const dim = 100;
     const X = randomBinaryPatterns([10, dim], rng);
     const q = flipEntries(tf.tile(X, [10, 1]), 0.1, rng);
     const mem = new ClassicalHopfield(X);
-    kinds.push({ memory: 'classical, asynchronous', dim, patterns: 10, queries: 100, run: () => collect(retrieve(q, mem, { steps: 50, rng })) });
+    kinds.push({
+      memory: 'classical, asynchronous',
+      dim,
+      patterns: 10,
+      queries: 100,
+      run: () => collect(retrieve(q, mem, { steps: 50, rng })),
+    });
     const sync = new ClassicalHopfield(X, { update: 'synchronous' });
-    kinds.push({ memory: 'classical, synchronous', dim, patterns: 10, queries: 100, run: () => collect(retrieve(q, sync, { steps: 50, rng })) });
+    kinds.push({
+      memory: 'classical, synchronous',
+      dim,
+      patterns: 10,
+      queries: 100,
+      run: () => collect(retrieve(q, sync, { steps: 50, rng })),
+    });
   }
   {
     const dim = 64;
     const X = randomBinaryPatterns([128, dim], rng);
     const q = flipEntries(X, 0.1, rng);
     const mem = new DenseAssociativeMemory(X);
-    kinds.push({ memory: 'dense cubic, asynchronous', dim, patterns: 128, queries: 128, run: () => collect(retrieve(q, mem, { steps: 20, rng })) });
+    kinds.push({
+      memory: 'dense cubic, asynchronous',
+      dim,
+      patterns: 128,
+      queries: 128,
+      run: () => collect(retrieve(q, mem, { steps: 20, rng })),
+    });
     const Y = randomBinaryPatterns([256, 32], rng);
     const half = maskEntries(Y, 0.5, rng);
     const expo = new DenseAssociativeMemory(Y, { interaction: exponentialInteraction(1) });
-    kinds.push({ memory: 'dense exponential, asynchronous', dim: 32, patterns: 256, queries: 256, run: () => collect(retrieve(half, expo, { steps: 20, rng })) });
+    kinds.push({
+      memory: 'dense exponential, asynchronous',
+      dim: 32,
+      patterns: 256,
+      queries: 256,
+      run: () => collect(retrieve(half, expo, { steps: 20, rng })),
+    });
     const small = randomBinaryPatterns([64, 32], rng);
     const smallQ = flipEntries(small, 0.1, rng);
     const syncMem = new DenseAssociativeMemory(small, { update: 'synchronous' });
-    kinds.push({ memory: 'dense cubic, synchronous', dim: 32, patterns: 64, queries: 64, run: () => collect(retrieve(smallQ, syncMem, { steps: 20, rng })) });
+    kinds.push({
+      memory: 'dense cubic, synchronous',
+      dim: 32,
+      patterns: 64,
+      queries: 64,
+      run: () => collect(retrieve(smallQ, syncMem, { steps: 20, rng })),
+    });
   }
   {
     const dim = 64;
     const X = randomBinaryPatterns([512, dim], rng);
     const q = maskEntries(X, 0.5, rng);
-    kinds.push({ memory: 'modern (retrieve, to eps)', dim, patterns: 512, queries: 512, run: () => collect(retrieve(q, X, { beta: 1, steps: 10 })) });
+    kinds.push({
+      memory: 'modern (retrieve, to eps)',
+      dim,
+      patterns: 512,
+      queries: 512,
+      run: () => collect(retrieve(q, X, { beta: 1, steps: 10 })),
+    });
     const q3 = tf.reshape(q, [8, 64, dim]);
     kinds.push({
       memory: 'modern (hopfieldUpdate, 1 step)',
@@ -120,7 +162,15 @@ async function main(): Promise<void> {
   for (const k of kinds) {
     let steps = 0;
     const ms = await timeMs(async () => (steps = (await k.run()).steps), repeats);
-    throughput.push({ memory: k.memory, dim: k.dim, patterns: k.patterns, queries: k.queries, steps, 'ms': ms, 'queries/s': (1000 * k.queries) / ms });
+    throughput.push({
+      memory: k.memory,
+      dim: k.dim,
+      patterns: k.patterns,
+      queries: k.queries,
+      steps,
+      ms: ms,
+      'queries/s': (1000 * k.queries) / ms,
+    });
   }
   table('Retrieval throughput (median over repeats, whole batch of queries)', throughput);
 
@@ -144,8 +194,14 @@ async function main(): Promise<void> {
     byWidth.push({ patterns: 512, dim: d, queries, ms, 'queries/s': (1000 * queries) / ms });
     tf.dispose([X, q]);
   }
-  const nSlope = slope(byPatterns.map((r) => r.patterns as number), byPatterns.map((r) => r.ms as number));
-  const dSlope = slope(byWidth.map((r) => r.dim as number), byWidth.map((r) => r.ms as number));
+  const nSlope = slope(
+    byPatterns.map((r) => r.patterns as number),
+    byPatterns.map((r) => r.ms as number),
+  );
+  const dSlope = slope(
+    byWidth.map((r) => r.dim as number),
+    byWidth.map((r) => r.ms as number),
+  );
   table(`One modern Hopfield step vs number of stored patterns (time ~ N^${nSlope.toFixed(2)})`, byPatterns);
   table(`One modern Hopfield step vs pattern width (time ~ d^${dSlope.toFixed(2)})`, byWidth);
 
@@ -164,7 +220,13 @@ async function main(): Promise<void> {
     tf.dispose([X, q, a]);
     mem.dispose();
   }
-  table(`Classical asynchronous sweep vs width (time ~ d^${slope(classical.map((r) => r.dim as number), classical.map((r) => r['ms/sweep'] as number)).toFixed(2)})`, classical);
+  table(
+    `Classical asynchronous sweep vs width (time ~ d^${slope(
+      classical.map((r) => r.dim as number),
+      classical.map((r) => r['ms/sweep'] as number),
+    ).toFixed(2)})`,
+    classical,
+  );
 
   // 4. The Hopfield layer (defaults: layer norms, projections, output projection)
   const layerRows: Record<string, string | number>[] = [];

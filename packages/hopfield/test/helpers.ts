@@ -21,11 +21,13 @@ export const dot = (a: readonly number[], b: readonly number[]): number => a.red
 export function matmul(a: M, b: M): M {
   const k = b.length;
   const m = (b[0] as number[]).length;
-  return a.map((row) => Array.from({ length: m }, (_, j) => {
-    let s = 0;
-    for (let t = 0; t < k; t++) s += (row[t] as number) * ((b[t] as number[])[j] as number);
-    return s;
-  }));
+  return a.map((row) =>
+    Array.from({ length: m }, (_, j) => {
+      let s = 0;
+      for (let t = 0; t < k; t++) s += (row[t] as number) * ((b[t] as number[])[j] as number);
+      return s;
+    }),
+  );
 }
 
 export function transpose(a: M): M {

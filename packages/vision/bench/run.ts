@@ -106,20 +106,37 @@ async function benchPresets(batch: number, steps: number, only: string[] | null)
   for (const info of listModels({ scale: 'cpu' })) {
     if (only && !only.includes(info.family)) continue;
     setGlobalSeed(1);
-    const defaults = info.defaults as { imageSize?: number | null; channels?: number | null; classes?: number; questionDim?: number | null };
+    const defaults = info.defaults as {
+      imageSize?: number | null;
+      channels?: number | null;
+      classes?: number;
+      questionDim?: number | null;
+    };
     const size = defaults.imageSize ?? 32;
     const channels = defaults.channels ?? 3;
     const classes = defaults.classes ?? 10;
     const model = createModel(info.name);
     const x = tf.randomNormal([batch, size, size, channels], 0, 1, 'float32', 2);
-    const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % classes), 'int32');
+    const y = tf.tensor1d(
+      Array.from({ length: batch }, (_, i) => i % classes),
+      'int32',
+    );
     const inputs = defaults.questionDim ? [x, tf.randomUniform([batch, defaults.questionDim])] : x;
     (model.apply(inputs) as tf.Tensor).dispose();
     const optimizer = new AdamW({ learningRate: 1e-4 });
     const params = parameterRefs(model);
     let step = 0;
     const runStep = async (): Promise<void> => {
-      await trainStep({ model, params, optimizer, batch: { x: inputs, y }, loss: (o, t) => crossEntropy(o, t), epoch: 0, step, stepInEpoch: step });
+      await trainStep({
+        model,
+        params,
+        optimizer,
+        batch: { x: inputs, y },
+        loss: (o, t) => crossEntropy(o, t),
+        epoch: 0,
+        step,
+        stepInEpoch: step,
+      });
       step += 1;
     };
     await runStep();
@@ -247,7 +264,12 @@ function benchBlocks(tokenCounts: number[], dim: number): BlockResult[] {
         releaseAuxLosses(ctx);
         discardStateUpdates(ctx);
       });
-      results.push({ block: name, tokens: n, forwardMs: Math.round(forwardMs * 100) / 100, forwardBackwardMs: Math.round(forwardBackwardMs * 100) / 100 });
+      results.push({
+        block: name,
+        tokens: n,
+        forwardMs: Math.round(forwardMs * 100) / 100,
+        forwardBackwardMs: Math.round(forwardBackwardMs * 100) / 100,
+      });
       console.log(`  ${name}, N = ${n}: ${forwardMs.toFixed(2)} ms forward`);
       block.dispose();
       x.dispose();
@@ -266,7 +288,8 @@ function growth(results: BlockResult[]): Record<string, string | number>[] {
     for (let i = 1; i < rs.length; i++) {
       const a = rs[i - 1] as BlockResult;
       const b = rs[i] as BlockResult;
-      row[`N ${a.tokens}->${b.tokens}`] = Math.round((Math.log(b.forwardBackwardMs / a.forwardBackwardMs) / Math.log(b.tokens / a.tokens)) * 100) / 100;
+      row[`N ${a.tokens}->${b.tokens}`] =
+        Math.round((Math.log(b.forwardBackwardMs / a.forwardBackwardMs) / Math.log(b.tokens / a.tokens)) * 100) / 100;
     }
     rows.push(row);
   }

@@ -33,7 +33,11 @@ for (const [preset, overrides] of Object.entries(COMPAT_MODELS)) {
   disposeCheckpoint(contents);
   await wrapped.save(
     tf.io.withSaveHandler(async (artifacts) => {
-      const topology = { modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }], format: 'layers-model' };
+      const topology = {
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+        format: 'layers-model',
+      };
       writeFileSync(join(dir, 'model.json'), `${JSON.stringify(topology)}\n`);
       writeFileSync(join(dir, 'weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };

@@ -56,7 +56,10 @@ export async function benchCommand(options: BenchCommandOptions, io: CliIo): Pro
   if (!(BENCH_SUITES as readonly string[]).includes(suite)) {
     throw new CliError(`Unknown suite "${suite}"; choose one of ${BENCH_SUITES.join(', ')}.`, 2);
   }
-  const models = options.models?.split(',').map((m) => m.trim()).filter((m) => m !== '');
+  const models = options.models
+    ?.split(',')
+    .map((m) => m.trim())
+    .filter((m) => m !== '');
   if (models !== undefined && models.length === 0) throw new CliError('--models needs at least one model name (see `ait models`).', 2);
   for (const m of models ?? []) findPreset(m);
   const info = await initBackend({ backend: options.backend ?? 'auto' });
@@ -111,7 +114,13 @@ function tableRows(rows: readonly BenchmarkRow[], kernels: KernelBenchRows | nul
     out.push(['kernels', 'attention [64, 4, 64, 32] forward', round(a.forward_ms), '-', '-']);
     out.push(['kernels', 'attention [64, 4, 64, 32] forward + backward', round(a.forward_backward_ms), '-', '-']);
     const t = kernels.train;
-    out.push(['kernels', `reference ViT train step (batch ${t.batch}, ${t.params} parameters)`, round(t.median_ms), round(t.images_per_s), 'img/s']);
+    out.push([
+      'kernels',
+      `reference ViT train step (batch ${t.batch}, ${t.params} parameters)`,
+      round(t.median_ms),
+      round(t.images_per_s),
+      'img/s',
+    ]);
   }
   return out;
 }

@@ -23,8 +23,15 @@ export interface EvalCommandOptions {
  */
 export async function evalCommand(target: string, options: EvalCommandOptions, io: CliIo): Promise<number> {
   const sizes = options.limit !== undefined ? { testSize: options.limit } : {};
-  const restored = await restoreRun(target, (config) =>
-    openSplit(options.dataset !== undefined ? planDataset(options.dataset, sizes) : { ...config.dataset, ...(options.limit !== undefined ? { testLimit: options.limit } : {}) }, 'test'),
+  const restored = await restoreRun(
+    target,
+    (config) =>
+      openSplit(
+        options.dataset !== undefined
+          ? planDataset(options.dataset, sizes)
+          : { ...config.dataset, ...(options.limit !== undefined ? { testLimit: options.limit } : {}) },
+        'test',
+      ),
     {},
     options.backend,
   );

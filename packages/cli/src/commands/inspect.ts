@@ -46,7 +46,13 @@ export async function inspectCommand(target: string, options: { backend?: Backen
         summary.trimEnd(),
         '',
         ...(metrics.length > 0
-          ? ['Metrics (metrics.jsonl)', ...metrics.map((m) => `  epoch ${m.epoch}: loss ${m.loss.toFixed(4)}, test loss ${m.testLoss?.toFixed(4) ?? '-'}, test accuracy ${m.testAccuracy?.toFixed(4) ?? '-'}`)]
+          ? [
+              'Metrics (metrics.jsonl)',
+              ...metrics.map(
+                (m) =>
+                  `  epoch ${m.epoch}: loss ${m.loss.toFixed(4)}, test loss ${m.testLoss?.toFixed(4) ?? '-'}, test accuracy ${m.testAccuracy?.toFixed(4) ?? '-'}`,
+              ),
+            ]
           : ['No metrics.jsonl next to this checkpoint.']),
         '',
       ].join('\n'),

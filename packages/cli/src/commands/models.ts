@@ -64,7 +64,12 @@ export async function modelsCommand(
   if (options.json) {
     printJson(io, { command: 'models', models: rows });
   } else {
-    io.stdout(formatTable(['name', 'family', 'scale', 'parameters', 'description'], rows.map((r) => [r.name, r.family, r.scale, r.parameters ?? '-', r.description])));
+    io.stdout(
+      formatTable(
+        ['name', 'family', 'scale', 'parameters', 'description'],
+        rows.map((r) => [r.name, r.family, r.scale, r.parameters ?? '-', r.description]),
+      ),
+    );
   }
   return 0;
 }

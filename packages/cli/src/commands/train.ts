@@ -85,7 +85,10 @@ export const trainConfigFileSchema = z.strictObject({
   clipNorm: z.number('must be a number').min(0, 'must be >= 0 (0 switches clipping off)').optional(),
   seed: z.number('must be a number').int('must be an integer').optional(),
   backend: z
-    .enum(['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'], 'must be one of auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu')
+    .enum(
+      ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'],
+      'must be one of auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu',
+    )
     .optional(),
   threads: z.number('must be a number').int('must be an integer').min(1, 'must be >= 1').max(8, 'must be <= 8').optional(),
   out: z.string('must be a folder path').optional(),
@@ -258,7 +261,10 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
     lock = await acquireRunLock(plan.dir);
     if (lock.takeover !== undefined) warn(lock.takeover);
     if (plan.resume === undefined && (await latestCheckpoint(join(plan.dir, RUN_FILES.checkpoints)))) {
-      throw new CliError(`${plan.dir} already holds a run; continue it with \`ait train --resume ${plan.dir}\`, or choose another --out.`, 2);
+      throw new CliError(
+        `${plan.dir} already holds a run; continue it with \`ait train --resume ${plan.dir}\`, or choose another --out.`,
+        2,
+      );
     }
     return await trainLocked(plan, options, io, warn, warnings);
   } finally {
@@ -267,7 +273,13 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
   }
 }
 
-async function trainLocked(plan: RunPlan, options: TrainCommandOptions, io: CliIo, warn: (text: string) => void, warnings: string[]): Promise<number> {
+async function trainLocked(
+  plan: RunPlan,
+  options: TrainCommandOptions,
+  io: CliIo,
+  warn: (text: string) => void,
+  warnings: string[],
+): Promise<number> {
   const { run, dir, backend, threads } = plan;
   const resuming = plan.resume !== undefined;
   const recipeLr = recipeFor(findPreset(run.model)).lr;
@@ -293,7 +305,11 @@ async function trainLocked(plan: RunPlan, options: TrainCommandOptions, io: CliI
     // a batch too large for memory is refused now, with the size that fits, not by Aborted() mid-run
     await checkStepMemory(model, trainData, r.batchSize, info.tfjsBackend);
     const parameters = countParameters(model);
-    const trainSource = datasetBatchSource(trainData, { batchSize: r.batchSize, shuffle: true, dropLast: (trainData.size ?? 0) > r.batchSize });
+    const trainSource = datasetBatchSource(trainData, {
+      batchSize: r.batchSize,
+      shuffle: true,
+      dropLast: (trainData.size ?? 0) > r.batchSize,
+    });
     const testSource = datasetBatchSource(testData, { batchSize: Math.max(r.batchSize, 128), shuffle: false });
     const stepsPerEpoch = trainSource.numBatches?.() ?? 1;
     const totalSteps = Math.max(1, r.epochs * stepsPerEpoch);
@@ -373,14 +389,21 @@ async function trainLocked(plan: RunPlan, options: TrainCommandOptions, io: CliI
       const changes = plan.resume.changes;
       if (Object.keys(changes).length > 0) {
         const time = new Date().toISOString();
-        const entry: RunSettingsChange = { step: resumed.position.step, epoch: resumed.position.epoch, time, checkpoint: resumed.path, changes };
+        const entry: RunSettingsChange = {
+          step: resumed.position.step,
+          epoch: resumed.position.epoch,
+          time,
+          checkpoint: resumed.path,
+          changes,
+        };
         runConfig = { ...runConfig, changes: [...(runConfig.changes ?? []), entry] };
         trainer.config = runConfig;
         await writeJsonAtomic(join(dir, RUN_FILES.config), runConfig);
         await writeSettingsRecord(metricsPath, { type: 'settings', step: entry.step, epoch: entry.epoch + 1, changes, time });
         log(
-          `Changed from step ${entry.step} on: ${Object.entries(changes).map(([k, c]) => `${k} ${c.from ?? 'none'} -> ${c.to ?? 'none'}`).join(', ')} ` +
-            `(recorded in ${RUN_FILES.config} and ${RUN_FILES.metrics}).`,
+          `Changed from step ${entry.step} on: ${Object.entries(changes)
+            .map(([k, c]) => `${k} ${c.from ?? 'none'} -> ${c.to ?? 'none'}`)
+            .join(', ')} ` + `(recorded in ${RUN_FILES.config} and ${RUN_FILES.metrics}).`,
         );
       }
     } else {
@@ -402,7 +425,11 @@ async function trainLocked(plan: RunPlan, options: TrainCommandOptions, io: CliI
     const started = performance.now();
     let result: FitResult;
     try {
-      result = await trainer.fit(trainSource, { epochs: r.epochs, evalSource: testSource, ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}) });
+      result = await trainer.fit(trainSource, {
+        epochs: r.epochs,
+        evalSource: testSource,
+        ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+      });
     } catch (err) {
       if (err instanceof NonFiniteLossError || err instanceof LossExplosionError) {
         const lastGood = err instanceof LossExplosionError ? err.lastGoodCheckpoint : await trainer.lastGoodCheckpoint();
@@ -422,7 +449,10 @@ async function trainLocked(plan: RunPlan, options: TrainCommandOptions, io: CliI
     const seconds = (performance.now() - started) / 1000;
     const records = await readRecords(metricsPath);
     const withAcc = records.filter((x) => x.testAccuracy !== null);
-    const best = withAcc.reduce<EpochRecord | undefined>((b, x) => (b === undefined || (x.testAccuracy ?? 0) > (b.testAccuracy ?? 0) ? x : b), undefined);
+    const best = withAcc.reduce<EpochRecord | undefined>(
+      (b, x) => (b === undefined || (x.testAccuracy ?? 0) > (b.testAccuracy ?? 0) ? x : b),
+      undefined,
+    );
     const final = records[records.length - 1];
     const status: TrainSummary['status'] = result.reason === 'stop-requested' ? 'stopped' : result.reason;
     if (status === 'completed') {

@@ -3,7 +3,13 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   applyModel,
-  type BackendChoice, createForwardContext, discardStateUpdates, disposeBatch, releaseAuxLosses, runWithForwardContext } from '@ait/core';
+  type BackendChoice,
+  createForwardContext,
+  discardStateUpdates,
+  disposeBatch,
+  releaseAuxLosses,
+  runWithForwardContext,
+} from '@ait/core';
 import { assembleBatch, decodeImage, resizeBilinear, rgbaToChannels, type Dataset, type Sample } from '@ait/datasets';
 import { CliError } from '../util/cli-error';
 import type { CliIo } from '../util/cli-io';
@@ -25,7 +31,10 @@ async function sampleFor(image: string, data: Dataset): Promise<{ sample: Sample
   if (/^\d+$/.test(image)) {
     const index = Number(image);
     if (data.access === 'stream' || index >= (data.size ?? 0)) {
-      throw new CliError(`--image ${image}: the test split ${data.name} has ${data.size ?? 'no indexable'} examples; give an index below that, or an image file.`, 2);
+      throw new CliError(
+        `--image ${image}: the test split ${data.name} has ${data.size ?? 'no indexable'} examples; give an index below that, or an image file.`,
+        2,
+      );
     }
     const sample = data.access === 'random' ? data.get(index) : await data.read(index);
     return { sample, label: `${data.name} #${index}` };
@@ -50,7 +59,11 @@ async function sampleFor(image: string, data: Dataset): Promise<{ sample: Sample
     decoded.height === h && decoded.width === w
       ? pixels
       : resizeBilinear(pixels, [decoded.height, decoded.width, c], h, w).map((v) => v / 255);
-  if (data.extraInputs.length > 0) throw new CliError(`Data set ${data.name} needs extra inputs (${data.extraInputs.map((e) => e.name).join(', ')}); use a data set index instead of a file.`, 2);
+  if (data.extraInputs.length > 0)
+    throw new CliError(
+      `Data set ${data.name} needs extra inputs (${data.extraInputs.map((e) => e.name).join(', ')}); use a data set index instead of a file.`,
+      2,
+    );
   return { sample: { image: imageData, label: 0 }, label: path };
 }
 
@@ -91,7 +104,11 @@ export async function visualizeCommand(target: string, options: VisualizeOptions
         const shape = tensor.shape[0] === 1 && tensor.rank >= 3 ? tensor.shape.slice(1) : tensor.shape;
         const values = await tensor.data();
         const file = join(out, `${name.replace(/[^a-z0-9_-]+/gi, '_')}.svg`);
-        await writeFile(file, heatmapSvg(`${name} [${tensor.shape.join(', ')}] of ${config.model}`, panelsOf(values, shape, name.split('/').pop() ?? name)), 'utf8');
+        await writeFile(
+          file,
+          heatmapSvg(`${name} [${tensor.shape.join(', ')}] of ${config.model}`, panelsOf(values, shape, name.split('/').pop() ?? name)),
+          'utf8',
+        );
         files.push(file);
       }
     } finally {
@@ -111,7 +128,10 @@ export async function visualizeCommand(target: string, options: VisualizeOptions
       files,
     };
     if (options.json) printJson(io, result);
-    else io.stdout(`Predicted ${result.predicted}${result.label !== null ? ` (true: ${result.label})` : ''}; wrote ${files.length} figures to ${out}\n`);
+    else
+      io.stdout(
+        `Predicted ${result.predicted}${result.label !== null ? ` (true: ${result.label})` : ''}; wrote ${files.length} figures to ${out}\n`,
+      );
     return 0;
   } finally {
     model.dispose();

@@ -59,5 +59,10 @@ export async function classificationReport(model: layers.Layer, source: BatchSou
     }
   }
   const correct = confusion.reduce((s, row, i) => s + (row[i] ?? 0), 0);
-  return { loss: examples > 0 ? lossSum / examples : Number.NaN, accuracy: examples > 0 ? correct / examples : Number.NaN, examples, confusion };
+  return {
+    loss: examples > 0 ? lossSum / examples : Number.NaN,
+    accuracy: examples > 0 ? correct / examples : Number.NaN,
+    examples,
+    confusion,
+  };
 }

@@ -28,14 +28,15 @@ export function divergenceMessage(err: NonFiniteLossError | LossExplosionError, 
   const fix = `--lr ${lr}${facts.recipe.clipNorm > 0 ? '' : ' --clip-norm 1'}`;
   const nan = err.name === 'NonFiniteLossError' ? ' (if a lower learning rate does not help, check the data for NaN/Inf values)' : '';
   const newer = facts.lastGood !== undefined && facts.latest !== undefined && facts.latest !== facts.lastGood;
-  const where = facts.lastGood !== undefined
-    ? `The last good checkpoint is ${facts.lastGood}.${newer ? ' Newer checkpoints hold the weights that led to the divergence; resuming from this one sets them aside.' : ''} ` +
-      `Continue from it with a lower learning rate${facts.recipe.clipNorm > 0 ? '' : ' and gradient clipping'}: ` +
-      `ait train --resume ${facts.lastGood} ${fix}${nan}.`
-    : facts.latest !== undefined
-      ? `No checkpoint predates the rise of the loss (those in ${facts.dir} hold diverged weights). Start a new run with a lower ` +
-        `learning rate${facts.recipe.clipNorm > 0 ? '' : ' and gradient clipping'}: your \`ait train\` command with --out <new folder> ${fix}${nan}.`
-      : `No checkpoint was written before it. Start again with a lower learning rate${facts.recipe.clipNorm > 0 ? '' : ' and gradient clipping'}: ` +
-        `your \`ait train\` command with ${fix}${nan} (the same --out may be used: it holds no checkpoint).`;
+  const where =
+    facts.lastGood !== undefined
+      ? `The last good checkpoint is ${facts.lastGood}.${newer ? ' Newer checkpoints hold the weights that led to the divergence; resuming from this one sets them aside.' : ''} ` +
+        `Continue from it with a lower learning rate${facts.recipe.clipNorm > 0 ? '' : ' and gradient clipping'}: ` +
+        `ait train --resume ${facts.lastGood} ${fix}${nan}.`
+      : facts.latest !== undefined
+        ? `No checkpoint predates the rise of the loss (those in ${facts.dir} hold diverged weights). Start a new run with a lower ` +
+          `learning rate${facts.recipe.clipNorm > 0 ? '' : ' and gradient clipping'}: your \`ait train\` command with --out <new folder> ${fix}${nan}.`
+        : `No checkpoint was written before it. Start again with a lower learning rate${facts.recipe.clipNorm > 0 ? '' : ' and gradient clipping'}: ` +
+          `your \`ait train\` command with ${fix}${nan} (the same --out may be used: it holds no checkpoint).`;
   return `${head} The step was not applied and no checkpoint was written after it. ${where}`;
 }

@@ -3,7 +3,11 @@ export type FsError = NodeJS.ErrnoException & { code: string };
 
 /** Whether `err` is a Node file-system error with an error code. */
 export function isFsError(err: unknown): err is FsError {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code as string);
+  return (
+    err instanceof Error &&
+    typeof (err as NodeJS.ErrnoException).code === 'string' &&
+    /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code as string)
+  );
 }
 
 const REASONS: Readonly<Record<string, readonly [what: string, fix: string]>> = {
@@ -27,7 +31,14 @@ const REASONS: Readonly<Record<string, readonly [what: string, fix: string]>> = 
  * choose a folder on another disk).` Codes without a known wording keep Node's message.
  */
 export function describeFsError(err: FsError, path: string | undefined = err.path): string {
-  const action = err.syscall === 'mkdir' ? 'create' : err.syscall === 'open' || err.syscall === 'write' || err.syscall === 'rename' || err.syscall === 'link' ? 'write' : err.syscall === 'read' || err.syscall === 'scandir' ? 'read' : 'use';
+  const action =
+    err.syscall === 'mkdir'
+      ? 'create'
+      : err.syscall === 'open' || err.syscall === 'write' || err.syscall === 'rename' || err.syscall === 'link'
+        ? 'write'
+        : err.syscall === 'read' || err.syscall === 'scandir'
+          ? 'read'
+          : 'use';
   const reason = REASONS[err.code];
   const where = path ?? '(unknown path)';
   return reason ? `cannot ${action} ${where}: ${reason[0]} (${err.code}); ${reason[1]}.` : `cannot ${action} ${where}: ${err.message}.`;

@@ -58,7 +58,8 @@ export async function readMetricsLines(path: string): Promise<MetricsLine[]> {
     if (line.trim() === '') continue;
     try {
       const value = JSON.parse(line) as Partial<MetricsLine> | null;
-      if (value !== null && typeof value === 'object' && (value.type === 'epoch' || value.type === 'settings')) lines.push(value as MetricsLine);
+      if (value !== null && typeof value === 'object' && (value.type === 'epoch' || value.type === 'settings'))
+        lines.push(value as MetricsLine);
     } catch {
       // a line cut off by a killed process
     }
@@ -98,7 +99,11 @@ export async function takeMetricsAfter(path: string, position: { epoch: number; 
   const lines = await readMetricsLines(path);
   const after = (l: MetricsLine): boolean => (l.type === 'epoch' ? l.epoch > position.epoch : l.step > position.step);
   const later = lines.filter(after);
-  if (later.length > 0) await writeMetricsLines(path, lines.filter((l) => !after(l)));
+  if (later.length > 0)
+    await writeMetricsLines(
+      path,
+      lines.filter((l) => !after(l)),
+    );
   return later;
 }
 

@@ -77,8 +77,14 @@ export async function benchmarkModels(options: BenchmarkOptions = {}): Promise<B
     const shape = [size, size, channels] as const;
     const model = createModel(name);
     const rng = new SeededRandom(1);
-    const x = tf.tensor4d(Float32Array.from({ length: batchSize * size * size * channels }, () => rng.normal()), [batchSize, ...shape]);
-    const y = tf.tensor1d(Int32Array.from({ length: batchSize }, () => rng.nextInt(classes)), 'int32');
+    const x = tf.tensor4d(
+      Float32Array.from({ length: batchSize * size * size * channels }, () => rng.normal()),
+      [batchSize, ...shape],
+    );
+    const y = tf.tensor1d(
+      Int32Array.from({ length: batchSize }, () => rng.nextInt(classes)),
+      'int32',
+    );
     try {
       buildForData(model, { imageShape: shape, extraInputs: [] });
       const params = parameterRefs(model);
@@ -86,7 +92,16 @@ export async function benchmarkModels(options: BenchmarkOptions = {}): Promise<B
       const trainTimes: number[] = [];
       for (let i = 0; i <= steps; i++) {
         const t0 = performance.now();
-        await trainStep({ model, params, optimizer, batch: { x, y }, loss: (o, t) => crossEntropy(o, t), epoch: 0, step: i, stepInEpoch: i });
+        await trainStep({
+          model,
+          params,
+          optimizer,
+          batch: { x, y },
+          loss: (o, t) => crossEntropy(o, t),
+          epoch: 0,
+          step: i,
+          stepInEpoch: i,
+        });
         if (i > 0) trainTimes.push(performance.now() - t0);
       }
       const inferTimes: number[] = [];

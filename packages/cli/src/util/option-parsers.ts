@@ -32,7 +32,8 @@ export function positiveNumber(value: string): number {
 /** Commander parser for an integer seed. */
 export function seedValue(value: string): number {
   const n = Number(value);
-  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected an integer seed, got "${value}".`);
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`expected an integer seed, got "${value}".`);
   return n;
 }
 

@@ -81,9 +81,7 @@ function lineReporter(io: CliIo, intervalSeconds: number): ProgressReporter {
       lastPrint = now;
       const rate = (done - startDone) / Math.max(1e-9, (now - started) / 1000);
       const left = rate > 0 ? (total - done) / rate : Number.NaN;
-      io.stderr(
-        `${epochText} step ${done}/${total} loss ${loss.toFixed(4)} ${ips.toFixed(1)} img/s left ${formatDuration(left)}\n`,
-      );
+      io.stderr(`${epochText} step ${done}/${total} loss ${loss.toFixed(4)} ${ips.toFixed(1)} img/s left ${formatDuration(left)}\n`);
     },
     epochEnd(line) {
       io.stderr(`${line}\n`);

@@ -76,7 +76,9 @@ export function resumeSettings(stored: RunConfig, given: GivenSettings, dir: str
       for (const [k, v] of Object.entries(wanted)) {
         const old = (have as Record<string, unknown>)[k];
         if (JSON.stringify(v) !== JSON.stringify(old)) {
-          clashes.push(`${setting.source.replace('"modelConfig"', `"modelConfig.${k}"`)} is ${JSON.stringify(v)} (the run has ${JSON.stringify(old) ?? 'none'})`);
+          clashes.push(
+            `${setting.source.replace('"modelConfig"', `"modelConfig.${k}"`)} is ${JSON.stringify(v)} (the run has ${JSON.stringify(old) ?? 'none'})`,
+          );
         }
       }
       continue;

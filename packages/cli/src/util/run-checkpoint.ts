@@ -45,7 +45,10 @@ export async function openCheckpoint(path: string): Promise<LoadedCheckpoint> {
       const others = (await listCheckpoints(dirname(path)).catch(() => [])).map((e) => e.path).filter((p) => p !== path);
       const advice = DAMAGED_CHECKPOINT_KINDS.has(err.kind)
         ? others.length > 0
-          ? ` Give an earlier checkpoint instead: ${others.map((p) => basename(p)).reverse().join(', ')} (in ${dirname(path)}, newest first).`
+          ? ` Give an earlier checkpoint instead: ${others
+              .map((p) => basename(p))
+              .reverse()
+              .join(', ')} (in ${dirname(path)}, newest first).`
           : ' There is no other checkpoint beside it.'
         : '';
       throw new CliError(`Cannot use checkpoint ${path}: ${checkpointProblem(err)}.${advice}`, 1, { cause: err });

@@ -64,7 +64,9 @@ const runConfigSchema = z.object({
   version: z.literal(1),
   model: z.string(),
   modelConfig: z.record(z.string(), z.unknown()),
-  dataset: z.object({ choice: z.string(), train: z.object({ name: z.string() }).loose(), test: z.object({ name: z.string() }).loose() }).loose(),
+  dataset: z
+    .object({ choice: z.string(), train: z.object({ name: z.string() }).loose(), test: z.object({ name: z.string() }).loose() })
+    .loose(),
   recipe: z.object({
     epochs: z.number(),
     batchSize: z.number(),

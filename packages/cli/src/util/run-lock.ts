@@ -88,7 +88,10 @@ async function withTakeoverMutex<T>(lockPath: string, action: () => Promise<T>):
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     // another process takes over right now; a mutex older than 10 s was left by a killed one
-    const age = await stat(mutex).then((s) => Date.now() - s.mtimeMs, () => 0);
+    const age = await stat(mutex).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
     if (age > 10_000) await rmdir(mutex).catch(() => undefined);
     return undefined;
   }
@@ -125,7 +128,10 @@ export async function acquireRunLock(dir: string): Promise<RunLock> {
     if (holder === 'gone') continue;
     if (holder === undefined) {
       // being written by a file system without hard links, or left empty by a killed process
-      const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(path).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age < 5_000 && attempt < 100) {
         await sleep(50);
         continue;
@@ -153,7 +159,8 @@ export async function acquireRunLock(dir: string): Promise<RunLock> {
           : `Took over the lock of run folder ${dir}: its lock file ${path} was empty or unreadable (left by a killed process).`;
     }
     if (done === undefined) await sleep(20);
-    if (attempt > 200) throw new CliError(`Could not take the lock of run folder ${dir} (${path}); delete it if no \`ait train\` runs on this folder.`, 1);
+    if (attempt > 200)
+      throw new CliError(`Could not take the lock of run folder ${dir} (${path}); delete it if no \`ait train\` runs on this folder.`, 1);
   }
   let released = false;
   return {

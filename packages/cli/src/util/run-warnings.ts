@@ -23,7 +23,7 @@ export function learningRateWarning(lr: number, recipeLr: number, model: string,
     `${source} ${lr} is ${ratio} the learning rate of ${model}'s recipe (${recipeLr}), far outside ${round(low)} to ${round(high)}: ` +
     (lr > high
       ? 'training this far above it usually diverges or ends at chance level.'
-      : 'training this far below it learns very little in the recipe\'s epochs.') +
+      : "training this far below it learns very little in the recipe's epochs.") +
     ` Consider --lr ${recipeLr}.`
   );
 }
@@ -33,7 +33,14 @@ export function learningRateWarning(lr: number, recipeLr: number, model: string,
  * more than two standard errors of a guess on `examples` test examples (so a tiny test set needs a
  * clear margin), or `undefined`.
  */
-export function chanceLevelWarning(accuracy: number | null, classes: number, examples: number | undefined, lr: number, model: string, recipeLr: number): string | undefined {
+export function chanceLevelWarning(
+  accuracy: number | null,
+  classes: number,
+  examples: number | undefined,
+  lr: number,
+  model: string,
+  recipeLr: number,
+): string | undefined {
   if (accuracy === null || !Number.isFinite(accuracy) || classes < 2 || examples === undefined || examples < 1) return undefined;
   const chance = 1 / classes;
   const margin = 2 * Math.sqrt((chance * (1 - chance)) / examples);

@@ -45,7 +45,10 @@ export async function setAsideLaterCheckpoints(
     time: new Date().toISOString(),
     resumedFrom,
     position,
-    checkpoints: later.map((p) => ({ file: basename(p), reason: reasons.get(p) ?? `newer than ${basename(resumedFrom)}, the checkpoint resumed from` })),
+    checkpoints: later.map((p) => ({
+      file: basename(p),
+      reason: reasons.get(p) ?? `newer than ${basename(resumedFrom)}, the checkpoint resumed from`,
+    })),
   };
   await writeFile(join(folder, 'set-aside.json'), `${JSON.stringify(why, null, 2)}\n`, 'utf8');
   return { folder, checkpoints: moved, metricsLines: lines.length };

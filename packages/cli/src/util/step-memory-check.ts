@@ -26,7 +26,8 @@ export function memoryBudget(backend: string, env: NodeJS.ProcessEnv = process.e
     return { bytes, what: `the AIT_MEMORY_LIMIT of ${gigabytes(bytes)}` };
   }
   if (backend === 'wasm') return { bytes: WASM_MEMORY_BYTES, what: "the wasm backend's 4 GB of memory" };
-  if (backend === 'cpu' || backend === 'tensorflow') return { bytes: freemem(), what: `this machine's ${gigabytes(freemem())} of free memory` };
+  if (backend === 'cpu' || backend === 'tensorflow')
+    return { bytes: freemem(), what: `this machine's ${gigabytes(freemem())} of free memory` };
   return null; // GPU backends: their memory is not known in advance
 }
 
@@ -67,7 +68,8 @@ export async function checkStepMemory(model: layers.Layer, data: Dataset, batchS
 }
 
 /** How tfjs-wasm, V8 and tfjs report running out of memory. */
-const OUT_OF_MEMORY = /Aborted\(\)|out of memory|Cannot enlarge memory|Array buffer allocation failed|Invalid typed array length|RangeError: WebAssembly\.Memory/i;
+const OUT_OF_MEMORY =
+  /Aborted\(\)|out of memory|Cannot enlarge memory|Array buffer allocation failed|Invalid typed array length|RangeError: WebAssembly\.Memory/i;
 
 /**
  * A clear error for a run that ran out of memory during training (what tfjs-wasm reports as

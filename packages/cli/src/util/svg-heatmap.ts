@@ -14,7 +14,7 @@ export function heatColour(t: number): string {
   const f = x - i;
   const a = STOPS[i] as readonly [number, number, number];
   const b = STOPS[i + 1] as readonly [number, number, number];
-  const c = a.map((v, k) => Math.round(v + (b[k] as number - v) * f));
+  const c = a.map((v, k) => Math.round(v + ((b[k] as number) - v) * f));
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
@@ -31,7 +31,11 @@ export interface HeatmapPanel {
  * minimum and maximum, with a title and the value range under each panel. `grey` draws with a
  * grey scale (for input images). Returns the SVG document text.
  */
-export function heatmapSvg(title: string, panels: readonly HeatmapPanel[], options: { cell?: number; perRow?: number; grey?: boolean } = {}): string {
+export function heatmapSvg(
+  title: string,
+  panels: readonly HeatmapPanel[],
+  options: { cell?: number; perRow?: number; grey?: boolean } = {},
+): string {
   const maxSide = Math.max(1, ...panels.map((p) => Math.max(p.rows, p.cols)));
   const cell = options.cell ?? Math.max(1, Math.min(12, Math.floor(240 / maxSide)));
   const perRow = options.perRow ?? 4;
@@ -68,7 +72,9 @@ export function heatmapSvg(title: string, panels: readonly HeatmapPanel[], optio
       }
     }
     parts.push(`<text x="${ox}" y="${oy + p.rows * cell + 14}">${p.title}</text>`);
-    parts.push(`<text x="${ox}" y="${oy + p.rows * cell + 28}" fill="#666">${p.rows}x${p.cols}, ${Number.isFinite(lo) ? `${lo.toPrecision(3)}..${hi.toPrecision(3)}` : 'no finite values'}</text>`);
+    parts.push(
+      `<text x="${ox}" y="${oy + p.rows * cell + 28}" fill="#666">${p.rows}x${p.cols}, ${Number.isFinite(lo) ? `${lo.toPrecision(3)}..${hi.toPrecision(3)}` : 'no finite values'}</text>`,
+    );
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;

@@ -48,7 +48,11 @@ export async function tryWebgpu(allowSoftware: boolean): Promise<WebGpuAttempt> 
     // the options tfjs-backend-webgpu's factory asks with (unless WEBGPU_USE_LOW_POWER_GPU is set)
     adapter = await found.gpu.requestAdapter({ powerPreference: 'high-performance' });
   } catch (err) {
-    return { ok: false, installed: false, reason: `asking ${found.source} for a WebGPU adapter failed (${message(err)}); ${found.noAdapterHint}` };
+    return {
+      ok: false,
+      installed: false,
+      reason: `asking ${found.source} for a WebGPU adapter failed (${message(err)}); ${found.noAdapterHint}`,
+    };
   }
   if (adapter === null) {
     return { ok: false, installed: false, reason: `${found.source} found no WebGPU adapter; ${found.noAdapterHint}` };
@@ -83,7 +87,12 @@ export async function tryWebgpu(allowSoftware: boolean): Promise<WebGpuAttempt> 
   try {
     ok = await tf.setBackend('webgpu');
   } catch (err) {
-    return { ok: false, installed: false, adapter: description, reason: `the webgpu backend failed to start on ${description.name}: ${message(err)}` };
+    return {
+      ok: false,
+      installed: false,
+      adapter: description,
+      reason: `the webgpu backend failed to start on ${description.name}: ${message(err)}`,
+    };
   }
   if (!ok) {
     return {

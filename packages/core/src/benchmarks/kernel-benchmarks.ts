@@ -89,12 +89,7 @@ export async function benchMatMul(sizes: number[], budgetMs = 300): Promise<MatM
 export async function benchAttention(reps = 10): Promise<AttentionBenchResult> {
   const shape = [64, 4, 64, 32];
   const size = shape.reduce((a, b) => a * b, 1);
-  const [q, k, v, g] = [0, 1, 2, 3].map((i) => tf.tensor(randomData(size, 10 + i), shape)) as [
-    tf.Tensor,
-    tf.Tensor,
-    tf.Tensor,
-    tf.Tensor,
-  ];
+  const [q, k, v, g] = [0, 1, 2, 3].map((i) => tf.tensor(randomData(size, 10 + i), shape)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
   const time = async (f: () => tf.Tensor | tf.Tensor[]): Promise<number> => {
     const ts: number[] = [];
     for (let i = 0; i < reps + 1; i++) {
@@ -112,11 +107,7 @@ export async function benchAttention(reps = 10): Promise<AttentionBenchResult> {
       tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(plainAttention(a, b, c), g)))([q, k, v]),
     ),
     fused_forward_backward_ms: await time(() =>
-      tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(fusedAttention(a, b, c), g)))([
-        q,
-        k,
-        v,
-      ]),
+      tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(fusedAttention(a, b, c), g)))([q, k, v]),
     ),
   };
   tf.dispose([q, k, v, g]);

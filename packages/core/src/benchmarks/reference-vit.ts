@@ -118,9 +118,11 @@ export class ReferenceVit {
         const [q, k, v] = splitPackedHeads(tf.reshape(qkv, [batch, tokens, 3 * dim]), 3, heads) as [tf.Tensor, tf.Tensor, tf.Tensor];
         merged = tf.reshape(mergeHeads(fusedAttention(q, k, v)), [batch * tokens, dim]);
       } else {
-        const [q, k, v] = tf
-          .split(qkv, 3, 1)
-          .map((t) => tf.transpose(tf.reshape(t, [batch, tokens, heads, dh]), [0, 2, 1, 3])) as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.transpose(tf.reshape(t, [batch, tokens, heads, dh]), [0, 2, 1, 3])) as [
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+        ];
         merged = tf.reshape(tf.transpose(plainAttention(q, k, v), [0, 2, 1, 3]), [batch * tokens, dim]);
       }
       h = tf.add(h, dense(merged, blk.proj));

@@ -60,7 +60,9 @@ export async function readCheckpointFile(file: PickedFile): Promise<LoadedCheckp
 export async function downloadCheckpoint(checkpoint: CheckpointContents | Uint8Array, fileName = 'checkpoint.ckpt'): Promise<number> {
   const g = globalThis as { document?: DomDocument; Blob?: BlobConstructor; URL?: UrlStatic };
   if (!g.document || !g.Blob || !g.URL?.createObjectURL) {
-    throw new Error('downloadCheckpoint: needs a page (document, Blob and URL.createObjectURL); under Node use saveCheckpoint(path, contents).');
+    throw new Error(
+      'downloadCheckpoint: needs a page (document, Blob and URL.createObjectURL); under Node use saveCheckpoint(path, contents).',
+    );
   }
   const bytes = checkpoint instanceof Uint8Array ? checkpoint : await encodeCheckpoint(checkpoint);
   const url = g.URL.createObjectURL(new g.Blob([bytes], { type: 'application/octet-stream' }));

@@ -295,10 +295,18 @@ export function decodeCheckpoint(bytes: Uint8Array, path?: string): LoadedCheckp
   const size = buf.byteLength;
   const magicLength = Math.min(size, CHECKPOINT_MAGIC.byteLength);
   if (!sameBytes(buf.subarray(0, magicLength), CHECKPOINT_MAGIC.subarray(0, magicLength))) {
-    fail('bad-magic', path, 'it does not start with the AiT.js checkpoint magic bytes, so it is not an AiT.js checkpoint (or its start was overwritten)');
+    fail(
+      'bad-magic',
+      path,
+      'it does not start with the AiT.js checkpoint magic bytes, so it is not an AiT.js checkpoint (or its start was overwritten)',
+    );
   }
   if (size < PREAMBLE_BYTES + DIGEST_BYTES) {
-    fail('truncated', path, `it is truncated: only ${size} bytes, less than the ${PREAMBLE_BYTES + DIGEST_BYTES} of an empty checkpoint (the write was probably interrupted)`);
+    fail(
+      'truncated',
+      path,
+      `it is truncated: only ${size} bytes, less than the ${PREAMBLE_BYTES + DIGEST_BYTES} of an empty checkpoint (the write was probably interrupted)`,
+    );
   }
   const version = view.getUint32(8, true);
   if (version !== CHECKPOINT_FORMAT_VERSION) {
@@ -316,10 +324,18 @@ export function decodeCheckpoint(bytes: Uint8Array, path?: string): LoadedCheckp
   const payloadLength = view.getBigUint64(16, true);
   const expected = BigInt(PREAMBLE_BYTES + headerLength + DIGEST_BYTES) + payloadLength;
   if (BigInt(size) < expected) {
-    fail('truncated', path, `it is truncated: ${size} bytes instead of the ${expected} its preamble announces (the write was probably interrupted or the copy is incomplete)`);
+    fail(
+      'truncated',
+      path,
+      `it is truncated: ${size} bytes instead of the ${expected} its preamble announces (the write was probably interrupted or the copy is incomplete)`,
+    );
   }
   if (BigInt(size) > expected) {
-    fail('trailing-bytes', path, `it has ${BigInt(size) - expected} unexpected bytes after its end (${expected} bytes announced, ${size} found)`);
+    fail(
+      'trailing-bytes',
+      path,
+      `it has ${BigInt(size) - expected} unexpected bytes after its end (${expected} bytes announced, ${size} found)`,
+    );
   }
   const body = buf.subarray(0, size - DIGEST_BYTES);
   const stored = buf.subarray(size - DIGEST_BYTES);
@@ -346,7 +362,11 @@ export function decodeCheckpoint(bytes: Uint8Array, path?: string): LoadedCheckp
       fail('bad-tensor-index', path, `${where} has ${e.length} bytes but shape [${e.shape.join(', ')}] of ${e.dtype} needs ${want}`);
     }
     if (e.offset + e.length > payloadBytes) {
-      fail('bad-tensor-index', path, `${where} lies at bytes ${e.offset}..${e.offset + e.length} but the payload has only ${payloadBytes} bytes`);
+      fail(
+        'bad-tensor-index',
+        path,
+        `${where} lies at bytes ${e.offset}..${e.offset + e.length} but the payload has only ${payloadBytes} bytes`,
+      );
     }
   }
   const optimizerEntries = header.tensors.filter((e) => e.group === 'optimizer');

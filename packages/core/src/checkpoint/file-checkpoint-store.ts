@@ -74,8 +74,7 @@ async function readBytes(path: string): Promise<Uint8Array> {
     throw new CheckpointError(
       'read-failed',
       path,
-      `Could not read checkpoint ${path} (${(err as Error).message}). Check that it is a readable file. ` +
-        UNUSABLE_CHECKPOINT_ADVICE,
+      `Could not read checkpoint ${path} (${(err as Error).message}). Check that it is a readable file. ` + UNUSABLE_CHECKPOINT_ADVICE,
       { cause: err },
     );
   }

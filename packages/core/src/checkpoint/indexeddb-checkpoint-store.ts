@@ -65,7 +65,10 @@ function done(tx: IdbTransaction): Promise<void> {
 
 /** Normalises a checkpoint path: `/` separators, no `./` segments, no repeated or trailing `/`. */
 export function normalizeCheckpointPath(path: string): string {
-  const parts = path.replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.');
+  const parts = path
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((p) => p !== '' && p !== '.');
   return (path.startsWith('/') ? '/' : '') + parts.join('/');
 }
 
@@ -186,7 +189,10 @@ export function indexedDbCheckpointStore(database: string = DEFAULT_CHECKPOINT_D
       const db = await open(dir);
       const { keyRange } = api(dir);
       const keys = await request(
-        db.transaction(OBJECT_STORE, 'readonly').objectStore(OBJECT_STORE).getAllKeys(keyRange.bound(prefix, `${prefix}\uffff`)),
+        db
+          .transaction(OBJECT_STORE, 'readonly')
+          .objectStore(OBJECT_STORE)
+          .getAllKeys(keyRange.bound(prefix, `${prefix}\uffff`)),
       );
       return keys
         .filter((k): k is string => typeof k === 'string')
@@ -194,12 +200,9 @@ export function indexedDbCheckpointStore(database: string = DEFAULT_CHECKPOINT_D
         .filter((name) => name !== '' && !name.includes('/'));
     } catch (err) {
       if (err instanceof CheckpointError) throw err;
-      throw new CheckpointError(
-        'read-failed',
-        dir,
-        `Could not list checkpoint directory ${dir} in ${where} (${(err as Error).message}).`,
-        { cause: err },
-      );
+      throw new CheckpointError('read-failed', dir, `Could not list checkpoint directory ${dir} in ${where} (${(err as Error).message}).`, {
+        cause: err,
+      });
     }
   };
 

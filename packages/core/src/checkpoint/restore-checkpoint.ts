@@ -74,9 +74,7 @@ export function restoreCheckpoint(contents: CheckpointContents, options: Restore
   const rngs = options.rngs ?? {};
   const missingRngs = Object.keys(rngs).filter((n) => !(n in contents.rng));
   if (missingRngs.length > 0) {
-    problems.push(
-      `random stream state(s) not saved: ${missingRngs.join(', ')} (saved: ${Object.keys(contents.rng).join(', ') || 'none'})`,
-    );
+    problems.push(`random stream state(s) not saved: ${missingRngs.join(', ')} (saved: ${Object.keys(contents.rng).join(', ') || 'none'})`);
   }
 
   if (problems.length > 0) {

@@ -15,7 +15,10 @@ export interface ReadSafetensorsFileOptions {
  * result and a corrupt header is refused before any large allocation. Throws a
  * {@link SafetensorsError} naming the file and the problem.
  */
-export async function readSafetensorsFile(path: string, options: ReadSafetensorsFileOptions = {}): Promise<{ metadata: Record<string, string>; tensors: Map<string, TensorValues> }> {
+export async function readSafetensorsFile(
+  path: string,
+  options: ReadSafetensorsFileOptions = {},
+): Promise<{ metadata: Record<string, string>; tensors: Map<string, TensorValues> }> {
   let file;
   try {
     file = await open(path, 'r');
@@ -34,10 +37,16 @@ export async function readSafetensorsFile(path: string, options: ReadSafetensors
     const tensors = new Map<string, TensorValues>();
     for (const name of wanted) {
       const e = header.tensors.get(name);
-      if (!e) throw new SafetensorsError('mismatch', path, `${path} has no tensor "${name}" (it has ${header.tensors.size}: ${[...header.tensors.keys()].slice(0, 8).join(', ')}${header.tensors.size > 8 ? ', ...' : ''}).`);
+      if (!e)
+        throw new SafetensorsError(
+          'mismatch',
+          path,
+          `${path} has no tensor "${name}" (it has ${header.tensors.size}: ${[...header.tensors.keys()].slice(0, 8).join(', ')}${header.tensors.size > 8 ? ', ...' : ''}).`,
+        );
       const raw = new Uint8Array(e.dataOffsets[1] - e.dataOffsets[0]);
       const { bytesRead } = await file.read(raw, 0, raw.byteLength, header.dataStart + e.dataOffsets[0]);
-      if (bytesRead !== raw.byteLength) throw new SafetensorsError('truncated', path, `${path} ended while reading tensor "${name}"; the file is truncated.`);
+      if (bytesRead !== raw.byteLength)
+        throw new SafetensorsError('truncated', path, `${path} ended while reading tensor "${name}"; the file is truncated.`);
       tensors.set(name, decodeSafetensorsValues(name, e, raw, path));
     }
     return { metadata: { ...header.metadata }, tensors };

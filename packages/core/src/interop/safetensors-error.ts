@@ -1,13 +1,6 @@
 /** What is wrong with a safetensors file, for callers that react differently. */
 export type SafetensorsErrorKind =
-  | 'truncated'
-  | 'bad-header'
-  | 'bad-offsets'
-  | 'unsupported-dtype'
-  | 'out-of-range'
-  | 'mismatch'
-  | 'read-failed'
-  | 'write-failed';
+  'truncated' | 'bad-header' | 'bad-offsets' | 'unsupported-dtype' | 'out-of-range' | 'mismatch' | 'read-failed' | 'write-failed';
 
 /**
  * Thrown for every safetensors problem: a truncated or corrupt file, a header that does not

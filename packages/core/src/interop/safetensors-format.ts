@@ -56,15 +56,27 @@ export const MAX_SAFETENSORS_HEADER_BYTES = 100_000_000;
  */
 export function safetensorsHeaderLength(first8: Uint8Array, fileSize: number, source: string): number {
   if (fileSize < 8 || first8.byteLength < 8) {
-    throw new SafetensorsError('truncated', source, `${source} is ${fileSize} bytes, shorter than the 8-byte header length of a safetensors file; it is truncated or not safetensors.`);
+    throw new SafetensorsError(
+      'truncated',
+      source,
+      `${source} is ${fileSize} bytes, shorter than the 8-byte header length of a safetensors file; it is truncated or not safetensors.`,
+    );
   }
   const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_SAFETENSORS_HEADER_BYTES)) {
-    throw new SafetensorsError('bad-header', source, `${source} claims a header of ${n} bytes, more than the ${MAX_SAFETENSORS_HEADER_BYTES} a safetensors header may have; the file is corrupt or not safetensors.`);
+    throw new SafetensorsError(
+      'bad-header',
+      source,
+      `${source} claims a header of ${n} bytes, more than the ${MAX_SAFETENSORS_HEADER_BYTES} a safetensors header may have; the file is corrupt or not safetensors.`,
+    );
   }
   const length = Number(n);
   if (8 + length > fileSize) {
-    throw new SafetensorsError('truncated', source, `${source} claims a header of ${length} bytes but has only ${fileSize - 8} after the length field; the file is truncated.`);
+    throw new SafetensorsError(
+      'truncated',
+      source,
+      `${source} claims a header of ${length} bytes but has only ${fileSize - 8} after the length field; the file is truncated.`,
+    );
   }
   return length;
 }
@@ -90,7 +102,11 @@ function isIndex(value: unknown): value is number {
 export function parseSafetensorsHeader(prefix: Uint8Array, fileSize: number, source: string): SafetensorsHeader {
   const length = safetensorsHeaderLength(prefix.subarray(0, 8), fileSize, source);
   if (prefix.byteLength < 8 + length) {
-    throw new SafetensorsError('truncated', source, `${source}: only ${prefix.byteLength} bytes given for a header that ends at byte ${8 + length}.`);
+    throw new SafetensorsError(
+      'truncated',
+      source,
+      `${source}: only ${prefix.byteLength} bytes given for a header that ends at byte ${8 + length}.`,
+    );
   }
   const bad = (what: string): SafetensorsError =>
     new SafetensorsError('bad-header', source, `${source} has a corrupt safetensors header: ${what}. Re-export or re-download the file.`);
@@ -98,7 +114,12 @@ export function parseSafetensorsHeader(prefix: Uint8Array, fileSize: number, sou
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(prefix.subarray(8, 8 + length)));
   } catch (err) {
-    throw new SafetensorsError('bad-header', source, `${source} has a safetensors header that is not UTF-8 JSON (${(err as Error).message}); the file is corrupt or not safetensors.`, { cause: err });
+    throw new SafetensorsError(
+      'bad-header',
+      source,
+      `${source} has a safetensors header that is not UTF-8 JSON (${(err as Error).message}); the file is corrupt or not safetensors.`,
+      { cause: err },
+    );
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw bad('it is not a JSON object');
   const dataStart = 8 + length;
@@ -117,21 +138,34 @@ export function parseSafetensorsHeader(prefix: Uint8Array, fileSize: number, sou
     const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
     if (typeof e !== 'object' || e === null) throw bad(`tensor "${name}" is not an object`);
     if (!isDtype(e.dtype)) {
-      throw new SafetensorsError('unsupported-dtype', source, `${source}: tensor "${name}" has dtype ${JSON.stringify(e.dtype)}, which is not one of ${Object.keys(SAFETENSORS_DTYPE_BYTES).join(', ')}.`);
+      throw new SafetensorsError(
+        'unsupported-dtype',
+        source,
+        `${source}: tensor "${name}" has dtype ${JSON.stringify(e.dtype)}, which is not one of ${Object.keys(SAFETENSORS_DTYPE_BYTES).join(', ')}.`,
+      );
     }
-    if (!Array.isArray(e.shape) || !e.shape.every(isIndex)) throw bad(`tensor "${name}" has shape ${JSON.stringify(e.shape)}, not a list of non-negative integers`);
+    if (!Array.isArray(e.shape) || !e.shape.every(isIndex))
+      throw bad(`tensor "${name}" has shape ${JSON.stringify(e.shape)}, not a list of non-negative integers`);
     const offsets = e.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isIndex) || (offsets[0] as number) > (offsets[1] as number)) {
       throw bad(`tensor "${name}" has data_offsets ${JSON.stringify(offsets)}, not [begin, end] with 0 <= begin <= end`);
     }
     const [begin, end] = offsets as [number, number];
     if (end > dataBytes) {
-      throw new SafetensorsError('truncated', source, `${source}: tensor "${name}" ends at data byte ${end}, but the file holds ${dataBytes} bytes of data; the file is truncated.`);
+      throw new SafetensorsError(
+        'truncated',
+        source,
+        `${source}: tensor "${name}" ends at data byte ${end}, but the file holds ${dataBytes} bytes of data; the file is truncated.`,
+      );
     }
     const shape = e.shape as number[];
     const expected = elementCount(shape) * SAFETENSORS_DTYPE_BYTES[e.dtype];
     if (end - begin !== expected) {
-      throw new SafetensorsError('bad-offsets', source, `${source}: tensor "${name}" (${e.dtype} [${shape.join(', ')}]) needs ${expected} bytes but its data_offsets span ${end - begin}; the file is corrupt.`);
+      throw new SafetensorsError(
+        'bad-offsets',
+        source,
+        `${source}: tensor "${name}" (${e.dtype} [${shape.join(', ')}]) needs ${expected} bytes but its data_offsets span ${end - begin}; the file is corrupt.`,
+      );
     }
     entries.push([name, { dtype: e.dtype, shape, dataOffsets: [begin, end] }]);
   }
@@ -150,7 +184,11 @@ export function parseSafetensorsHeader(prefix: Uint8Array, fileSize: number, sou
     covered = e.dataOffsets[1];
   }
   if (covered !== dataBytes) {
-    throw new SafetensorsError('bad-offsets', source, `${source}: the tensors cover ${covered} bytes of data but the file holds ${dataBytes} after the header; it has trailing bytes or is corrupt.`);
+    throw new SafetensorsError(
+      'bad-offsets',
+      source,
+      `${source}: the tensors cover ${covered} bytes of data but the file holds ${dataBytes} after the header; it has trailing bytes or is corrupt.`,
+    );
   }
   return { tensors: new Map(entries), metadata, dataStart, dataBytes };
 }
@@ -187,7 +225,11 @@ export function decodeSafetensorsValues(name: string, entry: SafetensorsEntry, r
     for (let i = 0; i < count; i++) {
       const v = read(i);
       if (v < -2147483648 || v > 2147483647) {
-        throw new SafetensorsError('out-of-range', source, `${source}: tensor "${name}" (${entry.dtype}) holds ${String(v)} at index ${i}, outside the int32 range tfjs supports.`);
+        throw new SafetensorsError(
+          'out-of-range',
+          source,
+          `${source}: tensor "${name}" (${entry.dtype}) holds ${String(v)} at index ${i}, outside the int32 range tfjs supports.`,
+        );
       }
       out[i] = Number(v);
     }
@@ -243,17 +285,25 @@ const WRITTEN_DTYPE: Record<TensorValues['dtype'], SafetensorsDtype> = { float32
  * float32 as F32, int32 as I32, bool as BOOL. The header is padded with spaces so that the data
  * starts at a multiple of 8 bytes, as the reference writer does.
  */
-export function encodeSafetensors(tensors: Readonly<Record<string, TensorValues>>, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
+export function encodeSafetensors(
+  tensors: Readonly<Record<string, TensorValues>>,
+  metadata: Readonly<Record<string, string>> = {},
+): Uint8Array {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = { ...metadata };
   let offset = 0;
   for (const name of names) {
-    if (name === '__metadata__') throw new SafetensorsError('write-failed', 'encodeSafetensors', 'a tensor may not be named "__metadata__" (the format reserves it).');
+    if (name === '__metadata__')
+      throw new SafetensorsError('write-failed', 'encodeSafetensors', 'a tensor may not be named "__metadata__" (the format reserves it).');
     const t = tensors[name] as TensorValues;
     const count = elementCount(t.shape);
     if (t.values.length !== count) {
-      throw new SafetensorsError('write-failed', 'encodeSafetensors', `tensor "${name}" has ${t.values.length} values for shape [${t.shape.join(', ')}] (${count}).`);
+      throw new SafetensorsError(
+        'write-failed',
+        'encodeSafetensors',
+        `tensor "${name}" has ${t.values.length} values for shape [${t.shape.join(', ')}] (${count}).`,
+      );
     }
     const dtype = WRITTEN_DTYPE[t.dtype];
     const bytes = count * SAFETENSORS_DTYPE_BYTES[dtype];
@@ -290,7 +340,10 @@ export function encodeSafetensors(tensors: Readonly<Record<string, TensorValues>
 }
 
 /** The metadata and every tensor of a whole safetensors file held in memory. */
-export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'): { metadata: Record<string, string>; tensors: Map<string, TensorValues> } {
+export function decodeSafetensors(
+  bytes: Uint8Array,
+  source = 'safetensors data',
+): { metadata: Record<string, string>; tensors: Map<string, TensorValues> } {
   const header = parseSafetensorsHeader(bytes, bytes.byteLength, source);
   const tensors = new Map<string, TensorValues>();
   for (const [name, e] of header.tensors) {

@@ -37,7 +37,11 @@ export interface LoadSafetensorsWeightsOptions {
  * file, a tensor the model has no weight for, or a shape or dtype that differs is a
  * {@link SafetensorsError} (`mismatch`) listing every problem, and nothing changes then.
  */
-export function loadSafetensorsWeights(model: layers.Layer, tensors: ReadonlyMap<string, TensorValues>, options: LoadSafetensorsWeightsOptions = {}): void {
+export function loadSafetensorsWeights(
+  model: layers.Layer,
+  tensors: ReadonlyMap<string, TensorValues>,
+  options: LoadSafetensorsWeightsOptions = {},
+): void {
   const source = options.source ?? 'the safetensors data';
   const rename = options.rename ?? ((n: string) => n);
   const weights = namedWeights(model);
@@ -61,7 +65,13 @@ export function loadSafetensorsWeights(model: layers.Layer, tensors: ReadonlyMap
     }
   }
   const extra = [...tensors.keys()].filter((k) => !used.has(k));
-  if (extra.length > 0) problems.push(`not in the model: ${extra.slice(0, 12).map((k) => `"${k}"`).join(', ')}${extra.length > 12 ? `, ... (${extra.length - 12} more)` : ''}`);
+  if (extra.length > 0)
+    problems.push(
+      `not in the model: ${extra
+        .slice(0, 12)
+        .map((k) => `"${k}"`)
+        .join(', ')}${extra.length > 12 ? `, ... (${extra.length - 12} more)` : ''}`,
+    );
   if (problems.length > 0) {
     throw new SafetensorsError(
       'mismatch',

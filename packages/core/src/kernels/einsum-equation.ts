@@ -49,7 +49,10 @@ export function parseEinsumEquation(equation: string, numInputs: number): Einsum
   } else {
     const counts = new Map<string, number>();
     for (const l of inputs.flat()) counts.set(l, (counts.get(l) ?? 0) + 1);
-    output = [...counts.entries()].filter(([, c]) => c === 1).map(([l]) => l).sort();
+    output = [...counts.entries()]
+      .filter(([, c]) => c === 1)
+      .map(([l]) => l)
+      .sort();
   }
   return { inputs, output };
 }

@@ -21,12 +21,7 @@ export interface FusedAttentionOptions {
  * `dq = ds k * scale`, `dk = ds^T q * scale`. Every product runs as one batched matmul (the fast
  * kernels keep all transpose cases fast). Equal to the plain definition within float32 rounding.
  */
-export function fusedAttention(
-  q: tf.Tensor,
-  k: tf.Tensor,
-  v: tf.Tensor,
-  options: FusedAttentionOptions = {},
-): tf.Tensor {
+export function fusedAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: FusedAttentionOptions = {}): tf.Tensor {
   if (q.rank < 2 || k.rank !== q.rank || v.rank !== q.rank) {
     throw new Error(
       `scaledDotProductAttention: q, k, v must have the same rank >= 2, got [${q.shape.join(', ')}], ` +

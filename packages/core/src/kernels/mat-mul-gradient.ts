@@ -19,13 +19,7 @@ function reduceToShape(grad: tf.Tensor, targetShape: readonly number[]): tf.Tens
  * is both cheaper than a batched product plus a sum and exact in shape. Returns null when the
  * layout does not allow folding (transposed `a`).
  */
-function foldedSharedGrad(
-  dy: tf.Tensor,
-  a: tf.Tensor,
-  b: tf.Tensor,
-  transposeA: boolean,
-  transposeB: boolean,
-): tf.Tensor | null {
+function foldedSharedGrad(dy: tf.Tensor, a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor | null {
   if (transposeA) return null;
   const k = a.shape[a.rank - 1] as number;
   const n = dy.shape[dy.rank - 1] as number;

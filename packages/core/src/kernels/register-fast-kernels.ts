@@ -42,11 +42,7 @@ function mark(fn: tf.KernelFunc): tf.KernelFunc {
  * was registered before (undefined when there was none). Does nothing when the fast kernel is
  * already in place.
  */
-function install(
-  kernelName: string,
-  backendName: string,
-  make: (original: tf.KernelConfig | undefined) => tf.KernelFunc,
-): void {
+function install(kernelName: string, backendName: string, make: (original: tf.KernelConfig | undefined) => tf.KernelFunc): void {
   const existing = tf.getKernel(kernelName, backendName);
   if (isFast(existing)) return;
   const kernelFunc = mark(make(existing));
@@ -84,50 +80,152 @@ function registerGradients(): void {
 }
 
 function registerWasmKernels(backendName: string): void {
-  wrap(tf.Sum, backendName, (orig) => ({ inputs, backend, attrs }) => wasmSum(backend, orig, inputs, attrs ?? {}));
-  wrap(tf.Identity, backendName, (orig) => ({ inputs, backend }) => aliasIdentity(backend, inputs, orig));
-  wrap(tf.Cast, backendName, (orig) => ({ inputs, backend, attrs }) => aliasingCast(backend, inputs, attrs ?? {}, orig));
-  wrap(tf.Transpose, backendName, (orig) => ({ inputs, backend, attrs }) => wasmTranspose(backend, orig, inputs, attrs ?? {}));
+  wrap(
+    tf.Sum,
+    backendName,
+    (orig) =>
+      ({ inputs, backend, attrs }) =>
+        wasmSum(backend, orig, inputs, attrs ?? {}),
+  );
+  wrap(
+    tf.Identity,
+    backendName,
+    (orig) =>
+      ({ inputs, backend }) =>
+        aliasIdentity(backend, inputs, orig),
+  );
+  wrap(
+    tf.Cast,
+    backendName,
+    (orig) =>
+      ({ inputs, backend, attrs }) =>
+        aliasingCast(backend, inputs, attrs ?? {}, orig),
+  );
+  wrap(
+    tf.Transpose,
+    backendName,
+    (orig) =>
+      ({ inputs, backend, attrs }) =>
+        wasmTranspose(backend, orig, inputs, attrs ?? {}),
+  );
   wrap(tf.BatchMatMul, backendName, (orig) => ({ inputs, backend, attrs }) => {
     const [a, b] = [inputs.a as tf.TensorInfo, inputs.b as tf.TensorInfo];
     return wasmFastMatMul(backendName, backend, orig, a, b, attrs?.transposeA === true, attrs?.transposeB === true);
   });
   const matMulKernel = tf.getKernel(tf.BatchMatMul, backendName);
   const matMul: tf.KernelFunc = (params) => matMulKernel.kernelFunc(params);
-  wrap(tf._FusedMatMul, backendName, (orig) => ({ inputs, backend, attrs }) =>
-    wasmFastFusedMatMul(backendName, backend, orig, matMul, inputs, attrs ?? {}),
+  wrap(
+    tf._FusedMatMul,
+    backendName,
+    (orig) =>
+      ({ inputs, backend, attrs }) =>
+        wasmFastFusedMatMul(backendName, backend, orig, matMul, inputs, attrs ?? {}),
   );
-  install(tf.UnsortedSegmentSum, backendName, () => ({ inputs, backend, attrs }) =>
-    wasmUnsortedSegmentSum(backend, inputs, attrs ?? {}),
+  install(
+    tf.UnsortedSegmentSum,
+    backendName,
+    () =>
+      ({ inputs, backend, attrs }) =>
+        wasmUnsortedSegmentSum(backend, inputs, attrs ?? {}),
   );
-  install(tf.Conv2DBackpropFilter, backendName, () => ({ inputs, backend, attrs }) =>
-    wasmConv2DBackpropFilter(backendName, backend, inputs, attrs ?? {}),
+  install(
+    tf.Conv2DBackpropFilter,
+    backendName,
+    () =>
+      ({ inputs, backend, attrs }) =>
+        wasmConv2DBackpropFilter(backendName, backend, inputs, attrs ?? {}),
   );
-  wrap(tf.Conv2DBackpropInput, backendName, (orig) => ({ inputs, backend, attrs }) =>
-    wasmConv2DBackpropInput(backendName, backend, inputs, attrs ?? {}, orig),
+  wrap(
+    tf.Conv2DBackpropInput,
+    backendName,
+    (orig) =>
+      ({ inputs, backend, attrs }) =>
+        wasmConv2DBackpropInput(backendName, backend, inputs, attrs ?? {}, orig),
   );
-  wrap(tf.MaxPoolGrad, backendName, (orig) => ({ inputs, backend, attrs }) => wasmMaxPoolGrad(backend, inputs, attrs ?? {}, orig));
-  wrap(tf.Tile, backendName, (orig) => ({ inputs, backend, attrs }) => wasmTile(backend, inputs, attrs ?? {}, orig));
-  wrap(tf.Unpack, backendName, (orig) => ({ inputs, backend, attrs }) => wasmUnpack(backend, inputs, attrs ?? {}, orig));
-  install(tf.Einsum, backendName, () => ({ inputs, backend, attrs }) =>
-    wasmEinsum(backendName, backend, inputs, attrs ?? {}),
+  wrap(
+    tf.MaxPoolGrad,
+    backendName,
+    (orig) =>
+      ({ inputs, backend, attrs }) =>
+        wasmMaxPoolGrad(backend, inputs, attrs ?? {}, orig),
+  );
+  wrap(
+    tf.Tile,
+    backendName,
+    (orig) =>
+      ({ inputs, backend, attrs }) =>
+        wasmTile(backend, inputs, attrs ?? {}, orig),
+  );
+  wrap(
+    tf.Unpack,
+    backendName,
+    (orig) =>
+      ({ inputs, backend, attrs }) =>
+        wasmUnpack(backend, inputs, attrs ?? {}, orig),
+  );
+  install(
+    tf.Einsum,
+    backendName,
+    () =>
+      ({ inputs, backend, attrs }) =>
+        wasmEinsum(backendName, backend, inputs, attrs ?? {}),
   );
   // AiT.js's own SIMD kernels, where they can run on this backend's heap (fusedGelu and
   // fusedLayerNorm use the GELU and layer-norm ones when registered)
   const instance = tf.engine().findBackend(backendName);
   if (instance && simdKernelsFor(asWasmBackend(instance))) {
-    install(GELU_KERNEL, backendName, () => ({ inputs, backend }) => wasmGelu({ inputs, backend }));
-    install(GELU_WITH_SLOPE_KERNEL, backendName, () => ({ inputs, backend }) => wasmGeluWithSlope({ inputs, backend }));
-    install(LAYER_NORM_KERNEL, backendName, () => ({ inputs, backend, attrs }) => wasmLayerNorm({ inputs, backend, attrs }));
-    install(LAYER_NORM_GRAD_KERNEL, backendName, () => ({ inputs, backend }) => wasmLayerNormGrad({ inputs, backend }));
-    wrap(tf.Slice, backendName, (orig) => ({ inputs, backend, attrs }) => wasmSlice(backend, inputs, attrs ?? {}, orig));
-    wrap(tf.SplitV, backendName, (orig) => ({ inputs, backend, attrs }) => wasmSplitV(backend, inputs, attrs ?? {}, orig));
+    install(
+      GELU_KERNEL,
+      backendName,
+      () =>
+        ({ inputs, backend }) =>
+          wasmGelu({ inputs, backend }),
+    );
+    install(
+      GELU_WITH_SLOPE_KERNEL,
+      backendName,
+      () =>
+        ({ inputs, backend }) =>
+          wasmGeluWithSlope({ inputs, backend }),
+    );
+    install(
+      LAYER_NORM_KERNEL,
+      backendName,
+      () =>
+        ({ inputs, backend, attrs }) =>
+          wasmLayerNorm({ inputs, backend, attrs }),
+    );
+    install(
+      LAYER_NORM_GRAD_KERNEL,
+      backendName,
+      () =>
+        ({ inputs, backend }) =>
+          wasmLayerNormGrad({ inputs, backend }),
+    );
+    wrap(
+      tf.Slice,
+      backendName,
+      (orig) =>
+        ({ inputs, backend, attrs }) =>
+          wasmSlice(backend, inputs, attrs ?? {}, orig),
+    );
+    wrap(
+      tf.SplitV,
+      backendName,
+      (orig) =>
+        ({ inputs, backend, attrs }) =>
+          wasmSplitV(backend, inputs, attrs ?? {}, orig),
+    );
     for (const [kernel, op] of [
       [tf.Exp, 'expForward'],
       [tf.Erf, 'erfForward'],
     ] as const) {
-      wrap(kernel, backendName, (orig) => ({ inputs, backend, attrs }) =>
-        wasmUnarySimd(op, backend, inputs, attrs ?? {}, orig),
+      wrap(
+        kernel,
+        backendName,
+        (orig) =>
+          ({ inputs, backend, attrs }) =>
+            wasmUnarySimd(op, backend, inputs, attrs ?? {}, orig),
       );
     }
   }

@@ -20,9 +20,7 @@ export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Sc
   const oneHot = tf.tidy(() => {
     if (labels.dtype === 'int32') {
       if (labels.rank !== 1 || labels.shape[0] !== batch) {
-        throw new Error(
-          `softmaxCrossEntropy: int32 labels must be [${batch}] class indices, got [${labels.shape.join(', ')}].`,
-        );
+        throw new Error(`softmaxCrossEntropy: int32 labels must be [${batch}] class indices, got [${labels.shape.join(', ')}].`);
       }
       const ids = hostValues(labels);
       indicesChecked = ids !== null;

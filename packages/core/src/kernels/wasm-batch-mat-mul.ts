@@ -162,13 +162,7 @@ function batchedGemm(
 }
 
 /** Broadcasts `info` (`[...outer, r, c]`) over the batch shape `outerOut` with the Tile kernel. */
-function broadcastBatch(
-  backendName: string,
-  backend: unknown,
-  scratch: Scratch,
-  info: tf.TensorInfo,
-  outerOut: number[],
-): tf.TensorInfo {
+function broadcastBatch(backendName: string, backend: unknown, scratch: Scratch, info: tf.TensorInfo, outerOut: number[]): tf.TensorInfo {
   const rank = outerOut.length + 2;
   const padded = [...new Array<number>(rank - info.shape.length).fill(1), ...info.shape];
   const reps = padded.map((d, i) => (i < outerOut.length ? (outerOut[i] as number) / d : 1));
@@ -196,9 +190,7 @@ export function wasmFastMatMul(
 ): tf.TensorInfo {
   const backend = asWasmBackend(backendRaw);
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
-    throw new Error(
-      `matMul on wasm needs float32 operands, got ${a.dtype} and ${b.dtype}; cast them with tf.cast(x, 'float32').`,
-    );
+    throw new Error(`matMul on wasm needs float32 operands, got ${a.dtype} and ${b.dtype}; cast them with tf.cast(x, 'float32').`);
   }
   const g = matMulGeometry(a.shape, b.shape, transposeA, transposeB);
   const viaSimd = simdMatMul(backend, a, b, transposeA, transposeB, g);

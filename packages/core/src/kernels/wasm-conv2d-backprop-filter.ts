@@ -25,9 +25,7 @@ export function wasmConv2DBackpropFilter(
   const dataFormat = (attrs.dataFormat as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC';
   const dimRoundingMode = attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined;
   if (x.shape.length !== 4 || dy.shape.length !== 4) {
-    throw new Error(
-      `conv2d filter gradient: x and dy must be rank 4, got [${x.shape.join(', ')}] and [${dy.shape.join(', ')}].`,
-    );
+    throw new Error(`conv2d filter gradient: x and dy must be rank 4, got [${x.shape.join(', ')}] and [${dy.shape.join(', ')}].`);
   }
   if (x.dtype !== 'float32' || dy.dtype !== 'float32') {
     throw new Error(`conv2d filter gradient on wasm needs float32 tensors, got ${x.dtype} and ${dy.dtype}.`);
@@ -134,4 +132,3 @@ export function wasmConv2DBackpropFilter(
     scratch.release();
   }
 }
-

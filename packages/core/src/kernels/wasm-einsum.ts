@@ -14,12 +14,7 @@ interface Operand {
  * work runs on the fast GEMM), and the result is transposed to the output's label order.
  * Inputs are float32 tensors `inputs[0..n-1]`; `attrs.equation` e.g. `'bhid,bhjd->bhij'`.
  */
-export function wasmEinsum(
-  backendName: string,
-  backendRaw: unknown,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-): tf.TensorInfo {
+export function wasmEinsum(backendName: string, backendRaw: unknown, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): tf.TensorInfo {
   const backend = asWasmBackend(backendRaw);
   const equation = attrs.equation;
   if (typeof equation !== 'string') throw new Error('einsum: attrs.equation must be a string.');

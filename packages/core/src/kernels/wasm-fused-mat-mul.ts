@@ -27,9 +27,7 @@ function applyActivation(
       if (!preluWeights) throw new Error('fused matMul: activation "prelu" needs preluActivationWeights.');
       return runKernel(tf.Prelu, backendName, backend, { x, alpha: preluWeights });
     default:
-      throw new Error(
-        `fused matMul: unknown activation "${activation}"; use linear, relu, relu6, elu, sigmoid, leakyrelu or prelu.`,
-      );
+      throw new Error(`fused matMul: unknown activation "${activation}"; use linear, relu, relu6, elu, sigmoid, leakyrelu or prelu.`);
   }
 }
 

@@ -45,9 +45,7 @@ export function wasmSum(
   }
   const backend = asWasmBackend(backendRaw);
   const keepDims = attrs.keepDims === true;
-  const outShape = keepDims
-    ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
-    : x.shape.filter((_, i) => !axes.includes(i));
+  const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
   const out = backend.makeOutput(outShape, 'float32');
   const simd = simdKernelsFor(backend);
   if (simd) {

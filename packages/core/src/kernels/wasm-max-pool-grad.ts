@@ -24,14 +24,7 @@ export function wasmMaxPoolGrad(
   const dimRoundingMode = attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined;
   const viaFallback = (): tf.TensorInfo => fallback({ inputs, backend: backendRaw as object, attrs }) as tf.TensorInfo;
   if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.shape.length !== 4) return viaFallback();
-  const info = tf.backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number],
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
+  const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
   const { top, bottom, left, right } = info.padInfo;
   const { filterHeight: fh, filterWidth: fw, strideHeight, strideWidth } = info;
   if (fh !== strideHeight || fw !== strideWidth || top + bottom + left + right !== 0) return viaFallback();

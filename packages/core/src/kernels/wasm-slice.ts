@@ -9,7 +9,14 @@ const BYTES: Partial<Record<tf.DataType, number>> = { float32: 4, int32: 4, bool
  * Copies the box `begin`/`size` of `x` into `out` (a new tensor of shape `size`): axes after the
  * innermost partial axis are whole, so each output run is contiguous in the input.
  */
-function copyBox(simd: SimdKernels, backend: WasmBackendInternals, x: tf.TensorInfo, begin: number[], size: number[], out: tf.TensorInfo): void {
+function copyBox(
+  simd: SimdKernels,
+  backend: WasmBackendInternals,
+  x: tf.TensorInfo,
+  begin: number[],
+  size: number[],
+  out: tf.TensorInfo,
+): void {
   const shape = x.shape;
   const rank = shape.length;
   const strides = new Array<number>(rank).fill(1);
@@ -20,7 +27,15 @@ function copyBox(simd: SimdKernels, backend: WasmBackendInternals, x: tf.TensorI
   const bytes = BYTES[x.dtype] as number;
   const start = begin.reduce((sum, b, a) => sum + b * (strides[a] as number), 0);
   const run = (size[j] as number) * (strides[j] as number);
-  copyStridedRuns(simd, memoryOffsetOf(backend, x) + start * bytes, memoryOffsetOf(backend, out), size.slice(0, j), strides.slice(0, j), run, bytes);
+  copyStridedRuns(
+    simd,
+    memoryOffsetOf(backend, x) + start * bytes,
+    memoryOffsetOf(backend, out),
+    size.slice(0, j),
+    strides.slice(0, j),
+    run,
+    bytes,
+  );
 }
 
 /**
@@ -28,19 +43,33 @@ function copyBox(simd: SimdKernels, backend: WasmBackendInternals, x: tf.TensorI
  * SIMD module (tfjs-wasm copies row by row from JavaScript, making a subarray per row: about 3 ms
  * for 4096 rows). Strings, complex numbers and a backend without the SIMD module go to `original`.
  */
-export function wasmSlice(backendRaw: unknown, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap, original: tf.KernelFunc): tf.TensorInfo {
+export function wasmSlice(
+  backendRaw: unknown,
+  inputs: tf.NamedTensorInfoMap,
+  attrs: tf.NamedAttrMap,
+  original: tf.KernelFunc,
+): tf.TensorInfo {
   const x = inputs.x as tf.TensorInfo;
   const backend = asWasmBackend(backendRaw);
   const simd = BYTES[x.dtype] ? simdKernelsFor(backend) : null;
   if (!simd || x.shape.length === 0) return original({ inputs, backend: backendRaw as object, attrs }) as tf.TensorInfo;
-  const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin as number | number[], attrs.size as number | number[]) as [number[], number[]];
+  const [begin, size] = tf.slice_util.parseSliceParams(
+    x as tf.Tensor,
+    attrs.begin as number | number[],
+    attrs.size as number | number[],
+  ) as [number[], number[]];
   const out = backend.makeOutput(size, x.dtype);
   if (tf.util.sizeFromShape(size) > 0) copyBox(simd, backend, x, begin, size, out);
   return out;
 }
 
 /** `SplitV` for the wasm backend: each part is a {@link wasmSlice} box. */
-export function wasmSplitV(backendRaw: unknown, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap, original: tf.KernelFunc): tf.TensorInfo[] {
+export function wasmSplitV(
+  backendRaw: unknown,
+  inputs: tf.NamedTensorInfoMap,
+  attrs: tf.NamedAttrMap,
+  original: tf.KernelFunc,
+): tf.TensorInfo[] {
   const x = inputs.x as tf.TensorInfo;
   const backend = asWasmBackend(backendRaw);
   const simd = BYTES[x.dtype] ? simdKernelsFor(backend) : null;

@@ -8,11 +8,7 @@ import { asWasmBackend, heapF32, heapI32 } from './wasm-interop';
  * Ids outside `[0, numSegments)` are dropped, as in TensorFlow. Runs in JavaScript on views of
  * the wasm heap (no copies); its cost is one pass over `x`.
  */
-export function wasmUnsortedSegmentSum(
-  backendRaw: unknown,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-): tf.TensorInfo {
+export function wasmUnsortedSegmentSum(backendRaw: unknown, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): tf.TensorInfo {
   const backend = asWasmBackend(backendRaw);
   const x = inputs.x as tf.TensorInfo;
   const ids = inputs.segmentIds as tf.TensorInfo;
@@ -29,8 +25,7 @@ export function wasmUnsortedSegmentSum(
   const idsRank = ids.shape.length;
   if (!tf.util.arraysEqual(x.shape.slice(0, idsRank), ids.shape)) {
     throw new Error(
-      `unsortedSegmentSum: segmentIds shape [${ids.shape.join(', ')}] must be a prefix of x's shape ` +
-        `[${x.shape.join(', ')}].`,
+      `unsortedSegmentSum: segmentIds shape [${ids.shape.join(', ')}] must be a prefix of x's shape ` + `[${x.shape.join(', ')}].`,
     );
   }
   const inner = tf.util.sizeFromShape(x.shape.slice(idsRank));

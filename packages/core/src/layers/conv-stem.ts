@@ -81,7 +81,9 @@ export class ConvStem extends AitLayer {
     this.kernels = [];
     this.biases = [];
     this.config.channels.forEach((cout, i) => {
-      this.kernels.push(this.addWeight(`kernel_${i}`, [k, k, cin, cout], 'float32', createKernelInitializer(this.config.kernelInitializer)));
+      this.kernels.push(
+        this.addWeight(`kernel_${i}`, [k, k, cin, cout], 'float32', createKernelInitializer(this.config.kernelInitializer)),
+      );
       this.biases.push(this.addWeight(`bias_${i}`, [cout], 'float32', createKernelInitializer('zeros')));
       cin = cout;
     });

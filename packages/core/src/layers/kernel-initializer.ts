@@ -28,8 +28,6 @@ export function createKernelInitializer(name: KernelInitializerName, stddev = 0.
     case 'zeros':
       return initializers.zeros();
     default:
-      throw new Error(
-        `createKernelInitializer: unknown initialiser '${String(name)}'; use one of ${KERNEL_INITIALIZER_NAMES.join(', ')}.`,
-      );
+      throw new Error(`createKernelInitializer: unknown initialiser '${String(name)}'; use one of ${KERNEL_INITIALIZER_NAMES.join(', ')}.`);
   }
 }

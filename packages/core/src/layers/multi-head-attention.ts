@@ -103,9 +103,7 @@ export class MultiHeadAttention extends AitLayer {
     if (count === 1 + extra) return 'self';
     if (count === 2 + extra) return 'cross';
     const layouts = this.config.hasMaskInput ? '[x, mask] or [x, context, mask]' : 'x or [x, context]';
-    throw new Error(
-      `${this.where}: expects ${layouts}${this.config.hasMaskInput ? ' (hasMaskInput is true)' : ''}, got ${count} inputs.`,
-    );
+    throw new Error(`${this.where}: expects ${layouts}${this.config.hasMaskInput ? ' (hasMaskInput is true)' : ''}, got ${count} inputs.`);
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -117,8 +115,7 @@ export class MultiHeadAttention extends AitLayer {
     const { numHeads, headDim, outputDim, qkvBias, outputBias, kernelInitializer } = this.config;
     if (headDim == null && this.dim % numHeads !== 0) {
       throw new Error(
-        `${this.where}: the input width ${this.dim} is not divisible by numHeads = ${numHeads}; ` +
-          `set headDim explicitly.`,
+        `${this.where}: the input width ${this.dim} is not divisible by numHeads = ${numHeads}; ` + `set headDim explicitly.`,
       );
     }
     this.headDim = headDim ?? this.dim / numHeads;
@@ -132,15 +129,11 @@ export class MultiHeadAttention extends AitLayer {
       assertRank(this.where, 'context', { shape: cShape }, [3], '[batch, tokens, contextDim]');
       this.contextDim = knownDim(this.where, 'context', cShape, -1);
       this.query = this.track(new Dense({ ...common, units: inner, useBias: qkvBias, name: 'query' }));
-      this.keyValue = this.track(
-        new Dense({ ...common, units: 2 * inner, useBias: qkvBias, name: 'key_value' }),
-      );
+      this.keyValue = this.track(new Dense({ ...common, units: 2 * inner, useBias: qkvBias, name: 'key_value' }));
       this.buildChild(this.query, xShape);
       this.buildChild(this.keyValue, cShape);
     }
-    this.outputProj = this.track(
-      new Dense({ ...common, units: outputDim ?? this.dim, useBias: outputBias, name: 'output' }),
-    );
+    this.outputProj = this.track(new Dense({ ...common, units: outputDim ?? this.dim, useBias: outputBias, name: 'output' }));
     this.buildChild(this.outputProj, [xShape[0] ?? null, xShape[1] ?? null, inner]);
     this.built = true;
   }

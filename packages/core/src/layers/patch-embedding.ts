@@ -64,9 +64,7 @@ export class PatchEmbedding extends AitLayer {
         trainable,
       }),
     );
-    this.normOut = config.postNorm
-      ? this.track(new LayerNorm({ epsilon: config.epsilon, name: 'norm_out', trainable }))
-      : null;
+    this.normOut = config.postNorm ? this.track(new LayerNorm({ epsilon: config.epsilon, name: 'norm_out', trainable })) : null;
   }
 
   private get where(): string {

@@ -105,8 +105,7 @@ export class TopKAttention extends AitLayer {
     const { numHeads, headDim, outputDim, useBias, kernelInitializer } = this.config;
     if (headDim == null && this.queryDim % numHeads !== 0) {
       throw new Error(
-        `${this.where}: the query width ${this.queryDim} is not divisible by numHeads = ${numHeads}; ` +
-          `set headDim explicitly.`,
+        `${this.where}: the query width ${this.queryDim} is not divisible by numHeads = ${numHeads}; ` + `set headDim explicitly.`,
       );
     }
     this.headDim = headDim ?? this.queryDim / numHeads;

@@ -19,8 +19,6 @@ export function applyActivation<T extends tf.Tensor>(x: T, activation: Activatio
     case 'relu':
       return tf.relu(x);
     default:
-      throw new Error(
-        `applyActivation: unknown activation '${String(activation)}'; use one of ${ACTIVATION_NAMES.join(', ')}.`,
-      );
+      throw new Error(`applyActivation: unknown activation '${String(activation)}'; use one of ${ACTIVATION_NAMES.join(', ')}.`);
   }
 }

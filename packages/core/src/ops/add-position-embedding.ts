@@ -14,9 +14,7 @@ export function addPositionEmbedding(x: tf.Tensor, table: tf.Tensor): tf.Tensor 
   const dim = x.shape[x.rank - 1] as number;
   const [maxTokens, tableDim] = table.shape as [number, number];
   if (tableDim !== dim) {
-    throw new Error(
-      `${where}: x ${formatShape(x.shape)} has width ${dim} but the table ${formatShape(table.shape)} has ${tableDim}.`,
-    );
+    throw new Error(`${where}: x ${formatShape(x.shape)} has width ${dim} but the table ${formatShape(table.shape)} has ${tableDim}.`);
   }
   if (tokens > maxTokens) {
     throw new Error(

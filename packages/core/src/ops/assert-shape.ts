@@ -15,13 +15,7 @@ export function formatShape(shape: readonly (number | null)[]): string {
  * @param what The argument's name, e.g. `query`.
  * @param expected The expected layout in words, e.g. `[batch, tokens, dim]`.
  */
-export function assertRank(
-  where: string,
-  what: string,
-  x: HasShape,
-  ranks: readonly number[],
-  expected: string,
-): void {
+export function assertRank(where: string, what: string, x: HasShape, ranks: readonly number[], expected: string): void {
   if (!ranks.includes(x.shape.length)) {
     throw new Error(
       `${where}: ${what} must have rank ${ranks.join(' or ')} ${expected}, ` +
@@ -38,8 +32,7 @@ export function assertRank(
 export function assertMinRank(where: string, what: string, x: HasShape, minRank: number, expected: string): void {
   if (x.shape.length < minRank) {
     throw new Error(
-      `${where}: ${what} must have rank >= ${minRank} ${expected}, ` +
-        `got rank ${x.shape.length} with shape ${formatShape(x.shape)}.`,
+      `${where}: ${what} must have rank >= ${minRank} ${expected}, ` + `got rank ${x.shape.length} with shape ${formatShape(x.shape)}.`,
     );
   }
 }
@@ -52,10 +45,7 @@ export function assertMinRank(where: string, what: string, x: HasShape, minRank:
 export function assertLastDim(where: string, what: string, x: HasShape, size: number, fix = ''): void {
   const last = x.shape[x.shape.length - 1];
   if (last !== size) {
-    throw new Error(
-      `${where}: the last dimension of ${what} must be ${size}, got shape ${formatShape(x.shape)}.` +
-        (fix ? ` ${fix}` : ''),
-    );
+    throw new Error(`${where}: the last dimension of ${what} must be ${size}, got shape ${formatShape(x.shape)}.` + (fix ? ` ${fix}` : ''));
   }
 }
 

@@ -10,12 +10,7 @@ import { assertFloat, assertMinRank, formatShape } from './assert-shape';
  *
  * @param epsilon Added to the variance; PyTorch's default 1e-5 (AiT's memory uses 1e-6).
  */
-export function layerNorm<T extends tf.Tensor>(
-  x: T,
-  gamma?: tf.Tensor | null,
-  beta?: tf.Tensor | null,
-  epsilon = 1e-5,
-): T {
+export function layerNorm<T extends tf.Tensor>(x: T, gamma?: tf.Tensor | null, beta?: tf.Tensor | null, epsilon = 1e-5): T {
   const where = 'layerNorm';
   assertFloat(where, 'x', x);
   assertMinRank(where, 'x', x, 1, '[..., dim]');
@@ -28,9 +23,7 @@ export function layerNorm<T extends tf.Tensor>(
     ['beta', beta],
   ] as const) {
     if (p != null && (p.rank !== 1 || p.shape[0] !== dim)) {
-      throw new Error(
-        `${where}: ${name} must have shape [${dim}] to match x ${formatShape(x.shape)}, got ${formatShape(p.shape)}.`,
-      );
+      throw new Error(`${where}: ${name} must have shape [${dim}] to match x ${formatShape(x.shape)}, got ${formatShape(p.shape)}.`);
     }
   }
   // With both affine parameters, the fused form's closed-form gradient is cheaper than autodiff.

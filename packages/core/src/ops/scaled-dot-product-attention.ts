@@ -63,12 +63,7 @@ function maskToFloat(where: string, mask: tf.Tensor, target: readonly number[]):
  * Blocked entries get weight exactly 0; fully blocked rows give zero weights and zero output.
  * Gradients flow to `q`, `k` and `v`.
  */
-export function scaledDotProductAttention(
-  q: tf.Tensor,
-  k: tf.Tensor,
-  v: tf.Tensor,
-  options: AttentionOptions = {},
-): AttentionResult {
+export function scaledDotProductAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: AttentionOptions = {}): AttentionResult {
   const where = 'scaledDotProductAttention';
   assertRank(where, 'q', q, [4], '[batch, heads, tq, d]');
   assertRank(where, 'k', k, [4], '[batch, heads, tk, d]');
@@ -80,14 +75,12 @@ export function scaledDotProductAttention(
   const tk = k.shape[2] as number;
   if (k.shape[0] !== batch || k.shape[1] !== heads || k.shape[3] !== d) {
     throw new Error(
-      `${where}: k must have shape [${batch}, ${heads}, tk, ${d}] to match q ${formatShape(q.shape)}, ` +
-        `got ${formatShape(k.shape)}.`,
+      `${where}: k must have shape [${batch}, ${heads}, tk, ${d}] to match q ${formatShape(q.shape)}, ` + `got ${formatShape(k.shape)}.`,
     );
   }
   if (v.shape[0] !== batch || v.shape[1] !== heads || v.shape[2] !== tk) {
     throw new Error(
-      `${where}: v must have shape [${batch}, ${heads}, ${tk}, dv] to match k ${formatShape(k.shape)}, ` +
-        `got ${formatShape(v.shape)}.`,
+      `${where}: v must have shape [${batch}, ${heads}, ${tk}, dv] to match k ${formatShape(k.shape)}, ` + `got ${formatShape(v.shape)}.`,
     );
   }
   const scale = options.scale ?? 1 / Math.sqrt(d);

@@ -15,12 +15,7 @@ import { assertPositiveInt } from './assert-shape';
  *
  * @param temperature Base of the geometric frequencies; default 10000.
  */
-export function sinusoidalPositionEmbedding2d(
-  gridHeight: number,
-  gridWidth: number,
-  dim: number,
-  temperature = 10000,
-): tf.Tensor2D {
+export function sinusoidalPositionEmbedding2d(gridHeight: number, gridWidth: number, dim: number, temperature = 10000): tf.Tensor2D {
   const where = 'sinusoidalPositionEmbedding2d';
   assertPositiveInt(where, 'gridHeight', gridHeight);
   assertPositiveInt(where, 'gridWidth', gridWidth);

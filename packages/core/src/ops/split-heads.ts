@@ -13,8 +13,7 @@ export function splitHeads(x: tf.Tensor, numHeads: number): tf.Tensor {
   const features = x.shape[x.rank - 1] as number;
   if (features % numHeads !== 0) {
     throw new Error(
-      `${where}: the last dimension of x ${formatShape(x.shape)} (${features}) is not divisible by ` +
-        `numHeads = ${numHeads}.`,
+      `${where}: the last dimension of x ${formatShape(x.shape)} (${features}) is not divisible by ` + `numHeads = ${numHeads}.`,
     );
   }
   const d = features / numHeads;
@@ -48,9 +47,7 @@ export function splitPackedHeads(x: tf.Tensor, parts: number, numHeads: number):
     );
   }
   const d = features / (parts * numHeads);
-  return tf.tidy(() =>
-    tf.unstack(tf.transpose(tf.reshape(x, [batch, tokens, parts, numHeads, d]), [2, 0, 3, 1, 4]), 0),
-  );
+  return tf.tidy(() => tf.unstack(tf.transpose(tf.reshape(x, [batch, tokens, parts, numHeads, d]), [2, 0, 3, 1, 4]), 0));
 }
 
 /**

@@ -22,9 +22,7 @@ function broadcastLeading(where: string, xs: readonly tf.Tensor[]): number[] {
     for (const l of leads) {
       const d = l[l.length - rank + i] ?? 1;
       if (d !== 1 && size !== 1 && d !== size) {
-        throw new Error(
-          `${where}: the leading axes of q, k and v (${xs.map((x) => formatShape(x.shape)).join(', ')}) do not broadcast.`,
-        );
+        throw new Error(`${where}: the leading axes of q, k and v (${xs.map((x) => formatShape(x.shape)).join(', ')}) do not broadcast.`);
       }
       if (d !== 1) size = d;
     }

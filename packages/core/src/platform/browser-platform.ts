@@ -19,12 +19,17 @@ async function browserWebGpu(): Promise<WebGpuLoad> {
     };
   }
   if (g.isSecureContext === false) {
-    return { loaded: false, installed: false, reason: 'this page is not a secure context, and browsers offer WebGPU (navigator.gpu) to https:// and localhost pages only' };
+    return {
+      loaded: false,
+      installed: false,
+      reason: 'this page is not a secure context, and browsers offer WebGPU (navigator.gpu) to https:// and localhost pages only',
+    };
   }
   return {
     loaded: false,
     installed: false,
-    reason: 'this browser has no WebGPU (navigator.gpu is missing; Chrome and Edge 113+, Safari 26 and Firefox 141+ on Windows have it, where the GPU driver is not blocked)',
+    reason:
+      'this browser has no WebGPU (navigator.gpu is missing; Chrome and Edge 113+, Safari 26 and Firefox 141+ on Windows have it, where the GPU driver is not blocked)',
   };
 }
 

@@ -6,11 +6,7 @@ import { pathToFileURL } from 'node:url';
 export function isModuleNotFound(err: unknown, pkg: string): boolean {
   const e = err as { code?: string; message?: string } | null;
   if (!e) return false;
-  return (
-    (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') &&
-    typeof e.message === 'string' &&
-    e.message.includes(pkg)
-  );
+  return (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') && typeof e.message === 'string' && e.message.includes(pkg);
 }
 
 /**

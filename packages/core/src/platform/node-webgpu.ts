@@ -41,7 +41,7 @@ export function noAdapterHint(): string {
   if (process.platform === 'darwin') return 'Dawn needs Metal (macOS 11 or later on a Mac with a Metal GPU)';
   if (process.platform === 'win32') return 'Dawn needs Direct3D 12 or Vulkan: install or update the GPU driver';
   return (
-    'Dawn needs the Vulkan loader and a Vulkan driver: the GPU vendor\'s (NVIDIA\'s driver includes Vulkan), or ' +
+    "Dawn needs the Vulkan loader and a Vulkan driver: the GPU vendor's (NVIDIA's driver includes Vulkan), or " +
     '`apt-get install libvulkan1 mesa-vulkan-drivers` (Mesa: AMD and Intel GPUs, and lavapipe, which runs on the ' +
     'CPU; Dawn needs Mesa 23 or later, on Debian 12 from bookworm-backports: ' +
     '`apt-get install -t bookworm-backports mesa-vulkan-drivers`); `vulkaninfo --summary` (vulkan-tools) lists ' +
@@ -68,7 +68,10 @@ async function load(): Promise<WebGpuLoad> {
     };
   }
   if (!isDawnModule(module)) {
-    return { loaded: false, reason: 'the installed webgpu package does not export create() and globals (it is not Dawn\'s webgpu package, 0.6 or later)' };
+    return {
+      loaded: false,
+      reason: "the installed webgpu package does not export create() and globals (it is not Dawn's webgpu package, 0.6 or later)",
+    };
   }
   let native: WebGpuEntry;
   try {

@@ -26,10 +26,7 @@ interface StatefulPrng {
 function isRandomState(value: unknown): value is RandomState {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return (
-    v.algorithm === 'alea' &&
-    ['c', 's0', 's1', 's2'].every((k) => typeof v[k] === 'number' && Number.isFinite(v[k]))
-  );
+  return v.algorithm === 'alea' && ['c', 's0', 's1', 's2'].every((k) => typeof v[k] === 'number' && Number.isFinite(v[k]));
 }
 
 /**

@@ -76,12 +76,7 @@ export function modelSummary(layer: layers.Layer, options?: ModelSummaryOptions)
         continue;
       }
       if (w === group.weights[0]) lines.push(group.title);
-      lines.push([
-        `  ${w.originalName}`,
-        `[${w.shape.join(', ')}]`,
-        formatCount(weightSize(w)),
-        trainableIds.has(w.id) ? 'yes' : 'no',
-      ]);
+      lines.push([`  ${w.originalName}`, `[${w.shape.join(', ')}]`, formatCount(weightSize(w)), trainableIds.has(w.id) ? 'yes' : 'no']);
       shown++;
     }
   }
@@ -89,12 +84,7 @@ export function modelSummary(layer: layers.Layer, options?: ModelSummaryOptions)
   const rows = lines.filter((l): l is Row => Array.isArray(l));
   const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const format = (r: readonly string[]): string =>
-    [
-      (r[0] ?? '').padEnd(width[0] ?? 0),
-      (r[1] ?? '').padEnd(width[1] ?? 0),
-      (r[2] ?? '').padStart(width[2] ?? 0),
-      r[3] ?? '',
-    ]
+    [(r[0] ?? '').padEnd(width[0] ?? 0), (r[1] ?? '').padEnd(width[1] ?? 0), (r[2] ?? '').padStart(width[2] ?? 0), r[3] ?? '']
       .join('  ')
       .trimEnd();
   const headerLine = format(header);
@@ -105,8 +95,7 @@ export function modelSummary(layer: layers.Layer, options?: ModelSummaryOptions)
   for (const line of lines) out.push(typeof line === 'string' ? line : format(line));
   if (hiddenWeights > 0) {
     out.push(
-      `... ${formatCount(hiddenWeights)} more weight(s) with ${formatCount(hiddenParams)} parameters not shown ` +
-        `(maxRows = ${maxRows})`,
+      `... ${formatCount(hiddenWeights)} more weight(s) with ${formatCount(hiddenParams)} parameters not shown ` + `(maxRows = ${maxRows})`,
     );
   }
   out.push(rule);

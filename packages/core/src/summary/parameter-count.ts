@@ -32,10 +32,7 @@ export function weightSize(weight: LayerVariable): number {
  *
  * @param where the calling function's name, used in messages.
  */
-export function splitWeights(
-  where: string,
-  layer: layers.Layer,
-): { trainable: LayerVariable[]; nonTrainable: LayerVariable[] } {
+export function splitWeights(where: string, layer: layers.Layer): { trainable: LayerVariable[]; nonTrainable: LayerVariable[] } {
   if (!layerIsBuilt(layer)) {
     throw new Error(
       `${where}(${layer.name}): the layer is not built, so its weights do not exist yet. Call it on an input ` +

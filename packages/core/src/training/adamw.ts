@@ -164,8 +164,7 @@ export class AdamW {
       }
       if (param.variable.dtype !== 'float32') {
         throw new Error(
-          `AdamW.applyGradients: parameter "${param.name}" has dtype ${param.variable.dtype}; only float32 ` +
-            'parameters can be trained.',
+          `AdamW.applyGradients: parameter "${param.name}" has dtype ${param.variable.dtype}; only float32 ` + 'parameters can be trained.',
         );
       }
       if (grad.isDisposed) {

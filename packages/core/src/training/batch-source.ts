@@ -62,11 +62,7 @@ export function disposeBatch(batch: Batch): void {
  * state gives the same order. Every batch is a fresh pair of tensors gathered from `x` and `y`,
  * created only when the iterator reaches it; `x` and `y` stay owned by the caller.
  */
-export function tensorBatchSource(
-  x: tf.Tensor | tf.Tensor[],
-  y: tf.Tensor,
-  options: TensorBatchSourceOptions,
-): SyncBatchSource {
+export function tensorBatchSource(x: tf.Tensor | tf.Tensor[], y: tf.Tensor, options: TensorBatchSourceOptions): SyncBatchSource {
   const { batchSize, shuffle, dropRemainder } = validateConfig('tensorBatchSource', optionsSchema, options);
   const inputs = Array.isArray(x) ? x : [x];
   if (inputs.length === 0) throw new Error('tensorBatchSource: x is an empty list; pass at least one input tensor.');

@@ -127,13 +127,16 @@ const trainerSchema = z
     schedule: fn('(step) => learning rate').optional(),
     clipNorm: z.number('must be a number').positive('must be > 0 (omit it to switch clipping off)').finite().optional(),
     explosion: z
-      .union([
-        z.literal(false),
-        z.strictObject({
-          factor: z.number('must be a number').gt(1, 'must be > 1').finite().optional(),
-          window: z.number('must be a number').int('must be an integer').min(1, 'must be >= 1').optional(),
-        }),
-      ], 'must be false or { factor?, window? }')
+      .union(
+        [
+          z.literal(false),
+          z.strictObject({
+            factor: z.number('must be a number').gt(1, 'must be > 1').finite().optional(),
+            window: z.number('must be a number').int('must be an integer').min(1, 'must be >= 1').optional(),
+          }),
+        ],
+        'must be false or { factor?, window? }',
+      )
       .optional(),
     seed: z.union([z.number().finite(), z.string()], 'must be a finite number or a string').optional(),
     rng: z.custom<SeededRandom>((v) => v instanceof SeededRandom, { message: 'must be a SeededRandom' }).optional(),

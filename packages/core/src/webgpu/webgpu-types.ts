@@ -44,6 +44,9 @@ export interface WebGpuDeviceLostInfo {
 /** A WebGPU device (`GPUDevice`), as far as @ait/core watches it. */
 export interface WebGpuDevice {
   readonly lost: Promise<WebGpuDeviceLostInfo>;
-  addEventListener?(type: 'uncapturederror', listener: (event: { error: { message: string; constructor: { name: string } } }) => void): void;
+  addEventListener?(
+    type: 'uncapturederror',
+    listener: (event: { error: { message: string; constructor: { name: string } } }) => void,
+  ): void;
   destroy(): void;
 }

@@ -39,7 +39,16 @@ describe('initBackend', () => {
     // by default every core under Node (at most 8): the GEMM pool's workers and the calling thread
     expect(info.threads).toBe(Math.min(8, availableParallelism()));
     expect(info.summary).toMatch(new RegExp(`WebAssembly backend ready \\(SIMD, ${info.threads} thread\\(s\\)\\)`));
-    const y = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]]));
+    const y = tf.matMul(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+      tf.tensor2d([
+        [5, 6],
+        [7, 8],
+      ]),
+    );
     expect(Array.from(y.dataSync())).toEqual([19, 22, 43, 50]);
     y.dispose();
   });
@@ -52,7 +61,10 @@ describe('initBackend', () => {
       expect(kernel, name).toBeDefined();
       expect((kernel?.kernelFunc as unknown as Record<symbol, unknown>)[fast], name).toBe(true);
     }
-    const a = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    const a = tf.tensor2d([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const yt = tf.matMul(a, a, false, true);
     expect(Array.from(yt.dataSync())).toEqual([14, 32, 32, 77]);
     tf.dispose([a, yt]);

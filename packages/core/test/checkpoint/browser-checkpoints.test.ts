@@ -112,7 +112,10 @@ describe('the browser entry', () => {
       ['runs/list/ckpt-s000000010-e00001.ckpt', 10],
     ]);
     expect(await latestCheckpoint('./runs/list')).toBe('runs/list/ckpt-s000000010-e00001.ckpt');
-    expect(await pruneCheckpoints('runs/list', 1)).toEqual(['runs/list/ckpt-s000000002-e00000.ckpt', 'runs/list/ckpt-s000000005-e00000.ckpt']);
+    expect(await pruneCheckpoints('runs/list', 1)).toEqual([
+      'runs/list/ckpt-s000000002-e00000.ckpt',
+      'runs/list/ckpt-s000000005-e00000.ckpt',
+    ]);
     expect((await listCheckpoints('runs/list')).map((e) => e.step)).toEqual([10]);
     expect(await listCheckpoints('runs/none')).toEqual([]);
     disposeCheckpoint(contents);
@@ -131,7 +134,9 @@ describe('the browser entry', () => {
         throw new Error('QuotaExceededError (simulated)');
       },
     });
-    await expect(failing).rejects.toThrow(/Could not save checkpoint runs\/atomic\/latest\.ckpt: failed to collect the bytes \(QuotaExceededError \(simulated\)\)/);
+    await expect(failing).rejects.toThrow(
+      /Could not save checkpoint runs\/atomic\/latest\.ckpt: failed to collect the bytes \(QuotaExceededError \(simulated\)\)/,
+    );
     expect(Buffer.from(await runtimePlatform().checkpoints.read('runs/atomic/latest.ckpt')).equals(Buffer.from(goodBytes))).toBe(true);
 
     const missing = await loadCheckpoint('runs/atomic/nothing.ckpt').catch((e: unknown) => e);
@@ -231,7 +236,9 @@ describe('initBackend in a browser', () => {
       }
       expect(fetchMock).toHaveBeenCalled();
       expect(tf.getBackend()).toBe('cpu');
-      const partial = await initBackend({ backend: 'wasm', wasmPaths: { 'tfjs-backend-wasm.wasm': 'a' } as never }).catch((e: unknown) => e);
+      const partial = await initBackend({ backend: 'wasm', wasmPaths: { 'tfjs-backend-wasm.wasm': 'a' } as never }).catch(
+        (e: unknown) => e,
+      );
       expect((partial as Error).message).toMatch(/wasmPaths lacks tfjs-backend-wasm-simd\.wasm, tfjs-backend-wasm-threaded-simd\.wasm/);
     } finally {
       vi.unstubAllGlobals();

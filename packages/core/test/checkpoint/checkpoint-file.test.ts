@@ -131,7 +131,14 @@ describe('checkpoint files', () => {
   });
 
   it('stores int32 and bool tensors and weights-only checkpoints exactly', async () => {
-    const ints = tf.tensor2d([[1, -2147483648], [2147483647, 0]], [2, 2], 'int32');
+    const ints = tf.tensor2d(
+      [
+        [1, -2147483648],
+        [2147483647, 0],
+      ],
+      [2, 2],
+      'int32',
+    );
     const bools = tf.tensor1d([true, false, true], 'bool');
     const scalar = tf.scalar(-0.0);
     const odd = tf.tensor1d([Number.NaN, Number.POSITIVE_INFINITY, 1e-45]);
@@ -189,9 +196,9 @@ describe('checkpoint files', () => {
       /not in the model: tiny\/extra[\s\S]*random stream state\(s\) not saved: data/,
     );
     // Weights-only checkpoint into an optimiser.
-    expect(() => restoreCheckpoint(extra, { model: buildTinyNet({ ...NET, extraWeight: true, name: 'tiny' }), optimizer: freshOpt })).toThrow(
-      /no optimiser state/,
-    );
+    expect(() =>
+      restoreCheckpoint(extra, { model: buildTinyNet({ ...NET, extraWeight: true, name: 'tiny' }), optimizer: freshOpt }),
+    ).toThrow(/no optimiser state/);
     disposeCheckpoint(contents);
     disposeCheckpoint(extra);
   });
@@ -221,7 +228,9 @@ describe('atomic writes', () => {
     });
     await expect(failing).rejects.toBeInstanceOf(CheckpointError);
     await expect(saveCheckpoint(path, second, { write: async () => Promise.reject(new Error('boom')) })).rejects.toThrow(
-      new RegExp(`Could not save checkpoint ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: failed to write the temporary file \\(boom\\)`),
+      new RegExp(
+        `Could not save checkpoint ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: failed to write the temporary file \\(boom\\)`,
+      ),
     );
     expect(written).toBeGreaterThan(0);
 
@@ -316,7 +325,12 @@ describe('corrupt and missing files', () => {
   });
 
   it('reports a malformed header and a tensor index that does not fit, even with a valid checksum', async () => {
-    await expectError('json.ckpt', withHeader(good, (hd) => hd.slice(0, -1)), 'bad-header', /not valid JSON[\s\S]*earlier checkpoint/);
+    await expectError(
+      'json.ckpt',
+      withHeader(good, (hd) => hd.slice(0, -1)),
+      'bad-header',
+      /not valid JSON[\s\S]*earlier checkpoint/,
+    );
     await expectError(
       'fields.ckpt',
       withHeader(good, (hd) => {

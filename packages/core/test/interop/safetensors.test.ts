@@ -126,20 +126,44 @@ describe('safetensors format', () => {
       throw new Error('decoded a corrupt file');
     };
     const t = (offsets: number[], dtype = 'F32', shape = [1]) => ({ dtype, shape, data_offsets: offsets });
-    expect(problem(new Uint8Array(5))).toMatchObject({ kind: 'truncated', message: expect.stringMatching(/shorter than the 8-byte header length/) });
+    expect(problem(new Uint8Array(5))).toMatchObject({
+      kind: 'truncated',
+      message: expect.stringMatching(/shorter than the 8-byte header length/),
+    });
     const huge = new Uint8Array(16);
     new DataView(huge.buffer).setBigUint64(0, 1n << 40n, true);
     expect(problem(huge)).toMatchObject({ kind: 'bad-header', message: expect.stringMatching(/claims a header of 1099511627776 bytes/) });
     expect(problem(HAND_MADE.subarray(0, 100))).toMatchObject({ kind: 'truncated' });
-    expect(problem(HAND_MADE.subarray(0, HAND_MADE.byteLength - 1))).toMatchObject({ kind: 'truncated', message: expect.stringMatching(/tensor "f64" ends at data byte 50/) });
-    expect(problem(fileOf({ a: t([0, 4]) }, new Uint8Array(6)))).toMatchObject({ kind: 'bad-offsets', message: expect.stringMatching(/trailing bytes/) });
-    expect(problem(fileOf({ a: t([0, 4]), b: t([2, 6]) }, new Uint8Array(6)))).toMatchObject({ kind: 'bad-offsets', message: expect.stringMatching(/"b" overlaps/) });
-    expect(problem(fileOf({ a: t([0, 4]), b: t([6, 10]) }, new Uint8Array(10)))).toMatchObject({ kind: 'bad-offsets', message: expect.stringMatching(/bytes 4\.\.6 belong to no tensor/) });
-    expect(problem(fileOf({ a: t([0, 8], 'F32', [3]) }, new Uint8Array(8)))).toMatchObject({ kind: 'bad-offsets', message: expect.stringMatching(/needs 12 bytes/) });
+    expect(problem(HAND_MADE.subarray(0, HAND_MADE.byteLength - 1))).toMatchObject({
+      kind: 'truncated',
+      message: expect.stringMatching(/tensor "f64" ends at data byte 50/),
+    });
+    expect(problem(fileOf({ a: t([0, 4]) }, new Uint8Array(6)))).toMatchObject({
+      kind: 'bad-offsets',
+      message: expect.stringMatching(/trailing bytes/),
+    });
+    expect(problem(fileOf({ a: t([0, 4]), b: t([2, 6]) }, new Uint8Array(6)))).toMatchObject({
+      kind: 'bad-offsets',
+      message: expect.stringMatching(/"b" overlaps/),
+    });
+    expect(problem(fileOf({ a: t([0, 4]), b: t([6, 10]) }, new Uint8Array(10)))).toMatchObject({
+      kind: 'bad-offsets',
+      message: expect.stringMatching(/bytes 4\.\.6 belong to no tensor/),
+    });
+    expect(problem(fileOf({ a: t([0, 8], 'F32', [3]) }, new Uint8Array(8)))).toMatchObject({
+      kind: 'bad-offsets',
+      message: expect.stringMatching(/needs 12 bytes/),
+    });
     expect(problem(fileOf({ a: t([0, 4], 'F8_E4M3') }, new Uint8Array(4)))).toMatchObject({ kind: 'unsupported-dtype' });
     expect(problem(fileOf({ a: t([0, 4], 'F32', [-1] as number[]) }, new Uint8Array(4)))).toMatchObject({ kind: 'bad-header' });
-    const big = fileOf({ a: t([0, 8], 'I64') }, bytes(8, (v) => v.setBigInt64(0, 1n << 40n, true)));
-    expect(problem(big)).toMatchObject({ kind: 'out-of-range', message: expect.stringMatching(/"a" \(I64\) holds 1099511627776 at index 0/) });
+    const big = fileOf(
+      { a: t([0, 8], 'I64') },
+      bytes(8, (v) => v.setBigInt64(0, 1n << 40n, true)),
+    );
+    expect(problem(big)).toMatchObject({
+      kind: 'out-of-range',
+      message: expect.stringMatching(/"a" \(I64\) holds 1099511627776 at index 0/),
+    });
     const notJson = fileOf({}, new Uint8Array(0));
     notJson[8] = 0xff;
     expect(problem(notJson)).toMatchObject({ kind: 'bad-header', message: expect.stringMatching(/not UTF-8 JSON/) });
@@ -182,7 +206,12 @@ describe('safetensors format', () => {
 describe('model weights through safetensors', () => {
   const makeModel = (seed: number) => {
     setGlobalSeed(seed);
-    const m = sequential({ layers: [layers.dense({ units: 4, inputShape: [3], name: 'hidden', kernelInitializer: 'glorotUniform' }), layers.dense({ units: 2, name: 'out' })] });
+    const m = sequential({
+      layers: [
+        layers.dense({ units: 4, inputShape: [3], name: 'hidden', kernelInitializer: 'glorotUniform' }),
+        layers.dense({ units: 2, name: 'out' }),
+      ],
+    });
     m.setWeights(m.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 1, 'float32', seed * 10 + i)));
     return m;
   };
@@ -207,7 +236,9 @@ describe('model weights through safetensors', () => {
 
   it('refuses a file for another model, listing every problem, and changes nothing', async () => {
     const a = makeModel(3);
-    const other = sequential({ layers: [layers.dense({ units: 5, inputShape: [3], name: 'hidden' }), layers.dense({ units: 2, name: 'head' })] });
+    const other = sequential({
+      layers: [layers.dense({ units: 5, inputShape: [3], name: 'hidden' }), layers.dense({ units: 2, name: 'head' })],
+    });
     tf.dispose(other.predict(tf.zeros([1, 3])) as tf.Tensor);
     const before = a.getWeights().map((w) => Array.from(w.dataSync()));
     const { tensors } = decodeSafetensors(await modelToSafetensors(other));
@@ -218,7 +249,9 @@ describe('model weights through safetensors', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(SafetensorsError);
-    expect((error as Error).message).toMatch(/Cannot load other\.safetensors into ".*":[\s\S]*"hidden\/kernel" has shape \[3, 5\], the weight "hidden\/kernel" \[3, 4\][\s\S]*missing: "out\/kernel"[\s\S]*not in the model: .*"head\/kernel"/);
+    expect((error as Error).message).toMatch(
+      /Cannot load other\.safetensors into ".*":[\s\S]*"hidden\/kernel" has shape \[3, 5\], the weight "hidden\/kernel" \[3, 4\][\s\S]*missing: "out\/kernel"[\s\S]*not in the model: .*"head\/kernel"/,
+    );
     expect(a.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(before);
   });
 

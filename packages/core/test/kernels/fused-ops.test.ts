@@ -22,7 +22,18 @@ async function compare(
 ): Promise<{ value: number; grad: number }> {
   const run = (f: (...xs: tf.Tensor[]) => tf.Tensor) =>
     runOn(backend, () => {
-      const xs = shapes.map((s, i) => tf.mul(tf.tensor(values(s.reduce((a, b) => a * b, 1), 20 + i), s), scale));
+      const xs = shapes.map((s, i) =>
+        tf.mul(
+          tf.tensor(
+            values(
+              s.reduce((a, b) => a * b, 1),
+              20 + i,
+            ),
+            s,
+          ),
+          scale,
+        ),
+      );
       const out = f(...xs);
       const w = tf.tensor(values(out.size, 40), out.shape);
       const grads = tf.grads((...ys: tf.Tensor[]) => tf.sum(tf.mul(f(...ys), w)))(xs);
@@ -42,8 +53,11 @@ describe('cheaper forms with hand-written gradients', () => {
 
   for (const backend of ['wasm', 'cpu']) {
     it(`fusedLayerNorm equals the plain definition in value and gradient (${backend})`, async () => {
-      const d = await compare(backend, [[3, 5, 16], [16], [16]], (x, g, b) => fusedLayerNorm(x!, g!, b!), (x, g, b) =>
-        plainLayerNorm(x!, g!, b!),
+      const d = await compare(
+        backend,
+        [[3, 5, 16], [16], [16]],
+        (x, g, b) => fusedLayerNorm(x!, g!, b!),
+        (x, g, b) => plainLayerNorm(x!, g!, b!),
       );
       expect(d.value).toBeLessThan(1e-5);
       expect(d.grad).toBeLessThan(1e-4);
@@ -51,7 +65,13 @@ describe('cheaper forms with hand-written gradients', () => {
 
     it(`gelu (erf and tanh) equals the plain definitions in value and gradient (${backend})`, async () => {
       for (const approx of ['none', 'tanh'] as const) {
-        const d = await compare(backend, [[4, 33]], (x) => fusedGelu(x!, approx), (x) => plainGelu(x!, approx), 3);
+        const d = await compare(
+          backend,
+          [[4, 33]],
+          (x) => fusedGelu(x!, approx),
+          (x) => plainGelu(x!, approx),
+          3,
+        );
         expect(d.value).toBeLessThan(1e-5);
         expect(d.grad).toBeLessThan(1e-5);
       }
@@ -69,8 +89,11 @@ describe('cheaper forms with hand-written gradients', () => {
       );
       expect(d.value).toBeLessThan(1e-5);
       expect(d.grad).toBeLessThan(1e-6);
-      const soft = await compare(backend, [[6, 5]], (z) => softmaxCrossEntropy(z!, tf.cast(oneHot(), 'float32')), (z) =>
-        plainSoftmaxCrossEntropy(z!, oneHot()),
+      const soft = await compare(
+        backend,
+        [[6, 5]],
+        (z) => softmaxCrossEntropy(z!, tf.cast(oneHot(), 'float32')),
+        (z) => plainSoftmaxCrossEntropy(z!, oneHot()),
       );
       expect(soft.value).toBeLessThan(1e-5);
     });
@@ -81,8 +104,11 @@ describe('cheaper forms with hand-written gradients', () => {
         [2, 3, 7, 8],
         [2, 3, 7, 4],
       ];
-      const d = await compare(backend, shapes, (q, k, v) => fusedAttention(q!, k!, v!), (q, k, v) =>
-        plainAttention(q!, k!, v!),
+      const d = await compare(
+        backend,
+        shapes,
+        (q, k, v) => fusedAttention(q!, k!, v!),
+        (q, k, v) => plainAttention(q!, k!, v!),
       );
       expect(d.value).toBeLessThan(1e-5);
       expect(d.grad).toBeLessThan(1e-4);

@@ -25,10 +25,7 @@ export function values(n: number, seed: number): number[] {
 }
 
 /** Runs `fn` on `backend` and returns its tensors' values (float64 arrays) and shapes. */
-export async function runOn(
-  backend: string,
-  fn: () => tf.Tensor | tf.Tensor[],
-): Promise<{ values: number[][]; shapes: number[][] }> {
+export async function runOn(backend: string, fn: () => tf.Tensor | tf.Tensor[]): Promise<{ values: number[][]; shapes: number[][] }> {
   const previous = tf.getBackend();
   await tf.setBackend(backend);
   try {

@@ -43,8 +43,14 @@ describe('fast wasm BatchMatMul', () => {
       it(`matches a float64 loop and the cpu backend: a=[${c.a}] b=[${c.b}] tA=${ta} tB=${tb}`, async () => {
         const aShape = storedShape(c.a, ta);
         const bShape = storedShape(c.b, tb);
-        const av = values(aShape.reduce((x, y) => x * y, 1), 1);
-        const bv = values(bShape.reduce((x, y) => x * y, 1), 2);
+        const av = values(
+          aShape.reduce((x, y) => x * y, 1),
+          1,
+        );
+        const bv = values(
+          bShape.reduce((x, y) => x * y, 1),
+          2,
+        );
         const ref = naiveMatMul(av, aShape, bv, bShape, ta, tb);
         const fn = () => tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), ta, tb);
         const wasm = await runOn('wasm', fn);
@@ -59,9 +65,18 @@ describe('fast wasm BatchMatMul', () => {
 
   it('runs fused matMul (bias + activation) like the cpu backend for every transpose and batch layout', async () => {
     const layouts: [number[], number[]][] = [
-      [[6, 10], [10, 4]],
-      [[2, 6, 10], [10, 4]],
-      [[2, 6, 10], [2, 10, 4]],
+      [
+        [6, 10],
+        [10, 4],
+      ],
+      [
+        [2, 6, 10],
+        [10, 4],
+      ],
+      [
+        [2, 6, 10],
+        [2, 10, 4],
+      ],
     ];
     for (const [sa, sb] of layouts) {
       for (const [ta, tb] of [
@@ -75,8 +90,20 @@ describe('fast wasm BatchMatMul', () => {
           const bShape = storedShape(sb, tb);
           const fn = () =>
             tf.fused.matMul({
-              a: tf.tensor(values(aShape.reduce((x, y) => x * y, 1), 3), aShape),
-              b: tf.tensor(values(bShape.reduce((x, y) => x * y, 1), 4), bShape),
+              a: tf.tensor(
+                values(
+                  aShape.reduce((x, y) => x * y, 1),
+                  3,
+                ),
+                aShape,
+              ),
+              b: tf.tensor(
+                values(
+                  bShape.reduce((x, y) => x * y, 1),
+                  4,
+                ),
+                bShape,
+              ),
               transposeA: ta,
               transposeB: tb,
               bias: tf.tensor(values(4, 5), [4]),
@@ -93,10 +120,22 @@ describe('fast wasm BatchMatMul', () => {
 
   it('gives each input a gradient of its own shape under broadcasting, on wasm and cpu', async () => {
     const shapes: [number[], number[]][] = [
-      [[3, 4, 5], [5, 6]],
-      [[4, 5], [3, 5, 6]],
-      [[2, 1, 4, 5], [1, 3, 5, 6]],
-      [[3, 4, 5], [1, 5, 6]],
+      [
+        [3, 4, 5],
+        [5, 6],
+      ],
+      [
+        [4, 5],
+        [3, 5, 6],
+      ],
+      [
+        [2, 1, 4, 5],
+        [1, 3, 5, 6],
+      ],
+      [
+        [3, 4, 5],
+        [1, 5, 6],
+      ],
     ];
     for (const [sa, sb] of shapes) {
       for (const [ta, tb] of [
@@ -107,8 +146,14 @@ describe('fast wasm BatchMatMul', () => {
       ] as const) {
         const aShape = storedShape(sa, ta);
         const bShape = storedShape(sb, tb);
-        const av = values(aShape.reduce((x, y) => x * y, 1), 6);
-        const bv = values(bShape.reduce((x, y) => x * y, 1), 7);
+        const av = values(
+          aShape.reduce((x, y) => x * y, 1),
+          6,
+        );
+        const bv = values(
+          bShape.reduce((x, y) => x * y, 1),
+          7,
+        );
         const n = naiveMatMul(av, aShape, bv, bShape, ta, tb).values.length;
         const w = values(n, 8);
         const fn = () => {
@@ -118,8 +163,7 @@ describe('fast wasm BatchMatMul', () => {
           return g([tf.tensor(av, aShape), tf.tensor(bv, bShape)]);
         };
         // Finite-difference reference in float64: d/da_i of sum(w * matMul(a, b)).
-        const loss = (a: number[], b: number[]) =>
-          naiveMatMul(a, aShape, b, bShape, ta, tb).values.reduce((s, v, i) => s + v * w[i]!, 0);
+        const loss = (a: number[], b: number[]) => naiveMatMul(a, aShape, b, bShape, ta, tb).values.reduce((s, v, i) => s + v * w[i]!, 0);
         const eps = 1e-3;
         const fdA = av.map((_, i) => {
           const p = av.slice();

@@ -1,7 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedGelu, fusedLayerNorm } from '../../src/kernels/index';
-import { relaxedSimdSupported, setSimdKernelBuild, simdKernelBuild, simdKernelsFor, wasmSectionIds, type SimdKernelBuild } from '../../src/kernels/simd-module';
+import {
+  relaxedSimdSupported,
+  setSimdKernelBuild,
+  simdKernelBuild,
+  simdKernelsFor,
+  wasmSectionIds,
+  type SimdKernelBuild,
+} from '../../src/kernels/simd-module';
 import { asWasmBackend } from '../../src/kernels/wasm-interop';
 import {
   SIMD_KERNELS_WASM,
@@ -85,7 +92,8 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
       const got = ex[i] as number;
       if (Number.isNaN(x)) expect(got).toBeNaN();
       else if (e > 3.4028234663852886e38) expect(got, `exp(${x})`).toBe(Infinity);
-      else if (e < 1.1754943508222875e-38) expect(Math.abs(got - e), `exp(${x})`).toBeLessThan(1e-44); // subnormal
+      else if (e < 1.1754943508222875e-38)
+        expect(Math.abs(got - e), `exp(${x})`).toBeLessThan(1e-44); // subnormal
       else expect(Math.abs(got - e) / e, `exp(${x})`).toBeLessThan(3e-7);
       const erf = er[i] as number;
       if (Number.isNaN(x)) expect(erf).toBeNaN();
@@ -186,18 +194,42 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
 
   it('transposes batches of matrices and run permutations of any size and dtype like the cpu backend', async () => {
     const cases: [number[], number[]][] = [
-      [[3, 37, 45], [0, 2, 1]],
-      [[70, 33], [1, 0]],
-      [[64, 64], [1, 0]],
-      [[2, 3, 5, 6], [0, 1, 3, 2]],
+      [
+        [3, 37, 45],
+        [0, 2, 1],
+      ],
+      [
+        [70, 33],
+        [1, 0],
+      ],
+      [
+        [64, 64],
+        [1, 0],
+      ],
+      [
+        [2, 3, 5, 6],
+        [0, 1, 3, 2],
+      ],
       // the innermost axis stays: runs copied (attention's head split and merge)
-      [[3, 5, 3, 4, 6], [2, 0, 3, 1, 4]],
-      [[3, 5, 4, 2, 7], [1, 3, 0, 2, 4]],
-      [[4, 6, 5], [1, 0, 2]],
+      [
+        [3, 5, 3, 4, 6],
+        [2, 0, 3, 1, 4],
+      ],
+      [
+        [3, 5, 4, 2, 7],
+        [1, 3, 0, 2, 4],
+      ],
+      [
+        [4, 6, 5],
+        [1, 0, 2],
+      ],
     ];
     for (const [shape, perm] of cases) {
       for (const dtype of ['float32', 'int32', 'bool'] as const) {
-        const v = values(shape.reduce((x, y) => x * y, 1), 31).map((x) => (dtype === 'int32' ? Math.round(x * 1000) : dtype === 'bool' ? (x > 0 ? 1 : 0) : x));
+        const v = values(
+          shape.reduce((x, y) => x * y, 1),
+          31,
+        ).map((x) => (dtype === 'int32' ? Math.round(x * 1000) : dtype === 'bool' ? (x > 0 ? 1 : 0) : x));
         const fn = () => tf.transpose(tf.tensor(v, shape, dtype), perm);
         const wasm = await runOn('wasm', fn);
         const cpu = await runOn('cpu', fn);
@@ -209,17 +241,44 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
 
   it('slices and splits boxes of any rank and dtype like the cpu backend', async () => {
     const cases: [number[], number[], number[]][] = [
-      [[4096, 384], [0, 128], [4096, 128]],
-      [[7, 9], [2, 3], [4, 5]],
-      [[3, 4, 5, 6], [1, 0, 2, 1], [2, 4, 3, 5]],
-      [[3, 4, 5, 6], [1, 1, 0, 0], [2, 2, 5, 6]],
-      [[2, 3, 4, 5, 6], [1, 1, 1, 1, 1], [1, 2, 2, 3, 4]],
+      [
+        [4096, 384],
+        [0, 128],
+        [4096, 128],
+      ],
+      [
+        [7, 9],
+        [2, 3],
+        [4, 5],
+      ],
+      [
+        [3, 4, 5, 6],
+        [1, 0, 2, 1],
+        [2, 4, 3, 5],
+      ],
+      [
+        [3, 4, 5, 6],
+        [1, 1, 0, 0],
+        [2, 2, 5, 6],
+      ],
+      [
+        [2, 3, 4, 5, 6],
+        [1, 1, 1, 1, 1],
+        [1, 2, 2, 3, 4],
+      ],
       [[10], [3], [5]],
-      [[5, 6], [0, 0], [0, 6]],
+      [
+        [5, 6],
+        [0, 0],
+        [0, 6],
+      ],
     ];
     for (const [shape, begin, size] of cases) {
       for (const dtype of ['float32', 'int32', 'bool'] as const) {
-        const v = values(shape.reduce((x, y) => x * y, 1), 61).map((x) => (dtype === 'float32' ? x : dtype === 'int32' ? Math.round(x * 999) : x > 0 ? 1 : 0));
+        const v = values(
+          shape.reduce((x, y) => x * y, 1),
+          61,
+        ).map((x) => (dtype === 'float32' ? x : dtype === 'int32' ? Math.round(x * 999) : x > 0 ? 1 : 0));
         const fn = () => tf.slice(tf.tensor(v, shape, dtype), begin, size);
         const wasm = await runOn('wasm', fn);
         const cpu = await runOn('cpu', fn);
@@ -232,7 +291,10 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
       [[2, 7, 5], [2, 4, 1], 1],
       [[6, 4], [1, 5], 0],
     ] as [number[], number | number[], number][]) {
-      const v = values(shape.reduce((x, y) => x * y, 1), 62);
+      const v = values(
+        shape.reduce((x, y) => x * y, 1),
+        62,
+      );
       const fn = () => tf.split(tf.tensor(v, shape), splits, axis);
       const wasm = await runOn('wasm', fn);
       const cpu = await runOn('cpu', fn);
@@ -244,10 +306,19 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
   it('sums leading axes in blocks (more than 256 rows, column remainders) to within float32 rounding', async () => {
     for (const [shape, axes] of [
       [[700, 37], [0]],
-      [[2, 150, 21], [0, 1]],
-      [[1, 5, 3], [0, 1]],
+      [
+        [2, 150, 21],
+        [0, 1],
+      ],
+      [
+        [1, 5, 3],
+        [0, 1],
+      ],
     ] as [number[], number[]][]) {
-      const v = values(shape.reduce((x, y) => x * y, 1), 41);
+      const v = values(
+        shape.reduce((x, y) => x * y, 1),
+        41,
+      );
       const r = await runOn('wasm', () => tf.sum(tf.tensor(v, shape), axes));
       const cols = shape.slice(axes.length).reduce((x, y) => x * y, 1);
       const expected = new Array<number>(cols).fill(0);
@@ -280,39 +351,45 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
 /** Runs the GEMM cases on wasm with the current kernel build, checks them, returns the products. */
 async function gemmCases(build: string): Promise<number[][]> {
   const out: number[][] = [];
-    const cases: [number[], number[], boolean, boolean][] = [
-      [[9, 300], [300, 21], false, false],
-      [[300, 9], [300, 21], true, false],
-      [[9, 300], [21, 300], false, true],
-      [[300, 9], [21, 300], true, true],
-      [[3, 9, 300], [3, 300, 21], false, false],
-      [[3, 300, 9], [300, 21], true, false],
-      [[9, 300], [3, 300, 21], false, false],
-      [[2, 5, 520], [2, 17, 520], false, true],
-      // 64 rows and more: B repacked into panels (one and two k blocks, column remainder)
-      [[70, 300], [300, 21], false, false],
-      [[300, 70], [21, 300], true, true],
-      [[2, 66, 40], [2, 40, 19], false, false],
-      [[4, 20, 64], [64, 24], false, false],
-      // a^T b with the wider a: computed as (b^T a)^T
-      [[300, 70], [300, 12], true, false],
-    ];
-    for (const [aShape, bShape, ta, tb] of cases) {
-      const av = values(aShape.reduce((x, y) => x * y, 1), 21);
-      const bv = values(bShape.reduce((x, y) => x * y, 1), 22);
-      const ref = naiveMatMul(av, aShape, bv, bShape, ta, tb);
-      const n = ref.shape[ref.shape.length - 1] as number;
-      const biasV = values(n, 23);
-      const r = await runOn('wasm', () => {
-        const a = tf.tensor(av, aShape);
-        const b = tf.tensor(bv, bShape);
-        return [tf.matMul(a, b, ta, tb), tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias: tf.tensor1d(biasV) })];
-      });
-      expect(r.shapes[0]).toEqual(ref.shape);
-      expect(maxAbsDiff(r.values[0]!, ref.values), `${build}: ${aShape} x ${bShape} ${ta} ${tb}`).toBeLessThan(1e-4);
-      const withBias = ref.values.map((v, i) => v + (biasV[i % n] as number));
-      expect(maxAbsDiff(r.values[1]!, withBias)).toBeLessThan(1e-4);
-      out.push(r.values[0]!, r.values[1]!);
-    }
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[9, 300], [300, 21], false, false],
+    [[300, 9], [300, 21], true, false],
+    [[9, 300], [21, 300], false, true],
+    [[300, 9], [21, 300], true, true],
+    [[3, 9, 300], [3, 300, 21], false, false],
+    [[3, 300, 9], [300, 21], true, false],
+    [[9, 300], [3, 300, 21], false, false],
+    [[2, 5, 520], [2, 17, 520], false, true],
+    // 64 rows and more: B repacked into panels (one and two k blocks, column remainder)
+    [[70, 300], [300, 21], false, false],
+    [[300, 70], [21, 300], true, true],
+    [[2, 66, 40], [2, 40, 19], false, false],
+    [[4, 20, 64], [64, 24], false, false],
+    // a^T b with the wider a: computed as (b^T a)^T
+    [[300, 70], [300, 12], true, false],
+  ];
+  for (const [aShape, bShape, ta, tb] of cases) {
+    const av = values(
+      aShape.reduce((x, y) => x * y, 1),
+      21,
+    );
+    const bv = values(
+      bShape.reduce((x, y) => x * y, 1),
+      22,
+    );
+    const ref = naiveMatMul(av, aShape, bv, bShape, ta, tb);
+    const n = ref.shape[ref.shape.length - 1] as number;
+    const biasV = values(n, 23);
+    const r = await runOn('wasm', () => {
+      const a = tf.tensor(av, aShape);
+      const b = tf.tensor(bv, bShape);
+      return [tf.matMul(a, b, ta, tb), tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias: tf.tensor1d(biasV) })];
+    });
+    expect(r.shapes[0]).toEqual(ref.shape);
+    expect(maxAbsDiff(r.values[0]!, ref.values), `${build}: ${aShape} x ${bShape} ${ta} ${tb}`).toBeLessThan(1e-4);
+    const withBias = ref.values.map((v, i) => v + (biasV[i % n] as number));
+    expect(maxAbsDiff(r.values[1]!, withBias)).toBeLessThan(1e-4);
+    out.push(r.values[0]!, r.values[1]!);
+  }
   return out;
 }

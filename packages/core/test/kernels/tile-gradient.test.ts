@@ -30,9 +30,18 @@ describe('Tile gradient (one reshape and sum)', () => {
   beforeAll(setUpBackends);
 
   it.each([
-    [[1, 4, 3], [5, 1, 1]],
-    [[2, 3], [3, 2]],
-    [[2, 1, 3], [1, 4, 2]],
+    [
+      [1, 4, 3],
+      [5, 1, 1],
+    ],
+    [
+      [2, 3],
+      [3, 2],
+    ],
+    [
+      [2, 1, 3],
+      [1, 4, 2],
+    ],
     [[3], [1]],
   ])('x %j tiled %j: equals the loop on wasm and cpu, also through broadcastTo', async (shape, reps) => {
     const size = shape.reduce((a, b) => a * b, 1);

@@ -21,15 +21,42 @@ function naiveTranspose(src: Float32Array, shape: number[], perm: number[]): Flo
 }
 
 const CASES: [number[], number[]][] = [
-  [[5, 7], [1, 0]],
-  [[70, 90], [1, 0]],
-  [[4, 6, 3, 5, 8], [2, 0, 3, 1, 4]], // attention qkv split layout
-  [[3, 4, 5, 6, 7], [1, 3, 0, 2, 4]],
-  [[2, 3, 4, 5, 6], [4, 3, 2, 1, 0]], // innermost moves: strided path
-  [[6, 33, 40], [0, 2, 1]], // batched matrix transposes
-  [[2, 1, 3, 1, 4], [4, 3, 2, 1, 0]], // size-1 axes
-  [[4, 5, 6, 7], [0, 1, 3, 2]],
-  [[3, 4, 5, 6, 2], [0, 1, 2, 3, 4]], // identity
+  [
+    [5, 7],
+    [1, 0],
+  ],
+  [
+    [70, 90],
+    [1, 0],
+  ],
+  [
+    [4, 6, 3, 5, 8],
+    [2, 0, 3, 1, 4],
+  ], // attention qkv split layout
+  [
+    [3, 4, 5, 6, 7],
+    [1, 3, 0, 2, 4],
+  ],
+  [
+    [2, 3, 4, 5, 6],
+    [4, 3, 2, 1, 0],
+  ], // innermost moves: strided path
+  [
+    [6, 33, 40],
+    [0, 2, 1],
+  ], // batched matrix transposes
+  [
+    [2, 1, 3, 1, 4],
+    [4, 3, 2, 1, 0],
+  ], // size-1 axes
+  [
+    [4, 5, 6, 7],
+    [0, 1, 3, 2],
+  ],
+  [
+    [3, 4, 5, 6, 2],
+    [0, 1, 2, 3, 4],
+  ], // identity
 ];
 
 describe('transposeInto', () => {

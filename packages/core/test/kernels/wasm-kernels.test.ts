@@ -3,8 +3,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { maxAbsDiff, runOn, setUpBackends, values } from './kernel-test-helpers';
 
 /** Runs the Conv2DBackpropFilter kernel directly (tfjs-core does not export an op for it). */
-function filterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], pad: 'same' | 'valid', dataFormat: 'NHWC' | 'NCHW' = 'NHWC'): tf.Tensor {
-  return tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: 1, pad, dataFormat, dimRoundingMode: undefined as unknown as string, filterShape }) as tf.Tensor;
+function filterGrad(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: number[],
+  pad: 'same' | 'valid',
+  dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
+): tf.Tensor {
+  return tf
+    .engine()
+    .runKernel(
+      tf.Conv2DBackpropFilter,
+      { x, dy },
+      { strides: 1, pad, dataFormat, dimRoundingMode: undefined as unknown as string, filterShape },
+    ) as tf.Tensor;
 }
 
 async function sameOnBoth(fn: () => tf.Tensor | tf.Tensor[], tol = 1e-5): Promise<{ values: number[][]; shapes: number[][] }> {
@@ -20,15 +32,38 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
 
   it('Transpose equals the cpu backend for float32, int32 and bool, fast and delegated layouts', async () => {
     const layouts: [number[], number[]][] = [
-      [[4, 6, 3, 5, 8], [2, 0, 3, 1, 4]],
-      [[300, 256], [1, 0]],
-      [[3, 5, 7], [2, 0, 1]],
-      [[2, 3, 4, 5, 6], [4, 3, 2, 1, 0]],
+      [
+        [4, 6, 3, 5, 8],
+        [2, 0, 3, 1, 4],
+      ],
+      [
+        [300, 256],
+        [1, 0],
+      ],
+      [
+        [3, 5, 7],
+        [2, 0, 1],
+      ],
+      [
+        [2, 3, 4, 5, 6],
+        [4, 3, 2, 1, 0],
+      ],
     ];
     for (const [shape, perm] of layouts) {
       const n = shape.reduce((a, b) => a * b, 1);
       await sameOnBoth(() => tf.transpose(tf.tensor(values(n, 1), shape), perm), 0);
-      await sameOnBoth(() => tf.transpose(tf.tensor(values(n, 2).map((v) => Math.round(v * 100)), shape, 'int32'), perm), 0);
+      await sameOnBoth(
+        () =>
+          tf.transpose(
+            tf.tensor(
+              values(n, 2).map((v) => Math.round(v * 100)),
+              shape,
+              'int32',
+            ),
+            perm,
+          ),
+        0,
+      );
       await sameOnBoth(() => tf.cast(tf.transpose(tf.greater(tf.tensor(values(n, 3), shape), 0), perm), 'int32'), 0);
     }
   });
@@ -45,7 +80,18 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
     await sameOnBoth(() => tf.sum(tf.tensor(x, [64, 3, 50]), 0, true), 1e-4);
     await sameOnBoth(() => tf.sum(tf.tensor(x, [64, 3, 50]), [1, 2]), 1e-4);
     await sameOnBoth(() => tf.sum(tf.tensor(x, [64, 3, 50]), 1), 1e-4);
-    await sameOnBoth(() => tf.sum(tf.tensor(x.map((v) => Math.round(v * 50)), [64, 150], 'int32'), 0), 0);
+    await sameOnBoth(
+      () =>
+        tf.sum(
+          tf.tensor(
+            x.map((v) => Math.round(v * 50)),
+            [64, 150],
+            'int32',
+          ),
+          0,
+        ),
+      0,
+    );
   });
 
   it('Identity and same-dtype Cast share data without copies, and free it only with the last tensor', async () => {
@@ -106,15 +152,19 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
       { x: [1, 9, 7, 8], f: [3, 2, 8, 3], stride: [2, 1], pad: 'valid' },
     ];
     for (const c of configs) {
-      const xv = values(c.x.reduce((a, b) => a * b, 1), 9);
-      const fv = values(c.f.reduce((a, b) => a * b, 1), 10);
+      const xv = values(
+        c.x.reduce((a, b) => a * b, 1),
+        9,
+      );
+      const fv = values(
+        c.f.reduce((a, b) => a * b, 1),
+        10,
+      );
       await sameOnBoth(
         () =>
           tf.grad((f: tf.Tensor) =>
             tf.sum(tf.square(tf.conv2d(tf.tensor4d(xv, c.x as [number, number, number, number]), f as tf.Tensor4D, c.stride, c.pad))),
-          )(
-            tf.tensor4d(fv, c.f as [number, number, number, number]),
-          ),
+          )(tf.tensor4d(fv, c.f as [number, number, number, number])),
         1e-3,
       );
     }
@@ -139,8 +189,14 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
       { x: [2, 9, 7, 3], f: [3, 3, 3, 2], stride: 2, pad: 'same' }, // stride 2: fallback
     ];
     for (const c of configs) {
-      const xv = values(c.x.reduce((a, b) => a * b, 1), 21);
-      const fv = values(c.f.reduce((a, b) => a * b, 1), 22);
+      const xv = values(
+        c.x.reduce((a, b) => a * b, 1),
+        21,
+      );
+      const fv = values(
+        c.f.reduce((a, b) => a * b, 1),
+        22,
+      );
       const f = (): tf.Tensor4D => tf.tensor4d(fv, c.f as [number, number, number, number]);
       await sameOnBoth(
         () =>
@@ -165,41 +221,78 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
     ];
     for (const c of cases) {
       // values from {-1, 0, 1}: most windows hold ties, which must go to the first maximum
-      const raw = values(c.x.reduce((a, b) => a * b, 1), 23);
+      const raw = values(
+        c.x.reduce((a, b) => a * b, 1),
+        23,
+      );
       const xv = c.size === c.stride ? raw.map((v) => Math.round(v)) : raw;
       const xs = c.x as [number, number, number, number];
       const r = await sameOnBoth(() => {
         const x = tf.tensor4d(xv, xs);
         const y = tf.maxPool(x, c.size, c.stride, c.pad);
         const dy = tf.tensor(values(y.size, 24), y.shape);
-        return tf.engine().runKernel(tf.MaxPoolGrad, { dy, input: x, output: y }, { filterSize: c.size, strides: c.stride, pad: c.pad }) as tf.Tensor;
+        return tf
+          .engine()
+          .runKernel(tf.MaxPoolGrad, { dy, input: x, output: y }, { filterSize: c.size, strides: c.stride, pad: c.pad }) as tf.Tensor;
       }, 0);
       expect(r.shapes[0]).toEqual(c.x);
     }
     // and through tf.grad of a ReLU -> max pool stem
     const xv = values(2 * 8 * 8 * 3, 25);
     await sameOnBoth(
-      () => tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.maxPool(tf.relu(x) as tf.Tensor4D, 2, 2, 'valid'))))(tf.tensor4d(xv, [2, 8, 8, 3])),
+      () =>
+        tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.maxPool(tf.relu(x) as tf.Tensor4D, 2, 2, 'valid'))))(tf.tensor4d(xv, [2, 8, 8, 3])),
       1e-6,
     );
   });
 
   it('Tile and Unpack equal the cpu backend for float32 and int32, every axis and bool fallbacks', async () => {
     const tiles: [number[], number[]][] = [
-      [[1, 16, 8], [6, 1, 1]],
-      [[2, 3, 4], [2, 3, 2]],
+      [
+        [1, 16, 8],
+        [6, 1, 1],
+      ],
+      [
+        [2, 3, 4],
+        [2, 3, 2],
+      ],
       [[5], [3]],
-      [[2, 1, 3, 2], [1, 4, 1, 3]],
+      [
+        [2, 1, 3, 2],
+        [1, 4, 1, 3],
+      ],
     ];
     for (const [shape, reps] of tiles) {
       const n = shape.reduce((a, b) => a * b, 1);
       await sameOnBoth(() => tf.tile(tf.tensor(values(n, 41), shape), reps), 0);
-      await sameOnBoth(() => tf.tile(tf.tensor(values(n, 42).map((v) => Math.round(v * 50)), shape, 'int32'), reps), 0);
+      await sameOnBoth(
+        () =>
+          tf.tile(
+            tf.tensor(
+              values(n, 42).map((v) => Math.round(v * 50)),
+              shape,
+              'int32',
+            ),
+            reps,
+          ),
+        0,
+      );
       await sameOnBoth(() => tf.cast(tf.tile(tf.greater(tf.tensor(values(n, 43), shape), 0), reps), 'int32'), 0);
     }
     for (const axis of [0, 1, 2, -1]) {
       await sameOnBoth(() => tf.unstack(tf.tensor(values(3 * 4 * 5, 44), [3, 4, 5]), axis), 0);
-      await sameOnBoth(() => tf.unstack(tf.tensor(values(3 * 4 * 5, 45).map((v) => Math.round(v * 9)), [3, 4, 5], 'int32'), axis), 0);
+      await sameOnBoth(
+        () =>
+          tf.unstack(
+            tf.tensor(
+              values(3 * 4 * 5, 45).map((v) => Math.round(v * 9)),
+              [3, 4, 5],
+              'int32',
+            ),
+            axis,
+          ),
+        0,
+      );
     }
   });
 
@@ -225,8 +318,16 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
       ['ij->ji', [3, 4], null],
       ['ijk->ik', [2, 3, 4], null],
     ] as [string, number[], number[] | null][]) {
-      const av = values(sa.reduce((x, y) => x * y, 1), 15);
-      const bv = sb ? values(sb.reduce((x, y) => x * y, 1), 16) : null;
+      const av = values(
+        sa.reduce((x, y) => x * y, 1),
+        15,
+      );
+      const bv = sb
+        ? values(
+            sb.reduce((x, y) => x * y, 1),
+            16,
+          )
+        : null;
       const ops = () => (bv && sb ? [tf.tensor(av, sa), tf.tensor(bv, sb)] : [tf.tensor(av, sa)]);
       await sameOnBoth(() => tf.einsum(eq, ...ops()), 1e-5);
       // Gradient of sum(w * einsum) against central differences, float64 reference via the cpu forward.

@@ -19,8 +19,14 @@ describe('installThreadedWasm', () => {
       [[3, 32, 24], [24, 40], false, false],
       [[4, 32, 24], [4, 40, 24], false, true],
     ] as [number[], number[], boolean, boolean][]) {
-      const av = values(sa.reduce((a, b) => a * b, 1), 1);
-      const bv = values(sb.reduce((a, b) => a * b, 1), 2);
+      const av = values(
+        sa.reduce((a, b) => a * b, 1),
+        1,
+      );
+      const bv = values(
+        sb.reduce((a, b) => a * b, 1),
+        2,
+      );
       const out = tf.matMul(tf.tensor(av, sa), tf.tensor(bv, sb), ta, tb);
       const ref = naiveMatMul(av, sa, bv, sb, ta, tb);
       expect(out.shape).toEqual(ref.shape);

@@ -58,14 +58,20 @@ function naiveSdpa(
 
 describe('splitHeads / mergeHeads', () => {
   it('puts features h*d .. h*d+d-1 into head h and merges back', () => {
-    const x = tf.tensor3d(Array.from({ length: 2 * 3 * 6 }, (_, i) => i), [2, 3, 6]);
+    const x = tf.tensor3d(
+      Array.from({ length: 2 * 3 * 6 }, (_, i) => i),
+      [2, 3, 6],
+    );
     const s = splitHeads(x, 3);
     expect(s.shape).toEqual([2, 3, 3, 2]);
     const arr = s.arraySync() as N4;
     // batch 1, head 2, token 1 = features 4, 5 of x[1][1]
     expect((((arr[1] as N3)[2] as N2)[1] as number[]).slice()).toEqual([1 * 18 + 1 * 6 + 4, 1 * 18 + 1 * 6 + 5]);
     expect(mergeHeads(s).arraySync()).toEqual(x.arraySync());
-    const x2 = tf.tensor2d(Array.from({ length: 12 }, (_, i) => i), [3, 4]);
+    const x2 = tf.tensor2d(
+      Array.from({ length: 12 }, (_, i) => i),
+      [3, 4],
+    );
     expect(splitHeads(x2, 2).shape).toEqual([2, 3, 2]);
     expect(mergeHeads(splitHeads(x2, 2)).arraySync()).toEqual(x2.arraySync());
   });
@@ -109,8 +115,7 @@ describe('scaledDotProductAttention', () => {
     const wArr = weights.arraySync();
     for (let b = 0; b < B; b++)
       for (let h = 0; h < H; h++)
-        for (let i = 0; i < TQ; i++)
-          for (let j = 0; j < TK; j++) if (!allowed(b, h, i, j)) expect(wArr[b]![h]![i]![j]).toBe(0);
+        for (let i = 0; i < TQ; i++) for (let j = 0; j < TK; j++) if (!allowed(b, h, i, j)) expect(wArr[b]![h]![i]![j]).toBe(0);
     // the fully blocked row of batch 1 has a zero output
     expect(flat(output.arraySync()[1]![0]![0])).toEqual([0, 0]);
   });
@@ -126,7 +131,13 @@ describe('scaledDotProductAttention', () => {
       tf.tensor4d(vf, [B, H, TK, DV]),
       { mask },
     );
-    const ref = naiveSdpa(nest(qf, [B, H, TQ, D]) as N4, nest(kf, [B, H, TK, D]) as N4, nest(vf, [B, H, TK, DV]) as N4, 1 / Math.sqrt(D), allowed);
+    const ref = naiveSdpa(
+      nest(qf, [B, H, TQ, D]) as N4,
+      nest(kf, [B, H, TK, D]) as N4,
+      nest(vf, [B, H, TK, DV]) as N4,
+      1 / Math.sqrt(D),
+      allowed,
+    );
     expectClose(output.dataSync(), flat(ref.output), { abs: 1e-5, rel: 1e-4 }, 'output');
   });
 
@@ -210,15 +221,23 @@ function naiveMha(
       vOff = 2 * inner;
     } else {
       q = matmulBias(xb, weight(layer, 'query/kernel') as N2, layer.config.qkvBias ? (weight(layer, 'query/bias') as number[]) : null);
-      kv = matmulBias(context[b] as N2, weight(layer, 'key_value/kernel') as N2, layer.config.qkvBias ? (weight(layer, 'key_value/bias') as number[]) : null);
+      kv = matmulBias(
+        context[b] as N2,
+        weight(layer, 'key_value/kernel') as N2,
+        layer.config.qkvBias ? (weight(layer, 'key_value/bias') as number[]) : null,
+      );
       kOff = 0;
       vOff = inner;
     }
     const headOut: N2[] = [];
     const headW: N2[] = [];
     for (let h = 0; h < heads; h++) {
-      const r = attentionHead(headSlice(q, h, headDim), headSlice(kv, h, headDim, kOff), headSlice(kv, h, headDim, vOff), 1 / Math.sqrt(headDim), (i, j) =>
-        allowed(b, i, j),
+      const r = attentionHead(
+        headSlice(q, h, headDim),
+        headSlice(kv, h, headDim, kOff),
+        headSlice(kv, h, headDim, vOff),
+        1 / Math.sqrt(headDim),
+        (i, j) => allowed(b, i, j),
       );
       headOut.push(r.output);
       headW.push(r.weights);
@@ -241,18 +260,14 @@ describe('MultiHeadAttention layer', () => {
     const [out, w] = layer.apply(x) as tf.Tensor[];
     expect(out!.shape).toEqual([2, 4, 5]);
     expect(w!.shape).toEqual([2, 3, 4, 4]);
-    expect(layer.weights.map((v) => v.originalName.split('/').slice(1).join('/'))).toEqual([
-      'qkv/kernel',
-      'output/kernel',
-      'output/bias',
-    ]);
+    expect(layer.weights.map((v) => v.originalName.split('/').slice(1).join('/'))).toEqual(['qkv/kernel', 'output/kernel', 'output/bias']);
     const ref = naiveMha(layer, nest(xf, [2, 4, 5]) as N3, null, 3, 2);
     expectClose(out!.dataSync(), flat(ref.output), { abs: 1e-5, rel: 1e-4 }, 'output');
     expectClose(w!.dataSync(), flat(ref.weights), { abs: 1e-6, rel: 1e-4 }, 'weights');
   });
 
   it.each(['self', 'cross'] as const)(
-    '%s-attention without weight outputs (the fused path) equals the naive computation, with the plain path\'s gradients',
+    "%s-attention without weight outputs (the fused path) equals the naive computation, with the plain path's gradients",
     (mode) => {
       setGlobalSeed(4);
       const fused = new MultiHeadAttention({ numHeads: 2, headDim: 3 });
@@ -264,13 +279,20 @@ describe('MultiHeadAttention layer', () => {
       plain.apply(inputs);
       plain.setWeights(fused.getWeights());
       const r = tf.tensor3d(randn(rng, 2 * 4 * 5), [2, 4, 5]);
-      const lossOf = (layer: MultiHeadAttention) => (xi: tf.Tensor): tf.Scalar =>
-        tf.sum(tf.mul(layer.apply(mode === 'self' ? xi : [xi, c]) as tf.Tensor, r));
+      const lossOf =
+        (layer: MultiHeadAttention) =>
+        (xi: tf.Tensor): tf.Scalar =>
+          tf.sum(tf.mul(layer.apply(mode === 'self' ? xi : [xi, c]) as tf.Tensor, r));
       if (mode === 'self') {
         const ref = naiveMha(fused, nest(Array.from(x.dataSync()), [2, 4, 5]) as N3, null, 2, 3);
         expectClose((fused.apply(x) as tf.Tensor).dataSync(), flat(ref.output), { abs: 1e-5, rel: 1e-4 }, 'output');
       } else {
-        expectClose((fused.apply([x, c]) as tf.Tensor).dataSync(), (plain.apply([x, c]) as tf.Tensor).dataSync(), { abs: 1e-5, rel: 1e-4 }, 'output');
+        expectClose(
+          (fused.apply([x, c]) as tf.Tensor).dataSync(),
+          (plain.apply([x, c]) as tf.Tensor).dataSync(),
+          { abs: 1e-5, rel: 1e-4 },
+          'output',
+        );
       }
       expectClose(tf.grad(lossOf(fused))(x).dataSync(), tf.grad(lossOf(plain))(x).dataSync(), { abs: 1e-5, rel: 1e-4 }, 'dx');
       const kernelGrad = (layer: MultiHeadAttention): Float32Array => {
@@ -337,9 +359,13 @@ describe('MultiHeadAttention layer', () => {
     const layer = new MultiHeadAttention({ numHeads: 2, name: 'mha' });
     layer.apply(tf.zeros([1, 3, 4]));
     expect(() => layer.apply(tf.zeros([3, 4]))).toThrow(/MultiHeadAttention 'mha': x must have rank 3 \[batch, tokens, dim\], got rank 2/);
-    expect(() => layer.apply(tf.zeros([1, 3, 5]))).toThrow(/MultiHeadAttention 'mha': the last dimension of x must be 4, got shape \[1, 3, 5\]/);
+    expect(() => layer.apply(tf.zeros([1, 3, 5]))).toThrow(
+      /MultiHeadAttention 'mha': the last dimension of x must be 4, got shape \[1, 3, 5\]/,
+    );
     expect(() => layer.apply([tf.zeros([1, 3, 4]), tf.zeros([1, 2, 4])])).toThrow(/built for self-attention/);
-    expect(() => layer.apply([tf.zeros([1, 3, 4]), tf.zeros([1, 2, 4]), tf.zeros([1, 2]), tf.zeros([1])])).toThrow(/expects x or \[x, context\], got 4 inputs/);
+    expect(() => layer.apply([tf.zeros([1, 3, 4]), tf.zeros([1, 2, 4]), tf.zeros([1, 2]), tf.zeros([1])])).toThrow(
+      /expects x or \[x, context\], got 4 inputs/,
+    );
     expect(() => new MultiHeadAttention({ numHeads: 3 }).apply(tf.zeros([1, 2, 4]))).toThrow(/not divisible by numHeads = 3; set headDim/);
     expect(() => layer.apply(tf.zeros([1, 3, 4]), { mask: tf.ones([2, 3]) })).toThrow(/mask of shape \[2, 3\] does not fit/);
     expect(() => new MultiHeadAttention({ numHeads: 0 })).toThrow(/numHeads/);

@@ -60,10 +60,7 @@ describe('ConvStem', () => {
     const numX = finiteDiff((xs) => loss(naiveConvStem(xs, shape, stages, 2).out), x);
     expectClose(gx.dataSync(), numX, { abs: 1e-3, rel: 1e-3 }, 'd/dimages');
     const s0 = stages[0] as StemStage;
-    const numK = finiteDiff(
-      (ks) => loss(naiveConvStem(x, shape, [{ ...s0, kernel: ks }, ...stages.slice(1)], 2).out),
-      s0.kernel,
-    );
+    const numK = finiteDiff((ks) => loss(naiveConvStem(x, shape, [{ ...s0, kernel: ks }, ...stages.slice(1)], 2).out), s0.kernel);
     expectClose(gk!.dataSync(), numK, { abs: 1e-3, rel: 1e-3 }, 'd/dkernel_0');
   });
 

@@ -85,7 +85,13 @@ describe('dropPath', () => {
       const row = y[b]!.flat();
       const ref = xs[b]!.flat();
       if (row.every((v) => v === 0)) dropped++;
-      else expectClose(row, ref.map((v) => v / 0.75), { abs: 1e-6, rel: 1e-6 }, `sample ${b}`);
+      else
+        expectClose(
+          row,
+          ref.map((v) => v / 0.75),
+          { abs: 1e-6, rel: 1e-6 },
+          `sample ${b}`,
+        );
     }
     expect(dropped).toBeGreaterThan(4);
     expect(dropped).toBeLessThan(32);

@@ -32,7 +32,14 @@ const cases: Case[] = [
   ['FeedForward', () => new FeedForward({ hiddenDim: 6, dropout: 0.2 }), () => tf.ones([2, 3, 4])],
   [
     'MultiHeadAttention',
-    () => new MultiHeadAttention({ numHeads: 2, attentionDropout: 0.2, outputDropout: 0.2, storeAttentionWeights: true, returnAttentionWeights: true }),
+    () =>
+      new MultiHeadAttention({
+        numHeads: 2,
+        attentionDropout: 0.2,
+        outputDropout: 0.2,
+        storeAttentionWeights: true,
+        returnAttentionWeights: true,
+      }),
     () => tf.randomNormal([2, 3, 4]),
   ],
   [

@@ -16,9 +16,7 @@ export function nest(flat: ArrayLike<number>, shape: readonly number[]): unknown
   if (shape.length === 0) return flat[0];
   const [first, ...rest] = shape as [number, ...number[]];
   const stride = rest.reduce((a, b) => a * b, 1);
-  return Array.from({ length: first }, (_, i) =>
-    nest(Array.prototype.slice.call(flat, i * stride, (i + 1) * stride) as number[], rest),
-  );
+  return Array.from({ length: first }, (_, i) => nest(Array.prototype.slice.call(flat, i * stride, (i + 1) * stride) as number[], rest));
 }
 
 /** Flattens nested arrays. */
@@ -50,9 +48,7 @@ export function expectClose(
     }
   }
   if (worst >= 0) {
-    expect.fail(
-      `${label}: entry ${worst} is ${actual[worst]} but expected ${expected[worst]} (abs ${abs}, rel ${rel})`,
-    );
+    expect.fail(`${label}: entry ${worst} is ${actual[worst]} but expected ${expected[worst]} (abs ${abs}, rel ${rel})`);
   }
 }
 
@@ -94,7 +90,12 @@ export function gelu64(x: number, approximate: 'none' | 'tanh' = 'none'): number
 }
 
 /** Layer norm of one row (biased variance). */
-export function layerNormRow(row: readonly number[], gamma: readonly number[] | null, beta: readonly number[] | null, eps: number): number[] {
+export function layerNormRow(
+  row: readonly number[],
+  gamma: readonly number[] | null,
+  beta: readonly number[] | null,
+  eps: number,
+): number[] {
   const n = row.length;
   const mean = row.reduce((a, b) => a + b, 0) / n;
   const variance = row.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
@@ -105,7 +106,9 @@ export function layerNormRow(row: readonly number[], gamma: readonly number[] | 
 /** `x [rows, in] W [in, units] + b`. */
 export function matmulBias(x: N2, w: N2, b: readonly number[] | null): N2 {
   return x.map((row) =>
-    (w[0] as number[]).map((_, j) => row.reduce((acc, v, i) => acc + v * ((w[i] as number[])[j] as number), 0) + (b ? (b[j] as number) : 0)),
+    (w[0] as number[]).map(
+      (_, j) => row.reduce((acc, v, i) => acc + v * ((w[i] as number[])[j] as number), 0) + (b ? (b[j] as number) : 0),
+    ),
   );
 }
 

@@ -12,7 +12,12 @@ describe('gelu', () => {
 
   it.each(['none', 'tanh'] as const)('matches the float64 formula (approximate = %s)', (approx) => {
     const y = gelu(tf.tensor1d(xs), approx).dataSync();
-    expectClose(y, xs.map((x) => gelu64(x, approx)), { abs: 2e-6, rel: 1e-5 }, `gelu ${approx}`);
+    expectClose(
+      y,
+      xs.map((x) => gelu64(x, approx)),
+      { abs: 2e-6, rel: 1e-5 },
+      `gelu ${approx}`,
+    );
   });
 
   it('the two forms differ (the exact form is not the tanh one)', () => {
@@ -23,7 +28,9 @@ describe('gelu', () => {
   });
 
   it.each(['none', 'tanh'] as const)('has a gradient matching float64 finite differences (approximate = %s)', (approx) => {
-    const g = tf.grad((x: tf.Tensor) => tf.sum(gelu(x, approx)))(tf.tensor1d(xs)).dataSync();
+    const g = tf
+      .grad((x: tf.Tensor) => tf.sum(gelu(x, approx)))(tf.tensor1d(xs))
+      .dataSync();
     const fd = xs.map((x) => finiteDiff((p) => gelu64(p[0] as number, approx), [x])[0] as number);
     expectClose(g, fd, { abs: 1e-5, rel: 1e-4 }, `gelu' ${approx}`);
   });
@@ -57,12 +64,15 @@ describe('layerNorm', () => {
       return x.flatMap((r) => layerNormRow(r, g, b, eps)).reduce((a, v, i) => a + v * (R[i] as number), 0);
     };
     const fd = finiteDiff(loss, [...xv, ...gv, ...bv]);
-    const grads = tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(layerNorm(x, g, b, eps), tf.tensor2d(R, [rows, dim]))))([
-      tf.tensor2d(xv, [rows, dim]),
-      tf.tensor1d(gv),
-      tf.tensor1d(bv),
-    ]);
-    expectClose(grads.flatMap((g) => Array.from(g.dataSync())), fd, { abs: 1e-4, rel: 1e-3 }, 'layerNorm grads');
+    const grads = tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(layerNorm(x, g, b, eps), tf.tensor2d(R, [rows, dim]))),
+    )([tf.tensor2d(xv, [rows, dim]), tf.tensor1d(gv), tf.tensor1d(bv)]);
+    expectClose(
+      grads.flatMap((g) => Array.from(g.dataSync())),
+      fd,
+      { abs: 1e-4, rel: 1e-3 },
+      'layerNorm grads',
+    );
   });
 
   it('LayerNorm layer: gamma/beta weights, epsilon, center/scale switches and [..., dim] of any rank', () => {
@@ -104,7 +114,12 @@ describe('linear / Dense', () => {
       tf.tensor2d(wv, [4, 5]),
       tf.tensor1d(bv),
     ]);
-    expectClose(grads.flatMap((g) => Array.from(g.dataSync())), fd, { abs: 1e-4, rel: 1e-4 }, 'linear grads');
+    expectClose(
+      grads.flatMap((g) => Array.from(g.dataSync())),
+      fd,
+      { abs: 1e-4, rel: 1e-4 },
+      'linear grads',
+    );
   });
 
   it('Dense applies the activation, works on rank 2..4, and is seeded by setGlobalSeed', () => {
@@ -151,7 +166,12 @@ describe('FeedForward', () => {
     const [k1, b1, k2, b2] = ff.getWeights().map((w) => w.arraySync()) as [N2, number[], N2, number[]];
     const h = matmulBias(nest(xv, [6, 4]) as N2, k1, b1).map((r) => r.map((v) => gelu64(v)));
     expectClose(y.dataSync(), flat(matmulBias(h, k2, b2)), { abs: 1e-5, rel: 1e-4 }, 'feed-forward');
-    expect(ff.weights.map((w) => w.originalName.split('/').slice(1).join('/'))).toEqual(['fc1/kernel', 'fc1/bias', 'fc2/kernel', 'fc2/bias']);
+    expect(ff.weights.map((w) => w.originalName.split('/').slice(1).join('/'))).toEqual([
+      'fc1/kernel',
+      'fc1/bias',
+      'fc2/kernel',
+      'fc2/bias',
+    ]);
     const wide = new FeedForward({ hiddenDim: 6, outputDim: 2, activation: 'relu' });
     expect((wide.apply(tf.zeros([1, 4])) as tf.Tensor).shape).toEqual([1, 2]);
   });

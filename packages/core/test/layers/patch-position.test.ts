@@ -39,7 +39,8 @@ describe('patchify', () => {
   const C = 3;
   const P = 2;
   const img: number[] = [];
-  for (let b = 0; b < B; b++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) img.push(code(b, y, x, c));
+  for (let b = 0; b < B; b++)
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) img.push(code(b, y, x, c));
 
   it('orders patches row-major and features as (row * P + col) * C + channel', () => {
     const t = patchify(tf.tensor4d(img, [B, H, W, C]), P);
@@ -93,7 +94,11 @@ describe('PatchEmbedding', () => {
     layer.setWeights(layer.getWeights().map((w, i) => tf.add(w, tf.mul(0.1 * (i + 1), tf.randomNormal(w.shape, 0, 1, 'float32', i)))));
     const [g1, b1, k, b, g2, b2] = layer.getWeights().map((w) => w.arraySync()) as [number[], number[], N2, number[], number[], number[]];
     const tokens = nest(naivePatchify(img, 1, 4, 4, 2, 2), [4, 8]) as N2;
-    const ref = matmulBias(tokens.map((t) => layerNormRow(t, g1, b1, 1e-6)), k, b).map((t) => layerNormRow(t, g2, b2, 1e-6));
+    const ref = matmulBias(
+      tokens.map((t) => layerNormRow(t, g1, b1, 1e-6)),
+      k,
+      b,
+    ).map((t) => layerNormRow(t, g2, b2, 1e-6));
     const y = layer.apply(x) as tf.Tensor;
     expect(y.shape).toEqual([1, 4, 5]);
     expectClose(y.dataSync(), flat(ref), { abs: 1e-5, rel: 1e-4 }, 'patch embedding');
@@ -134,7 +139,9 @@ describe('sinusoidal 2-D position embedding', () => {
     }
     // hand-written: token (1, 2), dim 8: omega = [1, 0.01]
     expect(arr[6]).toEqual(
-      [Math.sin(1), Math.sin(0.01), Math.cos(1), Math.cos(0.01), Math.sin(2), Math.sin(0.02), Math.cos(2), Math.cos(0.02)].map((v) => Math.fround(v)),
+      [Math.sin(1), Math.sin(0.01), Math.cos(1), Math.cos(0.01), Math.sin(2), Math.sin(0.02), Math.cos(2), Math.cos(0.02)].map((v) =>
+        Math.fround(v),
+      ),
     );
     expect(() => sinusoidalPositionEmbedding2d(2, 2, 6)).toThrow(/dim must be divisible by 4/);
   });
@@ -145,9 +152,17 @@ describe('sinusoidal 2-D position embedding', () => {
     const y = (layer.apply(x) as tf.Tensor).arraySync() as number[][][];
     const table = sinusoidalPositionEmbedding2d(2, 2, 4).arraySync();
     expect(y[1]![0]).toEqual([1, 1, 1, 1]);
-    for (let t = 0; t < 4; t++) expectClose(y[1]![t + 1]!, table[t]!.map((v) => v + 1), { abs: 1e-6 }, `token ${t}`);
+    for (let t = 0; t < 4; t++)
+      expectClose(
+        y[1]![t + 1]!,
+        table[t]!.map((v) => v + 1),
+        { abs: 1e-6 },
+        `token ${t}`,
+      );
     expect(layer.weights).toHaveLength(0);
-    expect(() => layer.apply(tf.ones([2, 4, 4]))).toThrow(/SinusoidalPositionEmbedding2d 'pos': the input \[2, 4, 4\] has 4 tokens, expected 5/);
+    expect(() => layer.apply(tf.ones([2, 4, 4]))).toThrow(
+      /SinusoidalPositionEmbedding2d 'pos': the input \[2, 4, 4\] has 4 tokens, expected 5/,
+    );
     expect(() => layer.apply(tf.ones([2, 5, 6]))).toThrow(/divisible by 4/);
   });
 });
@@ -165,7 +180,9 @@ describe('learned position embedding', () => {
     expect((y.arraySync() as number[][][])[1]).toEqual(tv.slice(0, 4));
     expect(Math.max(...flat(tv).map(Math.abs))).toBeLessThanOrEqual(0.04 + 1e-6);
     expect(flat(tv).some((v) => v !== 0)).toBe(true);
-    expect(() => layer.apply(tf.zeros([2, 7, 3]))).toThrow(/LearnedPositionEmbedding 'pos': the input \[2, 7, 3\] has 7 tokens but the table holds only 6/);
+    expect(() => layer.apply(tf.zeros([2, 7, 3]))).toThrow(
+      /LearnedPositionEmbedding 'pos': the input \[2, 7, 3\] has 7 tokens but the table holds only 6/,
+    );
     expect(() => layer.apply(tf.zeros([2, 4, 2]))).toThrow(/the last dimension of the input must be 3/);
     expect(() => addPositionEmbedding(tf.zeros([1, 3, 2]), tf.zeros([2, 2]))).toThrow(/has 3 tokens but the position table only has 2/);
   });

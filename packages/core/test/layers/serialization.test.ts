@@ -122,7 +122,11 @@ describe('serialisation round trips', () => {
     const outs = layer.apply([x, c, mk]) as unknown as ReturnType<typeof input>[];
     const m = model({ inputs: [x, c, mk], outputs: outs });
     const mask = tf.tensor2d([1, 1, 0, 1, 0, 0, 1, 1, 1, 1], [2, 5]);
-    const loaded = await roundTrip(m, [tf.randomNormal([2, 3, 4], 0, 1, 'float32', 8), tf.randomNormal([2, 5, 6], 0, 1, 'float32', 9), mask]);
+    const loaded = await roundTrip(m, [
+      tf.randomNormal([2, 3, 4], 0, 1, 'float32', 8),
+      tf.randomNormal([2, 5, 6], 0, 1, 'float32', 9),
+      mask,
+    ]);
     const [, w] = loaded.predict([tf.ones([2, 3, 4]), tf.ones([2, 5, 6]), mask]) as tf.Tensor[];
     expect(w!.shape).toEqual([2, 2, 3, 5]);
     expect((w!.arraySync() as number[][][][])[0]![1]![2]![2]).toBe(0);
@@ -161,7 +165,10 @@ describe('serialisation round trips', () => {
 
   it('SinusoidalPositionEmbedding2d', async () => {
     const layer = new SinusoidalPositionEmbedding2d({ gridHeight: 2, gridWidth: 2, prefixTokens: 1, temperature: 100, inputShape: [5, 8] });
-    await roundTrip(sequential({ layers: [new Dense({ units: 8, inputShape: [5, 3] }), layer] }), tf.randomNormal([2, 5, 3], 0, 1, 'float32', 15));
+    await roundTrip(
+      sequential({ layers: [new Dense({ units: 8, inputShape: [5, 3] }), layer] }),
+      tf.randomNormal([2, 5, 3], 0, 1, 'float32', 15),
+    );
     configRoundTrip(layer);
   });
 });

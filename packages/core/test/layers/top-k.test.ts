@@ -143,7 +143,9 @@ describe('topKAttention (functional)', () => {
     const q = nest(qf, [H, M, d]) as N3;
     const k = nest(kf, [2, H, T, d]) as N3[];
     const v = nest(vf, [2, H, T, d]) as N3[];
-    const ref = [0, 1].map((b) => [0, 1].map((h) => topKAttentionHead(q[h] as N2, (k[b] as N3)[h] as N2, (v[b] as N3)[h] as N2, 2, 1 / Math.sqrt(d))));
+    const ref = [0, 1].map((b) =>
+      [0, 1].map((h) => topKAttentionHead(q[h] as N2, (k[b] as N3)[h] as N2, (v[b] as N3)[h] as N2, 2, 1 / Math.sqrt(d))),
+    );
     expectClose(res.output.dataSync(), flat(ref.map((rb) => rb.map((r) => r.output))), { abs: 1e-5, rel: 1e-4 }, 'output');
     expect(flat(res.gate.arraySync())).toEqual(flat(ref.map((rb) => rb.map((r) => r.gate))));
   });
@@ -165,15 +167,26 @@ describe('topKAttention gradients', () => {
       const q = nest(p.slice(0, nq), [H, M, d]) as N3;
       const k = nest(p.slice(nq, nq + nk), [B, H, T, d]) as N3[];
       const v = nest(p.slice(nq + nk), [B, H, T, d]) as N3[];
-      const out = [0, 1].flatMap((b) => [0, 1].map((h) => topKAttentionHead(q[h] as N2, (k[b] as N3)[h] as N2, (v[b] as N3)[h] as N2, 2, 0.8).output));
+      const out = [0, 1].flatMap((b) =>
+        [0, 1].map((h) => topKAttentionHead(q[h] as N2, (k[b] as N3)[h] as N2, (v[b] as N3)[h] as N2, 2, 0.8).output),
+      );
       return flat(out).reduce((a, x, i) => a + x * (R[i] as number), 0);
     };
     const fd = finiteDiff(loss, p0);
     const grads = tf.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
       tf.sum(tf.mul(topKAttention(q, k, v, 2, { scale: 0.8 }).output, tf.tensor4d(R, [B, H, M, d]))),
-    )([tf.tensor3d(p0.slice(0, nq), [H, M, d]), tf.tensor4d(p0.slice(nq, nq + nk), [B, H, T, d]), tf.tensor4d(p0.slice(nq + nk), [B, H, T, d])]);
+    )([
+      tf.tensor3d(p0.slice(0, nq), [H, M, d]),
+      tf.tensor4d(p0.slice(nq, nq + nk), [B, H, T, d]),
+      tf.tensor4d(p0.slice(nq + nk), [B, H, T, d]),
+    ]);
     expect(grads[0]!.shape).toEqual([H, M, d]);
-    expectClose(grads.flatMap((g) => Array.from(g.dataSync())), fd, { abs: 1e-4, rel: 1e-3 }, 'd loss / d (q, k, v)');
+    expectClose(
+      grads.flatMap((g) => Array.from(g.dataSync())),
+      fd,
+      { abs: 1e-4, rel: 1e-3 },
+      'd loss / d (q, k, v)',
+    );
   });
 });
 
@@ -189,9 +202,15 @@ function naiveLayer(layer: TopKAttention, q: N2, s: N2, heads: number, hd: numbe
   const qp = matmulBias(q, weight(layer, 'query/kernel'), null);
   const kp = matmulBias(s, weight(layer, 'key/kernel'), null);
   const vp = matmulBias(s, weight(layer, 'value/kernel'), null);
-  const per = Array.from({ length: heads }, (_, h) => topKAttentionHead(headSlice(qp, h, hd), headSlice(kp, h, hd), headSlice(vp, h, hd), topK, 1 / Math.sqrt(hd)));
+  const per = Array.from({ length: heads }, (_, h) =>
+    topKAttentionHead(headSlice(qp, h, hd), headSlice(kp, h, hd), headSlice(vp, h, hd), topK, 1 / Math.sqrt(hd)),
+  );
   const merged = q.map((_, t) => per.flatMap((p) => p.output[t] as number[]));
-  return { output: matmulBias(merged, weight(layer, 'output/kernel'), null), gate: per.map((p) => p.gate), weights: per.map((p) => p.weights) };
+  return {
+    output: matmulBias(merged, weight(layer, 'output/kernel'), null),
+    gate: per.map((p) => p.gate),
+    weights: per.map((p) => p.weights),
+  };
 }
 
 describe('TopKAttention layer', () => {

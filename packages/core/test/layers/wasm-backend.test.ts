@@ -32,15 +32,30 @@ describe('ops on the wasm backend', () => {
   it('gelu (both forms) and layerNorm, values and gradients', () => {
     const xs = [-3, -1, -0.2, 0, 0.4, 1.3, 2.8];
     for (const approx of ['none', 'tanh'] as const) {
-      expectClose(gelu(tf.tensor1d(xs), approx).dataSync(), xs.map((x) => gelu64(x, approx)), { abs: 2e-6, rel: 1e-5 }, approx);
-      const g = tf.grad((x: tf.Tensor) => tf.sum(gelu(x, approx)))(tf.tensor1d(xs)).dataSync();
-      expectClose(g, xs.map((x) => finiteDiff((p) => gelu64(p[0] as number, approx), [x])[0] as number), { abs: 1e-5, rel: 1e-4 }, `${approx}'`);
+      expectClose(
+        gelu(tf.tensor1d(xs), approx).dataSync(),
+        xs.map((x) => gelu64(x, approx)),
+        { abs: 2e-6, rel: 1e-5 },
+        approx,
+      );
+      const g = tf
+        .grad((x: tf.Tensor) => tf.sum(gelu(x, approx)))(tf.tensor1d(xs))
+        .dataSync();
+      expectClose(
+        g,
+        xs.map((x) => finiteDiff((p) => gelu64(p[0] as number, approx), [x])[0] as number),
+        { abs: 1e-5, rel: 1e-4 },
+        `${approx}'`,
+      );
     }
     const xv = randn(rng, 2 * 6);
     const ref = (nest(xv, [2, 6]) as N2).flatMap((r) => layerNormRow(r, null, null, 1e-5));
     expectClose(layerNorm(tf.tensor2d(xv, [2, 6])).dataSync(), ref, { abs: 1e-5, rel: 1e-4 }, 'layerNorm');
     const R = randn(rng, 12);
-    const fd = finiteDiff((p) => (nest(p, [2, 6]) as N2).flatMap((r) => layerNormRow(r, null, null, 1e-5)).reduce((a, v, i) => a + v * (R[i] as number), 0), xv);
+    const fd = finiteDiff(
+      (p) => (nest(p, [2, 6]) as N2).flatMap((r) => layerNormRow(r, null, null, 1e-5)).reduce((a, v, i) => a + v * (R[i] as number), 0),
+      xv,
+    );
     const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(layerNorm(x), tf.tensor2d(R, [2, 6]))))(tf.tensor2d(xv, [2, 6]));
     expectClose(g.dataSync(), fd, { abs: 1e-4, rel: 1e-3 }, 'layerNorm grad');
   });
@@ -58,11 +73,19 @@ describe('ops on the wasm backend', () => {
     const { weights: w, gate } = topKSoftmax(tf.tensor2d(vals, [3, 8]), 3);
     const refs = [0, 1, 2].map((r) => topKSoftmaxRow(vals.slice(r * 8, r * 8 + 8), 3));
     expect(flat(gate.arraySync())).toEqual(refs.flatMap((r) => r.gate));
-    expectClose(w.dataSync(), refs.flatMap((r) => r.weights), { abs: 1e-6, rel: 1e-5 }, 'top-k weights');
+    expectClose(
+      w.dataSync(),
+      refs.flatMap((r) => r.weights),
+      { abs: 1e-6, rel: 1e-5 },
+      'top-k weights',
+    );
     const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(topKSoftmax(x, 3).weights, tf.reshape(tf.range(0, 24), [3, 8]))))(
       tf.tensor2d(vals, [3, 8]),
     );
-    const fd = finiteDiff((p) => [0, 1, 2].flatMap((r) => topKSoftmaxRow(p.slice(r * 8, r * 8 + 8), 3).weights).reduce((a, v, i) => a + v * i, 0), vals);
+    const fd = finiteDiff(
+      (p) => [0, 1, 2].flatMap((r) => topKSoftmaxRow(p.slice(r * 8, r * 8 + 8), 3).weights).reduce((a, v, i) => a + v * i, 0),
+      vals,
+    );
     expectClose(g.dataSync(), fd, { abs: 1e-4, rel: 1e-3 }, 'top-k grad');
   });
 

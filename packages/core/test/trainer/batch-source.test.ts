@@ -1,16 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { layers, sequential } from '@tensorflow/tfjs-layers';
-import {
-  AdamW,
-  ConfigError,
-  disposeBatch,
-  initBackend,
-  SeededRandom,
-  Trainer,
-  tensorBatchSource,
-  type Batch,
-} from '../../src/index';
+import { AdamW, ConfigError, disposeBatch, initBackend, SeededRandom, Trainer, tensorBatchSource, type Batch } from '../../src/index';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
@@ -101,8 +92,7 @@ describe('tensorBatchSource', () => {
 
 describe('async batch sources', () => {
   it('the trainer consumes an async iterable source the same as a sync one', async () => {
-    const makeModel = () =>
-      sequential({ layers: [layers.dense({ units: 2, inputShape: [3], kernelInitializer: 'ones' })] });
+    const makeModel = () => sequential({ layers: [layers.dense({ units: 2, inputShape: [3], kernelInitializer: 'ones' })] });
     const x = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 0, 1], [4, 3]);
     const y = tf.tensor1d([0, 1, 1, 0], 'int32');
     const sync = tensorBatchSource(x, y, { batchSize: 2 });

@@ -48,21 +48,36 @@ describe('collectAuxLosses', () => {
     const paramsB = parameterRefs(b);
     for (let step = 0; step < 3; step++) {
       const { x, y } = batch(10 + step);
-      const reference = await trainStep({ model: a, params: paramsA, optimizer: optA, batch: { x, y }, loss: crossEntropy, epoch: 0, step, stepInEpoch: step });
+      const reference = await trainStep({
+        model: a,
+        params: paramsA,
+        optimizer: optA,
+        batch: { x, y },
+        loss: crossEntropy,
+        epoch: 0,
+        step,
+        stepInEpoch: step,
+      });
 
       // The loop a user writes: forward with collectAuxLosses, total = task + aux, AdamW on the gradients.
       let task = Number.NaN;
       let aux = Number.NaN;
-      const { value, grads } = tf.variableGrads(() => {
-        const { output, auxLoss, auxLosses } = collectAuxLosses(() => b.apply(x, { training: true }) as tf.Tensor);
-        expect(auxLosses.map((l) => l.name)).toEqual(['tiny/aux']);
-        const taskLoss = crossEntropy(output, y);
-        task = taskLoss.dataSync()[0] as number;
-        aux = auxLoss.dataSync()[0] as number;
-        return tf.add(taskLoss, auxLoss) as tf.Scalar;
-      }, paramsB.map((p) => p.variable));
+      const { value, grads } = tf.variableGrads(
+        () => {
+          const { output, auxLoss, auxLosses } = collectAuxLosses(() => b.apply(x, { training: true }) as tf.Tensor);
+          expect(auxLosses.map((l) => l.name)).toEqual(['tiny/aux']);
+          const taskLoss = crossEntropy(output, y);
+          task = taskLoss.dataSync()[0] as number;
+          aux = auxLoss.dataSync()[0] as number;
+          return tf.add(taskLoss, auxLoss) as tf.Scalar;
+        },
+        paramsB.map((p) => p.variable),
+      );
       const withGrad = paramsB.filter((p) => grads[p.variable.name] !== undefined);
-      optB.applyGradients(withGrad, withGrad.map((p) => grads[p.variable.name] as tf.Tensor));
+      optB.applyGradients(
+        withGrad,
+        withGrad.map((p) => grads[p.variable.name] as tf.Tensor),
+      );
 
       expect(value.dataSync()[0]).toBeCloseTo(reference.loss, 6);
       expect(task).toBeCloseTo(reference.taskLoss, 6);
@@ -73,7 +88,9 @@ describe('collectAuxLosses', () => {
       const wa = weightValues(a);
       const wb = weightValues(b);
       for (const name of Object.keys(wa)) {
-        (wb[name] as number[]).forEach((v, i) => expect(v, `${name}[${i}] after step ${step}`).toBeCloseTo((wa[name] as number[])[i] as number, 6));
+        (wb[name] as number[]).forEach((v, i) =>
+          expect(v, `${name}[${i}] after step ${step}`).toBeCloseTo((wa[name] as number[])[i] as number, 6),
+        );
       }
       expect(wb['tiny/calls']).toEqual([step + 1]);
       tf.dispose([x, y, value, ...Object.values(grads)]);
@@ -111,7 +128,10 @@ describe('collectAuxLosses', () => {
       return 7;
     });
     expect(r.output).toBe(7);
-    expect(r.auxLosses.map((l) => [l.name, l.value.dataSync()[0]])).toEqual([['a', 1.5], ['b', -0.25]]);
+    expect(r.auxLosses.map((l) => [l.name, l.value.dataSync()[0]])).toEqual([
+      ['a', 1.5],
+      ['b', -0.25],
+    ]);
     expect(r.auxLoss.dataSync()[0]).toBe(1.25);
     const none = collectAuxLosses(() => 0);
     expect(none.auxLosses).toEqual([]);
@@ -134,7 +154,15 @@ describe('collectAuxLosses', () => {
     expect(outer.stateUpdates).toHaveLength(2);
     expect(outer.auxLosses).toHaveLength(0);
     discardStateUpdates(outer);
-    tf.dispose([x, r.output, r.auxLoss, inner.output, inner.auxLoss, ...r.auxLosses.map((l) => l.value), ...inner.auxLosses.map((l) => l.value)]);
+    tf.dispose([
+      x,
+      r.output,
+      r.auxLoss,
+      inner.output,
+      inner.auxLoss,
+      ...r.auxLosses.map((l) => l.value),
+      ...inner.auxLosses.map((l) => l.value),
+    ]);
     net.dispose();
   });
 

@@ -11,7 +11,7 @@ function feed(watch: LossWatch, losses: readonly number[]): number[] {
   return rejected;
 }
 
-describe('LossWatch (the Trainer\'s loss-explosion guard)', () => {
+describe("LossWatch (the Trainer's loss-explosion guard)", () => {
   it('never fires on a falling loss with late spikes, nor on a loss that drifts up slowly', () => {
     // cross-entropy of 10 classes falling from ln 10 towards 0.01, with a hard batch (30x the
     // current loss) every 25 steps: the first loss stays the ceiling

@@ -9,7 +9,13 @@ beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
 });
 
-const batchOf = (n: number) => ({ x: tf.randomNormal([n, 64]), y: tf.tensor1d(Array.from({ length: n }, (_, i) => i % 3), 'int32') });
+const batchOf = (n: number) => ({
+  x: tf.randomNormal([n, 64]),
+  y: tf.tensor1d(
+    Array.from({ length: n }, (_, i) => i % 3),
+    'int32',
+  ),
+});
 
 it('predicts the peak memory of a step at batch 32 from batches of 1 and 2, changing nothing', async () => {
   setGlobalSeed(4);

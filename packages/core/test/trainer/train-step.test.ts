@@ -45,7 +45,10 @@ class LinearProbe extends AitLayer {
   }
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
     const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
-    addAuxLoss('probe/aux', tf.tidy(() => tf.mul(tf.sum(tf.square(this.aux.read())), 0.5 * this.coef) as tf.Scalar));
+    addAuxLoss(
+      'probe/aux',
+      tf.tidy(() => tf.mul(tf.sum(tf.square(this.aux.read())), 0.5 * this.coef) as tf.Scalar),
+    );
     return tf.matMul(x, this.kernel.read() as tf.Tensor2D);
   }
 }
@@ -161,7 +164,9 @@ describe('trainStep', () => {
       throw new Error('the loss failed');
     };
     for (let i = 0; i < 3; i++) {
-      await expect(trainStep({ model: net, params, optimizer, batch, loss: failing, epoch: 0, step: 1, stepInEpoch: 1 })).rejects.toThrow('the loss failed');
+      await expect(trainStep({ model: net, params, optimizer, batch, loss: failing, epoch: 0, step: 1, stepInEpoch: 1 })).rejects.toThrow(
+        'the loss failed',
+      );
     }
     expect(tf.memory().numTensors).toBe(before);
     const ok = await trainStep({ model: net, params, optimizer, batch, loss: crossEntropy, epoch: 0, step: 1, stepInEpoch: 1 });

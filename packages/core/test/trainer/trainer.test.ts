@@ -148,7 +148,10 @@ describe('Trainer', () => {
     let loss = 0;
     let correct = 0;
     d.x.forEach((row, b) => {
-      const logits = Array.from({ length: 4 }, (_, c) => (bias?.[c] as number) + row.reduce((s, v, i) => s + v * (kernel?.[i * 4 + c] as number), 0));
+      const logits = Array.from(
+        { length: 4 },
+        (_, c) => (bias?.[c] as number) + row.reduce((s, v, i) => s + v * (kernel?.[i * 4 + c] as number), 0),
+      );
       const m = Math.max(...logits);
       const lse = m + Math.log(logits.reduce((s, l) => s + Math.exp(l - m), 0));
       loss += lse - (logits[d.y[b] as number] as number);
@@ -244,7 +247,9 @@ describe('Trainer', () => {
       expect(second.optimizer.iterations).toBe(EPOCHS * PER_EPOCH);
       expect(globalRng().getState(), name).toEqual(fullGlobal);
     }
-    const positions = await Promise.all([0, 1, 2].map(async (i) => (await loadCheckpoint((await latestCheckpoint(join(root, `resume-${i}`))) as string))));
+    const positions = await Promise.all(
+      [0, 1, 2].map(async (i) => await loadCheckpoint((await latestCheckpoint(join(root, `resume-${i}`))) as string)),
+    );
     // The first runs' last checkpoints (the resumed runs wrote none).
     expect(positions.map((c) => c.position)).toEqual([
       { epoch: 1, step: 6, stepInEpoch: 2 },
@@ -255,7 +260,7 @@ describe('Trainer', () => {
     tf.dispose([x, y]);
   });
 
-  it('removes the temporary files that killed saves left behind when fit starts, never a live writer\'s', async () => {
+  it("removes the temporary files that killed saves left behind when fit starts, never a live writer's", async () => {
     const dir = join(root, 'stale');
     await mkdir(dir, { recursive: true });
     // a pid above the kernel's limit (4194304) runs nowhere; this process runs
@@ -359,7 +364,11 @@ describe('Trainer', () => {
     expect(run.trainer.position).toEqual({ epoch: 1, step: 7, stepInEpoch: 3 });
     expect(tf.memory().numTensors).toBe(before + 10); // only the AdamW moments were added
     // keep 2, plus the checkpoint from before the rise, which pruning kept while the loss rose
-    expect((await readdir(dir)).sort()).toEqual([good, ...[6, 7].map((step) => join(dir, checkpointFileName({ epoch: 1, step, stepInEpoch: step - 4 })))].map((p) => p.slice(dir.length + 1)));
+    expect((await readdir(dir)).sort()).toEqual(
+      [good, ...[6, 7].map((step) => join(dir, checkpointFileName({ epoch: 1, step, stepInEpoch: step - 4 })))].map((p) =>
+        p.slice(dir.length + 1),
+      ),
+    );
     const newest = await loadCheckpoint((await latestCheckpoint(dir)) as string);
     const saved: Record<string, number[]> = {};
     for (const [name, t] of Object.entries(newest.weights)) saved[name] = Array.from(t.dataSync());
@@ -437,7 +446,9 @@ describe('Trainer', () => {
       const bare = makeRun(3, 4);
       const oom = (await bare.trainer.fit(inner, { epochs: 1 }).catch((err: unknown) => err)) as DeviceFailureError;
       expect(oom).toBeInstanceOf(DeviceFailureError);
-      expect(oom.message).toMatch(/ran out of memory \(VK_ERROR_OUT_OF_DEVICE_MEMORY\).*none was written before it either.*Reduce the batch size/);
+      expect(oom.message).toMatch(
+        /ran out of memory \(VK_ERROR_OUT_OF_DEVICE_MEMORY\).*none was written before it either.*Reduce the batch size/,
+      );
     } finally {
       clearDeviceFailures();
     }
@@ -480,13 +491,17 @@ describe('Trainer', () => {
     expect(() => new Trainer({ model: run.net, optimizer, loss: (o) => tf.sum(o), labelSmoothing: 0.1 })).toThrow(
       /labelSmoothing: applies to the default cross-entropy only/,
     );
-    expect(() => new Trainer({ model: run.net, optimizer, checkpoint: { dir, everySteps: 0 } })).toThrow(/checkpoint\.everySteps: must be >= 1/);
-    const unbuilt = new TinyNet(NET);
-    await expect(new Trainer({ model: unbuilt, optimizer, seed: 1 }).fit(tensorBatchSource(x, y, { batchSize: 5 }), { epochs: 1 })).rejects.toThrow(
-      /not built/,
+    expect(() => new Trainer({ model: run.net, optimizer, checkpoint: { dir, everySteps: 0 } })).toThrow(
+      /checkpoint\.everySteps: must be >= 1/,
     );
+    const unbuilt = new TinyNet(NET);
+    await expect(
+      new Trainer({ model: unbuilt, optimizer, seed: 1 }).fit(tensorBatchSource(x, y, { batchSize: 5 }), { epochs: 1 }),
+    ).rejects.toThrow(/not built/);
     await expect(trainer.saveCheckpoint(join(dir, 'explicit.ckpt'))).resolves.toBe(join(dir, 'explicit.ckpt'));
-    await expect(new Trainer({ model: run.net, optimizer, seed: 1 }).saveCheckpoint()).rejects.toThrow(/give a path, or set the `checkpoint.dir`/);
+    await expect(new Trainer({ model: run.net, optimizer, seed: 1 }).saveCheckpoint()).rejects.toThrow(
+      /give a path, or set the `checkpoint.dir`/,
+    );
     await expect(trainer.resume(join(dir, 'missing.ckpt'))).rejects.toThrow(/does not exist/);
     tf.dispose([x, y]);
   });

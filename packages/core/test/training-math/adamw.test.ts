@@ -111,7 +111,13 @@ describe('AdamW', () => {
     const opt = new AdamW({ learningRate: 1, weightDecay: 0 });
     runSteps(opt, refs, grads, LRS);
     refs.forEach((ref, i) => {
-      const expected = referenceAdamW(init[i] as number[], grads.map((g) => g[i] as number[]), LRS, { ...CFG, weightDecay: 0 }, false);
+      const expected = referenceAdamW(
+        init[i] as number[],
+        grads.map((g) => g[i] as number[]),
+        LRS,
+        { ...CFG, weightDecay: 0 },
+        false,
+      );
       expectClose(ref.variable.dataSync(), expected, 2e-5);
     });
     expect(opt.iterations).toBe(6);
@@ -134,7 +140,13 @@ describe('AdamW', () => {
       runSteps(opt, refs, grads, LRS);
       refs.forEach((ref, i) => {
         const decay = (SPECS[i]?.shape.length ?? 0) >= 2;
-        const expected = referenceAdamW(init[i] as number[], grads.map((g) => g[i] as number[]), LRS, CFG, decay);
+        const expected = referenceAdamW(
+          init[i] as number[],
+          grads.map((g) => g[i] as number[]),
+          LRS,
+          CFG,
+          decay,
+        );
         expectClose(ref.variable.dataSync(), expected, 2e-5);
       });
       const state = opt.getState();
@@ -234,7 +246,13 @@ describe('AdamW', () => {
     runSteps(opt, refs, grads, LRS.slice(0, 5));
     refs.forEach((ref, i) => {
       const decay = !(SPECS[i]?.name ?? '').endsWith('/bias');
-      const expected = referenceAdamW(init[i] as number[], grads.map((g) => g[i] as number[]), LRS.slice(0, 5), { ...CFG, weightDecay: 0.2 }, decay);
+      const expected = referenceAdamW(
+        init[i] as number[],
+        grads.map((g) => g[i] as number[]),
+        LRS.slice(0, 5),
+        { ...CFG, weightDecay: 0.2 },
+        decay,
+      );
       expectClose(ref.variable.dataSync(), expected, 2e-5);
     });
     expect(new Set(seen)).toEqual(new Set(SPECS.map((s) => s.name)));

@@ -19,7 +19,7 @@ describe('cosineSchedule', () => {
     expect(schedule(55)).toBeCloseTo(1e-6 + 0.5 * (1e-3 - 1e-6), 15);
     expect(schedule(55)).toBeCloseTo(5.005e-4, 15);
     // a quarter through: floor + (peak - floor) * (1 + cos(pi/4)) / 2.
-    expect(schedule(32.5)).toBeCloseTo(1e-6 + (1e-3 - 1e-6) * (1 + Math.SQRT1_2) / 2, 15);
+    expect(schedule(32.5)).toBeCloseTo(1e-6 + ((1e-3 - 1e-6) * (1 + Math.SQRT1_2)) / 2, 15);
     // last step (99): progress 89/90, cos(89 pi/90) = -cos(pi/90) = -0.9993908270190958.
     expect(schedule(99)).toBeCloseTo(1e-6 + 0.5 * 9.99e-4 * (1 - 0.9993908270190958), 15);
     expect(schedule(99)).toBeGreaterThan(1e-6);

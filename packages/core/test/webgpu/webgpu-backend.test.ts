@@ -3,7 +3,14 @@
 // fix, the device watch, and the real thing on this machine's adapter where there is one.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { BackendUnavailableError, clearDeviceFailures, deviceFailure, initBackend, type WebGpuAdapter, type WebGpuLoad } from '../../src/index';
+import {
+  BackendUnavailableError,
+  clearDeviceFailures,
+  deviceFailure,
+  initBackend,
+  type WebGpuAdapter,
+  type WebGpuLoad,
+} from '../../src/index';
 import { nodePlatform } from '../../src/platform/node-platform';
 import { noAdapterHint } from '../../src/platform/node-webgpu';
 import { setRuntimePlatform } from '../../src/platform/runtime-platform';
@@ -34,7 +41,12 @@ function loaded(found: WebGpuAdapter | null): WebGpuLoad & { loaded: true; insta
   };
 }
 
-const LAVAPIPE = { vendor: 'mesa', architecture: 'software', device: 'llvmpipe-llvm-15', description: 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)' };
+const LAVAPIPE = {
+  vendor: 'mesa',
+  architecture: 'software',
+  device: 'llvmpipe-llvm-15',
+  description: 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)',
+};
 
 describe('initBackend webgpu: errors that say what to install', () => {
   afterEach(() => setRuntimePlatform(nodePlatform));
@@ -71,7 +83,9 @@ describe('initBackend webgpu: errors that say what to install', () => {
   it('a failing requestAdapter is reported with the same advice', async () => {
     withWebGpu(async () => ({ ...loaded(null), gpu: { requestAdapter: () => Promise.reject(new Error('vkCreateInstance failed')) } }));
     const err = await initBackend({ backend: 'webgpu' }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/asking the webgpu package \(Dawn\) for a WebGPU adapter failed \(vkCreateInstance failed\); Dawn needs/);
+    expect((err as Error).message).toMatch(
+      /asking the webgpu package \(Dawn\) for a WebGPU adapter failed \(vkCreateInstance failed\); Dawn needs/,
+    );
   });
 
   it('auto skips a software adapter, says why, and sets nothing up for it', async () => {
@@ -80,7 +94,9 @@ describe('initBackend webgpu: errors that say what to install', () => {
     const info = await initBackend({ backend: 'auto' });
     const webgpu = info.attempts.find((a) => a.backend === 'webgpu');
     expect(webgpu?.ok).toBe(false);
-    expect(webgpu?.reason).toMatch(/only WebGPU adapter is a software one, llvmpipe: Mesa 25\.0\.7.*runs on the CPU.*ask for backend "webgpu"/);
+    expect(webgpu?.reason).toMatch(
+      /only WebGPU adapter is a software one, llvmpipe: Mesa 25\.0\.7.*runs on the CPU.*ask for backend "webgpu"/,
+    );
     expect(info.backend).not.toBe('webgpu');
     expect(info.summary).toMatch(/skipped .*webgpu: the only WebGPU adapter is a software one/);
     expect(found.install).not.toHaveBeenCalled();
@@ -100,7 +116,9 @@ describe('describeAdapter', () => {
     expect(describeAdapter(adapter({ ...LAVAPIPE, isFallbackAdapter: true })).softwareBecause).toBe('it is a fallback adapter');
     expect(describeAdapter({ ...adapter({ vendor: 'google' }), isFallbackAdapter: true }).software).toBe(true);
     expect(describeAdapter(adapter({ type: 'cpu', description: 'some device' })).softwareBecause).toBe('its adapter type is cpu');
-    expect(describeAdapter(adapter({ vendor: 'google', device: 'swiftshader', description: 'SwiftShader Device (Subzero)' }))).toMatchObject({
+    expect(
+      describeAdapter(adapter({ vendor: 'google', device: 'swiftshader', description: 'SwiftShader Device (Subzero)' })),
+    ).toMatchObject({
       software: true,
       softwareBecause: 'it is swiftshader, a CPU rasteriser',
     });
@@ -155,7 +173,11 @@ describe('watchWebGpuDevice', () => {
       addEventListener: (_type: 'uncapturederror', listener: (typeof listeners)[number]) => listeners.push(listener),
       destroy: () => undefined,
     };
-    return { device, lose: (info: WebGpuDeviceLostInfo) => lose(info), fire: (name: string, message: string) => listeners.forEach((l) => l({ error: { message, constructor: { name } } })) };
+    return {
+      device,
+      lose: (info: WebGpuDeviceLostInfo) => lose(info),
+      fire: (name: string, message: string) => listeners.forEach((l) => l({ error: { message, constructor: { name } } })),
+    };
   }
 
   it('says what to reduce or restart when the device is lost, and nothing when it was destroyed', async () => {
@@ -168,7 +190,9 @@ describe('watchWebGpuDevice', () => {
     expect(log).toHaveBeenCalledTimes(1);
     expect(deviceFailure('webgpu')).toEqual({ backend: 'webgpu', kind: 'lost', detail: 'unknown: Device lost: driver reset' });
     clearDeviceFailures();
-    expect(log.mock.calls[0]?.[0]).toMatch(/WebGPU device was lost \(unknown: Device lost: driver reset\).*reduce the batch size.*Resume from the last checkpoint/);
+    expect(log.mock.calls[0]?.[0]).toMatch(
+      /WebGPU device was lost \(unknown: Device lost: driver reset\).*reduce the batch size.*Resume from the last checkpoint/,
+    );
     const destroyed = fakeDevice();
     const quiet = vi.fn();
     watchWebGpuDevice(destroyed.device, quiet);
@@ -185,9 +209,15 @@ describe('watchWebGpuDevice', () => {
     d.fire('GPUOutOfMemoryError', 'vkCreateBuffer failed with VK_ERROR_OUT_OF_DEVICE_MEMORY\n - While calling CreateBuffer');
     d.fire('GPUOutOfMemoryError', 'again');
     expect(log).toHaveBeenCalledTimes(1);
-    expect(deviceFailure('webgpu')).toEqual({ backend: 'webgpu', kind: 'out-of-memory', detail: 'vkCreateBuffer failed with VK_ERROR_OUT_OF_DEVICE_MEMORY' });
+    expect(deviceFailure('webgpu')).toEqual({
+      backend: 'webgpu',
+      kind: 'out-of-memory',
+      detail: 'vkCreateBuffer failed with VK_ERROR_OUT_OF_DEVICE_MEMORY',
+    });
     clearDeviceFailures();
-    expect(log.mock.calls[0]?.[0]).toMatch(/ran out of GPU memory \(vkCreateBuffer failed with VK_ERROR_OUT_OF_DEVICE_MEMORY\).*reduce the batch size/);
+    expect(log.mock.calls[0]?.[0]).toMatch(
+      /ran out of GPU memory \(vkCreateBuffer failed with VK_ERROR_OUT_OF_DEVICE_MEMORY\).*reduce the batch size/,
+    );
   });
 });
 
@@ -206,7 +236,10 @@ describe.skipIf(missing !== null)('initBackend webgpu on this machine', () => {
     expect(tf.getBackend()).toBe('webgpu');
     expect(info.webgpuAdapter?.name.length).toBeGreaterThan(0);
     if (info.webgpuAdapter?.software) expect(info.summary).toMatch(/a software adapter .* runs on the CPU, slower than wasm/);
-    const a = tf.tensor2d([[1, 2], [3, 4]]);
+    const a = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
     const y = tf.matMul(a, a, false, true);
     expect(Array.from(await y.data())).toEqual([5, 11, 11, 25]);
     tf.dispose([a, y]);

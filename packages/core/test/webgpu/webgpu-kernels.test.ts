@@ -22,7 +22,10 @@ const missing = await webgpuMissing();
 if (missing !== null) reportSkip('the webgpu kernel tests', missing);
 
 /** Runs `fn` on `backend` and reads its tensors back asynchronously (webgpu cannot read synchronously in Node). */
-async function runOn(backend: 'cpu' | 'webgpu', fn: () => tf.Tensor | tf.Tensor[]): Promise<{ values: Float32Array[]; shapes: number[][] }> {
+async function runOn(
+  backend: 'cpu' | 'webgpu',
+  fn: () => tf.Tensor | tf.Tensor[],
+): Promise<{ values: Float32Array[]; shapes: number[][] }> {
   await initBackend({ backend });
   const out = tf.tidy(fn);
   const list = Array.isArray(out) ? out : [out];
@@ -52,7 +55,16 @@ async function webgpuVsCpu(fn: () => tf.Tensor | tf.Tensor[]): Promise<number> {
 
 /** A tensor of deterministic values in [-scale, scale). */
 function input(shape: number[], seed: number, scale = 1): tf.Tensor {
-  return tf.mul(tf.tensor(values(shape.reduce((a, b) => a * b, 1), seed), shape), scale);
+  return tf.mul(
+    tf.tensor(
+      values(
+        shape.reduce((a, b) => a * b, 1),
+        seed,
+      ),
+      shape,
+    ),
+    scale,
+  );
 }
 
 /** The value of `f` on fresh inputs of `shapes` and its gradients (of sum(w * f)). */
@@ -116,7 +128,11 @@ describe.skipIf(missing !== null)('webgpu kernels equal the cpu backend', () => 
   });
 
   it('attention (fused and plain, with a mask) and its gradients', async () => {
-    const shapes = [[2, 2, 5, 8], [2, 2, 7, 8], [2, 2, 7, 6]];
+    const shapes = [
+      [2, 2, 5, 8],
+      [2, 2, 7, 8],
+      [2, 2, 7, 6],
+    ];
     expect(await webgpuVsCpu(valueAndGrads(shapes, (q, k, v) => fusedAttention(q!, k!, v!)))).toBeLessThan(1e-5);
     const masked = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor =>
       plainAttention(q, k, v, { mask: tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([5, 7]), -1, 0)), -1e9) });

@@ -61,10 +61,7 @@ export interface ComputeNormalizationOptions {
  * Computes a data set's per-channel normalisation statistics (mean and population standard
  * deviation on the `[0, 1]` scale) by reading its samples, e.g. for an image folder.
  */
-export async function computeNormalizationStats(
-  dataset: Dataset,
-  options: ComputeNormalizationOptions = {},
-): Promise<NormalizationStats> {
+export async function computeNormalizationStats(dataset: Dataset, options: ComputeNormalizationOptions = {}): Promise<NormalizationStats> {
   const limit = options.maxSamples ?? Number.POSITIVE_INFINITY;
   const moments = new ChannelMoments(dataset.imageShape[2]);
   let seen = 0;

@@ -27,13 +27,19 @@ async function peek(path: string, length: number, hint: string): Promise<{ bytes
     if (errorCode(err) === 'ENOENT') {
       throw new DataFileError('missing', path, `IDX file not found: ${path}.${hint ? ` ${hint}` : ''}`, { cause: err });
     }
-    throw new DataFileError('unreadable', path, `IDX file ${path}: cannot open it: ${(err as Error).message}. Check that it is a readable file.`, {
-      cause: err,
-    });
+    throw new DataFileError(
+      'unreadable',
+      path,
+      `IDX file ${path}: cannot open it: ${(err as Error).message}. Check that it is a readable file.`,
+      {
+        cause: err,
+      },
+    );
   }
   try {
     const stats = await fh.stat();
-    if (!stats.isFile()) throw new DataFileError('unreadable', path, `IDX file ${path} is not a regular file (a folder?).${hint ? ` ${hint}` : ''}`);
+    if (!stats.isFile())
+      throw new DataFileError('unreadable', path, `IDX file ${path} is not a regular file (a folder?).${hint ? ` ${hint}` : ''}`);
     const size = stats.size;
     const bytes = new Uint8Array(Math.min(length, size));
     await fh.read(bytes, 0, bytes.length, 0);
@@ -229,4 +235,3 @@ function closingOnReturn<T>(gen: AsyncGenerator<T>, close: () => Promise<unknown
   };
   return wrapped;
 }
-

@@ -45,9 +45,7 @@ export function checkImagePixels(
     );
   }
   const possible =
-    format === 'png'
-      ? pixels / 8 <= DEFLATE_MAX_RATIO * fileBytes + 1024
-      : Math.ceil(width / 8) * Math.ceil(height / 8) <= 8 * fileBytes;
+    format === 'png' ? pixels / 8 <= DEFLATE_MAX_RATIO * fileBytes + 1024 : Math.ceil(width / 8) * Math.ceil(height / 8) <= 8 * fileBytes;
   if (!possible) {
     throw new DataFileError(
       'corrupt',

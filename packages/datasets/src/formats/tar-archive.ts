@@ -19,7 +19,9 @@ export async function readTarMembers(archive: string, wanted: readonly string[],
     isFile = (await stat(archive)).isFile();
   } catch (err) {
     if (errorCode(err) === 'ENOENT') throw new DataFileError('missing', archive, `Archive not found: ${archive}.${tail}`, { cause: err });
-    throw new DataFileError('unreadable', archive, `Archive ${archive}: cannot read it (${(err as Error).message}).${tail}`, { cause: err });
+    throw new DataFileError('unreadable', archive, `Archive ${archive}: cannot read it (${(err as Error).message}).${tail}`, {
+      cause: err,
+    });
   }
   if (!isFile) throw new DataFileError('unreadable', archive, `Archive ${archive} is not a file.${tail}`);
   const want = new Set(wanted);

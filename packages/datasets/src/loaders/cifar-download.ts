@@ -27,7 +27,10 @@ export interface CifarDownloadOptions {
 const schema = z.strictObject({
   cacheDir: z.string().min(1).optional(),
   url: z.url('must be an http(s) URL').optional(),
-  md5: z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits').optional(),
+  md5: z
+    .string()
+    .regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits')
+    .optional(),
   timeoutMs: z.number().int().min(1).default(600_000),
 });
 
@@ -92,9 +95,7 @@ export async function downloadCifar(variant: CifarVariant, options: CifarDownloa
       await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), hashing, createWriteStream(part));
     } catch (err) {
       await rm(part, { force: true });
-      throw new DataFileError(
-        'corrupt',
-        target,`Download of ${source.title} from ${url} broke off (${causeOf(err)}). ${manual}`);
+      throw new DataFileError('corrupt', target, `Download of ${source.title} from ${url} broke off (${causeOf(err)}). ${manual}`);
     }
     const got = hash.digest('hex');
     if (got !== md5) {

@@ -2,11 +2,7 @@ import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validateConfig, z } from '@ait/core';
 import { arrayDataset } from '../dataset/array-dataset';
-import {
-  type AsyncRandomAccessDataset,
-  type Dataset,
-  type RandomAccessDataset,
-} from '../dataset/dataset';
+import { type AsyncRandomAccessDataset, type Dataset, type RandomAccessDataset } from '../dataset/dataset';
 import {
   CIFAR_IMAGE_BYTES,
   CIFAR_IMAGE_SIZE,

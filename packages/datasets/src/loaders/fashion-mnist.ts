@@ -1,9 +1,4 @@
-import {
-  type AsyncRandomAccessDataset,
-  type Dataset,
-  type RandomAccessDataset,
-  type StreamingDataset,
-} from '../dataset/dataset';
+import { type AsyncRandomAccessDataset, type Dataset, type RandomAccessDataset, type StreamingDataset } from '../dataset/dataset';
 import { FASHION_MNIST_LABEL_NAMES, FASHION_MNIST_NORMALIZATION } from './fashion-mnist-info';
 import { type LoadMode } from './load-mode';
 import { type MnistSplit, loadMnistFormat } from './mnist-format';

@@ -78,7 +78,10 @@ function imageShapeOf(h: IdxHeader, file: string, labelsFile: string, expected?:
 
 function checkLabelHeader(h: IdxHeader, file: string, imagesFile: string): number {
   if (h.dataType !== 'uint8' || h.dims.length !== 1) {
-    const swapped = h.dataType === 'uint8' && h.dims.length >= 3 ? ` It looks like an image file; did you swap the images (${imagesFile}) and labels (${file}) paths?` : '';
+    const swapped =
+      h.dataType === 'uint8' && h.dims.length >= 3
+        ? ` It looks like an image file; did you swap the images (${imagesFile}) and labels (${file}) paths?`
+        : '';
     throw new DataFileError(
       'wrong-format',
       file,
@@ -99,7 +102,11 @@ function checkCounts(images: number, labels: number, imagesFile: string, labelsF
     );
   }
   if (images === 0) {
-    throw new DataFileError('mismatch', imagesFile, `IDX image file ${imagesFile} holds no images; use a file of the split that holds them.`);
+    throw new DataFileError(
+      'mismatch',
+      imagesFile,
+      `IDX image file ${imagesFile} holds no images; use a file of the split that holds them.`,
+    );
   }
 }
 

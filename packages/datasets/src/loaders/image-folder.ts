@@ -86,7 +86,10 @@ export async function scanImageFolder(
     if (code === 'ENOTDIR') throw new Error(`Image folder ${root} is a file, not a folder of class folders.`);
     throw err;
   }
-  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort(byName);
+  const dirs = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort(byName);
   const chosen = classes ? [...classes] : dirs;
   if (chosen.length === 0) {
     throw new Error(`Image folder ${root} has no class folders; lay it out as ${root}/<class>/<image>.png|jpg.`);

@@ -1,7 +1,17 @@
 import { type Dataset } from '../dataset/dataset';
 import { openSyntheticSet } from '../synthetic/open-synthetic-set';
-import { type FreshSortOfClevrOptions, type SortOfClevrDatasetOptions, freshSortOfClevrDataset, sortOfClevrDataset } from '../synthetic/sort-of-clevr-dataset';
-import { type FreshTriangleOptions, type TriangleDatasetOptions, freshTriangleDataset, triangleDataset } from '../synthetic/triangle-dataset';
+import {
+  type FreshSortOfClevrOptions,
+  type SortOfClevrDatasetOptions,
+  freshSortOfClevrDataset,
+  sortOfClevrDataset,
+} from '../synthetic/sort-of-clevr-dataset';
+import {
+  type FreshTriangleOptions,
+  type TriangleDatasetOptions,
+  freshTriangleDataset,
+  triangleDataset,
+} from '../synthetic/triangle-dataset';
 import { type Cifar100Options, type CifarOptions, loadCifar10, loadCifar100 } from './cifar';
 import { type FashionMnistOptions, loadFashionMnist } from './fashion-mnist';
 import { type ImageFolderOptions, loadImageFolder } from './image-folder';
@@ -16,7 +26,7 @@ export type DatasetSpec =
   | ({ name: 'triangle-fresh' } & FreshTriangleOptions)
   | ({ name: 'sort-of-clevr' } & SortOfClevrDatasetOptions)
   | ({ name: 'sort-of-clevr-fresh' } & FreshSortOfClevrOptions)
-  | ({ name: 'synthetic-set'; dir: string; mode?: 'memory' | 'disk' })
+  | { name: 'synthetic-set'; dir: string; mode?: 'memory' | 'disk' }
   | ({ name: 'mnist' } & MnistOptions)
   | ({ name: 'fashion-mnist' } & FashionMnistOptions)
   | ({ name: 'cifar10' } & CifarOptions)

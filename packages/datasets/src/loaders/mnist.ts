@@ -1,11 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import {
-  type AsyncRandomAccessDataset,
-  type Dataset,
-  type RandomAccessDataset,
-  type StreamingDataset,
-} from '../dataset/dataset';
+import { type AsyncRandomAccessDataset, type Dataset, type RandomAccessDataset, type StreamingDataset } from '../dataset/dataset';
 import { type LoadMode } from './load-mode';
 import { type MnistSplit, loadMnistFormat } from './mnist-format';
 import { MNIST_LABEL_NAMES, MNIST_NORMALIZATION } from './mnist-info';

@@ -105,7 +105,11 @@ export function datasetBatchSource(dataset: Dataset, options: DatasetBatchOption
           const memory = dataset;
           return {
             *[Symbol.iterator]() {
-              for (let b = 0; b < batchCount; b++) yield assemble(Array.from(indicesOf(b), (i) => memory.get(i)), augRng);
+              for (let b = 0; b < batchCount; b++)
+                yield assemble(
+                  Array.from(indicesOf(b), (i) => memory.get(i)),
+                  augRng,
+                );
             },
           };
         }

@@ -73,7 +73,12 @@ const optionsSchema = z
       .min(8, 'must be >= 8')
       .max(1024, 'must be <= 1024')
       .default(ORIENTED_BARS_IMAGE_SIZE),
-    classes: z.number('must be a number').int('must be an integer').min(2, 'must be >= 2').max(12, 'must be <= 12').default(ORIENTED_BARS_CLASSES),
+    classes: z
+      .number('must be a number')
+      .int('must be an integer')
+      .min(2, 'must be >= 2')
+      .max(12, 'must be <= 12')
+      .default(ORIENTED_BARS_CLASSES),
     bars: z.number('must be a number').int('must be an integer').min(1, 'must be >= 1').max(4, 'must be <= 4').default(1),
     noise: z.number('must be a number').min(0, 'must be >= 0').max(1, 'must be <= 1').default(0),
     angleJitter: z.number('must be a number').min(0, 'must be >= 0').default(0),

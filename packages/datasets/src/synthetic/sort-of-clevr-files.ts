@@ -65,7 +65,12 @@ export async function writeSortOfClevrSet(dir: string, options: WriteSortOfClevr
     { name: SORT_OF_CLEVR_FILES.questions, dims: [n, q, QUESTION_SIZE] },
     { name: SORT_OF_CLEVR_FILES.answers, dims: [n, q] },
   ]);
-  const [images, objects, questions, answers] = writers as [typeof writers[0], typeof writers[0], typeof writers[0], typeof writers[0]];
+  const [images, objects, questions, answers] = writers as [
+    (typeof writers)[0],
+    (typeof writers)[0],
+    (typeof writers)[0],
+    (typeof writers)[0],
+  ];
   const qBuf = new Float32Array(QUESTION_SIZE);
   try {
     for (let j = 0; j < n; j++) {
@@ -115,7 +120,9 @@ function decodeObjects(bytes: Uint8Array, where: string): SceneObject[] {
     const y = bytes[3 * k + 1] as number;
     const shape = bytes[3 * k + 2] as number;
     if (shape > 1 || x >= SORT_OF_CLEVR_IMAGE_SIZE || y >= SORT_OF_CLEVR_IMAGE_SIZE) {
-      throw new Error(`${where}: object ${k} is (x ${x}, y ${y}, shape ${shape}); shape must be 0 or 1 and x, y < 75. The file is corrupt.`);
+      throw new Error(
+        `${where}: object ${k} is (x ${x}, y ${y}, shape ${shape}); shape must be 0 or 1 and x, y < 75. The file is corrupt.`,
+      );
     }
     out.push({ colour: k, x, y, shape: shape === 0 ? 'square' : 'circle' });
   }
@@ -164,7 +171,9 @@ export async function openSortOfClevrSet(
     const imageIndex = Math.floor(i / q);
     const questionIndex = i % q;
     const objs = decodeObjects(memoryRecord(objects, imageIndex), `${join(dir, name('objects'))}, image ${imageIndex}`);
-    const vector = Float32Array.from(memoryRecord(questions, imageIndex).subarray(questionIndex * QUESTION_SIZE, (questionIndex + 1) * QUESTION_SIZE));
+    const vector = Float32Array.from(
+      memoryRecord(questions, imageIndex).subarray(questionIndex * QUESTION_SIZE, (questionIndex + 1) * QUESTION_SIZE),
+    );
     const question = decodeQuestion(vector, `${join(dir, name('questions'))}, image ${imageIndex}, question ${questionIndex}`);
     const label = memoryRecord(answers, imageIndex)[questionIndex] as number;
     const expected = answerQuestion(objs, question);

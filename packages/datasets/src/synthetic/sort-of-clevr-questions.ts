@@ -169,11 +169,9 @@ export function describeQuestion(q: Question): string {
   const s = name(q.subject);
   switch (q.type) {
     case 'non-relational':
-      return [
-        `What is the shape of the ${s} object?`,
-        `Is the ${s} object on the left?`,
-        `Is the ${s} object on the top?`,
-      ][q.subtype] as string;
+      return [`What is the shape of the ${s} object?`, `Is the ${s} object on the left?`, `Is the ${s} object on the top?`][
+        q.subtype
+      ] as string;
     case 'binary':
       return [
         `What is the shape of the object nearest to the ${s} object?`,

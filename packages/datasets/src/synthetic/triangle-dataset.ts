@@ -1,12 +1,6 @@
 import { validateConfig, z } from '@ait/core';
 import { type NormalizationStats, type RandomAccessDataset, type StreamingDataset } from '../dataset/dataset';
-import {
-  TRIANGLE_IMAGE_SIZE,
-  TRIANGLE_LABEL_NAMES,
-  type TriangleScene,
-  renderTriangle,
-  sampleTriangle,
-} from './triangle';
+import { TRIANGLE_IMAGE_SIZE, TRIANGLE_LABEL_NAMES, type TriangleScene, renderTriangle, sampleTriangle } from './triangle';
 import { type SyntheticSplit, checkIndex, countSchema, exampleRng, seedSchema, splitSchema } from './synthetic-options';
 
 /** Sizes of the Triangle splits used by the AiT paper. */

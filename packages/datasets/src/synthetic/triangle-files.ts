@@ -55,7 +55,12 @@ export async function writeTriangleSet(dir: string, options: WriteTriangleSetOpt
     { name: TRIANGLE_FILES.vertices, dims: [n, 3, 2] },
     { name: TRIANGLE_FILES.points, dims: [n, 24, 2] },
   ]);
-  const [images, labels, vertices, points] = writers as [typeof writers[0], typeof writers[0], typeof writers[0], typeof writers[0]];
+  const [images, labels, vertices, points] = writers as [
+    (typeof writers)[0],
+    (typeof writers)[0],
+    (typeof writers)[0],
+    (typeof writers)[0],
+  ];
   try {
     for (let i = 0; i < n; i++) {
       const scene = sampleTriangle(exampleRng('triangle', o.split, o.seed, i));
@@ -115,8 +120,14 @@ function toChannels(image: Uint8Array, channels: 1 | 3): Uint8Array {
  * file has the shape it implies; errors name the file and the problem. Samples carry their
  * {@link TriangleScene} as `extra`.
  */
-export function openTriangleSet(dir: string, options?: OpenTriangleSetOptions & { mode?: 'memory' }): Promise<RandomAccessDataset<TriangleScene>>;
-export function openTriangleSet(dir: string, options: OpenTriangleSetOptions & { mode: 'disk' }): Promise<AsyncRandomAccessDataset<TriangleScene>>;
+export function openTriangleSet(
+  dir: string,
+  options?: OpenTriangleSetOptions & { mode?: 'memory' },
+): Promise<RandomAccessDataset<TriangleScene>>;
+export function openTriangleSet(
+  dir: string,
+  options: OpenTriangleSetOptions & { mode: 'disk' },
+): Promise<AsyncRandomAccessDataset<TriangleScene>>;
 export function openTriangleSet(
   dir: string,
   options?: OpenTriangleSetOptions,
@@ -188,4 +199,3 @@ export async function openTriangleSet(
     },
   };
 }
-

@@ -81,7 +81,11 @@ export function sampleTriangle(rng: SeededRandom): TriangleScene {
  */
 export function renderTriangle(scene: TriangleScene, channels: 1 | 3 = 1): Uint8Array {
   const ink = Array.from({ length: channels }, () => TRIANGLE_INK);
-  const canvas = createCanvas(TRIANGLE_IMAGE_SIZE, TRIANGLE_IMAGE_SIZE, Array.from({ length: channels }, () => 0));
+  const canvas = createCanvas(
+    TRIANGLE_IMAGE_SIZE,
+    TRIANGLE_IMAGE_SIZE,
+    Array.from({ length: channels }, () => 0),
+  );
   for (const [x, y] of scene.points) fillDisc(canvas, x, y, TRIANGLE_POINT_RADIUS, ink);
   return canvas.data;
 }

@@ -24,7 +24,9 @@ export function denseSynapse(weights: tf.Tensor, options: DenseSynapseOptions = 
   const [nA, nB] = weights.shape as [number, number];
   const bias = options.bias ?? null;
   if (bias && (bias.rank !== 1 || bias.shape[0] !== nB)) {
-    throw new Error(`${where}: bias must have shape [${nB}] to match weights ${formatShape(weights.shape)}, got ${formatShape(bias.shape)}.`);
+    throw new Error(
+      `${where}: bias must have shape [${nB}] to match weights ${formatShape(weights.shape)}, got ${formatShape(bias.shape)}.`,
+    );
   }
   const check = (acts: readonly tf.Tensor[]): [tf.Tensor, tf.Tensor] => {
     if (acts.length !== 2) throw new Error(`${where}: connects 2 layers, got ${acts.length} activations.`);

@@ -27,7 +27,12 @@ function elementwise(
 
 /** `L = 1/2 sum x^2`: the identity activation `g = x` (e.g. image pixels). */
 export function identityLagrangian(): Lagrangian {
-  return elementwise('identity', {}, (x) => tf.mul(0.5, tf.square(x)), (x) => tf.clone(x));
+  return elementwise(
+    'identity',
+    {},
+    (x) => tf.mul(0.5, tf.square(x)),
+    (x) => tf.clone(x),
+  );
 }
 
 /**
@@ -53,7 +58,12 @@ export function reluLagrangian(): Lagrangian {
 /** `L = sum exp(beta x) / beta`: the exponential activation `g = exp(beta x)` (Demircigil et al. 2017). */
 export function expLagrangian(beta = 1): Lagrangian {
   assertPositive('expLagrangian', 'beta', beta);
-  return elementwise('exp', { beta }, (x) => tf.div(tf.exp(tf.mul(beta, x)), beta), (x) => tf.exp(tf.mul(beta, x)));
+  return elementwise(
+    'exp',
+    { beta },
+    (x) => tf.div(tf.exp(tf.mul(beta, x)), beta),
+    (x) => tf.exp(tf.mul(beta, x)),
+  );
 }
 
 /**

@@ -43,7 +43,9 @@ function check(where: string, x: tf.Tensor, p: EnergyTransformerParams): { heads
   assertRank(where, 'queryWeights', p.queryWeights, [3], '[heads, headDim, dim]');
   const [heads, headDim, dim] = p.queryWeights.shape as [number, number, number];
   if (!tf.util.arraysEqual(p.keyWeights.shape, p.queryWeights.shape)) {
-    throw new Error(`${where}: keyWeights ${formatShape(p.keyWeights.shape)} must have the shape of queryWeights ${formatShape(p.queryWeights.shape)}.`);
+    throw new Error(
+      `${where}: keyWeights ${formatShape(p.keyWeights.shape)} must have the shape of queryWeights ${formatShape(p.queryWeights.shape)}.`,
+    );
   }
   if (x.shape[2] !== dim) throw new Error(`${where}: x ${formatShape(x.shape)} must have width ${dim} to match the weights.`);
   if (p.memories.rank !== 2 || p.memories.shape[1] !== dim) {
@@ -99,7 +101,11 @@ export function energyTransformerEnergy(x: tf.Tensor, params: EnergyTransformerP
  * `-sum_h (W_Q,h^T A_h K_h + W_K,h^T A_h^T Q_h) - sum_mu relu(xi_mu . g) xi_mu`, with `A_h` the
  * attention softmax. Shape `[batch, tokens, dim]`.
  */
-export function energyTransformerGradient(x: tf.Tensor, params: EnergyTransformerParams, options: EnergyTransformerOptions = {}): tf.Tensor {
+export function energyTransformerGradient(
+  x: tf.Tensor,
+  params: EnergyTransformerParams,
+  options: EnergyTransformerOptions = {},
+): tf.Tensor {
   return tf.tidy(() => {
     const { g, q, k, logits, mask } = parts('energyTransformerGradient', x, params, options);
     const [heads, headDim, dim] = params.queryWeights.shape as [number, number, number];
@@ -109,7 +115,10 @@ export function energyTransformerGradient(x: tf.Tensor, params: EnergyTransforme
     const dk = mergeHeads(tf.neg(tf.matMul(a, q, true, false)));
     const wq = tf.reshape(params.queryWeights, [heads * headDim, dim]);
     const wk = tf.reshape(params.keyWeights, [heads * headDim, dim]);
-    const fromAttention = tf.add(tf.matMul(tf.reshape(dq, [-1, heads * headDim]), wq), tf.matMul(tf.reshape(dk, [-1, heads * headDim]), wk));
+    const fromAttention = tf.add(
+      tf.matMul(tf.reshape(dq, [-1, heads * headDim]), wq),
+      tf.matMul(tf.reshape(dk, [-1, heads * headDim]), wk),
+    );
     const overlaps = tf.relu(lastAxisMatMul(g, params.memories, true));
     const fromHopfield = tf.neg(lastAxisMatMul(overlaps, params.memories));
     return tf.add(tf.reshape(fromAttention, x.shape), fromHopfield);
@@ -140,7 +149,8 @@ export function energyTransformerDescent(
   const steps = options.steps ?? 12;
   const alpha = options.stepSize ?? 0.1;
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`energyTransformerDescent: steps must be an integer >= 0, got ${steps}.`);
-  if (!Number.isFinite(alpha) || alpha <= 0) throw new Error(`energyTransformerDescent: stepSize must be a finite number > 0, got ${alpha}.`);
+  if (!Number.isFinite(alpha) || alpha <= 0)
+    throw new Error(`energyTransformerDescent: stepSize must be a finite number > 0, got ${alpha}.`);
   const record = options.recordEnergies ?? false;
   const result = tf.tidy(() => {
     let state = x;

@@ -85,7 +85,9 @@ export class HierarchicalAssociativeMemory {
       }
       for (const name of c.layers) {
         if (!this.byName.has(name)) {
-          throw new Error(`${where}: synapse ${i} (${c.synapse.kind}) names layer '${name}', which does not exist; layers: ${[...this.byName.keys()].join(', ')}.`);
+          throw new Error(
+            `${where}: synapse ${i} (${c.synapse.kind}) names layer '${name}', which does not exist; layers: ${[...this.byName.keys()].join(', ')}.`,
+          );
         }
       }
     });
@@ -211,7 +213,8 @@ export class HierarchicalAssociativeMemory {
   /** Runs `steps` descent steps from `states`, recording the total energy. */
   descend(states: HamStates, options: HamDescentOptions = {}): HamDescent {
     const steps = options.steps ?? 10;
-    if (!Number.isInteger(steps) || steps < 0) throw new Error(`HierarchicalAssociativeMemory.descend: steps must be an integer >= 0, got ${steps}.`);
+    if (!Number.isInteger(steps) || steps < 0)
+      throw new Error(`HierarchicalAssociativeMemory.descend: steps must be an integer >= 0, got ${steps}.`);
     const record = options.recordEnergies ?? true;
     const energies: tf.Tensor[] = record ? [this.energy(states)] : [];
     let current: HamStates = {};

@@ -31,7 +31,10 @@ export function assertNeuronStates(where: string, x: tf.Tensor): void {
 /** Sums `t [batch, ...]` over every axis but the first: `[batch]`. */
 export function sumPerSample(t: tf.Tensor): tf.Tensor {
   if (t.rank <= 1) return t;
-  return tf.sum(t, Array.from({ length: t.rank - 1 }, (_, i) => i + 1));
+  return tf.sum(
+    t,
+    Array.from({ length: t.rank - 1 }, (_, i) => i + 1),
+  );
 }
 
 /**

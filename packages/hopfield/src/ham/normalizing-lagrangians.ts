@@ -95,7 +95,10 @@ export function softmaxWithZeroLagrangian(options: SoftmaxLagrangianOptions = {}
   };
 }
 
-function normParts(where: string, options: NormLagrangianOptions): { gamma: number | tf.Tensor; delta: number | tf.Tensor | null; eps: number; axes: LagrangianAxes } {
+function normParts(
+  where: string,
+  options: NormLagrangianOptions,
+): { gamma: number | tf.Tensor; delta: number | tf.Tensor | null; eps: number; axes: LagrangianAxes } {
   const gamma = options.gamma ?? 1;
   if (typeof gamma === 'number' && (!Number.isFinite(gamma) || gamma <= 0)) {
     throw new Error(`${where}: gamma must be a finite number > 0 (a convex Lagrangian), got ${gamma}.`);
@@ -126,7 +129,12 @@ export function layerNormLagrangian(options: NormLagrangianOptions = {}): Lagran
   };
   return {
     name: 'layerNorm',
-    config: { gamma: typeof gamma === 'number' ? gamma : 'tensor', eps, axes, delta: typeof delta === 'number' || delta === null ? (delta ?? 0) : 'tensor' },
+    config: {
+      gamma: typeof gamma === 'number' ? gamma : 'tensor',
+      eps,
+      axes,
+      delta: typeof delta === 'number' || delta === null ? (delta ?? 0) : 'tensor',
+    },
     lagrangian: (x) => {
       assertNeuronStates(where, x);
       return tf.tidy(() => {
@@ -157,7 +165,12 @@ export function sphericalLagrangian(options: NormLagrangianOptions = {}): Lagran
   const norm = (g: tf.Tensor): tf.Tensor => tf.sqrt(tf.add(tf.sum(tf.square(g), -1, true), eps));
   return {
     name: 'spherical',
-    config: { gamma: typeof gamma === 'number' ? gamma : 'tensor', eps, axes, delta: typeof delta === 'number' || delta === null ? (delta ?? 0) : 'tensor' },
+    config: {
+      gamma: typeof gamma === 'number' ? gamma : 'tensor',
+      eps,
+      axes,
+      delta: typeof delta === 'number' || delta === null ? (delta ?? 0) : 'tensor',
+    },
     lagrangian: (x) => {
       assertNeuronStates(where, x);
       return tf.tidy(() => {

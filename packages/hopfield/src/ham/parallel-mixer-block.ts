@@ -136,7 +136,8 @@ export class ParallelMixerBlock extends AitLayer {
 
   /** Sets `lambda` (e.g. annealed from 1 to 0 during training). */
   setSymmetryPenalty(lambda: number): void {
-    if (!Number.isFinite(lambda) || lambda < 0) throw new Error(`${this.where}: the symmetry penalty must be a finite number >= 0, got ${lambda}.`);
+    if (!Number.isFinite(lambda) || lambda < 0)
+      throw new Error(`${this.where}: the symmetry penalty must be a finite number >= 0, got ${lambda}.`);
     this.penalty = lambda;
   }
 
@@ -260,7 +261,9 @@ export class ParallelMixerBlock extends AitLayer {
    */
   energy(x: tf.Tensor): tf.Tensor {
     if (this.cfg.variant !== 'symmetric') {
-      throw new Error(`${this.where}: only the symmetric variant has an energy that its update descends; this block is '${this.cfg.variant}'.`);
+      throw new Error(
+        `${this.where}: only the symmetric variant has an energy that its update descends; this block is '${this.cfg.variant}'.`,
+      );
     }
     if (this.cfg.normGain !== 'scalar') {
       throw new Error(

@@ -80,7 +80,9 @@ function check(where: string, x: tf.Tensor, p: ParallelMixerParams): void {
     throw new Error(`${where}: tokenWeights must be [tokenHidden, ${n}] for ${n} tokens, got ${formatShape(p.tokenWeights.shape)}.`);
   }
   if (p.channelWeights.rank !== 2 || p.channelWeights.shape[1] !== c) {
-    throw new Error(`${where}: channelWeights must be [channelHidden, ${c}] for ${c} channels, got ${formatShape(p.channelWeights.shape)}.`);
+    throw new Error(
+      `${where}: channelWeights must be [channelHidden, ${c}] for ${c} channels, got ${formatShape(p.channelWeights.shape)}.`,
+    );
   }
   checkGain(where, x, p);
   requireScalarGain(where, p);

@@ -130,7 +130,9 @@ export function hopfieldAssociation(q: tf.Tensor, k: tf.Tensor, options: Hopfiel
   const [batch, heads, L, d] = q.shape as [number, number, number, number];
   const S = k.shape[2] as number;
   if (k.shape[0] !== batch || k.shape[1] !== heads || k.shape[3] !== d) {
-    throw new Error(`${where}: k must have shape [${batch}, ${heads}, S, ${d}] to match q ${formatShape(q.shape)}, got ${formatShape(k.shape)}.`);
+    throw new Error(
+      `${where}: k must have shape [${batch}, ${heads}, S, ${d}] to match q ${formatShape(q.shape)}, got ${formatShape(k.shape)}.`,
+    );
   }
   const betas = perHead(where, 'beta', options.beta, heads);
   const epsList = perHead(where, 'updateStepsEps', options.updateStepsEps ?? 1e-4, heads);
@@ -160,7 +162,12 @@ export function hopfieldAssociation(q: tf.Tensor, k: tf.Tensor, options: Hopfiel
   let steps = 0;
   try {
     while (steps < maxSteps && active.some((a) => a)) {
-      const activeMask: tf.Tensor4D = deviceActive ?? tf.tensor4d(active.map((a) => (a ? 1 : 0)), [1, heads, 1, 1]);
+      const activeMask: tf.Tensor4D =
+        deviceActive ??
+        tf.tensor4d(
+          active.map((a) => (a ? 1 : 0)),
+          [1, heads, 1, 1],
+        );
       const nextState = tf.tidy(() => {
         const moved = tf.matMul(xi, k);
         return tf.add(tf.mul(moved, activeMask), tf.mul(state, tf.sub(1, activeMask))) as tf.Tensor4D;

@@ -78,8 +78,11 @@ export function resolveHopfieldDimensions(where: string, cfg: HopfieldConfig, wi
     output = cfg.outputSize ?? widths.state;
   }
   const staticExecution =
-    cfg.storedPatternAsStatic && cfg.statePatternAsStatic && (cfg.patternProjectionAsStatic || cfg.patternProjectionAsConnected) &&
-    cfg.disableOutProjection && !cfg.normalizeHopfieldSpace;
+    cfg.storedPatternAsStatic &&
+    cfg.statePatternAsStatic &&
+    (cfg.patternProjectionAsStatic || cfg.patternProjectionAsConnected) &&
+    cfg.disableOutProjection &&
+    !cfg.normalizeHopfieldSpace;
   const scaling = cfg.scaling ?? (staticExecution ? 1 : 1 / Math.sqrt(hidden));
   const beta = typeof scaling === 'number' ? Array.from({ length: heads }, () => scaling) : [...scaling];
   if (beta.length !== heads) {

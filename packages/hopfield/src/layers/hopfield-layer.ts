@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { assertRank, createKernelInitializer, knownDim, parseLayerConfig, toShapeList, z, type LayerArgsOf, type LayerConfigOf } from '@ait/core';
+import {
+  assertRank,
+  createKernelInitializer,
+  knownDim,
+  parseLayerConfig,
+  toShapeList,
+  z,
+  type LayerArgsOf,
+  type LayerConfigOf,
+} from '@ait/core';
 import { hopfieldOptionsShape } from './hopfield-options';
 import { LearnedPatternsHopfield, type LearnedPatternInputs, type LearnedPatternMasks } from './learned-patterns-hopfield';
 

@@ -1,13 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  gelu,
-  KERNEL_INITIALIZER_NAMES,
-  layerArgsShape,
-  rateSchema,
-  z,
-  type LayerArgsOf,
-  type LayerConfigOf,
-} from '@ait/core';
+import { gelu, KERNEL_INITIALIZER_NAMES, layerArgsShape, rateSchema, z, type LayerArgsOf, type LayerConfigOf } from '@ait/core';
 
 /** Activations that may follow the Hopfield association (`associationActivation`). */
 export const ASSOCIATION_ACTIVATIONS = ['relu', 'gelu', 'geluTanh', 'tanh', 'sigmoid', 'softplus', 'elu'] as const;
@@ -132,7 +124,9 @@ export function applyAssociationActivation(x: tf.Tensor, activation: Association
     case 'elu':
       return tf.elu(x);
     default:
-      throw new Error(`associationActivation: unknown activation '${String(activation)}'; use one of ${ASSOCIATION_ACTIVATIONS.join(', ')}.`);
+      throw new Error(
+        `associationActivation: unknown activation '${String(activation)}'; use one of ${ASSOCIATION_ACTIVATIONS.join(', ')}.`,
+      );
   }
 }
 

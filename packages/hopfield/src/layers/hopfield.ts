@@ -73,9 +73,7 @@ function dataCount(where: string, count: number, masks: number): 1 | 3 {
   const data = count - masks;
   if (data === 1 || data === 3) return data;
   const maskText = masks > 0 ? ` followed by ${masks} mask input(s)` : '';
-  throw new Error(
-    `${where}: expects x or [storedPatterns, statePatterns, patternProjection]${maskText}, got ${count} inputs.`,
-  );
+  throw new Error(`${where}: expects x or [storedPatterns, statePatterns, patternProjection]${maskText}, got ${count} inputs.`);
 }
 
 function tileHeads(x: tf.Tensor, heads: number): tf.Tensor4D {
@@ -178,7 +176,8 @@ export class Hopfield extends AitLayer {
       this.buildChild(layer, shape);
       return layer;
     };
-    if (o.normalizeStoredPattern) this.normStored = norm('norm_stored', o.normalizeStoredPatternEps, o.normalizeStoredPatternAffine, kShape);
+    if (o.normalizeStoredPattern)
+      this.normStored = norm('norm_stored', o.normalizeStoredPatternEps, o.normalizeStoredPatternAffine, kShape);
     if (o.normalizeStatePattern) this.normState = norm('norm_state', o.normalizeStatePatternEps, o.normalizeStatePatternAffine, qShape);
     if (o.normalizePatternProjection) {
       this.normProjection = norm('norm_projection', o.normalizePatternProjectionEps, o.normalizePatternProjectionAffine, vShape);
@@ -402,14 +401,20 @@ export class Hopfield extends AitLayer {
    * The association matrix `[batch, heads, L, S']` (no dropout) for positional inputs as `call`
    * takes them; masks may be given in `masks`.
    */
-  getAssociationMatrix(inputs: tf.Tensor | tf.Tensor[], masks: Pick<HopfieldInputs, 'storedPatternPaddingMask' | 'associationMask'> = {}): tf.Tensor4D {
+  getAssociationMatrix(
+    inputs: tf.Tensor | tf.Tensor[],
+    masks: Pick<HopfieldInputs, 'storedPatternPaddingMask' | 'associationMask'> = {},
+  ): tf.Tensor4D {
     const r = this.associate(this.namedForInspection(inputs, masks));
     tf.dispose([r.output, r.projectedPatterns]);
     return r.associations;
   }
 
   /** The projected patterns (values in the Hopfield space) `[batch, heads, S', patternSize]`. */
-  getProjectedPatternMatrix(inputs: tf.Tensor | tf.Tensor[], masks: Pick<HopfieldInputs, 'storedPatternPaddingMask' | 'associationMask'> = {}): tf.Tensor4D {
+  getProjectedPatternMatrix(
+    inputs: tf.Tensor | tf.Tensor[],
+    masks: Pick<HopfieldInputs, 'storedPatternPaddingMask' | 'associationMask'> = {},
+  ): tf.Tensor4D {
     const r = this.associate(this.namedForInspection(inputs, masks));
     tf.dispose([r.output, r.associations]);
     return r.projectedPatterns;

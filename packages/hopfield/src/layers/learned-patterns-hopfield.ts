@@ -68,7 +68,12 @@ export abstract class LearnedPatternsHopfield<C extends LearnedPatternsConfig = 
   }
 
   /** Runs `fn` on the association's inputs for `inputs`, then frees what was made for it. */
-  private withInputs<T>(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs | undefined, masks: LearnedPatternMasks | undefined, fn: (named: HopfieldInputs) => T): T {
+  private withInputs<T>(
+    inputs: tf.Tensor | tf.Tensor[],
+    kwargs: CallKwargs | undefined,
+    masks: LearnedPatternMasks | undefined,
+    fn: (named: HopfieldInputs) => T,
+  ): T {
     const list = toTensorList(inputs);
     if (!this.built) this.build(list.length === 1 ? (list[0] as tf.Tensor).shape : list.map((t) => t.shape));
     const count = list.length - this.maskInputs;

@@ -30,12 +30,7 @@ function signOrKeep(drive: number, current: number): number {
  *
  * @param weights `[batch|1, dim, dim]` flattened. @param thresholds `[batch|1, dim]` or null.
  */
-export function classicalSweep(
-  state: Float32Array,
-  weights: Float32Array,
-  thresholds: Float32Array | null,
-  layout: SweepLayout,
-): void {
+export function classicalSweep(state: Float32Array, weights: Float32Array, thresholds: Float32Array | null, layout: SweepLayout): void {
   const { batch, queries, dim, batchedParams, order } = layout;
   for (let b = 0; b < batch; b++) {
     const wOff = (batchedParams ? b : 0) * dim * dim;

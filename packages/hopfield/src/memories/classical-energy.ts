@@ -74,12 +74,7 @@ export function classicalEnergyGradient(state: tf.Tensor, weights: tf.Tensor, th
  * `s_(t+1) = sign(W s_t - theta)` for symmetric `W`, and is constant exactly on fixed points and
  * 2-cycles, the only limits synchronous dynamics can reach. Shapes as {@link classicalEnergy}.
  */
-export function synchronousLyapunov(
-  previous: tf.Tensor,
-  next: tf.Tensor,
-  weights: tf.Tensor,
-  thresholds?: tf.Tensor | null,
-): tf.Tensor {
+export function synchronousLyapunov(previous: tf.Tensor, next: tf.Tensor, weights: tf.Tensor, thresholds?: tf.Tensor | null): tf.Tensor {
   const where = 'synchronousLyapunov';
   return tf.tidy(() => {
     const { w, theta, batched } = canonicalWeights(where, weights, thresholds);

@@ -66,8 +66,7 @@ export function rectifiedPolynomialInteraction(degree = 3): InteractionFunction 
     beta: null,
     shiftInvariant: false,
     value: (z) => tf.tidy(() => tf.pow(tf.relu(z), n)),
-    derivative: (z) =>
-      tf.tidy(() => (n === 1 ? tf.cast(tf.greater(z, 0), 'float32') : tf.mul(n, tf.pow(tf.relu(z), n - 1)))),
+    derivative: (z) => tf.tidy(() => (n === 1 ? tf.cast(tf.greater(z, 0), 'float32') : tf.mul(n, tf.pow(tf.relu(z), n - 1)))),
     scalar: (z) => (z > 0 ? z ** n : 0),
   };
 }

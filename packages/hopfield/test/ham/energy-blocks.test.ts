@@ -74,9 +74,18 @@ describe('Energy Transformer', () => {
   it('energy equals a float64 computation of attention + Hopfield energy (with and without a mask)', () => {
     const x = [randMatrix(rng, N, D), randMatrix(rng, N, D)];
     const e = energyTransformerEnergy(tf.tensor3d(x), params(), { beta: 0.8 });
-    expectClose(values(e), x.map((s) => refEnergy(s, 0.8, false)), { abs: 1e-4, rel: 1e-4 });
+    expectClose(
+      values(e),
+      x.map((s) => refEnergy(s, 0.8, false)),
+      { abs: 1e-4, rel: 1e-4 },
+    );
     const em = energyTransformerEnergy(tf.tensor3d(x), params(), { beta: 0.8, mask: tf.tensor2d(mask) });
-    expectClose(values(em), x.map((s) => refEnergy(s, 0.8, true)), { abs: 1e-4, rel: 1e-4 }, 'masked');
+    expectClose(
+      values(em),
+      x.map((s) => refEnergy(s, 0.8, true)),
+      { abs: 1e-4, rel: 1e-4 },
+      'masked',
+    );
   });
 
   it('the analytic dE/dg agrees with automatic differentiation', () => {
@@ -102,7 +111,15 @@ describe('Energy Transformer', () => {
   });
 
   it('EnergyTransformerBlock: output is the unrolled descent; energies on request; serialises; no leaks', async () => {
-    const block = new EnergyTransformerBlock({ numHeads: 2, headDim: 3, numMemories: 6, steps: 4, stepSize: 0.05, inputShape: [N, D], returnEnergies: true });
+    const block = new EnergyTransformerBlock({
+      numHeads: 2,
+      headDim: 3,
+      numMemories: 6,
+      steps: 4,
+      stepSize: 0.05,
+      inputShape: [N, D],
+      returnEnergies: true,
+    });
     const x = tf.randomNormal([2, N, D], 0, 1, 'float32', 1);
     const [out, energies] = block.apply(x) as tf.Tensor[];
     const manual = energyTransformerDescent(x, block.params(), { steps: 4, stepSize: 0.05 });
@@ -150,7 +167,8 @@ describe('Karakida-Ota-Taki three-layer network (parallel MLP-Mixer)', () => {
     return (2 / Math.sqrt(Math.PI)) * s;
   };
   const gelu = (v: number): number => 0.5 * v * (1 + erf(v / Math.SQRT2));
-  const phi = (v: number): number => 0.25 * (v * v + (v * v - 1) * erf(v / Math.SQRT2) + v * Math.sqrt(2 / Math.PI) * Math.exp(-0.5 * v * v));
+  const phi = (v: number): number =>
+    0.25 * (v * v + (v * v - 1) * erf(v / Math.SQRT2) + v * Math.sqrt(2 / Math.PI) * Math.exp(-0.5 * v * v));
   /** g = LN over the whole matrix (float64). */
   const refG = (x: number[][]): number[][] => {
     const flat = lnRow(x.flat(), 0.9, delta.flat(), 1e-5);
@@ -167,7 +185,9 @@ describe('Karakida-Ota-Taki three-layer network (parallel MLP-Mixer)', () => {
   /** One parallel Mixer step `x + MLP_tok(g) + MLP_ch(g)` for the given output matrices (float64). */
   const refBlock = (x: number[][], tokOut: number[][], chOut: number[][], alpha = 1): number[][] => {
     const g = refG(x);
-    const hTok = Array.from({ length: C }, (_, c) => Array.from({ length: Mt }, (_, m) => gelu(g.reduce((s, row, n) => s + wt[m]![n]! * row[c]!, 0) + bt[m]!)));
+    const hTok = Array.from({ length: C }, (_, c) =>
+      Array.from({ length: Mt }, (_, m) => gelu(g.reduce((s, row, n) => s + wt[m]![n]! * row[c]!, 0) + bt[m]!)),
+    );
     const hCh = g.map((row) => Array.from({ length: Mc }, (_, m) => gelu(dot(wc[m]!, row) + bc[m]!)));
     return x.map((row, n) =>
       row.map((v, c) => {
@@ -198,7 +218,11 @@ describe('Karakida-Ota-Taki three-layer network (parallel MLP-Mixer)', () => {
     expectClose(values(step.state), refBlock(x, transposeOf(wt), transposeOf(wc)).flat(), { abs: 1e-4, rel: 1e-4 });
     for (let seed = 0; seed < 5; seed++) {
       const r = new SeededRandom(700 + seed);
-      const run = parallelMixerDescent(tf.tensor3d([randMatrix(r, N, C, 2)]), params(), { steps: 30, stepSize: 0.02, recordEnergies: true });
+      const run = parallelMixerDescent(tf.tensor3d([randMatrix(r, N, C, 2)]), params(), {
+        steps: 30,
+        stepSize: 0.02,
+        recordEnergies: true,
+      });
       const e = values(run.energies!);
       e.slice(1).forEach((v, t) => expect(v, `seed ${seed} step ${t + 1}`).toBeLessThanOrEqual(e[t]! + 1e-5));
       expect(e[e.length - 1]!).toBeLessThan(e[0]!);
@@ -256,7 +280,13 @@ describe('Karakida-Ota-Taki three-layer network (parallel MLP-Mixer)', () => {
   });
 
   it('the symmetry-breaking penalty lambda ||W2||^2 is part of the model.fit loss and can be annealed', async () => {
-    const block = new ParallelMixerBlock({ tokenHiddenDim: Mt, channelHiddenDim: Mc, variant: 'symmetryBreaking', symmetryPenalty: 0.5, inputShape: [N, C] });
+    const block = new ParallelMixerBlock({
+      tokenHiddenDim: Mt,
+      channelHiddenDim: Mc,
+      variant: 'symmetryBreaking',
+      symmetryPenalty: 0.5,
+      inputShape: [N, C],
+    });
     const m = sequential({ layers: [block] });
     m.compile({ optimizer: tf.train.sgd(0), loss: 'meanSquaredError' });
     block.setWeights(block.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 1, 'float32', 40 + i)));
@@ -277,7 +307,9 @@ describe('Karakida-Ota-Taki three-layer network (parallel MLP-Mixer)', () => {
   it('serialises every variant, registered under AitHopfield names, without leaks', async () => {
     expect(HAM_LAYER_CLASSES.map((c) => c.className)).toEqual(['AitHopfieldEnergyTransformer', 'AitHopfieldParallelMixer']);
     for (const variant of ['symmetric', 'symmetryBreaking', 'free'] as const) {
-      const m = sequential({ layers: [new ParallelMixerBlock({ tokenHiddenDim: 4, channelHiddenDim: 3, variant, iterations: 2, inputShape: [N, C] })] });
+      const m = sequential({
+        layers: [new ParallelMixerBlock({ tokenHiddenDim: 4, channelHiddenDim: 3, variant, iterations: 2, inputShape: [N, C] })],
+      });
       await roundTrip(m, tf.randomNormal([2, N, C], 0, 1, 'float32', 6));
     }
     const block = new ParallelMixerBlock({ tokenHiddenDim: 4, channelHiddenDim: 3, variant: 'symmetryBreaking' });
@@ -327,7 +359,8 @@ describe('layer gradients match finite differences', () => {
           expectClose([g[i]!], [probe(v, v, i)], { abs: 5e-3, rel: 3e-2 }, `${layer.getClassName()} ${w.originalName}[${i}]`);
         }
       }
-      for (const i of [0, 5, 23]) expectClose([values(dx)[i]!], [probe(null, x, i)], { abs: 5e-3, rel: 3e-2 }, `${layer.getClassName()} dx[${i}]`);
+      for (const i of [0, 5, 23])
+        expectClose([values(dx)[i]!], [probe(null, x, i)], { abs: 5e-3, rel: 3e-2 }, `${layer.getClassName()} dx[${i}]`);
     }
   });
 });

@@ -40,7 +40,19 @@ describe('synapses', () => {
     const gA = tf.tensor3d(A.map((r) => [r.slice(0, 3), r.slice(3)]));
     const gB = tf.tensor2d(B);
     const e = syn.energy([gA, gB]);
-    const ref = A.map((a, s) => -dot(B[s]!.map((_, j) => dot(a, W.map((row) => row[j]!)) + b[j]!), B[s]!));
+    const ref = A.map(
+      (a, s) =>
+        -dot(
+          B[s]!.map(
+            (_, j) =>
+              dot(
+                a,
+                W.map((row) => row[j]!),
+              ) + b[j]!,
+          ),
+          B[s]!,
+        ),
+    );
     expectClose(values(e), ref, { abs: 1e-5 });
     const [da, db] = syn.gradients!([gA, gB]);
     const [ada, adb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(syn.energy([x, y])))([gA, gB]);
@@ -83,7 +95,8 @@ describe('synapses', () => {
             let s = 0;
             for (let a = 0; a < 2; a++)
               for (let b = 0; b < 2; b++)
-                for (let c = 0; c < cin; c++) s += input[((2 * i + a) * Wd + 2 * j + b) * cin + c]! * K[((a * 2 + b) * cin + c) * cout + o]!;
+                for (let c = 0; c < cin; c++)
+                  s += input[((2 * i + a) * Wd + 2 * j + b) * cin + c]! * K[((a * 2 + b) * cin + c) * cout + o]!;
             e -= s * gout[(i * outW + j) * cout + o]!;
           }
       return e;
@@ -103,7 +116,10 @@ function randomHam(rng: SeededRandom, lags: Lagrangian[], sizes: number[], scale
   const neurons = lags.map((l, i) => neuronLayer(`layer${i}`, [sizes[i]!], l, { tau: 1 + i * 0.5 }));
   const synapses = [];
   for (let i = 0; i + 1 < lags.length; i++) {
-    synapses.push({ synapse: denseSynapse(tf.tensor2d(randMatrix(rng, sizes[i]!, sizes[i + 1]!, scale))), layers: [`layer${i}`, `layer${i + 1}`] });
+    synapses.push({
+      synapse: denseSynapse(tf.tensor2d(randMatrix(rng, sizes[i]!, sizes[i + 1]!, scale))),
+      layers: [`layer${i}`, `layer${i + 1}`],
+    });
   }
   synapses.push({ synapse: biasSynapse(tf.tensor1d(randMatrix(rng, 1, sizes[0]!, scale)[0]!)), layers: ['layer0'] });
   return new HierarchicalAssociativeMemory({ neurons, synapses });
@@ -142,7 +158,9 @@ describe('HierarchicalAssociativeMemory', () => {
       const run = ham.descend(states, { steps: 25, stepSize: 0.02 });
       const e = run.energies!.arraySync() as number[][];
       for (let t = 1; t < e.length; t++) {
-        e[t]!.forEach((v, i) => expect(v, `seed ${seed} (${lags.map((l) => l.name).join('-')}) step ${t}`).toBeLessThanOrEqual(e[t - 1]![i]! + 1e-5));
+        e[t]!.forEach((v, i) =>
+          expect(v, `seed ${seed} (${lags.map((l) => l.name).join('-')}) step ${t}`).toBeLessThanOrEqual(e[t - 1]![i]! + 1e-5),
+        );
       }
       expect(e[e.length - 1]![0]!).toBeLessThan(e[0]![0]!);
       run.dispose();
@@ -155,7 +173,10 @@ describe('HierarchicalAssociativeMemory', () => {
     const n = 20;
     const X = randomBinaryPatterns([n, dim], rng);
     const ham = new HierarchicalAssociativeMemory({
-      neurons: [neuronLayer('visible', [dim], identityLagrangian()), neuronLayer('memory', [n], softmaxLagrangian({ beta: 1 }), { tau: 0.1 })],
+      neurons: [
+        neuronLayer('visible', [dim], identityLagrangian()),
+        neuronLayer('memory', [n], softmaxLagrangian({ beta: 1 }), { tau: 0.1 }),
+      ],
       synapses: [{ synapse: denseSynapse(tf.transpose(X)), layers: ['visible', 'memory'] }],
     });
     const query = maskEntries(tf.slice(X, [0, 0], [4, dim]), 0.5, rng);
@@ -184,9 +205,15 @@ describe('HierarchicalAssociativeMemory', () => {
 
   it('rejects bad graphs and states, and does not leak tensors', async () => {
     const lag = identityLagrangian();
-    expect(() => new HierarchicalAssociativeMemory({ neurons: [neuronLayer('a', [2], lag), neuronLayer('a', [3], lag)], synapses: [] })).toThrow(/unique/);
     expect(
-      () => new HierarchicalAssociativeMemory({ neurons: [neuronLayer('a', [2], lag)], synapses: [{ synapse: biasSynapse(tf.ones([2])), layers: ['b'] }] }),
+      () => new HierarchicalAssociativeMemory({ neurons: [neuronLayer('a', [2], lag), neuronLayer('a', [3], lag)], synapses: [] }),
+    ).toThrow(/unique/);
+    expect(
+      () =>
+        new HierarchicalAssociativeMemory({
+          neurons: [neuronLayer('a', [2], lag)],
+          synapses: [{ synapse: biasSynapse(tf.ones([2])), layers: ['b'] }],
+        }),
     ).toThrow(/names layer 'b', which does not exist/);
     expect(() => neuronLayer('x', [0], lag)).toThrow(/positive integers/);
     const rng = new SeededRandom(6);

@@ -33,7 +33,12 @@ const delta = [0.3, -0.2, 0.1, 0.5];
 const cases: { name: string; make: () => Lagrangian; ref: (rows: number[][]) => number; convex: boolean }[] = [
   { name: 'identity', make: identityLagrangian, ref: (r) => sum(r.flat().map((v) => 0.5 * v * v)), convex: true },
   { name: 'relu', make: reluLagrangian, ref: (r) => sum(r.flat().map((v) => 0.5 * relu(v) ** 2)), convex: true },
-  { name: 'rectified power 3', make: () => rectifiedPowerLagrangian(3), ref: (r) => sum(r.flat().map((v) => relu(v) ** 3 / 3)), convex: true },
+  {
+    name: 'rectified power 3',
+    make: () => rectifiedPowerLagrangian(3),
+    ref: (r) => sum(r.flat().map((v) => relu(v) ** 3 / 3)),
+    convex: true,
+  },
   { name: 'exp', make: () => expLagrangian(0.7), ref: (r) => sum(r.flat().map((v) => Math.exp(0.7 * v) / 0.7)), convex: true },
   {
     name: 'rectified exp',
@@ -143,8 +148,8 @@ describe('Lagrangians', () => {
         const x = tf.tensor3d([randMatrix(rng, 3, 4, 2)]);
         const y = tf.tensor3d([randMatrix(rng, 3, 4, 2)]);
         const lag = c.make();
-        const gap = tf.tidy(() =>
-          tf.sub(lag.lagrangian(y), tf.add(lag.lagrangian(x), tf.sum(tf.mul(lag.activation(x), tf.sub(y, x))))).dataSync()[0]!,
+        const gap = tf.tidy(
+          () => tf.sub(lag.lagrangian(y), tf.add(lag.lagrangian(x), tf.sum(tf.mul(lag.activation(x), tf.sub(y, x))))).dataSync()[0]!,
         );
         worst = Math.min(worst, gap);
       }

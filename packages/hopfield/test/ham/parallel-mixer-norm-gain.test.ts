@@ -7,7 +7,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, sequential } from '@tensorflow/tfjs-layers';
 import { initBackend, SeededRandom, setGlobalSeed } from '@ait/core';
-import { hasPerEntryNormGain, ParallelMixerBlock, parallelMixerActivation, parallelMixerEnergy, parallelMixerEnergyGradient, type ParallelMixerParams } from '../../src/index';
+import {
+  hasPerEntryNormGain,
+  ParallelMixerBlock,
+  parallelMixerActivation,
+  parallelMixerEnergy,
+  parallelMixerEnergyGradient,
+  type ParallelMixerParams,
+} from '../../src/index';
 import { expectClose, finiteDiff, randMatrix, values, type M } from '../helpers';
 
 beforeAll(async () => {
@@ -130,7 +137,8 @@ describe("ParallelMixerBlock with normGain 'perEntry' (nn.LayerNorm((N, C)))", (
     const scalar = new ParallelMixerBlock({ tokenHiddenDim: MT, channelHiddenDim: MC });
     perEntry.apply(tf.zeros([1, N, C]));
     scalar.apply(tf.zeros([1, N, C]));
-    const shape = (b: ParallelMixerBlock, n: string): number[] => b.weights.find((w) => w.originalName.endsWith(`/${n}`))!.shape as number[];
+    const shape = (b: ParallelMixerBlock, n: string): number[] =>
+      b.weights.find((w) => w.originalName.endsWith(`/${n}`))!.shape as number[];
     expect(shape(perEntry, 'norm_gamma')).toEqual([N, C]);
     expect(shape(scalar, 'norm_gamma')).toEqual([1]);
     expect(shape(perEntry, 'norm_delta')).toEqual([N, C]);
@@ -170,7 +178,9 @@ describe("ParallelMixerBlock with normGain 'perEntry' (nn.LayerNorm((N, C)))", (
     expect(hasPerEntryNormGain({})).toBe(false);
     const got = values(parallelMixerActivation(tf.tensor3d(x), p, { eps: EPS }));
     expectClose(got, x.map((xb) => torchLayerNorm2d(xb, w.norm_gamma, w.norm_delta, EPS)).flat(2), { abs: 1e-5, rel: 1e-5 });
-    expect(() => parallelMixerActivation(tf.tensor3d(x), { ...p, normGamma: tf.ones([C, N]) })).toThrow(/normGamma must be one gain \(\[\] or \[1\]\) or one per entry \[3, 4\], got \[4, 3\]/);
+    expect(() => parallelMixerActivation(tf.tensor3d(x), { ...p, normGamma: tf.ones([C, N]) })).toThrow(
+      /normGamma must be one gain \(\[\] or \[1\]\) or one per entry \[3, 4\], got \[4, 3\]/,
+    );
   });
 
   it('gradients of every weight and of the input equal float64 central differences of the float64 block', () => {
@@ -181,7 +191,14 @@ describe("ParallelMixerBlock with normGain 'perEntry' (nn.LayerNorm((N, C)))", (
       const R = [randMatrix(rng, N, C), randMatrix(rng, N, C)];
       const block = makeBlock(variant, w, { iterations: 2, stepSize: 0.5 });
       const loss = (weights: BlockWeights, input: M[]): number =>
-        input.reduce((s, xb, b) => s + refStep(refStep(xb, weights, variant, 0.5), weights, variant, 0.5).flat().reduce((a, v, i) => a + v * R[b]!.flat()[i]!, 0), 0);
+        input.reduce(
+          (s, xb, b) =>
+            s +
+            refStep(refStep(xb, weights, variant, 0.5), weights, variant, 0.5)
+              .flat()
+              .reduce((a, v, i) => a + v * R[b]!.flat()[i]!, 0),
+          0,
+        );
       const tfLoss = (input: tf.Tensor): tf.Scalar => tf.sum(tf.mul(block.apply(input) as tf.Tensor, tf.tensor3d(R))) as tf.Scalar;
       const xT = tf.tensor3d(x);
       const { grads } = tf.variableGrads(() => tfLoss(xT));
@@ -191,20 +208,37 @@ describe("ParallelMixerBlock with normGain 'perEntry' (nn.LayerNorm((N, C)))", (
         const shape = v.shape as number[];
         const flat = base.flat() as number[];
         const fd = finiteDiff((p) => {
-          const moved = { ...w, [name]: shape.length === 2 ? Array.from({ length: shape[0]! }, (_, i) => p.slice(i * shape[1]!, (i + 1) * shape[1]!)) : p };
+          const moved = {
+            ...w,
+            [name]: shape.length === 2 ? Array.from({ length: shape[0]! }, (_, i) => p.slice(i * shape[1]!, (i + 1) * shape[1]!)) : p,
+          };
           return loss(moved as BlockWeights, x);
         }, flat);
         expectClose(values(grads[(v.read() as tf.Variable).name]!), fd, { abs: 2e-4, rel: 2e-3 }, `${variant} ${name}`);
       }
       const dx = values(tf.grad(tfLoss)(xT));
-      const fdx = finiteDiff((p) => loss(w, [0, 1].map((b) => Array.from({ length: N }, (_, n) => p.slice(b * N * C + n * C, b * N * C + (n + 1) * C)))), x.flat(2));
+      const fdx = finiteDiff(
+        (p) =>
+          loss(
+            w,
+            [0, 1].map((b) => Array.from({ length: N }, (_, n) => p.slice(b * N * C + n * C, b * N * C + (n + 1) * C))),
+          ),
+        x.flat(2),
+      );
       expectClose(dx, fdx, { abs: 2e-4, rel: 2e-3 }, `${variant} dx`);
       block.dispose();
     }
   });
 
   it('round-trips through save / load with its [tokens, channels] gain and its config', async () => {
-    const block = new ParallelMixerBlock({ tokenHiddenDim: MT, channelHiddenDim: MC, variant: 'symmetryBreaking', normGain: 'perEntry', iterations: 2, inputShape: [N, C] });
+    const block = new ParallelMixerBlock({
+      tokenHiddenDim: MT,
+      channelHiddenDim: MC,
+      variant: 'symmetryBreaking',
+      normGain: 'perEntry',
+      iterations: 2,
+      inputShape: [N, C],
+    });
     const m = sequential({ layers: [block] });
     m.setWeights(m.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.3, 'float32', 90 + i)));
     let saved: tf.io.ModelArtifacts | undefined;

@@ -168,7 +168,8 @@ const cases: Case[] = [
 ];
 
 /** A fixed pseudo-random 0/1 pattern with some fully blocked rows. */
-const bit = (b: number, h: number, l: number, s: number): number => (l === 2 && b === 1 ? 0 : (b * 7 + h * 5 + l * 3 + s * 11) % 4 === 0 ? 0 : 1);
+const bit = (b: number, h: number, l: number, s: number): number =>
+  l === 2 && b === 1 ? 0 : (b * 7 + h * 5 + l * 3 + s * 11) % 4 === 0 ? 0 : 1;
 
 describe('Hopfield layer output equals a float64 computation of the formula', () => {
   for (const c of cases) {
@@ -204,7 +205,9 @@ describe('Hopfield layer output equals a float64 computation of the formula', ()
         kwargs = { associationMask: tf.tensor3d(m) };
         maskFn = (b, _h, l, s) => m[b]![l]![s]!;
       } else if (c.masks === '[batch, heads, L, S]') {
-        const m = [0, 1].map((b) => Array.from({ length: heads }, (_, h) => [0, 1, 2].map((l) => [0, 1, 2, 3, 4].map((s) => bit(b, h, l, s)))));
+        const m = [0, 1].map((b) =>
+          Array.from({ length: heads }, (_, h) => [0, 1, 2].map((l) => [0, 1, 2, 3, 4].map((s) => bit(b, h, l, s)))),
+        );
         kwargs = { associationMask: tf.tensor4d(m) };
         maskFn = (b, h, l, s) => m[b]![h]![l]![s]!;
       }

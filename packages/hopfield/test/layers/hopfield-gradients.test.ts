@@ -43,12 +43,16 @@ function checkGradients(
   const store = new Map(layer.trainableWeights.map((w) => [w.originalName, Array.from(w.read().dataSync())]));
   const weights: Weights = (suffix) => [...store.entries()].find(([n]) => n.endsWith(suffix))?.[1] ?? null;
   for (const [name, vals] of store) {
-    const fd = finiteDiff((x) => {
-      store.set(name, x);
-      const r = loss(referenceHopfield(ref, weights, K, Q, Vin, mask).output);
-      store.set(name, vals);
-      return r;
-    }, vals, 1e-6);
+    const fd = finiteDiff(
+      (x) => {
+        store.set(name, x);
+        const r = loss(referenceHopfield(ref, weights, K, Q, Vin, mask).output);
+        store.set(name, vals);
+        return r;
+      },
+      vals,
+      1e-6,
+    );
     const v = vars.find((x) => x.name === (layer.trainableWeights.find((w) => w.originalName === name)!.read() as tf.Variable).name)!;
     expectClose(values(grads[v.name]!), fd, { abs: 2e-3, rel: 2e-2 }, `d/d ${name}`);
   }
@@ -56,11 +60,15 @@ function checkGradients(
     const arrays = [K, Q, Vin];
     const base = arrays[which]![0]!;
     const width = base[0]!.length;
-    return finiteDiff((x) => {
-      const m = Array.from({ length: base.length }, (_, i) => x.slice(i * width, (i + 1) * width));
-      const args3 = arrays.map((a, i) => (i === which ? [m] : a)) as [Mat[], Mat[], Mat[]];
-      return loss(referenceHopfield(ref, weights, ...args3, mask).output);
-    }, base.flat(), 1e-6);
+    return finiteDiff(
+      (x) => {
+        const m = Array.from({ length: base.length }, (_, i) => x.slice(i * width, (i + 1) * width));
+        const args3 = arrays.map((a, i) => (i === which ? [m] : a)) as [Mat[], Mat[], Mat[]];
+        return loss(referenceHopfield(ref, weights, ...args3, mask).output);
+      },
+      base.flat(),
+      1e-6,
+    );
   };
   ['keys', 'queries', 'values'].forEach((what, i) =>
     expectClose(values(inputGrads[i]!), fdInput(i as 0 | 1 | 2), { abs: 2e-3, rel: 2e-2 }, `d/d ${what}`),
@@ -146,10 +154,14 @@ describe('wrapper layers', () => {
       const C = tf.randomNormal((layer.apply(x) as tf.Tensor).shape, 0, 1, 'float32', 7);
       const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, C)) as tf.Scalar, [variable]);
       const base = Array.from(variable.dataSync());
-      const fd = finiteDiff((v) => {
-        variable.assign(tf.tensor(v, variable.shape));
-        return tf.tidy(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, C)).dataSync()[0]!);
-      }, base, 1e-2);
+      const fd = finiteDiff(
+        (v) => {
+          variable.assign(tf.tensor(v, variable.shape));
+          return tf.tidy(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, C)).dataSync()[0]!);
+        },
+        base,
+        1e-2,
+      );
       variable.assign(tf.tensor(base, variable.shape));
       expectClose(values(grads[variable.name]!), fd, { abs: 3e-3, rel: 3e-2 }, layer.getClassName());
     }

@@ -1,6 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { input, layers as tfLayers, loadLayersModel, model, sequential, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
+import {
+  input,
+  layers as tfLayers,
+  loadLayersModel,
+  model,
+  sequential,
+  type LayersModel,
+  type SymbolicTensor,
+} from '@tensorflow/tfjs-layers';
 import { ConfigError, Dense, initBackend, SeededRandom, setGlobalSeed, type AitLayer } from '@ait/core';
 import { Hopfield, HOPFIELD_LAYER_CLASSES, HopfieldLayer, HopfieldPooling, modernHopfieldEnergy } from '../../src/index';
 import { expectClose, expectNoLeak, randMatrix, values } from '../helpers';
@@ -92,14 +100,26 @@ describe('serialisation round trips', () => {
     ]);
     const m = model({ inputs: [k, q, v, pad, am], outputs: outs });
     const padding = tf.tensor2d([1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1], [2, 6]);
-    const mask = tf.tensor3d(Array.from({ length: 36 }, (_, i) => (i % 5 === 0 ? 0 : 1)), [2, 3, 6]);
-    const data = [tf.randomNormal([2, 6, 5], 0, 1, 'float32', 2), tf.randomNormal([2, 3, 4], 0, 1, 'float32', 3), tf.randomNormal([2, 6, 2], 0, 1, 'float32', 4)];
+    const mask = tf.tensor3d(
+      Array.from({ length: 36 }, (_, i) => (i % 5 === 0 ? 0 : 1)),
+      [2, 3, 6],
+    );
+    const data = [
+      tf.randomNormal([2, 6, 5], 0, 1, 'float32', 2),
+      tf.randomNormal([2, 3, 4], 0, 1, 'float32', 3),
+      tf.randomNormal([2, 6, 2], 0, 1, 'float32', 4),
+    ];
     const loaded = await roundTrip(m, [...data, padding, mask]);
     const [, assoc] = loaded.predict([...data, padding, mask]) as tf.Tensor[];
     const a = assoc!.arraySync() as number[][][][];
     expect(a[0]![0]![0]![3]).toBe(0); // padding
     expect(a[0]![0]![0]![0]).toBe(0); // association mask entry 0
-    expectClose(a.flat(2).map((row) => row.reduce((x, y) => x + y, 0)), new Array<number>(6).fill(1), { abs: 1e-5 }, 'rows sum to 1');
+    expectClose(
+      a.flat(2).map((row) => row.reduce((x, y) => x + y, 0)),
+      new Array<number>(6).fill(1),
+      { abs: 1e-5 },
+      'rows sum to 1',
+    );
     configRoundTrip(layer);
   });
 
@@ -113,7 +133,15 @@ describe('serialisation round trips', () => {
   });
 
   it('HopfieldLayer with separate, frozen targets in a tf.sequential', async () => {
-    const layer = new HopfieldLayer({ inputShape: [3, 4], quantity: 6, lookupWeightsAsSeparated: true, lookupTargetsAsTrainable: false, storedPatternAsStatic: true, hiddenSize: 4, normalizeStoredPattern: false });
+    const layer = new HopfieldLayer({
+      inputShape: [3, 4],
+      quantity: 6,
+      lookupWeightsAsSeparated: true,
+      lookupTargetsAsTrainable: false,
+      storedPatternAsStatic: true,
+      hiddenSize: 4,
+      normalizeStoredPattern: false,
+    });
     const m = sequential({ layers: [layer] });
     await roundTrip(m, tf.randomNormal([2, 3, 4], 0, 1, 'float32', 6));
     configRoundTrip(layer);
@@ -225,7 +253,10 @@ describe('options, inspection and errors', () => {
       labels.push(cls);
     }
     const m = sequential({
-      layers: [new HopfieldPooling({ inputShape: [5, 4], hiddenSize: 4, scaling: 2, normalizeStoredPattern: false }), new Dense({ units: 2 })],
+      layers: [
+        new HopfieldPooling({ inputShape: [5, 4], hiddenSize: 4, scaling: 2, normalizeStoredPattern: false }),
+        new Dense({ units: 2 }),
+      ],
     });
     m.compile({ optimizer: tf.train.adam(0.05), loss: 'sparseCategoricalCrossentropy' });
     const hist = await m.fit(tf.tensor3d(bags), tf.tensor1d(labels), { epochs: 25, batchSize: 32, verbose: 0 });
@@ -237,23 +268,34 @@ describe('options, inspection and errors', () => {
     expect(() => new Hopfield({ numHeads: 0 })).toThrow(ConfigError);
     expect(() => new Hopfield({ scalling: 1 } as never)).toThrow(/scalling/);
     expect(() => new Hopfield({ numHeads: 3 }).apply(tf.zeros([1, 2, 4]))).toThrow(/not divisible by numHeads = 3; set hiddenSize/);
-    expect(() => new Hopfield({ numHeads: 2, scaling: [1, 2, 3] }).apply(tf.zeros([1, 2, 4]))).toThrow(/scaling has 3 entries but numHeads is 2/);
-    expect(() => new Hopfield({ disableOutProjection: true, outputSize: 9 }).apply(tf.zeros([1, 2, 4]))).toThrow(/disableOutProjection/);
-    expect(() => new Hopfield({ storedPatternAsStatic: true, hiddenSize: 2 }).apply([tf.zeros([1, 2, 3]), tf.zeros([1, 2, 4]), tf.zeros([1, 2, 4])])).toThrow(
-      /static stored patterns must have width hiddenSize = 2/,
+    expect(() => new Hopfield({ numHeads: 2, scaling: [1, 2, 3] }).apply(tf.zeros([1, 2, 4]))).toThrow(
+      /scaling has 3 entries but numHeads is 2/,
     );
+    expect(() => new Hopfield({ disableOutProjection: true, outputSize: 9 }).apply(tf.zeros([1, 2, 4]))).toThrow(/disableOutProjection/);
+    expect(() =>
+      new Hopfield({ storedPatternAsStatic: true, hiddenSize: 2 }).apply([tf.zeros([1, 2, 3]), tf.zeros([1, 2, 4]), tf.zeros([1, 2, 4])]),
+    ).toThrow(/static stored patterns must have width hiddenSize = 2/);
     expect(() => new Hopfield({ patternProjectionAsConnected: true, patternSize: 3 }).apply(tf.zeros([1, 2, 4]))).toThrow(/patternSize/);
-    expect(() => new Hopfield().apply([tf.zeros([1, 2, 4]), tf.zeros([1, 2, 4])])).toThrow(/expects x or \[storedPatterns, statePatterns, patternProjection\]/);
+    expect(() => new Hopfield().apply([tf.zeros([1, 2, 4]), tf.zeros([1, 2, 4])])).toThrow(
+      /expects x or \[storedPatterns, statePatterns, patternProjection\]/,
+    );
     const layer = new Hopfield();
     layer.apply(tf.zeros([1, 2, 4]));
     expect(() => layer.apply(tf.zeros([1, 2, 5]))).toThrow(/width 4/);
-    expect(() => layer.apply(tf.zeros([1, 3, 4]), { storedPatternPaddingMask: tf.ones([1, 2]) })).toThrow(/storedPatternPaddingMask must have shape \[1, 3\]/);
+    expect(() => layer.apply(tf.zeros([1, 3, 4]), { storedPatternPaddingMask: tf.ones([1, 2]) })).toThrow(
+      /storedPatternPaddingMask must have shape \[1, 3\]/,
+    );
     expect(() => layer.apply(tf.zeros([1, 3, 4]), { associationMask: tf.ones([2, 2]) })).toThrow(/associationMask of shape \[2, 2\]/);
     expect(() => new HopfieldLayer({ quantity: 0 })).toThrow(/quantity/);
   });
 
   it('an affine flag without its normalisation is accepted and unused (no assertion as in the reference)', () => {
-    const layer = new Hopfield({ normalizeStoredPattern: false, normalizeStoredPatternAffine: true, normalizeStatePattern: false, normalizePatternProjection: false });
+    const layer = new Hopfield({
+      normalizeStoredPattern: false,
+      normalizeStoredPatternAffine: true,
+      normalizeStatePattern: false,
+      normalizePatternProjection: false,
+    });
     layer.apply(tf.zeros([1, 2, 4]));
     expect(layer.weights.some((w) => w.originalName.includes('norm_'))).toBe(false);
   });

@@ -84,7 +84,9 @@ export function referenceHopfield(
 ): RefResult {
   const H = o.heads;
   const norm = (rows: Mat, cfg: RefOptions['normStored'], name: string): Mat =>
-    cfg ? rows.map((r) => layerNorm(r, cfg.eps, cfg.affine ? need(w, `${name}/gamma`) : null, cfg.affine ? need(w, `${name}/beta`) : null)) : rows;
+    cfg
+      ? rows.map((r) => layerNorm(r, cfg.eps, cfg.affine ? need(w, `${name}/gamma`) : null, cfg.affine ? need(w, `${name}/beta`) : null))
+      : rows;
   const proj = (rows: Mat, name: string, units: number): Mat =>
     rows.map((r) => dense(r, need(w, `${name}/kernel`), o.inputBias ? need(w, `${name}/bias`) : null, units));
   const batch = Q.length;
@@ -98,7 +100,8 @@ export function referenceHopfield(
     let qh = o.stateStatic ? Array.from({ length: H }, () => qn) : split(proj(qn, 'state_projection', H * o.hidden), H, o.hidden);
     let kh = o.storedStatic ? Array.from({ length: H }, () => kn) : split(proj(kn, 'stored_projection', H * o.hidden), H, o.hidden);
     let vh: Mat[];
-    if (o.connected) vh = o.storedStatic ? Array.from({ length: H }, () => vn) : split(proj(vn, 'stored_projection', H * o.hidden), H, o.hidden);
+    if (o.connected)
+      vh = o.storedStatic ? Array.from({ length: H }, () => vn) : split(proj(vn, 'stored_projection', H * o.hidden), H, o.hidden);
     else if (o.projectionStatic) vh = Array.from({ length: H }, () => vn);
     else vh = split(proj(vn, 'pattern_projection', H * o.pattern), H, o.pattern);
     if (o.normHopfield) {
@@ -126,7 +129,9 @@ export function referenceHopfield(
   const allowed = (b: number, h: number, l: number, s: number): boolean => s >= S || !mask || mask(b, h, l, s) !== 0;
   const associate = (b: number, h: number, q: Mat): Mat =>
     q.map((qi, l) => {
-      const logits = ksAll[b]![h]!.map((k, s) => (allowed(b, h, l, s) ? o.beta[h]! * k.reduce((a, kv, j) => a + kv * qi[j]!, 0) : -Infinity));
+      const logits = ksAll[b]![h]!.map((k, s) =>
+        allowed(b, h, l, s) ? o.beta[h]! * k.reduce((a, kv, j) => a + kv * qi[j]!, 0) : -Infinity,
+      );
       const m = Math.max(...logits);
       if (m === -Infinity) return logits.map(() => 0);
       const e = logits.map((z) => (z === -Infinity ? 0 : Math.exp(z - m)));

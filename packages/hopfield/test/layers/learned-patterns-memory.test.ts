@@ -24,7 +24,11 @@ function everyMethod(layer: LearnedPatternsHopfield, inputs: tf.Tensor[]): void 
 }
 
 describe.each([
-  ['HopfieldLayer (separate targets)', () => new HopfieldLayer({ quantity: 4, numHeads: 2, lookupWeightsAsSeparated: true, storeAssociations: true, returnAssociations: true })],
+  [
+    'HopfieldLayer (separate targets)',
+    () =>
+      new HopfieldLayer({ quantity: 4, numHeads: 2, lookupWeightsAsSeparated: true, storeAssociations: true, returnAssociations: true }),
+  ],
   ['HopfieldLayer', () => new HopfieldLayer({ quantity: 4, numHeads: 2, storeAssociations: true })],
   ['HopfieldPooling', () => new HopfieldPooling({ quantity: 2, numHeads: 2, storeAssociations: true, returnAssociations: true })],
   ['HopfieldPooling (not flattened)', () => new HopfieldPooling({ quantity: 2, numHeads: 2, flattenOutput: false })],

@@ -31,7 +31,12 @@ function refProjection(X: M): M {
 }
 
 const refEnergy = (s: readonly number[], W: M, theta: readonly number[] | null): number =>
-  -0.5 * dot(s, W.map((row) => dot(row, s))) + (theta ? dot(theta, s) : 0);
+  -0.5 *
+    dot(
+      s,
+      W.map((row) => dot(row, s)),
+    ) +
+  (theta ? dot(theta, s) : 0);
 
 describe('storage rules', () => {
   it('Hebbian weights equal (1/d) sum x x^T with and without the diagonal, shared and batched', () => {
@@ -71,11 +76,20 @@ describe('classical energy', () => {
     const theta = randMatrix(rng, 1, 5)[0]!;
     const S = randMatrix(rng, 3, 5);
     const e = classicalEnergy(tf.tensor2d(S), tf.tensor2d(W), tf.tensor1d(theta));
-    expectClose(values(e), S.map((s) => refEnergy(s, W, theta)), { abs: 1e-5 });
+    expectClose(
+      values(e),
+      S.map((s) => refEnergy(s, W, theta)),
+      { abs: 1e-5 },
+    );
     const analytic = values(classicalEnergyGradient(tf.tensor2d(S), tf.tensor2d(W), tf.tensor1d(theta)));
     const auto = values(tf.grad((s: tf.Tensor) => tf.sum(classicalEnergy(s, tf.tensor2d(W), tf.tensor1d(theta))))(tf.tensor2d(S)));
     expectClose(analytic, auto, { abs: 1e-5 }, 'analytic vs autodiff');
-    expectClose(analytic, S.flatMap((s) => W.map((row, i) => -dot(row, s) + theta[i]!)), { abs: 1e-5 }, 'analytic vs -Ws + theta');
+    expectClose(
+      analytic,
+      S.flatMap((s) => W.map((row, i) => -dot(row, s) + theta[i]!)),
+      { abs: 1e-5 },
+      'analytic vs -Ws + theta',
+    );
   });
 
   it('rejects bad weights and thresholds with messages naming the fix', () => {

@@ -42,7 +42,12 @@ describe('dense associative memory energy', () => {
       const S = randMatrix(rng, 3, 4, 0.7);
       const inter = make();
       const e = denseEnergy(tf.tensor2d(S), tf.tensor2d(X), inter);
-      expectClose(values(e), S.map((s) => -X.reduce((acc, x) => acc + f(dot(x, s)), 0)), { abs: 1e-5, rel: 1e-5 }, 'energy');
+      expectClose(
+        values(e),
+        S.map((s) => -X.reduce((acc, x) => acc + f(dot(x, s)), 0)),
+        { abs: 1e-5, rel: 1e-5 },
+        'energy',
+      );
       const refGrad = S.flatMap((s) => s.map((_, j) => -X.reduce((acc, x) => acc + df(dot(x, s)) * x[j]!, 0)));
       const analytic = values(denseEnergyGradient(tf.tensor2d(S), tf.tensor2d(X), inter));
       const auto = values(tf.grad((s: tf.Tensor) => tf.sum(denseEnergy(s, tf.tensor2d(X), inter)))(tf.tensor2d(S)));
@@ -63,7 +68,12 @@ describe('dense associative memory energy', () => {
 
 describe('DenseAssociativeMemory dynamics', () => {
   it('asynchronous sweeps never increase the energy and end in a fixed point (seeds, sizes, every interaction)', async () => {
-    const makers = [() => polynomialInteraction(2), () => polynomialInteraction(3), () => rectifiedPolynomialInteraction(3), () => exponentialInteraction(0.5)];
+    const makers = [
+      () => polynomialInteraction(2),
+      () => polynomialInteraction(3),
+      () => rectifiedPolynomialInteraction(3),
+      () => exponentialInteraction(0.5),
+    ];
     for (let seed = 0; seed < 12; seed++) {
       const rng = new SeededRandom(400 + seed);
       const dim = 6 + rng.nextInt(26);
@@ -133,7 +143,11 @@ describe('DenseAssociativeMemory dynamics', () => {
 
     const Y = randomBinaryPatterns([256, 32], rng);
     const half = maskEntries(Y, 0.5, rng);
-    const expo = await retrieve(half, new DenseAssociativeMemory(Y, { interaction: exponentialInteraction(1) }), { steps: 10, eps: 0, rng });
+    const expo = await retrieve(half, new DenseAssociativeMemory(Y, { interaction: exponentialInteraction(1) }), {
+      steps: 10,
+      eps: 0,
+      rng,
+    });
     expect(exactFraction(expo.retrieved, Y)).toBeGreaterThan(0.9);
     expect(expo.steps).toBeLessThanOrEqual(3);
   });

@@ -12,18 +12,7 @@ import {
   randomBinaryPatterns,
   retrieve,
 } from '../../src/index';
-import {
-  dot,
-  expectClose,
-  expectNoLeak,
-  finiteDiff,
-  logSumExp,
-  randMatrix,
-  rows,
-  softmax,
-  values,
-  type M,
-} from '../helpers';
+import { dot, expectClose, expectNoLeak, finiteDiff, logSumExp, randMatrix, rows, softmax, values, type M } from '../helpers';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
@@ -50,7 +39,12 @@ describe('modern Hopfield energy', () => {
     const beta = 0.7;
     const e = modernHopfieldEnergy(tf.tensor3d([S.slice(0, 3), S.slice(3)]), tf.tensor2d(X), beta);
     expect(e.shape).toEqual([2, 3]);
-    expectClose(values(e), S.map((s) => refEnergy(s, X, beta)), { abs: 1e-4, rel: 1e-5 }, 'shared');
+    expectClose(
+      values(e),
+      S.map((s) => refEnergy(s, X, beta)),
+      { abs: 1e-4, rel: 1e-5 },
+      'shared',
+    );
     const X2 = randMatrix(rng, 5, 4);
     const eb = modernHopfieldEnergy(tf.tensor2d(S.slice(0, 2)), tf.tensor3d([X, X2]), beta);
     expect(eb.shape).toEqual([2]);
@@ -87,16 +81,31 @@ describe('hopfieldUpdate / hopfieldIterate (the AiT memory read)', () => {
     const V = randMatrix(rng, 5, 2);
     const out = hopfieldUpdate(tf.tensor3d(Z), tf.tensor2d(G), { beta: 0.9 });
     expect(out.shape).toEqual([2, 3, 4]);
-    expectClose(values(out), Z.flatMap((zb) => zb.flatMap((z) => refUpdate(z, G, 0.9))), { abs: 1e-5 }, 'shared');
+    expectClose(
+      values(out),
+      Z.flatMap((zb) => zb.flatMap((z) => refUpdate(z, G, 0.9))),
+      { abs: 1e-5 },
+      'shared',
+    );
     const G2 = randMatrix(rng, 5, 4);
     const outB = hopfieldUpdate(tf.tensor3d(Z), tf.tensor3d([G, G2]), { beta: 0.9 });
     const expectedB = [...Z[0]!.flatMap((z) => refUpdate(z, G, 0.9)), ...Z[1]!.flatMap((z) => refUpdate(z, G2, 0.9))];
     expectClose(values(outB), expectedB, { abs: 1e-5 }, 'batched');
     const outV = hopfieldUpdate(tf.tensor3d(Z), tf.tensor2d(G), { beta: 0.9, values: tf.tensor2d(V) });
     expect(outV.shape).toEqual([2, 3, 2]);
-    expectClose(values(outV), Z.flatMap((zb) => zb.flatMap((z) => refUpdate(z, G, 0.9, V))), { abs: 1e-5 }, 'values');
+    expectClose(
+      values(outV),
+      Z.flatMap((zb) => zb.flatMap((z) => refUpdate(z, G, 0.9, V))),
+      { abs: 1e-5 },
+      'values',
+    );
     const outDefault = hopfieldUpdate(tf.tensor3d(Z), tf.tensor2d(G));
-    expectClose(values(outDefault), Z.flatMap((zb) => zb.flatMap((z) => refUpdate(z, G, 0.5))), { abs: 1e-5 }, 'default beta');
+    expectClose(
+      values(outDefault),
+      Z.flatMap((zb) => zb.flatMap((z) => refUpdate(z, G, 0.5))),
+      { abs: 1e-5 },
+      'default beta',
+    );
   });
 
   it('gradients with respect to state and (shared or batched) patterns match finite differences', () => {
@@ -113,13 +122,28 @@ describe('hopfieldUpdate / hopfieldIterate (the AiT memory read)', () => {
       tf.tensor3d(Z),
       tf.tensor2d(G),
     ]);
-    expectClose(values(gz!), finiteDiff((v) => loss(split(v), [G, G]), Z.flat(2)), { abs: 1e-4, rel: 1e-3 }, 'dZ');
-    expectClose(values(gg!), finiteDiff((v) => loss(Z, [rows(v, 3), rows(v, 3)]), G.flat()), { abs: 1e-4, rel: 1e-3 }, 'dG shared');
+    expectClose(
+      values(gz!),
+      finiteDiff((v) => loss(split(v), [G, G]), Z.flat(2)),
+      { abs: 1e-4, rel: 1e-3 },
+      'dZ',
+    );
+    expectClose(
+      values(gg!),
+      finiteDiff((v) => loss(Z, [rows(v, 3), rows(v, 3)]), G.flat()),
+      { abs: 1e-4, rel: 1e-3 },
+      'dG shared',
+    );
     const [, gb] = tf.grads((z: tf.Tensor, g: tf.Tensor) => tf.sum(tf.mul(hopfieldUpdate(z, g, { beta }), tf.tensor3d(C))))([
       tf.tensor3d(Z),
       tf.tensor3d([G, G2]),
     ]);
-    expectClose(values(gb!), finiteDiff((v) => loss(Z, [rows(v.slice(0, 12), 3), rows(v.slice(12), 3)]), [...G.flat(), ...G2.flat()]), { abs: 1e-4, rel: 1e-3 }, 'dG batched');
+    expectClose(
+      values(gb!),
+      finiteDiff((v) => loss(Z, [rows(v.slice(0, 12), 3), rows(v.slice(12), 3)]), [...G.flat(), ...G2.flat()]),
+      { abs: 1e-4, rel: 1e-3 },
+      'dG batched',
+    );
   });
 
   it('hopfieldIterate repeats the update, stops at eps and reports the weights that produced the result', () => {

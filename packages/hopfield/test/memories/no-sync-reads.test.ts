@@ -46,7 +46,8 @@ async function webgpuMissing(): Promise<string | null> {
 }
 
 const missing = await webgpuMissing();
-if (missing !== null) console.warn(`[webgpu] skipping the Hopfield retrieval tests on webgpu: ${missing}. Run .ci/install-vulkan.sh to run them.`);
+if (missing !== null)
+  console.warn(`[webgpu] skipping the Hopfield retrieval tests on webgpu: ${missing}. Run .ci/install-vulkan.sh to run them.`);
 const backends = missing === null ? (['cpu', 'webgpu'] as const) : (['cpu'] as const);
 
 /** Reads every tensor asynchronously. */
@@ -98,29 +99,32 @@ describe('Hopfield retrieval without synchronous reads', () => {
     }
   });
 
-  it.skipIf(missing !== null)('hopfieldIterate and hopfieldAssociation give the cpu result on webgpu (convergence on the device)', async () => {
-    const run = async (backend: 'cpu' | 'webgpu') => {
-      // inputs made on the backend itself (tfjs moves data between backends with a synchronous read)
-      await initBackend({ backend });
-      const G = tf.randomNormal([6, 8], 0, 1, 'float32', 2);
-      const Z = tf.randomNormal([2, 3, 8], 0, 1, 'float32', 3);
-      const q = tf.randomNormal([2, 2, 4, 8], 0, 1, 'float32', 4);
-      const k = tf.randomNormal([2, 2, 6, 8], 0, 1, 'float32', 5);
-      const it = hopfieldIterate(Z, G, { beta: 2, steps: 8, eps: 1e-3 });
-      const assoc = hopfieldAssociation(q, k, { beta: [0.3, 2], updateStepsMax: 6, updateStepsEps: [1e-3, 1e-5], recordEnergies: true });
-      const values = await read([it.retrieved, it.associations, assoc.state, assoc.associations, assoc.energies as tf.Tensor]);
-      tf.dispose([it.retrieved, it.associations, assoc.state, assoc.associations, assoc.energies as tf.Tensor, G, Z, q, k]);
-      return { values, iterSteps: it.steps, assocSteps: assoc.steps };
-    };
-    const gpu = await run('webgpu');
-    const cpu = await run('cpu');
-    // the cpu stops at convergence, webgpu runs every update with the converged state frozen
-    expect(cpu.iterSteps).toBeLessThan(8);
-    expect(gpu.iterSteps).toBe(8);
-    expect(gpu.assocSteps).toBe(6);
-    const [gpuEnergies, cpuEnergies] = [gpu.values.pop() as number[], cpu.values.pop() as number[]];
-    expect(maxDiff(gpu.values, cpu.values)).toBeLessThan(1e-4);
-    // energies: one row per update run; the rows the cpu recorded agree
-    expect(maxDiff([gpuEnergies.slice(0, cpuEnergies.length)], [cpuEnergies])).toBeLessThan(1e-4);
-  });
+  it.skipIf(missing !== null)(
+    'hopfieldIterate and hopfieldAssociation give the cpu result on webgpu (convergence on the device)',
+    async () => {
+      const run = async (backend: 'cpu' | 'webgpu') => {
+        // inputs made on the backend itself (tfjs moves data between backends with a synchronous read)
+        await initBackend({ backend });
+        const G = tf.randomNormal([6, 8], 0, 1, 'float32', 2);
+        const Z = tf.randomNormal([2, 3, 8], 0, 1, 'float32', 3);
+        const q = tf.randomNormal([2, 2, 4, 8], 0, 1, 'float32', 4);
+        const k = tf.randomNormal([2, 2, 6, 8], 0, 1, 'float32', 5);
+        const it = hopfieldIterate(Z, G, { beta: 2, steps: 8, eps: 1e-3 });
+        const assoc = hopfieldAssociation(q, k, { beta: [0.3, 2], updateStepsMax: 6, updateStepsEps: [1e-3, 1e-5], recordEnergies: true });
+        const values = await read([it.retrieved, it.associations, assoc.state, assoc.associations, assoc.energies as tf.Tensor]);
+        tf.dispose([it.retrieved, it.associations, assoc.state, assoc.associations, assoc.energies as tf.Tensor, G, Z, q, k]);
+        return { values, iterSteps: it.steps, assocSteps: assoc.steps };
+      };
+      const gpu = await run('webgpu');
+      const cpu = await run('cpu');
+      // the cpu stops at convergence, webgpu runs every update with the converged state frozen
+      expect(cpu.iterSteps).toBeLessThan(8);
+      expect(gpu.iterSteps).toBe(8);
+      expect(gpu.assocSteps).toBe(6);
+      const [gpuEnergies, cpuEnergies] = [gpu.values.pop() as number[], cpu.values.pop() as number[]];
+      expect(maxDiff(gpu.values, cpu.values)).toBeLessThan(1e-4);
+      // energies: one row per update run; the rows the cpu recorded agree
+      expect(maxDiff([gpuEnergies.slice(0, cpuEnergies.length)], [cpuEnergies])).toBeLessThan(1e-4);
+    },
+  );
 });

@@ -16,4 +16,3 @@ export const imageClassifierFields = {
   channels: z.number().int().positive().nullable().default(null),
   recordMaps: z.boolean().default(false),
 };
-

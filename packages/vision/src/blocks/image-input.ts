@@ -31,9 +31,7 @@ function checkDims(where: string, shape: readonly (number | null)[], expected: I
   }
   const [, height, width, channels] = shape as [number | null, number | null, number | null, number | null];
   if (height === null || width === null || channels === null) {
-    throw new Error(
-      `${where}: the image height, width and channels must be known to build the model, got ${formatShape(shape)}.`,
-    );
+    throw new Error(`${where}: the image height, width and channels must be known to build the model, got ${formatShape(shape)}.`);
   }
   const size = expected.imageSize ?? null;
   if (size !== null && (height !== size || width !== size)) {

@@ -41,7 +41,10 @@ const transformerBlockSchema = z.strictObject({
    */
   mlp: z.custom<AitLayer | SerializedLayer>().optional(),
   /** Child name of the MLP (its norm is `<mlpName>_norm`); default `mlp` (AiT: `gwl`). */
-  mlpName: z.string().regex(/^[A-Za-z][\w-]*$/, 'must be a plain child-layer name such as "mlp" or "gwl"').default('mlp'),
+  mlpName: z
+    .string()
+    .regex(/^[A-Za-z][\w-]*$/, 'must be a plain child-layer name such as "mlp" or "gwl"')
+    .default('mlp'),
   /**
    * Whether the first sub-layer has its self-attention; default true. `false` is AiT's
    * `noSelfAttention` ablation as the reference code runs it: the attention inside the pre-norm
@@ -76,7 +79,8 @@ function isSerializedLayer(value: unknown): value is SerializedLayer {
 /** Rebuilds a registered AiT.js layer from `{ className, config }`. */
 function deserializeLayer(where: string, value: SerializedLayer): AitLayer {
   const entry = tf.serialization.SerializationMap.getMap().classNameMap[value.className];
-  if (!entry) throw new Error(`${where}: the MLP layer class "${value.className}" is not registered; import the package that defines it first.`);
+  if (!entry)
+    throw new Error(`${where}: the MLP layer class "${value.className}" is not registered; import the package that defines it first.`);
   const [cls, fromConfig] = entry;
   const layer = fromConfig(cls, value.config) as unknown;
   if (!(layer instanceof AitLayer)) throw new Error(`${where}: the MLP layer class "${value.className}" is not an AiT.js layer.`);
@@ -114,7 +118,9 @@ export class TransformerBlock extends AitLayer {
     const where = layerLabel('TransformerBlock', args);
     const cfg = parseLayerConfig('TransformerBlock', transformerBlockSchema, args);
     if ((cfg.mlpDim === undefined) === (cfg.mlp === undefined)) {
-      throw new ConfigError(where, [cfg.mlp === undefined ? 'give mlpDim (the default MLP) or an mlp layer' : 'give mlpDim or mlp, not both']);
+      throw new ConfigError(where, [
+        cfg.mlp === undefined ? 'give mlpDim (the default MLP) or an mlp layer' : 'give mlpDim or mlp, not both',
+      ]);
     }
     super(args);
     const trainable = this.trainable;
@@ -140,9 +146,12 @@ export class TransformerBlock extends AitLayer {
       this.config = this.useConfig({ ...cfg, mlp: undefined });
     } else {
       const layer = isSerializedLayer(given) ? deserializeLayer(where, given) : given;
-      if (!(layer instanceof AitLayer)) throw new ConfigError(where, ['mlp: must be an AiT.js layer (an AitLayer), or its { className, config }']);
+      if (!(layer instanceof AitLayer))
+        throw new ConfigError(where, ['mlp: must be an AiT.js layer (an AitLayer), or its { className, config }']);
       if (layer.name !== cfg.mlpName) {
-        throw new ConfigError(where, [`mlp: the layer is named "${layer.name}"; give it the block's mlpName "${cfg.mlpName}" (its weights are named after it)`]);
+        throw new ConfigError(where, [
+          `mlp: the layer is named "${layer.name}"; give it the block's mlpName "${cfg.mlpName}" (its weights are named after it)`,
+        ]);
       }
       this.mlp = this.track(layer);
       this.config = this.useConfig({ ...cfg, mlp: { className: layer.getClassName(), config: layer.getConfig() } });

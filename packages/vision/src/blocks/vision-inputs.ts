@@ -16,9 +16,7 @@ export interface VisionInputSpec {
 
 function checkImageShape(where: string, shape: readonly (number | null)[], spec: VisionInputSpec): void {
   if (shape.length !== 4) {
-    throw new Error(
-      `${where}: images must have shape [batch, height, width, channels] (channels last), got ${formatShape(shape)}.`,
-    );
+    throw new Error(`${where}: images must have shape [batch, height, width, channels] (channels last), got ${formatShape(shape)}.`);
   }
   const [, h, w, c] = shape;
   if (c != null && c !== spec.channels) {

@@ -3,7 +3,14 @@ import { decodeSafetensors, encodeSafetensors, loadSafetensorsWeights, namedWeig
 import { AssociativeTransformer } from '../models/ait/associative-transformer';
 import { VisionTransformer } from '../models/vit/vision-transformer';
 import { OfficialWeightsError } from './official-weight-layout';
-import { OFFICIAL_AIT_COMMIT, OFFICIAL_AIT_REPOSITORY, officialAitWeightMap, officialVitWeightMap, type OfficialWeightMap, type OfficialWeightMapOptions } from './official-weight-map';
+import {
+  OFFICIAL_AIT_COMMIT,
+  OFFICIAL_AIT_REPOSITORY,
+  officialAitWeightMap,
+  officialVitWeightMap,
+  type OfficialWeightMap,
+  type OfficialWeightMapOptions,
+} from './official-weight-map';
 import { findPrefix, fromOfficial, toOfficial } from './official-weight-rename';
 
 /** The AiT.js models with a map to the official code. */
@@ -93,7 +100,8 @@ export interface ToOfficialSafetensorsOptions extends OfficialWeightMapOptions {
 export async function toOfficialSafetensors(model: OfficialMappedModel, options: ToOfficialSafetensorsOptions = {}): Promise<Uint8Array> {
   const map = mapFor(model, options);
   const where = `${describe(model)} -> official weights`;
-  if (!model.built) throw new OfficialWeightsError('not-built', where, ['the model is not built: call it once (or load weights into it) before exporting']);
+  if (!model.built)
+    throw new OfficialWeightsError('not-built', where, ['the model is not built: call it once (or load weights into it) before exporting']);
   const tensors = new Map<string, TensorValues>();
   for (const [name, w] of namedWeights(model)) {
     tensors.set(name, { dtype: 'float32', shape: w.shape as number[], values: Float32Array.from(await w.read().data()) });

@@ -73,11 +73,7 @@ function officialColumn(row: number, heads: number, headDim: number): number {
  * An official tensor in AiT.js's layout (see {@link OfficialLayout}). The shapes must already
  * have been checked: `official` has `officialShape`, the result gets `aitShape`.
  */
-export function officialToAitLayout(
-  official: TensorValues,
-  layout: OfficialLayout,
-  aitShape: readonly number[],
-): TensorValues {
+export function officialToAitLayout(official: TensorValues, layout: OfficialLayout, aitShape: readonly number[]): TensorValues {
   const x = float32(official.values);
   switch (layout.kind) {
     case 'copy':
@@ -101,11 +97,7 @@ export function officialToAitLayout(
 }
 
 /** Inverse of {@link officialToAitLayout}: an AiT.js tensor in the official layout, shaped `officialShape`. */
-export function aitToOfficialLayout(
-  ait: TensorValues,
-  layout: OfficialLayout,
-  officialShape: readonly number[],
-): TensorValues {
+export function aitToOfficialLayout(ait: TensorValues, layout: OfficialLayout, officialShape: readonly number[]): TensorValues {
   const x = float32(ait.values);
   switch (layout.kind) {
     case 'copy':

@@ -189,19 +189,33 @@ export function officialAitWeightMap(config: AitModelConfig, options: OfficialWe
   const c = config;
   const structural: string[] = [];
   const behaviour: string[] = [];
-  if (c.convStem.length > 0) structural.push('convStem: the official AiT has no convolutional stem (its to_patch_embedding_cnn is never used); use convStem: []');
-  if (c.positionEmbedding !== 'none') structural.push(`positionEmbedding '${c.positionEmbedding}': the official AiT adds no position embedding (its pos_embedding is never used); use 'none'`);
-  if (c.head !== 'flatten') structural.push(`head '${c.head}': the official AiT classifies the flattened tokens (LN(N*D) -> Linear); use 'flatten'`);
+  if (c.convStem.length > 0)
+    structural.push('convStem: the official AiT has no convolutional stem (its to_patch_embedding_cnn is never used); use convStem: []');
+  if (c.positionEmbedding !== 'none')
+    structural.push(
+      `positionEmbedding '${c.positionEmbedding}': the official AiT adds no position embedding (its pos_embedding is never used); use 'none'`,
+    );
+  if (c.head !== 'flatten')
+    structural.push(`head '${c.head}': the official AiT classifies the flattened tokens (LN(N*D) -> Linear); use 'flatten'`);
   if (c.questionDim != null && c.questionDim !== OFFICIAL_QUESTION_DIM) {
-    structural.push(`questionDim ${c.questionDim}: the official Sort-of-CLEVR model (vit_hn_clevr.py) takes ${OFFICIAL_QUESTION_DIM}-d questions`);
+    structural.push(
+      `questionDim ${c.questionDim}: the official Sort-of-CLEVR model (vit_hn_clevr.py) takes ${OFFICIAL_QUESTION_DIM}-d questions`,
+    );
   }
   if (c.ablation.noMemory) structural.push('ablation.noMemory: the official code has no model without the memory');
-  if (c.ablation.noHopfield) structural.push('ablation.noHopfield: the official HN = False variant (torch_multi_head_attention) is not mapped');
-  if (c.hopfieldProjections) structural.push("hopfieldProjections: only the official static Hopfield layer (its default) is mapped, not the learned hflayers projections of '--static' off");
+  if (c.ablation.noHopfield)
+    structural.push('ablation.noHopfield: the official HN = False variant (torch_multi_head_attention) is not mapped');
+  if (c.hopfieldProjections)
+    structural.push(
+      "hopfieldProjections: only the official static Hopfield layer (its default) is mapped, not the learned hflayers projections of '--static' off",
+    );
   if (!c.ablation.noSelfAttention && c.numHeads === 1 && c.headDim === c.dim) {
-    structural.push('numHeads 1 with headDim = dim: the official Attention then has no output projection (nn.Identity) while AiT.js has one');
+    structural.push(
+      'numHeads 1 with headDim = dim: the official Attention then has no output projection (nn.Identity) while AiT.js has one',
+    );
   }
-  if (c.competition !== 'batch') behaviour.push(`competition '${c.competition}': the official write lets the tokens of the whole batch compete ('batch')`);
+  if (c.competition !== 'batch')
+    behaviour.push(`competition '${c.competition}': the official write lets the tokens of the whole batch compete ('batch')`);
   if (c.memory !== 'ema') behaviour.push(`memory '${c.memory}': the official memory is an EMA buffer ('ema')`);
   if (!c.memoryUpdateInEval) behaviour.push('memoryUpdateInEval false: the official code updates the memory in evaluation too');
   if (c.ablation.resetMemory) behaviour.push('ablation.resetMemory: the official code keeps its memory across passes');
@@ -239,7 +253,11 @@ export function officialAitWeightMap(config: AitModelConfig, options: OfficialWe
     list.linear(`${mu}.mha.fc`, `${gwl}/write/output`, hm * dm, dm, false, { kind: 'linear-feature-major-heads', heads: hm, headDim: dm });
     list.layerNorm(`${mu}.mha.layer_norm`, `${gwl}/write_norm`, dm);
     list.linear(`${at}.fn.fc3`, `${gwl}/up`, dm, dim, true);
-    momentumBuffers.push({ official: `${mu}.beta`, officialShape: [], note: `the memory's EMA momentum of block ${i} (AiT.js: memoryMomentum)` });
+    momentumBuffers.push({
+      official: `${mu}.beta`,
+      officialShape: [],
+      note: `the memory's EMA momentum of block ${i} (AiT.js: memoryMomentum)`,
+    });
   }
   list.head(tokens * dim, c.classes);
   const unusedNote = 'never used by the official forward pass';
@@ -276,11 +294,16 @@ export function officialVitWeightMap(config: VitModelConfig, _options: OfficialW
   const c = config;
   const structural: string[] = [];
   if (c.head !== 'cls') {
-    structural.push(`head '${c.head}': the official ViT baseline pools its CLS token (pool = 'cls'; its 'mean' pool averages the CLS token too); use 'cls'`);
+    structural.push(
+      `head '${c.head}': the official ViT baseline pools its CLS token (pool = 'cls'; its 'mean' pool averages the CLS token too); use 'cls'`,
+    );
   }
-  if (c.positionEmbedding !== 'learned') structural.push(`positionEmbedding '${c.positionEmbedding}': the official ViT baseline learns its position table; use 'learned'`);
+  if (c.positionEmbedding !== 'learned')
+    structural.push(`positionEmbedding '${c.positionEmbedding}': the official ViT baseline learns its position table; use 'learned'`);
   if (c.numHeads === 1 && c.headDim === c.dim) {
-    structural.push('numHeads 1 with headDim = dim: the official Attention then has no output projection (nn.Identity) while AiT.js has one');
+    structural.push(
+      'numHeads 1 with headDim = dim: the official Attention then has no output projection (nn.Identity) while AiT.js has one',
+    );
   }
   unsupported('the VisionTransformer config for the official ViT weight map', structural, [], false);
   const dim = c.dim;

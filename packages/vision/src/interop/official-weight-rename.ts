@@ -2,7 +2,15 @@ import { type TensorValues } from '@ait/core';
 import { type AitModelConfig } from '../models/ait/associative-transformer';
 import { type VitModelConfig } from '../models/vit/vision-transformer';
 import { aitToOfficialLayout, officialToAitLayout, OfficialWeightsError } from './official-weight-layout';
-import { ANCHOR, OFFICIAL_QUESTION_DIM, officialAitWeightMap, officialVitWeightMap, type OfficialRenameOptions, type OfficialWeightMap, type ToOfficialOptions } from './official-weight-map';
+import {
+  ANCHOR,
+  OFFICIAL_QUESTION_DIM,
+  officialAitWeightMap,
+  officialVitWeightMap,
+  type OfficialRenameOptions,
+  type OfficialWeightMap,
+  type ToOfficialOptions,
+} from './official-weight-map';
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
@@ -13,7 +21,10 @@ function fmt(shape: readonly number[]): string {
 }
 
 function listed(names: readonly string[], max = 8): string {
-  const shown = names.slice(0, max).map((n) => `"${n}"`).join(', ');
+  const shown = names
+    .slice(0, max)
+    .map((n) => `"${n}"`)
+    .join(', ');
   return names.length > max ? `${shown}, ... (${names.length - max} more)` : shown;
 }
 
@@ -22,11 +33,20 @@ function hintsForUnexpected(names: readonly string[], map: OfficialWeightMap): s
   const hints: string[] = [];
   const any = (re: RegExp): boolean => names.some((n) => re.test(n));
   const isAit = map.momentumBuffers.length > 0;
-  if (any(/\.fn\.hopfield\./)) hints.push("the file has hflayers parameters: it comes from the official '--static' off variant (learned Hopfield projections), which is not mapped");
-  if (any(/\.fn\.mha_hn\./)) hints.push('the file comes from the official HN = False variant (torch_multi_head_attention instead of the Hopfield layer), which is not mapped');
-  if (isAit && any(/\.1\.fn\.net\./)) hints.push('the file has plain MLP blocks: it looks like the official ViT baseline (vit_org.py); load it into a VisionTransformer');
-  if (!isAit && any(/memoryupdate/)) hints.push('the file has memory blocks: it looks like an official AiT; load it into an AssociativeTransformer');
-  if (any(/^question_to_embedding\./)) hints.push(`the file has a question embedding (vit_hn_clevr.py): build the model with questionDim: ${OFFICIAL_QUESTION_DIM}`);
+  if (any(/\.fn\.hopfield\./))
+    hints.push(
+      "the file has hflayers parameters: it comes from the official '--static' off variant (learned Hopfield projections), which is not mapped",
+    );
+  if (any(/\.fn\.mha_hn\./))
+    hints.push(
+      'the file comes from the official HN = False variant (torch_multi_head_attention instead of the Hopfield layer), which is not mapped',
+    );
+  if (isAit && any(/\.1\.fn\.net\./))
+    hints.push('the file has plain MLP blocks: it looks like the official ViT baseline (vit_org.py); load it into a VisionTransformer');
+  if (!isAit && any(/memoryupdate/))
+    hints.push('the file has memory blocks: it looks like an official AiT; load it into an AssociativeTransformer');
+  if (any(/^question_to_embedding\./))
+    hints.push(`the file has a question embedding (vit_hn_clevr.py): build the model with questionDim: ${OFFICIAL_QUESTION_DIM}`);
   if (any(/\.0\.fn\.to_(qkv|out)\./)) hints.push('the file has self-attention: build the model without ablation.noSelfAttention');
   return hints;
 }
@@ -34,8 +54,10 @@ function hintsForUnexpected(names: readonly string[], map: OfficialWeightMap): s
 /** Why official tensors the map expects may be missing. */
 function hintsForMissing(names: readonly string[]): string[] {
   const hints: string[] = [];
-  if (names.some((n) => /\.0\.fn\.to_qkv\./.test(n))) hints.push("the file has no self-attention (ait.py's SA = False): build the model with ablation: { noSelfAttention: true }");
-  if (names.some((n) => n.startsWith('question_to_embedding.'))) hints.push('the file has no question embedding: build the model without questionDim');
+  if (names.some((n) => /\.0\.fn\.to_qkv\./.test(n)))
+    hints.push("the file has no self-attention (ait.py's SA = False): build the model with ablation: { noSelfAttention: true }");
+  if (names.some((n) => n.startsWith('question_to_embedding.')))
+    hints.push('the file has no question embedding: build the model without questionDim');
   return hints;
 }
 
@@ -74,7 +96,9 @@ export function fromOfficial(
     used.add(p.official);
     if (t.dtype !== 'float32') problems.push(`"${p.official}" holds ${t.dtype} values; a float tensor was expected`);
     else if (!sameShape(t.shape, p.officialShape)) {
-      problems.push(`"${p.official}" has shape ${fmt(t.shape)}; this config needs ${fmt(p.officialShape)} (AiT.js "${p.aitjs}" ${fmt(p.aitjsShape)})`);
+      problems.push(
+        `"${p.official}" has shape ${fmt(t.shape)}; this config needs ${fmt(p.officialShape)} (AiT.js "${p.aitjs}" ${fmt(p.aitjsShape)})`,
+      );
     } else out.set(`${prefix}${p.aitjs}`, officialToAitLayout(t, p.layout, p.aitjsShape));
   }
   for (const b of map.momentumBuffers) {
@@ -102,7 +126,8 @@ export function fromOfficial(
   }
   if (missing.length > 0) problems.push(`missing: ${listed(missing)}`, ...hintsForMissing(missing));
   const unexpected = [...tensors.keys()].filter((k) => !used.has(k));
-  if (unexpected.length > 0) problems.push(`not in the official model of this config: ${listed(unexpected)}`, ...hintsForUnexpected(unexpected, map));
+  if (unexpected.length > 0)
+    problems.push(`not in the official model of this config: ${listed(unexpected)}`, ...hintsForUnexpected(unexpected, map));
   if (problems.length > 0) throw new OfficialWeightsError('mismatch', where, problems);
   return { tensors: out, ignored };
 }
@@ -113,7 +138,9 @@ export function findPrefix(names: Iterable<string>, where: string): string {
     if (n === ANCHOR) return '';
     if (n.endsWith(`/${ANCHOR}`)) return n.slice(0, n.length - ANCHOR.length);
   }
-  throw new OfficialWeightsError('mismatch', where, [`no weight named "…${ANCHOR}": these are not the weights of an AiT.js AssociativeTransformer or VisionTransformer`]);
+  throw new OfficialWeightsError('mismatch', where, [
+    `no weight named "…${ANCHOR}": these are not the weights of an AiT.js AssociativeTransformer or VisionTransformer`,
+  ]);
 }
 
 /** @internal */
@@ -150,7 +177,11 @@ export function toOfficial(
   }
   if (unused === 'zeros') {
     for (const u of map.unused) {
-      out.set(u.official, { dtype: 'float32', shape: [...u.officialShape], values: new Float32Array(u.officialShape.reduce((a, b) => a * b, 1)) });
+      out.set(u.official, {
+        dtype: 'float32',
+        shape: [...u.officialShape],
+        values: new Float32Array(u.officialShape.reduce((a, b) => a * b, 1)),
+      });
     }
   }
   return out;

@@ -33,7 +33,9 @@ describe('AFT position biases', () => {
       const [u, v] = layer.getWeights().filter((w) => w.shape[0] === 7) as [tf.Tensor, tf.Tensor];
       const vt = rows(v.dataSync(), 7, 4);
       const expected = rows(u.dataSync(), 7, 4).flatMap((ur, t) =>
-        vt.map((vr, s) => (windowSize !== null && Math.abs(t - s) >= windowSize ? 0 : ur.reduce((a, x, j) => a + x * (vr[j] as number), 0))),
+        vt.map((vr, s) =>
+          windowSize !== null && Math.abs(t - s) >= windowSize ? 0 : ur.reduce((a, x, j) => a + x * (vr[j] as number), 0),
+        ),
       );
       expectClose(layer.positionBiases().dataSync(), expected, { abs: 1e-7 }, `window ${windowSize}`);
       layer.dispose();

@@ -73,8 +73,18 @@ describe('AFT-full', () => {
     const f = (kt: tf.Tensor, wt: tf.Tensor): tf.Scalar =>
       tf.sum(tf.mul(aftFull(tf.tensor3d(q, [B, T, D]), kt, tf.tensor3d(v, [B, T, D]), wt), R));
     const [gk, gw] = tf.grads(f)([tf.tensor3d(k, [B, T, D]), tf.tensor2d(w, [T, T])]);
-    expectClose((gw as tf.Tensor).dataSync(), finiteDiff((p) => loss64(k, p), w), { abs: 1e-4, rel: 1e-3 }, 'dL/dw');
-    expectClose((gk as tf.Tensor).dataSync(), finiteDiff((p) => loss64(p, w), k), { abs: 1e-4, rel: 1e-3 }, 'dL/dK');
+    expectClose(
+      (gw as tf.Tensor).dataSync(),
+      finiteDiff((p) => loss64(k, p), w),
+      { abs: 1e-4, rel: 1e-3 },
+      'dL/dw',
+    );
+    expectClose(
+      (gk as tf.Tensor).dataSync(),
+      finiteDiff((p) => loss64(p, w), k),
+      { abs: 1e-4, rel: 1e-3 },
+      'dL/dK',
+    );
   });
 });
 
@@ -84,10 +94,15 @@ describe('AFT-simple and AFT-local', () => {
     const [qt, kt, vt] = [q, k, v].map((a) => tf.tensor3d(a, [B, T, D])) as [tf.Tensor, tf.Tensor, tf.Tensor];
     const simple = aftSimple(qt, kt, vt);
     expectClose(simple.dataSync(), aftFull(qt, kt, vt, tf.zeros([T, T])).dataSync(), { abs: 1e-6 }, 'simple vs full(0)');
-    expectClose(simple.dataSync(), aftReference(cube(q, B, T, D), cube(k, B, T, D), cube(v, B, T, D), rows(new Array(T * T).fill(0), T, T)), {}, 'simple');
+    expectClose(
+      simple.dataSync(),
+      aftReference(cube(q, B, T, D), cube(k, B, T, D), cube(v, B, T, D), rows(new Array(T * T).fill(0), T, T)),
+      {},
+      'simple',
+    );
   });
 
-  it('the local bias keeps w inside |t - t\'| < s and is exactly 0 (not -inf) outside', () => {
+  it("the local bias keeps w inside |t - t'| < s and is exactly 0 (not -inf) outside", () => {
     const w = randn(new SeededRandom(5), T * T);
     const local = aftLocalBias(tf.tensor2d(w, [T, T]), 2).dataSync();
     for (let t = 0; t < T; t++) {
@@ -136,7 +151,7 @@ describe('AFT-conv', () => {
             num += e * (((v[b] as M)[s] as number[])[c] as number);
             den += e;
           }
-          out.push(sigmoid((((q[b] as M)[t] as number[])[c] as number)) * (num / den));
+          out.push(sigmoid(((q[b] as M)[t] as number[])[c] as number) * (num / den));
         }
       }
     }
@@ -149,12 +164,19 @@ describe('AFT-conv', () => {
     const k = randn(rng, B * TT * H);
     const v = randn(rng, B * TT * DC);
     const kernel = randn(rng, H * S * S);
-    const y = aftConv(tf.tensor3d(q, [B, TT, DC]), tf.tensor3d(k, [B, TT, H]), tf.tensor3d(v, [B, TT, DC]), tf.tensor3d(kernel, [H, S, S]), GH, GW);
+    const y = aftConv(
+      tf.tensor3d(q, [B, TT, DC]),
+      tf.tensor3d(k, [B, TT, H]),
+      tf.tensor3d(v, [B, TT, DC]),
+      tf.tensor3d(kernel, [H, S, S]),
+      GH,
+      GW,
+    );
     expect(y.shape).toEqual([B, TT, DC]);
     expectClose(y.dataSync(), convReference(cube(q, B, TT, DC), cube(k, B, TT, H), cube(v, B, TT, DC), kernel), {}, 'aftConv');
   });
 
-  it('with a zero kernel is AFT-simple with each head\'s key shared by its channels', () => {
+  it("with a zero kernel is AFT-simple with each head's key shared by its channels", () => {
     const rng = new SeededRandom(8);
     const q = tf.tensor3d(randn(rng, B * TT * DC), [B, TT, DC]);
     const k = tf.tensor3d(randn(rng, B * TT * H), [B, TT, H]);

@@ -31,7 +31,12 @@ const names = (m: AssociativeTransformer): string[] => m.weights.map((w) => w.or
 describe('ablations', () => {
   it('noSelfAttention: the first sub-layer is x + LN(x), as the reference code with SA = False', () => {
     setGlobalSeed(14);
-    const block = new AitBlock({ numHeads: 2, headDim: 4, noSelfAttention: true, workspace: { mlpDim: 16, memorySlots: 2, memoryDim: 4, memoryHeads: 1, topK: 2, memoryUpdateInEval: false } });
+    const block = new AitBlock({
+      numHeads: 2,
+      headDim: 4,
+      noSelfAttention: true,
+      workspace: { mlpDim: 16, memorySlots: 2, memoryDim: 4, memoryHeads: 1, topK: 2, memoryUpdateInEval: false },
+    });
     const x = tf.randomNormal([2, 3, 8], 0, 1, 'float32', 15);
     const y = block.apply(x) as tf.Tensor;
     // Fresh LayerNorms have gain 1 and offset 0.
@@ -91,7 +96,16 @@ describe('ablations', () => {
     const priors = (): number[] => Array.from(model.nonTrainableWeights[0]?.read().dataSync() ?? []);
     const before = priors();
     const optimizer = new AdamW({ learningRate: 1e-2 });
-    await trainStep({ model, params: parameterRefs(model), optimizer, batch: { x, y }, loss: (o, t) => crossEntropy(o, t), epoch: 0, step: 0, stepInEpoch: 0 });
+    await trainStep({
+      model,
+      params: parameterRefs(model),
+      optimizer,
+      batch: { x, y },
+      loss: (o, t) => crossEntropy(o, t),
+      epoch: 0,
+      step: 0,
+      stepInEpoch: 0,
+    });
     (model.apply(x) as tf.Tensor).dispose();
     expect(priors()).toEqual(before);
     // Without the ablation both change them.

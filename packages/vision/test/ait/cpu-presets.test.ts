@@ -69,7 +69,9 @@ describe('CPU-size AiT presets', () => {
     const { trainable, nonTrainable } = countParameters(model);
     expect(trainable).toBeGreaterThan(1e5);
     expect(trainable).toBeLessThan(5e6);
-    expect(nonTrainable).toBe((AIT_CPU_PRESETS[name]?.depth ?? 0) * (AIT_CPU_PRESETS[name]?.memorySlots ?? 0) * (AIT_CPU_PRESETS[name]?.memoryDim ?? 0));
+    expect(nonTrainable).toBe(
+      (AIT_CPU_PRESETS[name]?.depth ?? 0) * (AIT_CPU_PRESETS[name]?.memorySlots ?? 0) * (AIT_CPU_PRESETS[name]?.memoryDim ?? 0),
+    );
     model.dispose();
   });
 

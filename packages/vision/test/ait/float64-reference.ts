@@ -12,9 +12,7 @@ export function toMat(flat: ArrayLike<number>, rows: number, cols: number): Mat 
 
 export function matmul(a: Mat, b: Mat): Mat {
   const n = b[0]?.length ?? 0;
-  return a.map((row) =>
-    Array.from({ length: n }, (_, j) => row.reduce((acc, v, k) => acc + v * (b[k]?.[j] as number), 0)),
-  );
+  return a.map((row) => Array.from({ length: n }, (_, j) => row.reduce((acc, v, k) => acc + v * (b[k]?.[j] as number), 0)));
 }
 
 export function addRow(a: Mat, bias: readonly number[]): Mat {

@@ -61,8 +61,18 @@ describe('balance loss', () => {
     // One head, 2 slots, 3 tokens. Slot 0 keeps tokens 0, 1 (0.25, 0.75), slot 1 keeps 1, 2 (0.5, 0.5).
     // importance = [0.25, 1.25, 0.5] (mean 2/3, var = (0.1736 + 0.3403 + 0.0278) / 2 = 0.2708) -> cv2 = 0.609375
     // load = [1, 2, 1] (mean 4/3, var = (1/9 + 4/9 + 1/9) / 2 = 1/3) -> cv2 = 0.1875
-    const w = tf.tensor3d([[[0.25, 0.75, 0], [0, 0.5, 0.5]]]);
-    const sel = tf.tensor3d([[[1, 1, 0], [0, 1, 1]]]);
+    const w = tf.tensor3d([
+      [
+        [0.25, 0.75, 0],
+        [0, 0.5, 0.5],
+      ],
+    ]);
+    const sel = tf.tensor3d([
+      [
+        [1, 1, 0],
+        [0, 1, 1],
+      ],
+    ]);
     expectClose(balanceLoss(w, sel, 0.01).dataSync(), [0.01 * (0.609375 + 0.1875)], 1e-6);
     expect(() => balanceLoss(w, tf.ones([1, 2, 2]))).toThrow(/must have the shape of weights/);
   });
@@ -98,9 +108,7 @@ describe('global workspace layer against a float64 reference', () => {
       layer.apply(u, { training: false }); // builds; updates the priors once
       const w = gwlWeights(layer, D, F, M, DM, HM);
       const expected = referenceGwl(
-        Array.from({ length: B }, (_, b) =>
-          Array.from({ length: N }, (_, n) => uData.slice((b * N + n) * D, (b * N + n + 1) * D)),
-        ),
+        Array.from({ length: B }, (_, b) => Array.from({ length: N }, (_, n) => uData.slice((b * N + n) * D, (b * N + n + 1) * D))),
         w,
         { topK, heads: HM, momentum: 0.9, beta: 0.7, balanceWeight: 0.01, mode },
       );

@@ -101,7 +101,12 @@ describe('which weights receive gradients', () => {
     const labels = y();
     (model.apply(images) as tf.Tensor).dispose();
     const read = (suffix: string): number[] =>
-      Array.from(model.weights.find((w) => w.originalName.endsWith(suffix))?.read().dataSync() ?? []);
+      Array.from(
+        model.weights
+          .find((w) => w.originalName.endsWith(suffix))
+          ?.read()
+          .dataSync() ?? [],
+      );
     const before = {
       value: read('write/value/kernel'),
       output: read('write/output/kernel'),

@@ -56,7 +56,9 @@ describe('Hopfield reconstruction', () => {
     const z = tf.tensor3d(data(4, B * N * D), [B, N, D]);
     const g0 = data(5, M * D);
     const f = (g: tf.Tensor): tf.Scalar => tf.sum(tf.square(hopfieldReconstruction(z, g, { beta: 0.8 })));
-    const grad = tf.grad(f)(tf.tensor2d(g0, [M, D])).dataSync();
+    const grad = tf
+      .grad(f)(tf.tensor2d(g0, [M, D]))
+      .dataSync();
     for (const i of [0, 7, 23]) {
       const h = 1e-2;
       const at = (delta: number): number => {

@@ -34,7 +34,9 @@ describe('clear errors for inputs and configs that do not fit', () => {
 
   it('the question vector missing for the question-token variant (and given to an image-only model)', () => {
     const qa = new AssociativeTransformer({ ...SMALL_AIT, questionDim: 18 });
-    expect(() => qa.apply(tf.zeros([2, 8, 8, 3]))).toThrow(/question vector is missing.*\[images \[batch, H, W, 3\], questions \[batch, 18\]\]/);
+    expect(() => qa.apply(tf.zeros([2, 8, 8, 3]))).toThrow(
+      /question vector is missing.*\[images \[batch, H, W, 3\], questions \[batch, 18\]\]/,
+    );
     expect(() => qa.apply([tf.zeros([2, 8, 8, 3]), tf.zeros([2, 11])])).toThrow(/questions must have shape \[batch, 18\]/);
     expect(() => qa.apply([tf.zeros([2, 8, 8, 3]), tf.zeros([3, 18])])).toThrow(/same batch size/);
     const plain = new AssociativeTransformer(SMALL_AIT);

@@ -34,7 +34,10 @@ describe('AiT can learn: it overfits a tiny batch to 100 % training accuracy', (
     // 4 images x 2 questions each; the answer depends on both.
     const images = tf.randomNormal([4, 16, 16, 3], 0, 1, 'float32', 8);
     const x = tf.concat([images, images]);
-    const q = tf.cast(tf.concat([tf.oneHot(tf.tensor1d([0, 0, 0, 0], 'int32'), 18), tf.oneHot(tf.tensor1d([5, 5, 5, 5], 'int32'), 18)]), 'float32');
+    const q = tf.cast(
+      tf.concat([tf.oneHot(tf.tensor1d([0, 0, 0, 0], 'int32'), 18), tf.oneHot(tf.tensor1d([5, 5, 5, 5], 'int32'), 18)]),
+      'float32',
+    );
     const y = tf.tensor1d([0, 1, 2, 3, 3, 2, 1, 0], 'int32');
     const { accuracy, initialAccuracy } = await overfitBatch(model, [x, q], y);
     expect(initialAccuracy).toBeLessThanOrEqual(0.5);

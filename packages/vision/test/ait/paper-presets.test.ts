@@ -37,8 +37,7 @@ function aitCounts(D: number, F: number, H: number, layers: number): { trainable
   const inner = H * 64;
   const patch = 2 * PD + PD * D + D + 2 * D;
   const attn = 2 * D + D * 3 * inner + inner * D + D;
-  const gwl =
-    2 * D + (D * F + F) + (F * D + D) + 2 * D + DM * HM * DM + D * HM * DM + D * HM * DM + HM * DM * DM + 2 * DM + (DM * D + D);
+  const gwl = 2 * D + (D * F + F) + (F * D + D) + 2 * D + DM * HM * DM + D * HM * DM + D * HM * DM + HM * DM * DM + 2 * DM + (DM * D + D);
   const head = 2 * N * D + N * D * C + C;
   return { trainable: patch + layers * (attn + gwl) + head, nonTrainable: layers * M * DM };
 }

@@ -21,9 +21,18 @@ beforeAll(async () => {
 
 const variants: [string, Partial<AssociativeTransformerArgs>][] = [
   ['reference (batch competition, EMA priors)', {}],
-  ['per-sample competition, learned priors, CLS head, learned positions', { competition: 'sample', memory: 'learned', head: 'cls', positionEmbedding: 'learned' }],
-  ['learned Hopfield projections, 3 steps, mean head', { hopfieldProjections: true, hopfieldHeads: 2, hopfieldSteps: 3, beta: 0.5, head: 'mean' }],
-  ['ablations: no self-attention, no Hopfield (cross-attention)', { ablation: { noSelfAttention: true, noHopfield: true }, crossAttentionHeads: 2 }],
+  [
+    'per-sample competition, learned priors, CLS head, learned positions',
+    { competition: 'sample', memory: 'learned', head: 'cls', positionEmbedding: 'learned' },
+  ],
+  [
+    'learned Hopfield projections, 3 steps, mean head',
+    { hopfieldProjections: true, hopfieldHeads: 2, hopfieldSteps: 3, beta: 0.5, head: 'mean' },
+  ],
+  [
+    'ablations: no self-attention, no Hopfield (cross-attention)',
+    { ablation: { noSelfAttention: true, noHopfield: true }, crossAttentionHeads: 2 },
+  ],
   ['ablation: no memory', { ablation: { noMemory: true } }],
   ['convolutional stem, 1x1 patches, sine-cosine positions', { convStem: [4, 6], patchSize: 1, positionEmbedding: 'sincos', head: 'mean' }],
 ];
@@ -65,7 +74,14 @@ describe('AiT serialisation', () => {
       head: 'flatten',
       positionEmbedding: 'none',
       questionDim: null,
-      ablation: { noBottleneck: false, noSelfAttention: false, noMemory: false, noHopfield: false, noBalanceLoss: true, resetMemory: false },
+      ablation: {
+        noBottleneck: false,
+        noSelfAttention: false,
+        noMemory: false,
+        noHopfield: false,
+        noBalanceLoss: true,
+        resetMemory: false,
+      },
     });
   });
 });
@@ -86,7 +102,10 @@ describe('layer classes of the AiT and ViT families', () => {
       const layer = (make as () => { getConfig(): tf.serialization.ConfigDict })();
       const registered = tf.serialization.SerializationMap.getMap().classNameMap[className as string];
       expect(registered).toBeDefined();
-      const [cls, fromConfig] = registered as [tf.serialization.SerializableConstructor<tf.serialization.Serializable>, tf.serialization.FromConfigMethod<tf.serialization.Serializable>];
+      const [cls, fromConfig] = registered as [
+        tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+        tf.serialization.FromConfigMethod<tf.serialization.Serializable>,
+      ];
       const cfg = layer.getConfig();
       const copy = fromConfig(cls, cfg) as unknown as { getConfig(): tf.serialization.ConfigDict };
       expect(copy.getConfig()).toEqual(cfg);

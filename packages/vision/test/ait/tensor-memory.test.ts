@@ -10,7 +10,11 @@ beforeAll(async () => {
 const cases: [string, string, Record<string, unknown>][] = [
   ['AiT reference', 'ait-tiny', {}],
   ['AiT per-sample, learned priors, maps', 'ait-tiny', { competition: 'sample', memory: 'learned', recordMaps: true }],
-  ['AiT Hopfield projections, 2 steps, CLS head, positions', 'ait-tiny', { hopfieldProjections: true, hopfieldSteps: 2, head: 'cls', positionEmbedding: 'learned', recordMaps: true }],
+  [
+    'AiT Hopfield projections, 2 steps, CLS head, positions',
+    'ait-tiny',
+    { hopfieldProjections: true, hopfieldSteps: 2, head: 'cls', positionEmbedding: 'learned', recordMaps: true },
+  ],
   ['AiT no Hopfield, no self-attention, maps', 'ait-tiny', { ablation: { noHopfield: true, noSelfAttention: true }, recordMaps: true }],
   ['ViT with maps', 'vit-tiny', { recordMaps: true }],
   ['ViT flatten head', 'vit-tiny-flatten', {}],

@@ -36,7 +36,8 @@ async function webgpuMissing(): Promise<string | null> {
 }
 
 const missing = await webgpuMissing();
-if (missing !== null) console.warn(`[webgpu] skipping the webgpu half of the per-model training tests: ${missing}. Run .ci/install-vulkan.sh to run it.`);
+if (missing !== null)
+  console.warn(`[webgpu] skipping the webgpu half of the per-model training tests: ${missing}. Run .ci/install-vulkan.sh to run it.`);
 
 /** The cpu-sized presets of every family at their smallest (`...-tiny`, `ait-tiny-conv`, ...). */
 const PRESETS = listModels({ scale: 'cpu' })
@@ -56,7 +57,11 @@ function batchValues(name: string): { x: Float32Array; shape: number[]; y: numbe
  * the batch with synchronous reads forbidden, and returns the losses and (for the first run) the
  * initial weights.
  */
-async function train(backend: 'cpu' | 'webgpu', name: string, weights: Float32Array[] | null): Promise<{ losses: number[]; weights: Float32Array[] }> {
+async function train(
+  backend: 'cpu' | 'webgpu',
+  name: string,
+  weights: Float32Array[] | null,
+): Promise<{ losses: number[]; weights: Float32Array[] }> {
   await initBackend({ backend });
   setGlobalSeed(11);
   const model = createModel(name);
@@ -112,8 +117,12 @@ describe('every model family trains without synchronous reads, and on webgpu as 
     const gpu = await train('webgpu', name, cpu.weights);
     for (let s = 0; s < STEPS; s++) {
       const c = cpu.losses[s] as number;
-      expect(Math.abs((gpu.losses[s] as number) - c), `step ${s}: webgpu ${gpu.losses[s]} vs cpu ${c}`).toBeLessThan(1e-3 * Math.max(1, Math.abs(c)));
+      expect(Math.abs((gpu.losses[s] as number) - c), `step ${s}: webgpu ${gpu.losses[s]} vs cpu ${c}`).toBeLessThan(
+        1e-3 * Math.max(1, Math.abs(c)),
+      );
     }
-    console.log(`[webgpu] ${name}: losses cpu ${cpu.losses.map((l) => l.toFixed(6)).join(' ')} | webgpu ${gpu.losses.map((l) => l.toFixed(6)).join(' ')}`);
+    console.log(
+      `[webgpu] ${name}: losses cpu ${cpu.losses.map((l) => l.toFixed(6)).join(' ')} | webgpu ${gpu.losses.map((l) => l.toFixed(6)).join(' ')}`,
+    );
   });
 });

@@ -16,11 +16,17 @@ beforeAll(async () => {
 
 /** Indices of the k largest entries of a row (the row has no ties). */
 function topIndices(row: number[], k: number): Set<number> {
-  return new Set(row.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, k).map(([, i]) => i));
+  return new Set(
+    row
+      .map((v, i) => [v, i] as const)
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, k)
+      .map(([, i]) => i),
+  );
 }
 
 describe('the top-k write', () => {
-  it('keeps each slot\'s softmax at exactly its k largest logits (not renormalised), or renormalises on request', () => {
+  it("keeps each slot's softmax at exactly its k largest logits (not renormalised), or renormalises on request", () => {
     const rng = new SeededRandom(1);
     const [R, C, K] = [12, 10, 4];
     const logits = randn(rng, R * C, 2);
@@ -88,20 +94,40 @@ describe('one shared-workspace step', () => {
       for (let h = 0; h < H; h++) {
         write.push(
           q.map((qm, m) => {
-            const logits = k.map((kn) => Array.from({ length: KD }, (_, j) => (qm[h * KD + j] as number) * (kn[h * KD + j] as number)).reduce((a, x) => a + x, 0));
+            const logits = k.map((kn) =>
+              Array.from({ length: KD }, (_, j) => (qm[h * KD + j] as number) * (kn[h * KD + j] as number)).reduce((a, x) => a + x, 0),
+            );
             const keep = topIndices(logits, K);
             const p = softmaxVec(logits).map((x, n) => (keep.has(n) ? x : 0));
-            for (let c = 0; c < hd; c++) (attended[m] as number[])[h * hd + c] = p.reduce((a, pn, n) => a + pn * ((v[n] as number[])[h * hd + c] as number), 0);
+            for (let c = 0; c < hd; c++)
+              (attended[m] as number[])[h * hd + c] = p.reduce((a, pn, n) => a + pn * ((v[n] as number[])[h * hd + c] as number), 0);
             return p;
           }),
         );
       }
       expWrite.push(...write.flat(2));
-      const m1 = mem.map((r, i) => layerNormVec(r.map((x, j) => x + ((attended[i] as number[])[j] as number)), vec('memory_norm1/gamma'), vec('memory_norm1/beta'), 1e-5));
+      const m1 = mem.map((r, i) =>
+        layerNormVec(
+          r.map((x, j) => x + ((attended[i] as number[])[j] as number)),
+          vec('memory_norm1/gamma'),
+          vec('memory_norm1/beta'),
+          1e-5,
+        ),
+      );
       const mlp = lin(m1, 'memory_mlp').map((r) => r.map((x) => Math.max(0, x)));
-      const m2 = m1.map((r, i) => layerNormVec(r.map((x, j) => x + ((mlp[i] as number[])[j] as number)), vec('memory_norm2/gamma'), vec('memory_norm2/beta'), 1e-5));
+      const m2 = m1.map((r, i) =>
+        layerNormVec(
+          r.map((x, j) => x + ((mlp[i] as number[])[j] as number)),
+          vec('memory_norm2/gamma'),
+          vec('memory_norm2/beta'),
+          1e-5,
+        ),
+      );
       const scale = vec('gate_input_scale');
-      const pooled = Array.from({ length: D }, (_, j) => u.reduce((a, r) => a + Math.max(0, (r[j] as number) * (scale[j] as number)), 0) / N);
+      const pooled = Array.from(
+        { length: D },
+        (_, j) => u.reduce((a, r) => a + Math.max(0, (r[j] as number) * (scale[j] as number)), 0) / N,
+      );
       const gi = lin([pooled], 'gate_input')[0] as number[];
       const next = mem.map((r, m) => {
         const gmem = affine([r.map(Math.tanh)], gateMemory[m] as M)[0] as number[];
@@ -118,8 +144,13 @@ describe('one shared-workspace step', () => {
       const out = u.map(() => new Array<number>(D).fill(0));
       for (let h = 0; h < H; h++) {
         q2.forEach((qn, n) => {
-          const a = softmaxVec(k2.map((km) => Array.from({ length: KD }, (_, j) => (qn[h * KD + j] as number) * (km[h * KD + j] as number)).reduce((s, x) => s + x, 0)));
-          for (let c = 0; c < hd; c++) (out[n] as number[])[h * hd + c] = a.reduce((s, am, m) => s + am * ((v2[m] as number[])[h * hd + c] as number), 0);
+          const a = softmaxVec(
+            k2.map((km) =>
+              Array.from({ length: KD }, (_, j) => (qn[h * KD + j] as number) * (km[h * KD + j] as number)).reduce((s, x) => s + x, 0),
+            ),
+          );
+          for (let c = 0; c < hd; c++)
+            (out[n] as number[])[h * hd + c] = a.reduce((s, am, m) => s + am * ((v2[m] as number[])[h * hd + c] as number), 0);
         });
       }
       expOut.push(...out.flat());

@@ -47,7 +47,10 @@ describe('balance-loss gradient with the memory update in the same pass', () => 
     const before = Array.from(priors.dataSync());
     // The training pass outside any Trainer: the EMA update is applied when the pass ends, before the
     // backward pass of tf.variableGrads (the moment the official code's in-place update corresponds to).
-    const { value, grads } = tf.variableGrads(() => collectAuxLosses(() => layer.apply(u, { training: true }) as tf.Tensor).auxLoss, [query, key]);
+    const { value, grads } = tf.variableGrads(
+      () => collectAuxLosses(() => layer.apply(u, { training: true }) as tf.Tensor).auxLoss,
+      [query, key],
+    );
     expect(Array.from(priors.dataSync())).not.toEqual(before);
     expect(value.dataSync()[0]).toBeCloseTo(balance(w), 6);
 
@@ -56,7 +59,8 @@ describe('balance-loss gradient with the memory update in the same pass', () => 
     const close = (got: ArrayLike<number>, want: number[], label: string): void => {
       const scale = Math.max(...want.map(Math.abs));
       expect(scale, `${label}: the gradient is not trivially zero`).toBeGreaterThan(1e-4);
-      for (let i = 0; i < want.length; i++) expect(Math.abs((got[i] as number) - (want[i] as number)), `${label}[${i}]`).toBeLessThan(2e-3 * scale + 1e-7);
+      for (let i = 0; i < want.length; i++)
+        expect(Math.abs((got[i] as number) - (want[i] as number)), `${label}[${i}]`).toBeLessThan(2e-3 * scale + 1e-7);
     };
     close((grads[query.name] as tf.Tensor).dataSync(), fdQuery, 'd balance / d write/query/kernel');
     close((grads[key.name] as tf.Tensor).dataSync(), fdKey, 'd balance / d write/key/kernel');

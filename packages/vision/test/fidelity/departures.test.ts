@@ -32,7 +32,14 @@ describe('departures from the official AiT code', () => {
   });
 
   it('the row normalisation of the priors maps a zero row to zeros (official: 0 / 0 = NaN)', () => {
-    const out = Array.from(rowNormalize(tf.tensor2d([[0, 0, 0], [3, 0, 4]])).dataSync());
+    const out = Array.from(
+      rowNormalize(
+        tf.tensor2d([
+          [0, 0, 0],
+          [3, 0, 4],
+        ]),
+      ).dataSync(),
+    );
     expect(out).toEqual([0, 0, 0, 0.6000000238418579, 0, 0.800000011920929]);
   });
 

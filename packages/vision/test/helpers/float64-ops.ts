@@ -86,7 +86,12 @@ export function sigmoid(x: number): number {
 }
 
 /** Asserts `|actual - expected| <= abs + rel |expected|` elementwise and reports the worst entry. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: { abs?: number; rel?: number } = {}, label = ''): void {
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: { abs?: number; rel?: number } = {},
+  label = '',
+): void {
   const abs = tol.abs ?? 1e-5;
   const rel = tol.rel ?? 1e-4;
   expect(actual.length, `${label}: length`).toBe(expected.length);

@@ -9,7 +9,10 @@ import { createModel, listModels, type VisionModel } from '../../src/index';
 export function imageBatch(n: number, size: number, channels: number, classes: number, seed: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
   return {
     x: tf.randomNormal([n, size, size, channels], 0, 1, 'float32', seed) as tf.Tensor4D,
-    y: tf.tensor1d(Array.from({ length: n }, (_, i) => i % classes), 'int32'),
+    y: tf.tensor1d(
+      Array.from({ length: n }, (_, i) => i % classes),
+      'int32',
+    ),
   };
 }
 
@@ -36,9 +39,12 @@ export function expectPresetShapes(family: string): Record<string, number> {
   const presets = listModels({ family });
   expect(presets.length).toBeGreaterThanOrEqual(3);
   expect(presets.some((p) => p.scale === 'paper')).toBe(true);
-  expect(presets.filter((p) => p.scale === 'cpu').map((p) => p.name.replace(/.*-/, '')).sort()).toEqual(
-    expect.arrayContaining(['mini', 'tiny']),
-  );
+  expect(
+    presets
+      .filter((p) => p.scale === 'cpu')
+      .map((p) => p.name.replace(/.*-/, ''))
+      .sort(),
+  ).toEqual(expect.arrayContaining(['mini', 'tiny']));
   for (const info of presets) {
     const { size, channels, classes } = presetInput(info.name);
     const model = createModel(info.name);
@@ -66,7 +72,8 @@ export async function expectNoTensorLeak(model: VisionModel, x: tf.Tensor, y: tf
   const optimizer = new AdamW({ learningRate: 1e-3 });
   (model.apply(x) as tf.Tensor).dispose();
   const params = parameterRefs(model);
-  const step = (i: number) => trainStep({ model, params, optimizer, batch: { x, y }, loss: crossEntropy, epoch: 0, step: i, stepInEpoch: i });
+  const step = (i: number) =>
+    trainStep({ model, params, optimizer, batch: { x, y }, loss: crossEntropy, epoch: 0, step: i, stepInEpoch: i });
   await step(0);
   const before = tf.memory().numTensors;
   (model.apply(x) as tf.Tensor).dispose();

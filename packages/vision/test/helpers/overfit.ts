@@ -28,13 +28,21 @@ export async function overfitBatch(
   (model.apply(x) as tf.Tensor).dispose(); // build
   const optimizer = new AdamW({ learningRate: options.learningRate ?? 3e-3, weightDecay: 0 });
   const params = parameterRefs(model);
-  const trainAccuracy = (): number =>
-    tf.tidy(() => accuracy(model.apply(x, { training: false }) as tf.Tensor, y).dataSync()[0] as number);
+  const trainAccuracy = (): number => tf.tidy(() => accuracy(model.apply(x, { training: false }) as tf.Tensor, y).dataSync()[0] as number);
   const initialAccuracy = trainAccuracy();
   let acc = initialAccuracy;
   let steps = 0;
   while (steps < maxSteps) {
-    await trainStep({ model, params, optimizer, batch: { x, y }, loss: (o, t) => crossEntropy(o, t), epoch: 0, step: steps, stepInEpoch: steps });
+    await trainStep({
+      model,
+      params,
+      optimizer,
+      batch: { x, y },
+      loss: (o, t) => crossEntropy(o, t),
+      epoch: 0,
+      step: steps,
+      stepInEpoch: steps,
+    });
     steps += 1;
     if (steps % checkEvery === 0) {
       acc = trainAccuracy();

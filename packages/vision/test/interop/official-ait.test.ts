@@ -263,7 +263,12 @@ describe.each(['ait', 'ait-clevr-no-self-attention'])('official AiT weights (%s)
     const prefixed = new Map([...tensors].map(([n, t]) => [`module.${n}`, t]));
     const model = new AssociativeTransformer(aitArgs(v));
     const report = loadOfficialSafetensors(model, prefixed);
-    expect([...report.ignored].sort()).toEqual(['cls_token', 'pos_embedding', 'to_patch_embedding_cnn.0.bias', 'to_patch_embedding_cnn.0.weight']);
+    expect([...report.ignored].sort()).toEqual([
+      'cls_token',
+      'pos_embedding',
+      'to_patch_embedding_cnn.0.bias',
+      'to_patch_embedding_cnn.0.weight',
+    ]);
     const e = comparePass(model, io, 1, false);
     expect(e.logits).toBeLessThan(RELATIVE_TOLERANCE);
     release(model);
@@ -422,7 +427,9 @@ describe('configs and files the map refuses', () => {
     expect(e.message).toMatch(/vit_org\.py.*VisionTransformer/);
     expect(model.built).toBe(false);
     const other = new AssociativeTransformer(aitArgs(v, { mlpDim: 8 }));
-    expect(refusal(() => loadOfficialSafetensors(other, weights())).message).toMatch(/fc1\.weight" has shape \[24, 16\]; this config needs \[8, 16\]/);
+    expect(refusal(() => loadOfficialSafetensors(other, weights())).message).toMatch(
+      /fc1\.weight" has shape \[24, 16\]; this config needs \[8, 16\]/,
+    );
     const clevr = new AssociativeTransformer(aitArgs(info.variants['ait-clevr-no-self-attention'] as VariantInfo));
     const clevrError = refusal(() => loadOfficialSafetensors(clevr, weights())).message;
     expect(clevrError).toMatch(/no question embedding: build the model without questionDim/);

@@ -30,7 +30,11 @@ describe('MLP-Mixer forward pass', () => {
     const vec = (n: string): number[] => Array.from((W.get(n) as tf.Tensor).dataSync());
     const lin = (v: M, n: string): M => affine(v, mat(`${n}/kernel`), vec(`${n}/bias`));
     const ln = (v: M, n: string): M => v.map((r) => layerNormVec(r, vec(`${n}/gamma`), vec(`${n}/beta`), 1e-6));
-    const mlp = (v: M, n: string): M => lin(lin(v, `${n}/fc1`).map((r) => r.map(gelu)), `${n}/fc2`);
+    const mlp = (v: M, n: string): M =>
+      lin(
+        lin(v, `${n}/fc1`).map((r) => r.map(gelu)),
+        `${n}/fc2`,
+      );
     const pixels = x.dataSync();
     const expected: number[] = [];
     for (let b = 0; b < 2; b++) {
@@ -57,7 +61,7 @@ describe('MLP-Mixer forward pass', () => {
 });
 
 describe('MLP-Mixer presets and errors', () => {
-  it('every preset gives logits [batch, classes]; Mixer-S/16 and B/16 have the paper\'s 18.5 M and 59.9 M parameters', () => {
+  it("every preset gives logits [batch, classes]; Mixer-S/16 and B/16 have the paper's 18.5 M and 59.9 M parameters", () => {
     const counts = expectPresetShapes('mlp-mixer');
     // Stem 16*16*3*C + C; per layer 2 LNs (4C) + token MLP (196 Ds + Ds + Ds 196 + 196) + channel MLP (C Dc + Dc + Dc C + C);
     // final LN 2C; head 1000 C + 1000.

@@ -8,7 +8,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { input } from '@tensorflow/tfjs-layers';
-import { createForwardContext, crossEntropy, initBackend, releaseAuxLosses, runWithForwardContext, setGlobalSeed, sumAuxLosses } from '@ait/core';
+import {
+  createForwardContext,
+  crossEntropy,
+  initBackend,
+  releaseAuxLosses,
+  runWithForwardContext,
+  setGlobalSeed,
+  sumAuxLosses,
+} from '@ait/core';
 import { createModel, listModels, type ParallelMlpMixer, type ParallelMlpMixerConfig } from '../../src/index';
 import { PARALLEL_MIXER_S16_PARAMETERS } from '../../src/models/parallel-mixer/presets';
 import { expectConfigRoundTrip, expectRoundTrip } from '../helpers/round-trip';
@@ -34,7 +42,19 @@ function gainSizes(m: ParallelMlpMixer): number[] {
  * nn.LayerNorm(C) and the linear head. paramixer_s16_224 uses vMlp, symmixer_s16_224 sMlp (one
  * matrix, used as W and W^T), asymmixer_s16_224_l* aMlp (fc1 and fc2).
  */
-function authorsCount(mlp: 'sMlp' | 'vMlp' | 'aMlp', c: { imageSize: number; patchSize: number; channels: number; dim: number; depth: number; tokenMlpDim: number; channelMlpDim: number; classes: number }): number {
+function authorsCount(
+  mlp: 'sMlp' | 'vMlp' | 'aMlp',
+  c: {
+    imageSize: number;
+    patchSize: number;
+    channels: number;
+    dim: number;
+    depth: number;
+    tokenMlpDim: number;
+    channelMlpDim: number;
+    classes: number;
+  },
+): number {
   const tokens = (c.imageSize / c.patchSize) ** 2;
   const matrices = mlp === 'sMlp' ? 1 : 2;
   const stem = c.patchSize * c.patchSize * c.channels * c.dim + c.dim;
@@ -122,7 +142,10 @@ describe("normGain 'perEntry' in the model", () => {
     for (const w of gains) {
       const g = grads[(w.read() as tf.Variable).name] as tf.Tensor;
       expect(g.shape).toEqual([16, 96]);
-      expect(Array.from(g.dataSync()).every((v) => v !== 0 && Number.isFinite(v)), w.originalName).toBe(true);
+      expect(
+        Array.from(g.dataSync()).every((v) => v !== 0 && Number.isFinite(v)),
+        w.originalName,
+      ).toBe(true);
     }
     tf.dispose([value, ...Object.values(grads), x, y]);
     m.dispose();

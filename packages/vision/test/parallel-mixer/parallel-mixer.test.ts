@@ -32,7 +32,18 @@ describe('forward pass', () => {
     it(`${variant}${useBias ? ' with biases' : ''}, ${normGain} layer-norm gain: 2 tied steps x += alpha (MLP_tok(g^T)^T + MLP_ch(g)) per block, as in float64`, () => {
       const [S, P, C, D, MT, MC, K, ALPHA] = [8, 4, 2, 6, 3, 5, 3, 0.7];
       const model = new ParallelMlpMixer({
-        classes: K, patchSize: P, dim: D, depth: 2, tokenMlpDim: MT, channelMlpDim: MC, variant, useBias, nIter: 2, stepSize: ALPHA, normGain, name: 'pm',
+        classes: K,
+        patchSize: P,
+        dim: D,
+        depth: 2,
+        tokenMlpDim: MT,
+        channelMlpDim: MC,
+        variant,
+        useBias,
+        nIter: 2,
+        stepSize: ALPHA,
+        normGain,
+        name: 'pm',
       });
       const { x } = imageBatch(2, S, C, K, 1);
       (model.apply(x) as tf.Tensor).dispose();
@@ -47,7 +58,11 @@ describe('forward pass', () => {
       const pixels = x.dataSync();
       const expected: number[] = [];
       for (let b = 0; b < 2; b++) {
-        let h = affine(patches64(pixels.slice(b * S * S * C, (b + 1) * S * S * C), S, S, C, P), mat('stem/proj/kernel'), vec('stem/proj/bias'));
+        let h = affine(
+          patches64(pixels.slice(b * S * S * C, (b + 1) * S * S * C), S, S, C, P),
+          mat('stem/proj/kernel'),
+          vec('stem/proj/bias'),
+        );
         for (let l = 0; l < 2; l++) {
           const p = (n: string): string => `block${l}/${n}`;
           for (let step = 0; step < 2; step++) {
@@ -67,7 +82,9 @@ describe('forward pass', () => {
             let outTokT: M;
             if (variant === 'free') outTokT = timesT(hTok, mat(p('token_out')));
             else {
-              outTokT = hTok.map((r) => (wTok[0] as number[]).map((_, n) => r.reduce((s, v, j) => s + v * ((wTok[j] as number[])[n] as number), 0)));
+              outTokT = hTok.map((r) =>
+                (wTok[0] as number[]).map((_, n) => r.reduce((s, v, j) => s + v * ((wTok[j] as number[])[n] as number), 0)),
+              );
               if (variant === 'symmetryBreaking') {
                 const extra = timesT(hTok, mat(p('token_extra')));
                 outTokT = outTokT.map((r, i) => r.map((v, n) => v + ((extra[i] as number[])[n] as number)));
@@ -78,7 +95,9 @@ describe('forward pass', () => {
             let outCh: M;
             if (variant === 'free') outCh = timesT(hCh, mat(p('channel_out')));
             else {
-              outCh = hCh.map((r) => (wCh[0] as number[]).map((_, c) => r.reduce((s, v, j) => s + v * ((wCh[j] as number[])[c] as number), 0)));
+              outCh = hCh.map((r) =>
+                (wCh[0] as number[]).map((_, c) => r.reduce((s, v, j) => s + v * ((wCh[j] as number[])[c] as number), 0)),
+              );
               if (variant === 'symmetryBreaking') {
                 const extra = timesT(hCh, mat(p('channel_extra')));
                 outCh = outCh.map((r, i) => r.map((v, c) => v + ((extra[i] as number[])[c] as number)));
@@ -86,10 +105,16 @@ describe('forward pass', () => {
             }
             const bTok = useBias ? vec(p('token_output_bias')) : null;
             const bCh = useBias ? vec(p('channel_output_bias')) : null;
-            h = h.map((r, n) => r.map((v, c) => {
-              const upd = ((outTokT[c] as number[])[n] as number) + ((outCh[n] as number[])[c] as number) + (bTok ? (bTok[n] as number) : 0) + (bCh ? (bCh[c] as number) : 0);
-              return v + ALPHA * upd;
-            }));
+            h = h.map((r, n) =>
+              r.map((v, c) => {
+                const upd =
+                  ((outTokT[c] as number[])[n] as number) +
+                  ((outCh[n] as number[])[c] as number) +
+                  (bTok ? (bTok[n] as number) : 0) +
+                  (bCh ? (bCh[c] as number) : 0);
+                return v + ALPHA * upd;
+              }),
+            );
           }
         }
         const normed = h.map((r) => layerNormVec(r, vec('final_norm/gamma'), vec('final_norm/beta'), 1e-6));
@@ -115,15 +140,32 @@ describe('symmetry breaking', () => {
     expect(w2).toHaveLength(2 * 4);
     const expected = lambda * w2.reduce((a, w) => a + Array.from(w.read().dataSync()).reduce((s, v) => s + v * v, 0), 0);
     const params = parameterRefs(m);
-    const { grads, value } = tf.variableGrads(() => m.symmetryPenaltyLoss(), params.map((p) => p.variable));
+    const { grads, value } = tf.variableGrads(
+      () => m.symmetryPenaltyLoss(),
+      params.map((p) => p.variable),
+    );
     expectClose(value.dataSync(), [expected], { abs: 0, rel: 1e-5 }, 'penalty');
     const withGrad = params.filter((p) => grads[p.variable.name] !== undefined);
     expect(withGrad.map((p) => p.name).sort()).toEqual(w2.map((w) => w.originalName).sort());
     for (const p of withGrad) {
-      expectClose((grads[p.variable.name] as tf.Tensor).dataSync(), Array.from(p.variable.dataSync()).map((v) => 2 * lambda * v), { abs: 1e-6 }, p.name);
+      expectClose(
+        (grads[p.variable.name] as tf.Tensor).dataSync(),
+        Array.from(p.variable.dataSync()).map((v) => 2 * lambda * v),
+        { abs: 1e-6 },
+        p.name,
+      );
     }
     const step = (model: ParallelMlpMixer | ReturnType<typeof createModel>) =>
-      trainStep({ model, params: parameterRefs(model), optimizer: new AdamW({ learningRate: 1e-4 }), batch: { x, y }, loss: crossEntropy, epoch: 0, step: 0, stepInEpoch: 0 });
+      trainStep({
+        model,
+        params: parameterRefs(model),
+        optimizer: new AdamW({ learningRate: 1e-4 }),
+        batch: { x, y },
+        loss: crossEntropy,
+        epoch: 0,
+        step: 0,
+        stepInEpoch: 0,
+      });
     expectClose([(await step(m)).auxLoss], [expected], { abs: 0, rel: 1e-3 }, 'auxLoss');
     m.setSymmetryPenalty(0);
     expect(m.getConfig().symmetryPenalty).toBe(0);
@@ -138,7 +180,11 @@ describe('symmetry breaking', () => {
   });
 
   it('records token / channel couplings (symmetric exactly for the symmetric variant) and the symmetric energy', () => {
-    for (const [name, symmetric] of [['parallel-mixer-symmetric-tiny', true], ['parallel-mixer-free-tiny', false], ['parallel-mixer-breaking-tiny', false]] as const) {
+    for (const [name, symmetric] of [
+      ['parallel-mixer-symmetric-tiny', true],
+      ['parallel-mixer-free-tiny', false],
+      ['parallel-mixer-breaking-tiny', false],
+    ] as const) {
       const m = createModel(name, { recordMaps: true });
       (m.apply(tf.zeros([1, 16, 16, 3])) as tf.Tensor).dispose();
       randomizeWeights(m, 700, 0.2);
@@ -164,7 +210,9 @@ describe('parallel MLP-Mixer presets and errors', () => {
   it('every preset gives logits [batch, classes]; the free maps add exactly depth (N Ht + D Hc) parameters', () => {
     const counts = expectPresetShapes('parallel-mlp-mixer');
     expect(Object.keys(counts)).toHaveLength(9);
-    expect((counts['parallel-mixer-free-s16'] as number) - (counts['parallel-mixer-symmetric-s16'] as number)).toBe(8 * (196 * 256 + 512 * 2048));
+    expect((counts['parallel-mixer-free-s16'] as number) - (counts['parallel-mixer-symmetric-s16'] as number)).toBe(
+      8 * (196 * 256 + 512 * 2048),
+    );
     expect(counts['parallel-mixer-breaking-s16']).toBe(counts['parallel-mixer-free-s16']);
   });
 

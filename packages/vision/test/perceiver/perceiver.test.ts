@@ -59,7 +59,10 @@ describe('the cross-attend block', () => {
       });
       const o = lin(att, 'attention/output');
       const h = zb.map((r, i) => r.map((x, j) => x + ((o[i] as number[])[j] as number)));
-      const m = lin(lin(ln(h, 'mlp_norm'), 'mlp/fc1').map((r) => r.map(gelu)), 'mlp/fc2');
+      const m = lin(
+        lin(ln(h, 'mlp_norm'), 'mlp/fc1').map((r) => r.map(gelu)),
+        'mlp/fc2',
+      );
       return h.map((r, i) => r.map((x, j) => x + ((m[i] as number[])[j] as number))).flat();
     });
     const r = block.attend(tf.tensor3d(z, [B, L, DL]), tf.tensor3d(inp, [B, N, DI]));

@@ -19,7 +19,11 @@ const TINY = listModels({ scale: 'cpu' })
 
 it('every family has a tiny CPU preset', () => {
   const families = new Set(listModels().map((m) => m.family));
-  const covered = new Set(listModels({ scale: 'cpu' }).filter((m) => TINY.includes(m.name)).map((m) => m.family));
+  const covered = new Set(
+    listModels({ scale: 'cpu' })
+      .filter((m) => TINY.includes(m.name))
+      .map((m) => m.family),
+  );
   expect([...families].filter((f) => !covered.has(f))).toEqual([]);
 });
 
@@ -44,7 +48,8 @@ describe.each(TINY)('%s', (name) => {
     const params = parameterRefs(model);
     const before = params.map((p) => Array.from(p.variable.dataSync()));
     const optimizer = new AdamW({ learningRate: 1e-2 });
-    const step = (i: number) => trainStep({ model, params, optimizer, batch: { x, y }, loss: crossEntropy, epoch: 0, step: i, stepInEpoch: i });
+    const step = (i: number) =>
+      trainStep({ model, params, optimizer, batch: { x, y }, loss: crossEntropy, epoch: 0, step: i, stepInEpoch: i });
     await step(0);
     const tensors = tf.memory().numTensors;
     await step(1);

@@ -24,7 +24,16 @@ describe('dispose', () => {
     const model = createModel(name, { recordMaps: true });
     const optimizer = new AdamW({ learningRate: 1e-3 });
     (model.apply(x, { training: false }) as tf.Tensor).dispose();
-    await trainStep({ model, params: parameterRefs(model), optimizer, batch: { x, y }, loss: (o, t) => crossEntropy(o, t), epoch: 0, step: 0, stepInEpoch: 0 });
+    await trainStep({
+      model,
+      params: parameterRefs(model),
+      optimizer,
+      batch: { x, y },
+      loss: (o, t) => crossEntropy(o, t),
+      epoch: 0,
+      step: 0,
+      stepInEpoch: 0,
+    });
     (model.apply(x, { training: false }) as tf.Tensor).dispose();
     optimizer.dispose();
     model.dispose();

@@ -36,10 +36,11 @@ function mabWeights(layer: AitLayer, prefix: string): Mab64 {
     b[n] = Array.from(get(`${n}/bias`).dataSync());
   }
   const ln = byName.has(`${prefix}/norm0/gamma`);
-  if (ln) for (const n of ['norm0', 'norm1']) {
-    b[`${n}g`] = Array.from(get(`${n}/gamma`).dataSync());
-    b[`${n}b`] = Array.from(get(`${n}/beta`).dataSync());
-  }
+  if (ln)
+    for (const n of ['norm0', 'norm1']) {
+      b[`${n}g`] = Array.from(get(`${n}/gamma`).dataSync());
+      b[`${n}b`] = Array.from(get(`${n}/beta`).dataSync());
+    }
   return { w, b, ln };
 }
 
@@ -55,7 +56,8 @@ function mab64(x: M, y: M, p: Mab64, heads: number): M {
     const cols = Array.from({ length: dh }, (_, j) => head * dh + j);
     q.forEach((qr, i) => {
       const a = softmaxVec(k.map((kr) => cols.reduce((s, c) => s + (qr[c] as number) * (kr[c] as number), 0) / Math.sqrt(dim)));
-      for (const c of cols) (h[i] as number[])[c] = (qr[c] as number) + a.reduce((s, aj, j) => s + aj * ((v[j] as number[])[c] as number), 0);
+      for (const c of cols)
+        (h[i] as number[])[c] = (qr[c] as number) + a.reduce((s, aj, j) => s + aj * ((v[j] as number[])[c] as number), 0);
     });
   }
   const eps = 1e-5;
@@ -93,13 +95,23 @@ describe('Set Transformer blocks', () => {
       const p = mabWeights(mab, 'mab');
       const y64 = cube(ys, B, 3, 4);
       expect(out.shape).toEqual([B, N, DIM]);
-      expectClose(got, x64.flatMap((xb, b) => mab64(xb, y64[b] as M, p, HEADS).flat()), { abs: 2e-5, rel: 2e-4 }, 'MAB');
+      expectClose(
+        got,
+        x64.flatMap((xb, b) => mab64(xb, y64[b] as M, p, HEADS).flat()),
+        { abs: 2e-5, rel: 2e-4 },
+        'MAB',
+      );
       expect(mab.lastAttentionWeights?.shape).toEqual([B, HEADS, N, 3]);
       const sab = new MultiheadAttentionBlock({ units: DIM, numHeads: HEADS, layerNorm, name: 'sab' });
       sab.apply(x);
       randomize(sab, 20);
       const ps = mabWeights(sab, 'sab');
-      expectClose((sab.apply(x) as tf.Tensor).dataSync(), x64.flatMap((xb) => mab64(xb, xb, ps, HEADS).flat()), { abs: 2e-5, rel: 2e-4 }, 'SAB');
+      expectClose(
+        (sab.apply(x) as tf.Tensor).dataSync(),
+        x64.flatMap((xb) => mab64(xb, xb, ps, HEADS).flat()),
+        { abs: 2e-5, rel: 2e-4 },
+        'SAB',
+      );
     });
   }
 
@@ -129,7 +141,12 @@ describe('Set Transformer blocks', () => {
     const p = mabWeights(pma, 'mab');
     const y = pma.apply(x) as tf.Tensor;
     expect(y.shape).toEqual([B, 2, DIM]);
-    expectClose(y.dataSync(), x64.flatMap((xb) => mab64(s64, xb, p, HEADS).flat()), { abs: 2e-5, rel: 2e-4 }, 'PMA');
+    expectClose(
+      y.dataSync(),
+      x64.flatMap((xb) => mab64(s64, xb, p, HEADS).flat()),
+      { abs: 2e-5, rel: 2e-4 },
+      'PMA',
+    );
   });
 });
 
@@ -148,13 +165,19 @@ describe('Set Transformer model', () => {
       const buf = tf.buffer(x.shape, 'float32', x.dataSync().slice() as Float32Array);
       const av = a.arraySync() as number[][][][];
       const bv = b.arraySync() as number[][][][];
-      for (let n = 0; n < 2; n++) for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) for (let c = 0; c < 3; c++) {
-        buf.set(bv[n]![i]![j]![c]!, n, i, j, c);
-        buf.set(av[n]![i]![j]![c]!, n, 12 + i, 12 + j, c);
-      }
+      for (let n = 0; n < 2; n++)
+        for (let i = 0; i < 4; i++)
+          for (let j = 0; j < 4; j++)
+            for (let c = 0; c < 3; c++) {
+              buf.set(bv[n]![i]![j]![c]!, n, i, j, c);
+              buf.set(av[n]![i]![j]![c]!, n, 12 + i, 12 + j, c);
+            }
       return buf.toTensor();
     });
-    for (const [positionEmbedding, invariant] of [['none', true], ['learned', false]] as const) {
+    for (const [positionEmbedding, invariant] of [
+      ['none', true],
+      ['learned', false],
+    ] as const) {
       const m = createModel('set-transformer-tiny', { positionEmbedding });
       (m.apply(x) as tf.Tensor).dispose();
       randomizeWeights(m, 50);

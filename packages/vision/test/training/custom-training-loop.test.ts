@@ -32,22 +32,37 @@ describe('a custom training loop with collectAuxLosses', () => {
     for (let step = 0; step < 3; step++) {
       const { x, y } = imageBatch(6, 16, 3, 4, 10 + step);
       setGlobalSeed(100 + step); // the same dropout masks in both passes
-      const reference = await trainStep({ model: a, params: paramsA, optimizer: optA, batch: { x, y }, loss: crossEntropy, epoch: 0, step, stepInEpoch: step });
+      const reference = await trainStep({
+        model: a,
+        params: paramsA,
+        optimizer: optA,
+        batch: { x, y },
+        loss: crossEntropy,
+        epoch: 0,
+        step,
+        stepInEpoch: step,
+      });
 
       setGlobalSeed(100 + step);
       let names: string[] = [];
       let task = Number.NaN;
       let aux = Number.NaN;
-      const { value, grads } = tf.variableGrads(() => {
-        const { output, auxLoss, auxLosses } = collectAuxLosses(() => b.apply(x, { training: true }) as tf.Tensor);
-        names = auxLosses.map((l) => l.name);
-        const taskLoss = crossEntropy(output, y);
-        task = taskLoss.dataSync()[0] as number;
-        aux = auxLoss.dataSync()[0] as number;
-        return tf.add(taskLoss, auxLoss) as tf.Scalar;
-      }, paramsB.map((p) => p.variable));
+      const { value, grads } = tf.variableGrads(
+        () => {
+          const { output, auxLoss, auxLosses } = collectAuxLosses(() => b.apply(x, { training: true }) as tf.Tensor);
+          names = auxLosses.map((l) => l.name);
+          const taskLoss = crossEntropy(output, y);
+          task = taskLoss.dataSync()[0] as number;
+          aux = auxLoss.dataSync()[0] as number;
+          return tf.add(taskLoss, auxLoss) as tf.Scalar;
+        },
+        paramsB.map((p) => p.variable),
+      );
       const withGrad = paramsB.filter((p) => grads[p.variable.name] !== undefined);
-      optB.applyGradients(withGrad, withGrad.map((p) => grads[p.variable.name] as tf.Tensor));
+      optB.applyGradients(
+        withGrad,
+        withGrad.map((p) => grads[p.variable.name] as tf.Tensor),
+      );
 
       // One balance loss per block, and the write's query projection learns from it.
       expect(names.map((n) => n.replace(/^[^/]+\//, ''))).toEqual(['block_0/gwl/balance', 'block_1/gwl/balance']);

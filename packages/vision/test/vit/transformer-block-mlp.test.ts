@@ -15,7 +15,13 @@ describe('TransformerBlock with a custom MLP', () => {
   it('with the global workspace layer as MLP computes what AitBlock computes, with the same weight names', () => {
     setGlobalSeed(3);
     const ait = new AitBlock({ numHeads: 2, headDim: 8, workspace: WORKSPACE, name: 'b' });
-    const vitWithGwl = new TransformerBlock({ numHeads: 2, headDim: 8, mlp: new GlobalWorkspaceLayer({ ...WORKSPACE, name: 'gwl' }), mlpName: 'gwl', name: 'b' });
+    const vitWithGwl = new TransformerBlock({
+      numHeads: 2,
+      headDim: 8,
+      mlp: new GlobalWorkspaceLayer({ ...WORKSPACE, name: 'gwl' }),
+      mlpName: 'gwl',
+      name: 'b',
+    });
     const x = tf.randomNormal([2, 5, 16], 0, 1, 'float32', 4);
     (ait.apply(x) as tf.Tensor).dispose();
     (vitWithGwl.apply(x) as tf.Tensor).dispose();
@@ -31,7 +37,12 @@ describe('TransformerBlock with a custom MLP', () => {
   });
 
   it('serialises a custom MLP as { className, config } and rebuilds it', () => {
-    const block = new TransformerBlock({ numHeads: 2, mlp: new FeedForward({ hiddenDim: 12, name: 'ffn' }), mlpName: 'ffn', dropPath: 0.1 });
+    const block = new TransformerBlock({
+      numHeads: 2,
+      mlp: new FeedForward({ hiddenDim: 12, name: 'ffn' }),
+      mlpName: 'ffn',
+      dropPath: 0.1,
+    });
     const cfg = block.getConfig();
     expect(cfg.mlp).toMatchObject({ className: 'AitFeedForward', config: { hiddenDim: 12, name: 'ffn' } });
     expect(JSON.parse(JSON.stringify(cfg))).toEqual(cfg);
@@ -39,7 +50,9 @@ describe('TransformerBlock with a custom MLP', () => {
     expect(copy.getConfig()).toEqual(cfg);
     const x = tf.randomNormal([1, 3, 8]);
     (copy.apply(x) as tf.Tensor).dispose();
-    expect(copy.weights.map((w) => w.originalName)).toEqual(expect.arrayContaining([expect.stringMatching(/\/ffn_norm\/gamma$/), expect.stringMatching(/\/ffn\//)]));
+    expect(copy.weights.map((w) => w.originalName)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/\/ffn_norm\/gamma$/), expect.stringMatching(/\/ffn\//)]),
+    );
     x.dispose();
     copy.dispose();
   });
@@ -47,7 +60,11 @@ describe('TransformerBlock with a custom MLP', () => {
   it('names a missing, doubled or misnamed MLP', () => {
     expect(() => new TransformerBlock({ numHeads: 2 })).toThrow(ConfigError);
     expect(() => new TransformerBlock({ numHeads: 2 })).toThrow(/give mlpDim \(the default MLP\) or an mlp layer/);
-    expect(() => new TransformerBlock({ numHeads: 2, mlpDim: 8, mlp: new FeedForward({ hiddenDim: 8, name: 'mlp' }) })).toThrow(/give mlpDim or mlp, not both/);
-    expect(() => new TransformerBlock({ numHeads: 2, mlp: new FeedForward({ hiddenDim: 8, name: 'other' }) })).toThrow(/named "other"; give it the block's mlpName "mlp"/);
+    expect(() => new TransformerBlock({ numHeads: 2, mlpDim: 8, mlp: new FeedForward({ hiddenDim: 8, name: 'mlp' }) })).toThrow(
+      /give mlpDim or mlp, not both/,
+    );
+    expect(() => new TransformerBlock({ numHeads: 2, mlp: new FeedForward({ hiddenDim: 8, name: 'other' }) })).toThrow(
+      /named "other"; give it the block's mlpName "mlp"/,
+    );
   });
 });

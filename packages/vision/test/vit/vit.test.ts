@@ -34,7 +34,10 @@ describe('TransformerBlock', () => {
       }
       const concat = heads[0]!.map((r, n) => [...r, ...(heads[1]![n] as number[])]);
       const x1 = addRow(matmul(concat, out), w('attn/output/bias')).map((r, n) => r.map((v, j) => v + (x[n]![j] as number)));
-      const hidden = addRow(matmul(layerNormRows(x1, w('mlp_norm/gamma'), w('mlp_norm/beta'), 1e-5), toMat(w('mlp/fc1/kernel'), D, F)), w('mlp/fc1/bias')).map((r) => r.map(gelu));
+      const hidden = addRow(
+        matmul(layerNormRows(x1, w('mlp_norm/gamma'), w('mlp_norm/beta'), 1e-5), toMat(w('mlp/fc1/kernel'), D, F)),
+        w('mlp/fc1/bias'),
+      ).map((r) => r.map(gelu));
       const m = addRow(matmul(hidden, toMat(w('mlp/fc2/kernel'), F, D)), w('mlp/fc2/bias'));
       expected.push(...m.flatMap((r, n) => r.map((v, j) => v + (x1[n]![j] as number))));
     }
@@ -45,7 +48,11 @@ describe('TransformerBlock', () => {
 
 describe('ViT presets', () => {
   it('CPU presets are registered', () => {
-    expect(listModels({ family: 'vit', scale: 'cpu' }).map((m) => m.name).sort()).toEqual(Object.keys(VIT_CPU_PRESETS).sort());
+    expect(
+      listModels({ family: 'vit', scale: 'cpu' })
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(Object.keys(VIT_CPU_PRESETS).sort());
   });
 
   it.each(Object.keys(VIT_CPU_PRESETS))('%s: logits and attention maps on 16x16 images', (name) => {

@@ -45,7 +45,13 @@ export function heatMapCanvasSize(map: HeatMap, long = 256, short = 64): { width
 }
 
 /** Draws pixels `[rows, cols]` RGBA scaled to the whole canvas, without smoothing. */
-function blit(ctx: CanvasRenderingContext2D, canvas: HTMLCanvasElement, pixels: Uint8ClampedArray<ArrayBuffer>, cols: number, rows: number): void {
+function blit(
+  ctx: CanvasRenderingContext2D,
+  canvas: HTMLCanvasElement,
+  pixels: Uint8ClampedArray<ArrayBuffer>,
+  cols: number,
+  rows: number,
+): void {
   const off = document.createElement('canvas');
   off.width = cols;
   off.height = rows;

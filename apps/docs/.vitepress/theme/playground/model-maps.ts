@@ -13,11 +13,21 @@ export interface RecordedMap {
 const PANELS: readonly { name: string; key: string; reduce: 'matrix' | 'first-sample'; caption: string }[] = [
   { name: 'block0/gwl/priors', key: 'priors', reduce: 'matrix', caption: 'priors (memory slots × width), block 1' },
   { name: 'block0/gwl/hopfield', key: 'hopfield', reduce: 'first-sample', caption: 'Hopfield associations (tokens × priors), first image' },
-  { name: 'layer0/memory', key: 'workspace', reduce: 'first-sample', caption: 'workspace memory (slots × width) after layer 1, first image' },
+  {
+    name: 'layer0/memory',
+    key: 'workspace',
+    reduce: 'first-sample',
+    caption: 'workspace memory (slots × width) after layer 1, first image',
+  },
   { name: 'layer0/broadcast', key: 'broadcast', reduce: 'first-sample', caption: 'workspace broadcast (tokens × slots), first image' },
   { name: 'block0/attention', key: 'attention', reduce: 'first-sample', caption: 'self-attention (tokens × tokens), first image' },
   { name: 'block0/token_coupling', key: 'token-coupling', reduce: 'matrix', caption: 'token mixing W_in W_out (tokens × tokens), block 1' },
-  { name: 'block0/channel_coupling', key: 'channel-coupling', reduce: 'matrix', caption: 'channel mixing W_in W_out (channels × channels), block 1' },
+  {
+    name: 'block0/channel_coupling',
+    key: 'channel-coupling',
+    reduce: 'matrix',
+    caption: 'channel mixing W_in W_out (channels × channels), block 1',
+  },
 ];
 
 /** The recorded write competitions the overlay shows, with the label of the overlay's switch. */
@@ -99,7 +109,10 @@ export function mapPanels(maps: Readonly<Record<string, RecordedMap>>): MapPanel
  * The write-competition overlay of each of `batch` samples, where the model records one (AiT's
  * bottleneck gates, Coordination's workspace writes), with the overlay's label.
  */
-export function gateGrids(maps: Readonly<Record<string, RecordedMap>>, batch: number): { label: string; grids: (HeatMap | undefined)[] } | undefined {
+export function gateGrids(
+  maps: Readonly<Record<string, RecordedMap>>,
+  batch: number,
+): { label: string; grids: (HeatMap | undefined)[] } | undefined {
   const gate = GATES.find((g) => maps[g.name]);
   const recorded = gate && maps[gate.name];
   if (!gate || !recorded) return undefined;

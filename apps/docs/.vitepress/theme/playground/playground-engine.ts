@@ -1,7 +1,15 @@
 // The playground's trainer side: answers the page's messages (protocol.ts) and runs the training
 // loop of the current session, posting losses (at most 4 times a second), test accuracy and maps.
 // The worker (playground-worker.ts) runs it; a browser without workers runs it on the page.
-import { disposeCheckpoint, encodeCheckpoint, initBackend, loadCheckpoint, readCheckpointFile, saveCheckpoint, type BackendChoice } from '@ait/core';
+import {
+  disposeCheckpoint,
+  encodeCheckpoint,
+  initBackend,
+  loadCheckpoint,
+  readCheckpointFile,
+  saveCheckpoint,
+  type BackendChoice,
+} from '@ait/core';
 import { presetDefaults } from './fit-model-to-data';
 import type { FromWorker, ToWorker } from './protocol';
 import type { PlaygroundSettings } from './setups';
@@ -46,7 +54,10 @@ export function createPlaygroundEngine(post: PostToPage, backend: BackendChoice 
     post({ type: 'eval', step: s.step, ...metrics });
     const maps = await s.maps();
     if (session !== s) return;
-    const buffers = [...maps.samples.flatMap((v) => [v.pixels.buffer, ...(v.gates ? [v.gates.values.buffer] : [])]), ...maps.panels.map((p) => p.map.values.buffer)];
+    const buffers = [
+      ...maps.samples.flatMap((v) => [v.pixels.buffer, ...(v.gates ? [v.gates.values.buffer] : [])]),
+      ...maps.panels.map((p) => p.map.values.buffer),
+    ];
     post({ type: 'maps', maps }, [...new Set(buffers)] as Transferable[]);
   }
 
@@ -127,7 +138,14 @@ export function createPlaygroundEngine(post: PostToPage, backend: BackendChoice 
         wake?.();
         const s = TrainingSession.create(message.settings);
         session = s;
-        post({ type: 'ready', backend: summary, parameters: s.parameters, trainSize: s.settings.trainSize, testSize: s.settings.testSize, stepsPerEpoch: s.stepsPerEpoch });
+        post({
+          type: 'ready',
+          backend: summary,
+          parameters: s.parameters,
+          trainSize: s.settings.trainSize,
+          testSize: s.settings.testSize,
+          stepsPerEpoch: s.stepsPerEpoch,
+        });
         void trainLoop(s)
           .catch((err: unknown) => {
             if (session !== s) return;
@@ -152,7 +170,11 @@ export function createPlaygroundEngine(post: PostToPage, backend: BackendChoice 
         const s = session;
         if (!s) return;
         const saved = await serial(() => withCapture(s, (contents) => saveCheckpoint(indexedDbPath(s.settings), contents)));
-        post({ type: 'checkpoint', what: `saved step ${s.step} to IndexedDB (${indexedDbPath(s.settings)}, ${Math.round(saved.bytes / 1024)} KiB)`, step: s.step });
+        post({
+          type: 'checkpoint',
+          what: `saved step ${s.step} to IndexedDB (${indexedDbPath(s.settings)}, ${Math.round(saved.bytes / 1024)} KiB)`,
+          step: s.step,
+        });
         return;
       }
       case 'load-indexeddb': {

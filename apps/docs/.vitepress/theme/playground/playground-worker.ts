@@ -2,6 +2,9 @@
 import { createPlaygroundEngine } from './playground-engine';
 import type { ToWorker } from './protocol';
 
-const scope = self as unknown as { postMessage(message: unknown, transfer: Transferable[]): void; onmessage: ((event: MessageEvent<ToWorker>) => void) | null };
+const scope = self as unknown as {
+  postMessage(message: unknown, transfer: Transferable[]): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+};
 const handle = createPlaygroundEngine((message, transfer = []) => scope.postMessage(message, transfer), 'auto');
 scope.onmessage = (event) => handle(event.data);

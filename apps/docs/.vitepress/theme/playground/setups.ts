@@ -21,7 +21,13 @@ export const PLAYGROUND_MODELS = {
   ait: { label: 'AiT (ait-tiny-conv)', preset: 'ait-tiny-conv', questions: true, topK: 'topK', slots: 'memorySlots' },
   vit: { label: 'ViT (vit-tiny)', preset: 'vit-tiny', questions: false, topK: null, slots: null },
   coordination: { label: 'Coordination (coordination-tiny)', preset: 'coordination-tiny', questions: false, topK: 'topK', slots: 'slots' },
-  mixer: { label: 'Parallelized MLP-Mixer (parallel-mixer-breaking-tiny)', preset: 'parallel-mixer-breaking-tiny', questions: false, topK: null, slots: null },
+  mixer: {
+    label: 'Parallelized MLP-Mixer (parallel-mixer-breaking-tiny)',
+    preset: 'parallel-mixer-breaking-tiny',
+    questions: false,
+    topK: null,
+    slots: null,
+  },
 } as const;
 
 /** A model of the playground. */
@@ -90,7 +96,8 @@ export function modelTakesDataset(model: PlaygroundModel, dataset: PlaygroundDat
 /** Problems of a run's settings, in words (empty when it can start). */
 export function settingsProblems(s: PlaygroundSettings): string[] {
   const problems: string[] = [];
-  if (!modelTakesDataset(s.model, s.dataset)) problems.push(`${PLAYGROUND_MODELS[s.model].label} has no question input; Sort-of-CLEVR needs AiT.`);
+  if (!modelTakesDataset(s.model, s.dataset))
+    problems.push(`${PLAYGROUND_MODELS[s.model].label} has no question input; Sort-of-CLEVR needs AiT.`);
   const count = (value: number, name: string, min: number, max: number): void => {
     if (!Number.isInteger(value) || value < min || value > max) problems.push(`${name} must be a whole number from ${min} to ${max}.`);
   };

@@ -14,7 +14,10 @@ export interface TrainerConnection {
  * (`onFailure` gets the message of a worker that fails to load or crashes). Without: the engine
  * runs on this page with the cpu backend (slow, and the page may stutter while it trains).
  */
-export async function connectTrainer(onMessage: (message: FromWorker) => void, onFailure: (message: string) => void): Promise<TrainerConnection> {
+export async function connectTrainer(
+  onMessage: (message: FromWorker) => void,
+  onFailure: (message: string) => void,
+): Promise<TrainerConnection> {
   if (typeof Worker !== 'undefined') {
     const worker = new Worker(new URL('./playground-worker.ts', import.meta.url), { type: 'module', name: 'ait-playground' });
     worker.onmessage = (event: MessageEvent<FromWorker>) => onMessage(event.data);

@@ -58,7 +58,11 @@ export function playgroundDataset(settings: PlaygroundSettings, split: 'train' |
     case 'bars':
       return orientedBarsDataset({ split, size, seed });
     case 'sort-of-clevr':
-      return sortOfClevrDataset({ split, images: Math.max(1, Math.ceil(size / SORT_OF_CLEVR_SAMPLES_PER_IMAGE)), seed }) as RandomAccessDataset;
+      return sortOfClevrDataset({
+        split,
+        images: Math.max(1, Math.ceil(size / SORT_OF_CLEVR_SAMPLES_PER_IMAGE)),
+        seed,
+      }) as RandomAccessDataset;
   }
 }
 
@@ -215,7 +219,12 @@ export class TrainingSession {
     let predicted: number[] = [];
     const recorded: Record<string, RecordedMap> = {};
     try {
-      const classes = tf.tidy(() => tf.argMax(runWithForwardContext(ctx, () => applyModel(this.viewer, batch.x, false)), -1));
+      const classes = tf.tidy(() =>
+        tf.argMax(
+          runWithForwardContext(ctx, () => applyModel(this.viewer, batch.x, false)),
+          -1,
+        ),
+      );
       predicted = Array.from(await classes.data());
       classes.dispose();
       // the maps belong to the viewer (valid until its next pass): read them, do not dispose them

@@ -76,7 +76,9 @@ export class AftConvAttention extends AitLayer {
     this.dim = knownDim(this.where, 'x', shape, -1);
     if (this.config.gridShape) {
       if (this.config.gridShape[0] * this.config.gridShape[1] !== tokens) {
-        throw new Error(`${this.where}: gridShape ${this.config.gridShape[0]}x${this.config.gridShape[1]} does not hold the ${tokens} tokens.`);
+        throw new Error(
+          `${this.where}: gridShape ${this.config.gridShape[0]}x${this.config.gridShape[1]} does not hold the ${tokens} tokens.`,
+        );
       }
       this.grid = [...this.config.gridShape];
     } else {
@@ -98,7 +100,12 @@ export class AftConvAttention extends AitLayer {
     for (const d of [this.query, this.key, this.value]) this.buildChild(d, [null, null, this.dim]);
     this.buildChild(this.outputProj, [null, null, hidden]);
     const s = this.config.kernelSize;
-    this.raw = this.addWeight('kernel_raw', [this.config.numHeads, s, s], 'float32', initializers.randomNormal({ mean: 0, stddev: 1, seed: globalRng().nextSeed() }));
+    this.raw = this.addWeight(
+      'kernel_raw',
+      [this.config.numHeads, s, s],
+      'float32',
+      initializers.randomNormal({ mean: 0, stddev: 1, seed: globalRng().nextSeed() }),
+    );
     this.gain = this.addWeight('kernel_gain', [this.config.numHeads], 'float32', initializers.zeros());
     this.bias = this.addWeight('kernel_bias', [this.config.numHeads], 'float32', initializers.zeros());
     this.built = true;

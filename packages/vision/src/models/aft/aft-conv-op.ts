@@ -42,14 +42,7 @@ function depthwiseConvSame(x: tf.Tensor4D, kernel: tf.Tensor3D): tf.Tensor4D {
  * Shapes: `q`, `v` `[batch, T, d]`, `k` `[batch, T, heads]` (one key channel per head),
  * `kernel [heads, s, s]` (odd s) -> `[batch, T, d]`.
  */
-export function aftConv(
-  q: tf.Tensor,
-  k: tf.Tensor,
-  v: tf.Tensor,
-  kernel: tf.Tensor,
-  gridHeight: number,
-  gridWidth: number,
-): tf.Tensor3D {
+export function aftConv(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, kernel: tf.Tensor, gridHeight: number, gridWidth: number): tf.Tensor3D {
   const where = 'aftConv';
   assertRank(where, 'q', q, [3], '[batch, T, d]');
   assertRank(where, 'k', k, [3], '[batch, T, heads]');

@@ -8,7 +8,10 @@ const SOURCE = 'Zhai et al., "An Attention Free Transformer", arXiv 2105.14103 (
 type AftDefaults = z.input<typeof aftSchema>;
 
 /** Variant-specific settings per size: the paper size, then the two CPU sizes. */
-const VARIANT_SETTINGS: Record<AftVariant, { small: Partial<AftDefaults>; tiny: Partial<AftDefaults>; mini: Partial<AftDefaults>; what: string }> = {
+const VARIANT_SETTINGS: Record<
+  AftVariant,
+  { small: Partial<AftDefaults>; tiny: Partial<AftDefaults>; mini: Partial<AftDefaults>; what: string }
+> = {
   full: {
     what: 'AFT-full (position biases u v^T)',
     small: { positionRank: 128 },
@@ -44,7 +47,18 @@ for (const variant of Object.keys(VARIANT_SETTINGS) as AftVariant[]) {
     source: SOURCE,
     scale: 'paper',
     schema: aftSchema,
-    defaults: { classes: 1000, imageSize: 224, channels: 3, variant, patchSize: 16, dim: 384, depth: 12, mlpRatio: 4, dropPath: 0.1, ...s.small },
+    defaults: {
+      classes: 1000,
+      imageSize: 224,
+      channels: 3,
+      variant,
+      patchSize: 16,
+      dim: 384,
+      depth: 12,
+      mlpRatio: 4,
+      dropPath: 0.1,
+      ...s.small,
+    },
     create: (config) => new AttentionFreeTransformer(config),
   });
   registerModel({

@@ -20,7 +20,12 @@ const aitBlockSchema = z.strictObject({
   /** Keep each call's self-attention weights (for `internalMaps`); default false. */
   storeAttentionWeights: z.boolean().default(false),
   /** Options of the global workspace layer (see {@link GlobalWorkspaceLayer}). */
-  workspace: z.custom<Omit<GlobalWorkspaceLayerArgs, 'name' | 'trainable'>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object of global workspace options').default({}),
+  workspace: z
+    .custom<Omit<GlobalWorkspaceLayerArgs, 'name' | 'trainable'>>(
+      (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+      'must be an object of global workspace options',
+    )
+    .default({}),
 });
 
 /** Options of {@link AitBlock} (each documented on the schema). */

@@ -39,9 +39,7 @@ export function balanceLoss(weights: tf.Tensor, selection: tf.Tensor, coefficien
     );
   }
   if (!tf.util.arraysEqual(weights.shape, selection.shape)) {
-    throw new Error(
-      `${where}: selection ${formatShape(selection.shape)} must have the shape of weights ${formatShape(weights.shape)}.`,
-    );
+    throw new Error(`${where}: selection ${formatShape(selection.shape)} must have the shape of weights ${formatShape(weights.shape)}.`);
   }
   if (!Number.isFinite(coefficient) || coefficient < 0) {
     throw new Error(`${where}: coefficient must be a finite number >= 0, got ${coefficient}.`);

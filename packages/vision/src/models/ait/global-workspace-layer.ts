@@ -44,7 +44,9 @@ const globalWorkspaceSchema = z
 export type GlobalWorkspaceLayerArgs = LayerArgsOf<typeof globalWorkspaceSchema>;
 
 /** Picks the global-workspace options out of a validated config (the `AssociativeTransformer`'s, for its blocks). */
-export function pickGlobalWorkspaceOptions(config: Omit<GlobalWorkspaceOptions, 'hopfieldHeadDim'> & { hopfieldHeadDim?: number | null }): GlobalWorkspaceOptions {
+export function pickGlobalWorkspaceOptions(
+  config: Omit<GlobalWorkspaceOptions, 'hopfieldHeadDim'> & { hopfieldHeadDim?: number | null },
+): GlobalWorkspaceOptions {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(globalWorkspaceShape)) out[key] = config[key as keyof GlobalWorkspaceOptions];
   out.ablation = { ...config.ablation };

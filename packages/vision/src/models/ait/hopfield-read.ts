@@ -186,9 +186,7 @@ export class HopfieldRead extends AitLayer {
     assertLastDim(this.where, 'patterns', patterns, this.dim, `The layer was built for width ${this.dim}.`);
     const batch = state.shape[0] as number;
     if (patterns.rank === 3 && patterns.shape[0] !== batch) {
-      throw new Error(
-        `${this.where}: batched patterns ${formatShape(patterns.shape)} must have the state's batch size ${batch}.`,
-      );
+      throw new Error(`${this.where}: batched patterns ${formatShape(patterns.shape)} must have the state's batch size ${batch}.`);
     }
     const training = this.isTraining(kwargs);
     const withAssociations = kwargs.withAssociations === true;

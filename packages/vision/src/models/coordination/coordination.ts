@@ -1,15 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import {
-  Dense,
-  dropout,
-  FeedForward,
-  LayerNorm,
-  parseLayerConfig,
-  PatchEmbedding,
-  type CallKwargs,
-  type LayerArgsOf,
-} from '@ait/core';
+import { Dense, dropout, FeedForward, LayerNorm, parseLayerConfig, PatchEmbedding, type CallKwargs, type LayerArgsOf } from '@ait/core';
 import { ClassToken } from '../../blocks/class-token';
 import { imageInputShape, imageInputTensor, assertPatchFits } from '../../blocks/image-input';
 import { MapRecorder } from '../../blocks/map-recorder';
@@ -116,7 +107,18 @@ export class Coordination extends VisionModel {
     this.positions?.dispose();
     this.positions = tf.keep(sinusoidalPositionTable1d(this.tokens, c.dim));
     this.initialMemory?.dispose();
-    this.initialMemory = tf.keep(tf.tidy(() => tf.slice(tf.pad(tf.eye(c.slots), [[0, 0], [0, Math.max(0, c.dim - c.slots)]]), [0, 0], [c.slots, c.dim])) as tf.Tensor2D);
+    this.initialMemory = tf.keep(
+      tf.tidy(() =>
+        tf.slice(
+          tf.pad(tf.eye(c.slots), [
+            [0, 0],
+            [0, Math.max(0, c.dim - c.slots)],
+          ]),
+          [0, 0],
+          [c.slots, c.dim],
+        ),
+      ) as tf.Tensor2D,
+    );
     this.built = true;
   }
 

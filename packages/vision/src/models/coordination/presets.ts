@@ -8,7 +8,8 @@ const SOURCE =
 registerModel({
   name: 'coordination-triangle',
   family: 'coordination',
-  description: 'Shared-workspace transformer at the paper size for the Triangle task: 4 shared layers, D 256, F 512, 8 slots, top-k 20, 64x64 grayscale, 4 classes.',
+  description:
+    'Shared-workspace transformer at the paper size for the Triangle task: 4 shared layers, D 256, F 512, 8 slots, top-k 20, 64x64 grayscale, 4 classes.',
   source: SOURCE,
   scale: 'paper',
   schema: coordinationSchema,

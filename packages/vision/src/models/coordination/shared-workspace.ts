@@ -155,7 +155,12 @@ export class SharedWorkspace extends AitLayer {
     }
     this.buildChild(this.gateInput, [null, d]);
     const seed = (): number => globalRng().nextSeed();
-    this.gateInputScale = this.addWeight('gate_input_scale', [this.dim], 'float32', initializers.randomNormal({ mean: 0, stddev: 1, seed: seed() }));
+    this.gateInputScale = this.addWeight(
+      'gate_input_scale',
+      [this.dim],
+      'float32',
+      initializers.randomNormal({ mean: 0, stddev: 1, seed: seed() }),
+    );
     this.gateMemory = this.addWeight(
       'gate_memory',
       [this.config.slots, this.dim, 2 * this.gateWidth],

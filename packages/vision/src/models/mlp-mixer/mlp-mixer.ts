@@ -1,15 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import {
-  Dense,
-  dropPath,
-  FeedForward,
-  LayerNorm,
-  parseLayerConfig,
-  PatchEmbedding,
-  type CallKwargs,
-  type LayerArgsOf,
-} from '@ait/core';
+import { Dense, dropPath, FeedForward, LayerNorm, parseLayerConfig, PatchEmbedding, type CallKwargs, type LayerArgsOf } from '@ait/core';
 import { assertPatchFits, imageInputShape, imageInputTensor } from '../../blocks/image-input';
 import { MapRecorder } from '../../blocks/map-recorder';
 import { VisionModel } from '../vision-model';
@@ -61,9 +52,7 @@ export class MlpMixer extends VisionModel {
       norm1: this.track(new LayerNorm({ epsilon: 1e-6, name: `layer${i}_norm1`, trainable })),
       tokenMlp: this.track(new FeedForward({ hiddenDim: c.tokenMlpDim, dropout: c.dropout, name: `layer${i}_token_mlp`, trainable })),
       norm2: this.track(new LayerNorm({ epsilon: 1e-6, name: `layer${i}_norm2`, trainable })),
-      channelMlp: this.track(
-        new FeedForward({ hiddenDim: c.channelMlpDim, dropout: c.dropout, name: `layer${i}_channel_mlp`, trainable }),
-      ),
+      channelMlp: this.track(new FeedForward({ hiddenDim: c.channelMlpDim, dropout: c.dropout, name: `layer${i}_channel_mlp`, trainable })),
     }));
     this.finalNorm = this.track(new LayerNorm({ epsilon: 1e-6, name: 'final_norm', trainable }));
     this.head = this.track(new Dense({ units: c.classes, kernelInitializer: 'zeros', name: 'head', trainable }));

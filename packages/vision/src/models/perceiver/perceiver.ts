@@ -1,14 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import {
-  createKernelInitializer,
-  Dense,
-  LayerNorm,
-  parseLayerConfig,
-  patchify,
-  type CallKwargs,
-  type LayerArgsOf,
-} from '@ait/core';
+import { createKernelInitializer, Dense, LayerNorm, parseLayerConfig, patchify, type CallKwargs, type LayerArgsOf } from '@ait/core';
 import { assertPatchFits, imageInputShape, imageInputTensor } from '../../blocks/image-input';
 import { MapRecorder } from '../../blocks/map-recorder';
 import { TransformerBlock } from '../../blocks/transformer-block';
@@ -55,9 +47,7 @@ export class Perceiver extends VisionModel {
     const mlpDim = Math.max(1, Math.round(c.mlpRatio * c.latentDim));
     const crossCount = c.weightSharing ? Math.min(2, c.repeats) : c.repeats;
     this.crossBlocks = Array.from({ length: crossCount }, (_, i) =>
-      this.track(
-        new PerceiverCrossAttention({ numHeads: c.crossHeads, mlpDim, dropout: c.dropout, name: `cross${i}`, trainable }),
-      ),
+      this.track(new PerceiverCrossAttention({ numHeads: c.crossHeads, mlpDim, dropout: c.dropout, name: `cross${i}`, trainable })),
     );
     const latentCount = c.weightSharing ? c.latentLayers : c.latentLayers * c.repeats;
     this.latentBlocks = Array.from({ length: latentCount }, (_, i) =>

@@ -8,7 +8,7 @@ registerModel({
   name: 'perceiver-imagenet',
   family: 'perceiver',
   description:
-    'The paper\'s ImageNet Perceiver: 224x224 pixels with 64 Fourier bands, 512 latents of width 1024, 8 repeats of 1 cross-attend (1 head) and 6 latent blocks (8 heads), weights shared after the first repeat.',
+    "The paper's ImageNet Perceiver: 224x224 pixels with 64 Fourier bands, 512 latents of width 1024, 8 repeats of 1 cross-attend (1 head) and 6 latent blocks (8 heads), weights shared after the first repeat.",
   source: SOURCE,
   scale: 'paper',
   schema: perceiverSchema,
@@ -35,7 +35,8 @@ registerModel({
 registerModel({
   name: 'perceiver-tiny',
   family: 'perceiver',
-  description: 'CPU-sized Perceiver for tests: 16x16 RGB as 2x2 patches, 16 latents of width 96, 2 repeats of 1 cross-attend and 2 latent blocks.',
+  description:
+    'CPU-sized Perceiver for tests: 16x16 RGB as 2x2 patches, 16 latents of width 96, 2 repeats of 1 cross-attend and 2 latent blocks.',
   source: SOURCE,
   scale: 'cpu',
   schema: perceiverSchema,
@@ -62,7 +63,8 @@ registerModel({
 registerModel({
   name: 'perceiver-mini',
   family: 'perceiver',
-  description: 'CPU-sized Perceiver for demos: 32x32 RGB as 2x2 patches, 32 latents of width 128, 3 repeats of 1 cross-attend and 3 latent blocks.',
+  description:
+    'CPU-sized Perceiver for demos: 32x32 RGB as 2x2 patches, 32 latents of width 128, 3 repeats of 1 cross-attend and 3 latent blocks.',
   source: SOURCE,
   scale: 'cpu',
   schema: perceiverSchema,

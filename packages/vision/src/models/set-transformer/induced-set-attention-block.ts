@@ -73,9 +73,20 @@ export class InducedSetAttentionBlock extends AitLayer {
     const shape = singleShape(this.where, inputShape);
     assertRank(this.where, 'x', { shape }, [3], '[batch, n, dim]');
     const dim = knownDim(this.where, 'x', shape, -1);
-    this.points = this.addWeight('inducing_points', [this.config.inducingPoints, this.config.units], 'float32', createKernelInitializer('glorotUniform'));
-    this.buildChild(this.mab0, [[null, this.config.inducingPoints, this.config.units], [null, null, dim]]);
-    this.buildChild(this.mab1, [[null, null, dim], [null, this.config.inducingPoints, this.config.units]]);
+    this.points = this.addWeight(
+      'inducing_points',
+      [this.config.inducingPoints, this.config.units],
+      'float32',
+      createKernelInitializer('glorotUniform'),
+    );
+    this.buildChild(this.mab0, [
+      [null, this.config.inducingPoints, this.config.units],
+      [null, null, dim],
+    ]);
+    this.buildChild(this.mab1, [
+      [null, null, dim],
+      [null, this.config.inducingPoints, this.config.units],
+    ]);
     this.built = true;
   }
 
@@ -90,7 +101,11 @@ export class InducedSetAttentionBlock extends AitLayer {
     assertRank(this.where, 'x', x, [3], '[batch, n, dim]');
     return tf.tidy(() => {
       const batch = x.shape[0] as number;
-      const points = tf.broadcastTo(tf.expandDims((this.points as LayerVariable).read(), 0), [batch, this.config.inducingPoints, this.config.units]);
+      const points = tf.broadcastTo(tf.expandDims((this.points as LayerVariable).read(), 0), [
+        batch,
+        this.config.inducingPoints,
+        this.config.units,
+      ]);
       const h = this.mab0.attend(points, x);
       const o = this.mab1.attend(x, h.output);
       return { output: o.output, induced: h.attention, attention: o.attention };

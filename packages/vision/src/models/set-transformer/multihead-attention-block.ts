@@ -50,9 +50,7 @@ export class MultiheadAttentionBlock extends AitLayer {
     super(args);
     this.config = this.useConfig(config);
     if (config.units % config.numHeads !== 0) {
-      throw new Error(
-        `MultiheadAttentionBlock '${this.name}': units ${config.units} must be divisible by numHeads ${config.numHeads}.`,
-      );
+      throw new Error(`MultiheadAttentionBlock '${this.name}': units ${config.units} must be divisible by numHeads ${config.numHeads}.`);
     }
   }
 

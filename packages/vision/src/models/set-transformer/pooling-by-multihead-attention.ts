@@ -70,7 +70,10 @@ export class PoolingByMultiheadAttention extends AitLayer {
     assertRank(this.where, 'z', { shape }, [3], '[batch, n, dim]');
     const dim = knownDim(this.where, 'z', shape, -1);
     this.seedVectors = this.addWeight('seeds', [this.config.seeds, this.config.units], 'float32', createKernelInitializer('glorotUniform'));
-    this.buildChild(this.mab, [[null, this.config.seeds, this.config.units], [null, null, dim]]);
+    this.buildChild(this.mab, [
+      [null, this.config.seeds, this.config.units],
+      [null, null, dim],
+    ]);
     this.built = true;
   }
 

@@ -1,14 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import {
-  Dense,
-  dropout,
-  LearnedPositionEmbedding,
-  parseLayerConfig,
-  PatchEmbedding,
-  type CallKwargs,
-  type LayerArgsOf,
-} from '@ait/core';
+import { Dense, dropout, LearnedPositionEmbedding, parseLayerConfig, PatchEmbedding, type CallKwargs, type LayerArgsOf } from '@ait/core';
 import { assertPatchFits, imageInputShape, imageInputTensor } from '../../blocks/image-input';
 import { MapRecorder } from '../../blocks/map-recorder';
 import { VisionModel } from '../vision-model';

@@ -15,14 +15,35 @@ export const VIT_PAPER_PRESETS: Readonly<Record<string, VitConfigInput>> = {
 
 /** CPU-size ViT presets for tests and demos. */
 export const VIT_CPU_PRESETS: Readonly<Record<string, VitConfigInput>> = {
-  'vit-tiny': { ...CIFAR, imageSize: 16, dim: 96, depth: 2, numHeads: 3, headDim: 32, mlpDim: 384, head: 'cls', positionEmbedding: 'learned' },
-  'vit-tiny-flatten': { ...CIFAR, imageSize: 16, dim: 96, depth: 2, numHeads: 3, headDim: 32, mlpDim: 384, head: 'flatten', positionEmbedding: 'none' },
+  'vit-tiny': {
+    ...CIFAR,
+    imageSize: 16,
+    dim: 96,
+    depth: 2,
+    numHeads: 3,
+    headDim: 32,
+    mlpDim: 384,
+    head: 'cls',
+    positionEmbedding: 'learned',
+  },
+  'vit-tiny-flatten': {
+    ...CIFAR,
+    imageSize: 16,
+    dim: 96,
+    depth: 2,
+    numHeads: 3,
+    headDim: 32,
+    mlpDim: 384,
+    head: 'flatten',
+    positionEmbedding: 'none',
+  },
   'vit-mini': { ...CIFAR, dim: 128, depth: 4, numHeads: 4, headDim: 32, mlpDim: 512, head: 'cls', positionEmbedding: 'learned' },
 };
 
 const DESCRIPTIONS: Record<string, string> = {
   'vit-base': 'ViT-Base: 12 blocks, D 768, 12 heads of 64, MLP 3072, CLS token and learned position embedding',
-  'vit-base-flatten': "ViT-Base with AiT's flatten head (LN(N*D) -> Linear), no CLS token or position embedding: the model AiT compares with",
+  'vit-base-flatten':
+    "ViT-Base with AiT's flatten head (LN(N*D) -> Linear), no CLS token or position embedding: the model AiT compares with",
   'vit-tiny': 'CPU-size ViT for 16x16 images: 2 blocks, D 96, 3 heads of 32, MLP 384, CLS token and learned position embedding',
   'vit-tiny-flatten': 'CPU-size ViT with the flatten head for 16x16 images: 2 blocks, D 96, 3 heads of 32, MLP 384',
   'vit-mini': 'CPU-size ViT for 32x32 images: 4 blocks, D 128, 4 heads of 32, MLP 512, CLS token and learned position embedding',
