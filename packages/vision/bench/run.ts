@@ -8,7 +8,7 @@
  *    an AiT block, a ViT block, AFT-full and AFT-simple blocks and a Perceiver cross-attend block.
  *
  * Usage: `pnpm bench` (or `tsx bench/run.ts`) with options
- *   --backend wasm|cpu|auto   (default wasm)
+ *   --backend wasm|cpu|webgpu|auto   (default wasm; webgpu needs the `webgpu` package and a driver)
  *   --batch 16                 training batch for the presets
  *   --steps 4                  timed steps per preset (after 2 warm-up steps)
  *   --tokens 16,64,256,1024    token counts of the block benchmark
@@ -65,14 +65,17 @@ const { values: args } = parseArgs({
 
 const MB = 1024 * 1024;
 
-/** Median of `reps` timings (ms) of `fn` after one warm-up call; stops early after ~1.5 s. */
-function timeIt(fn: () => void, reps = 7): number {
-  fn();
+/**
+ * Median of `reps` timings (ms) of `fn` after one warm-up call; stops early after ~1.5 s. `fn`
+ * reads its results back with `await data()` (GPU backends have no synchronous reads).
+ */
+async function timeIt(fn: () => Promise<void>, reps = 7): Promise<number> {
+  await fn();
   const times: number[] = [];
   const start = performance.now();
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
-    fn();
+    await fn();
     times.push(performance.now() - t0);
     if (performance.now() - start > 1500 && times.length >= 2) break;
   }
@@ -221,7 +224,7 @@ interface BlockResult {
   forwardBackwardMs: number;
 }
 
-function benchBlocks(tokenCounts: number[], dim: number): BlockResult[] {
+async function benchBlocks(tokenCounts: number[], dim: number): Promise<BlockResult[]> {
   const batch = 4;
   const heads = Math.max(1, dim / 32);
   const makers: [string, (n: number) => Block][] = [
@@ -249,17 +252,17 @@ function benchBlocks(tokenCounts: number[], dim: number): BlockResult[] {
       const x = tf.randomNormal([batch, n, dim], 0, 1, 'float32', 5);
       tf.dispose(block.forward(x)); // build
       const vars = block.weights().map((w) => w.read() as tf.Variable);
-      const forwardMs = timeIt(() => {
+      const forwardMs = await timeIt(async () => {
         const ctx = createForwardContext(false);
         const y = runWithForwardContext(ctx, () => block.forward(x));
-        y.dataSync();
+        await y.data();
         y.dispose();
         discardStateUpdates(ctx);
       });
-      const forwardBackwardMs = timeIt(() => {
+      const forwardBackwardMs = await timeIt(async () => {
         const ctx = createForwardContext(true);
         const { value, grads } = tf.variableGrads(() => runWithForwardContext(ctx, () => tf.sum(block.forward(x)) as tf.Scalar), vars);
-        Object.values(grads).forEach((g) => g.dataSync());
+        await Promise.all(Object.values(grads).map((g) => g.data()));
         tf.dispose([value, ...Object.values(grads)]);
         releaseAuxLosses(ctx);
         discardStateUpdates(ctx);
@@ -318,7 +321,7 @@ async function main(): Promise<void> {
   }
   if (!args['skip-blocks']) {
     console.log(`\nOne block on [4, N, ${dim}] (median ms; forward in evaluation mode, forward + backward in training mode):`);
-    const blocks = benchBlocks(tokenCounts, dim);
+    const blocks = await benchBlocks(tokenCounts, dim);
     console.log(`\n${table(blocks.map((b) => ({ ...b })))}`);
     console.log('\nGrowth exponent of forward + backward time, d log(time) / d log(N) (1 = linear, 2 = quadratic):');
     const g = growth(blocks);
