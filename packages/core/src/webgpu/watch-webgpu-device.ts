@@ -3,6 +3,15 @@ import type { WebGpuDevice, WebGpuDeviceLostInfo } from './webgpu-types';
 
 const watched = new WeakSet<object>();
 
+/**
+ * Whether a loss is the page or process shutting down rather than a failure: Dawn loses every
+ * device with reason `unknown` and "A valid external Instance reference no longer exists" when
+ * its WebGPU instance is released (a page unloading, a Node process exiting).
+ */
+function isShutdown(info: WebGpuDeviceLostInfo): boolean {
+  return /external Instance reference no longer exists/i.test(info.message);
+}
+
 /** The message logged when the device is lost for another reason than `destroy()`. */
 export function deviceLostMessage(info: WebGpuDeviceLostInfo): string {
   return (
@@ -27,7 +36,7 @@ export function uncapturedErrorMessage(kind: string, message: string): string {
 
 /**
  * Watches the device tfjs-backend-webgpu computes on: logs a clear message, once, when it is
- * lost for another reason than `destroy()` (see {@link deviceLostMessage}) and when WebGPU
+ * lost for another reason than `destroy()` or shutdown (see {@link deviceLostMessage}) and when WebGPU
  * reports an uncaught error such as running out of memory (see {@link uncapturedErrorMessage}).
  * tfjs-backend-webgpu itself ignores both. A loss and running out of memory are also recorded as
  * a failure of the `webgpu` backend's device (`deviceFailure()`), which stops the Trainer before
@@ -37,7 +46,7 @@ export function watchWebGpuDevice(device: WebGpuDevice, log: (message: string) =
   if (watched.has(device)) return;
   watched.add(device);
   void device.lost.then((info) => {
-    if (info.reason === 'destroyed') return;
+    if (info.reason === 'destroyed' || isShutdown(info)) return;
     reportDeviceFailure({ backend: 'webgpu', kind: 'lost', detail: `${info.reason}: ${info.message.trim() || 'no details'}` });
     log(deviceLostMessage(info));
   });

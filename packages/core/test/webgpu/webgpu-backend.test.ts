@@ -200,6 +200,13 @@ describe('watchWebGpuDevice', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(quiet).not.toHaveBeenCalled();
     expect(deviceFailure('webgpu')).toBeNull();
+    // Dawn's loss when its instance is released (a page unloading, the process exiting) is no failure
+    const shutdown = fakeDevice();
+    watchWebGpuDevice(shutdown.device, quiet);
+    shutdown.lose({ reason: 'unknown', message: 'A valid external Instance reference no longer exists.' });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(quiet).not.toHaveBeenCalled();
+    expect(deviceFailure('webgpu')).toBeNull();
   });
 
   it('reports running out of GPU memory once, with what to reduce', () => {
