@@ -48,8 +48,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options & { worker?: Config } {
-  const get = (name: string): string | undefined =>
-    argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const get = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const quick = argv.includes('--quick');
   const configs = (get('configs')?.split(',') ?? ['cpu', 'wasm-stock', 'wasm-plain', 'wasm', 'wasm-threads']) as Config[];
   for (const c of configs) {
@@ -88,7 +87,9 @@ async function runWorker(config: Config, opts: Options): Promise<KernelBenchResu
   if (config === 'webgpu') {
     const info = await initBackend({ backend: 'webgpu' });
     softwareAdapter = info.webgpuAdapter?.software ?? false;
-    notes.push(`adapter: ${info.webgpuAdapter?.name ?? 'unknown'}${softwareAdapter ? ' (software: runs on the CPU, says nothing about GPUs)' : ''}`);
+    notes.push(
+      `adapter: ${info.webgpuAdapter?.name ?? 'unknown'}${softwareAdapter ? ' (software: runs on the CPU, says nothing about GPUs)' : ''}`,
+    );
   } else if (config === 'wasm' || config === 'wasm-plain' || config === 'wasm-threads') {
     // the library's own path: initBackend installs the fast kernels (and the GEMM pool)
     const info = await initBackend({ backend: 'wasm', wasmThreads: config === 'wasm-threads' ? opts.threads : 1 });
@@ -125,7 +126,12 @@ function spawnWorker(config: Config, argv: string[]): KernelBenchResult | string
     maxBuffer: 64 * 1024 * 1024,
   });
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-  if (!line) return `exit ${r.status}: ${(r.stderr ?? '').split('\n').filter((l) => l.length < 400).slice(-8).join(' | ')}`;
+  if (!line)
+    return `exit ${r.status}: ${(r.stderr ?? '')
+      .split('\n')
+      .filter((l) => l.length < 400)
+      .slice(-8)
+      .join(' | ')}`;
   return JSON.parse(line.slice('BENCH_RESULT '.length)) as KernelBenchResult;
 }
 
@@ -133,7 +139,8 @@ const fmt = (x: number | undefined, digits = 1): string => (x === undefined || !
 
 function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
@@ -146,7 +153,12 @@ function report(results: KernelBenchResult[], torch: Record<string, TorchResult>
   console.log('\nmatmul GFLOP/s (n x n, best run, fresh operands each run; nt = a b^T)');
   const mmKeys = [...new Set(results.flatMap((r) => r.matmul.map((m) => `${m.n} ${m.case}`)))];
   printTable(
-    ['case', ...results.map((r) => r.config), ...torchCols.map((t) => `torch ${t}t`), ...results.filter(torchFor).map((r) => `${r.config}/torch`)],
+    [
+      'case',
+      ...results.map((r) => r.config),
+      ...torchCols.map((t) => `torch ${t}t`),
+      ...results.filter(torchFor).map((r) => `${r.config}/torch`),
+    ],
     mmKeys.map((key) => {
       const find = (list: { n: number; case: string; gflops: number; ms: number }[]) => list.find((m) => `${m.n} ${m.case}` === key);
       return [
@@ -197,7 +209,14 @@ function report(results: KernelBenchResult[], torch: Record<string, TorchResult>
   for (const t of torchCols) {
     const tr = torch[t] as TorchResult;
     const med = [...tr.train.step_ms].sort((a, b) => a - b)[Math.floor(tr.train.step_ms.length / 2)] as number;
-    rows.push([`PyTorch ${tr.torch} (${t}t)`, fmt(med, 0), fmt(tr.train.images_per_s, 1), `${fmt(Math.min(...tr.train.step_ms), 0)}-${fmt(Math.max(...tr.train.step_ms), 0)}`, '', '']);
+    rows.push([
+      `PyTorch ${tr.torch} (${t}t)`,
+      fmt(med, 0),
+      fmt(tr.train.images_per_s, 1),
+      `${fmt(Math.min(...tr.train.step_ms), 0)}-${fmt(Math.max(...tr.train.step_ms), 0)}`,
+      '',
+      '',
+    ]);
   }
   printTable(['config', 'step ms', 'images/s', 'range ms', 'torch ms', 'tfjs/torch'], rows);
 }

@@ -106,8 +106,8 @@ const INSTALL_HINT: Record<Exclude<BackendChoice, 'auto'>, string> = {
     'Install it next to @ait/core with `npm install @tensorflow/tfjs-node@4.22.0` (its install step ' +
     'downloads libtensorflow), or use backend "wasm" or "auto".',
   webgpu:
-    'Under Node install Dawn\'s WebGPU next to @ait/core with `npm install webgpu`, plus the Vulkan loader and a ' +
-    'Vulkan driver: the GPU vendor\'s (NVIDIA\'s includes Vulkan), or `apt-get install libvulkan1 mesa-vulkan-drivers` ' +
+    "Under Node install Dawn's WebGPU next to @ait/core with `npm install webgpu`, plus the Vulkan loader and a " +
+    "Vulkan driver: the GPU vendor's (NVIDIA's includes Vulkan), or `apt-get install libvulkan1 mesa-vulkan-drivers` " +
     '(Mesa 23 or later; on Debian 12 from bookworm-backports; without a GPU its lavapipe runs on the CPU). In a ' +
     'browser WebGPU needs a browser that has it on an https:// or localhost page. Or use backend "wasm" or "auto".',
   wasm: 'Reinstall @ait/core so that its dependency @tensorflow/tfjs-backend-wasm is present (`npm install @ait/core`).',
@@ -259,7 +259,12 @@ async function tryWasm(options: InitBackendOptions): Promise<BackendAttempt> {
       await install(1);
     } catch (err) {
       if (explicit) {
-        return { backend: 'wasm', ok: false, installed: false, reason: `the threaded wasm build failed to start: ${(err as Error).message}` };
+        return {
+          backend: 'wasm',
+          ok: false,
+          installed: false,
+          reason: `the threaded wasm build failed to start: ${(err as Error).message}`,
+        };
       }
       note = `; one thread, as the threaded build failed to start: ${(err as Error).message}`;
       wanted = 1;
@@ -281,13 +286,22 @@ async function tryWasm(options: InitBackendOptions): Promise<BackendAttempt> {
       startGemmPool(tf.backend(), wanted - 1, start);
     } catch (err) {
       if (explicit) {
-        return { backend: 'wasm', ok: false, installed: false, reason: `the GEMM worker threads failed to start: ${(err as Error).message}` };
+        return {
+          backend: 'wasm',
+          ok: false,
+          installed: false,
+          reason: `the GEMM worker threads failed to start: ${(err as Error).message}`,
+        };
       }
       note = `; one thread, as the GEMM worker threads failed to start: ${(err as Error).message}`;
     }
   }
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-  return { backend: 'wasm', ok: true, reason: `WebAssembly backend ready (${simd ? 'SIMD' : 'no SIMD'}, ${wasmThreadsRunning(wasm)} thread(s)${note})` };
+  return {
+    backend: 'wasm',
+    ok: true,
+    reason: `WebAssembly backend ready (${simd ? 'SIMD' : 'no SIMD'}, ${wasmThreadsRunning(wasm)} thread(s)${note})`,
+  };
 }
 
 /**
@@ -353,11 +367,7 @@ async function tryWebgpuBackend(explicit: boolean): Promise<BackendAttempt> {
   return attempt;
 }
 
-async function attempt(
-  backend: Exclude<BackendChoice, 'auto'>,
-  options: InitBackendOptions,
-  explicit: boolean,
-): Promise<BackendAttempt> {
+async function attempt(backend: Exclude<BackendChoice, 'auto'>, options: InitBackendOptions, explicit: boolean): Promise<BackendAttempt> {
   switch (backend) {
     case 'tensorflow-gpu':
     case 'tensorflow':
@@ -392,8 +402,7 @@ async function describe(requested: BackendChoice, attempts: BackendAttempt[]): P
   }
   const webgpuAdapter = webgpuAdapters.get(chosen);
   const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.backend}: ${a.reason}`);
-  const summary =
-    `backend ${chosen.backend} (${chosen.reason})` + (skipped.length > 0 ? `; skipped ${skipped.join('; ')}` : '');
+  const summary = `backend ${chosen.backend} (${chosen.reason})` + (skipped.length > 0 ? `; skipped ${skipped.join('; ')}` : '');
   return {
     requested,
     backend: chosen.backend,
@@ -438,8 +447,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     if (!result.ok) {
       throw new BackendUnavailableError(
         requested,
-        `Backend "${requested}" is not available: ${result.reason}.` +
-          (result.installed === false ? '' : ` ${INSTALL_HINT[requested]}`),
+        `Backend "${requested}" is not available: ${result.reason}.` + (result.installed === false ? '' : ` ${INSTALL_HINT[requested]}`),
       );
     }
     return describe(requested, [result]);

@@ -89,6 +89,23 @@ export function runGemmChunks(gemm: GemmKernel, job: Float64Array, control: Int3
     const matrix = Math.floor(i / perMatrix);
     const i0 = (i % perMatrix) * chunkRows;
     const rows = Math.min(m - i0, chunkRows);
-    gemm(a + matrix * sAb + i0 * sAi, 0, sAi, sAk, b + matrix * sBb, 0, sBk, c + (matrix * m + i0) * n * 4, 1, rows, k, n, bias, hasBias, kc, pack);
+    gemm(
+      a + matrix * sAb + i0 * sAi,
+      0,
+      sAi,
+      sAk,
+      b + matrix * sBb,
+      0,
+      sBk,
+      c + (matrix * m + i0) * n * 4,
+      1,
+      rows,
+      k,
+      n,
+      bias,
+      hasBias,
+      kc,
+      pack,
+    );
   }
 }

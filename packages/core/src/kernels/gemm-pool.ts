@@ -82,7 +82,15 @@ export class GemmPool {
   ) {
     const source = gemmWorkerSource();
     for (let t = 1; t <= workers; t++) {
-      this.workers.push(start(source, { memory, module, job: this.job.buffer as SharedArrayBuffer, control: this.control.buffer as SharedArrayBuffer, thread: t }));
+      this.workers.push(
+        start(source, {
+          memory,
+          module,
+          job: this.job.buffer as SharedArrayBuffer,
+          control: this.control.buffer as SharedArrayBuffer,
+          thread: t,
+        }),
+      );
     }
   }
 
@@ -96,31 +104,33 @@ export class GemmPool {
     return Atomics.load(this.control, GEMM_CONTROL.workerChunks);
   }
 
-
   /**
    * Runs `gemmStridedA` with these arguments (`pack`: scratch of `packStride` bytes per thread, or
    * 0) on the pool, or on the calling thread alone when the product is small; `gemm` is the
    * calling thread's kernel. Returns when C is complete.
    */
-  run(gemm: GemmKernel, args: {
-    a: number;
-    sAb: number;
-    sAi: number;
-    sAk: number;
-    b: number;
-    sBb: number;
-    sBk: number;
-    c: number;
-    batch: number;
-    m: number;
-    k: number;
-    n: number;
-    bias: number;
-    hasBias: number;
-    kc: number;
-    pack: number;
-    packStride: number;
-  }): void {
+  run(
+    gemm: GemmKernel,
+    args: {
+      a: number;
+      sAb: number;
+      sAi: number;
+      sAk: number;
+      b: number;
+      sBb: number;
+      sBk: number;
+      c: number;
+      batch: number;
+      m: number;
+      k: number;
+      n: number;
+      bias: number;
+      hasBias: number;
+      kc: number;
+      pack: number;
+      packStride: number;
+    },
+  ): void {
     const { a, sAb, sAi, sAk, b, sBb, sBk, c, batch, m, k, n, bias, hasBias, kc, pack } = args;
     if (this.workers.length === 0 || batch * m * k * n < GEMM_POOL_MIN_MACS || m === 0) {
       gemm(a, sAb, sAi, sAk, b, sBb, sBk, c, batch, m, k, n, bias, hasBias, kc, pack);
@@ -129,7 +139,28 @@ export class GemmPool {
     const chunkRows = chunkRowsFor(m, batch, this.threads);
     const perMatrix = Math.ceil(m / chunkRows);
     const job = this.job;
-    job.set([a, sAb, sAi, sAk, b, sBb, sBk, c, batch, m, k, n, bias, hasBias, kc, pack, args.packStride, chunkRows, perMatrix, batch * perMatrix]);
+    job.set([
+      a,
+      sAb,
+      sAi,
+      sAk,
+      b,
+      sBb,
+      sBk,
+      c,
+      batch,
+      m,
+      k,
+      n,
+      bias,
+      hasBias,
+      kc,
+      pack,
+      args.packStride,
+      chunkRows,
+      perMatrix,
+      batch * perMatrix,
+    ]);
     const ctl = this.control;
     Atomics.store(ctl, GEMM_CONTROL.nextChunk, 0);
     Atomics.store(ctl, GEMM_CONTROL.finished, 0);
@@ -182,7 +213,7 @@ export function startGemmPool(backendRaw: unknown, workers: number, start: Start
   const backend = asWasmBackend(backendRaw);
   const shared = sharedKernelModuleFor(backend);
   if (!simdKernelsFor(backend) || !shared) {
-    throw new Error('startGemmPool: the wasm backend has no shared heap with the SIMD kernels (start tfjs-wasm\'s threaded build first).');
+    throw new Error("startGemmPool: the wasm backend has no shared heap with the SIMD kernels (start tfjs-wasm's threaded build first).");
   }
   pools.get(backend.wasm as object)?.dispose();
   const pool = new GemmPool(simdKernelBuild(), shared.memory, shared.module, workers, start);

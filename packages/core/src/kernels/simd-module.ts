@@ -23,7 +23,17 @@ export interface SimdKernels {
   /** `y = gelu(x)` and `slope = gelu'(x)` for `n` values (training's forward pass). */
   geluForwardWithSlope(x: number, y: number, slope: number, n: number): void;
   /** Layer norm of `x` `[rows, d]` into `y`; writes each row's mean and rstd (`[rows]`). */
-  layerNormForward(x: number, gamma: number, beta: number, y: number, mean: number, rstd: number, rows: number, d: number, eps: number): void;
+  layerNormForward(
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    rstd: number,
+    rows: number,
+    d: number,
+    eps: number,
+  ): void;
   /** Layer-norm gradients: `dx` `[rows, d]`, `dgamma` and `dbeta` `[d]` (overwritten). */
   layerNormBackward(
     x: number,
@@ -90,7 +100,16 @@ export interface SimdKernels {
 const EXPORTS: (keyof SimdKernels)[] = [
   'expForward',
   'erfForward',
- 'geluForward', 'geluForwardWithSlope', 'layerNormForward', 'layerNormBackward', 'sumRows', 'transposeBatched', 'gemmStridedA', 'copyRows', 'maxPoolGradNonOverlapping'];
+  'geluForward',
+  'geluForwardWithSlope',
+  'layerNormForward',
+  'layerNormBackward',
+  'sumRows',
+  'transposeBatched',
+  'gemmStridedA',
+  'copyRows',
+  'maxPoolGradNonOverlapping',
+];
 
 /** Section ids of a WebAssembly binary (to check that a module has no data or start section). */
 export function wasmSectionIds(bytes: Uint8Array): number[] {
@@ -122,7 +141,10 @@ interface WebAssemblyApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
   validate(bytes: Uint8Array): boolean;
-  instantiate(bytes: Uint8Array, imports: Record<string, Record<string, unknown>>): Promise<{ instance: { exports: Record<string, unknown> } }>;
+  instantiate(
+    bytes: Uint8Array,
+    imports: Record<string, Record<string, unknown>>,
+  ): Promise<{ instance: { exports: Record<string, unknown> } }>;
 }
 
 const webAssembly = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
@@ -216,7 +238,13 @@ function kernelModuleFor(key: object): { memory: WasmMemory; bytes: Uint8Array }
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const relaxed = simdKernelBuild() === 'relaxed';
   const bytes = decodeBase64(
-    relaxed ? (shared ? SIMD_KERNELS_WASM_RELAXED_SHARED : SIMD_KERNELS_WASM_RELAXED) : shared ? SIMD_KERNELS_WASM_SHARED : SIMD_KERNELS_WASM,
+    relaxed
+      ? shared
+        ? SIMD_KERNELS_WASM_RELAXED_SHARED
+        : SIMD_KERNELS_WASM_RELAXED
+      : shared
+        ? SIMD_KERNELS_WASM_SHARED
+        : SIMD_KERNELS_WASM,
   );
   // a data or start section would write into tfjs' heap when instantiated: refuse such a build
   const ids = wasmSectionIds(bytes);

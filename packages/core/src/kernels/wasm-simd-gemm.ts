@@ -123,7 +123,25 @@ export function simdMatMul(
           m,
         };
     if (pool) pool.run(simd.gemmStridedA, call);
-    else simd.gemmStridedA(call.a, call.sAb, call.sAi, call.sAk, call.b, call.sBb, call.sBk, call.c, call.batch, call.m, k, n, biasOff, hasBias, kc, pack);
+    else
+      simd.gemmStridedA(
+        call.a,
+        call.sAb,
+        call.sAi,
+        call.sAk,
+        call.b,
+        call.sBb,
+        call.sBk,
+        call.c,
+        call.batch,
+        call.m,
+        k,
+        n,
+        biasOff,
+        hasBias,
+        kc,
+        pack,
+      );
   } finally {
     if (pack) wasm._free(pack);
     if (aCopy) wasm._free(aCopy);

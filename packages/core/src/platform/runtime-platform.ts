@@ -87,11 +87,7 @@ export interface RuntimePlatform {
 }
 
 /** The file names of tfjs-wasm's three binaries. */
-export const WASM_BINARY_NAMES = [
-  'tfjs-backend-wasm.wasm',
-  'tfjs-backend-wasm-simd.wasm',
-  'tfjs-backend-wasm-threaded-simd.wasm',
-] as const;
+export const WASM_BINARY_NAMES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
 
 /** One of {@link WASM_BINARY_NAMES}. */
 export type WasmBinaryName = (typeof WASM_BINARY_NAMES)[number];

@@ -26,8 +26,20 @@ function values(n: number, seed: number): Float32Array {
 
 function products(): Float32Array[] {
   return CASES.flatMap(([aShape, bShape, ta, tb], i) => {
-    const a = tf.tensor(values(aShape.reduce((x, y) => x * y, 1), i), aShape);
-    const b = tf.tensor(values(bShape.reduce((x, y) => x * y, 1), i + 50), bShape);
+    const a = tf.tensor(
+      values(
+        aShape.reduce((x, y) => x * y, 1),
+        i,
+      ),
+      aShape,
+    );
+    const b = tf.tensor(
+      values(
+        bShape.reduce((x, y) => x * y, 1),
+        i + 50,
+      ),
+      bShape,
+    );
     const n = (tb ? bShape[bShape.length - 2] : bShape[bShape.length - 1]) as number;
     const bias = tf.tensor1d(values(n, i + 90));
     const plain = tf.matMul(a, b, ta, tb);
@@ -70,7 +82,25 @@ describe('the GEMM pool (wasmThreads 2)', () => {
       }
       simd.gemmStridedA(...args);
     };
-    pool.run(slowCaller, { a: memoryOffsetOf(backend, a), sAb: 0, sAi: k * 4, sAk: 4, b: memoryOffsetOf(backend, b), sBb: 0, sBk: n * 4, c: memoryOffsetOf(backend, c), batch: 1, m, k, n, bias: 0, hasBias: 0, kc: 256, pack: 0, packStride: 0 });
+    pool.run(slowCaller, {
+      a: memoryOffsetOf(backend, a),
+      sAb: 0,
+      sAi: k * 4,
+      sAk: 4,
+      b: memoryOffsetOf(backend, b),
+      sBb: 0,
+      sBk: n * 4,
+      c: memoryOffsetOf(backend, c),
+      batch: 1,
+      m,
+      k,
+      n,
+      bias: 0,
+      hasBias: 0,
+      kc: 256,
+      pack: 0,
+      packStride: 0,
+    });
     expect(pool.workerChunks).toBeGreaterThan(before);
     stopGemmPool(tf.backend());
     const single = tf.matMul(a, b);
@@ -94,7 +124,24 @@ describe('the GEMM pool (wasmThreads 2)', () => {
     pooled.forEach((p, i) => expect(Buffer.from(p.buffer).equals(Buffer.from(single[i]!.buffer)), `product ${i}`).toBe(true));
 
     CASES.forEach(([aShape, bShape, ta, tb], i) => {
-      const ref = naiveMatMul(Array.from(values(aShape.reduce((x, y) => x * y, 1), i)), aShape, Array.from(values(bShape.reduce((x, y) => x * y, 1), i + 50)), bShape, ta, tb);
+      const ref = naiveMatMul(
+        Array.from(
+          values(
+            aShape.reduce((x, y) => x * y, 1),
+            i,
+          ),
+        ),
+        aShape,
+        Array.from(
+          values(
+            bShape.reduce((x, y) => x * y, 1),
+            i + 50,
+          ),
+        ),
+        bShape,
+        ta,
+        tb,
+      );
       expect(maxAbsDiff(Array.from(pooled[2 * i]!), ref.values), `${aShape} x ${bShape}`).toBeLessThan(1e-3);
     });
     const start = runtimePlatform().startGemmWorker;
