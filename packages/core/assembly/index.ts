@@ -10,5 +10,6 @@ export { layerNormBackward, layerNormForward } from './layer-norm';
 export { sumRows } from './sum-rows';
 export { transposeBatched } from './transpose';
 export { gemmStridedA } from './gemm';
+export { gemmStridedAWide } from './gemm-wide';
 export { copyRows } from './copy-rows';
 export { maxPoolGradNonOverlapping } from './max-pool-grad';

@@ -12,7 +12,9 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-layers registers tfjs' gradients (tfjs-core's node bundle registers none).
 import '@tensorflow/tfjs-layers';
-import { registerFastKernels } from '../src/kernels/index';
+// the Node entry installs the Node platform (V8's revectorizer on Node 24+, see wasmRevectorize)
+import '../src/index';
+import { registerFastKernels, wasmRevectorize } from '../src/kernels/index';
 import { installThreadedWasm } from '../src/kernels/wasm-threads';
 import { profileKernels } from './kernel-profiler';
 import { AdamW } from '../src/training/adamw';
@@ -25,6 +27,8 @@ async function main(): Promise<void> {
   const fast = (process.argv[3] ?? 'fast') === 'fast';
   const variant = (process.argv[4] ?? 'plain') as ReferenceVitVariant;
   const steps = Number(process.argv[5] ?? 3);
+  // as initBackend does: the revectorizer's flag before tfjs-wasm and the SIMD kernels compile
+  if (fast) console.log(`revectorizer ${wasmRevectorize().reason}`);
   if (process.env.THREADS) await installThreadedWasm({ threads: Number(process.env.THREADS) });
   await tf.setBackend(backend);
   if (fast) registerFastKernels(backend);

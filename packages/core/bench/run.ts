@@ -6,7 +6,11 @@
  *
  * Options: --quick (smaller sizes, fewer steps, no cpu training step), --configs=a,b (of
  * cpu, cpu-stock, wasm-stock, wasm-plain, wasm, wasm-threads, webgpu), --threads=N (wasm-threads and
- * PyTorch's multi-threaded run; default: logical cores), --steps=N, --no-torch.
+ * PyTorch's multi-threaded run; default: logical cores), --steps=N, --no-torch, --node=a,b (the
+ * Node versions the configurations run under, each a row of its own: `current`, the Node running
+ * this script, and/or `24`, Node 24 fetched from the npm registry by scripts/node24.mjs into the
+ * git-ignored .tools/; default `current`). `pnpm bench:node24` runs the wasm configurations under
+ * both, next to PyTorch: Node 24's V8 revectorizes the kernels (see the README).
  *
  * webgpu (not run by default: it needs the `webgpu` package and a Vulkan/Metal/D3D12 driver):
  * tfjs-backend-webgpu as `initBackend({ backend: 'webgpu' })` starts it; on a software adapter
@@ -45,6 +49,8 @@ interface Options {
   threads: number;
   steps: number;
   torch: boolean;
+  /** `current` and/or Node major versions to run the configurations under. */
+  node: string[];
 }
 
 function parseOptions(argv: string[]): Options & { worker?: Config } {
@@ -61,6 +67,7 @@ function parseOptions(argv: string[]): Options & { worker?: Config } {
     threads: Number(get('threads') ?? Math.min(8, os.cpus().length)),
     steps: Number(get('steps') ?? (quick ? 3 : 6)),
     torch: !argv.includes('--no-torch'),
+    node: get('node')?.split(',') ?? ['current'],
     ...(worker ? { worker } : {}),
   };
 }
@@ -94,7 +101,10 @@ async function runWorker(config: Config, opts: Options): Promise<KernelBenchResu
     // the library's own path: initBackend installs the fast kernels (and the GEMM pool)
     const info = await initBackend({ backend: 'wasm', wasmThreads: config === 'wasm-threads' ? opts.threads : 1 });
     threads = info.threads ?? 1;
-    notes.push(`kernels: ${simdKernelBuild()}`);
+    notes.push(
+      `kernels: ${simdKernelBuild()}, ${info.gemmTile ?? '-'} GEMM tiles`,
+      `revectorizer ${info.wasmRevectorize?.reason ?? 'not reported'}`,
+    );
   } else {
     await tf.setBackend(backend);
     await tf.ready();
@@ -115,12 +125,37 @@ async function runWorker(config: Config, opts: Options): Promise<KernelBenchResu
   } else {
     notes.push('training step skipped (--quick)');
   }
+  notes.push(`node ${process.version} (V8 ${process.versions.v8})`);
   return { config, backend, threads, matmul, attention, train, notes };
 }
 
-function spawnWorker(config: Config, argv: string[]): KernelBenchResult | string {
+/** A Node binary the configurations run under, and the label of its rows. */
+interface NodeRuntime {
+  path: string;
+  version: string;
+  label: string;
+}
+
+/** The Node binaries `--node` names: the running one, or Node 24 from scripts/node24.mjs. */
+function resolveNodes(wanted: string[]): NodeRuntime[] {
+  const major = (version: string): string => version.replace(/^v/, '').split('.')[0] as string;
+  return wanted.map((w) => {
+    if (w === 'current' || w === major(process.version)) {
+      return { path: process.execPath, version: process.version, label: `node${major(process.version)}` };
+    }
+    if (w !== '24') throw new Error(`bench: --node takes "current" and/or "24" (fetched from the npm registry), got "${w}".`);
+    const script = join(dirname(fileURLToPath(import.meta.url)), '..', 'scripts', 'node24.mjs');
+    const r = spawnSync(process.execPath, [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 1_200_000 });
+    const path = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+    if (r.status !== 0 || !path) throw new Error(`bench: could not get Node 24 (scripts/node24.mjs exited with ${r.status}).`);
+    const version = spawnSync(path, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    return { path, version, label: `node${major(version)}` };
+  });
+}
+
+function spawnWorker(config: Config, argv: string[], node: NodeRuntime): KernelBenchResult | string {
   const script = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, [...process.execArgv, script, ...argv, `--worker=${config}`], {
+  const r = spawnSync(node.path, [...process.execArgv, script, ...argv, `--worker=${config}`], {
     encoding: 'utf8',
     timeout: 1_800_000,
     maxBuffer: 64 * 1024 * 1024,
@@ -229,17 +264,23 @@ async function main(): Promise<void> {
     console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
     process.exit(0);
   }
+  const nodes = resolveNodes(opts.node);
+  // rows are named by their Node version whenever --node was given
+  const labelled = argv.some((a) => a.startsWith('--node='));
   const startLoad = os.loadavg();
   const results: KernelBenchResult[] = [];
   const failures: Record<string, string> = {};
-  for (const config of opts.configs) {
-    process.stderr.write(`bench: ${config} ...\n`);
-    const r = spawnWorker(config, argv);
-    if (typeof r === 'string') {
-      failures[config] = r;
-      process.stderr.write(`bench: ${config} failed: ${r}\n`);
-    } else {
-      results.push(r);
+  for (const node of nodes) {
+    for (const config of opts.configs) {
+      const label = labelled ? `${config} ${node.label}` : config;
+      process.stderr.write(`bench: ${label} ...\n`);
+      const r = spawnWorker(config, argv, node);
+      if (typeof r === 'string') {
+        failures[label] = r;
+        process.stderr.write(`bench: ${label} failed: ${r}\n`);
+      } else {
+        results.push({ ...r, config: label });
+      }
     }
   }
   const torch: Record<string, TorchResult> = {};
@@ -263,6 +304,7 @@ async function main(): Promise<void> {
   const env = {
     date: new Date().toISOString(),
     node: process.version,
+    nodes: nodes.map((n) => ({ label: n.label, version: n.version, path: n.path })),
     cpus: os.cpus().length,
     cpu_model: os.cpus()[0]?.model ?? 'unknown',
     loadavg_start: startLoad,
@@ -270,6 +312,7 @@ async function main(): Promise<void> {
     tfjs: tf.version_core,
   };
   report(results, torch, opts);
+  for (const r of results) console.log(`${r.config}: ${r.notes.join('; ')}`);
   if (torchNote) console.log(torchNote);
   console.log(
     `load average ${startLoad.map((x) => x.toFixed(2)).join(' ')} at start, ${endLoad.map((x) => x.toFixed(2)).join(' ')} at end ` +

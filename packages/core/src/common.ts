@@ -20,6 +20,7 @@ export {
   type RuntimePlatform,
   type NativeBackendLoad,
   type WebGpuLoad,
+  type WasmRevectorize,
 } from './platform/runtime-platform';
 export type {
   WebGpuAdapter,

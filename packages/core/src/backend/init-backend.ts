@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
 import { gemmPoolFor, startGemmPool } from '../kernels/gemm-pool';
+import { simdGemmTile, wasmRevectorize, type SimdGemmTile } from '../kernels/gemm-tile';
 import { registerFastKernels } from '../kernels/register-fast-kernels';
 import { prepareSimdKernels, simdKernelBuild, simdKernelsFor, type SimdKernelBuild } from '../kernels/simd-module';
 import { asWasmBackend } from '../kernels/wasm-interop';
-import { runtimePlatform, WASM_BINARY_NAMES, type WasmBinaryName } from '../platform/runtime-platform';
+import { runtimePlatform, WASM_BINARY_NAMES, type WasmBinaryName, type WasmRevectorize } from '../platform/runtime-platform';
 import { tryWebgpu } from './try-webgpu';
 
 /** Backends `initBackend` can select. `auto` picks the fastest one that works here. */
@@ -49,6 +50,14 @@ export interface BackendInfo {
    * GEMM; `plain`; `none` where they cannot load and tfjs' own kernels run).
    */
   readonly simdKernels?: SimdKernelBuild | 'none';
+  /**
+   * For wasm: V8's WebAssembly revectorizer, which @ait/core turns on under Node where V8 is 13 or
+   * newer (Node 24+) unless `AIT_WASM_REVECTORIZE=0`, and why it is on or off. When on, the
+   * summary says so and the SIMD GEMM runs on 6 x 16 tiles.
+   */
+  readonly wasmRevectorize?: WasmRevectorize;
+  /** For wasm: the register tile of @ait/core's SIMD GEMM (`6x16` where the revectorizer is on). */
+  readonly gemmTile?: SimdGemmTile;
   /** For wasm: worker threads in use (1 under Node, which refuses tfjs-wasm's blob: workers). */
   readonly threads?: number;
   /** For webgpu: the adapter it runs on. */
@@ -218,6 +227,8 @@ async function tryWasm(options: InitBackendOptions): Promise<BackendAttempt> {
   }
   const threadsProblem = wasmThreadsProblem(threads);
   if (threadsProblem !== null) return markFatal({ backend: 'wasm', ok: false, installed: false, reason: threadsProblem });
+  // V8's revectorizer (Node 24+) before tfjs-wasm's and the SIMD kernels' modules compile
+  wasmRevectorize();
   // asked for, or by default every core under Node (at most 8) and one in a browser
   const explicit = threads !== undefined;
   let wanted = threads ?? runtimePlatform().defaultWasmThreads();
@@ -394,15 +405,22 @@ async function describe(requested: BackendChoice, attempts: BackendAttempt[]): P
   let simd: boolean | undefined;
   let threads: number | undefined;
   let simdKernels: SimdKernelBuild | 'none' | undefined;
+  let revectorize: WasmRevectorize | undefined;
+  let gemmTile: SimdGemmTile | undefined;
   if (chosen.backend === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
     threads = wasmThreadsRunning(wasm);
     simdKernels = simdKernelsFor(asWasmBackend(tf.backend())) ? simdKernelBuild() : 'none';
+    revectorize = wasmRevectorize();
+    if (simdKernels !== 'none') gemmTile = simdGemmTile();
   }
   const webgpuAdapter = webgpuAdapters.get(chosen);
   const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.backend}: ${a.reason}`);
-  const summary = `backend ${chosen.backend} (${chosen.reason})` + (skipped.length > 0 ? `; skipped ${skipped.join('; ')}` : '');
+  const fastPath = revectorize?.enabled
+    ? `; V8 wasm revectorizer on${gemmTile ? `, ${gemmTile} GEMM tiles` : ''} (AIT_WASM_REVECTORIZE=0 turns it off)`
+    : '';
+  const summary = `backend ${chosen.backend} (${chosen.reason})${fastPath}` + (skipped.length > 0 ? `; skipped ${skipped.join('; ')}` : '');
   return {
     requested,
     backend: chosen.backend,
@@ -411,6 +429,8 @@ async function describe(requested: BackendChoice, attempts: BackendAttempt[]): P
     ...(simd === undefined ? {} : { simd }),
     ...(threads === undefined ? {} : { threads }),
     ...(simdKernels === undefined ? {} : { simdKernels }),
+    ...(revectorize === undefined ? {} : { wasmRevectorize: revectorize }),
+    ...(gemmTile === undefined ? {} : { gemmTile }),
     ...(webgpuAdapter === undefined ? {} : { webgpuAdapter }),
     summary,
   };

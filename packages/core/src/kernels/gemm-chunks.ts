@@ -23,14 +23,16 @@ export const GEMM_JOB = {
   /** Scratch for B's packed panels: thread t uses `pack + t * packStride` (0: no packing). */
   pack: 15,
   packStride: 16,
-  /** Rows of C per chunk (a multiple of 4, the kernel's tile height). */
+  /** Rows of C per chunk (a multiple of the kernel's tile height: 4, or 6 for the 6 x 16 tile). */
   chunkRows: 17,
   /** Chunks per matrix of the batch. */
   chunksPerMatrix: 18,
   /** Chunks in all (`batch * chunksPerMatrix`). */
   chunks: 19,
+  /** Which kernel runs the chunks: 0 `gemmStridedA` (4 x 8 tiles), 1 `gemmStridedAWide` (6 x 16). */
+  kernel: 20,
   /** Slots in all. */
-  length: 20,
+  length: 21,
 } as const;
 
 /** Slots of the pool's shared control array (int32). */
@@ -54,15 +56,15 @@ export type GemmKernel = SimdKernels['gemmStridedA'];
 
 /**
  * Takes chunks of the current job until none is left and runs each on the calling thread
- * (`thread`: 0 for the caller, 1.. for the workers, which picks the packing scratch). Chunk `i`
- * is rows `r * chunkRows ..` of matrix `floor(i / chunksPerMatrix)` of the batch; since chunks
- * start on multiples of the kernel's 4-row tiles and every element of C is computed the same way
- * whichever thread runs it, the result is bit-identical to one call on one thread.
+ * (`thread`: 0 for the caller, 1.. for the workers, which picks the packing scratch) with
+ * `kernels[job.kernel]`. Chunk `i` is rows `r * chunkRows ..` of matrix
+ * `floor(i / chunksPerMatrix)` of the batch; since every element of C is computed the same way
+ * whichever tile and thread compute it, the result is bit-identical to one call on one thread.
  *
  * This function is also the workers' code (it is sent to them as text), so it must not use
  * anything from outside its own body.
  */
-export function runGemmChunks(gemm: GemmKernel, job: Float64Array, control: Int32Array, thread: number): void {
+export function runGemmChunks(kernels: readonly GemmKernel[], job: Float64Array, control: Int32Array, thread: number): void {
   // slot numbers repeated here as literals: the workers receive this function's text alone
   const a = job[0] as number;
   const sAb = job[1] as number;
@@ -82,6 +84,7 @@ export function runGemmChunks(gemm: GemmKernel, job: Float64Array, control: Int3
   const chunkRows = job[17] as number;
   const perMatrix = job[18] as number;
   const chunks = job[19] as number;
+  const gemm = kernels[job[20] as number] as GemmKernel;
   for (;;) {
     const i = Atomics.add(control, 1, 1);
     if (i >= chunks) return;

@@ -1,4 +1,5 @@
 import { GEMM_CONTROL, GEMM_JOB, runGemmChunks, type GemmKernel } from './gemm-chunks';
+import { gemmTileRows, type SimdGemmTile } from './gemm-tile';
 import { sharedKernelModuleFor, simdKernelBuild, simdKernelsFor, type SimdKernelBuild } from './simd-module';
 import { asWasmBackend, type WasmBackendInternals } from './wasm-interop';
 
@@ -26,7 +27,9 @@ export function gemmWorkerSource(): string {
 const { workerData } = require('node:worker_threads');
 const runGemmChunks = ${runGemmChunks.toString()};
 const { memory, module, job, control, thread } = workerData;
-const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemmStridedA;
+const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
+// indexed by the job's kernel slot: 4 x 8 tiles, 6 x 16 tiles
+const gemms = [kernels.gemmStridedA, kernels.gemmStridedAWide];
 const jobs = new Float64Array(job);
 const ctl = new Int32Array(control);
 // the sequence number when the pool was made: a job posted before this worker got here still runs
@@ -37,7 +40,7 @@ for (;;) {
   if (Atomics.load(ctl, ${GEMM_CONTROL.quit}) === 1) break;
   if (now === seen) continue;
   seen = now;
-  runGemmChunks(gemm, jobs, ctl, thread);
+  runGemmChunks(gemms, jobs, ctl, thread);
   Atomics.add(ctl, ${GEMM_CONTROL.finished}, 1);
   Atomics.notify(ctl, ${GEMM_CONTROL.finished});
 }
@@ -47,11 +50,14 @@ for (;;) {
 /** Below this many multiply-adds a product runs on the calling thread alone (a hand-off costs ~50 us). */
 export const GEMM_POOL_MIN_MACS = 1 << 19;
 
-/** Rows of C per chunk: about 4 chunks per thread (for load balance), a multiple of 4, at least 16. */
-function chunkRowsFor(m: number, batch: number, threads: number): number {
+/**
+ * Rows of C per chunk: about 4 chunks per thread (for load balance), a multiple of the tile's
+ * rows (4 or 6), at least 4 tiles.
+ */
+function chunkRowsFor(m: number, batch: number, threads: number, tileRows: number): number {
   const perMatrix = Math.max(1, Math.ceil((4 * threads) / batch));
-  const rows = Math.ceil(m / perMatrix / 4) * 4;
-  return Math.max(16, rows);
+  const rows = Math.ceil(m / perMatrix / tileRows) * tileRows;
+  return Math.max(4 * tileRows, rows);
 }
 
 /**
@@ -105,9 +111,10 @@ export class GemmPool {
   }
 
   /**
-   * Runs `gemmStridedA` with these arguments (`pack`: scratch of `packStride` bytes per thread, or
-   * 0) on the pool, or on the calling thread alone when the product is small; `gemm` is the
-   * calling thread's kernel. Returns when C is complete.
+   * Runs the GEMM kernel of `tile` (`gemmStridedA` for `4x8`, `gemmStridedAWide` for `6x16`) with
+   * these arguments (`pack`: scratch of `packStride` bytes per thread, or 0) on the pool, or on the
+   * calling thread alone when the product is small; `gemm` is the calling thread's kernel (the
+   * one `tile` names). Returns when C is complete.
    */
   run(
     gemm: GemmKernel,
@@ -130,15 +137,17 @@ export class GemmPool {
       pack: number;
       packStride: number;
     },
+    tile: SimdGemmTile = '4x8',
   ): void {
     const { a, sAb, sAi, sAk, b, sBb, sBk, c, batch, m, k, n, bias, hasBias, kc, pack } = args;
     if (this.workers.length === 0 || batch * m * k * n < GEMM_POOL_MIN_MACS || m === 0) {
       gemm(a, sAb, sAi, sAk, b, sBb, sBk, c, batch, m, k, n, bias, hasBias, kc, pack);
       return;
     }
-    const chunkRows = chunkRowsFor(m, batch, this.threads);
+    const chunkRows = chunkRowsFor(m, batch, this.threads, gemmTileRows(tile));
     const perMatrix = Math.ceil(m / chunkRows);
     const job = this.job;
+    const kernel = tile === '6x16' ? 1 : 0;
     job.set([
       a,
       sAb,
@@ -160,13 +169,14 @@ export class GemmPool {
       chunkRows,
       perMatrix,
       batch * perMatrix,
+      kernel,
     ]);
     const ctl = this.control;
     Atomics.store(ctl, GEMM_CONTROL.nextChunk, 0);
     Atomics.store(ctl, GEMM_CONTROL.finished, 0);
     Atomics.add(ctl, GEMM_CONTROL.sequence, 1);
     Atomics.notify(ctl, GEMM_CONTROL.sequence);
-    runGemmChunks(gemm, job, ctl, 0);
+    runGemmChunks([gemm, gemm], job, ctl, 0);
     // every worker counts itself finished once it finds no chunk left; sleep until all have
     for (;;) {
       const finished = Atomics.load(ctl, GEMM_CONTROL.finished);

@@ -5,6 +5,7 @@ import {
   SIMD_KERNELS_WASM_SHARED,
 } from '../../generated/simd-kernels-wasm';
 import { currentRuntimePlatform } from '../platform/runtime-platform';
+import { wasmRevectorize } from './gemm-tile';
 import { asWasmBackend, type WasmBackendInternals } from './wasm-interop';
 
 /**
@@ -75,6 +76,30 @@ export interface SimdKernels {
     pack: number,
   ): void;
   /**
+   * {@link SimdKernels.gemmStridedA} (same arguments, layouts and `pack` scratch) on 6 x 16 register
+   * tiles, for V8's WebAssembly revectorizer (Node 24+); C's first k block starts from the bias or
+   * zero, later ones from C. Correct everywhere, fast only with the revectorizer (see
+   * `SimdGemmTile`).
+   */
+  gemmStridedAWide(
+    a: number,
+    sAb: number,
+    sAi: number,
+    sAk: number,
+    b: number,
+    sBb: number,
+    sBk: number,
+    c: number,
+    batch: number,
+    m: number,
+    k: number,
+    n: number,
+    bias: number,
+    hasBias: number,
+    kcBlock: number,
+    pack: number,
+  ): void;
+  /**
    * Max-pooling gradient for non-overlapping `fh x fw` windows, NHWC: `dx` `[batch, inH, inW, c]`
    * (overwritten) gets `dy` `[batch, outH, outW, c]` at each window's first maximum of `x`.
    */
@@ -107,6 +132,7 @@ const EXPORTS: (keyof SimdKernels)[] = [
   'sumRows',
   'transposeBatched',
   'gemmStridedA',
+  'gemmStridedAWide',
   'copyRows',
   'maxPoolGradNonOverlapping',
 ];
@@ -235,6 +261,8 @@ export function simdKernelBuild(): SimdKernelBuild {
 function kernelModuleFor(key: object): { memory: WasmMemory; bytes: Uint8Array } | null {
   const memory = heapMemory(key);
   if (!memory || !webAssembly) return null;
+  // V8's revectorizer, where the runtime turns it on, must be on before the module compiles
+  wasmRevectorize();
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const relaxed = simdKernelBuild() === 'relaxed';
   const bytes = decodeBase64(

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { MatMulGeometry } from './wasm-batch-mat-mul';
 import { gemmPoolFor } from './gemm-pool';
+import { simdGemmTile } from './gemm-tile';
 import { simdKernelsFor } from './simd-module';
 import { memoryOffsetOf, type WasmBackendInternals } from './wasm-interop';
 
@@ -122,26 +123,12 @@ export function simdMatMul(
           batch,
           m,
         };
-    if (pool) pool.run(simd.gemmStridedA, call);
+    // 6 x 16 tiles where V8 revectorizes them (Node 24+), else 4 x 8 (see SimdGemmTile)
+    const tile = simdGemmTile();
+    const gemm = tile === '6x16' ? simd.gemmStridedAWide : simd.gemmStridedA;
+    if (pool) pool.run(gemm, call, tile);
     else
-      simd.gemmStridedA(
-        call.a,
-        call.sAb,
-        call.sAi,
-        call.sAk,
-        call.b,
-        call.sBb,
-        call.sBk,
-        call.c,
-        call.batch,
-        call.m,
-        k,
-        n,
-        biasOff,
-        hasBias,
-        kc,
-        pack,
-      );
+      gemm(call.a, call.sAb, call.sAi, call.sAk, call.b, call.sBb, call.sBk, call.c, call.batch, call.m, k, n, biasOff, hasBias, kc, pack);
   } finally {
     if (pack) wasm._free(pack);
     if (aCopy) wasm._free(aCopy);

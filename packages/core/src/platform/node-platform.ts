@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { fileCheckpointStore } from '../checkpoint/file-checkpoint-store';
 import { installedThreadedWasm, installThreadedWasm } from '../kernels/wasm-threads';
 import { importOptional, isModuleNotFound } from './node-optional-import';
+import { nodeWasmRevectorize } from './node-revectorize';
 import { loadDawnWebGpu } from './node-webgpu';
 import type { NativeBackendLoad, RuntimePlatform } from './runtime-platform';
 
@@ -44,6 +45,7 @@ export const nodePlatform: RuntimePlatform = {
     }
   },
   relaxedSimdAllowed: () => process.env.AIT_WASM_RELAXED_SIMD !== '0',
+  wasmRevectorize: nodeWasmRevectorize,
   defaultWasmThreads: () => Math.max(1, Math.min(MAX_WASM_THREADS, availableParallelism())),
   startGemmWorker: (source, data) => {
     const worker = new Worker(source, { eval: true, workerData: data });

@@ -38,6 +38,17 @@ export type WebGpuLoad =
     };
 
 /**
+ * Whether V8's WebAssembly revectorizer (`--experimental-wasm-revectorize`: pairs of 128-bit SIMD
+ * operations on adjacent data fused into 256-bit ones) is on for modules compiled from now on.
+ */
+export interface WasmRevectorize {
+  /** True where @ait/core turned it on (or found it on) and runs its GEMM on 6 x 16 tiles. */
+  readonly enabled: boolean;
+  /** Why, in words (e.g. `V8 13.6 (Node v24.22.3): set at run time`, or why it is off). */
+  readonly reason: string;
+}
+
+/**
  * The few things @ait/core does differently in Node and in a browser. Each entry of the package
  * installs its own: the Node entry (`dist/index.js`, chosen by Node's `node`/`import`/`require`
  * conditions) the file-system one, the browser entry (`dist/browser.js`, chosen by bundlers through
@@ -67,6 +78,13 @@ export interface RuntimePlatform {
   readonly enableRelaxedSimd?: () => boolean;
   /** `false` when the user turned relaxed SIMD off (Node: `AIT_WASM_RELAXED_SIMD=0`). */
   readonly relaxedSimdAllowed?: () => boolean;
+  /**
+   * Turns on V8's WebAssembly revectorizer where the engine has it and the user allows it (Node:
+   * V8 13 or newer, as in Node 24, unless `AIT_WASM_REVECTORIZE=0`), before the SIMD kernels and
+   * tfjs-wasm compile; decided on the first call, the same answer after. Without this hook it is
+   * off.
+   */
+  readonly wasmRevectorize?: () => WasmRevectorize;
   /**
    * Threads the wasm backend computes with when `initBackend` is not told (`wasmThreads`): the
    * cores (at most 8) under Node, 1 in a browser.

@@ -8,6 +8,7 @@ import { gemmPoolFor, startGemmPool, stopGemmPool } from '../../src/kernels/gemm
 import { asWasmBackend, memoryOffsetOf } from '../../src/kernels/wasm-interop';
 import { simdKernelsFor } from '../../src/kernels/simd-module';
 import type { GemmKernel } from '../../src/kernels/gemm-chunks';
+import { setSimdGemmTile, simdGemmTile, type SimdGemmTile } from '../../src/kernels/gemm-tile';
 import { maxAbsDiff, naiveMatMul } from './kernel-test-helpers';
 
 /** Products large enough for the pool (over 2^19 multiply-adds), with remainders of rows, columns and k. */
@@ -73,6 +74,8 @@ describe('the GEMM pool (wasmThreads 2)', () => {
     // the calling thread sleeps in its first chunk until the worker has taken one (or 10 s pass),
     // so the worker's part is certain however the machine schedules it
     const nap = new Int32Array(new SharedArrayBuffer(4));
+    const tile = simdGemmTile();
+    const kernel = tile === '6x16' ? simd.gemmStridedAWide : simd.gemmStridedA;
     let first = true;
     const slowCaller: GemmKernel = (...args) => {
       if (first) {
@@ -80,27 +83,31 @@ describe('the GEMM pool (wasmThreads 2)', () => {
         const deadline = Date.now() + 10_000;
         while (pool.workerChunks === before && Date.now() < deadline) Atomics.wait(nap, 0, 0, 5);
       }
-      simd.gemmStridedA(...args);
+      kernel(...args);
     };
-    pool.run(slowCaller, {
-      a: memoryOffsetOf(backend, a),
-      sAb: 0,
-      sAi: k * 4,
-      sAk: 4,
-      b: memoryOffsetOf(backend, b),
-      sBb: 0,
-      sBk: n * 4,
-      c: memoryOffsetOf(backend, c),
-      batch: 1,
-      m,
-      k,
-      n,
-      bias: 0,
-      hasBias: 0,
-      kc: 256,
-      pack: 0,
-      packStride: 0,
-    });
+    pool.run(
+      slowCaller,
+      {
+        a: memoryOffsetOf(backend, a),
+        sAb: 0,
+        sAi: k * 4,
+        sAk: 4,
+        b: memoryOffsetOf(backend, b),
+        sBb: 0,
+        sBk: n * 4,
+        c: memoryOffsetOf(backend, c),
+        batch: 1,
+        m,
+        k,
+        n,
+        bias: 0,
+        hasBias: 0,
+        kc: 256,
+        pack: 0,
+        packStride: 0,
+      },
+      tile,
+    );
     expect(pool.workerChunks).toBeGreaterThan(before);
     stopGemmPool(tf.backend());
     const single = tf.matMul(a, b);
@@ -110,43 +117,51 @@ describe('the GEMM pool (wasmThreads 2)', () => {
     if (start) startGemmPool(tf.backend(), 1, start);
   });
 
-  it('runs large products on the pool bit-identical to one thread and right against float64', () => {
-    const pool = gemmPoolFor(asWasmBackend(tf.backend()));
-    expect(pool?.threads).toBe(2);
-    const tensors = tf.memory().numTensors;
-    const pooled = products();
-    expect(tf.memory().numTensors).toBe(tensors);
+  it.each<SimdGemmTile>(['4x8', '6x16'])(
+    'runs large products on the pool bit-identical to one thread and right against float64 (%s tiles)',
+    (tile) => {
+      setSimdGemmTile(tile);
+      try {
+        const pool = gemmPoolFor(asWasmBackend(tf.backend()));
+        expect(pool?.threads).toBe(2);
+        const tensors = tf.memory().numTensors;
+        const pooled = products();
+        expect(tf.memory().numTensors).toBe(tensors);
 
-    stopGemmPool(tf.backend());
-    expect(gemmPoolFor(asWasmBackend(tf.backend()))).toBeUndefined();
-    const single = products();
-    expect(pooled.length).toBe(single.length);
-    pooled.forEach((p, i) => expect(Buffer.from(p.buffer).equals(Buffer.from(single[i]!.buffer)), `product ${i}`).toBe(true));
+        stopGemmPool(tf.backend());
+        expect(gemmPoolFor(asWasmBackend(tf.backend()))).toBeUndefined();
+        const single = products();
+        expect(pooled.length).toBe(single.length);
+        pooled.forEach((p, i) => expect(Buffer.from(p.buffer).equals(Buffer.from(single[i]!.buffer)), `product ${i}`).toBe(true));
 
-    CASES.forEach(([aShape, bShape, ta, tb], i) => {
-      const ref = naiveMatMul(
-        Array.from(
-          values(
-            aShape.reduce((x, y) => x * y, 1),
-            i,
-          ),
-        ),
-        aShape,
-        Array.from(
-          values(
-            bShape.reduce((x, y) => x * y, 1),
-            i + 50,
-          ),
-        ),
-        bShape,
-        ta,
-        tb,
-      );
-      expect(maxAbsDiff(Array.from(pooled[2 * i]!), ref.values), `${aShape} x ${bShape}`).toBeLessThan(1e-3);
-    });
-    const start = runtimePlatform().startGemmWorker;
-    if (start) startGemmPool(tf.backend(), 1, start);
-  });
+        CASES.forEach(([aShape, bShape, ta, tb], i) => {
+          const ref = naiveMatMul(
+            Array.from(
+              values(
+                aShape.reduce((x, y) => x * y, 1),
+                i,
+              ),
+            ),
+            aShape,
+            Array.from(
+              values(
+                bShape.reduce((x, y) => x * y, 1),
+                i + 50,
+              ),
+            ),
+            bShape,
+            ta,
+            tb,
+          );
+          expect(maxAbsDiff(Array.from(pooled[2 * i]!), ref.values), `${aShape} x ${bShape}`).toBeLessThan(1e-3);
+        });
+      } finally {
+        setSimdGemmTile('auto');
+        const start = runtimePlatform().startGemmWorker;
+        if (start && !gemmPoolFor(asWasmBackend(tf.backend()))) startGemmPool(tf.backend(), 1, start);
+      }
+    },
+  );
 
   it('lets its workers sleep between products (no busy waiting)', async () => {
     products();
