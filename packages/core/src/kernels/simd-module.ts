@@ -81,24 +81,7 @@ export interface SimdKernels {
    * zero, later ones from C. Correct everywhere, fast only with the revectorizer (see
    * `SimdGemmTile`).
    */
-  gemmStridedAWide(
-    a: number,
-    sAb: number,
-    sAi: number,
-    sAk: number,
-    b: number,
-    sBb: number,
-    sBk: number,
-    c: number,
-    batch: number,
-    m: number,
-    k: number,
-    n: number,
-    bias: number,
-    hasBias: number,
-    kcBlock: number,
-    pack: number,
-  ): void;
+  gemmStridedAWide: SimdKernels['gemmStridedA'];
   /**
    * Max-pooling gradient for non-overlapping `fh x fw` windows, NHWC: `dx` `[batch, inH, inW, c]`
    * (overwritten) gets `dy` `[batch, outH, outW, c]` at each window's first maximum of `x`.
