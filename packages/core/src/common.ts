@@ -1,5 +1,6 @@
 // Everything @ait/core exports in Node and in browsers alike; index.ts (the Node entry) and
 // browser.ts (the browser entry) each add what only their platform has and install it.
+export * from './backend/backend-choice';
 export * from './backend/init-backend';
 export * from './backend/host-values';
 export * from './backend/device-failure';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { plainAttention, fusedAttention } from '../kernels/fused-attention';
+import { fusedScaledDotProductAttention, plainScaledDotProductAttention } from '../kernels/fused-attention';
 import { AdamW } from '../training/adamw';
 import { REFERENCE_VIT, ReferenceVit, referenceVitTrainStep, type ReferenceVitVariant } from './reference-vit';
 
@@ -102,12 +102,12 @@ export async function benchAttention(reps = 10): Promise<AttentionBenchResult> {
     return Math.min(...ts.slice(1));
   };
   const result: AttentionBenchResult = {
-    forward_ms: await time(() => plainAttention(q, k, v)),
+    forward_ms: await time(() => plainScaledDotProductAttention(q, k, v)),
     forward_backward_ms: await time(() =>
-      tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(plainAttention(a, b, c), g)))([q, k, v]),
+      tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(plainScaledDotProductAttention(a, b, c), g)))([q, k, v]),
     ),
     fused_forward_backward_ms: await time(() =>
-      tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(fusedAttention(a, b, c), g)))([q, k, v]),
+      tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(fusedScaledDotProductAttention(a, b, c), g)))([q, k, v]),
     ),
   };
   tf.dispose([q, k, v, g]);

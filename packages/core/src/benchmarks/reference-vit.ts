@@ -3,7 +3,7 @@ import { SeededRandom } from '../random/seeded-random';
 import { AdamW } from '../training/adamw';
 import { fusedLayerNorm, plainLayerNorm } from '../kernels/fused-layer-norm';
 import { fusedGelu, plainGelu } from '../kernels/gelu';
-import { plainAttention, fusedAttention } from '../kernels/fused-attention';
+import { fusedScaledDotProductAttention, plainScaledDotProductAttention } from '../kernels/fused-attention';
 import { plainSoftmaxCrossEntropy, softmaxCrossEntropy } from '../kernels/softmax-cross-entropy';
 import { mergeHeads, splitPackedHeads } from '../ops/split-heads';
 
@@ -116,14 +116,14 @@ export class ReferenceVit {
       if (fused) {
         // one transpose of the packed projection into heads (the library's MultiHeadAttention)
         const [q, k, v] = splitPackedHeads(tf.reshape(qkv, [batch, tokens, 3 * dim]), 3, heads) as [tf.Tensor, tf.Tensor, tf.Tensor];
-        merged = tf.reshape(mergeHeads(fusedAttention(q, k, v)), [batch * tokens, dim]);
+        merged = tf.reshape(mergeHeads(fusedScaledDotProductAttention(q, k, v)), [batch * tokens, dim]);
       } else {
         const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.transpose(tf.reshape(t, [batch, tokens, heads, dh]), [0, 2, 1, 3])) as [
           tf.Tensor,
           tf.Tensor,
           tf.Tensor,
         ];
-        merged = tf.reshape(tf.transpose(plainAttention(q, k, v), [0, 2, 1, 3]), [batch * tokens, dim]);
+        merged = tf.reshape(tf.transpose(plainScaledDotProductAttention(q, k, v), [0, 2, 1, 3]), [batch * tokens, dim]);
       }
       h = tf.add(h, dense(merged, blk.proj));
       const hidden = dense(ln(h, blk.ln2), blk.fc1);

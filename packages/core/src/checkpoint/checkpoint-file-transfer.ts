@@ -1,6 +1,7 @@
 import type { CheckpointContents, LoadedCheckpoint } from './checkpoint-contents';
 import { CheckpointError, UNUSABLE_CHECKPOINT_ADVICE } from './checkpoint-error';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format';
+import { decodeCheckpoint } from './decode-checkpoint';
+import { encodeCheckpoint } from './encode-checkpoint';
 
 /** A file the user picked (a DOM `File` or `Blob`), as far as {@link readCheckpointFile} needs it. */
 export interface PickedFile {

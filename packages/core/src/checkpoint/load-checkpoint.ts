@@ -1,6 +1,6 @@
 import { runtimePlatform } from '../platform/runtime-platform';
 import type { LoadedCheckpoint } from './checkpoint-contents';
-import { decodeCheckpoint } from './checkpoint-format';
+import { decodeCheckpoint } from './decode-checkpoint';
 
 /**
  * Reads and verifies a checkpoint written by `saveCheckpoint` (a file under Node, an IndexedDB

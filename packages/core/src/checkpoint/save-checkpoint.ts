@@ -1,6 +1,6 @@
 import { runtimePlatform } from '../platform/runtime-platform';
 import type { CheckpointContents } from './checkpoint-contents';
-import { encodeCheckpoint } from './checkpoint-format';
+import { encodeCheckpoint } from './encode-checkpoint';
 import type { CheckpointStoreWriteOptions } from './checkpoint-store';
 
 /** Options of {@link saveCheckpoint}. */

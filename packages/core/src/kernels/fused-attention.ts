@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customGradOp } from './custom-grad-op';
 
-/** Options of {@link scaledDotProductAttention}. */
-export interface FusedAttentionOptions {
+/** Options of {@link fusedScaledDotProductAttention} and {@link plainScaledDotProductAttention}. */
+export interface FusedScaledDotProductAttentionOptions {
   /** Multiplies the logits; default `1 / sqrt(headDim)`. */
   scale?: number;
   /**
@@ -13,7 +13,9 @@ export interface FusedAttentionOptions {
 }
 
 /**
- * Multi-head scaled dot-product attention with a hand-written backward pass:
+ * The fused kernel behind {@link scaledDotProductAttention} (it is to that op what `fusedGelu` is
+ * to `gelu`): multi-head scaled dot-product attention with a hand-written backward pass, returning
+ * only the output (no weights, an additive mask, no dropout):
  * `softmax(q k^T * scale + mask) v` for `q` `[..., queries, d]`, `k` `[..., keys, d]`, `v`
  * `[..., keys, dv]` (leading axes, e.g. `[batch, heads]`, equal) -> `[..., queries, dv]`. The
  * scale is folded into `q` (cheaper than scaling the logits when `d < keys`), and the backward
@@ -21,10 +23,15 @@ export interface FusedAttentionOptions {
  * `dq = ds k * scale`, `dk = ds^T q * scale`. Every product runs as one batched matmul (the fast
  * kernels keep all transpose cases fast). Equal to the plain definition within float32 rounding.
  */
-export function fusedAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: FusedAttentionOptions = {}): tf.Tensor {
+export function fusedScaledDotProductAttention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  options: FusedScaledDotProductAttentionOptions = {},
+): tf.Tensor {
   if (q.rank < 2 || k.rank !== q.rank || v.rank !== q.rank) {
     throw new Error(
-      `scaledDotProductAttention: q, k, v must have the same rank >= 2, got [${q.shape.join(', ')}], ` +
+      `fusedScaledDotProductAttention: q, k, v must have the same rank >= 2, got [${q.shape.join(', ')}], ` +
         `[${k.shape.join(', ')}], [${v.shape.join(', ')}].`,
     );
   }
@@ -32,7 +39,7 @@ export function fusedAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options
   const d = q.shape[r - 1] as number;
   if (k.shape[r - 1] !== d || k.shape[r - 2] !== v.shape[r - 2]) {
     throw new Error(
-      `scaledDotProductAttention: need q [..., n, d], k [..., m, d], v [..., m, dv]; got q [${q.shape.join(', ')}], ` +
+      `fusedScaledDotProductAttention: need q [..., n, d], k [..., m, d], v [..., m, dv]; got q [${q.shape.join(', ')}], ` +
         `k [${k.shape.join(', ')}], v [${v.shape.join(', ')}].`,
     );
   }
@@ -61,8 +68,16 @@ export function fusedAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options
   return f(q, k, v);
 }
 
-/** The plain definition `softmax(q k^T * scale + mask) v` (automatic differentiation). */
-export function plainAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: FusedAttentionOptions = {}): tf.Tensor {
+/**
+ * The plain definition `softmax(q k^T * scale + mask) v` (automatic differentiation), what
+ * {@link fusedScaledDotProductAttention} is checked and benchmarked against.
+ */
+export function plainScaledDotProductAttention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  options: FusedScaledDotProductAttentionOptions = {},
+): tf.Tensor {
   return tf.tidy(() => {
     const scale = options.scale ?? 1 / Math.sqrt(q.shape[q.rank - 1] as number);
     let logits = tf.mul(tf.matMul(q, k, false, true), scale);
@@ -70,3 +85,12 @@ export function plainAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options
     return tf.matMul(tf.softmax(logits), v);
   });
 }
+
+/** @deprecated Renamed {@link FusedScaledDotProductAttentionOptions}; this name will be removed in a later minor version. */
+export type FusedAttentionOptions = FusedScaledDotProductAttentionOptions;
+
+/** @deprecated Renamed {@link fusedScaledDotProductAttention}; this name will be removed in a later minor version. */
+export const fusedAttention: typeof fusedScaledDotProductAttention = fusedScaledDotProductAttention;
+
+/** @deprecated Renamed {@link plainScaledDotProductAttention}; this name will be removed in a later minor version. */
+export const plainAttention: typeof plainScaledDotProductAttention = plainScaledDotProductAttention;

@@ -2,10 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
 import { layers, type LayerVariable } from '@tensorflow/tfjs-layers';
 import { currentForwardContext } from '../training/forward-context';
-import { configDict } from './layer-config';
-
-/** Constructor arguments shared by every AiT.js layer (the tfjs `LayerArgs`). */
-export type AitLayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
+import type { z } from '../config/validate-config';
+import type { AitLayerArgs } from './layer-args-schema';
+import { configDict, parseLayerConfig, type LayerConfigOf } from './layer-config';
 
 /** Keyword arguments a layer's `call` receives (`training` is the one the library uses). */
 export type CallKwargs = Record<string, unknown> & { training?: boolean };
@@ -23,6 +22,7 @@ export abstract class AitLayer extends layers.Layer {
   private weightScope: string | null = null;
   private readonly copies = new Map<string, tf.Tensor>();
   private ownConfig: object | undefined;
+  private aitLayerKind: string | undefined;
 
   /** Registers `child` as part of this layer and returns it. Give the child a fixed `name`. */
   protected track<T extends AitLayer>(child: T): T {
@@ -139,12 +139,32 @@ export abstract class AitLayer extends layers.Layer {
   /**
    * Records `config`, the layer's own validated options (from `parseLayerConfig`), as what
    * {@link AitLayer.getConfig} serialises, and returns it for the layer's `config` field:
-   * `this.config = this.useConfig(config)`. A subclass calling it again replaces the record. The
-   * base class reserves no field name, so subclasses of your own may keep theirs.
+   * `this.config = this.useConfig(config)` ({@link AitLayer.configureLayer} validates and records in
+   * one call). A subclass calling it again replaces the record. The base class reserves no field
+   * name, so subclasses of your own may keep theirs.
    */
   protected useConfig<T extends object>(config: T): T {
     this.ownConfig = config;
     return config;
+  }
+
+  /**
+   * Validates the layer's own options in `args` against its `schema` ({@link parseLayerConfig}: a
+   * `ConfigError` naming `kind` and every bad field), records them with {@link AitLayer.useConfig}
+   * and `kind` for {@link AitLayer.layerLabel}, and returns them for the layer's `config` field. Call it
+   * in the constructor, after `super(args)`: `this.config = this.configureLayer('Dense', denseSchema, args)`.
+   */
+  protected configureLayer<S extends z.ZodType>(kind: string, schema: S, args: AitLayerArgs | undefined): LayerConfigOf<S> {
+    this.aitLayerKind = kind;
+    return this.useConfig(parseLayerConfig(kind, schema, args));
+  }
+
+  /**
+   * The layer as error messages name it, `Kind 'name'` (e.g. `Dense 'dense_1'`): the kind given to
+   * {@link AitLayer.configureLayer}, else the serialisation class name.
+   */
+  protected get layerLabel(): string {
+    return `${this.aitLayerKind ?? this.getClassName()} '${this.name}'`;
   }
 
   /** The tfjs base config (name, trainable, ...) and the options given to {@link AitLayer.useConfig}, as JSON. */

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { z } from '../config/validate-config';
-import { assertLastDim, assertRank, formatShape } from '../ops/assert-shape';
 import { AitLayer, type CallKwargs } from './ait-layer';
 import { createKernelInitializer, KERNEL_INITIALIZER_NAMES } from './kernel-initializer';
 import { layerArgsShape } from './layer-args-schema';
-import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
-import { knownDim, singleShape, singleTensor } from './layer-inputs';
+import type { LayerArgsOf, LayerConfigOf } from './layer-config';
+import { imageBatch, imageShape } from './image-layer-input';
+import { knownDim } from './layer-inputs';
 
 const convStemSchema = z.strictObject({
   ...layerArgsShape,
@@ -52,29 +52,23 @@ export class ConvStem extends AitLayer {
   private inChannels = -1;
 
   constructor(args: ConvStemArgs) {
-    const config = parseLayerConfig('ConvStem', convStemSchema, args);
     super(args);
-    this.config = this.useConfig(config);
-  }
-
-  private get where(): string {
-    return `ConvStem '${this.name}'`;
+    this.config = this.configureLayer('ConvStem', convStemSchema, args);
   }
 
   private checkSize(height: number | null, width: number | null): void {
     const reduction = this.config.poolSize ** this.config.channels.length;
     if ((height !== null && height < reduction) || (width !== null && width < reduction)) {
       throw new Error(
-        `${this.where}: images of ${height}x${width} are smaller than the stem's reduction ${reduction} ` +
+        `${this.layerLabel}: images of ${height}x${width} are smaller than the stem's reduction ${reduction} ` +
           `(${this.config.channels.length} stages pooling by ${this.config.poolSize}); use fewer stages or larger images.`,
       );
     }
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(this.where, inputShape);
-    assertRank(this.where, 'images', { shape }, [4], '[batch, height, width, channels]');
-    this.inChannels = knownDim(this.where, 'images', shape, 3);
+    const shape = imageShape(this.layerLabel, inputShape);
+    this.inChannels = knownDim(this.layerLabel, 'images', shape, 3);
     this.checkSize(shape[1] ?? null, shape[2] ?? null);
     let cin = this.inChannels;
     const k = this.config.kernelSize;
@@ -91,8 +85,7 @@ export class ConvStem extends AitLayer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shape = singleShape(this.where, inputShape);
-    assertRank(this.where, 'images', { shape }, [4], '[batch, height, width, channels]');
+    const shape = imageShape(this.layerLabel, inputShape);
     const [batch, height, width] = shape as [number | null, number | null, number | null];
     this.checkSize(height, width);
     const n = this.config.channels.length;
@@ -102,18 +95,10 @@ export class ConvStem extends AitLayer {
 
   /** `[batch, H, W, C] -> [batch, H', W', channels.at(-1)]`. */
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
-    const images = singleTensor(this.where, inputs);
-    assertRank(this.where, 'images', images, [4], '[batch, height, width, channels]');
-    assertLastDim(
-      this.where,
-      'images',
-      images,
-      this.inChannels,
-      `The layer was built for ${this.inChannels}-channel images; got ${formatShape(images.shape)}.`,
-    );
+    const images = imageBatch(this.layerLabel, inputs, this.inChannels);
     this.checkSize(images.shape[1] as number, images.shape[2] as number);
     return tf.tidy(() => {
-      let x = images as tf.Tensor4D;
+      let x = images;
       for (let i = 0; i < this.kernels.length; i++) {
         const filter = (this.kernels[i] as LayerVariable).read() as tf.Tensor4D;
         const bias = (this.biases[i] as LayerVariable).read();

@@ -7,7 +7,7 @@ import { linear } from '../ops/linear';
 import { AitLayer, type CallKwargs } from './ait-layer';
 import { createKernelInitializer, KERNEL_INITIALIZER_NAMES } from './kernel-initializer';
 import { layerArgsShape } from './layer-args-schema';
-import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
+import type { LayerArgsOf, LayerConfigOf } from './layer-config';
 import { knownDim, singleShape, singleTensor } from './layer-inputs';
 
 const denseSchema = z.strictObject({
@@ -40,19 +40,14 @@ export class Dense extends AitLayer {
   private inputDim = -1;
 
   constructor(args: DenseArgs) {
-    const config = parseLayerConfig('Dense', denseSchema, args);
     super(args);
-    this.config = this.useConfig(config);
-  }
-
-  private get where(): string {
-    return `Dense '${this.name}'`;
+    this.config = this.configureLayer('Dense', denseSchema, args);
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(this.where, inputShape);
-    if (shape.length < 1) throw new Error(`${this.where}: input must have rank >= 1 [..., in], got a scalar.`);
-    this.inputDim = knownDim(this.where, 'the input', shape, -1);
+    const shape = singleShape(this.layerLabel, inputShape);
+    if (shape.length < 1) throw new Error(`${this.layerLabel}: input must have rank >= 1 [..., in], got a scalar.`);
+    this.inputDim = knownDim(this.layerLabel, 'the input', shape, -1);
     this.kernel = this.addWeight(
       'kernel',
       [this.inputDim, this.config.units],
@@ -66,16 +61,16 @@ export class Dense extends AitLayer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shape = singleShape(this.where, inputShape);
+    const shape = singleShape(this.layerLabel, inputShape);
     return [...shape.slice(0, -1), this.config.units];
   }
 
   /** `[..., in] -> [..., units]`. */
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
-    const x = singleTensor(this.where, inputs);
-    assertMinRank(this.where, 'the input', x, 1, '[..., in]');
+    const x = singleTensor(this.layerLabel, inputs);
+    assertMinRank(this.layerLabel, 'the input', x, 1, '[..., in]');
     assertLastDim(
-      this.where,
+      this.layerLabel,
       'the input',
       x,
       this.inputDim,

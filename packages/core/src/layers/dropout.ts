@@ -1,20 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Shape } from '@tensorflow/tfjs-layers';
-import { z } from '../config/validate-config';
 import { dropout } from '../ops/dropout';
-import { AitLayer, type CallKwargs } from './ait-layer';
-import { layerArgsShape, rateSchema } from './layer-args-schema';
-import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
-import { singleShape, singleTensor } from './layer-inputs';
+import { RateLayer, type RateLayerArgs } from './rate-layer';
 
-const dropoutSchema = z.strictObject({
-  ...layerArgsShape,
-  /** Probability of zeroing each element while training, in [0, 1). */
-  rate: rateSchema,
-});
-
-/** Options of {@link Dropout} (each documented on the schema). */
-export type DropoutArgs = LayerArgsOf<typeof dropoutSchema>;
+/** Options of {@link Dropout}: `rate` (see {@link RateLayerArgs}) and the tfjs layer arguments. */
+export type DropoutArgs = RateLayerArgs;
 
 /**
  * Inverted dropout, `[...] -> [...]`: while training (the `training` keyword, else the training
@@ -23,30 +12,16 @@ export type DropoutArgs = LayerArgsOf<typeof dropoutSchema>;
  * `globalRng().nextSeed()`, so a run is reproducible from `setGlobalSeed`. Serialised as
  * `AitDropout`.
  */
-export class Dropout extends AitLayer {
+export class Dropout extends RateLayer {
   /** tfjs serialisation name. */
   static className = 'AitDropout';
-  /** The validated options (serialised by `getConfig`). */
-  readonly config: LayerConfigOf<typeof dropoutSchema>;
 
   constructor(args: DropoutArgs) {
-    const config = parseLayerConfig('Dropout', dropoutSchema, args);
-    super(args);
-    this.config = this.useConfig(config);
+    super('Dropout', args);
   }
 
-  override build(_inputShape: Shape | Shape[]): void {
-    this.built = true;
-  }
-
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return singleShape(`Dropout '${this.name}'`, inputShape);
-  }
-
-  /** `[...] -> [...]`. */
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
-    const x = singleTensor(`Dropout '${this.name}'`, inputs);
-    return dropout(x, this.config.rate, this.isTraining(kwargs));
+  protected drop(x: tf.Tensor, rate: number, training: boolean): tf.Tensor {
+    return dropout(x, rate, training);
   }
 }
 tf.serialization.registerClass(Dropout);

@@ -8,7 +8,7 @@ import { AitLayer, type CallKwargs } from './ait-layer';
 import { Dense } from './dense';
 import { KERNEL_INITIALIZER_NAMES } from './kernel-initializer';
 import { layerArgsShape, rateSchema } from './layer-args-schema';
-import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
+import type { LayerArgsOf, LayerConfigOf } from './layer-config';
 import { knownDim, singleShape, singleTensor } from './layer-inputs';
 
 /** Hidden activations {@link FeedForward} accepts (`gelu` is the exact erf form). */
@@ -51,19 +51,14 @@ export class FeedForward extends AitLayer {
   private inputDim = -1;
 
   constructor(args: FeedForwardArgs) {
-    const config = parseLayerConfig('FeedForward', feedForwardSchema, args);
     super(args);
-    this.config = this.useConfig(config);
-  }
-
-  private get where(): string {
-    return `FeedForward '${this.name}'`;
+    this.config = this.configureLayer('FeedForward', feedForwardSchema, args);
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(this.where, inputShape);
-    if (shape.length < 1) throw new Error(`${this.where}: input must have rank >= 1 [..., dim], got a scalar.`);
-    this.inputDim = knownDim(this.where, 'the input', shape, -1);
+    const shape = singleShape(this.layerLabel, inputShape);
+    if (shape.length < 1) throw new Error(`${this.layerLabel}: input must have rank >= 1 [..., dim], got a scalar.`);
+    this.inputDim = knownDim(this.layerLabel, 'the input', shape, -1);
     const { useBias, kernelInitializer, hiddenDim, outputDim } = this.config;
     const common = { useBias, kernelInitializer, trainable: this.trainable };
     this.fc1 = this.track(new Dense({ ...common, units: hiddenDim, name: 'fc1' }));
@@ -74,16 +69,16 @@ export class FeedForward extends AitLayer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shape = singleShape(this.where, inputShape);
+    const shape = singleShape(this.layerLabel, inputShape);
     return [...shape.slice(0, -1), this.config.outputDim ?? shape[shape.length - 1] ?? null];
   }
 
   /** `[..., dim] -> [..., outputDim]`. */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
-    const x = singleTensor(this.where, inputs);
-    assertMinRank(this.where, 'the input', x, 1, '[..., dim]');
+    const x = singleTensor(this.layerLabel, inputs);
+    assertMinRank(this.layerLabel, 'the input', x, 1, '[..., dim]');
     assertLastDim(
-      this.where,
+      this.layerLabel,
       'the input',
       x,
       this.inputDim,

@@ -1,4 +1,8 @@
+import type { layers } from '@tensorflow/tfjs-layers';
 import { z } from '../config/validate-config';
+
+/** Constructor arguments shared by every AiT.js layer (the tfjs `LayerArgs`). */
+export type AitLayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
 
 /**
  * The zod shape of tfjs' base `LayerArgs` (`name`, `trainable`, `inputShape`, ...), to spread into

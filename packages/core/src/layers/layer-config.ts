@@ -1,7 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { validateConfig, type z } from '../config/validate-config';
-import type { AitLayerArgs } from './ait-layer';
-import { layerArgsShape } from './layer-args-schema';
+import { layerArgsShape, type AitLayerArgs } from './layer-args-schema';
 
 /** The tfjs layer arguments (`name`, `trainable`, ...), which are not part of a layer's own config. */
 type LayerArgKey = keyof typeof layerArgsShape;

@@ -5,7 +5,7 @@ import { assertLastDim, assertMinRank } from '../ops/assert-shape';
 import { layerNorm } from '../ops/layer-norm';
 import { AitLayer, type CallKwargs } from './ait-layer';
 import { layerArgsShape } from './layer-args-schema';
-import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
+import type { LayerArgsOf, LayerConfigOf } from './layer-config';
 import { knownDim, singleShape, singleTensor } from './layer-inputs';
 
 const layerNormSchema = z.strictObject({
@@ -35,34 +35,29 @@ export class LayerNorm extends AitLayer {
   private dim = -1;
 
   constructor(args: LayerNormArgs = {}) {
-    const config = parseLayerConfig('LayerNorm', layerNormSchema, args);
     super(args);
-    this.config = this.useConfig(config);
-  }
-
-  private get where(): string {
-    return `LayerNorm '${this.name}'`;
+    this.config = this.configureLayer('LayerNorm', layerNormSchema, args);
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(this.where, inputShape);
-    if (shape.length < 1) throw new Error(`${this.where}: input must have rank >= 1 [..., dim], got a scalar.`);
-    this.dim = knownDim(this.where, 'the input', shape, -1);
+    const shape = singleShape(this.layerLabel, inputShape);
+    if (shape.length < 1) throw new Error(`${this.layerLabel}: input must have rank >= 1 [..., dim], got a scalar.`);
+    this.dim = knownDim(this.layerLabel, 'the input', shape, -1);
     if (this.config.scale) this.gamma = this.addWeight('gamma', [this.dim], 'float32', initializers.ones());
     if (this.config.center) this.beta = this.addWeight('beta', [this.dim], 'float32', initializers.zeros());
     this.built = true;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return singleShape(this.where, inputShape);
+    return singleShape(this.layerLabel, inputShape);
   }
 
   /** `[..., dim] -> [..., dim]`. */
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
-    const x = singleTensor(this.where, inputs);
-    assertMinRank(this.where, 'the input', x, 1, '[..., dim]');
+    const x = singleTensor(this.layerLabel, inputs);
+    assertMinRank(this.layerLabel, 'the input', x, 1, '[..., dim]');
     assertLastDim(
-      this.where,
+      this.layerLabel,
       'the input',
       x,
       this.dim,

@@ -6,7 +6,7 @@ import { assertLastDim, assertMinRank, formatShape } from '../ops/assert-shape';
 import { AitLayer, type CallKwargs } from './ait-layer';
 import { createKernelInitializer } from './kernel-initializer';
 import { layerArgsShape } from './layer-args-schema';
-import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
+import type { LayerArgsOf, LayerConfigOf } from './layer-config';
 import { knownDim, singleShape, singleTensor } from './layer-inputs';
 
 const learnedPositionEmbeddingSchema = z.strictObject({
@@ -34,28 +34,23 @@ export class LearnedPositionEmbedding extends AitLayer {
   private dim = -1;
 
   constructor(args: LearnedPositionEmbeddingArgs) {
-    const config = parseLayerConfig('LearnedPositionEmbedding', learnedPositionEmbeddingSchema, args);
     super(args);
-    this.config = this.useConfig(config);
-  }
-
-  private get where(): string {
-    return `LearnedPositionEmbedding '${this.name}'`;
+    this.config = this.configureLayer('LearnedPositionEmbedding', learnedPositionEmbeddingSchema, args);
   }
 
   private checkTokens(tokens: number | null | undefined, shape: readonly (number | null)[]): void {
     if (tokens != null && tokens > this.config.maxTokens) {
       throw new Error(
-        `${this.where}: the input ${formatShape(shape)} has ${tokens} tokens but the table holds only ` +
+        `${this.layerLabel}: the input ${formatShape(shape)} has ${tokens} tokens but the table holds only ` +
           `${this.config.maxTokens}; create the layer with maxTokens >= ${tokens}.`,
       );
     }
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(this.where, inputShape);
-    assertMinRank(this.where, 'the input', { shape }, 2, '[batch, tokens, dim]');
-    this.dim = knownDim(this.where, 'the input', shape, -1);
+    const shape = singleShape(this.layerLabel, inputShape);
+    assertMinRank(this.layerLabel, 'the input', { shape }, 2, '[batch, tokens, dim]');
+    this.dim = knownDim(this.layerLabel, 'the input', shape, -1);
     this.checkTokens(shape[shape.length - 2], shape);
     this.embeddings = this.addWeight(
       'embeddings',
@@ -67,16 +62,16 @@ export class LearnedPositionEmbedding extends AitLayer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shape = singleShape(this.where, inputShape);
+    const shape = singleShape(this.layerLabel, inputShape);
     this.checkTokens(shape[shape.length - 2], shape);
     return shape;
   }
 
   /** `[batch, tokens, dim] -> [batch, tokens, dim]`. */
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
-    const x = singleTensor(this.where, inputs);
-    assertMinRank(this.where, 'the input', x, 2, '[batch, tokens, dim]');
-    assertLastDim(this.where, 'the input', x, this.dim, `The layer was built for width ${this.dim}.`);
+    const x = singleTensor(this.layerLabel, inputs);
+    assertMinRank(this.layerLabel, 'the input', x, 2, '[batch, tokens, dim]');
+    assertLastDim(this.layerLabel, 'the input', x, this.dim, `The layer was built for width ${this.dim}.`);
     this.checkTokens(x.shape[x.rank - 2], x.shape);
     return addPositionEmbedding(x, (this.embeddings as LayerVariable).read());
   }

@@ -4,13 +4,13 @@ import { z } from '../config/validate-config';
 import { assertLastDim, assertRank, formatShape } from '../ops/assert-shape';
 import { dropout } from '../ops/dropout';
 import { scaledDotProductAttention } from '../ops/scaled-dot-product-attention';
-import { fusedAttention } from '../kernels/fused-attention';
+import { fusedScaledDotProductAttention } from '../kernels/fused-attention';
 import { mergeHeads, splitHeads, splitPackedHeads } from '../ops/split-heads';
 import { AitLayer, type CallKwargs } from './ait-layer';
 import { Dense } from './dense';
 import { KERNEL_INITIALIZER_NAMES } from './kernel-initializer';
 import { layerArgsShape, rateSchema } from './layer-args-schema';
-import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
+import type { LayerArgsOf, LayerConfigOf } from './layer-config';
 import { knownDim, toShapeList, toTensorList } from './layer-inputs';
 
 const multiHeadAttentionSchema = z.strictObject({
@@ -88,13 +88,8 @@ export class MultiHeadAttention extends AitLayer {
   private outputProj: Dense | null = null;
 
   constructor(args: MultiHeadAttentionArgs) {
-    const config = parseLayerConfig('MultiHeadAttention', multiHeadAttentionSchema, args);
     super(args);
-    this.config = this.useConfig(config);
-  }
-
-  private get where(): string {
-    return `MultiHeadAttention '${this.name}'`;
+    this.config = this.configureLayer('MultiHeadAttention', multiHeadAttentionSchema, args);
   }
 
   /** Self- or cross-attention from the number of inputs. */
@@ -103,19 +98,21 @@ export class MultiHeadAttention extends AitLayer {
     if (count === 1 + extra) return 'self';
     if (count === 2 + extra) return 'cross';
     const layouts = this.config.hasMaskInput ? '[x, mask] or [x, context, mask]' : 'x or [x, context]';
-    throw new Error(`${this.where}: expects ${layouts}${this.config.hasMaskInput ? ' (hasMaskInput is true)' : ''}, got ${count} inputs.`);
+    throw new Error(
+      `${this.layerLabel}: expects ${layouts}${this.config.hasMaskInput ? ' (hasMaskInput is true)' : ''}, got ${count} inputs.`,
+    );
   }
 
   override build(inputShape: Shape | Shape[]): void {
     const shapes = toShapeList(inputShape);
     this.attentionMode = this.modeFor(shapes.length);
     const xShape = shapes[0] as Shape;
-    assertRank(this.where, 'x', { shape: xShape }, [3], '[batch, tokens, dim]');
-    this.dim = knownDim(this.where, 'x', xShape, -1);
+    assertRank(this.layerLabel, 'x', { shape: xShape }, [3], '[batch, tokens, dim]');
+    this.dim = knownDim(this.layerLabel, 'x', xShape, -1);
     const { numHeads, headDim, outputDim, qkvBias, outputBias, kernelInitializer } = this.config;
     if (headDim == null && this.dim % numHeads !== 0) {
       throw new Error(
-        `${this.where}: the input width ${this.dim} is not divisible by numHeads = ${numHeads}; ` + `set headDim explicitly.`,
+        `${this.layerLabel}: the input width ${this.dim} is not divisible by numHeads = ${numHeads}; ` + `set headDim explicitly.`,
       );
     }
     this.headDim = headDim ?? this.dim / numHeads;
@@ -126,8 +123,8 @@ export class MultiHeadAttention extends AitLayer {
       this.buildChild(this.qkv, xShape);
     } else {
       const cShape = shapes[1] as Shape;
-      assertRank(this.where, 'context', { shape: cShape }, [3], '[batch, tokens, contextDim]');
-      this.contextDim = knownDim(this.where, 'context', cShape, -1);
+      assertRank(this.layerLabel, 'context', { shape: cShape }, [3], '[batch, tokens, contextDim]');
+      this.contextDim = knownDim(this.layerLabel, 'context', cShape, -1);
       this.query = this.track(new Dense({ ...common, units: inner, useBias: qkvBias, name: 'query' }));
       this.keyValue = this.track(new Dense({ ...common, units: 2 * inner, useBias: qkvBias, name: 'key_value' }));
       this.buildChild(this.query, xShape);
@@ -154,7 +151,7 @@ export class MultiHeadAttention extends AitLayer {
   private normaliseMask(mask: tf.Tensor, batch: number, tq: number, tk: number): tf.Tensor {
     const bad = (): Error =>
       new Error(
-        `${this.where}: mask of shape ${formatShape(mask.shape)} does not fit batch ${batch}, tq ${tq}, tk ${tk}. ` +
+        `${this.layerLabel}: mask of shape ${formatShape(mask.shape)} does not fit batch ${batch}, tq ${tq}, tk ${tk}. ` +
           `Use [batch, tk] (key padding), [batch, tq, tk], or a rank-4 mask broadcastable to ` +
           `[batch, heads, tq, tk]; 1 = attend, 0 = blocked.`,
       );
@@ -173,12 +170,12 @@ export class MultiHeadAttention extends AitLayer {
 
   /** Attention; see the class description for the input layouts. */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor | tf.Tensor[] {
-    if (!this.built || this.attentionMode === null) throw new Error(`${this.where}: call the layer through apply() first.`);
+    if (!this.built || this.attentionMode === null) throw new Error(`${this.layerLabel}: call the layer through apply() first.`);
     const list = toTensorList(inputs);
     const mode = this.modeFor(list.length);
     if (mode !== this.attentionMode) {
       throw new Error(
-        `${this.where}: the layer was built for ${this.attentionMode}-attention but is called with the inputs of ` +
+        `${this.layerLabel}: the layer was built for ${this.attentionMode}-attention but is called with the inputs of ` +
           `${mode}-attention; use a separate layer.`,
       );
     }
@@ -186,12 +183,12 @@ export class MultiHeadAttention extends AitLayer {
     const context = mode === 'cross' ? (list[1] as tf.Tensor) : x;
     const kwMask = kwargs?.mask;
     const mask = this.config.hasMaskInput ? (list[list.length - 1] as tf.Tensor) : kwMask instanceof tf.Tensor ? kwMask : null;
-    assertRank(this.where, 'x', x, [3], '[batch, tokens, dim]');
-    assertLastDim(this.where, 'x', x, this.dim, `The layer was built for x [batch, tokens, ${this.dim}].`);
+    assertRank(this.layerLabel, 'x', x, [3], '[batch, tokens, dim]');
+    assertLastDim(this.layerLabel, 'x', x, this.dim, `The layer was built for x [batch, tokens, ${this.dim}].`);
     if (mode === 'cross') {
-      assertRank(this.where, 'context', context, [3], '[batch, tokens, contextDim]');
+      assertRank(this.layerLabel, 'context', context, [3], '[batch, tokens, contextDim]');
       assertLastDim(
-        this.where,
+        this.layerLabel,
         'context',
         context,
         this.contextDim,
@@ -199,7 +196,7 @@ export class MultiHeadAttention extends AitLayer {
       );
       if (context.shape[0] !== x.shape[0]) {
         throw new Error(
-          `${this.where}: x ${formatShape(x.shape)} and context ${formatShape(context.shape)} must have the same batch size.`,
+          `${this.layerLabel}: x ${formatShape(x.shape)} and context ${formatShape(context.shape)} must have the same batch size.`,
         );
       }
     }
@@ -228,7 +225,7 @@ export class MultiHeadAttention extends AitLayer {
       const needWeights = this.config.storeAttentionWeights || this.config.returnAttentionWeights;
       if (!needWeights && m === null && (this.config.attentionDropout === 0 || !training)) {
         // nothing needs the weights: the fused form with its closed-form backward pass
-        const attended = fusedAttention(q, k, v);
+        const attended = fusedScaledDotProductAttention(q, k, v);
         const projected = this.callChild(this.outputProj as Dense, mergeHeads(attended), childKwargs);
         return [dropout(projected, this.config.outputDropout, training)];
       }

@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
 import { z } from '../config/validate-config';
-import { assertLastDim, assertRank, formatShape } from '../ops/assert-shape';
 import { patchify } from '../ops/patchify';
 import { AitLayer, type CallKwargs } from './ait-layer';
 import { Dense } from './dense';
 import { KERNEL_INITIALIZER_NAMES } from './kernel-initializer';
 import { LayerNorm } from './layer-norm';
 import { layerArgsShape } from './layer-args-schema';
-import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
-import { knownDim, singleShape, singleTensor } from './layer-inputs';
+import type { LayerArgsOf, LayerConfigOf } from './layer-config';
+import { imageBatch, imageShape } from './image-layer-input';
+import { knownDim } from './layer-inputs';
 
 const patchEmbeddingSchema = z.strictObject({
   ...layerArgsShape,
@@ -50,9 +50,9 @@ export class PatchEmbedding extends AitLayer {
   private channels = -1;
 
   constructor(args: PatchEmbeddingArgs) {
-    const config = parseLayerConfig('PatchEmbedding', patchEmbeddingSchema, args);
     super(args);
-    this.config = this.useConfig(config);
+    const config = this.configureLayer('PatchEmbedding', patchEmbeddingSchema, args);
+    this.config = config;
     const trainable = this.trainable;
     this.normIn = config.preNorm ? this.track(new LayerNorm({ epsilon: config.epsilon, name: 'norm_in', trainable })) : null;
     this.proj = this.track(
@@ -67,24 +67,19 @@ export class PatchEmbedding extends AitLayer {
     this.normOut = config.postNorm ? this.track(new LayerNorm({ epsilon: config.epsilon, name: 'norm_out', trainable })) : null;
   }
 
-  private get where(): string {
-    return `PatchEmbedding '${this.name}'`;
-  }
-
   private checkDivisible(height: number | null, width: number | null): void {
     const p = this.config.patchSize;
     if ((height !== null && height % p !== 0) || (width !== null && width % p !== 0)) {
       throw new Error(
-        `${this.where}: image size ${height}x${width} is not divisible by the patch size ${p}. Resize or pad ` +
+        `${this.layerLabel}: image size ${height}x${width} is not divisible by the patch size ${p}. Resize or pad ` +
           `the images to a multiple of ${p}, or choose a patch size that divides both.`,
       );
     }
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(this.where, inputShape);
-    assertRank(this.where, 'images', { shape }, [4], '[batch, height, width, channels]');
-    this.channels = knownDim(this.where, 'images', shape, 3);
+    const shape = imageShape(this.layerLabel, inputShape);
+    this.channels = knownDim(this.layerLabel, 'images', shape, 3);
     this.checkDivisible(shape[1] ?? null, shape[2] ?? null);
     const patchDim = this.config.patchSize * this.config.patchSize * this.channels;
     if (this.normIn) this.buildChild(this.normIn, [null, null, patchDim]);
@@ -94,8 +89,7 @@ export class PatchEmbedding extends AitLayer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shape = singleShape(this.where, inputShape);
-    assertRank(this.where, 'images', { shape }, [4], '[batch, height, width, channels]');
+    const shape = imageShape(this.layerLabel, inputShape);
     const [batch, height, width] = shape as [number | null, number | null, number | null];
     this.checkDivisible(height, width);
     const tokens = height !== null && width !== null ? (height / this.config.patchSize) * (width / this.config.patchSize) : null;
@@ -104,15 +98,7 @@ export class PatchEmbedding extends AitLayer {
 
   /** `[batch, H, W, C] -> [batch, (H/P)*(W/P), D]`. */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
-    const images = singleTensor(this.where, inputs);
-    assertRank(this.where, 'images', images, [4], '[batch, height, width, channels]');
-    assertLastDim(
-      this.where,
-      'images',
-      images,
-      this.channels,
-      `The layer was built for ${this.channels}-channel images; got ${formatShape(images.shape)}.`,
-    );
+    const images = imageBatch(this.layerLabel, inputs, this.channels);
     this.checkDivisible(images.shape[1] as number, images.shape[2] as number);
     return tf.tidy(() => {
       let x: tf.Tensor = patchify(images, this.config.patchSize);

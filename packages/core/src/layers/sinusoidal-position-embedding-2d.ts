@@ -6,7 +6,7 @@ import { assertRank, formatShape } from '../ops/assert-shape';
 import { sinusoidalPositionEmbedding2d } from '../ops/sinusoidal-position-embedding-2d';
 import { AitLayer, type CallKwargs } from './ait-layer';
 import { layerArgsShape } from './layer-args-schema';
-import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
+import type { LayerArgsOf, LayerConfigOf } from './layer-config';
 import { singleShape, singleTensor } from './layer-inputs';
 
 const sinusoidalSchema = z.strictObject({
@@ -38,13 +38,8 @@ export class SinusoidalPositionEmbedding2d extends AitLayer {
   private table: tf.Tensor2D | null = null;
 
   constructor(args: SinusoidalPositionEmbedding2dArgs) {
-    const config = parseLayerConfig('SinusoidalPositionEmbedding2d', sinusoidalSchema, args);
     super(args);
-    this.config = this.useConfig(config);
-  }
-
-  private get where(): string {
-    return `SinusoidalPositionEmbedding2d '${this.name}'`;
+    this.config = this.configureLayer('SinusoidalPositionEmbedding2d', sinusoidalSchema, args);
   }
 
   private get tokens(): number {
@@ -53,26 +48,26 @@ export class SinusoidalPositionEmbedding2d extends AitLayer {
   }
 
   private checkShape(shape: readonly (number | null)[]): void {
-    assertRank(this.where, 'the input', { shape }, [3], '[batch, tokens, dim]');
+    assertRank(this.layerLabel, 'the input', { shape }, [3], '[batch, tokens, dim]');
     const [, tokens, dim] = shape;
     if (tokens !== null && tokens !== this.tokens) {
       throw new Error(
-        `${this.where}: the input ${formatShape(shape)} has ${tokens} tokens, expected ${this.tokens} ` +
+        `${this.layerLabel}: the input ${formatShape(shape)} has ${tokens} tokens, expected ${this.tokens} ` +
           `(${this.config.prefixTokens} prefix + ${this.config.gridHeight}x${this.config.gridWidth} grid).`,
       );
     }
     if (dim !== null && dim !== undefined && dim % 4 !== 0) {
-      throw new Error(`${this.where}: the token width must be divisible by 4, got ${formatShape(shape)}.`);
+      throw new Error(`${this.layerLabel}: the token width must be divisible by 4, got ${formatShape(shape)}.`);
     }
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    this.checkShape(singleShape(this.where, inputShape));
+    this.checkShape(singleShape(this.layerLabel, inputShape));
     this.built = true;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shape = singleShape(this.where, inputShape);
+    const shape = singleShape(this.layerLabel, inputShape);
     this.checkShape(shape);
     return shape;
   }
@@ -94,7 +89,7 @@ export class SinusoidalPositionEmbedding2d extends AitLayer {
 
   /** `[batch, tokens, dim] -> [batch, tokens, dim]`. */
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
-    const x = singleTensor(this.where, inputs);
+    const x = singleTensor(this.layerLabel, inputs);
     this.checkShape(x.shape);
     return addPositionEmbedding(x, this.tableFor(x.shape[2] as number));
   }

@@ -9,7 +9,7 @@ import { AitLayer, type CallKwargs } from './ait-layer';
 import { Dense } from './dense';
 import { KERNEL_INITIALIZER_NAMES } from './kernel-initializer';
 import { layerArgsShape, rateSchema } from './layer-args-schema';
-import { parseLayerConfig, type LayerArgsOf, type LayerConfigOf } from './layer-config';
+import type { LayerArgsOf, LayerConfigOf } from './layer-config';
 import { knownDim, toShapeList, toTensorList } from './layer-inputs';
 
 const topKAttentionSchema = z.strictObject({
@@ -79,33 +79,28 @@ export class TopKAttention extends AitLayer {
   private outputProj: Dense | null = null;
 
   constructor(args: TopKAttentionArgs) {
-    const config = parseLayerConfig('TopKAttention', topKAttentionSchema, args);
     super(args);
-    this.config = this.useConfig(config);
-  }
-
-  private get where(): string {
-    return `TopKAttention '${this.name}'`;
+    this.config = this.configureLayer('TopKAttention', topKAttentionSchema, args);
   }
 
   private pair(shapes: Shape[]): [Shape, Shape] {
     if (shapes.length !== 2) {
-      throw new Error(`${this.where}: expects two inputs [queries, source], got ${shapes.length}.`);
+      throw new Error(`${this.layerLabel}: expects two inputs [queries, source], got ${shapes.length}.`);
     }
     const [q, s] = shapes as [Shape, Shape];
-    assertRank(this.where, 'queries', { shape: q }, [2, 3], '[tq, queryDim] or [batch, tq, queryDim]');
-    assertRank(this.where, 'source', { shape: s }, [2, 3], '[tk, sourceDim] or [batch, tk, sourceDim]');
+    assertRank(this.layerLabel, 'queries', { shape: q }, [2, 3], '[tq, queryDim] or [batch, tq, queryDim]');
+    assertRank(this.layerLabel, 'source', { shape: s }, [2, 3], '[tk, sourceDim] or [batch, tk, sourceDim]');
     return [q, s];
   }
 
   override build(inputShape: Shape | Shape[]): void {
     const [q, s] = this.pair(toShapeList(inputShape));
-    this.queryDim = knownDim(this.where, 'queries', q, -1);
-    this.sourceDim = knownDim(this.where, 'source', s, -1);
+    this.queryDim = knownDim(this.layerLabel, 'queries', q, -1);
+    this.sourceDim = knownDim(this.layerLabel, 'source', s, -1);
     const { numHeads, headDim, outputDim, useBias, kernelInitializer } = this.config;
     if (headDim == null && this.queryDim % numHeads !== 0) {
       throw new Error(
-        `${this.where}: the query width ${this.queryDim} is not divisible by numHeads = ${numHeads}; ` + `set headDim explicitly.`,
+        `${this.layerLabel}: the query width ${this.queryDim} is not divisible by numHeads = ${numHeads}; ` + `set headDim explicitly.`,
       );
     }
     this.headDim = headDim ?? this.queryDim / numHeads;
@@ -145,16 +140,16 @@ export class TopKAttention extends AitLayer {
   attend(queries: tf.Tensor, source: tf.Tensor, kwargs: CallKwargs = {}): TopKAttentionOutput {
     if (!this.built) {
       throw new Error(
-        `${this.where}: the layer is not built; call layer.apply([queries, source]) once, or build it from a ` +
+        `${this.layerLabel}: the layer is not built; call layer.apply([queries, source]) once, or build it from a ` +
           `parent layer with buildChild.`,
       );
     }
     this.pair([queries.shape, source.shape]);
-    assertLastDim(this.where, 'queries', queries, this.queryDim, `The layer was built for queries [..., ${this.queryDim}].`);
-    assertLastDim(this.where, 'source', source, this.sourceDim, `The layer was built for source [..., ${this.sourceDim}].`);
+    assertLastDim(this.layerLabel, 'queries', queries, this.queryDim, `The layer was built for queries [..., ${this.queryDim}].`);
+    assertLastDim(this.layerLabel, 'source', source, this.sourceDim, `The layer was built for source [..., ${this.sourceDim}].`);
     if (queries.rank === 3 && source.rank === 3 && queries.shape[0] !== source.shape[0]) {
       throw new Error(
-        `${this.where}: queries ${formatShape(queries.shape)} and source ${formatShape(source.shape)} must have the ` +
+        `${this.layerLabel}: queries ${formatShape(queries.shape)} and source ${formatShape(source.shape)} must have the ` +
           `same batch size (or drop the batch axis of one of them to share it).`,
       );
     }
@@ -177,7 +172,7 @@ export class TopKAttention extends AitLayer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor | tf.Tensor[] {
     const list = toTensorList(inputs);
     if (list.length !== 2) {
-      throw new Error(`${this.where}: expects two inputs [queries, source], got ${list.length}.`);
+      throw new Error(`${this.layerLabel}: expects two inputs [queries, source], got ${list.length}.`);
     }
     const { output, weights, gate } = this.attend(list[0] as tf.Tensor, list[1] as tf.Tensor, kwargs);
     weights.dispose();

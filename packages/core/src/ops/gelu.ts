@@ -1,9 +1,9 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { fusedGelu } from '../kernels/gelu';
 import { assertFloat } from './assert-shape';
+import type { GeluApproximation } from './gelu-approximation';
 
-/** Which GELU formula to use: `none` is the exact erf form (PyTorch's default), `tanh` the approximation. */
-export type GeluApproximation = 'none' | 'tanh';
+export type { GeluApproximation } from './gelu-approximation';
 
 /**
  * Gaussian error linear unit, elementwise on any shape `[...]`.

@@ -1,27 +1,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  fusedAttention,
+  fusedScaledDotProductAttention,
   initBackend,
   mergeHeads,
   MultiHeadAttention,
+  plainAttention,
+  plainScaledDotProductAttention,
   scaledDotProductAttention,
   SeededRandom,
   setGlobalSeed,
   splitHeads,
 } from '../../src/index';
-import {
-  attentionHead,
-  expectClose,
-  finiteDiff,
-  flat,
-  headSlice,
-  matmulBias,
-  nest,
-  randn,
-  type N2,
-  type N3,
-  type N4,
-} from './naive-reference';
+import { affine, expectClose, finiteDiff, flat, nest, randn } from '../../testing/index';
+import { attentionHead, headSlice, type N2, type N3, type N4 } from './naive-reference';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
@@ -187,6 +180,20 @@ describe('scaledDotProductAttention', () => {
     expect(() => scaledDotProductAttention(q, tf.zeros([1, 2, 5, 4]), tf.zeros([1, 2, 6, 4]))).toThrow(/v must have shape/);
     expect(() => scaledDotProductAttention(q, q, q, { mask: tf.ones([2, 3]) })).toThrow(/does not broadcast to \[batch, heads, tq, tk\]/);
   });
+
+  it('has a fused kernel, fusedScaledDotProductAttention, with the same output (the old names fusedAttention / plainAttention still work)', () => {
+    const rng = new SeededRandom(21);
+    const q = tf.tensor4d(randn(rng, B * H * TQ * D), [B, H, TQ, D]);
+    const k = tf.tensor4d(randn(rng, B * H * TK * D), [B, H, TK, D]);
+    const v = tf.tensor4d(randn(rng, B * H * TK * DV), [B, H, TK, DV]);
+    const { output, weights } = scaledDotProductAttention(q, k, v, { scale: 0.6 });
+    expectClose(fusedScaledDotProductAttention(q, k, v, { scale: 0.6 }).dataSync(), output.dataSync(), { abs: 1e-5 }, 'fused');
+    expectClose(plainScaledDotProductAttention(q, k, v, { scale: 0.6 }).dataSync(), output.dataSync(), { abs: 1e-5 }, 'plain');
+    expect(fusedAttention).toBe(fusedScaledDotProductAttention);
+    expect(plainAttention).toBe(plainScaledDotProductAttention);
+    expect(() => fusedScaledDotProductAttention(q, tf.zeros([B, H, TK, D + 1]), v)).toThrow(/fusedScaledDotProductAttention: need q/);
+    tf.dispose([q, k, v, output, weights]);
+  });
 });
 
 /** Reads a weight of a layer by the end of its name. */
@@ -214,14 +221,14 @@ function naiveMha(
     let kOff: number;
     let vOff: number;
     if (context === null) {
-      const qkv = matmulBias(xb, weight(layer, 'qkv/kernel') as N2, layer.config.qkvBias ? (weight(layer, 'qkv/bias') as number[]) : null);
+      const qkv = affine(xb, weight(layer, 'qkv/kernel') as N2, layer.config.qkvBias ? (weight(layer, 'qkv/bias') as number[]) : null);
       q = qkv;
       kv = qkv;
       kOff = inner;
       vOff = 2 * inner;
     } else {
-      q = matmulBias(xb, weight(layer, 'query/kernel') as N2, layer.config.qkvBias ? (weight(layer, 'query/bias') as number[]) : null);
-      kv = matmulBias(
+      q = affine(xb, weight(layer, 'query/kernel') as N2, layer.config.qkvBias ? (weight(layer, 'query/bias') as number[]) : null);
+      kv = affine(
         context[b] as N2,
         weight(layer, 'key_value/kernel') as N2,
         layer.config.qkvBias ? (weight(layer, 'key_value/bias') as number[]) : null,
@@ -243,7 +250,7 @@ function naiveMha(
       headW.push(r.weights);
     }
     const merged = xb.map((_, t) => headOut.flatMap((ho) => ho[t] as number[]));
-    output.push(matmulBias(merged, weight(layer, 'output/kernel') as N2, weight(layer, 'output/bias') as number[]));
+    output.push(affine(merged, weight(layer, 'output/kernel') as N2, weight(layer, 'output/bias') as number[]));
     weights.push(headW);
   });
   return { output, weights };

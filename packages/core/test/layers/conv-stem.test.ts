@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { sequential } from '@tensorflow/tfjs-layers';
 import { ConvStem, convStemOutputSize, initBackend, SeededRandom, setGlobalSeed } from '../../src/index';
 import { naiveConvStem, type StemStage } from './conv-stem-reference';
-import { expectClose, finiteDiff, randn } from './naive-reference';
+import { expectClose, finiteDiff, randn } from '../../testing/index';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });

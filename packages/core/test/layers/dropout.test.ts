@@ -10,7 +10,7 @@ import {
   runWithForwardContext,
   setGlobalSeed,
 } from '../../src/index';
-import { expectClose } from './naive-reference';
+import { expectClose } from '../../testing/index';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });

@@ -1,7 +1,21 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { Dense, FeedForward, gelu, initBackend, LayerNorm, layerNorm, linear, SeededRandom, setGlobalSeed } from '../../src/index';
-import { expectClose, finiteDiff, flat, gelu64, layerNormRow, matmulBias, nest, randn, type N2 } from './naive-reference';
+import {
+  ACTIVATION_NAMES,
+  applyActivation,
+  Dense,
+  FeedForward,
+  gelu,
+  initBackend,
+  LayerNorm,
+  layerNorm,
+  linear,
+  SeededRandom,
+  setGlobalSeed,
+  type ActivationName,
+} from '../../src/index';
+import { affine, expectClose, finiteDiff, flat, gelu64, layerNormRow, nest, randn } from '../../testing/index';
+import { type N2 } from './naive-reference';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
@@ -100,11 +114,11 @@ describe('linear / Dense', () => {
     const bv = randn(rng, 5);
     const y = linear(tf.tensor3d(xv, [2, 3, 4]), tf.tensor2d(wv, [4, 5]), tf.tensor1d(bv));
     expect(y.shape).toEqual([2, 3, 5]);
-    const ref = matmulBias(nest(xv, [6, 4]) as N2, nest(wv, [4, 5]) as N2, bv);
+    const ref = affine(nest(xv, [6, 4]) as N2, nest(wv, [4, 5]) as N2, bv);
     expectClose(y.dataSync(), flat(ref), { abs: 1e-5, rel: 1e-5 }, 'linear');
     const R = randn(rng, 6 * 5);
     const loss = (p: number[]): number =>
-      flat(matmulBias(nest(p.slice(0, 24), [6, 4]) as N2, nest(p.slice(24, 44), [4, 5]) as N2, p.slice(44))).reduce(
+      flat(affine(nest(p.slice(0, 24), [6, 4]) as N2, nest(p.slice(24, 44), [4, 5]) as N2, p.slice(44))).reduce(
         (a, v, i) => a + v * (R[i] as number),
         0,
       );
@@ -145,6 +159,24 @@ describe('linear / Dense', () => {
     expect(Math.max(...k.map(Math.abs))).toBeLessThanOrEqual(0.04 + 1e-6);
   });
 
+  it('applyActivation computes every named activation as its float64 formula', () => {
+    const xs = [-3, -1.2, -0.3, 0, 0.4, 1.5, 2.7];
+    const formulas: Record<ActivationName, (v: number) => number> = {
+      linear: (v) => v,
+      gelu: (v) => gelu64(v),
+      geluTanh: (v) => gelu64(v, 'tanh'),
+      relu: (v) => Math.max(v, 0),
+      tanh: Math.tanh,
+      sigmoid: (v) => 1 / (1 + Math.exp(-v)),
+      softplus: (v) => Math.log1p(Math.exp(v)),
+      elu: (v) => (v > 0 ? v : Math.expm1(v)),
+    };
+    expect(Object.keys(formulas).sort()).toEqual([...ACTIVATION_NAMES].sort());
+    for (const name of ACTIVATION_NAMES) {
+      expectClose(applyActivation(tf.tensor1d(xs), name).dataSync(), xs.map(formulas[name]), { abs: 1e-5, rel: 1e-5 }, name);
+    }
+  });
+
   it('Dense reports a wrong last dimension and a bad config clearly', () => {
     const d = new Dense({ units: 3, name: 'head' });
     d.apply(tf.zeros([2, 4]));
@@ -164,8 +196,8 @@ describe('FeedForward', () => {
     const y = ff.apply(tf.tensor3d(xv, [2, 3, 4])) as tf.Tensor;
     expect(y.shape).toEqual([2, 3, 4]);
     const [k1, b1, k2, b2] = ff.getWeights().map((w) => w.arraySync()) as [N2, number[], N2, number[]];
-    const h = matmulBias(nest(xv, [6, 4]) as N2, k1, b1).map((r) => r.map((v) => gelu64(v)));
-    expectClose(y.dataSync(), flat(matmulBias(h, k2, b2)), { abs: 1e-5, rel: 1e-4 }, 'feed-forward');
+    const h = affine(nest(xv, [6, 4]) as N2, k1, b1).map((r) => r.map((v) => gelu64(v)));
+    expectClose(y.dataSync(), flat(affine(h, k2, b2)), { abs: 1e-5, rel: 1e-4 }, 'feed-forward');
     expect(ff.weights.map((w) => w.originalName.split('/').slice(1).join('/'))).toEqual([
       'fc1/kernel',
       'fc1/bias',

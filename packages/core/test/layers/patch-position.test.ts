@@ -11,7 +11,8 @@ import {
   SinusoidalPositionEmbedding2d,
   sinusoidalPositionEmbedding2d,
 } from '../../src/index';
-import { expectClose, finiteDiff, flat, layerNormRow, matmulBias, nest, randn, type N2 } from './naive-reference';
+import { affine, expectClose, finiteDiff, flat, layerNormRow, nest, randn } from '../../testing/index';
+import { type N2 } from './naive-reference';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
@@ -94,7 +95,7 @@ describe('PatchEmbedding', () => {
     layer.setWeights(layer.getWeights().map((w, i) => tf.add(w, tf.mul(0.1 * (i + 1), tf.randomNormal(w.shape, 0, 1, 'float32', i)))));
     const [g1, b1, k, b, g2, b2] = layer.getWeights().map((w) => w.arraySync()) as [number[], number[], N2, number[], number[], number[]];
     const tokens = nest(naivePatchify(img, 1, 4, 4, 2, 2), [4, 8]) as N2;
-    const ref = matmulBias(
+    const ref = affine(
       tokens.map((t) => layerNormRow(t, g1, b1, 1e-6)),
       k,
       b,

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { input, loadLayersModel, model, sequential, type LayersModel } from '@tensorflow/tfjs-layers';
+import { input, model, sequential } from '@tensorflow/tfjs-layers';
 import {
   AIT_CORE_LAYER_CLASSES,
   Dense,
@@ -15,51 +15,13 @@ import {
   setGlobalSeed,
   SinusoidalPositionEmbedding2d,
   TopKAttention,
-  type AitLayer,
 } from '../../src/index';
+import { expectConfigRoundTrip, expectModelRoundTrip } from '../../testing/index';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
   setGlobalSeed(17);
 });
-
-const toList = (x: tf.Tensor | tf.Tensor[]): tf.Tensor[] => (Array.isArray(x) ? x : [x]);
-
-/** Saves through withSaveHandler, loads through fromMemory, and checks names, weights and outputs. */
-async function roundTrip(m: LayersModel, inputs: tf.Tensor | tf.Tensor[]): Promise<LayersModel> {
-  // random weights so that LayerNorm's ones/zeros and zero biases are not trivially equal
-  m.setWeights(m.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.5, 'float32', 100 + i)));
-  let saved: tf.io.ModelArtifacts | undefined;
-  await m.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  expect(saved).toBeDefined();
-  const loaded = await loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
-  expect(loaded.weights.map((w) => w.originalName)).toEqual(m.weights.map((w) => w.originalName));
-  expect(loaded.weights.map((w) => w.trainable)).toEqual(m.weights.map((w) => w.trainable));
-  loaded.getWeights().forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(m.getWeights()[i]!.dataSync())));
-  const a = toList(m.predict(inputs));
-  const b = toList(loaded.predict(inputs));
-  expect(b.length).toBe(a.length);
-  a.forEach((t, i) => {
-    expect(b[i]!.shape).toEqual(t.shape);
-    expect(Array.from(b[i]!.dataSync())).toEqual(Array.from(t.dataSync()));
-  });
-  return loaded;
-}
-
-/** getConfig -> fromConfig gives a layer with the same config. */
-function configRoundTrip(layer: AitLayer): void {
-  const cls = layer.constructor as typeof Dense;
-  const cfg = layer.getConfig();
-  const copy = cls.fromConfig(cls, cfg) as AitLayer;
-  expect(copy).toBeInstanceOf(cls);
-  expect(copy.getConfig()).toEqual(cfg);
-  expect(JSON.parse(JSON.stringify(cfg))).toEqual(cfg);
-}
 
 describe('serialisation round trips', () => {
   it('registers every layer class under an Ait-prefixed name', () => {
@@ -73,45 +35,45 @@ describe('serialisation round trips', () => {
   it('Dense', async () => {
     const layer = new Dense({ units: 6, activation: 'geluTanh', kernelInitializer: 'truncatedNormal', inputShape: [3, 4] });
     const m = sequential({ layers: [layer, new Dense({ units: 2, useBias: false, activation: 'relu' })] });
-    await roundTrip(m, tf.randomNormal([2, 3, 4], 0, 1, 'float32', 1));
-    configRoundTrip(layer);
+    await expectModelRoundTrip(m, tf.randomNormal([2, 3, 4], 0, 1, 'float32', 1));
+    expectConfigRoundTrip(layer);
   });
 
   it('LayerNorm', async () => {
     const layer = new LayerNorm({ epsilon: 1e-6, inputShape: [3, 4] });
     const m = sequential({ layers: [layer, new LayerNorm({ center: false })] });
-    await roundTrip(m, tf.randomNormal([2, 3, 4], 0, 1, 'float32', 2));
-    configRoundTrip(layer);
+    await expectModelRoundTrip(m, tf.randomNormal([2, 3, 4], 0, 1, 'float32', 2));
+    expectConfigRoundTrip(layer);
   });
 
   it('Dropout', async () => {
     const layer = new Dropout({ rate: 0.4 });
     const m = sequential({ layers: [new Dense({ units: 4, inputShape: [5] }), layer] });
-    await roundTrip(m, tf.randomNormal([3, 5], 0, 1, 'float32', 3));
-    configRoundTrip(layer);
+    await expectModelRoundTrip(m, tf.randomNormal([3, 5], 0, 1, 'float32', 3));
+    expectConfigRoundTrip(layer);
   });
 
   it('DropPath', async () => {
     const layer = new DropPath({ rate: 0.3 });
     const m = sequential({ layers: [new Dense({ units: 4, inputShape: [2, 5] }), layer] });
-    await roundTrip(m, tf.randomNormal([3, 2, 5], 0, 1, 'float32', 4));
-    configRoundTrip(layer);
+    await expectModelRoundTrip(m, tf.randomNormal([3, 2, 5], 0, 1, 'float32', 4));
+    expectConfigRoundTrip(layer);
   });
 
   it('FeedForward (also frozen)', async () => {
     const layer = new FeedForward({ hiddenDim: 8, outputDim: 3, activation: 'geluTanh', dropout: 0.1, inputShape: [3, 4], name: 'mlp' });
-    await roundTrip(sequential({ layers: [layer] }), tf.randomNormal([2, 3, 4], 0, 1, 'float32', 5));
-    configRoundTrip(layer);
+    await expectModelRoundTrip(sequential({ layers: [layer] }), tf.randomNormal([2, 3, 4], 0, 1, 'float32', 5));
+    expectConfigRoundTrip(layer);
     const frozen = new FeedForward({ hiddenDim: 5, trainable: false, inputShape: [4] });
-    const loaded = await roundTrip(sequential({ layers: [frozen] }), tf.randomNormal([2, 4], 0, 1, 'float32', 6));
+    const loaded = await expectModelRoundTrip(sequential({ layers: [frozen] }), tf.randomNormal([2, 4], 0, 1, 'float32', 6));
     expect(loaded.trainableWeights).toHaveLength(0);
     expect(loaded.nonTrainableWeights).toHaveLength(4);
   });
 
   it('MultiHeadAttention, self-attention', async () => {
     const layer = new MultiHeadAttention({ numHeads: 2, headDim: 3, qkvBias: false, attentionDropout: 0.1, inputShape: [4, 6] });
-    await roundTrip(sequential({ layers: [layer] }), tf.randomNormal([2, 4, 6], 0, 1, 'float32', 7));
-    configRoundTrip(layer);
+    await expectModelRoundTrip(sequential({ layers: [layer] }), tf.randomNormal([2, 4, 6], 0, 1, 'float32', 7));
+    expectConfigRoundTrip(layer);
   });
 
   it('MultiHeadAttention, cross-attention with a mask input and returned weights', async () => {
@@ -122,7 +84,7 @@ describe('serialisation round trips', () => {
     const outs = layer.apply([x, c, mk]) as unknown as ReturnType<typeof input>[];
     const m = model({ inputs: [x, c, mk], outputs: outs });
     const mask = tf.tensor2d([1, 1, 0, 1, 0, 0, 1, 1, 1, 1], [2, 5]);
-    const loaded = await roundTrip(m, [
+    const loaded = await expectModelRoundTrip(m, [
       tf.randomNormal([2, 3, 4], 0, 1, 'float32', 8),
       tf.randomNormal([2, 5, 6], 0, 1, 'float32', 9),
       mask,
@@ -130,7 +92,7 @@ describe('serialisation round trips', () => {
     const [, w] = loaded.predict([tf.ones([2, 3, 4]), tf.ones([2, 5, 6]), mask]) as tf.Tensor[];
     expect(w!.shape).toEqual([2, 2, 3, 5]);
     expect((w!.arraySync() as number[][][][])[0]![1]![2]![2]).toBe(0);
-    configRoundTrip(layer);
+    expectConfigRoundTrip(layer);
   });
 
   it('TopKAttention with the gate as a second output', async () => {
@@ -138,7 +100,7 @@ describe('serialisation round trips', () => {
     const s = input({ shape: [7, 5] });
     const layer = new TopKAttention({ numHeads: 2, topK: 3, returnGate: true, dropout: 0.1, name: 'write' });
     const outs = layer.apply([q, s]) as unknown as ReturnType<typeof input>[];
-    const loaded = await roundTrip(model({ inputs: [q, s], outputs: outs }), [
+    const loaded = await expectModelRoundTrip(model({ inputs: [q, s], outputs: outs }), [
       tf.randomNormal([2, 3, 4], 0, 1, 'float32', 10),
       tf.randomNormal([2, 7, 5], 0, 1, 'float32', 11),
     ]);
@@ -146,29 +108,29 @@ describe('serialisation round trips', () => {
       [null, 3, 4],
       [null, 2, 3, 7],
     ]);
-    configRoundTrip(layer);
+    expectConfigRoundTrip(layer);
   });
 
   it('PatchEmbedding', async () => {
     const layer = new PatchEmbedding({ patchSize: 2, embedDim: 6, epsilon: 1e-6, inputShape: [4, 6, 3] });
-    await roundTrip(sequential({ layers: [layer] }), tf.randomNormal([2, 4, 6, 3], 0, 1, 'float32', 12));
-    configRoundTrip(layer);
+    await expectModelRoundTrip(sequential({ layers: [layer] }), tf.randomNormal([2, 4, 6, 3], 0, 1, 'float32', 12));
+    expectConfigRoundTrip(layer);
     const bare = new PatchEmbedding({ patchSize: 2, embedDim: 6, preNorm: false, postNorm: false, useBias: false, inputShape: [4, 4, 1] });
-    await roundTrip(sequential({ layers: [bare] }), tf.randomNormal([1, 4, 4, 1], 0, 1, 'float32', 13));
+    await expectModelRoundTrip(sequential({ layers: [bare] }), tf.randomNormal([1, 4, 4, 1], 0, 1, 'float32', 13));
   });
 
   it('LearnedPositionEmbedding', async () => {
     const layer = new LearnedPositionEmbedding({ maxTokens: 8, stddev: 0.05, inputShape: [5, 4] });
-    await roundTrip(sequential({ layers: [layer] }), tf.randomNormal([2, 5, 4], 0, 1, 'float32', 14));
-    configRoundTrip(layer);
+    await expectModelRoundTrip(sequential({ layers: [layer] }), tf.randomNormal([2, 5, 4], 0, 1, 'float32', 14));
+    expectConfigRoundTrip(layer);
   });
 
   it('SinusoidalPositionEmbedding2d', async () => {
     const layer = new SinusoidalPositionEmbedding2d({ gridHeight: 2, gridWidth: 2, prefixTokens: 1, temperature: 100, inputShape: [5, 8] });
-    await roundTrip(
+    await expectModelRoundTrip(
       sequential({ layers: [new Dense({ units: 8, inputShape: [5, 3] }), layer] }),
       tf.randomNormal([2, 5, 3], 0, 1, 'float32', 15),
     );
-    configRoundTrip(layer);
+    expectConfigRoundTrip(layer);
   });
 });

@@ -1,20 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, SeededRandom, setGlobalSeed, TopKAttention, topKAttention, topKGate, topKSoftmax } from '../../src/index';
-import {
-  expectClose,
-  finiteDiff,
-  flat,
-  headSlice,
-  matmulBias,
-  nest,
-  randn,
-  softmaxRow,
-  topKAttentionHead,
-  topKSoftmaxRow,
-  type N2,
-  type N3,
-} from './naive-reference';
+import { affine, expectClose, finiteDiff, flat, nest, randn, softmaxRow } from '../../testing/index';
+import { headSlice, topKAttentionHead, topKSoftmaxRow, type N2, type N3 } from './naive-reference';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
@@ -199,15 +187,15 @@ function weight(layer: TopKAttention, suffix: string): N2 {
 
 /** Naive TopKAttention layer: queries [tq][dq], source [tk][ds] (one batch element). */
 function naiveLayer(layer: TopKAttention, q: N2, s: N2, heads: number, hd: number, topK: number): { output: N2; gate: N3; weights: N3 } {
-  const qp = matmulBias(q, weight(layer, 'query/kernel'), null);
-  const kp = matmulBias(s, weight(layer, 'key/kernel'), null);
-  const vp = matmulBias(s, weight(layer, 'value/kernel'), null);
+  const qp = affine(q, weight(layer, 'query/kernel'), null);
+  const kp = affine(s, weight(layer, 'key/kernel'), null);
+  const vp = affine(s, weight(layer, 'value/kernel'), null);
   const per = Array.from({ length: heads }, (_, h) =>
     topKAttentionHead(headSlice(qp, h, hd), headSlice(kp, h, hd), headSlice(vp, h, hd), topK, 1 / Math.sqrt(hd)),
   );
   const merged = q.map((_, t) => per.flatMap((p) => p.output[t] as number[]));
   return {
-    output: matmulBias(merged, weight(layer, 'output/kernel'), null),
+    output: affine(merged, weight(layer, 'output/kernel'), null),
     gate: per.map((p) => p.gate),
     weights: per.map((p) => p.weights),
   };

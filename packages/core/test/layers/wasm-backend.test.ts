@@ -19,7 +19,8 @@ import {
   dropPath,
 } from '../../src/index';
 import { naiveConvStem } from './conv-stem-reference';
-import { expectClose, finiteDiff, flat, gelu64, layerNormRow, nest, randn, topKSoftmaxRow, type N2 } from './naive-reference';
+import { expectClose, finiteDiff, flat, gelu64, layerNormRow, nest, randn } from '../../testing/index';
+import { topKSoftmaxRow, type N2 } from './naive-reference';
 
 beforeAll(async () => {
   const info = await initBackend({ backend: 'wasm' });

@@ -1,4 +1,4 @@
-import { access, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validateConfig, z } from '@ait/core';
 import { arrayDataset } from '../dataset/array-dataset';
@@ -23,6 +23,7 @@ import { type CifarDownloadOptions, downloadCifar } from './cifar-download';
 import { checkCifarRecordCount } from './cifar-record-count';
 import { CIFAR_SOURCES, type CifarSource } from './cifar-sources';
 import { defaultDataDirectory } from './data-directory';
+import { isFile, pathExists } from './path-checks';
 import { CIFAR100_COARSE_LABEL_NAMES, CIFAR100_FINE_LABEL_NAMES, CIFAR10_LABEL_NAMES } from './cifar-label-names';
 import { CIFAR100_NORMALIZATION, CIFAR10_NORMALIZATION } from './cifar-normalization';
 
@@ -73,23 +74,6 @@ const schema = z.strictObject({
 
 type Located = { kind: 'files'; paths: string[] } | { kind: 'archive'; path: string };
 
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function placementHelp(source: CifarSource, split: 'train' | 'test', dir: string): string {
   return (
     `Put the official archive ${source.archive} (${source.url}, MD5 ${source.md5}) at ${join(dir, source.archive)}, ` +
@@ -115,7 +99,7 @@ async function locate(source: CifarSource, split: 'train' | 'test', dir: string,
   }
   const inDir = join(dir, source.archive);
   if (await isFile(inDir)) return { kind: 'archive', path: inDir };
-  return `no ${split} files found in ${dir}${(await exists(dir)) ? '' : ' (the folder does not exist)'}.${partial}`;
+  return `no ${split} files found in ${dir}${(await pathExists(dir)) ? '' : ' (the folder does not exist)'}.${partial}`;
 }
 
 async function loadRecords(

@@ -12,7 +12,8 @@ import { normalizationFromPixels } from '../dataset/normalization-stats';
 import { DataFileError } from '../formats/data-file-error';
 import { openIdxRecordFile, openIdxStream, readIdxFile } from '../formats/idx-file';
 import { type IdxHeader, formatMagic } from '../formats/idx-format';
-import { type LoadMode, loadModeSchema } from './load-mode';
+import { idxDatasetOptionsShape, imageSizeSchema } from './idx-dataset-options';
+import { type LoadMode } from './load-mode';
 
 /** Options of {@link loadIdxDataset}. */
 export interface IdxDatasetOptions {
@@ -37,12 +38,8 @@ export interface IdxDatasetOptions {
 const schema = z.strictObject({
   images: z.string('must be a file path').min(1, 'must be a file path'),
   labels: z.string('must be a file path').min(1, 'must be a file path'),
-  name: z.string('must be a string'),
-  labelNames: z.array(z.string()).min(1, 'must name at least one class'),
-  normalization: z.custom<NormalizationStats>((v) => typeof v === 'object' && v !== null).optional(),
-  mode: loadModeSchema.default('memory'),
-  imageSize: z.tuple([z.number().int().min(1), z.number().int().min(1)]).optional(),
-  hint: z.string().default(''),
+  ...idxDatasetOptionsShape,
+  imageSize: imageSizeSchema.optional(),
 });
 
 const STATS_SAMPLE = 2000;

@@ -47,6 +47,12 @@ export const DATASET_NAMES: readonly DatasetSpec['name'][] = [
   'image-folder',
 ];
 
+/** A spec's options: everything but its `name`. */
+function withoutName<S extends { name: string }>(spec: S): Omit<S, 'name'> {
+  const { name: _name, ...options } = spec;
+  return options;
+}
+
 /**
  * Opens a data set from a {@link DatasetSpec}: the generators (`triangle`, `sort-of-clevr`, their
  * `-fresh` modes), a written synthetic set, or a loader (`mnist`, `fashion-mnist`, `cifar10`,
@@ -55,44 +61,26 @@ export const DATASET_NAMES: readonly DatasetSpec['name'][] = [
  */
 export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
   switch (spec.name) {
-    case 'triangle': {
-      const { name: _n, ...o } = spec;
-      return triangleDataset(o);
-    }
-    case 'triangle-fresh': {
-      const { name: _n, ...o } = spec;
-      return freshTriangleDataset(o);
-    }
-    case 'sort-of-clevr': {
-      const { name: _n, ...o } = spec;
-      return sortOfClevrDataset(o);
-    }
-    case 'sort-of-clevr-fresh': {
-      const { name: _n, ...o } = spec;
-      return freshSortOfClevrDataset(o);
-    }
+    case 'triangle':
+      return triangleDataset(withoutName(spec));
+    case 'triangle-fresh':
+      return freshTriangleDataset(withoutName(spec));
+    case 'sort-of-clevr':
+      return sortOfClevrDataset(withoutName(spec));
+    case 'sort-of-clevr-fresh':
+      return freshSortOfClevrDataset(withoutName(spec));
     case 'synthetic-set':
       return openSyntheticSet(spec.dir, spec.mode ? { mode: spec.mode } : {});
-    case 'mnist': {
-      const { name: _n, ...o } = spec;
-      return loadMnist(o);
-    }
-    case 'fashion-mnist': {
-      const { name: _n, ...o } = spec;
-      return loadFashionMnist(o);
-    }
-    case 'cifar10': {
-      const { name: _n, ...o } = spec;
-      return loadCifar10(o);
-    }
-    case 'cifar100': {
-      const { name: _n, ...o } = spec;
-      return loadCifar100(o);
-    }
-    case 'image-folder': {
-      const { name: _n, ...o } = spec;
-      return loadImageFolder(o);
-    }
+    case 'mnist':
+      return loadMnist(withoutName(spec));
+    case 'fashion-mnist':
+      return loadFashionMnist(withoutName(spec));
+    case 'cifar10':
+      return loadCifar10(withoutName(spec));
+    case 'cifar100':
+      return loadCifar100(withoutName(spec));
+    case 'image-folder':
+      return loadImageFolder(withoutName(spec));
     default: {
       const name = (spec as { name?: unknown }).name;
       throw new Error(`loadDataset: unknown data set ${JSON.stringify(name)}; choose one of ${DATASET_NAMES.join(', ')}.`);

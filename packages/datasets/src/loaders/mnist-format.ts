@@ -1,58 +1,33 @@
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validateConfig, z } from '@ait/core';
-import {
-  type AsyncRandomAccessDataset,
-  type Dataset,
-  type NormalizationStats,
-  type RandomAccessDataset,
-  type StreamingDataset,
-} from '../dataset/dataset';
-import { loadIdxDataset } from './idx-dataset';
-import { type LoadMode, loadModeSchema } from './load-mode';
+import { type AsyncRandomAccessDataset, type Dataset, type RandomAccessDataset, type StreamingDataset } from '../dataset/dataset';
+import { type IdxDatasetOptions, loadIdxDataset } from './idx-dataset';
+import { idxDatasetOptionsShape, imageSizeSchema } from './idx-dataset-options';
+import { pathExists } from './path-checks';
 
 /** The two splits of an MNIST-format data set: files `train-*` and `t10k-*`. */
 export type MnistSplit = 'train' | 'test';
 
-/** Options of {@link loadMnistFormat}. */
-export interface MnistFormatOptions {
+/**
+ * Options of {@link loadMnistFormat}: the folder and split instead of the two file paths, and
+ * otherwise those of {@link IdxDatasetOptions} (`name` gets the split appended, e.g. `kmnist` ->
+ * `kmnist-train`).
+ */
+export interface MnistFormatOptions extends Omit<IdxDatasetOptions, 'images' | 'labels' | 'imageSize'> {
   /** Folder holding `train-images-idx3-ubyte[.gz]`, `train-labels-idx1-ubyte[.gz]`, `t10k-...`. */
   dir: string;
   /** Split; default `train`. */
   split?: MnistSplit;
-  /** Data set name; the split is appended (e.g. `kmnist` -> `kmnist-train`). */
-  name: string;
-  /** One name per class. */
-  labelNames: readonly string[];
-  /** Normalisation statistics; computed from the images when left out. */
-  normalization?: NormalizationStats;
-  /** `memory` (default), `disk` (uncompressed files only) or `stream`. */
-  mode?: LoadMode;
   /** Expected image size; default 28 x 28. */
   imageSize?: readonly [number, number];
-  /** Appended to "not found" errors: where to get the files. */
-  hint?: string;
 }
 
 const schema = z.strictObject({
   dir: z.string('must be a folder path').min(1, 'must be a folder path'),
   split: z.enum(['train', 'test'], 'must be "train" or "test"').default('train'),
-  name: z.string('must be a string'),
-  labelNames: z.array(z.string()).min(1),
-  normalization: z.custom<NormalizationStats>((v) => typeof v === 'object' && v !== null).optional(),
-  mode: loadModeSchema.default('memory'),
-  imageSize: z.tuple([z.number().int().min(1), z.number().int().min(1)]).default([28, 28]),
-  hint: z.string().default(''),
+  ...idxDatasetOptionsShape,
+  imageSize: imageSizeSchema.default([28, 28]),
 });
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The image and label files of a split in an MNIST-format folder: `<prefix>-images-idx3-ubyte`
@@ -63,7 +38,7 @@ async function exists(path: string): Promise<boolean> {
 export async function findMnistFiles(dir: string, split: MnistSplit, hint = ''): Promise<{ images: string; labels: string }> {
   const prefix = split === 'train' ? 'train' : 't10k';
   const pick = async (base: string): Promise<string | undefined> => {
-    for (const name of [base, `${base}.gz`]) if (await exists(join(dir, name))) return join(dir, name);
+    for (const name of [base, `${base}.gz`]) if (await pathExists(join(dir, name))) return join(dir, name);
     return undefined;
   };
   const images = await pick(`${prefix}-images-idx3-ubyte`);

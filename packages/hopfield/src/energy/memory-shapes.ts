@@ -70,3 +70,23 @@ export function canonicalState(where: string, state: tf.Tensor, dim: number, pat
 export function restoreLeading(t: tf.Tensor, leading: readonly number[], tail: readonly number[]): tf.Tensor {
   return tf.reshape(t, [...leading, ...tail]);
 }
+
+/**
+ * `perPattern(x_mu . s)` for every state `s [..., dim]` and stored pattern `x_mu` of the canonical
+ * patterns `p3 [patternBatch, patterns, dim]` (see {@link canonicalPatterns}): `[..., patterns]`.
+ * `perPattern` maps the dot products `[batch, queries, patterns]` to a tensor of the same shape
+ * (a scaling, a softmax over the patterns). The state is checked as {@link canonicalState} checks it.
+ */
+export function patternOverlaps(
+  where: string,
+  state: tf.Tensor,
+  p3: tf.Tensor3D,
+  patternBatch: number | null,
+  perPattern: (dots: tf.Tensor) => tf.Tensor,
+): tf.Tensor {
+  const [, numPatterns, dim] = p3.shape;
+  return tf.tidy(() => {
+    const { state: s, leading } = canonicalState(where, state, dim, patternBatch);
+    return restoreLeading(perPattern(tf.matMul(s, p3, false, true)), leading, [numPatterns]);
+  });
+}

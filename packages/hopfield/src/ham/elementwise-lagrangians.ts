@@ -1,28 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertNeuronStates, sumPerSample, type Lagrangian } from './lagrangian';
+import { defineLagrangian, sumPerSample, type Lagrangian } from './lagrangian';
 
 function assertPositive(where: string, what: string, v: number): void {
   if (!Number.isFinite(v) || v <= 0) throw new Error(`${where}: ${what} must be a finite number > 0, got ${v}.`);
 }
 
+/** A Lagrangian that is a sum over neurons of `perNeuron(x)`, with the elementwise `activation`. */
 function elementwise(
   name: string,
   config: Lagrangian['config'],
   perNeuron: (x: tf.Tensor) => tf.Tensor,
   activation: (x: tf.Tensor) => tf.Tensor,
 ): Lagrangian {
-  return {
-    name,
-    config,
-    lagrangian: (x) => {
-      assertNeuronStates(`${name}Lagrangian`, x);
-      return tf.tidy(() => sumPerSample(perNeuron(x)));
-    },
-    activation: (x) => {
-      assertNeuronStates(`${name}Lagrangian`, x);
-      return tf.tidy(() => activation(x));
-    },
-  };
+  return defineLagrangian(`${name}Lagrangian`, name, config, (x) => sumPerSample(perNeuron(x)), activation);
 }
 
 /** `L = 1/2 sum x^2`: the identity activation `g = x` (e.g. image pixels). */

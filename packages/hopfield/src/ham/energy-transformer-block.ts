@@ -7,50 +7,42 @@ import {
   createKernelInitializer,
   knownDim,
   layerArgsShape,
-  layerLabel,
   singleShape,
   singleTensor,
-  validateConfig,
   z,
-  type AitLayerArgs,
   type CallKwargs,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 import { energyTransformerDescent, energyTransformerEnergy, type EnergyTransformerParams } from './energy-transformer';
 
-const schema = z.strictObject({
+const energyTransformerBlockSchema = z.strictObject({
   ...layerArgsShape,
+  /** Attention heads. */
   numHeads: z.number().int().positive(),
+  /** Width of each head's queries and keys. */
   headDim: z.number().int().positive(),
+  /** Number of Hopfield memories (the ReLU-squared energy that replaces the MLP). */
   numMemories: z.number().int().positive(),
+  /** Descent steps per call; default 12. */
   steps: z.number().int().nonnegative().default(12),
+  /** Step size `alpha`; default 0.1. */
   stepSize: z.number().positive().finite().default(0.1),
-  beta: z.number().positive().finite().nullish(),
+  /** Attention inverse temperature; default (`null`) `1 / sqrt(headDim)`. */
+  beta: z.number().positive().finite().nullable().default(null),
+  /** Layer-norm epsilon; default 1e-5. */
   epsilon: z.number().positive().finite().default(1e-5),
+  /** Standard deviation of the (truncated normal) initial weights; default 0.02. */
   initStddev: z.number().positive().finite().default(0.02),
+  /** Whether `call` returns `[tokens, energies [batch, steps + 1]]`; default false. */
   returnEnergies: z.boolean().default(false),
 });
 
-/** Options of {@link EnergyTransformerBlock}. */
-export interface EnergyTransformerBlockArgs extends AitLayerArgs {
-  /** Attention heads. */
-  numHeads: number;
-  /** Width of each head's queries and keys. */
-  headDim: number;
-  /** Number of Hopfield memories (the ReLU-squared energy that replaces the MLP). */
-  numMemories: number;
-  /** Descent steps per call; default 12. */
-  steps?: number;
-  /** Step size `alpha`; default 0.1. */
-  stepSize?: number;
-  /** Attention inverse temperature; default `1 / sqrt(headDim)`. */
-  beta?: number | null;
-  /** Layer-norm epsilon; default 1e-5. */
-  epsilon?: number;
-  /** Standard deviation of the (truncated normal) initial weights; default 0.02. */
-  initStddev?: number;
-  /** Whether `call` returns `[tokens, energies [batch, steps + 1]]`; default false. */
-  returnEnergies?: boolean;
-}
+/** Options of {@link EnergyTransformerBlock} (each documented on the schema), plus the tfjs layer arguments. */
+export type EnergyTransformerBlockArgs = LayerArgsOf<typeof energyTransformerBlockSchema>;
+
+/** The validated options of an {@link EnergyTransformerBlock}, defaults applied. */
+export type EnergyTransformerBlockConfig = LayerConfigOf<typeof energyTransformerBlockSchema>;
 
 /**
  * The Energy Transformer block (Hoover et al. 2023) as a tfjs layer: `steps` steps of energy
@@ -63,7 +55,8 @@ export interface EnergyTransformerBlockArgs extends AitLayerArgs {
 export class EnergyTransformerBlock extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitHopfieldEnergyTransformer';
-  private readonly cfg: z.output<typeof schema>;
+  /** The validated options (serialised by `getConfig`). */
+  readonly config: EnergyTransformerBlockConfig;
   private wq: LayerVariable | null = null;
   private wk: LayerVariable | null = null;
   private memories: LayerVariable | null = null;
@@ -72,20 +65,15 @@ export class EnergyTransformerBlock extends AitLayer {
   private dim = -1;
 
   constructor(args: EnergyTransformerBlockArgs) {
-    const cfg = validateConfig(layerLabel('EnergyTransformerBlock', args), schema, args);
     super(args);
-    this.cfg = cfg;
-  }
-
-  private get where(): string {
-    return `EnergyTransformerBlock '${this.name}'`;
+    this.config = this.configureLayer('EnergyTransformerBlock', energyTransformerBlockSchema, args);
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(this.where, inputShape);
-    assertRank(this.where, 'x', { shape }, [3], '[batch, tokens, dim]');
-    this.dim = knownDim(this.where, 'x', shape, -1);
-    const { numHeads, headDim, numMemories, initStddev } = this.cfg;
+    const shape = singleShape(this.layerLabel, inputShape);
+    assertRank(this.layerLabel, 'x', { shape }, [3], '[batch, tokens, dim]');
+    this.dim = knownDim(this.layerLabel, 'x', shape, -1);
+    const { numHeads, headDim, numMemories, initStddev } = this.config;
     const init = (): ReturnType<typeof createKernelInitializer> => createKernelInitializer('truncatedNormal', initStddev);
     this.wq = this.addWeight('query_weights', [numHeads, headDim, this.dim], 'float32', init());
     this.wk = this.addWeight('key_weights', [numHeads, headDim, this.dim], 'float32', init());
@@ -96,13 +84,13 @@ export class EnergyTransformerBlock extends AitLayer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
-    const shape = singleShape(this.where, inputShape);
-    return this.cfg.returnEnergies ? [shape, [shape[0] ?? null, this.cfg.steps + 1]] : shape;
+    const shape = singleShape(this.layerLabel, inputShape);
+    return this.config.returnEnergies ? [shape, [shape[0] ?? null, this.config.steps + 1]] : shape;
   }
 
   /** The current parameters (the layer's variables). */
   params(): EnergyTransformerParams {
-    if (!this.built) throw new Error(`${this.where}: the layer is not built yet; call it through apply() first.`);
+    if (!this.built) throw new Error(`${this.layerLabel}: the layer is not built yet; call it through apply() first.`);
     return {
       queryWeights: (this.wq as LayerVariable).read(),
       keyWeights: (this.wk as LayerVariable).read(),
@@ -113,19 +101,19 @@ export class EnergyTransformerBlock extends AitLayer {
   }
 
   private options(): { beta?: number; eps: number } {
-    return { ...(this.cfg.beta != null ? { beta: this.cfg.beta } : {}), eps: this.cfg.epsilon };
+    return { ...(this.config.beta != null ? { beta: this.config.beta } : {}), eps: this.config.epsilon };
   }
 
   /** `steps` descent steps; see the class description. */
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor | tf.Tensor[] {
-    const x = singleTensor(this.where, inputs);
-    assertRank(this.where, 'x', x, [3], '[batch, tokens, dim]');
-    assertLastDim(this.where, 'x', x, this.dim, `The layer was built for tokens of width ${this.dim}.`);
+    const x = singleTensor(this.layerLabel, inputs);
+    assertRank(this.layerLabel, 'x', x, [3], '[batch, tokens, dim]');
+    assertLastDim(this.layerLabel, 'x', x, this.dim, `The layer was built for tokens of width ${this.dim}.`);
     const r = energyTransformerDescent(x, this.params(), {
       ...this.options(),
-      steps: this.cfg.steps,
-      stepSize: this.cfg.stepSize,
-      recordEnergies: this.cfg.returnEnergies,
+      steps: this.config.steps,
+      stepSize: this.config.stepSize,
+      recordEnergies: this.config.returnEnergies,
     });
     if (!r.energies) return r.state;
     const perSample = tf.tidy(() => tf.transpose(r.energies as tf.Tensor));
@@ -144,27 +132,11 @@ export class EnergyTransformerBlock extends AitLayer {
     if (!this.built) this.build(x.shape);
     const r = energyTransformerDescent(x, this.params(), {
       ...this.options(),
-      steps: options.steps ?? this.cfg.steps,
-      stepSize: options.stepSize ?? this.cfg.stepSize,
+      steps: options.steps ?? this.config.steps,
+      stepSize: options.stepSize ?? this.config.stepSize,
       recordEnergies: true,
     });
     return { state: r.state, energies: r.energies as tf.Tensor };
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    const c = this.cfg;
-    return {
-      ...super.getConfig(),
-      numHeads: c.numHeads,
-      headDim: c.headDim,
-      numMemories: c.numMemories,
-      steps: c.steps,
-      stepSize: c.stepSize,
-      beta: c.beta ?? null,
-      epsilon: c.epsilon,
-      initStddev: c.initStddev,
-      returnEnergies: c.returnEnergies,
-    };
   }
 }
 tf.serialization.registerClass(EnergyTransformerBlock);

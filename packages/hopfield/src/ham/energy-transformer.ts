@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertFloat, assertRank, formatShape, mergeHeads, splitHeads } from '@ait/core';
 import { lastAxisMatMul } from '../ops/last-axis-matmul';
+import { energyDescent, type DescentSettings } from './energy-descent';
 import { layerNormLagrangian } from './normalizing-lagrangians';
 
 /** Parameters of the Energy Transformer energy (Hoover et al. 2023). */
@@ -125,15 +126,8 @@ export function energyTransformerGradient(
   });
 }
 
-/** Options of {@link energyTransformerDescent}. */
-export interface EnergyTransformerDescentOptions extends EnergyTransformerOptions {
-  /** Number of steps; default 12. */
-  steps?: number;
-  /** Step size `alpha` of `x <- x - alpha dE/dg`; default 0.1. */
-  stepSize?: number;
-  /** Whether to record the energy before and after every step; default false. */
-  recordEnergies?: boolean;
-}
+/** Options of {@link energyTransformerDescent}: the model's options and the descent's (`steps` default 12, `stepSize` default 0.1). */
+export interface EnergyTransformerDescentOptions extends EnergyTransformerOptions, DescentSettings {}
 
 /**
  * Energy descent of the Energy Transformer: `x <- x - alpha dE/dg`, `steps` times (analytic
@@ -146,20 +140,9 @@ export function energyTransformerDescent(
   params: EnergyTransformerParams,
   options: EnergyTransformerDescentOptions = {},
 ): { state: tf.Tensor; energies: tf.Tensor | null } {
-  const steps = options.steps ?? 12;
-  const alpha = options.stepSize ?? 0.1;
-  if (!Number.isInteger(steps) || steps < 0) throw new Error(`energyTransformerDescent: steps must be an integer >= 0, got ${steps}.`);
-  if (!Number.isFinite(alpha) || alpha <= 0)
-    throw new Error(`energyTransformerDescent: stepSize must be a finite number > 0, got ${alpha}.`);
-  const record = options.recordEnergies ?? false;
-  const result = tf.tidy(() => {
-    let state = x;
-    const energies: tf.Tensor[] = record ? [energyTransformerEnergy(state, params, options)] : [];
-    for (let t = 0; t < steps; t++) {
-      state = tf.sub(state, tf.mul(alpha, energyTransformerGradient(state, params, options)));
-      if (record) energies.push(energyTransformerEnergy(state, params, options));
-    }
-    return [steps === 0 ? tf.clone(x) : state, ...(record ? [tf.stack(energies)] : [])];
-  });
-  return { state: result[0] as tf.Tensor, energies: result[1] ?? null };
+  const model = {
+    energy: (state: tf.Tensor) => energyTransformerEnergy(state, params, options),
+    gradient: (state: tf.Tensor) => energyTransformerGradient(state, params, options),
+  };
+  return energyDescent('energyTransformerDescent', x, model, options, { steps: 12, stepSize: 0.1 });
 }

@@ -8,6 +8,7 @@ export * from './dense-synapse';
 export * from './bias-synapse';
 export * from './conv-synapse';
 export * from './hierarchical-associative-memory';
+export * from './energy-descent';
 export * from './energy-transformer';
 export * from './energy-transformer-block';
 export * from './parallel-mixer-energy';

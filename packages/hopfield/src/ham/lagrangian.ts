@@ -20,6 +20,32 @@ export interface Lagrangian {
   activation(x: tf.Tensor): tf.Tensor;
 }
 
+/**
+ * Builds a {@link Lagrangian} from its two functions: both check that the states are
+ * `[batch, ...neurons]` float32 (errors name `where`) and free their intermediate tensors.
+ * `lagrangian` maps `x [batch, ...]` to `[batch]`; `activation` (its gradient) keeps `x`'s shape.
+ */
+export function defineLagrangian(
+  where: string,
+  name: string,
+  config: LagrangianConfig,
+  lagrangian: (x: tf.Tensor) => tf.Tensor,
+  activation: (x: tf.Tensor) => tf.Tensor,
+): Lagrangian {
+  return {
+    name,
+    config,
+    lagrangian: (x) => {
+      assertNeuronStates(where, x);
+      return tf.tidy(() => lagrangian(x));
+    },
+    activation: (x) => {
+      assertNeuronStates(where, x);
+      return tf.tidy(() => activation(x));
+    },
+  };
+}
+
 /** Throws unless `x` is a float32 tensor `[batch, ...neurons]` of rank >= 2. */
 export function assertNeuronStates(where: string, x: tf.Tensor): void {
   assertFloat(where, 'the states', x);

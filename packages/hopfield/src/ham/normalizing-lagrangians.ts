@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertNeuronStates, sumPerSample, type Lagrangian } from './lagrangian';
+import { defineLagrangian, sumPerSample, type Lagrangian } from './lagrangian';
 
 /**
  * Which neurons a normalising Lagrangian normalises together: `last` = each group along the last
@@ -50,18 +50,13 @@ export function softmaxLagrangian(options: SoftmaxLagrangianOptions = {}): Lagra
   const beta = options.beta ?? 1;
   const axes = checkAxes(where, options.axes ?? 'last');
   checkBeta(where, beta);
-  return {
-    name: 'softmax',
-    config: { beta, axes },
-    lagrangian: (x) => {
-      assertNeuronStates(where, x);
-      return tf.tidy(() => tf.div(sumPerSample(tf.logSumExp(tf.mul(beta, grouped(x, axes)), -1)), beta));
-    },
-    activation: (x) => {
-      assertNeuronStates(where, x);
-      return tf.tidy(() => tf.reshape(tf.softmax(tf.mul(beta, grouped(x, axes)), -1), x.shape));
-    },
-  };
+  return defineLagrangian(
+    where,
+    'softmax',
+    { beta, axes },
+    (x) => tf.div(sumPerSample(tf.logSumExp(tf.mul(beta, grouped(x, axes)), -1)), beta),
+    (x) => tf.reshape(tf.softmax(tf.mul(beta, grouped(x, axes)), -1), x.shape),
+  );
 }
 
 /**
@@ -77,28 +72,28 @@ export function softmaxWithZeroLagrangian(options: SoftmaxLagrangianOptions = {}
     const g = tf.mul(beta, grouped(x, axes));
     return tf.concat([tf.zeros([...g.shape.slice(0, 2), 1]), g], -1);
   };
-  return {
-    name: 'softmaxWithZero',
-    config: { beta, axes },
-    lagrangian: (x) => {
-      assertNeuronStates(where, x);
-      return tf.tidy(() => tf.div(sumPerSample(tf.logSumExp(withZero(x), -1)), beta));
+  return defineLagrangian(
+    where,
+    'softmaxWithZero',
+    { beta, axes },
+    (x) => tf.div(sumPerSample(tf.logSumExp(withZero(x), -1)), beta),
+    (x) => {
+      const s = tf.softmax(withZero(x), -1);
+      const n = s.shape[2] as number;
+      return tf.reshape(tf.slice(s, [0, 0, 1], [-1, -1, n - 1]), x.shape);
     },
-    activation: (x) => {
-      assertNeuronStates(where, x);
-      return tf.tidy(() => {
-        const s = tf.softmax(withZero(x), -1);
-        const n = s.shape[2] as number;
-        return tf.reshape(tf.slice(s, [0, 0, 1], [-1, -1, n - 1]), x.shape);
-      });
-    },
-  };
+  );
 }
 
-function normParts(
-  where: string,
-  options: NormLagrangianOptions,
-): { gamma: number | tf.Tensor; delta: number | tf.Tensor | null; eps: number; axes: LagrangianAxes } {
+/** The checked options of a normalising Lagrangian. */
+interface NormParts {
+  readonly gamma: number | tf.Tensor;
+  readonly delta: number | tf.Tensor | null;
+  readonly eps: number;
+  readonly axes: LagrangianAxes;
+}
+
+function normParts(where: string, options: NormLagrangianOptions): NormParts {
   const gamma = options.gamma ?? 1;
   if (typeof gamma === 'number' && (!Number.isFinite(gamma) || gamma <= 0)) {
     throw new Error(`${where}: gamma must be a finite number > 0 (a convex Lagrangian), got ${gamma}.`);
@@ -108,9 +103,33 @@ function normParts(
   return { gamma, delta: options.delta ?? null, eps, axes: checkAxes(where, options.axes ?? 'last') };
 }
 
-function deltaTerm(x: tf.Tensor, delta: number | tf.Tensor | null): tf.Tensor | null {
-  if (delta === null || delta === 0) return null;
-  return sumPerSample(tf.mul(x, delta));
+/**
+ * A normalising Lagrangian with the shift `delta`: `L = scaled(x) + sum delta x` and
+ * `g = normalised(x) + delta`, where `scaled` is the per-sample Lagrangian `[batch]` and
+ * `normalised` its gradient, both without the shift.
+ */
+function shiftedNormLagrangian(
+  where: string,
+  name: string,
+  parts: NormParts,
+  scaled: (x: tf.Tensor) => tf.Tensor,
+  normalised: (x: tf.Tensor) => tf.Tensor,
+): Lagrangian {
+  const { gamma, delta, eps, axes } = parts;
+  const config = {
+    gamma: typeof gamma === 'number' ? gamma : 'tensor',
+    eps,
+    axes,
+    delta: typeof delta === 'number' || delta === null ? (delta ?? 0) : 'tensor',
+  };
+  const shifted = delta !== null && delta !== 0;
+  return defineLagrangian(
+    where,
+    name,
+    config,
+    (x) => (shifted ? tf.add(scaled(x), sumPerSample(tf.mul(x, delta))) : scaled(x)),
+    (x) => (delta === null ? normalised(x) : tf.add(normalised(x), delta)),
+  );
 }
 
 /**
@@ -120,39 +139,27 @@ function deltaTerm(x: tf.Tensor, delta: number | tf.Tensor | null): tf.Tensor | 
  */
 export function layerNormLagrangian(options: NormLagrangianOptions = {}): Lagrangian {
   const where = 'layerNormLagrangian';
-  const { gamma, delta, eps, axes } = normParts(where, options);
+  const parts = normParts(where, options);
+  const { gamma, eps, axes } = parts;
   const stats = (x: tf.Tensor): { centred: tf.Tensor; sd: tf.Tensor; n: number } => {
     const g = grouped(x, axes);
     const centred = tf.sub(g, tf.mean(g, -1, true));
     const sd = tf.sqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps));
     return { centred, sd, n: g.shape[2] };
   };
-  return {
-    name: 'layerNorm',
-    config: {
-      gamma: typeof gamma === 'number' ? gamma : 'tensor',
-      eps,
-      axes,
-      delta: typeof delta === 'number' || delta === null ? (delta ?? 0) : 'tensor',
+  return shiftedNormLagrangian(
+    where,
+    'layerNorm',
+    parts,
+    (x) => {
+      const { sd, n } = stats(x);
+      return tf.mul(tf.mul(n, gamma), sumPerSample(sd));
     },
-    lagrangian: (x) => {
-      assertNeuronStates(where, x);
-      return tf.tidy(() => {
-        const { sd, n } = stats(x);
-        const main = tf.mul(tf.mul(n, gamma), sumPerSample(sd));
-        const d = deltaTerm(x, delta);
-        return d ? tf.add(main, d) : main;
-      });
+    (x) => {
+      const { centred, sd } = stats(x);
+      return tf.reshape(tf.mul(gamma, tf.div(centred, sd)), x.shape);
     },
-    activation: (x) => {
-      assertNeuronStates(where, x);
-      return tf.tidy(() => {
-        const { centred, sd } = stats(x);
-        const g = tf.reshape(tf.mul(gamma, tf.div(centred, sd)), x.shape);
-        return delta === null ? g : tf.add(g, delta);
-      });
-    },
-  };
+  );
 }
 
 /**
@@ -161,31 +168,17 @@ export function layerNormLagrangian(options: NormLagrangianOptions = {}): Lagran
  */
 export function sphericalLagrangian(options: NormLagrangianOptions = {}): Lagrangian {
   const where = 'sphericalLagrangian';
-  const { gamma, delta, eps, axes } = normParts(where, options);
+  const parts = normParts(where, options);
+  const { gamma, eps, axes } = parts;
   const norm = (g: tf.Tensor): tf.Tensor => tf.sqrt(tf.add(tf.sum(tf.square(g), -1, true), eps));
-  return {
-    name: 'spherical',
-    config: {
-      gamma: typeof gamma === 'number' ? gamma : 'tensor',
-      eps,
-      axes,
-      delta: typeof delta === 'number' || delta === null ? (delta ?? 0) : 'tensor',
+  return shiftedNormLagrangian(
+    where,
+    'spherical',
+    parts,
+    (x) => tf.mul(gamma, sumPerSample(norm(grouped(x, axes)))),
+    (x) => {
+      const g = grouped(x, axes);
+      return tf.reshape(tf.mul(gamma, tf.div(g, norm(g))), x.shape);
     },
-    lagrangian: (x) => {
-      assertNeuronStates(where, x);
-      return tf.tidy(() => {
-        const main = tf.mul(gamma, sumPerSample(norm(grouped(x, axes))));
-        const d = deltaTerm(x, delta);
-        return d ? tf.add(main, d) : main;
-      });
-    },
-    activation: (x) => {
-      assertNeuronStates(where, x);
-      return tf.tidy(() => {
-        const g = grouped(x, axes);
-        const a = tf.reshape(tf.mul(gamma, tf.div(g, norm(g))), x.shape);
-        return delta === null ? a : tf.add(a, delta);
-      });
-    },
-  };
+  );
 }

@@ -10,14 +10,12 @@ import {
   KERNEL_INITIALIZER_NAMES,
   knownDim,
   layerArgsShape,
-  layerLabel,
   singleShape,
   singleTensor,
-  validateConfig,
   z,
-  type AitLayerArgs,
   type CallKwargs,
-  type KernelInitializerName,
+  type LayerArgsOf,
+  type LayerConfigOf,
 } from '@ait/core';
 import { lastAxisMatMul } from '../ops/last-axis-matmul';
 import { parallelMixerActivation, parallelMixerEnergy, type ParallelMixerParams } from './parallel-mixer-energy';
@@ -46,47 +44,42 @@ export type ParallelMixerNormGain = 'scalar' | 'perEntry';
 /** The layer-norm gain modes, in the order of {@link ParallelMixerNormGain}. */
 export const PARALLEL_MIXER_NORM_GAINS = ['scalar', 'perEntry'] as const satisfies readonly ParallelMixerNormGain[];
 
-const schema = z.strictObject({
-  ...layerArgsShape,
-  tokenHiddenDim: z.number().int().positive(),
-  channelHiddenDim: z.number().int().positive(),
-  variant: z.enum(['symmetric', 'symmetryBreaking', 'free']).default('symmetric'),
-  useBias: z.boolean().default(true),
-  iterations: z.number().int().positive().default(1),
-  stepSize: z.number().positive().finite().default(1),
-  epsilon: z.number().positive().finite().default(1e-5),
-  symmetryPenalty: z.number().nonnegative().finite().default(1),
-  normGain: z.enum(PARALLEL_MIXER_NORM_GAINS).default('scalar'),
-  kernelInitializer: z.enum(KERNEL_INITIALIZER_NAMES).default('glorotUniform'),
-});
+/** The weight structures, in the order of {@link ParallelMixerVariant}. */
+const PARALLEL_MIXER_VARIANTS = ['symmetric', 'symmetryBreaking', 'free'] as const satisfies readonly ParallelMixerVariant[];
 
-/** Options of {@link ParallelMixerBlock}. */
-export interface ParallelMixerBlockArgs extends AitLayerArgs {
+const parallelMixerBlockSchema = z.strictObject({
+  ...layerArgsShape,
   /** Width of the token-hidden layer (the token MLP's hidden size). */
-  tokenHiddenDim: number;
+  tokenHiddenDim: z.number().int().positive(),
   /** Width of the channel-hidden layer (the channel MLP's hidden size). */
-  channelHiddenDim: number;
-  /** Weight structure; default `symmetric`. */
-  variant?: ParallelMixerVariant;
+  channelHiddenDim: z.number().int().positive(),
+  /** Weight structure (see {@link ParallelMixerVariant}); default `symmetric`. */
+  variant: z.enum(PARALLEL_MIXER_VARIANTS).default('symmetric'),
   /** Hidden and output biases in both MLPs; default true. */
-  useBias?: boolean;
+  useBias: z.boolean().default(true),
   /** How many times the block repeats with tied weights (`nIter`); default 1. */
-  iterations?: number;
+  iterations: z.number().int().positive().default(1),
   /** Step size `alpha` of `x + alpha (MLP_tok + MLP_ch)`; default 1. */
-  stepSize?: number;
+  stepSize: z.number().positive().finite().default(1),
   /** Layer-norm epsilon; default 1e-5. */
-  epsilon?: number;
+  epsilon: z.number().positive().finite().default(1e-5),
   /** `lambda` of the `symmetryBreaking` penalty `lambda (||W2_tok||^2 + ||W2_ch||^2)`; default 1 (lower it towards 0 during training with {@link ParallelMixerBlock.setSymmetryPenalty}). */
-  symmetryPenalty?: number;
+  symmetryPenalty: z.number().nonnegative().finite().default(1),
   /**
    * Gain of the matrix layer norm: `scalar` (default; one gain, the energy's Lagrangian) or
    * `perEntry` (`[tokens, channels]`, as `nn.LayerNorm((tokens, channels))` in the authors' code;
    * no energy). See {@link ParallelMixerNormGain}.
    */
-  normGain?: ParallelMixerNormGain;
+  normGain: z.enum(PARALLEL_MIXER_NORM_GAINS).default('scalar'),
   /** Initialiser of the mixing weights; default `glorotUniform`. */
-  kernelInitializer?: KernelInitializerName;
-}
+  kernelInitializer: z.enum(KERNEL_INITIALIZER_NAMES).default('glorotUniform'),
+});
+
+/** Options of {@link ParallelMixerBlock} (each documented on the schema), plus the tfjs layer arguments. */
+export type ParallelMixerBlockArgs = LayerArgsOf<typeof parallelMixerBlockSchema>;
+
+/** The validated options of a {@link ParallelMixerBlock}, defaults applied. */
+export type ParallelMixerBlockConfig = LayerConfigOf<typeof parallelMixerBlockSchema>;
 
 /**
  * The parallel MLP-Mixer block of Karakida, Ota and Taki (2024), derived from a three-layer
@@ -102,54 +95,55 @@ export interface ParallelMixerBlockArgs extends AitLayerArgs {
 export class ParallelMixerBlock extends AitLayer {
   /** tfjs serialisation name. */
   static className = 'AitHopfieldParallelMixer';
-  private readonly cfg: z.output<typeof schema>;
-  private penalty: number;
+  private options: ParallelMixerBlockConfig;
   private readonly w: Record<string, LayerVariable | null> = {};
   private tokens = -1;
   private channels = -1;
 
   constructor(args: ParallelMixerBlockArgs) {
-    const cfg = validateConfig(layerLabel('ParallelMixerBlock', args), schema, args);
     super(args);
-    this.cfg = cfg;
-    this.penalty = cfg.symmetryPenalty;
+    this.options = this.configureLayer('ParallelMixerBlock', parallelMixerBlockSchema, args);
   }
 
-  private get where(): string {
-    return `ParallelMixerBlock '${this.name}'`;
+  /**
+   * The validated options (serialised by `getConfig`); `symmetryPenalty` is the current `lambda`
+   * (see {@link ParallelMixerBlock.setSymmetryPenalty}).
+   */
+  get config(): ParallelMixerBlockConfig {
+    return this.options;
   }
 
   /** The weight structure. */
   get variant(): ParallelMixerVariant {
-    return this.cfg.variant;
+    return this.options.variant;
   }
 
   /** The layer-norm gain mode. */
   get normGain(): ParallelMixerNormGain {
-    return this.cfg.normGain;
+    return this.options.normGain;
   }
 
   /** The current `lambda` of the symmetry-breaking penalty. */
   get symmetryPenalty(): number {
-    return this.penalty;
+    return this.options.symmetryPenalty;
   }
 
   /** Sets `lambda` (e.g. annealed from 1 to 0 during training). */
   setSymmetryPenalty(lambda: number): void {
     if (!Number.isFinite(lambda) || lambda < 0)
-      throw new Error(`${this.where}: the symmetry penalty must be a finite number >= 0, got ${lambda}.`);
-    this.penalty = lambda;
+      throw new Error(`${this.layerLabel}: the symmetry penalty must be a finite number >= 0, got ${lambda}.`);
+    this.options = this.useConfig({ ...this.options, symmetryPenalty: lambda });
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(this.where, inputShape);
-    assertRank(this.where, 'x', { shape }, [3], '[batch, tokens, channels]');
-    const n = knownDim(this.where, 'x', shape, 1);
-    const c = knownDim(this.where, 'x', shape, 2);
+    const shape = singleShape(this.layerLabel, inputShape);
+    assertRank(this.layerLabel, 'x', { shape }, [3], '[batch, tokens, channels]');
+    const n = knownDim(this.layerLabel, 'x', shape, 1);
+    const c = knownDim(this.layerLabel, 'x', shape, 2);
     this.tokens = n;
     this.channels = c;
-    const { tokenHiddenDim: mt, channelHiddenDim: mc, variant, useBias } = this.cfg;
-    const kernel = (): ReturnType<typeof createKernelInitializer> => createKernelInitializer(this.cfg.kernelInitializer);
+    const { tokenHiddenDim: mt, channelHiddenDim: mc, variant, useBias } = this.options;
+    const kernel = (): ReturnType<typeof createKernelInitializer> => createKernelInitializer(this.options.kernelInitializer);
     this.w.tokenWeights = this.addWeight('token_weights', [mt, n], 'float32', kernel());
     this.w.channelWeights = this.addWeight('channel_weights', [mc, c], 'float32', kernel());
     if (variant === 'symmetryBreaking') {
@@ -167,13 +161,13 @@ export class ParallelMixerBlock extends AitLayer {
       this.w.tokenOutputBias = this.addWeight('token_output_bias', [n], 'float32', initializers.zeros());
       this.w.channelOutputBias = this.addWeight('channel_output_bias', [c], 'float32', initializers.zeros());
     }
-    this.w.normGamma = this.addWeight('norm_gamma', this.cfg.normGain === 'perEntry' ? [n, c] : [1], 'float32', initializers.ones());
+    this.w.normGamma = this.addWeight('norm_gamma', this.options.normGain === 'perEntry' ? [n, c] : [1], 'float32', initializers.ones());
     this.w.normDelta = this.addWeight('norm_delta', [n, c], 'float32', initializers.zeros());
     this.built = true;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return singleShape(this.where, inputShape);
+    return singleShape(this.layerLabel, inputShape);
   }
 
   private read(name: string): tf.Tensor | null {
@@ -182,7 +176,7 @@ export class ParallelMixerBlock extends AitLayer {
 
   /** The energy parameters of the symmetric part (the layer's variables). */
   params(): ParallelMixerParams {
-    if (!this.built) throw new Error(`${this.where}: the layer is not built yet; call it through apply() first.`);
+    if (!this.built) throw new Error(`${this.layerLabel}: the layer is not built yet; call it through apply() first.`);
     return {
       tokenWeights: this.read('tokenWeights') as tf.Tensor,
       channelWeights: this.read('channelWeights') as tf.Tensor,
@@ -201,7 +195,7 @@ export class ParallelMixerBlock extends AitLayer {
       const a = this.read('tokenExtra');
       const b = this.read('channelExtra');
       if (!a || !b) return tf.scalar(0);
-      return tf.mul(this.penalty, tf.add(tf.sum(tf.square(a)), tf.sum(tf.square(b)))) as tf.Scalar;
+      return tf.mul(this.options.symmetryPenalty, tf.add(tf.sum(tf.square(a)), tf.sum(tf.square(b)))) as tf.Scalar;
     });
   }
 
@@ -217,13 +211,13 @@ export class ParallelMixerBlock extends AitLayer {
     const aCh = gelu(hCh);
     let tokOut: tf.Tensor;
     let chOut: tf.Tensor;
-    if (this.cfg.variant === 'free') {
+    if (this.options.variant === 'free') {
       tokOut = lastAxisMatMul(aTok, this.read('tokenOut') as tf.Tensor, true);
       chOut = lastAxisMatMul(aCh, this.read('channelOut') as tf.Tensor, true);
     } else {
       tokOut = lastAxisMatMul(aTok, p.tokenWeights);
       chOut = lastAxisMatMul(aCh, p.channelWeights);
-      if (this.cfg.variant === 'symmetryBreaking') {
+      if (this.options.variant === 'symmetryBreaking') {
         tokOut = tf.add(tokOut, lastAxisMatMul(aTok, this.read('tokenExtra') as tf.Tensor, true));
         chOut = tf.add(chOut, lastAxisMatMul(aCh, this.read('channelExtra') as tf.Tensor, true));
       }
@@ -236,19 +230,21 @@ export class ParallelMixerBlock extends AitLayer {
 
   /** `iterations` parallel Mixer steps; see the class description. */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
-    const x = singleTensor(this.where, inputs);
-    assertRank(this.where, 'x', x, [3], '[batch, tokens, channels]');
+    const x = singleTensor(this.layerLabel, inputs);
+    assertRank(this.layerLabel, 'x', x, [3], '[batch, tokens, channels]');
     if (x.shape[1] !== this.tokens || x.shape[2] !== this.channels) {
-      throw new Error(`${this.where}: the layer was built for [batch, ${this.tokens}, ${this.channels}], got [${x.shape.join(', ')}].`);
+      throw new Error(
+        `${this.layerLabel}: the layer was built for [batch, ${this.tokens}, ${this.channels}], got [${x.shape.join(', ')}].`,
+      );
     }
-    if (this.cfg.variant === 'symmetryBreaking' && this.isTraining(kwargs) && currentForwardContext()) {
+    if (this.options.variant === 'symmetryBreaking' && this.isTraining(kwargs) && currentForwardContext()) {
       addAuxLoss(`${this.name}/symmetryPenalty`, this.symmetryPenaltyLoss());
     }
     return tf.tidy(() => {
       let state = x;
-      for (let t = 0; t < this.cfg.iterations; t++) {
-        const g = parallelMixerActivation(state, this.params(), { eps: this.cfg.epsilon });
-        state = tf.add(state, tf.mul(this.cfg.stepSize, this.mix(g)));
+      for (let t = 0; t < this.options.iterations; t++) {
+        const g = parallelMixerActivation(state, this.params(), { eps: this.options.epsilon });
+        state = tf.add(state, tf.mul(this.options.stepSize, this.mix(g)));
       }
       return state;
     });
@@ -260,36 +256,19 @@ export class ParallelMixerBlock extends AitLayer {
    * only with the scalar layer-norm gain, so other variants and `normGain: 'perEntry'` throw.
    */
   energy(x: tf.Tensor): tf.Tensor {
-    if (this.cfg.variant !== 'symmetric') {
+    if (this.options.variant !== 'symmetric') {
       throw new Error(
-        `${this.where}: only the symmetric variant has an energy that its update descends; this block is '${this.cfg.variant}'.`,
+        `${this.layerLabel}: only the symmetric variant has an energy that its update descends; this block is '${this.options.variant}'.`,
       );
     }
-    if (this.cfg.normGain !== 'scalar') {
+    if (this.options.normGain !== 'scalar') {
       throw new Error(
-        `${this.where}: a layer norm with a gain per entry (normGain 'perEntry') is not the gradient of any Lagrangian, so ` +
+        `${this.layerLabel}: a layer norm with a gain per entry (normGain 'perEntry') is not the gradient of any Lagrangian, so ` +
           "the block has no energy; use normGain 'scalar'.",
       );
     }
     if (!this.built) this.build(x.shape);
-    return parallelMixerEnergy(x, this.params(), { eps: this.cfg.epsilon });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    const c = this.cfg;
-    return {
-      ...super.getConfig(),
-      tokenHiddenDim: c.tokenHiddenDim,
-      channelHiddenDim: c.channelHiddenDim,
-      variant: c.variant,
-      useBias: c.useBias,
-      iterations: c.iterations,
-      stepSize: c.stepSize,
-      epsilon: c.epsilon,
-      symmetryPenalty: this.penalty,
-      normGain: c.normGain,
-      kernelInitializer: c.kernelInitializer,
-    };
+    return parallelMixerEnergy(x, this.params(), { eps: this.options.epsilon });
   }
 }
 tf.serialization.registerClass(ParallelMixerBlock);

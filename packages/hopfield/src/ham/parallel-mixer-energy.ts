@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertFloat, assertRank, formatShape, gelu } from '@ait/core';
 import { lastAxisMatMul } from '../ops/last-axis-matmul';
+import { energyDescent, type DescentSettings } from './energy-descent';
 import { geluIntegral } from './elementwise-lagrangians';
 import { layerNormLagrangian } from './normalizing-lagrangians';
 
@@ -169,15 +170,8 @@ export function parallelMixerEnergyGradient(x: tf.Tensor, params: ParallelMixerP
   });
 }
 
-/** Options of {@link parallelMixerDescent}. */
-export interface ParallelMixerDescentOptions extends ParallelMixerOptions {
-  /** Number of steps; default 1. */
-  steps?: number;
-  /** Step size `alpha`; default 1 (the parallel MLP-Mixer block `x + MLP_tok(LN x) + MLP_ch(LN x)`). */
-  stepSize?: number;
-  /** Whether to record the energy before and after every step; default false. */
-  recordEnergies?: boolean;
-}
+/** Options of {@link parallelMixerDescent}: the model's options and the descent's (`steps` default 1, `stepSize` default 1). */
+export interface ParallelMixerDescentOptions extends ParallelMixerOptions, DescentSettings {}
 
 /**
  * Energy descent of the three-layer network, `x <- x - alpha dE/dg`: with `alpha = 1` each step is
@@ -189,19 +183,9 @@ export function parallelMixerDescent(
   params: ParallelMixerParams,
   options: ParallelMixerDescentOptions = {},
 ): { state: tf.Tensor; energies: tf.Tensor | null } {
-  const steps = options.steps ?? 1;
-  const alpha = options.stepSize ?? 1;
-  if (!Number.isInteger(steps) || steps < 0) throw new Error(`parallelMixerDescent: steps must be an integer >= 0, got ${steps}.`);
-  if (!Number.isFinite(alpha) || alpha <= 0) throw new Error(`parallelMixerDescent: stepSize must be a finite number > 0, got ${alpha}.`);
-  const record = options.recordEnergies ?? false;
-  const result = tf.tidy(() => {
-    let state = x;
-    const energies: tf.Tensor[] = record ? [parallelMixerEnergy(state, params, options)] : [];
-    for (let t = 0; t < steps; t++) {
-      state = tf.sub(state, tf.mul(alpha, parallelMixerEnergyGradient(state, params, options)));
-      if (record) energies.push(parallelMixerEnergy(state, params, options));
-    }
-    return [steps === 0 ? tf.clone(x) : state, ...(record ? [tf.stack(energies)] : [])];
-  });
-  return { state: result[0] as tf.Tensor, energies: result[1] ?? null };
+  const model = {
+    energy: (state: tf.Tensor) => parallelMixerEnergy(state, params, options),
+    gradient: (state: tf.Tensor) => parallelMixerEnergyGradient(state, params, options),
+  };
+  return energyDescent('parallelMixerDescent', x, model, options, { steps: 1, stepSize: 1 });
 }

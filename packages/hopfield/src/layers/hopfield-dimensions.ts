@@ -94,3 +94,11 @@ export function resolveHopfieldDimensions(where: string, cfg: HopfieldConfig, wi
   }
   return { ...widths, heads, hidden, pattern, output, beta, staticExecution };
 }
+
+/**
+ * How many patterns the association appends to the stored ones (`S' = S + this`): a learned bias
+ * pattern with `concatBiasPattern` and an all-zero pattern with `addZeroAssociation`.
+ */
+export function appendedPatternCount(cfg: Pick<HopfieldConfig, 'concatBiasPattern' | 'addZeroAssociation'>): number {
+  return (cfg.concatBiasPattern ? 1 : 0) + (cfg.addZeroAssociation ? 1 : 0);
+}

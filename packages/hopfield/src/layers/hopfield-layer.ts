@@ -1,22 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
+import { assertRank, knownDim, z, type LayerArgsOf, type LayerConfigOf } from '@ait/core';
 import {
-  assertRank,
-  createKernelInitializer,
-  knownDim,
-  parseLayerConfig,
-  toShapeList,
-  z,
-  type LayerArgsOf,
-  type LayerConfigOf,
-} from '@ait/core';
-import { hopfieldOptionsShape } from './hopfield-options';
-import { LearnedPatternsHopfield, type LearnedPatternInputs, type LearnedPatternMasks } from './learned-patterns-hopfield';
+  learnedPatternsOptionsShape,
+  LearnedPatternsHopfield,
+  type LearnedPatternInputs,
+  type LearnedPatternMasks,
+} from './learned-patterns-hopfield';
 
 const lookupSchema = z.strictObject({
-  ...hopfieldOptionsShape,
-  /** Number of learned stored patterns (table entries); default 1. */
-  quantity: z.number().int().positive().default(1),
+  ...learnedPatternsOptionsShape,
   /** Whether the looked-up targets (pattern projection) are learned separately from the stored patterns; default false (the stored patterns are also the targets). */
   lookupWeightsAsSeparated: z.boolean().default(false),
   /** Whether the separate targets are trained; default true. */
@@ -50,23 +43,15 @@ export class HopfieldLayer extends LearnedPatternsHopfield<LayerConfigOf<typeof 
   private lookupWeights: LayerVariable | null = null;
   private lookupTargets: LayerVariable | null = null;
 
-  constructor(args: HopfieldLayerArgs = {}) {
-    super(args, parseLayerConfig('HopfieldLayer', lookupSchema, args));
-  }
+  protected readonly dataInputs = { counts: [1], text: 'the state patterns x' };
 
-  protected get where(): string {
-    return `HopfieldLayer '${this.name}'`;
+  constructor(args: HopfieldLayerArgs = {}) {
+    super('HopfieldLayer', lookupSchema, args);
   }
 
   private stateShape(inputShape: Shape | Shape[]): Shape {
-    const shapes = toShapeList(inputShape);
-    if (shapes.length !== 1 + this.maskInputs) {
-      throw new Error(
-        `${this.where}: expects the state patterns x${this.maskInputs ? ` followed by ${this.maskInputs} mask input(s)` : ''}, got ${shapes.length} inputs.`,
-      );
-    }
-    const x = shapes[0] as Shape;
-    assertRank(this.where, 'x', { shape: x }, [3], '[batch, L, width]');
+    const x = this.dataShapes(inputShape)[0] as Shape;
+    assertRank(this.layerLabel, 'x', { shape: x }, [3], '[batch, L, width]');
     return x;
   }
 
@@ -79,13 +64,13 @@ export class HopfieldLayer extends LearnedPatternsHopfield<LayerConfigOf<typeof 
     const staticTargets = a.patternProjectionAsStatic && !a.patternProjectionAsConnected;
     const target = staticTargets ? (a.patternSize ?? hidden) : lookup;
     if (!Number.isInteger(lookup) || !Number.isInteger(target)) {
-      throw new Error(`${this.where}: the input width ${width} is not divisible by numHeads = ${heads}; set hiddenSize.`);
+      throw new Error(`${this.layerLabel}: the input width ${width} is not divisible by numHeads = ${heads}; set hiddenSize.`);
     }
     return { lookup, target };
   }
 
   private innerShapes(x: Shape): Shape[] {
-    const { lookup, target } = this.widths(knownDim(this.where, 'x', x, -1));
+    const { lookup, target } = this.widths(knownDim(this.layerLabel, 'x', x, -1));
     const b = x[0] ?? null;
     const targetWidth = this.config.lookupWeightsAsSeparated ? target : lookup;
     return [[b, this.config.quantity, lookup], x, [b, this.config.quantity, targetWidth]];
@@ -93,24 +78,10 @@ export class HopfieldLayer extends LearnedPatternsHopfield<LayerConfigOf<typeof 
 
   override build(inputShape: Shape | Shape[]): void {
     const x = this.stateShape(inputShape);
-    const { lookup, target } = this.widths(knownDim(this.where, 'x', x, -1));
-    this.lookupWeights = this.addWeight(
-      'lookup_weights',
-      [this.config.quantity, lookup],
-      'float32',
-      createKernelInitializer('truncatedNormal'),
-      undefined,
-      this.config.lookupWeightsTrainable,
-    );
+    const { lookup, target } = this.widths(knownDim(this.layerLabel, 'x', x, -1));
+    this.lookupWeights = this.addLearnedPatterns('lookup_weights', lookup, this.config.lookupWeightsTrainable);
     if (this.config.lookupWeightsAsSeparated) {
-      this.lookupTargets = this.addWeight(
-        'lookup_targets',
-        [this.config.quantity, target],
-        'float32',
-        createKernelInitializer('truncatedNormal'),
-        undefined,
-        this.config.lookupTargetsAsTrainable,
-      );
+      this.lookupTargets = this.addLearnedPatterns('lookup_targets', target, this.config.lookupTargetsAsTrainable);
     }
     this.buildChild(this.hopfield, this.innerShapes(x));
     this.built = true;
@@ -119,23 +90,16 @@ export class HopfieldLayer extends LearnedPatternsHopfield<LayerConfigOf<typeof 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     const x = this.stateShape(inputShape);
     const out = this.hopfield.computeOutputShape(this.innerShapes(x)) as Shape;
-    if (!this.config.returnAssociations) return out;
-    const extra = (this.config.concatBiasPattern ? 1 : 0) + (this.config.addZeroAssociation ? 1 : 0);
-    return [out, [x[0] ?? null, this.hopfield.dimensions.heads, x[1] ?? null, this.config.quantity + extra]];
-  }
-
-  protected dataInputs(count: number, total: number): void {
-    if (count !== 1) throw new Error(`${this.where}: expects the state patterns x (plus enabled mask inputs), got ${total} inputs.`);
+    return this.withAssociationsShape(out, x[0] ?? null, x[1] ?? null, this.config.quantity);
   }
 
   /** Queries: the input `x`; keys (and values, unless separate targets are learned): the learned patterns, tiled over the batch. */
   protected patterns(data: tf.Tensor[]): LearnedPatternInputs {
     const queries = data[0] as tf.Tensor;
-    assertRank(this.where, 'x', queries, [3], '[batch, L, width]');
+    assertRank(this.layerLabel, 'x', queries, [3], '[batch, L, width]');
     const batch = queries.shape[0] as number;
-    const tileOf = (w: LayerVariable): tf.Tensor => tf.tidy(() => tf.tile(tf.expandDims(w.read(), 0), [batch, 1, 1]));
-    const keys = tileOf(this.lookupWeights as LayerVariable);
-    const values = this.lookupTargets ? tileOf(this.lookupTargets) : keys;
+    const keys = this.tiledOverBatch(this.lookupWeights as LayerVariable, batch);
+    const values = this.lookupTargets ? this.tiledOverBatch(this.lookupTargets, batch) : keys;
     return { keys, queries, values, created: values === keys ? [keys] : [keys, values] };
   }
 }

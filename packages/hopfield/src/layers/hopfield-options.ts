@@ -1,8 +1,25 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { gelu, KERNEL_INITIALIZER_NAMES, layerArgsShape, rateSchema, z, type LayerArgsOf, type LayerConfigOf } from '@ait/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import {
+  applyActivation,
+  KERNEL_INITIALIZER_NAMES,
+  layerArgsShape,
+  rateSchema,
+  z,
+  type ActivationName,
+  type LayerArgsOf,
+  type LayerConfigOf,
+} from '@ait/core';
 
-/** Activations that may follow the Hopfield association (`associationActivation`). */
-export const ASSOCIATION_ACTIVATIONS = ['relu', 'gelu', 'geluTanh', 'tanh', 'sigmoid', 'softplus', 'elu'] as const;
+/** Activations that may follow the Hopfield association (`associationActivation`); each is one of core's `ACTIVATION_NAMES`. */
+export const ASSOCIATION_ACTIVATIONS = [
+  'relu',
+  'gelu',
+  'geluTanh',
+  'tanh',
+  'sigmoid',
+  'softplus',
+  'elu',
+] as const satisfies readonly ActivationName[];
 
 /** One of {@link ASSOCIATION_ACTIVATIONS}. */
 export type AssociationActivation = (typeof ASSOCIATION_ACTIVATIONS)[number];
@@ -103,31 +120,13 @@ export type HopfieldOptions = Omit<z.input<typeof hopfieldSchema>, keyof typeof 
 /** Options of {@link Hopfield}: {@link HopfieldOptions} plus the tfjs layer arguments. */
 export type HopfieldArgs = LayerArgsOf<typeof hopfieldSchema>;
 
-/** Applies a {@link AssociationActivation} elementwise. */
+/** Applies a {@link AssociationActivation} elementwise (none: `x` itself). */
 export function applyAssociationActivation(x: tf.Tensor, activation: AssociationActivation | null | undefined): tf.Tensor {
-  switch (activation) {
-    case null:
-    case undefined:
-      return x;
-    case 'relu':
-      return tf.relu(x);
-    case 'gelu':
-      return gelu(x, 'none');
-    case 'geluTanh':
-      return gelu(x, 'tanh');
-    case 'tanh':
-      return tf.tanh(x);
-    case 'sigmoid':
-      return tf.sigmoid(x);
-    case 'softplus':
-      return tf.softplus(x);
-    case 'elu':
-      return tf.elu(x);
-    default:
-      throw new Error(
-        `associationActivation: unknown activation '${String(activation)}'; use one of ${ASSOCIATION_ACTIVATIONS.join(', ')}.`,
-      );
+  if (activation === null || activation === undefined) return x;
+  if (!ASSOCIATION_ACTIVATIONS.includes(activation)) {
+    throw new Error(`associationActivation: unknown activation '${String(activation)}'; use one of ${ASSOCIATION_ACTIVATIONS.join(', ')}.`);
   }
+  return applyActivation(x, activation);
 }
 
 /**

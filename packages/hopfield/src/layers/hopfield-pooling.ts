@@ -1,22 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
+import { assertRank, knownDim, z, type LayerArgsOf, type LayerConfigOf } from '@ait/core';
 import {
-  assertRank,
-  createKernelInitializer,
-  knownDim,
-  parseLayerConfig,
-  toShapeList,
-  z,
-  type LayerArgsOf,
-  type LayerConfigOf,
-} from '@ait/core';
-import { hopfieldOptionsShape } from './hopfield-options';
-import { LearnedPatternsHopfield, type LearnedPatternInputs, type LearnedPatternMasks } from './learned-patterns-hopfield';
+  learnedPatternsOptionsShape,
+  LearnedPatternsHopfield,
+  type LearnedPatternInputs,
+  type LearnedPatternMasks,
+} from './learned-patterns-hopfield';
 
 const poolingSchema = z.strictObject({
-  ...hopfieldOptionsShape,
-  /** Number of learned state patterns (pooled outputs); default 1. */
-  quantity: z.number().int().positive().default(1),
+  ...learnedPatternsOptionsShape,
   /** Whether the learned state patterns are trained; default true. */
   statePatternTrainable: z.boolean().default(true),
   /** Whether the output is `[batch, quantity * outputWidth]` (default, as ml-jku) or `[batch, quantity, outputWidth]`. */
@@ -48,26 +41,19 @@ export class HopfieldPooling extends LearnedPatternsHopfield<LayerConfigOf<typeo
   static className = 'AitHopfieldPooling';
   private statePatterns: LayerVariable | null = null;
 
+  protected readonly dataInputs = { counts: [1, 2], text: 'x or [storedPatterns, patternProjection]' };
+
   constructor(args: HopfieldPoolingArgs = {}) {
-    super(args, parseLayerConfig('HopfieldPooling', poolingSchema, args));
+    super('HopfieldPooling', poolingSchema, args);
   }
 
-  protected get where(): string {
-    return `HopfieldPooling '${this.name}'`;
-  }
-
-  private dataShapes(inputShape: Shape | Shape[]): [Shape, Shape] {
-    const shapes = toShapeList(inputShape);
-    const data = shapes.length - this.maskInputs;
-    if (data !== 1 && data !== 2) {
-      throw new Error(
-        `${this.where}: expects x or [storedPatterns, patternProjection]${this.maskInputs ? ` followed by ${this.maskInputs} mask input(s)` : ''}, got ${shapes.length} inputs.`,
-      );
-    }
-    const k = shapes[0] as Shape;
-    const v = data === 2 ? (shapes[1] as Shape) : k;
-    assertRank(this.where, 'the stored patterns', { shape: k }, [3], '[batch, S, width]');
-    assertRank(this.where, 'the pattern projection', { shape: v }, [3], '[batch, S, width]');
+  /** The stored patterns and the pattern projection (`x` for both when one data input is given). */
+  private setShapes(inputShape: Shape | Shape[]): [Shape, Shape] {
+    const data = this.dataShapes(inputShape);
+    const k = data[0] as Shape;
+    const v = data.length === 2 ? (data[1] as Shape) : k;
+    assertRank(this.layerLabel, 'the stored patterns', { shape: k }, [3], '[batch, S, width]');
+    assertRank(this.layerLabel, 'the pattern projection', { shape: v }, [3], '[batch, S, width]');
     return [k, v];
   }
 
@@ -77,48 +63,30 @@ export class HopfieldPooling extends LearnedPatternsHopfield<LayerConfigOf<typeo
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const [k, v] = this.dataShapes(inputShape);
-    const width = this.stateWidth(knownDim(this.where, 'the stored patterns', k, -1));
-    this.statePatterns = this.addWeight(
-      'state_patterns',
-      [this.config.quantity, width],
-      'float32',
-      createKernelInitializer('truncatedNormal'),
-      undefined,
-      this.config.statePatternTrainable,
-    );
+    const [k, v] = this.setShapes(inputShape);
+    const width = this.stateWidth(knownDim(this.layerLabel, 'the stored patterns', k, -1));
+    this.statePatterns = this.addLearnedPatterns('state_patterns', width, this.config.statePatternTrainable);
     this.buildChild(this.hopfield, [k, [k[0] ?? null, this.config.quantity, width], v]);
     this.built = true;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
-    const [k, v] = this.dataShapes(inputShape);
-    const width = this.stateWidth(knownDim(this.where, 'the stored patterns', k, -1));
-    const { quantity, flattenOutput, returnAssociations, concatBiasPattern, addZeroAssociation } = this.config;
+    const [k, v] = this.setShapes(inputShape);
+    const width = this.stateWidth(knownDim(this.layerLabel, 'the stored patterns', k, -1));
+    const { quantity, flattenOutput } = this.config;
     const inner = this.hopfield.computeOutputShape([k, [k[0] ?? null, quantity, width], v]) as Shape;
     const batch = k[0] ?? null;
     const outWidth = inner[2] as number;
     const out: Shape = flattenOutput ? [batch, quantity * outWidth] : [batch, quantity, outWidth];
-    if (!returnAssociations) return out;
-    const extra = (concatBiasPattern ? 1 : 0) + (addZeroAssociation ? 1 : 0);
-    const s = k[1] == null ? null : (k[1] as number) + extra;
-    return [out, [batch, this.hopfield.dimensions.heads, quantity, s]];
-  }
-
-  protected dataInputs(count: number, total: number): void {
-    if (count !== 1 && count !== 2) {
-      throw new Error(`${this.where}: expects x or [storedPatterns, patternProjection] (plus enabled mask inputs), got ${total} inputs.`);
-    }
+    return this.withAssociationsShape(out, batch, quantity, k[1] ?? null);
   }
 
   /** Keys and values: the set (`x`, or stored patterns and projection); queries: the learned state patterns, tiled over the batch. */
   protected patterns(data: tf.Tensor[]): LearnedPatternInputs {
     const keys = data[0] as tf.Tensor;
-    assertRank(this.where, 'the stored patterns', keys, [3], '[batch, S, width]');
+    assertRank(this.layerLabel, 'the stored patterns', keys, [3], '[batch, S, width]');
     const values = data.length === 2 ? (data[1] as tf.Tensor) : keys;
-    const batch = keys.shape[0] as number;
-    const state = this.statePatterns as LayerVariable;
-    const queries = tf.tidy(() => tf.tile(tf.expandDims(state.read(), 0), [batch, 1, 1]));
+    const queries = this.tiledOverBatch(this.statePatterns as LayerVariable, keys.shape[0] as number);
     return { keys, queries, values, created: [queries] };
   }
 

@@ -2,71 +2,34 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initializers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
 import {
   AitLayer,
-  assertFloat,
   assertRank,
   createKernelInitializer,
   Dense,
   dropout,
-  formatShape,
   knownDim,
   LayerNorm,
   layerNorm,
   mergeHeads,
-  parseLayerConfig,
   splitHeads,
   toShapeList,
   toTensorList,
   type CallKwargs,
 } from '@ait/core';
 import { hopfieldAssociation } from './hopfield-association';
-import { resolveHopfieldDimensions, type HopfieldDimensions, type HopfieldInputWidths } from './hopfield-dimensions';
+import { appendedPatternCount, resolveHopfieldDimensions, type HopfieldDimensions, type HopfieldInputWidths } from './hopfield-dimensions';
+import {
+  checkHopfieldInputs,
+  maskInputCount,
+  masksOfCall,
+  type HopfieldAssociationOutput,
+  type HopfieldInputs,
+  type HopfieldMasks,
+  type HopfieldRunOptions,
+} from './hopfield-inputs';
+import { combineHopfieldMasks } from './hopfield-mask';
 import { applyAssociationActivation, hopfieldSchema, type HopfieldArgs, type HopfieldConfig } from './hopfield-options';
 
-/**
- * Named inputs of a Hopfield association: `keys` are the stored patterns, `queries` the state
- * patterns and `values` the pattern projection (ml-jku's stored pattern / state pattern / pattern
- * projection).
- */
-export interface HopfieldInputs {
-  /** Stored patterns `[batch, S, storedWidth]`. */
-  keys: tf.Tensor;
-  /** State patterns `[batch, L, stateWidth]`. */
-  queries: tf.Tensor;
-  /** Pattern projection input `[batch, S, projectionWidth]`; default `keys`. */
-  values?: tf.Tensor | null;
-  /** Valid stored patterns `[batch, S]`: 1 = valid, 0 = padding. */
-  storedPatternPaddingMask?: tf.Tensor | null;
-  /** Allowed associations `[L, S]`, `[batch, L, S]` or `[batch, heads, L, S]`: 1 = allowed, 0 = blocked. */
-  associationMask?: tf.Tensor | null;
-}
-
-/** Options of {@link Hopfield.associate} and the inspection methods. */
-export interface HopfieldRunOptions {
-  /** Whether this is a training pass (association dropout on); default false. */
-  training?: boolean;
-  /** Overrides the layer's `updateStepsMax` for this call. */
-  updateStepsMax?: number | null;
-  /** Overrides the layer's `updateStepsEps` for this call. */
-  updateStepsEps?: number | number[];
-  /** Whether to record the energy of the state after every update; default false. */
-  recordEnergies?: boolean;
-}
-
-/** Everything one association computes; the caller owns the tensors (`dispose()` frees them). */
-export interface HopfieldAssociationOutput {
-  /** The layer output `[batch, L, outputWidth]`. */
-  output: tf.Tensor;
-  /** Association matrix before dropout, `[batch, heads, L, S']` (S' counts bias and zero patterns). */
-  associations: tf.Tensor4D;
-  /** Projected patterns (values in the Hopfield space), `[batch, heads, S', patternSize]`. */
-  projectedPatterns: tf.Tensor4D;
-  /** With `recordEnergies`: per-head energy of the state before and after each update, `[steps + 1, batch, heads, L]`. */
-  energies: tf.Tensor | null;
-  /** Updates performed (the longest-running head). */
-  steps: number;
-  /** Frees the tensors above. */
-  dispose(): void;
-}
+export type { HopfieldAssociationOutput, HopfieldInputs, HopfieldRunOptions } from './hopfield-inputs';
 
 /** Data inputs before the masks: one tensor (self-association) or three (stored, state, projection). */
 function dataCount(where: string, count: number, masks: number): 1 | 3 {
@@ -76,18 +39,14 @@ function dataCount(where: string, count: number, masks: number): 1 | 3 {
   throw new Error(`${where}: expects x or [storedPatterns, statePatterns, patternProjection]${maskText}, got ${count} inputs.`);
 }
 
+/** `[b, n, d]` repeated for every head: `[b, heads, n, d]` (static patterns). */
 function tileHeads(x: tf.Tensor, heads: number): tf.Tensor4D {
   return tf.tile(tf.expandDims(x, 1), [1, heads, 1, 1]) as tf.Tensor4D;
 }
 
-/** Appends one row to axis 2 of `[b, h, S, d]` and a matching column of ones to a mask `[.., S]`. */
-function appendPattern(k: tf.Tensor, row: tf.Tensor, mask: tf.Tensor | null): { k: tf.Tensor; mask: tf.Tensor | null } {
-  const [b] = k.shape as [number, number, number, number];
-  const tiled = tf.tile(row, [b, 1, 1, 1]);
-  const nextK = tf.concat([k, tiled], 2);
-  if (!mask) return { k: nextK, mask: null };
-  const ones = tf.ones([...mask.shape.slice(0, -1), 1]);
-  return { k: nextK, mask: tf.concat([mask, ones], -1) };
+/** Appends `row [1, h, 1, d]`, tiled over the batch, to axis 2 of `x [b, h, S, d]`. */
+function appendRow(x: tf.Tensor, row: tf.Tensor): tf.Tensor {
+  return tf.concat([x, tf.tile(row, [x.shape[0] as number, 1, 1, 1])], 2);
 }
 
 /**
@@ -129,37 +88,32 @@ export class Hopfield extends AitLayer {
   private biasProjection: LayerVariable | null = null;
 
   constructor(args: HopfieldArgs = {}) {
-    const config = parseLayerConfig('Hopfield', hopfieldSchema, args);
     super(args);
-    this.config = this.useConfig(config);
-  }
-
-  private get where(): string {
-    return `Hopfield '${this.name}'`;
+    this.config = this.configureLayer('Hopfield', hopfieldSchema, args);
   }
 
   private get maskInputs(): number {
-    return (this.config.storedPatternPaddingMaskInput ? 1 : 0) + (this.config.associationMaskInput ? 1 : 0);
+    return maskInputCount(this.config);
   }
 
   /** The resolved widths (after build), e.g. for wrappers. */
   get dimensions(): HopfieldDimensions {
-    if (!this.dims) throw new Error(`${this.where}: the layer is not built yet; call it through apply() first.`);
+    if (!this.dims) throw new Error(`${this.layerLabel}: the layer is not built yet; call it through apply() first.`);
     return this.dims;
   }
 
   private widthsFromShapes(inputShape: Shape | Shape[]): { widths: HopfieldInputWidths; shapes: Shape[] } {
     const shapes = toShapeList(inputShape);
-    const n = dataCount(this.where, shapes.length, this.maskInputs);
+    const n = dataCount(this.layerLabel, shapes.length, this.maskInputs);
     const names = ['stored patterns', 'state patterns', 'pattern projection'];
     const data = n === 1 ? [shapes[0], shapes[0], shapes[0]] : shapes.slice(0, 3);
-    data.forEach((s, i) => assertRank(this.where, names[i] as string, { shape: s as Shape }, [3], '[batch, patterns, width]'));
+    data.forEach((s, i) => assertRank(this.layerLabel, names[i] as string, { shape: s as Shape }, [3], '[batch, patterns, width]'));
     const [k, q, v] = data as [Shape, Shape, Shape];
     return {
       widths: {
-        stored: knownDim(this.where, 'the stored patterns', k, -1),
-        state: knownDim(this.where, 'the state patterns', q, -1),
-        projection: knownDim(this.where, 'the pattern projection', v, -1),
+        stored: knownDim(this.layerLabel, 'the stored patterns', k, -1),
+        state: knownDim(this.layerLabel, 'the state patterns', q, -1),
+        projection: knownDim(this.layerLabel, 'the pattern projection', v, -1),
       },
       shapes: [k, q, v],
     };
@@ -167,7 +121,7 @@ export class Hopfield extends AitLayer {
 
   override build(inputShape: Shape | Shape[]): void {
     const { widths, shapes } = this.widthsFromShapes(inputShape);
-    const dims = resolveHopfieldDimensions(this.where, this.config, widths);
+    const dims = resolveHopfieldDimensions(this.layerLabel, this.config, widths);
     this.dims = dims;
     const o = this.config;
     const [kShape, qShape, vShape] = shapes as [Shape, Shape, Shape];
@@ -210,102 +164,22 @@ export class Hopfield extends AitLayer {
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     const { widths, shapes } = this.widthsFromShapes(inputShape);
-    const dims = this.dims ?? resolveHopfieldDimensions(this.where, this.config, widths);
+    const dims = this.dims ?? resolveHopfieldDimensions(this.layerLabel, this.config, widths);
     const [kShape, qShape] = shapes as [Shape, Shape, Shape];
     const batch = qShape[0] ?? null;
     const out: Shape = [batch, qShape[1] ?? null, dims.output];
     if (!this.config.returnAssociations) return out;
-    const extra = (this.config.concatBiasPattern ? 1 : 0) + (this.config.addZeroAssociation ? 1 : 0);
-    const s = kShape[1] == null ? null : (kShape[1] as number) + extra;
+    const s = kShape[1] == null ? null : (kShape[1] as number) + appendedPatternCount(this.config);
     return [out, [batch, dims.heads, qShape[1] ?? null, s]];
   }
 
   /** Splits the positional inputs (and eager keyword masks) into named inputs. */
   private namedInputs(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs | undefined): HopfieldInputs {
     const list = toTensorList(inputs);
-    const n = dataCount(this.where, list.length, this.maskInputs);
+    const n = dataCount(this.layerLabel, list.length, this.maskInputs);
     const data = n === 1 ? [list[0], list[0], list[0]] : list.slice(0, 3);
-    let i = n;
-    const fromKw = (key: string): tf.Tensor | null => {
-      const v = kwargs?.[key];
-      return v instanceof tf.Tensor ? v : null;
-    };
-    const padding = this.config.storedPatternPaddingMaskInput ? (list[i++] as tf.Tensor) : fromKw('storedPatternPaddingMask');
-    const association = this.config.associationMaskInput ? (list[i++] as tf.Tensor) : fromKw('associationMask');
     const [keys, queries, values] = data as [tf.Tensor, tf.Tensor, tf.Tensor];
-    return { keys, queries, values, storedPatternPaddingMask: padding, associationMask: association };
-  }
-
-  /** Brings the two masks to one rank-4 0/1 mask `[b|1, h|1, L|1, S]`, or null. */
-  private combinedMask(inputs: HopfieldInputs, batch: number, L: number, S: number): tf.Tensor | null {
-    const heads = this.dimensions.heads;
-    const fits = (d: number | undefined, n: number): boolean => d === 1 || d === n;
-    let mask: tf.Tensor | null = null;
-    const pad = inputs.storedPatternPaddingMask ?? null;
-    if (pad) {
-      if (pad.rank !== 2 || !fits(pad.shape[0], batch) || pad.shape[1] !== S) {
-        throw new Error(
-          `${this.where}: storedPatternPaddingMask must have shape [${batch}, ${S}] (1 = valid, 0 = padding), got ${formatShape(pad.shape)}.`,
-        );
-      }
-      mask = tf.reshape(tf.cast(tf.notEqual(pad, 0), 'float32'), [pad.shape[0] as number, 1, 1, S]);
-    }
-    const assoc = inputs.associationMask ?? null;
-    if (assoc) {
-      const bad = (): Error =>
-        new Error(
-          `${this.where}: associationMask of shape ${formatShape(assoc.shape)} does not fit batch ${batch}, heads ${heads}, ` +
-            `L ${L}, S ${S}; use [L, S], [batch, L, S] or [batch, heads, L, S] (1 = allowed, 0 = blocked).`,
-        );
-      let m4: tf.Tensor;
-      if (assoc.rank === 2) {
-        if (!fits(assoc.shape[0], L) || assoc.shape[1] !== S) throw bad();
-        m4 = tf.reshape(assoc, [1, 1, assoc.shape[0] as number, S]);
-      } else if (assoc.rank === 3) {
-        if (!fits(assoc.shape[0], batch) || !fits(assoc.shape[1], L) || assoc.shape[2] !== S) throw bad();
-        m4 = tf.expandDims(assoc, 1);
-      } else if (assoc.rank === 4) {
-        const [b, h, l, s] = assoc.shape as [number, number, number, number];
-        if (!fits(b, batch) || !fits(h, heads) || !fits(l, L) || s !== S) throw bad();
-        m4 = assoc;
-      } else {
-        throw bad();
-      }
-      const m = tf.cast(tf.notEqual(m4, 0), 'float32');
-      mask = mask ? tf.mul(mask, m) : m;
-    }
-    return mask;
-  }
-
-  private checkInputs(inputs: HopfieldInputs): void {
-    const dims = this.dimensions;
-    const values = inputs.values ?? inputs.keys;
-    const parts: [string, tf.Tensor, number][] = [
-      ['keys (stored patterns)', inputs.keys, dims.stored],
-      ['queries (state patterns)', inputs.queries, dims.state],
-      ['values (pattern projection)', values, dims.projection],
-    ];
-    for (const [what, t, width] of parts) {
-      assertRank(this.where, what, t, [3], '[batch, patterns, width]');
-      assertFloat(this.where, what, t);
-      if (t.shape[2] !== width) {
-        throw new Error(
-          `${this.where}: ${what} must have width ${width} (the layer was built for it), got ${formatShape(t.shape)}; use a new layer for other widths.`,
-        );
-      }
-    }
-    const batch = inputs.queries.shape[0];
-    if (inputs.keys.shape[0] !== batch || values.shape[0] !== batch) {
-      throw new Error(
-        `${this.where}: keys ${formatShape(inputs.keys.shape)}, queries ${formatShape(inputs.queries.shape)} and values ` +
-          `${formatShape(values.shape)} must have the same batch size.`,
-      );
-    }
-    if (values.shape[1] !== inputs.keys.shape[1]) {
-      throw new Error(
-        `${this.where}: values ${formatShape(values.shape)} must hold one pattern per stored pattern (keys ${formatShape(inputs.keys.shape)}).`,
-      );
-    }
+    return { keys, queries, values, ...masksOfCall(this.config, list, n, kwargs) };
   }
 
   /**
@@ -316,7 +190,7 @@ export class Hopfield extends AitLayer {
   associate(inputs: HopfieldInputs, options: HopfieldRunOptions = {}): HopfieldAssociationOutput {
     const values = inputs.values ?? inputs.keys;
     if (!this.built) this.build([inputs.keys.shape, inputs.queries.shape, values.shape]);
-    this.checkInputs(inputs);
+    checkHopfieldInputs(this.layerLabel, inputs, this.dimensions);
     const dims = this.dimensions;
     const o = this.config;
     const training = options.training ?? false;
@@ -324,39 +198,10 @@ export class Hopfield extends AitLayer {
     const [batch, L] = inputs.queries.shape as [number, number, number];
     const S = inputs.keys.shape[1] as number;
     const run = tf.tidy(() => {
-      const kIn = this.normStored ? this.callChild(this.normStored, inputs.keys, kw) : inputs.keys;
-      const qIn = this.normState ? this.callChild(this.normState, inputs.queries, kw) : inputs.queries;
-      const vIn = this.normProjection ? this.callChild(this.normProjection, values, kw) : values;
-      let q = this.stateProjection ? splitHeads(this.callChild(this.stateProjection, qIn, kw), dims.heads) : tileHeads(qIn, dims.heads);
-      let k = this.storedProjection ? splitHeads(this.callChild(this.storedProjection, kIn, kw), dims.heads) : tileHeads(kIn, dims.heads);
-      let v: tf.Tensor;
-      if (o.patternProjectionAsConnected) {
-        v = this.storedProjection ? splitHeads(this.callChild(this.storedProjection, vIn, kw), dims.heads) : tileHeads(vIn, dims.heads);
-      } else {
-        v = this.patternProjection ? splitHeads(this.callChild(this.patternProjection, vIn, kw), dims.heads) : tileHeads(vIn, dims.heads);
-      }
-      if (o.normalizeHopfieldSpace) {
-        const gamma = this.hopfieldGamma?.read() ?? null;
-        const beta = this.hopfieldBeta?.read() ?? null;
-        q = layerNorm(q, gamma, beta, o.normalizeHopfieldSpaceEps);
-        k = layerNorm(k, gamma, beta, o.normalizeHopfieldSpaceEps);
-      }
-      let mask = this.combinedMask(inputs, batch, L, S);
-      if (this.biasStored && this.biasProjection) {
-        const rowK = tf.reshape(this.biasStored.read(), [1, dims.heads, 1, dims.hidden]);
-        const rowV = tf.reshape(this.biasProjection.read(), [1, dims.heads, 1, dims.pattern]);
-        const withK = appendPattern(k, rowK, mask);
-        k = withK.k;
-        v = appendPattern(v, rowV, null).k;
-        mask = withK.mask;
-      }
-      if (o.addZeroAssociation) {
-        const withK = appendPattern(k, tf.zeros([1, dims.heads, 1, dims.hidden]), mask);
-        k = withK.k;
-        v = appendPattern(v, tf.zeros([1, dims.heads, 1, dims.pattern]), null).k;
-        mask = withK.mask;
-      }
-      const result = hopfieldAssociation(q, k, {
+      const projected = this.projectToHopfieldSpace(inputs, kw);
+      const inputMask = combineHopfieldMasks(this.layerLabel, inputs, { batch, heads: dims.heads, L, S });
+      const { k, v, mask } = this.appendPatterns(projected.k, projected.v, inputMask);
+      const result = hopfieldAssociation(projected.q, k, {
         beta: dims.beta,
         mask,
         updateStepsMax: options.updateStepsMax === undefined ? o.updateStepsMax : options.updateStepsMax,
@@ -385,9 +230,60 @@ export class Hopfield extends AitLayer {
     };
   }
 
+  /**
+   * The inputs in the Hopfield space, each normalised and projected where the config says so:
+   * queries `[batch, heads, L, hidden]`, keys `[batch, heads, S, hidden]`, values
+   * `[batch, heads, S, pattern]` (static inputs are repeated for every head). Call inside `tf.tidy`.
+   */
+  private projectToHopfieldSpace(inputs: HopfieldInputs, kw: CallKwargs): { q: tf.Tensor; k: tf.Tensor; v: tf.Tensor } {
+    const heads = this.dimensions.heads;
+    const o = this.config;
+    const normed = (norm: LayerNorm | null, x: tf.Tensor): tf.Tensor => (norm ? this.callChild(norm, x, kw) : x);
+    const projected = (dense: Dense | null, x: tf.Tensor): tf.Tensor =>
+      dense ? splitHeads(this.callChild(dense, x, kw), heads) : tileHeads(x, heads);
+    let q = projected(this.stateProjection, normed(this.normState, inputs.queries));
+    let k = projected(this.storedProjection, normed(this.normStored, inputs.keys));
+    const valueProjection = o.patternProjectionAsConnected ? this.storedProjection : this.patternProjection;
+    const v = projected(valueProjection, normed(this.normProjection, inputs.values ?? inputs.keys));
+    if (o.normalizeHopfieldSpace) {
+      const gamma = this.hopfieldGamma?.read() ?? null;
+      const beta = this.hopfieldBeta?.read() ?? null;
+      q = layerNorm(q, gamma, beta, o.normalizeHopfieldSpaceEps);
+      k = layerNorm(k, gamma, beta, o.normalizeHopfieldSpaceEps);
+    }
+    return { q, k, v };
+  }
+
+  /**
+   * Appends the learned bias pattern (`concatBiasPattern`) and the zero pattern
+   * (`addZeroAssociation`) to the keys and values in the Hopfield space, and an allowed (1)
+   * column for each to the mask. Call inside `tf.tidy`.
+   */
+  private appendPatterns(k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor | null): { k: tf.Tensor; v: tf.Tensor; mask: tf.Tensor | null } {
+    const { heads, hidden, pattern } = this.dimensions;
+    const rows: [tf.Tensor, tf.Tensor][] = [];
+    if (this.biasStored && this.biasProjection) {
+      rows.push([
+        tf.reshape(this.biasStored.read(), [1, heads, 1, hidden]),
+        tf.reshape(this.biasProjection.read(), [1, heads, 1, pattern]),
+      ]);
+    }
+    if (this.config.addZeroAssociation) rows.push([tf.zeros([1, heads, 1, hidden]), tf.zeros([1, heads, 1, pattern])]);
+    let out = { k, v, mask };
+    for (const [rowK, rowV] of rows) {
+      const m = out.mask;
+      out = {
+        k: appendRow(out.k, rowK),
+        v: appendRow(out.v, rowV),
+        mask: m ? tf.concat([m, tf.ones([...m.shape.slice(0, -1), 1])], -1) : null,
+      };
+    }
+    return out;
+  }
+
   /** The association of `call`; see the class description for the input layouts. */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor | tf.Tensor[] {
-    if (!this.built) throw new Error(`${this.where}: call the layer through apply() first.`);
+    if (!this.built) throw new Error(`${this.layerLabel}: call the layer through apply() first.`);
     const named = this.namedInputs(inputs, kwargs);
     const result = this.associate(named, { training: this.isTraining(kwargs) });
     result.projectedPatterns.dispose();
@@ -401,23 +297,21 @@ export class Hopfield extends AitLayer {
    * The association matrix `[batch, heads, L, S']` (no dropout) for positional inputs as `call`
    * takes them; masks may be given in `masks`.
    */
-  getAssociationMatrix(
-    inputs: tf.Tensor | tf.Tensor[],
-    masks: Pick<HopfieldInputs, 'storedPatternPaddingMask' | 'associationMask'> = {},
-  ): tf.Tensor4D {
-    const r = this.associate(this.namedForInspection(inputs, masks));
-    tf.dispose([r.output, r.projectedPatterns]);
-    return r.associations;
+  getAssociationMatrix(inputs: tf.Tensor | tf.Tensor[], masks: HopfieldMasks = {}): tf.Tensor4D {
+    return this.inspect(inputs, masks, 'associations');
   }
 
   /** The projected patterns (values in the Hopfield space) `[batch, heads, S', patternSize]`. */
-  getProjectedPatternMatrix(
-    inputs: tf.Tensor | tf.Tensor[],
-    masks: Pick<HopfieldInputs, 'storedPatternPaddingMask' | 'associationMask'> = {},
-  ): tf.Tensor4D {
+  getProjectedPatternMatrix(inputs: tf.Tensor | tf.Tensor[], masks: HopfieldMasks = {}): tf.Tensor4D {
+    return this.inspect(inputs, masks, 'projectedPatterns');
+  }
+
+  /** One matrix of an association without dropout; the others are freed. */
+  private inspect(inputs: tf.Tensor | tf.Tensor[], masks: HopfieldMasks, keep: 'associations' | 'projectedPatterns'): tf.Tensor4D {
     const r = this.associate(this.namedForInspection(inputs, masks));
-    tf.dispose([r.output, r.associations]);
-    return r.projectedPatterns;
+    const kept = r[keep];
+    tf.dispose([r.output, r.associations, r.projectedPatterns].filter((t) => t !== kept));
+    return kept;
   }
 
   /**
@@ -445,10 +339,7 @@ export class Hopfield extends AitLayer {
     return e;
   }
 
-  private namedForInspection(
-    inputs: tf.Tensor | tf.Tensor[],
-    masks: Pick<HopfieldInputs, 'storedPatternPaddingMask' | 'associationMask'>,
-  ): HopfieldInputs {
+  private namedForInspection(inputs: tf.Tensor | tf.Tensor[], masks: HopfieldMasks): HopfieldInputs {
     const list = toTensorList(inputs);
     if (!this.built) {
       const shapes = list.map((t) => t.shape);

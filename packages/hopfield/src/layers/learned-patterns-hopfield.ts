@@ -1,13 +1,33 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AitLayer, toTensorList, type AitLayerArgs, type CallKwargs } from '@ait/core';
-import { Hopfield, type HopfieldAssociationOutput, type HopfieldInputs, type HopfieldRunOptions } from './hopfield';
-import { hopfieldConfigDict, type HopfieldConfig } from './hopfield-options';
+import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
+import { AitLayer, createKernelInitializer, toShapeList, toTensorList, z, type AitLayerArgs, type CallKwargs } from '@ait/core';
+import { Hopfield } from './hopfield';
+import { appendedPatternCount } from './hopfield-dimensions';
+import {
+  maskInputCount,
+  masksOfCall,
+  type HopfieldAssociationOutput,
+  type HopfieldInputs,
+  type HopfieldMasks,
+  type HopfieldRunOptions,
+} from './hopfield-inputs';
+import { hopfieldConfigDict, hopfieldOptionsShape, type HopfieldConfig } from './hopfield-options';
+
+/**
+ * The zod shape of the options every learned-pattern Hopfield layer has: the Hopfield options and
+ * `quantity`, to spread into the layer's schema before its own options.
+ */
+export const learnedPatternsOptionsShape = {
+  ...hopfieldOptionsShape,
+  /** Number of learned patterns: the stored patterns (table entries) of `HopfieldLayer`, the state patterns (pooled outputs) of `HopfieldPooling`; default 1. */
+  quantity: z.number().int().positive().default(1),
+};
 
 /** What every learned-pattern Hopfield layer's config holds: the Hopfield options and `quantity`. */
 export type LearnedPatternsConfig = HopfieldConfig & { quantity: number };
 
 /** Masks given to the inspection methods of a learned-pattern Hopfield layer. */
-export type LearnedPatternMasks = Pick<HopfieldInputs, 'storedPatternPaddingMask' | 'associationMask'>;
+export type LearnedPatternMasks = HopfieldMasks;
 
 /** The inner Hopfield's inputs for one call, and the tensors made for it (disposed after the call). */
 export interface LearnedPatternInputs {
@@ -23,8 +43,10 @@ export interface LearnedPatternInputs {
  * patterns) share: an inner {@link Hopfield} association (child `hopfield`, its mask inputs and
  * association outputs switched off), `quantity` learned patterns, the mask inputs and keyword
  * masks after the data inputs, the association store, the inspection methods and the config.
- * A subclass creates its learned weights in `build` and says how its data inputs and learned
- * patterns become the association's keys, queries and values ({@link LearnedPatternsHopfield.patterns}).
+ * A subclass says which data inputs it takes ({@link LearnedPatternsHopfield.dataInputs}), creates
+ * its learned weights in `build` ({@link LearnedPatternsHopfield.addLearnedPatterns}) and says how
+ * its data inputs and learned patterns become the association's keys, queries and values
+ * ({@link LearnedPatternsHopfield.patterns}).
  */
 export abstract class LearnedPatternsHopfield<C extends LearnedPatternsConfig = LearnedPatternsConfig> extends AitLayer {
   /**
@@ -35,32 +57,71 @@ export abstract class LearnedPatternsHopfield<C extends LearnedPatternsConfig = 
   /** The Hopfield association inside. */
   readonly hopfield: Hopfield;
 
-  protected constructor(args: AitLayerArgs, config: C) {
+  /**
+   * `kind`: the class name for error messages; `schema`: the subclass's options, which spread
+   * {@link learnedPatternsOptionsShape} (so that the validated options are a `C`).
+   */
+  protected constructor(kind: string, schema: z.ZodType, args: AitLayerArgs) {
     super(args);
-    this.config = this.useConfig(config);
-    const inner: Record<string, unknown> = { ...hopfieldConfigDict(config) };
+    this.config = this.configureLayer(kind, schema, args) as C;
+    const inner: Record<string, unknown> = { ...hopfieldConfigDict(this.config) };
     for (const k of ['storedPatternPaddingMaskInput', 'associationMaskInput', 'returnAssociations', 'storeAssociations']) inner[k] = false;
     this.hopfield = this.track(new Hopfield({ ...inner, name: 'hopfield', trainable: this.trainable }));
   }
 
-  /** `Kind 'name'`, for error messages. */
-  protected abstract get where(): string;
-
   /** How many mask inputs follow the data inputs. */
   protected get maskInputs(): number {
-    const c = this.config;
-    return (c.storedPatternPaddingMaskInput ? 1 : 0) + (c.associationMaskInput ? 1 : 0);
+    return maskInputCount(this.config);
+  }
+
+  /**
+   * The data inputs the layer takes: how many may come before the mask inputs, and how to name
+   * them in an error (e.g. `x or [storedPatterns, patternProjection]`).
+   */
+  protected abstract readonly dataInputs: { readonly counts: readonly number[]; readonly text: string };
+
+  /** The number of data inputs among `total` inputs; throws unless the layer takes that many. */
+  private dataCount(total: number): number {
+    const count = total - this.maskInputs;
+    if (!this.dataInputs.counts.includes(count)) {
+      const masks = this.maskInputs > 0 ? ` followed by ${this.maskInputs} mask input(s)` : '';
+      throw new Error(`${this.layerLabel}: expects ${this.dataInputs.text}${masks}, got ${total} inputs.`);
+    }
+    return count;
+  }
+
+  /** The shapes of the data inputs in a `build` / `computeOutputShape` argument (counted and checked). */
+  protected dataShapes(inputShape: Shape | Shape[]): Shape[] {
+    const shapes = toShapeList(inputShape);
+    return shapes.slice(0, this.dataCount(shapes.length));
+  }
+
+  /** Adds `quantity` learned patterns `[quantity, width]`, truncated normals with stddev 0.02. */
+  protected addLearnedPatterns(name: string, width: number, trainable: boolean): LayerVariable {
+    return this.addWeight(name, [this.config.quantity, width], 'float32', createKernelInitializer('truncatedNormal'), undefined, trainable);
+  }
+
+  /** Learned patterns `[quantity, width]` repeated over the batch: `[batch, quantity, width]`. */
+  protected tiledOverBatch(patterns: LayerVariable, batch: number): tf.Tensor {
+    return tf.tidy(() => tf.tile(tf.expandDims(patterns.read(), 0), [batch, 1, 1]));
+  }
+
+  /**
+   * With `returnAssociations`, `[output, associations [batch, heads, queries, keys']]` where `keys'`
+   * counts the appended bias and zero patterns; else `output`.
+   */
+  protected withAssociationsShape(output: Shape, batch: number | null, queries: number | null, keys: number | null): Shape | Shape[] {
+    if (!this.config.returnAssociations) return output;
+    const keysWithAppended = keys === null ? null : keys + appendedPatternCount(this.config);
+    return [output, [batch, this.hopfield.dimensions.heads, queries, keysWithAppended]];
   }
 
   /**
    * The association's keys, queries and values from the data inputs (the inputs before the mask
-   * inputs, already counted and checked by {@link LearnedPatternsHopfield.dataInputs}) and the
-   * learned patterns.
+   * inputs, already counted against {@link LearnedPatternsHopfield.dataInputs}) and the learned
+   * patterns.
    */
   protected abstract patterns(data: tf.Tensor[]): LearnedPatternInputs;
-
-  /** Throws unless `count` data inputs are what the layer takes (`total`: all inputs). */
-  protected abstract dataInputs(count: number, total: number): void;
 
   /** The layer's output from the association's output (default: unchanged). */
   protected finishOutput(output: tf.Tensor): tf.Tensor {
@@ -76,23 +137,16 @@ export abstract class LearnedPatternsHopfield<C extends LearnedPatternsConfig = 
   ): T {
     const list = toTensorList(inputs);
     if (!this.built) this.build(list.length === 1 ? (list[0] as tf.Tensor).shape : list.map((t) => t.shape));
-    const count = list.length - this.maskInputs;
-    this.dataInputs(count, list.length);
-    const kw = (key: string): tf.Tensor | null => {
-      const v = kwargs?.[key];
-      return v instanceof tf.Tensor ? v : null;
-    };
-    let i = count;
-    const padding = this.config.storedPatternPaddingMaskInput ? (list[i++] as tf.Tensor) : kw('storedPatternPaddingMask');
-    const association = this.config.associationMaskInput ? (list[i++] as tf.Tensor) : kw('associationMask');
+    const count = this.dataCount(list.length);
+    const ofCall = masksOfCall(this.config, list, count, kwargs);
     const { keys, queries, values, created } = this.patterns(list.slice(0, count));
     try {
       return fn({
         keys,
         queries,
         values,
-        storedPatternPaddingMask: masks?.storedPatternPaddingMask ?? padding,
-        associationMask: masks?.associationMask ?? association,
+        storedPatternPaddingMask: masks?.storedPatternPaddingMask ?? ofCall.storedPatternPaddingMask,
+        associationMask: masks?.associationMask ?? ofCall.associationMask,
       });
     } finally {
       tf.dispose(created);
@@ -101,7 +155,7 @@ export abstract class LearnedPatternsHopfield<C extends LearnedPatternsConfig = 
 
   /** Associates; see the subclass's description for inputs and outputs. */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor | tf.Tensor[] {
-    if (!this.built) throw new Error(`${this.where}: call the layer through apply() first.`);
+    if (!this.built) throw new Error(`${this.layerLabel}: call the layer through apply() first.`);
     const [out, assoc] = this.withInputs(inputs, kwargs, undefined, (named) =>
       tf.tidy(() => {
         const result = this.hopfield.associate(named, { training: this.isTraining(kwargs) });

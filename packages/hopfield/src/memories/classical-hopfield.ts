@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { maxAbsChange } from './max-abs-change';
 import type { AssociativeMemory, MemoryStep, StepContext } from '../energy/associative-memory';
-import { canonicalPatterns, canonicalState, restoreLeading } from '../energy/memory-shapes';
+import { canonicalPatterns, canonicalState, patternOverlaps, restoreLeading } from '../energy/memory-shapes';
 import { classicalSweep } from './asynchronous-sweeps';
+import { binaryStepResult, sweepLayout } from './binary-step';
 import { assertBinaryUpdate, type BinaryUpdate } from './binary-update';
 import { canonicalWeights, classicalEnergy, classicalEnergyGradient } from './classical-energy';
 import { hebbianWeights, projectionWeights, type StorageRule } from './storage-rules';
@@ -91,10 +91,7 @@ export class ClassicalHopfield implements AssociativeMemory {
 
   /** Overlaps with the stored patterns, `x_mu . s / dim`, in [-1, 1] for +-1 vectors: `[..., patterns]`. */
   associations(state: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const { state: s, leading } = canonicalState('ClassicalHopfield.associations', state, this.dim, this.patternBatch);
-      return restoreLeading(tf.div(tf.matMul(s, this.p3, false, true), this.dim), leading, [this.numPatterns]);
-    });
+    return patternOverlaps('ClassicalHopfield.associations', state, this.p3, this.patternBatch, (dots) => tf.div(dots, this.dim));
   }
 
   /**
@@ -114,31 +111,21 @@ export class ClassicalHopfield implements AssociativeMemory {
         return restoreLeading(tf.where(tf.equal(field, 0), s, tf.sign(field)), leading, [this.dim]);
       });
     } else {
-      // the canonical forms are reshapes: the flat values of the state, weights and thresholds are theirs
-      let shape: number[] = [];
+      // the canonical weights are reshapes: the flat values of the weights and thresholds are theirs
       tf.tidy(() => {
         canonicalWeights(where, this.weights, this.thresholds);
-        shape = canonicalState(where, state, this.dim, this.patternBatch).state.shape;
       });
-      const [batch, queries, dim] = shape as [number, number, number];
+      const layout = sweepLayout(where, state, this.dim, this.patternBatch, context.rng);
       const [sv, wv, thetaValues] = (await Promise.all([state.data(), this.weights.data(), this.thresholds?.data()])) as [
         Float32Array,
         Float32Array,
         Float32Array | undefined,
       ];
       const values = sv.slice();
-      classicalSweep(values, wv, thetaValues ?? null, {
-        batch,
-        queries,
-        dim,
-        batchedParams: this.patternBatch !== null,
-        order: context.rng.permutation(dim),
-      });
+      classicalSweep(values, wv, thetaValues ?? null, layout);
       next = tf.tensor(values, state.shape, 'float32');
     }
-    const associations = this.associations(next);
-    const change = await maxAbsChange(next, state);
-    return { state: next, associations, change };
+    return binaryStepResult(this, next, state);
   }
 
   dispose(): void {

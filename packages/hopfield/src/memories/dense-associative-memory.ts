@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { maxAbsChange } from './max-abs-change';
 import type { AssociativeMemory, MemoryStep, StepContext } from '../energy/associative-memory';
-import { canonicalPatterns, canonicalState, restoreLeading } from '../energy/memory-shapes';
+import { canonicalPatterns, canonicalState, patternOverlaps, restoreLeading } from '../energy/memory-shapes';
 import { denseSweep } from './asynchronous-sweeps';
+import { binaryStepResult, sweepLayout } from './binary-step';
 import { assertBinaryUpdate, type BinaryUpdate } from './binary-update';
 import { denseEnergy, denseEnergyGradient } from './dense-energy';
 import { exponentialInteraction, polynomialInteraction, type InteractionFunction } from './interaction-functions';
@@ -91,11 +91,7 @@ export class DenseAssociativeMemory implements AssociativeMemory {
 
   /** Overlaps with the stored patterns, `x_mu . s / dim`: `[..., patterns]`. */
   associations(state: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const where = 'DenseAssociativeMemory.associations';
-      const { state: s, leading } = canonicalState(where, state, this.dim, this.patternBatch);
-      return restoreLeading(tf.div(tf.matMul(s, this.p3, false, true), this.dim), leading, [this.numPatterns]);
-    });
+    return patternOverlaps('DenseAssociativeMemory.associations', state, this.p3, this.patternBatch, (dots) => tf.div(dots, this.dim));
   }
 
   /**
@@ -108,21 +104,10 @@ export class DenseAssociativeMemory implements AssociativeMemory {
     const f = this.interaction;
     let next: tf.Tensor;
     if (this.update === 'asynchronous') {
-      // the canonical state is a reshape (or copy): its flat values are the state's
-      let shape: number[] = [];
-      tf.tidy(() => {
-        shape = canonicalState(where, state, this.dim, this.patternBatch).state.shape;
-      });
-      const [batch, queries, dim] = shape as [number, number, number];
+      const layout = sweepLayout(where, state, this.dim, this.patternBatch, context.rng);
       const [sv, pv] = (await Promise.all([state.data(), this.p3.data()])) as [Float32Array, Float32Array];
       const values = sv.slice();
-      denseSweep(values, pv, this.numPatterns, f.scalar, f.shiftInvariant, {
-        batch,
-        queries,
-        dim,
-        batchedParams: this.patternBatch !== null,
-        order: context.rng.permutation(dim),
-      });
+      denseSweep(values, pv, this.numPatterns, f.scalar, f.shiftInvariant, layout);
       next = tf.tensor(values, state.shape, 'float32');
     } else {
       next = tf.tidy(() => {
@@ -137,9 +122,7 @@ export class DenseAssociativeMemory implements AssociativeMemory {
         return restoreLeading(tf.where(tf.equal(drive, 0), s, tf.sign(drive)), leading, [dim]);
       });
     }
-    const associations = this.associations(next);
-    const change = await maxAbsChange(next, state);
-    return { state: next, associations, change };
+    return binaryStepResult(this, next, state);
   }
 
   dispose(): void {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { maxAbsChange } from './max-abs-change';
 import type { AssociativeMemory, MemoryStep } from '../energy/associative-memory';
-import { canonicalPatterns, canonicalState, restoreLeading } from '../energy/memory-shapes';
+import { canonicalPatterns, canonicalState, patternOverlaps, restoreLeading } from '../energy/memory-shapes';
 import { assertBeta, modernHopfieldEnergy, modernHopfieldEnergyGradient } from './modern-energy';
 
 /** Options of {@link ModernHopfield}. */
@@ -67,11 +67,9 @@ export class ModernHopfield implements AssociativeMemory {
 
   /** Softmax association weights `softmax(beta xi X^T)`: `[..., dim] -> [..., N]`. */
   associations(state: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const { state: s, leading } = canonicalState('ModernHopfield.associations', state, this.dim, this.patternBatch);
-      const w = tf.softmax(tf.mul(tf.matMul(s, this.p3, false, true), this.beta), -1);
-      return restoreLeading(w, leading, [this.numPatterns]);
-    });
+    return patternOverlaps('ModernHopfield.associations', state, this.p3, this.patternBatch, (dots) =>
+      tf.softmax(tf.mul(dots, this.beta), -1),
+    );
   }
 
   /**

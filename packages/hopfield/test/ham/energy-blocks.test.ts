@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadLayersModel, sequential, type LayersModel } from '@tensorflow/tfjs-layers';
+import { sequential } from '@tensorflow/tfjs-layers';
 import { Dense, initBackend, SeededRandom, setGlobalSeed } from '@ait/core';
 import {
   EnergyTransformerBlock,
@@ -17,7 +17,8 @@ import {
   type EnergyTransformerParams,
   type ParallelMixerParams,
 } from '../../src/index';
-import { dot, expectClose, expectNoLeak, logSumExp, randMatrix, values } from '../helpers';
+import { erf64, expectClose, expectModelRoundTrip, expectNoLeak, gelu64, logSumExp, randMatrix, values } from '@ait/core/testing';
+import { dot } from '../helpers';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
@@ -128,7 +129,7 @@ describe('Energy Transformer', () => {
     expectClose(values(tf.slice(energies!, [0, 0], [2, 1])), values(block.energy(x)), { abs: 1e-5 });
     const plain = new EnergyTransformerBlock({ numHeads: 1, headDim: 2, numMemories: 3, steps: 2, inputShape: [N, D] });
     const m = sequential({ layers: [plain, new Dense({ units: 2 })] });
-    await roundTrip(m, x);
+    await expectModelRoundTrip(m, x, { stddev: 0.3, seed: 90 });
     await expectNoLeak(() => {
       tf.dispose(block.apply(x) as tf.Tensor[]);
       const d = block.descend(x, { steps: 2 });
@@ -157,18 +158,8 @@ describe('Karakida-Ota-Taki three-layer network (parallel MLP-Mixer)', () => {
     normGamma: 0.9,
     normDelta: tf.tensor2d(delta),
   });
-  const erf = (z: number): number => {
-    let term = z;
-    let s = z;
-    for (let n = 1; n < 150; n++) {
-      term *= (-z * z) / n;
-      s += term / (2 * n + 1);
-    }
-    return (2 / Math.sqrt(Math.PI)) * s;
-  };
-  const gelu = (v: number): number => 0.5 * v * (1 + erf(v / Math.SQRT2));
   const phi = (v: number): number =>
-    0.25 * (v * v + (v * v - 1) * erf(v / Math.SQRT2) + v * Math.sqrt(2 / Math.PI) * Math.exp(-0.5 * v * v));
+    0.25 * (v * v + (v * v - 1) * erf64(v / Math.SQRT2) + v * Math.sqrt(2 / Math.PI) * Math.exp(-0.5 * v * v));
   /** g = LN over the whole matrix (float64). */
   const refG = (x: number[][]): number[][] => {
     const flat = lnRow(x.flat(), 0.9, delta.flat(), 1e-5);
@@ -186,9 +177,9 @@ describe('Karakida-Ota-Taki three-layer network (parallel MLP-Mixer)', () => {
   const refBlock = (x: number[][], tokOut: number[][], chOut: number[][], alpha = 1): number[][] => {
     const g = refG(x);
     const hTok = Array.from({ length: C }, (_, c) =>
-      Array.from({ length: Mt }, (_, m) => gelu(g.reduce((s, row, n) => s + wt[m]![n]! * row[c]!, 0) + bt[m]!)),
+      Array.from({ length: Mt }, (_, m) => gelu64(g.reduce((s, row, n) => s + wt[m]![n]! * row[c]!, 0) + bt[m]!)),
     );
-    const hCh = g.map((row) => Array.from({ length: Mc }, (_, m) => gelu(dot(wc[m]!, row) + bc[m]!)));
+    const hCh = g.map((row) => Array.from({ length: Mc }, (_, m) => gelu64(dot(wc[m]!, row) + bc[m]!)));
     return x.map((row, n) =>
       row.map((v, c) => {
         const tok = hTok[c]!.reduce((s, h, m) => s + tokOut[n]![m]! * h, 0) + ct[n]!;
@@ -310,7 +301,7 @@ describe('Karakida-Ota-Taki three-layer network (parallel MLP-Mixer)', () => {
       const m = sequential({
         layers: [new ParallelMixerBlock({ tokenHiddenDim: 4, channelHiddenDim: 3, variant, iterations: 2, inputShape: [N, C] })],
       });
-      await roundTrip(m, tf.randomNormal([2, N, C], 0, 1, 'float32', 6));
+      await expectModelRoundTrip(m, tf.randomNormal([2, N, C], 0, 1, 'float32', 6), { stddev: 0.3, seed: 90 });
     }
     const block = new ParallelMixerBlock({ tokenHiddenDim: 4, channelHiddenDim: 3, variant: 'symmetryBreaking' });
     const x = tf.randomNormal([2, N, C], 0, 1, 'float32', 7);
@@ -364,17 +355,3 @@ describe('layer gradients match finite differences', () => {
     }
   });
 });
-
-async function roundTrip(m: LayersModel, x: tf.Tensor): Promise<void> {
-  m.setWeights(m.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.3, 'float32', 90 + i)));
-  let saved: tf.io.ModelArtifacts | undefined;
-  await m.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  const loaded = await loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
-  expect(loaded.weights.map((w) => w.originalName)).toEqual(m.weights.map((w) => w.originalName));
-  expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync())).toEqual(Array.from((m.predict(x) as tf.Tensor).dataSync()));
-}

@@ -22,7 +22,8 @@ import {
   type HamStates,
   type Lagrangian,
 } from '../../src/index';
-import { dot, expectClose, expectNoLeak, finiteDiff, randMatrix, values } from '../helpers';
+import { expectClose, expectNoLeak, finiteDiff, randMatrix, values } from '@ait/core/testing';
+import { dot } from '../helpers';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });

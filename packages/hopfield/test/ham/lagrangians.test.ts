@@ -18,7 +18,7 @@ import {
   tanhLagrangian,
   type Lagrangian,
 } from '../../src/index';
-import { expectClose, logSumExp, randMatrix, values } from '../helpers';
+import { expectClose, logSumExp, randMatrix, values } from '@ait/core/testing';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });

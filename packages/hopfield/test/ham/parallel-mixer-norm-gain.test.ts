@@ -15,7 +15,8 @@ import {
   parallelMixerEnergyGradient,
   type ParallelMixerParams,
 } from '../../src/index';
-import { expectClose, finiteDiff, randMatrix, values, type M } from '../helpers';
+import { expectClose, finiteDiff, gelu64, randMatrix, values } from '@ait/core/testing';
+import { type M } from '../helpers';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
@@ -35,17 +36,6 @@ function torchLayerNorm2d(x: M, weight: M, bias: M, eps: number): M {
   return x.map((row, n) => row.map((v, c) => (v - mean) * inv * weight[n]![c]! + bias[n]![c]!));
 }
 
-function erf(z: number): number {
-  let term = z;
-  let s = z;
-  for (let n = 1; n < 150; n++) {
-    term *= (-z * z) / n;
-    s += term / (2 * n + 1);
-  }
-  return (2 / Math.sqrt(Math.PI)) * s;
-}
-const gelu = (v: number): number => 0.5 * v * (1 + erf(v / Math.SQRT2));
-
 /** Weights of one block by short name, as nested float64 arrays in @ait/hopfield's layout. */
 interface BlockWeights {
   token_weights: M; // [MT, N]
@@ -64,7 +54,7 @@ interface BlockWeights {
 
 /**
  * One step of the parallel block in float64, as the authors' pMixerBlock.forward:
- * `x + mlp_tokens(norm(x)^T)^T + mlp_channels(norm(x))`, each MLP `out(gelu(W_in v + b_in)) + b_out`
+ * `x + mlp_tokens(norm(x)^T)^T + mlp_channels(norm(x))`, each MLP `out(gelu64(W_in v + b_in)) + b_out`
  * with `out = W_in^T` (symmetric), `W_in^T + W2` (symmetry breaking) or `W_out` (free).
  */
 function refStep(x: M, w: BlockWeights, variant: Variant, alpha: number): M {
@@ -72,7 +62,7 @@ function refStep(x: M, w: BlockWeights, variant: Variant, alpha: number): M {
   const out: M = x.map((row) => row.map(() => 0));
   // Token MLP, one column c of g (a vector over tokens) at a time.
   for (let c = 0; c < C; c++) {
-    const h = w.token_weights.map((wm, m) => gelu(wm.reduce((s, v, n) => s + v * g[n]![c]!, 0) + w.token_hidden_bias[m]!));
+    const h = w.token_weights.map((wm, m) => gelu64(wm.reduce((s, v, n) => s + v * g[n]![c]!, 0) + w.token_hidden_bias[m]!));
     for (let n = 0; n < N; n++) {
       let y = w.token_output_bias[n]!;
       for (let m = 0; m < MT; m++) {
@@ -86,7 +76,7 @@ function refStep(x: M, w: BlockWeights, variant: Variant, alpha: number): M {
   }
   // Channel MLP, one row n of g (a vector over channels) at a time.
   for (let n = 0; n < N; n++) {
-    const h = w.channel_weights.map((wm, m) => gelu(wm.reduce((s, v, c) => s + v * g[n]![c]!, 0) + w.channel_hidden_bias[m]!));
+    const h = w.channel_weights.map((wm, m) => gelu64(wm.reduce((s, v, c) => s + v * g[n]![c]!, 0) + w.channel_hidden_bias[m]!));
     for (let c = 0; c < C; c++) {
       let y = w.channel_output_bias[c]!;
       for (let m = 0; m < MC; m++) {
@@ -207,13 +197,17 @@ describe("ParallelMixerBlock with normGain 'perEntry' (nn.LayerNorm((N, C)))", (
         const base = w[name] as M | number[];
         const shape = v.shape as number[];
         const flat = base.flat() as number[];
-        const fd = finiteDiff((p) => {
-          const moved = {
-            ...w,
-            [name]: shape.length === 2 ? Array.from({ length: shape[0]! }, (_, i) => p.slice(i * shape[1]!, (i + 1) * shape[1]!)) : p,
-          };
-          return loss(moved as BlockWeights, x);
-        }, flat);
+        const fd = finiteDiff(
+          (p) => {
+            const moved = {
+              ...w,
+              [name]: shape.length === 2 ? Array.from({ length: shape[0]! }, (_, i) => p.slice(i * shape[1]!, (i + 1) * shape[1]!)) : p,
+            };
+            return loss(moved as BlockWeights, x);
+          },
+          flat,
+          1e-5,
+        );
         expectClose(values(grads[(v.read() as tf.Variable).name]!), fd, { abs: 2e-4, rel: 2e-3 }, `${variant} ${name}`);
       }
       const dx = values(tf.grad(tfLoss)(xT));
@@ -224,6 +218,7 @@ describe("ParallelMixerBlock with normGain 'perEntry' (nn.LayerNorm((N, C)))", (
             [0, 1].map((b) => Array.from({ length: N }, (_, n) => p.slice(b * N * C + n * C, b * N * C + (n + 1) * C))),
           ),
         x.flat(2),
+        1e-5,
       );
       expectClose(dx, fdx, { abs: 2e-4, rel: 2e-3 }, `${variant} dx`);
       block.dispose();

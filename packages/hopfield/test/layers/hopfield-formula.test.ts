@@ -2,52 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, SeededRandom, setGlobalSeed } from '@ait/core';
 import { ASSOCIATION_ACTIVATIONS, Hopfield, HopfieldLayer, HopfieldPooling, type HopfieldArgs } from '../../src/index';
-import { expectClose, randMatrix, values } from '../helpers';
-import { referenceHopfield, weightsOf, type Mat, type RefOptions } from './hopfield-reference';
+import { expectClose, gelu64, randMatrix, values } from '@ait/core/testing';
+import { ln, PLAIN_RETRIEVAL, referenceDefaults, referenceHopfield, weightsOf, type Mat, type RefOptions } from './hopfield-reference';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
   setGlobalSeed(11);
 });
-
-/** erf by its Taylor series (float64). */
-function erf(z: number): number {
-  let term = z;
-  let sum = z;
-  for (let n = 1; n < 150; n++) {
-    term *= (-z * z) / n;
-    sum += term / (2 * n + 1);
-  }
-  return (2 / Math.sqrt(Math.PI)) * sum;
-}
-
-const ln = (eps = 1e-5, affine = true): { eps: number; affine: boolean } => ({ eps, affine });
-
-/** Reference options for the layer defaults with the given widths; cases override what they change. */
-function base(hidden: number, overrides: Partial<RefOptions> = {}): RefOptions {
-  return {
-    heads: 1,
-    hidden,
-    pattern: hidden,
-    beta: [1 / Math.sqrt(hidden)],
-    updateStepsMax: 0,
-    updateStepsEps: 1e-4,
-    normStored: ln(),
-    normState: ln(),
-    normProjection: ln(),
-    normHopfield: null,
-    storedStatic: false,
-    stateStatic: false,
-    projectionStatic: false,
-    connected: false,
-    inputBias: true,
-    biasPattern: false,
-    zeroAssociation: false,
-    outProjection: true,
-    activation: null,
-    ...overrides,
-  };
-}
 
 interface Case {
   name: string;
@@ -59,12 +20,12 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'defaults (layer norms, projections, output projection)', args: {}, widths: { k: 4, q: 4, v: 4 }, ref: base(4) },
+  { name: 'defaults (layer norms, projections, output projection)', args: {}, widths: { k: 4, q: 4, v: 4 }, ref: referenceDefaults(4) },
   {
     name: 'two heads, hidden/pattern/output sizes, per-head scaling on its own head',
     args: { numHeads: 2, hiddenSize: 3, patternSize: 2, outputSize: 5, scaling: [0.5, 2] },
     widths: { k: 5, q: 4, v: 3 },
-    ref: base(3, { heads: 2, pattern: 2, beta: [0.5, 2] }),
+    ref: referenceDefaults(3, { heads: 2, pattern: 2, beta: [0.5, 2] }),
   },
   {
     name: 'norms off / without affine / other eps',
@@ -75,33 +36,25 @@ const cases: Case[] = [
       normalizePatternProjectionEps: 0.3,
     },
     widths: { k: 4, q: 4, v: 4 },
-    ref: base(4, { normStored: null, normState: ln(1e-2, false), normProjection: ln(0.3) }),
+    ref: referenceDefaults(4, { normStored: null, normState: ln(1e-2, false), normProjection: ln(0.3) }),
   },
   {
     name: 'layer norm in the Hopfield space with affine and eps',
     args: { numHeads: 2, normalizeHopfieldSpace: true, normalizeHopfieldSpaceAffine: true, normalizeHopfieldSpaceEps: 1e-3 },
     widths: { k: 4, q: 4, v: 4 },
-    ref: base(2, { heads: 2, beta: [1 / Math.sqrt(2), 1 / Math.sqrt(2)], normHopfield: ln(1e-3) }),
+    ref: referenceDefaults(2, { heads: 2, beta: [1 / Math.sqrt(2), 1 / Math.sqrt(2)], normHopfield: ln(1e-3) }),
   },
   {
     name: 'layer norm in the Hopfield space without affine (the affine flag alone is ignored elsewhere)',
     args: { normalizeHopfieldSpace: true, normalizeStoredPattern: false, normalizeStoredPatternAffine: true },
     widths: { k: 3, q: 3, v: 3 },
-    ref: base(3, { normHopfield: ln(1e-5, false), normStored: null }),
+    ref: referenceDefaults(3, { normHopfield: ln(1e-5, false), normStored: null }),
   },
   {
     name: 'all static, no output projection: plain modern Hopfield retrieval with beta 1',
-    args: {
-      storedPatternAsStatic: true,
-      statePatternAsStatic: true,
-      patternProjectionAsStatic: true,
-      disableOutProjection: true,
-      normalizeStoredPattern: false,
-      normalizeStatePattern: false,
-      normalizePatternProjection: false,
-    },
+    args: PLAIN_RETRIEVAL,
     widths: { k: 3, q: 3, v: 3 },
-    ref: base(3, {
+    ref: referenceDefaults(3, {
       beta: [1],
       storedStatic: true,
       stateStatic: true,
@@ -116,52 +69,52 @@ const cases: Case[] = [
     name: 'static stored patterns with two heads',
     args: { numHeads: 2, hiddenSize: 3, storedPatternAsStatic: true },
     widths: { k: 3, q: 4, v: 5 },
-    ref: base(3, { heads: 2, beta: [1 / Math.sqrt(3), 1 / Math.sqrt(3)], storedStatic: true }),
+    ref: referenceDefaults(3, { heads: 2, beta: [1 / Math.sqrt(3), 1 / Math.sqrt(3)], storedStatic: true }),
   },
   {
     name: 'pattern projection connected to the stored-pattern projection',
     args: { patternProjectionAsConnected: true },
     widths: { k: 4, q: 4, v: 4 },
-    ref: base(4, { connected: true }),
+    ref: referenceDefaults(4, { connected: true }),
   },
   {
     name: 'bias pattern and zero association (the bias pattern takes effect)',
     args: { numHeads: 2, concatBiasPattern: true, addZeroAssociation: true },
     widths: { k: 4, q: 4, v: 4 },
-    ref: base(2, { heads: 2, beta: [1 / Math.sqrt(2), 1 / Math.sqrt(2)], biasPattern: true, zeroAssociation: true }),
+    ref: referenceDefaults(2, { heads: 2, beta: [1 / Math.sqrt(2), 1 / Math.sqrt(2)], biasPattern: true, zeroAssociation: true }),
   },
   {
     name: 'no input bias, tanh association activation',
     args: { inputBias: false, associationActivation: 'tanh' },
     widths: { k: 4, q: 4, v: 4 },
-    ref: base(4, { inputBias: false, activation: 'tanh' }),
+    ref: referenceDefaults(4, { inputBias: false, activation: 'tanh' }),
   },
   {
     name: 'state updates: three steps, per-head eps (the second head stops after one)',
     args: { numHeads: 2, scaling: 3, updateStepsMax: 3, updateStepsEps: [1e-12, 1e3] },
     widths: { k: 4, q: 4, v: 4 },
-    ref: base(2, { heads: 2, beta: [3, 3], updateStepsMax: 3, updateStepsEps: [1e-12, 1e3] }),
+    ref: referenceDefaults(2, { heads: 2, beta: [3, 3], updateStepsMax: 3, updateStepsEps: [1e-12, 1e3] }),
     tol: 1e-4,
   },
   {
     name: 'masks: stored-pattern padding and an association mask',
     args: { numHeads: 2, disableOutProjection: true },
     widths: { k: 4, q: 4, v: 4 },
-    ref: base(2, { heads: 2, beta: [1 / Math.sqrt(2), 1 / Math.sqrt(2)], outProjection: false }),
+    ref: referenceDefaults(2, { heads: 2, beta: [1 / Math.sqrt(2), 1 / Math.sqrt(2)], outProjection: false }),
     masks: 'padding and [L, S]',
   },
   {
     name: 'per-batch association mask [batch, L, S] with bias and zero patterns (always allowed)',
     args: { numHeads: 2, concatBiasPattern: true, addZeroAssociation: true },
     widths: { k: 4, q: 4, v: 4 },
-    ref: base(2, { heads: 2, beta: [1 / Math.sqrt(2), 1 / Math.sqrt(2)], biasPattern: true, zeroAssociation: true }),
+    ref: referenceDefaults(2, { heads: 2, beta: [1 / Math.sqrt(2), 1 / Math.sqrt(2)], biasPattern: true, zeroAssociation: true }),
     masks: '[batch, L, S]',
   },
   {
     name: 'per-head association mask [batch, heads, L, S] with state updates',
     args: { numHeads: 2, updateStepsMax: 2, updateStepsEps: 1e-12, scaling: 2 },
     widths: { k: 4, q: 4, v: 4 },
-    ref: base(2, { heads: 2, beta: [2, 2], updateStepsMax: 2, updateStepsEps: 1e-12 }),
+    ref: referenceDefaults(2, { heads: 2, beta: [2, 2], updateStepsMax: 2, updateStepsEps: 1e-12 }),
     masks: '[batch, heads, L, S]',
     tol: 1e-4,
   },
@@ -228,7 +181,7 @@ describe('Hopfield layer output equals a float64 computation of the formula', ()
     const linear = plain.apply(x) as tf.Tensor;
     const f: Record<string, (v: number) => number> = {
       relu: (v) => Math.max(v, 0),
-      gelu: (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)),
+      gelu: (v) => gelu64(v),
       geluTanh: (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))),
       tanh: Math.tanh,
       sigmoid: (v) => 1 / (1 + Math.exp(-v)),
@@ -262,7 +215,7 @@ describe('HopfieldPooling and HopfieldLayer feed their learned patterns to the s
     const w = weightsOf(layer);
     const state = w('state_patterns')!;
     const Q = [0, 1].map(() => [state.slice(0, 4), state.slice(4, 8)]);
-    const ref = referenceHopfield(base(2, { heads: 2, beta: [1 / Math.sqrt(2), 1 / Math.sqrt(2)] }), w, X, Q, X);
+    const ref = referenceHopfield(referenceDefaults(2, { heads: 2, beta: [1 / Math.sqrt(2), 1 / Math.sqrt(2)] }), w, X, Q, X);
     expect(out!.shape).toEqual([2, 8]);
     expectClose(values(out!), ref.output.flat(2), { abs: 2e-5, rel: 2e-5 }, 'pooling output');
     expect(assoc!.shape).toEqual([2, 2, 2, 6]);
@@ -282,7 +235,7 @@ describe('HopfieldPooling and HopfieldLayer feed their learned patterns to the s
     const rowsOf = (flat: number[]): Mat => Array.from({ length: 5 }, (_, i) => flat.slice(i * 4, i * 4 + 4));
     const K = rowsOf(w('lookup_weights')!);
     const T = rowsOf(w('lookup_targets')!);
-    const ref = referenceHopfield(base(4), w, [K, K], Q, [T, T]);
+    const ref = referenceHopfield(referenceDefaults(4), w, [K, K], Q, [T, T]);
     expect(out.shape).toEqual([2, 3, 3]);
     expectClose(values(out), ref.output.flat(2), { abs: 2e-5, rel: 2e-5 }, 'lookup output');
   });

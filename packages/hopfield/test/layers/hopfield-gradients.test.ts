@@ -2,8 +2,8 @@ import { beforeAll, describe, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, SeededRandom, setGlobalSeed } from '@ait/core';
 import { Hopfield, HopfieldLayer, HopfieldPooling, type HopfieldArgs } from '../../src/index';
-import { expectClose, finiteDiff, randMatrix, values } from '../helpers';
-import { referenceHopfield, type Mat, type RefOptions, type Weights } from './hopfield-reference';
+import { expectClose, finiteDiff, randMatrix, values } from '@ait/core/testing';
+import { ln, referenceDefaults, referenceHopfield, type Mat, type RefOptions, type Weights } from './hopfield-reference';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
@@ -89,27 +89,15 @@ describe('Hopfield layer gradients match finite differences of the float64 formu
       addZeroAssociation: true,
       associationActivation: 'tanh',
     };
-    const ref: RefOptions = {
+    const ref = referenceDefaults(2, {
       heads: 2,
-      hidden: 2,
       pattern: 3,
       beta: [0.8, 1.5],
-      updateStepsMax: 0,
-      updateStepsEps: 1e-4,
-      normStored: { eps: 1e-5, affine: true },
-      normState: { eps: 1e-5, affine: true },
-      normProjection: { eps: 1e-5, affine: true },
-      normHopfield: { eps: 1e-5, affine: true },
-      storedStatic: false,
-      stateStatic: false,
-      projectionStatic: false,
-      connected: false,
-      inputBias: true,
+      normHopfield: ln(),
       biasPattern: true,
       zeroAssociation: true,
-      outProjection: true,
       activation: 'tanh',
-    };
+    });
     const padding = [[1, 1, 0, 1]];
     const kwargs = { storedPatternPaddingMask: tf.tensor2d(padding) };
     checkGradients(new Hopfield(args), ref, new SeededRandom(1), { k: 3, q: 4, v: 2 }, (b, _h, _l, s) => padding[b]![s]!, kwargs);
@@ -117,27 +105,7 @@ describe('Hopfield layer gradients match finite differences of the float64 formu
 
   it('iterated retrieval: gradients flow through two state updates', () => {
     const args: HopfieldArgs = { numHeads: 1, scaling: 2, updateStepsMax: 2, updateStepsEps: 1e-12, normalizeStoredPattern: false };
-    const ref: RefOptions = {
-      heads: 1,
-      hidden: 3,
-      pattern: 3,
-      beta: [2],
-      updateStepsMax: 2,
-      updateStepsEps: 1e-12,
-      normStored: null,
-      normState: { eps: 1e-5, affine: true },
-      normProjection: { eps: 1e-5, affine: true },
-      normHopfield: null,
-      storedStatic: false,
-      stateStatic: false,
-      projectionStatic: false,
-      connected: false,
-      inputBias: true,
-      biasPattern: false,
-      zeroAssociation: false,
-      outProjection: true,
-      activation: null,
-    };
+    const ref = referenceDefaults(3, { beta: [2], updateStepsMax: 2, updateStepsEps: 1e-12, normStored: null });
     checkGradients(new Hopfield(args), ref, new SeededRandom(2), { k: 3, q: 3, v: 3 }, null, {});
   });
 });

@@ -1,55 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  input,
-  layers as tfLayers,
-  loadLayersModel,
-  model,
-  sequential,
-  type LayersModel,
-  type SymbolicTensor,
-} from '@tensorflow/tfjs-layers';
-import { ConfigError, Dense, initBackend, SeededRandom, setGlobalSeed, type AitLayer } from '@ait/core';
+import { input, layers as tfLayers, model, sequential, type SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { ConfigError, Dense, initBackend, SeededRandom, setGlobalSeed } from '@ait/core';
 import { Hopfield, HOPFIELD_LAYER_CLASSES, HopfieldLayer, HopfieldPooling, modernHopfieldEnergy } from '../../src/index';
-import { expectClose, expectNoLeak, randMatrix, values } from '../helpers';
+import { PLAIN_RETRIEVAL } from './hopfield-reference';
+import { expectClose, expectConfigRoundTrip, expectModelRoundTrip, expectNoLeak, randMatrix, values } from '@ait/core/testing';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
   setGlobalSeed(13);
 });
-
-const toList = (x: tf.Tensor | tf.Tensor[]): tf.Tensor[] => (Array.isArray(x) ? x : [x]);
-
-/** Saves through withSaveHandler, loads through fromMemory, and checks weight names, values and outputs. */
-async function roundTrip(m: LayersModel, inputs: tf.Tensor | tf.Tensor[]): Promise<LayersModel> {
-  m.setWeights(m.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.5, 'float32', 100 + i)));
-  let saved: tf.io.ModelArtifacts | undefined;
-  await m.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  const loaded = await loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
-  expect(loaded.weights.map((w) => w.originalName)).toEqual(m.weights.map((w) => w.originalName));
-  expect(loaded.weights.map((w) => w.trainable)).toEqual(m.weights.map((w) => w.trainable));
-  const a = toList(m.predict(inputs));
-  const b = toList(loaded.predict(inputs));
-  expect(b.length).toBe(a.length);
-  a.forEach((t, i) => {
-    expect(b[i]!.shape).toEqual(t.shape);
-    expect(Array.from(b[i]!.dataSync())).toEqual(Array.from(t.dataSync()));
-  });
-  return loaded;
-}
-
-function configRoundTrip(layer: AitLayer): void {
-  const cls = layer.constructor as typeof Hopfield;
-  const cfg = layer.getConfig();
-  const copy = cls.fromConfig(cls, cfg) as AitLayer;
-  expect(copy.getConfig()).toEqual(cfg);
-  expect(JSON.parse(JSON.stringify(cfg))).toEqual(cfg);
-}
 
 describe('serialisation round trips', () => {
   it('registers every layer under an AitHopfield name', () => {
@@ -74,8 +34,8 @@ describe('serialisation round trips', () => {
       dropout: 0.1,
     });
     const m = sequential({ layers: [layer, new Dense({ units: 3 })] });
-    await roundTrip(m, tf.randomNormal([2, 5, 4], 0, 1, 'float32', 1));
-    configRoundTrip(layer);
+    await expectModelRoundTrip(m, tf.randomNormal([2, 5, 4], 0, 1, 'float32', 1));
+    expectConfigRoundTrip(layer);
   });
 
   it('Hopfield in a functional model with three inputs, two mask inputs and the association matrix as an output', async () => {
@@ -109,7 +69,7 @@ describe('serialisation round trips', () => {
       tf.randomNormal([2, 3, 4], 0, 1, 'float32', 3),
       tf.randomNormal([2, 6, 2], 0, 1, 'float32', 4),
     ];
-    const loaded = await roundTrip(m, [...data, padding, mask]);
+    const loaded = await expectModelRoundTrip(m, [...data, padding, mask]);
     const [, assoc] = loaded.predict([...data, padding, mask]) as tf.Tensor[];
     const a = assoc!.arraySync() as number[][][][];
     expect(a[0]![0]![0]![3]).toBe(0); // padding
@@ -120,7 +80,7 @@ describe('serialisation round trips', () => {
       { abs: 1e-5 },
       'rows sum to 1',
     );
-    configRoundTrip(layer);
+    expectConfigRoundTrip(layer);
   });
 
   it('HopfieldPooling then Dense in a tf.sequential, including a frozen state pattern', async () => {
@@ -128,8 +88,8 @@ describe('serialisation round trips', () => {
     const m = sequential({ layers: [layer, new Dense({ units: 3 })] });
     expect(layer.trainableWeights.some((w) => w.originalName.endsWith('state_patterns'))).toBe(false);
     expect(layer.nonTrainableWeights.some((w) => w.originalName.endsWith('state_patterns'))).toBe(true);
-    await roundTrip(m, tf.randomNormal([3, 7, 4], 0, 1, 'float32', 5));
-    configRoundTrip(layer);
+    await expectModelRoundTrip(m, tf.randomNormal([3, 7, 4], 0, 1, 'float32', 5));
+    expectConfigRoundTrip(layer);
   });
 
   it('HopfieldLayer with separate, frozen targets in a tf.sequential', async () => {
@@ -143,8 +103,8 @@ describe('serialisation round trips', () => {
       normalizeStoredPattern: false,
     });
     const m = sequential({ layers: [layer] });
-    await roundTrip(m, tf.randomNormal([2, 3, 4], 0, 1, 'float32', 6));
-    configRoundTrip(layer);
+    await expectModelRoundTrip(m, tf.randomNormal([2, 3, 4], 0, 1, 'float32', 6));
+    expectConfigRoundTrip(layer);
   });
 });
 
@@ -221,16 +181,7 @@ describe('options, inspection and errors', () => {
     const rng = new SeededRandom(6);
     const K = tf.tensor3d([randMatrix(rng, 5, 3), randMatrix(rng, 5, 3)]);
     const Q = tf.tensor3d([randMatrix(rng, 2, 3), randMatrix(rng, 2, 3)]);
-    const layer = new Hopfield({
-      scaling: 1.7,
-      storedPatternAsStatic: true,
-      statePatternAsStatic: true,
-      patternProjectionAsStatic: true,
-      disableOutProjection: true,
-      normalizeStoredPattern: false,
-      normalizeStatePattern: false,
-      normalizePatternProjection: false,
-    });
+    const layer = new Hopfield({ ...PLAIN_RETRIEVAL, scaling: 1.7 });
     const e = layer.energy({ keys: K, queries: Q });
     expect(e.shape).toEqual([2, 1, 2]);
     expectClose(values(e), values(modernHopfieldEnergy(Q, K, 1.7)), { abs: 1e-5 });
@@ -287,6 +238,22 @@ describe('options, inspection and errors', () => {
     );
     expect(() => layer.apply(tf.zeros([1, 3, 4]), { associationMask: tf.ones([2, 2]) })).toThrow(/associationMask of shape \[2, 2\]/);
     expect(() => new HopfieldLayer({ quantity: 0 })).toThrow(/quantity/);
+  });
+
+  it('the learned-pattern layers count their data inputs before the mask inputs, symbolically and eagerly', () => {
+    const x = tf.zeros([1, 3, 4]);
+    expect(() => new HopfieldLayer().apply([x, x])).toThrow(/HopfieldLayer '.*': expects the state patterns x, got 2 inputs/);
+    expect(() => new HopfieldPooling().apply([x, x, x])).toThrow(/expects x or \[storedPatterns, patternProjection\], got 3 inputs/);
+    expect(() => new HopfieldPooling({ associationMaskInput: true }).apply(x)).toThrow(
+      /expects x or \[storedPatterns, patternProjection\] followed by 1 mask input\(s\), got 1 inputs/,
+    );
+    expect(() => new HopfieldLayer().apply(input({ shape: [3, 4] }))).not.toThrow();
+    expect(() => new HopfieldLayer().apply([input({ shape: [3, 4] }), input({ shape: [3, 4] })])).toThrow(/expects the state patterns x/);
+    const pooling = new HopfieldPooling({ quantity: 2, storedPatternPaddingMaskInput: true });
+    const out = pooling.apply([x, tf.ones([1, 3])]) as tf.Tensor;
+    expect(out.shape).toEqual([1, 8]);
+    expect(() => pooling.getAssociationMatrix([x, x, tf.ones([1, 3]), tf.ones([1, 3])])).toThrow(/got 4 inputs/);
+    tf.dispose([x, out]);
   });
 
   it('an affine flag without its normalisation is accepted and unused (no assertion as in the reference)', () => {

@@ -3,6 +3,7 @@
 // softmax(beta q k^T) with state updates q <- xi k -> xi v -> output projection -> activation.
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type * as tf from '@tensorflow/tfjs-core';
+import type { HopfieldArgs } from '../../src/index';
 
 export type V = number[];
 export type Mat = number[][];
@@ -28,6 +29,46 @@ export interface RefOptions {
   zeroAssociation: boolean;
   outProjection: boolean;
   activation: 'tanh' | 'relu' | null;
+}
+
+/** Layer options that leave plain modern Hopfield retrieval: every input static, nothing normalised or projected. */
+export const PLAIN_RETRIEVAL: HopfieldArgs = {
+  storedPatternAsStatic: true,
+  statePatternAsStatic: true,
+  patternProjectionAsStatic: true,
+  disableOutProjection: true,
+  normalizeStoredPattern: false,
+  normalizeStatePattern: false,
+  normalizePatternProjection: false,
+};
+
+/** A layer norm of the reference: its epsilon and whether it has a learned scale and shift. */
+export const ln = (eps = 1e-5, affine = true): { eps: number; affine: boolean } => ({ eps, affine });
+
+/** Reference options of a layer with the defaults and per-head width `hidden` (one head); `overrides` change the rest. */
+export function referenceDefaults(hidden: number, overrides: Partial<RefOptions> = {}): RefOptions {
+  return {
+    heads: 1,
+    hidden,
+    pattern: hidden,
+    beta: [1 / Math.sqrt(hidden)],
+    updateStepsMax: 0,
+    updateStepsEps: 1e-4,
+    normStored: ln(),
+    normState: ln(),
+    normProjection: ln(),
+    normHopfield: null,
+    storedStatic: false,
+    stateStatic: false,
+    projectionStatic: false,
+    connected: false,
+    inputBias: true,
+    biasPattern: false,
+    zeroAssociation: false,
+    outProjection: true,
+    activation: null,
+    ...overrides,
+  };
 }
 
 /** Named weights of a layer, by the end of their name (`stored_projection/kernel`), as flat arrays. */

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, setGlobalSeed } from '@ait/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HopfieldLayer, HopfieldPooling, type LearnedPatternsHopfield } from '../../src/index';
-import { expectNoLeak } from '../helpers';
+import { expectNoLeak } from '@ait/core/testing';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });

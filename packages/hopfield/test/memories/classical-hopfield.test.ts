@@ -12,7 +12,8 @@ import {
   retrieve,
   synchronousLyapunov,
 } from '../../src/index';
-import { dot, expectClose, expectNoLeak, matmul, randMatrix, randSigns, solve, transpose, values, type M } from '../helpers';
+import { expectClose, expectNoLeak, matmul, randMatrix, transpose, values } from '@ait/core/testing';
+import { dot, randSigns, solve, type M } from '../helpers';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });

@@ -15,7 +15,8 @@ import {
   retrieve,
   type InteractionFunction,
 } from '../../src/index';
-import { dot, expectClose, expectNoLeak, randMatrix, randSigns, values, type M } from '../helpers';
+import { expectClose, expectNoLeak, randMatrix, values } from '@ait/core/testing';
+import { dot, randSigns, type M } from '../helpers';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });

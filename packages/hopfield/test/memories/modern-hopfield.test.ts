@@ -12,7 +12,8 @@ import {
   randomBinaryPatterns,
   retrieve,
 } from '../../src/index';
-import { dot, expectClose, expectNoLeak, finiteDiff, logSumExp, randMatrix, rows, softmax, values, type M } from '../helpers';
+import { expectClose, expectNoLeak, finiteDiff, logSumExp, randMatrix, softmaxRow, values } from '@ait/core/testing';
+import { dot, rows, type M } from '../helpers';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
@@ -25,9 +26,9 @@ function refEnergy(xi: readonly number[], patterns: M, beta: number): number {
   return -lse + 0.5 * dot(xi, xi) + Math.log(patterns.length) / beta + 0.5 * maxNormSq;
 }
 
-/** Float64 reference of one update `softmax(beta X xi)^T X`. */
+/** Float64 reference of one update `softmaxRow(beta X xi)^T X`. */
 function refUpdate(xi: readonly number[], patterns: M, beta: number, vals: M = patterns): number[] {
-  const w = softmax(patterns.map((x) => beta * dot(x, xi)));
+  const w = softmaxRow(patterns.map((x) => beta * dot(x, xi)));
   return (vals[0] as number[]).map((_, j) => w.reduce((s, wi, i) => s + wi * ((vals[i] as number[])[j] as number), 0));
 }
 
@@ -59,7 +60,7 @@ describe('modern Hopfield energy', () => {
     const beta = 1.3;
     const analytic = values(modernHopfieldEnergyGradient(tf.tensor2d(S), tf.tensor2d(X), beta));
     const auto = values(tf.grad((s: tf.Tensor) => tf.sum(modernHopfieldEnergy(s, tf.tensor2d(X), beta)))(tf.tensor2d(S)));
-    const fd = S.flatMap((s) => finiteDiff((v) => refEnergy(v, X, beta), s));
+    const fd = S.flatMap((s) => finiteDiff((v) => refEnergy(v, X, beta), s, 1e-5));
     expectClose(analytic, auto, { abs: 1e-5, rel: 1e-4 }, 'analytic vs autodiff');
     expectClose(analytic, fd, { abs: 1e-4, rel: 1e-3 }, 'analytic vs finite differences');
   });
@@ -74,7 +75,7 @@ describe('modern Hopfield energy', () => {
 });
 
 describe('hopfieldUpdate / hopfieldIterate (the AiT memory read)', () => {
-  it('hopfieldUpdate equals softmax(beta Z G^T) G for shared and batched patterns, and with values', () => {
+  it('hopfieldUpdate equals softmaxRow(beta Z G^T) G for shared and batched patterns, and with values', () => {
     const rng = new SeededRandom(4);
     const Z = [randMatrix(rng, 3, 4), randMatrix(rng, 3, 4)];
     const G = randMatrix(rng, 5, 4);
@@ -124,13 +125,13 @@ describe('hopfieldUpdate / hopfieldIterate (the AiT memory read)', () => {
     ]);
     expectClose(
       values(gz!),
-      finiteDiff((v) => loss(split(v), [G, G]), Z.flat(2)),
+      finiteDiff((v) => loss(split(v), [G, G]), Z.flat(2), 1e-5),
       { abs: 1e-4, rel: 1e-3 },
       'dZ',
     );
     expectClose(
       values(gg!),
-      finiteDiff((v) => loss(Z, [rows(v, 3), rows(v, 3)]), G.flat()),
+      finiteDiff((v) => loss(Z, [rows(v, 3), rows(v, 3)]), G.flat(), 1e-5),
       { abs: 1e-4, rel: 1e-3 },
       'dG shared',
     );
@@ -140,7 +141,7 @@ describe('hopfieldUpdate / hopfieldIterate (the AiT memory read)', () => {
     ]);
     expectClose(
       values(gb!),
-      finiteDiff((v) => loss(Z, [rows(v.slice(0, 12), 3), rows(v.slice(12), 3)]), [...G.flat(), ...G2.flat()]),
+      finiteDiff((v) => loss(Z, [rows(v.slice(0, 12), 3), rows(v.slice(12), 3)]), [...G.flat(), ...G2.flat()], 1e-5),
       { abs: 1e-4, rel: 1e-3 },
       'dG batched',
     );
@@ -157,7 +158,7 @@ describe('hopfieldUpdate / hopfieldIterate (the AiT memory read)', () => {
     const z2 = refUpdate(z1, G, beta);
     const z3 = refUpdate(z2, G, beta);
     expectClose(values(three.retrieved), z3, { abs: 1e-4 }, 'three steps');
-    expectClose(values(three.associations), softmax(G.map((x) => beta * dot(x, z2))), { abs: 1e-5 }, 'producing weights');
+    expectClose(values(three.associations), softmaxRow(G.map((x) => beta * dot(x, z2))), { abs: 1e-5 }, 'producing weights');
     const loose = hopfieldIterate(tf.tensor3d([[z0]]), tf.tensor2d(G), { beta, steps: 50, eps: 1e-3 });
     expect(loose.steps).toBeGreaterThan(1);
     expect(loose.steps).toBeLessThan(50);
