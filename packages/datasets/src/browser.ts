@@ -12,6 +12,7 @@
  * `decodeIdx` or `parseCifarRecords` and wrap them with `arrayDataset`.
  */
 export * from './dataset/dataset';
+export * from './dataset/sample-grouping';
 export * from './dataset/array-dataset';
 export * from './dataset/dataset-samples';
 export * from './dataset/normalization-stats';
@@ -23,6 +24,7 @@ export * from './synthetic/triangle-dataset';
 export * from './synthetic/sort-of-clevr-scene';
 export * from './synthetic/sort-of-clevr-questions';
 export * from './synthetic/sort-of-clevr-dataset';
+export * from './synthetic/sort-of-clevr-groups';
 export * from './synthetic/oriented-bars';
 export * from './synthetic/oriented-bars-dataset';
 export * from './synthetic/synthetic-manifest';
@@ -43,6 +45,7 @@ export * from './loaders/cifar-label-names';
 export * from './loaders/cifar-normalization';
 
 export * from './pipeline/augmentation';
+export * from './pipeline/augmentation-safety';
 export * from './pipeline/shuffle-buffer';
 export * from './pipeline/batch-assembly';
 export * from './pipeline/dataset-batch-source';

@@ -1,7 +1,7 @@
 import type { TrainingPosition } from '../checkpoint/checkpoint-contents';
 import type { EvalMetrics } from './evaluate';
 import type { StepMetrics } from './train-step';
-import type { FitResult } from './trainer';
+import type { FitResult } from './trainer-options';
 
 /** Summary of one finished epoch, given to {@link TrainerCallbacks.onEpochEnd}. */
 export interface EpochLogs {

@@ -16,4 +16,6 @@ export * from './train-step';
 export * from './step-memory';
 export * from './evaluate';
 export * from './callbacks';
+export * from './group-accuracy';
+export type { BestCheckpointRecord, FitOptions, FitResult, TrainerCheckpointOptions, TrainerOptions } from './trainer-options';
 export * from './trainer';

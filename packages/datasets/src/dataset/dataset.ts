@@ -1,4 +1,5 @@
 import type { SeededRandom } from '@ait/core';
+import type { SampleGrouping } from './sample-grouping';
 
 /** Image layout of a data set: `[height, width, channels]`, pixels stored row-major, channel innermost. */
 export type ImageShape = readonly [height: number, width: number, channels: number];
@@ -59,6 +60,11 @@ export interface DatasetInfo {
   readonly normalization: NormalizationStats;
   /** Model inputs beside the image; empty for image-only data sets. */
   readonly extraInputs: readonly ExtraInputSpec[];
+  /**
+   * Ways to sort the samples into groups for accuracy per group (e.g. Sort-of-CLEVR's question
+   * types and sub-questions); absent when the data set has none. See `exampleGroupings`.
+   */
+  readonly groupings?: readonly SampleGrouping[];
   /** Releases open files, if the data set holds any; the data set must not be used afterwards. */
   close?(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import {
   encodeQuestion,
   sampleQuestions,
 } from './sort-of-clevr-questions';
+import { SORT_OF_CLEVR_GROUPINGS } from './sort-of-clevr-groups';
 import { SORT_OF_CLEVR_IMAGE_SIZE, type SceneObject, renderScene, sampleScene } from './sort-of-clevr-scene';
 import { type SyntheticSplit, checkIndex, countSchema, exampleRng, seedSchema, splitSchema } from './synthetic-options';
 
@@ -79,13 +80,17 @@ interface RenderedImage {
   readonly image: Uint8Array;
 }
 
-/** Common description of every Sort-of-CLEVR data set. */
+/**
+ * Common description of every Sort-of-CLEVR data set, with its groupings by question type and
+ * sub-question (`SORT_OF_CLEVR_GROUPINGS`; each sample's question also sits in `extra.question`).
+ */
 export const SORT_OF_CLEVR_INFO = {
   imageShape: [SORT_OF_CLEVR_IMAGE_SIZE, SORT_OF_CLEVR_IMAGE_SIZE, 3] as const,
   numClasses: SORT_OF_CLEVR_ANSWER_NAMES.length,
   labelNames: SORT_OF_CLEVR_ANSWER_NAMES,
   normalization: SORT_OF_CLEVR_NORMALIZATION,
   extraInputs: [{ name: 'question', shape: [QUESTION_SIZE] }],
+  groupings: SORT_OF_CLEVR_GROUPINGS,
 } as const;
 
 /**
