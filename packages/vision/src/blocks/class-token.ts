@@ -1,20 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import {
-  AitLayer,
-  assertLastDim,
-  assertRank,
-  createKernelInitializer,
-  knownDim,
-  layerArgsShape,
-  parseLayerConfig,
-  singleShape,
-  singleTensor,
-  z,
-  type CallKwargs,
-  type LayerArgsOf,
-  type LayerConfigOf,
-} from '@ait/core';
+import { createKernelInitializer, layerArgsShape, singleShape, z, type CallKwargs, type LayerArgsOf } from '@ait/core';
+import { VisionLayer } from './vision-layer';
 
 const classTokenSchema = z.strictObject({
   ...layerArgsShape,
@@ -30,28 +17,17 @@ export type ClassTokenArgs = LayerArgsOf<typeof classTokenSchema>;
  * weight `token [dim]` (truncated normal, stddev 0.02) in front of every example's tokens.
  * Serialised as `AitClassToken`.
  */
-export class ClassToken extends AitLayer {
+export class ClassToken extends VisionLayer<typeof classTokenSchema> {
   /** tfjs serialisation name. */
   static className = 'AitClassToken';
-  /** The validated options (serialised by `getConfig`). */
-  readonly config: LayerConfigOf<typeof classTokenSchema>;
   private token: LayerVariable | null = null;
-  private dim = -1;
 
   constructor(args: ClassTokenArgs = {}) {
-    const config = parseLayerConfig('ClassToken', classTokenSchema, args);
-    super(args);
-    this.config = this.useConfig(config);
-  }
-
-  private get where(): string {
-    return `ClassToken '${this.name}'`;
+    super('ClassToken', classTokenSchema, args);
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(this.where, inputShape);
-    assertRank(this.where, 'tokens', { shape }, [3], '[batch, tokens, dim]');
-    this.dim = knownDim(this.where, 'tokens', shape, -1);
+    this.inputShapeOf(inputShape, 'tokens');
     this.token = this.addWeight('token', [this.dim], 'float32', createKernelInitializer('truncatedNormal', this.config.stddev));
     this.built = true;
   }
@@ -64,9 +40,7 @@ export class ClassToken extends AitLayer {
 
   /** `[batch, tokens, dim] -> [batch, tokens + 1, dim]`, the CLS token first. */
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
-    const x = singleTensor(this.where, inputs);
-    assertRank(this.where, 'tokens', x, [3], '[batch, tokens, dim]');
-    assertLastDim(this.where, 'tokens', x, this.dim, `The layer was built for tokens of width ${this.dim}.`);
+    const x = this.inputOf(inputs, 'tokens');
     const token = (this.token as LayerVariable).read();
     return tf.tidy(() => {
       const batch = x.shape[0] as number;

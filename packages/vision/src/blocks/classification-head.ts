@@ -1,22 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import {
-  AitLayer,
-  assertLastDim,
-  assertRank,
-  Dense,
-  formatShape,
-  knownDim,
-  layerArgsShape,
-  LayerNorm,
-  parseLayerConfig,
-  singleShape,
-  singleTensor,
-  z,
-  type CallKwargs,
-  type LayerArgsOf,
-  type LayerConfigOf,
-} from '@ait/core';
+import { Dense, formatShape, layerArgsShape, LayerNorm, singleShape, z, type CallKwargs, type LayerArgsOf } from '@ait/core';
+import { VisionLayer } from './vision-layer';
 
 /** How {@link ClassificationHead} reduces the tokens to one vector per example. */
 export const HEAD_KINDS = ['flatten', 'mean', 'cls'] as const;
@@ -46,27 +31,18 @@ export type ClassificationHeadArgs = LayerArgsOf<typeof classificationHeadSchema
  * flattening, mean pooling or taking the CLS token, then LayerNorm and a linear map.
  * Children: `norm`, `proj`. Serialised as `AitClassificationHead`.
  */
-export class ClassificationHead extends AitLayer {
+export class ClassificationHead extends VisionLayer<typeof classificationHeadSchema> {
   /** tfjs serialisation name. */
   static className = 'AitClassificationHead';
-  /** The validated options (serialised by `getConfig`). */
-  readonly config: LayerConfigOf<typeof classificationHeadSchema>;
   private readonly norm: LayerNorm;
   private readonly proj: Dense;
   private tokens = -1;
-  private dim = -1;
 
   constructor(args: ClassificationHeadArgs) {
-    const config = parseLayerConfig('ClassificationHead', classificationHeadSchema, args);
-    super(args);
-    this.config = this.useConfig(config);
+    super('ClassificationHead', classificationHeadSchema, args);
     const trainable = this.trainable;
-    this.norm = this.track(new LayerNorm({ epsilon: config.epsilon, name: 'norm', trainable }));
-    this.proj = this.track(new Dense({ units: config.numClasses, name: 'proj', trainable }));
-  }
-
-  private get where(): string {
-    return `ClassificationHead '${this.name}'`;
+    this.norm = this.track(new LayerNorm({ epsilon: this.config.epsilon, name: 'norm', trainable }));
+    this.proj = this.track(new Dense({ units: this.config.numClasses, name: 'proj', trainable }));
   }
 
   /** Tokens the flatten head was built for (`-1` for the other kinds or before build). */
@@ -75,9 +51,7 @@ export class ClassificationHead extends AitLayer {
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(this.where, inputShape);
-    assertRank(this.where, 'tokens', { shape }, [3], '[batch, tokens, dim]');
-    this.dim = knownDim(this.where, 'tokens', shape, -1);
+    const shape = this.inputShapeOf(inputShape, 'tokens');
     let features = this.dim;
     if (this.config.kind === 'flatten') {
       const n = shape[1];
@@ -103,9 +77,7 @@ export class ClassificationHead extends AitLayer {
 
   /** `[batch, tokens, dim] -> [batch, numClasses]`. */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
-    const x = singleTensor(this.where, inputs);
-    assertRank(this.where, 'tokens', x, [3], '[batch, tokens, dim]');
-    assertLastDim(this.where, 'tokens', x, this.dim, `The head was built for tokens of width ${this.dim}.`);
+    const x = this.inputOf(inputs, 'tokens');
     const [batch, n] = x.shape as [number, number, number];
     if (this.config.kind === 'flatten' && n !== this.tokens) {
       throw new Error(

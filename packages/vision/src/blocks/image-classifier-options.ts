@@ -1,4 +1,5 @@
 import { z } from '@ait/core';
+import type { VisionInputSpec } from './vision-inputs';
 
 /**
  * The zod fields every image classifier of the Coordination / Set Transformer / Perceiver / AFT /
@@ -16,3 +17,12 @@ export const imageClassifierFields = {
   channels: z.number().int().positive().nullable().default(null),
   recordMaps: z.boolean().default(false),
 };
+
+/**
+ * The input spec of a model configured with {@link imageClassifierFields}: images of `imageSize`
+ * (any size when `null`) with `channels` channels, no question input; `fixedBy` names the part
+ * that fixes the number of tokens, if any.
+ */
+export function imageClassifierInputSpec(c: { imageSize: number | null; channels: number | null }, fixedBy?: string): VisionInputSpec {
+  return { imageSize: c.imageSize, channels: c.channels, questionDim: null, ...(fixedBy ? { fixedBy } : {}) };
+}

@@ -1,21 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import {
-  AitLayer,
-  assertLastDim,
-  assertRank,
-  Dense,
-  knownDim,
-  layerArgsShape,
-  LayerNorm,
-  parseLayerConfig,
-  singleShape,
-  singleTensor,
-  z,
-  type CallKwargs,
-  type LayerArgsOf,
-  type LayerConfigOf,
-} from '@ait/core';
+import { Dense, layerArgsShape, LayerNorm, singleShape, z, type CallKwargs, type LayerArgsOf } from '@ait/core';
+import { VisionLayer } from './vision-layer';
 
 const questionTokenSchema = z.strictObject({
   ...layerArgsShape,
@@ -34,36 +20,26 @@ export type QuestionTokenEmbeddingArgs = LayerArgsOf<typeof questionTokenSchema>
  * each question as an 18-d vector. Children: `norm_in`, `proj`, `norm_out`. Serialised as
  * `AitQuestionTokenEmbedding`.
  */
-export class QuestionTokenEmbedding extends AitLayer {
+export class QuestionTokenEmbedding extends VisionLayer<typeof questionTokenSchema> {
   /** tfjs serialisation name. */
   static className = 'AitQuestionTokenEmbedding';
-  /** The validated options (serialised by `getConfig`). */
-  readonly config: LayerConfigOf<typeof questionTokenSchema>;
   private readonly normIn: LayerNorm;
   private readonly proj: Dense;
   private readonly normOut: LayerNorm;
-  private questionDim = -1;
 
   constructor(args: QuestionTokenEmbeddingArgs) {
-    const config = parseLayerConfig('QuestionTokenEmbedding', questionTokenSchema, args);
-    super(args);
-    this.config = this.useConfig(config);
+    super('QuestionTokenEmbedding', questionTokenSchema, args);
+    const { epsilon, embedDim } = this.config;
     const trainable = this.trainable;
-    this.normIn = this.track(new LayerNorm({ epsilon: config.epsilon, name: 'norm_in', trainable }));
-    this.proj = this.track(new Dense({ units: config.embedDim, name: 'proj', trainable }));
-    this.normOut = this.track(new LayerNorm({ epsilon: config.epsilon, name: 'norm_out', trainable }));
-  }
-
-  private get where(): string {
-    return `QuestionTokenEmbedding '${this.name}'`;
+    this.normIn = this.track(new LayerNorm({ epsilon, name: 'norm_in', trainable }));
+    this.proj = this.track(new Dense({ units: embedDim, name: 'proj', trainable }));
+    this.normOut = this.track(new LayerNorm({ epsilon, name: 'norm_out', trainable }));
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(this.where, inputShape);
-    assertRank(this.where, 'questions', { shape }, [2], '[batch, questionDim]');
-    this.questionDim = knownDim(this.where, 'questions', shape, -1);
-    this.buildChild(this.normIn, [null, this.questionDim]);
-    this.buildChild(this.proj, [null, this.questionDim]);
+    this.inputShapeOf(inputShape, 'questions', 2, '[batch, questionDim]');
+    this.buildChild(this.normIn, [null, this.dim]);
+    this.buildChild(this.proj, [null, this.dim]);
     this.buildChild(this.normOut, [null, this.config.embedDim]);
     this.built = true;
   }
@@ -75,9 +51,7 @@ export class QuestionTokenEmbedding extends AitLayer {
 
   /** `[batch, questionDim] -> [batch, 1, embedDim]`. */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
-    const q = singleTensor(this.where, inputs);
-    assertRank(this.where, 'questions', q, [2], '[batch, questionDim]');
-    assertLastDim(this.where, 'questions', q, this.questionDim, `The layer was built for ${this.questionDim}-d questions.`);
+    const q = this.inputOf(inputs, 'questions', 2, '[batch, questionDim]');
     return tf.tidy(() => {
       const h = this.callChild(this.normIn, q, kwargs);
       const t = this.callChild(this.normOut, this.callChild(this.proj, h, kwargs), kwargs);

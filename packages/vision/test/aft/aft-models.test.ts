@@ -1,17 +1,13 @@
 // AFT models: presets, position-bias maps, input errors, serialisation, learning, tensor memory.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, initBackend, setGlobalSeed } from '@ait/core';
-import { AftFullAttention, createModel, type AftVariant } from '../../src/index';
-import { expectConfigRoundTrip, expectRoundTrip } from '../helpers/round-trip';
-import { overfitBatch } from '../helpers/overfit';
+import { ConfigError } from '@ait/core';
+import { AftFullAttention, type AftVariant, createModel } from '../../src/index';
 import { expectClose, rows } from '../helpers/float64-ops';
-import { expectNoTensorLeak, expectPresetShapes, imageBatch, randomizeWeights } from '../helpers/model-checks';
+import { expectPresetShapes, imageBatch, presetLearningTests } from '../helpers/model-checks';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
-  setGlobalSeed(11);
-});
+useBackend('wasm', 11);
 
 const VARIANTS: AftVariant[] = ['full', 'local', 'simple', 'conv'];
 
@@ -85,34 +81,11 @@ describe('AFT input and config errors', () => {
 
 describe('AFT serialisation, learning and memory', () => {
   for (const variant of VARIANTS) {
-    it(`aft-${variant}-tiny round-trips through save / load`, async () => {
-      const m = createModel(`aft-${variant}-tiny`);
-      const { x } = imageBatch(2, 16, 3, 10, 2);
-      (m.apply(x) as tf.Tensor).dispose();
-      randomizeWeights(m, 100);
-      await expectRoundTrip(m, [[16, 16, 3]], [x]);
-      expectConfigRoundTrip(m);
+    const leak = variant === 'full' || variant === 'conv' ? 4 : undefined;
+    presetLearningTests(`aft-${variant}-tiny`, {
+      roundTrip: { data: 2, weights: 100 },
+      overfit: { globalSeed: 21, data: 3 },
+      ...(leak ? { leak } : {}),
     });
   }
-
-  for (const variant of VARIANTS) {
-    it(`aft-${variant}-tiny overfits a batch of 12 to 100 % training accuracy`, async () => {
-      setGlobalSeed(21);
-      const m = createModel(`aft-${variant}-tiny`, { classes: 4 });
-      const { x, y } = imageBatch(12, 16, 3, 4, 3);
-      const r = await overfitBatch(m, x, y, { maxSteps: 60 });
-      expect(r.initialAccuracy).toBeLessThan(1);
-      expect(r.accuracy).toBe(1);
-      m.dispose();
-    });
-  }
-
-  it('a forward pass and a training step do not leak tensors (full and conv)', async () => {
-    for (const variant of ['full', 'conv']) {
-      const { x, y } = imageBatch(4, 16, 3, 10, 4);
-      const m = createModel(`aft-${variant}-tiny`, { recordMaps: true });
-      await expectNoTensorLeak(m, x, y);
-      m.dispose();
-    }
-  });
 });

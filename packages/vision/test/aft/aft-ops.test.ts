@@ -1,15 +1,14 @@
 // The AFT token mixers against direct float64 loops: AFT-full = the O(T^2) definition, AFT-simple =
 // AFT-full with zero biases, AFT-local = AFT-full with biases zeroed outside the window, AFT-conv =
 // AFT-full with per-head 2-D window biases.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, SeededRandom } from '@ait/core';
+import { SeededRandom } from '@ait/core';
 import { aftConv, aftConvKernel, aftFull, aftLocalBias, aftSimple } from '../../src/index';
 import { cube, expectClose, finiteDiff, randn, rows, sigmoid, type M } from '../helpers/float64-ops';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
-});
+useBackend('wasm');
 
 const B = 2;
 const T = 6;

@@ -1,25 +1,21 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   AdamW,
   createForwardContext,
-  crossEntropy,
   discardStateUpdates,
-  initBackend,
   layerNorm,
-  parameterRefs,
   releaseAuxLosses,
   runWithForwardContext,
   setGlobalSeed,
-  trainStep,
 } from '@ait/core';
 import { AitBlock, AssociativeTransformer, GlobalWorkspaceLayer, type AssociativeTransformerArgs } from '../../src/index';
 import { expectClose } from './float64-reference';
 import { SMALL_AIT } from './small-config';
+import { useBackend } from '../helpers/backend';
+import { crossEntropyStep } from '../helpers/train-step';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 const images = (): tf.Tensor => tf.randomNormal([3, 8, 8, 3], 0, 1, 'float32', 12);
 const make = (overrides: Partial<AssociativeTransformerArgs>): AssociativeTransformer => {
@@ -96,16 +92,7 @@ describe('ablations', () => {
     const priors = (): number[] => Array.from(model.nonTrainableWeights[0]?.read().dataSync() ?? []);
     const before = priors();
     const optimizer = new AdamW({ learningRate: 1e-2 });
-    await trainStep({
-      model,
-      params: parameterRefs(model),
-      optimizer,
-      batch: { x, y },
-      loss: (o, t) => crossEntropy(o, t),
-      epoch: 0,
-      step: 0,
-      stepInEpoch: 0,
-    });
+    await crossEntropyStep(model, optimizer, { x, y });
     (model.apply(x) as tf.Tensor).dispose();
     expect(priors()).toEqual(before);
     // Without the ablation both change them.

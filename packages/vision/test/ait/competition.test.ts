@@ -1,12 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, setGlobalSeed } from '@ait/core';
+import { setGlobalSeed } from '@ait/core';
 import { AssociativeTransformer, type AssociativeTransformerArgs } from '../../src/index';
 import { SMALL_AIT } from './small-config';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 const images = (seed: number, n: number): tf.Tensor4D => tf.randomNormal([n, 8, 8, 3], 0, 1, 'float32', seed);
 

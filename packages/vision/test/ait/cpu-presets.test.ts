@@ -1,12 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { input, type SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { countParameters, initBackend } from '@ait/core';
+import { countParameters } from '@ait/core';
 import { AIT_CPU_PRESETS, createModel, listModels, type AitConfigInput, type AssociativeTransformer } from '../../src/index';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
-});
+useBackend('wasm');
 
 describe('CPU-size AiT presets', () => {
   it('are registered with scale cpu and the ait family', () => {

@@ -1,18 +1,16 @@
 // Independent float64 references for the AiT tests: plain loops over nested arrays, no tfjs.
-import { expect } from 'vitest';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { layers } from '@tensorflow/tfjs-layers';
+import { expectClose as expectCloseTo, matmul, softmaxRow as softmax, transpose } from '@ait/core/testing';
+import { gelu } from '../helpers/float64-ops';
+
+export { gelu, matmul, softmax, transpose };
 
 export type Mat = number[][];
 
 /** Rows x cols matrix from a flat row-major array. */
 export function toMat(flat: ArrayLike<number>, rows: number, cols: number): Mat {
   return Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => flat[r * cols + c] as number));
-}
-
-export function matmul(a: Mat, b: Mat): Mat {
-  const n = b[0]?.length ?? 0;
-  return a.map((row) => Array.from({ length: n }, (_, j) => row.reduce((acc, v, k) => acc + v * (b[k]?.[j] as number), 0)));
 }
 
 export function addRow(a: Mat, bias: readonly number[]): Mat {
@@ -27,10 +25,6 @@ export function scale(a: Mat, s: number): Mat {
   return a.map((row) => row.map((v) => v * s));
 }
 
-export function transpose(a: Mat): Mat {
-  return (a[0] ?? []).map((_, j) => a.map((row) => row[j] as number));
-}
-
 /** LayerNorm of each row with the biased variance. */
 export function layerNormRows(a: Mat, gamma: readonly number[], beta: readonly number[], eps: number): Mat {
   return a.map((row) => {
@@ -38,29 +32,6 @@ export function layerNormRows(a: Mat, gamma: readonly number[], beta: readonly n
     const variance = row.reduce((s, v) => s + (v - mean) ** 2, 0) / row.length;
     return row.map((v, j) => ((v - mean) / Math.sqrt(variance + eps)) * (gamma[j] as number) + (beta[j] as number));
   });
-}
-
-/** erf by its Taylor series (|x| <= 4; +-1 beyond, where erfc < 2e-8). */
-export function erf(x: number): number {
-  if (Math.abs(x) > 4) return Math.sign(x);
-  let term = x;
-  let sum = x;
-  for (let n = 1; n < 120; n++) {
-    term *= (-x * x) / n;
-    sum += term / (2 * n + 1);
-  }
-  return (2 / Math.sqrt(Math.PI)) * sum;
-}
-
-export function gelu(v: number): number {
-  return 0.5 * v * (1 + erf(v / Math.SQRT2));
-}
-
-export function softmax(row: readonly number[]): number[] {
-  const m = Math.max(...row);
-  const e = row.map((v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
 }
 
 export function rowNormalize(a: Mat): Mat {
@@ -85,15 +56,9 @@ export function weight(layer: layers.Layer, suffix: string): number[] {
   return Array.from((found[0] as { read(): tf.Tensor }).read().dataSync());
 }
 
+/** Asserts `|actual - expected| <= tol (1 + |expected|)` elementwise and reports the worst entry. */
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-4, label = ''): void {
-  expect(actual.length, `${label} length`).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i] as number;
-    const e = expected[i] as number;
-    if (!(Math.abs(a - e) <= tol * (1 + Math.abs(e)))) {
-      expect.fail(`${label}: entry ${i} is ${a}, expected ${e} (tolerance ${tol})`);
-    }
-  }
+  expectCloseTo(actual, expected, { abs: tol, rel: tol }, label);
 }
 
 /** The weights a global workspace layer reads, as float64 matrices. */

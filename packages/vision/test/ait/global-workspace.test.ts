@@ -1,8 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   createForwardContext,
-  initBackend,
   runWithForwardContext,
   SeededRandom,
   setGlobalSeed,
@@ -12,10 +11,9 @@ import {
 } from '@ait/core';
 import { balanceLoss, cvSquared, emaMemoryUpdate, GlobalWorkspaceLayer, rowNormalize } from '../../src/index';
 import { expectClose, gwlWeights, referenceGwl } from './float64-reference';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 describe('memory update (EMA + row normalisation)', () => {
   it('matches a hand-checked 2 x 2 example', () => {

@@ -1,24 +1,21 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   AdamW,
   createForwardContext,
   crossEntropy,
   discardStateUpdates,
-  initBackend,
-  parameterRefs,
   releaseAuxLosses,
   runWithForwardContext,
   setGlobalSeed,
   sumAuxLosses,
-  trainStep,
 } from '@ait/core';
 import { AssociativeTransformer, type AssociativeTransformerArgs } from '../../src/index';
 import { SMALL_AIT } from './small-config';
+import { useBackend } from '../helpers/backend';
+import { crossEntropyStep } from '../helpers/train-step';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 const x = (): tf.Tensor => tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 1);
 const y = (): tf.Tensor => tf.tensor1d([0, 1, 2, 1], 'int32');
@@ -114,16 +111,7 @@ describe('which weights receive gradients', () => {
       priors: read('gwl/priors'),
     };
     const optimizer = new AdamW({ learningRate: 1e-2, weightDecay: 0.1 });
-    await trainStep({
-      model,
-      params: parameterRefs(model),
-      optimizer,
-      batch: { x: images, y: labels },
-      loss: (o, t) => crossEntropy(o, t),
-      epoch: 0,
-      step: 0,
-      stepInEpoch: 0,
-    });
+    await crossEntropyStep(model, optimizer, { x: images, y: labels });
     expect(read('write/value/kernel')).toEqual(before.value);
     expect(read('write/output/kernel')).toEqual(before.output);
     expect(read('write/query/kernel')).not.toEqual(before.query);

@@ -1,13 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, SeededRandom, setGlobalSeed } from '@ait/core';
+import { SeededRandom, setGlobalSeed } from '@ait/core';
 import { HopfieldRead, hopfieldReconstruction } from '../../src/index';
 import { Hopfield } from '@ait/hopfield';
 import { expectClose, matmul, softmax, toMat, transpose, type Mat } from './float64-reference';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 const B = 2;
 const N = 3;

@@ -1,12 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, initBackend } from '@ait/core';
+import { ConfigError } from '@ait/core';
 import { AssociativeTransformer, createModel } from '../../src/index';
 import { SMALL_AIT } from './small-config';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 describe('clear errors for inputs and configs that do not fit', () => {
   it('image size vs the flatten head', () => {

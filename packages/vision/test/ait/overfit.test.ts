@@ -1,12 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, setGlobalSeed } from '@ait/core';
+import { setGlobalSeed } from '@ait/core';
 import { createModel } from '../../src/index';
 import { overfitBatch } from '../helpers/overfit';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
-});
+useBackend('wasm');
 
 // Random 16x16 images with random labels: the only way to 100 % is to memorise them.
 describe('AiT can learn: it overfits a tiny batch to 100 % training accuracy', () => {

@@ -1,12 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { input, type SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { countParameters, initBackend } from '@ait/core';
+import { countParameters } from '@ait/core';
 import { createModel, listModels } from '../../src/index';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
-});
+useBackend('wasm');
 
 /*
  * Parameter counts derived by hand from the layer shapes of the reference code (CIFAR-10: image 32,

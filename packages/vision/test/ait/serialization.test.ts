@@ -1,6 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, setGlobalSeed } from '@ait/core';
+import { setGlobalSeed } from '@ait/core';
 import {
   AitBlock,
   AssociativeTransformer,
@@ -14,10 +14,9 @@ import {
 } from '../../src/index';
 import { expectConfigRoundTrip, expectRoundTrip } from '../helpers/round-trip';
 import { SMALL_AIT } from './small-config';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 const variants: [string, Partial<AssociativeTransformerArgs>][] = [
   ['reference (batch competition, EMA priors)', {}],

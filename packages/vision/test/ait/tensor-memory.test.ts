@@ -1,11 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, crossEntropy, initBackend, parameterRefs, trainStep } from '@ait/core';
+import { AdamW, parameterRefs } from '@ait/core';
 import { createModel } from '../../src/index';
+import { useBackend } from '../helpers/backend';
+import { crossEntropyStep } from '../helpers/train-step';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 const cases: [string, string, Record<string, unknown>][] = [
   ['AiT reference', 'ait-tiny', {}],
@@ -29,7 +29,7 @@ describe('tensor memory', () => {
     (model.apply(x) as tf.Tensor).dispose();
     const params = parameterRefs(model);
     const step = async (i: number): Promise<void> => {
-      await trainStep({ model, params, optimizer, batch: { x, y }, loss: (o, t) => crossEntropy(o, t), epoch: 0, step: i, stepInEpoch: i });
+      await crossEntropyStep(model, optimizer, { x, y }, i, params);
       (model.apply(x, { training: false }) as tf.Tensor).dispose();
     };
     await step(0); // creates the optimiser moments and the maps

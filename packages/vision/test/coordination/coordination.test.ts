@@ -1,18 +1,14 @@
 // Coordination (shared global workspace): the top-k write, one workspace step against a float64
 // reference, parameter sharing, maps, presets, errors, serialisation, learning, tensor memory.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, initBackend, SeededRandom, setGlobalSeed } from '@ait/core';
+import { ConfigError, SeededRandom } from '@ait/core';
 import { createModel, SharedWorkspace, workspaceWriteWeights } from '../../src/index';
-import { affine, cube, expectClose, layerNormVec, randn, rows, sigmoid, softmaxVec, type M } from '../helpers/float64-ops';
-import { overfitBatch } from '../helpers/overfit';
-import { expectConfigRoundTrip, expectRoundTrip } from '../helpers/round-trip';
-import { expectNoTensorLeak, expectPresetShapes, imageBatch, randomizeWeights } from '../helpers/model-checks';
+import { affine, cube, expectClose, layerNormVec, type M, randn, rows, sigmoid, softmaxVec, weightsOf } from '../helpers/float64-ops';
+import { expectPresetShapes, imageBatch, presetLearningTests } from '../helpers/model-checks';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
-  setGlobalSeed(3);
-});
+useBackend('wasm', 3);
 
 /** Indices of the k largest entries of a row (the row has no ties). */
 function topIndices(row: number[], k: number): Set<number> {
@@ -66,15 +62,8 @@ describe('one shared-workspace step', () => {
     const layer = new SharedWorkspace({ slots: M, numHeads: H, keyDim: KD, topK: K, name: 'ws' });
     layer.apply([tf.tensor3d(tokens, [B, N, D]), tf.tensor3d(memory, [B, M, D])]);
     layer.setWeights(layer.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.5, 'float32', 70 + i)));
-    const W = new Map(layer.weights.map((w) => [w.originalName.replace(/^.*?ws\//, ''), w.read()]));
-    const mat = (n: string): M => {
-      const t = W.get(n) as tf.Tensor;
-      return rows(t.dataSync(), t.shape[0] as number, t.shape[1] as number);
-    };
-    const vec = (n: string): number[] => Array.from((W.get(n) as tf.Tensor).dataSync());
-    const lin = (x: M, n: string): M => affine(x, mat(`${n}/kernel`), vec(`${n}/bias`));
-    const gm = W.get('gate_memory') as tf.Tensor;
-    const gateMemory = cube(gm.dataSync(), M, D, 2 * D);
+    const { vec, lin } = weightsOf(layer, /^.*?ws\//);
+    const gateMemory = cube(vec('gate_memory'), M, D, 2 * D);
     const step = layer.step(tf.tensor3d(tokens, [B, N, D]), tf.tensor3d(memory, [B, M, D]));
 
     const expOut: number[] = [];
@@ -215,32 +204,16 @@ describe('Coordination model', () => {
     expect(() => createModel('coordination-tiny', { heads: 5 })).toThrow(/heads: dim 96 must be divisible by heads 5/);
     expect(() => createModel('coordination-tiny', { pool: 'max' })).toThrow(/pool/);
     const m = createModel('coordination-tiny');
-    expect(() => m.apply(tf.zeros([1, 32, 32, 3]))).toThrow(/configured for 16x16 images but got 32x32/);
+    expect(() => m.apply(tf.zeros([1, 32, 32, 3]))).toThrow(/configured for 16x16 images.* but got 32x32/);
     const any = createModel('coordination-tiny', { imageSize: null, channels: null });
     expect(() => any.apply(tf.zeros([1, 18, 18, 3]))).toThrow(/not divisible by the patch size 4/);
     (any.apply(tf.zeros([1, 16, 16, 3])) as tf.Tensor).dispose();
     expect(() => any.apply(tf.zeros([1, 32, 32, 3]))).toThrow(/built for 17 tokens/);
   });
 
-  it('round-trips through save / load', async () => {
-    const m = createModel('coordination-tiny');
-    const { x } = imageBatch(2, 16, 3, 10, 2);
-    (m.apply(x) as tf.Tensor).dispose();
-    randomizeWeights(m, 80, 0.2);
-    await expectRoundTrip(m, [[16, 16, 3]], [x]);
-    expectConfigRoundTrip(m);
-  });
-
-  it('overfits a batch of 12 to 100 % training accuracy, without leaking tensors', async () => {
-    await initBackend({ backend: 'wasm' });
-    setGlobalSeed(23);
-    const m = createModel('coordination-tiny', { classes: 4 });
-    const { x, y } = imageBatch(12, 16, 3, 4, 3);
-    const r = await overfitBatch(m, x, y, { maxSteps: 60 });
-    expect(r.initialAccuracy).toBeLessThan(1);
-    expect(r.accuracy).toBe(1);
-    const { x: x2, y: y2 } = imageBatch(4, 16, 3, 10, 4);
-    await expectNoTensorLeak(createModel('coordination-tiny', { recordMaps: true }), x2, y2);
-    m.dispose();
+  presetLearningTests('coordination-tiny', {
+    roundTrip: { data: 2, weights: 80, scale: 0.2 },
+    overfit: { globalSeed: 23, data: 3 },
+    leak: 4,
   });
 });

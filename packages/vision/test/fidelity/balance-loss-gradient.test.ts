@@ -4,15 +4,14 @@
 // the values a gradient needs), so its gradient is the true one even when the memory update lands
 // before the backward pass: here it equals float64 central differences of the balance loss written
 // out independently (test/ait/float64-reference.ts), while the stored priors did change.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { collectAuxLosses, initBackend, SeededRandom, setGlobalSeed } from '@ait/core';
+import { collectAuxLosses, SeededRandom, setGlobalSeed } from '@ait/core';
 import { GlobalWorkspaceLayer } from '../../src/index';
 import { gwlWeights, referenceGwl, type GwlWeights, type Mat } from '../ait/float64-reference';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 /** Central differences of a float64 function of one matrix. */
 function finiteDiffMat(f: (m: Mat) => number, m: Mat, h = 1e-6): number[] {

@@ -3,14 +3,13 @@
 // mask (official: gate > 0), the memory's row normalisation guards a zero norm (official: NaN),
 // self-attention keeps its output projection with one head of full width (official: identity),
 // and the balance loss is reported in training passes only (official: also in evaluation).
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { collectAuxLosses, initBackend, MultiHeadAttention, setGlobalSeed, topKSoftmax } from '@ait/core';
+import { collectAuxLosses, MultiHeadAttention, setGlobalSeed, topKSoftmax } from '@ait/core';
 import { balanceLoss, createModel, rowNormalize } from '../../src/index';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 describe('departures from the official AiT code', () => {
   it("load counts the selection mask: a kept token whose weight underflows to 0 still counts (official 'gate > 0' would not)", () => {

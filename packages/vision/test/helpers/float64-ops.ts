@@ -1,14 +1,22 @@
 // Plain float64 JavaScript references for the Coordination / Set Transformer / Perceiver / AFT /
-// MLP-Mixer tests: naive loops, written independently of the library code, no tfjs.
-import { expect } from 'vitest';
-import type { SeededRandom } from '@ait/core';
+// MLP-Mixer tests: `@ait/core/testing`'s shared references under the names these tests use, and
+// the few this package adds. Naive loops, written independently of the library code, no tfjs.
+import { affine, gelu64, layerNormRow, type Matrix } from '@ait/core/testing';
 
-export type M = number[][];
+export {
+  affine,
+  erf64 as erf,
+  expectClose,
+  finiteDiff,
+  layerNormRow as layerNormVec,
+  matmul,
+  randn,
+  softmaxRow as softmaxVec,
+  transpose,
+} from '@ait/core/testing';
 
-/** `n` standard-normal numbers (times `scale`) from a seeded stream. */
-export function randn(rng: SeededRandom, n: number, scale = 1): number[] {
-  return Array.from({ length: n }, () => rng.normal() * scale);
-}
+/** A matrix as rows. */
+export type M = Matrix;
 
 /** Splits a flat array into `rows` rows. */
 export function rows(flat: ArrayLike<number>, n: number, cols: number): M {
@@ -20,64 +28,9 @@ export function cube(flat: ArrayLike<number>, a: number, b: number, c: number): 
   return Array.from({ length: a }, (_, i) => rows(Array.prototype.slice.call(flat, i * b * c, (i + 1) * b * c) as number[], b, c));
 }
 
-/** `a [n, k] x b [k, m]`. */
-export function matmul(a: M, b: M): M {
-  const k = b.length;
-  const m = (b[0] as number[]).length;
-  return a.map((row) => {
-    const out = new Array<number>(m).fill(0);
-    for (let p = 0; p < k; p++) {
-      const v = row[p] as number;
-      const bp = b[p] as number[];
-      for (let j = 0; j < m; j++) out[j] = (out[j] as number) + v * (bp[j] as number);
-    }
-    return out;
-  });
-}
-
-/** Transpose of a matrix. */
-export function transpose(a: M): M {
-  return (a[0] as number[]).map((_, j) => a.map((r) => r[j] as number));
-}
-
-/** `x W + b` row by row. */
-export function affine(x: M, w: M, b?: number[] | null): M {
-  const y = matmul(x, w);
-  return b ? y.map((r) => r.map((v, j) => v + (b[j] as number))) : y;
-}
-
-/** LayerNorm of one vector (biased variance, as PyTorch). */
-export function layerNormVec(x: number[], gamma: number[] | null, beta: number[] | null, eps: number): number[] {
-  const mean = x.reduce((a, v) => a + v, 0) / x.length;
-  const variance = x.reduce((a, v) => a + (v - mean) ** 2, 0) / x.length;
-  return x.map((v, i) => ((v - mean) / Math.sqrt(variance + eps)) * (gamma ? (gamma[i] as number) : 1) + (beta ? (beta[i] as number) : 0));
-}
-
-/** Softmax of one vector (max-shifted). */
-export function softmaxVec(x: number[]): number[] {
-  const m = Math.max(...x);
-  const e = x.map((v) => Math.exp(v - m));
-  const s = e.reduce((a, v) => a + v, 0);
-  return e.map((v) => v / s);
-}
-
-/** erf by its Taylor series (|x| <= 4) and an asymptotic tail beyond. */
-export function erf(x: number): number {
-  if (Math.abs(x) > 4) return Math.sign(x);
-  let term = x;
-  let sum = x;
-  for (let n = 1; n < 200; n++) {
-    term *= (-x * x) / n;
-    const add = term / (2 * n + 1);
-    sum += add;
-    if (Math.abs(add) < 1e-17) break;
-  }
-  return (2 / Math.sqrt(Math.PI)) * sum;
-}
-
-/** The exact (erf) GELU. */
+/** The exact (erf) GELU of one number. */
 export function gelu(x: number): number {
-  return 0.5 * x * (1 + erf(x / Math.SQRT2));
+  return gelu64(x);
 }
 
 /** The logistic sigmoid. */
@@ -85,39 +38,37 @@ export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
-/** Asserts `|actual - expected| <= abs + rel |expected|` elementwise and reports the worst entry. */
-export function expectClose(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  tol: { abs?: number; rel?: number } = {},
-  label = '',
-): void {
-  const abs = tol.abs ?? 1e-5;
-  const rel = tol.rel ?? 1e-4;
-  expect(actual.length, `${label}: length`).toBe(expected.length);
-  let worst = -1;
-  let worstExcess = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i] as number;
-    const e = expected[i] as number;
-    const excess = Math.abs(a - e) - (abs + rel * Math.abs(e));
-    if (!(excess <= 0) && (worst < 0 || !(excess <= worstExcess))) {
-      worst = i;
-      worstExcess = excess;
-    }
-  }
-  if (worst >= 0) expect.fail(`${label}: entry ${worst} is ${actual[worst]} but expected ${expected[worst]} (abs ${abs}, rel ${rel})`);
+/** Float64 views of a built layer's weights, by name without the layer's own scope (see {@link weightsOf}). */
+export interface WeightViews {
+  /** A `[rows, cols]` weight as a matrix. */
+  mat(name: string): M;
+  /** A weight as a flat vector (empty when the layer has no such weight). */
+  vec(name: string): number[];
+  /** Whether the layer has the weight. */
+  has(name: string): boolean;
+  /** `x <name>/kernel + <name>/bias` row by row. */
+  lin(x: M, name: string): M;
+  /** LayerNorm of each row with `<name>/gamma` and `<name>/beta`. */
+  ln(x: M, name: string, eps: number): M;
 }
 
-/** Central finite differences of a float64 scalar function. */
-export function finiteDiff(f: (x: number[]) => number, x: readonly number[], h = 1e-6): number[] {
-  const xs = [...x];
-  return xs.map((v, i) => {
-    xs[i] = v + h;
-    const fp = f(xs);
-    xs[i] = v - h;
-    const fm = f(xs);
-    xs[i] = v;
-    return (fp - fm) / (2 * h);
-  });
+/** The weights of `layer` whose names match `scope` (e.g. `/^mixer\//`, removed from the names), as float64 views. */
+export function weightsOf(
+  layer: { weights: { originalName: string; read(): { dataSync(): ArrayLike<number>; shape: number[] } }[] },
+  scope: RegExp,
+): WeightViews {
+  const w = new Map(layer.weights.map((v) => [v.originalName.replace(scope, ''), v.read()]));
+  const mat = (name: string): M => {
+    const t = w.get(name);
+    if (!t) throw new Error(`no weight ${name}`);
+    return rows(t.dataSync(), t.shape[0] as number, t.shape[1] as number);
+  };
+  const vec = (name: string): number[] => Array.from(w.get(name)?.dataSync() ?? []);
+  return {
+    mat,
+    vec,
+    has: (name) => w.has(name),
+    lin: (x, name) => affine(x, mat(`${name}/kernel`), vec(`${name}/bias`)),
+    ln: (x, name, eps) => x.map((r) => layerNormRow(r, vec(`${name}/gamma`), vec(`${name}/beta`), eps)),
+  };
 }

@@ -1,7 +1,8 @@
 // Trains a model on one small fixed batch until it classifies every example correctly.
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, accuracy, crossEntropy, parameterRefs, trainStep } from '@ait/core';
+import { AdamW, accuracy, parameterRefs } from '@ait/core';
 import type { VisionModel } from '../../src/index';
+import { crossEntropyStep } from './train-step';
 
 /** Result of {@link overfitBatch}. */
 export interface OverfitResult {
@@ -33,16 +34,7 @@ export async function overfitBatch(
   let acc = initialAccuracy;
   let steps = 0;
   while (steps < maxSteps) {
-    await trainStep({
-      model,
-      params,
-      optimizer,
-      batch: { x, y },
-      loss: (o, t) => crossEntropy(o, t),
-      epoch: 0,
-      step: steps,
-      stepInEpoch: steps,
-    });
+    await crossEntropyStep(model, optimizer, { x, y }, steps, params);
     steps += 1;
     if (steps % checkEvery === 0) {
       acc = trainAccuracy();

@@ -13,7 +13,6 @@ import {
   applyStateUpdates,
   createForwardContext,
   decodeSafetensors,
-  initBackend,
   loadSafetensorsWeights,
   namedWeights,
   releaseAuxLosses,
@@ -22,7 +21,7 @@ import {
   sumAuxLosses,
   type TensorValues,
 } from '@ait/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   aitJsToOfficialAit,
   aitJsToOfficialVit,
@@ -37,6 +36,7 @@ import {
   type AssociativeTransformerArgs,
   type VisionTransformerArgs,
 } from '../../src/index';
+import { useBackend } from '../helpers/backend';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/official-ait/', import.meta.url));
 /** Largest difference allowed, relative to the largest magnitude of the official tensor. */
@@ -92,15 +92,7 @@ function get(tensors: ReadonlyMap<string, TensorValues>, name: string): TensorVa
 function aitArgs(v: VariantInfo, overrides: Partial<AssociativeTransformerArgs> = {}): AssociativeTransformerArgs {
   const c = v.config;
   return {
-    imageSize: c.image_size,
-    patchSize: c.patch_size,
-    channels: c.channels,
-    classes: c.num_classes,
-    dim: c.dim,
-    depth: c.depth,
-    numHeads: c.heads,
-    headDim: c.dim_head,
-    mlpDim: c.mlp_dim,
+    ...vitArgs(v),
     memorySlots: c.pattern_size,
     memoryDim: c.memory_dim,
     memoryHeads: c.memory_head,
@@ -214,9 +206,7 @@ function release(model: AssociativeTransformer | VisionTransformer): void {
   if (model.built) model.dispose();
 }
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 describe('official AiT fixtures', () => {
   it('come from the pinned official commit and are small', () => {

@@ -1,19 +1,14 @@
 // MLP-Mixer: the whole forward pass against a float64 reference; presets, errors, serialisation,
 // learning, tensor memory.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, setGlobalSeed } from '@ait/core';
 import { createModel, MlpMixer } from '../../src/index';
-import { affine, expectClose, gelu, layerNormVec, rows, transpose, type M } from '../helpers/float64-ops';
+import { expectClose, gelu, type M, transpose, weightsOf } from '../helpers/float64-ops';
 import { patches64 } from '../helpers/patches64';
-import { overfitBatch } from '../helpers/overfit';
-import { expectConfigRoundTrip, expectRoundTrip } from '../helpers/round-trip';
-import { expectNoTensorLeak, expectPresetShapes, imageBatch, randomizeWeights } from '../helpers/model-checks';
+import { expectPresetShapes, imageBatch, presetLearningTests, randomizeWeights } from '../helpers/model-checks';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
-  setGlobalSeed(6);
-});
+useBackend('wasm', 6);
 
 describe('MLP-Mixer forward pass', () => {
   it('equals a float64 reference: stem, token-mixing MLP across patches, channel MLP, LN, mean, head', () => {
@@ -22,14 +17,8 @@ describe('MLP-Mixer forward pass', () => {
     const { x } = imageBatch(2, S, C, K, 1);
     (model.apply(x) as tf.Tensor).dispose();
     randomizeWeights(model, 200, 0.5);
-    const W = new Map(model.weights.map((w) => [w.originalName.replace(/^mixer\//, ''), w.read()]));
-    const mat = (n: string): M => {
-      const t = W.get(n) as tf.Tensor;
-      return rows(t.dataSync(), t.shape[0] as number, t.shape[1] as number);
-    };
-    const vec = (n: string): number[] => Array.from((W.get(n) as tf.Tensor).dataSync());
-    const lin = (v: M, n: string): M => affine(v, mat(`${n}/kernel`), vec(`${n}/bias`));
-    const ln = (v: M, n: string): M => v.map((r) => layerNormVec(r, vec(`${n}/gamma`), vec(`${n}/beta`), 1e-6));
+    const { lin, ln: lnEps } = weightsOf(model, /^mixer\//);
+    const ln = (v: M, n: string): M => lnEps(v, n, 1e-6);
     const mlp = (v: M, n: string): M =>
       lin(
         lin(v, `${n}/fc1`).map((r) => r.map(gelu)),
@@ -76,32 +65,12 @@ describe('MLP-Mixer presets and errors', () => {
   it('says when the images do not fit the token-mixing MLPs', () => {
     const m = createModel('mlp-mixer-tiny', { imageSize: null });
     (m.apply(tf.zeros([1, 16, 16, 3])) as tf.Tensor).dispose();
-    expect(() => m.apply(tf.zeros([1, 32, 32, 3]))).toThrow(/token-mixing MLPs were built for 16 patches/);
+    expect(() => m.apply(tf.zeros([1, 32, 32, 3]))).toThrow(/built for 16 tokens \(the token-mixing MLP fixes the number\)/);
     expect(() => m.apply(tf.zeros([1, 16, 18, 3]))).toThrow(/16x18 is not divisible by the patch size 4/);
-    expect(() => createModel('mlp-mixer-tiny').apply(tf.zeros([1, 8, 8, 3]))).toThrow(/configured for 16x16 images but got 8x8/);
+    expect(() => createModel('mlp-mixer-tiny').apply(tf.zeros([1, 8, 8, 3]))).toThrow(/configured for 16x16 images.* but got 8x8/);
   });
 });
 
 describe('MLP-Mixer serialisation, learning and memory', () => {
-  it('round-trips through save / load', async () => {
-    const m = createModel('mlp-mixer-tiny');
-    const { x } = imageBatch(2, 16, 3, 10, 3);
-    (m.apply(x) as tf.Tensor).dispose();
-    randomizeWeights(m, 300);
-    await expectRoundTrip(m, [[16, 16, 3]], [x]);
-    expectConfigRoundTrip(m);
-  });
-
-  it('overfits a batch of 12 to 100 % training accuracy, without leaking tensors', async () => {
-    await initBackend({ backend: 'wasm' });
-    setGlobalSeed(25);
-    const m = createModel('mlp-mixer-tiny', { classes: 4 });
-    const { x, y } = imageBatch(12, 16, 3, 4, 4);
-    const r = await overfitBatch(m, x, y, { maxSteps: 60 });
-    expect(r.initialAccuracy).toBeLessThan(1);
-    expect(r.accuracy).toBe(1);
-    const { x: x2, y: y2 } = imageBatch(4, 16, 3, 10, 5);
-    await expectNoTensorLeak(createModel('mlp-mixer-tiny', { recordMaps: true }), x2, y2);
-    m.dispose();
-  });
+  presetLearningTests('mlp-mixer-tiny', { roundTrip: { data: 3, weights: 300 }, overfit: { globalSeed: 25, data: 4 }, leak: 5 });
 });

@@ -1,20 +1,17 @@
 // Parallelized MLP-Mixer (Karakida, Ota, Taki) on @ait/hopfield's ParallelMixerBlock: the whole
 // forward pass of every variant against a float64 reference, the couplings' symmetry, the L2
 // penalty as an auxiliary loss, parameter counts, presets, errors, serialisation, learning, memory.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, crossEntropy, initBackend, parameterRefs, setGlobalSeed, trainStep } from '@ait/core';
+import { AdamW, parameterRefs } from '@ait/core';
 import { createModel, ParallelMlpMixer, type ParallelMlpMixerConfig } from '../../src/index';
-import { affine, expectClose, gelu, layerNormVec, rows, type M } from '../helpers/float64-ops';
+import { affine, expectClose, gelu, layerNormVec, type M, weightsOf } from '../helpers/float64-ops';
 import { patches64 } from '../helpers/patches64';
-import { overfitBatch } from '../helpers/overfit';
-import { expectConfigRoundTrip, expectRoundTrip } from '../helpers/round-trip';
-import { expectNoTensorLeak, expectPresetShapes, imageBatch, randomizeWeights } from '../helpers/model-checks';
+import { expectPresetShapes, imageBatch, presetLearningTests, randomizeWeights } from '../helpers/model-checks';
+import { useBackend } from '../helpers/backend';
+import { crossEntropyStep } from '../helpers/train-step';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
-  setGlobalSeed(7);
-});
+useBackend('wasm', 7);
 
 type Variant = ParallelMlpMixerConfig['variant'];
 const VARIANTS: Variant[] = ['symmetric', 'symmetryBreaking', 'free'];
@@ -48,13 +45,7 @@ describe('forward pass', () => {
       const { x } = imageBatch(2, S, C, K, 1);
       (model.apply(x) as tf.Tensor).dispose();
       randomizeWeights(model, 500, 0.5);
-      const W = new Map(model.weights.map((w) => [w.originalName.replace(/^pm\//, ''), w.read()]));
-      const mat = (n: string): M => {
-        const t = W.get(n) as tf.Tensor;
-        return rows(t.dataSync(), t.shape[0] as number, t.shape[1] as number);
-      };
-      const vec = (n: string): number[] => Array.from((W.get(n) as tf.Tensor | undefined)?.dataSync() ?? []);
-      const has = (n: string): boolean => W.has(n);
+      const { mat, vec, has } = weightsOf(model, /^pm\//);
       const pixels = x.dataSync();
       const expected: number[] = [];
       for (let b = 0; b < 2; b++) {
@@ -156,16 +147,7 @@ describe('symmetry breaking', () => {
       );
     }
     const step = (model: ParallelMlpMixer | ReturnType<typeof createModel>) =>
-      trainStep({
-        model,
-        params: parameterRefs(model),
-        optimizer: new AdamW({ learningRate: 1e-4 }),
-        batch: { x, y },
-        loss: crossEntropy,
-        epoch: 0,
-        step: 0,
-        stepInEpoch: 0,
-      });
+      crossEntropyStep(model, new AdamW({ learningRate: 1e-4 }), { x, y });
     expectClose([(await step(m)).auxLoss], [expected], { abs: 0, rel: 1e-3 }, 'auxLoss');
     m.setSymmetryPenalty(0);
     expect(m.getConfig().symmetryPenalty).toBe(0);
@@ -219,7 +201,7 @@ describe('parallel MLP-Mixer presets and errors', () => {
   it('says when the images or the config do not fit', () => {
     const m = createModel('parallel-mixer-free-tiny', { imageSize: null });
     (m.apply(tf.zeros([1, 16, 16, 3])) as tf.Tensor).dispose();
-    expect(() => m.apply(tf.zeros([1, 8, 8, 3]))).toThrow(/built for 16 patches/);
+    expect(() => m.apply(tf.zeros([1, 8, 8, 3]))).toThrow(/built for 16 tokens/);
     expect(() => m.apply(tf.zeros([1, 16, 16, 3, 1]))).toThrow(/rank 4/);
     expect(() => createModel('parallel-mixer-free-tiny', { variant: 'skew' })).toThrow(/variant/);
     expect(() => createModel('parallel-mixer-free-tiny', { nIter: 0 })).toThrow(/nIter/);
@@ -227,29 +209,13 @@ describe('parallel MLP-Mixer presets and errors', () => {
 });
 
 describe('parallel MLP-Mixer serialisation, learning and memory', () => {
-  it('round-trips through save / load (symmetry breaking, two tied steps)', async () => {
-    const m = createModel('parallel-mixer-breaking-tiny', { nIter: 2, symmetryPenalty: 0.3 });
-    const { x } = imageBatch(2, 16, 3, 10, 2);
-    (m.apply(x) as tf.Tensor).dispose();
-    randomizeWeights(m, 800, 0.2);
-    await expectRoundTrip(m, [[16, 16, 3]], [x]);
-    expectConfigRoundTrip(m);
-  });
-
   for (const short of ['symmetric', 'breaking', 'free']) {
-    it(`parallel-mixer-${short}-tiny overfits a batch of 12 to 100 % training accuracy`, async () => {
-      setGlobalSeed(26);
-      const m = createModel(`parallel-mixer-${short}-tiny`, { classes: 4 });
-      const { x, y } = imageBatch(12, 16, 3, 4, 3);
-      const r = await overfitBatch(m, x, y, { maxSteps: 60 });
-      expect(r.initialAccuracy).toBeLessThan(1);
-      expect(r.accuracy).toBe(1);
-      m.dispose();
+    presetLearningTests(`parallel-mixer-${short}-tiny`, {
+      overfit: { globalSeed: 26, data: 3 },
+      // symmetry breaking with two tied steps: the penalty's weights and the extra step round-trip and leak nothing
+      ...(short === 'breaking'
+        ? { roundTrip: { data: 2, weights: 800, scale: 0.2, overrides: { nIter: 2, symmetryPenalty: 0.3 } }, leak: 4 }
+        : {}),
     });
   }
-
-  it('a forward pass and a training step with the penalty do not leak tensors', async () => {
-    const { x, y } = imageBatch(4, 16, 3, 10, 4);
-    await expectNoTensorLeak(createModel('parallel-mixer-breaking-tiny', { recordMaps: true }), x, y);
-  });
 });

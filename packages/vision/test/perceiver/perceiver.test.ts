@@ -1,18 +1,14 @@
 // Perceiver: Fourier features and the cross-attend block against float64 references, weight
 // sharing, maps, presets, errors, serialisation, learning, tensor memory.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, initBackend, SeededRandom, setGlobalSeed } from '@ait/core';
+import { ConfigError, SeededRandom } from '@ait/core';
 import { createModel, fourierPositionFeatures, PerceiverCrossAttention } from '../../src/index';
-import { affine, cube, expectClose, gelu, layerNormVec, randn, rows, softmaxVec, type M } from '../helpers/float64-ops';
-import { overfitBatch } from '../helpers/overfit';
-import { expectConfigRoundTrip, expectRoundTrip } from '../helpers/round-trip';
-import { expectNoTensorLeak, expectPresetShapes, imageBatch, randomizeWeights } from '../helpers/model-checks';
+import { cube, expectClose, gelu, type M, randn, softmaxVec, weightsOf } from '../helpers/float64-ops';
+import { expectPresetShapes, imageBatch, presetLearningTests } from '../helpers/model-checks';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
-  setGlobalSeed(4);
-});
+useBackend('wasm', 4);
 
 describe('Fourier position features', () => {
   it('are [y, x, sin(pi f y)..., sin(pi f x)..., cos(pi f y)..., cos(pi f x)...] on a [-1, 1] grid', () => {
@@ -42,14 +38,8 @@ describe('the cross-attend block', () => {
     const block = new PerceiverCrossAttention({ numHeads: 1, mlpDim: F, name: 'cross' });
     block.apply([tf.tensor3d(z, [B, L, DL]), tf.tensor3d(inp, [B, N, DI])]);
     block.setWeights(block.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.4, 'float32', 90 + i)));
-    const W = new Map(block.weights.map((w) => [w.originalName.replace(/^.*?cross\//, ''), w.read()]));
-    const mat = (n: string): M => {
-      const t = W.get(n) as tf.Tensor;
-      return rows(t.dataSync(), t.shape[0] as number, t.shape[1] as number);
-    };
-    const vec = (n: string): number[] => Array.from((W.get(n) as tf.Tensor).dataSync());
-    const lin = (x: M, n: string): M => affine(x, mat(`${n}/kernel`), vec(`${n}/bias`));
-    const ln = (x: M, n: string): M => x.map((r) => layerNormVec(r, vec(`${n}/gamma`), vec(`${n}/beta`), 1e-5));
+    const { lin, ln: lnEps } = weightsOf(block, /^.*?cross\//);
+    const ln = (x: M, n: string): M => lnEps(x, n, 1e-5);
     const expected = cube(z, B, L, DL).flatMap((zb, b) => {
       const q = lin(ln(zb, 'latent_norm'), 'attention/query');
       const kv = lin(ln(cube(inp, B, N, DI)[b] as M, 'input_norm'), 'attention/key_value');
@@ -110,28 +100,12 @@ describe('Perceiver model', () => {
     const any = createModel('perceiver-tiny', { imageSize: null });
     expect(() => any.apply(tf.zeros([1, 15, 16, 3]))).toThrow(/not divisible by the patch size 2/);
     (any.apply(tf.zeros([1, 16, 16, 3])) as tf.Tensor).dispose();
-    expect(() => any.apply(tf.zeros([1, 8, 8, 3]))).toThrow(/built for 64 input positions/);
+    expect(() => any.apply(tf.zeros([1, 8, 8, 3]))).toThrow(/built for 64 tokens \(the Fourier feature table fixes the number\)/);
   });
 
-  it('round-trips through save / load', async () => {
-    const m = createModel('perceiver-tiny');
-    const { x } = imageBatch(2, 16, 3, 10, 2);
-    (m.apply(x) as tf.Tensor).dispose();
-    randomizeWeights(m, 120, 0.2);
-    await expectRoundTrip(m, [[16, 16, 3]], [x]);
-    expectConfigRoundTrip(m);
-  });
-
-  it('overfits a batch of 12 to 100 % training accuracy, without leaking tensors', async () => {
-    await initBackend({ backend: 'wasm' });
-    setGlobalSeed(24);
-    const m = createModel('perceiver-tiny', { classes: 4 });
-    const { x, y } = imageBatch(12, 16, 3, 4, 3);
-    const r = await overfitBatch(m, x, y, { maxSteps: 80 });
-    expect(r.initialAccuracy).toBeLessThan(1);
-    expect(r.accuracy).toBe(1);
-    const { x: x2, y: y2 } = imageBatch(4, 16, 3, 10, 4);
-    await expectNoTensorLeak(createModel('perceiver-tiny', { recordMaps: true }), x2, y2);
-    m.dispose();
+  presetLearningTests('perceiver-tiny', {
+    roundTrip: { data: 2, weights: 120, scale: 0.2 },
+    overfit: { globalSeed: 24, data: 3, maxSteps: 80 },
+    leak: 4,
   });
 });

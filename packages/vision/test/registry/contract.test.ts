@@ -3,25 +3,20 @@
 // every trainable weight's values somewhere and leaks nothing, the config round-trips through
 // getConfig / fromConfig to the same outputs, and createModel names a bad override.
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, ConfigError, crossEntropy, initBackend, parameterRefs, setGlobalSeed, trainStep } from '@ait/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { AdamW, ConfigError, parameterRefs, setGlobalSeed } from '@ait/core';
+import { describe, expect, it } from 'vitest';
 import { createModel, listModels, type VisionModel } from '../../src/index';
-import { imageBatch, presetInput } from '../helpers/model-checks';
+import { imageBatch, presetInput, TINY_PRESETS } from '../helpers/model-checks';
+import { useBackend } from '../helpers/backend';
+import { crossEntropyStep } from '../helpers/train-step';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
-
-// the smallest preset of each family (the larger CPU presets only repeat blocks)
-const TINY = listModels({ scale: 'cpu' })
-  .map((m) => m.name)
-  .filter((name) => /-tiny(-|$)/.test(name));
+useBackend('cpu');
 
 it('every family has a tiny CPU preset', () => {
   const families = new Set(listModels().map((m) => m.family));
   const covered = new Set(
     listModels({ scale: 'cpu' })
-      .filter((m) => TINY.includes(m.name))
+      .filter((m) => TINY_PRESETS.includes(m.name))
       .map((m) => m.family),
   );
   expect([...families].filter((f) => !covered.has(f))).toEqual([]);
@@ -34,7 +29,7 @@ it('every family has a tiny CPU preset', () => {
  */
 const FROZEN_BY_DESIGN = /\/gwl\/write\/(value|output)\/|\/gwl\/write_norm\//;
 
-describe.each(TINY)('%s', (name) => {
+describe.each(TINY_PRESETS)('%s', (name) => {
   it('gives finite logits, trains every weight without leaking, and round-trips its config', async () => {
     setGlobalSeed(3);
     const { size, channels, classes } = presetInput(name);
@@ -48,8 +43,7 @@ describe.each(TINY)('%s', (name) => {
     const params = parameterRefs(model);
     const before = params.map((p) => Array.from(p.variable.dataSync()));
     const optimizer = new AdamW({ learningRate: 1e-2 });
-    const step = (i: number) =>
-      trainStep({ model, params, optimizer, batch: { x, y }, loss: crossEntropy, epoch: 0, step: i, stepInEpoch: i });
+    const step = (i: number) => crossEntropyStep(model, optimizer, { x, y }, i, params);
     await step(0);
     const tensors = tf.memory().numTensors;
     await step(1);

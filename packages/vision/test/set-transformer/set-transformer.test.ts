@@ -2,17 +2,13 @@
 // permutation invariance; presets, errors, serialisation, learning, tensor memory.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, initBackend, SeededRandom, setGlobalSeed, type AitLayer } from '@ait/core';
+import { type AitLayer, ConfigError, SeededRandom } from '@ait/core';
 import { createModel, InducedSetAttentionBlock, MultiheadAttentionBlock, PoolingByMultiheadAttention } from '../../src/index';
 import { affine, cube, expectClose, layerNormVec, randn, rows, softmaxVec, type M } from '../helpers/float64-ops';
-import { overfitBatch } from '../helpers/overfit';
-import { expectConfigRoundTrip, expectRoundTrip } from '../helpers/round-trip';
-import { expectNoTensorLeak, expectPresetShapes, imageBatch, randomizeWeights } from '../helpers/model-checks';
+import { expectPresetShapes, imageBatch, presetLearningTests, randomizeWeights } from '../helpers/model-checks';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
-  setGlobalSeed(5);
-});
+useBackend('wasm', 5);
 
 /** A MAB's weights as float64 arrays, looked up by name suffix (`<prefix>query/kernel`, ...). */
 interface Mab64 {
@@ -214,25 +210,5 @@ describe('Set Transformer model', () => {
     expect(() => m.apply([tf.zeros([1, 16, 16, 3]), tf.zeros([1, 18])])).toThrow(/no question input/);
   });
 
-  it('round-trips through save / load', async () => {
-    const m = createModel('set-transformer-tiny');
-    const { x } = imageBatch(2, 16, 3, 10, 8);
-    (m.apply(x) as tf.Tensor).dispose();
-    randomizeWeights(m, 60);
-    await expectRoundTrip(m, [[16, 16, 3]], [x]);
-    expectConfigRoundTrip(m);
-  });
-
-  it('overfits a batch of 12 to 100 % training accuracy', async () => {
-    await initBackend({ backend: 'wasm' });
-    setGlobalSeed(22);
-    const m = createModel('set-transformer-tiny', { classes: 4 });
-    const { x, y } = imageBatch(12, 16, 3, 4, 9);
-    const r = await overfitBatch(m, x, y, { maxSteps: 60 });
-    expect(r.initialAccuracy).toBeLessThan(1);
-    expect(r.accuracy).toBe(1);
-    const { x: x2, y: y2 } = imageBatch(4, 16, 3, 10, 10);
-    await expectNoTensorLeak(createModel('set-transformer-tiny', { recordMaps: true }), x2, y2);
-    m.dispose();
-  });
+  presetLearningTests('set-transformer-tiny', { roundTrip: { data: 8, weights: 60 }, overfit: { globalSeed: 22, data: 9 }, leak: 10 });
 });

@@ -2,15 +2,14 @@
 // does: the balance losses of every block reach the loss (the write's query and key projections
 // learn from them), and total, task and auxiliary loss, the weights and the EMA memory after each
 // step agree with trainStep on a twin model. This is the example of the vision guide, as a test.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, collectAuxLosses, crossEntropy, initBackend, parameterRefs, setGlobalSeed, trainStep } from '@ait/core';
+import { AdamW, collectAuxLosses, crossEntropy, parameterRefs, setGlobalSeed, trainStep } from '@ait/core';
 import { createModel, type VisionModel } from '../../src/index';
 import { imageBatch } from '../helpers/model-checks';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 /** Values of every weight (trainable and state) by name. */
 function snapshot(model: VisionModel): Map<string, Float32Array> {

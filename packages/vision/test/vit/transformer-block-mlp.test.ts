@@ -1,13 +1,12 @@
 // The transformer block with a layer in the MLP's place (timm's Block(mlp_layer=...)): the AiT
 // block is exactly a ViT block with its global workspace layer there.
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, FeedForward, initBackend, setGlobalSeed } from '@ait/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, FeedForward, setGlobalSeed } from '@ait/core';
+import { describe, expect, it } from 'vitest';
 import { AitBlock, GlobalWorkspaceLayer, TransformerBlock } from '../../src/index';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 const WORKSPACE = { mlpDim: 32, memorySlots: 4, memoryDim: 8, memoryHeads: 2, topK: 4 } as const;
 

@@ -1,14 +1,13 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, SeededRandom, setGlobalSeed } from '@ait/core';
+import { SeededRandom, setGlobalSeed } from '@ait/core';
 import { createModel, listModels, TransformerBlock, VIT_CPU_PRESETS, type VisionTransformer } from '../../src/index';
 import { addRow, expectClose, gelu, layerNormRows, matmul, softmax, toMat, transpose, weight, type Mat } from '../ait/float64-reference';
 import { overfitBatch } from '../helpers/overfit';
 import { expectConfigRoundTrip, expectRoundTrip } from '../helpers/round-trip';
+import { useBackend } from '../helpers/backend';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
-});
+useBackend('wasm');
 
 describe('TransformerBlock', () => {
   it('computes x + MHSA(LN(x)), then + MLP(LN(.)), as a float64 reference', () => {

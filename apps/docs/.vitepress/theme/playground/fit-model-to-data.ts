@@ -1,9 +1,10 @@
-// The registry's CPU-size presets fitted to a generated data set, as `ait train` fits them (its
-// fitPresetToData lives in @ait/cli, which is Node-only, so the same rule is kept here).
-import { convStemOutputSize } from '@ait/core';
+// The registry's CPU-size presets fitted to a generated data set with @ait/vision's
+// fitPresetToData, the rule `ait train` follows too.
 import type { DatasetInfo } from '@ait/datasets';
-import { listModels, type ModelInfo } from '@ait/vision';
+import { fitPresetToData, listModels, type ModelInfo } from '@ait/vision';
 import { PLAYGROUND_MODELS, type PlaygroundModel, type PlaygroundSettings, type PresetDefaults } from './setups';
+
+export { fitPresetToData };
 
 /** The peak learning rate of `ait train`'s CPU recipe, for presets without a tuned recipe of their own. */
 export const CPU_RECIPE_LEARNING_RATE = 1e-3;
@@ -31,43 +32,6 @@ export function presetDefaults(): Record<PlaygroundModel, PresetDefaults> {
       ...(topK !== undefined ? { topK } : {}),
       ...(slots !== undefined ? { slots } : {}),
     };
-  }
-  return out;
-}
-
-function divisors(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
-}
-
-/**
- * The config overrides that fit a preset to a data set, the rule of `ait train`: `imageSize`,
- * `channels` and `classes` from the data, a `patchSize` that keeps the preset's grid of patches
- * (after a convolutional stem: of the stem's output), or the divisor of the side closest to it,
- * and AiT's `questionDim` for data with a question input. Only keys the preset has are set.
- */
-export function fitPresetToData(preset: ModelInfo, data: DatasetInfo): Record<string, unknown> {
-  const [h, w, c] = data.imageShape;
-  const d = preset.defaults;
-  const out: Record<string, unknown> = {};
-  if ('classes' in d) out.classes = data.numClasses;
-  const question = data.extraInputs.find((e) => e.name === 'question');
-  if (question && preset.family === 'ait') out.questionDim = question.shape[0];
-  if ('channels' in d) out.channels = c;
-  if ('imageSize' in d) {
-    if (h !== w) throw new Error(`Model ${preset.name} takes square images, but ${data.name} has ${h} x ${w} images.`);
-    out.imageSize = h;
-    const size = Number(d.imageSize);
-    const patch = Number(d.patchSize);
-    const stages = Array.isArray(d.convStem) ? d.convStem.length : 0;
-    if ('patchSize' in d && Number.isInteger(size) && Number.isInteger(patch) && patch > 0) {
-      const side = convStemOutputSize(h, stages);
-      if (side < 1) throw new Error(`Model ${preset.name} needs images of at least ${2 ** stages} pixels; ${data.name} has ${h}.`);
-      const wanted = side / (convStemOutputSize(size, stages) / patch);
-      const candidates = side > 1 ? divisors(side).filter((p) => p < side) : [1];
-      out.patchSize = Number.isInteger(wanted)
-        ? wanted
-        : candidates.reduce((best, p) => (Math.abs(p - wanted) < Math.abs(best - wanted) ? p : best), candidates[0] ?? 1);
-    }
   }
   return out;
 }

@@ -36,7 +36,7 @@ import {
   type RandomAccessDataset,
   type SortOfClevrExtra,
 } from '@ait/datasets';
-import { createModel, type VisionModel } from '@ait/vision';
+import { buildModelForData, createModel, type VisionModel } from '@ait/vision';
 import { playgroundOverrides } from './fit-model-to-data';
 import { DRAWN_MAPS, gateGrids, mapPanels, type RecordedMap } from './model-maps';
 import type { MapsView, SampleView } from './protocol';
@@ -67,22 +67,12 @@ export function playgroundDataset(settings: PlaygroundSettings, split: 'train' |
 }
 
 /**
- * Creates a model and builds its weights by one inference pass on zeros (inside a forward context
- * whose state updates are discarded), as `ait train` does; a model built this way can be disposed.
+ * Creates a model and builds its weights by one inference pass on zeros (state updates discarded),
+ * as `ait train` does; a model built this way can be disposed.
  */
 function buildModel(settings: PlaygroundSettings, data: RandomAccessDataset, recordMaps: boolean): VisionModel {
   const model = createModel(PLAYGROUND_MODELS[settings.model].preset, { ...playgroundOverrides(settings, data), recordMaps });
-  const ctx = createForwardContext(false);
-  try {
-    tf.tidy(() => {
-      const image = tf.zeros([1, ...data.imageShape]);
-      const x = data.extraInputs.length > 0 ? [image, ...data.extraInputs.map((e) => tf.zeros([1, ...e.shape]))] : image;
-      runWithForwardContext(ctx, () => model.apply(x, { training: false }));
-    });
-  } finally {
-    releaseAuxLosses(ctx);
-    discardStateUpdates(ctx);
-  }
+  buildModelForData(model, data);
   return model;
 }
 

@@ -1,5 +1,5 @@
-import { layerArgsShape, rateSchema, z } from '@ait/core';
-import { refineWith, type ConfigProblem } from '../../blocks/config-checks';
+import { rateSchema, z } from '@ait/core';
+import { familySchemas, type ConfigProblem } from '../../blocks/config-checks';
 import { imageClassifierFields } from '../../blocks/image-classifier-options';
 
 /** The AFT token mixers: AFT-full, AFT-local, AFT-simple and AFT-conv. */
@@ -62,11 +62,13 @@ function checkAft(cfg: CheckedFields): ConfigProblem[] {
   return problems;
 }
 
+const schemas = familySchemas(aftFields, checkAft);
+
 /** Config schema of the AFT family (validated by `createModel`). */
-export const aftSchema = z.strictObject(aftFields).superRefine(refineWith(checkAft));
+export const aftSchema = schemas.config;
 
 /** The same fields plus tfjs' base layer arguments, as the model's constructor receives them. */
-export const aftLayerSchema = z.strictObject({ ...layerArgsShape, ...aftFields }).superRefine(refineWith(checkAft));
+export const aftLayerSchema = schemas.layer;
 
 /** A complete, validated AFT config. */
 export type AftConfig = z.output<typeof aftSchema>;

@@ -1,22 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
-import {
-  AitLayer,
-  assertLastDim,
-  assertRank,
-  Dense,
-  globalRng,
-  knownDim,
-  layerArgsShape,
-  parseLayerConfig,
-  singleShape,
-  singleTensor,
-  z,
-  type CallKwargs,
-  type LayerArgsOf,
-  type LayerConfigOf,
-} from '@ait/core';
+import { globalRng, knownDim, layerArgsShape, z, type CallKwargs, type LayerArgsOf } from '@ait/core';
 import { aftConv, aftConvKernel } from './aft-conv-op';
+import { AftTokenMixer } from './aft-token-mixer';
 
 const aftConvSchema = z.strictObject({
   ...layerArgsShape,
@@ -41,46 +27,30 @@ export type AftConvAttentionArgs = LayerArgsOf<typeof aftConvSchema>;
  * own weights `kernel_raw [heads, s, s]`, `kernel_gain [heads]`, `kernel_bias [heads]`.
  * Serialised as `AitAftConv`.
  */
-export class AftConvAttention extends AitLayer {
+export class AftConvAttention extends AftTokenMixer<typeof aftConvSchema> {
   /** tfjs serialisation name. */
   static className = 'AitAftConv';
-  /** The validated options (serialised by `getConfig`). */
-  readonly config: LayerConfigOf<typeof aftConvSchema>;
-  private query: Dense | null = null;
-  private key: Dense | null = null;
-  private value: Dense | null = null;
-  private outputProj: Dense | null = null;
   private raw: LayerVariable | null = null;
   private gain: LayerVariable | null = null;
   private bias: LayerVariable | null = null;
   private grid: [number, number] = [-1, -1];
-  private dim = -1;
 
   constructor(args: AftConvAttentionArgs) {
-    const config = parseLayerConfig('AftConvAttention', aftConvSchema, args);
-    super(args);
-    this.config = this.useConfig(config);
-    if (config.kernelSize % 2 === 0) {
-      throw new Error(`AftConvAttention '${this.name}': kernelSize must be odd (a centred window), got ${config.kernelSize}.`);
+    super('AftConvAttention', aftConvSchema, args);
+    if (this.config.kernelSize % 2 === 0) {
+      throw new Error(`${this.where}: kernelSize must be odd (a centred window), got ${this.config.kernelSize}.`);
     }
   }
 
-  private get where(): string {
-    return `AftConvAttention '${this.name}'`;
-  }
-
   override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(this.where, inputShape);
-    assertRank(this.where, 'x', { shape }, [3], '[batch, tokens, dim]');
+    const shape = this.inputShapeOf(inputShape);
     const tokens = knownDim(this.where, 'x', shape, 1);
-    this.dim = knownDim(this.where, 'x', shape, -1);
-    if (this.config.gridShape) {
-      if (this.config.gridShape[0] * this.config.gridShape[1] !== tokens) {
-        throw new Error(
-          `${this.where}: gridShape ${this.config.gridShape[0]}x${this.config.gridShape[1]} does not hold the ${tokens} tokens.`,
-        );
+    const { gridShape, numHeads, kernelSize } = this.config;
+    if (gridShape) {
+      if (gridShape[0] * gridShape[1] !== tokens) {
+        throw new Error(`${this.where}: gridShape ${gridShape[0]}x${gridShape[1]} does not hold the ${tokens} tokens.`);
       }
-      this.grid = [...this.config.gridShape];
+      this.grid = [...gridShape];
     } else {
       const side = Math.round(Math.sqrt(tokens));
       if (side * side !== tokens) {
@@ -89,30 +59,15 @@ export class AftConvAttention extends AitLayer {
       this.grid = [side, side];
     }
     const hidden = this.config.hiddenDim ?? this.dim;
-    if (hidden % this.config.numHeads !== 0) {
-      throw new Error(`${this.where}: the width ${hidden} of Q and V is not divisible by numHeads = ${this.config.numHeads}.`);
+    if (hidden % numHeads !== 0) {
+      throw new Error(`${this.where}: the width ${hidden} of Q and V is not divisible by numHeads = ${numHeads}.`);
     }
-    const trainable = this.trainable;
-    this.query = this.track(new Dense({ units: hidden, name: 'query', trainable }));
-    this.key = this.track(new Dense({ units: this.config.numHeads, name: 'key', trainable }));
-    this.value = this.track(new Dense({ units: hidden, name: 'value', trainable }));
-    this.outputProj = this.track(new Dense({ units: this.dim, name: 'output', trainable }));
-    for (const d of [this.query, this.key, this.value]) this.buildChild(d, [null, null, this.dim]);
-    this.buildChild(this.outputProj, [null, null, hidden]);
-    const s = this.config.kernelSize;
-    this.raw = this.addWeight(
-      'kernel_raw',
-      [this.config.numHeads, s, s],
-      'float32',
-      initializers.randomNormal({ mean: 0, stddev: 1, seed: globalRng().nextSeed() }),
-    );
-    this.gain = this.addWeight('kernel_gain', [this.config.numHeads], 'float32', initializers.zeros());
-    this.bias = this.addWeight('kernel_bias', [this.config.numHeads], 'float32', initializers.zeros());
+    this.buildProjections(hidden, numHeads);
+    const normal = initializers.randomNormal({ mean: 0, stddev: 1, seed: globalRng().nextSeed() });
+    this.raw = this.addWeight('kernel_raw', [numHeads, kernelSize, kernelSize], 'float32', normal);
+    this.gain = this.addWeight('kernel_gain', [numHeads], 'float32', initializers.zeros());
+    this.bias = this.addWeight('kernel_bias', [numHeads], 'float32', initializers.zeros());
     this.built = true;
-  }
-
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return singleShape(this.where, inputShape);
   }
 
   /** The re-parameterised kernels `w [heads, s, s]` in use now; caller owns the tensor. */
@@ -123,20 +78,12 @@ export class AftConvAttention extends AitLayer {
 
   /** `x [batch, T, D] -> [batch, T, D]`. */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
-    const x = singleTensor(this.where, inputs);
-    assertRank(this.where, 'x', x, [3], '[batch, tokens, dim]');
-    assertLastDim(this.where, 'x', x, this.dim, `The layer was built for tokens of width ${this.dim}.`);
+    const x = this.inputOf(inputs);
     const [rows, cols] = this.grid;
     if (x.shape[1] !== rows * cols) {
       throw new Error(`${this.where}: the layer was built for a ${rows}x${cols} token grid but got ${x.shape[1]} tokens.`);
     }
-    const kw: CallKwargs = { training: this.isTraining(kwargs) };
-    return tf.tidy(() => {
-      const q = this.callChild(this.query as Dense, x, kw);
-      const k = this.callChild(this.key as Dense, x, kw);
-      const v = this.callChild(this.value as Dense, x, kw);
-      return this.callChild(this.outputProj as Dense, aftConv(q, k, v, this.positionKernels(), rows, cols), kw);
-    });
+    return tf.tidy(() => this.mixTokens(x, kwargs, (q, k, v) => aftConv(q, k, v, this.positionKernels(), rows, cols)));
   }
 }
 tf.serialization.registerClass(AftConvAttention);

@@ -1,23 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
-import {
-  AitLayer,
-  assertLastDim,
-  assertRank,
-  Dense,
-  globalRng,
-  knownDim,
-  layerArgsShape,
-  parseLayerConfig,
-  singleShape,
-  singleTensor,
-  z,
-  type CallKwargs,
-  type LayerArgsOf,
-  type LayerConfigOf,
-} from '@ait/core';
+import { globalRng, knownDim, layerArgsShape, z, type CallKwargs, type LayerArgsOf } from '@ait/core';
 import { aftFull } from './aft-full-op';
 import { aftLocalBias } from './aft-local-bias';
+import { AftTokenMixer } from './aft-token-mixer';
 
 const aftFullSchema = z.strictObject({
   ...layerArgsShape,
@@ -44,44 +30,22 @@ export type AftFullAttentionArgs = LayerArgsOf<typeof aftFullSchema>;
  * `Y Wo` (`d -> D`). The number of tokens T is fixed when the layer is built. Children `query`,
  * `key`, `value`, `output`; own weights `pos_u`, `pos_v` (or `pos_w`). Serialised as `AitAftFull`.
  */
-export class AftFullAttention extends AitLayer {
+export class AftFullAttention extends AftTokenMixer<typeof aftFullSchema> {
   /** tfjs serialisation name. */
   static className = 'AitAftFull';
-  /** The validated options (serialised by `getConfig`). */
-  readonly config: LayerConfigOf<typeof aftFullSchema>;
-  private query: Dense | null = null;
-  private key: Dense | null = null;
-  private value: Dense | null = null;
-  private outputProj: Dense | null = null;
   private posU: LayerVariable | null = null;
   private posV: LayerVariable | null = null;
   private posW: LayerVariable | null = null;
-  private dim = -1;
   private tokens = -1;
 
   constructor(args: AftFullAttentionArgs = {}) {
-    const config = parseLayerConfig('AftFullAttention', aftFullSchema, args);
-    super(args);
-    this.config = this.useConfig(config);
-  }
-
-  private get where(): string {
-    return `AftFullAttention '${this.name}'`;
+    super('AftFullAttention', aftFullSchema, args);
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(this.where, inputShape);
-    assertRank(this.where, 'x', { shape }, [3], '[batch, tokens, dim]');
+    const shape = this.inputShapeOf(inputShape);
     this.tokens = knownDim(this.where, 'x', shape, 1);
-    this.dim = knownDim(this.where, 'x', shape, -1);
-    const hidden = this.config.hiddenDim ?? this.dim;
-    const trainable = this.trainable;
-    this.query = this.track(new Dense({ units: hidden, name: 'query', trainable }));
-    this.key = this.track(new Dense({ units: hidden, name: 'key', trainable }));
-    this.value = this.track(new Dense({ units: hidden, name: 'value', trainable }));
-    this.outputProj = this.track(new Dense({ units: this.dim, name: 'output', trainable }));
-    for (const d of [this.query, this.key, this.value]) this.buildChild(d, [null, null, this.dim]);
-    this.buildChild(this.outputProj, [null, null, hidden]);
+    this.buildProjections(this.config.hiddenDim ?? this.dim);
     const init = (): ReturnType<typeof initializers.randomNormal> =>
       initializers.randomNormal({ mean: 0, stddev: this.config.biasStddev, seed: globalRng().nextSeed() });
     const t = this.tokens;
@@ -92,10 +56,6 @@ export class AftFullAttention extends AitLayer {
       this.posV = this.addWeight('pos_v', [t, this.config.positionRank], 'float32', init());
     }
     this.built = true;
-  }
-
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return singleShape(this.where, inputShape);
   }
 
   /** The position biases `w [T, T]` the layer uses now (masked for AFT-local); caller owns it. */
@@ -112,22 +72,14 @@ export class AftFullAttention extends AitLayer {
 
   /** `x [batch, T, D] -> [batch, T, D]`. */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
-    const x = singleTensor(this.where, inputs);
-    assertRank(this.where, 'x', x, [3], '[batch, tokens, dim]');
-    assertLastDim(this.where, 'x', x, this.dim, `The layer was built for tokens of width ${this.dim}.`);
+    const x = this.inputOf(inputs);
     if (x.shape[1] !== this.tokens) {
       throw new Error(
         `${this.where}: the layer was built for ${this.tokens} tokens (its position biases are [${this.tokens}, ` +
           `${this.tokens}]) but got ${x.shape[1]}; feed inputs of the size it was built with.`,
       );
     }
-    const kw: CallKwargs = { training: this.isTraining(kwargs) };
-    return tf.tidy(() => {
-      const q = this.callChild(this.query as Dense, x, kw);
-      const k = this.callChild(this.key as Dense, x, kw);
-      const v = this.callChild(this.value as Dense, x, kw);
-      return this.callChild(this.outputProj as Dense, aftFull(q, k, v, this.positionBiases()), kw);
-    });
+    return tf.tidy(() => this.mixTokens(x, kwargs, (q, k, v) => aftFull(q, k, v, this.positionBiases())));
   }
 }
 tf.serialization.registerClass(AftFullAttention);

@@ -1,20 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import {
-  Dense,
-  dropPath,
-  FeedForward,
-  LayerNorm,
-  LearnedPositionEmbedding,
-  parseLayerConfig,
-  PatchEmbedding,
-  type CallKwargs,
-  type LayerArgsOf,
-} from '@ait/core';
-import { assertPatchFits, imageInputShape, imageInputTensor } from '../../blocks/image-input';
-import { MapRecorder } from '../../blocks/map-recorder';
-import { VisionModel } from '../vision-model';
-import { aftLayerSchema, type AftConfig } from './aft-config';
+import { Dense, FeedForward, LayerNorm, LearnedPositionEmbedding, type CallKwargs, type LayerArgsOf } from '@ait/core';
+import { imageClassifierInputSpec } from '../../blocks/image-classifier-options';
+import { VisionModelSkeleton, type BuildShapes, type PreNormPair } from '../vision-model-skeleton';
+import { aftLayerSchema } from './aft-config';
 import { AftConvAttention } from './aft-conv-attention';
 import { AftFullAttention } from './aft-full-attention';
 import { AftSimpleAttention } from './aft-simple-attention';
@@ -24,16 +13,11 @@ export type AttentionFreeTransformerArgs = LayerArgsOf<typeof aftLayerSchema>;
 
 type AftMixer = AftFullAttention | AftSimpleAttention | AftConvAttention;
 
-interface AftBlock {
-  norm1: LayerNorm;
-  mixer: AftMixer;
-  norm2: LayerNorm;
-  mlp: FeedForward;
-}
+type AftBlock = PreNormPair<AftMixer, FeedForward>;
 
 /**
- * Attention Free Transformer image classifier (Zhai et al. 2021): a pre-norm ViT / DeiT backbone
- * whose self-attention is replaced by an AFT token mixer. Images `[batch, H, W, C]` -> patches ->
+ * Attention Free Transformer image classifier (Zhai et al. 2021) on the {@link VisionModelSkeleton}:
+ * a pre-norm ViT / DeiT backbone whose self-attention is replaced by an AFT token mixer. Images `[batch, H, W, C]` -> patches ->
  * `Linear(P*P*C, D)` (+ learned positions) -> `depth` blocks `x = x + AFT(LN(x))`,
  * `x = x + MLP(LN(x))` -> LN -> mean over tokens -> linear -> logits `[batch, classes]`.
  *
@@ -45,32 +29,19 @@ interface AftBlock {
  * Internal maps (with `recordMaps`): `block{i}/position_bias` `[T, T]` (full, local) or
  * `block{i}/position_kernel` `[heads, s, s]` (conv). Serialised as `AitAttentionFreeTransformer`.
  */
-export class AttentionFreeTransformer extends VisionModel {
+export class AttentionFreeTransformer extends VisionModelSkeleton<typeof aftLayerSchema> {
   /** tfjs serialisation name. */
   static className = 'AitAttentionFreeTransformer';
-  /** The validated config (serialised by `getConfig`). */
-  readonly config: AftConfig;
-  private readonly embed: PatchEmbedding;
-  private positions: LearnedPositionEmbedding | null = null;
   private blocks: AftBlock[] = [];
-  private readonly finalNorm: LayerNorm;
-  private readonly head: Dense;
 
   constructor(args: AttentionFreeTransformerArgs) {
-    const c = parseLayerConfig('AttentionFreeTransformer', aftLayerSchema, args);
-    super(args);
-    this.config = this.useConfig(c);
+    super('AttentionFreeTransformer', aftLayerSchema, args);
+    const c = this.config;
     const trainable = this.trainable;
-    this.recorder = new MapRecorder(c.recordMaps);
-    this.embed = this.track(
-      new PatchEmbedding({ patchSize: c.patchSize, embedDim: c.dim, preNorm: false, postNorm: false, name: 'patch_embed', trainable }),
-    );
-    this.finalNorm = this.track(new LayerNorm({ name: 'final_norm', trainable }));
-    this.head = this.track(new Dense({ units: c.classes, name: 'head', trainable }));
-  }
-
-  private get where(): string {
-    return `AttentionFreeTransformer '${this.name}'`;
+    const tokenizer = this.trackLinearPatchEmbedding(c.patchSize, c.dim);
+    const norm = this.track(new LayerNorm({ name: 'final_norm', trainable }));
+    const head = this.track(new Dense({ units: c.classes, name: 'head', trainable }));
+    this.assemble(imageClassifierInputSpec(c), c.classes, { tokenizer, blocks: [], norm, pooling: 'mean', head });
   }
 
   private createMixer(i: number, grid: [number, number]): AftMixer {
@@ -90,66 +61,41 @@ export class AttentionFreeTransformer extends VisionModel {
     }
   }
 
-  override build(inputShape: Shape | Shape[]): void {
+  /** The learned positions (child `positions`) and the blocks, sized for the patch grid of the first input. */
+  protected override prepare(shapes: BuildShapes): void {
     const c = this.config;
-    const shape = imageInputShape(this.where, inputShape, c);
-    const [, height, width] = shape as [number | null, number, number];
-    assertPatchFits(this.where, height, width, c.patchSize);
+    const [, height, width] = shapes.images as [number | null, number, number];
     const grid: [number, number] = [height / c.patchSize, width / c.patchSize];
-    const tokens: Shape = [null, grid[0] * grid[1], c.dim];
     const trainable = this.trainable;
-    this.buildChild(this.embed, shape);
     if (c.positionEmbedding === 'learned') {
-      this.positions = this.track(new LearnedPositionEmbedding({ maxTokens: grid[0] * grid[1], name: 'positions', trainable }));
-      this.buildChild(this.positions, tokens);
+      this.parts.positions = this.track(new LearnedPositionEmbedding({ maxTokens: grid[0] * grid[1], name: 'positions', trainable }));
     }
     const mlpDim = Math.max(1, Math.round(c.mlpRatio * c.dim));
-    this.blocks = Array.from({ length: c.depth }, (_, i) => ({
-      norm1: this.track(new LayerNorm({ name: `block${i}_norm1`, trainable })),
-      mixer: this.track(this.createMixer(i, grid)),
-      norm2: this.track(new LayerNorm({ name: `block${i}_norm2`, trainable })),
-      mlp: this.track(new FeedForward({ hiddenDim: mlpDim, dropout: c.dropout, name: `block${i}_mlp`, trainable })),
-    }));
-    for (const b of this.blocks) {
-      this.buildChild(b.norm1, tokens);
-      this.buildChild(b.mixer, tokens);
-      this.buildChild(b.norm2, tokens);
-      this.buildChild(b.mlp, tokens);
-    }
-    this.buildChild(this.finalNorm, tokens);
-    this.buildChild(this.head, [null, c.dim]);
-    this.built = true;
+    this.blocks = Array.from({ length: c.depth }, (_, i) =>
+      this.trackPreNormPair(
+        `block${i}`,
+        this.createMixer(i, grid),
+        new FeedForward({ hiddenDim: mlpDim, dropout: c.dropout, name: `block${i}_mlp`, trainable }),
+      ),
+    );
   }
 
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shape = imageInputShape(this.where, inputShape, this.config);
-    return [shape[0] ?? null, this.config.classes];
+  protected override buildBlocks(shapes: BuildShapes): Shape {
+    for (const b of this.blocks) this.buildPreNormPair(b, shapes.tokens);
+    return shapes.tokens;
   }
 
-  /** Images `[batch, H, W, C]` -> logits `[batch, classes]`. */
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
-    const c = this.config;
-    const { images, dims } = imageInputTensor(this.where, inputs, c);
-    assertPatchFits(this.where, dims.height, dims.width, c.patchSize);
-    const training = this.isTraining(kwargs);
-    const kw: CallKwargs = { training };
-    this.recorder.begin();
-    return tf.tidy(() => {
-      let x = this.callChild(this.embed, images, kw);
-      if (this.positions) x = this.callChild(this.positions, x, kw);
-      this.blocks.forEach((b, i) => {
-        const a = this.callChild(b.mixer, this.callChild(b.norm1, x, kw), kw);
-        x = tf.add(x, dropPath(a, c.dropPath, training));
-        const m = this.callChild(b.mlp, this.callChild(b.norm2, x, kw), kw);
-        x = tf.add(x, dropPath(m, c.dropPath, training));
-        if (this.recorder.enabled) {
-          if (b.mixer instanceof AftFullAttention) this.recorder.record(`block${i}/position_bias`, b.mixer.positionBiases());
-          if (b.mixer instanceof AftConvAttention) this.recorder.record(`block${i}/position_kernel`, b.mixer.positionKernels());
-        }
-      });
-      const pooled = tf.mean(this.callChild(this.finalNorm, x, kw), 1);
-      return this.callChild(this.head, pooled, kw);
+  /** `depth` blocks `x = x + dropPath(AFT(LN(x)))`, `x = x + dropPath(MLP(LN(x)))`, recording the position biases. */
+  protected override runBlocks(x: tf.Tensor, kw: CallKwargs): tf.Tensor {
+    const drop = { kind: 'path', rate: this.config.dropPath } as const;
+    this.blocks.forEach((b, i) => {
+      x = this.preNormPair(x, b, kw, drop);
+      if (this.recorder.enabled) {
+        if (b.mixer instanceof AftFullAttention) this.recorder.record(`block${i}/position_bias`, b.mixer.positionBiases());
+        if (b.mixer instanceof AftConvAttention) this.recorder.record(`block${i}/position_kernel`, b.mixer.positionKernels());
+      }
     });
+    return x;
   }
 }
 tf.serialization.registerClass(AttentionFreeTransformer);

@@ -3,6 +3,7 @@ export * from './aft-full-op';
 export * from './aft-local-bias';
 export * from './aft-simple-op';
 export * from './aft-conv-op';
+export * from './aft-token-mixer';
 export * from './aft-full-attention';
 export * from './aft-simple-attention';
 export * from './aft-conv-attention';

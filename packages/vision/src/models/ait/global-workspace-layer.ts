@@ -2,20 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initializers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
 import {
   addAuxLoss,
-  AitLayer,
-  assertLastDim,
-  assertRank,
   Dense,
   FeedForward,
   globalRng,
-  knownDim,
   layerArgsShape,
   LayerNorm,
   MultiHeadAttention,
-  parseLayerConfig,
   scheduleStateUpdate,
-  singleShape,
-  singleTensor,
   TopKAttention,
   z,
   type CallKwargs,
@@ -23,6 +16,7 @@ import {
 } from '@ait/core';
 import { detach } from '../../blocks/detach';
 import { MapRecorder } from '../../blocks/map-recorder';
+import { VisionLayer } from '../../blocks/vision-layer';
 import type { InternalMaps } from '../vision-model';
 import { aitAblationSchema, globalWorkspaceShape, type GlobalWorkspaceOptions } from './ait-config';
 import { balanceLoss } from './balance-loss';
@@ -81,11 +75,9 @@ export function pickGlobalWorkspaceOptions(
  *
  * Input and output `[batch, tokens, dim]`. Serialised as `AitGlobalWorkspaceLayer`.
  */
-export class GlobalWorkspaceLayer extends AitLayer {
+export class GlobalWorkspaceLayer extends VisionLayer<typeof globalWorkspaceSchema> {
   /** tfjs serialisation name. */
   static className = 'AitGlobalWorkspaceLayer';
-  /** The validated options (serialised by `getConfig`). */
-  readonly config: GlobalWorkspaceOptions;
   private readonly ff: FeedForward;
   private readonly ffNorm: LayerNorm;
   private write: TopKAttention | null = null;
@@ -95,26 +87,18 @@ export class GlobalWorkspaceLayer extends AitLayer {
   private cross: MultiHeadAttention | null = null;
   private priors: LayerVariable | null = null;
   private readonly recorder: MapRecorder;
-  private dim = -1;
 
   constructor(args: GlobalWorkspaceLayerArgs = {}) {
-    const config = parseLayerConfig('GlobalWorkspaceLayer', globalWorkspaceSchema, args);
-    super(args);
-    this.config = this.useConfig(config);
+    super('GlobalWorkspaceLayer', globalWorkspaceSchema, args);
+    const config = this.config;
     this.recorder = new MapRecorder(config.recordMaps);
     const trainable = this.trainable;
     this.ff = this.track(new FeedForward({ hiddenDim: config.mlpDim, dropout: config.dropout, name: 'ff', trainable }));
     this.ffNorm = this.track(new LayerNorm({ name: 'ff_norm', trainable }));
   }
 
-  private get where(): string {
-    return `GlobalWorkspaceLayer '${this.name}'`;
-  }
-
   override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(this.where, inputShape);
-    assertRank(this.where, 'u', { shape }, [3], '[batch, tokens, dim]');
-    this.dim = knownDim(this.where, 'u', shape, -1);
+    this.inputShapeOf(inputShape, 'u');
     const o = this.config;
     const trainable = this.trainable;
     const tokens: Shape = [null, null, this.dim];
@@ -177,10 +161,6 @@ export class GlobalWorkspaceLayer extends AitLayer {
     this.built = true;
   }
 
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return singleShape(this.where, inputShape);
-  }
-
   /** The priors weight `[memorySlots, memoryDim]` (`null` with the `noMemory` ablation or before build). */
   get priorsWeight(): LayerVariable | null {
     return this.priors;
@@ -188,9 +168,7 @@ export class GlobalWorkspaceLayer extends AitLayer {
 
   /** `[batch, tokens, dim] -> [batch, tokens, dim]`; see the class description. */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
-    const u = singleTensor(this.where, inputs);
-    assertRank(this.where, 'u', u, [3], '[batch, tokens, dim]');
-    assertLastDim(this.where, 'u', u, this.dim, `The layer was built for tokens of width ${this.dim}.`);
+    const u = this.inputOf(inputs, 'u');
     const o = this.config;
     const training = this.isTraining(kwargs);
     const kw: CallKwargs = { training };

@@ -1,22 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
 import {
-  AitLayer,
   assertLastDim,
   assertRank,
   formatShape,
   knownDim,
   layerArgsShape,
-  parseLayerConfig,
   rateSchema,
   toShapeList,
   toTensorList,
   z,
   type CallKwargs,
   type LayerArgsOf,
-  type LayerConfigOf,
 } from '@ait/core';
 import { Hopfield, hopfieldUpdate } from '@ait/hopfield';
+import { VisionLayer } from '../../blocks/vision-layer';
 
 /**
  * AiT's Hopfield reconstruction without learned projections, as the reference code computes it
@@ -116,22 +114,13 @@ export interface HopfieldReadResult {
  * Inputs `[state, patterns]`; output `R [batch, tokens, dim]` (no residual). Serialised as
  * `AitHopfieldRead`.
  */
-export class HopfieldRead extends AitLayer {
+export class HopfieldRead extends VisionLayer<typeof hopfieldReadSchema> {
   /** tfjs serialisation name. */
   static className = 'AitHopfieldRead';
-  /** The validated options (serialised by `getConfig`). */
-  readonly config: LayerConfigOf<typeof hopfieldReadSchema>;
-  private dim = -1;
   private hopfield: Hopfield | null = null;
 
   constructor(args: HopfieldReadArgs = {}) {
-    const config = parseLayerConfig('HopfieldRead', hopfieldReadSchema, args);
-    super(args);
-    this.config = this.useConfig(config);
-  }
-
-  private get where(): string {
-    return `HopfieldRead '${this.name}'`;
+    super('HopfieldRead', hopfieldReadSchema, args);
   }
 
   private pair(shapes: Shape[]): [Shape, Shape] {

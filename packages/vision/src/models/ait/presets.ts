@@ -1,4 +1,5 @@
-import { registerModel, type PresetRecipe } from '../../registry/model-registry';
+import type { PresetRecipe } from '../../registry/model-registry';
+import { CPU_TRANSFORMER_SIZES, familyPresets, registerFamily } from '../../registry/register-family';
 import { aitConfigSchema, type AitConfigInput } from './ait-config';
 import { AssociativeTransformer, type AssociativeTransformerArgs } from './associative-transformer';
 
@@ -29,19 +30,7 @@ export const AIT_PAPER_PRESETS: Readonly<Record<string, AitConfigInput>> = {
 
 /** CPU-size AiT presets for tests and demos (same structure, small widths). */
 export const AIT_CPU_PRESETS: Readonly<Record<string, AitConfigInput>> = {
-  'ait-tiny': {
-    ...PAPER_COMMON,
-    imageSize: 16,
-    dim: 96,
-    depth: 2,
-    numHeads: 3,
-    headDim: 32,
-    mlpDim: 384,
-    memorySlots: 16,
-    memoryDim: 32,
-    memoryHeads: 4,
-    topK: 32,
-  },
+  'ait-tiny': { ...PAPER_COMMON, ...CPU_TRANSFORMER_SIZES.tiny, memorySlots: 16, memoryDim: 32, memoryHeads: 4, topK: 32 },
   'ait-tiny-conv': {
     ...PAPER_COMMON,
     imageSize: 64,
@@ -61,18 +50,7 @@ export const AIT_CPU_PRESETS: Readonly<Record<string, AitConfigInput>> = {
     head: 'mean',
     positionEmbedding: 'sincos',
   },
-  'ait-mini': {
-    ...PAPER_COMMON,
-    dim: 128,
-    depth: 4,
-    numHeads: 4,
-    headDim: 32,
-    mlpDim: 512,
-    memorySlots: 32,
-    memoryDim: 32,
-    memoryHeads: 8,
-    topK: 64,
-  },
+  'ait-mini': { ...PAPER_COMMON, ...CPU_TRANSFORMER_SIZES.mini, memorySlots: 32, memoryDim: 32, memoryHeads: 8, topK: 64 },
 };
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -92,21 +70,10 @@ const RECIPES: Record<string, PresetRecipe> = {
   'ait-tiny-conv': { lr: 2e-3 },
 };
 
-for (const [scale, presets] of [
-  ['paper', AIT_PAPER_PRESETS],
-  ['cpu', AIT_CPU_PRESETS],
-] as const) {
-  for (const [name, defaults] of Object.entries(presets)) {
-    registerModel({
-      name,
-      family: 'ait',
-      description: DESCRIPTIONS[name] ?? name,
-      source: SOURCE,
-      scale,
-      schema: aitConfigSchema,
-      defaults,
-      ...(RECIPES[name] ? { recipe: RECIPES[name] } : {}),
-      create: (config) => new AssociativeTransformer(config as AssociativeTransformerArgs),
-    });
-  }
-}
+registerFamily({
+  family: 'ait',
+  source: SOURCE,
+  schema: aitConfigSchema,
+  create: (config) => new AssociativeTransformer(config as AssociativeTransformerArgs),
+  presets: familyPresets({ paper: AIT_PAPER_PRESETS, cpu: AIT_CPU_PRESETS }, DESCRIPTIONS, RECIPES),
+});

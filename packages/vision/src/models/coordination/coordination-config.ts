@@ -1,5 +1,5 @@
-import { layerArgsShape, rateSchema, z } from '@ait/core';
-import { refineWith, type ConfigProblem } from '../../blocks/config-checks';
+import { rateSchema, z } from '@ait/core';
+import { checkDivisible, familySchemas } from '../../blocks/config-checks';
 import { imageClassifierFields } from '../../blocks/image-classifier-options';
 import { WORKSPACE_GATE_STYLES } from './shared-workspace';
 
@@ -33,24 +33,13 @@ const coordinationFields = {
   dropout: rateSchema.default(0.1),
 };
 
-interface CheckedFields {
-  dim: number;
-  heads: number;
-}
-
-function checkCoordination(cfg: CheckedFields): ConfigProblem[] {
-  return cfg.dim % cfg.heads === 0
-    ? []
-    : [{ path: 'heads', message: `dim ${cfg.dim} must be divisible by heads ${cfg.heads} (the value heads split the width).` }];
-}
+const schemas = familySchemas(coordinationFields, (c) => checkDivisible(c, 'dim', 'heads', ' (the value heads split the width)'));
 
 /** Config schema of the Coordination family (validated by `createModel`). */
-export const coordinationSchema = z.strictObject(coordinationFields).superRefine(refineWith(checkCoordination));
+export const coordinationSchema = schemas.config;
 
 /** The same fields plus tfjs' base layer arguments, as the model's constructor receives them. */
-export const coordinationLayerSchema = z
-  .strictObject({ ...layerArgsShape, ...coordinationFields })
-  .superRefine(refineWith(checkCoordination));
+export const coordinationLayerSchema = schemas.layer;
 
 /** A complete, validated Coordination config. */
 export type CoordinationConfig = z.output<typeof coordinationSchema>;

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
 import {
-  AitLayer,
   assertLastDim,
   assertRank,
   Dense,
@@ -11,13 +10,12 @@ import {
   layerArgsShape,
   LayerNorm,
   mergeHeads,
-  parseLayerConfig,
   splitHeads,
   z,
   type CallKwargs,
   type LayerArgsOf,
-  type LayerConfigOf,
 } from '@ait/core';
+import { VisionLayer } from '../../blocks/vision-layer';
 import { workspaceWriteWeights } from './workspace-attention';
 
 /** How the shared workspace gates its slot update: per element (`unit`) or per slot (`memory`). */
@@ -85,11 +83,9 @@ export interface WorkspaceStep {
  * `memory_norm1`, `memory_norm2`, `gate_input`; own weights `gate_input_scale [D]`,
  * `gate_memory [M, D, 2G]`, `input_bias [1]`, `forget_bias [1]`. Serialised as `AitSharedWorkspace`.
  */
-export class SharedWorkspace extends AitLayer {
+export class SharedWorkspace extends VisionLayer<typeof sharedWorkspaceSchema> {
   /** tfjs serialisation name. */
   static className = 'AitSharedWorkspace';
-  /** The validated options (serialised by `getConfig`). */
-  readonly config: LayerConfigOf<typeof sharedWorkspaceSchema>;
   private inputProj: Dense | null = null;
   private query: Dense | null = null;
   private key: Dense | null = null;
@@ -102,16 +98,9 @@ export class SharedWorkspace extends AitLayer {
   private gateMemory: LayerVariable | null = null;
   private inputBias: LayerVariable | null = null;
   private forgetBias: LayerVariable | null = null;
-  private dim = -1;
 
   constructor(args: SharedWorkspaceArgs) {
-    const config = parseLayerConfig('SharedWorkspace', sharedWorkspaceSchema, args);
-    super(args);
-    this.config = this.useConfig(config);
-  }
-
-  private get where(): string {
-    return `SharedWorkspace '${this.name}'`;
+    super('SharedWorkspace', sharedWorkspaceSchema, args);
   }
 
   /** Width of one gate: the slot width for `unit` gating, 1 for `memory` gating. */

@@ -1,6 +1,7 @@
-import { layerArgsShape, rateSchema, z } from '@ait/core';
+import { rateSchema, z } from '@ait/core';
 import { PARALLEL_MIXER_NORM_GAINS } from '@ait/hopfield';
-import { imageClassifierFields } from '../../blocks/image-classifier-options';
+import { familySchemas } from '../../blocks/config-checks';
+import { mixerShapeFields } from '../mlp-mixer/mlp-mixer-config';
 
 /**
  * The weight structures of the parallelized MLP-Mixer (the variants of `@ait/hopfield`'s
@@ -11,17 +12,7 @@ import { imageClassifierFields } from '../../blocks/image-classifier-options';
 export const PARALLEL_MIXER_VARIANTS = ['symmetric', 'symmetryBreaking', 'free'] as const;
 
 const parallelMlpMixerFields = {
-  ...imageClassifierFields,
-  /** Side of the square patches (S/16: 16). */
-  patchSize: z.number().int().positive(),
-  /** Channel width (S: 512). */
-  dim: z.number().int().positive(),
-  /** Number of blocks (S: 8). */
-  depth: z.number().int().positive(),
-  /** Token-hidden neurons (the reference: dim / 2). */
-  tokenMlpDim: z.number().int().positive(),
-  /** Channel-hidden neurons (the reference: 4 dim). */
-  channelMlpDim: z.number().int().positive(),
+  ...mixerShapeFields,
   /** Weight structure of both MLPs of every block. */
   variant: z.enum(PARALLEL_MIXER_VARIANTS),
   /**
@@ -49,11 +40,13 @@ const parallelMlpMixerFields = {
   dropout: rateSchema.default(0),
 };
 
+const schemas = familySchemas(parallelMlpMixerFields);
+
 /** Config schema of the parallelized MLP-Mixer family (validated by `createModel`). */
-export const parallelMlpMixerSchema = z.strictObject(parallelMlpMixerFields);
+export const parallelMlpMixerSchema = schemas.config;
 
 /** The same fields plus tfjs' base layer arguments, as the model's constructor receives them. */
-export const parallelMlpMixerLayerSchema = z.strictObject({ ...layerArgsShape, ...parallelMlpMixerFields });
+export const parallelMlpMixerLayerSchema = schemas.layer;
 
 /** A complete, validated parallelized MLP-Mixer config. */
 export type ParallelMlpMixerConfig = z.output<typeof parallelMlpMixerSchema>;

@@ -1,30 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import {
-  Dense,
-  dropout,
-  layerLabel,
-  LayerNorm,
-  PatchEmbedding,
-  validateConfig,
-  type AitLayerArgs,
-  type CallKwargs,
-  type z,
-} from '@ait/core';
+import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import { Dense, LayerNorm, type AitLayerArgs, type CallKwargs, type z } from '@ait/core';
 import { ParallelMixerBlock } from '@ait/hopfield';
-import { assertPatchFits, imageInputShape, imageInputTensor } from '../../blocks/image-input';
-import { MapRecorder } from '../../blocks/map-recorder';
-import { stripLayerArgs } from '../../blocks/strip-layer-args';
-import { VisionModel } from '../vision-model';
-import { parallelMlpMixerLayerSchema, parallelMlpMixerSchema, type ParallelMlpMixerConfig } from './parallel-mlp-mixer-config';
+import { imageClassifierInputSpec } from '../../blocks/image-classifier-options';
+import { VisionModelSkeleton } from '../vision-model-skeleton';
+import { parallelMlpMixerLayerSchema, type parallelMlpMixerSchema } from './parallel-mlp-mixer-config';
 
 /** Constructor arguments of {@link ParallelMlpMixer}: its config plus tfjs layer arguments. */
 export type ParallelMlpMixerArgs = AitLayerArgs & z.input<typeof parallelMlpMixerSchema>;
 
 /**
  * The parallelized MLP-Mixer derived from hierarchical associative memory (Karakida, Ota, Taki,
- * arXiv 2406.12220; reference code `Toshihiro-Ota/paramixer`), built from `@ait/hopfield`'s
- * `ParallelMixerBlock`: images `[batch, H, W, C]` -> per-patch linear embedding `[batch, N, dim]`
+ * arXiv 2406.12220; reference code `Toshihiro-Ota/paramixer`), on the {@link VisionModelSkeleton}
+ * with `@ait/hopfield`'s `ParallelMixerBlock` as its block: images `[batch, H, W, C]` -> per-patch linear embedding `[batch, N, dim]`
  * -> `depth` blocks, each `nIter` tied update steps `x = x + alpha (MLP_tok(g^T)^T + MLP_ch(g))`
  * with `g` one layer norm over the whole `[N, dim]` matrix -> per-token LN -> mean over tokens ->
  * linear head (zero-initialised) -> logits `[batch, classes]`. The matrix layer norm has one gain
@@ -44,28 +32,17 @@ export type ParallelMlpMixerArgs = AitLayerArgs & z.input<typeof parallelMlpMixe
  * `block{i}/energy` `[batch]`, the Hopfield energy of the state entering the block.
  * Serialised as `AitParallelMlpMixer`.
  */
-export class ParallelMlpMixer extends VisionModel {
+export class ParallelMlpMixer extends VisionModelSkeleton<typeof parallelMlpMixerLayerSchema> {
   /** tfjs serialisation name. */
   static className = 'AitParallelMlpMixer';
-  /** The validated config (`symmetryPenalty` follows {@link ParallelMlpMixer.setSymmetryPenalty}). */
-  readonly config: ParallelMlpMixerConfig;
-  private readonly embed: PatchEmbedding;
   /** The mixing blocks, in order. */
   readonly blocks: readonly ParallelMixerBlock[];
-  private readonly finalNorm: LayerNorm;
-  private readonly head: Dense;
-  private tokens = -1;
 
   constructor(args: ParallelMlpMixerArgs) {
-    const parsed = validateConfig(layerLabel('ParallelMlpMixer', args), parallelMlpMixerLayerSchema, args);
-    super(args);
-    this.config = parallelMlpMixerSchema.parse(stripLayerArgs(parsed));
+    super('ParallelMlpMixer', parallelMlpMixerLayerSchema, args);
     const c = this.config;
     const trainable = this.trainable;
-    this.recorder = new MapRecorder(c.recordMaps);
-    this.embed = this.track(
-      new PatchEmbedding({ patchSize: c.patchSize, embedDim: c.dim, preNorm: false, postNorm: false, name: 'stem', trainable }),
-    );
+    const tokenizer = this.trackLinearPatchEmbedding(c.patchSize, c.dim, 'stem');
     this.blocks = Array.from({ length: c.depth }, (_, i) =>
       this.track(
         new ParallelMixerBlock({
@@ -83,34 +60,22 @@ export class ParallelMlpMixer extends VisionModel {
         }),
       ),
     );
-    this.finalNorm = this.track(new LayerNorm({ epsilon: 1e-6, name: 'final_norm', trainable }));
-    this.head = this.track(new Dense({ units: c.classes, kernelInitializer: 'zeros', name: 'head', trainable }));
+    const norm = this.track(new LayerNorm({ epsilon: 1e-6, name: 'final_norm', trainable }));
+    const head = this.track(new Dense({ units: c.classes, kernelInitializer: 'zeros', name: 'head', trainable }));
+    this.assemble(imageClassifierInputSpec(c, 'the matrix layer norm'), c.classes, {
+      tokenizer,
+      blocks: this.blocks,
+      norm,
+      pooling: 'mean',
+      headDropout: c.dropout,
+      head,
+    });
   }
 
-  private get where(): string {
-    return `ParallelMlpMixer '${this.name}'`;
-  }
-
-  override build(inputShape: Shape | Shape[]): void {
-    const c = this.config;
-    const shape = imageInputShape(this.where, inputShape, c);
-    const [, height, width] = shape as [number | null, number, number];
-    assertPatchFits(this.where, height, width, c.patchSize);
-    this.tokens = (height / c.patchSize) * (width / c.patchSize);
-    const rows: Shape = [null, this.tokens, c.dim];
-    this.buildChild(this.embed, shape);
-    for (const b of this.blocks) this.buildChild(b, rows);
-    this.buildChild(this.finalNorm, rows);
-    this.buildChild(this.head, [null, c.dim]);
-    this.built = true;
-  }
-
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shape = imageInputShape(this.where, inputShape, this.config);
-    return [shape[0] ?? null, this.config.classes];
-  }
-
-  /** Sets lambda of every block's symmetry-breaking penalty (e.g. annealed from 1 to 0 in a callback). */
+  /**
+   * Sets lambda of every block's symmetry-breaking penalty (e.g. annealed from 1 to 0 in a
+   * callback); `config.symmetryPenalty` (and so `getConfig`) follows it.
+   */
   setSymmetryPenalty(lambda: number): void {
     for (const b of this.blocks) b.setSymmetryPenalty(lambda);
     (this.config as { symmetryPenalty: number }).symmetryPenalty = lambda;
@@ -146,39 +111,19 @@ export class ParallelMlpMixer extends VisionModel {
     });
   }
 
-  /** Images `[batch, H, W, C]` -> logits `[batch, classes]`. */
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
+  /** The blocks in turn, recording each one's couplings (and energy) before it runs. */
+  protected override runBlocks(x: tf.Tensor, kw: CallKwargs): tf.Tensor {
     const c = this.config;
-    const { images, dims } = imageInputTensor(this.where, inputs, c);
-    assertPatchFits(this.where, dims.height, dims.width, c.patchSize);
-    const tokens = (dims.height / c.patchSize) * (dims.width / c.patchSize);
-    if (tokens !== this.tokens) {
-      throw new Error(
-        `${this.where}: the token-mixing weights and the matrix layer norms were built for ${this.tokens} patches but ` +
-          `${dims.height}x${dims.width} images give ${tokens}; feed images of the size the model was built with.`,
-      );
-    }
-    const training = this.isTraining(kwargs);
-    const kw: CallKwargs = { training };
-    this.recorder.begin();
-    return tf.tidy(() => {
-      let x = this.callChild(this.embed, images, kw);
-      this.blocks.forEach((b, i) => {
-        if (this.recorder.enabled) {
-          const { token, channel } = this.couplings(b);
-          this.recorder.record(`block${i}/token_coupling`, token);
-          this.recorder.record(`block${i}/channel_coupling`, channel);
-          if (c.variant === 'symmetric' && c.normGain === 'scalar') this.recorder.record(`block${i}/energy`, b.energy(x));
-        }
-        x = this.callChild(b, x, kw);
-      });
-      const pooled = tf.mean(this.callChild(this.finalNorm, x, kw), 1);
-      return this.callChild(this.head, dropout(pooled, c.dropout, training), kw);
+    this.blocks.forEach((b, i) => {
+      if (this.recorder.enabled) {
+        const { token, channel } = this.couplings(b);
+        this.recorder.record(`block${i}/token_coupling`, token);
+        this.recorder.record(`block${i}/channel_coupling`, channel);
+        if (c.variant === 'symmetric' && c.normGain === 'scalar') this.recorder.record(`block${i}/energy`, b.energy(x));
+      }
+      x = this.callChild(b, x, kw);
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...this.config };
+    return x;
   }
 }
 tf.serialization.registerClass(ParallelMlpMixer);

@@ -1,5 +1,5 @@
 import type { z } from '@ait/core';
-import { registerModel } from '../../registry/model-registry';
+import { type FamilyPreset, PRESET_INPUTS, registerFamily } from '../../registry/register-family';
 import { ParallelMlpMixer } from './parallel-mlp-mixer';
 import { parallelMlpMixerSchema } from './parallel-mlp-mixer-config';
 
@@ -33,71 +33,33 @@ const KINDS: { variant: Defaults['variant']; short: 'symmetric' | 'breaking' | '
 
 const count = (n: number): string => n.toLocaleString('en-US');
 
+const presets: Record<string, FamilyPreset<typeof parallelMlpMixerSchema>> = {};
 for (const k of KINDS) {
-  registerModel({
-    name: `parallel-mixer-${k.short}-s16`,
-    family: 'parallel-mlp-mixer',
+  const mixer = { variant: k.variant, ...k.extra };
+  presets[`parallel-mixer-${k.short}-s16`] = {
+    scale: 'paper',
     description:
       `Parallelized MLP-Mixer S/16 of the paper (224x224, patch 16, 8 blocks, C 512, token MLP 256, channel MLP 2048, matrix layer norm) with ${k.what}; ` +
       `${count(PARALLEL_MIXER_S16_PARAMETERS[k.short].scalar)} parameters with one layer-norm gain per block (default), ` +
       `${count(PARALLEL_MIXER_S16_PARAMETERS[k.short].perEntry)} with normGain 'perEntry' (the authors' nn.LayerNorm((196, 512))).`,
-    source: SOURCE,
-    scale: 'paper',
-    schema: parallelMlpMixerSchema,
-    defaults: {
-      classes: 1000,
-      imageSize: 224,
-      channels: 3,
-      patchSize: 16,
-      dim: 512,
-      depth: 8,
-      tokenMlpDim: 256,
-      channelMlpDim: 2048,
-      variant: k.variant,
-      ...k.extra,
-    },
-    create: (config) => new ParallelMlpMixer(config),
-  });
-  registerModel({
-    name: `parallel-mixer-${k.short}-tiny`,
-    family: 'parallel-mlp-mixer',
+    defaults: { ...PRESET_INPUTS.imagenet, patchSize: 16, dim: 512, depth: 8, tokenMlpDim: 256, channelMlpDim: 2048, ...mixer },
+  };
+  presets[`parallel-mixer-${k.short}-tiny`] = {
+    scale: 'cpu',
     description: `CPU-sized parallelized MLP-Mixer for tests (16x16 RGB, patch 4, 4 blocks, C 96) with ${k.what}.`,
-    source: SOURCE,
+    defaults: { ...PRESET_INPUTS.tiny, patchSize: 4, dim: 96, depth: 4, tokenMlpDim: 48, channelMlpDim: 384, ...mixer },
+  };
+  presets[`parallel-mixer-${k.short}-mini`] = {
     scale: 'cpu',
-    schema: parallelMlpMixerSchema,
-    defaults: {
-      classes: 10,
-      imageSize: 16,
-      channels: 3,
-      patchSize: 4,
-      dim: 96,
-      depth: 4,
-      tokenMlpDim: 48,
-      channelMlpDim: 384,
-      variant: k.variant,
-      ...k.extra,
-    },
-    create: (config) => new ParallelMlpMixer(config),
-  });
-  registerModel({
-    name: `parallel-mixer-${k.short}-mini`,
-    family: 'parallel-mlp-mixer',
     description: `CPU-sized parallelized MLP-Mixer for demos (32x32 RGB, patch 4, 6 blocks, C 192) with ${k.what}.`,
-    source: SOURCE,
-    scale: 'cpu',
-    schema: parallelMlpMixerSchema,
-    defaults: {
-      classes: 10,
-      imageSize: 32,
-      channels: 3,
-      patchSize: 4,
-      dim: 192,
-      depth: 6,
-      tokenMlpDim: 96,
-      channelMlpDim: 768,
-      variant: k.variant,
-      ...k.extra,
-    },
-    create: (config) => new ParallelMlpMixer(config),
-  });
+    defaults: { ...PRESET_INPUTS.mini, patchSize: 4, dim: 192, depth: 6, tokenMlpDim: 96, channelMlpDim: 768, ...mixer },
+  };
 }
+
+registerFamily({
+  family: 'parallel-mlp-mixer',
+  source: SOURCE,
+  schema: parallelMlpMixerSchema,
+  create: (config) => new ParallelMlpMixer(config),
+  presets,
+});

@@ -1,5 +1,5 @@
-import { layerArgsShape, rateSchema, z } from '@ait/core';
-import { refineWith, type ConfigProblem } from '../../blocks/config-checks';
+import { rateSchema, z } from '@ait/core';
+import { checkDivisible, familySchemas } from '../../blocks/config-checks';
 import { imageClassifierFields } from '../../blocks/image-classifier-options';
 
 const perceiverFields = {
@@ -33,28 +33,16 @@ const perceiverFields = {
   dropout: rateSchema.default(0),
 };
 
-interface CheckedFields {
-  latentDim: number;
-  crossHeads: number;
-  latentHeads: number;
-}
-
-function checkPerceiver(cfg: CheckedFields): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  if (cfg.latentDim % cfg.crossHeads !== 0) {
-    problems.push({ path: 'crossHeads', message: `latentDim ${cfg.latentDim} must be divisible by crossHeads ${cfg.crossHeads}.` });
-  }
-  if (cfg.latentDim % cfg.latentHeads !== 0) {
-    problems.push({ path: 'latentHeads', message: `latentDim ${cfg.latentDim} must be divisible by latentHeads ${cfg.latentHeads}.` });
-  }
-  return problems;
-}
+const schemas = familySchemas(perceiverFields, (c) => [
+  ...checkDivisible(c, 'latentDim', 'crossHeads'),
+  ...checkDivisible(c, 'latentDim', 'latentHeads'),
+]);
 
 /** Config schema of the Perceiver family (validated by `createModel`). */
-export const perceiverSchema = z.strictObject(perceiverFields).superRefine(refineWith(checkPerceiver));
+export const perceiverSchema = schemas.config;
 
 /** The same fields plus tfjs' base layer arguments, as the model's constructor receives them. */
-export const perceiverLayerSchema = z.strictObject({ ...layerArgsShape, ...perceiverFields }).superRefine(refineWith(checkPerceiver));
+export const perceiverLayerSchema = schemas.layer;
 
 /** A complete, validated Perceiver config. */
 export type PerceiverConfig = z.output<typeof perceiverSchema>;

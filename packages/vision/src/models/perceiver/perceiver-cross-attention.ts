@@ -1,20 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
 import {
-  AitLayer,
   assertRank,
   FeedForward,
   knownDim,
   layerArgsShape,
   LayerNorm,
   MultiHeadAttention,
-  parseLayerConfig,
   rateSchema,
   z,
   type CallKwargs,
   type LayerArgsOf,
-  type LayerConfigOf,
 } from '@ait/core';
+import { VisionLayer } from '../../blocks/vision-layer';
 
 const crossAttentionSchema = z.strictObject({
   ...layerArgsShape,
@@ -44,11 +42,9 @@ export interface CrossAttentionResult {
  * Children: `latent_norm`, `input_norm`, `attention`, `mlp_norm`, `mlp`. Serialised as
  * `AitPerceiverCrossAttention`.
  */
-export class PerceiverCrossAttention extends AitLayer {
+export class PerceiverCrossAttention extends VisionLayer<typeof crossAttentionSchema> {
   /** tfjs serialisation name. */
   static className = 'AitPerceiverCrossAttention';
-  /** The validated options (serialised by `getConfig`). */
-  readonly config: LayerConfigOf<typeof crossAttentionSchema>;
   private readonly latentNorm: LayerNorm;
   private readonly inputNorm: LayerNorm;
   private readonly attention: MultiHeadAttention;
@@ -56,9 +52,8 @@ export class PerceiverCrossAttention extends AitLayer {
   private readonly mlp: FeedForward;
 
   constructor(args: PerceiverCrossAttentionArgs) {
-    const config = parseLayerConfig('PerceiverCrossAttention', crossAttentionSchema, args);
-    super(args);
-    this.config = this.useConfig(config);
+    super('PerceiverCrossAttention', crossAttentionSchema, args);
+    const config = this.config;
     const trainable = this.trainable;
     this.latentNorm = this.track(new LayerNorm({ name: 'latent_norm', trainable }));
     this.inputNorm = this.track(new LayerNorm({ name: 'input_norm', trainable }));
@@ -73,10 +68,6 @@ export class PerceiverCrossAttention extends AitLayer {
     );
     this.mlpNorm = this.track(new LayerNorm({ name: 'mlp_norm', trainable }));
     this.mlp = this.track(new FeedForward({ hiddenDim: config.mlpDim, dropout: config.dropout, name: 'mlp', trainable }));
-  }
-
-  private get where(): string {
-    return `PerceiverCrossAttention '${this.name}'`;
   }
 
   private shapes(inputShape: Shape | Shape[]): [Shape, Shape] {

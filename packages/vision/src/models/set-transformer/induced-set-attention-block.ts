@@ -1,31 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import {
-  AitLayer,
-  assertRank,
-  createKernelInitializer,
-  knownDim,
-  layerArgsShape,
-  parseLayerConfig,
-  singleShape,
-  singleTensor,
-  z,
-  type CallKwargs,
-  type LayerArgsOf,
-  type LayerConfigOf,
-} from '@ait/core';
-import { MultiheadAttentionBlock } from './multihead-attention-block';
+import type { Shape } from '@tensorflow/tfjs-layers';
+import { singleTensor, z, type CallKwargs, type LayerArgsOf } from '@ait/core';
+import { LearnedQueryBlock } from './learned-query-block';
+import { MultiheadAttentionBlock, setBlockShape } from './multihead-attention-block';
 
 const isabSchema = z.strictObject({
-  ...layerArgsShape,
-  /** Output width (and width of the inducing points). */
-  units: z.number().int().positive(),
-  /** Heads of both attention blocks. */
-  numHeads: z.number().int().positive(),
+  ...setBlockShape,
   /** Number m of learned inducing points (cost `O(n m)` instead of `O(n^2)`). */
   inducingPoints: z.number().int().positive(),
-  /** Whether the MABs use their LayerNorms; default true. */
-  layerNorm: z.boolean().default(true),
 });
 
 /** Options of {@link InducedSetAttentionBlock} (each documented on the schema). */
@@ -47,66 +29,44 @@ export interface IsabResult {
  * `X [batch, n, dim] -> [batch, n, units]`. Children `mab0` (`MAB(I, X)`) and `mab1`
  * (`MAB(X, H)`); own weight `inducing_points`. Serialised as `AitInducedSetAttentionBlock`.
  */
-export class InducedSetAttentionBlock extends AitLayer {
+export class InducedSetAttentionBlock extends LearnedQueryBlock<typeof isabSchema> {
   /** tfjs serialisation name. */
   static className = 'AitInducedSetAttentionBlock';
-  /** The validated options (serialised by `getConfig`). */
-  readonly config: LayerConfigOf<typeof isabSchema>;
   private readonly mab0: MultiheadAttentionBlock;
   private readonly mab1: MultiheadAttentionBlock;
-  private points: LayerVariable | null = null;
 
   constructor(args: InducedSetAttentionBlockArgs) {
-    const config = parseLayerConfig('InducedSetAttentionBlock', isabSchema, args);
-    super(args);
-    this.config = this.useConfig(config);
-    const common = { units: config.units, numHeads: config.numHeads, layerNorm: config.layerNorm, trainable: this.trainable };
+    super('InducedSetAttentionBlock', isabSchema, args);
+    const { units, numHeads, layerNorm } = this.config;
+    const common = { units, numHeads, layerNorm, trainable: this.trainable };
     this.mab0 = this.track(new MultiheadAttentionBlock({ ...common, name: 'mab0' }));
     this.mab1 = this.track(new MultiheadAttentionBlock({ ...common, name: 'mab1' }));
   }
 
-  private get where(): string {
-    return `InducedSetAttentionBlock '${this.name}'`;
-  }
-
   override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(this.where, inputShape);
-    assertRank(this.where, 'x', { shape }, [3], '[batch, n, dim]');
-    const dim = knownDim(this.where, 'x', shape, -1);
-    this.points = this.addWeight(
-      'inducing_points',
-      [this.config.inducingPoints, this.config.units],
-      'float32',
-      createKernelInitializer('glorotUniform'),
-    );
+    this.inputShapeOf(inputShape, 'x', 3, '[batch, n, dim]');
+    const { inducingPoints, units } = this.config;
+    this.addQueries('inducing_points', inducingPoints, units);
     this.buildChild(this.mab0, [
-      [null, this.config.inducingPoints, this.config.units],
-      [null, null, dim],
+      [null, inducingPoints, units],
+      [null, null, this.dim],
     ]);
     this.buildChild(this.mab1, [
-      [null, null, dim],
-      [null, this.config.inducingPoints, this.config.units],
+      [null, null, this.dim],
+      [null, inducingPoints, units],
     ]);
     this.built = true;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shape = singleShape(this.where, inputShape);
-    return [shape[0] ?? null, shape[1] ?? null, this.config.units];
+    return this.setOutputShape(inputShape, null, this.config.units);
   }
 
   /** `X [batch, n, dim]` -> {@link IsabResult}. */
   attend(x: tf.Tensor): IsabResult {
-    if (!this.built) throw new Error(`${this.where}: call the layer through apply() (or build it) first.`);
-    assertRank(this.where, 'x', x, [3], '[batch, n, dim]');
+    this.checkSet(x, 'x');
     return tf.tidy(() => {
-      const batch = x.shape[0] as number;
-      const points = tf.broadcastTo(tf.expandDims((this.points as LayerVariable).read(), 0), [
-        batch,
-        this.config.inducingPoints,
-        this.config.units,
-      ]);
-      const h = this.mab0.attend(points, x);
+      const h = this.mab0.attend(this.batchQueries(x.shape[0] as number), x);
       const o = this.mab1.attend(x, h.output);
       return { output: o.output, induced: h.attention, attention: o.attention };
     });

@@ -1,28 +1,31 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
 import {
-  AitLayer,
   assertLastDim,
   assertRank,
   createKernelInitializer,
   knownDim,
   layerArgsShape,
-  parseLayerConfig,
   z,
   type CallKwargs,
   type LayerArgsOf,
-  type LayerConfigOf,
 } from '@ait/core';
+import { VisionLayer } from '../../blocks/vision-layer';
 import { multiheadAttentionBlock, type MabResult, type MabWeights } from './multihead-attention-block-op';
 
-const mabSchema = z.strictObject({
+/** The options every Set Transformer block has: its output width, heads and whether its MABs use LayerNorms. */
+export const setBlockShape = {
   ...layerArgsShape,
   /** Width of the block's output (`dim_V` of the reference); must divide by `numHeads`. */
   units: z.number().int().positive(),
   /** Number of heads. */
   numHeads: z.number().int().positive(),
-  /** Whether to apply the two LayerNorms (the paper's MAB; the reference's `ln` flag); default true. */
+  /** Whether to apply the two LayerNorms of each MAB (the paper's MAB; the reference's `ln` flag); default true. */
   layerNorm: z.boolean().default(true),
+};
+
+const mabSchema = z.strictObject({
+  ...setBlockShape,
   /** LayerNorm epsilon; default 1e-5. */
   epsilon: z.number().nonnegative().default(1e-5),
 });
@@ -36,26 +39,17 @@ export type MultiheadAttentionBlockArgs = LayerArgsOf<typeof mabSchema>;
  * `SAB(x) = MAB(x, x)`. Weights: `query|key|value|output/kernel|bias`, and with `layerNorm`
  * `norm0|norm1/gamma|beta`. Serialised as `AitMultiheadAttentionBlock`.
  */
-export class MultiheadAttentionBlock extends AitLayer {
+export class MultiheadAttentionBlock extends VisionLayer<typeof mabSchema> {
   /** tfjs serialisation name. */
   static className = 'AitMultiheadAttentionBlock';
-  /** The validated options (serialised by `getConfig`). */
-  readonly config: LayerConfigOf<typeof mabSchema>;
   private vars: Record<string, LayerVariable> = {};
   private dimQ = -1;
   private dimK = -1;
 
   constructor(args: MultiheadAttentionBlockArgs) {
-    const config = parseLayerConfig('MultiheadAttentionBlock', mabSchema, args);
-    super(args);
-    this.config = this.useConfig(config);
-    if (config.units % config.numHeads !== 0) {
-      throw new Error(`MultiheadAttentionBlock '${this.name}': units ${config.units} must be divisible by numHeads ${config.numHeads}.`);
-    }
-  }
-
-  private get where(): string {
-    return `MultiheadAttentionBlock '${this.name}'`;
+    super('MultiheadAttentionBlock', mabSchema, args);
+    const { units, numHeads } = this.config;
+    if (units % numHeads !== 0) throw new Error(`${this.where}: units ${units} must be divisible by numHeads ${numHeads}.`);
   }
 
   private shapes(inputShape: Shape | Shape[]): [Shape, Shape] {

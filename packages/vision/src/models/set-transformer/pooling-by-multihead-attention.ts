@@ -1,32 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import {
-  AitLayer,
-  assertRank,
-  createKernelInitializer,
-  knownDim,
-  layerArgsShape,
-  parseLayerConfig,
-  singleShape,
-  singleTensor,
-  z,
-  type CallKwargs,
-  type LayerArgsOf,
-  type LayerConfigOf,
-} from '@ait/core';
+import type { Shape } from '@tensorflow/tfjs-layers';
+import { singleTensor, z, type CallKwargs, type LayerArgsOf } from '@ait/core';
+import { LearnedQueryBlock } from './learned-query-block';
 import type { MabResult } from './multihead-attention-block-op';
-import { MultiheadAttentionBlock } from './multihead-attention-block';
+import { MultiheadAttentionBlock, setBlockShape } from './multihead-attention-block';
 
 const pmaSchema = z.strictObject({
-  ...layerArgsShape,
-  /** Output width (and width of the seed vectors). */
-  units: z.number().int().positive(),
-  /** Number of heads. */
-  numHeads: z.number().int().positive(),
+  ...setBlockShape,
   /** Number k of learned seed vectors = number of pooled outputs. */
   seeds: z.number().int().positive(),
-  /** Whether the MAB uses its LayerNorms; default true. */
-  layerNorm: z.boolean().default(true),
 });
 
 /** Options of {@link PoolingByMultiheadAttention} (each documented on the schema). */
@@ -38,58 +20,37 @@ export type PoolingByMultiheadAttentionArgs = LayerArgsOf<typeof pmaSchema>;
  * `[batch, k, units]` (the reference code applies the MAB directly to `Z`). Child `mab`; own weight
  * `seeds`. Serialised as `AitPoolingByMultiheadAttention`.
  */
-export class PoolingByMultiheadAttention extends AitLayer {
+export class PoolingByMultiheadAttention extends LearnedQueryBlock<typeof pmaSchema> {
   /** tfjs serialisation name. */
   static className = 'AitPoolingByMultiheadAttention';
-  /** The validated options (serialised by `getConfig`). */
-  readonly config: LayerConfigOf<typeof pmaSchema>;
   private readonly mab: MultiheadAttentionBlock;
-  private seedVectors: LayerVariable | null = null;
 
   constructor(args: PoolingByMultiheadAttentionArgs) {
-    const config = parseLayerConfig('PoolingByMultiheadAttention', pmaSchema, args);
-    super(args);
-    this.config = this.useConfig(config);
-    this.mab = this.track(
-      new MultiheadAttentionBlock({
-        units: config.units,
-        numHeads: config.numHeads,
-        layerNorm: config.layerNorm,
-        name: 'mab',
-        trainable: this.trainable,
-      }),
-    );
-  }
-
-  private get where(): string {
-    return `PoolingByMultiheadAttention '${this.name}'`;
+    super('PoolingByMultiheadAttention', pmaSchema, args);
+    const { units, numHeads, layerNorm } = this.config;
+    this.mab = this.track(new MultiheadAttentionBlock({ units, numHeads, layerNorm, name: 'mab', trainable: this.trainable }));
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(this.where, inputShape);
-    assertRank(this.where, 'z', { shape }, [3], '[batch, n, dim]');
-    const dim = knownDim(this.where, 'z', shape, -1);
-    this.seedVectors = this.addWeight('seeds', [this.config.seeds, this.config.units], 'float32', createKernelInitializer('glorotUniform'));
+    this.inputShapeOf(inputShape, 'z', 3, '[batch, n, dim]');
+    const { seeds, units } = this.config;
+    this.addQueries('seeds', seeds, units);
     this.buildChild(this.mab, [
-      [null, this.config.seeds, this.config.units],
-      [null, null, dim],
+      [null, seeds, units],
+      [null, null, this.dim],
     ]);
     this.built = true;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shape = singleShape(this.where, inputShape);
-    return [shape[0] ?? null, this.config.seeds, this.config.units];
+    return this.setOutputShape(inputShape, this.config.seeds, this.config.units);
   }
 
   /** `Z [batch, n, dim]` -> output `[batch, k, units]` and attention `[batch, heads, k, n]`. */
   attend(z: tf.Tensor): MabResult {
-    if (!this.built) throw new Error(`${this.where}: call the layer through apply() (or build it) first.`);
-    assertRank(this.where, 'z', z, [3], '[batch, n, dim]');
+    this.checkSet(z, 'z');
     return tf.tidy(() => {
-      const batch = z.shape[0] as number;
-      const s = tf.broadcastTo(tf.expandDims((this.seedVectors as LayerVariable).read(), 0), [batch, this.config.seeds, this.config.units]);
-      const r = this.mab.attend(s, z);
+      const r = this.mab.attend(this.batchQueries(z.shape[0] as number), z);
       return { output: r.output, attention: r.attention };
     });
   }

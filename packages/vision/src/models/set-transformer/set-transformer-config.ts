@@ -1,5 +1,5 @@
-import { layerArgsShape, rateSchema, z } from '@ait/core';
-import { refineWith, type ConfigProblem } from '../../blocks/config-checks';
+import { rateSchema, z } from '@ait/core';
+import { checkDivisible, familySchemas } from '../../blocks/config-checks';
 import { imageClassifierFields } from '../../blocks/image-classifier-options';
 
 const setTransformerFields = {
@@ -26,22 +26,13 @@ const setTransformerFields = {
   dropout: rateSchema.default(0),
 };
 
-interface CheckedFields {
-  dim: number;
-  heads: number;
-}
-
-function checkSetTransformer(cfg: CheckedFields): ConfigProblem[] {
-  return cfg.dim % cfg.heads === 0 ? [] : [{ path: 'heads', message: `dim ${cfg.dim} must be divisible by heads ${cfg.heads}.` }];
-}
+const schemas = familySchemas(setTransformerFields, (c) => checkDivisible(c, 'dim', 'heads'));
 
 /** Config schema of the Set Transformer family (validated by `createModel`). */
-export const setTransformerSchema = z.strictObject(setTransformerFields).superRefine(refineWith(checkSetTransformer));
+export const setTransformerSchema = schemas.config;
 
 /** The same fields plus tfjs' base layer arguments, as the model's constructor receives them. */
-export const setTransformerLayerSchema = z
-  .strictObject({ ...layerArgsShape, ...setTransformerFields })
-  .superRefine(refineWith(checkSetTransformer));
+export const setTransformerLayerSchema = schemas.layer;
 
 /** A complete, validated Set Transformer config. */
 export type SetTransformerConfig = z.output<typeof setTransformerSchema>;

@@ -1,19 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import { Dense, dropout, LearnedPositionEmbedding, parseLayerConfig, PatchEmbedding, type CallKwargs, type LayerArgsOf } from '@ait/core';
-import { assertPatchFits, imageInputShape, imageInputTensor } from '../../blocks/image-input';
-import { MapRecorder } from '../../blocks/map-recorder';
-import { VisionModel } from '../vision-model';
+import { Dense, dropout, LearnedPositionEmbedding, type CallKwargs, type LayerArgsOf } from '@ait/core';
+import { imageClassifierInputSpec } from '../../blocks/image-classifier-options';
+import { VisionModelSkeleton, type BuildShapes } from '../vision-model-skeleton';
 import { InducedSetAttentionBlock } from './induced-set-attention-block';
 import { MultiheadAttentionBlock } from './multihead-attention-block';
 import { PoolingByMultiheadAttention } from './pooling-by-multihead-attention';
-import { setTransformerLayerSchema, type SetTransformerConfig } from './set-transformer-config';
+import { setTransformerLayerSchema } from './set-transformer-config';
 
 /** Constructor arguments of {@link SetTransformer}: its config plus tfjs layer arguments. */
 export type SetTransformerArgs = LayerArgsOf<typeof setTransformerLayerSchema>;
 
 /**
- * Set Transformer classifier (Lee et al., ICML 2019) over the set of image patches:
+ * Set Transformer classifier (Lee et al., ICML 2019) over the set of image patches, on the
+ * {@link VisionModelSkeleton} (its pooling is `PMA_k` and the decoder):
  * images `[batch, H, W, C]` -> patches -> `Linear(P*P*C, dim)` (+ learned positions unless
  * `positionEmbedding: 'none'`) -> encoder of `encoderLayers` ISABs (or SABs when
  * `inducingPoints` is null) -> dropout -> `PMA_k` -> `decoderLayers` SABs -> flatten `[batch, k*dim]`
@@ -25,27 +25,18 @@ export type SetTransformerArgs = LayerArgsOf<typeof setTransformerLayerSchema>;
  * `pool/attention` `[batch, heads, k, n]`, `decoder{l}/attention` `[batch, heads, k, k]`.
  * Serialised as `AitSetTransformer`.
  */
-export class SetTransformer extends VisionModel {
+export class SetTransformer extends VisionModelSkeleton<typeof setTransformerLayerSchema> {
   /** tfjs serialisation name. */
   static className = 'AitSetTransformer';
-  /** The validated config (serialised by `getConfig`). */
-  readonly config: SetTransformerConfig;
-  private readonly embed: PatchEmbedding;
-  private positions: LearnedPositionEmbedding | null = null;
   private readonly encoder: (InducedSetAttentionBlock | MultiheadAttentionBlock)[];
-  private readonly pool: PoolingByMultiheadAttention;
+  private readonly poolBlock: PoolingByMultiheadAttention;
   private readonly decoder: MultiheadAttentionBlock[];
-  private readonly head: Dense;
 
   constructor(args: SetTransformerArgs) {
-    const c = parseLayerConfig('SetTransformer', setTransformerLayerSchema, args);
-    super(args);
-    this.config = this.useConfig(c);
+    super('SetTransformer', setTransformerLayerSchema, args);
+    const c = this.config;
     const trainable = this.trainable;
-    this.recorder = new MapRecorder(c.recordMaps);
-    this.embed = this.track(
-      new PatchEmbedding({ patchSize: c.patchSize, embedDim: c.dim, preNorm: false, postNorm: false, name: 'patch_embed', trainable }),
-    );
+    const tokenizer = this.trackLinearPatchEmbedding(c.patchSize, c.dim);
     const common = { units: c.dim, numHeads: c.heads, layerNorm: c.layerNorm, trainable };
     this.encoder = Array.from({ length: c.encoderLayers }, (_, i) =>
       this.track(
@@ -54,74 +45,63 @@ export class SetTransformer extends VisionModel {
           : new InducedSetAttentionBlock({ ...common, inducingPoints: c.inducingPoints, name: `encoder${i}` }),
       ),
     );
-    this.pool = this.track(new PoolingByMultiheadAttention({ ...common, seeds: c.seeds, name: 'pool' }));
+    this.poolBlock = this.track(new PoolingByMultiheadAttention({ ...common, seeds: c.seeds, name: 'pool' }));
     this.decoder = Array.from({ length: c.decoderLayers }, (_, i) =>
       this.track(new MultiheadAttentionBlock({ ...common, name: `decoder${i}` })),
     );
-    this.head = this.track(new Dense({ units: c.classes, name: 'head', trainable }));
-  }
-
-  private get where(): string {
-    return `SetTransformer '${this.name}'`;
-  }
-
-  override build(inputShape: Shape | Shape[]): void {
-    const c = this.config;
-    const shape = imageInputShape(this.where, inputShape, c);
-    const [, height, width] = shape as [number | null, number, number];
-    assertPatchFits(this.where, height, width, c.patchSize);
-    const n = (height / c.patchSize) * (width / c.patchSize);
-    this.buildChild(this.embed, shape);
-    if (c.positionEmbedding === 'learned') {
-      this.positions = this.track(new LearnedPositionEmbedding({ maxTokens: n, name: 'positions', trainable: this.trainable }));
-      this.buildChild(this.positions, [null, n, c.dim]);
-    }
-    for (const b of this.encoder) this.buildChild(b, [null, n, c.dim]);
-    this.buildChild(this.pool, [null, n, c.dim]);
-    for (const b of this.decoder) this.buildChild(b, [null, c.seeds, c.dim]);
-    this.buildChild(this.head, [null, c.seeds * c.dim]);
-    this.built = true;
-  }
-
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shape = imageInputShape(this.where, inputShape, this.config);
-    return [shape[0] ?? null, this.config.classes];
-  }
-
-  /** Images `[batch, H, W, C]` -> logits `[batch, classes]`. */
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
-    const c = this.config;
-    const { images, dims } = imageInputTensor(this.where, inputs, c);
-    assertPatchFits(this.where, dims.height, dims.width, c.patchSize);
-    const training = this.isTraining(kwargs);
-    const kw: CallKwargs = { training };
-    this.recorder.begin();
-    return tf.tidy(() => {
-      let x = this.callChild(this.embed, images, kw);
-      if (this.positions) x = this.callChild(this.positions, x, kw);
-      this.encoder.forEach((block, i) => {
-        if (block instanceof InducedSetAttentionBlock) {
-          const r = block.attend(x);
-          x = r.output;
-          this.recorder.record(`encoder${i}/induced`, r.induced);
-          this.recorder.record(`encoder${i}/attention`, r.attention);
-        } else {
-          const r = block.attend(x, x);
-          x = r.output;
-          this.recorder.record(`encoder${i}/attention`, r.attention);
-        }
-      });
-      const pooled = this.pool.attend(dropout(x, c.dropout, training));
-      this.recorder.record('pool/attention', pooled.attention);
-      let z: tf.Tensor = pooled.output;
-      this.decoder.forEach((block, i) => {
-        const r = block.attend(z, z);
-        z = r.output;
-        this.recorder.record(`decoder${i}/attention`, r.attention);
-      });
-      const flat = tf.reshape(z, [images.shape[0], c.seeds * c.dim]);
-      return this.callChild(this.head, dropout(flat, c.dropout, training), kw);
+    const head = this.track(new Dense({ units: c.classes, name: 'head', trainable }));
+    this.assemble(imageClassifierInputSpec(c), c.classes, {
+      tokenizer,
+      blocks: this.encoder,
+      pooling: 'family',
+      headDropout: c.dropout,
+      head,
     });
+  }
+
+  /** The learned position table (child `positions`), sized for the patches of the first input. */
+  protected override prepare(shapes: BuildShapes): void {
+    if (this.config.positionEmbedding !== 'learned') return;
+    const maxTokens = shapes.tokens[1] as number;
+    this.parts.positions = this.track(new LearnedPositionEmbedding({ maxTokens, name: 'positions', trainable: this.trainable }));
+  }
+
+  /** The encoder: ISABs (or SABs), recording their attention maps. */
+  protected override runBlocks(x: tf.Tensor, _kw: CallKwargs): tf.Tensor {
+    this.encoder.forEach((block, i) => {
+      if (block instanceof InducedSetAttentionBlock) {
+        const r = block.attend(x);
+        x = r.output;
+        this.recorder.record(`encoder${i}/induced`, r.induced);
+        this.recorder.record(`encoder${i}/attention`, r.attention);
+      } else {
+        const r = block.attend(x, x);
+        x = r.output;
+        this.recorder.record(`encoder${i}/attention`, r.attention);
+      }
+    });
+    return x;
+  }
+
+  protected override buildPooling(tokens: Shape): Shape {
+    const c = this.config;
+    this.buildChild(this.poolBlock, tokens);
+    for (const b of this.decoder) this.buildChild(b, [null, c.seeds, c.dim]);
+    return [null, c.seeds * c.dim];
+  }
+
+  /** Dropout, `PMA_k` pooling to `k` seeds, the decoder's SABs, flattened: `[batch, n, dim] -> [batch, k * dim]`. */
+  protected override pool(x: tf.Tensor, kw: CallKwargs): tf.Tensor {
+    const c = this.config;
+    const pooled = this.poolBlock.attend(dropout(x, c.dropout, kw.training === true));
+    this.recorder.record('pool/attention', pooled.attention);
+    let z: tf.Tensor = pooled.output;
+    this.decoder.forEach((block, i) => {
+      const r = block.attend(z, z);
+      z = r.output;
+      this.recorder.record(`decoder${i}/attention`, r.attention);
+    });
+    return tf.reshape(z, [x.shape[0] as number, c.seeds * c.dim]);
   }
 }
 tf.serialization.registerClass(SetTransformer);

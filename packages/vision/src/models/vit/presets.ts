@@ -1,4 +1,4 @@
-import { registerModel } from '../../registry/model-registry';
+import { CPU_TRANSFORMER_SIZES, familyPresets, registerFamily } from '../../registry/register-family';
 import { VisionTransformer, type VisionTransformerArgs } from './vision-transformer';
 import { vitConfigSchema, type VitConfigInput } from './vit-config';
 
@@ -15,29 +15,9 @@ export const VIT_PAPER_PRESETS: Readonly<Record<string, VitConfigInput>> = {
 
 /** CPU-size ViT presets for tests and demos. */
 export const VIT_CPU_PRESETS: Readonly<Record<string, VitConfigInput>> = {
-  'vit-tiny': {
-    ...CIFAR,
-    imageSize: 16,
-    dim: 96,
-    depth: 2,
-    numHeads: 3,
-    headDim: 32,
-    mlpDim: 384,
-    head: 'cls',
-    positionEmbedding: 'learned',
-  },
-  'vit-tiny-flatten': {
-    ...CIFAR,
-    imageSize: 16,
-    dim: 96,
-    depth: 2,
-    numHeads: 3,
-    headDim: 32,
-    mlpDim: 384,
-    head: 'flatten',
-    positionEmbedding: 'none',
-  },
-  'vit-mini': { ...CIFAR, dim: 128, depth: 4, numHeads: 4, headDim: 32, mlpDim: 512, head: 'cls', positionEmbedding: 'learned' },
+  'vit-tiny': { ...CIFAR, ...CPU_TRANSFORMER_SIZES.tiny, head: 'cls', positionEmbedding: 'learned' },
+  'vit-tiny-flatten': { ...CIFAR, ...CPU_TRANSFORMER_SIZES.tiny, head: 'flatten', positionEmbedding: 'none' },
+  'vit-mini': { ...CIFAR, ...CPU_TRANSFORMER_SIZES.mini, head: 'cls', positionEmbedding: 'learned' },
 };
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -49,20 +29,10 @@ const DESCRIPTIONS: Record<string, string> = {
   'vit-mini': 'CPU-size ViT for 32x32 images: 4 blocks, D 128, 4 heads of 32, MLP 512, CLS token and learned position embedding',
 };
 
-for (const [scale, presets] of [
-  ['paper', VIT_PAPER_PRESETS],
-  ['cpu', VIT_CPU_PRESETS],
-] as const) {
-  for (const [name, defaults] of Object.entries(presets)) {
-    registerModel({
-      name,
-      family: 'vit',
-      description: DESCRIPTIONS[name] ?? name,
-      source: SOURCE,
-      scale,
-      schema: vitConfigSchema,
-      defaults,
-      create: (config) => new VisionTransformer(config as VisionTransformerArgs),
-    });
-  }
-}
+registerFamily({
+  family: 'vit',
+  source: SOURCE,
+  schema: vitConfigSchema,
+  create: (config) => new VisionTransformer(config as VisionTransformerArgs),
+  presets: familyPresets({ paper: VIT_PAPER_PRESETS, cpu: VIT_CPU_PRESETS }, DESCRIPTIONS),
+});
