@@ -4,9 +4,10 @@ import { version } from '../package.json';
 import { BENCH_SUITES, benchCommand } from './commands/bench';
 import { dataGenerateCommand } from './commands/data-generate';
 import { dataInfoCommand } from './commands/data-info';
-import { evalCommand } from './commands/eval';
+import { evalCommand, type EvalCommandOptions } from './commands/eval';
 import { inspectCommand } from './commands/inspect';
-import { modelsCommand } from './commands/models';
+import { modelsCommand, type ModelsCommandOptions } from './commands/models';
+import { reproCommand } from './commands/repro';
 import { visualizeCommand } from './commands/visualize';
 import { BACKENDS, DEFAULT_DATASET, DEFAULT_MODEL, trainCommand, type TrainCommandOptions } from './commands/train';
 import { CliError, oneLine } from './util/cli-error';
@@ -14,6 +15,7 @@ import type { CliIo } from './util/cli-io';
 import { CLI_DATASETS } from './util/dataset-choice';
 import { describeFsError, isFsError } from './util/fs-error';
 import { intAtLeast, intInRange, nonNegativeNumber, positiveNumber, seedValue } from './util/option-parsers';
+import { RECIPE_NAMES } from './util/training-recipe';
 
 /** Version printed by `ait --version`: this package's version (tsup inlines it from package.json). */
 export const CLI_VERSION: string = version;
@@ -50,19 +52,31 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
         '-d, --dataset <name|dir>',
         `data set: ${CLI_DATASETS.join(', ')}, or a folder from \`ait data generate\` (default ${DEFAULT_DATASET})`,
       )
-      .option('-e, --epochs <n>', 'epochs to train (default: the preset recipe)', intAtLeast(1))
-      .option('-b, --batch-size <n>', 'examples per step (default: the preset recipe)', intAtLeast(1))
+      .addOption(
+        new Option(
+          '--recipe <name>',
+          "base recipe: preset (the model preset's own, the default) or paper (the AiT paper's set-up: AdamW lr 1e-4, weight decay 0.01, 100 epochs, 5 warm-up epochs from 1e-5, cosine to 1e-6, batch 512 or 64 on sort-of-clevr, crop 4 + flip on CIFAR); the flags below override its values",
+        ).choices([...RECIPE_NAMES]),
+      )
+      .option('-e, --epochs <n>', 'epochs to train (default: the recipe)', intAtLeast(1))
+      .option('-b, --batch-size <n>', 'examples per step (default: the recipe)', intAtLeast(1))
       .option('--lr <rate>', 'peak learning rate of the warm-up + cosine schedule (may change on --resume)', positiveNumber)
+      .option('--weight-decay <w>', "AdamW's decoupled weight decay (default: the recipe; may change on --resume)", nonNegativeNumber)
       .option(
         '--clip-norm <norm>',
-        'clip the global gradient norm to this value, 0 = off (default: the preset recipe; may change on --resume)',
+        'clip the global gradient norm to this value, 0 = off (default: the recipe; may change on --resume)',
         nonNegativeNumber,
       )
       .option(
         '--warmup-epochs <n>',
-        'linear warm-up length in epochs, fractions allowed (default: the preset recipe; may change on --resume)',
+        'linear warm-up length in epochs, fractions allowed (default: the recipe; may change on --resume)',
         nonNegativeNumber,
       )
+      .option(
+        '--augment <list>',
+        'training augmentation: crop (random crop with zero padding), flip (horizontal), crop,flip, or none (default: the recipe, none except --recipe paper on CIFAR). Refused where it changes labels: flip on sort-of-clevr (left/right questions), mnist (mirrored digits) and oriented bars; crop on sort-of-clevr (objects cross the centre lines); triangle, fashion-mnist and CIFAR take both',
+      )
+      .option('--crop-padding <n>', 'zero padding of --augment crop, in pixels (default 4)', intAtLeast(1))
       .option('--seed <n>', 'seed of initialisation, dropout and data order (default 0)', seedValue)
       .addOption(backendOption())
       .option('--threads <n>', 'wasm threads for matrix products, 1-8 (default: every core, at most 8)', intInRange(1, 8))
@@ -70,7 +84,7 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
       .option('-c, --config <file>', 'JSON or YAML file with any of these options (flags win) and modelConfig')
       .option(
         '-r, --resume <dir|ckpt>',
-        "continue a run from its newest checkpoint that verifies, or from the given .ckpt file of its checkpoints/ folder; --epochs, --lr, --clip-norm, --warmup-epochs and --checkpoint-every may change, the rest must match the run's",
+        "continue a run from its newest checkpoint that verifies, or from the given .ckpt file of its checkpoints/ folder; --epochs, --lr, --clip-norm, --warmup-epochs, --weight-decay and --checkpoint-every may change, the rest must match the run's",
       )
       .option('--train-size <n>', 'training examples (generated data) or the first n of a loaded set', intAtLeast(1))
       .option('--test-size <n>', 'test examples, likewise', intAtLeast(1))
@@ -86,6 +100,8 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
           'ait train --resume runs/mnist',
           'ait train --resume runs/mnist/checkpoints/ckpt-s000001876-e00002.ckpt --lr 0.0002 --clip-norm 1',
           'ait train --dataset triangle --train-size 2000 --epochs 2 --json',
+          'ait train --dataset cifar10 --model ait-tiny --recipe paper --epochs 10',
+          'ait train --dataset fashion-mnist --augment crop,flip --crop-padding 2 --weight-decay 0.01',
         ]),
       ),
   ).action(async (opts: TrainCommandOptions) => {
@@ -95,28 +111,40 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
   withJson(
     program
       .command('eval')
-      .description('loss, accuracy and confusion matrix of a checkpoint on its test data')
+      .description('loss, accuracy and confusion matrix of a checkpoint on its test data (Sort-of-CLEVR: also per question type)')
       .argument('<target>', 'run directory (newest checkpoint) or .ckpt file')
+      .option('--best', "the run directory's best checkpoint (checkpoints/best.ckpt, highest test accuracy) instead of its newest")
       .option('-d, --dataset <name|dir>', "another data set's test split instead of the run's")
       .option('--limit <n>', 'evaluate only the first n examples', intAtLeast(1))
       .option('-b, --batch-size <n>', 'examples per batch (default 128)', intAtLeast(1))
       .addOption(backendOption())
-      .addHelpText('after', examples(['ait eval runs/my-run', 'ait eval runs/my-run/checkpoints/ckpt-s000000300-e00002.ckpt --json'])),
-  ).action(
-    async (target: string, opts: { dataset?: string; limit?: number; batchSize?: number; backend?: BackendChoice; json?: boolean }) => {
-      exit.code = await evalCommand(target, opts, io);
-    },
-  );
+      .addHelpText(
+        'after',
+        examples([
+          'ait eval runs/my-run',
+          'ait eval runs/my-run --best',
+          'ait eval runs/my-run/checkpoints/ckpt-s000000300-e00002.ckpt --json',
+        ]),
+      ),
+  ).action(async (target: string, opts: EvalCommandOptions) => {
+    exit.code = await evalCommand(target, opts, io);
+  });
 
   withJson(
     program
       .command('models')
-      .description('the model registry with parameter counts')
+      .description("the model registry with parameter counts (counted from each preset's config, nothing is built)")
       .option('--family <family>', 'only this family (e.g. ait, vit)')
       .option('--scale <scale>', 'only cpu-size or paper-size presets')
-      .addOption(backendOption())
-      .addHelpText('after', examples(['ait models', 'ait models --scale cpu --json'])),
-  ).action(async (opts: { family?: string; scale?: string; backend?: BackendChoice; json?: boolean }) => {
+      .option('--wide', 'whole descriptions, however long the lines get (by default they are shortened to fit 100 columns)')
+      .addOption(
+        new Option(
+          '--backend <name>',
+          'backend for building a preset whose parameters cannot be counted from its config (default auto)',
+        ).choices(BACKENDS as string[]),
+      )
+      .addHelpText('after', examples(['ait models', 'ait models --scale cpu --wide', 'ait models --family ait --json'])),
+  ).action(async (opts: ModelsCommandOptions) => {
     exit.code = await modelsCommand(opts, io);
   });
 
@@ -174,6 +202,45 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
       json?: boolean;
     }) => {
       exit.code = await benchCommand(opts, io);
+    },
+  );
+
+  const list = (v: string): string[] =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+  withJson(
+    program
+      .command('repro')
+      .description(
+        'the reproduction suite: AiT, its ablations, ViT and Coordination on four data sets, several seeds; results.csv and results.md',
+      )
+      .option('--quick', 'a check in minutes (small sizes, one seed) instead of the full suite (hours)')
+      .option(
+        '-o, --out <dir>',
+        'output folder; run the same command again to continue an interrupted suite (default repro/full or repro/quick)',
+      )
+      .option('--datasets <names>', 'only these data sets (comma-separated: triangle, sort-of-clevr, mnist, fashion-mnist)', list)
+      .option('--models <labels>', 'only these models (comma-separated labels, e.g. ait-conv,vit,ait-conv/noMemory; ait-conv/* for all ablations of ait-conv)', list)
+      .option('--seeds <n>', "at most this many seeds per model (default: the plan's, 3 and 2 for ablations)", intAtLeast(1))
+      .option('--dry-run', 'list the runs and their folders, train nothing')
+      .addOption(backendOption())
+      .option('--threads <n>', 'wasm threads per run, 1-8 (default: every core, at most 8)', intInRange(1, 8))
+      .addHelpText('after', examples(['ait repro --quick', 'ait repro --datasets triangle --seeds 1', 'ait repro --dry-run'])),
+  ).action(
+    async (opts: {
+      quick?: boolean;
+      out?: string;
+      datasets?: string[];
+      models?: string[];
+      seeds?: number;
+      dryRun?: boolean;
+      backend?: BackendChoice;
+      threads?: number;
+      json?: boolean;
+    }) => {
+      exit.code = await reproCommand(opts, io);
     },
   );
 

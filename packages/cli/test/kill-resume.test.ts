@@ -58,7 +58,7 @@ function trainAndKill(
 
 async function finalWeights(dir: string): Promise<Record<string, number[]>> {
   const steps = await checkpointSteps(dir);
-  const names = (await readdir(join(dir, 'checkpoints'))).filter((n) => n.endsWith('.ckpt')).sort();
+  const names = (await readdir(join(dir, 'checkpoints'))).filter((n) => n.startsWith('ckpt-')).sort();
   const last = names[names.length - 1] as string;
   expect(Math.max(...steps)).toBe(Number(/s(\d+)/.exec(last)?.[1]));
   const c = await loadCheckpoint(join(dir, 'checkpoints', last));

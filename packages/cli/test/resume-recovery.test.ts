@@ -92,7 +92,7 @@ describe('ait train --resume after a failure (tiny AiT, cpu backend)', () => {
     const run = join(dir, 'damaged');
     expect((await cli('train', '--config', config, '--out', run, '--epochs', '2', '--quiet')).code).toBe(0);
     const folder = join(run, 'checkpoints');
-    expect((await readdir(folder)).sort()).toEqual([ckpt(3, 1), ckpt(4, 1), ckpt(4, 2)]);
+    expect((await readdir(folder)).sort()).toEqual(['best.ckpt', ckpt(3, 1), ckpt(4, 1), ckpt(4, 2)]);
     await truncate(join(folder, ckpt(4, 2)), 1000); // a copy cut short
 
     const r = await cli('train', '--resume', run, '--backend', 'cpu', '--json');
@@ -112,10 +112,11 @@ describe('ait train --resume after a failure (tiny AiT, cpu backend)', () => {
     expect(older.err).toMatch(
       /Moved 2 checkpoint\(s\) newer than the one resumed from \(ckpt-s000000004-e00001\.ckpt, ckpt-s000000004-e00002\.ckpt\)/,
     );
-    expect((await readdir(folder)).filter((n) => n.endsWith('.ckpt')).sort()).toEqual([ckpt(3, 1), ckpt(4, 1), ckpt(4, 2)]);
+    expect((await readdir(folder)).filter((n) => n.startsWith('ckpt-')).sort()).toEqual([ckpt(3, 1), ckpt(4, 1), ckpt(4, 2)]);
 
     // every checkpoint damaged: each named with its problem, and advice in commands, not library calls
-    for (const name of (await readdir(folder)).filter((n) => n.endsWith('.ckpt'))) await writeFile(join(folder, name), 'not a checkpoint');
+    for (const name of (await readdir(folder)).filter((n) => n.startsWith('ckpt-')))
+      await writeFile(join(folder, name), 'not a checkpoint');
     const none = await cli('train', '--resume', run, '--backend', 'cpu');
     expect(none.code).toBe(1);
     expect(none.err).toMatch(

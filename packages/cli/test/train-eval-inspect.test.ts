@@ -75,9 +75,12 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
     expect(tf.memory().numTensors).toBe(before); // model, optimiser and batches are all disposed
     const lines = r.err.trim().split('\n');
     expect(lines[0]).toMatch(/^Training ait-tiny \([\d,]+ parameters\) on triangle-train \(32 train, 16 test\)/);
-    expect(lines).toContainEqual(expect.stringMatching(/^epoch 1\/1 step 1\/2 loss \d+\.\d{4} \d+\.\d img\/s left /));
+    expect(lines).toContainEqual(expect.stringMatching(/^epoch 1\/1 step 1\/2 loss \d+\.\d{4} aux \d+\.\d{4} \d+\.\d img\/s left /));
     expect(lines).toContainEqual(expect.stringMatching(/^epoch 1\/1 step 2\/2 loss /));
-    expect(lines).toContainEqual(expect.stringMatching(/^epoch 1\/1 loss \d+\.\d{4} test loss \d+\.\d{4} test accuracy \d+\.\d\d %/));
+    // the task loss (comparable with the test loss) and AiT's balance loss apart
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^epoch 1\/1 loss \d+\.\d{4} aux loss \d+\.\d{4} test loss \d+\.\d{4} test accuracy \d+\.\d\d %/),
+    );
     expect(r.err.includes('\u001b[')).toBe(false); // no terminal escape codes
     expect(r.out).toMatch(/Run completed: 1 epochs, 2 steps/);
     expect(r.out).toMatch(/best accuracy\s+\d+\.\d\d %/);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  accuracyByGroup,
   applyModel,
   createForwardContext,
   crossEntropy,
@@ -9,6 +10,8 @@ import {
   runWithForwardContext,
   SeededRandom,
   type BatchSource,
+  type ExampleGrouping,
+  type GroupedAccuracy,
 } from '@ait/core';
 import type { layers } from '@tensorflow/tfjs-layers';
 
@@ -21,15 +24,25 @@ export interface ClassificationReport {
   readonly examples: number;
   /** `matrix[true][predicted]`: counts, `[classes, classes]`. */
   readonly confusion: number[][];
+  /** Accuracy per group, one entry per grouping given (empty without). */
+  readonly groups: readonly GroupedAccuracy[];
 }
 
 /**
  * Runs `model` in inference mode over every batch of `source` (logits `[batch, classes]`, labels
- * `[batch]`) and counts predictions per (true, predicted) class. State updates the model reports
- * (AiT's memory) are discarded, so evaluating never changes the model.
+ * `[batch]`) and counts predictions per (true, predicted) class, and with `groupings` (of the
+ * examples in the order the unshuffled source yields them) the accuracy per group. State updates
+ * the model reports (AiT's memory) are discarded, so evaluating never changes the model.
  */
-export async function classificationReport(model: layers.Layer, source: BatchSource, classes: number): Promise<ClassificationReport> {
+export async function classificationReport(
+  model: layers.Layer,
+  source: BatchSource,
+  classes: number,
+  groupings: readonly ExampleGrouping[] = [],
+): Promise<ClassificationReport> {
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  const predictions: number[] = [];
+  const labels: number[] = [];
   let lossSum = 0;
   let examples = 0;
   for await (const batch of source.batches(0, new SeededRandom(0))) {
@@ -47,6 +60,8 @@ export async function classificationReport(model: layers.Layer, source: BatchSou
       lossT.dispose();
       predT.dispose();
       for (let i = 0; i < truth.length; i++) {
+        predictions.push(predicted[i] as number);
+        labels.push(truth[i] as number);
         const row = confusion[truth[i] as number];
         if (row) row[predicted[i] as number] = (row[predicted[i] as number] ?? 0) + 1;
       }
@@ -64,5 +79,6 @@ export async function classificationReport(model: layers.Layer, source: BatchSou
     accuracy: examples > 0 ? correct / examples : Number.NaN,
     examples,
     confusion,
+    groups: groupings.map((g) => accuracyByGroup(predictions, labels, g)),
   };
 }

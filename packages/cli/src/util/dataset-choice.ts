@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset, type Dataset, type DatasetSpec, type RandomAccessDataset } from '@ait/datasets';
 import { CliError } from './cli-error';
@@ -92,6 +92,23 @@ export function planDataset(choice: string, sizes: DatasetSizes = {}): DatasetPl
     `Unknown data set "${choice}". Choose one of: ${CLI_DATASETS.join(', ')}, or a folder written by \`ait data generate\`.`,
     2,
   );
+}
+
+/**
+ * What kind of data a plan holds, for decisions that depend on what the labels mean (which
+ * augmentation keeps them true, the AiT paper's batch size): the built-in name (`triangle`,
+ * `sort-of-clevr`, `mnist`, ...), or for a folder written by `ait data generate` the task in its
+ * `manifest.json`; `synthetic-set` when that cannot be read.
+ */
+export function datasetKind(plan: DatasetPlan): string {
+  const spec = plan.train as { readonly name: string; readonly dir?: string };
+  if (spec.name !== 'synthetic-set' || spec.dir === undefined) return spec.name;
+  try {
+    const task = (JSON.parse(readFileSync(join(spec.dir, 'manifest.json'), 'utf8')) as { task?: unknown }).task;
+    return typeof task === 'string' ? task : spec.name;
+  } catch {
+    return spec.name;
+  }
 }
 
 /** The first `n` examples of a random-access data set (the whole set if it is smaller). */

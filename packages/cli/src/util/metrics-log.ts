@@ -1,4 +1,5 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { GroupAccuracyMap } from './group-report';
 import type { SettingChange } from './run-config';
 
 /** One line of `metrics.jsonl`: the metrics of a finished epoch. */
@@ -8,11 +9,14 @@ export interface EpochRecord {
   readonly epoch: number;
   /** Optimiser steps done in the whole run at the end of the epoch. */
   readonly step: number;
-  /** Mean training loss (task + auxiliary) of the epoch. */
+  /**
+   * Mean training loss of the epoch as optimised: task + auxiliary. Compare `taskLoss`, not this,
+   * with `testLoss` (which has no auxiliary term).
+   */
   readonly loss: number;
-  /** Mean task (cross-entropy) loss of the epoch. */
+  /** Mean task (cross-entropy) loss of the epoch: the training counterpart of `testLoss`. */
   readonly taskLoss: number;
-  /** Mean auxiliary loss (AiT's balance loss) of the epoch. */
+  /** Mean auxiliary loss (AiT's balance loss) of the epoch; 0 for models without one. */
   readonly auxLoss: number;
   /** Learning rate of the epoch's last step. */
   readonly learningRate: number;
@@ -20,6 +24,11 @@ export interface EpochRecord {
   readonly testLoss: number | null;
   /** Test accuracy after the epoch, if evaluated. */
   readonly testAccuracy: number | null;
+  /**
+   * Test accuracy per group, for data sets with groupings (Sort-of-CLEVR: by `question type` and
+   * by `question`); absent otherwise and in records of earlier versions.
+   */
+  readonly testGroupAccuracy?: GroupAccuracyMap;
   /** Training images per second during the epoch (this process only). */
   readonly imagesPerSecond: number;
   /** Seconds the epoch took in this process (training and evaluation). */

@@ -6,12 +6,20 @@ import { formatDuration } from './output';
 export interface ProgressReporter {
   /** An epoch starts (1-based `epoch` of `epochs`) with `batches` steps, `done` of which are already done (resume). */
   epochBegin(epoch: number, epochs: number, batches: number, done: number): void;
-  /** A step ended: `done` steps of this epoch, its loss, images per second so far. */
-  step(done: number, loss: number, imagesPerSecond: number): void;
+  /**
+   * A step ended: `done` steps of this epoch, its task loss, images per second so far, and its
+   * auxiliary loss (shown beside the task loss when not 0).
+   */
+  step(done: number, loss: number, imagesPerSecond: number, auxLoss?: number): void;
   /** The epoch ended: one line with its metrics. */
   epochEnd(line: string): void;
   /** Removes any bar from the screen. */
   stop(): void;
+}
+
+/** `0.5000`, or `0.5000 aux 1.9100` with an auxiliary loss. */
+function lossText(loss: number, auxLoss: number | undefined): string {
+  return `${loss.toFixed(4)}${auxLoss !== undefined && auxLoss !== 0 && Number.isFinite(auxLoss) ? ` aux ${auxLoss.toFixed(4)}` : ''}`;
 }
 
 /**
@@ -48,8 +56,8 @@ function barReporter(io: CliIo): ProgressReporter {
       );
       bar.start(batches, done, { loss: '-', ips: '-' });
     },
-    step(done, loss, ips) {
-      bar?.update(done, { loss: loss.toFixed(4), ips: ips.toFixed(1) });
+    step(done, loss, ips, auxLoss) {
+      bar?.update(done, { loss: lossText(loss, auxLoss), ips: ips.toFixed(1) });
     },
     epochEnd(line) {
       stopBar();
@@ -75,13 +83,15 @@ function lineReporter(io: CliIo, intervalSeconds: number): ProgressReporter {
       startDone = done;
       lastPrint = started;
     },
-    step(done, loss, ips) {
+    step(done, loss, ips, auxLoss) {
       const now = performance.now();
       if (done % every !== 0 && done !== total && now - lastPrint < intervalSeconds * 1000) return;
       lastPrint = now;
       const rate = (done - startDone) / Math.max(1e-9, (now - started) / 1000);
       const left = rate > 0 ? (total - done) / rate : Number.NaN;
-      io.stderr(`${epochText} step ${done}/${total} loss ${loss.toFixed(4)} ${ips.toFixed(1)} img/s left ${formatDuration(left)}\n`);
+      io.stderr(
+        `${epochText} step ${done}/${total} loss ${lossText(loss, auxLoss)} ${ips.toFixed(1)} img/s left ${formatDuration(left)}\n`,
+      );
     },
     epochEnd(line) {
       io.stderr(`${line}\n`);

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { describeAugment, parseAugment } from './augment-option';
 import { CliError } from './cli-error';
 import { planDataset, type DatasetPlan } from './dataset-choice';
 import type { RunConfig, SettingChange } from './run-config';
@@ -21,7 +22,20 @@ export type GivenSettings = Readonly<Partial<Record<string, GivenSetting>>>;
 export const RESUME_CHANGEABLE = ['epochs', 'lr', 'clipNorm', 'warmupEpochs', 'weightDecay', 'checkpointEvery'] as const;
 
 /** Settings that define what a run is; `ait train --resume` refuses other values. */
-const RESUME_FIXED = ['model', 'dataset', 'trainSize', 'testSize', 'batchSize', 'seed', 'labelSmoothing', 'modelConfig', 'out'] as const;
+const RESUME_FIXED = [
+  'model',
+  'dataset',
+  'trainSize',
+  'testSize',
+  'batchSize',
+  'seed',
+  'labelSmoothing',
+  'modelConfig',
+  'out',
+  'recipe',
+  'augment',
+  'cropPadding',
+] as const;
 
 /** The run a resume continues: the stored run with the changed settings, and the changes. */
 export interface ResumedSettings {
@@ -55,13 +69,19 @@ function storedValue(run: RunConfig, key: (typeof RESUME_FIXED)[number], dir: st
       return dir;
     case 'modelConfig':
       return run.modelConfig;
+    case 'recipe':
+      return run.recipeName ?? 'preset';
+    case 'augment':
+      return describeAugment(run.recipe.augment);
+    case 'cropPadding':
+      return run.recipe.augment?.cropPadding ?? 0;
   }
 }
 
 /**
  * Checks the settings given with `--resume` against the run's (`run.json`) and applies the ones
  * that may change ({@link RESUME_CHANGEABLE}). A setting that defines the run (model, data set and
- * sizes, batch size, seed, label smoothing, model config, output folder) may be repeated with the
+ * sizes, batch size, seed, label smoothing, model config, output folder, `--recipe`, augmentation) may be repeated with the
  * run's own value, e.g. from the config file the run was started with; another value is a usage
  * error (exit 2) naming each offending flag or key, the run's value and what to do.
  */
@@ -86,13 +106,17 @@ export function resumeSettings(stored: RunConfig, given: GivenSettings, dir: str
     let wanted = setting.value;
     if (key === 'out') wanted = resolve(String(wanted));
     if (key === 'dataset') wanted = planDataset(String(wanted)).choice;
+    if (key === 'augment') {
+      const padding = given.cropPadding?.value as number | undefined;
+      wanted = describeAugment(parseAugment(wanted as string | string[], padding, setting.source));
+    }
     if (wanted !== have) clashes.push(`${setting.source} is ${JSON.stringify(setting.value)} (the run has ${JSON.stringify(have)})`);
   }
   if (clashes.length > 0) {
     throw new CliError(
-      `--resume continues ${dir} with the model, data, batch size, seed and label smoothing it was started with, but ${clashes.join(', ')}. ` +
+      `--resume continues ${dir} with the model, data, batch size, seed, label smoothing, recipe and augmentation it was started with, but ${clashes.join(', ')}. ` +
         'Remove those settings, or start a new run with another --out. With --resume you may change --epochs, --lr, --clip-norm, ' +
-        '--warmup-epochs and --checkpoint-every (and weightDecay in a config file), and choose --backend, --threads and --max-steps.',
+        '--warmup-epochs, --weight-decay and --checkpoint-every, and choose --backend, --threads and --max-steps.',
       2,
     );
   }

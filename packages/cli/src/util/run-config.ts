@@ -3,13 +3,17 @@ import { join } from 'node:path';
 import { z } from '@ait/core';
 import { CliError } from './cli-error';
 import type { DatasetPlan } from './dataset-choice';
-import type { TrainingRecipe } from './training-recipe';
+import { RECIPE_NAMES, type RecipeName, type TrainingRecipe } from './training-recipe';
 
 /** File names inside a run directory. */
 export const RUN_FILES = {
   config: 'run.json',
   checkpoints: 'checkpoints',
   metrics: 'metrics.jsonl',
+  /** The epoch records of `metrics.jsonl` as a table, one row per epoch (rewritten every epoch). */
+  metricsCsv: 'metrics.csv',
+  /** The checkpoint of the epoch with the best test accuracy, in the `checkpoints/` folder. */
+  bestCheckpoint: 'best.ckpt',
   summary: 'summary.json',
   lossCurve: 'loss.svg',
   accuracyCurve: 'accuracy.svg',
@@ -51,6 +55,8 @@ export interface RunConfig {
   /** The data set choice and its splits. */
   readonly dataset: DatasetPlan;
   readonly recipe: TrainingRecipe;
+  /** The recipe the run started from (`--recipe`); absent in runs of earlier versions: `preset`. */
+  readonly recipeName?: RecipeName;
   /** Seed of initialisation, dropout and data order. */
   readonly seed: number;
   /** Steps between mid-epoch checkpoints, or null for end-of-epoch checkpoints only. */
@@ -75,7 +81,10 @@ const runConfigSchema = z.object({
     warmupEpochs: z.number(),
     labelSmoothing: z.number(),
     clipNorm: z.number(),
+    warmupStartLr: z.number().optional(),
+    augment: z.object({ cropPadding: z.number().int().min(0), horizontalFlip: z.boolean() }).optional(),
   }),
+  recipeName: z.enum(RECIPE_NAMES).optional(),
   seed: z.number(),
   checkpointEvery: z.number().nullable(),
   changes: z

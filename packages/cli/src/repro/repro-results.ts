@@ -1,0 +1,124 @@
+import { stringify } from 'csv-stringify/sync';
+
+/** One run of the suite as it stands in the results. */
+export interface ReproResult {
+  readonly dataset: string;
+  /** The model's label in the plan (`ait-conv`, `vit`, `ait-conv/noMemory`). */
+  readonly model: string;
+  readonly preset: string;
+  /** Parameters of the model as trained (matched widths applied). */
+  readonly parameters: number | null;
+  readonly seed: number;
+  /** Epochs completed. */
+  readonly epochs: number;
+  /** Wall-clock seconds of every attempt of the run together (set-up included). */
+  readonly seconds: number;
+  /** Test accuracy after the last epoch (the number reported: no choice of epoch on test data). */
+  readonly testAccuracy: number | null;
+  /** Best test accuracy over the epochs, for reference only. */
+  readonly bestAccuracy: number | null;
+  /**
+   * Test accuracy per group after the last epoch, keyed `<grouping>/<group>` (Sort-of-CLEVR:
+   * `question type/binary`, ...); empty where the data set has no groupings.
+   */
+  readonly typeAccuracy: Readonly<Record<string, number>>;
+  /** `completed`, or what stopped it (`failed`, `stopped`, `pending`). */
+  readonly status: string;
+}
+
+/** Mean, sample standard deviation, minimum and maximum of some numbers (`sd` 0 for one number). */
+export interface Spread {
+  readonly n: number;
+  readonly mean: number;
+  readonly sd: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** The {@link Spread} of `values`, or `undefined` for none. */
+export function spread(values: readonly number[]): Spread | undefined {
+  const n = values.length;
+  if (n === 0) return undefined;
+  const mean = values.reduce((s, v) => s + v, 0) / n;
+  const sd = n > 1 ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  return { n, mean, sd, min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** The results as CSV: one row a run, per-group accuracies as `<grouping>/<group>` columns (empty where absent). */
+export function resultsCsv(results: readonly ReproResult[]): string {
+  const types = [...new Set(results.flatMap((r) => Object.keys(r.typeAccuracy)))];
+  const header = [
+    'dataset',
+    'model',
+    'preset',
+    'parameters',
+    'seed',
+    'epochs',
+    'wall_seconds',
+    'test_accuracy',
+    'best_accuracy',
+    'status',
+    ...types,
+  ];
+  const rows = results.map((r) => [
+    r.dataset,
+    r.model,
+    r.preset,
+    r.parameters ?? '',
+    r.seed,
+    r.epochs,
+    r.seconds.toFixed(1),
+    r.testAccuracy ?? '',
+    r.bestAccuracy ?? '',
+    r.status,
+    ...types.map((t) => r.typeAccuracy[t] ?? ''),
+  ]);
+  return stringify([header, ...rows]);
+}
+
+const pct = (x: number): string => (100 * x).toFixed(2);
+const meanSd = (s: Spread | undefined): string => (s === undefined ? '-' : s.n > 1 ? `${pct(s.mean)} ± ${pct(s.sd)}` : pct(s.mean));
+
+/**
+ * The results as markdown: per data set, one row a model with its parameters, completed runs,
+ * final test accuracy in percent (mean ± sample standard deviation over seeds, and the range) and
+ * minutes per run; then, where the data set has question types, the accuracy of each type.
+ */
+export function resultsMarkdown(results: readonly ReproResult[]): string {
+  const out: string[] = [];
+  const datasets = [...new Set(results.map((r) => r.dataset))];
+  for (const dataset of datasets) {
+    const rows = results.filter((r) => r.dataset === dataset);
+    const models = [...new Set(rows.map((r) => r.model))];
+    out.push(`### ${dataset}`, '');
+    out.push('| model | preset | parameters | runs | test accuracy % (mean ± sd) | range % | minutes per run |');
+    out.push('|---|---|---:|---:|---:|---:|---:|');
+    for (const model of models) {
+      const mine = rows.filter((r) => r.model === model);
+      const done = mine.filter((r) => r.status === 'completed' && r.testAccuracy !== null);
+      const acc = spread(done.map((r) => r.testAccuracy as number));
+      const minutes = spread(done.map((r) => r.seconds / 60));
+      const params = [...new Set(mine.map((r) => r.parameters).filter((p): p is number => p !== null))];
+      out.push(
+        `| ${model} | ${mine[0]?.preset ?? ''} | ${params.map((p) => p.toLocaleString('en-US')).join(' / ') || '-'} | ` +
+          `${done.length} of ${mine.length} | ${meanSd(acc)} | ${acc ? `${pct(acc.min)} – ${pct(acc.max)}` : '-'} | ` +
+          `${minutes ? minutes.mean.toFixed(1) : '-'} |`,
+      );
+    }
+    const keys = [...new Set(rows.flatMap((r) => Object.keys(r.typeAccuracy)))];
+    const groupings = [...new Set(keys.map((k) => k.split('/')[0] as string))];
+    for (const grouping of groupings) {
+      const mine = keys.filter((k) => k.startsWith(`${grouping}/`));
+      const names = mine.map((k) => k.slice(grouping.length + 1));
+      out.push('', `Accuracy % by ${grouping} (mean ± sd over completed runs):`, '');
+      out.push(`| model | ${names.join(' | ')} |`, `|---|${names.map(() => '---:').join('|')}|`);
+      for (const model of models) {
+        const done = rows.filter((r) => r.model === model && r.status === 'completed');
+        const cells = mine.map((k) => meanSd(spread(done.flatMap((r) => (r.typeAccuracy[k] === undefined ? [] : [r.typeAccuracy[k]])))));
+        out.push(`| ${model} | ${cells.join(' | ')} |`);
+      }
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,237 @@
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { RUN_FILES, writeJsonAtomic } from '../util/run-config';
+import { reproRunPath, reproRuns, type ReproDatasetPlan, type ReproRun, type ReproSize } from './repro-plan';
+import { resultsCsv, resultsMarkdown, type ReproResult } from './repro-results';
+import type { TrainLauncher } from './train-launcher';
+
+/** Files the suite writes into its output folder (beside `runs/` and `configs/`). */
+export const REPRO_FILES = {
+  /** The resolved plan (matched widths included), so that a continued suite trains the same models. */
+  plan: 'plan.json',
+  /** One line per attempt of a run: its folder, seconds and exit code. */
+  attempts: 'attempts.jsonl',
+  csv: 'results.csv',
+  markdown: 'results.md',
+} as const;
+
+/** A run of the resolved plan: its model config as trained, and the parameter count it was matched to. */
+export interface ResolvedRun extends ReproRun {
+  /** Parameters of the data set's reference model, where this model's width was matched to it. */
+  readonly matchedTo?: number;
+}
+
+/** What the suite's plan file holds. */
+export interface ResolvedPlan {
+  readonly size: ReproSize;
+  readonly runs: readonly ResolvedRun[];
+}
+
+/** Options of {@link runReproSuite}. */
+export interface ReproSuiteOptions {
+  /** Output folder: `plan.json`, `results.csv`, `results.md`, `runs/`, `configs/`. */
+  readonly out: string;
+  readonly size: ReproSize;
+  readonly plans: readonly ReproDatasetPlan[];
+  /** Fills in matched widths: called for the runs not yet in `plan.json`. */
+  readonly resolve: (runs: readonly ReproRun[]) => Promise<ResolvedRun[]>;
+  readonly launch: TrainLauncher;
+  /** Extra `ait train` arguments for every run (e.g. `['--backend', 'cpu']`). */
+  readonly trainArgs?: readonly string[];
+  /** Progress lines. */
+  readonly log: (line: string) => void;
+  /** Whether the suite should stop before its next run (Ctrl-C). */
+  readonly stopRequested?: () => boolean;
+}
+
+/** How the suite ended. */
+export interface ReproSuiteOutcome {
+  readonly status: 'completed' | 'stopped';
+  readonly results: readonly ReproResult[];
+  /** Runs that ended with an error this time (they are retried when the suite is run again). */
+  readonly failed: number;
+}
+
+interface AttemptLine {
+  readonly run: string;
+  readonly seconds: number;
+  readonly code: number;
+}
+
+const key = (r: Pick<ReproRun, 'dataset' | 'label' | 'seed'>): string => reproRunPath(r);
+
+async function readJson(path: string): Promise<unknown> {
+  return JSON.parse(await readFile(path, 'utf8')) as unknown;
+}
+
+async function writeTextAtomic(path: string, text: string): Promise<void> {
+  const temp = `${path}.tmp-${process.pid}`;
+  await writeFile(temp, text, 'utf8');
+  await rename(temp, path);
+}
+
+/** The resolved plan: what `plan.json` holds for these runs, resolving the runs it lacks. */
+async function resolvedPlan(options: ReproSuiteOptions, runs: readonly ReproRun[]): Promise<ResolvedRun[]> {
+  const path = join(options.out, REPRO_FILES.plan);
+  const stored = new Map<string, ResolvedRun>();
+  if (existsSync(path)) {
+    const plan = (await readJson(path)) as ResolvedPlan;
+    if (plan.size !== options.size) {
+      throw new Error(
+        `${options.out} holds a ${plan.size} suite, not a ${options.size} one: choose another --out, or run it with the size it was started with.`,
+      );
+    }
+    for (const r of plan.runs) stored.set(key(r), r);
+  }
+  const missing = runs.filter((r) => !stored.has(key(r)));
+  if (missing.length > 0) {
+    for (const r of await options.resolve(missing)) stored.set(key(r), r);
+    await writeJsonAtomic(path, { size: options.size, runs: [...stored.values()] } satisfies ResolvedPlan);
+  }
+  return runs.map((r) => stored.get(key(r)) as ResolvedRun);
+}
+
+/** The `ait train` config file of a run (model, data, recipe and seed: everything that defines it). */
+export function trainConfigOf(run: ResolvedRun): Record<string, unknown> {
+  return {
+    model: run.preset,
+    dataset: run.dataset,
+    epochs: run.epochs,
+    batchSize: run.batchSize,
+    seed: run.seed,
+    ...(run.trainSize !== undefined ? { trainSize: run.trainSize } : {}),
+    ...(run.testSize !== undefined ? { testSize: run.testSize } : {}),
+    modelConfig: run.modelConfig,
+  };
+}
+
+interface SummaryFields {
+  status?: string;
+  epochs?: number;
+  finalAccuracy?: number | null;
+  bestAccuracy?: number | null;
+  parameters?: { total?: number };
+  finalGroupAccuracy?: Record<string, Record<string, number | null>> | null;
+}
+
+/** `{ "question type": { binary: 0.7 } }` as `{ "question type/binary": 0.7 }` (groups without examples left out). */
+function flatGroups(groups: SummaryFields['finalGroupAccuracy']): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [grouping, entries] of Object.entries(groups ?? {})) {
+    for (const [group, accuracy] of Object.entries(entries)) if (accuracy !== null) out[`${grouping}/${group}`] = accuracy;
+  }
+  return out;
+}
+
+/** Reads a run's result from its folder (`summary.json`), or a `pending` row where it has none. */
+async function resultOf(out: string, run: ResolvedRun, seconds: number, failed: boolean): Promise<ReproResult> {
+  const path = join(out, reproRunPath(run), RUN_FILES.summary);
+  const s: SummaryFields = existsSync(path) ? ((await readJson(path)) as SummaryFields) : {};
+  return {
+    dataset: run.dataset,
+    model: run.label,
+    preset: run.preset,
+    parameters: s.parameters?.total ?? null,
+    seed: run.seed,
+    epochs: s.epochs ?? 0,
+    seconds,
+    testAccuracy: s.finalAccuracy ?? null,
+    bestAccuracy: s.bestAccuracy ?? null,
+    typeAccuracy: flatGroups(s.finalGroupAccuracy),
+    status: s.status === 'completed' ? 'completed' : failed ? 'failed' : (s.status ?? 'pending'),
+  };
+}
+
+async function attemptSeconds(out: string): Promise<Map<string, number>> {
+  const path = join(out, REPRO_FILES.attempts);
+  const total = new Map<string, number>();
+  if (!existsSync(path)) return total;
+  for (const line of (await readFile(path, 'utf8')).split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const a = JSON.parse(line) as AttemptLine;
+      total.set(a.run, (total.get(a.run) ?? 0) + a.seconds);
+    } catch {
+      // a line cut by a crash is skipped: only its seconds are lost
+    }
+  }
+  return total;
+}
+
+/**
+ * Runs the reproduction suite: every run of the plan not yet completed in `out` is trained with
+ * `ait train` (a run with checkpoints continues with `--resume`), and after each run
+ * `results.csv` and `results.md` are written anew from every run's `summary.json`. Interrupting
+ * and running the suite again with the same options continues where it stopped; completed runs
+ * are never trained again. A run that fails is reported and the suite goes on with the next one.
+ */
+export async function runReproSuite(options: ReproSuiteOptions): Promise<ReproSuiteOutcome> {
+  const { out, log } = options;
+  await mkdir(out, { recursive: true });
+  const runs = await resolvedPlan(options, reproRuns(options.plans));
+  const failedNow = new Set<string>();
+
+  const writeResults = async (): Promise<ReproResult[]> => {
+    const seconds = await attemptSeconds(out);
+    const results = await Promise.all(runs.map((r) => resultOf(out, r, seconds.get(key(r)) ?? 0, failedNow.has(key(r)))));
+    await writeTextAtomic(join(out, REPRO_FILES.csv), resultsCsv(results));
+    await writeTextAtomic(join(out, REPRO_FILES.markdown), resultsMarkdown(results));
+    return results;
+  };
+
+  let stopped = false;
+  for (const [i, run] of runs.entries()) {
+    const runDir = join(out, reproRunPath(run));
+    const done = (await resultOf(out, run, 0, false)).status === 'completed';
+    const name = `[${i + 1}/${runs.length}] ${run.dataset} ${run.label} seed ${run.seed}`;
+    if (done) continue;
+    if (options.stopRequested?.()) {
+      stopped = true;
+      break;
+    }
+    let args: string[];
+    if (existsSync(join(runDir, RUN_FILES.config))) {
+      args = ['--resume', runDir];
+      log(`${name}: continuing from its checkpoint`);
+    } else {
+      const configPath = join(out, 'configs', `${reproRunPath(run).replace(/^runs\//, '')}.json`);
+      await mkdir(dirname(configPath), { recursive: true });
+      await writeJsonAtomic(configPath, trainConfigOf(run));
+      args = ['--config', configPath, '--out', runDir];
+      log(
+        `${name}: training${run.matchedTo !== undefined ? ` (width matched to ${run.matchedTo.toLocaleString('en-US')} parameters)` : ''}`,
+      );
+    }
+    const started = performance.now();
+    let code: number;
+    try {
+      code = await options.launch([...args, '--quiet', ...(options.trainArgs ?? [])]);
+    } catch (err) {
+      log(`${name}: could not start: ${(err as Error).message}`);
+      code = 1;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await appendFile(join(out, REPRO_FILES.attempts), `${JSON.stringify({ run: key(run), seconds, code } satisfies AttemptLine)}\n`);
+    const result = await resultOf(out, run, seconds, false);
+    if (code === 130) {
+      stopped = true;
+      log(`${name}: stopped (checkpoint saved)`);
+      break;
+    }
+    if (code !== 0 || result.status !== 'completed') {
+      failedNow.add(key(run));
+      log(`${name}: failed (exit code ${code}); see ${runDir}. Running the suite again retries it.`);
+    } else {
+      const acc = result.testAccuracy === null ? '-' : `${(100 * result.testAccuracy).toFixed(2)} %`;
+      log(`${name}: ${acc} test accuracy in ${(seconds / 60).toFixed(1)} min`);
+    }
+    await writeResults();
+    if (options.stopRequested?.()) {
+      stopped = true;
+      break;
+    }
+  }
+  const results = await writeResults();
+  return { status: stopped ? 'stopped' : 'completed', results, failed: failedNow.size };
+}

@@ -1,0 +1,266 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { initBackend } from '@ait/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureIo, runCli } from '../src/index';
+import { reproCommand } from '../src/commands/repro';
+import { AIT_ABLATIONS, reproPlan, reproRunPath, reproRuns, type ReproDatasetPlan } from '../src/repro/repro-plan';
+import { resultsCsv, resultsMarkdown, spread, type ReproResult } from '../src/repro/repro-results';
+import { REPRO_FILES, runReproSuite } from '../src/repro/repro-runner';
+import { parametersFor, reproDatasetInfo, resolveMatchedWidths } from '../src/repro/resolve-runs';
+import { matchWidth } from '../src/repro/width-match';
+import { cli, removeDir, tempDir, TINY_AIT } from './helpers';
+
+const row = (over: Partial<ReproResult>): ReproResult => ({
+  dataset: 'triangle',
+  model: 'ait-conv',
+  preset: 'ait-tiny-conv',
+  parameters: 1000,
+  seed: 0,
+  epochs: 2,
+  seconds: 60,
+  testAccuracy: 0.9,
+  bestAccuracy: 0.9,
+  typeAccuracy: {},
+  status: 'completed',
+  ...over,
+});
+
+describe('results of the suite', () => {
+  it('spread: mean, sample standard deviation and range', () => {
+    const s = spread([0.9, 0.92, 0.94]);
+    expect(s?.mean).toBeCloseTo(0.92, 12);
+    // deviations -0.02, 0, 0.02: sum of squares 8e-4 over n - 1 = 2
+    expect(s?.sd).toBeCloseTo(Math.sqrt(4e-4), 12);
+    expect([s?.min, s?.max]).toEqual([0.9, 0.94]);
+    expect(spread([0.5])?.sd).toBe(0);
+    expect(spread([])).toBeUndefined();
+  });
+
+  it('CSV: a row a run, per-type columns, quoting where needed', () => {
+    const csv = resultsCsv([
+      row({ seed: 0, typeAccuracy: { 'question type/relational': 0.5, 'question type/non-relational': 1 } }),
+      row({ model: 'a,b', seed: 1, testAccuracy: null, status: 'failed' }),
+    ]);
+    const lines = csv.trim().split('\n');
+    expect(lines[0]).toBe(
+      'dataset,model,preset,parameters,seed,epochs,wall_seconds,test_accuracy,best_accuracy,status,question type/relational,question type/non-relational',
+    );
+    expect(lines[1]).toBe('triangle,ait-conv,ait-tiny-conv,1000,0,2,60.0,0.9,0.9,completed,0.5,1');
+    expect(lines[2]).toBe('triangle,"a,b",ait-tiny-conv,1000,1,2,60.0,,0.9,failed,,');
+  });
+
+  it('markdown: mean ± sd over completed runs only, runs counted, per-type table', () => {
+    const md = resultsMarkdown([
+      row({ seed: 0, testAccuracy: 0.9, typeAccuracy: { 'question type/relational': 0.6 } }),
+      row({ seed: 1, testAccuracy: 0.94, typeAccuracy: { 'question type/relational': 0.8 } }),
+      row({ seed: 2, testAccuracy: null, status: 'pending' }),
+      row({ model: 'vit', preset: 'vit-tiny', parameters: 990, testAccuracy: 0.8, seconds: 120 }),
+    ]);
+    expect(md).toContain('| ait-conv | ait-tiny-conv | 1,000 | 2 of 3 | 92.00 ± 2.83 | 90.00 – 94.00 | 1.0 |');
+    expect(md).toContain('| vit | vit-tiny | 990 | 1 of 1 | 80.00 | 80.00 – 80.00 | 2.0 |');
+    expect(md).toContain('Accuracy % by question type');
+    expect(md).toContain('| model | relational |');
+    expect(md).toContain('| ait-conv | 70.00 ± 14.14 |');
+    expect(md).toContain('| vit | - |');
+  });
+});
+
+describe('width matching', () => {
+  it('finds the multiple whose affine count is closest to the target', async () => {
+    const count = (w: number): Promise<number> => Promise.resolve(5000 + 130 * w);
+    // 5000 + 130 w = 21000 at w = 123.08: multiples of 8 around it are 120 (20600) and 128 (21640)
+    await expect(matchWidth(21_000, { key: 'mlpDim', multiple: 8 }, count)).resolves.toEqual({ value: 120, parameters: 20_600 });
+    await expect(matchWidth(21_500, { key: 'mlpDim', multiple: 8 }, count)).resolves.toEqual({ value: 128, parameters: 21_640 });
+    // below the smallest width: one multiple
+    await expect(matchWidth(10, { key: 'mlpDim', multiple: 8 }, count)).resolves.toEqual({ value: 8, parameters: 6040 });
+  });
+
+  it('refuses a width that does not change the count', async () => {
+    await expect(matchWidth(100, { key: 'nothing', multiple: 8 }, () => Promise.resolve(50))).rejects.toThrow(/does not grow with nothing/);
+  });
+});
+
+describe('the plan', () => {
+  it('full: three seeds per model, two per ablation, every ablation of the paper on Triangle and Sort-of-CLEVR', () => {
+    const plans = reproPlan('full');
+    expect(plans.map((p) => p.dataset)).toEqual(['triangle', 'sort-of-clevr', 'mnist', 'fashion-mnist']);
+    for (const p of plans.slice(0, 2)) {
+      for (const a of AIT_ABLATIONS) expect(p.models.find((m) => m.label === `ait-conv/${a}`)?.seeds).toEqual([0, 1]);
+      expect(p.models.find((m) => m.label === 'ait-conv')?.seeds).toEqual([0, 1, 2]);
+    }
+    const runs = reproRuns(plans);
+    expect(new Set(runs.map(reproRunPath)).size).toBe(runs.length);
+  });
+
+  it('selection by data set, model (with its ablations) and seeds; unknown names are refused', () => {
+    const plans = reproPlan('full', { datasets: ['triangle'], models: ['ait-conv', 'ait-conv/*'], maxSeeds: 1 });
+    expect(plans[0]?.models.map((m) => m.label)).toEqual(['ait-conv', ...AIT_ABLATIONS.map((a) => `ait-conv/${a}`)]);
+    expect(reproPlan('full', { models: ['vit', 'ait-conv/noMemory'] })[0]?.models.map((m) => m.label)).toEqual(['vit', 'ait-conv/noMemory']);
+    expect(reproRuns(plans).every((r) => r.seed === 0)).toBe(true);
+    expect(() => reproPlan('quick', { datasets: ['cifar10'] })).toThrow(/Unknown data set "cifar10".*triangle/);
+    expect(() => reproPlan('quick', { models: ['resnet'] })).toThrow(/Unknown model "resnet"/);
+    expect(() => reproPlan('quick', { models: ['vit/*'] })).toThrow(/Unknown model "vit\/\*"/);
+  });
+
+  it('every model of the plan builds on its data set, and matched widths come within 5 % of the reference', async () => {
+    await initBackend({ backend: 'cpu' });
+    // Fashion-MNIST has MNIST's shapes; it is left out so that the test needs no Debian data package
+    const plans = reproPlan('quick', { datasets: ['triangle', 'sort-of-clevr', 'mnist'] });
+    const resolved = await resolveMatchedWidths(plans, reproRuns(plans));
+    const seen = new Set<string>();
+    for (const run of resolved) {
+      if (seen.has(`${run.dataset}/${run.label}`)) continue;
+      seen.add(`${run.dataset}/${run.label}`);
+      const n = parametersFor(run.preset, run.modelConfig, await reproDatasetInfo(run.dataset));
+      if (run.matchedTo !== undefined) {
+        expect(Math.abs(n - run.matchedTo) / run.matchedTo, `${run.dataset} ${run.label}: ${n} vs ${run.matchedTo}`).toBeLessThan(0.05);
+      }
+    }
+    expect(seen.size).toBe(20);
+    expect(resolved.filter((r) => r.matchedTo !== undefined).map((r) => `${r.dataset}/${r.label}`)).toEqual([
+      'triangle/vit',
+      'triangle/coordination',
+      'mnist/vit',
+      'mnist/coordination',
+    ]);
+  }, 120_000);
+});
+
+describe('running the suite (tiny plan, in-process ait train on the cpu backend)', () => {
+  let dir: string;
+  const tinyPlan: ReproDatasetPlan[] = [
+    {
+      dataset: 'triangle',
+      trainSize: 32,
+      testSize: 16,
+      epochs: 1,
+      batchSize: 16,
+      reference: 'ait',
+      models: [
+        { label: 'ait', preset: 'ait-tiny', modelConfig: TINY_AIT, seeds: [0, 1] },
+        {
+          label: 'vit',
+          preset: 'vit-tiny',
+          modelConfig: { patchSize: 16, dim: 32, numHeads: 2, headDim: 16, depth: 1 },
+          matchWidth: { key: 'mlpDim', multiple: 8 },
+          seeds: [0],
+        },
+      ],
+    },
+  ];
+  const launched: string[][] = [];
+  const logs: string[] = [];
+  const inProcess = async (args: readonly string[]): Promise<number> => {
+    launched.push([...args]);
+    const io = captureIo();
+    const code = await runCli(['train', ...args], io);
+    if (code !== 0) throw new Error(`ait train ${args.join(' ')} failed: ${io.err.join('')}`);
+    return code;
+  };
+  const suite = (launch = inProcess) =>
+    runReproSuite({
+      out: dir,
+      size: 'quick',
+      plans: tinyPlan,
+      resolve: (missing) => resolveMatchedWidths(tinyPlan, missing),
+      launch,
+      trainArgs: ['--backend', 'cpu'],
+      log: (line) => void logs.push(line),
+    });
+  beforeAll(async () => {
+    dir = await tempDir('ait-repro-');
+    await initBackend({ backend: 'cpu' });
+  });
+  afterAll(async () => removeDir(dir));
+
+  it('trains every run, writes results.csv and results.md, and records the matched width', async () => {
+    const outcome = await suite();
+    expect(outcome.status).toBe('completed');
+    expect(
+      outcome.results.map((r) => [r.model, r.seed, r.status]),
+      logs.join('\n'),
+    ).toEqual([
+      ['ait', 0, 'completed'],
+      ['vit', 0, 'completed'],
+      ['ait', 1, 'completed'],
+    ]);
+    const ait = outcome.results[0] as ReproResult;
+    const vit = outcome.results[1] as ReproResult;
+    expect(Math.abs((vit.parameters as number) - (ait.parameters as number)) / (ait.parameters as number)).toBeLessThan(0.05);
+    const csv = await readFile(join(dir, REPRO_FILES.csv), 'utf8');
+    expect(csv.trim().split('\n')).toHaveLength(4);
+    expect(await readFile(join(dir, REPRO_FILES.markdown), 'utf8')).toContain('| ait | ait-tiny |');
+    const plan = JSON.parse(await readFile(join(dir, REPRO_FILES.plan), 'utf8')) as {
+      runs: { label: string; modelConfig: { mlpDim?: number } }[];
+    };
+    expect(plan.runs.find((r) => r.label === 'vit')?.modelConfig.mlpDim).toBeGreaterThan(0);
+    const config = JSON.parse(await readFile(join(dir, 'configs/triangle/ait/seed-1.json'), 'utf8')) as { seed: number; model: string };
+    expect(config).toMatchObject({ seed: 1, model: 'ait-tiny' });
+  }, 120_000);
+
+  it('run again: completed runs are not trained again', async () => {
+    launched.length = 0;
+    const outcome = await suite();
+    expect(launched).toEqual([]);
+    expect(outcome.results.every((r) => r.status === 'completed')).toBe(true);
+  });
+
+  it('an interrupted run continues with --resume, a failing one is reported and retried next time', async () => {
+    // seed 1 of ait loses its summary (as if killed before the end): the suite resumes its folder
+    const runDir = join(dir, reproRunPath({ dataset: 'triangle', label: 'ait', seed: 1 }));
+    await writeFile(join(runDir, 'summary.json'), JSON.stringify({ status: 'stopped', epochs: 0 }));
+    const failing = async (args: readonly string[]): Promise<number> => {
+      launched.push([...args]);
+      return 1;
+    };
+    launched.length = 0;
+    const failed = await suite(failing);
+    expect(launched).toEqual([['--resume', runDir, '--quiet', '--backend', 'cpu']]);
+    expect(failed.failed).toBe(1);
+    expect(failed.results.find((r) => r.seed === 1)?.status).toBe('failed');
+    launched.length = 0;
+    const retried = await suite();
+    expect(launched).toEqual([['--resume', runDir, '--quiet', '--backend', 'cpu']]);
+    expect(retried.results.every((r) => r.status === 'completed')).toBe(true);
+    // the wall time adds the attempts up
+    const attempts = (await readFile(join(dir, REPRO_FILES.attempts), 'utf8')).trim().split('\n');
+    expect(attempts.length).toBe(5);
+  }, 120_000);
+
+  it('a plan.json of another size is refused with the fix', async () => {
+    const other = join(dir, 'other');
+    await mkdir(other, { recursive: true });
+    await writeFile(join(other, REPRO_FILES.plan), JSON.stringify({ size: 'full', runs: [] }));
+    await expect(
+      runReproSuite({
+        out: other,
+        size: 'quick',
+        plans: tinyPlan,
+        resolve: () => Promise.resolve([]),
+        launch: inProcess,
+        log: () => undefined,
+      }),
+    ).rejects.toThrow(/holds a full suite, not a quick one: choose another --out/);
+    expect(existsSync(join(other, REPRO_FILES.csv))).toBe(false);
+  });
+});
+
+describe('ait repro', () => {
+  it('--dry-run lists the runs without training', async () => {
+    const r = await cli('repro', '--quick', '--dry-run', '--datasets', 'triangle', '--models', 'vit', '--out', '/tmp/ait-repro-dry');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/triangle\s+vit\s+vit-tiny\s+0\s+1\s+512\s+runs\/triangle\/vit\/seed-0/);
+    expect(r.out).toContain('1 runs into /tmp/ait-repro-dry');
+    expect(existsSync('/tmp/ait-repro-dry')).toBe(false);
+  });
+
+  it('unknown data sets are a usage error naming the choices', async () => {
+    const io = captureIo();
+    await expect(reproCommand({ datasets: ['imagenet'], dryRun: true }, io)).rejects.toThrow(/Unknown data set "imagenet"/);
+    const r = await cli('repro', '--datasets', 'imagenet', '--dry-run');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/Unknown data set "imagenet" for the suite; choose from triangle, sort-of-clevr, mnist, fashion-mnist/);
+  });
+});
