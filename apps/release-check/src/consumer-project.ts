@@ -30,33 +30,39 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 }
 
 /**
- * Creates a fresh npm project in `dir` (an ESM `package.json` and an `.npmrc` that takes only
- * the `@ait` scope from `registryUrl`; everything else comes from the normal npm registry),
- * copies the files of `fixtureDir` into it and installs `specs` (e.g. `['@ait/hopfield@0.1.0']`) with npm.
+ * Writes a fresh npm project into `dir`: an ESM `package.json` and an `.npmrc` that takes only the
+ * `@ait` scope from `registryUrl` (everything else comes from the normal npm registry; `null`: no
+ * scope line, so an `@ait` package not given as a tarball fails to install), plus the files of
+ * `fixtureDir`.
  */
-export async function createConsumerProject(
-  dir: string,
-  registryUrl: string,
-  specs: readonly string[],
-  fixtureDir?: string,
-): Promise<void> {
+export function prepareConsumerProject(dir: string, registryUrl: string | null, fixtureDir?: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'package.json'),
     `${JSON.stringify({ name: 'ait-consumer', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
   );
-  writeFileSync(join(dir, '.npmrc'), `@ait:registry=${registryUrl}\nfund=false\naudit=false\n`);
+  writeFileSync(join(dir, '.npmrc'), `${registryUrl === null ? '' : `@ait:registry=${registryUrl}\n`}fund=false\naudit=false\n`);
   if (fixtureDir) for (const file of readdirSync(fixtureDir)) copyFileSync(join(fixtureDir, file), join(dir, file));
-  await runCommand('npm', ['install', ...specs, '--no-audit', '--no-fund', '--loglevel=error'], {
+}
+
+/** Runs `npm <args>` in `dir` (e.g. a documented install command's arguments) with a clean environment plus `extraEnv`. */
+export async function runNpm(dir: string, args: readonly string[], extraEnv: Record<string, string> = {}): Promise<void> {
+  await runCommand('npm', args, {
     cwd: dir,
-    env: cleanEnv({ npm_config_registry: 'https://registry.npmjs.org/' }),
+    env: cleanEnv({ npm_config_registry: 'https://registry.npmjs.org/', ...extraEnv }),
     timeoutMs: 240_000,
   });
 }
 
-/** Every package name installed in the project at `dir` (whole tree, deduplicated), with its versions. */
-export async function installedPackages(dir: string): Promise<Map<string, Set<string>>> {
-  const { stdout } = await runCommand('npm', ['ls', '--all', '--json'], { cwd: dir, env: cleanEnv() });
+/**
+ * Every package name installed in the project at `dir` (whole tree, deduplicated), with its
+ * versions; with `globalPrefix`, the global packages under that npm prefix instead.
+ */
+export async function installedPackages(dir: string, globalPrefix?: string): Promise<Map<string, Set<string>>> {
+  const { stdout } = await runCommand('npm', ['ls', '--all', '--json', ...(globalPrefix === undefined ? [] : ['--global'])], {
+    cwd: dir,
+    env: cleanEnv(globalPrefix === undefined ? {} : { npm_config_prefix: globalPrefix }),
+  });
   const root = JSON.parse(stdout) as NpmTreeNode;
   const found = new Map<string, Set<string>>();
   const walk = (node: NpmTreeNode): void => {

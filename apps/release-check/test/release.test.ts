@@ -5,7 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, createConsumerProject, installedPackages } from '../src/consumer-project.js';
+import { cleanEnv, installedPackages, prepareConsumerProject, runNpm } from '../src/consumer-project.js';
+import {
+  CLONE_VARIABLE,
+  documentedInstallCommands,
+  documentedPackCommand,
+  INSTALL_PAGE,
+  parseNpmInstall,
+  readmeInstallCommand,
+  tarballPackages,
+} from '../src/documented-installs.js';
 import { startLocalRegistry, type LocalRegistry } from '../src/local-registry.js';
 import { runCommand } from '../src/run-command.js';
 import { readTarball, unexpectedFiles, unpublishableRanges } from '../src/tarball-contents.js';
@@ -48,6 +57,17 @@ function lastJsonLine<T>(output: string): T {
     .find((text) => text.trim().startsWith('{'));
   if (!line) throw new Error(`No JSON line in output:\n${output}`);
   return JSON.parse(line) as T;
+}
+
+/**
+ * The install command a published package's README gives (read from the real tree: the copy leaves
+ * the docs out), as npm arguments: the release check runs it exactly as users will.
+ */
+function documentedInstall(name: string): { where: string; args: string[] } {
+  const pkg = publishedPackages(ROOT).find((p) => p.manifest.name === name);
+  if (!pkg) throw new Error(`${name} is not a published workspace package.`);
+  const command = readmeInstallCommand(ROOT, pkg);
+  return { where: `${command.file}:${command.line}`, args: parseNpmInstall(command.command).args };
 }
 
 let work = '';
@@ -184,12 +204,10 @@ describe('installing from the registry into a fresh project', () => {
   it('@ait/hopfield pulls in only @ait/core and tfjs, imports as ESM and CJS, type-checks and trains', async () => {
     const dir = join(work, 'hopfield-consumer');
     const version = versionOf['@ait/hopfield'];
-    await createConsumerProject(
-      dir,
-      registry?.url ?? '',
-      [`@ait/hopfield@${version}`, '@types/node@^20.19.0'],
-      join(FIXTURES, 'hopfield-consumer'),
-    );
+    // the command of @ait/hopfield's README, word for word; then Node's types for the type check below
+    prepareConsumerProject(dir, registry?.url ?? '', join(FIXTURES, 'hopfield-consumer'));
+    await runNpm(dir, documentedInstall('@ait/hopfield').args);
+    await runNpm(dir, ['install', '@types/node@^20.19.0']);
     const installed = await installedPackages(dir);
     const ours = [...installed.keys()].filter((name) => name.startsWith('@ait/')).sort();
     expect(ours).toEqual(['@ait/core', '@ait/hopfield']);
@@ -286,28 +304,43 @@ describe('installing from the registry into a fresh project', () => {
 
   it('@ait/cli installs, answers --help and trains a tiny model (skipped when packages/cli is missing or does not build)', async (ctx) => {
     if (cliReason !== undefined) ctx.skip(cliReason);
+    // `npm install --global @ait/cli` as the README writes it, into a global prefix of its own
+    // (npm reads no project .npmrc in global mode: the @ait scope comes from a user config)
     const dir = join(work, 'cli-consumer');
-    await createConsumerProject(dir, registry?.url ?? '', [`@ait/cli@${versionOf['@ait/cli']}`]);
-    const installed = await installedPackages(dir);
+    const prefix = join(work, 'cli-global');
+    const userConfig = join(work, 'cli-npmrc');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(userConfig, `@ait:registry=${registry?.url ?? ''}\n`);
+    const documented = documentedInstall('@ait/cli');
+    expect(documented.args, documented.where).toContain('--global');
+    await runNpm(dir, documented.args, { npm_config_prefix: prefix, npm_config_userconfig: userConfig });
+    const installed = await installedPackages(dir, prefix);
     const ours = [...installed.keys()].filter((name) => name.startsWith('@ait/')).sort();
     const cliDeps = Object.keys(readManifest(join(repo, 'packages', 'cli')).dependencies ?? {}).filter((name) => name.startsWith('@ait/'));
     expect(ours).toEqual(['@ait/cli', ...cliDeps].sort());
     for (const name of ours) expect([...(installed.get(name) ?? [])], name).toEqual([versionOf[name]]);
 
     const env = cleanEnv();
-    const help = await runCommand('npx', ['--no', '--', 'ait', '--help'], { cwd: dir, env });
+    const ait = join(prefix, 'bin', 'ait');
+    const help = await runCommand(ait, ['--help'], { cwd: dir, env });
     expect(help.stdout).toContain('Usage: ait');
     expect(help.stdout).toContain('train');
-    const version = await runCommand('npx', ['--no', '--', 'ait', '--version'], { cwd: dir, env });
+    const version = await runCommand(ait, ['--version'], { cwd: dir, env });
     // The CLI inlines its package.json version at build time, so it reports the published version.
     expect(version.stdout.trim()).toBe(versionOf['@ait/cli']);
+    // the README's other form, `npx --yes @ait/cli <command>`, from a project that takes @ait from the registry
+    expect(readFileSync(join(ROOT, 'packages', 'cli', 'README.md'), 'utf8')).toContain('npx --yes @ait/cli <command>');
+    const npxDir = join(work, 'cli-npx');
+    prepareConsumerProject(npxDir, registry?.url ?? '');
+    const npx = await runCommand('npx', ['--yes', '@ait/cli', '--version'], {
+      cwd: npxDir,
+      env: cleanEnv({ npm_config_registry: 'https://registry.npmjs.org/' }),
+    });
+    expect(npx.stdout.trim()).toBe(versionOf['@ait/cli']);
     const out = join(dir, 'run');
     const train = await runCommand(
-      'npx',
+      ait,
       [
-        '--no',
-        '--',
-        'ait',
         'train',
         '--model',
         'ait-tiny',
@@ -337,4 +370,52 @@ describe('installing from the registry into a fresh project', () => {
     expect(summary.steps).toBe(2);
     expect(existsSync(summary.lastCheckpoint)).toBe(true);
   }, 300_000);
+});
+
+describe('installing as the documentation says', () => {
+  it.each(['@ait/core', '@ait/vision', '@ait/datasets'])(
+    "%s: its README's command installs it from the registry with its peers, and it imports",
+    async (name) => {
+      const dir = join(work, `readme-${name.replace('@ait/', '')}`);
+      prepareConsumerProject(dir, registry?.url ?? '');
+      await runNpm(dir, documentedInstall(name).args);
+      // `npm ls` fails on a missing or invalid (peer) dependency
+      const installed = await installedPackages(dir);
+      expect([...(installed.get(name) ?? [])]).toEqual([versionOf[name]]);
+      const imported = await runCommand(
+        'node',
+        ['--input-type=module', '-e', `const m = await import('${name}'); console.log(JSON.stringify({ n: Object.keys(m).length }))`],
+        { cwd: dir, env: cleanEnv() },
+      );
+      expect(lastJsonLine<{ n: number }>(imported.stdout).n).toBeGreaterThan(5);
+    },
+    300_000,
+  );
+
+  it(`packed tarballs: the pack command and every tarball install of ${INSTALL_PAGE} work without the registry`, async () => {
+    // in the versioned, built copy: the page's pack command, as written
+    const pack = documentedPackCommand(ROOT);
+    const env = cleanEnv({ PATH: `${join(repo, 'node_modules', '.bin')}:${process.env.PATH ?? ''}` });
+    await runCommand('bash', ['-c', pack.command], { cwd: repo, env, timeoutMs: 240_000 });
+    const tarballs = documentedInstallCommands(ROOT).filter((c) => c.command.includes(`$${CLONE_VARIABLE}/packs/`));
+    expect(tarballs.length).toBeGreaterThanOrEqual(released.length);
+    for (const [i, documented] of tarballs.entries()) {
+      const names = tarballPackages(documented.command, released);
+      // no @ait scope line: an @ait package missing from the command would be looked up on npmjs.org and fail
+      const dir = join(work, `tarball-consumer-${i}`);
+      prepareConsumerProject(dir, null);
+      await runCommand('bash', ['-c', documented.command], {
+        cwd: dir,
+        env: cleanEnv({ [CLONE_VARIABLE]: repo, npm_config_registry: 'https://registry.npmjs.org/' }),
+        timeoutMs: 240_000,
+      });
+      const installed = await installedPackages(dir);
+      for (const name of names)
+        expect([...(installed.get(name) ?? [])], `${documented.file}:${documented.line} ${name}`).toEqual([versionOf[name]]);
+      if (names.includes('@ait/cli')) {
+        const version = await runCommand('npx', ['--no', '--', 'ait', '--version'], { cwd: dir, env: cleanEnv() });
+        expect(version.stdout.trim()).toBe(versionOf['@ait/cli']);
+      }
+    }
+  }, 600_000);
 });
