@@ -15,6 +15,8 @@ const guide: DefaultTheme.SidebarItem[] = [
     items: [
       { text: 'What is AiT.js', link: '/' },
       { text: 'Getting started', link: '/guide/getting-started' },
+      { text: 'Installing', link: '/guide/install' },
+      { text: 'FAQ', link: '/guide/faq' },
     ],
   },
   {
@@ -43,6 +45,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     text: 'Models and data',
     items: [
       { text: 'Model zoo', link: '/models/zoo' },
+      { text: 'Results', link: '/results' },
       { text: 'Data sets', link: '/guide/datasets' },
     ],
   },
@@ -53,6 +56,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'API reference', link: '/api/' },
       { text: 'Fidelity to the reference code', link: '/reference/fidelity' },
       { text: 'Benchmarks and results', link: '/benchmarks/' },
+      { text: 'Citing AiT.js', link: '/reference/citing' },
     ],
   },
   {
@@ -79,6 +83,7 @@ export default defineConfig({
       { text: 'Guide', link: '/guide/getting-started' },
       { text: 'Concepts', link: '/concepts/associative-transformer' },
       { text: 'Models', link: '/models/zoo' },
+      { text: 'Results', link: '/results' },
       { text: 'CLI', link: '/reference/cli' },
       { text: 'API', link: '/api/' },
       { text: 'Benchmarks', link: '/benchmarks/' },

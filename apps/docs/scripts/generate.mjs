@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { generateBenchmarks } from './generate-benchmarks.mjs';
 import { generateCliReference } from './generate-cli-reference.mjs';
 import { generateModelZoo } from './generate-model-zoo.mjs';
+import { generateResults } from './generate-results.mjs';
 
 const appDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const repoRoot = join(appDir, '..', '..');
@@ -34,6 +35,8 @@ for (const b of bench) {
     `docs:   @ait/${b.pkg}: ${b.files.length === 0 ? 'no results (run pnpm bench in the package)' : b.files.map((f) => f.name).join(', ')}`,
   );
 }
+const results = await step('results page from results/repro', () => generateResults(repoRoot, docsDir));
+console.log(`docs:   ${results === 0 ? 'no committed results (run pnpm repro)' : `${results} runs`}`);
 await step('tfjs-wasm binaries for the playground (docs/public/tfjs-wasm)', async () => {
   const { copyFileSync, mkdirSync, readdirSync } = await import('node:fs');
   const { createRequire } = await import('node:module');
