@@ -27,7 +27,7 @@ await step('API reference from TSDoc (TypeDoc)', () => {
 });
 const commands = await step('CLI reference from the ait programme', () => generateCliReference(join(docsDir, 'reference', 'cli.md')));
 console.log(`docs:   ${commands} commands documented`);
-const presets = await step('model zoo from the @ait/vision registry', () => generateModelZoo(join(docsDir, 'models', 'zoo.md')));
+const presets = await step('model zoo from the @ait/vision registry', () => generateModelZoo(join(docsDir, 'models', 'zoo.md'), repoRoot));
 console.log(`docs:   ${presets} presets listed`);
 const bench = await step('benchmark pages from bench-results JSON', () => generateBenchmarks(repoRoot, docsDir));
 for (const b of bench) {
