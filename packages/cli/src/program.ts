@@ -1,13 +1,13 @@
 import type { BackendChoice } from '@ait/core';
 import { Command, CommanderError, Option } from 'commander';
 import { version } from '../package.json';
-import { BENCH_SUITES, benchCommand } from './commands/bench';
+import { BENCH_SUITES, benchCommand, type BenchCommandOptions } from './commands/bench';
 import { dataGenerateCommand } from './commands/data-generate';
 import { dataInfoCommand } from './commands/data-info';
 import { evalCommand, type EvalCommandOptions } from './commands/eval';
 import { inspectCommand } from './commands/inspect';
 import { modelsCommand, type ModelsCommandOptions } from './commands/models';
-import { reproCommand } from './commands/repro';
+import { reproCommand, type ReproCommandOptions } from './commands/repro';
 import { visualizeCommand } from './commands/visualize';
 import { BACKENDS, DEFAULT_DATASET, DEFAULT_MODEL, trainCommand, type TrainCommandOptions } from './commands/train';
 import { CliError, oneLine } from './util/cli-error';
@@ -191,19 +191,9 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
         'after',
         examples(['ait bench', 'ait bench --suite kernels', 'ait bench --models ait-tiny,vit-tiny --backend wasm --json']),
       ),
-  ).action(
-    async (opts: {
-      suite?: (typeof BENCH_SUITES)[number];
-      models?: string;
-      batchSize?: number;
-      steps?: number;
-      backend?: BackendChoice;
-      out?: string;
-      json?: boolean;
-    }) => {
-      exit.code = await benchCommand(opts, io);
-    },
-  );
+  ).action(async (opts: BenchCommandOptions) => {
+    exit.code = await benchCommand(opts, io);
+  });
 
   const list = (v: string): string[] =>
     v
@@ -222,27 +212,19 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
         'output folder; run the same command again to continue an interrupted suite (default repro/full or repro/quick)',
       )
       .option('--datasets <names>', 'only these data sets (comma-separated: triangle, sort-of-clevr, mnist, fashion-mnist)', list)
-      .option('--models <labels>', 'only these models (comma-separated labels, e.g. ait-conv,vit,ait-conv/noMemory; ait-conv/* for all ablations of ait-conv)', list)
+      .option(
+        '--models <labels>',
+        'only these models (comma-separated labels, e.g. ait-conv,vit,ait-conv/noMemory; ait-conv/* for all ablations of ait-conv)',
+        list,
+      )
       .option('--seeds <n>', "at most this many seeds per model (default: the plan's, 3 and 2 for ablations)", intAtLeast(1))
       .option('--dry-run', 'list the runs and their folders, train nothing')
       .addOption(backendOption())
       .option('--threads <n>', 'wasm threads per run, 1-8 (default: every core, at most 8)', intInRange(1, 8))
       .addHelpText('after', examples(['ait repro --quick', 'ait repro --datasets triangle --seeds 1', 'ait repro --dry-run'])),
-  ).action(
-    async (opts: {
-      quick?: boolean;
-      out?: string;
-      datasets?: string[];
-      models?: string[];
-      seeds?: number;
-      dryRun?: boolean;
-      backend?: BackendChoice;
-      threads?: number;
-      json?: boolean;
-    }) => {
-      exit.code = await reproCommand(opts, io);
-    },
-  );
+  ).action(async (opts: Omit<ReproCommandOptions, 'launch'>) => {
+    exit.code = await reproCommand(opts, io);
+  });
 
   const data = program
     .command('data')

@@ -79,80 +79,73 @@ const ablations = (base: ReproModel, seeds: readonly number[]): ReproModel[] =>
     seeds,
   }));
 
-/** Narrower AiT/ViT/Coordination settings shared by the patch-tokenised models (D 64, 4 heads of 16). */
-const NARROW = { dim: 64, numHeads: 4, headDim: 16 } as const;
+/**
+ * The models compared on one data set: AiT with its convolutional tokenizer (the reference whose
+ * parameter count the others are matched to), AiT with patches, and, where the data set needs no
+ * question input, ViT and Coordination with their widths matched; then the ablations of the
+ * convolutional AiT.
+ */
+function comparison(
+  conv: Record<string, unknown>,
+  patch: { patchSize: number; topK: number },
+  baselines: boolean,
+  seeds: readonly number[],
+  ablationSeeds: readonly number[],
+): ReproModel[] {
+  const reference: ReproModel = { label: 'ait-conv', preset: 'ait-tiny-conv', modelConfig: conv, seeds };
+  const narrow = { patchSize: patch.patchSize, dim: 64, numHeads: 4, headDim: 16 };
+  return [
+    reference,
+    { label: 'ait-patch', preset: 'ait-tiny', modelConfig: { ...narrow, mlpDim: 128, topK: patch.topK, head: 'mean' }, seeds },
+    ...(baselines
+      ? [
+          { label: 'vit', preset: 'vit-tiny', modelConfig: narrow, matchWidth: { key: 'mlpDim', multiple: 8 }, seeds },
+          {
+            label: 'coordination',
+            preset: 'coordination-tiny',
+            modelConfig: { patchSize: patch.patchSize, dim: 80, topK: 16 },
+            matchWidth: { key: 'ffnDim', multiple: 8 },
+            seeds,
+          },
+        ]
+      : []),
+    ...(ablationSeeds.length > 0 ? ablations(reference, ablationSeeds) : []),
+  ];
+}
 
 function datasetPlans(size: ReproSize): ReproDatasetPlan[] {
   const quick = size === 'quick';
   const seeds = quick ? [0] : [0, 1, 2];
   const ablationSeeds = quick ? [0] : [0, 1];
-  const vitMatch: WidthMatch = { key: 'mlpDim', multiple: 8 };
-  const coordMatch: WidthMatch = { key: 'ffnDim', multiple: 8 };
-
-  const triangleConv: ReproModel = { label: 'ait-conv', preset: 'ait-tiny-conv', modelConfig: {}, seeds };
-  const trianglePatch = { patchSize: 8 };
-  const triangle: ReproDatasetPlan = {
-    dataset: 'triangle',
-    trainSize: quick ? 512 : 20_000,
-    testSize: quick ? 256 : 2_000,
-    epochs: quick ? 1 : 8,
-    batchSize: 64,
-    reference: 'ait-conv',
-    models: [
-      triangleConv,
-      { label: 'ait-patch', preset: 'ait-tiny', modelConfig: { ...trianglePatch, ...NARROW, mlpDim: 128, topK: 32, head: 'mean' }, seeds },
-      { label: 'vit', preset: 'vit-tiny', modelConfig: { ...trianglePatch, ...NARROW }, matchWidth: vitMatch, seeds },
-      {
-        label: 'coordination',
-        preset: 'coordination-tiny',
-        modelConfig: { ...trianglePatch, dim: 80, topK: 16 },
-        matchWidth: coordMatch,
-        seeds,
-      },
-      ...ablations(triangleConv, ablationSeeds),
-    ],
-  };
-
-  // Sort-of-CLEVR: 75 x 75 RGB and an 18-d question. Only AiT takes a question input in AiT.js, so ViT and
-  // Coordination are left out here (they would answer without the question).
-  const clevrConv: ReproModel = { label: 'ait-conv', preset: 'ait-tiny-conv', modelConfig: {}, seeds };
-  const sortOfClevr: ReproDatasetPlan = {
-    dataset: 'sort-of-clevr',
-    trainSize: quick ? 32 : 4_000,
-    testSize: quick ? 16 : 400,
-    epochs: quick ? 1 : 12,
-    batchSize: 64,
-    reference: 'ait-conv',
-    models: [
-      clevrConv,
-      { label: 'ait-patch', preset: 'ait-tiny', modelConfig: { patchSize: 15, ...NARROW, mlpDim: 128, topK: 12, head: 'mean' }, seeds },
-      ...ablations(clevrConv, ablationSeeds),
-    ],
-  };
-
-  const mnistLike = (dataset: 'mnist' | 'fashion-mnist'): ReproDatasetPlan => {
-    const conv: ReproModel = { label: 'ait-conv', preset: 'ait-tiny-conv', modelConfig: { patchSize: 1 }, seeds };
-    return {
+  const common = { batchSize: 64, reference: 'ait-conv' };
+  return [
+    {
+      dataset: 'triangle',
+      trainSize: quick ? 512 : 20_000,
+      testSize: quick ? 256 : 2_000,
+      epochs: quick ? 1 : 8,
+      ...common,
+      models: comparison({}, { patchSize: 8, topK: 32 }, true, seeds, ablationSeeds),
+    },
+    {
+      // 75 x 75 RGB and an 18-d question. Only AiT takes a question input in AiT.js, so ViT and
+      // Coordination are left out here (they would answer without the question).
+      dataset: 'sort-of-clevr',
+      trainSize: quick ? 32 : 4_000,
+      testSize: quick ? 16 : 400,
+      epochs: quick ? 1 : 12,
+      ...common,
+      models: comparison({}, { patchSize: 15, topK: 12 }, false, seeds, ablationSeeds),
+    },
+    ...(['mnist', 'fashion-mnist'] as const).map((dataset) => ({
       dataset,
       ...(quick ? { trainSize: 512, testSize: 256 } : {}),
       epochs: quick ? 1 : 6,
-      batchSize: 64,
-      reference: 'ait-conv',
-      models: [
-        conv,
-        { label: 'ait-patch', preset: 'ait-tiny', modelConfig: { patchSize: 4, ...NARROW, mlpDim: 128, topK: 24, head: 'mean' }, seeds },
-        { label: 'vit', preset: 'vit-tiny', modelConfig: { patchSize: 4, ...NARROW }, matchWidth: vitMatch, seeds },
-        {
-          label: 'coordination',
-          preset: 'coordination-tiny',
-          modelConfig: { patchSize: 4, dim: 80, topK: 16 },
-          matchWidth: coordMatch,
-          seeds,
-        },
-      ],
-    };
-  };
-  return [triangle, sortOfClevr, mnistLike('mnist'), mnistLike('fashion-mnist')];
+      ...common,
+      // no ablations on the MNIST sets: the paper's ablations are about relational data
+      models: comparison({ patchSize: 1 }, { patchSize: 4, topK: 24 }, true, seeds, []),
+    })),
+  ];
 }
 
 /** Narrows a plan to some data sets and models; `undefined` keeps all. */
@@ -176,7 +169,8 @@ export function reproPlan(size: ReproSize, selection: ReproSelection = {}): Repr
   }
   const labels = new Set(plans.flatMap((p) => p.models.map((m) => m.label)));
   for (const m of selection.models ?? []) {
-    if (!labels.has(m) && !(m.endsWith('/*') && [...labels].some((l) => l.startsWith(m.slice(0, -1))))) throw new Error(`Unknown model "${m}" for the suite; choose from ${[...labels].join(', ')}.`);
+    if (!labels.has(m) && !(m.endsWith('/*') && [...labels].some((l) => l.startsWith(m.slice(0, -1)))))
+      throw new Error(`Unknown model "${m}" for the suite; choose from ${[...labels].join(', ')}.`);
   }
   const wantModel = (label: string): boolean =>
     selection.models === undefined || selection.models.some((m) => label === m || (m.endsWith('/*') && label.startsWith(m.slice(0, -1))));
