@@ -15,6 +15,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     items: [
       { text: 'What is AiT.js', link: '/' },
       { text: 'Getting started', link: '/guide/getting-started' },
+      { text: 'Use a trained model in your app', link: '/guide/use-a-trained-model' },
       { text: 'Installing', link: '/guide/install' },
       { text: 'FAQ', link: '/guide/faq' },
     ],

@@ -1,5 +1,5 @@
-// Build-time generation for the docs site: TypeDoc API pages, the CLI reference, the model zoo and the
-// benchmark pages. Run before `vitepress build` (the package's `build` script does).
+// Build-time generation for the docs site: TypeDoc API pages, the CLI reference, the model zoo, the
+// benchmark pages and the data set samples. Run before `vitepress build` (the package's `build` script does).
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { generateBenchmarks } from './generate-benchmarks.mjs';
 import { generateCliReference } from './generate-cli-reference.mjs';
 import { generateModelZoo } from './generate-model-zoo.mjs';
 import { generateResults } from './generate-results.mjs';
+import { generateSamples } from './generate-samples.mjs';
 
 const appDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const repoRoot = join(appDir, '..', '..');
@@ -37,6 +38,8 @@ for (const b of bench) {
 }
 const results = await step('results page from results/repro', () => generateResults(repoRoot, docsDir));
 console.log(`docs:   ${results === 0 ? 'no committed results (run pnpm repro)' : `${results} runs`}`);
+const samples = await step('data set samples (docs/public/samples) with ait data preview', () => generateSamples(docsDir));
+console.log(`docs:   ${samples.length} files`);
 await step('tfjs-wasm binaries for the playground (docs/public/tfjs-wasm)', async () => {
   const { copyFileSync, mkdirSync, readdirSync } = await import('node:fs');
   const { createRequire } = await import('node:module');

@@ -4,11 +4,14 @@ import { version } from '../package.json';
 import { BENCH_SUITES, benchCommand, type BenchCommandOptions } from './commands/bench';
 import { dataGenerateCommand } from './commands/data-generate';
 import { dataInfoCommand } from './commands/data-info';
+import { dataPreviewCommand, type DataPreviewOptions } from './commands/data-preview';
 import { evalCommand, type EvalCommandOptions } from './commands/eval';
+import { EXPORT_FORMATS, exportCommand, type ExportCommandOptions } from './commands/export';
 import { inspectCommand } from './commands/inspect';
 import { modelsCommand, type ModelsCommandOptions } from './commands/models';
+import { predictCommand, type PredictCommandOptions } from './commands/predict';
 import { reproCommand, type ReproCommandOptions } from './commands/repro';
-import { visualizeCommand } from './commands/visualize';
+import { visualizeCommand, type VisualizeOptions } from './commands/visualize';
 import { BACKENDS, DEFAULT_DATASET, DEFAULT_MODEL, trainCommand, type TrainCommandOptions } from './commands/train';
 import { CliError, oneLine } from './util/cli-error';
 import type { CliIo } from './util/cli-io';
@@ -166,15 +169,69 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
     program
       .command('visualize')
       .description(
-        "a model's internal maps on one image as SVG heat maps (AiT: attention, bottleneck gates, priors, Hopfield associations)",
+        "a model's internal maps on one image as SVG and PNG heat maps with colour bars and overlays on the image (AiT: attention, bottleneck gates, priors, Hopfield associations)",
       )
       .argument('<target>', 'run directory (newest checkpoint) or .ckpt file')
       .requiredOption('-i, --image <index|file>', "index into the run's test split, or a PNG/JPEG file")
       .option('-o, --out <dir>', 'output folder (default <run>/visualize/<image>)')
+      .addOption(
+        new Option(
+          '--competition <mode>',
+          "AiT: how tokens compete for the memory slots in the figures: sample (default; the image's tokens compete alone) or batch (the image among --batch-size test images, as batch-competition training does)",
+        ).choices(['sample', 'batch']),
+      )
+      .option('-b, --batch-size <n>', 'test images in the batch of --competition batch (default 64)', intAtLeast(1))
       .addOption(backendOption())
-      .addHelpText('after', examples(['ait visualize runs/my-run --image 0', 'ait visualize runs/my-run --image digit.png --out figures'])),
-  ).action(async (target: string, opts: { image: string; out?: string; backend?: BackendChoice; json?: boolean }) => {
+      .addHelpText(
+        'after',
+        examples([
+          'ait visualize runs/my-run --image 0',
+          'ait visualize runs/my-run --image 0 --competition batch --batch-size 32',
+          'ait visualize runs/my-run --image digit.png --out figures',
+        ]),
+      ),
+  ).action(async (target: string, opts: VisualizeOptions) => {
     exit.code = await visualizeCommand(target, opts, io);
+  });
+
+  withJson(
+    program
+      .command('predict')
+      .description("a trained model's class probabilities for PNG/JPEG images, normalised as its training data was")
+      .argument('<target>', 'run directory (newest checkpoint) or .ckpt file')
+      .argument('<images...>', 'PNG/JPEG files, or folders searched for them (sub-folders too)')
+      .option('--best', "the run directory's best checkpoint (checkpoints/best.ckpt) instead of its newest")
+      .option('-k, --top <k>', 'classes listed per image, most probable first (default 3)', intAtLeast(1))
+      .addOption(backendOption())
+      .addHelpText(
+        'after',
+        examples([
+          'ait predict runs/my-run digit.png',
+          'ait predict runs/my-run photos/ --best --top 1',
+          'ait predict runs/my-run a.png b.jpg --json',
+        ]),
+      ),
+  ).action(async (target: string, images: string[], opts: PredictCommandOptions) => {
+    exit.code = await predictCommand(target, images, opts, io);
+  });
+
+  withJson(
+    program
+      .command('export')
+      .description(
+        'a checkpoint as a TF.js Layers model (model.json + weights.bin + ait-model.json) for tf.loadLayersModel in Node or a browser',
+      )
+      .argument('<target>', 'run directory (newest checkpoint) or .ckpt file')
+      .requiredOption('-o, --out <dir>', 'output folder (created if missing; must not already hold a model)')
+      .option('--best', "the run directory's best checkpoint (checkpoints/best.ckpt) instead of its newest")
+      .addOption(new Option('--format <format>', 'layers: a TF.js Layers model (default)').choices([...EXPORT_FORMATS]))
+      .addOption(backendOption())
+      .addHelpText(
+        'after',
+        examples(['ait export runs/my-run --out models/my-model', 'ait export runs/my-run --best --out web/model --json']),
+      ),
+  ).action(async (target: string, opts: ExportCommandOptions) => {
+    exit.code = await exportCommand(target, opts, io);
   });
 
   withJson(
@@ -255,6 +312,26 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
       .addHelpText('after', examples(['ait data info triangle', 'ait data info data/triangle --json'])),
   ).action(async (dataset: string, opts: { json?: boolean }) => {
     exit.code = await dataInfoCommand(dataset, opts, io);
+  });
+  withJson(
+    data
+      .command('preview')
+      .description('a PNG grid of examples with an SVG of the same grid labelled (Sort-of-CLEVR: with question and answer)')
+      .argument('<dataset>', `${CLI_DATASETS.join(', ')}, or a folder from \`ait data generate\``)
+      .option('-n, --n <count>', 'examples to show (default 16)', intInRange(1, 256))
+      .addOption(new Option('--split <split>', 'train or test (default train)').choices(['train', 'test']))
+      .option('--seed <n>', 'seed of the choice of examples (default 0)', seedValue)
+      .option('-o, --out <file.png>', 'PNG file; the SVG goes next to it (default <dataset>-<split>-preview.png)')
+      .addHelpText(
+        'after',
+        examples([
+          'ait data preview triangle',
+          'ait data preview sort-of-clevr --n 8 --out soc.png',
+          'ait data preview mnist --split test --seed 3 --json',
+        ]),
+      ),
+  ).action(async (dataset: string, opts: DataPreviewOptions) => {
+    exit.code = await dataPreviewCommand(dataset, opts, io);
   });
 
   return program;

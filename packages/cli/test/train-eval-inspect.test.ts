@@ -157,7 +157,7 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
     expect(text.out).toMatch(/position\s+epoch 2/);
   });
 
-  it('ait visualize writes the AiT maps of one test image as SVG figures', async () => {
+  it('ait visualize writes the AiT maps of one test image as SVG and PNG figures', async () => {
     const out = join(dir, 'vis');
     const r = await cli('visualize', run, '--image', '1', '--out', out, '--json');
     expect(r.code, r.err).toBe(0);
@@ -168,18 +168,24 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
     expect(names).toEqual(
       expect.arrayContaining([
         'input.svg',
+        'input.png',
         'block0_attention.svg',
         'block0_gwl_gate.svg',
         'block0_gwl_priors.svg',
         'block0_gwl_hopfield.svg',
+        'block0_gwl_hopfield.png',
       ]),
     );
-    // Priors [4 slots, 8 wide] of the tiny AiT: one panel of 4 x 8 cells.
+    // Priors [4 slots, 8 wide] of the tiny AiT: one panel of 4 x 8 cells (an embedded 8 x 4 PNG) and its colour bar.
     const priors = await readFile(join(out, 'block0_gwl_priors.svg'), 'utf8');
-    expect((priors.match(/<rect x=/g) ?? []).length).toBe(4 * 8);
-    // Self-attention [1, 2 heads, 16 tokens, 16 tokens]: two 16 x 16 panels.
+    expect(priors).toMatch(/>priors<\/text>/);
+    expect(priors).toContain('>4x8, values');
+    expect(priors).toContain('min..max');
+    expect(priors).toMatch(/<image [^>]*width="\d+" height="\d+"[^>]*href="data:image\/png;base64,/);
+    // Self-attention [1, 2 heads, 16 tokens, 16 tokens]: two 16 x 16 panels, each with a colour bar.
     const attention = await readFile(join(out, 'block0_attention.svg'), 'utf8');
-    expect((attention.match(/<rect x=/g) ?? []).length).toBe(2 * 16 * 16);
+    expect(attention.match(/16x16, values/g)).toHaveLength(2);
+    expect(attention.match(/stroke="#666666"/g)).toHaveLength(2);
     const bad = await cli('visualize', run, '--image', '999');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/has 16 examples; give an index below that/);

@@ -8,6 +8,7 @@
  * build. Bundlers targeting browsers get `browser.ts` instead, with the same API and
  * checkpoints kept in IndexedDB.
  */
+import { registerFileSystemRouter } from './io/node-file-io';
 import { nodePlatform } from './platform/node-platform';
 import { setRuntimePlatform } from './platform/runtime-platform';
 
@@ -15,5 +16,7 @@ export * from './common';
 export * from './kernels/wasm-threads';
 export * from './interop/node-safetensors-file';
 export { CHECKPOINT_TEMP_PREFIX, fileCheckpointStore } from './checkpoint/file-checkpoint-store';
+export * from './io/node-file-io';
 
 setRuntimePlatform(nodePlatform);
+registerFileSystemRouter();
