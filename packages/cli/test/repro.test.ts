@@ -97,7 +97,10 @@ describe('the plan', () => {
   it('selection by data set, model (with its ablations) and seeds; unknown names are refused', () => {
     const plans = reproPlan('full', { datasets: ['triangle'], models: ['ait-conv', 'ait-conv/*'], maxSeeds: 1 });
     expect(plans[0]?.models.map((m) => m.label)).toEqual(['ait-conv', ...AIT_ABLATIONS.map((a) => `ait-conv/${a}`)]);
-    expect(reproPlan('full', { models: ['vit', 'ait-conv/noMemory'] })[0]?.models.map((m) => m.label)).toEqual(['vit', 'ait-conv/noMemory']);
+    expect(reproPlan('full', { models: ['vit', 'ait-conv/noMemory'] })[0]?.models.map((m) => m.label)).toEqual([
+      'vit',
+      'ait-conv/noMemory',
+    ]);
     expect(reproRuns(plans).every((r) => r.seed === 0)).toBe(true);
     expect(() => reproPlan('quick', { datasets: ['cifar10'] })).toThrow(/Unknown data set "cifar10".*triangle/);
     expect(() => reproPlan('quick', { models: ['resnet'] })).toThrow(/Unknown model "resnet"/);
@@ -205,6 +208,22 @@ describe('running the suite (tiny plan, in-process ait train on the cpu backend)
     const outcome = await suite();
     expect(launched).toEqual([]);
     expect(outcome.results.every((r) => r.status === 'completed')).toBe(true);
+  });
+
+  it('run again with a narrower selection: the earlier runs stay in the results', async () => {
+    const aitOnly = [{ ...(tinyPlan[0] as ReproDatasetPlan), models: (tinyPlan[0] as ReproDatasetPlan).models.slice(0, 1) }];
+    launched.length = 0;
+    const outcome = await runReproSuite({
+      out: dir,
+      size: 'quick',
+      plans: aitOnly,
+      resolve: () => Promise.reject(new Error('nothing to resolve')),
+      launch: inProcess,
+      log: () => undefined,
+    });
+    expect(launched).toEqual([]);
+    expect(outcome.results.map((r) => r.model)).toEqual(['ait', 'vit', 'ait']);
+    expect((await readFile(join(dir, REPRO_FILES.csv), 'utf8')).trim().split('\n')).toHaveLength(4);
   });
 
   it('an interrupted run continues with --resume, a failing one is reported and retried next time', async () => {

@@ -71,8 +71,14 @@ async function writeTextAtomic(path: string, text: string): Promise<void> {
   await rename(temp, path);
 }
 
-/** The resolved plan: what `plan.json` holds for these runs, resolving the runs it lacks. */
-async function resolvedPlan(options: ReproSuiteOptions, runs: readonly ReproRun[]): Promise<ResolvedRun[]> {
+/**
+ * The resolved plan: what `plan.json` holds for these runs, resolving the runs it lacks. Returns
+ * the selected runs and every run the folder's plan holds (earlier selections included).
+ */
+async function resolvedPlan(
+  options: ReproSuiteOptions,
+  runs: readonly ReproRun[],
+): Promise<{ selected: ResolvedRun[]; all: ResolvedRun[] }> {
   const path = join(options.out, REPRO_FILES.plan);
   const stored = new Map<string, ResolvedRun>();
   if (existsSync(path)) {
@@ -89,7 +95,7 @@ async function resolvedPlan(options: ReproSuiteOptions, runs: readonly ReproRun[
     for (const r of await options.resolve(missing)) stored.set(key(r), r);
     await writeJsonAtomic(path, { size: options.size, runs: [...stored.values()] } satisfies ResolvedPlan);
   }
-  return runs.map((r) => stored.get(key(r)) as ResolvedRun);
+  return { selected: runs.map((r) => stored.get(key(r)) as ResolvedRun), all: [...stored.values()] };
 }
 
 /** The `ait train` config file of a run (model, data, recipe and seed: everything that defines it). */
@@ -169,12 +175,13 @@ async function attemptSeconds(out: string): Promise<Map<string, number>> {
 export async function runReproSuite(options: ReproSuiteOptions): Promise<ReproSuiteOutcome> {
   const { out, log } = options;
   await mkdir(out, { recursive: true });
-  const runs = await resolvedPlan(options, reproRuns(options.plans));
+  const { selected: runs, all } = await resolvedPlan(options, reproRuns(options.plans));
   const failedNow = new Set<string>();
 
   const writeResults = async (): Promise<ReproResult[]> => {
     const seconds = await attemptSeconds(out);
-    const results = await Promise.all(runs.map((r) => resultOf(out, r, seconds.get(key(r)) ?? 0, failedNow.has(key(r)))));
+    // every run of the folder's plan, so that a suite continued with another selection keeps the earlier rows
+    const results = await Promise.all(all.map((r) => resultOf(out, r, seconds.get(key(r)) ?? 0, failedNow.has(key(r)))));
     await writeTextAtomic(join(out, REPRO_FILES.csv), resultsCsv(results));
     await writeTextAtomic(join(out, REPRO_FILES.markdown), resultsMarkdown(results));
     return results;
