@@ -1,7 +1,7 @@
 // Part of @ait/core's WebAssembly SIMD kernels (entry: index.ts). Pointers are byte offsets on
 // tfjs-backend-wasm's heap, which the module imports; nothing here allocates or keeps state.
 
-// The GEMM of gemm.ts (same arguments, layouts and results up to rounding) on 6 x 16 register
+// The GEMM of gemm.ts (same arguments, layouts, packing and results up to rounding) on 6 x 16 register
 // tiles, written for V8's revectorizer (`--experimental-wasm-revectorize`, V8 13+ as in Node 24),
 // which fuses pairs of 128-bit operations on adjacent data into one 256-bit operation: a tile's
 // 24 accumulators start from C (or the bias, or zero) before the k loop, its loads of B are
@@ -11,8 +11,10 @@
 //
 // Within this kernel every element of C is computed the same way whichever tile holds it: its
 // first k block starts from the bias or zero, a later block from C, and each adds its products in
-// k order. So a product cut into chunks of rows (the GEMM pool) is bit-identical to one call.
+// k order. So a product cut into blocks of rows and of columns (the GEMM pool) is bit-identical
+// to one call, as long as column blocks start at multiples of 16.
 
+import { packPanels16, packRowPanels } from './gemm-pack';
 import { mulAdd } from './multiply-add';
 
 /** The initial accumulator at `p`: zero when `zero`, else C's (or the bias') value there. */
@@ -251,54 +253,34 @@ import { mulAdd } from './multiply-add';
 }
 
 /**
- * Copies kc rows of B (row stride sB) into contiguous panels: the first n16 columns as
- * [n16 / 16, kc, 16], then columns n16..n8-1 (0 or 8 of them) as one [kc, 8] panel.
+ * C = A B (+ bias), as `gemm` (gemm.ts: same arguments, layouts and `pack` scratch) on 6 x 16
+ * tiles for V8's revectorizer; see the section comment.
  */
-function packPanels16(b: usize, sB: usize, dst: usize, kc: i32, n16: i32, n8: i32): void {
-  const tail = dst + <usize>(n16 >> 4) * <usize>kc * 64;
-  for (let kk = 0; kk < kc; kk++) {
-    const row = b + <usize>kk * sB;
-    let d = dst + (<usize>kk << 6);
-    for (let j = 0; j < n16; j += 16) {
-      const s = row + (<usize>j << 2);
-      v128.store(d, v128.load(s));
-      v128.store(d, v128.load(s, 16), 16);
-      v128.store(d, v128.load(s, 32), 32);
-      v128.store(d, v128.load(s, 48), 48);
-      d += <usize>kc << 6;
-    }
-    if (n8 > n16) {
-      const s = row + (<usize>n16 << 2);
-      const t = tail + (<usize>kk << 5);
-      v128.store(t, v128.load(s));
-      v128.store(t, v128.load(s, 16), 16);
-    }
-  }
-}
-
-/**
- * C = A B (+ bias), as `gemmStridedA` (gemm.ts: same arguments and layouts, `pack` scratch of the
- * same size) on 6 x 16 tiles for V8's revectorizer; see the section comment.
- */
-export function gemmStridedAWide(
+export function gemmWide(
   a: usize, sAb: usize, sAi: usize, sAk: usize,
-  b: usize, sBb: usize, sBk: usize,
-  c: usize, batch: i32, m: i32, k: i32, n: i32,
-  bias: usize, hasBias: i32, kcBlock: i32, pack: usize,
+  b: usize, sBb: usize, sBk: usize, sBj: usize,
+  c: usize, sC: usize, batch: i32, m: i32, k: i32, n: i32,
+  bias: usize, hasBias: i32, kcBlock: i32, pack: usize, packing: i32,
 ): void {
   const KC = max(kcBlock, 1);
-  const sC = <usize>n << 2;
   const m6 = m - m % 6;
-  const n16 = n & ~15;
-  const n8 = n & ~7;
+  const packA = pack != 0 && sAk != 4 && (packing & 2) != 0;
+  const packBPanels = pack != 0 && ((packing & 1) != 0 || sBj != 4);
+  // SIMD tiles need B's columns side by side: in place (row-major) or packed
+  const n8 = sBj == 4 || packBPanels ? n & ~7 : 0;
+  const n16 = n8 & ~15;
+  // A's row panels first (room for 24 rows per k), B's column panels after them
+  const aPanel = pack;
+  const bPanels = pack + <usize>min(KC, k) * 96;
+  const rowBytes = <usize>n << 2;
   for (let p = 0; p < batch; p++) {
     const ab = a + <usize>p * sAb;
     const bb = b + <usize>p * sBb;
     const cb = c + <usize>p * <usize>m * sC;
     if (k == 0) {
       for (let i = 0; i < m; i++) {
-        if (hasBias != 0) memory.copy(cb + <usize>i * sC, bias, sC);
-        else memory.fill(cb + <usize>i * sC, 0, sC);
+        if (hasBias != 0) memory.copy(cb + <usize>i * sC, bias, rowBytes);
+        else memory.fill(cb + <usize>i * sC, 0, rowBytes);
       }
       continue;
     }
@@ -311,66 +293,78 @@ export function gemmStridedAWide(
       const fromBias = first && hasBias != 0;
       const ak = ab + <usize>k0 * sAk;
       const bk = bb + <usize>k0 * sBk;
-      // B's 16-column panels in place (row stride sBk), or packed into `pack` (gemm.ts says why)
+      // B's 16-column panels in place (row stride sBk), or packed (gemm.ts says when)
       let panel: usize = bk;
       let panelStride: usize = sBk;
       let panelStep: usize = 64; // bytes from one 16-column panel to the next
       let tail: usize = bk + (<usize>n16 << 2); // the 8-column panel after them
       let tailStride: usize = sBk;
-      if (pack != 0) {
-        packPanels16(bk, sBk, pack, kc, n16, n8);
-        panel = pack;
+      if (packBPanels) {
+        packPanels16(bk, sBk, sBj, bPanels, kc, n16, n8);
+        panel = bPanels;
         panelStride = 64;
         panelStep = <usize>kc * 64;
-        tail = pack + <usize>(n16 >> 4) * panelStep;
+        tail = bPanels + <usize>(n16 >> 4) * panelStep;
         tailStride = 32;
       }
-      for (let i = 0; i < m6; i += 6) {
-        const pa = ak + <usize>i * sAi;
-        const pc = cb + <usize>i * sC;
-        for (let j = 0; j < n16; j += 16) {
-          const pb = panel + <usize>(j >> 4) * panelStep;
-          const pcj = pc + (<usize>j << 2);
-          const src = fromBias ? bias + (<usize>j << 2) : pcj;
-          const sSrc: usize = fromBias ? 0 : sC;
-          if (zero) tile6x16(pa, sAi, sAk, pb, panelStride, pcj, sC, kc, pcj, sC, true);
-          else tile6x16(pa, sAi, sAk, pb, panelStride, pcj, sC, kc, src, sSrc, false);
+      if (n8 > 0) {
+        for (let i = 0; i < m6; i += 6) {
+          let pa = ak + <usize>i * sAi;
+          let ai = sAi;
+          let ka = sAk;
+          if (packA) {
+            // 4 tiles' panels at once (24 rows)
+            const t = (i / 6) & 3;
+            if (t == 0) packRowPanels(pa, sAi, sAk, aPanel, kc, 6, min(4, (m6 - i) / 6));
+            pa = aPanel + <usize>t * <usize>kc * 24;
+            ai = 4;
+            ka = 24;
+          }
+          const pc = cb + <usize>i * sC;
+          for (let j = 0; j < n16; j += 16) {
+            const pb = panel + <usize>(j >> 4) * panelStep;
+            const pcj = pc + (<usize>j << 2);
+            const src = fromBias ? bias + (<usize>j << 2) : pcj;
+            const sSrc: usize = fromBias ? 0 : sC;
+            if (zero) tile6x16(pa, ai, ka, pb, panelStride, pcj, sC, kc, pcj, sC, true);
+            else tile6x16(pa, ai, ka, pb, panelStride, pcj, sC, kc, src, sSrc, false);
+          }
+          if (n8 > n16) {
+            const pcj = pc + (<usize>n16 << 2);
+            const src = fromBias ? bias + (<usize>n16 << 2) : pcj;
+            const sSrc: usize = fromBias ? 0 : sC;
+            if (zero) tile6x8(pa, ai, ka, tail, tailStride, pcj, sC, kc, pcj, sC, true);
+            else tile6x8(pa, ai, ka, tail, tailStride, pcj, sC, kc, src, sSrc, false);
+          }
         }
-        if (n8 > n16) {
-          const pcj = pc + (<usize>n16 << 2);
-          const src = fromBias ? bias + (<usize>n16 << 2) : pcj;
-          const sSrc: usize = fromBias ? 0 : sC;
-          if (zero) tile6x8(pa, sAi, sAk, tail, tailStride, pcj, sC, kc, pcj, sC, true);
-          else tile6x8(pa, sAi, sAk, tail, tailStride, pcj, sC, kc, src, sSrc, false);
+        // 4 or 5 rows left: 4 of them on 4 x 16 tiles (their 8-column remainder row by row below)
+        const m4 = m - m6 >= 4 ? m6 + 4 : m6;
+        if (m4 > m6) {
+          const pa = ak + <usize>m6 * sAi;
+          const pc = cb + <usize>m6 * sC;
+          for (let j = 0; j < n16; j += 16) {
+            const pb = panel + <usize>(j >> 4) * panelStep;
+            const pcj = pc + (<usize>j << 2);
+            const src = fromBias ? bias + (<usize>j << 2) : pcj;
+            const sSrc: usize = fromBias ? 0 : sC;
+            if (zero) tile4x16(pa, sAi, sAk, pb, panelStride, pcj, sC, kc, pcj, sC, true);
+            else tile4x16(pa, sAi, sAk, pb, panelStride, pcj, sC, kc, src, sSrc, false);
+          }
         }
-      }
-      // 4 or 5 rows left: 4 of them on 4 x 16 tiles (their 8-column remainder row by row below)
-      const m4 = m - m6 >= 4 ? m6 + 4 : m6;
-      if (m4 > m6) {
-        const pa = ak + <usize>m6 * sAi;
-        const pc = cb + <usize>m6 * sC;
-        for (let j = 0; j < n16; j += 16) {
-          const pb = panel + <usize>(j >> 4) * panelStep;
-          const pcj = pc + (<usize>j << 2);
-          const src = fromBias ? bias + (<usize>j << 2) : pcj;
-          const sSrc: usize = fromBias ? 0 : sC;
-          if (zero) tile4x16(pa, sAi, sAk, pb, panelStride, pcj, sC, kc, pcj, sC, true);
-          else tile4x16(pa, sAi, sAk, pb, panelStride, pcj, sC, kc, src, sSrc, false);
-        }
-      }
-      for (let i = m6; i < m; i++) {
-        const pa = ak + <usize>i * sAi;
-        const pc = cb + <usize>i * sC;
-        for (let j = i < m4 ? n16 : 0; j < n16; j += 16) {
-          const pb = panel + <usize>(j >> 4) * panelStep;
-          const pcj = pc + (<usize>j << 2);
-          if (zero) tile1x16(pa, sAk, pb, panelStride, pcj, kc, pcj, true);
-          else tile1x16(pa, sAk, pb, panelStride, pcj, kc, fromBias ? bias + (<usize>j << 2) : pcj, false);
-        }
-        if (n8 > n16) {
-          const pcj = pc + (<usize>n16 << 2);
-          if (zero) tile1x8(pa, sAk, tail, tailStride, pcj, kc, pcj, true);
-          else tile1x8(pa, sAk, tail, tailStride, pcj, kc, fromBias ? bias + (<usize>n16 << 2) : pcj, false);
+        for (let i = m6; i < m; i++) {
+          const pa = ak + <usize>i * sAi;
+          const pc = cb + <usize>i * sC;
+          for (let j = i < m4 ? n16 : 0; j < n16; j += 16) {
+            const pb = panel + <usize>(j >> 4) * panelStep;
+            const pcj = pc + (<usize>j << 2);
+            if (zero) tile1x16(pa, sAk, pb, panelStride, pcj, kc, pcj, true);
+            else tile1x16(pa, sAk, pb, panelStride, pcj, kc, fromBias ? bias + (<usize>j << 2) : pcj, false);
+          }
+          if (n8 > n16) {
+            const pcj = pc + (<usize>n16 << 2);
+            if (zero) tile1x8(pa, sAk, tail, tailStride, pcj, kc, pcj, true);
+            else tile1x8(pa, sAk, tail, tailStride, pcj, kc, fromBias ? bias + (<usize>n16 << 2) : pcj, false);
+          }
         }
       }
       // columns n8..n-1, element by element
@@ -379,7 +373,7 @@ export function gemmStridedAWide(
           const pc = cb + <usize>i * sC + (<usize>j << 2);
           let s: f32 = first ? (hasBias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0.0) : load<f32>(pc);
           let pa = ak + <usize>i * sAi;
-          let pb = bk + (<usize>j << 2);
+          let pb = bk + <usize>j * sBj;
           for (let kk = 0; kk < kc; kk++) {
             s += load<f32>(pa) * load<f32>(pb);
             pa += sAk;

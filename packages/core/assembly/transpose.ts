@@ -5,7 +5,7 @@
 
 /** Transposes the 4 x 4 block at `src` (row stride `ss` bytes) into `dst` (row stride `ds`). */
 // @ts-ignore: decorator
-@inline function transpose4x4(src: usize, ss: usize, dst: usize, ds: usize): void {
+@inline export function transpose4x4(src: usize, ss: usize, dst: usize, ds: usize): void {
   const r0 = v128.load(src);
   const r1 = v128.load(src + ss);
   const r2 = v128.load(src + 2 * ss);

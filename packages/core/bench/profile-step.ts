@@ -3,7 +3,9 @@
  * what to speed up next. Not part of `pnpm bench`.
  *
  * Usage: npx tsx bench/profile-step.ts [wasm|cpu] [fast|stock] [plain|fused] [steps]
- * Set THREADS=N to run the threaded wasm build. Shapes are shown for the kernels named in DETAIL
+ * Set THREADS=N to run as `initBackend({ wasmThreads: N })` does (the threaded build with XNNPACK
+ * at one thread and the GEMM pool on N threads, the default under Node); XNNPACK=N instead runs
+ * the threaded build with N XNNPACK threads and no GEMM pool. Shapes are shown for the kernels named in DETAIL
  * (comma-separated; default Transpose,BatchMatMul,Sum,Identity). The fused variant trains with
  * the library's AdamW and the plain one with tfjs' Adam, as in `pnpm bench`.
  */
@@ -13,7 +15,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // tfjs-layers registers tfjs' gradients (tfjs-core's node bundle registers none).
 import '@tensorflow/tfjs-layers';
 // the Node entry installs the Node platform (V8's revectorizer on Node 24+, see wasmRevectorize)
-import '../src/index';
+import { initBackend } from '../src/index';
 import { registerFastKernels, wasmRevectorize } from '../src/kernels/index';
 import { installThreadedWasm } from '../src/kernels/wasm-threads';
 import { profileKernels } from './kernel-profiler';
@@ -29,9 +31,14 @@ async function main(): Promise<void> {
   const steps = Number(process.argv[5] ?? 3);
   // as initBackend does: the revectorizer's flag before tfjs-wasm and the SIMD kernels compile
   if (fast) console.log(`revectorizer ${wasmRevectorize().reason}`);
-  if (process.env.THREADS) await installThreadedWasm({ threads: Number(process.env.THREADS) });
-  await tf.setBackend(backend);
-  if (fast) registerFastKernels(backend);
+  if (process.env.THREADS && backend === 'wasm' && fast) {
+    const info = await initBackend({ backend: 'wasm', wasmThreads: Number(process.env.THREADS) });
+    console.log(`initBackend: ${info.threads ?? 1} thread(s), ${info.simdKernels ?? '-'} kernels, ${info.gemmTile ?? '-'} tiles`);
+  } else {
+    if (process.env.XNNPACK) await installThreadedWasm({ threads: Number(process.env.XNNPACK) });
+    await tf.setBackend(backend);
+    if (fast) registerFastKernels(backend);
+  }
   const model = new ReferenceVit(REFERENCE_VIT);
   // the same optimizers as the benchmark: tfjs' Adam for plain, the library's AdamW for fused
   const opt = variant === 'fused' ? new AdamW({ learningRate: 1e-3, weightDecay: 0 }) : tf.train.adam(1e-3);

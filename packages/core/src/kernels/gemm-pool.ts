@@ -1,4 +1,12 @@
-import { GEMM_CONTROL, GEMM_JOB, runGemmChunks, type GemmKernel } from './gemm-chunks';
+import {
+  POOL_CONTROL,
+  POOL_JOB,
+  POOL_JOB_KIND,
+  runPoolChunks,
+  type ElementwiseKernel,
+  type GemmKernel,
+  type PoolKernels,
+} from './pool-jobs';
 import { gemmTileRows, type SimdGemmTile } from './gemm-tile';
 import { sharedKernelModuleFor, simdKernelBuild, simdKernelsFor, type SimdKernelBuild } from './simd-module';
 import { asWasmBackend, type WasmBackendInternals } from './wasm-interop';
@@ -18,31 +26,36 @@ export type StartGemmWorker = (source: string, data: GemmWorkerData) => { termin
 
 /**
  * The source of a pool worker: it instantiates the SIMD kernels on the shared heap, then sleeps in
- * `Atomics.wait` until the caller posts a job, takes chunks of it with {@link runGemmChunks}, counts
- * itself finished and sleeps again. Nothing spins: a worker that is not scheduled only delays the
- * end of a job, whose chunks the other threads take meanwhile.
+ * `Atomics.wait` until the caller posts a job, joins it unless the caller has closed it already
+ * (taken the last chunk), takes chunks with {@link runPoolChunks}, leaves and sleeps again.
+ * Nothing spins, and the caller waits only for workers inside the job: a worker that is not
+ * scheduled (another process busy on its core) neither delays the job nor misses later ones.
  */
 export function gemmWorkerSource(): string {
   return `'use strict';
 const { workerData } = require('node:worker_threads');
-const runGemmChunks = ${runGemmChunks.toString()};
+const runPoolChunks = ${runPoolChunks.toString()};
 const { memory, module, job, control, thread } = workerData;
-const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
-// indexed by the job's kernel slot: 4 x 8 tiles, 6 x 16 tiles
-const gemms = [kernels.gemmStridedA, kernels.gemmStridedAWide];
+const exported = new WebAssembly.Instance(module, { env: { memory } }).exports;
+// GEMM on 4 x 8 tiles, GEMM on 6 x 16 tiles, elementwise kernels, im2col
+const kernels = [exported.gemm, exported.gemmWide, exported.elementwise, exported.im2col];
 const jobs = new Float64Array(job);
 const ctl = new Int32Array(control);
 // the sequence number when the pool was made: a job posted before this worker got here still runs
 let seen = 0;
 for (;;) {
-  Atomics.wait(ctl, ${GEMM_CONTROL.sequence}, seen);
-  const now = Atomics.load(ctl, ${GEMM_CONTROL.sequence});
-  if (Atomics.load(ctl, ${GEMM_CONTROL.quit}) === 1) break;
+  Atomics.wait(ctl, ${POOL_CONTROL.sequence}, seen);
+  const now = Atomics.load(ctl, ${POOL_CONTROL.sequence});
+  if (Atomics.load(ctl, ${POOL_CONTROL.quit}) === 1) break;
   if (now === seen) continue;
   seen = now;
-  runGemmChunks(gemms, jobs, ctl, thread);
-  Atomics.add(ctl, ${GEMM_CONTROL.finished}, 1);
-  Atomics.notify(ctl, ${GEMM_CONTROL.finished});
+  // join, then read the job only if it is still this one and open (the caller waits for joined
+  // workers before it writes the next job)
+  Atomics.add(ctl, ${POOL_CONTROL.active}, 1);
+  if (Atomics.load(ctl, ${POOL_CONTROL.sequence}) === now && Atomics.load(ctl, ${POOL_CONTROL.closed}) === 0) {
+    runPoolChunks(kernels, jobs, ctl, thread);
+  }
+  if (Atomics.sub(ctl, ${POOL_CONTROL.active}, 1) === 1) Atomics.notify(ctl, ${POOL_CONTROL.active});
 }
 `;
 }
@@ -50,36 +63,85 @@ for (;;) {
 /** Below this many multiply-adds a product runs on the calling thread alone (a hand-off costs ~50 us). */
 export const GEMM_POOL_MIN_MACS = 1 << 19;
 
-/**
- * Rows of C per chunk: about 4 chunks per thread (for load balance), a multiple of the tile's
- * rows (4 or 6), at least 4 tiles.
- */
-function chunkRowsFor(m: number, batch: number, threads: number, tileRows: number): number {
-  const perMatrix = Math.max(1, Math.ceil((4 * threads) / batch));
-  const rows = Math.ceil(m / perMatrix / tileRows) * tileRows;
-  return Math.max(4 * tileRows, rows);
+/** Below this many elements an elementwise kernel runs on the calling thread alone. */
+export const ELEMENTWISE_POOL_MIN = 1 << 16;
+
+/** How a GEMM is cut into chunks: blocks of rows and of columns of each matrix of the batch. */
+export interface GemmChunkPlan {
+  readonly chunkRows: number;
+  readonly chunkCols: number;
+  readonly rowBlocks: number;
+  readonly colBlocks: number;
 }
 
 /**
- * A pool of worker threads that run @ait/core's SIMD GEMM on tfjs-wasm's shared heap (its
- * threaded build) beside the calling thread. Products are cut into chunks of rows that the
- * threads take one at a time, so a slow or busy thread takes fewer; results are bit-identical to
- * one thread. Workers sleep between products (no busy waiting).
+ * Cuts each `[m, n]` matrix of C into about `4 * threads / batch` blocks (at least one; several
+ * chunks per thread balance the load when a thread is slow or busy). Rows come in multiples of
+ * the tile's rows (at least 4 tiles), columns in multiples of 16. Of the ways to cut, the one that
+ * packs the fewest operand elements wins: every block of rows packs its k x columns of B, every
+ * block of columns reads (or packs) its rows of A, so a tall C (forward products) is cut into rows
+ * and a small square one (weight gradients, `[d_in, d_out]` with a long k) into both.
+ */
+export function planGemmChunks(batch: number, m: number, n: number, threads: number, tileRows: number): GemmChunkPlan {
+  const target = Math.max(1, Math.ceil((4 * threads) / batch));
+  let best: GemmChunkPlan & { cost: number } = { chunkRows: m, chunkCols: n, rowBlocks: 1, colBlocks: 1, cost: Infinity };
+  for (let cols = 1; cols <= target; cols++) {
+    const rows = Math.ceil(target / cols);
+    const chunkRows = Math.max(4 * tileRows, Math.ceil(m / rows / tileRows) * tileRows);
+    const chunkCols = Math.max(16, Math.ceil(n / cols / 16) * 16);
+    const rowBlocks = Math.ceil(m / chunkRows);
+    const colBlocks = Math.ceil(n / chunkCols);
+    const cost = rowBlocks * n + colBlocks * m;
+    if (cost < best.cost) best = { chunkRows, chunkCols, rowBlocks, colBlocks, cost };
+  }
+  const { chunkRows, chunkCols, rowBlocks, colBlocks } = best;
+  return { chunkRows, chunkCols, rowBlocks, colBlocks };
+}
+
+/** The arguments of the GEMM kernel for a whole product (C contiguous `[batch, m, n]`). */
+export interface GemmJob {
+  a: number;
+  sAb: number;
+  sAi: number;
+  sAk: number;
+  b: number;
+  sBb: number;
+  sBk: number;
+  sBj: number;
+  c: number;
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+  bias: number;
+  hasBias: number;
+  kc: number;
+  /** Packing scratch of `packStride` bytes per thread of the pool, or 0. */
+  pack: number;
+  packStride: number;
+  packing: number;
+}
+
+/**
+ * A pool of worker threads that run @ait/core's SIMD GEMM, elementwise and convolution kernels on
+ * tfjs-wasm's shared heap (its threaded build) beside the calling thread. Operations are cut into
+ * chunks (blocks of a product's C, ranges of elements, blocks of output pixels) that the threads
+ * take one at a time, so a slow or busy thread takes fewer; results are bit-identical to one
+ * thread. Workers sleep between operations (no busy waiting).
  */
 export class GemmPool {
-  private readonly job = new Float64Array(new SharedArrayBuffer(GEMM_JOB.length * 8));
-  private readonly control = new Int32Array(new SharedArrayBuffer(GEMM_CONTROL.length * 4));
+  private readonly job = new Float64Array(new SharedArrayBuffer(POOL_JOB.length * 8));
+  private readonly control = new Int32Array(new SharedArrayBuffer(POOL_CONTROL.length * 4));
   private readonly workers: { terminate(): unknown }[] = [];
 
   /**
-   * @param gemm the kernel on the calling thread.
+   * @param build the build of the SIMD kernels the workers run (see `setSimdKernelBuild`).
    * @param memory tfjs-wasm's shared `WebAssembly.Memory`.
    * @param module the compiled shared-memory build of the SIMD kernels.
    * @param workers worker threads to start (the pool runs `workers + 1` threads).
    * @param start starts a worker (Node: worker_threads).
    */
   constructor(
-    /** The build of the SIMD kernels the workers run (see `setSimdKernelBuild`). */
     readonly build: SimdKernelBuild,
     memory: object,
     module: object,
@@ -87,6 +149,7 @@ export class GemmPool {
     start: StartGemmWorker,
   ) {
     const source = gemmWorkerSource();
+    Atomics.store(this.control, POOL_CONTROL.closed, 1);
     for (let t = 1; t <= workers; t++) {
       this.workers.push(
         start(source, {
@@ -100,96 +163,119 @@ export class GemmPool {
     }
   }
 
-  /** Threads that run a product: the workers and the calling thread. */
+  /** Threads that run an operation: the workers and the calling thread. */
   get threads(): number {
     return this.workers.length + 1;
   }
 
-  /** Chunks of products the workers (not the calling thread) have run so far. */
+  /** Chunks the workers (not the calling thread) have run so far. */
   get workerChunks(): number {
-    return Atomics.load(this.control, GEMM_CONTROL.workerChunks);
+    return Atomics.load(this.control, POOL_CONTROL.workerChunks);
   }
 
   /**
-   * Runs the GEMM kernel of `tile` (`gemmStridedA` for `4x8`, `gemmStridedAWide` for `6x16`) with
-   * these arguments (`pack`: scratch of `packStride` bytes per thread, or 0) on the pool, or on the
-   * calling thread alone when the product is small; `gemm` is the calling thread's kernel (the
-   * one `tile` names). Returns when C is complete.
+   * Runs the GEMM kernel of `tile` (`gemm` for `4x8`, `gemmWide` for `6x16`) on the whole product
+   * `job` on the pool, cut by {@link planGemmChunks}, or on the calling thread alone when the
+   * product is small; `gemm` is the calling thread's kernel (the one `tile` names). Returns when C
+   * is complete.
    */
-  run(
-    gemm: GemmKernel,
-    args: {
-      a: number;
-      sAb: number;
-      sAi: number;
-      sAk: number;
-      b: number;
-      sBb: number;
-      sBk: number;
-      c: number;
-      batch: number;
-      m: number;
-      k: number;
-      n: number;
-      bias: number;
-      hasBias: number;
-      kc: number;
-      pack: number;
-      packStride: number;
-    },
-    tile: SimdGemmTile = '4x8',
-  ): void {
-    const { a, sAb, sAi, sAk, b, sBb, sBk, c, batch, m, k, n, bias, hasBias, kc, pack } = args;
-    if (this.workers.length === 0 || batch * m * k * n < GEMM_POOL_MIN_MACS || m === 0) {
-      gemm(a, sAb, sAi, sAk, b, sBb, sBk, c, batch, m, k, n, bias, hasBias, kc, pack);
+  run(gemm: GemmKernel, job: GemmJob, tile: SimdGemmTile = '4x8'): void {
+    const { a, sAb, sAi, sAk, b, sBb, sBk, sBj, c, batch, m, k, n, bias, hasBias, kc, pack, packing } = job;
+    if (this.workers.length === 0 || batch * m * k * n < GEMM_POOL_MIN_MACS || m === 0 || n === 0) {
+      gemm(a, sAb, sAi, sAk, b, sBb, sBk, sBj, c, n * 4, batch, m, k, n, bias, hasBias, kc, pack, packing);
       return;
     }
-    const chunkRows = chunkRowsFor(m, batch, this.threads, gemmTileRows(tile));
-    const perMatrix = Math.ceil(m / chunkRows);
-    const job = this.job;
-    const kernel = tile === '6x16' ? 1 : 0;
-    job.set([
-      a,
-      sAb,
-      sAi,
-      sAk,
-      b,
-      sBb,
-      sBk,
-      c,
-      batch,
-      m,
-      k,
-      n,
-      bias,
-      hasBias,
-      kc,
-      pack,
-      args.packStride,
-      chunkRows,
-      perMatrix,
-      batch * perMatrix,
-      kernel,
-    ]);
+    const plan = planGemmChunks(batch, m, n, this.threads, gemmTileRows(tile));
+    const unused = (): void => undefined;
+    this.runJob([gemm, gemm, unused, unused], (slots) => {
+      slots[POOL_JOB.kind] = tile === '6x16' ? POOL_JOB_KIND.gemmWide : POOL_JOB_KIND.gemm;
+      slots[POOL_JOB.chunks] = batch * plan.rowBlocks * plan.colBlocks;
+      const values: [keyof typeof POOL_JOB, number][] = [
+        ['a', a],
+        ['sAb', sAb],
+        ['sAi', sAi],
+        ['sAk', sAk],
+        ['b', b],
+        ['sBb', sBb],
+        ['sBk', sBk],
+        ['sBj', sBj],
+        ['c', c],
+        ['m', m],
+        ['k', k],
+        ['n', n],
+        ['bias', bias],
+        ['hasBias', hasBias],
+        ['kc', kc],
+        ['pack', pack],
+        ['packStride', job.packStride],
+        ['packing', packing],
+        ['chunkRows', plan.chunkRows],
+        ['chunkCols', plan.chunkCols],
+        ['rowBlocks', plan.rowBlocks],
+        ['colBlocks', plan.colBlocks],
+      ];
+      for (const [slot, value] of values) slots[POOL_JOB[slot]] = value;
+    });
+  }
+
+  /**
+   * Runs elementwise kernel `op` (see `assembly/elementwise.ts`) on `size` elements of the arrays
+   * at `x`, `y`, `z` (scalar `s`, bias `period`) on the pool, or on the calling thread alone below
+   * {@link ELEMENTWISE_POOL_MIN} elements; `elementwise` is the calling thread's kernel.
+   */
+  runElementwise(elementwise: ElementwiseKernel, op: number, x: number, y: number, z: number, size: number, s = 0, period = 1): void {
+    if (this.workers.length === 0 || size < ELEMENTWISE_POOL_MIN) {
+      elementwise(op, x, y, z, 0, size, s, period);
+      return;
+    }
+    const chunkSize = Math.max(8192, Math.ceil(size / (4 * this.threads) / 16) * 16);
+    const unused = (): void => undefined;
+    this.runJob([unused, unused, elementwise, unused], (slots) => {
+      slots[POOL_JOB.kind] = POOL_JOB_KIND.elementwise;
+      slots[POOL_JOB.chunks] = Math.ceil(size / chunkSize);
+      slots[POOL_JOB.op] = op;
+      slots[POOL_JOB.x] = x;
+      slots[POOL_JOB.y] = y;
+      slots[POOL_JOB.z] = z;
+      slots[POOL_JOB.size] = size;
+      slots[POOL_JOB.chunkSize] = chunkSize;
+      slots[POOL_JOB.s] = s;
+      slots[POOL_JOB.period] = period;
+    });
+  }
+
+  /**
+   * Runs a job on every thread of the pool: `write` fills the job array (zeroed first; see
+   * `POOL_JOB`), then the workers are woken, the calling thread takes chunks with `kernels` too,
+   * and this returns when every chunk is done.
+   */
+  runJob(kernels: PoolKernels, write: (slots: Float64Array) => void): void {
+    const slots = this.job;
     const ctl = this.control;
-    Atomics.store(ctl, GEMM_CONTROL.nextChunk, 0);
-    Atomics.store(ctl, GEMM_CONTROL.finished, 0);
-    Atomics.add(ctl, GEMM_CONTROL.sequence, 1);
-    Atomics.notify(ctl, GEMM_CONTROL.sequence);
-    runGemmChunks([gemm, gemm], job, ctl, 0);
-    // every worker counts itself finished once it finds no chunk left; sleep until all have
+    // no worker reads the slots now: the last job ended with none inside, and it is closed
+    slots.fill(0);
+    write(slots);
+    Atomics.store(ctl, POOL_CONTROL.nextChunk, 0);
+    // opening the job publishes the slots written above to the workers that join it
+    Atomics.store(ctl, POOL_CONTROL.closed, 0);
+    Atomics.add(ctl, POOL_CONTROL.sequence, 1);
+    Atomics.notify(ctl, POOL_CONTROL.sequence);
+    runPoolChunks(kernels, slots, ctl, 0);
+    // every chunk is taken: close the job, then sleep until the workers inside it have left
+    // (those still running a chunk); workers that wake later leave it alone
+    Atomics.store(ctl, POOL_CONTROL.closed, 1);
     for (;;) {
-      const finished = Atomics.load(ctl, GEMM_CONTROL.finished);
-      if (finished >= this.workers.length) break;
-      Atomics.wait(ctl, GEMM_CONTROL.finished, finished);
+      const active = Atomics.load(ctl, POOL_CONTROL.active);
+      if (active === 0) break;
+      Atomics.wait(ctl, POOL_CONTROL.active, active);
     }
   }
 
   /** Ends the workers. */
   dispose(): void {
-    Atomics.store(this.control, GEMM_CONTROL.quit, 1);
-    Atomics.add(this.control, GEMM_CONTROL.sequence, 1);
-    Atomics.notify(this.control, GEMM_CONTROL.sequence);
+    Atomics.store(this.control, POOL_CONTROL.quit, 1);
+    Atomics.add(this.control, POOL_CONTROL.sequence, 1);
+    Atomics.notify(this.control, POOL_CONTROL.sequence);
     for (const w of this.workers) void w.terminate();
     this.workers.length = 0;
   }

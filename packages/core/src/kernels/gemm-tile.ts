@@ -1,8 +1,8 @@
 import { currentRuntimePlatform, type WasmRevectorize } from '../platform/runtime-platform';
 
 /**
- * The register tile of @ait/core's SIMD GEMM: `4x8` (`gemmStridedA`; 8 accumulators, what V8
- * keeps in registers without the revectorizer) or `6x16` (`gemmStridedAWide`; 24 accumulators of
+ * The register tile of @ait/core's SIMD GEMM: `4x8` (`gemm`; 8 accumulators, what V8
+ * keeps in registers without the revectorizer) or `6x16` (`gemmWide`; 24 accumulators of
  * 128 bits, which V8's revectorizer turns into 12 of 256 bits: about twice the GFLOP/s on Node 24,
  * but they spill without it). Both compute the same products; results differ in the last bits
  * where k is longer than one k block.

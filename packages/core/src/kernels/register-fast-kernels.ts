@@ -20,6 +20,8 @@ import { GELU_KERNEL, GELU_WITH_SLOPE_KERNEL, wasmGelu, wasmGeluWithSlope } from
 import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, wasmLayerNorm, wasmLayerNormGrad } from './wasm-layer-norm';
 import { simdKernelsFor } from './simd-module';
 import { wasmUnarySimd } from './wasm-unary-simd';
+import { wasmAdd, wasmMultiply, wasmStep } from './wasm-elementwise';
+import { wasmConv2D } from './wasm-convolution';
 import { wasmSlice, wasmSplitV } from './wasm-slice';
 import { asWasmBackend } from './wasm-interop';
 
@@ -217,8 +219,8 @@ function registerWasmKernels(backendName: string): void {
           wasmSplitV(backend, inputs, attrs ?? {}, orig),
     );
     for (const [kernel, op] of [
-      [tf.Exp, 'expForward'],
-      [tf.Erf, 'erfForward'],
+      [tf.Exp, 'exp'],
+      [tf.Erf, 'erf'],
     ] as const) {
       wrap(
         kernel,
@@ -228,6 +230,34 @@ function registerWasmKernels(backendName: string): void {
             wasmUnarySimd(op, backend, inputs, attrs ?? {}, orig),
       );
     }
+    wrap(
+      tf.Multiply,
+      backendName,
+      (orig) =>
+        ({ inputs, backend }) =>
+          wasmMultiply(backend, inputs, orig),
+    );
+    wrap(
+      tf.Add,
+      backendName,
+      (orig) =>
+        ({ inputs, backend }) =>
+          wasmAdd(backend, inputs, orig),
+    );
+    wrap(
+      tf.Conv2D,
+      backendName,
+      (orig) =>
+        ({ inputs, backend, attrs }) =>
+          wasmConv2D(backend, inputs, attrs ?? {}, orig),
+    );
+    wrap(
+      tf.Step,
+      backendName,
+      (orig) =>
+        ({ inputs, backend, attrs }) =>
+          wasmStep(backend, inputs, attrs ?? {}, orig),
+    );
   }
 }
 
@@ -247,9 +277,13 @@ function registerWasmKernels(backendName: string): void {
  * `UnsortedSegmentSum` (gradient of gather), `Conv2DBackpropFilter` and `Einsum`; `Conv2DBackpropInput` as a fast `Conv2D` of the
  * flipped filter (stride 1, equal padding) and `MaxPoolGrad` for non-overlapping windows (both
  * faster than tfjs-wasm's loops), block-copy `Tile` and `Unpack` (axis 0), and AiT.js's
- * WebAssembly SIMD kernels on tfjs-wasm's heap: a GEMM for every transpose combination with the
- * bias added in the kernel, exact GELU and layer normalisation with their gradients, bias-gradient
- * sums, matrix transposes, `Exp`, `Erf`, `Slice` and `SplitV`. For `cpu` and `webgpu`: a `BatchMatMul` wrapper that makes two-way
+ * WebAssembly SIMD kernels on tfjs-wasm's heap: a GEMM for every transpose combination (transposed
+ * operands packed where they lie) with the bias added in the kernel, `Conv2D` and its filter
+ * gradient through im2col and that GEMM, exact GELU and layer normalisation with their gradients,
+ * bias-gradient sums, matrix transposes, `Exp`, `Erf`, `Step`, bias `Add`, `Slice` and `SplitV`;
+ * with a GEMM pool (`initBackend`'s `wasmThreads` > 1) the products, convolutions, GELU, `Exp`,
+ * `Erf`, `Step` and large same-shape `Multiply` and `Add` run on every thread. For `cpu` and
+ * `webgpu`: a `BatchMatMul` wrapper that makes two-way
  * batch broadcasting (`[2, 1, m, k] x [1, 3, k, n]`) correct (tfjs 4.22's kernels fail on it); for
  * `webgpu` also an `AddN` that sums any number of inputs (tfjs-backend-webgpu 4.22's fails beyond
  * the device's storage buffers per shader, see {@link chunkedAddN}); their other kernels stay.

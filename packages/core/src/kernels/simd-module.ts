@@ -51,13 +51,17 @@ export interface SimdKernels {
   /** `out[c] = sum_r x[r, c]` for `x` `[rows, cols]`. */
   sumRows(x: number, out: number, rows: number, cols: number): void;
   /**
-   * `C = A B (+ bias)` for `batch` products: `A(i, k)` at `a + p*sAb + i*sAi + k*sAk`, `B`
-   * row-major `[k, n]` (row stride `sBk`) at `b + p*sBb`, `C` `[batch, m, n]` overwritten; strides
-   * in bytes; with `hasBias` 1 the `[n]` vector at `bias` is added to every row; `kcBlock`: length
-   * of the k blocks (cache blocking); `pack`: 0, or scratch of `min(k, kcBlock) * n * 4` bytes into
-   * which B is repacked as contiguous 8-column panels once per k block.
+   * `C = A B (+ bias)` for `batch` products: `A(i, k)` at `a + p*sAb + i*sAi + k*sAk`, `B(k, j)`
+   * at `b + p*sBb + k*sBk + j*sBj`, `C` with row stride `sC` at `c + p*m*sC` (overwritten);
+   * strides in bytes, so either operand may be row-major or transposed. With `hasBias` 1 the
+   * `[n]` vector at `bias` is added to every row; `kcBlock`: length of the k blocks (cache
+   * blocking); `pack`: 0, or scratch of `min(k, kcBlock) * (24 + n8) * 4` bytes (`n8`: n rounded
+   * down to a multiple of 8) into which B is copied as contiguous column panels once per k block
+   * (always where B is not row-major, else where `packing` has bit value 1) and an A that is not
+   * row-major as row panels (where `packing` has bit value 2). A B that is not row-major needs
+   * `pack` to run at SIMD speed.
    */
-  gemmStridedA(
+  gemm(
     a: number,
     sAb: number,
     sAi: number,
@@ -65,7 +69,9 @@ export interface SimdKernels {
     b: number,
     sBb: number,
     sBk: number,
+    sBj: number,
     c: number,
+    sC: number,
     batch: number,
     m: number,
     k: number,
@@ -74,14 +80,49 @@ export interface SimdKernels {
     hasBias: number,
     kcBlock: number,
     pack: number,
+    packing: number,
   ): void;
   /**
-   * {@link SimdKernels.gemmStridedA} (same arguments, layouts and `pack` scratch) on 6 x 16 register
+   * {@link SimdKernels.gemm} (same arguments, layouts and `pack` scratch) on 6 x 16 register
    * tiles, for V8's WebAssembly revectorizer (Node 24+); C's first k block starts from the bias or
    * zero, later ones from C. Correct everywhere, fast only with the revectorizer (see
    * `SimdGemmTile`).
    */
-  gemmStridedAWide: SimdKernels['gemmStridedA'];
+  gemmWide: SimdKernels['gemm'];
+  /**
+   * Elementwise kernel `op` on float32 elements `start..end-1` of the arrays at `x`, `y`, `z`:
+   * 0 GELU (`x` -> `y`), 1 GELU and its slope (`x` -> `y`, `z`), 2 exp (`x` -> `y`), 3 erf
+   * (`x` -> `y`), 4 product (`x`, `y` -> `z`), 5 Step with alpha `s` (`x` -> `y`), 6 sum with a
+   * bias vector `y` of `period` elements repeated along `x` (-> `z`), 7 sum (`x`, `y` -> `z`). One
+   * entry so that the GEMM pool's workers can run any of them on a range of elements.
+   */
+  elementwise(op: number, x: number, y: number, z: number, start: number, end: number, s: number, period: number): void;
+  /**
+   * Rows `r0..r1-1` of the patch matrix `[batch * outH * outW, fh * fw * inC]` of the NHWC input
+   * at `x` (`[batch, inH, inW, inC]`) into `dst`: each output pixel's input patch, tap by tap,
+   * zeros in the padding (strides `sh`, `sw`, dilations `dh`, `dw`); with `transposed` 1 as
+   * their transpose `[fh * fw * inC, r1 - r0]`.
+   */
+  im2col(
+    x: number,
+    inH: number,
+    inW: number,
+    inC: number,
+    fh: number,
+    fw: number,
+    sh: number,
+    sw: number,
+    dh: number,
+    dw: number,
+    padTop: number,
+    padLeft: number,
+    outH: number,
+    outW: number,
+    dst: number,
+    r0: number,
+    r1: number,
+    transposed: number,
+  ): void;
   /**
    * Max-pooling gradient for non-overlapping `fh x fw` windows, NHWC: `dx` `[batch, inH, inW, c]`
    * (overwritten) gets `dy` `[batch, outH, outW, c]` at each window's first maximum of `x`.
@@ -114,8 +155,10 @@ const EXPORTS: (keyof SimdKernels)[] = [
   'layerNormBackward',
   'sumRows',
   'transposeBatched',
-  'gemmStridedA',
-  'gemmStridedAWide',
+  'gemm',
+  'gemmWide',
+  'elementwise',
+  'im2col',
   'copyRows',
   'maxPoolGradNonOverlapping',
 ];

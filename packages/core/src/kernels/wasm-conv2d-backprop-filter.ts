@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { simdConv2DFilterGradient } from './wasm-convolution';
 import { asWasmBackend, heapF32, reshapeInfo, runKernel, Scratch } from './wasm-interop';
 
 /**
@@ -36,6 +37,10 @@ export function wasmConv2DBackpropFilter(
       x = scratch.keep(runKernel(tf.Transpose, backendName, backendRaw, { x }, { perm: [0, 2, 3, 1] }));
       dy = scratch.keep(runKernel(tf.Transpose, backendName, backendRaw, { x: dy }, { perm: [0, 2, 3, 1] }));
     }
+    const simdAttrs: tf.NamedAttrMap = { strides, pad, dilations: 1, dataFormat: 'NHWC' };
+    if (dimRoundingMode) simdAttrs.dimRoundingMode = dimRoundingMode;
+    const viaSimd = simdConv2DFilterGradient(backend, x, dy, filterShape, simdAttrs);
+    if (viaSimd) return viaSimd;
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
       filterShape,

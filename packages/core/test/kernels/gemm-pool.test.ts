@@ -4,10 +4,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, runtimePlatform } from '../../src/index';
-import { gemmPoolFor, startGemmPool, stopGemmPool } from '../../src/kernels/gemm-pool';
+import { GemmPool, gemmPoolFor, startGemmPool, stopGemmPool } from '../../src/kernels/gemm-pool';
 import { asWasmBackend, memoryOffsetOf } from '../../src/kernels/wasm-interop';
-import { simdKernelsFor } from '../../src/kernels/simd-module';
-import type { GemmKernel } from '../../src/kernels/gemm-chunks';
+import { sharedKernelModuleFor, simdKernelBuild, simdKernelsFor } from '../../src/kernels/simd-module';
+import type { GemmKernel } from '../../src/kernels/pool-jobs';
 import { setSimdGemmTile, simdGemmTile, type SimdGemmTile } from '../../src/kernels/gemm-tile';
 import { maxAbsDiff, naiveMatMul } from './kernel-test-helpers';
 
@@ -75,7 +75,7 @@ describe('the GEMM pool (wasmThreads 2)', () => {
     // so the worker's part is certain however the machine schedules it
     const nap = new Int32Array(new SharedArrayBuffer(4));
     const tile = simdGemmTile();
-    const kernel = tile === '6x16' ? simd.gemmStridedAWide : simd.gemmStridedA;
+    const kernel = tile === '6x16' ? simd.gemmWide : simd.gemm;
     let first = true;
     const slowCaller: GemmKernel = (...args) => {
       if (first) {
@@ -95,6 +95,7 @@ describe('the GEMM pool (wasmThreads 2)', () => {
         b: memoryOffsetOf(backend, b),
         sBb: 0,
         sBk: n * 4,
+        sBj: 4,
         c: memoryOffsetOf(backend, c),
         batch: 1,
         m,
@@ -105,6 +106,7 @@ describe('the GEMM pool (wasmThreads 2)', () => {
         kc: 256,
         pack: 0,
         packStride: 0,
+        packing: 0,
       },
       tile,
     );
@@ -162,6 +164,47 @@ describe('the GEMM pool (wasmThreads 2)', () => {
       }
     },
   );
+
+  it('finishes a job on the calling thread when a worker never wakes (its core busy with another process)', () => {
+    const backend = asWasmBackend(tf.backend());
+    const shared = sharedKernelModuleFor(backend);
+    const simd = simdKernelsFor(backend);
+    if (!shared || !simd) throw new Error('no shared heap');
+    // a worker that is never scheduled: it never runs its source
+    const pool = new GemmPool(simdKernelBuild(), shared.memory, shared.module, 1, () => ({ terminate: () => undefined }));
+    const [m, k, n] = [256, 96, 72];
+    const a = tf.tensor2d(values(m * k, 3), [m, k]);
+    const b = tf.tensor2d(values(k * n, 4), [k, n]);
+    const c = tf.zeros([m, n]);
+    for (let rep = 0; rep < 3; rep++) {
+      pool.run(simd.gemm, {
+        a: memoryOffsetOf(backend, a),
+        sAb: 0,
+        sAi: k * 4,
+        sAk: 4,
+        b: memoryOffsetOf(backend, b),
+        sBb: 0,
+        sBk: n * 4,
+        sBj: 4,
+        c: memoryOffsetOf(backend, c),
+        batch: 1,
+        m,
+        k,
+        n,
+        bias: 0,
+        hasBias: 0,
+        kc: 256,
+        pack: 0,
+        packStride: 0,
+        packing: 0,
+      });
+    }
+    expect(pool.workerChunks).toBe(0);
+    const want = tf.matMul(a, b);
+    expect(Buffer.from((c.dataSync() as Float32Array).buffer).equals(Buffer.from((want.dataSync() as Float32Array).buffer))).toBe(true);
+    pool.dispose();
+    tf.dispose([a, b, c, want]);
+  });
 
   it('lets its workers sleep between products (no busy waiting)', async () => {
     products();

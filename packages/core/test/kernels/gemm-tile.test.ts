@@ -1,4 +1,4 @@
-// The SIMD GEMM's two register tiles: 4 x 8 (gemmStridedA) and 6 x 16 (gemmStridedAWide, the
+// The SIMD GEMM's two register tiles: 4 x 8 (gemm) and 6 x 16 (gemmWide, the
 // Node 24+ fast path with V8's revectorizer). Both run here whatever the Node version, against a
 // float64 reference: the 6 x 16 code path must be right where it is not fast (Node 20), too.
 import * as tf from '@tensorflow/tfjs-core';
