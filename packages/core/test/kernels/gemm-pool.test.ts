@@ -4,12 +4,37 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, runtimePlatform } from '../../src/index';
-import { GemmPool, gemmPoolFor, startGemmPool, stopGemmPool } from '../../src/kernels/gemm-pool';
-import { asWasmBackend, memoryOffsetOf } from '../../src/kernels/wasm-interop';
+import { GemmPool, gemmPoolFor, startGemmPool, stopGemmPool, type GemmJob } from '../../src/kernels/gemm-pool';
+import { asWasmBackend, memoryOffsetOf, type WasmBackendInternals } from '../../src/kernels/wasm-interop';
 import { sharedKernelModuleFor, simdKernelBuild, simdKernelsFor } from '../../src/kernels/simd-module';
 import type { GemmKernel } from '../../src/kernels/pool-jobs';
 import { setSimdGemmTile, simdGemmTile, type SimdGemmTile } from '../../src/kernels/gemm-tile';
 import { maxAbsDiff, naiveMatMul } from './kernel-test-helpers';
+
+/** The job of a plain row-major product `c [m, n] = a [m, k] b [k, n]`, no bias, no batch. */
+function plainGemmJob(backend: WasmBackendInternals, a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, m: number, k: number, n: number): GemmJob {
+  return {
+    a: memoryOffsetOf(backend, a),
+    sAb: 0,
+    sAi: k * 4,
+    sAk: 4,
+    b: memoryOffsetOf(backend, b),
+    sBb: 0,
+    sBk: n * 4,
+    sBj: 4,
+    c: memoryOffsetOf(backend, c),
+    batch: 1,
+    m,
+    k,
+    n,
+    bias: 0,
+    hasBias: 0,
+    kc: 256,
+    pack: 0,
+    packStride: 0,
+    packing: 0,
+  };
+}
 
 /** Products large enough for the pool (over 2^19 multiply-adds), with remainders of rows, columns and k. */
 const CASES: [number[], number[], boolean, boolean][] = [
@@ -85,31 +110,7 @@ describe('the GEMM pool (wasmThreads 2)', () => {
       }
       kernel(...args);
     };
-    pool.run(
-      slowCaller,
-      {
-        a: memoryOffsetOf(backend, a),
-        sAb: 0,
-        sAi: k * 4,
-        sAk: 4,
-        b: memoryOffsetOf(backend, b),
-        sBb: 0,
-        sBk: n * 4,
-        sBj: 4,
-        c: memoryOffsetOf(backend, c),
-        batch: 1,
-        m,
-        k,
-        n,
-        bias: 0,
-        hasBias: 0,
-        kc: 256,
-        pack: 0,
-        packStride: 0,
-        packing: 0,
-      },
-      tile,
-    );
+    pool.run(slowCaller, plainGemmJob(backend, a, b, c, m, k, n), tile);
     expect(pool.workerChunks).toBeGreaterThan(before);
     stopGemmPool(tf.backend());
     const single = tf.matMul(a, b);
@@ -177,27 +178,7 @@ describe('the GEMM pool (wasmThreads 2)', () => {
     const b = tf.tensor2d(values(k * n, 4), [k, n]);
     const c = tf.zeros([m, n]);
     for (let rep = 0; rep < 3; rep++) {
-      pool.run(simd.gemm, {
-        a: memoryOffsetOf(backend, a),
-        sAb: 0,
-        sAi: k * 4,
-        sAk: 4,
-        b: memoryOffsetOf(backend, b),
-        sBb: 0,
-        sBk: n * 4,
-        sBj: 4,
-        c: memoryOffsetOf(backend, c),
-        batch: 1,
-        m,
-        k,
-        n,
-        bias: 0,
-        hasBias: 0,
-        kc: 256,
-        pack: 0,
-        packStride: 0,
-        packing: 0,
-      });
+      pool.run(simd.gemm, plainGemmJob(backend, a, b, c, m, k, n));
     }
     expect(pool.workerChunks).toBe(0);
     const want = tf.matMul(a, b);
