@@ -45,12 +45,16 @@ export function prepareConsumerProject(dir: string, registryUrl: string | null, 
   if (fixtureDir) for (const file of readdirSync(fixtureDir)) copyFileSync(join(fixtureDir, file), join(dir, file));
 }
 
-/** Runs `npm <args>` in `dir` (e.g. a documented install command's arguments) with a clean environment plus `extraEnv`. */
+/**
+ * Runs `npm <args>` in `dir` (e.g. a documented install command's arguments) with a clean environment plus `extraEnv`.
+ * The time limit allows a cold npm cache on a loaded 2-core CI machine (the CLI's dependencies, MNIST and tfjs'
+ * wasm binaries included, are tens of MB).
+ */
 export async function runNpm(dir: string, args: readonly string[], extraEnv: Record<string, string> = {}): Promise<void> {
   await runCommand('npm', args, {
     cwd: dir,
     env: cleanEnv({ npm_config_registry: 'https://registry.npmjs.org/', ...extraEnv }),
-    timeoutMs: 240_000,
+    timeoutMs: 600_000,
   });
 }
 

@@ -132,7 +132,7 @@ beforeAll(async () => {
   );
   // `pnpm release` = build every published package, then `changeset publish` (no git tags in a copy).
   await runCommand('pnpm', ['run', 'release', '--no-git-tag'], { cwd: repo, env, timeoutMs: 360_000 });
-}, 480_000);
+}, 900_000);
 
 afterAll(async () => {
   await registry?.stop();
@@ -332,9 +332,12 @@ describe('installing from the registry into a fresh project', () => {
     expect(readFileSync(join(ROOT, 'packages', 'cli', 'README.md'), 'utf8')).toContain('npx --yes @ait/cli <command>');
     const npxDir = join(work, 'cli-npx');
     prepareConsumerProject(npxDir, registry?.url ?? '');
+    // a cache of its own: every rehearsal publishes the same version numbers, and npx would otherwise
+    // reuse the @ait packages an earlier rehearsal left in the user's npx cache
     const npx = await runCommand('npx', ['--yes', '@ait/cli', '--version'], {
       cwd: npxDir,
-      env: cleanEnv({ npm_config_registry: 'https://registry.npmjs.org/' }),
+      env: cleanEnv({ npm_config_registry: 'https://registry.npmjs.org/', npm_config_cache: join(work, 'npx-cache') }),
+      timeoutMs: 600_000,
     });
     expect(npx.stdout.trim()).toBe(versionOf['@ait/cli']);
     const out = join(dir, 'run');
@@ -369,7 +372,7 @@ describe('installing from the registry into a fresh project', () => {
     expect(summary.command).toBe('train');
     expect(summary.steps).toBe(2);
     expect(existsSync(summary.lastCheckpoint)).toBe(true);
-  }, 300_000);
+  }, 1_500_000);
 });
 
 describe('installing as the documentation says', () => {
