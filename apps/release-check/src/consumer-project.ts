@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand } from './run-command.js';
@@ -43,6 +44,18 @@ export function prepareConsumerProject(dir: string, registryUrl: string | null, 
   );
   writeFileSync(join(dir, '.npmrc'), `${registryUrl === null ? '' : `@ait:registry=${registryUrl}\n`}fund=false\naudit=false\n`);
   if (fixtureDir) for (const file of readdirSync(fixtureDir)) copyFileSync(join(fixtureDir, file), join(dir, file));
+}
+
+/**
+ * The environment of a global npm install into a prefix of its own: `npm_config_prefix`, the user
+ * config `userConfig`, and the machine's global npm config kept. npm reads its global config from
+ * `<prefix>/etc/npmrc`, so a new prefix alone would drop what the machine sets there (a `cafile`
+ * for a proxy's certificate, for instance: without it every registry request fails and npm falls
+ * back to its cache after a minute per package).
+ */
+export function globalInstallEnv(prefix: string, userConfig: string): Record<string, string> {
+  const globalConfig = execFileSync('npm', ['config', 'get', 'globalconfig'], { encoding: 'utf8', env: cleanEnv() }).trim();
+  return { npm_config_prefix: prefix, npm_config_userconfig: userConfig, npm_config_globalconfig: globalConfig };
 }
 
 /**

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, installedPackages, prepareConsumerProject, runNpm } from '../src/consumer-project.js';
+import { cleanEnv, globalInstallEnv, installedPackages, prepareConsumerProject, runNpm } from '../src/consumer-project.js';
 import {
   CLONE_VARIABLE,
   documentedInstallCommands,
@@ -313,7 +313,7 @@ describe('installing from the registry into a fresh project', () => {
     writeFileSync(userConfig, `@ait:registry=${registry?.url ?? ''}\n`);
     const documented = documentedInstall('@ait/cli');
     expect(documented.args, documented.where).toContain('--global');
-    await runNpm(dir, documented.args, { npm_config_prefix: prefix, npm_config_userconfig: userConfig });
+    await runNpm(dir, documented.args, globalInstallEnv(prefix, userConfig));
     const installed = await installedPackages(dir, prefix);
     const ours = [...installed.keys()].filter((name) => name.startsWith('@ait/')).sort();
     const cliDeps = Object.keys(readManifest(join(repo, 'packages', 'cli')).dependencies ?? {}).filter((name) => name.startsWith('@ait/'));
