@@ -1,14 +1,21 @@
 import { countParameters } from '@ait/core';
 import type { DatasetInfo } from '@ait/datasets';
+import { presetParameterCount } from '@ait/vision';
 import { openSplit, planDataset } from '../util/dataset-choice';
 import { buildForData, createPreset, findPreset, fitPresetToData } from '../util/model-for-data';
 import type { ReproDatasetPlan, ReproRun } from './repro-plan';
 import type { ResolvedRun } from './repro-runner';
 import { matchWidth } from './width-match';
 
-/** Parameters (all weights) of a preset fitted to a data set with overrides, counted on a built model. */
+/**
+ * Parameters (all weights) of a preset fitted to a data set with overrides: counted from the config
+ * (`presetParameterCount`, no weight created), or on a built model for a family without a formula.
+ */
 export function parametersFor(preset: string, overrides: Readonly<Record<string, unknown>>, data: DatasetInfo): number {
-  const model = createPreset(preset, { ...fitPresetToData(findPreset(preset), data), ...overrides });
+  const config = { ...fitPresetToData(findPreset(preset), data), ...overrides };
+  const counted = presetParameterCount(preset, config);
+  if (counted !== null) return counted.total;
+  const model = createPreset(preset, config);
   buildForData(model, data);
   try {
     return countParameters(model).total;
