@@ -13,5 +13,6 @@ export { gemm } from './gemm';
 export { gemmWide } from './gemm-wide';
 export { copyRows } from './copy-rows';
 export { maxPoolGradNonOverlapping } from './max-pool-grad';
+export { maxPoolNonOverlapping } from './max-pool';
 export { elementwise } from './elementwise';
 export { im2col } from './im2col';

@@ -8,6 +8,7 @@ import { tileGradConfig } from './tile-gradient';
 import { wasmConv2DBackpropFilter } from './wasm-conv2d-backprop-filter';
 import { wasmConv2DBackpropInput } from './wasm-conv2d-backprop-input';
 import { wasmMaxPoolGrad } from './wasm-max-pool-grad';
+import { wasmMaxPool } from './wasm-max-pool';
 import { wasmTile, wasmUnpack } from './wasm-tile-unpack';
 import { wasmEinsum } from './wasm-einsum';
 import { wasmFastMatMul } from './wasm-batch-mat-mul';
@@ -258,6 +259,13 @@ function registerWasmKernels(backendName: string): void {
         ({ inputs, backend, attrs }) =>
           wasmStep(backend, inputs, attrs ?? {}, orig),
     );
+    wrap(
+      tf.MaxPool,
+      backendName,
+      (orig) =>
+        ({ inputs, backend, attrs }) =>
+          wasmMaxPool(backend, inputs, attrs ?? {}, orig),
+    );
   }
 }
 
@@ -280,9 +288,10 @@ function registerWasmKernels(backendName: string): void {
  * WebAssembly SIMD kernels on tfjs-wasm's heap: a GEMM for every transpose combination (transposed
  * operands packed where they lie) with the bias added in the kernel, `Conv2D` and its filter
  * gradient through im2col and that GEMM, exact GELU and layer normalisation with their gradients,
- * bias-gradient sums, matrix transposes, `Exp`, `Erf`, `Step`, bias `Add`, `Slice` and `SplitV`;
- * with a GEMM pool (`initBackend`'s `wasmThreads` > 1) the products, convolutions, GELU, `Exp`,
- * `Erf`, `Step` and large same-shape `Multiply` and `Add` run on every thread. For `cpu` and
+ * bias-gradient sums, matrix transposes, `Exp`, `Erf`, `Step`, bias `Add`, `MaxPool`
+ * (non-overlapping windows), `Slice` and `SplitV`; with a GEMM pool (`initBackend`'s
+ * `wasmThreads` > 1) the products, convolutions, GELU, `Exp`, `Erf`, `Step` and large same-shape
+ * `Multiply` and `Add` run on every thread. For `cpu` and
  * `webgpu`: a `BatchMatMul` wrapper that makes two-way
  * batch broadcasting (`[2, 1, m, k] x [1, 3, k, n]`) correct (tfjs 4.22's kernels fail on it); for
  * `webgpu` also an `AddN` that sums any number of inputs (tfjs-backend-webgpu 4.22's fails beyond

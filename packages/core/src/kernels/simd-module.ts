@@ -140,6 +140,22 @@ export interface SimdKernels {
     fh: number,
     fw: number,
   ): void;
+  /**
+   * Max pooling over non-overlapping `fh x fw` windows, NHWC: `y` `[batch, outH, outW, c]`
+   * (overwritten) gets each window's maximum of `x` `[batch, inH, inW, c]` (NaN skipped).
+   */
+  maxPoolNonOverlapping(
+    x: number,
+    y: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    c: number,
+    outH: number,
+    outW: number,
+    fh: number,
+    fw: number,
+  ): void;
   /** Copies `rows` runs of `bytes` bytes from `src` (run stride `sStride`) to `dst` (stride `dStride`). */
   copyRows(src: number, sStride: number, dst: number, dStride: number, rows: number, bytes: number): void;
   /** `y[b, c, r] = x[b, r, c]` for `x` `[batch, rows, cols]` of 4-byte elements. */
@@ -161,6 +177,7 @@ const EXPORTS: (keyof SimdKernels)[] = [
   'im2col',
   'copyRows',
   'maxPoolGradNonOverlapping',
+  'maxPoolNonOverlapping',
 ];
 
 /** Section ids of a WebAssembly binary (to check that a module has no data or start section). */

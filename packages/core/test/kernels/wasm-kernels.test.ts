@@ -77,6 +77,19 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
       return s;
     });
     expect(maxAbsDiff(r.values[0]!, ref)).toBeLessThan(1e-4);
+    // narrow rows (a convolution's bias gradient over 8 channels; 7 = one 4-lane strip and 3
+    // single columns), over more than one block of 256 rows
+    for (const cols of [8, 7]) {
+      const rows = 600;
+      const xn = values(rows * cols, 9);
+      const narrow = await sameOnBoth(() => tf.sum(tf.tensor(xn, [10, 60, cols]), [0, 1]), 1e-4);
+      const want = Array.from({ length: cols }, (_, c) => {
+        let s = 0;
+        for (let row = 0; row < rows; row++) s += xn[row * cols + c]!;
+        return s;
+      });
+      expect(maxAbsDiff(narrow.values[0]!, want)).toBeLessThan(1e-4);
+    }
     await sameOnBoth(() => tf.sum(tf.tensor(x, [64, 3, 50]), 0, true), 1e-4);
     await sameOnBoth(() => tf.sum(tf.tensor(x, [64, 3, 50]), [1, 2]), 1e-4);
     await sameOnBoth(() => tf.sum(tf.tensor(x, [64, 3, 50]), 1), 1e-4);
@@ -244,6 +257,31 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
         tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.maxPool(tf.relu(x) as tf.Tensor4D, 2, 2, 'valid'))))(tf.tensor4d(xv, [2, 8, 8, 3])),
       1e-6,
     );
+  });
+
+  it('MaxPool equals the cpu backend for non-overlapping windows (ties, NaN, -inf, channel remainders) and delegates the rest', async () => {
+    const cases: { x: [number, number, number, number]; size: number; stride: number; pad: 'same' | 'valid' }[] = [
+      { x: [2, 8, 8, 8], size: 2, stride: 2, pad: 'valid' },
+      { x: [1, 9, 7, 6], size: 2, stride: 2, pad: 'valid' }, // last row / column not pooled, 4 + 2 channels
+      { x: [1, 9, 9, 3], size: 3, stride: 3, pad: 'valid' },
+      { x: [1, 8, 8, 2], size: 3, stride: 2, pad: 'same' }, // overlapping: tfjs-wasm's own kernel
+    ];
+    for (const c of cases) {
+      const n = c.x.reduce((a, b) => a * b, 1);
+      const xv = values(n, 31).map((v) => Math.round(v * 2));
+      if (c.size === c.stride) {
+        // a NaN beside larger values is skipped; a window of -inf only gives -inf
+        xv[0] = Number.NaN;
+        xv[1] = Number.NaN;
+        for (let i = n - 4 * c.x[3]; i < n; i++) xv[i] = -Infinity;
+      }
+      const wasm = await runOn('wasm', () => tf.maxPool(tf.tensor4d(xv, c.x), c.size, c.stride, c.pad));
+      const cpu = await runOn('cpu', () => tf.maxPool(tf.tensor4d(xv, c.x), c.size, c.stride, c.pad));
+      expect(wasm.shapes).toEqual(cpu.shapes);
+      // ours: the same values, signed zeros included; tfjs-wasm's own (overlapping) may swap -0 and 0
+      if (c.size === c.stride) expect(wasm.values[0], JSON.stringify(c)).toEqual(cpu.values[0]);
+      else expect(maxAbsDiff(wasm.values[0]!, cpu.values[0]!)).toBe(0);
+    }
   });
 
   it('Tile and Unpack equal the cpu backend for float32 and int32, every axis and bool fallbacks', async () => {
