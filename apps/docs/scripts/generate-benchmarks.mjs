@@ -1,5 +1,7 @@
-// Writes docs/benchmarks/*.md and SVG plots from the newest JSON each package's benchmark suite wrote
-// into packages/<pkg>/bench-results/. Nothing here is typed by hand: tables and plots follow the JSON.
+// Writes docs/benchmarks/*.md and SVG plots from the newest JSON of each package's benchmark suite:
+// the published files in results/bench/<pkg>/ (committed by `pnpm bench:publish`, so a fresh clone
+// builds the same pages), or, for a package with none published, what `pnpm bench` left in
+// packages/<pkg>/bench-results/ on this machine. Nothing here is typed by hand.
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -147,19 +149,23 @@ export async function generateBenchmarks(repoRoot, docsDir) {
   await mkdir(plotDir, { recursive: true });
   const summary = [];
   for (const pkg of BENCH_PACKAGES) {
-    const dir = join(repoRoot, 'packages', pkg, 'bench-results');
-    const files = await newestFiles(dir);
+    const published = join(repoRoot, 'results', 'bench', pkg);
+    const local = join(repoRoot, 'packages', pkg, 'bench-results');
+    const publishedFiles = await newestFiles(published);
+    const files = publishedFiles.length > 0 ? publishedFiles : await newestFiles(local);
+    const where = publishedFiles.length > 0 ? `results/bench/${pkg}/` : `packages/${pkg}/bench-results/`;
     const md = ['---', `title: '@ait/${pkg} benchmarks'`, '---', '', `# \`@ait/${pkg}\` benchmarks`, ''];
     md.push(
-      `Generated at build time from the newest JSON in \`packages/${pkg}/bench-results/\` (one file per series).`,
-      `Produce new results with \`cd packages/${pkg} && pnpm bench\` (see the [${pkg} guide](/packages/${pkg})), then rebuild the`,
+      `Generated at build time from the newest JSON in \`${where}\` (one file per series).`,
+      `Produce new results with \`cd packages/${pkg} && pnpm bench\` (see the [${pkg} guide](/packages/${pkg})), publish them with`,
+      '`pnpm bench:publish` at the repository root (it copies them into `results/bench/`, which is committed), then rebuild the',
       'docs. Timings come from whatever machine ran the suite and are not comparable across machines.',
       '',
     );
     if (files.length === 0) {
       md.push(
         '::: warning No results yet',
-        `No benchmark results were found in \`packages/${pkg}/bench-results/\` when this site was built. Run`,
+        `No benchmark results were found in \`results/bench/${pkg}/\` or \`packages/${pkg}/bench-results/\` when this site was built. Run`,
         `\`npx --yes pnpm@10.34.9 --filter @ait/${pkg} bench\` from the repository root (or \`pnpm bench\` in the`,
         'package folder) and rebuild the site.',
         ':::',
@@ -204,8 +210,9 @@ export async function generateBenchmarks(repoRoot, docsDir) {
     '',
     'Each package with performance-sensitive code has a benchmark suite (`bench/run.ts`, run with `pnpm bench` in the',
     'package folder, or `npx --yes pnpm@10.34.9 bench` at the root for all of them). A suite prints a table and writes',
-    'JSON into its `bench-results/` folder (git-ignored). When this site is built, the newest file of every series is',
-    'turned into the tables and plots of these pages; nothing on them is typed by hand.',
+    'JSON into its `bench-results/` folder (git-ignored); `pnpm bench:publish` copies the newest file of every series into',
+    '`results/bench/<package>/`, which is committed. When this site is built, those files (or, for a package with none',
+    'published, the local ones) are turned into the tables and plots of these pages; nothing on them is typed by hand.',
     '',
     '| package | series found at build time | page |',
     '|---|---|---|',

@@ -50,6 +50,28 @@ describe('benchmark pages generated from bench-results JSON', () => {
     expect(core).toContain('bench');
   });
 
+  it('prefers the published files of results/bench/<pkg>/ to local bench-results/', async () => {
+    const published = join(root, 'results', 'bench', 'vision');
+    mkdirSync(published, { recursive: true });
+    writeFileSync(
+      join(published, 'vision-2025-12-01T00-00-00-000Z.json'),
+      JSON.stringify({
+        rows: [
+          { model: 'published-a', imagesPerSecond: 10 },
+          { model: 'published-b', imagesPerSecond: 20 },
+        ],
+      }),
+    );
+    const docs = join(root, 'docs-published');
+    const summary = await generateBenchmarks(root, docs);
+    const vision = readFileSync(join(docs, 'benchmarks', 'vision.md'), 'utf8');
+    // older than the local file of the first test, and still the one shown: it is the published one
+    expect(summary.find((s) => s.pkg === 'vision')?.files.map((f) => f.name)).toEqual(['vision-2025-12-01T00-00-00-000Z.json']);
+    expect(vision).toContain('| published-a | 10 |');
+    expect(vision).toContain('`results/bench/vision/`');
+    expect(vision).not.toContain('ait-tiny');
+  });
+
   it('escapes labels in the SVG', () => {
     const svg = barChartSvg(
       'a < b & c',

@@ -10,7 +10,9 @@
  * Node versions the configurations run under, each a row of its own: `current`, the Node running
  * this script, and/or `24`, Node 24 fetched from the npm registry by scripts/node24.mjs into the
  * git-ignored .tools/; default `current`). `pnpm bench:node24` runs the wasm configurations under
- * both, next to PyTorch: Node 24's V8 revectorizes the kernels (see the README).
+ * both, next to PyTorch: Node 24's V8 revectorizes the kernels (see the README). --busy: after the
+ * idle runs, runs every configuration again while another process keeps one core at 100 % (a
+ * JavaScript busy loop), and reports each training step's slowdown (the `busy` rows of the JSON).
  *
  * webgpu (not run by default: it needs the `webgpu` package and a Vulkan/Metal/D3D12 driver):
  * tfjs-backend-webgpu as `initBackend({ backend: 'webgpu' })` starts it; on a software adapter
@@ -24,7 +26,7 @@
  * Each configuration runs in a child process of its own, so that the stock kernels, the fast
  * ones and the threaded build never share a process.
  */
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,6 +53,8 @@ interface Options {
   torch: boolean;
   /** `current` and/or Node major versions to run the configurations under. */
   node: string[];
+  /** Run every configuration a second time beside another process that keeps one core at 100 %. */
+  busy: boolean;
 }
 
 function parseOptions(argv: string[]): Options & { worker?: Config } {
@@ -68,6 +72,7 @@ function parseOptions(argv: string[]): Options & { worker?: Config } {
     steps: Number(get('steps') ?? (quick ? 3 : 6)),
     torch: !argv.includes('--no-torch'),
     node: get('node')?.split(',') ?? ['current'],
+    busy: argv.includes('--busy'),
     ...(worker ? { worker } : {}),
   };
 }
@@ -168,6 +173,30 @@ function spawnWorker(config: Config, argv: string[], node: NodeRuntime): KernelB
       .slice(-8)
       .join(' | ')}`;
   return JSON.parse(line.slice('BENCH_RESULT '.length)) as KernelBenchResult;
+}
+
+/** Starts a process that keeps one core at 100 % until it is killed (the `--busy` runs). */
+function startSpinner(): ChildProcess {
+  return spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+}
+
+/** Prints each training step's time idle and beside a busy core, and their ratio. */
+function reportBusy(idle: KernelBenchResult[], busy: KernelBenchResult[]): void {
+  console.log('reference ViT training step with another process at 100 % on one core (--busy), median ms');
+  const rows: string[][] = [];
+  for (const b of busy) {
+    const i = idle.find((r) => r.config === b.config);
+    for (const t of b.train) {
+      const it = i?.train.find((x) => x.variant === t.variant);
+      rows.push([
+        `${b.config} (${b.threads}t) ${t.variant}`,
+        fmt(it?.median_ms, 0),
+        fmt(t.median_ms, 0),
+        it ? `${fmt(t.median_ms / it.median_ms, 2)}x` : '-',
+      ]);
+    }
+  }
+  printTable(['config', 'idle ms', 'busy ms', 'slowdown'], rows);
 }
 
 const fmt = (x: number | undefined, digits = 1): string => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
@@ -283,6 +312,23 @@ async function main(): Promise<void> {
       }
     }
   }
+  const busy: KernelBenchResult[] = [];
+  if (opts.busy) {
+    const spinner = startSpinner();
+    try {
+      for (const node of nodes) {
+        for (const config of opts.configs) {
+          const label = labelled ? `${config} ${node.label}` : config;
+          process.stderr.write(`bench: ${label} beside a busy core ...\n`);
+          const r = spawnWorker(config, argv, node);
+          if (typeof r === 'string') failures[`${label} (busy)`] = r;
+          else busy.push({ ...r, config: label });
+        }
+      }
+    } finally {
+      spinner.kill('SIGKILL');
+    }
+  }
   const torch: Record<string, TorchResult> = {};
   let torchNote: string | undefined;
   if (opts.torch) {
@@ -312,6 +358,7 @@ async function main(): Promise<void> {
     tfjs: tf.version_core,
   };
   report(results, torch, opts);
+  if (busy.length > 0) reportBusy(results, busy);
   for (const r of results) console.log(`${r.config}: ${r.notes.join('; ')}`);
   if (torchNote) console.log(torchNote);
   console.log(
@@ -321,7 +368,10 @@ async function main(): Promise<void> {
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench-results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${env.date.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ env, options: opts, results, torch, torchNote, failures }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify({ env, options: opts, results, ...(busy.length > 0 ? { busy } : {}), torch, torchNote, failures }, null, 2),
+  );
   console.log(`wrote ${file}`);
   if (Object.keys(failures).length > 0) process.exitCode = 1;
 }
