@@ -21,6 +21,7 @@ export {
   type RuntimePlatform,
   type NativeBackendLoad,
   type WebGpuLoad,
+  type WebGpuAdapterProbe,
   type WasmRevectorize,
 } from './platform/runtime-platform';
 export type {
@@ -31,5 +32,5 @@ export type {
   WebGpuDeviceLostInfo,
   WebGpuEntry,
 } from './webgpu/webgpu-types';
-export type { GemmWorkerData, StartGemmWorker } from './kernels/gemm-pool';
+export type { GemmWorkerData, StartGemmWorker } from './kernels/gemm-worker';
 export type { SimdKernels } from './kernels/simd-module';

@@ -13,6 +13,7 @@
  */
 export * from './dataset/dataset';
 export * from './dataset/sample-grouping';
+export * from './dataset/example-groupings';
 export * from './dataset/array-dataset';
 export * from './dataset/dataset-samples';
 export * from './dataset/normalization-stats';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { matMulGeometry } from './wasm-batch-mat-mul';
+import { matMulGeometry } from './mat-mul-geometry';
 import { reshapeInfo, runKernel } from './wasm-interop';
 
 interface DisposingBackend {

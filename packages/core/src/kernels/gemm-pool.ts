@@ -10,19 +10,9 @@ import {
 import { gemmTileRows, type SimdGemmTile } from './gemm-tile';
 import { sharedKernelModuleFor, simdKernelBuild, simdKernelsFor, type SimdKernelBuild } from './simd-module';
 import { asWasmBackend, type WasmBackendInternals } from './wasm-interop';
+import type { StartGemmWorker } from './gemm-worker';
 
-/** What a pool worker needs: the shared heap, the compiled kernels, the shared job and control. */
-export interface GemmWorkerData {
-  readonly memory: object;
-  readonly module: object;
-  readonly job: SharedArrayBuffer;
-  readonly control: SharedArrayBuffer;
-  /** 1-based index of the worker (0 is the calling thread). */
-  readonly thread: number;
-}
-
-/** Starts one worker running `source` with `data` (the runtime platform's `startGemmWorker`). */
-export type StartGemmWorker = (source: string, data: GemmWorkerData) => { terminate(): unknown };
+export type { GemmWorkerData, StartGemmWorker } from './gemm-worker';
 
 /**
  * The source of a pool worker: it instantiates the SIMD kernels on the shared heap, then sleeps in

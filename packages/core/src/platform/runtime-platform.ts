@@ -1,6 +1,6 @@
 import type { CheckpointStore } from '../checkpoint/checkpoint-store';
-import type { StartGemmWorker } from '../kernels/gemm-pool';
-import type { WebGpuEntry } from '../webgpu/webgpu-types';
+import type { StartGemmWorker } from '../kernels/gemm-worker';
+import type { WebGpuAdapterInfo, WebGpuEntry } from '../webgpu/webgpu-types';
 
 /** What loading an optional native tfjs backend package (`@tensorflow/tfjs-node(-gpu)`) gave. */
 export type NativeBackendLoad =
@@ -36,6 +36,17 @@ export type WebGpuLoad =
       /** `false` when the package is there but cannot start (reinstalling will not help). */
       readonly installed?: boolean;
     };
+
+/**
+ * What a look for a WebGPU adapter outside this process found ({@link RuntimePlatform.probeWebGpuAdapter}):
+ * the adapter's info (`found: 'adapter'`), no adapter, WebGPU that cannot start (`unavailable`), or
+ * `unknown` when the probe could not run and the caller should look in this process instead.
+ */
+export type WebGpuAdapterProbe =
+  | { readonly found: 'adapter'; readonly adapter: WebGpuAdapterInfo }
+  | { readonly found: 'none'; readonly source: string; readonly noAdapterHint: string }
+  | { readonly found: 'unavailable'; readonly reason: string; readonly installed?: boolean }
+  | { readonly found: 'unknown'; readonly reason: string };
 
 /**
  * Whether V8's WebAssembly revectorizer (`--experimental-wasm-revectorize`: pairs of 128-bit SIMD
@@ -102,6 +113,13 @@ export interface RuntimePlatform {
    * `navigator.gpu`. Without this hook `initBackend` uses `globalThis.navigator.gpu` if any.
    */
   readonly loadWebGpu?: () => Promise<WebGpuLoad>;
+  /**
+   * Asks for the adapter {@link loadWebGpu}'s WebGPU would give, without loading WebGPU into this
+   * process (Node: Dawn in a child process, whose output is read, so that what the drivers print
+   * while Dawn enumerates them stays off the terminal when WebGPU is only probed). Absent where
+   * WebGPU can only be looked at in place (browsers).
+   */
+  readonly probeWebGpuAdapter?: () => Promise<WebGpuAdapterProbe>;
 }
 
 /** The file names of tfjs-wasm's three binaries. */

@@ -1,11 +1,10 @@
 import { layers } from '@tensorflow/tfjs-layers';
-import type { TrainingPosition } from '../checkpoint/checkpoint-contents';
 import { CheckpointError } from '../checkpoint/checkpoint-error';
 import { z } from '../config/validate-config';
 import { SeededRandom } from '../random/seeded-random';
 import { AdamW } from './adamw';
 import type { BatchSource } from './batch-source';
-import type { EpochLogs, TrainerCallbacks } from './callbacks';
+import type { TrainerCallbacks } from './callbacks';
 import type { ExampleGrouping } from './group-accuracy';
 import type { LossExplosionOptions } from './loss-watch';
 import type { LrSchedule } from './lr-schedule';
@@ -93,32 +92,6 @@ export interface FitOptions {
    * for accuracy per group in `EpochLogs.eval.groups`, e.g. Sort-of-CLEVR's question types.
    */
   evalGroupings?: readonly ExampleGrouping[];
-}
-
-/** What {@link Trainer.fit} returns. */
-export interface FitResult {
-  /** Position after the last step. */
-  readonly position: TrainingPosition;
-  /** Logs of the epochs completed by this call. */
-  readonly history: EpochLogs[];
-  /** Why `fit` returned. */
-  readonly reason: 'completed' | 'stop-requested' | 'max-steps';
-  /** Path of the newest checkpoint written by this trainer (or resumed from), if any. */
-  readonly lastCheckpoint?: string;
-  /** The best epoch of the run so far, with `checkpoint.best` and an evaluation with accuracy. */
-  readonly best?: BestCheckpointRecord;
-}
-
-/** The epoch with the highest evaluation accuracy so far, whose state `checkpoint.best` holds. */
-export interface BestCheckpointRecord {
-  /** Its evaluation accuracy. */
-  readonly accuracy: number;
-  /** The 0-based epoch that was evaluated. */
-  readonly epoch: number;
-  /** Optimiser steps done at its end. */
-  readonly step: number;
-  /** Where it was saved (`checkpoint.best`). */
-  readonly path: string;
 }
 
 const fn = (what: string) =>
@@ -231,3 +204,5 @@ export function notTrainerCheckpoint(path: string): CheckpointError {
       'and start a new run instead.',
   );
 }
+
+export type { BestCheckpointRecord, FitResult } from './fit-result';

@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { InternalMaps } from '../models/vision-model';
+
+/**
+ * Internal maps a model exposes for visualisation after a forward pass, by name
+ * (e.g. `block0/attention` `[batch, heads, tokens, tokens]`, `block0/gwl/gate` `[heads, slots, tokens]`,
+ * `block0/gwl/priors` `[slots, memoryDim]`). The tensors belong to the model and stay valid until
+ * its next call or `dispose()`; clone one to keep it longer.
+ */
+export type InternalMaps = Record<string, tf.Tensor>;
 
 /**
  * Keeps copies of a model's internal maps (attention weights, gates, biases ...) from its last

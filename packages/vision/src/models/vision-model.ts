@@ -1,14 +1,8 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import { AitLayer } from '@ait/core';
 import { MapRecorder } from '../blocks/map-recorder';
 
-/**
- * Internal maps a model exposes for visualisation after a forward pass, by name
- * (e.g. `block0/attention` `[batch, heads, tokens, tokens]`, `block0/gwl/gate` `[heads, slots, tokens]`,
- * `block0/gwl/priors` `[slots, memoryDim]`). The tensors belong to the model and stay valid until
- * its next call or `dispose()`; clone one to keep it longer.
- */
-export type InternalMaps = Record<string, tf.Tensor>;
+export type { InternalMaps } from '../blocks/map-recorder';
+import type { InternalMaps } from '../blocks/map-recorder';
 
 /**
  * The contract every model of `@ait/vision` follows: a tfjs Layer (so it trains under the
