@@ -11,4 +11,5 @@ export * from './memories/index';
 export * from './patterns/index';
 export * from './layers/index';
 export * from './ham/index';
+export * from './interop/index';
 export * from './setup';
