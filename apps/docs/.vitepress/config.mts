@@ -16,6 +16,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'What is AiT.js', link: '/' },
       { text: 'Getting started', link: '/guide/getting-started' },
       { text: 'Use a trained model in your app', link: '/guide/use-a-trained-model' },
+      { text: 'Scale out with PyTorch', link: '/guide/scale-out-with-pytorch' },
       { text: 'Installing', link: '/guide/install' },
       { text: 'FAQ', link: '/guide/faq' },
     ],
@@ -77,6 +78,9 @@ export default defineConfig({
   head: [['link', { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' }]],
   // Generated pages link between each other by relative paths; the link check in the test verifies them.
   ignoreDeadLinks: false,
+  // $...$ and $$...$$ in the pages (the concept pages' formulas) render as MathJax SVG at build time
+  // (markdown-it-mathjax3, a devDependency); $ inside code spans and code blocks stays literal.
+  markdown: { math: true },
   // the playground's training worker imports @ait/* with dynamic imports: bundle it as a module
   vite: { worker: { format: 'es' } },
   themeConfig: {

@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-/** Escapes text for a markdown table cell. */
+/** Escapes prose for a markdown table cell: pipes always, `<` and `>` outside the prose's own code spans. */
 const cell = (s) =>
   String(s ?? '')
     .replace(/\n/g, ' ')
@@ -11,6 +11,48 @@ const cell = (s) =>
     .split('`')
     .map((part, i) => (i % 2 === 0 ? part.replace(/</g, '&lt;').replace(/>/g, '&gt;') : part))
     .join('`');
+
+/**
+ * A table cell holding `s` as one code span, shown verbatim (`<n>` stays `<n>`): only the pipe is escaped, which a
+ * GFM table needs even inside code spans; the fence is one backtick longer than any run of backticks in `s`.
+ */
+export const codeCell = (s) => {
+  const text = String(s ?? '')
+    .replace(/\n/g, ' ')
+    .replace(/\|/g, '\\|');
+  const fence = '`'.repeat(Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length)) + 1);
+  return fence.length > 1 || text.startsWith('`') || text.endsWith('`') ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
+};
+
+/**
+ * The default of a commander option, or undefined when it has none: the value commander holds
+ * (`option.defaultValue`, shown as its `defaultValueDescription` where one is set), else the one its description
+ * states. The CLI leaves most defaults to the commands (a declared default would beat a config file's value), so
+ * the descriptions say them in a few fixed shapes: "(default 128)", "(default: the recipe; ...)",
+ * "(see ...; default x)", and for options with choices "sample (default; ...)", "layers: ... (default)" or
+ * "preset (..., the default)". Returns `{ value, code }`: `code` when the value is a literal to type (one word)
+ * rather than a phrase such as "the recipe".
+ * @param {{ description?: string, defaultValue?: unknown, defaultValueDescription?: string, argChoices?: string[] }} option
+ * @returns {{ value: string, code: boolean } | undefined}
+ */
+export function optionDefault(option) {
+  if (option.defaultValue !== undefined)
+    return { value: option.defaultValueDescription ?? JSON.stringify(option.defaultValue), code: true };
+  const description = option.description ?? '';
+  const stated = description.match(/\((?:[^()]*?; )?default:? ([^;()]+?)\s*[;)]/);
+  if (stated) {
+    const value = stated[1].trim();
+    return { value, code: !/\s/.test(value) };
+  }
+  const escape = (c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const chosen = (option.argChoices ?? []).filter((c) =>
+    new RegExp(`(?:^|[\\s(])${escape(c)}(?: \\(default[;)]|: [^()]*\\(default\\)| \\([^()]*\\bthe default\\))`).test(description),
+  );
+  return chosen.length === 1 ? { value: chosen[0], code: true } : undefined;
+}
+
+/** The name of a positional argument as the usage line writes it: `<name>`, `[name]`, `<name...>`. */
+const argumentName = (a) => (a.required ? `<${a.name()}${a.variadic ? '...' : ''}>` : `[${a.name()}${a.variadic ? '...' : ''}]`);
 
 /** Loads `@ait/cli`, or throws an Error that says how to make it loadable. */
 async function loadCli() {
@@ -43,17 +85,17 @@ function renderCommand(cmd, level) {
   const args = cmd.registeredArguments ?? [];
   if (args.length > 0) {
     lines.push('| argument | required | description |', '|---|---|---|');
-    for (const a of args)
-      lines.push(`| \`${cell(a.name())}${a.variadic ? '...' : ''}\` | ${a.required ? 'yes' : 'no'} | ${cell(a.description)} |`);
+    for (const a of args) lines.push(`| ${codeCell(argumentName(a))} | ${a.required ? 'yes' : 'no'} | ${cell(a.description)} |`);
     lines.push('');
   }
   const options = cmd.options.filter((o) => !o.hidden);
   if (options.length > 0) {
     lines.push('| option | description | choices | default |', '|---|---|---|---|');
     for (const o of options) {
-      const choices = o.argChoices ? o.argChoices.map((c) => `\`${cell(c)}\``).join(', ') : '';
-      const def = o.defaultValue === undefined ? '' : `\`${cell(JSON.stringify(o.defaultValue))}\``;
-      lines.push(`| \`${cell(o.flags)}\` | ${cell(o.description)} | ${choices} | ${def} |`);
+      const choices = o.argChoices ? o.argChoices.map((c) => codeCell(c)).join(', ') : '';
+      const found = optionDefault(o);
+      const def = found === undefined ? '' : found.code ? codeCell(found.value) : cell(found.value);
+      lines.push(`| ${codeCell(o.flags)} | ${cell(o.description)} | ${choices} | ${def} |`);
     }
     lines.push('');
   }

@@ -100,4 +100,27 @@ describe('built site links', () => {
     const bench = readFileSync(join(DIST_DIR, 'benchmarks/index.html'), 'utf8');
     expect(bench).toContain('bench-results');
   });
+
+  it('shows option arguments of the CLI reference as typed, with the defaults the options state', () => {
+    const cli = readFileSync(join(DIST_DIR, 'reference/cli.html'), 'utf8');
+    // markdown escapes < once inside a code span; an entity in the source would show as "&lt;" on the page
+    expect(cli).toContain('<code>-b, --batch-size &lt;n&gt;</code>');
+    expect(cli).not.toContain('&amp;lt;');
+    expect(cli).toMatch(
+      /<td><code>-b, --batch-size &lt;n&gt;<\/code><\/td><td>examples per batch \(default 128\)<\/td><td><\/td><td><code>128<\/code><\/td>/,
+    );
+  });
+
+  it('renders the formulas of the concept pages as math, not as TeX source', () => {
+    for (const page of [
+      'concepts/associative-transformer.html',
+      'concepts/hopfield-networks.html',
+      'concepts/hierarchical-associative-memory.html',
+    ]) {
+      const html = readFileSync(join(DIST_DIR, page), 'utf8');
+      // MathJax output: an <mjx-container> with an SVG per formula, display formulas with display="true"
+      expect(html, page).toMatch(/<mjx-container[^>]*class="MathJax"[^>]*display="true"[^>]*>\s*<svg/);
+      expect(html, page).not.toMatch(/\$\$|\\mathrm\{|\\tfrac|\\sum_/);
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { runtimePlatform, type WebGpuLoad } from '../platform/runtime-platform';
-import { describeAdapter, type AdapterDescription } from '../webgpu/describe-adapter';
+import { runtimePlatform, type WebGpuAdapterProbe, type WebGpuLoad } from '../platform/runtime-platform';
+import { describeAdapter, describeAdapterInfo, type AdapterDescription } from '../webgpu/describe-adapter';
 import { watchWebGpuDevice } from '../webgpu/watch-webgpu-device';
 import type { WebGpuAdapter, WebGpuDevice, WebGpuEntry } from '../webgpu/webgpu-types';
 
@@ -27,15 +27,60 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Why `auto` does not take a software adapter. */
+function softwareRefusal(description: AdapterDescription): WebGpuAttempt {
+  return {
+    ok: false,
+    adapter: description,
+    reason:
+      `the only WebGPU adapter is a software one, ${description.name} (${description.softwareBecause ?? 'software'}): ` +
+      'it runs on the CPU and is slower than wasm; ask for backend "webgpu" to use it anyway',
+  };
+}
+
+/**
+ * `auto`'s look at WebGPU through the platform's out-of-process probe: the attempt's failure where
+ * the probe settles it (no WebGPU, no adapter, a software adapter only), undefined where WebGPU
+ * should be loaded here (a hardware adapter was found, or the probe could not tell).
+ */
+async function probeOutOfProcess(probe: () => Promise<WebGpuAdapterProbe>): Promise<WebGpuAttempt | undefined> {
+  let result: WebGpuAdapterProbe;
+  try {
+    result = await probe();
+  } catch {
+    return undefined;
+  }
+  switch (result.found) {
+    case 'unavailable':
+      return { ok: false, reason: result.reason, ...(result.installed === undefined ? {} : { installed: result.installed }) };
+    case 'none':
+      return { ok: false, installed: false, reason: `${result.source} found no WebGPU adapter; ${result.noAdapterHint}` };
+    case 'adapter': {
+      const description = describeAdapterInfo(result.adapter);
+      return description.software ? softwareRefusal(description) : undefined;
+    }
+    case 'unknown':
+      return undefined;
+  }
+}
+
 /**
  * Starts tfjs-backend-webgpu: finds WebGPU through the runtime platform (the `webgpu` package
  * under Node, `navigator.gpu` in a browser), asks for the adapter tfjs will use and names it,
  * refuses a software adapter (it computes on the CPU) unless `allowSoftware`, then makes WebGPU
  * visible to tfjs, imports tfjs-backend-webgpu (only now: it registers itself at import when it
  * sees `navigator.gpu`), switches to it and watches its device for loss and out-of-memory errors.
+ * Without `allowSoftware` (`auto`) it asks the platform's out-of-process probe first where there is
+ * one, and loads WebGPU here only when that found a hardware adapter or could not tell.
  */
 export async function tryWebgpu(allowSoftware: boolean): Promise<WebGpuAttempt> {
   const platform = runtimePlatform();
+  // auto only probes: where the platform can, it looks outside this process first, so that a
+  // WebGPU it will not use leaves no driver messages on the terminal (Node: Dawn in a child process)
+  if (!allowSoftware && platform.probeWebGpuAdapter) {
+    const settled = await probeOutOfProcess(platform.probeWebGpuAdapter);
+    if (settled) return settled;
+  }
   let found: WebGpuLoad;
   try {
     found = platform.loadWebGpu ? await platform.loadWebGpu() : globalWebGpu();
@@ -58,15 +103,7 @@ export async function tryWebgpu(allowSoftware: boolean): Promise<WebGpuAttempt> 
     return { ok: false, installed: false, reason: `${found.source} found no WebGPU adapter; ${found.noAdapterHint}` };
   }
   const description = describeAdapter(adapter);
-  if (description.software && !allowSoftware) {
-    return {
-      ok: false,
-      adapter: description,
-      reason:
-        `the only WebGPU adapter is a software one, ${description.name} (${description.softwareBecause ?? 'software'}): ` +
-        'it runs on the CPU and is slower than wasm; ask for backend "webgpu" to use it anyway',
-    };
-  }
+  if (description.software && !allowSoftware) return softwareRefusal(description);
   found.install();
   try {
     await import('@tensorflow/tfjs-backend-webgpu');

@@ -24,3 +24,20 @@ export async function importOptional(pkg: string): Promise<unknown> {
   }
   return resolved ? import(pathToFileURL(resolved).href) : import(/* @vite-ignore */ pkg);
 }
+
+/**
+ * The file an optional package's main entry resolves to, looked up as {@link importOptional} does
+ * (the application's folder, then @ait/core's own location), or undefined when neither finds it.
+ */
+export function resolveOptional(pkg: string): string | undefined {
+  // Works from the ESM sources and from the CommonJS build alike.
+  const own = typeof __filename === 'string' ? __filename : import.meta.url;
+  for (const base of [join(process.cwd(), 'noop.js'), own]) {
+    try {
+      return createRequire(base).resolve(pkg);
+    } catch {
+      // not found from here: try the next place
+    }
+  }
+  return undefined;
+}

@@ -7,7 +7,7 @@ import { fileCheckpointStore } from '../checkpoint/file-checkpoint-store';
 import { installedThreadedWasm, installThreadedWasm } from '../kernels/wasm-threads';
 import { importOptional, isModuleNotFound } from './node-optional-import';
 import { nodeWasmRevectorize } from './node-revectorize';
-import { loadDawnWebGpu } from './node-webgpu';
+import { loadDawnWebGpu, probeDawnAdapter } from './node-webgpu';
 import type { NativeBackendLoad, RuntimePlatform } from './runtime-platform';
 
 async function loadNativeBackend(pkg: string): Promise<NativeBackendLoad> {
@@ -58,4 +58,5 @@ export const nodePlatform: RuntimePlatform = {
     await installThreadedWasm({ threads });
   },
   loadWebGpu: loadDawnWebGpu,
+  probeWebGpuAdapter: () => probeDawnAdapter(),
 };

@@ -1,4 +1,4 @@
-import type { WebGpuAdapter } from './webgpu-types';
+import type { WebGpuAdapter, WebGpuAdapterInfo } from './webgpu-types';
 
 /** What {@link describeAdapter} found out about a WebGPU adapter. */
 export interface AdapterDescription {
@@ -22,12 +22,20 @@ const SOFTWARE_NAMES = /llvmpipe|lavapipe|swiftshader|softpipe|microsoft basic r
  */
 export function describeAdapter(adapter: WebGpuAdapter): AdapterDescription {
   const info = adapter.info ?? {};
+  return describeAdapterInfo(adapter.isFallbackAdapter === true ? { ...info, isFallbackAdapter: true } : info);
+}
+
+/**
+ * {@link describeAdapter} from an adapter's info alone (with `isFallbackAdapter` in it), as a
+ * probe in another process reports it.
+ */
+export function describeAdapterInfo(info: WebGpuAdapterInfo): AdapterDescription {
   const text = (value: string | undefined): string => (typeof value === 'string' ? value.trim() : '');
   const label = text(info.description) || text(info.device) || 'unnamed adapter';
   const extra = [text(info.vendor), text(info.architecture)].filter((s) => s.length > 0 && !label.toLowerCase().includes(s.toLowerCase()));
   const name = extra.length > 0 ? `${label} (${extra.join(', ')})` : label;
   let because: string | undefined;
-  if (adapter.isFallbackAdapter === true || info.isFallbackAdapter === true) because = 'it is a fallback adapter';
+  if (info.isFallbackAdapter === true) because = 'it is a fallback adapter';
   else if (text(info.type).toLowerCase() === 'cpu') because = 'its adapter type is cpu';
   else if (text(info.architecture).toLowerCase() === 'software') because = 'its architecture is "software"';
   else {

@@ -20,9 +20,9 @@ import { watchWebGpuDevice } from '../../src/webgpu/watch-webgpu-device';
 import type { WebGpuDeviceLostInfo } from '../../src/webgpu/webgpu-types';
 import { reportSkip, webgpuMissing } from './webgpu-available';
 
-/** The Node platform with `loadWebGpu` replaced. */
+/** The Node platform with `loadWebGpu` replaced (and no out-of-process probe: auto looks through `load` too). */
 function withWebGpu(load: () => Promise<WebGpuLoad>): void {
-  setRuntimePlatform({ ...nodePlatform, loadWebGpu: load });
+  setRuntimePlatform({ ...nodePlatform, loadWebGpu: load, probeWebGpuAdapter: undefined });
 }
 
 /** A fake adapter with the given info. */
