@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from '../config/validate-config';
 
 /** The URL scheme the Node file handler answers, as tfjs-node's: `file://path`. */
 export const FILE_URL_SCHEME = 'file://';
@@ -89,6 +90,24 @@ async function saveArtifacts(path: string, artifacts: tf.io.ModelArtifacts): Pro
   return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON({ ...artifacts, weightData }) };
 }
 
+/**
+ * What a model.json must hold for the file handler to read its weights: a topology object and, if
+ * any, a manifest of weight groups whose files lie in the model's folder. The weight entries
+ * themselves are checked by tfjs when it builds the tensors.
+ */
+const modelJsonSchema = z.looseObject({
+  modelTopology: z.looseObject({}),
+  weightsManifest: z
+    .array(z.looseObject({ paths: z.array(z.string().min(1)), weights: z.array(z.looseObject({ name: z.string() })) }))
+    .optional(),
+});
+
+/** Whether `file` (a manifest path) names a file inside `dir`, not `../elsewhere` or `/etc/...`. */
+function insideFolder(dir: string, file: string): boolean {
+  const rel = relative(dir, resolve(dir, file));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !isAbsolute(file);
+}
+
 async function loadArtifacts(path: string): Promise<tf.io.ModelArtifacts> {
   const jsonPath = modelJsonPath(path);
   let text: string;
@@ -121,7 +140,25 @@ async function loadArtifacts(path: string): Promise<tf.io.ModelArtifacts> {
   if (typeof modelJson !== 'object' || modelJson === null || modelJson.modelTopology === undefined) {
     throw new ModelFileError(jsonPath, `Cannot load a model from ${jsonPath}: it has no modelTopology; it is not a TF.js model.json.`);
   }
+  const checked = modelJsonSchema.safeParse(modelJson);
+  if (!checked.success) {
+    const problems = checked.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
+    throw new ModelFileError(
+      jsonPath,
+      `Cannot load a model from ${jsonPath}: it is not a valid TF.js model.json (${problems.join('; ')}). Give the model.json written by model.save or ait export.`,
+    );
+  }
   const dir = dirname(jsonPath);
+  for (const group of checked.data.weightsManifest ?? []) {
+    const outside = group.paths.find((file) => !insideFolder(dir, file));
+    if (outside !== undefined) {
+      throw new ModelFileError(
+        jsonPath,
+        `Cannot load a model from ${jsonPath}: its weights manifest names the file "${outside}", which is not inside the ` +
+          'folder of model.json; a model.json may only name weight files beside it. Do not load a model.json from an untrusted source.',
+      );
+    }
+  }
   return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
     const buffers: ArrayBuffer[] = [];
     for (const group of manifest) {
@@ -190,7 +227,7 @@ let registered = false;
 
 /**
  * Registers {@link fileSystemHandler} as the `file://` save and load router of tfjs, so that
- * `model.save('file://dir')` and `tf.loadLayersModel('file://dir/model.json')` work in plain Node.
+ * `model.save('file://dir')` and tfjs-layers' `loadLayersModel('file://dir/model.json')` work in plain Node.
  * Called when @ait/core's Node entry is imported; calling it again does nothing. Where another
  * router answers `file://` (tfjs-node's), this one steps aside, whatever the import order.
  */

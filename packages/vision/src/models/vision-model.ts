@@ -6,7 +6,7 @@ import type { InternalMaps } from '../blocks/map-recorder';
 
 /**
  * The contract every model of `@ait/vision` follows: a tfjs Layer (so it trains under the
- * `@ait/core` Trainer, serialises with `model.save` / `tf.loadLayersModel`, and can sit inside a
+ * `@ait/core` Trainer, serialises with `model.save` / `loadLayersModel` of `@tensorflow/tfjs-layers`, and can sit inside a
  * user's own model) mapping images `[batch, height, width, channels]` (or, for models with a
  * question input, `[images, questions [batch, questionDim]]`) to logits `[batch, classes]`.
  */
