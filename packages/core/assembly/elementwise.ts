@@ -3,7 +3,7 @@
 
 // One entry for the elementwise kernels, so that the GEMM pool's workers can run any of them on a
 // range of elements: `op` picks the kernel (numbers as ELEMENTWISE_OP in
-// src/kernels/wasm-elementwise.ts), `x`, `y`, `z` are its arrays and `start`..`end` the range of
+// src/kernels/wasm/wasm-elementwise.ts), `x`, `y`, `z` are its arrays and `start`..`end` the range of
 // elements. Every element is computed on its own, so any cut into ranges gives the same bits.
 
 import { expForward } from './exp';

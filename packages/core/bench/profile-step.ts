@@ -17,7 +17,7 @@ import '@tensorflow/tfjs-layers';
 // the Node entry installs the Node platform (V8's revectorizer on Node 24+, see wasmRevectorize)
 import { initBackend } from '../src/index';
 import { registerFastKernels, wasmRevectorize } from '../src/kernels/index';
-import { installThreadedWasm } from '../src/kernels/wasm-threads';
+import { installThreadedWasm } from '../src/kernels/wasm/wasm-threads';
 import { profileKernels } from './kernel-profiler';
 import { AdamW } from '../src/training/adamw';
 import { REFERENCE_VIT, ReferenceVit, referenceVitTrainStep, type ReferenceVitVariant } from '../src/benchmarks/reference-vit';

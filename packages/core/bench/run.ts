@@ -38,7 +38,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '../src/index';
 import { registerFastKernels } from '../src/kernels/register-fast-kernels';
-import { setSimdKernelBuild, simdKernelBuild } from '../src/kernels/simd-module';
+import { setSimdKernelBuild, simdKernelBuild } from '../src/kernels/wasm/simd-module';
 import { benchAttention, benchMatMul, benchTrain, type KernelBenchResult } from '../src/benchmarks/kernel-benchmarks';
 import { findTorchPython, runTorch, TORCH_HINT, type TorchResult } from './torch-reference';
 

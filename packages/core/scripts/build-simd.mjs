@@ -1,7 +1,7 @@
 // Compiles assembly/index.ts (AssemblyScript) into WebAssembly four times: for tfjs-wasm's plain
 // heap and for its threaded build's shared heap, each with plain SIMD and with relaxed SIMD (fused
 // multiply-add in the GEMM, for runtimes that have it), and writes them as base64 into
-// generated/simd-kernels-wasm.ts (git-ignored), which src/kernels/simd-module.ts imports. Does
+// generated/simd-kernels-wasm.ts (git-ignored), which src/kernels/wasm/simd-module.ts imports. Does
 // nothing when the generated file already matches the source and this script.
 //
 // Run by the package's build, test and typecheck scripts: `node scripts/build-simd.mjs`.

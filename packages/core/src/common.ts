@@ -32,5 +32,5 @@ export type {
   WebGpuDeviceLostInfo,
   WebGpuEntry,
 } from './webgpu/webgpu-types';
-export type { GemmWorkerData, StartGemmWorker } from './kernels/gemm-worker';
-export type { SimdKernels } from './kernels/simd-module';
+export type { GemmWorkerData, StartGemmWorker } from './kernels/wasm/gemm-worker';
+export type { SimdKernels } from './kernels/wasm/simd-module';

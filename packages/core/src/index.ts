@@ -13,7 +13,7 @@ import { nodePlatform } from './platform/node-platform';
 import { setRuntimePlatform } from './platform/runtime-platform';
 
 export * from './common';
-export * from './kernels/wasm-threads';
+export * from './kernels/wasm/wasm-threads';
 export * from './interop/node-safetensors-file';
 export { CHECKPOINT_TEMP_PREFIX, fileCheckpointStore } from './checkpoint/file-checkpoint-store';
 export * from './io/node-file-io';

@@ -1,5 +1,5 @@
-import type { SimdGemmTile } from '../kernels/gemm-tile';
-import type { SimdKernelBuild } from '../kernels/simd-module';
+import type { SimdGemmTile } from '../kernels/wasm/gemm-tile';
+import type { SimdKernelBuild } from '../kernels/wasm/simd-module';
 import type { WasmBinaryName, WasmRevectorize } from '../platform/runtime-platform';
 
 /** Backends `initBackend` can select. `auto` picks the fastest one that works here. */

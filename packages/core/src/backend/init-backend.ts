@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
-import { simdGemmTile, wasmRevectorize, type SimdGemmTile } from '../kernels/gemm-tile';
+import { simdGemmTile, wasmRevectorize, type SimdGemmTile } from '../kernels/wasm/gemm-tile';
 import { registerFastKernels } from '../kernels/register-fast-kernels';
-import { prepareSimdKernels, simdKernelBuild, simdKernelsFor, type SimdKernelBuild } from '../kernels/simd-module';
-import { asWasmBackend } from '../kernels/wasm-interop';
+import { prepareSimdKernels, simdKernelBuild, simdKernelsFor, type SimdKernelBuild } from '../kernels/wasm/simd-module';
+import { asWasmBackend } from '../kernels/wasm/wasm-interop';
 import type { WasmRevectorize } from '../platform/runtime-platform';
 import { attemptBackend, webgpuAdapterOf } from './backend-attempts';
 import {

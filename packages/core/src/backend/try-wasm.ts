@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
-import { gemmPoolFor, startGemmPool } from '../kernels/gemm-pool';
-import { wasmRevectorize } from '../kernels/gemm-tile';
-import { asWasmBackend } from '../kernels/wasm-interop';
+import { gemmPoolFor, startGemmPool } from '../kernels/wasm/gemm-pool';
+import { wasmRevectorize } from '../kernels/wasm/gemm-tile';
+import { asWasmBackend } from '../kernels/wasm/wasm-interop';
 import { runtimePlatform } from '../platform/runtime-platform';
 import type { BackendAttempt, InitBackendOptions } from './backend-choice';
 import { markFatal } from './fatal-attempts';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedScaledDotProductAttention, plainScaledDotProductAttention } from '../kernels/fused-attention';
+import { fusedScaledDotProductAttention, plainScaledDotProductAttention } from '../kernels/fused/fused-attention';
 import { AdamW } from '../training/adamw';
 import { REFERENCE_VIT, ReferenceVit, referenceVitTrainStep, type ReferenceVitVariant } from './reference-vit';
 

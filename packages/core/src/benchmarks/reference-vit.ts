@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from '../random/seeded-random';
 import { AdamW } from '../training/adamw';
-import { fusedLayerNorm, plainLayerNorm } from '../kernels/fused-layer-norm';
-import { fusedGelu, plainGelu } from '../kernels/gelu';
-import { fusedScaledDotProductAttention, plainScaledDotProductAttention } from '../kernels/fused-attention';
-import { plainSoftmaxCrossEntropy, softmaxCrossEntropy } from '../kernels/softmax-cross-entropy';
+import { fusedLayerNorm, plainLayerNorm } from '../kernels/fused/fused-layer-norm';
+import { fusedGelu, plainGelu } from '../kernels/fused/gelu';
+import { fusedScaledDotProductAttention, plainScaledDotProductAttention } from '../kernels/fused/fused-attention';
+import { plainSoftmaxCrossEntropy, softmaxCrossEntropy } from '../kernels/fused/softmax-cross-entropy';
 import { mergeHeads, splitPackedHeads } from '../ops/split-heads';
 
 /** Shape of the benchmark's reference ViT (the same as bench/reference_vit.py). */

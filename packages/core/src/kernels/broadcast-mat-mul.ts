@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMulGeometry } from './mat-mul-geometry';
-import { reshapeInfo, runKernel } from './wasm-interop';
+import { reshapeInfo, runKernel } from './wasm/wasm-interop';
 
 interface DisposingBackend {
   disposeData(dataId: tf.DataId): unknown;

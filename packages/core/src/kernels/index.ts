@@ -1,7 +1,7 @@
 export * from './register-fast-kernels';
-export * from './fused-layer-norm';
-export * from './gelu';
-export * from './softmax-cross-entropy';
-export * from './fused-attention';
-export { relaxedSimdSupported, setSimdKernelBuild, simdKernelBuild, type SimdKernelBuild } from './simd-module';
-export { setSimdGemmTile, simdGemmTile, wasmRevectorize, type SimdGemmTile } from './gemm-tile';
+export * from './fused/fused-layer-norm';
+export * from './fused/gelu';
+export * from './fused/softmax-cross-entropy';
+export * from './fused/fused-attention';
+export { relaxedSimdSupported, setSimdKernelBuild, simdKernelBuild, type SimdKernelBuild } from './wasm/simd-module';
+export { setSimdGemmTile, simdGemmTile, wasmRevectorize, type SimdGemmTile } from './wasm/gemm-tile';

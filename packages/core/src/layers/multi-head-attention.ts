@@ -4,7 +4,7 @@ import { z } from '../config/validate-config';
 import { assertLastDim, assertRank, formatShape } from '../ops/assert-shape';
 import { dropout } from '../ops/dropout';
 import { scaledDotProductAttention } from '../ops/scaled-dot-product-attention';
-import { fusedScaledDotProductAttention } from '../kernels/fused-attention';
+import { fusedScaledDotProductAttention } from '../kernels/fused/fused-attention';
 import { mergeHeads, splitHeads, splitPackedHeads } from '../ops/split-heads';
 import { AitLayer, type CallKwargs } from './ait-layer';
 import { Dense } from './dense';

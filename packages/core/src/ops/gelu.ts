@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { fusedGelu } from '../kernels/gelu';
+import { fusedGelu } from '../kernels/fused/gelu';
 import { assertFloat } from './assert-shape';
 import type { GeluApproximation } from './gelu-approximation';
 
@@ -19,6 +19,6 @@ export function gelu<T extends tf.Tensor>(x: T, approximate: GeluApproximation =
   if (approximate !== 'none' && approximate !== 'tanh') {
     throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'.`);
   }
-  // The closed-form gradient (kernels/gelu.ts) is cheaper than differentiating erf / tanh.
+  // The closed-form gradient (kernels/fused/gelu.ts) is cheaper than differentiating erf / tanh.
   return fusedGelu(x, approximate) as T;
 }

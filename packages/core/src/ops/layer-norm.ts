@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedLayerNorm } from '../kernels/fused-layer-norm';
+import { fusedLayerNorm } from '../kernels/fused/fused-layer-norm';
 import { assertFloat, assertMinRank, formatShape } from './assert-shape';
 
 /**

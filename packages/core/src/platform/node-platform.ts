@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { fileCheckpointStore } from '../checkpoint/file-checkpoint-store';
-import { installedThreadedWasm, installThreadedWasm } from '../kernels/wasm-threads';
+import { installedThreadedWasm, installThreadedWasm } from '../kernels/wasm/wasm-threads';
 import { importOptional, isModuleNotFound } from './node-optional-import';
 import { nodeWasmRevectorize } from './node-revectorize';
 import { loadDawnWebGpu, probeDawnAdapter } from './node-webgpu';

@@ -1,5 +1,5 @@
 import type { CheckpointStore } from '../checkpoint/checkpoint-store';
-import type { StartGemmWorker } from '../kernels/gemm-worker';
+import type { StartGemmWorker } from '../kernels/wasm/gemm-worker';
 import type { WebGpuAdapterInfo, WebGpuEntry } from '../webgpu/webgpu-types';
 
 /** What loading an optional native tfjs backend package (`@tensorflow/tfjs-node(-gpu)`) gave. */

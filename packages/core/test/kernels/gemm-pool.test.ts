@@ -4,11 +4,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, runtimePlatform } from '../../src/index';
-import { GemmPool, gemmPoolFor, startGemmPool, stopGemmPool, type GemmJob } from '../../src/kernels/gemm-pool';
-import { asWasmBackend, memoryOffsetOf, type WasmBackendInternals } from '../../src/kernels/wasm-interop';
-import { sharedKernelModuleFor, simdKernelBuild, simdKernelsFor } from '../../src/kernels/simd-module';
-import type { GemmKernel } from '../../src/kernels/pool-jobs';
-import { setSimdGemmTile, simdGemmTile, type SimdGemmTile } from '../../src/kernels/gemm-tile';
+import { GemmPool, gemmPoolFor, startGemmPool, stopGemmPool, type GemmJob } from '../../src/kernels/wasm/gemm-pool';
+import { asWasmBackend, memoryOffsetOf, type WasmBackendInternals } from '../../src/kernels/wasm/wasm-interop';
+import { sharedKernelModuleFor, simdKernelBuild, simdKernelsFor } from '../../src/kernels/wasm/simd-module';
+import type { GemmKernel } from '../../src/kernels/wasm/pool-jobs';
+import { setSimdGemmTile, simdGemmTile, type SimdGemmTile } from '../../src/kernels/wasm/gemm-tile';
 import { maxAbsDiff, naiveMatMul } from './kernel-test-helpers';
 
 /** The job of a plain row-major product `c [m, n] = a [m, k] b [k, n]`, no bias, no batch. */

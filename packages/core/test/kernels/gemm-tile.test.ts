@@ -4,8 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/index';
-import { setSimdGemmTile, simdGemmTile, wasmRevectorize, type SimdGemmTile } from '../../src/kernels/gemm-tile';
-import { relaxedSimdSupported, setSimdKernelBuild, type SimdKernelBuild } from '../../src/kernels/simd-module';
+import { setSimdGemmTile, simdGemmTile, wasmRevectorize, type SimdGemmTile } from '../../src/kernels/wasm/gemm-tile';
+import { relaxedSimdSupported, setSimdKernelBuild, type SimdKernelBuild } from '../../src/kernels/wasm/simd-module';
 import { REVECTORIZE_FLAG, revectorizeDecision } from '../../src/platform/node-revectorize';
 import { maxAbsDiff, naiveMatMul, runOn, setUpBackends } from './kernel-test-helpers';
 

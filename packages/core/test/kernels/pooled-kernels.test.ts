@@ -8,12 +8,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, runtimePlatform } from '../../src/index';
 import { fusedGelu, registerFastKernels } from '../../src/kernels/index';
-import { gemmPoolFor, planGemmChunks, startGemmPool, stopGemmPool } from '../../src/kernels/gemm-pool';
-import { setSimdGemmTile, type SimdGemmTile } from '../../src/kernels/gemm-tile';
-import { POOL_JOB, POOL_JOB_KIND, type ElementwiseKernel, type PoolKernels } from '../../src/kernels/pool-jobs';
-import { relaxedSimdSupported, setSimdKernelBuild, simdKernelsFor, type SimdKernelBuild } from '../../src/kernels/simd-module';
-import { ELEMENTWISE_OP } from '../../src/kernels/wasm-elementwise';
-import { asWasmBackend, memoryOffsetOf } from '../../src/kernels/wasm-interop';
+import { gemmPoolFor, planGemmChunks, startGemmPool, stopGemmPool } from '../../src/kernels/wasm/gemm-pool';
+import { setSimdGemmTile, type SimdGemmTile } from '../../src/kernels/wasm/gemm-tile';
+import { POOL_JOB, POOL_JOB_KIND, type ElementwiseKernel, type PoolKernels } from '../../src/kernels/wasm/pool-jobs';
+import { relaxedSimdSupported, setSimdKernelBuild, simdKernelsFor, type SimdKernelBuild } from '../../src/kernels/wasm/simd-module';
+import { ELEMENTWISE_OP } from '../../src/kernels/wasm/wasm-elementwise';
+import { asWasmBackend, memoryOffsetOf } from '../../src/kernels/wasm/wasm-interop';
 import { maxAbsDiff, naiveMatMul, runOn, values } from './kernel-test-helpers';
 
 const BUILDS: SimdKernelBuild[] = relaxedSimdSupported() ? ['plain', 'relaxed'] : ['plain'];

@@ -8,8 +8,8 @@ import {
   simdKernelsFor,
   wasmSectionIds,
   type SimdKernelBuild,
-} from '../../src/kernels/simd-module';
-import { asWasmBackend } from '../../src/kernels/wasm-interop';
+} from '../../src/kernels/wasm/simd-module';
+import { asWasmBackend } from '../../src/kernels/wasm/wasm-interop';
 import {
   SIMD_KERNELS_WASM,
   SIMD_KERNELS_WASM_RELAXED,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planTranspose, transposeInto } from '../../src/kernels/transpose-plan';
+import { planTranspose, transposeInto } from '../../src/kernels/wasm/transpose-plan';
 
 /** Naive transpose by index arithmetic, for reference. */
 function naiveTranspose(src: Float32Array, shape: number[], perm: number[]): Float32Array {

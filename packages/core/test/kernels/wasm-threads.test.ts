@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/index';
 import { registerFastKernels } from '../../src/kernels/index';
-import { installThreadedWasm } from '../../src/kernels/wasm-threads';
+import { installThreadedWasm } from '../../src/kernels/wasm/wasm-threads';
 import { maxAbsDiff, naiveMatMul, values } from './kernel-test-helpers';
 
 // This file replaces the process's wasm backend, so it runs alone (vitest isolates test files).

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { customGradOp } from './custom-grad-op';
-import { GELU_KERNEL, GELU_WITH_SLOPE_KERNEL } from './wasm-gelu';
+import { customGradOp } from '../gradients/custom-grad-op';
+import { GELU_KERNEL, GELU_WITH_SLOPE_KERNEL } from '../wasm/wasm-gelu';
 
-import type { GeluApproximation } from '../ops/gelu-approximation';
+import type { GeluApproximation } from '../../ops/gelu-approximation';
 
 const SQRT_HALF = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);

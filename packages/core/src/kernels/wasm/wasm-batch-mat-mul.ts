@@ -9,7 +9,7 @@ import {
   type WasmBackendInternals,
   withPackableOperand,
 } from './wasm-interop';
-import { matMulGeometry } from './mat-mul-geometry';
+import { matMulGeometry } from '../mat-mul-geometry';
 import { simdMatMul } from './wasm-simd-gemm';
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { matMulGeometry } from './mat-mul-geometry';
+import { matMulGeometry } from '../mat-mul-geometry';
 import { wasmFastMatMul } from './wasm-batch-mat-mul';
 import { simdMatMul } from './wasm-simd-gemm';
 import { asWasmBackend, reshapeInfo, runKernel, Scratch, swapLastTwo, withPackableOperand } from './wasm-interop';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { customGradOp } from './custom-grad-op';
+import { customGradOp } from '../gradients/custom-grad-op';
 
 /** Options of {@link fusedScaledDotProductAttention} and {@link plainScaledDotProductAttention}. */
 export interface FusedScaledDotProductAttentionOptions {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { hostValues } from '../backend/host-values';
-import { nanIfLabelOutOfRange } from '../training/label-guard';
-import { customGradOp } from './custom-grad-op';
+import { hostValues } from '../../backend/host-values';
+import { nanIfLabelOutOfRange } from '../../training/label-guard';
+import { customGradOp } from '../gradients/custom-grad-op';
 
 /**
  * Mean softmax cross-entropy of `logits` `[batch, classes]` against `labels`: either int32 class

@@ -1,4 +1,4 @@
-import { currentRuntimePlatform, type WasmRevectorize } from '../platform/runtime-platform';
+import { currentRuntimePlatform, type WasmRevectorize } from '../../platform/runtime-platform';
 
 /**
  * The register tile of @ait/core's SIMD GEMM: `4x8` (`gemm`; 8 accumulators, what V8

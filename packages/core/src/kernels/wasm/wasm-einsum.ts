@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { einsumLabelSizes, parseEinsumEquation } from './einsum-equation';
+import { einsumLabelSizes, parseEinsumEquation } from '../einsum-equation';
 import { asWasmBackend, reshapeInfo, runKernel, Scratch } from './wasm-interop';
 
 interface Operand {

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { MatMulGeometry } from './mat-mul-geometry';
+import type { MatMulGeometry } from '../mat-mul-geometry';
 import { gemmPoolFor, type GemmJob } from './gemm-pool';
 import { simdGemmTile } from './gemm-tile';
 import { simdKernelsFor } from './simd-module';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { customGradOp } from './custom-grad-op';
-import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from './wasm-layer-norm';
+import { customGradOp } from '../gradients/custom-grad-op';
+import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from '../wasm/wasm-layer-norm';
 
 /**
  * Layer normalisation over the last axis with a hand-written gradient:

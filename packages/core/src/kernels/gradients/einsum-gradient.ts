@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { parseEinsumEquation } from './einsum-equation';
+import { parseEinsumEquation } from '../einsum-equation';
 
 /**
  * Gradient of `Einsum` (tfjs 4.22 has none). For operand `i` the gradient is itself an einsum of

@@ -3,8 +3,8 @@ import {
   SIMD_KERNELS_WASM_RELAXED,
   SIMD_KERNELS_WASM_RELAXED_SHARED,
   SIMD_KERNELS_WASM_SHARED,
-} from '../../generated/simd-kernels-wasm';
-import { currentRuntimePlatform } from '../platform/runtime-platform';
+} from '../../../generated/simd-kernels-wasm';
+import { currentRuntimePlatform } from '../../platform/runtime-platform';
 import { wasmRevectorize } from './gemm-tile';
 import { asWasmBackend, type WasmBackendInternals } from './wasm-interop';
 
