@@ -122,9 +122,18 @@ function coordinationWeights(model: Coordination): FamilyWeights {
   const d = c.dim;
   const qk = c.heads * c.keyDim;
   const gate = c.gateStyle === 'unit' ? d : 1;
-  // SharedWorkspace: input, query, key, value and memory-MLP projections, two memory norms, the gates, two scalar biases
+  // SharedWorkspace: input, query, key, value and memory-MLP projections, two memory norms, the gates (and per-slot gate biases), two scalar biases
   const workspace =
-    dense(d, d) + 2 * dense(d, qk) + dense(d, d) + dense(d, d) + 2 * layerNorm(d) + dense(d, 2 * gate) + d + c.slots * d * 2 * gate + 2;
+    dense(d, d) +
+    2 * dense(d, qk) +
+    dense(d, d) +
+    dense(d, d) +
+    2 * layerNorm(d) +
+    dense(d, 2 * gate) +
+    d +
+    c.slots * d * 2 * gate +
+    (c.slotGateBias ? c.slots * 2 * gate : 0) +
+    2;
   const layer = layerNorm(d) + workspace + layerNorm(d) + feedForward(d, c.ffnDim);
   let n = dense(c.patchSize * c.patchSize * image.channels, d);
   if (c.pool === 'cls') n += d;

@@ -28,6 +28,11 @@ export type CoordinationArgs = LayerArgsOf<typeof coordinationLayerSchema>;
  * `topK` non-zeros per row), `layer{l}/broadcast` `[batch, heads, tokens, slots]`,
  * `layer{l}/memory` `[batch, slots, D]`, `layer{l}/input_gate` and `layer{l}/forget_gate`
  * `[batch, slots, D or 1]`. Serialised as `AitCoordination`.
+ *
+ * With `positionTable: 'official'` and `slotGateBias: true` (and `sharedParameters`, `keyDim` 32,
+ * `gateStyle: 'unit'`, `pool: 'cls'`) it computes what the official code computes, outputs and
+ * gradients (see `officialCoordinationWeightMap`); the defaults keep the standard position table
+ * and no per-slot gate bias.
  */
 export class Coordination extends VisionModelSkeleton<typeof coordinationLayerSchema> {
   /** tfjs serialisation name. */
@@ -51,13 +56,14 @@ export class Coordination extends VisionModelSkeleton<typeof coordinationLayerSc
         topK: c.topK,
         gateStyle: c.gateStyle,
         renormalizeTopK: c.renormalizeTopK,
+        slotGateBias: c.slotGateBias,
         name: `${prefix}_workspace`,
         trainable,
       });
       const ffn = new FeedForward({ hiddenDim: c.ffnDim, activation: 'relu', name: `${prefix}_ffn`, trainable });
       return this.trackPreNormPair(prefix, workspace, ffn);
     });
-    const positions = this.track(new SinusoidalPositionEmbedding1d({ name: 'pos_embed', trainable }));
+    const positions = this.track(new SinusoidalPositionEmbedding1d({ table: c.positionTable, name: 'pos_embed', trainable }));
     const head = this.track(new Dense({ units: c.classes, name: 'head', trainable }));
     this.assemble(imageClassifierInputSpec(c, 'the position table'), c.classes, {
       tokenizer,

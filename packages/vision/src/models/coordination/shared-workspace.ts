@@ -42,6 +42,11 @@ const sharedWorkspaceSchema = z.strictObject({
   forgetBias: z.number().default(1),
   /** Initial value of the learned input-gate bias; default 0. */
   inputBias: z.number().default(0),
+  /**
+   * A learned bias per slot and gate unit, `gate_memory_bias [slots, 2G]` (zeros at first), added
+   * to the gates from the memory, as the reference code's per-slot `GroupLinearLayer` has; default false.
+   */
+  slotGateBias: z.boolean().default(false),
 });
 
 /** Options of {@link SharedWorkspace} (each documented on the schema). */
@@ -75,13 +80,14 @@ export interface WorkspaceStep {
  * 2. `m = LN(memory + a)`, `m = LN(m + relu(Linear(m)))`;
  * 3. gated update: `i, f = sigmoid(gates + biases)` with gates from the tokens
  *    (`Linear(mean_N relu(w * u))`) plus the old memory (`tanh(memory)` through a per-slot linear
- *    map); `memory' = i * tanh(m) + f * memory`;
+ *    map, plus a per-slot bias with `slotGateBias`); `memory' = i * tanh(m) + f * memory`;
  * 4. broadcast: tokens query the new slots, `softmax(q(u) k(memory')^T) v(memory')`, merged over
  *    heads: `[batch, N, D]`.
  * The query, key and value projections are shared by the write and the broadcast. The layer
  * returns `[output, memory']`. Children: `input_proj`, `query`, `key`, `value`, `memory_mlp`,
  * `memory_norm1`, `memory_norm2`, `gate_input`; own weights `gate_input_scale [D]`,
- * `gate_memory [M, D, 2G]`, `input_bias [1]`, `forget_bias [1]`. Serialised as `AitSharedWorkspace`.
+ * `gate_memory [M, D, 2G]`, with `slotGateBias` `gate_memory_bias [M, 2G]`, `input_bias [1]`,
+ * `forget_bias [1]`. Serialised as `AitSharedWorkspace`.
  */
 export class SharedWorkspace extends VisionLayer<typeof sharedWorkspaceSchema> {
   /** tfjs serialisation name. */
@@ -96,6 +102,7 @@ export class SharedWorkspace extends VisionLayer<typeof sharedWorkspaceSchema> {
   private gateInput: Dense | null = null;
   private gateInputScale: LayerVariable | null = null;
   private gateMemory: LayerVariable | null = null;
+  private gateMemoryBias: LayerVariable | null = null;
   private inputBias: LayerVariable | null = null;
   private forgetBias: LayerVariable | null = null;
 
@@ -156,6 +163,9 @@ export class SharedWorkspace extends VisionLayer<typeof sharedWorkspaceSchema> {
       'float32',
       initializers.randomNormal({ mean: 0, stddev: 0.01, seed: seed() }),
     );
+    if (this.config.slotGateBias) {
+      this.gateMemoryBias = this.addWeight('gate_memory_bias', [this.config.slots, 2 * this.gateWidth], 'float32', initializers.zeros());
+    }
     this.inputBias = this.addWeight('input_bias', [1], 'float32', initializers.constant({ value: this.config.inputBias }));
     this.forgetBias = this.addWeight('forget_bias', [1], 'float32', initializers.constant({ value: this.config.forgetBias }));
     this.built = true;
@@ -202,7 +212,9 @@ export class SharedWorkspace extends VisionLayer<typeof sharedWorkspaceSchema> {
       const pooled = tf.mean(tf.relu(tf.mul(u, scale)), 1);
       const fromTokens = tf.expandDims(this.callChild(gateInput, pooled, kw), 1);
       const perSlot = tf.matMul(tf.transpose(tf.tanh(memory), [1, 0, 2]), (this.gateMemory as LayerVariable).read());
-      const gates = tf.add(fromTokens, tf.transpose(perSlot, [1, 0, 2]));
+      let fromMemory = tf.transpose(perSlot, [1, 0, 2]);
+      if (this.gateMemoryBias) fromMemory = tf.add(fromMemory, this.gateMemoryBias.read());
+      const gates = tf.add(fromTokens, fromMemory);
       const [gi, gf] = tf.split(gates, 2, -1) as [tf.Tensor, tf.Tensor];
       const inputGate = tf.sigmoid(tf.add(gi, (this.inputBias as LayerVariable).read()));
       const forgetGate = tf.sigmoid(tf.add(gf, (this.forgetBias as LayerVariable).read()));
