@@ -127,7 +127,7 @@ export function geluForwardWithSlope(x: usize, y: usize, slope: usize, n: i32): 
   return v128.bitselect(f32x4.mul(p, x), r, f32x4.lt(z, f32x4.splat(0.5)));
 }
 
-/** y[i] = erf(x[i]) for i < n. */
+/** y[i] = erf(x[i]) for i < n: the Maclaurin series below |x| = 0.5, Abramowitz-Stegun 7.1.26 above (see erf4). */
 export function erfForward(x: usize, y: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {

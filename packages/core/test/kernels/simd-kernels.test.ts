@@ -16,6 +16,8 @@ import {
   SIMD_KERNELS_WASM_RELAXED_SHARED,
   SIMD_KERNELS_WASM_SHARED,
 } from '../../generated/simd-kernels-wasm';
+import { SIMD_KERNEL_NAMES, SIMD_KERNELS_SOURCE_HASH as TYPES_HASH } from '../../generated/simd-kernels-types';
+import { SIMD_KERNELS_SOURCE_HASH as WASM_HASH } from '../../generated/simd-kernels-wasm';
 import { maxAbsDiff, naiveMatMul, runOn, setUpBackends, values } from './kernel-test-helpers';
 
 /** erf in float64: Taylor series below 3, the continued fraction of erfc above. */
@@ -55,6 +57,18 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
     expect(simdKernelsFor(asWasmBackend(tf.engine().findBackend('wasm')))).not.toBeNull();
     for (const name of ['AitGelu', 'AitGeluWithSlope', 'AitLayerNorm', 'AitLayerNormGrad']) {
       expect(tf.getKernel(name, 'wasm')).toBeDefined();
+    }
+  });
+
+  it('has typings generated from the same source as every build: the exported functions are exactly the typed ones', async () => {
+    expect(TYPES_HASH).toBe(WASM_HASH);
+    for (const b64 of [SIMD_KERNELS_WASM, SIMD_KERNELS_WASM_SHARED, SIMD_KERNELS_WASM_RELAXED, SIMD_KERNELS_WASM_RELAXED_SHARED]) {
+      const module = await WebAssembly.compile(Buffer.from(b64, 'base64'));
+      const functions = WebAssembly.Module.exports(module)
+        .filter((e) => e.kind === 'function')
+        .map((e) => e.name)
+        .sort();
+      expect(functions).toEqual([...SIMD_KERNEL_NAMES].sort());
     }
   });
 

@@ -4,6 +4,7 @@ import {
   SIMD_KERNELS_WASM_RELAXED_SHARED,
   SIMD_KERNELS_WASM_SHARED,
 } from '../../../generated/simd-kernels-wasm';
+import { SIMD_KERNEL_NAMES, type SimdKernelExports } from '../../../generated/simd-kernels-types';
 import { currentRuntimePlatform } from '../../platform/runtime-platform';
 import { wasmRevectorize } from './gemm-tile';
 import { asWasmBackend, type WasmBackendInternals } from './wasm-interop';
@@ -11,174 +12,12 @@ import { asWasmBackend, type WasmBackendInternals } from './wasm-interop';
 /**
  * @ait/core's WebAssembly SIMD kernels (source: `assembly/`, AssemblyScript), instantiated on
  * tfjs-backend-wasm's own heap: every argument named like a tensor is the byte offset of float32
- * (or, for `transposeBatched`, any 4-byte) data on that heap. They allocate nothing and run on
- * the calling thread.
+ * (or, for `transposeBatched` and `copyRows`, any) data on that heap. They allocate nothing and
+ * run on the calling thread. The members and their documentation are generated from the
+ * AssemblyScript source by `scripts/build-simd.mjs` (`generated/simd-kernels-types.ts`), so the
+ * typings cannot drift from the module.
  */
-export interface SimdKernels {
-  /** `y = e^x` for `n` values (relative error about 1e-7, subnormal results and overflow included). */
-  expForward(x: number, y: number, n: number): void;
-  /** `y = erf(x)` for `n` values (series below 0.5, Abramowitz-Stegun 7.1.26 above). */
-  erfForward(x: number, y: number, n: number): void;
-  /** `y = gelu(x)` (exact erf form) for `n` values. */
-  geluForward(x: number, y: number, n: number): void;
-  /** `y = gelu(x)` and `slope = gelu'(x)` for `n` values (training's forward pass). */
-  geluForwardWithSlope(x: number, y: number, slope: number, n: number): void;
-  /** Layer norm of `x` `[rows, d]` into `y`; writes each row's mean and rstd (`[rows]`). */
-  layerNormForward(
-    x: number,
-    gamma: number,
-    beta: number,
-    y: number,
-    mean: number,
-    rstd: number,
-    rows: number,
-    d: number,
-    eps: number,
-  ): void;
-  /** Layer-norm gradients: `dx` `[rows, d]`, `dgamma` and `dbeta` `[d]` (overwritten). */
-  layerNormBackward(
-    x: number,
-    mean: number,
-    rstd: number,
-    gamma: number,
-    dy: number,
-    dx: number,
-    dgamma: number,
-    dbeta: number,
-    rows: number,
-    d: number,
-  ): void;
-  /** `out[c] = sum_r x[r, c]` for `x` `[rows, cols]`. */
-  sumRows(x: number, out: number, rows: number, cols: number): void;
-  /**
-   * `C = A B (+ bias)` for `batch` products: `A(i, k)` at `a + p*sAb + i*sAi + k*sAk`, `B(k, j)`
-   * at `b + p*sBb + k*sBk + j*sBj`, `C` with row stride `sC` at `c + p*m*sC` (overwritten);
-   * strides in bytes, so either operand may be row-major or transposed. With `hasBias` 1 the
-   * `[n]` vector at `bias` is added to every row; `kcBlock`: length of the k blocks (cache
-   * blocking); `pack`: 0, or scratch of `min(k, kcBlock) * (24 + n8) * 4` bytes (`n8`: n rounded
-   * down to a multiple of 8) into which B is copied as contiguous column panels once per k block
-   * (always where B is not row-major, else where `packing` has bit value 1) and an A that is not
-   * row-major as row panels (where `packing` has bit value 2). A B that is not row-major needs
-   * `pack` to run at SIMD speed.
-   */
-  gemm(
-    a: number,
-    sAb: number,
-    sAi: number,
-    sAk: number,
-    b: number,
-    sBb: number,
-    sBk: number,
-    sBj: number,
-    c: number,
-    sC: number,
-    batch: number,
-    m: number,
-    k: number,
-    n: number,
-    bias: number,
-    hasBias: number,
-    kcBlock: number,
-    pack: number,
-    packing: number,
-  ): void;
-  /**
-   * {@link SimdKernels.gemm} (same arguments, layouts and `pack` scratch) on 6 x 16 register
-   * tiles, for V8's WebAssembly revectorizer (Node 24+); C's first k block starts from the bias or
-   * zero, later ones from C. Correct everywhere, fast only with the revectorizer (see
-   * `SimdGemmTile`).
-   */
-  gemmWide: SimdKernels['gemm'];
-  /**
-   * Elementwise kernel `op` on float32 elements `start..end-1` of the arrays at `x`, `y`, `z`:
-   * 0 GELU (`x` -> `y`), 1 GELU and its slope (`x` -> `y`, `z`), 2 exp (`x` -> `y`), 3 erf
-   * (`x` -> `y`), 4 product (`x`, `y` -> `z`), 5 Step with alpha `s` (`x` -> `y`), 6 sum with a
-   * bias vector `y` of `period` elements repeated along `x` (-> `z`), 7 sum (`x`, `y` -> `z`). One
-   * entry so that the GEMM pool's workers can run any of them on a range of elements.
-   */
-  elementwise(op: number, x: number, y: number, z: number, start: number, end: number, s: number, period: number): void;
-  /**
-   * Rows `r0..r1-1` of the patch matrix `[batch * outH * outW, fh * fw * inC]` of the NHWC input
-   * at `x` (`[batch, inH, inW, inC]`) into `dst`: each output pixel's input patch, tap by tap,
-   * zeros in the padding (strides `sh`, `sw`, dilations `dh`, `dw`); with `transposed` 1 as
-   * their transpose `[fh * fw * inC, r1 - r0]`.
-   */
-  im2col(
-    x: number,
-    inH: number,
-    inW: number,
-    inC: number,
-    fh: number,
-    fw: number,
-    sh: number,
-    sw: number,
-    dh: number,
-    dw: number,
-    padTop: number,
-    padLeft: number,
-    outH: number,
-    outW: number,
-    dst: number,
-    r0: number,
-    r1: number,
-    transposed: number,
-  ): void;
-  /**
-   * Max-pooling gradient for non-overlapping `fh x fw` windows, NHWC: `dx` `[batch, inH, inW, c]`
-   * (overwritten) gets `dy` `[batch, outH, outW, c]` at each window's first maximum of `x`.
-   */
-  maxPoolGradNonOverlapping(
-    x: number,
-    dy: number,
-    dx: number,
-    batch: number,
-    inH: number,
-    inW: number,
-    c: number,
-    outH: number,
-    outW: number,
-    fh: number,
-    fw: number,
-  ): void;
-  /**
-   * Max pooling over non-overlapping `fh x fw` windows, NHWC: `y` `[batch, outH, outW, c]`
-   * (overwritten) gets each window's maximum of `x` `[batch, inH, inW, c]` (NaN skipped).
-   */
-  maxPoolNonOverlapping(
-    x: number,
-    y: number,
-    batch: number,
-    inH: number,
-    inW: number,
-    c: number,
-    outH: number,
-    outW: number,
-    fh: number,
-    fw: number,
-  ): void;
-  /** Copies `rows` runs of `bytes` bytes from `src` (run stride `sStride`) to `dst` (stride `dStride`). */
-  copyRows(src: number, sStride: number, dst: number, dStride: number, rows: number, bytes: number): void;
-  /** `y[b, c, r] = x[b, r, c]` for `x` `[batch, rows, cols]` of 4-byte elements. */
-  transposeBatched(x: number, y: number, batch: number, rows: number, cols: number): void;
-}
-
-const EXPORTS: (keyof SimdKernels)[] = [
-  'expForward',
-  'erfForward',
-  'geluForward',
-  'geluForwardWithSlope',
-  'layerNormForward',
-  'layerNormBackward',
-  'sumRows',
-  'transposeBatched',
-  'gemm',
-  'gemmWide',
-  'elementwise',
-  'im2col',
-  'copyRows',
-  'maxPoolGradNonOverlapping',
-  'maxPoolNonOverlapping',
-];
+export type SimdKernels = SimdKernelExports;
 
 /** Section ids of a WebAssembly binary (to check that a module has no data or start section). */
 export function wasmSectionIds(bytes: Uint8Array): number[] {
@@ -326,7 +165,7 @@ function kernelModuleFor(key: object): { memory: WasmMemory; bytes: Uint8Array }
 }
 
 function checkedExports(exported: Record<string, unknown>): SimdKernels | null {
-  return EXPORTS.every((name) => typeof exported[name] === 'function') ? (exported as unknown as SimdKernels) : null;
+  return SIMD_KERNEL_NAMES.every((name) => typeof exported[name] === 'function') ? (exported as unknown as SimdKernels) : null;
 }
 
 /**
