@@ -32,6 +32,7 @@ import { createProgressReporter } from '../util/progress-reporter';
 import { RUN_FILES, writeJsonAtomic, type RunConfig } from '../util/run-config';
 import { prepareRunDirectory, removeIfEmpty } from '../util/run-directory';
 import { acquireRunLock, type RunLock } from '../util/run-lock';
+import { removeStaleRunTemporaries } from '../util/stale-temporaries';
 import { chanceLevelWarning, learningRateWarning } from '../util/run-warnings';
 import { checkStepMemory, outOfMemoryError } from '../util/step-memory-check';
 import { resolveRun, runExistsError, type RunPlan } from '../util/train-plan';
@@ -77,6 +78,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
   try {
     lock = await acquireRunLock(plan.dir);
     if (lock.takeover !== undefined) warn(lock.takeover);
+    await removeStaleRunTemporaries(plan.dir);
     if (plan.resume === undefined && (await latestCheckpoint(join(plan.dir, RUN_FILES.checkpoints)))) throw runExistsError(plan.dir);
     return await trainLocked(plan, options, io, warn, warnings);
   } finally {

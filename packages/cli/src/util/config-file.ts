@@ -1,8 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { z } from '@ait/core';
 import { CliError } from './cli-error';
+
+/**
+ * Parses YAML text, its warnings (an unknown tag such as `!!binary` or `!!js/function`, a bad
+ * directive) thrown as errors like its syntax errors: a config file must mean what it seems to,
+ * and the yaml package would otherwise print them as multi-line process warnings.
+ */
+function parseYamlStrictly(text: string): unknown {
+  const doc = parseDocument(text, { logLevel: 'error' });
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem !== undefined) throw problem;
+  return doc.toJS();
+}
 
 /**
  * Reads a JSON or YAML config file (by extension: `.json`, `.yaml`, `.yml`) and validates it
@@ -21,7 +33,7 @@ export async function readConfigFile<S extends z.ZodType>(path: string, schema: 
   const ext = extname(path).toLowerCase();
   let value: unknown;
   try {
-    value = ext === '.json' ? JSON.parse(text) : parseYaml(text);
+    value = ext === '.json' ? JSON.parse(text) : parseYamlStrictly(text);
   } catch (err) {
     throw new CliError(`Config file ${path} is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`, 2, {
       cause: err,

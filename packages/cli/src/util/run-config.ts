@@ -79,9 +79,11 @@ const runConfigSchema = z.object({
     lr: z.number(),
     weightDecay: z.number(),
     warmupEpochs: z.number(),
+    // in the order \`ait train\` writes them: zod's output follows this order, and the config goes into
+    // every checkpoint, which is then bit-identical whether or not the run was resumed
+    warmupStartLr: z.number().optional(),
     labelSmoothing: z.number(),
     clipNorm: z.number(),
-    warmupStartLr: z.number().optional(),
     augment: z.object({ cropPadding: z.number().int().min(0), horizontalFlip: z.boolean() }).optional(),
   }),
   recipeName: z.enum(RECIPE_NAMES).optional(),

@@ -47,7 +47,7 @@ async function readHolder(path: string): Promise<RunLockHolder | undefined | 'go
 }
 
 /** Whether process `pid` runs on this machine (signal 0; EPERM means it runs as another user). */
-function processRuns(pid: number): boolean {
+export function processRuns(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -130,6 +130,21 @@ function checkTensorIndex(header: CheckpointHeader, payloadBytes: number, path: 
       );
     }
   }
+  // Entries may not share bytes: n entries over the same bytes would make n copies of them, so
+  // that a small file could ask for any amount of memory.
+  const byOffset = header.tensors.filter((e) => e.length > 0).sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < byOffset.length; i++) {
+    const previous = byOffset[i - 1] as CheckpointTensorEntry;
+    const e = byOffset[i] as CheckpointTensorEntry;
+    if (e.offset < previous.offset + previous.length) {
+      fail(
+        'bad-tensor-index',
+        path,
+        `its tensor index makes tensor "${e.name}" (bytes ${e.offset}..${e.offset + e.length}) overlap tensor ` +
+          `"${previous.name}" (bytes ${previous.offset}..${previous.offset + previous.length}); each tensor has bytes of its own`,
+      );
+    }
+  }
   const optimizerEntries = header.tensors.filter((e) => e.group === 'optimizer');
   if (header.optimizer === null && optimizerEntries.length > 0) {
     fail('bad-tensor-index', path, 'it stores optimiser moments but no optimiser state');
@@ -153,8 +168,9 @@ function readTensors(
     const values = e.dtype === 'float32' ? new Float32Array(copy) : e.dtype === 'int32' ? new Int32Array(copy) : new Uint8Array(copy);
     return tf.tensor(values, e.shape, e.dtype);
   };
-  const weights: Record<string, tf.Tensor> = {};
-  const moments: Record<string, { m: tf.Tensor; v: tf.Tensor }> = {};
+  // without a prototype, so that a tensor named `__proto__` or `constructor` is an entry like any other
+  const weights: Record<string, tf.Tensor> = Object.create(null) as Record<string, tf.Tensor>;
+  const moments: Record<string, { m: tf.Tensor; v: tf.Tensor }> = Object.create(null) as Record<string, { m: tf.Tensor; v: tf.Tensor }>;
   const mSlots = new Map<string, tf.Tensor>();
   const vSlots = new Map<string, tf.Tensor>();
   for (const e of header.tensors) {

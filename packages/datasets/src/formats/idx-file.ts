@@ -4,19 +4,25 @@ import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DataFileError } from './data-file-error';
 import { type IdxArray, type IdxHeader, checkIdxLength, decodeIdx, idxDataBytes, parseIdxHeader } from './idx-format';
-import { errorCode, isGzip, readMaybeGzipped } from './read-data-file';
+import { checkGzipCanHold, gunzipIdx } from './idx-gunzip';
+import { errorCode, isGzip, readFileBytes } from './read-data-file';
 import { RecordFile } from './record-file';
 
+export { MAX_DEFLATE_RATIO } from './idx-gunzip';
+
 /**
- * Reads a whole IDX file, plain or gzip-compressed (detected from its first bytes). Errors are
- * {@link DataFileError}s naming the file and the problem (missing, not gzip, bad magic, truncated,
- * trailing bytes, impossible header).
+ * Reads a whole IDX file, plain or gzip-compressed (detected from its first bytes). A gzip file is
+ * unpacked only up to the size its IDX header announces, and a header announcing more than the
+ * compressed size allows ({@link MAX_DEFLATE_RATIO} times) is refused first, so that a zip bomb
+ * fails with an error instead of filling the memory. Errors are {@link DataFileError}s naming the
+ * file and the problem (missing, not gzip, bad magic, truncated, trailing bytes, impossible header).
  *
  * @param hint Appended to the "not found" message, e.g. where to download the file.
  */
 export async function readIdxFile(path: string, hint = ''): Promise<IdxArray> {
-  const bytes = await readMaybeGzipped(path, 'IDX file', hint);
-  return decodeIdx(bytes, path);
+  const bytes = await readFileBytes(path, 'IDX file', hint);
+  // a gzip file unpacks only as far as its IDX header announces (see gunzipIdx)
+  return decodeIdx(isGzip(bytes) ? await gunzipIdx(bytes, path) : bytes, path);
 }
 
 async function peek(path: string, length: number, hint: string): Promise<{ bytes: Uint8Array; size: number }> {
@@ -171,7 +177,10 @@ export async function openIdxStream(path: string, hint = ''): Promise<IdxStream>
     const rank = peekHead(4)[3] ?? 0;
     await fill(4 + 4 * rank);
     header = parseIdxHeader(peekHead(4 + 4 * rank), path);
-    if (!gzipped) checkIdxLength(header, size, path);
+    // a gzip file has no size to check, but cannot unpack to more than a multiple of its own: this
+    // bounds the record size, and so the memory one record takes
+    if (gzipped) checkGzipCanHold(header, size, path);
+    else checkIdxLength(header, size, path);
   } catch (err) {
     await chunks.return(undefined);
     throw err;

@@ -1,9 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
 import { DataFileError } from './data-file-error';
-
-const gunzipAsync = promisify(gunzip);
 
 /** Whether bytes start with the gzip magic `1f 8b`. */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -38,25 +34,4 @@ export async function readFileBytes(path: string, what: string, hint = ''): Prom
       { cause: err },
     );
   }
-}
-
-/** Unpacks gzip bytes; a corrupt or truncated stream throws a {@link DataFileError} naming `file`. */
-export async function gunzipBytes(bytes: Uint8Array, file: string): Promise<Uint8Array> {
-  try {
-    const out = await gunzipAsync(bytes);
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-  } catch (err) {
-    throw new DataFileError(
-      'corrupt',
-      file,
-      `${file} is not a valid gzip file or is truncated (${(err as Error).message}); download it again.`,
-      { cause: err },
-    );
-  }
-}
-
-/** Reads a file and unpacks it when it is gzip-compressed (detected from its first bytes, not its name). */
-export async function readMaybeGzipped(path: string, what: string, hint = ''): Promise<Uint8Array> {
-  const bytes = await readFileBytes(path, what, hint);
-  return isGzip(bytes) ? gunzipBytes(bytes, path) : bytes;
 }
