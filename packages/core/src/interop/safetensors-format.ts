@@ -217,8 +217,10 @@ function halfToFloat(h: number): number {
  */
 export function decodeSafetensorsValues(name: string, entry: SafetensorsEntry, raw: Uint8Array, source: string): TensorValues {
   const count = elementCount(entry.shape);
-  const bytes = raw.slice(); // an aligned copy of the tensor's bytes
-  const view = new DataView(bytes.buffer);
+  // an aligned copy of the tensor's bytes in an ArrayBuffer of its own (a Node Buffer's slice() is
+  // a view into a shared pool, so it cannot serve here)
+  const bytes = new Uint8Array(raw);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape = [...entry.shape];
   const ints = (read: (i: number) => number | bigint): TensorValues => {
     const out = new Int32Array(count);

@@ -113,6 +113,12 @@ describe('safetensors format', () => {
       expect(Array.from(back?.values ?? []), name).toEqual(Array.from(t.values));
     }
     expect(Object.is(tensors.get('w')?.values[1], -0)).toBe(true);
+    // a Node Buffer that starts inside a larger pool (what fs.readFile returns): same values
+    const pooled = Buffer.concat([Buffer.from([7, 7, 7]), Buffer.from(file)]).subarray(3);
+    expect(pooled.byteOffset).toBeGreaterThan(0);
+    const fromBuffer = decodeSafetensors(pooled).tensors;
+    for (const [name, t] of Object.entries(input))
+      expect(Array.from(fromBuffer.get(name)?.values ?? []), name).toEqual(Array.from(t.values));
   });
 
   it('names each corruption', () => {
