@@ -2,11 +2,9 @@ import type { BackendChoice } from '@ait/core';
 import { Command, CommanderError, Option } from 'commander';
 import { version } from '../package.json';
 import { BENCH_SUITES, benchCommand, type BenchCommandOptions } from './commands/bench';
-import { dataGenerateCommand } from './commands/data-generate';
-import { dataInfoCommand } from './commands/data-info';
-import { dataPreviewCommand, type DataPreviewOptions } from './commands/data-preview';
 import { evalCommand, type EvalCommandOptions } from './commands/eval';
 import { EXPORT_FORMATS, exportCommand, type ExportCommandOptions } from './commands/export';
+import { importCommand, type ImportCommandOptions } from './commands/import';
 import { inspectCommand } from './commands/inspect';
 import { modelsCommand, type ModelsCommandOptions } from './commands/models';
 import { predictCommand, type PredictCommandOptions } from './commands/predict';
@@ -18,12 +16,13 @@ import type { CliIo } from './util/cli-io';
 import { CLI_DATASETS } from './util/dataset-choice';
 import { describeFsError, isFsError } from './util/fs-error';
 import { intAtLeast, intInRange, nonNegativeNumber, positiveNumber, seedValue } from './util/option-parsers';
+import { WEIGHT_LAYOUTS } from './util/safetensors-export-info';
+import { addDataCommands } from './program-data-commands';
+import { examples } from './util/help-examples';
 import { RECIPE_NAMES } from './util/training-recipe';
 
 /** Version printed by `ait --version`: this package's version (tsup inlines it from package.json). */
 export const CLI_VERSION: string = version;
-
-const examples = (lines: string[]): string => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 
 /**
  * Builds the `ait` programme (commander) writing to `io`. Each action stores its exit code in
@@ -219,19 +218,71 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
     program
       .command('export')
       .description(
-        'a checkpoint as a TF.js Layers model (model.json + weights.bin + ait-model.json) for tf.loadLayersModel in Node or a browser',
+        'a checkpoint as a TF.js Layers model (model.json + weights.bin + ait-model.json) for loadLayersModel (@tensorflow/tfjs-layers) in Node or a browser, or its weights as safetensors (model.safetensors + ait-model.json) for ait import and PyTorch',
       )
       .argument('<target>', 'run directory (newest checkpoint) or .ckpt file')
       .requiredOption('-o, --out <dir>', 'output folder (created if missing; must not already hold a model)')
       .option('--best', "the run directory's best checkpoint (checkpoints/best.ckpt) instead of its newest")
-      .addOption(new Option('--format <format>', 'layers: a TF.js Layers model (default)').choices([...EXPORT_FORMATS]))
+      .addOption(
+        new Option(
+          '--format <format>',
+          'layers: a TF.js Layers model (default); safetensors: the weights, with the preset, model config, data set and recipe in ait-model.json',
+        ).choices([...EXPORT_FORMATS]),
+      )
+      .addOption(
+        new Option(
+          '--layout <layout>',
+          "tensor names of --format safetensors: aitjs (AiT.js weight names, default) or official (the official PyTorch AiT's or ViT's state_dict, for load_state_dict; AiT and ViT configs the official code has only)",
+        ).choices([...WEIGHT_LAYOUTS]),
+      )
       .addOption(backendOption())
       .addHelpText(
         'after',
-        examples(['ait export runs/my-run --out models/my-model', 'ait export runs/my-run --best --out web/model --json']),
+        examples([
+          'ait export runs/my-run --out models/my-model',
+          'ait export runs/my-run --best --out web/model --json',
+          'ait export runs/my-run --format safetensors --out weights/my-run',
+          'ait export runs/my-run --format safetensors --layout official --out weights/for-pytorch',
+        ]),
       ),
   ).action(async (target: string, opts: ExportCommandOptions) => {
     exit.code = await exportCommand(target, opts, io);
+  });
+
+  withJson(
+    program
+      .command('import')
+      .description(
+        'safetensors weights (of ait export --format safetensors, or the official PyTorch AiT/ViT state_dict) as a run directory for ait eval, predict, visualize, export and train --resume (fine-tuning)',
+      )
+      .argument('<file>', 'a .safetensors file')
+      .requiredOption('-o, --out <dir>', 'run directory to write (new or empty)')
+      .option('-m, --model <preset>', 'registered model preset of the weights (default: the ait-model.json beside the file)')
+      .option(
+        '-c, --config <file>',
+        'JSON or YAML file as for ait train --config: model, modelConfig (the settings that shape the weights), dataset and the recipe for fine-tuning',
+      )
+      .option(
+        '-d, --dataset <name|dir>',
+        `data set the model is for: ${CLI_DATASETS.join(', ')}, or a folder from \`ait data generate\` (default: the config file's, or the ait-model.json beside the file)`,
+      )
+      .addOption(
+        new Option(
+          '--layout <layout>',
+          "tensor names in the file: aitjs (AiT.js weight names) or official (the official PyTorch code's state_dict); default the ait-model.json beside the file, else guessed from the names",
+        ).choices([...WEIGHT_LAYOUTS]),
+      )
+      .addOption(backendOption())
+      .addHelpText(
+        'after',
+        examples([
+          'ait import weights/my-run/model.safetensors --out runs/imported',
+          'ait import ait_cifar10.safetensors --layout official --config ait-small.yaml --dataset cifar10 --out runs/from-pytorch',
+          'ait import weights.safetensors --model ait-tiny --dataset triangle --out runs/imported --json',
+        ]),
+      ),
+  ).action(async (file: string, opts: ImportCommandOptions) => {
+    exit.code = await importCommand(file, opts, io);
   });
 
   withJson(
@@ -283,56 +334,7 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
     exit.code = await reproCommand(opts, io);
   });
 
-  const data = program
-    .command('data')
-    .description('generate synthetic data sets and describe data sets')
-    .exitOverride()
-    .addHelpText('after', examples(['ait data generate triangle --n 5000 --out data/triangle', 'ait data info mnist']));
-  withJson(
-    data
-      .command('generate')
-      .description('write a synthetic data set (train/ and test/ folders) for `ait train --dataset <out>`')
-      .argument('<task>', 'triangle or sort-of-clevr')
-      .option('-n, --n <count>', 'training examples (sort-of-clevr: images)', intAtLeast(1))
-      .option('--test-n <count>', 'test examples (default n / 5)', intAtLeast(1))
-      .option('--seed <n>', 'seed of the generator (default 0)', seedValue)
-      .option('-o, --out <dir>', 'output folder (default data/<task>)')
-      .addHelpText(
-        'after',
-        examples(['ait data generate triangle --n 5000 --seed 1 --out data/triangle', 'ait data generate sort-of-clevr --n 500 --json']),
-      ),
-  ).action(async (task: string, opts: { n?: number; testN?: number; seed?: number; out?: string; json?: boolean }) => {
-    exit.code = await dataGenerateCommand(task, opts, io);
-  });
-  withJson(
-    data
-      .command('info')
-      .description('size, image shape, classes and normalisation of a data set')
-      .argument('<dataset>', `${CLI_DATASETS.join(', ')}, or a folder from \`ait data generate\``)
-      .addHelpText('after', examples(['ait data info triangle', 'ait data info data/triangle --json'])),
-  ).action(async (dataset: string, opts: { json?: boolean }) => {
-    exit.code = await dataInfoCommand(dataset, opts, io);
-  });
-  withJson(
-    data
-      .command('preview')
-      .description('a PNG grid of examples with an SVG of the same grid labelled (Sort-of-CLEVR: with question and answer)')
-      .argument('<dataset>', `${CLI_DATASETS.join(', ')}, or a folder from \`ait data generate\``)
-      .option('-n, --n <count>', 'examples to show (default 16)', intInRange(1, 256))
-      .addOption(new Option('--split <split>', 'train or test (default train)').choices(['train', 'test']))
-      .option('--seed <n>', 'seed of the choice of examples (default 0)', seedValue)
-      .option('-o, --out <file.png>', 'PNG file; the SVG goes next to it (default <dataset>-<split>-preview.png)')
-      .addHelpText(
-        'after',
-        examples([
-          'ait data preview triangle',
-          'ait data preview sort-of-clevr --n 8 --out soc.png',
-          'ait data preview mnist --split test --seed 3 --json',
-        ]),
-      ),
-  ).action(async (dataset: string, opts: DataPreviewOptions) => {
-    exit.code = await dataPreviewCommand(dataset, opts, io);
-  });
+  addDataCommands(program, io, exit, withJson);
 
   return program;
 }
