@@ -1,4 +1,5 @@
 import { rateSchema, z } from '@ait/core';
+import { layerCountSchema } from '../layer-count';
 import { familySchemas, type ConfigProblem } from '../../blocks/config-checks';
 import { imageClassifierFields } from '../../blocks/image-classifier-options';
 
@@ -17,7 +18,7 @@ const aftFields = {
   /** Token width D. */
   dim: z.number().int().positive(),
   /** Number of blocks. */
-  depth: z.number().int().positive(),
+  depth: layerCountSchema,
   /** Feed-forward hidden width as a multiple of D (DeiT: 4). */
   mlpRatio: z.number().positive().default(4),
   /** Width of Q, K, V inside the mixer; `null` = D. */

@@ -1,4 +1,5 @@
 import { convStemOutputSize, layerArgsShape, rateSchema, z } from '@ait/core';
+import { layerCountSchema } from '../layer-count';
 import { HEAD_KINDS } from '../../blocks/classification-head';
 
 /** How tokens compete for the memory slots in AiT's bottleneck write. */
@@ -123,7 +124,7 @@ export const aitConfigSchema = z
     /** Token width D. */
     dim: z.number().int().positive().default(768),
     /** Blocks. */
-    depth: z.number().int().positive().default(2),
+    depth: layerCountSchema.default(2),
     /** Self-attention heads H. */
     numHeads: z.number().int().positive().default(12),
     /** Width of each self-attention head; reference 64. */

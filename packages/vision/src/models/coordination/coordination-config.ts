@@ -1,4 +1,5 @@
 import { rateSchema, z } from '@ait/core';
+import { layerCountSchema } from '../layer-count';
 import { checkDivisible, familySchemas, type ConfigProblem } from '../../blocks/config-checks';
 import { imageClassifierFields } from '../../blocks/image-classifier-options';
 import { POSITION_TABLES_1D, SHARED_WORKSPACE_POSITION_ROWS } from '../../blocks/sinusoidal-position-embedding-1d';
@@ -11,7 +12,7 @@ const coordinationFields = {
   /** Token width D (reference: 256). */
   dim: z.number().int().positive(),
   /** Number of layers (reference: 4). */
-  layers: z.number().int().positive(),
+  layers: layerCountSchema,
   /** Heads of the workspace attentions (reference: 4); D must divide by it. */
   heads: z.number().int().positive(),
   /** Feed-forward hidden width F (reference: 512). */

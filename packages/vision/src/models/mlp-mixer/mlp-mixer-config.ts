@@ -1,4 +1,5 @@
 import { rateSchema, z } from '@ait/core';
+import { layerCountSchema } from '../layer-count';
 import { familySchemas } from '../../blocks/config-checks';
 import { imageClassifierFields } from '../../blocks/image-classifier-options';
 
@@ -13,7 +14,7 @@ export const mixerShapeFields = {
   /** Channel width C (Mixer-S: 512, Mixer-B: 768). */
   dim: z.number().int().positive(),
   /** Number of Mixer layers (S: 8, B: 12). */
-  depth: z.number().int().positive(),
+  depth: layerCountSchema,
   /** Hidden width D_S of the token-mixing MLP (S: 256, B: 384; the parallelized Mixer's reference: dim / 2). */
   tokenMlpDim: z.number().int().positive(),
   /** Hidden width D_C of the channel-mixing MLP (S: 2048, B: 3072; the parallelized Mixer's reference: 4 dim). */

@@ -1,4 +1,5 @@
 import { rateSchema, z } from '@ait/core';
+import { layerCountSchema } from '../layer-count';
 import { checkDivisible, familySchemas } from '../../blocks/config-checks';
 import { imageClassifierFields } from '../../blocks/image-classifier-options';
 
@@ -15,7 +16,7 @@ const perceiverFields = {
   /** Heads of the latent self-attention (ImageNet: 8). */
   latentHeads: z.number().int().positive(),
   /** Self-attention blocks per repeat (ImageNet: 6). */
-  latentLayers: z.number().int().positive(),
+  latentLayers: layerCountSchema,
   /** Cross-attend + latent-transformer repeats (ImageNet: 8). */
   repeats: z.number().int().positive(),
   /**

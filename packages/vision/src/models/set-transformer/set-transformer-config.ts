@@ -1,4 +1,5 @@
 import { rateSchema, z } from '@ait/core';
+import { layerCountSchema, MAX_MODEL_LAYERS } from '../layer-count';
 import { checkDivisible, familySchemas } from '../../blocks/config-checks';
 import { imageClassifierFields } from '../../blocks/image-classifier-options';
 
@@ -11,13 +12,13 @@ const setTransformerFields = {
   /** Attention heads; `dim` must divide by it. */
   heads: z.number().int().positive(),
   /** Encoder blocks. */
-  encoderLayers: z.number().int().positive(),
+  encoderLayers: layerCountSchema,
   /** Inducing points m of each encoder ISAB; `null` uses full set attention blocks (SAB, O(n^2)). */
   inducingPoints: z.number().int().positive().nullable().default(null),
   /** PMA seeds k (pooled outputs). */
   seeds: z.number().int().positive().default(1),
   /** Set attention blocks after the pooling. */
-  decoderLayers: z.number().int().nonnegative().default(0),
+  decoderLayers: z.number().int().nonnegative().max(MAX_MODEL_LAYERS).default(0),
   /** LayerNorm inside every MAB (the paper's definition; the reference's `ln` flag). */
   layerNorm: z.boolean().default(true),
   /** Position information for the patch set: none (a true set) or a learned table. */

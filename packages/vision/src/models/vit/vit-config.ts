@@ -1,4 +1,5 @@
 import { layerArgsShape, rateSchema, z } from '@ait/core';
+import { layerCountSchema } from '../layer-count';
 import { HEAD_KINDS } from '../../blocks/classification-head';
 import { POSITION_EMBEDDINGS } from '../ait/ait-config';
 
@@ -21,7 +22,7 @@ export const vitConfigSchema = z
     /** Token width D. */
     dim: z.number().int().positive().default(768),
     /** Blocks. */
-    depth: z.number().int().positive().default(12),
+    depth: layerCountSchema.default(12),
     /** Self-attention heads. */
     numHeads: z.number().int().positive().default(12),
     /** Width of each head; 64 in the reference code. */
