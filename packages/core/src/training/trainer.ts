@@ -384,8 +384,10 @@ export class Trainer {
       const bestPath = this.checkpointOptions?.best;
       this.bestRecord = best && bestPath !== undefined ? { ...best, path: bestPath } : undefined;
       this.ledger.note(path, position);
-      this.lastStep = undefined;
-      this.lastEpoch = undefined;
+      // what the run held: a checkpoint written before the next step then equals an uninterrupted run's
+      const { lastStep, lastEpoch } = contents.metadata as { lastStep?: StepMetrics; lastEpoch?: EpochLogs };
+      [this.lastStep, this.lastEpoch] = [lastStep, lastEpoch];
+      if (this.schedule && lastStep) this.optimizer.learningRate = lastStep.learningRate;
       return this.position;
     } finally {
       disposeCheckpoint(contents);

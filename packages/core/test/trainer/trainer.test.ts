@@ -238,6 +238,13 @@ describe('Trainer', () => {
       globalRng().next();
       const position = await second.trainer.resume(path);
       expect(position.step, name).toBe(k);
+      // a checkpoint written right after resuming (as the best's can be, before any step) holds
+      // what the file resumed from holds: logs of the last step and epoch, the learning rate
+      const again = await second.trainer.saveCheckpoint(join(root, `resume-${i}-again.ckpt`));
+      const [was, now] = [await loadCheckpoint(path), await loadCheckpoint(again)];
+      expect(now.metadata, name).toEqual(was.metadata);
+      expect(now.optimizer?.config, name).toEqual(was.optimizer?.config);
+      [was, now].forEach(disposeCheckpoint);
       const result = await second.trainer.fit(source, { epochs: EPOCHS, evalSource });
       expect(result.reason).toBe('completed');
       expect([...first.losses, ...second.losses], name).toEqual(full.losses);
