@@ -47,6 +47,8 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
   }
 }
 if (copied === 0) console.log('bench:publish: no bench-results/ folder holds a result yet; run `pnpm bench` first.');
-if (existsSync(join(root, 'results', 'bench', 'core'))) {
-  execFileSync(process.execPath, [join(root, 'packages', 'core', 'scripts', 'bench-tables.mjs'), '--write'], { stdio: 'inherit' });
+// the READMEs whose benchmark tables are generated from the published files
+for (const pkg of ['core', 'vision', 'hopfield']) {
+  if (!existsSync(join(root, 'results', 'bench', pkg))) continue;
+  execFileSync(process.execPath, [join(root, 'packages', pkg, 'scripts', 'bench-tables.mjs'), '--write'], { stdio: 'inherit' });
 }
