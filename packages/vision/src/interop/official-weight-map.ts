@@ -305,6 +305,13 @@ export function officialVitWeightMap(config: VitModelConfig, _options: OfficialW
       'numHeads 1 with headDim = dim: the official Attention then has no output projection (nn.Identity) while AiT.js has one',
     );
   }
+  if (!c.patchPreNorm || !c.patchPostNorm)
+    structural.push(
+      'patchPreNorm / patchPostNorm false: the official ViT baseline normalises before and after the patch projection; use true',
+    );
+  if (c.qkvBias) structural.push('qkvBias: the official ViT baseline has no QKV bias; use false');
+  if (c.layerNormEpsilon !== 1e-5)
+    structural.push(`layerNormEpsilon ${c.layerNormEpsilon}: the official ViT baseline's LayerNorms use PyTorch's 1e-5; use 1e-5`);
   unsupported('the VisionTransformer config for the official ViT weight map', structural, [], false);
   const dim = c.dim;
   const inner = c.numHeads * c.headDim;

@@ -17,7 +17,7 @@ export type VitModelConfig = LayerConfigOf<typeof vitConfigSchema>;
 /**
  * The Vision Transformer (Dosovitskiy et al., ICLR 2021) as the AiT reference code builds it for
  * CIFAR, on the {@link VisionModelSkeleton}: `images [batch, H, W, C]` -> patch embedding
- * (`LN(P*P*C) -> Linear -> LN(D)`, child `patch_embed`) -> CLS token (child `cls_token`, with
+ * (`LN(P*P*C) -> Linear -> LN(D)`, either norm optional, child `patch_embed`) -> CLS token (child `cls_token`, with
  * `head: 'cls'`) -> learned position embedding (child `pos_embed`) -> token dropout -> `depth`
  * pre-norm {@link TransformerBlock}s (children `block_0`, ...) -> head (child `head`: `cls` takes
  * the CLS token, `flatten` is the `LN(N*D) -> Linear` head of AiT's ViT comparison, `mean` pools)
@@ -34,7 +34,17 @@ export class VisionTransformer extends VisionModelSkeleton<typeof vitConfigSchem
     super('VisionTransformer', vitConfigSchema, { ...args, name: args.name ?? 'vit' });
     const c = this.config;
     const trainable = this.trainable;
-    const tokenizer = this.track(new PatchEmbedding({ patchSize: c.patchSize, embedDim: c.dim, name: 'patch_embed', trainable }));
+    const tokenizer = this.track(
+      new PatchEmbedding({
+        patchSize: c.patchSize,
+        embedDim: c.dim,
+        preNorm: c.patchPreNorm,
+        postNorm: c.patchPostNorm,
+        epsilon: c.layerNormEpsilon,
+        name: 'patch_embed',
+        trainable,
+      }),
+    );
     const classToken = c.head === 'cls' ? this.track(new ClassToken({ name: 'cls_token', trainable })) : null;
     const positions =
       c.positionEmbedding === 'learned'
@@ -46,7 +56,8 @@ export class VisionTransformer extends VisionModelSkeleton<typeof vitConfigSchem
           numHeads: c.numHeads,
           headDim: c.headDim,
           mlpDim: c.mlpDim,
-          qkvBias: false,
+          qkvBias: c.qkvBias,
+          epsilon: c.layerNormEpsilon,
           dropout: c.dropout,
           attentionDropout: c.attentionDropout,
           dropPath: c.dropPath,
@@ -56,7 +67,9 @@ export class VisionTransformer extends VisionModelSkeleton<typeof vitConfigSchem
         }),
       ),
     );
-    const head = this.track(new ClassificationHead({ kind: c.head, numClasses: c.classes, name: 'head', trainable }));
+    const head = this.track(
+      new ClassificationHead({ kind: c.head, numClasses: c.classes, epsilon: c.layerNormEpsilon, name: 'head', trainable }),
+    );
     this.assemble(tokenHeadInputSpec(c), c.classes, {
       tokenizer,
       classToken,

@@ -41,6 +41,20 @@ export const vitConfigSchema = z
     head: z.enum(HEAD_KINDS).default('cls'),
     /** Position embedding: 'learned' (ViT) or 'none'. */
     positionEmbedding: z.enum(POSITION_EMBEDDINGS).default('learned'),
+    /**
+     * LayerNorm over each flattened patch (P*P*C) before the patch projection; default true (the
+     * AiT reference code). timm's ViT has none: false.
+     */
+    patchPreNorm: z.boolean().default(true),
+    /**
+     * LayerNorm over each token (D) after the patch projection; default true (the AiT reference
+     * code). timm's ViT: false (true with its `embed_norm_layer`).
+     */
+    patchPostNorm: z.boolean().default(true),
+    /** Whether the blocks' fused QKV projection has a bias; default false (the AiT reference code; timm's ViT: true). */
+    qkvBias: z.boolean().default(false),
+    /** Epsilon of every LayerNorm; default 1e-5 (PyTorch's; timm's ViT: 1e-6). */
+    layerNormEpsilon: z.number().nonnegative().default(1e-5),
     /** Keep the attention weights of each forward pass for `internalMaps()`; default false. */
     recordMaps: z.boolean().default(false),
   })

@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""Equivalence fixtures for AiT.js's SetTransformer against the reference set_transformer code.
+
+Runs the reference PyTorch modules of "Set Transformer: A Framework for Attention-based
+Permutation-Invariant Neural Networks" (Lee et al., ICML 2019; github.com/juho-lee/set_transformer,
+commit 73432c640ac78140496d6738416c54d32c686d65: ``modules.py`` with ``MAB``, ``SAB``, ``ISAB``,
+``PMA`` and the point-cloud classifier ``SetTransformer`` of ``main_pointcloud.py``) at a tiny size
+with fixed seeds, and writes, per variant, the ``state_dict`` (reference names), the inputs, the
+logits and the gradients of a fixed scalar loss for every parameter and for the images, as
+safetensors files, plus ``fixture.json`` with the torch version, the reference commit, the blob
+ids of the reference files read (``modules.py`` and ``main_pointcloud.py`` run; ``models.py`` gives
+the place of the decoder SABs) and the configs. ``packages/vision/test/interop/set-transformer.test.ts``
+reads only the committed files: CI needs no Python.
+
+Usage (Debian's python3-torch is enough)::
+
+    /usr/bin/python3 packages/vision/scripts/reference/make-set-transformer-fixture.py \\
+        --reference /path/to/set_transformer   # a clone, a work tree or a bare mirror
+        [--out packages/vision/test/fixtures/set-transformer]
+
+What runs
+---------
+AiT.js's SetTransformer classifies the set of an image's patches: patches (``(p1 p2 c)``
+flattened, channel innermost, as AiT.js's ``patchify``) -> ``Linear(P*P*C, dim)`` -> encoder ->
+dropout -> ``PMA_k`` -> decoder SABs -> dropout -> ``Linear(dim, classes)``. The reference has no
+patch embedding (its sets are points); the script adds one ``nn.Linear``, named ``embed``, in front
+of the reference network (the only module of the script's own in the network besides the
+``nn.Sequential`` / ``nn.Dropout`` containers of the second variant):
+
+* ``pointcloud``: the reference ``SetTransformer`` class of ``main_pointcloud.py``, unchanged
+  (``enc``: two ``ISAB``; ``dec``: ``Dropout``, ``PMA`` with one seed, ``Dropout``, ``Linear``;
+  ``ln=False``), with ``dim_input = dim``. ``main_pointcloud.py`` loads data and trains when
+  imported, so only its ``class SetTransformer`` statement is executed, picked with ``ast`` and
+  unchanged, in a namespace holding what it imports (``nn`` and ``modules``' ``ISAB``, ``PMA``,
+  ``SAB``).
+* ``sab-ln``: the reference ``SAB`` / ``PMA`` modules with ``ln=True`` composed as AiT.js's
+  ``inducingPoints: null, decoderLayers: 1, layerNorm: true``, in the layout of the point-cloud
+  classifier with the decoder SAB of ``models.py`` after the PMA: ``enc`` = two ``SAB``; ``dec`` =
+  ``Dropout``, ``PMA``, ``SAB``, ``Dropout``, ``Linear``.
+
+No reference file is changed and no shim is needed (the reference modules need only torch).
+Dropout makes no difference: the fixtures run in evaluation mode (``net.eval()``; autograd works
+the same). LayerNorm weights and biases are drawn at random (not their initial ones / zeros) so
+that a wrong mapping cannot pass. The reference runs in float64 (the float32 weights and inputs
+converted exactly), so the stored outputs and gradients are the exact answers rounded to float32
+and the test measures AiT.js's float32 error alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import importlib.util
+import io
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+REFERENCE_REPO = 'juho-lee/set_transformer'
+REFERENCE_COMMIT = '73432c640ac78140496d6738416c54d32c686d65'
+REFERENCE_FILES = ['modules.py', 'main_pointcloud.py', 'models.py']
+
+
+def git_dir_of(path: Path) -> Path | None:
+    """The git directory of `path` (a bare repository or a work tree), or None."""
+    if (path / 'HEAD').is_file() and (path / 'objects').is_dir():
+        return path
+    if (path / '.git').exists():
+        return path / '.git'
+    return None
+
+
+def blob_sha1(data: bytes) -> str:
+    """Git's blob id of `data`."""
+    return hashlib.sha1(b'blob %d\0' % len(data) + data).hexdigest()
+
+
+def reference_folder(root: Path, scratch: Path) -> tuple[Path, str]:
+    """The reference files: extracted from git at REFERENCE_COMMIT when `root` is a git repository,
+    else `root` as it is. Returns the folder and where it came from."""
+    git = git_dir_of(root)
+    if git is None:
+        return root, 'plain files (commit not checked)'
+    data = subprocess.run(['git', f'--git-dir={git}', 'archive', '--format=tar', REFERENCE_COMMIT, *REFERENCE_FILES],
+                          check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(scratch)  # noqa: S202 - the pinned reference commit, by design
+    return scratch, f'git {REFERENCE_COMMIT}'
+
+
+class Reference:
+    """The reference modules (modules.py) and the point-cloud classifier class (main_pointcloud.py)."""
+
+    def __init__(self, folder: Path):
+        self.blobs = {name: blob_sha1((folder / name).read_bytes()) for name in REFERENCE_FILES}
+        spec = importlib.util.spec_from_file_location('reference_set_transformer_modules', folder / 'modules.py')
+        modules = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(modules)
+        self.modules = modules
+        tree = ast.parse((folder / 'main_pointcloud.py').read_text(), filename='main_pointcloud.py')
+        nodes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == 'SetTransformer']
+        if len(nodes) != 1:
+            raise SystemExit('main_pointcloud.py: expected one class SetTransformer; is this the reference code?')
+        namespace = dict(nn=nn, torch=torch, ISAB=modules.ISAB, PMA=modules.PMA, SAB=modules.SAB)
+        exec(compile(ast.Module(body=nodes, type_ignores=[]), '<reference main_pointcloud.py>', 'exec'), namespace)  # noqa: S102
+        self.pointcloud_class = namespace['SetTransformer']
+
+
+def patches(images: torch.Tensor, p: int) -> torch.Tensor:
+    """NCHW images -> [batch, (H/p)(W/p), p*p*C], patches row-major, features (p1 p2 c) (AiT.js's patchify)."""
+    b, c, hh, ww = images.shape
+    h, w = hh // p, ww // p
+    return images.reshape(b, c, h, p, w, p).permute(0, 2, 4, 3, 5, 1).reshape(b, h * w, p * p * c)
+
+
+class PatchSet(nn.Module):
+    """`embed` (the script's patch embedding) in front of a reference network `net` whose `enc` and
+    `dec` become this module's, so that the state_dict names are the reference's plus `embed.*`."""
+
+    def __init__(self, net: nn.Module, patch_dim: int, dim: int, patch_size: int):
+        super().__init__()
+        self.embed = nn.Linear(patch_dim, dim)
+        self.enc = net.enc
+        self.dec = net.dec
+        self.patch_size = patch_size
+        self.reference_forward = type(net).forward  # the reference forward, called on self (uses self.enc / self.dec)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.reference_forward(self, self.embed(patches(images, self.patch_size)))
+
+
+class Composed(nn.Module):
+    """The sab-ln variant: reference SAB / PMA modules composed as AiT.js's decoder layout."""
+
+    def __init__(self, ref: Reference, cfg: dict):
+        super().__init__()
+        m, d, h, ln = ref.modules, cfg['dim'], cfg['heads'], cfg['ln']
+        self.enc = nn.Sequential(*[m.SAB(d, d, h, ln=ln) for _ in range(cfg['encoder_layers'])])
+        self.dec = nn.Sequential(nn.Dropout(cfg['dropout']), m.PMA(d, h, cfg['seeds'], ln=ln),
+                                 *[m.SAB(d, d, h, ln=ln) for _ in range(cfg['decoder_layers'])],
+                                 nn.Dropout(cfg['dropout']), nn.Linear(d, cfg['classes']))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.dec(self.enc(x)).squeeze(1)
+
+
+VARIANTS = {
+    'pointcloud': dict(kind='main_pointcloud.SetTransformer', image_size=8, patch_size=2, channels=3, classes=5, dim=16,
+                       heads=2, inducing_points=4, encoder_layers=2, seeds=1, decoder_layers=0, ln=False, dropout=0.5,
+                       batch=3),
+    'sab-ln': dict(kind='modules.SAB / modules.PMA composed', image_size=8, patch_size=2, channels=3, classes=4, dim=12,
+                   heads=3, inducing_points=None, encoder_layers=2, seeds=1, decoder_layers=1, ln=True, dropout=0.1,
+                   batch=2),
+}
+
+
+def build(ref: Reference, cfg: dict) -> nn.Module:
+    """The reference network of `cfg` behind the script's patch embedding."""
+    p, c, d = cfg['patch_size'], cfg['channels'], cfg['dim']
+    if cfg['kind'].startswith('main_pointcloud'):
+        net = ref.pointcloud_class(dim_input=d, num_outputs=cfg['seeds'], dim_output=cfg['classes'],
+                                   num_inds=cfg['inducing_points'], dim_hidden=d, num_heads=cfg['heads'], ln=cfg['ln'])
+    else:
+        net = Composed(ref, cfg)
+    return PatchSet(net, p * p * c, d, p)
+
+
+def randomise(net: nn.Module, gen: torch.Generator) -> None:
+    """LayerNorms 1 + 0.2 N / 0.2 N, so that their mapping is tested (the rest keeps the reference init)."""
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, nn.LayerNorm):
+                m.weight.copy_(1 + 0.2 * torch.randn(m.weight.shape, generator=gen))
+                m.bias.copy_(0.2 * torch.randn(m.bias.shape, generator=gen))
+
+
+def save_safetensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
+    """float32 tensors as a safetensors file (the `safetensors` package when installed, else written
+    here: 8-byte little-endian header length, JSON header padded to a multiple of 8, data in name order)."""
+    tensors = {k: v.detach().to(torch.float32).contiguous() for k, v in tensors.items()}
+    try:
+        from safetensors.torch import save_file  # type: ignore
+    except ImportError:
+        save_file = None
+    if save_file is not None:
+        save_file(tensors, str(path), metadata=metadata)
+        return
+    header: dict = {'__metadata__': metadata} if metadata else {}
+    chunks, offset = [], 0
+    for name in sorted(tensors):
+        data = tensors[name].numpy().astype('<f4').tobytes()
+        header[name] = dict(dtype='F32', shape=list(tensors[name].shape), data_offsets=[offset, offset + len(data)])
+        chunks.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(',', ':'))
+    text += ' ' * ((8 - (8 + len(text.encode())) % 8) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(text.encode())))
+        f.write(text.encode())
+        for c in chunks:
+            f.write(c)
+
+
+def run_variant(ref: Reference, name: str, cfg: dict, seed: int, out: Path) -> dict:
+    """Builds, runs and saves one fixture; returns what fixture.json records of it."""
+    torch.manual_seed(seed)
+    net = build(ref, cfg)
+    gen = torch.Generator().manual_seed(seed + 1)
+    randomise(net, gen)
+    net.eval()  # dropout off; autograd is unaffected
+    weights = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    b, c, s = cfg['batch'], cfg['channels'], cfg['image_size']
+    images32 = torch.randn(b, c, s, s, generator=gen)
+    loss_weights32 = torch.randn(b, cfg['classes'], generator=gen)
+    images2_32 = torch.randn(b, c, s, s, generator=gen)
+    net = net.double()
+    images = images32.double().requires_grad_(True)
+    logits = net(images)
+    (logits * loss_weights32.double()).sum().backward()
+    io_: dict[str, torch.Tensor] = {
+        'pass1.images': images32,
+        'pass1.loss_weights': loss_weights32,
+        'pass1.logits': logits.detach(),
+        'pass1.grad.images': images.grad.detach(),
+    }
+    no_gradient = []
+    for pname, p in net.named_parameters():
+        if p.grad is None:
+            no_gradient.append(pname)
+        else:
+            io_[f'pass1.grad.{pname}'] = p.grad.detach().clone()
+    with torch.no_grad():
+        io_['pass2.images'] = images2_32
+        io_['pass2.logits'] = net(images2_32.double())
+        # The same set in another order: the same logits (no positions).
+        perm = torch.randperm((s // cfg['patch_size']) ** 2, generator=gen)
+        shuffled = patches(images2_32.double(), cfg['patch_size'])[:, perm]
+        io_['pass2.permutation'] = perm.to(torch.float32)
+        permuted = net.reference_forward(net, net.embed(shuffled))
+        invariance = float((permuted - io_['pass2.logits']).abs().max())
+    meta = {'reference_repo': REFERENCE_REPO, 'reference_commit': REFERENCE_COMMIT, 'variant': name}
+    save_safetensors(weights, out / f'{name}.weights.safetensors', meta)
+    save_safetensors(io_, out / f'{name}.io.safetensors', meta)
+    return dict(
+        config=dict(cfg),
+        seed=seed,
+        loss='sum(logits * pass1.loss_weights), evaluation mode (dropout off), reference in float64',
+        state_dict_entries=len(weights),
+        no_gradient=no_gradient,
+        max_logit_change_when_patches_are_permuted=invariance,
+    )
+
+
+def main() -> None:
+    here = Path(__file__).resolve()
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--reference', required=True, type=Path, help='the reference repository (clone, work tree or bare mirror)')
+    parser.add_argument('--out', type=Path, default=here.parents[2] / 'test' / 'fixtures' / 'set-transformer')
+    parser.add_argument('--seed', type=int, default=0)
+    args = parser.parse_args()
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)
+    scratch = Path(tempfile.mkdtemp(prefix='set-transformer-'))
+    try:
+        folder, origin = reference_folder(args.reference, scratch)
+        ref = Reference(folder)
+        args.out.mkdir(parents=True, exist_ok=True)
+        variants = {name: run_variant(ref, name, v, args.seed + 10 * i, args.out) for i, (name, v) in enumerate(VARIANTS.items())}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    info = dict(
+        reference_repo=REFERENCE_REPO,
+        reference_commit=REFERENCE_COMMIT,
+        reference_files_from=origin,
+        reference_blobs=ref.blobs,
+        torch_version=torch.__version__,
+        python_version=sys.version.split()[0],
+        precision='reference run in float64 from float32 weights and inputs; everything stored as float32',
+        image_layout='pass*.images and pass1.grad.images are NCHW; the patches are flattened (p1 p2 c), as AiT.js',
+        patch_embedding='embed.* is the script\'s nn.Linear(P*P*C, dim) in front of the reference network (none in the reference)',
+        script=os.path.relpath(here, here.parents[4]),
+        variants=variants,
+    )
+    (args.out / 'fixture.json').write_text(json.dumps(info, indent=2) + '\n')
+    total = sum(f.stat().st_size for f in args.out.iterdir())
+    print(f'wrote {args.out} ({total} bytes); torch {torch.__version__}')
+    for name, v in variants.items():
+        print(f'  {name}: {v["state_dict_entries"]} state_dict entries; no gradient: {v["no_gradient"]}; '
+              f'permutation changes the logits by {v["max_logit_change_when_patches_are_permuted"]:.2e}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,194 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { decodeSafetensors, encodeSafetensors, loadSafetensorsWeights, namedWeights, type TensorValues } from '@ait/core';
+import { type ParallelMlpMixer } from '../models/parallel-mixer/parallel-mlp-mixer';
+import { type ParallelMlpMixerConfig } from '../models/parallel-mixer/parallel-mlp-mixer-config';
+import { OfficialWeightsError } from './official-weight-layout';
+import { type OfficialWeightMapOptions } from './official-weight-map';
+import { aitToParamixerLayout, paramixerToAitLayout } from './paramixer-weight-layout';
+import {
+  PARAMIXER_REFERENCE_COMMIT,
+  PARAMIXER_REFERENCE_REPOSITORY,
+  paramixerWeightMap,
+  type ParamixerWeightMap,
+} from './paramixer-weight-map';
+
+/** The AiT.js weight whose name locates a ParallelMlpMixer's weight-name prefix. */
+const ANCHOR = 'stem/proj/kernel';
+
+/** Options of the paramixer rename functions. */
+export interface ParamixerRenameOptions extends OfficialWeightMapOptions {
+  /**
+   * Prefix of the AiT.js weight names. Authors' -> AiT.js: default none (the names below the
+   * model). AiT.js -> authors': default found from the names (whatever precedes `stem/proj/kernel`).
+   */
+  readonly prefix?: string;
+  /** What the tensors came from, for messages (a file name). */
+  readonly source?: string;
+}
+
+const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+const listed = (names: readonly string[]): string => names.map((n) => `"${n}"`).join(', ');
+
+/** The prefix of AiT.js weight names (whatever precedes `stem/proj/kernel`). */
+function findPrefix(names: Iterable<string>, where: string): string {
+  for (const n of names) if (n === ANCHOR || n.endsWith(`/${ANCHOR}`)) return n.slice(0, n.length - ANCHOR.length);
+  throw new OfficialWeightsError('mismatch', where, [
+    `no weight named "…${ANCHOR}": these are not the weights of an AiT.js ParallelMlpMixer`,
+  ]);
+}
+
+/** Why a file may not fit the config's variant. */
+function variantHints(names: readonly string[], config: ParallelMlpMixerConfig): string[] {
+  const hasFc1 = names.some((n) => /\.mlp_tokens\.fc1\.weight$/.test(n));
+  if (config.variant === 'symmetric' && hasFc1)
+    return ["the file has fc1 weights: it comes from an asymmixer (variant: 'symmetryBreaking') or paramixer (variant: 'free') model"];
+  if (config.variant !== 'symmetric' && !hasFc1 && names.some((n) => /\.mlp_tokens\.fc2\.weight$/.test(n)))
+    return ["the file has only fc2 weights: it comes from a symmixer model; build the model with variant: 'symmetric'"];
+  return [];
+}
+
+function renameFromReference(
+  map: ParamixerWeightMap,
+  config: ParallelMlpMixerConfig,
+  given: ReadonlyMap<string, TensorValues>,
+  prefix: string,
+  where: string,
+): Map<string, TensorValues> {
+  const names = [...given.keys()];
+  const strip = names.length > 0 && names.every((n) => n.startsWith('module.')) ? 'module.'.length : 0;
+  const tensors = new Map(names.map((n) => [n.slice(strip), given.get(n) as TensorValues]));
+  const out = new Map<string, TensorValues>();
+  const problems: string[] = [];
+  const missing: string[] = [];
+  for (const p of map.pairs) {
+    const t = tensors.get(p.reference);
+    tensors.delete(p.reference);
+    if (!t) missing.push(p.reference);
+    else if (t.dtype !== 'float32') problems.push(`"${p.reference}" holds ${t.dtype} values; a float tensor was expected`);
+    else if (!sameShape(t.shape, p.referenceShape))
+      problems.push(
+        `"${p.reference}" has shape ${fmt(t.shape)}; this config needs ${fmt(p.referenceShape)} (AiT.js "${p.aitjs}" ${fmt(p.aitjsShape)})`,
+      );
+    else out.set(`${prefix}${p.aitjs}`, paramixerToAitLayout(t, p.layout, p.aitjsShape));
+  }
+  if (missing.length > 0) problems.push(`missing: ${listed(missing)}`);
+  if (tensors.size > 0) problems.push(`not in the authors' model of this config: ${listed([...tensors.keys()])}`);
+  if (problems.length > 0) throw new OfficialWeightsError('mismatch', where, [...problems, ...variantHints(names, config)]);
+  return out;
+}
+
+/**
+ * Tensors of the authors' paramixer model (a decoded safetensors file of its `state_dict`, see
+ * `decodeSafetensors`) renamed and rearranged into the weights of a {@link ParallelMlpMixer} with
+ * config `config`, keyed `<prefix><AiT.js name>` (see {@link paramixerWeightMap}); a DataParallel
+ * `module.` prefix is removed. Every missing, unknown or misshapen tensor is reported at once in an
+ * {@link OfficialWeightsError} (`mismatch`).
+ */
+export function paramixerToAitJs(
+  tensors: ReadonlyMap<string, TensorValues>,
+  config: ParallelMlpMixerConfig,
+  options: ParamixerRenameOptions = {},
+): Map<string, TensorValues> {
+  const map = paramixerWeightMap(config, options);
+  const where = `paramixer weights${options.source ? ` from ${options.source}` : ''} -> AiT.js`;
+  return renameFromReference(map, config, tensors, options.prefix ?? '', where);
+}
+
+/**
+ * The weights of a {@link ParallelMlpMixer} with config `config` (AiT.js names, any prefix) renamed
+ * and rearranged into the authors' `state_dict` (see {@link paramixerWeightMap}), which PyTorch's
+ * strict `load_state_dict` accepts.
+ */
+export function aitJsToParamixer(
+  tensors: ReadonlyMap<string, TensorValues>,
+  config: ParallelMlpMixerConfig,
+  options: ParamixerRenameOptions = {},
+): Map<string, TensorValues> {
+  const map = paramixerWeightMap(config, options);
+  const where = `AiT.js weights${options.source ? ` from ${options.source}` : ''} -> paramixer`;
+  const prefix = options.prefix ?? findPrefix(tensors.keys(), where);
+  const rest = new Map(tensors);
+  const out = new Map<string, TensorValues>();
+  const problems: string[] = [];
+  const missing: string[] = [];
+  for (const p of map.pairs) {
+    const name = `${prefix}${p.aitjs}`;
+    const t = rest.get(name);
+    rest.delete(name);
+    if (!t) missing.push(name);
+    else if (!sameShape(t.shape, p.aitjsShape)) problems.push(`"${name}" has shape ${fmt(t.shape)}; the config gives ${fmt(p.aitjsShape)}`);
+    else out.set(p.reference, aitToParamixerLayout(t, p.layout, p.referenceShape));
+  }
+  if (missing.length > 0) problems.push(`missing: ${listed(missing)}`);
+  if (rest.size > 0) problems.push(`not in the AiT.js model of this config: ${listed([...rest.keys()])}`);
+  if (problems.length > 0) throw new OfficialWeightsError('mismatch', where, problems);
+  return out;
+}
+
+/** Builds `model` by one forward pass on a zero image, if it is not built yet. */
+function ensureBuilt(model: ParallelMlpMixer): void {
+  if (model.built) return;
+  const c = model.config;
+  tf.tidy(() => {
+    model.apply(tf.zeros([1, c.imageSize as number, c.imageSize as number, c.channels as number]), { training: false });
+  });
+}
+
+/** Options of {@link loadParamixerSafetensors}. */
+export interface LoadParamixerOptions extends OfficialWeightMapOptions {
+  /** What the bytes came from, for messages (a file name). */
+  readonly source?: string;
+}
+
+/**
+ * Loads the weights of the authors' paramixer model into a {@link ParallelMlpMixer} (see
+ * {@link paramixerWeightMap}): `data` is a safetensors file of its `state_dict` (its bytes, or its
+ * tensors as `decodeSafetensors` returns them). The model is built first if needed (one forward
+ * pass on a zero image). Everything is checked before anything changes: a refused config or
+ * tensors that do not fit throw an {@link OfficialWeightsError} and leave the model as it was.
+ */
+export function loadParamixerSafetensors(
+  model: ParallelMlpMixer,
+  data: Uint8Array | ReadonlyMap<string, TensorValues>,
+  options: LoadParamixerOptions = {},
+): void {
+  const source = options.source ?? 'the paramixer weights';
+  const map = paramixerWeightMap(model.config, options);
+  const tensors = data instanceof Uint8Array ? decodeSafetensors(data, source).tensors : data;
+  const converted = renameFromReference(map, model.config, tensors, '', `${source} -> ParallelMlpMixer '${model.name}'`);
+  ensureBuilt(model);
+  const prefix = findPrefix(namedWeights(model).keys(), `ParallelMlpMixer '${model.name}'`);
+  loadSafetensorsWeights(model, new Map([...converted].map(([name, t]) => [`${prefix}${name}`, t])), { source });
+}
+
+/** Options of {@link toParamixerSafetensors}. */
+export interface ToParamixerOptions extends OfficialWeightMapOptions {
+  /** Extra string metadata for the file's header. */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The weights of a built {@link ParallelMlpMixer} as a safetensors file of the authors'
+ * `state_dict` (see {@link paramixerWeightMap}), which their model loads with
+ * `model.load_state_dict(safetensors.torch.load_file(path))`. The header's metadata records
+ * `format: pt` and the repository and commit the map follows.
+ */
+export async function toParamixerSafetensors(model: ParallelMlpMixer, options: ToParamixerOptions = {}): Promise<Uint8Array> {
+  const map = paramixerWeightMap(model.config, options);
+  const where = `ParallelMlpMixer '${model.name}' -> paramixer weights`;
+  if (!model.built)
+    throw new OfficialWeightsError('not-built', where, ['the model is not built: call it once (or load weights into it) before exporting']);
+  const tensors = new Map<string, TensorValues>();
+  for (const [name, w] of namedWeights(model)) {
+    tensors.set(name, { dtype: 'float32', shape: w.shape as number[], values: Float32Array.from(await w.read().data()) });
+  }
+  const reference = aitJsToParamixer(tensors, model.config, options);
+  return encodeSafetensors(Object.fromEntries(reference), {
+    ...options.metadata,
+    format: 'pt',
+    reference_repository: PARAMIXER_REFERENCE_REPOSITORY,
+    reference_commit: PARAMIXER_REFERENCE_COMMIT,
+    reference_model: map.referenceModel,
+  });
+}

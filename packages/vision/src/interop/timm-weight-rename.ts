@@ -1,0 +1,210 @@
+import { type TensorValues } from '@ait/core';
+import { type VitModelConfig } from '../models/vit/vision-transformer';
+import { aitToTimmLayout, timmToAitLayout, TimmWeightsError } from './timm-weight-layout';
+import {
+  TIMM_MIXER_ANCHOR,
+  TIMM_VIT_ANCHOR,
+  timmMixerWeightMap,
+  timmVitWeightMap,
+  type TimmMixerConfig,
+  type TimmRenameOptions,
+  type TimmWeightMap,
+} from './timm-weight-map';
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function fmt(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+function listed(names: readonly string[], max = 8): string {
+  const shown = names
+    .slice(0, max)
+    .map((n) => `"${n}"`)
+    .join(', ');
+  return names.length > max ? `${shown}, ... (${names.length - max} more)` : shown;
+}
+
+/** Why timm tensors the map does not expect may be there: a timm feature AiT.js lacks, or an option to set. */
+function hintsForUnexpected(names: readonly string[], map: TimmWeightMap): string[] {
+  const hints: string[] = [];
+  const any = (re: RegExp): boolean => names.some((n) => re.test(n));
+  if (map.timmModel === 'VisionTransformer') {
+    if (any(/\.attn\.qkv\.bias$/))
+      hints.push('the file has QKV biases (timm qkv_bias=True, its default): build the model with qkvBias: true');
+    if (any(/^patch_embed\.norm\./))
+      hints.push('the file has a norm after the patch projection (embed_norm_layer): build the model with patchPostNorm: true');
+    if (any(/^fc_norm\./)) hints.push("the file averages the tokens (global_pool 'avg', fc_norm): build the model with head: 'mean'");
+    if (any(/^norm\./) && map.timmArgs.global_pool === 'avg')
+      hints.push("the file normalises before pooling the CLS token (global_pool 'token'): build the model with head: 'cls'");
+    if (any(/^cls_token$/)) hints.push("the file has a CLS token: build the model with head: 'cls'");
+    if (any(/^pos_embed$/)) hints.push("the file has a learned position table: build the model with positionEmbedding: 'learned'");
+    if (any(/^reg_token$/)) hints.push("the file has register tokens (timm reg_tokens), which AiT.js's ViT does not have");
+    if (any(/\.ls[12]\.gamma$/)) hints.push("the file has layer scale (timm init_values), which AiT.js's ViT does not have");
+    if (any(/\.attn\.[qk]_norm\./)) hints.push("the file normalises queries and keys (timm qk_norm), which AiT.js's ViT does not do");
+    if (any(/^norm_pre\./)) hints.push("the file has a norm before the blocks (timm pre_norm, as CLIP), which AiT.js's ViT does not have");
+    if (any(/^attn_pool\./)) hints.push("the file pools by attention (timm global_pool 'map' or 'prr'), which AiT.js's ViT does not do");
+  } else {
+    if (any(/^stem\.norm\./)) hints.push("the file has a norm after the stem (timm stem_norm), which AiT.js's MlpMixer does not have");
+    if (any(/\.(ls1|ls2|alpha|beta|gate)\b|\.attn\./))
+      hints.push("the file is not a plain MlpMixer (ResMLP, gMLP or another mlp_mixer.py model), which AiT.js's MlpMixer does not compute");
+  }
+  return hints;
+}
+
+/** Why timm tensors the map expects may be missing. */
+function hintsForMissing(names: readonly string[]): string[] {
+  const hints: string[] = [];
+  const any = (re: RegExp): boolean => names.some((n) => re.test(n));
+  if (any(/\.attn\.qkv\.bias$/)) hints.push('the file has no QKV biases (timm qkv_bias=False): build the model with qkvBias: false');
+  if (any(/^patch_embed\.norm\./)) hints.push('the file has no norm after the patch projection: build the model with patchPostNorm: false');
+  if (any(/^cls_token$/)) hints.push("the file has no CLS token (timm class_token=False): build the model with head: 'mean'");
+  if (any(/^pos_embed$/))
+    hints.push("the file has no position table (timm pos_embed 'none'): build the model with positionEmbedding: 'none'");
+  return hints;
+}
+
+/** Names with a DataParallel `module.` prefix lose it (every name must have it). */
+function withoutModulePrefix(tensors: ReadonlyMap<string, TensorValues>): ReadonlyMap<string, TensorValues> {
+  const names = [...tensors.keys()];
+  if (names.length === 0 || !names.every((n) => n.startsWith('module.'))) return tensors;
+  return new Map(names.map((n) => [n.slice('module.'.length), tensors.get(n) as TensorValues]));
+}
+
+/** @internal timm tensors -> AiT.js tensors named `<prefix><AiT.js name>`; every problem reported at once. */
+export function fromTimm(
+  map: TimmWeightMap,
+  given: ReadonlyMap<string, TensorValues>,
+  prefix: string,
+  where: string,
+): Map<string, TensorValues> {
+  const tensors = withoutModulePrefix(given);
+  const problems: string[] = [];
+  const used = new Set<string>();
+  const missing: string[] = [];
+  const out = new Map<string, TensorValues>();
+  for (const p of map.pairs) {
+    const t = tensors.get(p.timm);
+    if (!t) {
+      missing.push(p.timm);
+      continue;
+    }
+    used.add(p.timm);
+    if (t.dtype !== 'float32') problems.push(`"${p.timm}" holds ${t.dtype} values; a float tensor was expected`);
+    else if (!sameShape(t.shape, p.timmShape)) {
+      problems.push(
+        `"${p.timm}" has shape ${fmt(t.shape)}; this config needs ${fmt(p.timmShape)} (AiT.js "${p.aitjs}" ${fmt(p.aitjsShape)})`,
+      );
+    } else out.set(`${prefix}${p.aitjs}`, timmToAitLayout(t, p.layout, p.aitjsShape));
+  }
+  if (missing.length > 0) problems.push(`missing: ${listed(missing)}`, ...hintsForMissing(missing));
+  const unexpected = [...tensors.keys()].filter((k) => !used.has(k));
+  if (unexpected.length > 0)
+    problems.push(`not in timm's model of this config: ${listed(unexpected)}`, ...hintsForUnexpected(unexpected, map));
+  if (problems.length > 0) throw new TimmWeightsError('mismatch', where, problems);
+  return out;
+}
+
+/** @internal The prefix of AiT.js weight names: whatever precedes `anchor`. */
+export function findTimmPrefix(names: Iterable<string>, anchor: string, where: string): string {
+  for (const n of names) {
+    if (n === anchor) return '';
+    if (n.endsWith(`/${anchor}`)) return n.slice(0, n.length - anchor.length);
+  }
+  throw new TimmWeightsError('mismatch', where, [
+    `no weight named "…${anchor}": these are not the weights of the AiT.js model the map is for`,
+  ]);
+}
+
+/** @internal AiT.js tensors (any prefix) -> timm tensors; every problem reported at once. */
+export function toTimm(
+  map: TimmWeightMap,
+  tensors: ReadonlyMap<string, TensorValues>,
+  prefix: string | undefined,
+  where: string,
+): Map<string, TensorValues> {
+  const anchor = map.timmModel === 'VisionTransformer' ? TIMM_VIT_ANCHOR : TIMM_MIXER_ANCHOR;
+  const pre = prefix ?? findTimmPrefix(tensors.keys(), anchor, where);
+  const problems: string[] = [];
+  const used = new Set<string>();
+  const missing: string[] = [];
+  const out = new Map<string, TensorValues>();
+  for (const p of map.pairs) {
+    const name = `${pre}${p.aitjs}`;
+    const t = tensors.get(name);
+    if (!t) {
+      missing.push(name);
+      continue;
+    }
+    used.add(name);
+    if (t.dtype !== 'float32') problems.push(`"${name}" holds ${t.dtype} values; a float tensor was expected`);
+    else if (!sameShape(t.shape, p.aitjsShape)) problems.push(`"${name}" has shape ${fmt(t.shape)}; the config gives ${fmt(p.aitjsShape)}`);
+    else out.set(p.timm, aitToTimmLayout(t, p.layout, p.timmShape));
+  }
+  if (missing.length > 0) problems.push(`missing: ${listed(missing)}`);
+  const unexpected = [...tensors.keys()].filter((k) => !used.has(k));
+  if (unexpected.length > 0) problems.push(`not in the AiT.js model of this config: ${listed(unexpected)}`);
+  if (problems.length > 0) throw new TimmWeightsError('mismatch', where, problems);
+  return out;
+}
+
+/**
+ * timm `VisionTransformer` tensors (a decoded safetensors file of its `state_dict`, see
+ * `decodeSafetensors` / `readSafetensorsFile`) renamed and rearranged into the weights of a
+ * {@link VisionTransformer} with config `config`, keyed `<prefix><AiT.js name>` (default prefix
+ * `vit/`; load them with `loadSafetensorsWeights`, or use {@link loadTimmSafetensors}). The map is
+ * {@link timmVitWeightMap}; a DataParallel `module.` prefix is removed. Every missing, unknown or
+ * misshapen tensor is reported at once in a {@link TimmWeightsError} (`mismatch`), with the option
+ * to set where the file shows one.
+ */
+export function timmVitToAitJs(
+  tensors: ReadonlyMap<string, TensorValues>,
+  config: VitModelConfig,
+  options: TimmRenameOptions = {},
+): Map<string, TensorValues> {
+  const where = `timm ViT weights${options.source ? ` from ${options.source}` : ''} -> AiT.js`;
+  return fromTimm(timmVitWeightMap(config), tensors, options.prefix ?? 'vit/', where);
+}
+
+/**
+ * The weights of a {@link VisionTransformer} with config `config` (AiT.js names, any prefix, as
+ * `modelToSafetensors` writes them) renamed and rearranged into the `state_dict` of timm's
+ * `VisionTransformer` built with {@link TimmWeightMap.timmArgs} of {@link timmVitWeightMap}.
+ */
+export function aitJsToTimmVit(
+  tensors: ReadonlyMap<string, TensorValues>,
+  config: VitModelConfig,
+  options: TimmRenameOptions = {},
+): Map<string, TensorValues> {
+  const where = `AiT.js weights${options.source ? ` from ${options.source}` : ''} -> timm ViT`;
+  return toTimm(timmVitWeightMap(config), tensors, options.prefix, where);
+}
+
+/**
+ * timm `MlpMixer` tensors renamed and rearranged into the weights of an {@link MlpMixer} with config
+ * `config` (see {@link timmMixerWeightMap} and {@link timmVitToAitJs}); default prefix none (pass
+ * `<model.name>/` to load them with `loadSafetensorsWeights`).
+ */
+export function timmMixerToAitJs(
+  tensors: ReadonlyMap<string, TensorValues>,
+  config: TimmMixerConfig,
+  options: TimmRenameOptions = {},
+): Map<string, TensorValues> {
+  const where = `timm MlpMixer weights${options.source ? ` from ${options.source}` : ''} -> AiT.js`;
+  return fromTimm(timmMixerWeightMap(config), tensors, options.prefix ?? '', where);
+}
+
+/**
+ * The weights of an {@link MlpMixer} with config `config` renamed and rearranged into the
+ * `state_dict` of timm's `MlpMixer` (see {@link timmMixerWeightMap} and {@link aitJsToTimmVit}).
+ */
+export function aitJsToTimmMixer(
+  tensors: ReadonlyMap<string, TensorValues>,
+  config: TimmMixerConfig,
+  options: TimmRenameOptions = {},
+): Map<string, TensorValues> {
+  const where = `AiT.js weights${options.source ? ` from ${options.source}` : ''} -> timm MlpMixer`;
+  return toTimm(timmMixerWeightMap(config), tensors, options.prefix, where);
+}

@@ -1,0 +1,312 @@
+// ParallelMlpMixer against the authors' paramixer code (Toshihiro-Ota/paramixer): the fixtures in
+// test/fixtures/paramixer/ come from scripts/reference/make-paramixer-fixture.py (the authors'
+// MlpMixer with pMixerBlock and sMlp / aMlp / vMlp run at a tiny size with torch in float64; see
+// the script for the timm stand-in). CI has no Python: this test reads only the committed files.
+// With normGain 'perEntry' (the authors' nn.LayerNorm((N, C))), logits (two batches) and the
+// gradients of every weight and of the images are compared within 1e-5 relative, for the
+// symmetric, symmetry-breaking and free variants; then the symmetry penalty, the map's refusals
+// (normGain 'scalar' among them), round trips and tensor leaks.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { decodeSafetensors, namedWeights, setGlobalSeed, type TensorValues } from '@ait/core';
+import { describe, expect, it } from 'vitest';
+import {
+  aitJsToParamixer,
+  loadParamixerSafetensors,
+  OfficialWeightsError,
+  PARAMIXER_REFERENCE_COMMIT,
+  ParallelMlpMixer,
+  paramixerToAitJs,
+  paramixerToAitLayout,
+  paramixerWeightMap,
+  toParamixerSafetensors,
+  type ParallelMlpMixerArgs,
+} from '../../src/index';
+import { useBackend } from '../helpers/backend';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/paramixer/', import.meta.url));
+/** Largest difference allowed, relative to the largest magnitude of the reference tensor. */
+const RELATIVE_TOLERANCE = 1e-5;
+
+interface VariantInfo {
+  config: {
+    img_size: number;
+    patch_size: number;
+    in_chans: number;
+    num_classes: number;
+    embed_dim: number;
+    num_blocks: number;
+    mlp_layer: 'sMlp' | 'aMlp' | 'vMlp';
+    n_iter: number;
+    lcoeff: number;
+    batch: number;
+  };
+  tokens: number;
+  token_hidden: number;
+  channel_hidden: number;
+  block_norm_eps: number;
+  final_norm_eps: number;
+  state_dict_entries: number;
+  no_gradient: string[];
+  reg_weight2: number | null;
+}
+
+interface FixtureInfo {
+  reference_commit: string;
+  torch_version: string;
+  variants: Record<string, VariantInfo>;
+}
+
+const info = JSON.parse(readFileSync(join(FIXTURES, 'fixture.json'), 'utf8')) as FixtureInfo;
+const VARIANT_OF = { sMlp: 'symmetric', aMlp: 'symmetryBreaking', vMlp: 'free' } as const;
+const FIXTURE_NAMES = ['symmetric', 'breaking', 'free'] as const;
+
+function fileBytes(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(join(FIXTURES, name)));
+}
+
+function tensorsOf(name: string): Map<string, TensorValues> {
+  return decodeSafetensors(fileBytes(name), name).tensors;
+}
+
+function get(tensors: ReadonlyMap<string, TensorValues>, name: string): TensorValues {
+  const t = tensors.get(name);
+  if (!t) throw new Error(`fixture tensor "${name}" is missing`);
+  return t;
+}
+
+/** ParallelMlpMixer options matching a fixture's config (the authors' per-entry layer-norm gain). */
+function argsOf(v: VariantInfo, overrides: Partial<ParallelMlpMixerArgs> = {}): ParallelMlpMixerArgs {
+  const c = v.config;
+  return {
+    classes: c.num_classes,
+    imageSize: c.img_size,
+    channels: c.in_chans,
+    patchSize: c.patch_size,
+    dim: c.embed_dim,
+    depth: c.num_blocks,
+    tokenMlpDim: v.token_hidden,
+    channelMlpDim: v.channel_hidden,
+    variant: VARIANT_OF[c.mlp_layer],
+    symmetryPenalty: c.lcoeff,
+    nIter: c.n_iter,
+    useBias: false,
+    epsilon: v.block_norm_eps,
+    normGain: 'perEntry',
+    ...overrides,
+  };
+}
+
+/** The reference NCHW images as AiT.js's NHWC. */
+function nhwc(t: TensorValues): tf.Tensor4D {
+  return tf.tidy(() => tf.transpose(tf.tensor4d(t.values, t.shape as [number, number, number, number], 'float32'), [0, 2, 3, 1]));
+}
+
+function maxDifference(got: ArrayLike<number>, want: TensorValues): number {
+  expect(got.length).toBe(want.values.length);
+  let diff = 0;
+  for (let i = 0; i < got.length; i++) diff = Math.max(diff, Math.abs((got[i] as number) - (want.values[i] as number)));
+  return diff;
+}
+
+function maxAbs(x: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] as number));
+  return m;
+}
+
+/** Largest |got - want| divided by the largest |want|. */
+function relativeError(got: ArrayLike<number>, want: TensorValues): number {
+  return maxDifference(got, want) / maxAbs(want.values);
+}
+
+function logitsError(model: ParallelMlpMixer, io: ReadonlyMap<string, TensorValues>, p: number, training: boolean): number {
+  return tf.tidy(() =>
+    relativeError((model.apply(nhwc(get(io, `pass${p}.images`)), { training }) as tf.Tensor).dataSync(), get(io, `pass${p}.logits`)),
+  );
+}
+
+function prefixOf(model: ParallelMlpMixer): string {
+  const anchor = [...namedWeights(model).keys()].find((n) => n.endsWith('stem/proj/kernel')) as string;
+  return anchor.slice(0, anchor.length - 'stem/proj/kernel'.length);
+}
+
+function weightValues(model: ParallelMlpMixer): Map<string, Float32Array> {
+  return new Map([...namedWeights(model)].map(([n, w]) => [n, w.read().dataSync() as Float32Array]));
+}
+
+function expectBitExact(a: ReadonlyMap<string, ArrayLike<number>>, b: ReadonlyMap<string, ArrayLike<number>>): void {
+  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+  for (const [name, values] of a) {
+    const other = b.get(name) as ArrayLike<number>;
+    expect(other.length, name).toBe(values.length);
+    let same = true;
+    for (let i = 0; i < values.length; i++) if (!Object.is(values[i], other[i])) same = false;
+    expect(same, `${name} is bit-exact`).toBe(true);
+  }
+}
+
+function refusal(fn: () => unknown): OfficialWeightsError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(OfficialWeightsError);
+    return e as OfficialWeightsError;
+  }
+  throw new Error('expected an OfficialWeightsError');
+}
+
+useBackend('cpu');
+
+describe('paramixer fixtures', () => {
+  it("come from the pinned commit, with the authors' layer-norm eps and every parameter getting a gradient", () => {
+    expect(info.reference_commit).toBe(PARAMIXER_REFERENCE_COMMIT);
+    expect(info.torch_version).toMatch(/^\d+\.\d+/);
+    expect(Object.keys(info.variants).sort()).toEqual([...FIXTURE_NAMES].sort());
+    for (const v of Object.values(info.variants)) {
+      expect(v.block_norm_eps).toBe(1e-6);
+      expect(v.final_norm_eps).toBe(1e-6);
+      expect(v.no_gradient).toEqual([]);
+    }
+  });
+});
+
+describe.each(FIXTURE_NAMES)("the authors' paramixer weights (%s) in AiT.js with normGain 'perEntry'", (name) => {
+  const v = info.variants[name] as VariantInfo;
+  const io = tensorsOf(`${name}.io.safetensors`);
+  const weights = (): Uint8Array => fileBytes(`${name}.weights.safetensors`);
+
+  it('give the reference logits on two batches, and leak no tensors', () => {
+    const model = new ParallelMlpMixer(argsOf(v));
+    loadParamixerSafetensors(model, weights(), { source: `${name}.weights.safetensors` });
+    const before = tf.memory().numTensors;
+    expect(logitsError(model, io, 1, true), 'pass 1 logits').toBeLessThan(RELATIVE_TOLERANCE);
+    expect(logitsError(model, io, 2, false), 'pass 2 logits').toBeLessThan(RELATIVE_TOLERANCE);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('give the reference gradients of every weight and of the images', () => {
+    const model = new ParallelMlpMixer(argsOf(v));
+    loadParamixerSafetensors(model, weights());
+    const before = tf.memory().numTensors;
+    const start = nhwc(get(io, 'pass1.images'));
+    const images = tf.variable(start, true, `paramixer-images-${name}`);
+    start.dispose();
+    const lw = get(io, 'pass1.loss_weights');
+    const lossWeights = tf.tensor(lw.values, [...lw.shape], 'float32');
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    // The task loss only: the symmetry penalty is the training script's separate term (checked below).
+    const { value, grads } = tf.variableGrads(
+      () => tf.sum(tf.mul(model.apply(images, { training: true }) as tf.Tensor, lossWeights)) as tf.Scalar,
+      [...vars, images],
+    );
+    const prefix = prefixOf(model);
+    const byName = new Map(paramixerWeightMap(model.config).pairs.map((p) => [`${prefix}${p.aitjs}`, p]));
+    const compared: string[] = [];
+    for (const w of model.trainableWeights) {
+      const pair = byName.get(w.originalName);
+      expect(pair, `${w.originalName} has a counterpart`).toBeDefined();
+      if (!pair) continue;
+      const want = paramixerToAitLayout(get(io, `pass1.grad.${pair.reference}`), pair.layout, pair.aitjsShape);
+      const got = (grads[(w.read() as tf.Variable).name] as tf.Tensor).dataSync();
+      compared.push(pair.reference);
+      expect(relativeError(got, want), `gradient of ${pair.reference}`).toBeLessThan(RELATIVE_TOLERANCE);
+    }
+    const referenceGradNames = [...io.keys()].filter((k) => k.startsWith('pass1.grad.') && k !== 'pass1.grad.images');
+    expect(compared.sort()).toEqual(referenceGradNames.map((k) => k.slice('pass1.grad.'.length)).sort());
+    expect(compared.length).toBe(v.state_dict_entries);
+    const imageGrad = tf.tidy(() => tf.transpose(grads[images.name] as tf.Tensor, [0, 3, 1, 2]).dataSync());
+    expect(relativeError(imageGrad, get(io, 'pass1.grad.images')), 'gradient of the images').toBeLessThan(RELATIVE_TOLERANCE);
+    tf.dispose([value, images, lossWeights, ...Object.values(grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('round trip paramixer -> AiT.js -> paramixer bit-exactly', () => {
+    const reference = tensorsOf(`${name}.weights.safetensors`);
+    const model = new ParallelMlpMixer(argsOf(v));
+    const back = aitJsToParamixer(paramixerToAitJs(reference, model.config), model.config, { prefix: '' });
+    expectBitExact(new Map([...back].map(([n, t]) => [n, t.values])), new Map([...reference].map(([n, t]) => [n, t.values])));
+    for (const [n, t] of reference) expect(back.get(n)?.shape, n).toEqual(t.shape);
+  });
+});
+
+describe('the symmetry-breaking penalty', () => {
+  it("is the training script's reg_weight2 (lambda times the squared norms of the W2s)", () => {
+    const v = info.variants.breaking as VariantInfo;
+    const model = new ParallelMlpMixer(argsOf(v));
+    loadParamixerSafetensors(model, fileBytes('breaking.weights.safetensors'));
+    const penalty = model.symmetryPenaltyLoss();
+    expect(Math.abs((penalty.dataSync()[0] as number) - (v.reg_weight2 as number))).toBeLessThan(1e-5 * (v.reg_weight2 as number));
+    expect(v.reg_weight2).toBeGreaterThan(0.1);
+    penalty.dispose();
+    model.dispose();
+  });
+});
+
+describe('AiT.js -> paramixer -> AiT.js', () => {
+  it('is bit-exact, and the file has every entry of the authors’ state_dict', async () => {
+    const v = info.variants.free as VariantInfo;
+    setGlobalSeed(5);
+    const model = new ParallelMlpMixer(argsOf(v));
+    const x = nhwc(get(tensorsOf('free.io.safetensors'), 'pass1.images'));
+    (model.apply(x) as tf.Tensor).dispose();
+    x.dispose();
+    const bytes = await toParamixerSafetensors(model);
+    const file = decodeSafetensors(bytes, 'exported');
+    expect(file.metadata.reference_commit).toBe(PARAMIXER_REFERENCE_COMMIT);
+    expect([...file.tensors.keys()].sort()).toEqual([...tensorsOf('free.weights.safetensors').keys()].sort());
+    expect(file.tensors.get('stem.proj.weight')?.shape).toEqual([12, 3, 2, 2]);
+    setGlobalSeed(6);
+    const copy = new ParallelMlpMixer({ ...argsOf(v), name: 'copy' });
+    loadParamixerSafetensors(copy, bytes);
+    const [from, to] = [prefixOf(copy), prefixOf(model)];
+    expectBitExact(new Map([...weightValues(copy)].map(([n, w]) => [to + n.slice(from.length), w])), weightValues(model));
+    model.dispose();
+    copy.dispose();
+  });
+});
+
+describe('configs and files the map refuses', () => {
+  const v = info.variants.symmetric as VariantInfo;
+  const weights = (): Uint8Array => fileBytes('symmetric.weights.safetensors');
+
+  it("refuses normGain 'scalar' (the default), biases and open sizes whatever strict says, and changes nothing", () => {
+    for (const [overrides, pattern] of [
+      [{ normGain: 'scalar' }, /normGain 'scalar': .*nn\.LayerNorm\(\(N, C\)\).*normGain: 'perEntry'/],
+      [{ useBias: true }, /useBias true: .*useBias: false/],
+      [{ imageSize: null }, /imageSize or channels null/],
+    ] as [Partial<ParallelMlpMixerArgs>, RegExp][]) {
+      const model = new ParallelMlpMixer(argsOf(v, overrides));
+      const e = refusal(() => loadParamixerSafetensors(model, weights(), { strict: false }));
+      expect(e.kind).toBe('unsupported-config');
+      expect(e.message).toMatch(pattern);
+      expect(model.built).toBe(false);
+    }
+  });
+
+  it('refuses a step size or epsilon the authors do not use unless strict is false, and then they change the logits', () => {
+    const io = tensorsOf('symmetric.io.safetensors');
+    const model = new ParallelMlpMixer(argsOf(v, { stepSize: 0.5, epsilon: 1e-5 }));
+    const e = refusal(() => loadParamixerSafetensors(model, weights()));
+    expect(e.kind).toBe('unsupported-config');
+    expect(e.message).toMatch(/stepSize 0\.5: .*use stepSize: 1/);
+    expect(e.message).toMatch(/epsilon 0\.00001: .*use epsilon: 0\.000001/);
+    loadParamixerSafetensors(model, weights(), { strict: false });
+    expect(logitsError(model, io, 1, false)).toBeGreaterThan(1e-3);
+    model.dispose();
+  });
+
+  it('names every problem of a file of another variant or size', () => {
+    const model = new ParallelMlpMixer(argsOf(v, { variant: 'free', channelMlpDim: 24 }));
+    const e = refusal(() => loadParamixerSafetensors(model, weights()));
+    expect(e.kind).toBe('mismatch');
+    expect(e.message).toMatch(/"blocks\.0\.mlp_channels\.fc2\.weight" has shape \[48, 12\]; this config needs \[12, 24\]/);
+    expect(e.message).toMatch(/missing: .*blocks\.0\.mlp_tokens\.fc1\.weight/);
+    expect(e.message).toMatch(/variant: 'symmetric'/);
+    expect(model.built).toBe(false);
+  });
+});
