@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { decodeSafetensors, encodeSafetensors, loadSafetensorsWeights, namedWeights, type TensorValues } from '@ait/core';
+import { decodeSafetensors, encodeSafetensors, type TensorValues } from '@ait/core';
+import { buildOnZeroImage, builtWeightValues, loadUnprefixedWeights } from './reference-weights-io';
 import { sharedWorkspacePositionValues } from '../blocks/sinusoidal-position-embedding-1d';
 import { type Coordination } from '../models/coordination/coordination';
 import { type CoordinationConfig } from '../models/coordination/coordination-config';
@@ -146,15 +146,6 @@ export function aitJsToOfficialCoordination(
   return out;
 }
 
-/** Builds `model` by one forward pass on a zero image, if it is not built yet. */
-function ensureBuilt(model: Coordination): void {
-  if (model.built) return;
-  const c = model.config;
-  tf.tidy(() => {
-    model.apply(tf.zeros([1, c.imageSize as number, c.imageSize as number, c.channels as number]), { training: false });
-  });
-}
-
 /** Options of {@link loadOfficialCoordinationSafetensors}. */
 export interface LoadOfficialCoordinationOptions extends OfficialWeightMapOptions {
   /** What the bytes came from, for messages (a file name). */
@@ -186,9 +177,8 @@ export function loadOfficialCoordinationSafetensors(
   const tensors = data instanceof Uint8Array ? decodeSafetensors(data, source).tensors : data;
   const where = `${source} -> Coordination '${model.name}'`;
   const converted = officialCoordinationTensors(map, model.config, tensors, '', where, options.strict ?? true);
-  ensureBuilt(model);
-  const prefix = findPrefix(namedWeights(model).keys(), `Coordination '${model.name}'`);
-  loadSafetensorsWeights(model, new Map([...converted.tensors].map(([name, t]) => [`${prefix}${name}`, t])), { source });
+  buildOnZeroImage(model, model.config.imageSize as number, model.config.channels as number);
+  loadUnprefixedWeights(model, converted.tensors, (names) => findPrefix(names, `Coordination '${model.name}'`), source);
   return { ignored: converted.ignored };
 }
 
@@ -211,12 +201,7 @@ export async function toOfficialCoordinationSafetensors(
 ): Promise<Uint8Array> {
   const map = officialCoordinationWeightMap(model.config, options);
   const where = `Coordination '${model.name}' -> official weights`;
-  if (!model.built)
-    throw new OfficialWeightsError('not-built', where, ['the model is not built: call it once (or load weights into it) before exporting']);
-  const tensors = new Map<string, TensorValues>();
-  for (const [name, w] of namedWeights(model)) {
-    tensors.set(name, { dtype: 'float32', shape: w.shape as number[], values: Float32Array.from(await w.read().data()) });
-  }
+  const tensors = await builtWeightValues(model, (m) => new OfficialWeightsError('not-built', where, [m]));
   const official = aitJsToOfficialCoordination(tensors, model.config, options);
   return encodeSafetensors(Object.fromEntries(official), {
     ...options.metadata,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { decodeSafetensors, encodeSafetensors, loadSafetensorsWeights, namedWeights, type TensorValues } from '@ait/core';
+import { decodeSafetensors, encodeSafetensors, type TensorValues } from '@ait/core';
+import { builtWeightValues, loadUnprefixedWeights } from './reference-weights-io';
 import { AssociativeTransformer } from '../models/ait/associative-transformer';
 import { VisionTransformer } from '../models/vit/vision-transformer';
 import { OfficialWeightsError } from './official-weight-layout';
@@ -74,9 +75,7 @@ export function loadOfficialSafetensors(
   // Checked and converted before the model is touched; the names get the model's prefix after.
   const converted = fromOfficial(map, tensors, '', `${source} -> ${describe(model)}`, options.strict ?? true);
   ensureBuilt(model);
-  const prefix = findPrefix(namedWeights(model).keys(), describe(model));
-  const named = new Map([...converted.tensors].map(([name, t]) => [`${prefix}${name}`, t]));
-  loadSafetensorsWeights(model, named, { source });
+  loadUnprefixedWeights(model, converted.tensors, (names) => findPrefix(names, describe(model)), source);
   return { ignored: converted.ignored };
 }
 
@@ -100,12 +99,7 @@ export interface ToOfficialSafetensorsOptions extends OfficialWeightMapOptions {
 export async function toOfficialSafetensors(model: OfficialMappedModel, options: ToOfficialSafetensorsOptions = {}): Promise<Uint8Array> {
   const map = mapFor(model, options);
   const where = `${describe(model)} -> official weights`;
-  if (!model.built)
-    throw new OfficialWeightsError('not-built', where, ['the model is not built: call it once (or load weights into it) before exporting']);
-  const tensors = new Map<string, TensorValues>();
-  for (const [name, w] of namedWeights(model)) {
-    tensors.set(name, { dtype: 'float32', shape: w.shape as number[], values: Float32Array.from(await w.read().data()) });
-  }
+  const tensors = await builtWeightValues(model, (m) => new OfficialWeightsError('not-built', where, [m]));
   const official = toOfficial(map, tensors, undefined, where, options.unused ?? 'zeros');
   return encodeSafetensors(Object.fromEntries(official), {
     ...options.metadata,

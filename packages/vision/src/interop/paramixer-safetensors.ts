@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { decodeSafetensors, encodeSafetensors, loadSafetensorsWeights, namedWeights, type TensorValues } from '@ait/core';
+import { decodeSafetensors, encodeSafetensors, type TensorValues } from '@ait/core';
+import { buildOnZeroImage, builtWeightValues, loadUnprefixedWeights } from './reference-weights-io';
 import { type ParallelMlpMixer } from '../models/parallel-mixer/parallel-mlp-mixer';
 import { type ParallelMlpMixerConfig } from '../models/parallel-mixer/parallel-mlp-mixer-config';
 import { OfficialWeightsError } from './official-weight-layout';
@@ -126,15 +126,6 @@ export function aitJsToParamixer(
   return out;
 }
 
-/** Builds `model` by one forward pass on a zero image, if it is not built yet. */
-function ensureBuilt(model: ParallelMlpMixer): void {
-  if (model.built) return;
-  const c = model.config;
-  tf.tidy(() => {
-    model.apply(tf.zeros([1, c.imageSize as number, c.imageSize as number, c.channels as number]), { training: false });
-  });
-}
-
 /** Options of {@link loadParamixerSafetensors}. */
 export interface LoadParamixerOptions extends OfficialWeightMapOptions {
   /** What the bytes came from, for messages (a file name). */
@@ -157,9 +148,8 @@ export function loadParamixerSafetensors(
   const map = paramixerWeightMap(model.config, options);
   const tensors = data instanceof Uint8Array ? decodeSafetensors(data, source).tensors : data;
   const converted = renameFromReference(map, model.config, tensors, '', `${source} -> ParallelMlpMixer '${model.name}'`);
-  ensureBuilt(model);
-  const prefix = findPrefix(namedWeights(model).keys(), `ParallelMlpMixer '${model.name}'`);
-  loadSafetensorsWeights(model, new Map([...converted].map(([name, t]) => [`${prefix}${name}`, t])), { source });
+  buildOnZeroImage(model, model.config.imageSize as number, model.config.channels as number);
+  loadUnprefixedWeights(model, converted, (names) => findPrefix(names, `ParallelMlpMixer '${model.name}'`), source);
 }
 
 /** Options of {@link toParamixerSafetensors}. */
@@ -177,12 +167,7 @@ export interface ToParamixerOptions extends OfficialWeightMapOptions {
 export async function toParamixerSafetensors(model: ParallelMlpMixer, options: ToParamixerOptions = {}): Promise<Uint8Array> {
   const map = paramixerWeightMap(model.config, options);
   const where = `ParallelMlpMixer '${model.name}' -> paramixer weights`;
-  if (!model.built)
-    throw new OfficialWeightsError('not-built', where, ['the model is not built: call it once (or load weights into it) before exporting']);
-  const tensors = new Map<string, TensorValues>();
-  for (const [name, w] of namedWeights(model)) {
-    tensors.set(name, { dtype: 'float32', shape: w.shape as number[], values: Float32Array.from(await w.read().data()) });
-  }
+  const tensors = await builtWeightValues(model, (m) => new OfficialWeightsError('not-built', where, [m]));
   const reference = aitJsToParamixer(tensors, model.config, options);
   return encodeSafetensors(Object.fromEntries(reference), {
     ...options.metadata,

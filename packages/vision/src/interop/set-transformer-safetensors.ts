@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { decodeSafetensors, encodeSafetensors, loadSafetensorsWeights, namedWeights, type TensorValues } from '@ait/core';
+import { decodeSafetensors, encodeSafetensors, type TensorValues } from '@ait/core';
+import { buildOnZeroImage, builtWeightValues, loadUnprefixedWeights } from './reference-weights-io';
 import { type SetTransformer } from '../models/set-transformer/set-transformer';
 import { type SetTransformerConfig } from '../models/set-transformer/set-transformer-config';
 import { OfficialWeightsError } from './official-weight-layout';
@@ -62,15 +62,6 @@ export function aitJsToSetTransformerReference(
   return toOfficial(asRenameMap(map), tensors, options.prefix, where, 'omit');
 }
 
-/** Builds `model` by one forward pass on a zero image, if it is not built yet. */
-function ensureBuilt(model: SetTransformer): void {
-  if (model.built) return;
-  const c = model.config;
-  tf.tidy(() => {
-    model.apply(tf.zeros([1, c.imageSize as number, c.imageSize as number, c.channels as number]), { training: false });
-  });
-}
-
 /**
  * Loads reference set_transformer weights into a {@link SetTransformer} (see
  * {@link setTransformerWeightMap}): `data` is a safetensors file of the reference `state_dict` (its
@@ -87,9 +78,8 @@ export function loadSetTransformerReferenceSafetensors(
   const map = setTransformerWeightMap(model.config);
   const tensors = data instanceof Uint8Array ? decodeSafetensors(data, source).tensors : data;
   const converted = fromOfficial(asRenameMap(map), tensors, '', `${source} -> SetTransformer '${model.name}'`, true).tensors;
-  ensureBuilt(model);
-  const prefix = findPrefix(namedWeights(model).keys(), `SetTransformer '${model.name}'`);
-  loadSafetensorsWeights(model, new Map([...converted].map(([name, t]) => [`${prefix}${name}`, t])), { source });
+  buildOnZeroImage(model, model.config.imageSize as number, model.config.channels as number);
+  loadUnprefixedWeights(model, converted, (names) => findPrefix(names, `SetTransformer '${model.name}'`), source);
 }
 
 /**
@@ -103,12 +93,7 @@ export async function toSetTransformerReferenceSafetensors(
 ): Promise<Uint8Array> {
   const map = setTransformerWeightMap(model.config);
   const where = `SetTransformer '${model.name}' -> reference weights`;
-  if (!model.built)
-    throw new OfficialWeightsError('not-built', where, ['the model is not built: call it once (or load weights into it) before exporting']);
-  const tensors = new Map<string, TensorValues>();
-  for (const [name, w] of namedWeights(model)) {
-    tensors.set(name, { dtype: 'float32', shape: w.shape as number[], values: Float32Array.from(await w.read().data()) });
-  }
+  const tensors = await builtWeightValues(model, (m) => new OfficialWeightsError('not-built', where, [m]));
   const reference = toOfficial(asRenameMap(map), tensors, undefined, where, 'omit');
   return encodeSafetensors(Object.fromEntries(reference), {
     ...options.metadata,

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { decodeSafetensors, encodeSafetensors, loadSafetensorsWeights, namedWeights, type TensorValues } from '@ait/core';
+import { decodeSafetensors, encodeSafetensors, type TensorValues } from '@ait/core';
+import { buildOnZeroImage, builtWeightValues, loadUnprefixedWeights } from './reference-weights-io';
 import { MlpMixer } from '../models/mlp-mixer/mlp-mixer';
 import { VisionTransformer } from '../models/vit/vision-transformer';
 import { TimmWeightsError } from './timm-weight-layout';
@@ -41,16 +41,6 @@ function describe(model: TimmMappedModel): string {
 
 function anchorOf(map: TimmWeightMap): string {
   return map.timmModel === 'VisionTransformer' ? TIMM_VIT_ANCHOR : TIMM_MIXER_ANCHOR;
-}
-
-/** Builds `model` by one forward pass on a zero batch of one example, if it is not built yet. */
-function ensureBuilt(model: TimmMappedModel, map: TimmWeightMap): void {
-  if (model.built) return;
-  const size = map.timmArgs.img_size as number;
-  const channels = map.timmArgs.in_chans as number;
-  tf.tidy(() => {
-    model.apply(tf.zeros([1, size, size, channels]), { training: false });
-  });
 }
 
 /** Refuses a file whose metadata names another timm model or another LayerNorm epsilon than the model's. */
@@ -110,9 +100,8 @@ export function loadTimmSafetensors(
   } else tensors = data;
   // Checked and converted before the model is touched; the names get the model's prefix after.
   const converted = fromTimm(map, tensors, '', where);
-  ensureBuilt(model, map);
-  const prefix = findTimmPrefix(namedWeights(model).keys(), anchorOf(map), describe(model));
-  loadSafetensorsWeights(model, new Map([...converted].map(([name, t]) => [`${prefix}${name}`, t])), { source });
+  buildOnZeroImage(model, map.timmArgs.img_size as number, map.timmArgs.in_chans as number);
+  loadUnprefixedWeights(model, converted, (names) => findTimmPrefix(names, anchorOf(map), describe(model)), source);
 }
 
 /** Options of {@link toTimmSafetensors}. */
@@ -133,12 +122,7 @@ export interface ToTimmSafetensorsOptions {
 export async function toTimmSafetensors(model: TimmMappedModel, options: ToTimmSafetensorsOptions = {}): Promise<Uint8Array> {
   const map = mapFor(model);
   const where = `${describe(model)} -> timm weights`;
-  if (!model.built)
-    throw new TimmWeightsError('not-built', where, ['the model is not built: call it once (or load weights into it) before exporting']);
-  const tensors = new Map<string, TensorValues>();
-  for (const [name, w] of namedWeights(model)) {
-    tensors.set(name, { dtype: 'float32', shape: w.shape as number[], values: Float32Array.from(await w.read().data()) });
-  }
+  const tensors = await builtWeightValues(model, (m) => new TimmWeightsError('not-built', where, [m]));
   const timm = toTimm(map, tensors, undefined, where);
   return encodeSafetensors(Object.fromEntries(timm), {
     ...options.metadata,
