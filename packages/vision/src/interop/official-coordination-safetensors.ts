@@ -13,6 +13,7 @@ import {
 import { OfficialWeightsError } from './official-weight-layout';
 import { type OfficialRenameOptions, type OfficialWeightMap, type OfficialWeightMapOptions } from './official-weight-map';
 import { findPrefix, fromOfficial, toOfficial } from './official-weight-rename';
+import { formatShape, quotedNames, sameShape, withoutModulePrefix } from './reference-tensor-checks';
 
 /** Largest difference a read {@link OfficialFixedTensor} may have from its expected values when loading. */
 const FIXED_TOLERANCE = 1e-6;
@@ -26,13 +27,6 @@ function fixedValues(f: OfficialFixedTensor): Float32Array {
 /** The map in the form the shared rename helpers take (the fixed tensors are handled here). */
 function asRenameMap(map: OfficialCoordinationWeightMap): OfficialWeightMap {
   return { officialModel: map.officialModel, pairs: map.pairs, momentumBuffers: [], unused: [], memoryMomentum: null };
-}
-
-/** Official names with a DataParallel `module.` prefix lose it (every name must have it). */
-function withoutModulePrefix(tensors: ReadonlyMap<string, TensorValues>): Map<string, TensorValues> {
-  const names = [...tensors.keys()];
-  if (names.length === 0 || !names.every((n) => n.startsWith('module.'))) return new Map(tensors);
-  return new Map(names.map((n) => [n.slice('module.'.length), tensors.get(n) as TensorValues]));
 }
 
 /** Why a file may not fit the config's layer layout. */
@@ -63,7 +57,7 @@ function officialCoordinationTensors(
   where: string,
   strict: boolean,
 ): Converted {
-  const tensors = withoutModulePrefix(given);
+  const tensors = new Map(withoutModulePrefix(given));
   const problems: string[] = [];
   const ignored: string[] = [];
   const missing: string[] = [];
@@ -78,9 +72,8 @@ function officialCoordinationTensors(
       ignored.push(f.official);
       continue;
     }
-    const shapeOk = t.shape.length === f.officialShape.length && t.shape.every((d, i) => d === f.officialShape[i]);
-    if (!shapeOk) {
-      problems.push(`"${f.official}" has shape [${t.shape.join(', ')}]; this config needs [${f.officialShape.join(', ')}]`);
+    if (!sameShape(t.shape, f.officialShape)) {
+      problems.push(`"${f.official}" has shape ${formatShape(t.shape)}; this config needs ${formatShape(f.officialShape)}`);
       continue;
     }
     if (!strict) continue;
@@ -103,7 +96,7 @@ function officialCoordinationTensors(
     if (!(e instanceof OfficialWeightsError)) throw e;
     problems.push(...e.issues, ...layoutHints([...tensors.keys()], config));
   }
-  if (missing.length > 0) problems.push(`missing: ${missing.map((n) => `"${n}"`).join(', ')}`);
+  if (missing.length > 0) problems.push(`missing: ${quotedNames(missing, Infinity)}`);
   if (problems.length > 0) throw new OfficialWeightsError('mismatch', where, problems);
   return { tensors: converted.tensors, ignored: [...ignored, ...converted.ignored] };
 }

@@ -1,6 +1,6 @@
 import { SHARED_WORKSPACE_POSITION_ROWS } from '../blocks/sinusoidal-position-embedding-1d';
 import { type CoordinationConfig } from '../models/coordination/coordination-config';
-import { OfficialWeightsError } from './official-weight-layout';
+import { refuseUnsupportedConfig } from './official-config-refusal';
 import { type OfficialWeightMapOptions, type OfficialWeightPair } from './official-weight-map';
 
 /** The official PyTorch code of the Coordination paper (Goyal et al., ICLR 2022) that the map follows. */
@@ -145,16 +145,12 @@ export function officialCoordinationWeightMap(
 ): OfficialCoordinationWeightMap {
   const c = config;
   const { structural, behaviour } = configProblems(c);
-  const issues = [...structural];
-  if ((options.strict ?? true) && behaviour.length > 0) {
-    issues.push(
-      ...behaviour.map(
-        (b) => `${b} (the official parameters fit, but the official code computes otherwise; pass strict: false to map the weights anyway)`,
-      ),
-    );
-  }
-  if (issues.length > 0)
-    throw new OfficialWeightsError('unsupported-config', 'the Coordination config for the official shared_workspace weight map', issues);
+  refuseUnsupportedConfig(
+    'the Coordination config for the official shared_workspace weight map',
+    structural,
+    behaviour,
+    options.strict ?? true,
+  );
 
   const d = c.dim;
   const gates = 2 * d;

@@ -1,4 +1,6 @@
 import type { TensorValues } from '@ait/core';
+import { ReferenceWeightsError } from './reference-weights-error';
+import { asFloat32, sharedLayoutFromAit, sharedLayoutToAit, type SharedLayout } from './reference-weight-layout';
 
 /** What is wrong when official weights and an AiT.js model do not fit each other. */
 export type OfficialWeightsErrorKind =
@@ -14,21 +16,8 @@ export type OfficialWeightsErrorKind =
  * (see {@link officialAitWeightMap}). `issues` lists every problem found (all are collected before
  * anything is thrown), each with what to do.
  */
-export class OfficialWeightsError extends Error {
+export class OfficialWeightsError extends ReferenceWeightsError<OfficialWeightsErrorKind> {
   override readonly name = 'OfficialWeightsError';
-
-  /**
-   * @param kind machine-readable category.
-   * @param where what was being mapped, e.g. `AssociativeTransformer 'ait' <- ait.safetensors`.
-   * @param issues one line per problem.
-   */
-  constructor(
-    readonly kind: OfficialWeightsErrorKind,
-    readonly where: string,
-    readonly issues: readonly string[],
-  ) {
-    super(`${where}:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
-  }
 }
 
 /**
@@ -46,21 +35,7 @@ export class OfficialWeightsError extends Error {
  *   position table `[1, N + 1, D]` of the official ViT against `[D]` and `[N + 1, D]`).
  */
 export type OfficialLayout =
-  | { readonly kind: 'copy' }
-  | { readonly kind: 'linear' }
-  | { readonly kind: 'linear-feature-major-heads'; readonly heads: number; readonly headDim: number }
-  | { readonly kind: 'reshape' };
-
-function float32(values: TensorValues['values']): Float32Array {
-  return values instanceof Float32Array ? values : Float32Array.from(values);
-}
-
-/** `x [rows, cols]` (row-major) -> `[cols, rows]`. */
-function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = x[r * cols + c] as number;
-  return out;
-}
+  SharedLayout | { readonly kind: 'linear-feature-major-heads'; readonly heads: number; readonly headDim: number };
 
 /** AiT.js row index `h * headDim + f` -> official column index `f * heads + h`. */
 function officialColumn(row: number, heads: number, headDim: number): number {
@@ -74,48 +49,28 @@ function officialColumn(row: number, heads: number, headDim: number): number {
  * have been checked: `official` has `officialShape`, the result gets `aitShape`.
  */
 export function officialToAitLayout(official: TensorValues, layout: OfficialLayout, aitShape: readonly number[]): TensorValues {
-  const x = float32(official.values);
-  switch (layout.kind) {
-    case 'copy':
-    case 'reshape':
-      return { dtype: 'float32', shape: [...aitShape], values: Float32Array.from(x) };
-    case 'linear': {
-      const [out, inp] = official.shape as [number, number];
-      return { dtype: 'float32', shape: [...aitShape], values: transpose(x, out, inp) };
-    }
-    case 'linear-feature-major-heads': {
-      const [out, inp] = official.shape as [number, number];
-      const { heads, headDim } = layout;
-      const kernel = new Float32Array(x.length);
-      for (let row = 0; row < inp; row++) {
-        const col = officialColumn(row, heads, headDim);
-        for (let o = 0; o < out; o++) kernel[row * out + o] = x[o * inp + col] as number;
-      }
-      return { dtype: 'float32', shape: [...aitShape], values: kernel };
-    }
+  if (layout.kind !== 'linear-feature-major-heads') return sharedLayoutToAit(official, layout, aitShape);
+  const x = asFloat32(official.values);
+  const [out, inp] = official.shape as [number, number];
+  const { heads, headDim } = layout;
+  const kernel = new Float32Array(x.length);
+  for (let row = 0; row < inp; row++) {
+    const col = officialColumn(row, heads, headDim);
+    for (let o = 0; o < out; o++) kernel[row * out + o] = x[o * inp + col] as number;
   }
+  return { dtype: 'float32', shape: [...aitShape], values: kernel };
 }
 
 /** Inverse of {@link officialToAitLayout}: an AiT.js tensor in the official layout, shaped `officialShape`. */
 export function aitToOfficialLayout(ait: TensorValues, layout: OfficialLayout, officialShape: readonly number[]): TensorValues {
-  const x = float32(ait.values);
-  switch (layout.kind) {
-    case 'copy':
-    case 'reshape':
-      return { dtype: 'float32', shape: [...officialShape], values: Float32Array.from(x) };
-    case 'linear': {
-      const [inp, out] = ait.shape as [number, number];
-      return { dtype: 'float32', shape: [...officialShape], values: transpose(x, inp, out) };
-    }
-    case 'linear-feature-major-heads': {
-      const [inp, out] = ait.shape as [number, number];
-      const { heads, headDim } = layout;
-      const weight = new Float32Array(x.length);
-      for (let row = 0; row < inp; row++) {
-        const col = officialColumn(row, heads, headDim);
-        for (let o = 0; o < out; o++) weight[o * inp + col] = x[row * out + o] as number;
-      }
-      return { dtype: 'float32', shape: [...officialShape], values: weight };
-    }
+  if (layout.kind !== 'linear-feature-major-heads') return sharedLayoutFromAit(ait, layout, officialShape);
+  const x = asFloat32(ait.values);
+  const [inp, out] = ait.shape as [number, number];
+  const { heads, headDim } = layout;
+  const weight = new Float32Array(x.length);
+  for (let row = 0; row < inp; row++) {
+    const col = officialColumn(row, heads, headDim);
+    for (let o = 0; o < out; o++) weight[o * inp + col] = x[row * out + o] as number;
   }
+  return { dtype: 'float32', shape: [...officialShape], values: weight };
 }

@@ -1,6 +1,7 @@
 import { type AitModelConfig } from '../models/ait/associative-transformer';
 import { type VitModelConfig } from '../models/vit/vision-transformer';
-import { OfficialWeightsError, type OfficialLayout } from './official-weight-layout';
+import { type OfficialLayout } from './official-weight-layout';
+import { refuseUnsupportedConfig } from './official-config-refusal';
 
 /** The official PyTorch code of the AiT paper that the weight maps follow. */
 export const OFFICIAL_AIT_REPOSITORY = 'yuweisunn/associative-transformer';
@@ -150,18 +151,6 @@ function patchCount(imageSize: number, patchSize: number): number {
   return (imageSize / patchSize) ** 2;
 }
 
-function unsupported(where: string, structural: string[], behaviour: string[], strict: boolean): void {
-  const issues = [...structural];
-  if (strict && behaviour.length > 0) {
-    issues.push(
-      ...behaviour.map(
-        (b) => `${b} (the official parameters fit, but the official code computes otherwise; pass strict: false to map the weights anyway)`,
-      ),
-    );
-  }
-  if (issues.length > 0) throw new OfficialWeightsError('unsupported-config', where, issues);
-}
-
 /**
  * The weight map between an {@link AssociativeTransformer} with config `config` (`model.config`)
  * and the official AiT: `vit_hn.py`'s `ViT` whose blocks' MLPs are `ait.py`'s `ModularNN`
@@ -220,7 +209,12 @@ export function officialAitWeightMap(config: AitModelConfig, options: OfficialWe
   if (!c.memoryUpdateInEval) behaviour.push('memoryUpdateInEval false: the official code updates the memory in evaluation too');
   if (c.ablation.resetMemory) behaviour.push('ablation.resetMemory: the official code keeps its memory across passes');
   if (c.hopfieldSteps !== 1) behaviour.push(`hopfieldSteps ${c.hopfieldSteps}: the official static Hopfield layer makes one update`);
-  unsupported('the AssociativeTransformer config for the official AiT weight map', structural, behaviour, options.strict ?? true);
+  refuseUnsupportedConfig(
+    'the AssociativeTransformer config for the official AiT weight map',
+    structural,
+    behaviour,
+    options.strict ?? true,
+  );
 
   const dim = c.dim;
   const inner = c.numHeads * c.headDim;
@@ -312,7 +306,7 @@ export function officialVitWeightMap(config: VitModelConfig, _options: OfficialW
   if (c.qkvBias) structural.push('qkvBias: the official ViT baseline has no QKV bias; use false');
   if (c.layerNormEpsilon !== 1e-5)
     structural.push(`layerNormEpsilon ${c.layerNormEpsilon}: the official ViT baseline's LayerNorms use PyTorch's 1e-5; use 1e-5`);
-  unsupported('the VisionTransformer config for the official ViT weight map', structural, [], false);
+  refuseUnsupportedConfig('the VisionTransformer config for the official ViT weight map', structural, [], false);
   const dim = c.dim;
   const inner = c.numHeads * c.headDim;
   const tokens = patchCount(c.imageSize, c.patchSize) + 1;

@@ -11,22 +11,8 @@ import {
   type OfficialWeightMap,
   type ToOfficialOptions,
 } from './official-weight-map';
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-function fmt(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
-
-function listed(names: readonly string[], max = 8): string {
-  const shown = names
-    .slice(0, max)
-    .map((n) => `"${n}"`)
-    .join(', ');
-  return names.length > max ? `${shown}, ... (${names.length - max} more)` : shown;
-}
+import { anchorPrefix, formatShape, quotedNames, withoutModulePrefix } from './reference-tensor-checks';
+import { aitjsShapeNeed, referenceShapeNeed, renameTensors, unreadNames } from './reference-tensor-rename';
 
 /** Why official tensors the map does not expect may be there. */
 function hintsForUnexpected(names: readonly string[], map: OfficialWeightMap): string[] {
@@ -61,13 +47,6 @@ function hintsForMissing(names: readonly string[]): string[] {
   return hints;
 }
 
-/** Official names with a DataParallel `module.` prefix lose it (every name must have it). */
-function withoutModulePrefix(tensors: ReadonlyMap<string, TensorValues>): ReadonlyMap<string, TensorValues> {
-  const names = [...tensors.keys()];
-  if (names.length === 0 || !names.every((n) => n.startsWith('module.'))) return tensors;
-  return new Map(names.map((n) => [n.slice('module.'.length), tensors.get(n) as TensorValues]));
-}
-
 /** What {@link fromOfficial} returns. */
 interface FromOfficial {
   tensors: Map<string, TensorValues>;
@@ -83,24 +62,21 @@ export function fromOfficial(
   strict: boolean,
 ): FromOfficial {
   const tensors = withoutModulePrefix(given);
-  const problems: string[] = [];
-  const used = new Set<string>();
-  const out = new Map<string, TensorValues>();
-  const missing: string[] = [];
-  for (const p of map.pairs) {
-    const t = tensors.get(p.official);
-    if (!t) {
-      missing.push(p.official);
-      continue;
-    }
-    used.add(p.official);
-    if (t.dtype !== 'float32') problems.push(`"${p.official}" holds ${t.dtype} values; a float tensor was expected`);
-    else if (!sameShape(t.shape, p.officialShape)) {
-      problems.push(
-        `"${p.official}" has shape ${fmt(t.shape)}; this config needs ${fmt(p.officialShape)} (AiT.js "${p.aitjs}" ${fmt(p.aitjsShape)})`,
-      );
-    } else out.set(`${prefix}${p.aitjs}`, officialToAitLayout(t, p.layout, p.aitjsShape));
-  }
+  const {
+    tensors: out,
+    problems,
+    used,
+    missing,
+  } = renameTensors(
+    map.pairs.map((p) => ({
+      from: p.official,
+      fromShape: p.officialShape,
+      to: `${prefix}${p.aitjs}`,
+      shapeNeed: referenceShapeNeed(p.officialShape, p.aitjs, p.aitjsShape),
+      convert: (t: TensorValues) => officialToAitLayout(t, p.layout, p.aitjsShape),
+    })),
+    tensors,
+  );
   for (const b of map.momentumBuffers) {
     const t = tensors.get(b.official);
     if (!t) {
@@ -110,7 +86,7 @@ export function fromOfficial(
     used.add(b.official);
     const value = t.values.length === 1 ? Number(t.values[0]) : NaN;
     const shown = Number(value.toPrecision(7)); // the float32 0.9 as 0.9
-    if (!Number.isFinite(value)) problems.push(`"${b.official}" must be a scalar momentum, got shape ${fmt(t.shape)}`);
+    if (!Number.isFinite(value)) problems.push(`"${b.official}" must be a scalar momentum, got shape ${formatShape(t.shape)}`);
     else if (strict && map.memoryMomentum !== null && Math.abs(value - map.memoryMomentum) > 1e-6) {
       problems.push(
         `"${b.official}" is ${shown}, the config's memoryMomentum ${map.memoryMomentum}: build the model with memoryMomentum: ${shown} (or pass strict: false)`,
@@ -124,20 +100,18 @@ export function fromOfficial(
       ignored.push(u.official);
     }
   }
-  if (missing.length > 0) problems.push(`missing: ${listed(missing)}`, ...hintsForMissing(missing));
-  const unexpected = [...tensors.keys()].filter((k) => !used.has(k));
+  if (missing.length > 0) problems.push(`missing: ${quotedNames(missing)}`, ...hintsForMissing(missing));
+  const unexpected = unreadNames(tensors, used);
   if (unexpected.length > 0)
-    problems.push(`not in the official model of this config: ${listed(unexpected)}`, ...hintsForUnexpected(unexpected, map));
+    problems.push(`not in the official model of this config: ${quotedNames(unexpected)}`, ...hintsForUnexpected(unexpected, map));
   if (problems.length > 0) throw new OfficialWeightsError('mismatch', where, problems);
   return { tensors: out, ignored };
 }
 
 /** @internal */
 export function findPrefix(names: Iterable<string>, where: string): string {
-  for (const n of names) {
-    if (n === ANCHOR) return '';
-    if (n.endsWith(`/${ANCHOR}`)) return n.slice(0, n.length - ANCHOR.length);
-  }
+  const prefix = anchorPrefix(names, ANCHOR);
+  if (prefix !== undefined) return prefix;
   throw new OfficialWeightsError('mismatch', where, [
     `no weight named "…${ANCHOR}": these are not the weights of an AiT.js AssociativeTransformer or VisionTransformer`,
   ]);
@@ -152,25 +126,24 @@ export function toOfficial(
   unused: 'zeros' | 'omit',
 ): Map<string, TensorValues> {
   const pre = prefix ?? findPrefix(tensors.keys(), where);
-  const problems: string[] = [];
-  const used = new Set<string>();
-  const missing: string[] = [];
-  const out = new Map<string, TensorValues>();
-  for (const p of map.pairs) {
-    const name = `${pre}${p.aitjs}`;
-    const t = tensors.get(name);
-    if (!t) {
-      missing.push(name);
-      continue;
-    }
-    used.add(name);
-    if (t.dtype !== 'float32') problems.push(`"${name}" holds ${t.dtype} values; a float tensor was expected`);
-    else if (!sameShape(t.shape, p.aitjsShape)) problems.push(`"${name}" has shape ${fmt(t.shape)}; the config gives ${fmt(p.aitjsShape)}`);
-    else out.set(p.official, aitToOfficialLayout(t, p.layout, p.officialShape));
-  }
-  if (missing.length > 0) problems.push(`missing: ${listed(missing)}`);
-  const unexpected = [...tensors.keys()].filter((k) => !used.has(k));
-  if (unexpected.length > 0) problems.push(`not in the AiT.js model of this config: ${listed(unexpected)}`);
+  const {
+    tensors: out,
+    problems,
+    used,
+    missing,
+  } = renameTensors(
+    map.pairs.map((p) => ({
+      from: `${pre}${p.aitjs}`,
+      fromShape: p.aitjsShape,
+      to: p.official,
+      shapeNeed: aitjsShapeNeed(p.aitjsShape),
+      convert: (t: TensorValues) => aitToOfficialLayout(t, p.layout, p.officialShape),
+    })),
+    tensors,
+  );
+  if (missing.length > 0) problems.push(`missing: ${quotedNames(missing)}`);
+  const unexpected = unreadNames(tensors, used);
+  if (unexpected.length > 0) problems.push(`not in the AiT.js model of this config: ${quotedNames(unexpected)}`);
   if (problems.length > 0) throw new OfficialWeightsError('mismatch', where, problems);
   for (const b of map.momentumBuffers) {
     out.set(b.official, { dtype: 'float32', shape: [], values: Float32Array.of(map.memoryMomentum ?? 0) });

@@ -11,6 +11,8 @@ import {
   paramixerWeightMap,
   type ParamixerWeightMap,
 } from './paramixer-weight-map';
+import { anchorPrefix, quotedNames, withoutModulePrefix } from './reference-tensor-checks';
+import { aitjsShapeNeed, referenceShapeNeed, renameTensors, unreadNames } from './reference-tensor-rename';
 
 /** The AiT.js weight whose name locates a ParallelMlpMixer's weight-name prefix. */
 const ANCHOR = 'stem/proj/kernel';
@@ -26,13 +28,13 @@ export interface ParamixerRenameOptions extends OfficialWeightMapOptions {
   readonly source?: string;
 }
 
-const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
-const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-const listed = (names: readonly string[]): string => names.map((n) => `"${n}"`).join(', ');
+/** Every name of a problem is listed (the paramixer files are small). */
+const listed = (names: readonly string[]): string => quotedNames(names, Infinity);
 
 /** The prefix of AiT.js weight names (whatever precedes `stem/proj/kernel`). */
 function findPrefix(names: Iterable<string>, where: string): string {
-  for (const n of names) if (n === ANCHOR || n.endsWith(`/${ANCHOR}`)) return n.slice(0, n.length - ANCHOR.length);
+  const prefix = anchorPrefix(names, ANCHOR);
+  if (prefix !== undefined) return prefix;
   throw new OfficialWeightsError('mismatch', where, [
     `no weight named "…${ANCHOR}": these are not the weights of an AiT.js ParallelMlpMixer`,
   ]);
@@ -56,24 +58,25 @@ function renameFromReference(
   where: string,
 ): Map<string, TensorValues> {
   const names = [...given.keys()];
-  const strip = names.length > 0 && names.every((n) => n.startsWith('module.')) ? 'module.'.length : 0;
-  const tensors = new Map(names.map((n) => [n.slice(strip), given.get(n) as TensorValues]));
-  const out = new Map<string, TensorValues>();
-  const problems: string[] = [];
-  const missing: string[] = [];
-  for (const p of map.pairs) {
-    const t = tensors.get(p.reference);
-    tensors.delete(p.reference);
-    if (!t) missing.push(p.reference);
-    else if (t.dtype !== 'float32') problems.push(`"${p.reference}" holds ${t.dtype} values; a float tensor was expected`);
-    else if (!sameShape(t.shape, p.referenceShape))
-      problems.push(
-        `"${p.reference}" has shape ${fmt(t.shape)}; this config needs ${fmt(p.referenceShape)} (AiT.js "${p.aitjs}" ${fmt(p.aitjsShape)})`,
-      );
-    else out.set(`${prefix}${p.aitjs}`, paramixerToAitLayout(t, p.layout, p.aitjsShape));
-  }
+  const tensors = withoutModulePrefix(given);
+  const {
+    tensors: out,
+    problems,
+    used,
+    missing,
+  } = renameTensors(
+    map.pairs.map((p) => ({
+      from: p.reference,
+      fromShape: p.referenceShape,
+      to: `${prefix}${p.aitjs}`,
+      shapeNeed: referenceShapeNeed(p.referenceShape, p.aitjs, p.aitjsShape),
+      convert: (t: TensorValues) => paramixerToAitLayout(t, p.layout, p.aitjsShape),
+    })),
+    tensors,
+  );
+  const unexpected = unreadNames(tensors, used);
   if (missing.length > 0) problems.push(`missing: ${listed(missing)}`);
-  if (tensors.size > 0) problems.push(`not in the authors' model of this config: ${listed([...tensors.keys()])}`);
+  if (unexpected.length > 0) problems.push(`not in the authors' model of this config: ${listed(unexpected)}`);
   if (problems.length > 0) throw new OfficialWeightsError('mismatch', where, [...problems, ...variantHints(names, config)]);
   return out;
 }
@@ -108,20 +111,26 @@ export function aitJsToParamixer(
   const map = paramixerWeightMap(config, options);
   const where = `AiT.js weights${options.source ? ` from ${options.source}` : ''} -> paramixer`;
   const prefix = options.prefix ?? findPrefix(tensors.keys(), where);
-  const rest = new Map(tensors);
-  const out = new Map<string, TensorValues>();
-  const problems: string[] = [];
-  const missing: string[] = [];
-  for (const p of map.pairs) {
-    const name = `${prefix}${p.aitjs}`;
-    const t = rest.get(name);
-    rest.delete(name);
-    if (!t) missing.push(name);
-    else if (!sameShape(t.shape, p.aitjsShape)) problems.push(`"${name}" has shape ${fmt(t.shape)}; the config gives ${fmt(p.aitjsShape)}`);
-    else out.set(p.reference, aitToParamixerLayout(t, p.layout, p.referenceShape));
-  }
+  // The AiT.js side is not checked for float32: a model's weights are.
+  const {
+    tensors: out,
+    problems,
+    used,
+    missing,
+  } = renameTensors(
+    map.pairs.map((p) => ({
+      from: `${prefix}${p.aitjs}`,
+      fromShape: p.aitjsShape,
+      to: p.reference,
+      shapeNeed: aitjsShapeNeed(p.aitjsShape),
+      convert: (t: TensorValues) => aitToParamixerLayout(t, p.layout, p.referenceShape),
+    })),
+    tensors,
+    false,
+  );
+  const unexpected = unreadNames(tensors, used);
   if (missing.length > 0) problems.push(`missing: ${listed(missing)}`);
-  if (rest.size > 0) problems.push(`not in the AiT.js model of this config: ${listed([...rest.keys()])}`);
+  if (unexpected.length > 0) problems.push(`not in the AiT.js model of this config: ${listed(unexpected)}`);
   if (problems.length > 0) throw new OfficialWeightsError('mismatch', where, problems);
   return out;
 }

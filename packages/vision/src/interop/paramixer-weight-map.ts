@@ -1,5 +1,5 @@
 import { type ParallelMlpMixerConfig } from '../models/parallel-mixer/parallel-mlp-mixer-config';
-import { OfficialWeightsError } from './official-weight-layout';
+import { refuseUnsupportedConfig } from './official-config-refusal';
 import { type OfficialWeightMapOptions } from './official-weight-map';
 import { type ParamixerLayout } from './paramixer-weight-layout';
 
@@ -106,16 +106,13 @@ function pair(
 export function paramixerWeightMap(config: ParallelMlpMixerConfig, options: OfficialWeightMapOptions = {}): ParamixerWeightMap {
   const c = config;
   const { structural, behaviour } = configProblems(c);
-  const issues = [...structural];
-  if ((options.strict ?? true) && behaviour.length > 0) {
-    issues.push(
-      ...behaviour.map(
-        (b) => `${b} (the parameters fit, but the authors' code computes otherwise; pass strict: false to map the weights anyway)`,
-      ),
-    );
-  }
-  if (issues.length > 0)
-    throw new OfficialWeightsError('unsupported-config', "the ParallelMlpMixer config for the authors' paramixer weight map", issues);
+  refuseUnsupportedConfig(
+    "the ParallelMlpMixer config for the authors' paramixer weight map",
+    structural,
+    behaviour,
+    options.strict ?? true,
+    "the parameters fit, but the authors' code computes otherwise",
+  );
 
   const d = c.dim;
   const channels = c.channels as number;

@@ -10,22 +10,8 @@ import {
   type TimmRenameOptions,
   type TimmWeightMap,
 } from './timm-weight-map';
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-function fmt(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
-
-function listed(names: readonly string[], max = 8): string {
-  const shown = names
-    .slice(0, max)
-    .map((n) => `"${n}"`)
-    .join(', ');
-  return names.length > max ? `${shown}, ... (${names.length - max} more)` : shown;
-}
+import { anchorPrefix, quotedNames, withoutModulePrefix } from './reference-tensor-checks';
+import { aitjsShapeNeed, referenceShapeNeed, renameTensors, unreadNames } from './reference-tensor-rename';
 
 /** Why timm tensors the map does not expect may be there: a timm feature AiT.js lacks, or an option to set. */
 function hintsForUnexpected(names: readonly string[], map: TimmWeightMap): string[] {
@@ -66,13 +52,6 @@ function hintsForMissing(names: readonly string[]): string[] {
   return hints;
 }
 
-/** Names with a DataParallel `module.` prefix lose it (every name must have it). */
-function withoutModulePrefix(tensors: ReadonlyMap<string, TensorValues>): ReadonlyMap<string, TensorValues> {
-  const names = [...tensors.keys()];
-  if (names.length === 0 || !names.every((n) => n.startsWith('module.'))) return tensors;
-  return new Map(names.map((n) => [n.slice('module.'.length), tensors.get(n) as TensorValues]));
-}
-
 /** @internal timm tensors -> AiT.js tensors named `<prefix><AiT.js name>`; every problem reported at once. */
 export function fromTimm(
   map: TimmWeightMap,
@@ -81,38 +60,33 @@ export function fromTimm(
   where: string,
 ): Map<string, TensorValues> {
   const tensors = withoutModulePrefix(given);
-  const problems: string[] = [];
-  const used = new Set<string>();
-  const missing: string[] = [];
-  const out = new Map<string, TensorValues>();
-  for (const p of map.pairs) {
-    const t = tensors.get(p.timm);
-    if (!t) {
-      missing.push(p.timm);
-      continue;
-    }
-    used.add(p.timm);
-    if (t.dtype !== 'float32') problems.push(`"${p.timm}" holds ${t.dtype} values; a float tensor was expected`);
-    else if (!sameShape(t.shape, p.timmShape)) {
-      problems.push(
-        `"${p.timm}" has shape ${fmt(t.shape)}; this config needs ${fmt(p.timmShape)} (AiT.js "${p.aitjs}" ${fmt(p.aitjsShape)})`,
-      );
-    } else out.set(`${prefix}${p.aitjs}`, timmToAitLayout(t, p.layout, p.aitjsShape));
-  }
-  if (missing.length > 0) problems.push(`missing: ${listed(missing)}`, ...hintsForMissing(missing));
-  const unexpected = [...tensors.keys()].filter((k) => !used.has(k));
+  const {
+    tensors: out,
+    problems,
+    used,
+    missing,
+  } = renameTensors(
+    map.pairs.map((p) => ({
+      from: p.timm,
+      fromShape: p.timmShape,
+      to: `${prefix}${p.aitjs}`,
+      shapeNeed: referenceShapeNeed(p.timmShape, p.aitjs, p.aitjsShape),
+      convert: (t: TensorValues) => timmToAitLayout(t, p.layout, p.aitjsShape),
+    })),
+    tensors,
+  );
+  if (missing.length > 0) problems.push(`missing: ${quotedNames(missing)}`, ...hintsForMissing(missing));
+  const unexpected = unreadNames(tensors, used);
   if (unexpected.length > 0)
-    problems.push(`not in timm's model of this config: ${listed(unexpected)}`, ...hintsForUnexpected(unexpected, map));
+    problems.push(`not in timm's model of this config: ${quotedNames(unexpected)}`, ...hintsForUnexpected(unexpected, map));
   if (problems.length > 0) throw new TimmWeightsError('mismatch', where, problems);
   return out;
 }
 
 /** @internal The prefix of AiT.js weight names: whatever precedes `anchor`. */
 export function findTimmPrefix(names: Iterable<string>, anchor: string, where: string): string {
-  for (const n of names) {
-    if (n === anchor) return '';
-    if (n.endsWith(`/${anchor}`)) return n.slice(0, n.length - anchor.length);
-  }
+  const prefix = anchorPrefix(names, anchor);
+  if (prefix !== undefined) return prefix;
   throw new TimmWeightsError('mismatch', where, [
     `no weight named "…${anchor}": these are not the weights of the AiT.js model the map is for`,
   ]);
@@ -127,25 +101,24 @@ export function toTimm(
 ): Map<string, TensorValues> {
   const anchor = map.timmModel === 'VisionTransformer' ? TIMM_VIT_ANCHOR : TIMM_MIXER_ANCHOR;
   const pre = prefix ?? findTimmPrefix(tensors.keys(), anchor, where);
-  const problems: string[] = [];
-  const used = new Set<string>();
-  const missing: string[] = [];
-  const out = new Map<string, TensorValues>();
-  for (const p of map.pairs) {
-    const name = `${pre}${p.aitjs}`;
-    const t = tensors.get(name);
-    if (!t) {
-      missing.push(name);
-      continue;
-    }
-    used.add(name);
-    if (t.dtype !== 'float32') problems.push(`"${name}" holds ${t.dtype} values; a float tensor was expected`);
-    else if (!sameShape(t.shape, p.aitjsShape)) problems.push(`"${name}" has shape ${fmt(t.shape)}; the config gives ${fmt(p.aitjsShape)}`);
-    else out.set(p.timm, aitToTimmLayout(t, p.layout, p.timmShape));
-  }
-  if (missing.length > 0) problems.push(`missing: ${listed(missing)}`);
-  const unexpected = [...tensors.keys()].filter((k) => !used.has(k));
-  if (unexpected.length > 0) problems.push(`not in the AiT.js model of this config: ${listed(unexpected)}`);
+  const {
+    tensors: out,
+    problems,
+    used,
+    missing,
+  } = renameTensors(
+    map.pairs.map((p) => ({
+      from: `${pre}${p.aitjs}`,
+      fromShape: p.aitjsShape,
+      to: p.timm,
+      shapeNeed: aitjsShapeNeed(p.aitjsShape),
+      convert: (t: TensorValues) => aitToTimmLayout(t, p.layout, p.timmShape),
+    })),
+    tensors,
+  );
+  if (missing.length > 0) problems.push(`missing: ${quotedNames(missing)}`);
+  const unexpected = unreadNames(tensors, used);
+  if (unexpected.length > 0) problems.push(`not in the AiT.js model of this config: ${quotedNames(unexpected)}`);
   if (problems.length > 0) throw new TimmWeightsError('mismatch', where, problems);
   return out;
 }

@@ -5,16 +5,12 @@
 // einops). CI has no Python: this test reads only the committed files. Forward values only: the
 // official write updates the memory in place after its attention saved it (issue 23), so gradients
 // are not compared.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   applyStateUpdates,
   createForwardContext,
   decodeSafetensors,
   loadSafetensorsWeights,
-  namedWeights,
   releaseAuxLosses,
   runWithForwardContext,
   setGlobalSeed,
@@ -37,10 +33,17 @@ import {
   type VisionTransformerArgs,
 } from '../../src/index';
 import { useBackend } from '../helpers/backend';
-
-const FIXTURES = fileURLToPath(new URL('../fixtures/official-ait/', import.meta.url));
-/** Largest difference allowed, relative to the largest magnitude of the official tensor. */
-const RELATIVE_TOLERANCE = 1e-5;
+import {
+  expectBitExact,
+  fixtureTensor,
+  nhwc,
+  referenceFixtureFiles,
+  RELATIVE_TOLERANCE,
+  relativeError,
+  release,
+  thrownBy,
+  weightValues,
+} from './reference-fixture';
 
 interface VariantInfo {
   official_file: string;
@@ -72,21 +75,9 @@ interface FixtureInfo {
   variants: Record<string, VariantInfo>;
 }
 
-const info = JSON.parse(readFileSync(join(FIXTURES, 'fixture.json'), 'utf8')) as FixtureInfo;
-
-function fileBytes(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(join(FIXTURES, name)));
-}
-
-function tensorsOf(name: string): Map<string, TensorValues> {
-  return decodeSafetensors(fileBytes(name), name).tensors;
-}
-
-function get(tensors: ReadonlyMap<string, TensorValues>, name: string): TensorValues {
-  const t = tensors.get(name);
-  if (!t) throw new Error(`fixture tensor "${name}" is missing`);
-  return t;
-}
+const refusal = (fn: () => unknown): OfficialWeightsError => thrownBy(fn, OfficialWeightsError);
+const fixture = referenceFixtureFiles('official-ait');
+const info = fixture.info<FixtureInfo>();
 
 /** AssociativeTransformer options matching a fixture's official config. */
 function aitArgs(v: VariantInfo, overrides: Partial<AssociativeTransformerArgs> = {}): AssociativeTransformerArgs {
@@ -121,27 +112,13 @@ function vitArgs(v: VariantInfo): VisionTransformerArgs {
 
 /** The official NCHW images of pass `p` as AiT.js's NHWC (and the questions, if any). */
 function passInputs(io: ReadonlyMap<string, TensorValues>, p: number): tf.Tensor | tf.Tensor[] {
-  const images = get(io, `pass${p}.images`);
-  const nhwc = tf.tidy(() => tf.transpose(tf.tensor(images.values, [...images.shape], 'float32'), [0, 2, 3, 1]));
+  const images = nhwc(fixtureTensor(io, `pass${p}.images`));
   const questions = io.get(`pass${p}.questions`);
-  return questions ? [nhwc, tf.tensor(questions.values, [...questions.shape], 'float32')] : nhwc;
+  return questions ? [images, tf.tensor(questions.values, [...questions.shape], 'float32')] : images;
 }
 
 function disposeInputs(x: tf.Tensor | tf.Tensor[]): void {
   for (const t of Array.isArray(x) ? x : [x]) t.dispose();
-}
-
-/** Largest |got - want| divided by the largest |want|. */
-function relativeError(got: ArrayLike<number>, want: TensorValues): number {
-  expect(got.length).toBe(want.values.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < got.length; i++) {
-    const w = want.values[i] as number;
-    diff = Math.max(diff, Math.abs((got[i] as number) - w));
-    scale = Math.max(scale, Math.abs(w));
-  }
-  return diff / scale;
 }
 
 /** The memory of every block of `model`. */
@@ -168,7 +145,7 @@ function comparePass(model: AssociativeTransformer, io: ReadonlyMap<string, Tens
     const ctx = createForwardContext(true);
     logits = runWithForwardContext(ctx, () => model.apply(x, { training: true }) as tf.Tensor);
     const total = sumAuxLosses(ctx);
-    balance = relativeError(total.dataSync(), get(io, `pass${p}.balance_loss`));
+    balance = relativeError(total.dataSync(), fixtureTensor(io, `pass${p}.balance_loss`));
     total.dispose();
     releaseAuxLosses(ctx);
     applyStateUpdates(ctx);
@@ -176,34 +153,13 @@ function comparePass(model: AssociativeTransformer, io: ReadonlyMap<string, Tens
     logits = model.apply(x, { training: false }) as tf.Tensor;
   }
   const errors: PassErrors = {
-    logits: relativeError(logits.dataSync(), get(io, `pass${p}.logits`)),
-    memory: Math.max(...memories(model).map((m, i) => relativeError(m, get(io, `pass${p}.memory.${i}`)))),
+    logits: relativeError(logits.dataSync(), fixtureTensor(io, `pass${p}.logits`)),
+    memory: Math.max(...memories(model).map((m, i) => relativeError(m, fixtureTensor(io, `pass${p}.memory.${i}`)))),
     ...(balance === undefined ? {} : { balance }),
   };
   logits.dispose();
   disposeInputs(x);
   return errors;
-}
-
-/** Every weight of a built model by name, as plain values. */
-function weightValues(model: AssociativeTransformer | VisionTransformer): Map<string, Float32Array> {
-  return new Map([...namedWeights(model)].map(([n, w]) => [n, w.read().dataSync() as Float32Array]));
-}
-
-function expectBitExact(a: ReadonlyMap<string, ArrayLike<number>>, b: ReadonlyMap<string, ArrayLike<number>>): void {
-  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-  for (const [name, values] of a) {
-    const other = b.get(name) as ArrayLike<number>;
-    expect(other.length, name).toBe(values.length);
-    let same = true;
-    for (let i = 0; i < values.length; i++) if (!Object.is(values[i], other[i])) same = false;
-    expect(same, `${name} is bit-exact`).toBe(true);
-  }
-}
-
-/** Disposes a model (an unbuilt one has nothing to free, and tfjs refuses to dispose it). */
-function release(model: AssociativeTransformer | VisionTransformer): void {
-  if (model.built) model.dispose();
 }
 
 useBackend('cpu');
@@ -218,8 +174,8 @@ describe('official AiT fixtures', () => {
 
 describe.each(['ait', 'ait-clevr-no-self-attention'])('official AiT weights (%s) in AiT.js', (variant) => {
   const v = info.variants[variant] as VariantInfo;
-  const weights = (): Uint8Array => fileBytes(`${variant}.weights.safetensors`);
-  const io = tensorsOf(`${variant}.io.safetensors`);
+  const weights = (): Uint8Array => fixture.bytes(`${variant}.weights.safetensors`);
+  const io = fixture.tensors(`${variant}.io.safetensors`);
 
   it('give the official logits and memory in evaluation, two passes in a row', () => {
     const model = new AssociativeTransformer(aitArgs(v));
@@ -246,7 +202,7 @@ describe.each(['ait', 'ait-clevr-no-self-attention'])('official AiT weights (%s)
   });
 
   it('ignore the unused CNN stem the fixture leaves out, and a DataParallel "module." prefix', () => {
-    const tensors = tensorsOf(`${variant}.weights.safetensors`);
+    const tensors = fixture.tensors(`${variant}.weights.safetensors`);
     for (const [name, shape] of Object.entries(v.excluded_from_weights_file)) {
       tensors.set(name, { dtype: 'float32', shape, values: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
     }
@@ -265,14 +221,14 @@ describe.each(['ait', 'ait-clevr-no-self-attention'])('official AiT weights (%s)
   });
 
   it('round trip official -> AiT.js -> official bit-exactly', () => {
-    const official = tensorsOf(`${variant}.weights.safetensors`);
+    const official = fixture.tensors(`${variant}.weights.safetensors`);
     const model = new AssociativeTransformer(aitArgs(v));
     const aitjs = officialAitToAitJs(official, model.config);
     const back = aitJsToOfficialAit(aitjs, model.config, { unused: 'omit' });
     const unused = new Set(officialAitWeightMap(model.config).unused.map((u) => u.official));
     const kept = new Map([...official].filter(([n]) => !unused.has(n)).map(([n, t]) => [n, t.values]));
     expectBitExact(new Map([...back].map(([n, t]) => [n, t.values])), kept);
-    for (const [n, t] of back) expect(t.shape, n).toEqual(get(official, n).shape);
+    for (const [n, t] of back) expect(t.shape, n).toEqual(fixtureTensor(official, n).shape);
     release(model);
   });
 });
@@ -282,7 +238,7 @@ describe('AiT.js -> official -> AiT.js', () => {
     const v = info.variants[variant] as VariantInfo;
     setGlobalSeed(7);
     const model = new AssociativeTransformer(aitArgs(v, { memoryMomentum: 0.8 }));
-    const x = passInputs(tensorsOf(`${variant}.io.safetensors`), 1);
+    const x = passInputs(fixture.tensors(`${variant}.io.safetensors`), 1);
     (model.apply(x, { training: false }) as tf.Tensor).dispose(); // builds it and moves the memory
     disposeInputs(x);
     const bytes = await toOfficialSafetensors(model);
@@ -306,16 +262,16 @@ describe('AiT.js -> official -> AiT.js', () => {
 
 describe('official ViT baseline weights (vit_org.py) in AiT.js', () => {
   const v = info.variants.vit as VariantInfo;
-  const io = tensorsOf('vit.io.safetensors');
+  const io = fixture.tensors('vit.io.safetensors');
 
   it('give the official logits', () => {
     const model = new VisionTransformer(vitArgs(v));
-    const report = loadOfficialSafetensors(model, fileBytes('vit.weights.safetensors'));
+    const report = loadOfficialSafetensors(model, fixture.bytes('vit.weights.safetensors'));
     expect(report.ignored).toEqual([]);
     for (const p of [1, 2]) {
       const x = passInputs(io, p);
       const logits = model.apply(x, { training: false }) as tf.Tensor;
-      expect(relativeError(logits.dataSync(), get(io, `pass${p}.logits`)), `pass ${p}`).toBeLessThan(RELATIVE_TOLERANCE);
+      expect(relativeError(logits.dataSync(), fixtureTensor(io, `pass${p}.logits`)), `pass ${p}`).toBeLessThan(RELATIVE_TOLERANCE);
       logits.dispose();
       disposeInputs(x);
     }
@@ -323,7 +279,7 @@ describe('official ViT baseline weights (vit_org.py) in AiT.js', () => {
   });
 
   it('round trip both ways bit-exactly', async () => {
-    const official = tensorsOf('vit.weights.safetensors');
+    const official = fixture.tensors('vit.weights.safetensors');
     const model = new VisionTransformer(vitArgs(v));
     const back = aitJsToOfficialVit(officialVitToAitJs(official, model.config), model.config);
     expectBitExact(new Map([...back].map(([n, t]) => [n, t.values])), new Map([...official].map(([n, t]) => [n, t.values])));
@@ -340,14 +296,14 @@ describe('official ViT baseline weights (vit_org.py) in AiT.js', () => {
 describe('the bottleneck write output projection', () => {
   it('needs its row permutation: without it the official memory is not reproduced', () => {
     const v = info.variants.ait as VariantInfo;
-    const io = tensorsOf('ait.io.safetensors');
-    const official = tensorsOf('ait.weights.safetensors');
+    const io = fixture.tensors('ait.io.safetensors');
+    const official = fixture.tensors('ait.weights.safetensors');
     const model = new AssociativeTransformer(aitArgs(v));
     const mapped = officialAitToAitJs(official, model.config);
     // The same weights with only a transpose (no (feature, head) -> (head, feature) permutation).
     const [hm, dm] = [v.config.memory_head as number, v.config.memory_dim as number];
     for (let i = 0; i < v.config.depth; i++) {
-      const fc = get(official, `transformer.layers.${i}.1.fn.memoryupdate.mha.fc.weight`);
+      const fc = fixtureTensor(official, `transformer.layers.${i}.1.fn.memoryupdate.mha.fc.weight`);
       const plain = tf.tidy(() => tf.transpose(tf.tensor(fc.values, [dm, hm * dm])).dataSync() as Float32Array);
       mapped.set(`ait/block_${i}/gwl/write/output/kernel`, { dtype: 'float32', shape: [hm * dm, dm], values: plain });
     }
@@ -363,17 +319,7 @@ describe('the bottleneck write output projection', () => {
 
 describe('configs and files the map refuses', () => {
   const v = info.variants.ait as VariantInfo;
-  const weights = (): Map<string, TensorValues> => tensorsOf('ait.weights.safetensors');
-
-  function refusal(fn: () => unknown): OfficialWeightsError {
-    try {
-      fn();
-    } catch (e) {
-      expect(e).toBeInstanceOf(OfficialWeightsError);
-      return e as OfficialWeightsError;
-    }
-    throw new Error('expected an OfficialWeightsError');
-  }
+  const weights = (): Map<string, TensorValues> => fixture.tensors('ait.weights.safetensors');
 
   it('refuses options the official code does not have, whatever strict says', () => {
     for (const overrides of [
@@ -411,7 +357,7 @@ describe('configs and files the map refuses', () => {
 
   it('names every problem of a file from another model, with a hint, and changes nothing', () => {
     const model = new AssociativeTransformer(aitArgs(v));
-    const e = refusal(() => loadOfficialSafetensors(model, tensorsOf('vit.weights.safetensors')));
+    const e = refusal(() => loadOfficialSafetensors(model, fixture.tensors('vit.weights.safetensors')));
     expect(e.kind).toBe('mismatch');
     expect(e.message).toMatch(/missing: .*memoryupdate/);
     expect(e.message).toMatch(/vit_org\.py.*VisionTransformer/);

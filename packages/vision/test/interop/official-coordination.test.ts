@@ -6,19 +6,8 @@
 // of every weight and of the images are compared within 1e-5 relative; then the departures of the
 // default config, the map's refusals, round trips, and the parameter counts of the zoo's presets
 // against the official code's.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  ConfigError,
-  countParameters,
-  decodeSafetensors,
-  loadSafetensorsWeights,
-  namedWeights,
-  setGlobalSeed,
-  type TensorValues,
-} from '@ait/core';
+import { ConfigError, countParameters, decodeSafetensors, loadSafetensorsWeights, setGlobalSeed, type TensorValues } from '@ait/core';
 import { describe, expect, it } from 'vitest';
 import {
   aitJsToOfficialCoordination,
@@ -37,11 +26,21 @@ import {
   type CoordinationArgs,
 } from '../../src/index';
 import { useBackend } from '../helpers/backend';
+import {
+  expectBitExact,
+  expectReferenceGradients,
+  fixtureTensor,
+  maxAbs,
+  nhwc,
+  referenceFixtureFiles,
+  RELATIVE_TOLERANCE,
+  relativeError,
+  release,
+  thrownBy,
+  weightPrefix,
+  weightValues,
+} from './reference-fixture';
 import { expectPresetRoundTrip } from '../helpers/model-checks';
-
-const FIXTURES = fileURLToPath(new URL('../fixtures/official-coordination/', import.meta.url));
-/** Largest difference allowed, relative to the largest magnitude of the official tensor. */
-const RELATIVE_TOLERANCE = 1e-5;
 
 interface VariantInfo {
   config: {
@@ -88,21 +87,9 @@ interface FixtureInfo {
   };
 }
 
-const info = JSON.parse(readFileSync(join(FIXTURES, 'fixture.json'), 'utf8')) as FixtureInfo;
-
-function fileBytes(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(join(FIXTURES, name)));
-}
-
-function tensorsOf(name: string): Map<string, TensorValues> {
-  return decodeSafetensors(fileBytes(name), name).tensors;
-}
-
-function get(tensors: ReadonlyMap<string, TensorValues>, name: string): TensorValues {
-  const t = tensors.get(name);
-  if (!t) throw new Error(`fixture tensor "${name}" is missing`);
-  return t;
-}
+const refusal = (fn: () => unknown): OfficialWeightsError => thrownBy(fn, OfficialWeightsError);
+const fixture = referenceFixtureFiles('official-coordination');
+const info = fixture.info<FixtureInfo>();
 
 /** Coordination options matching a fixture's official config (the official position table and slot gate biases). */
 function argsOf(v: VariantInfo, overrides: Partial<CoordinationArgs> = {}): CoordinationArgs {
@@ -129,31 +116,6 @@ function argsOf(v: VariantInfo, overrides: Partial<CoordinationArgs> = {}): Coor
   };
 }
 
-/** The official NCHW images as AiT.js's NHWC. */
-function nhwc(t: TensorValues): tf.Tensor4D {
-  return tf.tidy(() => tf.transpose(tf.tensor4d(t.values, t.shape as [number, number, number, number], 'float32'), [0, 2, 3, 1]));
-}
-
-/** Largest |got - want|. */
-function maxDifference(got: ArrayLike<number>, want: TensorValues): number {
-  expect(got.length).toBe(want.values.length);
-  let diff = 0;
-  for (let i = 0; i < got.length; i++) diff = Math.max(diff, Math.abs((got[i] as number) - (want.values[i] as number)));
-  return diff;
-}
-
-/** Largest |x|. */
-function maxAbs(x: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] as number));
-  return m;
-}
-
-/** Largest |got - want| divided by the largest |want|. */
-function relativeError(got: ArrayLike<number>, want: TensorValues): number {
-  return maxDifference(got, want) / maxAbs(want.values);
-}
-
 /** Logits and final memory of one pass of `model` on the fixture's pass `p` images. */
 function runPass(
   model: Coordination,
@@ -161,50 +123,15 @@ function runPass(
   p: number,
   training: boolean,
 ): { logits: number; memory: number } {
-  const x = nhwc(get(io, `pass${p}.images`));
+  const x = nhwc(fixtureTensor(io, `pass${p}.images`));
   const logits = model.apply(x, { training }) as tf.Tensor;
   const memory = model.internalMaps()[`layer${model.config.layers - 1}/memory`] as tf.Tensor;
   const errors = {
-    logits: relativeError(logits.dataSync(), get(io, `pass${p}.logits`)),
-    memory: relativeError(memory.dataSync(), get(io, `pass${p}.memory`)),
+    logits: relativeError(logits.dataSync(), fixtureTensor(io, `pass${p}.logits`)),
+    memory: relativeError(memory.dataSync(), fixtureTensor(io, `pass${p}.memory`)),
   };
   tf.dispose([x, logits]);
   return errors;
-}
-
-/** The weight-name prefix of a built model (whatever precedes `patch_embed/proj/kernel`). */
-function prefixOf(model: Coordination): string {
-  const anchor = [...namedWeights(model).keys()].find((n) => n.endsWith('patch_embed/proj/kernel')) as string;
-  return anchor.slice(0, anchor.length - 'patch_embed/proj/kernel'.length);
-}
-
-function weightValues(model: Coordination): Map<string, Float32Array> {
-  return new Map([...namedWeights(model)].map(([n, w]) => [n, w.read().dataSync() as Float32Array]));
-}
-
-function expectBitExact(a: ReadonlyMap<string, ArrayLike<number>>, b: ReadonlyMap<string, ArrayLike<number>>): void {
-  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-  for (const [name, values] of a) {
-    const other = b.get(name) as ArrayLike<number>;
-    expect(other.length, name).toBe(values.length);
-    let same = true;
-    for (let i = 0; i < values.length; i++) if (!Object.is(values[i], other[i])) same = false;
-    expect(same, `${name} is bit-exact`).toBe(true);
-  }
-}
-
-function refusal(fn: () => unknown): OfficialWeightsError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OfficialWeightsError);
-    return e as OfficialWeightsError;
-  }
-  throw new Error('expected an OfficialWeightsError');
-}
-
-function release(model: Coordination): void {
-  if (model.built) model.dispose();
 }
 
 useBackend('cpu');
@@ -221,8 +148,8 @@ describe('official shared_workspace fixtures', () => {
 
 describe.each(['hard', 'soft'])('official shared_workspace weights (%s write) in AiT.js', (variant) => {
   const v = info.variants[variant] as VariantInfo;
-  const io = tensorsOf(`${variant}.io.safetensors`);
-  const weights = (): Uint8Array => fileBytes(`${variant}.weights.safetensors`);
+  const io = fixture.tensors(`${variant}.io.safetensors`);
+  const weights = (): Uint8Array => fixture.bytes(`${variant}.weights.safetensors`);
 
   it('give the official logits and final memory, in a training pass and then an evaluation pass', () => {
     const model = new Coordination(argsOf(v));
@@ -240,59 +167,33 @@ describe.each(['hard', 'soft'])('official shared_workspace weights (%s write) in
   it('give the official gradients of every weight and of the images', () => {
     const model = new Coordination(argsOf(v, { recordMaps: false }));
     loadOfficialCoordinationSafetensors(model, weights());
-    const start = nhwc(get(io, 'pass1.images'));
-    const images = tf.variable(start, true, `official-coordination-images-${variant}`);
-    start.dispose();
-    const lw = get(io, 'pass1.loss_weights');
-    const lossWeights = tf.tensor(lw.values, [...lw.shape], 'float32');
-    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const { value, grads } = tf.variableGrads(
-      () => tf.sum(tf.mul(model.apply(images, { training: true }) as tf.Tensor, lossWeights)) as tf.Scalar,
-      [...vars, images],
-    );
-    const prefix = prefixOf(model);
-    const byName = new Map(officialCoordinationWeightMap(model.config).pairs.map((p) => [`${prefix}${p.aitjs}`, p]));
-    const officialGradNames = [...io.keys()].filter((k) => k.startsWith('pass1.grad.') && k !== 'pass1.grad.images');
-    // The scale of the whole gradient: the largest official gradient entry of any weight.
-    const largest = Math.max(...officialGradNames.map((k) => maxAbs(get(io, k).values)));
-    const compared: string[] = [];
-    const belowOwnPrecision: string[] = [];
-    for (const w of model.trainableWeights) {
-      const pair = byName.get(w.originalName);
-      expect(pair, `${w.originalName} has an official counterpart`).toBeDefined();
-      if (!pair) continue;
-      const want = officialToAitLayout(get(io, `pass1.grad.${pair.official}`), pair.layout, pair.aitjsShape);
-      const got = (grads[(w.read() as tf.Variable).name] as tf.Tensor).dataSync();
-      compared.push(pair.official);
-      if (relativeError(got, want) < RELATIVE_TOLERANCE) continue;
-      // A gradient much smaller than the others (a sum that nearly cancels, or exactly zero) is
-      // float32 rounding on both sides: it is compared relative to 1 % of the largest gradient.
-      belowOwnPrecision.push(pair.official.replace(/^net\.enc\.self_attn\.relational_memory\./, ''));
-      expect(maxDifference(got, want) / Math.max(maxAbs(want.values), 0.01 * largest), `gradient of ${pair.official}`).toBeLessThan(
-        RELATIVE_TOLERANCE,
-      );
-    }
-    // Only two: the key bias, whose gradient is exactly zero (a softmax does not change when the
-    // same q.b is added to all its logits; both sides give rounding noise below 1e-7), and, in the
-    // 'hard' fixture, the forget-gate bias, a scalar summing terms that cancel to 3e-4 of the
+    // Only two gradients may be compared relative to 1 % of the largest gradient (float32 rounding
+    // on both sides): the key bias, whose gradient is exactly zero (a softmax does not change when
+    // the same q.b is added to all its logits; both sides give rounding noise below 1e-7), and, in
+    // the 'hard' fixture, the forget-gate bias, a scalar summing terms that cancel to 3e-4 of the
     // largest gradient (within 1e-8 of that scale).
-    expect(
-      belowOwnPrecision.every((n) => n === 'key_proj.bias' || n === 'forget_bias'),
-      belowOwnPrecision.join(', '),
-    ).toBe(true);
-    const keyBias = get(io, 'pass1.grad.net.enc.self_attn.relational_memory.key_proj.bias');
+    const { largest } = expectReferenceGradients({
+      model,
+      io,
+      anchor: 'patch_embed/proj/kernel',
+      counterparts: officialCoordinationWeightMap(model.config).pairs.map((p) => ({
+        aitjs: p.aitjs,
+        reference: p.official,
+        toAit: (g: TensorValues) => officialToAitLayout(g, p.layout, p.aitjsShape),
+      })),
+      imagesName: `official-coordination-images-${variant}`,
+      training: true,
+      zeroInTheory: (n) => ['key_proj.bias', 'forget_bias'].includes(n.replace(/^net\.enc\.self_attn\.relational_memory\./, '')),
+    });
+    const keyBias = fixtureTensor(io, 'pass1.grad.net.enc.self_attn.relational_memory.key_proj.bias');
     expect(maxAbs(keyBias.values)).toBeLessThan(1e-6 * largest);
     // Every official parameter with a gradient was compared; the rest are the position weights the official code detaches.
-    expect(compared.sort()).toEqual(officialGradNames.map((k) => k.slice('pass1.grad.'.length)).sort());
     expect(v.no_gradient.every((n) => n.endsWith('pos_emb_weight'))).toBe(true);
-    const imageGrad = tf.tidy(() => tf.transpose(grads[images.name] as tf.Tensor, [0, 3, 1, 2]).dataSync());
-    expect(relativeError(imageGrad, get(io, 'pass1.grad.images')), 'gradient of the images').toBeLessThan(RELATIVE_TOLERANCE);
-    tf.dispose([value, images, lossWeights, ...Object.values(grads)]);
     release(model);
   });
 
   it('round trip official -> AiT.js -> official bit-exactly (the fixed tensors from their formula)', () => {
-    const official = tensorsOf(`${variant}.weights.safetensors`);
+    const official = fixture.tensors(`${variant}.weights.safetensors`);
     const model = new Coordination(argsOf(v));
     const back = aitJsToOfficialCoordination(officialCoordinationToAitJs(official, model.config), model.config);
     const excluded = new Set(Object.keys(v.excluded_from_weights_file));
@@ -308,20 +209,20 @@ describe('AiT.js -> official -> AiT.js', () => {
     const v = info.variants.hard as VariantInfo;
     setGlobalSeed(5);
     const model = new Coordination(argsOf(v));
-    const x = nhwc(get(tensorsOf('hard.io.safetensors'), 'pass1.images'));
+    const x = nhwc(fixtureTensor(fixture.tensors('hard.io.safetensors'), 'pass1.images'));
     (model.apply(x) as tf.Tensor).dispose();
     x.dispose();
     const bytes = await toOfficialCoordinationSafetensors(model);
     const file = decodeSafetensors(bytes, 'exported');
     expect(file.metadata.official_commit).toBe(OFFICIAL_COORDINATION_COMMIT);
-    const officialNames = [...tensorsOf('hard.weights.safetensors').keys(), ...Object.keys(v.excluded_from_weights_file)];
+    const officialNames = [...fixture.tensors('hard.weights.safetensors').keys(), ...Object.keys(v.excluded_from_weights_file)];
     expect([...file.tensors.keys()].sort()).toEqual(officialNames.sort());
     expect(file.tensors.get('net.enc.self_attn.relational_memory.forget_bias')?.shape).toEqual([]);
     setGlobalSeed(6);
     const copy = new Coordination({ ...argsOf(v), name: 'copy' });
     expect(loadOfficialCoordinationSafetensors(copy, bytes).ignored).toHaveLength(4);
     const original = weightValues(model);
-    const [from, to] = [prefixOf(copy), prefixOf(model)];
+    const [from, to] = [weightPrefix(copy, 'patch_embed/proj/kernel'), weightPrefix(model, 'patch_embed/proj/kernel')];
     expectBitExact(new Map([...weightValues(copy)].map(([n, w]) => [to + n.slice(from.length), w])), original);
     release(model);
     release(copy);
@@ -330,10 +231,10 @@ describe('AiT.js -> official -> AiT.js', () => {
 
 describe('where the default Coordination departs from the official code', () => {
   const v = info.variants.hard as VariantInfo;
-  const io = tensorsOf('hard.io.safetensors');
+  const io = fixture.tensors('hard.io.safetensors');
 
   it("'official' is the table the official forward pass adds, not the standard one", () => {
-    const want = get(io, 'position_table');
+    const want = fixtureTensor(io, 'position_table');
     const [tokens, dim] = want.shape as [number, number];
     const ours = sharedWorkspacePositionTable1d(tokens, dim);
     const standard = sinusoidalPositionTable1d(tokens, dim);
@@ -344,16 +245,16 @@ describe('where the default Coordination departs from the official code', () => 
 
   it('the standard position table changes the logits (the map refuses it unless strict is false)', () => {
     const model = new Coordination(argsOf(v, { positionTable: 'standard' }));
-    const e = refusal(() => loadOfficialCoordinationSafetensors(model, fileBytes('hard.weights.safetensors')));
+    const e = refusal(() => loadOfficialCoordinationSafetensors(model, fixture.bytes('hard.weights.safetensors')));
     expect(e.message).toMatch(/positionTable 'standard'.*strict: false/);
-    loadOfficialCoordinationSafetensors(model, fileBytes('hard.weights.safetensors'), { strict: false });
+    loadOfficialCoordinationSafetensors(model, fixture.bytes('hard.weights.safetensors'), { strict: false });
     expect(runPass(model, io, 1, false).logits).toBeGreaterThan(1e-3);
     release(model);
   });
 
   it('the per-slot gate biases take part: without them the official memory is not reproduced', () => {
     const model = new Coordination(argsOf(v));
-    loadOfficialCoordinationSafetensors(model, fileBytes('hard.weights.safetensors'));
+    loadOfficialCoordinationSafetensors(model, fixture.bytes('hard.weights.safetensors'));
     const bias = model.trainableWeights.find((w) => w.originalName.endsWith('layer_workspace/gate_memory_bias'));
     expect(bias).toBeDefined();
     const zeros = tf.zerosLike(bias?.read() as tf.Tensor);
@@ -365,7 +266,7 @@ describe('where the default Coordination departs from the official code', () => 
 
   it('a Coordination without slotGateBias has no weight for the official per-slot bias', () => {
     const model = new Coordination(argsOf(v, { slotGateBias: false }));
-    const e = refusal(() => loadOfficialCoordinationSafetensors(model, fileBytes('hard.weights.safetensors'), { strict: false }));
+    const e = refusal(() => loadOfficialCoordinationSafetensors(model, fixture.bytes('hard.weights.safetensors'), { strict: false }));
     expect(e.kind).toBe('unsupported-config');
     expect(e.message).toMatch(/slotGateBias: true/);
     expect(model.built).toBe(false);
@@ -374,7 +275,7 @@ describe('where the default Coordination departs from the official code', () => 
 
 describe('configs and files the map refuses', () => {
   const v = info.variants.hard as VariantInfo;
-  const weights = (): Map<string, TensorValues> => tensorsOf('hard.weights.safetensors');
+  const weights = (): Map<string, TensorValues> => fixture.tensors('hard.weights.safetensors');
 
   it('refuses configs with no official counterpart, whatever strict says, and changes nothing', () => {
     for (const [overrides, pattern] of [
@@ -413,12 +314,12 @@ describe('configs and files the map refuses', () => {
 
   it('checks the position buffer and its scale, and ignores what the official code never reads', () => {
     const ones = weights();
-    const scale = get(ones, 'net.pe.pos_emb_weight');
+    const scale = fixtureTensor(ones, 'net.pe.pos_emb_weight');
     ones.set('net.pe.pos_emb_weight', { ...scale, values: Float32Array.from(scale.values, () => 2) });
     const model = new Coordination(argsOf(v));
     expect(refusal(() => loadOfficialCoordinationSafetensors(model, ones)).message).toMatch(/pos_emb_weight" is not all ones/);
     const table = weights();
-    const pe = get(table, 'net.pe.pe');
+    const pe = fixtureTensor(table, 'net.pe.pe');
     table.set('net.pe.pe', { ...pe, values: Float32Array.from(pe.values, (x) => x + 0.01) });
     expect(refusal(() => loadOfficialCoordinationSafetensors(model, table)).message).toMatch(
       /net\.pe\.pe" differs from the official position table/,
@@ -496,10 +397,10 @@ describe('parameter counts of the zoo presets against the official code', () => 
 describe('loading into a model that is used later', () => {
   it('leaves a working model whose weights are the mapped ones', () => {
     const v = info.variants.soft as VariantInfo;
-    const official = tensorsOf('soft.weights.safetensors');
+    const official = fixture.tensors('soft.weights.safetensors');
     const model = new Coordination(argsOf(v));
     loadOfficialCoordinationSafetensors(model, official);
-    const mapped = officialCoordinationToAitJs(official, model.config, { prefix: prefixOf(model) });
+    const mapped = officialCoordinationToAitJs(official, model.config, { prefix: weightPrefix(model, 'patch_embed/proj/kernel') });
     const values = weightValues(model);
     for (const [name, t] of mapped) expect(Array.from(values.get(name) ?? []), name).toEqual(Array.from(t.values));
     // loadSafetensorsWeights accepts the mapped tensors directly as well.

@@ -6,11 +6,8 @@
 // gradients of every weight and of the images are compared within 1e-5 relative, for the
 // symmetric, symmetry-breaking and free variants; then the symmetry penalty, the map's refusals
 // (normGain 'scalar' among them), round trips and tensor leaks.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { decodeSafetensors, namedWeights, setGlobalSeed, type TensorValues } from '@ait/core';
+import { decodeSafetensors, setGlobalSeed, type TensorValues } from '@ait/core';
 import { describe, expect, it } from 'vitest';
 import {
   aitJsToParamixer,
@@ -25,10 +22,18 @@ import {
   type ParallelMlpMixerArgs,
 } from '../../src/index';
 import { useBackend } from '../helpers/backend';
-
-const FIXTURES = fileURLToPath(new URL('../fixtures/paramixer/', import.meta.url));
-/** Largest difference allowed, relative to the largest magnitude of the reference tensor. */
-const RELATIVE_TOLERANCE = 1e-5;
+import {
+  expectBitExact,
+  expectReferenceGradients,
+  fixtureTensor,
+  nhwc,
+  referenceFixtureFiles,
+  RELATIVE_TOLERANCE,
+  relativeError,
+  thrownBy,
+  weightPrefix,
+  weightValues,
+} from './reference-fixture';
 
 interface VariantInfo {
   config: {
@@ -59,23 +64,11 @@ interface FixtureInfo {
   variants: Record<string, VariantInfo>;
 }
 
-const info = JSON.parse(readFileSync(join(FIXTURES, 'fixture.json'), 'utf8')) as FixtureInfo;
+const refusal = (fn: () => unknown): OfficialWeightsError => thrownBy(fn, OfficialWeightsError);
+const fixture = referenceFixtureFiles('paramixer');
+const info = fixture.info<FixtureInfo>();
 const VARIANT_OF = { sMlp: 'symmetric', aMlp: 'symmetryBreaking', vMlp: 'free' } as const;
 const FIXTURE_NAMES = ['symmetric', 'breaking', 'free'] as const;
-
-function fileBytes(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(join(FIXTURES, name)));
-}
-
-function tensorsOf(name: string): Map<string, TensorValues> {
-  return decodeSafetensors(fileBytes(name), name).tensors;
-}
-
-function get(tensors: ReadonlyMap<string, TensorValues>, name: string): TensorValues {
-  const t = tensors.get(name);
-  if (!t) throw new Error(`fixture tensor "${name}" is missing`);
-  return t;
-}
 
 /** ParallelMlpMixer options matching a fixture's config (the authors' per-entry layer-norm gain). */
 function argsOf(v: VariantInfo, overrides: Partial<ParallelMlpMixerArgs> = {}): ParallelMlpMixerArgs {
@@ -99,63 +92,13 @@ function argsOf(v: VariantInfo, overrides: Partial<ParallelMlpMixerArgs> = {}): 
   };
 }
 
-/** The reference NCHW images as AiT.js's NHWC. */
-function nhwc(t: TensorValues): tf.Tensor4D {
-  return tf.tidy(() => tf.transpose(tf.tensor4d(t.values, t.shape as [number, number, number, number], 'float32'), [0, 2, 3, 1]));
-}
-
-function maxDifference(got: ArrayLike<number>, want: TensorValues): number {
-  expect(got.length).toBe(want.values.length);
-  let diff = 0;
-  for (let i = 0; i < got.length; i++) diff = Math.max(diff, Math.abs((got[i] as number) - (want.values[i] as number)));
-  return diff;
-}
-
-function maxAbs(x: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] as number));
-  return m;
-}
-
-/** Largest |got - want| divided by the largest |want|. */
-function relativeError(got: ArrayLike<number>, want: TensorValues): number {
-  return maxDifference(got, want) / maxAbs(want.values);
-}
-
 function logitsError(model: ParallelMlpMixer, io: ReadonlyMap<string, TensorValues>, p: number, training: boolean): number {
   return tf.tidy(() =>
-    relativeError((model.apply(nhwc(get(io, `pass${p}.images`)), { training }) as tf.Tensor).dataSync(), get(io, `pass${p}.logits`)),
+    relativeError(
+      (model.apply(nhwc(fixtureTensor(io, `pass${p}.images`)), { training }) as tf.Tensor).dataSync(),
+      fixtureTensor(io, `pass${p}.logits`),
+    ),
   );
-}
-
-function prefixOf(model: ParallelMlpMixer): string {
-  const anchor = [...namedWeights(model).keys()].find((n) => n.endsWith('stem/proj/kernel')) as string;
-  return anchor.slice(0, anchor.length - 'stem/proj/kernel'.length);
-}
-
-function weightValues(model: ParallelMlpMixer): Map<string, Float32Array> {
-  return new Map([...namedWeights(model)].map(([n, w]) => [n, w.read().dataSync() as Float32Array]));
-}
-
-function expectBitExact(a: ReadonlyMap<string, ArrayLike<number>>, b: ReadonlyMap<string, ArrayLike<number>>): void {
-  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-  for (const [name, values] of a) {
-    const other = b.get(name) as ArrayLike<number>;
-    expect(other.length, name).toBe(values.length);
-    let same = true;
-    for (let i = 0; i < values.length; i++) if (!Object.is(values[i], other[i])) same = false;
-    expect(same, `${name} is bit-exact`).toBe(true);
-  }
-}
-
-function refusal(fn: () => unknown): OfficialWeightsError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OfficialWeightsError);
-    return e as OfficialWeightsError;
-  }
-  throw new Error('expected an OfficialWeightsError');
 }
 
 useBackend('cpu');
@@ -175,8 +118,8 @@ describe('paramixer fixtures', () => {
 
 describe.each(FIXTURE_NAMES)("the authors' paramixer weights (%s) in AiT.js with normGain 'perEntry'", (name) => {
   const v = info.variants[name] as VariantInfo;
-  const io = tensorsOf(`${name}.io.safetensors`);
-  const weights = (): Uint8Array => fileBytes(`${name}.weights.safetensors`);
+  const io = fixture.tensors(`${name}.io.safetensors`);
+  const weights = (): Uint8Array => fixture.bytes(`${name}.weights.safetensors`);
 
   it('give the reference logits on two batches, and leak no tensors', () => {
     const model = new ParallelMlpMixer(argsOf(v));
@@ -192,41 +135,26 @@ describe.each(FIXTURE_NAMES)("the authors' paramixer weights (%s) in AiT.js with
     const model = new ParallelMlpMixer(argsOf(v));
     loadParamixerSafetensors(model, weights());
     const before = tf.memory().numTensors;
-    const start = nhwc(get(io, 'pass1.images'));
-    const images = tf.variable(start, true, `paramixer-images-${name}`);
-    start.dispose();
-    const lw = get(io, 'pass1.loss_weights');
-    const lossWeights = tf.tensor(lw.values, [...lw.shape], 'float32');
-    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     // The task loss only: the symmetry penalty is the training script's separate term (checked below).
-    const { value, grads } = tf.variableGrads(
-      () => tf.sum(tf.mul(model.apply(images, { training: true }) as tf.Tensor, lossWeights)) as tf.Scalar,
-      [...vars, images],
-    );
-    const prefix = prefixOf(model);
-    const byName = new Map(paramixerWeightMap(model.config).pairs.map((p) => [`${prefix}${p.aitjs}`, p]));
-    const compared: string[] = [];
-    for (const w of model.trainableWeights) {
-      const pair = byName.get(w.originalName);
-      expect(pair, `${w.originalName} has a counterpart`).toBeDefined();
-      if (!pair) continue;
-      const want = paramixerToAitLayout(get(io, `pass1.grad.${pair.reference}`), pair.layout, pair.aitjsShape);
-      const got = (grads[(w.read() as tf.Variable).name] as tf.Tensor).dataSync();
-      compared.push(pair.reference);
-      expect(relativeError(got, want), `gradient of ${pair.reference}`).toBeLessThan(RELATIVE_TOLERANCE);
-    }
-    const referenceGradNames = [...io.keys()].filter((k) => k.startsWith('pass1.grad.') && k !== 'pass1.grad.images');
-    expect(compared.sort()).toEqual(referenceGradNames.map((k) => k.slice('pass1.grad.'.length)).sort());
+    const { compared } = expectReferenceGradients({
+      model,
+      io,
+      anchor: 'stem/proj/kernel',
+      counterparts: paramixerWeightMap(model.config).pairs.map((p) => ({
+        aitjs: p.aitjs,
+        reference: p.reference,
+        toAit: (g: TensorValues) => paramixerToAitLayout(g, p.layout, p.aitjsShape),
+      })),
+      imagesName: `paramixer-images-${name}`,
+      training: true,
+    });
     expect(compared.length).toBe(v.state_dict_entries);
-    const imageGrad = tf.tidy(() => tf.transpose(grads[images.name] as tf.Tensor, [0, 3, 1, 2]).dataSync());
-    expect(relativeError(imageGrad, get(io, 'pass1.grad.images')), 'gradient of the images').toBeLessThan(RELATIVE_TOLERANCE);
-    tf.dispose([value, images, lossWeights, ...Object.values(grads)]);
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });
 
   it('round trip paramixer -> AiT.js -> paramixer bit-exactly', () => {
-    const reference = tensorsOf(`${name}.weights.safetensors`);
+    const reference = fixture.tensors(`${name}.weights.safetensors`);
     const model = new ParallelMlpMixer(argsOf(v));
     const back = aitJsToParamixer(paramixerToAitJs(reference, model.config), model.config, { prefix: '' });
     expectBitExact(new Map([...back].map(([n, t]) => [n, t.values])), new Map([...reference].map(([n, t]) => [n, t.values])));
@@ -238,7 +166,7 @@ describe('the symmetry-breaking penalty', () => {
   it("is the training script's reg_weight2 (lambda times the squared norms of the W2s)", () => {
     const v = info.variants.breaking as VariantInfo;
     const model = new ParallelMlpMixer(argsOf(v));
-    loadParamixerSafetensors(model, fileBytes('breaking.weights.safetensors'));
+    loadParamixerSafetensors(model, fixture.bytes('breaking.weights.safetensors'));
     const penalty = model.symmetryPenaltyLoss();
     expect(Math.abs((penalty.dataSync()[0] as number) - (v.reg_weight2 as number))).toBeLessThan(1e-5 * (v.reg_weight2 as number));
     expect(v.reg_weight2).toBeGreaterThan(0.1);
@@ -252,18 +180,18 @@ describe('AiT.js -> paramixer -> AiT.js', () => {
     const v = info.variants.free as VariantInfo;
     setGlobalSeed(5);
     const model = new ParallelMlpMixer(argsOf(v));
-    const x = nhwc(get(tensorsOf('free.io.safetensors'), 'pass1.images'));
+    const x = nhwc(fixtureTensor(fixture.tensors('free.io.safetensors'), 'pass1.images'));
     (model.apply(x) as tf.Tensor).dispose();
     x.dispose();
     const bytes = await toParamixerSafetensors(model);
     const file = decodeSafetensors(bytes, 'exported');
     expect(file.metadata.reference_commit).toBe(PARAMIXER_REFERENCE_COMMIT);
-    expect([...file.tensors.keys()].sort()).toEqual([...tensorsOf('free.weights.safetensors').keys()].sort());
+    expect([...file.tensors.keys()].sort()).toEqual([...fixture.tensors('free.weights.safetensors').keys()].sort());
     expect(file.tensors.get('stem.proj.weight')?.shape).toEqual([12, 3, 2, 2]);
     setGlobalSeed(6);
     const copy = new ParallelMlpMixer({ ...argsOf(v), name: 'copy' });
     loadParamixerSafetensors(copy, bytes);
-    const [from, to] = [prefixOf(copy), prefixOf(model)];
+    const [from, to] = [weightPrefix(copy, 'stem/proj/kernel'), weightPrefix(model, 'stem/proj/kernel')];
     expectBitExact(new Map([...weightValues(copy)].map(([n, w]) => [to + n.slice(from.length), w])), weightValues(model));
     model.dispose();
     copy.dispose();
@@ -272,7 +200,7 @@ describe('AiT.js -> paramixer -> AiT.js', () => {
 
 describe('configs and files the map refuses', () => {
   const v = info.variants.symmetric as VariantInfo;
-  const weights = (): Uint8Array => fileBytes('symmetric.weights.safetensors');
+  const weights = (): Uint8Array => fixture.bytes('symmetric.weights.safetensors');
 
   it("refuses normGain 'scalar' (the default), biases and open sizes whatever strict says, and changes nothing", () => {
     for (const [overrides, pattern] of [
@@ -289,7 +217,7 @@ describe('configs and files the map refuses', () => {
   });
 
   it('refuses a step size or epsilon the authors do not use unless strict is false, and then they change the logits', () => {
-    const io = tensorsOf('symmetric.io.safetensors');
+    const io = fixture.tensors('symmetric.io.safetensors');
     const model = new ParallelMlpMixer(argsOf(v, { stepSize: 0.5, epsilon: 1e-5 }));
     const e = refusal(() => loadParamixerSafetensors(model, weights()));
     expect(e.kind).toBe('unsupported-config');

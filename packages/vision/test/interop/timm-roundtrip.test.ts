@@ -12,23 +12,10 @@ import { decodeSafetensors, namedWeights } from '@ait/core';
 import { describe, expect, it } from 'vitest';
 import { loadTimmSafetensors, toTimmSafetensors, type TimmMappedModel } from '../../src/index';
 import { useBackend } from '../helpers/backend';
-import {
-  expectBitExact,
-  getTensor,
-  logitsError,
-  release,
-  TIMM_FIXTURES,
-  TIMM_VARIANTS,
-  timmFileBytes,
-  timmInfo,
-  timmTensors,
-  timmVariantModel,
-  weightValues,
-} from './timm-helpers';
+import { logitsError, TIMM_FIXTURES, TIMM_VARIANTS, timmFileBytes, timmInfo, timmTensors, timmVariantModel } from './timm-helpers';
+import { expectBitExact, fixtureTensor, RELATIVE_TOLERANCE, release, weightValues } from './reference-fixture';
 
 const WRITE = process.env.AIT_WRITE_TIMM_ROUNDTRIP === '1';
-/** Largest difference allowed between AiT.js's and PyTorch's logits, relative to PyTorch's largest. */
-const RELATIVE_TOLERANCE = 1e-5;
 
 useBackend('cpu');
 
@@ -98,7 +85,7 @@ describe.each(TIMM_VARIANTS)('AiT.js (%s) -> safetensors -> PyTorch -> safetenso
     it('timm built from the export metadata gives the logits AiT.js gives, within 1e-5 relative', () => {
       const model = deterministicModel(variant, seed);
       const io = timmTensors(`${variant}.io.safetensors`);
-      const torch = getTensor(timmTensors(`${variant}.roundtrip-logits.safetensors`), 'logits');
+      const torch = fixtureTensor(timmTensors(`${variant}.roundtrip-logits.safetensors`), 'logits');
       expect(logitsError(model, io, torch)).toBeLessThan(RELATIVE_TOLERANCE);
       expect(timmInfo.roundtrip?.[variant]?.aitjs_export_metadata.timm_model).toBe(timmInfo.variants[variant]?.timm_model);
       release(model);

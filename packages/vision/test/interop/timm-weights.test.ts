@@ -24,22 +24,8 @@ import {
   type VisionTransformerArgs,
 } from '../../src/index';
 import { useBackend } from '../helpers/backend';
-import {
-  expectBitExact,
-  getTensor,
-  logitsError,
-  release,
-  TIMM_VARIANTS,
-  timmFileBytes,
-  timmInfo,
-  timmTensors,
-  timmVariantModel,
-  weightValues,
-  type TimmVariantInfo,
-} from './timm-helpers';
-
-/** Largest difference allowed, relative to the largest magnitude of timm's logits. */
-const RELATIVE_TOLERANCE = 1e-5;
+import { logitsError, TIMM_VARIANTS, timmFileBytes, timmInfo, timmTensors, timmVariantModel, type TimmVariantInfo } from './timm-helpers';
+import { expectBitExact, fixtureTensor, RELATIVE_TOLERANCE, release, weightValues } from './reference-fixture';
 
 useBackend('cpu');
 
@@ -82,7 +68,7 @@ describe.each(TIMM_VARIANTS)('timm weights (%s) in AiT.js', (variant) => {
     const before = tf.memory().numTensors;
     const model = timmVariantModel(variant);
     loadTimmSafetensors(model, timmFileBytes(`${variant}.weights.safetensors`), { source: `${variant}.weights.safetensors` });
-    expect(logitsError(model, io, getTensor(io, 'logits'))).toBeLessThan(RELATIVE_TOLERANCE);
+    expect(logitsError(model, io, fixtureTensor(io, 'logits'))).toBeLessThan(RELATIVE_TOLERANCE);
     release(model);
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -108,7 +94,7 @@ describe.each(TIMM_VARIANTS)('timm weights (%s) in AiT.js', (variant) => {
     expect(JSON.parse(back.metadata.timm_args as string)).toEqual(v.timm_args);
     expect(Number(back.metadata.layer_norm_eps)).toBe(v.layer_norm_eps);
     expectBitExact(new Map([...back.tensors].map(([n, t]) => [n, t.values])), new Map([...timm].map(([n, t]) => [n, t.values])));
-    for (const [n, t] of back.tensors) expect(t.shape, n).toEqual(getTensor(timm, n).shape);
+    for (const [n, t] of back.tensors) expect(t.shape, n).toEqual(fixtureTensor(timm, n).shape);
     release(model);
   });
 
@@ -132,9 +118,9 @@ describe.each(TIMM_VARIANTS)('timm weights (%s) in AiT.js', (variant) => {
 describe('the patch embedding layout', () => {
   it("maps timm's convolution weight [D, C, P, P] to the kernel [(row * P + col) * C + c, D]", () => {
     const timm = timmTensors('vit-cls.weights.safetensors');
-    const conv = getTensor(timm, 'patch_embed.proj.weight');
+    const conv = fixtureTensor(timm, 'patch_embed.proj.weight');
     const [d, c, p] = conv.shape as [number, number, number, number];
-    const kernel = getTensor(timmVitToAitJs(timm, vitConfig()), 'vit/patch_embed/proj/kernel');
+    const kernel = fixtureTensor(timmVitToAitJs(timm, vitConfig()), 'vit/patch_embed/proj/kernel');
     expect(kernel.shape).toEqual([p * p * c, d]);
     // one element by hand: output 5, channel 2, row 1, column 3
     const at = ((5 * c + 2) * p + 1) * p + 3;
