@@ -107,7 +107,8 @@ async function trainLocked(
   const testData = await openSplit(run.dataset, 'test');
   const preset = findPreset(run.model);
   const modelConfig = resuming ? run.modelConfig : { ...fitPresetToData(preset, trainData), ...run.modelConfig };
-  let runConfig: RunConfig = { ...run, modelConfig };
+  // a new run records the backend it runs on, which a resume without --backend keeps
+  let runConfig: RunConfig = resuming ? { ...run, modelConfig } : { ...run, modelConfig, backend: info.backend };
   const model = createPreset(run.model, modelConfig);
   const ckptDir = join(dir, RUN_FILES.checkpoints);
   const metricsPath = join(dir, RUN_FILES.metrics);

@@ -1,6 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from '@ait/core';
+import { z, type BackendChoice } from '@ait/core';
 import { CliError } from './cli-error';
 import type { DatasetPlan } from './dataset-choice';
 import { RECIPE_NAMES, type RecipeName, type TrainingRecipe } from './training-recipe';
@@ -61,6 +61,11 @@ export interface RunConfig {
   readonly seed: number;
   /** Steps between mid-epoch checkpoints, or null for end-of-epoch checkpoints only. */
   readonly checkpointEvery: number | null;
+  /**
+   * The backend the run started on (absent in runs of earlier versions): `ait train --resume`
+   * without `--backend` continues on it, so that the resumed run computes the same bits.
+   */
+  readonly backend?: Exclude<BackendChoice, 'auto'>;
   /** Settings changed by `ait train --resume`, oldest first (absent when none were). */
   readonly changes?: readonly RunSettingsChange[];
 }
@@ -89,6 +94,7 @@ const runConfigSchema = z.object({
   recipeName: z.enum(RECIPE_NAMES).optional(),
   seed: z.number(),
   checkpointEvery: z.number().nullable(),
+  backend: z.enum(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'webgl', 'cpu']).optional(),
   changes: z
     .array(
       z.object({

@@ -68,7 +68,8 @@ export async function resolveRun(options: TrainCommandOptions): Promise<RunPlan>
       run,
       dir: target.dir,
       dirSource: '--resume',
-      backend,
+      // the backend the run started on, unless --backend says otherwise (the same bits as before)
+      backend: pick<BackendChoice>('backend') ?? stored.backend ?? 'auto',
       threads,
       lrSource: given.lr?.source ?? `the learning rate in ${join(target.dir, RUN_FILES.config)}`,
       recipeLr: namedRecipe(stored.recipeName ?? 'preset', findPreset(stored.model), datasetKind(stored.dataset)).lr,
