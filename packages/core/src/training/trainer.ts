@@ -387,7 +387,7 @@ export class Trainer {
       // what the run held: a checkpoint written before the next step then equals an uninterrupted run's
       const { lastStep, lastEpoch } = contents.metadata as { lastStep?: StepMetrics; lastEpoch?: EpochLogs };
       [this.lastStep, this.lastEpoch] = [lastStep, lastEpoch];
-      if (this.schedule && lastStep) this.optimizer.learningRate = lastStep.learningRate;
+      if (this.schedule && Number.isFinite(lastStep?.learningRate)) this.optimizer.learningRate = lastStep?.learningRate as number;
       return this.position;
     } finally {
       disposeCheckpoint(contents);

@@ -62,7 +62,6 @@ import json
 import math
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tarfile
@@ -71,7 +70,10 @@ import types
 from pathlib import Path
 
 import torch
+
 import torch.nn as nn
+
+from safetensors_file import save_safetensors  # this folder
 
 REFERENCE_REPO = 'Toshihiro-Ota/paramixer'
 REFERENCE_COMMIT = 'cddc611107bb2b187597f04d88050a03ecfa300a'
@@ -238,31 +240,6 @@ def randomise(net: nn.Module, gen: torch.Generator) -> None:
                     p.copy_(scale * torch.randn(p.shape, generator=gen) / math.sqrt(p[0].numel()))
 
 
-def save_safetensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
-    """float32 tensors as a safetensors file (the `safetensors` package when installed, else written
-    here: 8-byte little-endian header length, JSON header padded to a multiple of 8, data in name order)."""
-    tensors = {k: v.detach().to(torch.float32).contiguous() for k, v in tensors.items()}
-    try:
-        from safetensors.torch import save_file  # type: ignore
-    except ImportError:
-        save_file = None
-    if save_file is not None:
-        save_file(tensors, str(path), metadata=metadata)
-        return
-    header: dict = {'__metadata__': metadata} if metadata else {}
-    chunks, offset = [], 0
-    for name in sorted(tensors):
-        data = tensors[name].numpy().astype('<f4').tobytes()
-        header[name] = dict(dtype='F32', shape=list(tensors[name].shape), data_offsets=[offset, offset + len(data)])
-        chunks.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(',', ':'))
-    text += ' ' * ((8 - (8 + len(text.encode())) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(text.encode())))
-        f.write(text.encode())
-        for c in chunks:
-            f.write(c)
 
 
 def run_variant(ref: Reference, name: str, v: dict, seed: int, out: Path) -> dict:

@@ -11,8 +11,8 @@ import {
   type OfficialWeightMap,
   type ToOfficialOptions,
 } from './official-weight-map';
-import { anchorPrefix, formatShape, quotedNames, withoutModulePrefix } from './reference-tensor-checks';
-import { aitjsShapeNeed, referenceShapeNeed, renameTensors, unreadNames } from './reference-tensor-rename';
+import { anchorPrefix, formatShape, withoutModulePrefix } from './reference-tensor-checks';
+import { aitjsShapeNeed, nameProblems, referenceShapeNeed, renameTensors } from './reference-tensor-rename';
 
 /** Why official tensors the map does not expect may be there. */
 function hintsForUnexpected(names: readonly string[], map: OfficialWeightMap): string[] {
@@ -62,12 +62,7 @@ export function fromOfficial(
   strict: boolean,
 ): FromOfficial {
   const tensors = withoutModulePrefix(given);
-  const {
-    tensors: out,
-    problems,
-    used,
-    missing,
-  } = renameTensors(
+  const renamed = renameTensors(
     map.pairs.map((p) => ({
       from: p.official,
       fromShape: p.officialShape,
@@ -77,6 +72,7 @@ export function fromOfficial(
     })),
     tensors,
   );
+  const { tensors: out, problems, used, missing } = renamed;
   for (const b of map.momentumBuffers) {
     const t = tensors.get(b.official);
     if (!t) {
@@ -100,11 +96,12 @@ export function fromOfficial(
       ignored.push(u.official);
     }
   }
-  if (missing.length > 0) problems.push(`missing: ${quotedNames(missing)}`, ...hintsForMissing(missing));
-  const unexpected = unreadNames(tensors, used);
-  if (unexpected.length > 0)
-    problems.push(`not in the official model of this config: ${quotedNames(unexpected)}`, ...hintsForUnexpected(unexpected, map));
-  if (problems.length > 0) throw new OfficialWeightsError('mismatch', where, problems);
+  const all = nameProblems(renamed, tensors, {
+    model: 'the official model',
+    missingHints: hintsForMissing,
+    unexpectedHints: (unexpected) => hintsForUnexpected(unexpected, map),
+  });
+  if (all.length > 0) throw new OfficialWeightsError('mismatch', where, all);
   return { tensors: out, ignored };
 }
 
@@ -126,12 +123,7 @@ export function toOfficial(
   unused: 'zeros' | 'omit',
 ): Map<string, TensorValues> {
   const pre = prefix ?? findPrefix(tensors.keys(), where);
-  const {
-    tensors: out,
-    problems,
-    used,
-    missing,
-  } = renameTensors(
+  const renamed = renameTensors(
     map.pairs.map((p) => ({
       from: `${pre}${p.aitjs}`,
       fromShape: p.aitjsShape,
@@ -141,10 +133,9 @@ export function toOfficial(
     })),
     tensors,
   );
-  if (missing.length > 0) problems.push(`missing: ${quotedNames(missing)}`);
-  const unexpected = unreadNames(tensors, used);
-  if (unexpected.length > 0) problems.push(`not in the AiT.js model of this config: ${quotedNames(unexpected)}`);
+  const problems = nameProblems(renamed, tensors, { model: 'the AiT.js model' });
   if (problems.length > 0) throw new OfficialWeightsError('mismatch', where, problems);
+  const out = renamed.tensors;
   for (const b of map.momentumBuffers) {
     out.set(b.official, { dtype: 'float32', shape: [], values: Float32Array.of(map.memoryMomentum ?? 0) });
   }

@@ -11,8 +11,8 @@ import {
   paramixerWeightMap,
   type ParamixerWeightMap,
 } from './paramixer-weight-map';
-import { anchorPrefix, quotedNames, withoutModulePrefix } from './reference-tensor-checks';
-import { aitjsShapeNeed, referenceShapeNeed, renameTensors, unreadNames } from './reference-tensor-rename';
+import { anchorPrefix, withoutModulePrefix } from './reference-tensor-checks';
+import { aitjsShapeNeed, nameProblems, referenceShapeNeed, renameTensors } from './reference-tensor-rename';
 
 /** The AiT.js weight whose name locates a ParallelMlpMixer's weight-name prefix. */
 const ANCHOR = 'stem/proj/kernel';
@@ -27,9 +27,6 @@ export interface ParamixerRenameOptions extends OfficialWeightMapOptions {
   /** What the tensors came from, for messages (a file name). */
   readonly source?: string;
 }
-
-/** Every name of a problem is listed (the paramixer files are small). */
-const listed = (names: readonly string[]): string => quotedNames(names, Infinity);
 
 /** The prefix of AiT.js weight names (whatever precedes `stem/proj/kernel`). */
 function findPrefix(names: Iterable<string>, where: string): string {
@@ -59,12 +56,7 @@ function renameFromReference(
 ): Map<string, TensorValues> {
   const names = [...given.keys()];
   const tensors = withoutModulePrefix(given);
-  const {
-    tensors: out,
-    problems,
-    used,
-    missing,
-  } = renameTensors(
+  const renamed = renameTensors(
     map.pairs.map((p) => ({
       from: p.reference,
       fromShape: p.referenceShape,
@@ -74,11 +66,9 @@ function renameFromReference(
     })),
     tensors,
   );
-  const unexpected = unreadNames(tensors, used);
-  if (missing.length > 0) problems.push(`missing: ${listed(missing)}`);
-  if (unexpected.length > 0) problems.push(`not in the authors' model of this config: ${listed(unexpected)}`);
+  const problems = nameProblems(renamed, tensors, { model: "the authors' model", maxNames: Infinity });
   if (problems.length > 0) throw new OfficialWeightsError('mismatch', where, [...problems, ...variantHints(names, config)]);
-  return out;
+  return renamed.tensors;
 }
 
 /**
@@ -112,12 +102,7 @@ export function aitJsToParamixer(
   const where = `AiT.js weights${options.source ? ` from ${options.source}` : ''} -> paramixer`;
   const prefix = options.prefix ?? findPrefix(tensors.keys(), where);
   // The AiT.js side is not checked for float32: a model's weights are.
-  const {
-    tensors: out,
-    problems,
-    used,
-    missing,
-  } = renameTensors(
+  const renamed = renameTensors(
     map.pairs.map((p) => ({
       from: `${prefix}${p.aitjs}`,
       fromShape: p.aitjsShape,
@@ -128,11 +113,9 @@ export function aitJsToParamixer(
     tensors,
     false,
   );
-  const unexpected = unreadNames(tensors, used);
-  if (missing.length > 0) problems.push(`missing: ${listed(missing)}`);
-  if (unexpected.length > 0) problems.push(`not in the AiT.js model of this config: ${listed(unexpected)}`);
+  const problems = nameProblems(renamed, tensors, { model: 'the AiT.js model', maxNames: Infinity });
   if (problems.length > 0) throw new OfficialWeightsError('mismatch', where, problems);
-  return out;
+  return renamed.tensors;
 }
 
 /** Options of {@link loadParamixerSafetensors}. */

@@ -1,5 +1,5 @@
 import type { TensorValues } from '@ait/core';
-import { formatShape, sameShape } from './reference-tensor-checks';
+import { formatShape, quotedNames, sameShape } from './reference-tensor-checks';
 
 /** One tensor a weight map renames: where it is read, the shape it must have, where it goes. */
 export interface TensorRename {
@@ -30,7 +30,7 @@ export interface RenamedTensors {
 /**
  * Renames and converts `tensors` by `renames`, collecting every problem instead of stopping at the
  * first: absent tensors, tensors that are not float32 (unless `checkDtype` is false) and tensors of
- * another shape. Tensors no rename reads are left for the caller ({@link unreadNames}).
+ * another shape. Tensors no rename reads are listed by {@link nameProblems}.
  */
 export function renameTensors(
   renames: Iterable<TensorRename>,
@@ -55,8 +55,41 @@ export function renameTensors(
   return { tensors: out, missing, problems, used };
 }
 
+/** How {@link nameProblems} words and completes its lines. */
+export interface NameProblemOptions {
+  /** The model whose names the tensors must have, e.g. `the official model`, `timm's model`. */
+  readonly model: string;
+  /** At most this many names per line (default 8; `Infinity` lists all). */
+  readonly maxNames?: number;
+  /** Lines after the missing names, e.g. which option would add them. */
+  readonly missingHints?: (missing: readonly string[]) => readonly string[];
+  /** Lines after the unexpected names, e.g. which option would use them. */
+  readonly unexpectedHints?: (unexpected: readonly string[]) => readonly string[];
+}
+
+/**
+ * Every problem of a rename, in order: the dtype and shape lines of {@link renameTensors}, then
+ * `missing: ...` for absent tensors and `not in <model> of this config: ...` for tensors of
+ * `tensors` no rename read (each with its hints). Empty when the tensors fit.
+ */
+export function nameProblems(result: RenamedTensors, tensors: ReadonlyMap<string, TensorValues>, options: NameProblemOptions): string[] {
+  const problems = [...result.problems];
+  const max = options.maxNames ?? 8;
+  if (result.missing.length > 0) {
+    problems.push(`missing: ${quotedNames(result.missing, max)}`, ...(options.missingHints?.(result.missing) ?? []));
+  }
+  const unexpected = unreadNames(tensors, result.used);
+  if (unexpected.length > 0) {
+    problems.push(
+      `not in ${options.model} of this config: ${quotedNames(unexpected, max)}`,
+      ...(options.unexpectedHints?.(unexpected) ?? []),
+    );
+  }
+  return problems;
+}
+
 /** The names of `tensors` not in `used`, in the map's order. */
-export function unreadNames(tensors: ReadonlyMap<string, TensorValues>, used: ReadonlySet<string>): string[] {
+function unreadNames(tensors: ReadonlyMap<string, TensorValues>, used: ReadonlySet<string>): string[] {
   return [...tensors.keys()].filter((k) => !used.has(k));
 }
 

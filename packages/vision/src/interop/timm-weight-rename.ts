@@ -10,8 +10,8 @@ import {
   type TimmRenameOptions,
   type TimmWeightMap,
 } from './timm-weight-map';
-import { anchorPrefix, quotedNames, withoutModulePrefix } from './reference-tensor-checks';
-import { aitjsShapeNeed, referenceShapeNeed, renameTensors, unreadNames } from './reference-tensor-rename';
+import { anchorPrefix, withoutModulePrefix } from './reference-tensor-checks';
+import { aitjsShapeNeed, nameProblems, referenceShapeNeed, renameTensors } from './reference-tensor-rename';
 
 /** Why timm tensors the map does not expect may be there: a timm feature AiT.js lacks, or an option to set. */
 function hintsForUnexpected(names: readonly string[], map: TimmWeightMap): string[] {
@@ -60,12 +60,7 @@ export function fromTimm(
   where: string,
 ): Map<string, TensorValues> {
   const tensors = withoutModulePrefix(given);
-  const {
-    tensors: out,
-    problems,
-    used,
-    missing,
-  } = renameTensors(
+  const renamed = renameTensors(
     map.pairs.map((p) => ({
       from: p.timm,
       fromShape: p.timmShape,
@@ -75,12 +70,13 @@ export function fromTimm(
     })),
     tensors,
   );
-  if (missing.length > 0) problems.push(`missing: ${quotedNames(missing)}`, ...hintsForMissing(missing));
-  const unexpected = unreadNames(tensors, used);
-  if (unexpected.length > 0)
-    problems.push(`not in timm's model of this config: ${quotedNames(unexpected)}`, ...hintsForUnexpected(unexpected, map));
+  const problems = nameProblems(renamed, tensors, {
+    model: "timm's model",
+    missingHints: hintsForMissing,
+    unexpectedHints: (unexpected) => hintsForUnexpected(unexpected, map),
+  });
   if (problems.length > 0) throw new TimmWeightsError('mismatch', where, problems);
-  return out;
+  return renamed.tensors;
 }
 
 /** @internal The prefix of AiT.js weight names: whatever precedes `anchor`. */
@@ -101,12 +97,7 @@ export function toTimm(
 ): Map<string, TensorValues> {
   const anchor = map.timmModel === 'VisionTransformer' ? TIMM_VIT_ANCHOR : TIMM_MIXER_ANCHOR;
   const pre = prefix ?? findTimmPrefix(tensors.keys(), anchor, where);
-  const {
-    tensors: out,
-    problems,
-    used,
-    missing,
-  } = renameTensors(
+  const renamed = renameTensors(
     map.pairs.map((p) => ({
       from: `${pre}${p.aitjs}`,
       fromShape: p.aitjsShape,
@@ -116,11 +107,9 @@ export function toTimm(
     })),
     tensors,
   );
-  if (missing.length > 0) problems.push(`missing: ${quotedNames(missing)}`);
-  const unexpected = unreadNames(tensors, used);
-  if (unexpected.length > 0) problems.push(`not in the AiT.js model of this config: ${quotedNames(unexpected)}`);
+  const problems = nameProblems(renamed, tensors, { model: 'the AiT.js model' });
   if (problems.length > 0) throw new TimmWeightsError('mismatch', where, problems);
-  return out;
+  return renamed.tensors;
 }
 
 /**
