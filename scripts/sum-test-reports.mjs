@@ -10,6 +10,18 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const problems = [];
+/** One line per failed test: where it is, its name and the first line of its error. */
+const failures = [];
+
+/** The first non-empty line of a vitest failure message, without colour codes, at most 300 characters. */
+function firstLine(message) {
+  const line = String(message ?? '')
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.length > 0);
+  return (line ?? '(no message)').slice(0, 300);
+}
 
 for (const group of ['packages', 'apps', 'examples']) {
   const groupDir = join(root, group);
@@ -29,6 +41,14 @@ for (const group of ['packages', 'apps', 'examples']) {
       problems.push(`${report}: unreadable report (${err.message})`);
       continue;
     }
+    for (const file of data.testResults ?? []) {
+      const where = String(file.name ?? '').replace(root, '');
+      for (const test of file.assertionResults ?? []) {
+        if (test.status === 'failed') failures.push(`${where} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+      }
+      if (file.status === 'failed' && (file.assertionResults ?? []).every((t) => t.status !== 'failed'))
+        failures.push(`${where}: ${firstLine(file.message)}`);
+    }
     passed += data.numPassedTests ?? 0;
     failed += data.numFailedTests ?? 0;
     skipped += (data.numPendingTests ?? 0) + (data.numTodoTests ?? 0);
@@ -39,6 +59,7 @@ for (const group of ['packages', 'apps', 'examples']) {
   }
 }
 
+for (const f of failures) console.log(`FAILED ${f}`);
 for (const p of problems) console.error(`test report: ${p}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || problems.length > 0 ? 1 : 0);
