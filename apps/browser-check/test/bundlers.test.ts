@@ -91,7 +91,8 @@ describe('bundling for the browser', () => {
       ).toBe(true);
     }
     // webpack compiles every page here at once (the later webpack tests reuse it): on CI's 2 cores,
-    // beside other packages' tests, that took over 120 s
+    // beside other packages' tests, that took over 120 s with terser (about 4x the CPU time of the
+    // esbuild minifier used now, src/bundle-with-webpack.ts)
   }, 300_000);
 
   it.each(PACKAGES)('@ait/%s with esbuild (platform browser)', async (name) => {
