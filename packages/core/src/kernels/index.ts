@@ -1,4 +1,5 @@
 export * from './register-fast-kernels';
+export { FAST_KERNELS, type FastKernelBackend, type FastKernelInfo, type FastKernelMode } from './fast-kernel-table';
 export * from './fused/fused-layer-norm';
 export * from './fused/gelu';
 export * from './fused/softmax-cross-entropy';

@@ -1,29 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { broadcastingMatMul } from './broadcast-mat-mul';
-import { chunkedAddN } from './chunked-add-n';
-import { registerBooleanKernelGradients } from './gradients/comparison-gradients';
-import { einsumGradConfig } from './gradients/einsum-gradient';
-import { batchMatMulGradConfig } from './gradients/mat-mul-gradient';
-import { tileGradConfig } from './gradients/tile-gradient';
-import { wasmConv2DBackpropFilter } from './wasm/wasm-conv2d-backprop-filter';
-import { wasmConv2DBackpropInput } from './wasm/wasm-conv2d-backprop-input';
-import { wasmMaxPoolGrad } from './wasm/wasm-max-pool-grad';
-import { wasmMaxPool } from './wasm/wasm-max-pool';
-import { wasmTile, wasmUnpack } from './wasm/wasm-tile-unpack';
-import { wasmEinsum } from './wasm/wasm-einsum';
-import { wasmFastMatMul } from './wasm/wasm-batch-mat-mul';
-import { wasmFastFusedMatMul } from './wasm/wasm-fused-mat-mul';
-import { wasmTranspose } from './wasm/wasm-transpose';
-import { wasmSum } from './wasm/wasm-leading-sum';
-import { aliasIdentity, aliasingCast } from './wasm/wasm-alias';
-import { wasmUnsortedSegmentSum } from './wasm/wasm-unsorted-segment-sum';
-import { GELU_KERNEL, GELU_WITH_SLOPE_KERNEL, wasmGelu, wasmGeluWithSlope } from './wasm/wasm-gelu';
-import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, wasmLayerNorm, wasmLayerNormGrad } from './wasm/wasm-layer-norm';
+import { FAST_GRADIENT_ENTRIES, FAST_KERNEL_ENTRIES, type FastGradientEntry, type FastKernelEntry } from './fast-kernel-table';
 import { simdKernelsFor } from './wasm/simd-module';
-import { wasmUnarySimd } from './wasm/wasm-unary-simd';
-import { wasmAdd, wasmMultiply, wasmStep } from './wasm/wasm-elementwise';
-import { wasmConv2D } from './wasm/wasm-convolution';
-import { wasmSlice, wasmSplitV } from './wasm/wasm-slice';
 import { asWasmBackend } from './wasm/wasm-interop';
 
 /** Marks kernel functions installed by {@link registerFastKernels}, so a second call can tell. */
@@ -41,14 +18,22 @@ function mark(fn: tf.KernelFunc): tf.KernelFunc {
 }
 
 /**
- * Replaces (or adds) the kernel `kernelName` for `backendName`. `make` receives the kernel that
- * was registered before (undefined when there was none). Does nothing when the fast kernel is
- * already in place.
+ * Installs `entry`'s kernel for `backendName` in place of (or next to nothing, where there is
+ * none) the kernel registered before, which the entry's factory receives. Does nothing when the
+ * fast kernel is already in place; throws naming the kernel where a `wraps` entry finds none.
  */
-function install(kernelName: string, backendName: string, make: (original: tf.KernelConfig | undefined) => tf.KernelFunc): void {
+function install(entry: FastKernelEntry, backendName: string): void {
+  const { kernelName } = entry;
   const existing = tf.getKernel(kernelName, backendName);
   if (isFast(existing)) return;
-  const kernelFunc = mark(make(existing));
+  let made: tf.KernelFunc;
+  if (entry.mode === 'wraps') {
+    if (!existing) throw new Error(`registerFastKernels: backend '${backendName}' has no ${kernelName} kernel.`);
+    made = entry.make({ kernelName, backendName, original: existing.kernelFunc });
+  } else {
+    made = entry.make({ kernelName, backendName, original: existing?.kernelFunc });
+  }
+  const kernelFunc = mark(made);
   if (existing) tf.unregisterKernel(kernelName, backendName);
   const config: tf.KernelConfig = { kernelName, backendName, kernelFunc };
   if (existing?.setupFunc) config.setupFunc = existing.setupFunc;
@@ -60,261 +45,54 @@ function install(kernelName: string, backendName: string, make: (original: tf.Ke
 }
 
 /**
- * Replaces `kernelName` for `backendName` with `make(original)`, where `original` is the kernel
- * function registered before (required: throws naming the kernel when there is none).
+ * Registers a gradient entry: a `gradient` on every call unless it is in place already (importing
+ * tfjs-layers, which registers tfjs' own gradients, after a first call would otherwise put tfjs'
+ * bug back), a `missing-gradient` only where tfjs has none.
  */
-function wrap(kernelName: string, backendName: string, make: (original: tf.KernelFunc) => tf.KernelFunc): void {
-  install(kernelName, backendName, (existing) => {
-    if (!existing) throw new Error(`registerFastKernels: backend '${backendName}' has no ${kernelName} kernel.`);
-    return make(existing.kernelFunc);
-  });
+function registerGradientEntry(entry: FastGradientEntry): void {
+  const current = tf.getGradient(entry.kernelName);
+  if (entry.mode === 'gradient' ? current !== entry.config : !current) tf.registerGradient(entry.config);
 }
 
-/**
- * Registers the backend-independent gradient fixes. The BatchMatMul one is set on every call:
- * importing tfjs-layers (which registers tfjs' own gradients) after a first call would otherwise
- * put the broadcasting bug back.
- */
-function registerGradients(): void {
-  if (tf.getGradient(tf.BatchMatMul) !== batchMatMulGradConfig) tf.registerGradient(batchMatMulGradConfig);
-  registerBooleanKernelGradients();
-  if (!tf.getGradient(tf.Einsum)) tf.registerGradient(einsumGradConfig);
-  if (tf.getGradient(tf.Tile) !== tileGradConfig) tf.registerGradient(tileGradConfig);
-}
-
-function registerWasmKernels(backendName: string): void {
-  wrap(
-    tf.Sum,
-    backendName,
-    (orig) =>
-      ({ inputs, backend, attrs }) =>
-        wasmSum(backend, orig, inputs, attrs ?? {}),
-  );
-  wrap(
-    tf.Identity,
-    backendName,
-    (orig) =>
-      ({ inputs, backend }) =>
-        aliasIdentity(backend, inputs, orig),
-  );
-  wrap(
-    tf.Cast,
-    backendName,
-    (orig) =>
-      ({ inputs, backend, attrs }) =>
-        aliasingCast(backend, inputs, attrs ?? {}, orig),
-  );
-  wrap(
-    tf.Transpose,
-    backendName,
-    (orig) =>
-      ({ inputs, backend, attrs }) =>
-        wasmTranspose(backend, orig, inputs, attrs ?? {}),
-  );
-  wrap(tf.BatchMatMul, backendName, (orig) => ({ inputs, backend, attrs }) => {
-    const [a, b] = [inputs.a as tf.TensorInfo, inputs.b as tf.TensorInfo];
-    return wasmFastMatMul(backendName, backend, orig, a, b, attrs?.transposeA === true, attrs?.transposeB === true);
-  });
-  const matMulKernel = tf.getKernel(tf.BatchMatMul, backendName);
-  const matMul: tf.KernelFunc = (params) => matMulKernel.kernelFunc(params);
-  wrap(
-    tf._FusedMatMul,
-    backendName,
-    (orig) =>
-      ({ inputs, backend, attrs }) =>
-        wasmFastFusedMatMul(backendName, backend, orig, matMul, inputs, attrs ?? {}),
-  );
-  install(
-    tf.UnsortedSegmentSum,
-    backendName,
-    () =>
-      ({ inputs, backend, attrs }) =>
-        wasmUnsortedSegmentSum(backend, inputs, attrs ?? {}),
-  );
-  install(
-    tf.Conv2DBackpropFilter,
-    backendName,
-    () =>
-      ({ inputs, backend, attrs }) =>
-        wasmConv2DBackpropFilter(backendName, backend, inputs, attrs ?? {}),
-  );
-  wrap(
-    tf.Conv2DBackpropInput,
-    backendName,
-    (orig) =>
-      ({ inputs, backend, attrs }) =>
-        wasmConv2DBackpropInput(backendName, backend, inputs, attrs ?? {}, orig),
-  );
-  wrap(
-    tf.MaxPoolGrad,
-    backendName,
-    (orig) =>
-      ({ inputs, backend, attrs }) =>
-        wasmMaxPoolGrad(backend, inputs, attrs ?? {}, orig),
-  );
-  wrap(
-    tf.Tile,
-    backendName,
-    (orig) =>
-      ({ inputs, backend, attrs }) =>
-        wasmTile(backend, inputs, attrs ?? {}, orig),
-  );
-  wrap(
-    tf.Unpack,
-    backendName,
-    (orig) =>
-      ({ inputs, backend, attrs }) =>
-        wasmUnpack(backend, inputs, attrs ?? {}, orig),
-  );
-  install(
-    tf.Einsum,
-    backendName,
-    () =>
-      ({ inputs, backend, attrs }) =>
-        wasmEinsum(backendName, backend, inputs, attrs ?? {}),
-  );
-  // AiT.js's own SIMD kernels, where they can run on this backend's heap (fusedGelu and
-  // fusedLayerNorm use the GELU and layer-norm ones when registered)
+/** Whether AiT.js's SIMD kernels run on the heap of the registered backend `backendName`. */
+function simdKernelsRun(backendName: string): boolean {
   const instance = tf.engine().findBackend(backendName);
-  if (instance && simdKernelsFor(asWasmBackend(instance))) {
-    install(
-      GELU_KERNEL,
-      backendName,
-      () =>
-        ({ inputs, backend }) =>
-          wasmGelu({ inputs, backend }),
-    );
-    install(
-      GELU_WITH_SLOPE_KERNEL,
-      backendName,
-      () =>
-        ({ inputs, backend }) =>
-          wasmGeluWithSlope({ inputs, backend }),
-    );
-    install(
-      LAYER_NORM_KERNEL,
-      backendName,
-      () =>
-        ({ inputs, backend, attrs }) =>
-          wasmLayerNorm({ inputs, backend, attrs }),
-    );
-    install(
-      LAYER_NORM_GRAD_KERNEL,
-      backendName,
-      () =>
-        ({ inputs, backend }) =>
-          wasmLayerNormGrad({ inputs, backend }),
-    );
-    wrap(
-      tf.Slice,
-      backendName,
-      (orig) =>
-        ({ inputs, backend, attrs }) =>
-          wasmSlice(backend, inputs, attrs ?? {}, orig),
-    );
-    wrap(
-      tf.SplitV,
-      backendName,
-      (orig) =>
-        ({ inputs, backend, attrs }) =>
-          wasmSplitV(backend, inputs, attrs ?? {}, orig),
-    );
-    for (const [kernel, op] of [
-      [tf.Exp, 'exp'],
-      [tf.Erf, 'erf'],
-    ] as const) {
-      wrap(
-        kernel,
-        backendName,
-        (orig) =>
-          ({ inputs, backend, attrs }) =>
-            wasmUnarySimd(op, backend, inputs, attrs ?? {}, orig),
-      );
-    }
-    wrap(
-      tf.Multiply,
-      backendName,
-      (orig) =>
-        ({ inputs, backend }) =>
-          wasmMultiply(backend, inputs, orig),
-    );
-    wrap(
-      tf.Add,
-      backendName,
-      (orig) =>
-        ({ inputs, backend }) =>
-          wasmAdd(backend, inputs, orig),
-    );
-    wrap(
-      tf.Conv2D,
-      backendName,
-      (orig) =>
-        ({ inputs, backend, attrs }) =>
-          wasmConv2D(backend, inputs, attrs ?? {}, orig),
-    );
-    wrap(
-      tf.Step,
-      backendName,
-      (orig) =>
-        ({ inputs, backend, attrs }) =>
-          wasmStep(backend, inputs, attrs ?? {}, orig),
-    );
-    wrap(
-      tf.MaxPool,
-      backendName,
-      (orig) =>
-        ({ inputs, backend, attrs }) =>
-          wasmMaxPool(backend, inputs, attrs ?? {}, orig),
-    );
-  }
+  return instance !== null && instance !== undefined && simdKernelsFor(asWasmBackend(instance)) !== null;
 }
 
 /**
  * Installs AiT.js's fast kernels and gradient fixes for `backendName` (call it after the backend
  * is registered, e.g. from `initBackend`; calling it again is a no-op).
  *
- * For every backend: a `BatchMatMul` gradient that reduces broadcast batch dimensions to each
- * input's shape (and folds a shared weight's gradient into one 2-D product), zero gradients for
- * boolean kernels (`Greater`, `Less`, `Equal`, ...) so that `tf.where(tf.greater(x, 0), a, b)`
- * can be differentiated, a gradient for `Einsum`, and a `Tile` gradient (also `broadcastTo`'s) that
- * is one reshape and sum instead of one slice and addition per tile.
+ * What it installs is the table {@link FAST_KERNELS}, entry by entry in its order: first the
+ * gradient fixes for every backend (a `BatchMatMul` gradient that reduces broadcast batch
+ * dimensions to each input's shape, zero gradients for boolean kernels so that
+ * `tf.where(tf.greater(x, 0), a, b)` can be differentiated, an `Einsum` gradient and a one-pass
+ * `Tile` gradient), then the kernels listed for `backendName`. For `wasm` these keep every matmul
+ * on a fast GEMM, add the kernels tfjs-wasm lacks for training (`UnsortedSegmentSum`,
+ * `Conv2DBackpropFilter`, `Einsum`) and, where AiT.js's WebAssembly SIMD kernels run on
+ * tfjs-wasm's heap, put the GEMM, convolutions, GELU, layer normalisation and the large
+ * elementwise operations on them (on every thread of the GEMM pool with `initBackend`'s
+ * `wasmThreads` > 1). For `cpu` and `webgpu`: a `BatchMatMul` that makes two-way batch
+ * broadcasting correct; for `webgpu` also an `AddN` that sums any number of inputs. Other
+ * backends keep their kernels.
  *
- * For `wasm`: `BatchMatMul` and `_FusedMatMul` that keep every transpose combination, batched
- * and broadcast product on a fast GEMM (the SIMD one below, or XNNPACK's, which tfjs-wasm only
- * takes for untransposed 2-D products), and the kernels tfjs-wasm lacks for training:
- * `UnsortedSegmentSum` (gradient of gather), `Conv2DBackpropFilter` and `Einsum`; `Conv2DBackpropInput` as a fast `Conv2D` of the
- * flipped filter (stride 1, equal padding) and `MaxPoolGrad` for non-overlapping windows (both
- * faster than tfjs-wasm's loops), block-copy `Tile` and `Unpack` (axis 0), and AiT.js's
- * WebAssembly SIMD kernels on tfjs-wasm's heap: a GEMM for every transpose combination (transposed
- * operands packed where they lie) with the bias added in the kernel, `Conv2D` and its filter
- * gradient through im2col and that GEMM, exact GELU and layer normalisation with their gradients,
- * bias-gradient sums, matrix transposes, `Exp`, `Erf`, `Step`, bias `Add`, `MaxPool`
- * (non-overlapping windows), `Slice` and `SplitV`; with a GEMM pool (`initBackend`'s
- * `wasmThreads` > 1) the products, convolutions, GELU, `Exp`, `Erf`, `Step` and large same-shape
- * `Multiply` and `Add` run on every thread. For `cpu` and
- * `webgpu`: a `BatchMatMul` wrapper that makes two-way
- * batch broadcasting (`[2, 1, m, k] x [1, 3, k, n]`) correct (tfjs 4.22's kernels fail on it); for
- * `webgpu` also an `AddN` that sums any number of inputs (tfjs-backend-webgpu 4.22's fails beyond
- * the device's storage buffers per shader, see {@link chunkedAddN}); their other kernels stay.
- * Other backends keep their kernels.
+ * A kernel that wraps the backend's own keeps that one for the cases it does not take, and its
+ * setup and dispose functions. Throws naming the kernel where the backend lacks one that an
+ * entry wraps.
  */
 export function registerFastKernels(backendName: string): void {
   if (typeof backendName !== 'string' || backendName.length === 0) {
     throw new Error('registerFastKernels: pass the tfjs backend name, e.g. "wasm" or "cpu".');
   }
-  registerGradients();
-  if (backendName === 'wasm') {
-    registerWasmKernels(backendName);
-  } else if (backendName === 'cpu' || backendName === 'webgpu') {
-    install(tf.BatchMatMul, backendName, (original) => {
-      if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no BatchMatMul kernel.`);
-      return broadcastingMatMul(backendName, original.kernelFunc);
-    });
-  }
-  if (backendName === 'webgpu') {
-    install(tf.AddN, backendName, (original) => {
-      if (!original) throw new Error(`registerFastKernels: backend '${backendName}' has no AddN kernel.`);
-      return chunkedAddN(original.kernelFunc);
-    });
+  for (const entry of FAST_GRADIENT_ENTRIES) registerGradientEntry(entry);
+  let simd: boolean | undefined;
+  for (const entry of FAST_KERNEL_ENTRIES) {
+    if (!(entry.backends as readonly string[]).includes(backendName)) continue;
+    if (entry.simdOnly) {
+      simd ??= simdKernelsRun(backendName);
+      if (!simd) continue;
+    }
+    install(entry, backendName);
   }
 }

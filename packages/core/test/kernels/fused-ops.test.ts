@@ -10,7 +10,7 @@ import {
   fusedAttention,
   softmaxCrossEntropy,
 } from '../../src/kernels/index';
-import { maxAbsDiff, runOn, setUpBackends, values } from './kernel-test-helpers';
+import { maxAbsDiff, runOn, setUpBackends, values, valuesOf } from './kernel-test-helpers';
 
 /** Values and gradients (of sum(w * f(inputs))) of `fused` and `plain` on `backend`. */
 async function compare(
@@ -22,18 +22,7 @@ async function compare(
 ): Promise<{ value: number; grad: number }> {
   const run = (f: (...xs: tf.Tensor[]) => tf.Tensor) =>
     runOn(backend, () => {
-      const xs = shapes.map((s, i) =>
-        tf.mul(
-          tf.tensor(
-            values(
-              s.reduce((a, b) => a * b, 1),
-              20 + i,
-            ),
-            s,
-          ),
-          scale,
-        ),
-      );
+      const xs = shapes.map((s, i) => tf.mul(tf.tensor(valuesOf(s, 20 + i), s), scale));
       const out = f(...xs);
       const w = tf.tensor(values(out.size, 40), out.shape);
       const grads = tf.grads((...ys: tf.Tensor[]) => tf.sum(tf.mul(f(...ys), w)))(xs);

@@ -9,7 +9,7 @@ import { asWasmBackend, memoryOffsetOf, type WasmBackendInternals } from '../../
 import { sharedKernelModuleFor, simdKernelBuild, simdKernelsFor } from '../../src/kernels/wasm/simd-module';
 import type { GemmKernel } from '../../src/kernels/wasm/pool-jobs';
 import { setSimdGemmTile, simdGemmTile, type SimdGemmTile } from '../../src/kernels/wasm/gemm-tile';
-import { maxAbsDiff, naiveMatMul } from './kernel-test-helpers';
+import { maxAbsDiff, naiveMatMul, slowFirstCall, valuesOf } from './kernel-test-helpers';
 
 /** The job of a plain row-major product `c [m, n] = a [m, k] b [k, n]`, no bias, no batch. */
 function plainGemmJob(backend: WasmBackendInternals, a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, m: number, k: number, n: number): GemmJob {
@@ -52,20 +52,8 @@ function values(n: number, seed: number): Float32Array {
 
 function products(): Float32Array[] {
   return CASES.flatMap(([aShape, bShape, ta, tb], i) => {
-    const a = tf.tensor(
-      values(
-        aShape.reduce((x, y) => x * y, 1),
-        i,
-      ),
-      aShape,
-    );
-    const b = tf.tensor(
-      values(
-        bShape.reduce((x, y) => x * y, 1),
-        i + 50,
-      ),
-      bShape,
-    );
+    const a = tf.tensor(valuesOf(aShape, i), aShape);
+    const b = tf.tensor(valuesOf(bShape, i + 50), bShape);
     const n = (tb ? bShape[bShape.length - 2] : bShape[bShape.length - 1]) as number;
     const bias = tf.tensor1d(values(n, i + 90));
     const plain = tf.matMul(a, b, ta, tb);
@@ -96,20 +84,9 @@ describe('the GEMM pool (wasmThreads 2)', () => {
     const b = tf.tensor2d(values(k * n, 2), [k, n]);
     const c = tf.zeros([m, n]);
     const before = pool.workerChunks;
-    // the calling thread sleeps in its first chunk until the worker has taken one (or 10 s pass),
-    // so the worker's part is certain however the machine schedules it
-    const nap = new Int32Array(new SharedArrayBuffer(4));
+    // the calling thread sleeps in its first chunk until the worker has taken one
     const tile = simdGemmTile();
-    const kernel = tile === '6x16' ? simd.gemmWide : simd.gemm;
-    let first = true;
-    const slowCaller: GemmKernel = (...args) => {
-      if (first) {
-        first = false;
-        const deadline = Date.now() + 10_000;
-        while (pool.workerChunks === before && Date.now() < deadline) Atomics.wait(nap, 0, 0, 5);
-      }
-      kernel(...args);
-    };
+    const slowCaller: GemmKernel = slowFirstCall(pool, tile === '6x16' ? simd.gemmWide : simd.gemm);
     pool.run(slowCaller, plainGemmJob(backend, a, b, c, m, k, n), tile);
     expect(pool.workerChunks).toBeGreaterThan(before);
     stopGemmPool(tf.backend());
@@ -138,24 +115,7 @@ describe('the GEMM pool (wasmThreads 2)', () => {
         pooled.forEach((p, i) => expect(Buffer.from(p.buffer).equals(Buffer.from(single[i]!.buffer)), `product ${i}`).toBe(true));
 
         CASES.forEach(([aShape, bShape, ta, tb], i) => {
-          const ref = naiveMatMul(
-            Array.from(
-              values(
-                aShape.reduce((x, y) => x * y, 1),
-                i,
-              ),
-            ),
-            aShape,
-            Array.from(
-              values(
-                bShape.reduce((x, y) => x * y, 1),
-                i + 50,
-              ),
-            ),
-            bShape,
-            ta,
-            tb,
-          );
+          const ref = naiveMatMul(Array.from(valuesOf(aShape, i)), aShape, Array.from(valuesOf(bShape, i + 50)), bShape, ta, tb);
           expect(maxAbsDiff(Array.from(pooled[2 * i]!), ref.values), `${aShape} x ${bShape}`).toBeLessThan(1e-3);
         });
       } finally {

@@ -39,18 +39,20 @@ function sines(n: number, seed: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.sin(i * 0.731 + seed));
 }
 
+/** {@link sines} for every element of a tensor of `shape`. */
+function sinesOf(shape: readonly number[], seed: number): number[] {
+  return sines(
+    shape.reduce((a, b) => a * b, 1),
+    seed,
+  );
+}
+
 /** Every case with and without a bias on the wasm backend; checks each against float64. */
 async function products(label: string): Promise<number[][]> {
   const out: number[][] = [];
   for (const [i, [aShape, bShape, ta, tb]] of CASES.entries()) {
-    const av = sines(
-      aShape.reduce((x, y) => x * y, 1),
-      i,
-    );
-    const bv = sines(
-      bShape.reduce((x, y) => x * y, 1),
-      i + 40,
-    );
+    const av = sinesOf(aShape, i);
+    const bv = sinesOf(bShape, i + 40);
     const ref = naiveMatMul(av, aShape, bv, bShape, ta, tb);
     const k = (ta ? aShape[aShape.length - 2] : aShape[aShape.length - 1]) as number;
     const n = ref.shape[ref.shape.length - 1] as number;

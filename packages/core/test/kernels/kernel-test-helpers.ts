@@ -24,6 +24,14 @@ export function values(n: number, seed: number): number[] {
   return out;
 }
 
+/** {@link values} for every element of a tensor of `shape`. */
+export function valuesOf(shape: readonly number[], seed: number): number[] {
+  return values(
+    shape.reduce((a, b) => a * b, 1),
+    seed,
+  );
+}
+
 /** Runs `fn` on `backend` and returns its tensors' values (float64 arrays) and shapes. */
 export async function runOn(backend: string, fn: () => tf.Tensor | tf.Tensor[]): Promise<{ values: number[][]; shapes: number[][] }> {
   const previous = tf.getBackend();
@@ -105,4 +113,25 @@ export function naiveMatMul(
     }
   }
   return { values: out, shape: [...outer, m, n] };
+}
+
+/**
+ * `kernel`, made to sleep in its first call until a worker of `pool` has taken a chunk (or 10 s
+ * pass): a test of the pool's workers then sees their part however the machine schedules them.
+ */
+export function slowFirstCall<A extends unknown[]>(
+  pool: { readonly workerChunks: number },
+  kernel: (...args: A) => void,
+): (...args: A) => void {
+  const before = pool.workerChunks;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  let first = true;
+  return (...args) => {
+    if (first) {
+      first = false;
+      const deadline = Date.now() + 10_000;
+      while (pool.workerChunks === before && Date.now() < deadline) Atomics.wait(nap, 0, 0, 5);
+    }
+    kernel(...args);
+  };
 }

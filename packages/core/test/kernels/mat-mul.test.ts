@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { maxAbsDiff, naiveMatMul, runOn, setUpBackends, values } from './kernel-test-helpers';
+import { maxAbsDiff, naiveMatMul, runOn, setUpBackends, values, valuesOf } from './kernel-test-helpers';
 
 interface Case {
   a: number[];
@@ -30,27 +30,35 @@ function storedShape(shape: number[], transpose: boolean): number[] {
   return s;
 }
 
+/** Central differences `(f(x + eps e_i) - f(x - eps e_i)) / 2 eps` of `f` at `x`, one per element (float64). */
+function centralDifferences(x: readonly number[], f: (x: number[]) => number, eps: number): number[] {
+  return x.map((_, i) => {
+    const p = x.slice();
+    const q = x.slice();
+    p[i]! += eps;
+    q[i]! -= eps;
+    return (f(p) - f(q)) / (2 * eps);
+  });
+}
+
+/** Every combination of `transposeA` and `transposeB`. */
+const TRANSPOSES = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+] as const;
+
 describe('fast wasm BatchMatMul', () => {
   beforeAll(setUpBackends);
 
   for (const c of CASES) {
-    for (const [ta, tb] of [
-      [false, false],
-      [false, true],
-      [true, false],
-      [true, true],
-    ] as const) {
+    for (const [ta, tb] of TRANSPOSES) {
       it(`matches a float64 loop and the cpu backend: a=[${c.a}] b=[${c.b}] tA=${ta} tB=${tb}`, async () => {
         const aShape = storedShape(c.a, ta);
         const bShape = storedShape(c.b, tb);
-        const av = values(
-          aShape.reduce((x, y) => x * y, 1),
-          1,
-        );
-        const bv = values(
-          bShape.reduce((x, y) => x * y, 1),
-          2,
-        );
+        const av = valuesOf(aShape, 1);
+        const bv = valuesOf(bShape, 2);
         const ref = naiveMatMul(av, aShape, bv, bShape, ta, tb);
         const fn = () => tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), ta, tb);
         const wasm = await runOn('wasm', fn);
@@ -79,31 +87,14 @@ describe('fast wasm BatchMatMul', () => {
       ],
     ];
     for (const [sa, sb] of layouts) {
-      for (const [ta, tb] of [
-        [false, false],
-        [true, false],
-        [false, true],
-        [true, true],
-      ] as const) {
+      for (const [ta, tb] of TRANSPOSES) {
         for (const activation of ['linear', 'relu', 'elu', 'sigmoid', 'leakyrelu'] as const) {
           const aShape = storedShape(sa, ta);
           const bShape = storedShape(sb, tb);
           const fn = () =>
             tf.fused.matMul({
-              a: tf.tensor(
-                values(
-                  aShape.reduce((x, y) => x * y, 1),
-                  3,
-                ),
-                aShape,
-              ),
-              b: tf.tensor(
-                values(
-                  bShape.reduce((x, y) => x * y, 1),
-                  4,
-                ),
-                bShape,
-              ),
+              a: tf.tensor(valuesOf(aShape, 3), aShape),
+              b: tf.tensor(valuesOf(bShape, 4), bShape),
               transposeA: ta,
               transposeB: tb,
               bias: tf.tensor(values(4, 5), [4]),
@@ -138,22 +129,11 @@ describe('fast wasm BatchMatMul', () => {
       ],
     ];
     for (const [sa, sb] of shapes) {
-      for (const [ta, tb] of [
-        [false, false],
-        [true, true],
-        [false, true],
-        [true, false],
-      ] as const) {
+      for (const [ta, tb] of TRANSPOSES) {
         const aShape = storedShape(sa, ta);
         const bShape = storedShape(sb, tb);
-        const av = values(
-          aShape.reduce((x, y) => x * y, 1),
-          6,
-        );
-        const bv = values(
-          bShape.reduce((x, y) => x * y, 1),
-          7,
-        );
+        const av = valuesOf(aShape, 6);
+        const bv = valuesOf(bShape, 7);
         const n = naiveMatMul(av, aShape, bv, bShape, ta, tb).values.length;
         const w = values(n, 8);
         const fn = () => {
@@ -165,20 +145,8 @@ describe('fast wasm BatchMatMul', () => {
         // Finite-difference reference in float64: d/da_i of sum(w * matMul(a, b)).
         const loss = (a: number[], b: number[]) => naiveMatMul(a, aShape, b, bShape, ta, tb).values.reduce((s, v, i) => s + v * w[i]!, 0);
         const eps = 1e-3;
-        const fdA = av.map((_, i) => {
-          const p = av.slice();
-          const q = av.slice();
-          p[i]! += eps;
-          q[i]! -= eps;
-          return (loss(p, bv) - loss(q, bv)) / (2 * eps);
-        });
-        const fdB = bv.map((_, i) => {
-          const p = bv.slice();
-          const q = bv.slice();
-          p[i]! += eps;
-          q[i]! -= eps;
-          return (loss(av, p) - loss(av, q)) / (2 * eps);
-        });
+        const fdA = centralDifferences(av, (a) => loss(a, bv), eps);
+        const fdB = centralDifferences(bv, (b) => loss(av, b), eps);
         for (const backend of ['wasm', 'cpu']) {
           const r = await runOn(backend, fn);
           expect(r.shapes[0]).toEqual(aShape);

@@ -14,7 +14,7 @@ import { POOL_JOB, POOL_JOB_KIND, type ElementwiseKernel, type PoolKernels } fro
 import { relaxedSimdSupported, setSimdKernelBuild, simdKernelsFor, type SimdKernelBuild } from '../../src/kernels/wasm/simd-module';
 import { ELEMENTWISE_OP } from '../../src/kernels/wasm/wasm-elementwise';
 import { asWasmBackend, memoryOffsetOf } from '../../src/kernels/wasm/wasm-interop';
-import { maxAbsDiff, naiveMatMul, runOn, values } from './kernel-test-helpers';
+import { maxAbsDiff, naiveMatMul, runOn, slowFirstCall, values, valuesOf } from './kernel-test-helpers';
 
 const BUILDS: SimdKernelBuild[] = relaxedSimdSupported() ? ['plain', 'relaxed'] : ['plain'];
 
@@ -164,14 +164,8 @@ describe('kernels on the GEMM pool (wasmThreads 2)', () => {
       for (const tile of tiles) {
         setSimdGemmTile(tile);
         for (const c of configs) {
-          const xv = values(
-            c.x.reduce((a, b) => a * b, 1),
-            7,
-          );
-          const fv = values(
-            c.f.reduce((a, b) => a * b, 1),
-            8,
-          );
+          const xv = valuesOf(c.x, 7);
+          const fv = valuesOf(c.f, 8);
           const what = `${build} ${tile} conv [${c.x}] * [${c.f}] stride ${String(c.stride)} pad ${c.pad}`;
           await checkPooled(
             what,
@@ -220,14 +214,8 @@ describe('kernels on the GEMM pool (wasmThreads 2)', () => {
       for (const tile of ['4x8', '6x16'] as SimdGemmTile[]) {
         setSimdGemmTile(tile);
         for (const [i, [aShape, bShape, ta, tb]] of cases.entries()) {
-          const av = values(
-            aShape.reduce((x, y) => x * y, 1),
-            i,
-          );
-          const bv = values(
-            bShape.reduce((x, y) => x * y, 1),
-            i + 20,
-          );
+          const av = valuesOf(aShape, i);
+          const bv = valuesOf(bShape, i + 20);
           const n = (tb ? bShape[bShape.length - 2] : bShape[bShape.length - 1]) as number;
           const biasV = values(n, i + 40);
           const what = `${build} ${tile} [${aShape}] x [${bShape}] ${ta} ${tb}`;
@@ -258,17 +246,8 @@ describe('kernels on the GEMM pool (wasmThreads 2)', () => {
     const y = tf.zeros([n]);
     const slope = tf.zeros([n]);
     // the calling thread sleeps in its first chunk until the worker has taken one (or 10 s pass)
-    const nap = new Int32Array(new SharedArrayBuffer(4));
     const before = pool.workerChunks;
-    let first = true;
-    const slowElementwise: ElementwiseKernel = (...args) => {
-      if (first) {
-        first = false;
-        const deadline = Date.now() + 10_000;
-        while (pool.workerChunks === before && Date.now() < deadline) Atomics.wait(nap, 0, 0, 5);
-      }
-      simd.elementwise(...args);
-    };
+    const slowElementwise: ElementwiseKernel = slowFirstCall(pool, simd.elementwise);
     const unused = (): void => undefined;
     const kernels: PoolKernels = [unused, unused, slowElementwise, unused];
     pool.runJob(kernels, (slots) => {

@@ -18,7 +18,7 @@ import {
 } from '../../generated/simd-kernels-wasm';
 import { SIMD_KERNEL_NAMES, SIMD_KERNELS_SOURCE_HASH as TYPES_HASH } from '../../generated/simd-kernels-types';
 import { SIMD_KERNELS_SOURCE_HASH as WASM_HASH } from '../../generated/simd-kernels-wasm';
-import { maxAbsDiff, naiveMatMul, runOn, setUpBackends, values } from './kernel-test-helpers';
+import { maxAbsDiff, naiveMatMul, runOn, setUpBackends, values, valuesOf } from './kernel-test-helpers';
 
 /** erf in float64: Taylor series below 3, the continued fraction of erfc above. */
 function erf64(x: number): number {
@@ -247,10 +247,7 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
     ];
     for (const [shape, perm] of cases) {
       for (const dtype of ['float32', 'int32', 'bool'] as const) {
-        const v = values(
-          shape.reduce((x, y) => x * y, 1),
-          31,
-        ).map((x) => (dtype === 'int32' ? Math.round(x * 1000) : dtype === 'bool' ? (x > 0 ? 1 : 0) : x));
+        const v = valuesOf(shape, 31).map((x) => (dtype === 'int32' ? Math.round(x * 1000) : dtype === 'bool' ? (x > 0 ? 1 : 0) : x));
         const fn = () => tf.transpose(tf.tensor(v, shape, dtype), perm);
         const wasm = await runOn('wasm', fn);
         const cpu = await runOn('cpu', fn);
@@ -296,10 +293,7 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
     ];
     for (const [shape, begin, size] of cases) {
       for (const dtype of ['float32', 'int32', 'bool'] as const) {
-        const v = values(
-          shape.reduce((x, y) => x * y, 1),
-          61,
-        ).map((x) => (dtype === 'float32' ? x : dtype === 'int32' ? Math.round(x * 999) : x > 0 ? 1 : 0));
+        const v = valuesOf(shape, 61).map((x) => (dtype === 'float32' ? x : dtype === 'int32' ? Math.round(x * 999) : x > 0 ? 1 : 0));
         const fn = () => tf.slice(tf.tensor(v, shape, dtype), begin, size);
         const wasm = await runOn('wasm', fn);
         const cpu = await runOn('cpu', fn);
@@ -312,10 +306,7 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
       [[2, 7, 5], [2, 4, 1], 1],
       [[6, 4], [1, 5], 0],
     ] as [number[], number | number[], number][]) {
-      const v = values(
-        shape.reduce((x, y) => x * y, 1),
-        62,
-      );
+      const v = valuesOf(shape, 62);
       const fn = () => tf.split(tf.tensor(v, shape), splits, axis);
       const wasm = await runOn('wasm', fn);
       const cpu = await runOn('cpu', fn);
@@ -336,10 +327,7 @@ describe("AiT.js's WebAssembly SIMD kernels on tfjs-wasm's heap", () => {
         [0, 1],
       ],
     ] as [number[], number[]][]) {
-      const v = values(
-        shape.reduce((x, y) => x * y, 1),
-        41,
-      );
+      const v = valuesOf(shape, 41);
       const r = await runOn('wasm', () => tf.sum(tf.tensor(v, shape), axes));
       const cols = shape.slice(axes.length).reduce((x, y) => x * y, 1);
       const expected = new Array<number>(cols).fill(0);
@@ -390,14 +378,8 @@ async function gemmCases(build: string): Promise<number[][]> {
     [[300, 70], [300, 12], true, false],
   ];
   for (const [aShape, bShape, ta, tb] of cases) {
-    const av = values(
-      aShape.reduce((x, y) => x * y, 1),
-      21,
-    );
-    const bv = values(
-      bShape.reduce((x, y) => x * y, 1),
-      22,
-    );
+    const av = valuesOf(aShape, 21);
+    const bv = valuesOf(bShape, 22);
     const ref = naiveMatMul(av, aShape, bv, bShape, ta, tb);
     const n = ref.shape[ref.shape.length - 1] as number;
     const biasV = values(n, 23);

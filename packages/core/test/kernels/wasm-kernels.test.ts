@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { maxAbsDiff, runOn, setUpBackends, values } from './kernel-test-helpers';
+import { maxAbsDiff, runOn, setUpBackends, values, valuesOf } from './kernel-test-helpers';
 
 /** Runs the Conv2DBackpropFilter kernel directly (tfjs-core does not export an op for it). */
 function filterGrad(
@@ -27,6 +27,30 @@ async function sameOnBoth(fn: () => tf.Tensor | tf.Tensor[], tol = 1e-5): Promis
   return wasm;
 }
 
+/**
+ * Expects `op` to give the same values on wasm as on the cpu backend for a float32 input of
+ * `shape` (values of `seed`) and an int32 one (values of `seed + 1` times `scale`, rounded).
+ */
+async function sameForFloatAndInt(
+  shape: number[],
+  seed: number,
+  scale: number,
+  op: (x: tf.Tensor) => tf.Tensor | tf.Tensor[],
+): Promise<void> {
+  await sameOnBoth(() => op(tf.tensor(valuesOf(shape, seed), shape)), 0);
+  await sameOnBoth(
+    () =>
+      op(
+        tf.tensor(
+          valuesOf(shape, seed + 1).map((v) => Math.round(v * scale)),
+          shape,
+          'int32',
+        ),
+      ),
+    0,
+  );
+}
+
 describe('wasm kernels added or replaced by registerFastKernels', () => {
   beforeAll(setUpBackends);
 
@@ -50,21 +74,8 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
       ],
     ];
     for (const [shape, perm] of layouts) {
-      const n = shape.reduce((a, b) => a * b, 1);
-      await sameOnBoth(() => tf.transpose(tf.tensor(values(n, 1), shape), perm), 0);
-      await sameOnBoth(
-        () =>
-          tf.transpose(
-            tf.tensor(
-              values(n, 2).map((v) => Math.round(v * 100)),
-              shape,
-              'int32',
-            ),
-            perm,
-          ),
-        0,
-      );
-      await sameOnBoth(() => tf.cast(tf.transpose(tf.greater(tf.tensor(values(n, 3), shape), 0), perm), 'int32'), 0);
+      await sameForFloatAndInt(shape, 1, 100, (x) => tf.transpose(x, perm));
+      await sameOnBoth(() => tf.cast(tf.transpose(tf.greater(tf.tensor(valuesOf(shape, 3), shape), 0), perm), 'int32'), 0);
     }
   });
 
@@ -165,14 +176,8 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
       { x: [1, 9, 7, 8], f: [3, 2, 8, 3], stride: [2, 1], pad: 'valid' },
     ];
     for (const c of configs) {
-      const xv = values(
-        c.x.reduce((a, b) => a * b, 1),
-        9,
-      );
-      const fv = values(
-        c.f.reduce((a, b) => a * b, 1),
-        10,
-      );
+      const xv = valuesOf(c.x, 9);
+      const fv = valuesOf(c.f, 10);
       await sameOnBoth(
         () =>
           tf.grad((f: tf.Tensor) =>
@@ -202,14 +207,8 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
       { x: [2, 9, 7, 3], f: [3, 3, 3, 2], stride: 2, pad: 'same' }, // stride 2: fallback
     ];
     for (const c of configs) {
-      const xv = values(
-        c.x.reduce((a, b) => a * b, 1),
-        21,
-      );
-      const fv = values(
-        c.f.reduce((a, b) => a * b, 1),
-        22,
-      );
+      const xv = valuesOf(c.x, 21);
+      const fv = valuesOf(c.f, 22);
       const f = (): tf.Tensor4D => tf.tensor4d(fv, c.f as [number, number, number, number]);
       await sameOnBoth(
         () =>
@@ -234,10 +233,7 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
     ];
     for (const c of cases) {
       // values from {-1, 0, 1}: most windows hold ties, which must go to the first maximum
-      const raw = values(
-        c.x.reduce((a, b) => a * b, 1),
-        23,
-      );
+      const raw = valuesOf(c.x, 23);
       const xv = c.size === c.stride ? raw.map((v) => Math.round(v)) : raw;
       const xs = c.x as [number, number, number, number];
       const r = await sameOnBoth(() => {
@@ -301,37 +297,10 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
       ],
     ];
     for (const [shape, reps] of tiles) {
-      const n = shape.reduce((a, b) => a * b, 1);
-      await sameOnBoth(() => tf.tile(tf.tensor(values(n, 41), shape), reps), 0);
-      await sameOnBoth(
-        () =>
-          tf.tile(
-            tf.tensor(
-              values(n, 42).map((v) => Math.round(v * 50)),
-              shape,
-              'int32',
-            ),
-            reps,
-          ),
-        0,
-      );
-      await sameOnBoth(() => tf.cast(tf.tile(tf.greater(tf.tensor(values(n, 43), shape), 0), reps), 'int32'), 0);
+      await sameForFloatAndInt(shape, 41, 50, (x) => tf.tile(x, reps));
+      await sameOnBoth(() => tf.cast(tf.tile(tf.greater(tf.tensor(valuesOf(shape, 43), shape), 0), reps), 'int32'), 0);
     }
-    for (const axis of [0, 1, 2, -1]) {
-      await sameOnBoth(() => tf.unstack(tf.tensor(values(3 * 4 * 5, 44), [3, 4, 5]), axis), 0);
-      await sameOnBoth(
-        () =>
-          tf.unstack(
-            tf.tensor(
-              values(3 * 4 * 5, 45).map((v) => Math.round(v * 9)),
-              [3, 4, 5],
-              'int32',
-            ),
-            axis,
-          ),
-        0,
-      );
-    }
+    for (const axis of [0, 1, 2, -1]) await sameForFloatAndInt([3, 4, 5], 44, 9, (x) => tf.unstack(x, axis));
   });
 
   it('Einsum equals the cpu backend and float64 loops, and its gradient equals finite differences', async () => {
@@ -356,16 +325,8 @@ describe('wasm kernels added or replaced by registerFastKernels', () => {
       ['ij->ji', [3, 4], null],
       ['ijk->ik', [2, 3, 4], null],
     ] as [string, number[], number[] | null][]) {
-      const av = values(
-        sa.reduce((x, y) => x * y, 1),
-        15,
-      );
-      const bv = sb
-        ? values(
-            sb.reduce((x, y) => x * y, 1),
-            16,
-          )
-        : null;
+      const av = valuesOf(sa, 15);
+      const bv = sb ? valuesOf(sb, 16) : null;
       const ops = () => (bv && sb ? [tf.tensor(av, sa), tf.tensor(bv, sb)] : [tf.tensor(av, sa)]);
       await sameOnBoth(() => tf.einsum(eq, ...ops()), 1e-5);
       // Gradient of sum(w * einsum) against central differences, float64 reference via the cpu forward.

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/index';
 import { registerFastKernels } from '../../src/kernels/index';
 import { installThreadedWasm } from '../../src/kernels/wasm/wasm-threads';
-import { maxAbsDiff, naiveMatMul, values } from './kernel-test-helpers';
+import { maxAbsDiff, naiveMatMul, valuesOf } from './kernel-test-helpers';
 
 // This file replaces the process's wasm backend, so it runs alone (vitest isolates test files).
 describe('installThreadedWasm', () => {
@@ -19,14 +19,8 @@ describe('installThreadedWasm', () => {
       [[3, 32, 24], [24, 40], false, false],
       [[4, 32, 24], [4, 40, 24], false, true],
     ] as [number[], number[], boolean, boolean][]) {
-      const av = values(
-        sa.reduce((a, b) => a * b, 1),
-        1,
-      );
-      const bv = values(
-        sb.reduce((a, b) => a * b, 1),
-        2,
-      );
+      const av = valuesOf(sa, 1);
+      const bv = valuesOf(sb, 2);
       const out = tf.matMul(tf.tensor(av, sa), tf.tensor(bv, sb), ta, tb);
       const ref = naiveMatMul(av, sa, bv, sb, ta, tb);
       expect(out.shape).toEqual(ref.shape);

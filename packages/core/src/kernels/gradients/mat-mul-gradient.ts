@@ -49,12 +49,10 @@ export const batchMatMulGradConfig: tf.GradConfig = {
     const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
     const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
     const batchOut = tf.util.sizeFromShape(dy.shape.slice(0, -2));
+    // with op(x) = x or x^T: da = dy op(b)^T, or op(b) dy^T where a was transposed;
+    // db = op(a)^T dy, or dy^T op(a) where b was transposed
     const gradA = (): tf.Tensor => {
-      let da: tf.Tensor;
-      if (!transposeA && !transposeB) da = tf.matMul(dy, b, false, true);
-      else if (!transposeA && transposeB) da = tf.matMul(dy, b, false, false);
-      else if (transposeA && !transposeB) da = tf.matMul(b, dy, false, true);
-      else da = tf.matMul(b, dy, true, true);
+      const da = transposeA ? tf.matMul(b, dy, transposeB, true) : tf.matMul(dy, b, false, !transposeB);
       return reduceToShape(da, a.shape);
     };
     const gradB = (): tf.Tensor => {
@@ -62,11 +60,7 @@ export const batchMatMulGradConfig: tf.GradConfig = {
         const folded = foldedSharedGrad(dy, a, b, transposeA, transposeB);
         if (folded) return folded;
       }
-      let db: tf.Tensor;
-      if (!transposeA && !transposeB) db = tf.matMul(a, dy, true, false);
-      else if (!transposeA && transposeB) db = tf.matMul(dy, a, true, false);
-      else if (transposeA && !transposeB) db = tf.matMul(a, dy, false, false);
-      else db = tf.matMul(dy, a, true, true);
+      const db = transposeB ? tf.matMul(dy, a, true, transposeA) : tf.matMul(a, dy, !transposeA, false);
       return reduceToShape(db, b.shape);
     };
     return { a: gradA, b: gradB };

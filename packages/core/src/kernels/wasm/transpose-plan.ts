@@ -69,28 +69,35 @@ export function transposeInto(src: NumArray, dst: NumArray, plan: TransposePlan)
   strided(src, dst, outShape, srcStride);
 }
 
+/**
+ * Advances the odometer `idx` over the outer output axes `0 .. idx.length - 1` (sizes from
+ * `outShape`) by one step and returns the input offset `s` moved with it (`srcStride`: the input
+ * stride of each output axis).
+ */
+function nextOuter(idx: number[], outShape: number[], srcStride: number[], s: number): number {
+  for (let ax = idx.length - 1; ax >= 0; ax--) {
+    const v = (idx[ax] as number) + 1;
+    if (v < (outShape[ax] as number)) {
+      idx[ax] = v;
+      return s + (srcStride[ax] as number);
+    }
+    idx[ax] = 0;
+    s -= (v - 1) * (srcStride[ax] as number);
+  }
+  return s;
+}
+
 /** Copies runs of the (unmoved) innermost axis, walking the outer output axes in order. */
 function copyRuns(src: NumArray, dst: NumArray, outShape: number[], srcStride: number[]): void {
   const r = outShape.length;
   const run = outShape[r - 1] as number;
-  const outer = r - 1;
-  const idx = new Array<number>(outer).fill(0);
+  const idx = new Array<number>(r - 1).fill(0);
   const total = dst.length;
   let s = 0;
   for (let d = 0; d < total; d += run) {
     if (run >= 32) dst.set(src.subarray(s, s + run), d);
     else for (let j = 0; j < run; j++) dst[d + j] = src[s + j] as number;
-    // Advance the odometer over the outer axes.
-    for (let ax = outer - 1; ax >= 0; ax--) {
-      const v = (idx[ax] as number) + 1;
-      if (v < (outShape[ax] as number)) {
-        idx[ax] = v;
-        s += srcStride[ax] as number;
-        break;
-      }
-      idx[ax] = 0;
-      s -= (v - 1) * (srcStride[ax] as number);
-    }
+    s = nextOuter(idx, outShape, srcStride, s);
   }
 }
 
@@ -121,15 +128,6 @@ function strided(src: NumArray, dst: NumArray, outShape: number[], srcStride: nu
   let s = 0;
   for (let d = 0; d < total; d += inner) {
     for (let j = 0, sj = s; j < inner; j++, sj += innerStride) dst[d + j] = src[sj] as number;
-    for (let ax = r - 2; ax >= 0; ax--) {
-      const v = (idx[ax] as number) + 1;
-      if (v < (outShape[ax] as number)) {
-        idx[ax] = v;
-        s += srcStride[ax] as number;
-        break;
-      }
-      idx[ax] = 0;
-      s -= (v - 1) * (srcStride[ax] as number);
-    }
+    s = nextOuter(idx, outShape, srcStride, s);
   }
 }

@@ -11,6 +11,7 @@ import {
 } from './wasm-interop';
 import { matMulGeometry } from '../mat-mul-geometry';
 import { simdMatMul } from './wasm-simd-gemm';
+import type { WasmKernelCall } from './wasm-kernel-call';
 
 /**
  * Below this many multiply-adds per matrix of a batch, the batched loop (one XNNPACK call per
@@ -201,4 +202,19 @@ export function wasmFastMatMul(
   } finally {
     scratch.release();
   }
+}
+
+/** The `BatchMatMul` kernel for the wasm backend: {@link wasmFastMatMul} on inputs `a` and `b`. */
+export function wasmBatchMatMul(call: WasmKernelCall): tf.TensorInfo {
+  const { attrs } = call;
+  const [a, b] = [call.input('a'), call.input('b')];
+  return wasmFastMatMul(
+    call.backendName,
+    call.backendRaw,
+    call.originalKernel(),
+    a,
+    b,
+    attrs.transposeA === true,
+    attrs.transposeB === true,
+  );
 }

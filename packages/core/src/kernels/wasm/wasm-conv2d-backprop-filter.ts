@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { simdConv2DFilterGradient } from './wasm-convolution';
-import { asWasmBackend, heapF32, reshapeInfo, runKernel, Scratch } from './wasm-interop';
+import { heapF32, reshapeInfo, runKernel, Scratch } from './wasm-interop';
+import { convAttrs } from './wasm-conv-attrs';
+import type { WasmKernelCall } from './wasm-kernel-call';
 
 /**
  * `Conv2DBackpropFilter` (the filter gradient of `conv2d`) for the wasm backend, which has none.
@@ -11,20 +13,12 @@ import { asWasmBackend, heapF32, reshapeInfo, runKernel, Scratch } from './wasm-
  * `[fH*fW*inC, batch*outH*outW]` (in JavaScript on the heap) and the gradient is one product
  * `colsT dy` on the fast GEMM.
  */
-export function wasmConv2DBackpropFilter(
-  backendName: string,
-  backendRaw: unknown,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-): tf.TensorInfo {
-  const backend = asWasmBackend(backendRaw);
-  let x = inputs.x as tf.TensorInfo;
-  let dy = inputs.dy as tf.TensorInfo;
-  const filterShape = attrs.filterShape as [number, number, number, number];
-  const strides = attrs.strides as number | [number, number];
-  const pad = attrs.pad as 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  const dataFormat = (attrs.dataFormat as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC';
-  const dimRoundingMode = attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined;
+export function wasmConv2DBackpropFilter(call: WasmKernelCall): tf.TensorInfo {
+  const { backend, backendName, backendRaw } = call;
+  let x = call.input('x');
+  let dy = call.input('dy');
+  const filterShape = call.attrs.filterShape as [number, number, number, number];
+  const { strides, pad, dataFormat, dimRoundingMode } = convAttrs(call.attrs);
   if (x.shape.length !== 4 || dy.shape.length !== 4) {
     throw new Error(`conv2d filter gradient: x and dy must be rank 4, got [${x.shape.join(', ')}] and [${dy.shape.join(', ')}].`);
   }
@@ -37,9 +31,13 @@ export function wasmConv2DBackpropFilter(
       x = scratch.keep(runKernel(tf.Transpose, backendName, backendRaw, { x }, { perm: [0, 2, 3, 1] }));
       dy = scratch.keep(runKernel(tf.Transpose, backendName, backendRaw, { x: dy }, { perm: [0, 2, 3, 1] }));
     }
-    const simdAttrs: tf.NamedAttrMap = { strides, pad, dilations: 1, dataFormat: 'NHWC' };
-    if (dimRoundingMode) simdAttrs.dimRoundingMode = dimRoundingMode;
-    const viaSimd = simdConv2DFilterGradient(backend, x, dy, filterShape, simdAttrs);
+    const viaSimd = simdConv2DFilterGradient(backend, x, dy, filterShape, {
+      strides,
+      pad,
+      dilations: 1,
+      dataFormat: 'NHWC',
+      dimRoundingMode,
+    });
     if (viaSimd) return viaSimd;
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],

@@ -4,7 +4,9 @@ import { simdGemmTile } from './gemm-tile';
 import { convolutionColsBytes, POOL_CONTROL, POOL_JOB, POOL_JOB_KIND, runPoolChunks, type PoolKernels } from './pool-jobs';
 import { simdKernelsFor, type SimdKernels } from './simd-module';
 import { ELEMENTWISE_OP } from './wasm-elementwise';
-import { asWasmBackend, memoryOffsetOf, type WasmBackendInternals } from './wasm-interop';
+import { convAttrs, type ConvAttrs } from './wasm-conv-attrs';
+import { memoryOffsetOf, type WasmBackendInternals } from './wasm-interop';
+import type { WasmKernelCall } from './wasm-kernel-call';
 
 /** k-block length of the convolution's GEMMs (as for matrix products). */
 const KC = 256;
@@ -113,16 +115,15 @@ function runConvolution(
 }
 
 /** The conv2d geometry for NHWC float32 `x` and `filter`, or null where the SIMD path does not apply. */
-function nhwcGeometry(x: tf.TensorInfo, filterShape: readonly number[], attrs: tf.NamedAttrMap): ConvGeometry | null {
-  const dataFormat = (attrs.dataFormat as string | undefined) ?? 'NHWC';
-  if (dataFormat !== 'NHWC' || x.shape.length !== 4 || filterShape.length !== 4 || x.dtype !== 'float32') return null;
+function nhwcGeometry(x: tf.TensorInfo, filterShape: readonly number[], attrs: ConvAttrs): ConvGeometry | null {
+  if (attrs.dataFormat !== 'NHWC' || x.shape.length !== 4 || filterShape.length !== 4 || x.dtype !== 'float32') return null;
   return tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filterShape as [number, number, number, number],
-    attrs.strides as number | [number, number],
-    (attrs.dilations as number | [number, number] | undefined) ?? 1,
-    attrs.pad as 'valid' | 'same' | number | tf.backend_util.ExplicitPadding,
-    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
     false,
     'channelsLast',
   );
@@ -133,27 +134,23 @@ function nhwcGeometry(x: tf.TensorInfo, filterShape: readonly number[], attrs: t
  * a block of output pixels are gathered (im2col) into a thread's scratch and multiplied with the
  * filter on AiT.js's SIMD GEMM, block after block on every thread of the GEMM pool; XNNPACK's
  * convolution runs on one thread and is slow for few input channels (a convolutional stem's
- * 1-16). Other layouts and dtypes, and fewer than 8 output channels, go to `original`.
+ * 1-16). Other layouts and dtypes, and fewer than 8 output channels, go to the backend's own
+ * kernel.
  */
-export function wasmConv2D(
-  backendRaw: unknown,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-  original: tf.KernelFunc,
-): tf.TensorInfo {
-  const backend = asWasmBackend(backendRaw);
-  const x = inputs.x as tf.TensorInfo;
-  const filter = inputs.filter as tf.TensorInfo;
-  const info = filter.dtype === 'float32' ? nhwcGeometry(x, filter.shape, attrs) : null;
-  const simd = info && info.outChannels >= MIN_OUT_CHANNELS ? simdKernelsFor(backend) : null;
-  if (!info || !simd) return original({ inputs, backend: backendRaw as object, attrs }) as tf.TensorInfo;
-  const out = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32');
+export function wasmConv2D(call: WasmKernelCall): tf.TensorInfo {
+  const x = call.input('x');
+  const filter = call.input('filter');
+  const info = filter.dtype === 'float32' ? nhwcGeometry(x, filter.shape, convAttrs(call.attrs)) : null;
+  const simd = call.simdIf(info !== null && info.outChannels >= MIN_OUT_CHANNELS);
+  if (!info || !simd) return call.delegate();
+  const out = call.output([info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
   if (info.batchSize * info.outHeight * info.outWidth * info.outChannels === 0) return out;
+  const backend = call.backend;
   if (info.filterHeight * info.filterWidth * info.inChannels === 0) {
-    new Float32Array(backend.wasm.HEAPF32.buffer, memoryOffsetOf(backend, out), tf.util.sizeFromShape(out.shape)).fill(0);
+    new Float32Array(backend.wasm.HEAPF32.buffer, call.offset(out), tf.util.sizeFromShape(out.shape)).fill(0);
     return out;
   }
-  runConvolution(backend, simd, 'forward', memoryOffsetOf(backend, x), info, memoryOffsetOf(backend, filter), memoryOffsetOf(backend, out));
+  runConvolution(backend, simd, 'forward', call.offset(x), info, call.offset(filter), call.offset(out));
   return out;
 }
 
@@ -168,7 +165,7 @@ export function simdConv2DFilterGradient(
   x: tf.TensorInfo,
   dy: tf.TensorInfo,
   filterShape: readonly number[],
-  attrs: tf.NamedAttrMap,
+  attrs: ConvAttrs,
 ): tf.TensorInfo | null {
   const info = dy.dtype === 'float32' ? nhwcGeometry(x, filterShape, attrs) : null;
   const expected = info ? [info.batchSize, info.outHeight, info.outWidth, info.outChannels] : [];

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { einsumLabelSizes, parseEinsumEquation } from '../einsum-equation';
-import { asWasmBackend, reshapeInfo, runKernel, Scratch } from './wasm-interop';
+import { reshapeInfo, runKernel, Scratch } from './wasm-interop';
+import type { WasmKernelCall } from './wasm-kernel-call';
 
 interface Operand {
   info: tf.TensorInfo;
@@ -14,9 +15,9 @@ interface Operand {
  * work runs on the fast GEMM), and the result is transposed to the output's label order.
  * Inputs are float32 tensors `inputs[0..n-1]`; `attrs.equation` e.g. `'bhid,bhjd->bhij'`.
  */
-export function wasmEinsum(backendName: string, backendRaw: unknown, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): tf.TensorInfo {
-  const backend = asWasmBackend(backendRaw);
-  const equation = attrs.equation;
+export function wasmEinsum(call: WasmKernelCall): tf.TensorInfo {
+  const { backend, backendName, backendRaw, inputs } = call;
+  const equation = call.attrs.equation;
   if (typeof equation !== 'string') throw new Error('einsum: attrs.equation must be a string.');
   const tensors = (Array.isArray(inputs) ? inputs : Object.values(inputs)) as tf.TensorInfo[];
   const eq = parseEinsumEquation(equation, tensors.length);

@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { gemmPoolFor } from './gemm-pool';
-import { simdKernelsFor, type SimdKernels } from './simd-module';
-import { asWasmBackend, memoryOffsetOf, type WasmBackendInternals } from './wasm-interop';
+import type { SimdKernels } from './simd-module';
+import type { WasmBackendInternals } from './wasm-interop';
+import type { WasmKernelCall } from './wasm-kernel-call';
 
 /** The elementwise kernels of `assembly/elementwise.ts`, by their `op` number. */
 export const ELEMENTWISE_OP = { gelu: 0, geluWithSlope: 1, exp: 2, erf: 3, multiply: 4, step: 5, biasAdd: 6, add: 7 } as const;
@@ -59,83 +60,70 @@ function isLastAxisVector(x: tf.TensorInfo, v: tf.TensorInfo): boolean {
   );
 }
 
-/** The SIMD kernels where both inputs are float32, else null. */
-function floatKernels(backend: WasmBackendInternals, a: tf.TensorInfo, b: tf.TensorInfo): SimdKernels | null {
-  return a.dtype === 'float32' && b.dtype === 'float32' ? simdKernelsFor(backend) : null;
-}
-
 /**
  * A same-shape float32 binary kernel of at least 65536 elements on every thread of the GEMM pool
  * (op `multiply` or `add`); null where that does not apply.
  */
-function pooledBinary(backend: WasmBackendInternals, op: 'multiply' | 'add', a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo | null {
+function pooledBinary(call: WasmKernelCall, op: 'multiply' | 'add', a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo | null {
   const size = sizeOf(a);
-  if (!sameShape(a, b) || size < POOLED_MIN_SIZE || !gemmPoolFor(backend)) return null;
-  const simd = floatKernels(backend, a, b);
+  if (!sameShape(a, b) || size < POOLED_MIN_SIZE || !gemmPoolFor(call.backend)) return null;
+  const simd = call.floatSimd(a, b);
   if (!simd) return null;
-  const out = backend.makeOutput([...a.shape], 'float32');
-  runElementwise(backend, simd, op, memoryOffsetOf(backend, a), memoryOffsetOf(backend, b), memoryOffsetOf(backend, out), size);
+  const out = call.output(a.shape);
+  runElementwise(call.backend, simd, op, call.offset(a), call.offset(b), call.offset(out), size);
   return out;
 }
 
 /**
  * `Multiply` for the wasm backend: two float32 tensors of one shape with at least 65536 elements
  * (GELU's gradient `dy * slope`, masks) are multiplied by AiT.js's SIMD kernel on every thread of
- * the GEMM pool; everything else (broadcasting, other dtypes, small tensors, no pool) goes to
- * `original`.
+ * the GEMM pool; everything else (broadcasting, other dtypes, small tensors, no pool) goes to the
+ * backend's own kernel.
  */
-export function wasmMultiply(backendRaw: unknown, inputs: tf.NamedTensorInfoMap, original: tf.KernelFunc): tf.TensorInfo {
-  const out = pooledBinary(asWasmBackend(backendRaw), 'multiply', inputs.a as tf.TensorInfo, inputs.b as tf.TensorInfo);
-  return out ?? (original({ inputs, backend: backendRaw as object, attrs: {} }) as tf.TensorInfo);
+export function wasmMultiply(call: WasmKernelCall): tf.TensorInfo {
+  return pooledBinary(call, 'multiply', call.input('a'), call.input('b')) ?? call.delegate();
 }
 
 /**
  * `Add` for the wasm backend: a float32 tensor `[..., c]` plus a bias vector `[c]` (either order;
  * tfjs-wasm's broadcasting loop takes about 3 ns per element) in one SIMD pass, on every thread of
  * the GEMM pool for large tensors; two float32 tensors of one shape with at least 65536 elements
- * (residual sums) on the pool's threads. Everything else goes to `original`.
+ * (residual sums) on the pool's threads. Everything else goes to the backend's own kernel.
  */
-export function wasmAdd(backendRaw: unknown, inputs: tf.NamedTensorInfoMap, original: tf.KernelFunc): tf.TensorInfo {
-  const backend = asWasmBackend(backendRaw);
-  const a = inputs.a as tf.TensorInfo;
-  const b = inputs.b as tf.TensorInfo;
-  const same = pooledBinary(backend, 'add', a, b);
+export function wasmAdd(call: WasmKernelCall): tf.TensorInfo {
+  const a = call.input('a');
+  const b = call.input('b');
+  const same = pooledBinary(call, 'add', a, b);
   if (same) return same;
   const [x, v] = isLastAxisVector(a, b) ? [a, b] : isLastAxisVector(b, a) ? [b, a] : [null, null];
-  const simd = x && v && sizeOf(x) >= BIAS_ADD_MIN_SIZE ? floatKernels(backend, x, v) : null;
-  if (!x || !v || !simd) return original({ inputs, backend: backendRaw as object, attrs: {} }) as tf.TensorInfo;
-  const out = backend.makeOutput([...x.shape], 'float32');
+  const simd = x && v && sizeOf(x) >= BIAS_ADD_MIN_SIZE ? call.floatSimd(x, v) : null;
+  if (!x || !v || !simd) return call.delegate();
+  const out = call.output(x.shape);
   const period = x.shape[x.shape.length - 1] as number;
-  runElementwise(
-    backend,
-    simd,
-    'biasAdd',
-    memoryOffsetOf(backend, x),
-    memoryOffsetOf(backend, v),
-    memoryOffsetOf(backend, out),
-    sizeOf(x),
-    0,
-    period,
-  );
+  runElementwise(call.backend, simd, 'biasAdd', call.offset(x), call.offset(v), call.offset(out), sizeOf(x), 0, period);
   return out;
 }
 
 /**
  * `Step` (`x > 0 ? 1 : alpha`, NaN kept; the gradient of ReLU) for float32 on the wasm backend in
- * one SIMD pass, on every thread of the GEMM pool for large tensors; other dtypes go to `original`.
+ * one SIMD pass, on every thread of the GEMM pool for large tensors; other dtypes go to the
+ * backend's own kernel.
  */
-export function wasmStep(
-  backendRaw: unknown,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-  original: tf.KernelFunc,
-): tf.TensorInfo {
-  const backend = asWasmBackend(backendRaw);
-  const x = inputs.x as tf.TensorInfo;
-  const simd = x.dtype === 'float32' ? simdKernelsFor(backend) : null;
-  if (!simd) return original({ inputs, backend: backendRaw as object, attrs }) as tf.TensorInfo;
-  const out = backend.makeOutput([...x.shape], 'float32');
-  const alpha = typeof attrs.alpha === 'number' ? attrs.alpha : 0;
-  runElementwise(backend, simd, 'step', memoryOffsetOf(backend, x), memoryOffsetOf(backend, out), 0, sizeOf(x), alpha);
+export function wasmStep(call: WasmKernelCall): tf.TensorInfo {
+  const alpha = typeof call.attrs.alpha === 'number' ? call.attrs.alpha : 0;
+  return unaryElementwise(call, 'step', alpha);
+}
+
+/**
+ * Runs elementwise kernel `op` (a unary one: `x` in, one output like it) on input `x` of `call`
+ * where it is float32 and AiT.js's SIMD kernels run, on every thread of the GEMM pool for large
+ * tensors; otherwise hands the call to the backend's own kernel.
+ */
+export function unaryElementwise(call: WasmKernelCall, op: ElementwiseOp, s = 0): tf.TensorInfo {
+  const x = call.input('x');
+  const simd = call.floatSimd(x);
+  if (!simd) return call.delegate();
+  const out = call.output(x.shape);
+  runElementwise(call.backend, simd, op, call.offset(x), call.offset(out), 0, sizeOf(x), s);
   return out;
 }

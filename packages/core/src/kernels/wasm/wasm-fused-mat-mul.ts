@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { matMulGeometry } from '../mat-mul-geometry';
 import { wasmFastMatMul } from './wasm-batch-mat-mul';
 import { simdMatMul } from './wasm-simd-gemm';
-import { asWasmBackend, reshapeInfo, runKernel, Scratch, swapLastTwo, withPackableOperand } from './wasm-interop';
+import { reshapeInfo, runKernel, Scratch, swapLastTwo, withPackableOperand } from './wasm-interop';
+import type { WasmKernelCall } from './wasm-kernel-call';
 
 /** Applies a fused activation (tfjs `_FusedMatMul` names) with the backend's own kernels. */
 function applyActivation(
@@ -38,21 +39,15 @@ function applyActivation(
  * added in the kernel where it runs (see {@link simdMatMul}). Otherwise, where `b` is shared by
  * the whole batch and the bias is a vector, the backend's own fused kernel runs on folded,
  * untransposed operands (bias and activation fused into the GEMM); otherwise the product runs
- * through {@link wasmFastMatMul} and bias and activation follow as separate kernels.
+ * through {@link wasmFastMatMul} (handing the products it does not take to `matMul`, the
+ * registered `BatchMatMul` kernel) and bias and activation follow as separate kernels.
  */
-export function wasmFastFusedMatMul(
-  backendName: string,
-  backendRaw: unknown,
-  originalFused: tf.KernelFunc,
-  originalMatMul: tf.KernelFunc,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-): tf.TensorInfo {
-  const backend = asWasmBackend(backendRaw);
-  const a = inputs.a as tf.TensorInfo;
-  const b = inputs.b as tf.TensorInfo;
-  const bias = inputs.bias;
-  const prelu = inputs.preluActivationWeights;
+export function wasmFastFusedMatMul(call: WasmKernelCall, matMul: tf.KernelFunc): tf.TensorInfo {
+  const { attrs, backend, backendName, backendRaw } = call;
+  const a = call.input('a');
+  const b = call.input('b');
+  const bias = call.inputs.bias;
+  const prelu = call.inputs.preluActivationWeights;
   const transposeA = attrs.transposeA === true;
   const transposeB = attrs.transposeB === true;
   const activation = typeof attrs.activation === 'string' ? attrs.activation : 'linear';
@@ -83,7 +78,7 @@ export function wasmFastFusedMatMul(
         const fusedInputs: tf.NamedTensorInfoMap = { a: a3, b: operand };
         if (bias) fusedInputs.bias = bias;
         if (prelu) fusedInputs.preluActivationWeights = prelu;
-        return originalFused({
+        return call.originalKernel()({
           inputs: fusedInputs,
           backend: backendRaw as object,
           attrs: { ...attrs, transposeA: false, transposeB: false },
@@ -92,7 +87,7 @@ export function wasmFastFusedMatMul(
       out.shape = g.outShape;
       return out;
     }
-    let x = scratch.keep(wasmFastMatMul(backendName, backendRaw, originalMatMul, a, b, transposeA, transposeB));
+    let x = scratch.keep(wasmFastMatMul(backendName, backendRaw, matMul, a, b, transposeA, transposeB));
     if (bias) x = scratch.keep(runKernel(tf.Add, backendName, backendRaw, { a: x, b: bias }));
     if (activation !== 'linear') {
       x = scratch.keep(applyActivation(backendName, backendRaw, x, activation, prelu, leakyreluAlpha));

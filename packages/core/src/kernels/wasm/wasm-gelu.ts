@@ -1,7 +1,6 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import { requireSimdKernels } from './simd-module';
+import * as tf from '@tensorflow/tfjs-core';
 import { runElementwise } from './wasm-elementwise';
-import { memoryOffsetOf } from './wasm-interop';
+import type { WasmKernelCall } from './wasm-kernel-call';
 
 /** Kernel name of exact GELU, `y = x Phi(x)` (inputs `{x}`, float32, any shape). */
 export const GELU_KERNEL = 'AitGelu';
@@ -11,21 +10,15 @@ export const GELU_KERNEL = 'AitGelu';
  */
 export const GELU_WITH_SLOPE_KERNEL = 'AitGeluWithSlope';
 
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-}
-
 /**
  * {@link GELU_KERNEL} for the wasm backend: one pass of the SIMD kernel (on every thread of the
  * GEMM pool for large tensors).
  */
-export function wasmGelu({ inputs, backend: backendRaw }: KernelArgs): tf.TensorInfo {
-  const x = inputs.x as tf.TensorInfo;
-  const { backend, simd } = requireSimdKernels(backendRaw, GELU_KERNEL);
-  const out = backend.makeOutput([...x.shape], 'float32');
-  const n = x.shape.reduce((a, b) => a * b, 1);
-  runElementwise(backend, simd, 'gelu', memoryOffsetOf(backend, x), memoryOffsetOf(backend, out), 0, n);
+export function wasmGelu(call: WasmKernelCall): tf.TensorInfo {
+  const x = call.input('x');
+  const simd = call.requireSimd();
+  const out = call.output(x.shape);
+  runElementwise(call.backend, simd, 'gelu', call.offset(x), call.offset(out), 0, tf.util.sizeFromShape(x.shape));
   return out;
 }
 
@@ -33,12 +26,11 @@ export function wasmGelu({ inputs, backend: backendRaw }: KernelArgs): tf.Tensor
  * {@link GELU_WITH_SLOPE_KERNEL} for the wasm backend: one pass of the SIMD kernel (on every
  * thread of the GEMM pool for large tensors).
  */
-export function wasmGeluWithSlope({ inputs, backend: backendRaw }: KernelArgs): tf.TensorInfo[] {
-  const x = inputs.x as tf.TensorInfo;
-  const { backend, simd } = requireSimdKernels(backendRaw, GELU_KERNEL);
-  const y = backend.makeOutput([...x.shape], 'float32');
-  const slope = backend.makeOutput([...x.shape], 'float32');
-  const n = x.shape.reduce((a, b) => a * b, 1);
-  runElementwise(backend, simd, 'geluWithSlope', memoryOffsetOf(backend, x), memoryOffsetOf(backend, y), memoryOffsetOf(backend, slope), n);
+export function wasmGeluWithSlope(call: WasmKernelCall): tf.TensorInfo[] {
+  const x = call.input('x');
+  const simd = call.requireSimd();
+  const y = call.output(x.shape);
+  const slope = call.output(x.shape);
+  runElementwise(call.backend, simd, 'geluWithSlope', call.offset(x), call.offset(y), call.offset(slope), tf.util.sizeFromShape(x.shape));
   return [y, slope];
 }

@@ -1,6 +1,6 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import { requireSimdKernels } from './simd-module';
-import { memoryOffsetOf } from './wasm-interop';
+import * as tf from '@tensorflow/tfjs-core';
+import type { SimdKernels } from './simd-module';
+import type { WasmKernelCall } from './wasm-kernel-call';
 
 /**
  * Kernel name of layer normalisation over the last axis: inputs `{x, gamma, beta}` (`[..., d]`,
@@ -14,67 +14,45 @@ export const LAYER_NORM_KERNEL = 'AitLayerNorm';
  */
 export const LAYER_NORM_GRAD_KERNEL = 'AitLayerNormGrad';
 
-function rowsOf(x: tf.TensorInfo): { rows: number; d: number } {
+/** What both layer-norm kernels start with: see {@link layerNormCall}. */
+interface LayerNormCall {
+  simd: SimdKernels;
+  /** Rows of `x` (its size over the last axis) and the row length `d`. */
+  rows: number;
+  d: number;
+  /** The outputs: one like `x`, two of `rows` or `d` values. */
+  outputs: [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
+  /** Heap offset of input `name`. */
+  at(name: string): number;
+  /** Heap offset of output `i`. */
+  out(i: 0 | 1 | 2): number;
+}
+
+/**
+ * The SIMD kernels (throws where they do not run), the rows of input `x` and the three outputs
+ * of a layer-norm kernel: one like `x`, then two of `rows` values (`perRow`) or of `d`.
+ */
+function layerNormCall(call: WasmKernelCall, perRow: boolean): LayerNormCall {
+  const x = call.input('x');
+  const simd = call.requireSimd();
   const d = x.shape[x.shape.length - 1] ?? 1;
-  const size = x.shape.reduce((a, b) => a * b, 1);
-  return { rows: d === 0 ? 0 : size / d, d };
+  const rows = d === 0 ? 0 : tf.util.sizeFromShape(x.shape) / d;
+  const n = perRow ? rows : d;
+  const outputs: LayerNormCall['outputs'] = [call.output(x.shape), call.output([n]), call.output([n])];
+  return { simd, rows, d, outputs, at: (name) => call.offset(call.input(name)), out: (i) => call.offset(outputs[i]) };
 }
 
 /** {@link LAYER_NORM_KERNEL} for the wasm backend: two passes over each row in the SIMD kernel. */
-export function wasmLayerNorm({
-  inputs,
-  backend: backendRaw,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo[] {
-  const x = inputs.x as tf.TensorInfo;
-  const { backend, simd } = requireSimdKernels(backendRaw, LAYER_NORM_KERNEL);
-  const { rows, d } = rowsOf(x);
-  const y = backend.makeOutput([...x.shape], 'float32');
-  const mean = backend.makeOutput([rows], 'float32');
-  const rstd = backend.makeOutput([rows], 'float32');
-  if (rows > 0 && d > 0) {
-    const at = (t: tf.TensorInfo) => memoryOffsetOf(backend, t);
-    simd.layerNormForward(
-      at(x),
-      at(inputs.gamma as tf.TensorInfo),
-      at(inputs.beta as tf.TensorInfo),
-      at(y),
-      at(mean),
-      at(rstd),
-      rows,
-      d,
-      Number(attrs?.epsilon ?? 1e-5),
-    );
-  }
-  return [y, mean, rstd];
+export function wasmLayerNorm(call: WasmKernelCall): tf.TensorInfo[] {
+  const { simd, rows, d, outputs, at, out } = layerNormCall(call, true);
+  const epsilon = Number(call.attrs.epsilon ?? 1e-5);
+  if (rows > 0 && d > 0) simd.layerNormForward(at('x'), at('gamma'), at('beta'), out(0), out(1), out(2), rows, d, epsilon);
+  return outputs;
 }
 
 /** {@link LAYER_NORM_GRAD_KERNEL} for the wasm backend: two passes over each row in the SIMD kernel. */
-export function wasmLayerNormGrad({ inputs, backend: backendRaw }: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo[] {
-  const x = inputs.x as tf.TensorInfo;
-  const { backend, simd } = requireSimdKernels(backendRaw, LAYER_NORM_GRAD_KERNEL);
-  const { rows, d } = rowsOf(x);
-  const dx = backend.makeOutput([...x.shape], 'float32');
-  const dgamma = backend.makeOutput([d], 'float32');
-  const dbeta = backend.makeOutput([d], 'float32');
-  if (d > 0) {
-    const at = (t: tf.TensorInfo) => memoryOffsetOf(backend, t);
-    simd.layerNormBackward(
-      at(x),
-      at(inputs.mean as tf.TensorInfo),
-      at(inputs.rstd as tf.TensorInfo),
-      at(inputs.gamma as tf.TensorInfo),
-      at(inputs.dy as tf.TensorInfo),
-      at(dx),
-      at(dgamma),
-      at(dbeta),
-      rows,
-      d,
-    );
-  }
-  return [dx, dgamma, dbeta];
+export function wasmLayerNormGrad(call: WasmKernelCall): tf.TensorInfo[] {
+  const { simd, rows, d, outputs, at, out } = layerNormCall(call, false);
+  if (d > 0) simd.layerNormBackward(at('x'), at('mean'), at('rstd'), at('gamma'), at('dy'), out(0), out(1), out(2), rows, d);
+  return outputs;
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { simdKernelsFor } from './simd-module';
-import { asWasmBackend, heapF32, memoryOffsetOf } from './wasm-interop';
+import { heapF32 } from './wasm-interop';
+import type { WasmKernelCall } from './wasm-kernel-call';
 
 /**
  * If summing `shape` over `axes` only reduces leading axes (ignoring size-1 axes), returns the
@@ -29,31 +29,23 @@ export function leadingReduction(shape: readonly number[], axes: readonly number
  * `[rows, cols]` over the rows) in one pass: AiT.js's SIMD kernel (float32, blocks of 256 rows
  * summed separately) where it runs, else JavaScript with float64 accumulators. tfjs-wasm
  * transposes the whole input first so that the reduced axes are innermost. Other
- * reductions, int32 and empty inputs go to `original`.
+ * reductions, int32 and empty inputs go to the backend's own kernel.
  */
-export function wasmSum(
-  backendRaw: unknown,
-  original: tf.KernelFunc,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-): tf.TensorInfo {
-  const x = inputs.x as tf.TensorInfo;
-  const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
+export function wasmSum(call: WasmKernelCall): tf.TensorInfo {
+  const x = call.input('x');
+  const axes = tf.util.parseAxisParam(call.attrs.axis as number | number[], x.shape);
   const plan = x.dtype === 'float32' ? leadingReduction(x.shape, axes) : null;
-  if (!plan || plan.rows <= 1 || plan.cols === 0 || plan.rows * plan.cols === 0) {
-    return original({ inputs, backend: backendRaw as object, attrs }) as tf.TensorInfo;
-  }
-  const backend = asWasmBackend(backendRaw);
-  const keepDims = attrs.keepDims === true;
+  if (!plan || plan.rows <= 1 || plan.cols === 0 || plan.rows * plan.cols === 0) return call.delegate();
+  const keepDims = call.attrs.keepDims === true;
   const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
-  const out = backend.makeOutput(outShape, 'float32');
-  const simd = simdKernelsFor(backend);
+  const out = call.output(outShape);
+  const simd = call.simdIf(true);
   if (simd) {
-    simd.sumRows(memoryOffsetOf(backend, x), memoryOffsetOf(backend, out), plan.rows, plan.cols);
+    simd.sumRows(call.offset(x), call.offset(out), plan.rows, plan.cols);
     return out;
   }
-  const src = heapF32(backend, x);
-  const dst = heapF32(backend, out);
+  const src = heapF32(call.backend, x);
+  const dst = heapF32(call.backend, out);
   const { rows, cols } = plan;
   const acc = new Float64Array(cols);
   for (let r = 0, o = 0; r < rows; r++, o += cols) {

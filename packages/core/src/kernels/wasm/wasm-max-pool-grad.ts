@@ -1,41 +1,42 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { simdKernelsFor } from './simd-module';
-import { asWasmBackend, heapF32, memoryOffsetOf } from './wasm-interop';
+import type * as tf from '@tensorflow/tfjs-core';
+import { heapF32 } from './wasm-interop';
+import type { WasmKernelCall } from './wasm-kernel-call';
+import { nonOverlappingPool } from './wasm-max-pool';
 
 /**
  * `MaxPoolGrad` for the wasm backend when the windows do not overlap (filter size equal to the
  * stride, no padding), the usual 2x2 pooling: each output's gradient goes to the first maximum of
  * its window in row-major order, as the cpu backend does. Inputs `dy [batch, outH, outW, C]` and
  * `input [batch, H, W, C]`; the result has the input's shape. Runs in AiT.js's SIMD kernel (4
- * channels at a time) where the SIMD module runs, else in JavaScript. Other cases go to `fallback`.
+ * channels at a time) where the SIMD module runs, else in JavaScript. Other cases go to the
+ * backend's own kernel.
  */
-export function wasmMaxPoolGrad(
-  backendRaw: unknown,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-  fallback: tf.KernelFunc,
-): tf.TensorInfo {
-  const backend = asWasmBackend(backendRaw);
-  const dy = inputs.dy as tf.TensorInfo;
-  const x = inputs.input as tf.TensorInfo;
-  const filterSize = attrs.filterSize as number | [number, number];
-  const strides = attrs.strides as number | [number, number];
-  const pad = attrs.pad as 'valid' | 'same' | number;
-  const dimRoundingMode = attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined;
-  const viaFallback = (): tf.TensorInfo => fallback({ inputs, backend: backendRaw as object, attrs }) as tf.TensorInfo;
-  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.shape.length !== 4) return viaFallback();
-  const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
-  const { top, bottom, left, right } = info.padInfo;
-  const { filterHeight: fh, filterWidth: fw, strideHeight, strideWidth } = info;
-  if (fh !== strideHeight || fw !== strideWidth || top + bottom + left + right !== 0) return viaFallback();
-  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
-  const out = backend.makeOutput(x.shape, 'float32');
-  const simd = simdKernelsFor(backend);
+export function wasmMaxPoolGrad(call: WasmKernelCall): tf.TensorInfo {
+  const dy = call.input('dy');
+  const x = call.input('input');
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.shape.length !== 4) return call.delegate();
+  const info = nonOverlappingPool(x, call.attrs);
+  if (!info) return call.delegate();
+  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth, filterHeight: fh, filterWidth: fw } = info;
+  const out = call.output(x.shape);
+  const simd = call.simdIf(true);
   if (simd) {
-    const at = (t: tf.TensorInfo) => memoryOffsetOf(backend, t);
-    simd.maxPoolGradNonOverlapping(at(x), at(dy), at(out), batchSize, inHeight, inWidth, c, outHeight, outWidth, fh, fw);
+    simd.maxPoolGradNonOverlapping(
+      call.offset(x),
+      call.offset(dy),
+      call.offset(out),
+      batchSize,
+      inHeight,
+      inWidth,
+      c,
+      outHeight,
+      outWidth,
+      fh,
+      fw,
+    );
     return out;
   }
+  const backend = call.backend;
   const dx = heapF32(backend, out);
   const xs = heapF32(backend, x);
   const g = heapF32(backend, dy);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { simdKernelsFor, type SimdKernels } from './simd-module';
-import { asWasmBackend, memoryOffsetOf, type WasmBackendInternals } from './wasm-interop';
+import type { SimdKernels } from './simd-module';
+import { memoryOffsetOf, type WasmBackendInternals } from './wasm-interop';
+import type { WasmKernelCall } from './wasm-kernel-call';
 import { copyStridedRuns } from './wasm-strided-copy';
 
 const BYTES: Partial<Record<tf.DataType, number>> = { float32: 4, int32: 4, bool: 1 };
@@ -41,47 +42,36 @@ function copyBox(
 /**
  * `Slice` for the wasm backend: float32, int32 and bool boxes copied as contiguous runs by the
  * SIMD module (tfjs-wasm copies row by row from JavaScript, making a subarray per row: about 3 ms
- * for 4096 rows). Strings, complex numbers and a backend without the SIMD module go to `original`.
+ * for 4096 rows). Strings, complex numbers and a backend without the SIMD module go to the
+ * backend's own kernel.
  */
-export function wasmSlice(
-  backendRaw: unknown,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-  original: tf.KernelFunc,
-): tf.TensorInfo {
-  const x = inputs.x as tf.TensorInfo;
-  const backend = asWasmBackend(backendRaw);
-  const simd = BYTES[x.dtype] ? simdKernelsFor(backend) : null;
-  if (!simd || x.shape.length === 0) return original({ inputs, backend: backendRaw as object, attrs }) as tf.TensorInfo;
+export function wasmSlice(call: WasmKernelCall): tf.TensorInfo {
+  const x = call.input('x');
+  const simd = call.simdIf(BYTES[x.dtype] !== undefined && x.shape.length > 0);
+  if (!simd) return call.delegate();
   const [begin, size] = tf.slice_util.parseSliceParams(
     x as tf.Tensor,
-    attrs.begin as number | number[],
-    attrs.size as number | number[],
+    call.attrs.begin as number | number[],
+    call.attrs.size as number | number[],
   ) as [number[], number[]];
-  const out = backend.makeOutput(size, x.dtype);
-  if (tf.util.sizeFromShape(size) > 0) copyBox(simd, backend, x, begin, size, out);
+  const out = call.output(size, x.dtype);
+  if (tf.util.sizeFromShape(size) > 0) copyBox(simd, call.backend, x, begin, size, out);
   return out;
 }
 
 /** `SplitV` for the wasm backend: each part is a {@link wasmSlice} box. */
-export function wasmSplitV(
-  backendRaw: unknown,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-  original: tf.KernelFunc,
-): tf.TensorInfo[] {
-  const x = inputs.x as tf.TensorInfo;
-  const backend = asWasmBackend(backendRaw);
-  const simd = BYTES[x.dtype] ? simdKernelsFor(backend) : null;
-  if (!simd || x.shape.length === 0) return original({ inputs, backend: backendRaw as object, attrs }) as tf.TensorInfo[];
-  const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0] as number;
-  const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, attrs.numOrSizeSplits as number | number[], axis);
+export function wasmSplitV(call: WasmKernelCall): tf.TensorInfo[] {
+  const x = call.input('x');
+  const simd = call.simdIf(BYTES[x.dtype] !== undefined && x.shape.length > 0);
+  if (!simd) return call.delegateAll();
+  const axis = tf.util.parseAxisParam(call.attrs.axis as number, x.shape)[0] as number;
+  const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, call.attrs.numOrSizeSplits as number | number[], axis);
   const begin = new Array<number>(x.shape.length).fill(0);
   return sizes.map((s) => {
     const size = [...x.shape];
     size[axis] = s;
-    const out = backend.makeOutput(size, x.dtype);
-    if (tf.util.sizeFromShape(size) > 0) copyBox(simd, backend, x, [...begin], size, out);
+    const out = call.output(size, x.dtype);
+    if (tf.util.sizeFromShape(size) > 0) copyBox(simd, call.backend, x, [...begin], size, out);
     begin[axis] = (begin[axis] as number) + s;
     return out;
   });

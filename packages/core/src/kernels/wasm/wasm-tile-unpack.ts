@@ -1,31 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asWasmBackend, heapView } from './wasm-interop';
+import { heapView } from './wasm-interop';
+import type { WasmKernelCall } from './wasm-kernel-call';
+
+/** Whether `x` is float32 or int32 (4-byte elements that the block copies take). */
+function isWord(x: tf.TensorInfo): boolean {
+  return x.dtype === 'float32' || x.dtype === 'int32';
+}
 
 /**
  * `Tile` for the wasm backend (float32 and int32) as block copies: each row of the input is
  * written once and every repetition is a `copyWithin` of a finished block. tfjs-wasm's own kernel
  * computes an index per element in JavaScript (about 3 ms to tile `[1, 16, 64]` 64 times).
- * Other dtypes go to `fallback`.
+ * Other dtypes go to the backend's own kernel.
  */
-export function wasmTile(
-  backendRaw: unknown,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-  fallback: tf.KernelFunc,
-): tf.TensorInfo {
-  const x = inputs.x as tf.TensorInfo;
-  const reps = attrs.reps as number[];
-  if ((x.dtype !== 'float32' && x.dtype !== 'int32') || x.shape.length === 0 || reps.length !== x.shape.length) {
-    return fallback({ inputs, backend: backendRaw as object, attrs }) as tf.TensorInfo;
-  }
-  const backend = asWasmBackend(backendRaw);
+export function wasmTile(call: WasmKernelCall): tf.TensorInfo {
+  const x = call.input('x');
+  const reps = call.attrs.reps as number[];
+  if (!isWord(x) || x.shape.length === 0 || reps.length !== x.shape.length) return call.delegate();
   const shape = x.shape;
   const rank = shape.length;
   const outShape = shape.map((d, i) => d * (reps[i] as number));
-  const out = backend.makeOutput(outShape, x.dtype);
+  const out = call.output(outShape, x.dtype);
   if (tf.util.sizeFromShape(outShape) === 0) return out;
-  const src = heapView(backend, x);
-  const dst = heapView(backend, out);
+  const src = heapView(call.backend, x);
+  const dst = heapView(call.backend, out);
   const srcStride = new Array<number>(rank).fill(1);
   const dstStride = new Array<number>(rank).fill(1);
   for (let i = rank - 2; i >= 0; i--) {
@@ -51,20 +49,13 @@ export function wasmTile(
 /**
  * `Unpack` along axis 0 for the wasm backend (float32 and int32): every output is a contiguous
  * block of the input, copied with one `set`. tfjs-wasm slices element by element. Other axes
- * and dtypes go to `fallback`.
+ * and dtypes go to the backend's own kernel.
  */
-export function wasmUnpack(
-  backendRaw: unknown,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-  fallback: tf.KernelFunc,
-): tf.TensorInfo[] {
-  const x = inputs.value as tf.TensorInfo;
-  const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
-  if (axis !== 0 || (x.dtype !== 'float32' && x.dtype !== 'int32')) {
-    return fallback({ inputs, backend: backendRaw as object, attrs }) as tf.TensorInfo[];
-  }
-  const backend = asWasmBackend(backendRaw);
+export function wasmUnpack(call: WasmKernelCall): tf.TensorInfo[] {
+  const x = call.input('value');
+  const axis = tf.util.parseAxisParam(call.attrs.axis as number, x.shape)[0];
+  if (axis !== 0 || !isWord(x)) return call.delegateAll();
+  const backend = call.backend;
   const n = x.shape[0] as number;
   const rest = x.shape.slice(1);
   const size = tf.util.sizeFromShape(rest);

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { planTranspose, transposeInto } from './transpose-plan';
-import { simdKernelsFor, type SimdKernels } from './simd-module';
-import { asWasmBackend, heapView, memoryOffsetOf } from './wasm-interop';
+import type { SimdKernels } from './simd-module';
+import { heapView } from './wasm-interop';
+import type { WasmKernelCall } from './wasm-kernel-call';
 import { copyStridedRuns } from './wasm-strided-copy';
 
 /**
@@ -37,20 +38,13 @@ function copyPermutedRuns(simd: SimdKernels, src: number, dst: number, shape: nu
  * `[batch, tokens, 3, heads, dh] -> [3, batch, heads, tokens, dh]`) as `memory.copy` runs, where
  * the SIMD module runs; otherwise JavaScript over heap views (block copies, tiles). tfjs-wasm's
  * own kernel walks such rank-5 layouts element by element (about 90 ms for 1.5 M floats).
- * Strings go to `original`.
+ * Strings and complex numbers go to the backend's own kernel.
  */
-export function wasmTranspose(
-  backendRaw: unknown,
-  original: tf.KernelFunc,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-): tf.TensorInfo {
-  const x = inputs.x as tf.TensorInfo;
-  const perm = attrs.perm as number[];
-  if (x.dtype === 'string' || x.dtype === 'complex64') {
-    return original({ inputs, backend: backendRaw as object, attrs }) as tf.TensorInfo;
-  }
-  const backend = asWasmBackend(backendRaw);
+export function wasmTranspose(call: WasmKernelCall): tf.TensorInfo {
+  const x = call.input('x');
+  const perm = call.attrs.perm as number[];
+  if (x.dtype === 'string' || x.dtype === 'complex64') return call.delegate();
+  const backend = call.backend;
   const outShape = perm.map((p) => {
     const d = x.shape[p];
     if (d === undefined) throw new Error(`transpose: perm [${perm.join(', ')}] does not fit shape [${x.shape.join(', ')}].`);
@@ -61,30 +55,30 @@ export function wasmTranspose(
     // Same element order: share the data (as Reshape does).
     const data = backend.dataIdMap.get(x.dataId);
     if (!data) throw new Error('transpose: tensor data is not on the wasm backend.');
-    (backendRaw as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
+    (call.backendRaw as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
     return { dataId: x.dataId, shape: outShape, dtype: x.dtype };
   }
   const rank = plan.shape.length;
   // batches of matrix transposes of 4-byte elements: AiT.js's SIMD kernel, where it runs
   const swapsLastTwo = (rank === 2 && plan.perm[0] === 1) || (rank === 3 && plan.perm[0] === 0 && plan.perm[1] === 2);
-  const simd = swapsLastTwo && (x.dtype === 'float32' || x.dtype === 'int32') ? simdKernelsFor(backend) : null;
+  const simd = call.simdIf(swapsLastTwo && (x.dtype === 'float32' || x.dtype === 'int32'));
   if (simd) {
-    const out = backend.makeOutput(outShape, x.dtype);
+    const out = call.output(outShape, x.dtype);
     const [batch, rows, cols] = rank === 2 ? [1, ...plan.shape] : plan.shape;
-    simd.transposeBatched(memoryOffsetOf(backend, x), memoryOffsetOf(backend, out), batch as number, rows as number, cols as number);
+    simd.transposeBatched(call.offset(x), call.offset(out), batch as number, rows as number, cols as number);
     return out;
   }
   // the innermost axis stays innermost: contiguous runs, copied row set by row set
   const bytes = x.dtype === 'bool' ? 1 : 4;
-  const runSimd = rank >= 3 && plan.perm[rank - 1] === rank - 1 ? simdKernelsFor(backend) : null;
+  const runSimd = call.simdIf(rank >= 3 && plan.perm[rank - 1] === rank - 1);
   if (runSimd) {
-    const out = backend.makeOutput(outShape, x.dtype);
-    copyPermutedRuns(runSimd, memoryOffsetOf(backend, x), memoryOffsetOf(backend, out), plan.shape, plan.perm, bytes);
+    const out = call.output(outShape, x.dtype);
+    copyPermutedRuns(runSimd, call.offset(x), call.offset(out), plan.shape, plan.perm, bytes);
     return out;
   }
   const useJs = rank >= 5 || (rank === 2 && tf.util.sizeFromShape(x.shape) >= JS_2D_MIN_SIZE);
-  if (!useJs) return original({ inputs, backend: backendRaw as object, attrs }) as tf.TensorInfo;
-  const out = backend.makeOutput(outShape, x.dtype);
+  if (!useJs) return call.delegate();
+  const out = call.output(outShape, x.dtype);
   transposeInto(heapView(backend, x), heapView(backend, out), plan);
   return out;
 }

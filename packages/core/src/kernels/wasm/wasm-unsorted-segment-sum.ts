@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asWasmBackend, heapF32, heapI32 } from './wasm-interop';
+import { heapF32, heapI32 } from './wasm-interop';
+import type { WasmKernelCall } from './wasm-kernel-call';
 
 /**
  * `UnsortedSegmentSum` for the wasm backend (tfjs-wasm has none; it is the gradient of `gather`):
@@ -8,11 +9,11 @@ import { asWasmBackend, heapF32, heapI32 } from './wasm-interop';
  * Ids outside `[0, numSegments)` are dropped, as in TensorFlow. Runs in JavaScript on views of
  * the wasm heap (no copies); its cost is one pass over `x`.
  */
-export function wasmUnsortedSegmentSum(backendRaw: unknown, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): tf.TensorInfo {
-  const backend = asWasmBackend(backendRaw);
-  const x = inputs.x as tf.TensorInfo;
-  const ids = inputs.segmentIds as tf.TensorInfo;
-  const numSegments = attrs.numSegments;
+export function wasmUnsortedSegmentSum(call: WasmKernelCall): tf.TensorInfo {
+  const backend = call.backend;
+  const x = call.input('x');
+  const ids = call.input('segmentIds');
+  const numSegments = call.attrs.numSegments;
   if (typeof numSegments !== 'number' || !Number.isInteger(numSegments) || numSegments < 0) {
     throw new Error(`unsortedSegmentSum: numSegments must be a non-negative integer, got ${String(numSegments)}.`);
   }
