@@ -1,9 +1,10 @@
 /**
  * @packageDocumentation
  * `@ait/datasets` in a browser: the Triangle, Sort-of-CLEVR and oriented-bars generators, data
- * sets held in memory, byte-level format parsers (IDX, CIFAR), image resizing and the pipeline
- * (shuffling, batching, augmentation, normalisation) that turns any data set into a `BatchSource`
- * for the `@ait/core` Trainer.
+ * sets held in memory, byte-level format parsers (IDX, CIFAR), image resizing, the data set
+ * registry (`DATASET_REGISTRY`: every named data set's facts) and the pipeline (shuffling,
+ * batching, augmentation, normalisation) that turns any data set into a `BatchSource` for the
+ * `@ait/core` Trainer.
  *
  * This is the browser entry (chosen by bundlers through the package.json `browser` export
  * condition): no module it imports uses a Node built-in or a Node-only package. The file
@@ -44,6 +45,10 @@ export * from './loaders/cifar-sources';
 export * from './loaders/cifar-record-count';
 export * from './loaders/cifar-label-names';
 export * from './loaders/cifar-normalization';
+
+export * from './registry/dataset-entry';
+export * from './registry/dataset-registry';
+export * from './registry/dataset-names';
 
 export * from './pipeline/augmentation';
 export * from './pipeline/augmentation-safety';

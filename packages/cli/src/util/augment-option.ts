@@ -1,4 +1,4 @@
-import { augmentationProblems } from '@ait/datasets';
+import { CLI_DATASET_ENTRIES, augmentationProblems, type DatasetEntry } from '@ait/datasets';
 import { CliError } from './cli-error';
 import { NO_AUGMENTATION, type RecipeAugmentation } from './training-recipe';
 
@@ -48,4 +48,44 @@ export function checkAugmentForData(augment: RecipeAugmentation, kind: string): 
   if (problems.length > 0) {
     throw new CliError(`${problems.join('; ')}. Leave that augmentation out of --augment (or use --augment none).`, 2);
   }
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function joinAnd(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/**
+ * The sentence of `--augment`'s help that says where an augmentation is refused, made from the
+ * augmentation facts of the data sets' registry entries (default: those the CLI offers), e.g.
+ * `Refused where it changes labels: flip on sort-of-clevr (left/right questions) and mnist
+ * (mirrored digits); crop on sort-of-clevr (objects cross the centre lines); triangle,
+ * fashion-mnist, cifar10 and cifar100 take both`. Sets without facts (the user's own images) are
+ * left out: nothing is refused for them.
+ */
+export function augmentRefusalsHelp(entries: readonly DatasetEntry[] = CLI_DATASET_ENTRIES): string {
+  const checked = entries.flatMap((e) => (typeof e.augmentation === 'string' ? [] : [{ name: e.name, facts: e.augmentation }]));
+  const clauses: string[] = [];
+  for (const [word, key] of [
+    ['flip', 'horizontalFlip'],
+    ['crop', 'crop'],
+  ] as const) {
+    const refused = checked.flatMap(({ name, facts }) => {
+      const verdict = facts[key];
+      return verdict === true ? [] : [`${name} (${verdict.brief})`];
+    });
+    if (refused.length > 0) clauses.push(`${word} on ${joinAnd(refused)}`);
+  }
+  const both = checked.filter(({ facts }) => facts.crop === true && facts.horizontalFlip === true).map(({ name }) => name);
+  if (both.length > 0) clauses.push(`${joinAnd(both)} take${both.length === 1 ? 's' : ''} both`);
+  return clauses.length === 0 ? '' : `Refused where it changes labels: ${clauses.join('; ')}`;
+}
+
+/** The help text of `ait train --augment`: the names, the default and where each augmentation is refused. */
+export function augmentHelp(): string {
+  const refusals = augmentRefusalsHelp();
+  return (
+    'training augmentation: crop (random crop with zero padding), flip (horizontal), crop,flip, or none ' +
+    `(default: the recipe, none except --recipe paper on CIFAR).${refusals === '' ? '' : ` ${refusals}`}`
+  );
 }

@@ -1,16 +1,30 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadDataset, type Dataset, type DatasetSpec, type RandomAccessDataset } from '@ait/datasets';
+import {
+  CLI_DATASET_ENTRIES,
+  CLI_DATASET_NAMES,
+  loadDataset,
+  type CliDatasetName,
+  type Dataset,
+  type DatasetSpec,
+  type GeneratedCliDatasetName,
+  type RandomAccessDataset,
+} from '@ait/datasets';
 import { CliError } from './cli-error';
 
-/** Data set names `ait train`, `ait eval` and `ait data info` accept besides a folder path. */
-export const CLI_DATASETS = ['triangle', 'sort-of-clevr', 'mnist', 'fashion-mnist', 'cifar10', 'cifar100'] as const;
+/**
+ * Data set names `ait train`, `ait eval` and `ait data info` accept besides a folder path: the
+ * entries of `DATASET_REGISTRY` (`@ait/datasets`) that the CLI offers, in registry order.
+ */
+export const CLI_DATASETS: readonly CliDatasetName[] = CLI_DATASET_NAMES;
 
-/** Default number of training / test examples of the generated data sets (Triangle; Sort-of-CLEVR counts images). */
-export const GENERATED_DEFAULT_SIZES: Readonly<Record<'triangle' | 'sort-of-clevr', { train: number; test: number }>> = {
-  triangle: { train: 30_000, test: 2_000 },
-  'sort-of-clevr': { train: 2_000, test: 200 },
-};
+/**
+ * Default number of training / test examples of the generated data sets (Triangle; Sort-of-CLEVR
+ * counts images), from their registry entries.
+ */
+export const GENERATED_DEFAULT_SIZES: Readonly<Record<GeneratedCliDatasetName, { train: number; test: number }>> = Object.fromEntries(
+  CLI_DATASET_ENTRIES.flatMap(({ name, cli: { generated: g } }) => (g === undefined ? [] : [[name, { train: g.train, test: g.test }]])),
+) as Record<GeneratedCliDatasetName, { train: number; test: number }>;
 
 /** Sizes asked for on the command line or in a config file. */
 export interface DatasetSizes {
@@ -37,6 +51,15 @@ function hasManifest(dir: string): boolean {
 }
 
 /**
+ * The spec of one split of a data set the CLI offers by name: the name, the split and, for a
+ * generated set, its size option (`size` or `images`, as its registry entry says).
+ */
+function splitSpec(name: CliDatasetName, split: 'train' | 'test', size: Readonly<Record<string, number>> = {}): DatasetSpec {
+  // Every loader the CLI offers takes a split, and a generated one the size option of its entry.
+  return { name, split, ...size } as DatasetSpec;
+}
+
+/**
  * Turns a data set name (`triangle`, `mnist`, ...) or a folder written by `ait data generate`
  * (with `train/` and `test/` sub-folders, or one set with a `manifest.json`) into the specs of
  * its training and test splits. Unknown names throw a {@link CliError} listing the valid ones.
@@ -46,28 +69,16 @@ export function planDataset(choice: string, sizes: DatasetSizes = {}): DatasetPl
     ...(sizes.trainSize !== undefined ? { trainLimit: sizes.trainSize } : {}),
     ...(sizes.testSize !== undefined ? { testLimit: sizes.testSize } : {}),
   };
-  switch (choice) {
-    case 'triangle':
-    case 'sort-of-clevr': {
-      const d = GENERATED_DEFAULT_SIZES[choice];
-      const train = sizes.trainSize ?? d.train;
-      const test = sizes.testSize ?? d.test;
-      return choice === 'triangle'
-        ? { choice, train: { name: 'triangle', split: 'train', size: train }, test: { name: 'triangle', split: 'test', size: test } }
-        : {
-            choice,
-            train: { name: 'sort-of-clevr', split: 'train', images: train },
-            test: { name: 'sort-of-clevr', split: 'test', images: test },
-          };
-    }
-    case 'mnist':
-    case 'fashion-mnist':
-      return { choice, train: { name: choice, split: 'train' }, test: { name: choice, split: 'test' }, ...limits };
-    case 'cifar10':
-    case 'cifar100':
-      return { choice, train: { name: choice, split: 'train' }, test: { name: choice, split: 'test' }, ...limits };
-    default:
-      break;
+  const entry = CLI_DATASET_ENTRIES.find((e) => e.name === choice);
+  if (entry !== undefined) {
+    // A generated set is generated at the asked size; a loaded one is cut to its first n examples.
+    const generated = entry.cli.generated;
+    if (generated === undefined) return { choice, train: splitSpec(entry.name, 'train'), test: splitSpec(entry.name, 'test'), ...limits };
+    return {
+      choice,
+      train: splitSpec(entry.name, 'train', { [generated.sizeOption]: sizes.trainSize ?? generated.train }),
+      test: splitSpec(entry.name, 'test', { [generated.sizeOption]: sizes.testSize ?? generated.test }),
+    };
   }
   const dir = resolve(choice);
   if (existsSync(dir) && statSync(dir).isDirectory()) {

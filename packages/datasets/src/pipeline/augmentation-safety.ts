@@ -1,9 +1,25 @@
 import type { AugmentationOptions } from './augmentation';
+import type { AugmentationRefusal, DatasetAugmentation } from '../registry/dataset-entry';
+import { datasetEntry } from '../registry/dataset-names';
+import { DATASET_REGISTRY } from '../registry/dataset-registry';
 
-/** The built-in data sets whose labels are known to survive (or not) each augmentation. */
-export const AUGMENTATION_KINDS = ['triangle', 'sort-of-clevr', 'oriented-bars', 'mnist', 'fashion-mnist', 'cifar10', 'cifar100'] as const;
-/** One of {@link AUGMENTATION_KINDS}: a built-in loader's name or a synthetic task. */
-export type AugmentationKind = (typeof AUGMENTATION_KINDS)[number];
+type CheckedEntry = Exclude<
+  Extract<(typeof DATASET_REGISTRY)[number], { readonly augmentation: DatasetAugmentation }>,
+  { readonly variantOf: string }
+>;
+
+/** One of {@link AUGMENTATION_KINDS}: a registered data set whose labels are known to survive (or not) each augmentation. */
+export type AugmentationKind = CheckedEntry['name'];
+
+function checked(e: (typeof DATASET_REGISTRY)[number]): e is CheckedEntry {
+  return typeof e.augmentation !== 'string' && !('variantOf' in e);
+}
+
+/**
+ * The registered data sets (see `DATASET_REGISTRY`) whose labels are known to survive (or not)
+ * each augmentation, fresh-sample modes left out (they share their set's facts).
+ */
+export const AUGMENTATION_KINDS: readonly AugmentationKind[] = DATASET_REGISTRY.filter(checked).map((e) => e.name);
 
 /** Whether an augmentation keeps every label of a data set true: `true`, or the reason it does not. */
 export interface AugmentationSafety {
@@ -13,44 +29,33 @@ export interface AugmentationSafety {
   readonly horizontalFlip: true | string;
 }
 
+const reason = (verdict: true | AugmentationRefusal): true | string => (verdict === true ? true : verdict.reason);
+
 /**
- * What each built-in data set's labels say about the image, and so which augmentation keeps them
- * true:
- *
- * - Triangle: equilateral or not is kept by mirroring and by shifting (both are isometries; a
- *   shift by more than a vertex's distance to the edge can push it off the canvas).
- * - Sort-of-CLEVR: the answers ask where objects are (left of / above the image centre line), so
- *   a mirror swaps left and right, and a shift moves objects across the centre lines.
- * - Oriented bars: a mirror turns a bar of angle a into one of angle 180 - a, another class.
- * - MNIST: a mirrored digit is no digit of its class (a mirrored 2 looks like a 5); shifts are fine.
- * - Fashion-MNIST, CIFAR-10/100: mirrored and shifted photos keep their class (CIFAR's are the
- *   AiT paper's own augmentation).
+ * What each registered data set's labels say about the image, and so which augmentation keeps
+ * them true, from the `augmentation` facts of `DATASET_REGISTRY` (where each is explained):
+ * `true`, or the reason the augmentation makes labels wrong.
  */
-export const AUGMENTATION_SAFETY: Readonly<Record<AugmentationKind, AugmentationSafety>> = {
-  triangle: { crop: true, horizontalFlip: true },
-  'sort-of-clevr': {
-    crop: 'the shift moves objects across the image centre lines that the "on the left" / "on the top" questions ask about, and can cut objects off',
-    horizontalFlip: 'a mirror swaps left and right, so the answers to "is it on the left?" become wrong',
-  },
-  'oriented-bars': { crop: true, horizontalFlip: 'a mirror turns a bar of angle a into one of angle 180 - a, which is another class' },
-  mnist: { crop: true, horizontalFlip: 'a mirrored digit is not a digit of its class (a mirrored 2 looks like a 5)' },
-  'fashion-mnist': { crop: true, horizontalFlip: true },
-  cifar10: { crop: true, horizontalFlip: true },
-  cifar100: { crop: true, horizontalFlip: true },
-};
+export const AUGMENTATION_SAFETY: Readonly<Record<AugmentationKind, AugmentationSafety>> = Object.fromEntries(
+  DATASET_REGISTRY.filter(checked).map((e) => [
+    e.name,
+    { crop: reason(e.augmentation.crop), horizontalFlip: reason(e.augmentation.horizontalFlip) },
+  ]),
+) as Record<AugmentationKind, AugmentationSafety>;
 
 /**
  * Why `options` would make labels of the data set `kind` wrong: one sentence per refused
- * augmentation, empty when all are fine. Data sets outside {@link AUGMENTATION_KINDS} (e.g. image
- * folders) are the user's to judge and give no objection.
+ * augmentation, empty when all are fine. `kind` is a registered name (fresh-sample modes share
+ * their set's facts); data sets without augmentation facts (image folders, names outside the
+ * registry) are the user's to judge and give no objection.
  */
 export function augmentationProblems(kind: string, options: AugmentationOptions): string[] {
-  const safety = (AUGMENTATION_SAFETY as Readonly<Record<string, AugmentationSafety | undefined>>)[kind];
-  if (safety === undefined) return [];
+  const safety = datasetEntry(kind)?.augmentation;
+  if (safety === undefined || typeof safety === 'string') return [];
   const problems: string[] = [];
-  if ((options.cropPadding ?? 0) > 0 && safety.crop !== true) problems.push(`random crop changes ${kind} labels: ${safety.crop}`);
+  if ((options.cropPadding ?? 0) > 0 && safety.crop !== true) problems.push(`random crop changes ${kind} labels: ${safety.crop.reason}`);
   if (options.horizontalFlip === true && safety.horizontalFlip !== true) {
-    problems.push(`horizontal flip changes ${kind} labels: ${safety.horizontalFlip}`);
+    problems.push(`horizontal flip changes ${kind} labels: ${safety.horizontalFlip.reason}`);
   }
   return problems;
 }
