@@ -91,7 +91,8 @@ describe.skipIf(!executablePath)('the playground in headless Chromium', () => {
   });
 
   it('trains ait-tiny-conv on Triangle in its worker, pauses and resumes, and draws curves, test images, gates, priors and maps', async () => {
-    await page.goto(`${server.url}/playground.html?autostart=1&steps=40&train=1024&test=200&every=10&seed=1`);
+    const steps = 40;
+    await page.goto(`${server.url}/playground.html?autostart=1&steps=${steps}&train=1024&test=200&every=10&seed=1`);
     await statusMatches(page, /training · step ([5-9]|[1-3]\d)\b/);
     await page.getByRole('button', { name: 'Pause' }).click();
     await statusMatches(page, /^paused/);
@@ -100,7 +101,7 @@ describe.skipIf(!executablePath)('the playground in headless Chromium', () => {
     expect(await shownStep(page)).toBe(pausedAt);
     expect(await page.getByTestId('status').innerText()).toMatch(/^paused/);
     await page.getByRole('button', { name: 'Resume' }).click();
-    await statusMatches(page, /^finished · step 40\b/);
+    await statusMatches(page, new RegExp(`^finished · step ${steps}\\b`));
 
     const text = await page.getByTestId('status').innerText();
     const loss = Number(/loss ([\d.]+)/.exec(text)?.[1]);
@@ -136,9 +137,11 @@ describe.skipIf(!executablePath)('the playground in headless Chromium', () => {
     await page.screenshot({ path: `${SHOTS}/playground.png`, fullPage: true });
 
     // the main thread only draws while the worker trains. Training there would block it for a
-    // step at a time (one long task per step, dozens here); drawing gives at most a few, and on a
-    // loaded 2-core CI machine one of them took 178 ms. So: at most 3 long tasks after training
-    // began (page load itself may have some, before the mark), none near a second.
+    // step at a time (one long task per step, and the evaluations); drawing gives a few,
+    // and more on a loaded machine (on a loaded 2-core CI machine one took 178 ms; beside seven
+    // other test processes, 5 drawing tasks passed 50 ms). So: at most a quarter of the steps as
+    // long tasks after training began (page load itself may have some, before the mark), none
+    // near a second.
     const { tasks, trainingFrom } = await page.evaluate(() => ({
       tasks: (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks,
       trainingFrom: performance.getEntriesByName('ait-playground-training')[0]?.startTime ?? 0,
@@ -148,7 +151,7 @@ describe.skipIf(!executablePath)('the playground in headless Chromium', () => {
     console.log(
       `playground: longest main-thread task while training ${Math.max(0, ...whileTraining).toFixed(0)} ms (${whileTraining.length} long tasks; ${tasks.length - whileTraining.length} during page load)`,
     );
-    expect(whileTraining.length).toBeLessThanOrEqual(3);
+    expect(whileTraining.length).toBeLessThanOrEqual(steps / 4);
     expect(Math.max(0, ...whileTraining)).toBeLessThan(1000);
     expect(problems).toEqual([]);
   }, 180_000);
