@@ -15,11 +15,11 @@ import { CliError, oneLine } from './util/cli-error';
 import type { CliIo } from './util/cli-io';
 import { CLI_DATASETS } from './util/dataset-choice';
 import { describeFsError, isFsError } from './util/fs-error';
-import { intAtLeast, intInRange, nonNegativeNumber, positiveNumber, seedValue } from './util/option-parsers';
+import { intAtLeast, intInRange } from './util/option-parsers';
 import { WEIGHT_LAYOUTS } from './util/safetensors-export-info';
 import { addDataCommands } from './program-data-commands';
 import { examples } from './util/help-examples';
-import { RECIPE_NAMES } from './util/training-recipe';
+import { addTrainOptions, trainCommanderOption } from './util/train-options';
 
 /** Version printed by `ait --version`: this package's version (tsup inlines it from package.json). */
 export const CLI_VERSION: string = version;
@@ -41,71 +41,30 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
   );
 
   const withJson = (c: Command): Command => c.option('--json', 'machine-readable JSON output on stdout').exitOverride();
-  const backendOption = (): Option => new Option('--backend <name>', 'compute backend (default auto)').choices(BACKENDS as string[]);
+  const backendOption = (): Option => trainCommanderOption('backend');
 
   withJson(
-    program
-      .command('train')
-      .description(
-        `train a model (default ${DEFAULT_MODEL} on generated ${DEFAULT_DATASET} data), evaluating and checkpointing every epoch`,
-      )
-      .option('-m, --model <preset>', `registered model preset (see \`ait models\`; default ${DEFAULT_MODEL})`)
-      .option(
-        '-d, --dataset <name|dir>',
-        `data set: ${CLI_DATASETS.join(', ')}, or a folder from \`ait data generate\` (default ${DEFAULT_DATASET})`,
-      )
-      .addOption(
-        new Option(
-          '--recipe <name>',
-          "base recipe: preset (the model preset's own, the default) or paper (the AiT paper's set-up: AdamW lr 1e-4, weight decay 0.01, 100 epochs, 5 warm-up epochs from 1e-5, cosine to 1e-6, batch 512 or 64 on sort-of-clevr, crop 4 + flip on CIFAR); the flags below override its values",
-        ).choices([...RECIPE_NAMES]),
-      )
-      .option('-e, --epochs <n>', 'epochs to train (default: the recipe)', intAtLeast(1))
-      .option('-b, --batch-size <n>', 'examples per step (default: the recipe)', intAtLeast(1))
-      .option('--lr <rate>', 'peak learning rate of the warm-up + cosine schedule (may change on --resume)', positiveNumber)
-      .option('--weight-decay <w>', "AdamW's decoupled weight decay (default: the recipe; may change on --resume)", nonNegativeNumber)
-      .option(
-        '--clip-norm <norm>',
-        'clip the global gradient norm to this value, 0 = off (default: the recipe; may change on --resume)',
-        nonNegativeNumber,
-      )
-      .option(
-        '--warmup-epochs <n>',
-        'linear warm-up length in epochs, fractions allowed (default: the recipe; may change on --resume)',
-        nonNegativeNumber,
-      )
-      .option(
-        '--augment <list>',
-        'training augmentation: crop (random crop with zero padding), flip (horizontal), crop,flip, or none (default: the recipe, none except --recipe paper on CIFAR). Refused where it changes labels: flip on sort-of-clevr (left/right questions), mnist (mirrored digits) and oriented bars; crop on sort-of-clevr (objects cross the centre lines); triangle, fashion-mnist and CIFAR take both',
-      )
-      .option('--crop-padding <n>', 'zero padding of --augment crop, in pixels (default 4)', intAtLeast(1))
-      .option('--seed <n>', 'seed of initialisation, dropout and data order (default 0)', seedValue)
-      .addOption(backendOption())
-      .option('--threads <n>', 'wasm threads for matrix products, 1-8 (default: every core, at most 8)', intInRange(1, 8))
-      .option('-o, --out <dir>', 'run directory for checkpoints, metrics and curves (default runs/<model>-<data>-<time>)')
-      .option('-c, --config <file>', 'JSON or YAML file with any of these options (flags win) and modelConfig')
-      .option(
-        '-r, --resume <dir|ckpt>',
-        "continue a run from its newest checkpoint that verifies, or from the given .ckpt file of its checkpoints/ folder; --epochs, --lr, --clip-norm, --warmup-epochs, --weight-decay and --checkpoint-every may change, the rest must match the run's",
-      )
-      .option('--train-size <n>', 'training examples (generated data) or the first n of a loaded set', intAtLeast(1))
-      .option('--test-size <n>', 'test examples, likewise', intAtLeast(1))
-      .option('--checkpoint-every <steps>', 'also save a checkpoint every this many steps', intAtLeast(1))
-      .option('--max-steps <n>', 'stop (with a checkpoint) once this many steps are done in total', intAtLeast(1))
-      .option('-q, --quiet', 'no progress output')
-      .addHelpText(
-        'after',
-        examples([
-          'ait train',
-          'ait train --model ait-tiny --dataset mnist --epochs 3 --out runs/mnist',
-          'ait train --config train.yaml',
-          'ait train --resume runs/mnist',
-          'ait train --resume runs/mnist/checkpoints/ckpt-s000001876-e00002.ckpt --lr 0.0002 --clip-norm 1',
-          'ait train --dataset triangle --train-size 2000 --epochs 2 --json',
-          'ait train --dataset cifar10 --model ait-tiny --recipe paper --epochs 10',
-          'ait train --dataset fashion-mnist --augment crop,flip --crop-padding 2 --weight-decay 0.01',
-        ]),
-      ),
+    addTrainOptions(
+      program
+        .command('train')
+        .description(
+          `train a model (default ${DEFAULT_MODEL} on generated ${DEFAULT_DATASET} data), evaluating and checkpointing every epoch`,
+        ),
+      // the flags come from TRAIN_OPTIONS (util/train-option-table.ts); --dataset's help text from here
+      { dataset: `data set: ${CLI_DATASETS.join(', ')}, or a folder from \`ait data generate\` (default ${DEFAULT_DATASET})` },
+    ).addHelpText(
+      'after',
+      examples([
+        'ait train',
+        'ait train --model ait-tiny --dataset mnist --epochs 3 --out runs/mnist',
+        'ait train --config train.yaml',
+        'ait train --resume runs/mnist',
+        'ait train --resume runs/mnist/checkpoints/ckpt-s000001876-e00002.ckpt --lr 0.0002 --clip-norm 1',
+        'ait train --dataset triangle --train-size 2000 --epochs 2 --json',
+        'ait train --dataset cifar10 --model ait-tiny --recipe paper --epochs 10',
+        'ait train --dataset fashion-mnist --augment crop,flip --crop-padding 2 --weight-decay 0.01',
+      ]),
+    ),
   ).action(async (opts: TrainCommandOptions) => {
     exit.code = await trainCommand(opts, io);
   });

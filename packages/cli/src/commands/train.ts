@@ -35,6 +35,7 @@ import { acquireRunLock, type RunLock } from '../util/run-lock';
 import { removeStaleRunTemporaries } from '../util/stale-temporaries';
 import { chanceLevelWarning, learningRateWarning } from '../util/run-warnings';
 import { checkStepMemory, outOfMemoryError } from '../util/step-memory-check';
+import { BACKEND_CHOICES } from '../util/train-option-table';
 import { resolveRun, runExistsError, type RunPlan } from '../util/train-plan';
 import type { TrainCommandOptions } from '../util/train-options';
 import { resumeRun } from '../util/train-resume';
@@ -45,7 +46,7 @@ export { trainConfigFileSchema, type TrainCommandOptions } from '../util/train-o
 export type { TrainSummary } from '../util/train-summary';
 
 /** Backends `--backend` accepts. */
-export const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+export const BACKENDS: readonly BackendChoice[] = BACKEND_CHOICES;
 
 /**
  * `ait train`: trains a preset on a data set with the preset's recipe or the AiT paper's

@@ -3,6 +3,7 @@ import { describeAugment, parseAugment } from './augment-option';
 import { CliError } from './cli-error';
 import { planDataset, type DatasetPlan } from './dataset-choice';
 import type { RunConfig, SettingChange } from './run-config';
+import { flagsWithRole, trainOptionsWithRole, type TrainOptionKeysWhere } from './train-option-table';
 import type { TrainingRecipe } from './training-recipe';
 
 /** A setting given on the command line or in a config file, and where it came from (`--lr`, `key "lr" of train.yaml`). */
@@ -17,25 +18,13 @@ export type GivenSettings = Readonly<Partial<Record<string, GivenSetting>>>;
 /**
  * Settings `ait train --resume` may change: the optimisation settings whose change does not make
  * the checkpoint's state meaningless (the epochs, and with them the schedule's length; the peak
- * learning rate; gradient clipping; the warm-up; the weight decay; how often to checkpoint).
+ * learning rate; gradient clipping; the warm-up; the weight decay; how often to checkpoint). The
+ * options marked `may-change` in `TRAIN_OPTIONS`.
  */
-export const RESUME_CHANGEABLE = ['epochs', 'lr', 'clipNorm', 'warmupEpochs', 'weightDecay', 'checkpointEvery'] as const;
+export const RESUME_CHANGEABLE: readonly TrainOptionKeysWhere<'onResume', 'may-change'>[] = trainOptionsWithRole('may-change');
 
-/** Settings that define what a run is; `ait train --resume` refuses other values. */
-const RESUME_FIXED = [
-  'model',
-  'dataset',
-  'trainSize',
-  'testSize',
-  'batchSize',
-  'seed',
-  'labelSmoothing',
-  'modelConfig',
-  'out',
-  'recipe',
-  'augment',
-  'cropPadding',
-] as const;
+/** Settings that define what a run is (`must-match` in `TRAIN_OPTIONS`); `ait train --resume` refuses other values. */
+const RESUME_FIXED = trainOptionsWithRole('must-match');
 
 /** The run a resume continues: the stored run with the changed settings, and the changes. */
 export interface ResumedSettings {
@@ -76,6 +65,9 @@ function storedValue(run: RunConfig, key: (typeof RESUME_FIXED)[number], dir: st
     case 'cropPadding':
       return run.recipe.augment?.cropPadding ?? 0;
   }
+  // a new must-match option of TRAIN_OPTIONS needs its case above
+  const unhandled: never = key;
+  throw new Error(`resumeSettings: no stored value for ${String(unhandled)}.`);
 }
 
 /**
@@ -115,8 +107,8 @@ export function resumeSettings(stored: RunConfig, given: GivenSettings, dir: str
   if (clashes.length > 0) {
     throw new CliError(
       `--resume continues ${dir} with the model, data, batch size, seed, label smoothing, recipe and augmentation it was started with, but ${clashes.join(', ')}. ` +
-        'Remove those settings, or start a new run with another --out. With --resume you may change --epochs, --lr, --clip-norm, ' +
-        '--warmup-epochs, --weight-decay and --checkpoint-every, and choose --backend, --threads and --max-steps.',
+        `Remove those settings, or start a new run with another --out. With --resume you may change ${flagsWithRole('may-change')}, ` +
+        `and choose ${flagsWithRole('per-invocation')}.`,
       2,
     );
   }

@@ -8,13 +8,11 @@ import { findPreset } from './model-for-data';
 import { resumeSettings } from './resume-settings';
 import { resumeTarget } from './resume-target';
 import { readRunConfig, RUN_FILES, type RunConfig, type SettingChange } from './run-config';
+import { DEFAULT_DATASET, DEFAULT_MODEL } from './train-option-table';
 import { givenSettings, trainConfigFileSchema, type FileSettings, type TrainCommandOptions } from './train-options';
 import { namedRecipe, type RecipeName, type TrainingRecipe } from './training-recipe';
 
-/** The AiT CPU preset `ait train` uses without `--model`. */
-export const DEFAULT_MODEL = 'ait-tiny-conv';
-/** The data set `ait train` uses without `--dataset`. */
-export const DEFAULT_DATASET = 'triangle';
+export { DEFAULT_DATASET, DEFAULT_MODEL } from './train-option-table';
 
 /** Everything `ait train` decided before touching the disk. */
 export interface RunPlan {
