@@ -2,11 +2,14 @@
 // scenario; `?checkpoint=1` exchanges checkpoints with Node (node.ckpt next to the page);
 // `?backends=1` reports what initBackend chooses and says in a browser; `?webgpu=1` what the
 // browser's WebGPU offers and what initBackend's `auto` and `webgpu` do with it
-// (scenarios/webgpu-backends.ts); `?bench=1&steps=N` times training steps (bench/step-time.ts).
+// (scenarios/webgpu-backends.ts); `?bench=1&steps=N` times training steps (bench/step-time.ts);
+// `?pretrained=1&backend=wasm|cpu` loads @ait/vision's first pretrained model by name and reports its
+// predictions (scenarios/pretrained-model.ts).
 // The result (or the error) goes to `window.__aitResult`.
 import { initBackend } from '@ait/core';
 import { SCENARIOS, type ScenarioBackend } from '../scenarios/index';
 import { checkpointFiles, exchangeCheckpoints } from '../scenarios/checkpoint-exchange';
+import { pretrainedPredictions } from '../scenarios/pretrained-model';
 import { timeAitTinySteps } from '../scenarios/step-timing';
 import { webgpuBackends } from '../scenarios/webgpu-backends';
 
@@ -23,6 +26,7 @@ async function main(): Promise<unknown> {
     return exchangeCheckpoints(new Uint8Array(await response.arrayBuffer()));
   }
   if (params.get('files') === '1') return checkpointFiles();
+  if (params.get('pretrained') === '1') return pretrainedPredictions((params.get('backend') ?? 'wasm') as ScenarioBackend);
   if (params.get('webgpu') === '1') return webgpuBackends();
   if (params.get('bench') === '1') return timeAitTinySteps(Number(params.get('steps') ?? 20), 3);
   if (params.get('backends') === '1') {

@@ -44,9 +44,8 @@ export async function bundleWithEsbuild(entry: string): Promise<BundleReport & {
   };
 }
 
-/** The entry chunk and every chunk reachable from it through static imports. */
-function initialChunks(metafile: Metafile, js: readonly { path: string; contents: Uint8Array }[]): Uint8Array[] {
-  const byName = new Map(js.map((f) => [relative(process.cwd(), f.path), f.contents]));
+/** The outputs of a metafile that a page loads before any dynamic `import()`: the entry chunk and every chunk reachable from it through static imports. */
+export function initialOutputs(metafile: Metafile): Set<string> {
   const entryOut = Object.entries(metafile.outputs).find(([, o]) => o.entryPoint !== undefined)?.[0];
   const seen = new Set<string>();
   const visit = (out: string): void => {
@@ -55,5 +54,11 @@ function initialChunks(metafile: Metafile, js: readonly { path: string; contents
     for (const i of metafile.outputs[out]?.imports ?? []) if (i.kind === 'import-statement') visit(i.path);
   };
   if (entryOut) visit(entryOut);
-  return [...seen].map((out) => byName.get(out)).filter((c): c is Uint8Array => c !== undefined);
+  return seen;
+}
+
+/** The contents of the {@link initialOutputs}. */
+function initialChunks(metafile: Metafile, js: readonly { path: string; contents: Uint8Array }[]): Uint8Array[] {
+  const byName = new Map(js.map((f) => [relative(process.cwd(), f.path), f.contents]));
+  return [...initialOutputs(metafile)].map((out) => byName.get(out)).filter((c): c is Uint8Array => c !== undefined);
 }

@@ -1,6 +1,7 @@
 // Every package trains in headless Chromium (Debian's, through playwright-core) with the same
 // losses as in Node, on wasm and on cpu; checkpoints move between Node and the page both ways and
-// round-trip through IndexedDB. The page is bundled with esbuild for the browser from the built
+// round-trip through IndexedDB; @ait/vision's pretrained model loads by name and predicts as in Node.
+// The page is bundled with esbuild for the browser from the built
 // packages (their browser entries), so this also checks what a user's bundle gets; the Node side
 // runs the built packages too (dist/index.js: vitest.config.ts drops the @ait/source condition).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { captureCheckpoint, decodeCheckpoint, disposeCheckpoint, initBackend, loadCheckpoint, saveCheckpoint } from '@ait/core';
 import { checkpointModel, checkpointWeights, type CheckpointExchange, type CheckpointFiles } from '../scenarios/checkpoint-exchange';
 import { SCENARIOS, type ScenarioBackend, type ScenarioResult } from '../scenarios/index';
+import { pretrainedPredictions, type PretrainedPredictions } from '../scenarios/pretrained-model';
 import { bundlePage } from '../src/bundle-page';
 import { chromiumOrSkip, launchChromium } from '../src/chromium';
 import { filesOnStackOf } from '../src/stack-files';
@@ -133,6 +135,22 @@ describe.skipIf(!executablePath)('AiT.js in headless Chromium', () => {
       expect(inBrowser.losses.every(Number.isFinite)).toBe(true);
       // the same seeds, data and kernels: the same numbers, to the last bit
       expect(inBrowser.losses).toEqual(inNode.losses);
+      expect(problems).toEqual([]);
+      expect(server.missing).toEqual([]);
+    },
+    120_000,
+  );
+
+  it.each(['wasm', 'cpu'] as const)(
+    "loadPretrainedModel in the page (weights from @ait/vision's weight module, checked by SHA-256) predicts as in Node, on %s",
+    async (backend) => {
+      const inBrowser = await run<PretrainedPredictions>(`pretrained=1&backend=${backend}`);
+      const inNode = await pretrainedPredictions(backend);
+      expect(inBrowser.backend).toBe(backend);
+      expect(inBrowser.name).toBe(inNode.name);
+      expect(inBrowser.probabilities).toHaveLength(4);
+      expect(inBrowser.probabilities.flat().every(Number.isFinite)).toBe(true);
+      expect(inBrowser.probabilities).toEqual(inNode.probabilities);
       expect(problems).toEqual([]);
       expect(server.missing).toEqual([]);
     },

@@ -75,6 +75,10 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
       .description('loss, accuracy and confusion matrix of a checkpoint on its test data (Sort-of-CLEVR: also per question type)')
       .argument('<target>', 'run directory (newest checkpoint) or .ckpt file')
       .option('--best', "the run directory's best checkpoint (checkpoints/best.ckpt, highest test accuracy) instead of its newest")
+      .option(
+        '--pretrained',
+        'the target names a pretrained model shipped with @ait/vision (see listPretrained): its test split, beside the accuracy its manifest records',
+      )
       .option('-d, --dataset <name|dir>', "another data set's test split instead of the run's")
       .option('--limit <n>', 'evaluate only the first n examples', intAtLeast(1))
       .option('-b, --batch-size <n>', 'examples per batch (default 128)', intAtLeast(1))
@@ -85,6 +89,7 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
           'ait eval runs/my-run',
           'ait eval runs/my-run --best',
           'ait eval runs/my-run/checkpoints/ckpt-s000000300-e00002.ckpt --json',
+          'ait eval --pretrained ait-tiny-conv-triangle --limit 300',
         ]),
       ),
   ).action(async (target: string, opts: EvalCommandOptions) => {
@@ -159,6 +164,7 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
       .argument('<target>', 'run directory (newest checkpoint) or .ckpt file')
       .argument('<images...>', 'PNG/JPEG files, or folders searched for them (sub-folders too)')
       .option('--best', "the run directory's best checkpoint (checkpoints/best.ckpt) instead of its newest")
+      .option('--pretrained', 'the target names a pretrained model shipped with @ait/vision (see listPretrained), not a run')
       .option('-k, --top <k>', 'classes listed per image, most probable first (default 3)', intAtLeast(1))
       .addOption(backendOption())
       .addHelpText(
@@ -167,6 +173,7 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
           'ait predict runs/my-run digit.png',
           'ait predict runs/my-run photos/ --best --top 1',
           'ait predict runs/my-run a.png b.jpg --json',
+          'ait predict --pretrained ait-tiny-conv-mnist digit.png',
         ]),
       ),
   ).action(async (target: string, images: string[], opts: PredictCommandOptions) => {

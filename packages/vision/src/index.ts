@@ -18,3 +18,4 @@ export * from './models/aft/index';
 export * from './models/mlp-mixer/index';
 export * from './models/parallel-mixer/index';
 export * from './interop/index';
+export * from './pretrained/index';

@@ -1,18 +1,22 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { type BackendChoice, disposeBatch } from '@ait/core';
-import { assembleBatch, IMAGE_EXTENSIONS, readImageFile, type Dataset } from '@ait/datasets';
+import { assembleBatch, IMAGE_EXTENSIONS, readImageFile, type DatasetInfo } from '@ait/datasets';
+import type { VisionModel } from '@ait/vision';
 import { resolveBestCheckpoint } from '../util/best-checkpoint';
 import { CliError } from '../util/cli-error';
 import type { CliIo } from '../util/cli-io';
 import { inferProbabilities } from '../util/model-inference';
 import { formatTable, printJson } from '../util/output';
+import { openPretrained, pretrainedDataInfo } from '../util/pretrained-choice';
 import { restoreRun } from '../util/run-checkpoint';
 
 /** Options of `ait predict`. */
 export interface PredictCommandOptions {
   /** Use the run's best checkpoint (`checkpoints/best.ckpt`) instead of its newest. */
   best?: boolean;
+  /** The target names a pretrained model shipped with `@ait/vision`, not a run. */
+  pretrained?: boolean;
   /** Classes listed per image, most probable first (default 3, at most the number of classes). */
   top?: number;
   backend?: BackendChoice;
@@ -56,7 +60,7 @@ export async function collectImages(inputs: readonly string[]): Promise<string[]
   return files;
 }
 
-function checkImageOnly(data: Dataset, model: string): void {
+function checkImageOnly(data: DatasetInfo, model: string): void {
   if (data.extraInputs.length === 0) return;
   const extras = data.extraInputs.map((e) => `${e.name} [${e.shape.join(', ')}]`).join(', ');
   throw new CliError(
@@ -66,13 +70,38 @@ function checkImageOnly(data: Dataset, model: string): void {
   );
 }
 
+/** The model `ait predict` runs, with the facts of its training data and where it came from. */
+interface PredictModel {
+  readonly model: VisionModel;
+  readonly data: DatasetInfo;
+  readonly preset: string;
+  readonly from: string;
+}
+
+async function predictModel(target: string, options: PredictCommandOptions): Promise<PredictModel> {
+  if (options.pretrained === true) {
+    if (options.best === true)
+      throw new CliError('--best picks a checkpoint of a run; a pretrained model has one set of weights. Drop --best.', 2);
+    const { info, model } = await openPretrained(target, options.backend);
+    return { model, data: pretrainedDataInfo(info), preset: info.preset, from: `pretrained model ${info.name}` };
+  }
+  const { model, data, config, path } = await restoreRun(
+    options.best === true ? resolveBestCheckpoint(target) : target,
+    undefined,
+    {},
+    options.backend,
+  );
+  return { model, data, preset: config.model, from: path };
+}
+
 /**
  * `ait predict <run dir or checkpoint> <images or folders...>`: rebuilds the checkpoint's model (the
  * newest of a run, or with `best` its best), reads each PNG / JPEG as `@ait/datasets`' image-folder
  * loader does (converted to the model's channels, resized bilinearly to its image size), normalises
  * it as the run's data set was during training, and prints the `top` most probable classes with
  * their probabilities (a table, or with `json` a JSON array of {@link Prediction}). Models with an
- * input beside the image (Sort-of-CLEVR questions) are refused.
+ * input beside the image (Sort-of-CLEVR questions) are refused. With `pretrained`, `target` names a
+ * pretrained model of `@ait/vision` instead (images normalised as its manifest says).
  */
 export async function predictCommand(
   target: string,
@@ -81,14 +110,9 @@ export async function predictCommand(
   io: CliIo,
 ): Promise<number> {
   const files = await collectImages(images);
-  const { model, data, config, path } = await restoreRun(
-    options.best === true ? resolveBestCheckpoint(target) : target,
-    undefined,
-    {},
-    options.backend,
-  );
+  const { model, data, preset, from } = await predictModel(target, options);
   try {
-    checkImageOnly(data, config.model);
+    checkImageOnly(data, preset);
     const labels = Array.from({ length: data.numClasses }, (_, i) => data.labelNames[i] ?? String(i));
     const top = Math.min(options.top ?? 3, labels.length);
     const predictions: Prediction[] = [];
@@ -121,7 +145,7 @@ export async function predictCommand(
     } else {
       const [h, w, c] = data.imageShape;
       io.stdout(
-        `Model ${config.model} from ${path}\n` +
+        `Model ${preset} from ${from}\n` +
           `Images are read as ${c === 1 ? 'grey' : 'RGB'} and resized to ${h} x ${w} (bilinear) where they differ.\n\n` +
           formatTable(
             ['image', 'predicted', 'probability', ...(top > 1 ? [`top ${top}`] : [])],

@@ -93,16 +93,78 @@ function closestNames(name: string): string[] {
 }
 
 /**
+ * Asks {@link createModel} for a pretrained model: `createModel(name, { pretrained: true })` is
+ * `loadPretrainedModel(name)` (see `listPretrained` for the names).
+ */
+export interface PretrainedModelRequest {
+  readonly pretrained: true;
+}
+
+/**
+ * Loads the pretrained model `name` (a name of `listPretrained()`, e.g. `ait-tiny-conv-triangle`,
+ * not a preset name): the same as `loadPretrainedModel(name)`. Asynchronous, unlike the preset
+ * form: the weights live in a chunk of their own that is imported on demand (so that pages that
+ * never ask for them never download them) and are checked against the manifest's SHA-256 before
+ * use. The config is the one the weights were trained with, so no overrides go with it.
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from '@ait/core';
+ * import { createModel, listPretrained } from '@ait/vision';
+ *
+ * await initBackend({ backend: 'auto' });
+ * for (const info of listPretrained()) {
+ *   const model = await createModel(info.name, { pretrained: true });
+ *   console.log(`${info.name}: ${model.countParams()} parameters, ${(100 * info.accuracy).toFixed(2)} % on ${info.dataset.name}`);
+ *   model.dispose();
+ * }
+ * ```
+ */
+export function createModel(name: string, options: PretrainedModelRequest): Promise<VisionModel>;
+/**
  * Builds the model registered as `name`, with `overrides` merged into the preset's config and
  * validated by the family's schema (a `ConfigError` names every bad field). The model is unbuilt:
- * it builds on its first `apply`.
+ * it builds on its first `apply`. (`pretrained: false` is allowed and ignored.)
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@ait/core';
+ * import { createModel, listModels } from '@ait/vision';
+ *
+ * await initBackend({ backend: 'cpu' });
+ * console.log(listModels().map((m) => m.name)); // every preset: 'ait-tiny', 'vit-tiny', ...
+ * // the preset ait-tiny (16 x 16 images, 10 classes) with 4 classes
+ * const model = createModel('ait-tiny', { classes: 4 });
+ * const logits = model.apply(tf.zeros([2, 16, 16, 3])) as tf.Tensor; // [2, 4]
+ * ```
  */
-export function createModel(name: string, overrides: Record<string, unknown> = {}): VisionModel {
+export function createModel(name: string, overrides?: Record<string, unknown> & { readonly pretrained?: false }): VisionModel;
+export function createModel(
+  name: string,
+  overrides: Record<string, unknown> | PretrainedModelRequest = {},
+): VisionModel | Promise<VisionModel> {
+  const { pretrained, ...config } = overrides as Record<string, unknown>;
+  if (pretrained === true) {
+    const others = Object.keys(config);
+    if (others.length > 0) {
+      return Promise.reject(
+        new Error(
+          `createModel("${name}", { pretrained: true }) takes no other options (got ${others.join(', ')}): a pretrained model keeps ` +
+            'the config it was trained with. Load it alone, or build the preset without pretrained weights.',
+        ),
+      );
+    }
+    return import('../pretrained/load-pretrained-model').then((m) => m.loadPretrainedModel(name));
+  }
+  if (pretrained !== undefined && pretrained !== false) {
+    throw new Error(`createModel("${name}"): pretrained must be true or false, got ${JSON.stringify(pretrained)}.`);
+  }
   const spec = registry.get(name);
   if (!spec) {
     throw new Error(`Unknown model "${name}". Known models include: ${closestNames(name).join(', ')}. See listModels().`);
   }
-  const merged = { ...(spec.defaults as Record<string, unknown>), ...overrides };
+  const merged = { ...(spec.defaults as Record<string, unknown>), ...config };
   const parsed = spec.schema.safeParse(merged);
   if (!parsed.success) {
     throw new ConfigError(

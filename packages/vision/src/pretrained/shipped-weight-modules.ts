@@ -1,0 +1,7 @@
+// Written by scripts/publish-pretrained.ts from pretrained/manifest.json: edit through that script.
+// Each loader imports a weight module that the build of @ait/vision writes to dist/pretrained/ (the
+// build turns `@ait/vision/pretrained/<name>` into `./pretrained/<name>.cjs`): a separate chunk that
+// bundlers load only when the model is asked for.
+
+/** The weight module of every shipped pretrained model, by name, imported on demand. */
+export const SHIPPED_WEIGHT_MODULES: Readonly<Record<string, () => Promise<unknown>>> = {};
