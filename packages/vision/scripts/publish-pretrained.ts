@@ -5,7 +5,8 @@
 // pretrained/manifest.json and src/pretrained/shipped-weight-modules.ts. Build the CLI first:
 //   pnpm build --filter=@ait/cli...
 //   pnpm --filter @ait/vision run publish-pretrained -- <run dir> --name <name> [--allow-below-target]
-//     [--replace] [--backend <name>] [--out-dir <dir>]
+//     [--replace] [--backend <name>] [--out-dir <dir>] [--commit <sha>]
+// --commit records the commit of the code that trained the run (default: the current HEAD).
 // Relative paths are taken from the folder pnpm was started in.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -242,12 +243,13 @@ async function main(argv: string[]): Promise<void> {
       replace: { type: 'boolean' },
       backend: { type: 'string' },
       'out-dir': { type: 'string' },
+      commit: { type: 'string' },
     },
   });
   const [runArg] = positionals;
   if (positionals.length !== 1 || runArg === undefined || values.name === undefined) {
     throw new Error(
-      'usage: publish-pretrained <run dir> --name <name> [--allow-below-target] [--replace] [--backend <name>] [--out-dir <dir>]',
+      'usage: publish-pretrained <run dir> --name <name> [--allow-below-target] [--replace] [--backend <name>] [--out-dir <dir>] [--commit <sha>]',
     );
   }
   const base = process.env.INIT_CWD ?? process.cwd();
@@ -270,6 +272,7 @@ async function main(argv: string[]): Promise<void> {
     ...(values['allow-below-target'] ? { allowBelowTarget: true } : {}),
     ...(values.replace ? { replace: true } : {}),
     ...(values.backend !== undefined ? { backend: values.backend } : {}),
+    ...(values.commit !== undefined ? { commit: values.commit } : {}),
   });
   const e = result.entry;
   console.log(
