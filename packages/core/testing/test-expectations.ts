@@ -1,6 +1,7 @@
 // Assertions shared by the packages' tests.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
+import { finiteDiff } from './float64-reference';
 
 /**
  * Asserts `|actual - expected| <= abs + rel * |expected|` elementwise (default abs 1e-5, rel
@@ -41,4 +42,37 @@ export async function expectNoLeak(fn: () => unknown | Promise<unknown>, label =
 /** The values of a tensor as a flat array of numbers (read synchronously). */
 export function values(t: tf.Tensor): number[] {
   return Array.from(t.dataSync());
+}
+
+/** The error `fn` throws, asserted to be an instance of `type` (fails when `fn` throws nothing). */
+export function thrownBy<E extends Error>(fn: () => unknown, type: new (...args: never[]) => E): E {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(type);
+    return e as E;
+  }
+  throw new Error(`expected an ${type.name}`);
+}
+
+/**
+ * Asserts that `grads` (one tensor per input, in order) equal the float64 central differences of
+ * `loss` at `x` (every input's values, flattened one after the other) within `tol`, as
+ * {@link expectClose}; returns those differences.
+ */
+export function expectFiniteDiffGradients(
+  grads: readonly tf.Tensor[],
+  loss: (x: number[]) => number,
+  x: readonly number[],
+  tol: { abs?: number; rel?: number },
+  label: string,
+): number[] {
+  const fd = finiteDiff(loss, x);
+  expectClose(
+    grads.flatMap((g) => Array.from(g.dataSync())),
+    fd,
+    tol,
+    label,
+  );
+  return fd;
 }

@@ -1,6 +1,10 @@
 // Test helpers of @ait/hopfield beyond the shared ones of @ait/core/testing: random binary
-// patterns, dot products, rows and a float64 linear solve, all plain loops (no tfjs).
+// patterns, dot products, rows and a float64 linear solve (plain loops, no tfjs), and the descent
+// check of a retrieval.
+import * as tf from '@tensorflow/tfjs-core';
 import type { SeededRandom } from '@ait/core';
+import { expect } from 'vitest';
+import type { AssociativeMemory, RetrievalResult } from '../src/index';
 
 export type M = number[][];
 
@@ -36,4 +40,29 @@ export function solve(a: M, b: M): M {
     }
   }
   return B.map((row, r) => row.map((v) => v / A[r]![r]!));
+}
+
+/**
+ * Asserts that the retrieval `r` converged, that no query's energy rose from one update to the
+ * next by more than `slack(previous energy)`, and that one more step of `memory` from the
+ * retrieved state changes nothing (a fixed point). `label` names the case in failures.
+ */
+export async function expectDescentToFixedPoint(
+  r: RetrievalResult,
+  memory: AssociativeMemory,
+  rng: SeededRandom,
+  label: string,
+  slack: (previous: number) => number,
+): Promise<void> {
+  expect(r.converged, `${label} converged`).toBe(true);
+  const traj = (r.energies.arraySync() as unknown[]).map((row) => (row as unknown[]).flat(2) as number[]);
+  for (let t = 1; t < traj.length; t++) {
+    traj[t]!.forEach((v, i) => {
+      const prev = traj[t - 1]![i]!;
+      expect(v, `${label} step ${t}`).toBeLessThanOrEqual(prev + slack(prev));
+    });
+  }
+  const again = await memory.step(r.retrieved, r.associations, { rng, step: 0 });
+  expect(again.change).toBe(0);
+  tf.dispose([again.state, again.associations]);
 }

@@ -3,6 +3,7 @@ import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 
 import { basename, dirname, join } from 'node:path';
 import { CheckpointError, UNUSABLE_CHECKPOINT_ADVICE } from './checkpoint-error';
 import type { CheckpointStore, CheckpointStoreWriteOptions } from './checkpoint-store';
+import { checkpointWriteFailed } from './checkpoint-write-failed';
 
 /** Name prefix of the temporary files the file store writes next to a checkpoint. */
 export const CHECKPOINT_TEMP_PREFIX = '.tmp-';
@@ -45,14 +46,7 @@ async function writeAtomically(path: string, bytes: Uint8Array, options: Checkpo
   } catch (err) {
     await handle?.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
-    throw new CheckpointError(
-      'write-failed',
-      path,
-      `Could not save checkpoint ${path}: failed to ${stage} (${(err as Error).message}). ` +
-        'The previous checkpoint at this path, if any, is unchanged. Check free disk space and write ' +
-        'permissions of the directory, then save again.',
-      { cause: err },
-    );
+    throw checkpointWriteFailed(path, stage, err, 'Check free disk space and write permissions of the directory, then save again.');
   }
   await syncDirectory(dir);
 }

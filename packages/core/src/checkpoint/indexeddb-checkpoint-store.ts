@@ -1,5 +1,6 @@
 import { CheckpointError, UNUSABLE_CHECKPOINT_ADVICE } from './checkpoint-error';
 import type { CheckpointStore, CheckpointStoreWriteOptions, CheckpointWriteTarget } from './checkpoint-store';
+import { checkpointWriteFailed } from './checkpoint-write-failed';
 
 // The parts of the IndexedDB API used here (this package's TypeScript lib has no DOM types).
 interface IdbRequest<T> {
@@ -143,13 +144,11 @@ export function indexedDbCheckpointStore(database: string = DEFAULT_CHECKPOINT_D
       await finished;
     } catch (err) {
       if (err instanceof CheckpointError) throw err;
-      throw new CheckpointError(
-        'write-failed',
+      throw checkpointWriteFailed(
         path,
-        `Could not save checkpoint ${path}: failed to ${stage} (${(err as Error).message}). ` +
-          'The previous checkpoint at this path, if any, is unchanged. Free browser storage (delete old checkpoints ' +
-          'or site data) or download the checkpoint as a file instead, then save again.',
-        { cause: err },
+        stage,
+        err,
+        'Free browser storage (delete old checkpoints or site data) or download the checkpoint as a file instead, then save again.',
       );
     }
   };

@@ -2,10 +2,11 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BackendUnavailableError, initBackend } from '../../src/index';
 import { nodePlatform } from '../../src/platform/node-platform';
 import { setRuntimePlatform } from '../../src/platform/runtime-platform';
+import { restoreBackendAfterwards } from '../../testing/index';
 
 function installed(pkg: string): boolean {
   try {
@@ -20,9 +21,7 @@ const hasNode = installed('@tensorflow/tfjs-node');
 const hasNodeGpu = installed('@tensorflow/tfjs-node-gpu');
 
 describe('initBackend', () => {
-  afterAll(async () => {
-    await initBackend({ backend: 'cpu' });
-  });
+  restoreBackendAfterwards();
 
   it('selects the plain JS backend on request', async () => {
     const info = await initBackend({ backend: 'cpu' });

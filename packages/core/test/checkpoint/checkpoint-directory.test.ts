@@ -1,18 +1,10 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkpointFileName, latestCheckpoint, listCheckpoints, pruneCheckpoints } from '../../src/index';
+import { useTempDir } from '../../testing/index';
 
-let dir: string;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ait-ckdir-'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = useTempDir('ait-ckdir-');
 
 describe('checkpoint directories', () => {
   it('names checkpoints so that they sort in training order and lists only checkpoints', async () => {
@@ -24,10 +16,10 @@ describe('checkpoint directories', () => {
       { epoch: 10, step: 100, stepInEpoch: 0 },
       { epoch: 1, step: 9, stepInEpoch: 9 },
     ];
-    for (const p of positions) await writeFile(join(dir, checkpointFileName(p)), 'x');
-    await writeFile(join(dir, '.tmp-ckpt-s000000200-e00011.ckpt.123.abc'), 'partial');
-    await writeFile(join(dir, 'notes.txt'), 'n');
-    const listed = await listCheckpoints(dir);
+    for (const p of positions) await writeFile(join(dir(), checkpointFileName(p)), 'x');
+    await writeFile(join(dir(), '.tmp-ckpt-s000000200-e00011.ckpt.123.abc'), 'partial');
+    await writeFile(join(dir(), 'notes.txt'), 'n');
+    const listed = await listCheckpoints(dir());
     expect(listed.map((e) => [e.step, e.epoch])).toEqual([
       [5, 0],
       [9, 1],
@@ -35,21 +27,21 @@ describe('checkpoint directories', () => {
       [10, 1],
       [100, 10],
     ]);
-    expect(await latestCheckpoint(dir)).toBe(join(dir, 'ckpt-s000000100-e00010.ckpt'));
-    expect(await listCheckpoints(join(dir, 'nope'))).toEqual([]);
-    expect(await latestCheckpoint(join(dir, 'nope'))).toBeUndefined();
+    expect(await latestCheckpoint(dir())).toBe(join(dir(), 'ckpt-s000000100-e00010.ckpt'));
+    expect(await listCheckpoints(join(dir(), 'nope'))).toEqual([]);
+    expect(await latestCheckpoint(join(dir(), 'nope'))).toBeUndefined();
   });
 
   it('prunes all but the newest checkpoints and never the protected one', async () => {
-    const deleted = await pruneCheckpoints(dir, 2, join(dir, 'ckpt-s000000005-e00000.ckpt'));
-    expect(deleted.map((p) => p.slice(dir.length + 1)).sort()).toEqual(['ckpt-s000000009-e00001.ckpt', 'ckpt-s000000010-e00000.ckpt']);
-    expect((await readdir(dir)).sort()).toEqual([
+    const deleted = await pruneCheckpoints(dir(), 2, join(dir(), 'ckpt-s000000005-e00000.ckpt'));
+    expect(deleted.map((p) => p.slice(dir().length + 1)).sort()).toEqual(['ckpt-s000000009-e00001.ckpt', 'ckpt-s000000010-e00000.ckpt']);
+    expect((await readdir(dir())).sort()).toEqual([
       '.tmp-ckpt-s000000200-e00011.ckpt.123.abc',
       'ckpt-s000000005-e00000.ckpt',
       'ckpt-s000000010-e00001.ckpt',
       'ckpt-s000000100-e00010.ckpt',
       'notes.txt',
     ]);
-    await expect(pruneCheckpoints(dir, 0)).rejects.toThrow(/keep must be an integer >= 1/);
+    await expect(pruneCheckpoints(dir(), 0)).rejects.toThrow(/keep must be an integer >= 1/);
   });
 });

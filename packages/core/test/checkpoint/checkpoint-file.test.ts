@@ -1,9 +1,8 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   AdamW,
   captureCheckpoint,
@@ -11,7 +10,6 @@ import {
   CHECKPOINT_LIBRARY_VERSION,
   CheckpointError,
   disposeCheckpoint,
-  initBackend,
   loadCheckpoint,
   restoreCheckpoint,
   saveCheckpoint,
@@ -20,17 +18,10 @@ import {
   type CheckpointContents,
 } from '../../src/index';
 import { buildTinyNet, trainedTinyNet, weightValues, type TinyNet } from '../trainer/tiny-net';
+import { useBackend, useTempDir } from '../../testing/index';
 
-let dir: string;
-
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-  dir = await mkdtemp(join(tmpdir(), 'ait-ckpt-'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+useBackend('cpu');
+const dir = useTempDir('ait-ckpt-');
 
 const NET = { inputs: 4, hidden: 6, classes: 3, dropout: 0.2, auxCoef: 0.05 };
 
@@ -77,7 +68,7 @@ describe('checkpoint files', () => {
       config,
       metadata: { metrics: { loss: 0.25 }, note: 'hello' },
     });
-    const path = join(dir, 'roundtrip.ckpt');
+    const path = join(dir(), 'roundtrip.ckpt');
     const saved = await saveCheckpoint(path, contents);
     expect(saved.bytes).toBe((await readFile(path)).byteLength);
     const loaded = await loadCheckpoint(path);
@@ -150,7 +141,7 @@ describe('checkpoint files', () => {
       weights: { ints, bools, scalar, odd },
       metadata: {},
     };
-    const path = join(dir, 'dtypes.ckpt');
+    const path = join(dir(), 'dtypes.ckpt');
     await saveCheckpoint(path, contents);
     const loaded = await loadCheckpoint(path);
     expect(loaded.optimizer).toBeNull();
@@ -206,7 +197,7 @@ describe('checkpoint files', () => {
 
 describe('atomic writes', () => {
   it('keeps the previous checkpoint intact and leaves no temporary file when a write fails midway', async () => {
-    const sub = await mkdtemp(join(dir, 'atomic-'));
+    const sub = await mkdtemp(join(dir(), 'atomic-'));
     const path = join(sub, 'latest.ckpt');
     const { net, opt } = await trainedNet(11, 1);
     const first = captureCheckpoint({ model: net, optimizer: opt, position: { epoch: 0, step: 1, stepInEpoch: 1 } });
@@ -265,14 +256,14 @@ describe('corrupt and missing files', () => {
   beforeAll(async () => {
     const { net, opt } = await trainedNet(21, 1);
     const contents = captureCheckpoint({ model: net, optimizer: opt, config: { a: 1 } });
-    const path = join(dir, 'good.ckpt');
+    const path = join(dir(), 'good.ckpt');
     await saveCheckpoint(path, contents);
     disposeCheckpoint(contents);
     good = await readFile(path);
   });
 
   async function expectError(name: string, bytes: Buffer, kind: CheckpointError['kind'], message: RegExp): Promise<void> {
-    const path = join(dir, name);
+    const path = join(dir(), name);
     await writeFile(path, bytes);
     const error = await loadCheckpoint(path).then(
       () => undefined,
@@ -316,7 +307,7 @@ describe('corrupt and missing files', () => {
 
     await expectError('trailing.ckpt', Buffer.concat([good, Buffer.from([1, 2, 3])]), 'trailing-bytes', /3 unexpected bytes/);
 
-    const missing = join(dir, 'does-not-exist.ckpt');
+    const missing = join(dir(), 'does-not-exist.ckpt');
     const error = await loadCheckpoint(missing).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(CheckpointError);
     expect((error as CheckpointError).kind).toBe('missing');

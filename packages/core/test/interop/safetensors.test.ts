@@ -1,17 +1,15 @@
 // safetensors in @ait/core: decoding checked against bytes built by hand from the format's
 // description, encoding round trips, every corruption named, mutated files always a typed error,
 // a model's weights out and back in, and the Node file reader's ranged reads.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { layers, sequential } from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   decodeSafetensors,
   encodeSafetensors,
-  initBackend,
   loadSafetensorsWeights,
   modelToSafetensors,
   readSafetensorsFile,
@@ -19,15 +17,10 @@ import {
   setGlobalSeed,
   writeSafetensorsFile,
 } from '../../src/index';
+import { useBackend, useTempDir } from '../../testing/index';
 
-let dir: string;
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-  dir = await mkdtemp(join(tmpdir(), 'ait-safetensors-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+useBackend('cpu');
+const dir = useTempDir('ait-safetensors-');
 
 /** A safetensors file from a header object and data bytes, as the format describes it (no padding). */
 function fileOf(header: object, data: Uint8Array): Uint8Array {
@@ -225,7 +218,7 @@ describe('model weights through safetensors', () => {
   it('round trips every weight bit for bit through a file, and a fresh model computes the same outputs', async () => {
     const a = makeModel(1);
     const b = makeModel(2);
-    const path = join(dir, 'model.safetensors');
+    const path = join(dir(), 'model.safetensors');
     await writeSafetensorsFile(path, await modelToSafetensors(a, { model: 'two dense layers' }));
     const { metadata, tensors } = await readSafetensorsFile(path);
     expect(metadata).toEqual({ model: 'two dense layers' });
@@ -262,13 +255,13 @@ describe('model weights through safetensors', () => {
   });
 
   it('names a truncated file on disk and a missing tensor', async () => {
-    const path = join(dir, 'cut.safetensors');
+    const path = join(dir(), 'cut.safetensors');
     const full = await modelToSafetensors(makeModel(4));
     await writeFile(path, full.subarray(0, full.byteLength - 3));
     await expect(readSafetensorsFile(path)).rejects.toMatchObject({ kind: 'truncated', source: path });
     await writeFile(path, full);
     await expect(readSafetensorsFile(path, { names: ['nope'] })).rejects.toThrow(/has no tensor "nope"/);
     expect((await readFile(path)).byteLength).toBe(full.byteLength);
-    await expect(readSafetensorsFile(join(dir, 'absent.safetensors'))).rejects.toMatchObject({ kind: 'read-failed' });
+    await expect(readSafetensorsFile(join(dir(), 'absent.safetensors'))).rejects.toMatchObject({ kind: 'read-failed' });
   });
 });

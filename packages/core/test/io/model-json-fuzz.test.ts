@@ -2,36 +2,31 @@
 // model.json with its fields replaced by values of any type, cut, or replaced by random JSON loads
 // or throws a ModelFileError, never a TypeError; and a manifest cannot make it read a file outside
 // the model's folder.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sequential } from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dense, fileSystemHandler, initBackend, ModelFileError } from '../../src/index';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Dense, fileSystemHandler, ModelFileError } from '../../src/index';
+import { useBackend, useTempDir } from '../../testing/index';
 
-let dir: string;
+useBackend('cpu');
+const dir = useTempDir('ait-model-json-fuzz-');
 let valid: Record<string, unknown>;
 let weights: Buffer;
 let counter = 0;
 
 beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-  dir = await mkdtemp(join(tmpdir(), 'ait-model-json-fuzz-'));
   const model = sequential({ layers: [new Dense({ units: 3, inputShape: [4] })] });
-  await model.save(fileSystemHandler(join(dir, 'valid')));
+  await model.save(fileSystemHandler(join(dir(), 'valid')));
   model.dispose();
-  valid = JSON.parse(await readFile(join(dir, 'valid', 'model.json'), 'utf8')) as Record<string, unknown>;
-  weights = await readFile(join(dir, 'valid', 'weights.bin'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  valid = JSON.parse(await readFile(join(dir(), 'valid', 'model.json'), 'utf8')) as Record<string, unknown>;
+  weights = await readFile(join(dir(), 'valid', 'weights.bin'));
 });
 
 /** Writes `text` as model.json beside the valid weights and loads it; returns 'loaded' or the error. */
 async function load(text: string): Promise<'loaded' | ModelFileError> {
-  const folder = join(dir, `case-${counter++}`);
+  const folder = join(dir(), `case-${counter++}`);
   await mkdir(folder, { recursive: true });
   await writeFile(join(folder, 'model.json'), text, 'utf8');
   await writeFile(join(folder, 'weights.bin'), weights);
@@ -82,7 +77,7 @@ describe('model.json reader under fuzzing', () => {
   });
 
   it('refuses a manifest that names a file outside the model folder, before reading it', async () => {
-    const secret = join(dir, 'secret.bin');
+    const secret = join(dir(), 'secret.bin');
     await writeFile(secret, Buffer.from('not a weight'));
     for (const path of ['../secret.bin', secret, '../../../../../etc/hostname']) {
       const json = structuredClone(valid);

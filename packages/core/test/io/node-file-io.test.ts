@@ -1,22 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, sequential, type LayersModel } from '@tensorflow/tfjs-layers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dense, fileSystemHandler, initBackend, LayerNorm, ModelFileError, registerFileSystemRouter, setGlobalSeed } from '../../src/index';
+import { describe, expect, it } from 'vitest';
+import { Dense, fileSystemHandler, LayerNorm, ModelFileError, registerFileSystemRouter } from '../../src/index';
+import { useBackend, useTempDir } from '../../testing/index';
 
-let dir: string;
-
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-  setGlobalSeed(3);
-  dir = await mkdtemp(join(tmpdir(), 'ait-core-io-'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+useBackend('cpu', 3);
+const dir = useTempDir('ait-core-io-');
 
 function smallModel(): LayersModel {
   const m = sequential({
@@ -37,7 +28,7 @@ async function expectSamePredictions(a: LayersModel, b: LayersModel): Promise<vo
 describe('Node file IO handler', () => {
   it("model.save('file://dir') and loadLayersModel('file://dir/model.json') round-trip without tfjs-node", async () => {
     const m = smallModel();
-    const target = join(dir, 'nested', 'model-a');
+    const target = join(dir(), 'nested', 'model-a');
     const result = await m.save(`file://${target}`);
     expect(result.modelArtifactsInfo.weightDataBytes).toBe(m.countParams() * 4);
     const json = JSON.parse(await readFile(join(target, 'model.json'), 'utf8')) as tf.io.ModelJSON;
@@ -54,7 +45,7 @@ describe('Node file IO handler', () => {
   it('fileSystemHandler saves into a folder and loads from the folder, keeping userDefinedMetadata', async () => {
     const m = smallModel();
     m.setUserDefinedMetadata({ imageSize: 8, labelNames: ['a', 'b', 'c'] });
-    const target = join(dir, 'model-b');
+    const target = join(dir(), 'model-b');
     await m.save(fileSystemHandler(target));
     const loaded = await loadLayersModel(fileSystemHandler(target));
     expect(loaded.getUserDefinedMetadata()).toEqual({ imageSize: 8, labelNames: ['a', 'b', 'c'] });
@@ -64,20 +55,20 @@ describe('Node file IO handler', () => {
   });
 
   it('bad paths give errors that name the path and the problem', async () => {
-    await expect(loadLayersModel(`file://${join(dir, 'missing', 'model.json')}`)).rejects.toThrow(
+    await expect(loadLayersModel(`file://${join(dir(), 'missing', 'model.json')}`)).rejects.toThrow(
       /missing[/\\]model\.json does not exist\. Give the model\.json/,
     );
-    const notJson = join(dir, 'broken.json');
+    const notJson = join(dir(), 'broken.json');
     await writeFile(notJson, '{ not json', 'utf8');
     await expect(loadLayersModel(fileSystemHandler(notJson))).rejects.toThrow(/broken\.json: it is not valid JSON/);
     const m = smallModel();
-    const noWeights = join(dir, 'no-weights');
+    const noWeights = join(dir(), 'no-weights');
     await m.save(fileSystemHandler(noWeights));
     await rm(join(noWeights, 'weights.bin'));
     await expect(loadLayersModel(fileSystemHandler(noWeights))).rejects.toThrow(
       /weights\.bin: it does not exist\. Keep weights\.bin beside/,
     );
-    const aFile = join(dir, 'a-file');
+    const aFile = join(dir(), 'a-file');
     await writeFile(aFile, 'x', 'utf8');
     const err = await m.save(`file://${aFile}`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelFileError);
@@ -102,7 +93,7 @@ describe('Node file IO handler', () => {
     const handlers = tf.io.getSaveHandlers('file:///tmp/x');
     expect(handlers).toEqual([other]);
     const m = smallModel();
-    await m.save(`file://${join(dir, 'other')}`);
+    await m.save(`file://${join(dir(), 'other')}`);
     expect(saved?.modelTopology).toBeDefined();
     m.dispose();
     // other URL schemes are not answered by the file router

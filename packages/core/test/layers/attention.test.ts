@@ -1,9 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   fusedAttention,
   fusedScaledDotProductAttention,
-  initBackend,
   mergeHeads,
   MultiHeadAttention,
   plainAttention,
@@ -13,12 +12,10 @@ import {
   setGlobalSeed,
   splitHeads,
 } from '../../src/index';
-import { affine, expectClose, finiteDiff, flat, nest, randn } from '../../testing/index';
+import { affine, expectClose, expectFiniteDiffGradients, flat, nest, randn, useBackend } from '../../testing/index';
 import { attentionHead, headSlice, type N2, type N3, type N4 } from './naive-reference';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 const B = 2;
 const H = 2;
@@ -158,7 +155,6 @@ describe('scaledDotProductAttention', () => {
       const w = flat(ref.weights);
       return o.reduce((a, x, i) => a + x * (rOut[i] as number), 0) + w.reduce((a, x, i) => a + x * (rW[i] as number), 0);
     };
-    const fd = finiteDiff(lossRef, params);
     const mask = tf.tensor4d(maskVals, [1, H, TQ, TK]);
     const grads = tf.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => {
       const { output, weights } = scaledDotProductAttention(q, k, v, { mask, scale: 0.6 });
@@ -168,8 +164,7 @@ describe('scaledDotProductAttention', () => {
       tf.tensor4d(params.slice(nq, nq + nk), [b, H, TK, D]),
       tf.tensor4d(params.slice(nq + nk), [b, H, TK, DV]),
     ]);
-    const got = grads.flatMap((g) => Array.from(g.dataSync()));
-    expectClose(got, fd, { abs: 2e-4, rel: 2e-3 }, 'd loss / d (q, k, v)');
+    const fd = expectFiniteDiffGradients(grads, lossRef, params, { abs: 2e-4, rel: 2e-3 }, 'd loss / d (q, k, v)');
     expect(fd.some((g) => Math.abs(g) > 1e-2)).toBe(true);
   });
 

@@ -1,14 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { sequential } from '@tensorflow/tfjs-layers';
-import { ConvStem, convStemOutputSize, initBackend, SeededRandom, setGlobalSeed } from '../../src/index';
+import { ConvStem, convStemOutputSize, SeededRandom } from '../../src/index';
 import { naiveConvStem, type StemStage } from './conv-stem-reference';
-import { expectClose, finiteDiff, randn } from '../../testing/index';
+import { expectClose, finiteDiff, randn, useBackend } from '../../testing/index';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-  setGlobalSeed(3);
-});
+useBackend('cpu', 3);
 
 /** A built stem with random weights, and the same weights as float64 stages. */
 function stemWithWeights(rng: SeededRandom, cin: number, channels: number[], k = 3): { stem: ConvStem; stages: StemStage[] } {

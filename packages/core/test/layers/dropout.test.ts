@@ -1,20 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  createForwardContext,
-  DropPath,
-  dropPath,
-  Dropout,
-  dropout,
-  initBackend,
-  runWithForwardContext,
-  setGlobalSeed,
-} from '../../src/index';
-import { expectClose } from '../../testing/index';
+import { createForwardContext, DropPath, dropPath, Dropout, dropout, runWithForwardContext, setGlobalSeed } from '../../src/index';
+import { expectClose, useBackend } from '../../testing/index';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 describe('dropout', () => {
   let x: tf.Tensor;

@@ -1,10 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
 import {
   AitLayer,
   ConfigError,
-  initBackend,
   layerArgsShape,
   singleTensor,
   z,
@@ -12,11 +11,9 @@ import {
   type LayerArgsOf,
   type LayerConfigOf,
 } from '../../src/index';
-import { expectConfigRoundTrip } from '../../testing/index';
+import { expectConfigRoundTrip, useBackend } from '../../testing/index';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 const scaleSchema = z.strictObject({
   ...layerArgsShape,

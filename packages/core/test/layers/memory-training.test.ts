@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { input, model, sequential } from '@tensorflow/tfjs-layers';
 import {
@@ -6,7 +6,6 @@ import {
   DropPath,
   Dropout,
   FeedForward,
-  initBackend,
   LayerNorm,
   LearnedPositionEmbedding,
   MultiHeadAttention,
@@ -16,11 +15,9 @@ import {
   TopKAttention,
   type AitLayer,
 } from '../../src/index';
+import { useBackend } from '../../testing/index';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-  setGlobalSeed(5);
-});
+useBackend('cpu', 5);
 
 type Case = [string, () => AitLayer, () => tf.Tensor | tf.Tensor[]];
 

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ACTIVATION_NAMES,
@@ -6,7 +6,6 @@ import {
   Dense,
   FeedForward,
   gelu,
-  initBackend,
   LayerNorm,
   layerNorm,
   linear,
@@ -14,12 +13,21 @@ import {
   setGlobalSeed,
   type ActivationName,
 } from '../../src/index';
-import { affine, expectClose, finiteDiff, flat, gelu64, layerNormRow, nest, randn } from '../../testing/index';
+import {
+  affine,
+  expectClose,
+  expectFiniteDiffGradients,
+  finiteDiff,
+  flat,
+  gelu64,
+  layerNormRow,
+  nest,
+  randn,
+  useBackend,
+} from '../../testing/index';
 import { type N2 } from './naive-reference';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 describe('gelu', () => {
   const xs = [-4, -3, -2.5, -1, -0.5, -0.1, 0, 0.1, 0.5, 1, 1.7, 2.5, 3, 4];
@@ -77,16 +85,10 @@ describe('layerNorm', () => {
       const b = p.slice(rows * dim + dim);
       return x.flatMap((r) => layerNormRow(r, g, b, eps)).reduce((a, v, i) => a + v * (R[i] as number), 0);
     };
-    const fd = finiteDiff(loss, [...xv, ...gv, ...bv]);
     const grads = tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
       tf.sum(tf.mul(layerNorm(x, g, b, eps), tf.tensor2d(R, [rows, dim]))),
     )([tf.tensor2d(xv, [rows, dim]), tf.tensor1d(gv), tf.tensor1d(bv)]);
-    expectClose(
-      grads.flatMap((g) => Array.from(g.dataSync())),
-      fd,
-      { abs: 1e-4, rel: 1e-3 },
-      'layerNorm grads',
-    );
+    expectFiniteDiffGradients(grads, loss, [...xv, ...gv, ...bv], { abs: 1e-4, rel: 1e-3 }, 'layerNorm grads');
   });
 
   it('LayerNorm layer: gamma/beta weights, epsilon, center/scale switches and [..., dim] of any rank', () => {
@@ -122,18 +124,12 @@ describe('linear / Dense', () => {
         (a, v, i) => a + v * (R[i] as number),
         0,
       );
-    const fd = finiteDiff(loss, [...xv, ...wv, ...bv]);
     const grads = tf.grads((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(linear(x, w, b), tf.tensor3d(R, [2, 3, 5]))))([
       tf.tensor3d(xv, [2, 3, 4]),
       tf.tensor2d(wv, [4, 5]),
       tf.tensor1d(bv),
     ]);
-    expectClose(
-      grads.flatMap((g) => Array.from(g.dataSync())),
-      fd,
-      { abs: 1e-4, rel: 1e-4 },
-      'linear grads',
-    );
+    expectFiniteDiffGradients(grads, loss, [...xv, ...wv, ...bv], { abs: 1e-4, rel: 1e-4 }, 'linear grads');
   });
 
   it('Dense applies the activation, works on rank 2..4, and is seeded by setGlobalSeed', () => {

@@ -1,8 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   addPositionEmbedding,
-  initBackend,
   LearnedPositionEmbedding,
   PatchEmbedding,
   patchify,
@@ -11,12 +10,10 @@ import {
   SinusoidalPositionEmbedding2d,
   sinusoidalPositionEmbedding2d,
 } from '../../src/index';
-import { affine, expectClose, finiteDiff, flat, layerNormRow, nest, randn } from '../../testing/index';
+import { affine, expectClose, finiteDiff, flat, layerNormRow, nest, randn, useBackend } from '../../testing/index';
 import { type N2 } from './naive-reference';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 /** Pixel value that encodes its coordinates: b*1000 + y*100 + x*10 + c. */
 const code = (b: number, y: number, x: number, c: number): number => b * 1000 + y * 100 + x * 10 + c;

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { input, model, sequential } from '@tensorflow/tfjs-layers';
 import {
@@ -7,21 +7,16 @@ import {
   DropPath,
   Dropout,
   FeedForward,
-  initBackend,
   LayerNorm,
   LearnedPositionEmbedding,
   MultiHeadAttention,
   PatchEmbedding,
-  setGlobalSeed,
   SinusoidalPositionEmbedding2d,
   TopKAttention,
 } from '../../src/index';
-import { expectConfigRoundTrip, expectModelRoundTrip } from '../../testing/index';
+import { expectConfigRoundTrip, expectModelRoundTrip, useBackend } from '../../testing/index';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-  setGlobalSeed(17);
-});
+useBackend('cpu', 17);
 
 describe('serialisation round trips', () => {
   it('registers every layer class under an Ait-prefixed name', () => {

@@ -1,12 +1,10 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, SeededRandom, setGlobalSeed, TopKAttention, topKAttention, topKGate, topKSoftmax } from '../../src/index';
-import { affine, expectClose, finiteDiff, flat, nest, randn, softmaxRow } from '../../testing/index';
+import { SeededRandom, setGlobalSeed, TopKAttention, topKAttention, topKGate, topKSoftmax } from '../../src/index';
+import { affine, expectClose, expectFiniteDiffGradients, finiteDiff, flat, nest, randn, softmaxRow, useBackend } from '../../testing/index';
 import { headSlice, topKAttentionHead, topKSoftmaxRow, type N2, type N3 } from './naive-reference';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 describe('topKSoftmax', () => {
   const rng = new SeededRandom(21);
@@ -160,7 +158,6 @@ describe('topKAttention gradients', () => {
       );
       return flat(out).reduce((a, x, i) => a + x * (R[i] as number), 0);
     };
-    const fd = finiteDiff(loss, p0);
     const grads = tf.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
       tf.sum(tf.mul(topKAttention(q, k, v, 2, { scale: 0.8 }).output, tf.tensor4d(R, [B, H, M, d]))),
     )([
@@ -169,12 +166,7 @@ describe('topKAttention gradients', () => {
       tf.tensor4d(p0.slice(nq + nk), [B, H, T, d]),
     ]);
     expect(grads[0]!.shape).toEqual([H, M, d]);
-    expectClose(
-      grads.flatMap((g) => Array.from(g.dataSync())),
-      fd,
-      { abs: 1e-4, rel: 1e-3 },
-      'd loss / d (q, k, v)',
-    );
+    expectFiniteDiffGradients(grads, loss, p0, { abs: 1e-4, rel: 1e-3 }, 'd loss / d (q, k, v)');
   });
 });
 

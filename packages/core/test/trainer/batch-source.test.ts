@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { layers, sequential } from '@tensorflow/tfjs-layers';
-import { AdamW, ConfigError, disposeBatch, initBackend, SeededRandom, Trainer, tensorBatchSource, type Batch } from '../../src/index';
+import { AdamW, ConfigError, disposeBatch, SeededRandom, Trainer, tensorBatchSource, type Batch } from '../../src/index';
+import { useBackend } from '../../testing/index';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 function epochRows(batches: Iterable<Batch>): { xs: number[][]; ys: number[]; sizes: number[] } {
   const xs: number[][] = [];

@@ -1,9 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, sequential, type Sequential } from '@tensorflow/tfjs-layers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   accuracyByGroup,
   AdamW,
@@ -11,7 +9,6 @@ import {
   crossEntropy,
   disposeCheckpoint,
   evaluateModel,
-  initBackend,
   latestCheckpoint,
   listCheckpoints,
   loadCheckpoint,
@@ -20,17 +17,10 @@ import {
   type BatchSource,
 } from '../../src/index';
 import { toyData } from './tiny-net';
+import { useBackend, useTempDir } from '../../testing/index';
 
-let root: string;
-
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-  root = await mkdtemp(join(tmpdir(), 'ait-best-'));
-});
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+useBackend('cpu');
+const root = useTempDir('ait-best-');
 
 describe('accuracyByGroup', () => {
   it('counts correct predictions per group, leaving out -1 and reporting null for an empty group', () => {
@@ -125,7 +115,7 @@ describe('Trainer checkpoint.best', () => {
   }
 
   it('keeps the state of the epoch with the highest evaluation accuracy (ties keep the earlier), apart from the newest', async () => {
-    const dir = join(root, 'best');
+    const dir = join(root(), 'best');
     const d = toyData(N, 2, CLASSES, 11);
     const x = tf.tensor2d(d.x);
     const y = tf.tensor1d(d.y, 'int32');

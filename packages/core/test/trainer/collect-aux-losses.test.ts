@@ -4,7 +4,7 @@
 // returned tensors (freed by an enclosing tidy, or by the caller), state updates (applied, or handed
 // to an enclosing context), errors, and a pass outside training.
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AdamW,
   addAuxLoss,
@@ -13,17 +13,15 @@ import {
   crossEntropy,
   currentForwardContext,
   discardStateUpdates,
-  initBackend,
   parameterRefs,
   runWithForwardContext,
   setGlobalSeed,
   trainStep,
 } from '../../src/index';
 import { buildTinyNet, toyData, weightValues, type TinyNet } from './tiny-net';
+import { useBackend } from '../../testing/index';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 const OPTIONS = { inputs: 4, hidden: 6, classes: 3, auxCoef: 0.3 };
 

@@ -7,7 +7,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AdamW,
   accuracy,
@@ -20,18 +20,14 @@ import {
   topKAccuracy,
   Trainer,
 } from '../../src/index';
-import { reportSkip, webgpuMissing } from '../webgpu/webgpu-available';
+import { forbidSyncReads, restoreBackendAfterwards, webgpuMissing } from '../../testing/index';
 import { buildTinyNet, toyData } from './tiny-net';
-import { forbidSyncReads } from './forbid-sync-reads';
 
-const missing = await webgpuMissing();
-if (missing !== null) reportSkip('the no-sync-reads training run on webgpu', missing);
+const missing = await webgpuMissing('the no-sync-reads training run on webgpu');
 const backends = missing === null ? (['cpu', 'webgpu'] as const) : (['cpu'] as const);
 
 describe('no synchronous reads on the training and evaluation paths', () => {
-  afterAll(async () => {
-    await initBackend({ backend: 'cpu' });
-  });
+  restoreBackendAfterwards();
 
   it('a forbidden read really throws (the guard works)', async () => {
     await initBackend({ backend: 'cpu' });

@@ -1,13 +1,12 @@
 // estimateStepMemory: two small probes predict the peak tensor memory of a step at another batch
 // size, and leave the model, the random stream and the tensor count as they were.
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, expect, it } from 'vitest';
-import { crossEntropy, estimateStepMemory, globalRng, initBackend, setGlobalSeed } from '../../src/index';
+import { expect, it } from 'vitest';
+import { crossEntropy, estimateStepMemory, globalRng, setGlobalSeed } from '../../src/index';
 import { buildTinyNet, weightValues } from './tiny-net';
+import { useBackend } from '../../testing/index';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 const batchOf = (n: number) => ({
   x: tf.randomNormal([n, 64]),

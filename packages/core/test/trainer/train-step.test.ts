@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, type LayerVariable } from '@tensorflow/tfjs-layers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AdamW,
   addAuxLoss,
@@ -9,18 +9,30 @@ import {
   fusedGelu,
   fusedLayerNorm,
   globalRng,
-  initBackend,
   NonFiniteLossError,
   parameterRefs,
   setGlobalSeed,
   trainStep,
   type CallKwargs,
+  type ParameterRef,
 } from '../../src/index';
-import { buildTinyNet, toyData, weightValues } from './tiny-net';
+import { buildTinyNet, toyData, weightValues, type TinyNet } from './tiny-net';
+import { useBackend } from '../../testing/index';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
+
+/** A tiny net with dropout and an auxiliary loss (weights drawn from `seed`), AdamW, its parameters and a batch of 6. */
+function smallStep(seed: number): { net: TinyNet; optimizer: AdamW; params: ParameterRef[]; batch: { x: tf.Tensor2D; y: tf.Tensor1D } } {
+  setGlobalSeed(seed);
+  const net = buildTinyNet({ inputs: 3, hidden: 5, classes: 2, dropout: 0.5, auxCoef: 0.1 });
+  const { x, y } = toyData(6, 3, 2, 4);
+  return {
+    net,
+    optimizer: new AdamW({ learningRate: 0.01 }),
+    params: parameterRefs(net),
+    batch: { x: tf.tensor2d(x), y: tf.tensor1d(y, 'int32') },
+  };
+}
 
 /** logits = x K; a separate `aux` [3] reached only by the auxiliary loss 0.5 * coef * |aux|^2. */
 class LinearProbe extends AitLayer {
@@ -149,12 +161,7 @@ describe('trainStep', () => {
   });
 
   it('a loss that throws leaves no tensor behind (the tape the backward pass never ran), and the next step works', async () => {
-    setGlobalSeed(9);
-    const net = buildTinyNet({ inputs: 3, hidden: 5, classes: 2, dropout: 0.5, auxCoef: 0.1 });
-    const optimizer = new AdamW({ learningRate: 0.01 });
-    const params = parameterRefs(net);
-    const { x, y } = toyData(6, 3, 2, 4);
-    const batch = { x: tf.tensor2d(x), y: tf.tensor1d(y, 'int32') };
+    const { net, optimizer, params, batch } = smallStep(9);
     await trainStep({ model: net, params, optimizer, batch, loss: crossEntropy, epoch: 0, step: 0, stepInEpoch: 0 }); // creates the moments
     const before = tf.memory().numTensors;
     // the fused kernels save activations for their backward pass: a throw after them must free those too
@@ -176,12 +183,7 @@ describe('trainStep', () => {
   });
 
   it('applies state updates after the optimiser step, and rejects a NaN loss without changing anything', async () => {
-    setGlobalSeed(8);
-    const net = buildTinyNet({ inputs: 3, hidden: 5, classes: 2, dropout: 0.5, auxCoef: 0.1 });
-    const optimizer = new AdamW({ learningRate: 0.01 });
-    const params = parameterRefs(net);
-    const { x, y } = toyData(6, 3, 2, 4);
-    const batch = { x: tf.tensor2d(x), y: tf.tensor1d(y, 'int32') };
+    const { net, optimizer, params, batch } = smallStep(8);
     const callsDuringLoss: number[] = [];
     const loss = (o: tf.Tensor, t: tf.Tensor): tf.Scalar => {
       callsDuringLoss.push(net.calls.read().dataSync()[0] as number);

@@ -1,9 +1,8 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, sequential } from '@tensorflow/tfjs-layers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AdamW,
   CHECKPOINT_TEMP_PREFIX,
@@ -15,7 +14,6 @@ import {
   disposeBatch,
   disposeCheckpoint,
   globalRng,
-  initBackend,
   latestCheckpoint,
   loadCheckpoint,
   LossExplosionError,
@@ -29,17 +27,10 @@ import {
   type TrainerOptions,
 } from '../../src/index';
 import { buildTinyNet, TinyNet, toyData, weightValues, type TinyNetOptions } from './tiny-net';
+import { useBackend, useTempDir } from '../../testing/index';
 
-let root: string;
-
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-  root = await mkdtemp(join(tmpdir(), 'ait-trainer-'));
-});
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+useBackend('cpu');
+const root = useTempDir('ait-trainer-');
 
 const NET: TinyNetOptions = { inputs: 4, hidden: 8, classes: 3, dropout: 0.3, auxCoef: 0.02 };
 const EPOCHS = 3;
@@ -182,7 +173,7 @@ describe('Trainer', () => {
       optimizer: new AdamW({ learningRate: 0.01 }),
       seed: 3,
       clipNorm: 1,
-      checkpoint: { dir: join(root, 'memory'), everyEpoch: true, everySteps: 7, keep: 1 },
+      checkpoint: { dir: join(root(), 'memory'), everyEpoch: true, everySteps: 7, keep: 1 },
       callbacks: { onStepEnd: () => void counts.push(tf.memory().numTensors) },
     });
     const source = tensorBatchSource(x, y, { batchSize: 4 }); // 5 batches per epoch
@@ -192,7 +183,7 @@ describe('Trainer', () => {
     expect(new Set(counts.slice(1)).size).toBe(1);
     expect(counts[49]).toBe(counts[0]);
     expect(tf.memory().numTensors).toBe(counts[0]);
-    expect((await readdir(join(root, 'memory'))).filter((f) => f.endsWith('.ckpt'))).toEqual([checkpointFileName(result.position)]);
+    expect((await readdir(join(root(), 'memory'))).filter((f) => f.endsWith('.ckpt'))).toEqual([checkpointFileName(result.position)]);
     tf.dispose([x, y]);
   });
 
@@ -222,7 +213,7 @@ describe('Trainer', () => {
       { name: 'at the end of epoch 1 (stop requested in onEpochEnd)', stopAfterEpoch: 1 },
     ];
     for (const [i, { name, maxSteps, stopAfterEpoch }] of stops.entries()) {
-      const dir = join(root, `resume-${i}`);
+      const dir = join(root(), `resume-${i}`);
       const first = makeRun(11, 22, { checkpoint: { dir } }, (epoch, run) => {
         if (epoch === stopAfterEpoch) run.trainer.requestStop();
       });
@@ -240,7 +231,7 @@ describe('Trainer', () => {
       expect(position.step, name).toBe(k);
       // a checkpoint written right after resuming (as the best's can be, before any step) holds
       // what the file resumed from holds: logs of the last step and epoch, the learning rate
-      const again = await second.trainer.saveCheckpoint(join(root, `resume-${i}-again.ckpt`));
+      const again = await second.trainer.saveCheckpoint(join(root(), `resume-${i}-again.ckpt`));
       const [was, now] = [await loadCheckpoint(path), await loadCheckpoint(again)];
       expect(now.metadata, name).toEqual(was.metadata);
       expect(now.optimizer?.config, name).toEqual(was.optimizer?.config);
@@ -255,7 +246,7 @@ describe('Trainer', () => {
       expect(globalRng().getState(), name).toEqual(fullGlobal);
     }
     const positions = await Promise.all(
-      [0, 1, 2].map(async (i) => await loadCheckpoint((await latestCheckpoint(join(root, `resume-${i}`))) as string)),
+      [0, 1, 2].map(async (i) => await loadCheckpoint((await latestCheckpoint(join(root(), `resume-${i}`))) as string)),
     );
     // The first runs' last checkpoints (the resumed runs wrote none).
     expect(positions.map((c) => c.position)).toEqual([
@@ -268,7 +259,7 @@ describe('Trainer', () => {
   });
 
   it("removes the temporary files that killed saves left behind when fit starts, never a live writer's", async () => {
-    const dir = join(root, 'stale');
+    const dir = join(root(), 'stale');
     await mkdir(dir, { recursive: true });
     // a pid above the kernel's limit (4194304) runs nowhere; this process runs
     const dead = `${CHECKPOINT_TEMP_PREFIX}ckpt-s000000004-e00000.ckpt.4999999.a1b2c3d4e5f6`;
@@ -309,7 +300,7 @@ describe('Trainer', () => {
         })();
       },
     };
-    const dir = join(root, 'nan');
+    const dir = join(root(), 'nan');
     const run = makeRun(3, 4, { checkpoint: { dir, everySteps: 1, keep: 3 } });
     const before = tf.memory().numTensors;
     const error = await run.trainer.fit(poisoned, { epochs: EPOCHS }).catch((err: unknown) => err);
@@ -346,7 +337,7 @@ describe('Trainer', () => {
   it('stops an exploding loss with LossExplosionError before it is NaN, naming (and keeping) the checkpoint from before the rise', async () => {
     const { x, y } = dataset();
     const source = tensorBatchSource(x, y, { batchSize: 6 });
-    const dir = join(root, 'explosion');
+    const dir = join(root(), 'explosion');
     // the learning rate triples every step: the loss is fine for a few steps, then rises and explodes
     const run = makeRun(3, 4, { schedule: (step) => 0.01 * 3 ** step, clipNorm: undefined, checkpoint: { dir, everySteps: 1, keep: 2 } });
     const before = tf.memory().numTensors;
@@ -383,14 +374,14 @@ describe('Trainer', () => {
     disposeCheckpoint(newest);
 
     // Resuming the named checkpoint with a sane learning rate trains to the end.
-    const again = makeRun(3, 4, { schedule: () => 0.01, checkpoint: { dir: join(root, 'explosion-resumed') } });
+    const again = makeRun(3, 4, { schedule: () => 0.01, checkpoint: { dir: join(root(), 'explosion-resumed') } });
     expect(await again.trainer.resume(good)).toEqual({ epoch: 1, step: 5, stepInEpoch: 1 });
     const done = await again.trainer.fit(source, { epochs: EPOCHS });
     expect(done.reason).toBe('completed');
     expect(Math.max(...again.losses)).toBeLessThan(Math.sqrt(10) * e.level);
 
     // The running level travels in the checkpoint: a resumed run judges its first steps by it.
-    const hot = makeRun(3, 4, { schedule: () => 50, checkpoint: { dir: join(root, 'explosion-hot') } });
+    const hot = makeRun(3, 4, { schedule: () => 50, checkpoint: { dir: join(root(), 'explosion-hot') } });
     await hot.trainer.resume(good);
     const again2 = (await hot.trainer.fit(source, { epochs: EPOCHS }).catch((err: unknown) => err)) as LossExplosionError;
     expect(again2).toBeInstanceOf(LossExplosionError);
@@ -425,7 +416,7 @@ describe('Trainer', () => {
         })();
       },
     };
-    const dir = join(root, 'device-lost');
+    const dir = join(root(), 'device-lost');
     const run = makeRun(3, 4, { checkpoint: { dir, everySteps: 2 } });
     try {
       const error = await run.trainer.fit(failing, { epochs: EPOCHS }).catch((err: unknown) => err);
@@ -469,7 +460,7 @@ describe('Trainer', () => {
 
   it('honours requestStop (finishes the step, saves, returns) and validates its options', async () => {
     const { x, y } = dataset();
-    const dir = join(root, 'stop');
+    const dir = join(root(), 'stop');
     let ended = false;
     const run = makeRun(8, 9);
     const trainer = new Trainer({

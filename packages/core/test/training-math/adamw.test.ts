@@ -1,6 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, ConfigError, initBackend, SeededRandom, type ParameterRef } from '../../src/index';
+import { useBackend } from '../../testing/index';
 
 interface RefConfig {
   beta1: number;
@@ -88,9 +89,7 @@ const CFG: RefConfig = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0
 const LRS = [0.05, 0.04, 0.03, 0.02, 0.01, 0.02];
 
 describe('AdamW', () => {
-  beforeAll(async () => {
-    await initBackend({ backend: 'cpu' });
-  });
+  useBackend('cpu');
 
   it('first step moves each entry by lr * g / (|g| + eps) (no decay)', () => {
     const p = tf.variable(tf.tensor1d([1, -2, 3]));

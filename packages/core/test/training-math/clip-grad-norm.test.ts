@@ -1,6 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { clipByGlobalNorm, globalNorm, initBackend } from '../../src/index';
+import { clipByGlobalNorm, globalNorm } from '../../src/index';
+import { useBackend } from '../../testing/index';
 
 const A = [0.5, -1.25, 2, 0, 3.5, -0.75];
 const B = [1.5, -2.5, 0.25, 4];
@@ -13,9 +14,7 @@ function jsNorm(arrays: ArrayLike<number>[]): number {
 }
 
 describe('gradient clipping', () => {
-  beforeAll(async () => {
-    await initBackend({ backend: 'cpu' });
-  });
+  useBackend('cpu');
 
   it('globalNorm equals the JS L2 norm over all tensors', () => {
     const grads = [tf.tensor(A, [2, 3]), tf.tensor1d(B)];

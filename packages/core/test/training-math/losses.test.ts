@@ -1,6 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, crossEntropy, initBackend, SeededRandom } from '../../src/index';
+import { ConfigError, crossEntropy, SeededRandom } from '../../src/index';
+import { useBackend } from '../../testing/index';
 
 const BATCH = 4;
 const CLASSES = 5;
@@ -37,9 +38,7 @@ function referenceLoss(logits: number[][], labels: number[], eps: number): numbe
 const LABELS = [3, 0, 4, 1];
 
 describe('crossEntropy', () => {
-  beforeAll(async () => {
-    await initBackend({ backend: 'cpu' });
-  });
+  useBackend('cpu');
 
   it('matches a float64 reference without smoothing (int32 labels)', () => {
     const logits = randomLogits(1);

@@ -1,6 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { accuracy, initBackend, SeededRandom, topKAccuracy } from '../../src/index';
+import { accuracy, SeededRandom, topKAccuracy } from '../../src/index';
+import { useBackend } from '../../testing/index';
 
 // Hand-made case: argmax per row = [1, 0, 2, 0 (tie of 0 and 1 goes to 0)].
 const LOGITS = [
@@ -24,9 +25,7 @@ function naiveTopK(logits: number[][], labels: number[], k: number): number {
 }
 
 describe('accuracy and topKAccuracy', () => {
-  beforeAll(async () => {
-    await initBackend({ backend: 'cpu' });
-  });
+  useBackend('cpu');
 
   it('accuracy on a hand-made case', () => {
     const x = tf.tensor2d(LOGITS);

@@ -1,17 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, input, layers, sequential, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
-import {
-  AdamW,
-  AitLayer,
-  countParameters,
-  crossEntropy,
-  globalRng,
-  initBackend,
-  modelSummary,
-  parameterRefs,
-  setGlobalSeed,
-} from '../../src/index';
+import { AdamW, AitLayer, countParameters, crossEntropy, globalRng, modelSummary, parameterRefs } from '../../src/index';
+import { useBackend } from '../../testing/index';
 
 /** A minimal dense layer built on AitLayer: kernel [in, units] and bias [units]. */
 class TestAffine extends AitLayer {
@@ -66,10 +57,7 @@ function threeLayerModel() {
 }
 
 describe('parameter counts, summaries and parameter refs', () => {
-  beforeAll(async () => {
-    await initBackend({ backend: 'cpu' });
-    setGlobalSeed(11);
-  });
+  useBackend('cpu', 11);
 
   it('counts a sequential dense model exactly', () => {
     const model = sequential({

@@ -2,7 +2,7 @@
 // under auto) through a stubbed platform hook, the adapter classification, the requiredFeatures
 // fix, the device watch, and the real thing on this machine's adapter where there is one.
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   BackendUnavailableError,
   clearDeviceFailures,
@@ -18,7 +18,7 @@ import { describeAdapter } from '../../src/webgpu/describe-adapter';
 import { flattenRequiredFeatures, withFlatRequiredFeatures } from '../../src/webgpu/flat-required-features';
 import { watchWebGpuDevice } from '../../src/webgpu/watch-webgpu-device';
 import type { WebGpuDeviceLostInfo } from '../../src/webgpu/webgpu-types';
-import { reportSkip, webgpuMissing } from './webgpu-available';
+import { restoreBackendAfterwards, webgpuMissing } from '../../testing/index';
 
 /** The Node platform with `loadWebGpu` replaced (and no out-of-process probe: auto looks through `load` too). */
 function withWebGpu(load: () => Promise<WebGpuLoad>): void {
@@ -50,9 +50,7 @@ const LAVAPIPE = {
 
 describe('initBackend webgpu: errors that say what to install', () => {
   afterEach(() => setRuntimePlatform(nodePlatform));
-  afterAll(async () => {
-    await initBackend({ backend: 'cpu' });
-  });
+  restoreBackendAfterwards();
 
   it('without the webgpu package: npm install webgpu and a Vulkan driver; the backend stays', async () => {
     await initBackend({ backend: 'cpu' });
@@ -228,13 +226,10 @@ describe('watchWebGpuDevice', () => {
   });
 });
 
-const missing = await webgpuMissing();
-if (missing !== null) reportSkip('the webgpu backend on a real adapter', missing);
+const missing = await webgpuMissing('the webgpu backend on a real adapter');
 
 describe.skipIf(missing !== null)('initBackend webgpu on this machine', () => {
-  afterAll(async () => {
-    await initBackend({ backend: 'cpu' });
-  });
+  restoreBackendAfterwards();
 
   it('starts tfjs-backend-webgpu through Dawn, names the adapter and computes', async () => {
     const info = await initBackend({ backend: 'webgpu' });

@@ -3,7 +3,7 @@
 // case, and the fused operations (GELU, layer norm, attention, softmax cross-entropy, the top-k
 // gate, AdamW) in value and gradient. Tiny shapes: lavapipe runs the shaders on the CPU.
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AdamW, crossEntropy, globalNorm, initBackend, topKGate, topKSoftmax } from '../../src/index';
 import {
   fusedAttention,
@@ -16,10 +16,9 @@ import {
   softmaxCrossEntropy,
 } from '../../src/kernels/index';
 import { maxAbsDiff, values } from '../kernels/kernel-test-helpers';
-import { reportSkip, webgpuMissing } from './webgpu-available';
+import { restoreBackendAfterwards, webgpuMissing } from '../../testing/index';
 
-const missing = await webgpuMissing();
-if (missing !== null) reportSkip('the webgpu kernel tests', missing);
+const missing = await webgpuMissing('the webgpu kernel tests');
 
 /** Runs `fn` on `backend` and reads its tensors back asynchronously (webgpu cannot read synchronously in Node). */
 async function runOn(
@@ -83,9 +82,7 @@ describe.skipIf(missing !== null)('webgpu kernels equal the cpu backend', () => 
     await initBackend({ backend: 'cpu' });
     await initBackend({ backend: 'webgpu' });
   });
-  afterAll(async () => {
-    await initBackend({ backend: 'cpu' });
-  });
+  restoreBackendAfterwards();
 
   it('matMul in every transpose case, batched and broadcast both ways, with gradients', async () => {
     const cases: [number[], number[], boolean, boolean][] = [

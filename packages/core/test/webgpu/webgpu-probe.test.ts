@@ -15,7 +15,7 @@ import { tryWebgpu } from '../../src/backend/try-webgpu';
 import { nodePlatform } from '../../src/platform/node-platform';
 import { probeDawnAdapter } from '../../src/platform/node-webgpu';
 import { setRuntimePlatform, type WebGpuAdapterProbe } from '../../src/platform/runtime-platform';
-import { reportSkip, webgpuMissing } from './webgpu-available';
+import { webgpuMissing } from '../../testing/index';
 
 const dir = mkdtempSync(join(tmpdir(), 'ait-webgpu-probe-'));
 
@@ -196,8 +196,7 @@ describe('tryWebgpu: auto asks the out-of-process probe first', () => {
 });
 
 describe('on this machine', async () => {
-  const missing = await webgpuMissing();
-  if (missing) reportSkip('the real out-of-process probe', missing);
+  const missing = await webgpuMissing('the real out-of-process probe');
 
   it.skipIf(missing !== null)('the child finds the adapter this process finds', async () => {
     // a fresh process: this one has Dawn loaded already (webgpuMissing), where the probe defers to it

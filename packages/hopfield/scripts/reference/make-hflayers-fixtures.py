@@ -38,18 +38,18 @@ at 1, which would not test their mapping): normal with standard deviation 0.5, L
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
 import os
-import struct
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
+
+# The helpers shared with @ait/vision's fixture scripts (this script runs from a checkout of the monorepo).
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / 'vision' / 'scripts' / 'reference'))
+from reference_fixture import blob_sha1, fixture_arguments, pinned_files, run_variants, source_info  # noqa: E402
+from safetensors_file import load_safetensors, save_safetensors  # noqa: E402
 
 HFLAYERS_REPO = 'ml-jku/hopfield-layers'
 HFLAYERS_COMMIT = 'f56f929c95b77a070ae675ea4f56b6d54d36e730'
@@ -132,31 +132,9 @@ CONFIGS: dict[str, dict] = {
 # hflayers from a checkout
 # --------------------------------------------------------------------------------------------
 
-def git_dir_of(path: Path) -> Path | None:
-    """The git directory of `path` (a bare repository or a work tree), or None."""
-    if (path / 'HEAD').is_file() and (path / 'objects').is_dir():
-        return path
-    if (path / '.git').exists():
-        return path / '.git'
-    return None
-
-
-def blob_sha1(data: bytes) -> str:
-    """Git's blob id of `data`."""
-    return hashlib.sha1(b'blob %d\0' % len(data) + data).hexdigest()
-
-
-def import_hflayers(root: Path, scratch: Path) -> dict:
-    """Imports hflayers from `root` (from git at HFLAYERS_COMMIT when it is a repository) and
-    returns where it came from and the blob ids of the files that run."""
-    git = git_dir_of(root)
-    if git:
-        archive = subprocess.run(['git', f'--git-dir={git}', 'archive', HFLAYERS_COMMIT, 'hflayers'],
-                                 check=True, capture_output=True).stdout
-        subprocess.run(['tar', '-x', '-C', str(scratch)], input=archive, check=True)
-        source, origin = scratch, f'git {HFLAYERS_COMMIT}'
-    else:
-        source, origin = root, 'plain files (commit not checked)'
+def import_hflayers(source: Path, origin: str) -> dict:
+    """Imports hflayers from `source` (see pinned_files) and returns where it came from (`origin`)
+    and the blob ids of the files that run."""
     sys.path.insert(0, str(source))
     import hflayers  # noqa: F401  (the module under test)
     loaded = Path(hflayers.__file__).resolve().parent.parent
@@ -176,46 +154,6 @@ def python_kwargs(kwargs: dict) -> dict:
             v = float(v)
         out[k] = v
     return out
-
-
-# --------------------------------------------------------------------------------------------
-# safetensors (the format is tiny; no package needed)
-# --------------------------------------------------------------------------------------------
-
-def save_safetensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
-    """float32 tensors as safetensors: 8-byte little-endian header length, JSON header padded with
-    spaces to a multiple of 8, little-endian data in name order."""
-    header: dict = {'__metadata__': metadata} if metadata else {}
-    chunks, offset = [], 0
-    for name in sorted(tensors):
-        t = tensors[name].detach().to(torch.float32).contiguous()
-        data = t.numpy().astype('<f4').tobytes()
-        header[name] = dict(dtype='F32', shape=list(t.shape), data_offsets=[offset, offset + len(data)])
-        chunks.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(',', ':'))
-    text += ' ' * ((8 - (8 + len(text.encode())) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(text.encode())))
-        f.write(text.encode())
-        for c in chunks:
-            f.write(c)
-
-
-def load_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    """The F32 tensors and the metadata of a safetensors file."""
-    raw = path.read_bytes()
-    (n,) = struct.unpack('<Q', raw[:8])
-    header = json.loads(raw[8:8 + n])
-    metadata = header.pop('__metadata__', {})
-    tensors = {}
-    for name, e in header.items():
-        if e['dtype'] != 'F32':
-            raise SystemExit(f'{path}: tensor {name} is {e["dtype"]}; only F32 is expected here')
-        a, b = e['data_offsets']
-        values = np.frombuffer(raw[8 + n + a:8 + n + b], dtype='<f4').copy()
-        tensors[name] = torch.from_numpy(values.reshape(e['shape']))
-    return tensors, metadata
 
 
 # --------------------------------------------------------------------------------------------
@@ -302,24 +240,14 @@ def round_trip(name: str, out: Path) -> dict:
 
 def main() -> None:
     here = Path(__file__).resolve()
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--hflayers', required=True, type=Path, help='ml-jku/hopfield-layers (clone, work tree or bare mirror)')
-    parser.add_argument('--out', type=Path, default=here.parents[2] / 'test' / 'fixtures' / 'hflayers')
-    parser.add_argument('--seed', type=int, default=0)
-    args = parser.parse_args()
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)
-    args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as scratch:
-        source = import_hflayers(args.hflayers, Path(scratch))
-        configs = {name: run_config(name, spec, args.seed + 10 * i, args.out) for i, (name, spec) in enumerate(CONFIGS.items())}
+    args = fixture_arguments(__file__, __doc__, 'hflayers', 'ml-jku/hopfield-layers (clone, work tree or bare mirror)', 'hflayers')
+    with pinned_files(args.hflayers, HFLAYERS_COMMIT, ['hflayers'], 'hflayers-') as (folder, origin):
+        source = import_hflayers(folder, origin)
+        configs = run_variants(CONFIGS, args.seed, args.out, run_config)
         exports = sorted(p.name[len('aitjs-'):-len('.weights.safetensors')] for p in args.out.glob('aitjs-*.weights.safetensors'))
         trips = {name: round_trip(name, args.out) for name in exports}
     info = dict(
-        hflayers_repo=HFLAYERS_REPO,
-        hflayers_commit=HFLAYERS_COMMIT,
-        hflayers_files_from=source['origin'],
-        hflayers_blobs=source['blobs'],
+        **source_info('hflayers', HFLAYERS_REPO, HFLAYERS_COMMIT, source['origin'], source['blobs']),
         torch_version=torch.__version__,
         numpy_version=np.__version__,
         python_version=sys.version.split()[0],

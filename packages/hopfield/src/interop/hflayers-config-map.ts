@@ -13,15 +13,6 @@ import {
   type HflayersHopfieldKwargs,
 } from './hflayers-kwargs';
 
-export {
-  aitjsLayerOf,
-  HFLAYERS_ACTIVATIONS,
-  hflayersModuleOf,
-  innerHopfield,
-  type AitjsArgsOf,
-  type AitjsFromHflayers,
-  type HflayersMappedLayer,
-} from './hflayers-mapped-layer';
 import {
   HFLAYERS_ACTIVATIONS,
   hflayersModuleOf,
@@ -31,8 +22,6 @@ import {
   type HflayersMappedLayer,
 } from './hflayers-mapped-layer';
 import { equivalenceIssues } from './hflayers-equivalence';
-
-export { equivalenceIssues } from './hflayers-equivalence';
 
 function allEqual(list: readonly number[]): boolean {
   return list.every((v) => v === list[0]);

@@ -1,14 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeSafetensors, encodeSafetensors, loadSafetensorsWeights, namedWeights, type TensorValues } from '@ait/core';
-import {
-  aitjsArgsFromHflayers,
-  aitjsLayerOf,
-  equivalenceIssues,
-  hflayersKwargsFor,
-  hflayersModuleOf,
-  type AitjsFromHflayers,
-  type HflayersMappedLayer,
-} from './hflayers-config-map';
+import { aitjsArgsFromHflayers, hflayersKwargsFor } from './hflayers-config-map';
+import { equivalenceIssues } from './hflayers-equivalence';
+import { aitjsLayerOf, hflayersModuleOf, type AitjsFromHflayers, type HflayersMappedLayer } from './hflayers-mapped-layer';
 import { HflayersInteropError } from './hflayers-error';
 import {
   HFLAYERS_COMMIT,

@@ -56,6 +56,36 @@ export interface HflayersWeightMap {
   readonly tensors: ReadonlyMap<string, readonly number[]>;
 }
 
+/** A projection of `state`, `stored` or `pattern` whose weights hflayers may pack with the others. */
+interface ProjectionPart {
+  /** Its rows in a packed tensor (its output units). */
+  readonly rows: number;
+  /** The AiT.js projection below the layer, e.g. `hopfield/state_projection`. */
+  readonly aitjs: string;
+  /** Its input width. */
+  readonly input: number;
+  /** Its output units. */
+  readonly units: number;
+}
+
+/**
+ * The pairs of projections packed one after the other into the rows of the hflayers tensor
+ * `hflayers` (in the order of `parts`); `weight` gives each projection's AiT.js side.
+ */
+function packedPairs(
+  hflayers: string,
+  hflayersShape: readonly number[],
+  parts: readonly ProjectionPart[],
+  weight: (p: ProjectionPart) => Pick<HflayersWeightPair, 'aitjs' | 'aitjsShape' | 'layout'>,
+): HflayersWeightPair[] {
+  let start = 0;
+  return parts.map((p) => {
+    const rows: [number, number] = [start, start + p.rows];
+    start += p.rows;
+    return { hflayers, hflayersShape, rows, ...weight(p) };
+  });
+}
+
 /**
  * The weight map of an hflayers module (its constructor arguments parsed by `parseHflayersKwargs`)
  * to the AiT.js layer that computes the same function (see `aitjsArgsFromHflayers`):
@@ -104,25 +134,16 @@ export function hflayersWeightMap(cfg: HflayersModuleConfig): HflayersWeightMap 
   const projected = qRows + kRows + vRows > 0;
   const core = `${hf}association_core.`;
   if (!d.staticExecution && projected) {
-    const parts: { rows: number; aitjs: string; input: number; units: number }[] = [];
+    const parts: ProjectionPart[] = [];
     if (qRows > 0) parts.push({ rows: qRows, aitjs: `${ait}state_projection`, input: d.widths.state, units: qRows });
     if (kRows > 0) parts.push({ rows: kRows, aitjs: `${ait}stored_projection`, input: d.widths.stored, units: kRows });
     if (vRows > 0) parts.push({ rows: vRows, aitjs: `${ait}pattern_projection`, input: d.widths.projection, units: vRows });
     if (d.packed) {
       const shape = [qRows + kRows + vRows, d.embed as number];
       const name = tensor(`${core}in_proj_weight`, shape);
-      let start = 0;
-      for (const p of parts) {
-        pairs.push({
-          hflayers: name,
-          hflayersShape: shape,
-          rows: [start, start + p.rows],
-          aitjs: `${p.aitjs}/kernel`,
-          aitjsShape: [p.input, p.units],
-          layout: 'transpose',
-        });
-        start += p.rows;
-      }
+      pairs.push(
+        ...packedPairs(name, shape, parts, (p) => ({ aitjs: `${p.aitjs}/kernel`, aitjsShape: [p.input, p.units], layout: 'transpose' })),
+      );
     } else {
       const names: Record<string, string> = {
         state_projection: 'q_proj_weight',
@@ -146,18 +167,7 @@ export function hflayersWeightMap(cfg: HflayersModuleConfig): HflayersWeightMap 
       const valueRows = H * d.pattern;
       const shape = [qRows + kRows + valueRows];
       const name = tensor(`${core}in_proj_bias`, shape);
-      let start = 0;
-      for (const p of parts) {
-        pairs.push({
-          hflayers: name,
-          hflayersShape: shape,
-          rows: [start, start + p.rows],
-          aitjs: `${p.aitjs}/bias`,
-          aitjsShape: [p.units],
-          layout: 'copy',
-        });
-        start += p.rows;
-      }
+      pairs.push(...packedPairs(name, shape, parts, (p) => ({ aitjs: `${p.aitjs}/bias`, aitjsShape: [p.units], layout: 'copy' })));
       if (!vProjected) {
         unused.push({
           hflayers: name,

@@ -2,17 +2,15 @@
 export * from './hflayers-error';
 export * from './hflayers-kwargs';
 export * from './hflayers-dimensions';
+export { aitjsArgsFromHflayers, hflayersKwargsFor, type HflayersFromAitjs } from './hflayers-config-map';
 export {
-  aitjsArgsFromHflayers,
-  equivalenceIssues,
   HFLAYERS_ACTIVATIONS,
-  hflayersKwargsFor,
   hflayersModuleOf,
   type AitjsArgsOf,
   type AitjsFromHflayers,
-  type HflayersFromAitjs,
   type HflayersMappedLayer,
-} from './hflayers-config-map';
+} from './hflayers-mapped-layer';
+export { equivalenceIssues } from './hflayers-equivalence';
 export * from './hflayers-weight-map';
 export * from './hflayers-weight-rename';
 export * from './hflayers-python-call';

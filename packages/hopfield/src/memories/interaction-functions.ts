@@ -36,21 +36,30 @@ function assertDegree(where: string, degree: number, integer: boolean): void {
 }
 
 /**
+ * `F(z) = g(z)^n` with `g` the identity or, `rectified`, `max(z, 0)`: the two polynomial
+ * interactions, on tensors and on numbers.
+ */
+function powerInteraction(name: InteractionName, n: number, rectified: boolean): InteractionFunction {
+  const base = (z: tf.Tensor): tf.Tensor => (rectified ? tf.relu(z) : z);
+  const slopeOfLinear = (z: tf.Tensor): tf.Tensor => (rectified ? tf.cast(tf.greater(z, 0), 'float32') : tf.onesLike(z));
+  return {
+    name,
+    degree: n,
+    beta: null,
+    shiftInvariant: false,
+    value: (z) => tf.tidy(() => tf.pow(base(z), n)),
+    derivative: (z) => tf.tidy(() => (n === 1 ? slopeOfLinear(z) : tf.mul(n, tf.pow(base(z), n - 1)))),
+    scalar: (z) => (rectified && !(z > 0) ? 0 : z ** n),
+  };
+}
+
+/**
  * `F(z) = z^n` (Krotov and Hopfield 2016). The number of patterns a `dim`-neuron memory holds
  * grows like `dim^(n-1)`; `n = 2` is the classical network. `n` must be an integer.
  */
 export function polynomialInteraction(degree = 3): InteractionFunction {
   assertDegree('polynomialInteraction', degree, true);
-  const n = degree;
-  return {
-    name: 'polynomial',
-    degree: n,
-    beta: null,
-    shiftInvariant: false,
-    value: (z) => tf.tidy(() => tf.pow(z, n)),
-    derivative: (z) => tf.tidy(() => (n === 1 ? tf.onesLike(z) : tf.mul(n, tf.pow(z, n - 1)))),
-    scalar: (z) => z ** n,
-  };
+  return powerInteraction('polynomial', degree, false);
 }
 
 /**
@@ -59,16 +68,7 @@ export function polynomialInteraction(degree = 3): InteractionFunction {
  */
 export function rectifiedPolynomialInteraction(degree = 3): InteractionFunction {
   assertDegree('rectifiedPolynomialInteraction', degree, false);
-  const n = degree;
-  return {
-    name: 'rectifiedPolynomial',
-    degree: n,
-    beta: null,
-    shiftInvariant: false,
-    value: (z) => tf.tidy(() => tf.pow(tf.relu(z), n)),
-    derivative: (z) => tf.tidy(() => (n === 1 ? tf.cast(tf.greater(z, 0), 'float32') : tf.mul(n, tf.pow(tf.relu(z), n - 1)))),
-    scalar: (z) => (z > 0 ? z ** n : 0),
-  };
+  return powerInteraction('rectifiedPolynomial', degree, true);
 }
 
 /**

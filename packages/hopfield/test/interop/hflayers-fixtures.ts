@@ -1,15 +1,15 @@
 // Helpers of the hflayers interop tests: reading the committed fixtures of
 // scripts/reference/make-hflayers-fixtures.py, comparing values, and turning hflayers' inputs and
 // masks into AiT.js's.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { decodeSafetensors, namedWeights, type TensorValues } from '@ait/core';
-import { expect } from 'vitest';
+import { namedWeights, type TensorValues } from '@ait/core';
+import { fixtureFolder, fixtureTensor } from '@ait/core/testing';
 import type { HflayersMappedLayer, HflayersModule } from '../../src/index';
 
-export const FIXTURES = fileURLToPath(new URL('../fixtures/hflayers/', import.meta.url));
+export { expectBitExact, relativeError } from '@ait/core/testing';
+
+const files = fixtureFolder(new URL('../fixtures/hflayers/', import.meta.url));
+export const FIXTURES = files.folder;
 /** Largest difference allowed, relative to the largest magnitude of the reference tensor. */
 export const RELATIVE_TOLERANCE = 1e-5;
 
@@ -33,38 +33,20 @@ export interface FixtureInfo {
 }
 
 export function fixtureInfo(): FixtureInfo {
-  return JSON.parse(readFileSync(join(FIXTURES, 'fixture.json'), 'utf8')) as FixtureInfo;
+  return files.info<FixtureInfo>();
 }
 
-export function fixtureBytes(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(join(FIXTURES, name)));
-}
+/** A fixture file's bytes. */
+export const fixtureBytes = files.bytes;
 
-export function fixtureTensors(name: string): Map<string, TensorValues> {
-  return decodeSafetensors(fixtureBytes(name), name).tensors;
-}
+/** A fixture safetensors file's tensors. */
+export const fixtureTensors = files.tensors;
 
-export function get(tensors: ReadonlyMap<string, TensorValues>, name: string): TensorValues {
-  const t = tensors.get(name);
-  if (!t) throw new Error(`fixture tensor "${name}" is missing`);
-  return t;
-}
+/** The fixture tensor `name` (an error naming it when it is missing). */
+export const get = fixtureTensor;
 
 export function toTensor(t: TensorValues): tf.Tensor {
   return tf.tensor(t.values, [...t.shape], 'float32');
-}
-
-/** Largest |got - want| divided by the largest |want|. */
-export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  expect(got.length).toBe(want.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < got.length; i++) {
-    const w = want[i] as number;
-    diff = Math.max(diff, Math.abs((got[i] as number) - w));
-    scale = Math.max(scale, Math.abs(w));
-  }
-  return diff / scale;
 }
 
 /** Every weight of a built layer by its name below the layer, as plain values. */
@@ -73,18 +55,6 @@ export function weightValues(layer: HflayersMappedLayer): Map<string, Float32Arr
   for (const [name, w] of namedWeights(layer))
     out.set(name.slice(name.indexOf(`${layer.name}/`) + layer.name.length + 1), w.read().dataSync() as Float32Array);
   return out;
-}
-
-/** Whether two sets of named values are equal bit for bit (same names, same float32 bits). */
-export function expectBitExact(a: ReadonlyMap<string, ArrayLike<number>>, b: ReadonlyMap<string, ArrayLike<number>>): void {
-  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-  for (const [name, values] of a) {
-    const other = b.get(name) as ArrayLike<number>;
-    expect(other.length, name).toBe(values.length);
-    let same = true;
-    for (let i = 0; i < values.length; i++) if (!Object.is(values[i], other[i])) same = false;
-    expect(same, `${name} is bit-exact`).toBe(true);
-  }
 }
 
 /** The layer's data inputs (batch-first) from a fixture's `input.*` tensors. */

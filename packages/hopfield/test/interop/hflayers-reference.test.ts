@@ -2,8 +2,8 @@
 // test/fixtures/hflayers/ come from scripts/reference/make-hflayers-fixtures.py (hflayers' modules
 // at tiny sizes, random parameters). CI has no Python: this test reads only the committed files.
 import * as tf from '@tensorflow/tfjs-core';
-import { decodeSafetensors, initBackend } from '@ait/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeSafetensors } from '@ait/core';
+import { describe, expect, it } from 'vitest';
 import {
   HFLAYERS_COMMIT,
   hflayersWeightMap,
@@ -26,10 +26,9 @@ import {
   RELATIVE_TOLERANCE,
   weightValues,
 } from './hflayers-fixtures';
+import { useBackend } from '@ait/core/testing';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 const info = fixtureInfo();
 

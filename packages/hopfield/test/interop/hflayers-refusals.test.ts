@@ -2,9 +2,9 @@
 // error naming the option and why; and the pieces of the maps (weight layout, Python call, errors
 // on bad files) each do what they say.
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, decodeSafetensors, encodeSafetensors, initBackend, type TensorValues } from '@ait/core';
-import { expectNoLeak } from '@ait/core/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, decodeSafetensors, encodeSafetensors, type TensorValues } from '@ait/core';
+import { expectNoLeak, thrownBy, useBackend } from '@ait/core/testing';
+import { describe, expect, it } from 'vitest';
 import {
   aitjsArgsFromHflayers,
   createLayerFromHflayers,
@@ -24,21 +24,13 @@ import {
 } from '../../src/index';
 import { fixtureBytes, fixtureInfo, fixtureTensors, get, layerInputs, layerMasks, relativeError, weightValues } from './hflayers-fixtures';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 /** The issues of the HflayersInteropError `fn` throws (fails if it throws nothing or something else). */
 function issuesOf(fn: () => unknown, kind: HflayersInteropError['kind']): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(HflayersInteropError);
-    const e = err as HflayersInteropError;
-    expect(e.kind).toBe(kind);
-    return e.issues.join('\n');
-  }
-  throw new Error('expected an HflayersInteropError');
+  const e = thrownBy(fn, HflayersInteropError);
+  expect(e.kind).toBe(kind);
+  return e.issues.join('\n');
 }
 
 function refusal<M extends HflayersModule>(module: M, kwargs: HflayersKwargsOf[M]): string {

@@ -9,8 +9,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { decodeSafetensors, encodeSafetensors, initBackend, namedWeights, SeededRandom, type TensorValues } from '@ait/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeSafetensors, encodeSafetensors, namedWeights, SeededRandom, type TensorValues } from '@ait/core';
+import { describe, expect, it } from 'vitest';
 import {
   Hopfield,
   HopfieldLayer,
@@ -32,12 +32,11 @@ import {
   toTensor,
   weightValues,
 } from './hflayers-fixtures';
+import { useBackend } from '@ait/core/testing';
 
 const WRITE = process.env.HFLAYERS_WRITE_AITJS_EXPORTS === '1';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 interface AitjsCase {
   /** A new layer (unbuilt). */

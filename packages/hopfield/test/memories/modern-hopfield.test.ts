@@ -1,6 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, SeededRandom } from '@ait/core';
+import { SeededRandom } from '@ait/core';
 import {
   energy,
   hopfieldIterate,
@@ -12,12 +12,10 @@ import {
   randomBinaryPatterns,
   retrieve,
 } from '../../src/index';
-import { expectClose, expectNoLeak, finiteDiff, logSumExp, randMatrix, softmaxRow, values } from '@ait/core/testing';
+import { expectClose, expectNoLeak, finiteDiff, logSumExp, randMatrix, softmaxRow, useBackend, values } from '@ait/core/testing';
 import { dot, rows, type M } from '../helpers';
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu' });
-});
+useBackend('cpu');
 
 /** Float64 reference of the Ramsauer energy for one state. */
 function refEnergy(xi: readonly number[], patterns: M, beta: number): number {

@@ -4,8 +4,8 @@
 // hopfieldAssociation) give the cpu result on webgpu, where their convergence test runs on the
 // device.
 import * as tf from '@tensorflow/tfjs-core';
-import { runtimePlatform } from '@ait/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { forbidSyncReads, restoreBackendAfterwards, webgpuMissing } from '@ait/core/testing';
+import { describe, expect, it } from 'vitest';
 import {
   ClassicalHopfield,
   DenseAssociativeMemory,
@@ -21,33 +21,7 @@ import {
 } from '../../src/index';
 import { hopfieldAssociation } from '../../src/layers/hopfield-association';
 
-const SYNC_READS = ['dataSync', 'arraySync', 'bufferSync'] as const;
-
-/** Makes synchronous tensor reads throw; returns the function that puts them back. */
-function forbidSyncReads(): () => void {
-  const proto = tf.Tensor.prototype as unknown as Record<string, unknown>;
-  const saved = SYNC_READS.map((name) => [name, proto[name]] as const);
-  for (const name of SYNC_READS) {
-    proto[name] = () => {
-      throw new Error(`synchronous read ${name}() during retrieval`);
-    };
-  }
-  return () => {
-    for (const [name, fn] of saved) proto[name] = fn;
-  };
-}
-
-/** `null` when a WebGPU adapter is there, else why not. */
-async function webgpuMissing(): Promise<string | null> {
-  const found = await runtimePlatform().loadWebGpu?.();
-  if (!found) return 'the runtime platform cannot look for WebGPU';
-  if (!found.loaded) return found.reason;
-  return (await found.gpu.requestAdapter()) === null ? `${found.source} found no adapter` : null;
-}
-
-const missing = await webgpuMissing();
-if (missing !== null)
-  console.warn(`[webgpu] skipping the Hopfield retrieval tests on webgpu: ${missing}. Run .ci/install-vulkan.sh to run them.`);
+const missing = await webgpuMissing('the Hopfield retrieval tests on webgpu');
 const backends = missing === null ? (['cpu', 'webgpu'] as const) : (['cpu'] as const);
 
 /** Reads every tensor asynchronously. */
@@ -61,9 +35,7 @@ function maxDiff(a: number[][], b: number[][]): number {
 }
 
 describe('Hopfield retrieval without synchronous reads', () => {
-  afterAll(async () => {
-    await initBackend({ backend: 'cpu' });
-  });
+  restoreBackendAfterwards();
 
   it.each(backends)('retrieve on every memory, hopfieldIterate and an iterating Hopfield layer (%s)', async (backend) => {
     await initBackend({ backend });
@@ -78,7 +50,7 @@ describe('Hopfield retrieval without synchronous reads', () => {
     ];
     const layer = new Hopfield({ numHeads: 2, updateStepsMax: 3, updateStepsEps: 1e-3 });
     const x = tf.randomNormal([2, 5, 8], 0, 1, 'float32', 1);
-    const restore = forbidSyncReads();
+    const restore = forbidSyncReads('during retrieval');
     try {
       for (const mem of memories) {
         const r = await retrieve(q, mem, { steps: 6, rng });

@@ -83,19 +83,20 @@ memory in place after the attention saved it (see AiT.js issue 23).
 
 from __future__ import annotations
 
-import argparse
 import ast
-import hashlib
-import json
 import os
-import struct
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from reference_fixture import (  # this folder
+    PLAIN_FILES, blob_sha1, fixture_arguments, git_dir_of, run_variants, source_info, write_fixture_json)
+from safetensors_file import save_safetensors  # this folder
 
 OFFICIAL_REPO = 'yuweisunn/associative-transformer'
 OFFICIAL_COMMIT = '107ae934f0cf98f000e437de6f6102dbcd5a329a'
@@ -107,20 +108,6 @@ UNUSED_CNN = ('to_patch_embedding_cnn.0.weight', 'to_patch_embedding_cnn.0.bias'
 # Reading the official files
 # --------------------------------------------------------------------------------------------
 
-def git_dir_of(path: Path) -> Path | None:
-    """The git directory of `path` (a bare repository or a work tree), or None."""
-    if (path / 'HEAD').is_file() and (path / 'objects').is_dir():
-        return path
-    if (path / '.git').exists():
-        return path / '.git'
-    return None
-
-
-def blob_sha1(data: bytes) -> str:
-    """Git's blob id of `data`."""
-    return hashlib.sha1(b'blob %d\0' % len(data) + data).hexdigest()
-
-
 class OfficialFiles:
     """The official files, from git at OFFICIAL_COMMIT when possible, else from the directory."""
 
@@ -128,7 +115,7 @@ class OfficialFiles:
         self.root = root
         self.git = git_dir_of(root)
         self.blobs: dict[str, str] = {}
-        self.origin = f'git {OFFICIAL_COMMIT}' if self.git else 'plain files (commit not checked)'
+        self.origin = f'git {OFFICIAL_COMMIT}' if self.git else PLAIN_FILES
 
     def text(self, name: str) -> str:
         if self.git:
@@ -315,38 +302,6 @@ def top_k_margins(net: nn.Module, variant: dict) -> list:
 
 
 # --------------------------------------------------------------------------------------------
-# safetensors
-# --------------------------------------------------------------------------------------------
-
-def save_safetensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
-    """float32 tensors as a safetensors file: with the `safetensors` package when installed, else
-    written here (8-byte little-endian header length, JSON header padded with spaces to a multiple
-    of 8, little-endian data in name order)."""
-    tensors = {k: v.detach().to(torch.float32).contiguous() for k, v in tensors.items()}
-    try:
-        from safetensors.torch import save_file  # type: ignore
-    except ImportError:
-        save_file = None
-    if save_file is not None:
-        save_file(tensors, str(path), metadata=metadata)
-        return
-    header: dict = {'__metadata__': metadata} if metadata else {}
-    chunks, offset = [], 0
-    for name in sorted(tensors):
-        data = tensors[name].numpy().astype('<f4').tobytes()
-        header[name] = dict(dtype='F32', shape=list(tensors[name].shape), data_offsets=[offset, offset + len(data)])
-        chunks.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(',', ':'))
-    text += ' ' * ((8 - (8 + len(text.encode())) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(text.encode())))
-        f.write(text.encode())
-        for c in chunks:
-            f.write(c)
-
-
-# --------------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------------
 
@@ -396,22 +351,11 @@ def run_variant(files: OfficialFiles, name: str, variant: dict, seed: int, out: 
 
 def main() -> None:
     here = Path(__file__).resolve()
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--official', required=True, type=Path,
-                        help='the official repository (clone, work tree or bare mirror)')
-    parser.add_argument('--out', type=Path, default=here.parents[2] / 'test' / 'fixtures' / 'official-ait')
-    parser.add_argument('--seed', type=int, default=0)
-    args = parser.parse_args()
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)
+    args = fixture_arguments(__file__, __doc__, 'official', 'the official repository (clone, work tree or bare mirror)', 'official-ait')
     files = OfficialFiles(args.official)
-    args.out.mkdir(parents=True, exist_ok=True)
-    variants = {name: run_variant(files, name, v, args.seed + 10 * i, args.out) for i, (name, v) in enumerate(VARIANTS.items())}
+    variants = run_variants(VARIANTS, args.seed, args.out, partial(run_variant, files))
     info = dict(
-        official_repo=OFFICIAL_REPO,
-        official_commit=OFFICIAL_COMMIT,
-        official_files_from=files.origin,
-        official_blobs=files.blobs,
+        **source_info('official', OFFICIAL_REPO, OFFICIAL_COMMIT, files.origin, files.blobs),
         cuda_calls_removed=CUDA_CALLS_REMOVED,
         hflayers='not installed; StaticHopfield reproduces the static configuration ait.py builds '
                  f'(read from ml-jku/hopfield-layers {HFLAYERS_COMMIT_READ}); see the script',
@@ -423,9 +367,7 @@ def main() -> None:
         script=os.path.relpath(here, here.parents[4]),
         variants=variants,
     )
-    (args.out / 'fixture.json').write_text(json.dumps(info, indent=2) + '\n')
-    total = sum(f.stat().st_size for f in args.out.iterdir())
-    print(f'wrote {args.out} ({total} bytes); torch {torch.__version__}')
+    write_fixture_json(args.out, info)
     for name, v in variants.items():
         gaps = [m['min_gap'] for m in v['top_k_min_gaps']]
         print(f'  {name}: {v["state_dict_entries"]} state_dict entries; smallest top-k gap {min(gaps) if gaps else "n/a"}')

@@ -61,26 +61,22 @@ Facts of the official code the run records (see fixture.json):
 
 from __future__ import annotations
 
-import argparse
 import ast
 import contextlib
-import hashlib
 import importlib.util
 import io
-import json
 import os
-import shutil
-import subprocess
 import sys
-import tarfile
-import tempfile
 import types
+from functools import partial
 from pathlib import Path
 
 import torch
 
 import torch.nn as nn
 
+from reference_fixture import (  # this folder
+    blob_sha1, fixture_arguments, parameter_gradients, pinned_files, run_variants, source_info, write_fixture_json)
 from safetensors_file import save_safetensors  # this folder
 
 OFFICIAL_REPO = 'anirudh9119/shared_workspace'
@@ -101,35 +97,8 @@ OFFICIAL_FILES = [
 
 
 # --------------------------------------------------------------------------------------------
-# Getting the official folder
+# The official modules and their stand-ins
 # --------------------------------------------------------------------------------------------
-
-def git_dir_of(path: Path) -> Path | None:
-    """The git directory of `path` (a bare repository or a work tree), or None."""
-    if (path / 'HEAD').is_file() and (path / 'objects').is_dir():
-        return path
-    if (path / '.git').exists():
-        return path / '.git'
-    return None
-
-
-def blob_sha1(data: bytes) -> str:
-    """Git's blob id of `data`."""
-    return hashlib.sha1(b'blob %d\0' % len(data) + data).hexdigest()
-
-
-def official_folder(root: Path, scratch: Path) -> tuple[Path, str]:
-    """The official `Triangle/` folder: extracted from git at OFFICIAL_COMMIT when `root` is a git
-    repository, else `root/Triangle` as it is. Returns the folder and where it came from."""
-    git = git_dir_of(root)
-    if git is None:
-        return root / FOLDER, 'plain files (commit not checked)'
-    data = subprocess.run(['git', f'--git-dir={git}', 'archive', '--format=tar', OFFICIAL_COMMIT, FOLDER],
-                          check=True, capture_output=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(scratch)  # noqa: S202 - the pinned official commit, by design
-    return scratch / FOLDER, f'git {OFFICIAL_COMMIT}'
-
 
 CUDA_CALLS = {'count': 0}
 
@@ -299,12 +268,7 @@ def run_variant(official: Official, name: str, cfg: dict, seed: int, out: Path) 
     io_['pass1.logits'] = logits.detach()
     io_['pass1.memory'] = final_memory(net)
     io_['pass1.grad.images'] = images.grad.detach()
-    no_gradient = []
-    for pname, p in net.named_parameters():
-        if p.grad is None:
-            no_gradient.append(pname)
-        else:
-            io_[f'pass1.grad.{pname}'] = p.grad.detach().clone()
+    no_gradient = parameter_gradients(net, io_)
     # Pass 2: other images; the official model starts again from the initial memory.
     with torch.no_grad():
         images2 = torch.randn(b, c, s, s, generator=gen)
@@ -400,29 +364,16 @@ def non_shared_layers_check(official: Official) -> dict:
 
 def main() -> None:
     here = Path(__file__).resolve()
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--official', required=True, type=Path, help='the official repository (clone, work tree or bare mirror)')
-    parser.add_argument('--out', type=Path, default=here.parents[2] / 'test' / 'fixtures' / 'official-coordination')
-    parser.add_argument('--seed', type=int, default=0)
-    args = parser.parse_args()
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)
+    args = fixture_arguments(__file__, __doc__, 'official', 'the official repository (clone, work tree or bare mirror)',
+                             'official-coordination')
     torch.Tensor.cuda = no_cuda
-    scratch = Path(tempfile.mkdtemp(prefix='official-coordination-'))
-    try:
-        folder, origin = official_folder(args.official, scratch)
-        official = Official(folder)
-        args.out.mkdir(parents=True, exist_ok=True)
-        variants = {name: run_variant(official, name, v, args.seed + 10 * i, args.out) for i, (name, v) in enumerate(VARIANTS.items())}
+    with pinned_files(args.official, OFFICIAL_COMMIT, [FOLDER], 'official-coordination-') as (root, origin):
+        official = Official(root / FOLDER)
+        variants = run_variants(VARIANTS, args.seed, args.out, partial(run_variant, official))
         counts = {name: dict(run_py_arguments=cfg, **count_parameters(official, cfg)) for name, cfg in PRESETS.items()}
         non_shared = non_shared_layers_check(official)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     info = dict(
-        official_repo=OFFICIAL_REPO,
-        official_commit=OFFICIAL_COMMIT,
-        official_files_from=origin,
-        official_blobs=official.blobs,
+        **source_info('official', OFFICIAL_REPO, OFFICIAL_COMMIT, origin, official.blobs),
         cuda_calls_made_no_ops=CUDA_CALLS['count'],
         einops='not installed; the script computes the two patterns of run.py itself',
         torch_version=torch.__version__,
@@ -437,9 +388,7 @@ def main() -> None:
             other_references=OTHER_REFERENCES,
         ),
     )
-    (args.out / 'fixture.json').write_text(json.dumps(info, indent=2) + '\n')
-    total = sum(f.stat().st_size for f in args.out.iterdir())
-    print(f'wrote {args.out} ({total} bytes); torch {torch.__version__}')
+    write_fixture_json(args.out, info)
     for name, v in variants.items():
         gaps = v['top_k_min_gaps']
         print(f'  {name}: {v["state_dict_entries"]} state_dict entries; smallest top-k gap {min(gaps) if gaps else "n/a"}; '

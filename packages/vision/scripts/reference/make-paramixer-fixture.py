@@ -53,58 +53,26 @@ rounded to float32 and the test measures AiT.js's float32 error alone.
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import importlib
 import importlib.util
-import io
-import json
 import math
 import os
-import shutil
-import subprocess
 import sys
-import tarfile
-import tempfile
 import types
+from functools import partial
 from pathlib import Path
 
 import torch
 
 import torch.nn as nn
 
+from reference_fixture import (  # this folder
+    blob_sha1, fixture_arguments, float64_passes, pinned_files, run_variants, source_info, write_fixture_json)
 from safetensors_file import save_safetensors  # this folder
 
 REFERENCE_REPO = 'Toshihiro-Ota/paramixer'
 REFERENCE_COMMIT = 'cddc611107bb2b187597f04d88050a03ecfa300a'
 REFERENCE_FILES = ['models/__init__.py', 'models/mixers.py', 'models/layers.py', 'util/utils.py']
-
-
-def git_dir_of(path: Path) -> Path | None:
-    """The git directory of `path` (a bare repository or a work tree), or None."""
-    if (path / 'HEAD').is_file() and (path / 'objects').is_dir():
-        return path
-    if (path / '.git').exists():
-        return path / '.git'
-    return None
-
-
-def blob_sha1(data: bytes) -> str:
-    """Git's blob id of `data`."""
-    return hashlib.sha1(b'blob %d\0' % len(data) + data).hexdigest()
-
-
-def reference_folder(root: Path, scratch: Path) -> tuple[Path, str]:
-    """The authors' files: extracted from git at REFERENCE_COMMIT when `root` is a git repository,
-    else `root` as it is. Returns the folder and where it came from."""
-    git = git_dir_of(root)
-    if git is None:
-        return root, 'plain files (commit not checked)'
-    data = subprocess.run(['git', f'--git-dir={git}', 'archive', '--format=tar', REFERENCE_COMMIT, *REFERENCE_FILES],
-                          check=True, capture_output=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(scratch)  # noqa: S202 - the pinned reference commit, by design
-    return scratch, f'git {REFERENCE_COMMIT}'
 
 
 # --------------------------------------------------------------------------------------------
@@ -250,29 +218,8 @@ def run_variant(ref: Reference, name: str, v: dict, seed: int, out: Path) -> dic
     randomise(net, gen)
     net.train()  # dropout and drop path are 0: training and evaluation compute the same
     weights = {k: v_.detach().clone() for k, v_ in net.state_dict().items()}
-    b, c, s = v['batch'], TINY['in_chans'], TINY['img_size']
-    images32 = torch.randn(b, c, s, s, generator=gen)
-    loss_weights32 = torch.randn(b, TINY['num_classes'], generator=gen)
-    images2_32 = torch.randn(b, c, s, s, generator=gen)
-    net = net.double()
-    images = images32.double().requires_grad_(True)
-    logits = net(images)
-    (logits * loss_weights32.double()).sum().backward()
-    io_: dict[str, torch.Tensor] = {
-        'pass1.images': images32,
-        'pass1.loss_weights': loss_weights32,
-        'pass1.logits': logits.detach(),
-        'pass1.grad.images': images.grad.detach(),
-    }
-    no_gradient = []
-    for pname, p in net.named_parameters():
-        if p.grad is None:
-            no_gradient.append(pname)
-        else:
-            io_[f'pass1.grad.{pname}'] = p.grad.detach().clone()
+    io_, no_gradient = float64_passes(net, gen, v['batch'], TINY['in_chans'], TINY['img_size'], TINY['num_classes'])
     with torch.no_grad():
-        io_['pass2.images'] = images2_32
-        io_['pass2.logits'] = net(images2_32.double())
         penalty = float(ref.reg_weight2(net, _lambda=net.lcoeff)) if v['mlp_layer'] == 'aMlp' else None
     blocks = net.blocks
     meta = {'reference_repo': REFERENCE_REPO, 'reference_commit': REFERENCE_COMMIT, 'variant': name}
@@ -295,26 +242,12 @@ def run_variant(ref: Reference, name: str, v: dict, seed: int, out: Path) -> dic
 
 def main() -> None:
     here = Path(__file__).resolve()
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--reference', required=True, type=Path, help="the authors' repository (clone, work tree or bare mirror)")
-    parser.add_argument('--out', type=Path, default=here.parents[2] / 'test' / 'fixtures' / 'paramixer')
-    parser.add_argument('--seed', type=int, default=0)
-    args = parser.parse_args()
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)
-    scratch = Path(tempfile.mkdtemp(prefix='paramixer-'))
-    try:
-        folder, origin = reference_folder(args.reference, scratch)
+    args = fixture_arguments(__file__, __doc__, 'reference', "the authors' repository (clone, work tree or bare mirror)", 'paramixer')
+    with pinned_files(args.reference, REFERENCE_COMMIT, REFERENCE_FILES, 'paramixer-') as (folder, origin):
         ref = Reference(folder)
-        args.out.mkdir(parents=True, exist_ok=True)
-        variants = {name: run_variant(ref, name, v, args.seed + 10 * i, args.out) for i, (name, v) in enumerate(VARIANTS.items())}
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        variants = run_variants(VARIANTS, args.seed, args.out, partial(run_variant, ref))
     info = dict(
-        reference_repo=REFERENCE_REPO,
-        reference_commit=REFERENCE_COMMIT,
-        reference_files_from=origin,
-        reference_blobs=ref.blobs,
+        **source_info('reference', REFERENCE_REPO, REFERENCE_COMMIT, origin, ref.blobs),
         timm='not installed; the script provides the names models/ imports (see its docstring)',
         torch_version=torch.__version__,
         python_version=sys.version.split()[0],
@@ -323,9 +256,7 @@ def main() -> None:
         script=os.path.relpath(here, here.parents[4]),
         variants=variants,
     )
-    (args.out / 'fixture.json').write_text(json.dumps(info, indent=2) + '\n')
-    total = sum(f.stat().st_size for f in args.out.iterdir())
-    print(f'wrote {args.out} ({total} bytes); torch {torch.__version__}')
+    write_fixture_json(args.out, info)
     for name, v in variants.items():
         print(f'  {name}: {v["state_dict_entries"]} state_dict entries; no gradient: {v["no_gradient"]}; reg_weight2 {v["reg_weight2"]}')
 

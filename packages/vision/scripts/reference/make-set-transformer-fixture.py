@@ -48,56 +48,24 @@ and the test measures AiT.js's float32 error alone.
 
 from __future__ import annotations
 
-import argparse
 import ast
-import hashlib
 import importlib.util
-import io
-import json
 import os
-import shutil
-import subprocess
 import sys
-import tarfile
-import tempfile
+from functools import partial
 from pathlib import Path
 
 import torch
 
 import torch.nn as nn
 
+from reference_fixture import (  # this folder
+    blob_sha1, fixture_arguments, float64_passes, pinned_files, run_variants, source_info, write_fixture_json)
 from safetensors_file import save_safetensors  # this folder
 
 REFERENCE_REPO = 'juho-lee/set_transformer'
 REFERENCE_COMMIT = '73432c640ac78140496d6738416c54d32c686d65'
 REFERENCE_FILES = ['modules.py', 'main_pointcloud.py', 'models.py']
-
-
-def git_dir_of(path: Path) -> Path | None:
-    """The git directory of `path` (a bare repository or a work tree), or None."""
-    if (path / 'HEAD').is_file() and (path / 'objects').is_dir():
-        return path
-    if (path / '.git').exists():
-        return path / '.git'
-    return None
-
-
-def blob_sha1(data: bytes) -> str:
-    """Git's blob id of `data`."""
-    return hashlib.sha1(b'blob %d\0' % len(data) + data).hexdigest()
-
-
-def reference_folder(root: Path, scratch: Path) -> tuple[Path, str]:
-    """The reference files: extracted from git at REFERENCE_COMMIT when `root` is a git repository,
-    else `root` as it is. Returns the folder and where it came from."""
-    git = git_dir_of(root)
-    if git is None:
-        return root, 'plain files (commit not checked)'
-    data = subprocess.run(['git', f'--git-dir={git}', 'archive', '--format=tar', REFERENCE_COMMIT, *REFERENCE_FILES],
-                          check=True, capture_output=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(scratch)  # noqa: S202 - the pinned reference commit, by design
-    return scratch, f'git {REFERENCE_COMMIT}'
 
 
 class Reference:
@@ -196,32 +164,12 @@ def run_variant(ref: Reference, name: str, cfg: dict, seed: int, out: Path) -> d
     randomise(net, gen)
     net.eval()  # dropout off; autograd is unaffected
     weights = {k: v.detach().clone() for k, v in net.state_dict().items()}
-    b, c, s = cfg['batch'], cfg['channels'], cfg['image_size']
-    images32 = torch.randn(b, c, s, s, generator=gen)
-    loss_weights32 = torch.randn(b, cfg['classes'], generator=gen)
-    images2_32 = torch.randn(b, c, s, s, generator=gen)
-    net = net.double()
-    images = images32.double().requires_grad_(True)
-    logits = net(images)
-    (logits * loss_weights32.double()).sum().backward()
-    io_: dict[str, torch.Tensor] = {
-        'pass1.images': images32,
-        'pass1.loss_weights': loss_weights32,
-        'pass1.logits': logits.detach(),
-        'pass1.grad.images': images.grad.detach(),
-    }
-    no_gradient = []
-    for pname, p in net.named_parameters():
-        if p.grad is None:
-            no_gradient.append(pname)
-        else:
-            io_[f'pass1.grad.{pname}'] = p.grad.detach().clone()
+    s = cfg['image_size']
+    io_, no_gradient = float64_passes(net, gen, cfg['batch'], cfg['channels'], s, cfg['classes'])
     with torch.no_grad():
-        io_['pass2.images'] = images2_32
-        io_['pass2.logits'] = net(images2_32.double())
         # The same set in another order: the same logits (no positions).
         perm = torch.randperm((s // cfg['patch_size']) ** 2, generator=gen)
-        shuffled = patches(images2_32.double(), cfg['patch_size'])[:, perm]
+        shuffled = patches(io_['pass2.images'].double(), cfg['patch_size'])[:, perm]
         io_['pass2.permutation'] = perm.to(torch.float32)
         permuted = net.reference_forward(net, net.embed(shuffled))
         invariance = float((permuted - io_['pass2.logits']).abs().max())
@@ -240,26 +188,12 @@ def run_variant(ref: Reference, name: str, cfg: dict, seed: int, out: Path) -> d
 
 def main() -> None:
     here = Path(__file__).resolve()
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--reference', required=True, type=Path, help='the reference repository (clone, work tree or bare mirror)')
-    parser.add_argument('--out', type=Path, default=here.parents[2] / 'test' / 'fixtures' / 'set-transformer')
-    parser.add_argument('--seed', type=int, default=0)
-    args = parser.parse_args()
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)
-    scratch = Path(tempfile.mkdtemp(prefix='set-transformer-'))
-    try:
-        folder, origin = reference_folder(args.reference, scratch)
+    args = fixture_arguments(__file__, __doc__, 'reference', 'the reference repository (clone, work tree or bare mirror)', 'set-transformer')
+    with pinned_files(args.reference, REFERENCE_COMMIT, REFERENCE_FILES, 'set-transformer-') as (folder, origin):
         ref = Reference(folder)
-        args.out.mkdir(parents=True, exist_ok=True)
-        variants = {name: run_variant(ref, name, v, args.seed + 10 * i, args.out) for i, (name, v) in enumerate(VARIANTS.items())}
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        variants = run_variants(VARIANTS, args.seed, args.out, partial(run_variant, ref))
     info = dict(
-        reference_repo=REFERENCE_REPO,
-        reference_commit=REFERENCE_COMMIT,
-        reference_files_from=origin,
-        reference_blobs=ref.blobs,
+        **source_info('reference', REFERENCE_REPO, REFERENCE_COMMIT, origin, ref.blobs),
         torch_version=torch.__version__,
         python_version=sys.version.split()[0],
         precision='reference run in float64 from float32 weights and inputs; everything stored as float32',
@@ -268,9 +202,7 @@ def main() -> None:
         script=os.path.relpath(here, here.parents[4]),
         variants=variants,
     )
-    (args.out / 'fixture.json').write_text(json.dumps(info, indent=2) + '\n')
-    total = sum(f.stat().st_size for f in args.out.iterdir())
-    print(f'wrote {args.out} ({total} bytes); torch {torch.__version__}')
+    write_fixture_json(args.out, info)
     for name, v in variants.items():
         print(f'  {name}: {v["state_dict_entries"]} state_dict entries; no gradient: {v["no_gradient"]}; '
               f'permutation changes the logits by {v["max_logit_change_when_patches_are_permuted"]:.2e}')

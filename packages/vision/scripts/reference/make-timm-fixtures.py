@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import struct
 import subprocess
 import sys
 import tempfile
@@ -49,6 +48,8 @@ from pathlib import Path
 
 import torch
 from torch import nn
+
+from safetensors_file import load_safetensors, save_safetensors  # this folder
 
 PINNED_COMMIT = 'aa4b5850c1543fa488abf260f18390eda46cf85d'
 BATCH = 2
@@ -131,40 +132,6 @@ def redraw_parameters(net: nn.Module, gen: torch.Generator) -> None:
                 p.copy_(1 + 0.2 * noise)
             else:
                 p.copy_(0.1 * noise)
-
-
-# ------------------------------------------------------------------------------------------
-# safetensors (float32 only; the format: u64 header length, JSON header, raw little-endian data)
-# ------------------------------------------------------------------------------------------
-
-def save_safetensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
-    header: dict = {'__metadata__': metadata}
-    blobs = []
-    offset = 0
-    for name in sorted(tensors):
-        t = tensors[name].detach().to(torch.float32).contiguous().cpu()
-        raw = t.numpy().astype('<f4').tobytes()
-        header[name] = {'dtype': 'F32', 'shape': list(t.shape), 'data_offsets': [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    text = json.dumps(header, separators=(',', ':')).encode()
-    text += b' ' * (-len(text) % 8)
-    path.write_bytes(struct.pack('<Q', len(text)) + text + b''.join(blobs))
-
-
-def load_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    data = path.read_bytes()
-    (n,) = struct.unpack('<Q', data[:8])
-    header = json.loads(data[8:8 + n])
-    metadata = header.pop('__metadata__', {})
-    tensors = {}
-    for name, e in header.items():
-        if e['dtype'] != 'F32':
-            raise ValueError(f'{path}: {name} is {e["dtype"]}, F32 expected')
-        begin, end = e['data_offsets']
-        values = torch.frombuffer(bytearray(data[8 + n + begin:8 + n + end]), dtype=torch.float32)
-        tensors[name] = values.reshape(e['shape']).clone()
-    return tensors, metadata
 
 
 # ------------------------------------------------------------------------------------------

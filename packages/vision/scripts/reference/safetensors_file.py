@@ -1,11 +1,13 @@
-"""Writes float32 tensors as a safetensors file, for the fixture scripts of this folder (run them
-from anywhere: Python puts a script's own folder on its import path)."""
+"""Writes and reads float32 tensors as safetensors files, for the fixture scripts of this folder (run
+them from anywhere: Python puts a script's own folder on its import path) and of
+packages/hopfield/scripts/reference/."""
 from __future__ import annotations
 
 import json
 import struct
 from pathlib import Path
 
+import numpy as np
 import torch
 
 
@@ -34,3 +36,19 @@ def save_safetensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dic
         f.write(text.encode())
         for c in chunks:
             f.write(c)
+
+
+def load_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """The F32 tensors and the metadata of a safetensors file."""
+    raw = path.read_bytes()
+    (n,) = struct.unpack('<Q', raw[:8])
+    header = json.loads(raw[8:8 + n])
+    metadata = header.pop('__metadata__', {})
+    tensors = {}
+    for name, e in header.items():
+        if e['dtype'] != 'F32':
+            raise SystemExit(f'{path}: tensor {name} is {e["dtype"]}; only F32 is expected here')
+        a, b = e['data_offsets']
+        values = np.frombuffer(raw[8 + n + a:8 + n + b], dtype='<f4').copy()
+        tensors[name] = torch.from_numpy(values.reshape(e['shape']))
+    return tensors, metadata

@@ -1,5 +1,5 @@
-import { decodeSafetensors, encodeSafetensors, type TensorValues } from '@ait/core';
-import { buildOnZeroImage, builtWeightValues, loadUnprefixedWeights } from './reference-weights-io';
+import { type TensorValues } from '@ait/core';
+import { buildOnZeroImage, loadUnprefixedWeights, referenceSafetensors, tensorsOf } from './reference-weights-io';
 import { sharedWorkspacePositionValues } from '../blocks/sinusoidal-position-embedding-1d';
 import { type Coordination } from '../models/coordination/coordination';
 import { type CoordinationConfig } from '../models/coordination/coordination-config';
@@ -167,7 +167,7 @@ export function loadOfficialCoordinationSafetensors(
 ): LoadOfficialCoordinationReport {
   const source = options.source ?? 'the official weights';
   const map = officialCoordinationWeightMap(model.config, options);
-  const tensors = data instanceof Uint8Array ? decodeSafetensors(data, source).tensors : data;
+  const tensors = tensorsOf(data, source);
   const where = `${source} -> Coordination '${model.name}'`;
   const converted = officialCoordinationTensors(map, model.config, tensors, '', where, options.strict ?? true);
   buildOnZeroImage(model, model.config.imageSize as number, model.config.channels as number);
@@ -194,13 +194,15 @@ export async function toOfficialCoordinationSafetensors(
 ): Promise<Uint8Array> {
   const map = officialCoordinationWeightMap(model.config, options);
   const where = `Coordination '${model.name}' -> official weights`;
-  const tensors = await builtWeightValues(model, (m) => new OfficialWeightsError('not-built', where, [m]));
-  const official = aitJsToOfficialCoordination(tensors, model.config, options);
-  return encodeSafetensors(Object.fromEntries(official), {
-    ...options.metadata,
-    format: 'pt',
-    official_repository: OFFICIAL_COORDINATION_REPOSITORY,
-    official_commit: OFFICIAL_COORDINATION_COMMIT,
-    official_model: map.officialModel,
-  });
+  return referenceSafetensors(
+    model,
+    (m) => new OfficialWeightsError('not-built', where, [m]),
+    (tensors) => aitJsToOfficialCoordination(tensors, model.config, options),
+    options.metadata,
+    {
+      official_repository: OFFICIAL_COORDINATION_REPOSITORY,
+      official_commit: OFFICIAL_COORDINATION_COMMIT,
+      official_model: map.officialModel,
+    },
+  );
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { decodeSafetensors, encodeSafetensors, type TensorValues } from '@ait/core';
-import { builtWeightValues, loadUnprefixedWeights } from './reference-weights-io';
+import { type TensorValues } from '@ait/core';
+import { loadUnprefixedWeights, referenceSafetensors, tensorsOf } from './reference-weights-io';
 import { AssociativeTransformer } from '../models/ait/associative-transformer';
 import { VisionTransformer } from '../models/vit/vision-transformer';
 import { OfficialWeightsError } from './official-weight-layout';
@@ -71,7 +71,7 @@ export function loadOfficialSafetensors(
 ): LoadOfficialSafetensorsReport {
   const source = options.source ?? 'the official weights';
   const map = mapFor(model, options);
-  const tensors = data instanceof Uint8Array ? decodeSafetensors(data, source).tensors : data;
+  const tensors = tensorsOf(data, source);
   // Checked and converted before the model is touched; the names get the model's prefix after.
   const converted = fromOfficial(map, tensors, '', `${source} -> ${describe(model)}`, options.strict ?? true);
   ensureBuilt(model);
@@ -99,13 +99,11 @@ export interface ToOfficialSafetensorsOptions extends OfficialWeightMapOptions {
 export async function toOfficialSafetensors(model: OfficialMappedModel, options: ToOfficialSafetensorsOptions = {}): Promise<Uint8Array> {
   const map = mapFor(model, options);
   const where = `${describe(model)} -> official weights`;
-  const tensors = await builtWeightValues(model, (m) => new OfficialWeightsError('not-built', where, [m]));
-  const official = toOfficial(map, tensors, undefined, where, options.unused ?? 'zeros');
-  return encodeSafetensors(Object.fromEntries(official), {
-    ...options.metadata,
-    format: 'pt',
-    official_repository: OFFICIAL_AIT_REPOSITORY,
-    official_commit: OFFICIAL_AIT_COMMIT,
-    official_model: map.officialModel,
-  });
+  return referenceSafetensors(
+    model,
+    (m) => new OfficialWeightsError('not-built', where, [m]),
+    (tensors) => toOfficial(map, tensors, undefined, where, options.unused ?? 'zeros'),
+    options.metadata,
+    { official_repository: OFFICIAL_AIT_REPOSITORY, official_commit: OFFICIAL_AIT_COMMIT, official_model: map.officialModel },
+  );
 }

@@ -9,10 +9,14 @@ import {
   officialVitWeightMap,
   type OfficialRenameOptions,
   type OfficialWeightMap,
+  type OfficialWeightPair,
   type ToOfficialOptions,
 } from './official-weight-map';
 import { anchorPrefix, formatShape, withoutModulePrefix } from './reference-tensor-checks';
-import { aitjsShapeNeed, nameProblems, referenceShapeNeed, renameTensors } from './reference-tensor-rename';
+import { nameProblems, renamePairs, type ReferenceSide } from './reference-tensor-rename';
+
+/** A pair's official name and shape. */
+const officialSide = (p: OfficialWeightPair): ReferenceSide => [p.official, p.officialShape];
 
 /** Why official tensors the map does not expect may be there. */
 function hintsForUnexpected(names: readonly string[], map: OfficialWeightMap): string[] {
@@ -62,15 +66,13 @@ export function fromOfficial(
   strict: boolean,
 ): FromOfficial {
   const tensors = withoutModulePrefix(given);
-  const renamed = renameTensors(
-    map.pairs.map((p) => ({
-      from: p.official,
-      fromShape: p.officialShape,
-      to: `${prefix}${p.aitjs}`,
-      shapeNeed: referenceShapeNeed(p.officialShape, p.aitjs, p.aitjsShape),
-      convert: (t: TensorValues) => officialToAitLayout(t, p.layout, p.aitjsShape),
-    })),
+  const renamed = renamePairs(
+    'to-aitjs',
+    map.pairs,
+    officialSide,
+    (t, p) => officialToAitLayout(t, p.layout, p.aitjsShape),
     tensors,
+    prefix,
   );
   const { tensors: out, problems, used, missing } = renamed;
   for (const b of map.momentumBuffers) {
@@ -123,15 +125,13 @@ export function toOfficial(
   unused: 'zeros' | 'omit',
 ): Map<string, TensorValues> {
   const pre = prefix ?? findPrefix(tensors.keys(), where);
-  const renamed = renameTensors(
-    map.pairs.map((p) => ({
-      from: `${pre}${p.aitjs}`,
-      fromShape: p.aitjsShape,
-      to: p.official,
-      shapeNeed: aitjsShapeNeed(p.aitjsShape),
-      convert: (t: TensorValues) => aitToOfficialLayout(t, p.layout, p.officialShape),
-    })),
+  const renamed = renamePairs(
+    'to-reference',
+    map.pairs,
+    officialSide,
+    (t, p) => aitToOfficialLayout(t, p.layout, p.officialShape),
     tensors,
+    pre,
   );
   const problems = nameProblems(renamed, tensors, { model: 'the AiT.js model' });
   if (problems.length > 0) throw new OfficialWeightsError('mismatch', where, problems);

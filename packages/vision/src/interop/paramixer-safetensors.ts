@@ -1,5 +1,5 @@
-import { decodeSafetensors, encodeSafetensors, type TensorValues } from '@ait/core';
-import { buildOnZeroImage, builtWeightValues, loadUnprefixedWeights } from './reference-weights-io';
+import { type TensorValues } from '@ait/core';
+import { buildOnZeroImage, loadUnprefixedWeights, referenceSafetensors, tensorsOf } from './reference-weights-io';
 import { type ParallelMlpMixer } from '../models/parallel-mixer/parallel-mlp-mixer';
 import { type ParallelMlpMixerConfig } from '../models/parallel-mixer/parallel-mlp-mixer-config';
 import { OfficialWeightsError } from './official-weight-layout';
@@ -12,10 +12,15 @@ import {
   type ParamixerWeightMap,
 } from './paramixer-weight-map';
 import { anchorPrefix, withoutModulePrefix } from './reference-tensor-checks';
-import { aitjsShapeNeed, nameProblems, referenceShapeNeed, renameTensors } from './reference-tensor-rename';
+import { nameProblems, renamePairs, type ReferenceSide } from './reference-tensor-rename';
 
 /** The AiT.js weight whose name locates a ParallelMlpMixer's weight-name prefix. */
 const ANCHOR = 'stem/proj/kernel';
+
+/** A pair's name and shape in the authors' code. */
+function paramixerSide(p: ParamixerWeightMap['pairs'][number]): ReferenceSide {
+  return [p.reference, p.referenceShape];
+}
 
 /** Options of the paramixer rename functions. */
 export interface ParamixerRenameOptions extends OfficialWeightMapOptions {
@@ -47,7 +52,7 @@ function variantHints(names: readonly string[], config: ParallelMlpMixerConfig):
   return [];
 }
 
-function renameFromReference(
+function fromParamixer(
   map: ParamixerWeightMap,
   config: ParallelMlpMixerConfig,
   given: ReadonlyMap<string, TensorValues>,
@@ -56,15 +61,13 @@ function renameFromReference(
 ): Map<string, TensorValues> {
   const names = [...given.keys()];
   const tensors = withoutModulePrefix(given);
-  const renamed = renameTensors(
-    map.pairs.map((p) => ({
-      from: p.reference,
-      fromShape: p.referenceShape,
-      to: `${prefix}${p.aitjs}`,
-      shapeNeed: referenceShapeNeed(p.referenceShape, p.aitjs, p.aitjsShape),
-      convert: (t: TensorValues) => paramixerToAitLayout(t, p.layout, p.aitjsShape),
-    })),
+  const renamed = renamePairs(
+    'to-aitjs',
+    map.pairs,
+    paramixerSide,
+    (t, p) => paramixerToAitLayout(t, p.layout, p.aitjsShape),
     tensors,
+    prefix,
   );
   const problems = nameProblems(renamed, tensors, { model: "the authors' model", maxNames: Infinity });
   if (problems.length > 0) throw new OfficialWeightsError('mismatch', where, [...problems, ...variantHints(names, config)]);
@@ -85,7 +88,7 @@ export function paramixerToAitJs(
 ): Map<string, TensorValues> {
   const map = paramixerWeightMap(config, options);
   const where = `paramixer weights${options.source ? ` from ${options.source}` : ''} -> AiT.js`;
-  return renameFromReference(map, config, tensors, options.prefix ?? '', where);
+  return fromParamixer(map, config, tensors, options.prefix ?? '', where);
 }
 
 /**
@@ -102,17 +105,9 @@ export function aitJsToParamixer(
   const where = `AiT.js weights${options.source ? ` from ${options.source}` : ''} -> paramixer`;
   const prefix = options.prefix ?? findPrefix(tensors.keys(), where);
   // The AiT.js side is not checked for float32: a model's weights are.
-  const renamed = renameTensors(
-    map.pairs.map((p) => ({
-      from: `${prefix}${p.aitjs}`,
-      fromShape: p.aitjsShape,
-      to: p.reference,
-      shapeNeed: aitjsShapeNeed(p.aitjsShape),
-      convert: (t: TensorValues) => aitToParamixerLayout(t, p.layout, p.referenceShape),
-    })),
-    tensors,
-    false,
-  );
+  const toReference = (t: TensorValues, p: ParamixerWeightMap['pairs'][number]): TensorValues =>
+    aitToParamixerLayout(t, p.layout, p.referenceShape);
+  const renamed = renamePairs('to-reference', map.pairs, paramixerSide, toReference, tensors, prefix, false);
   const problems = nameProblems(renamed, tensors, { model: 'the AiT.js model', maxNames: Infinity });
   if (problems.length > 0) throw new OfficialWeightsError('mismatch', where, problems);
   return renamed.tensors;
@@ -138,8 +133,8 @@ export function loadParamixerSafetensors(
 ): void {
   const source = options.source ?? 'the paramixer weights';
   const map = paramixerWeightMap(model.config, options);
-  const tensors = data instanceof Uint8Array ? decodeSafetensors(data, source).tensors : data;
-  const converted = renameFromReference(map, model.config, tensors, '', `${source} -> ParallelMlpMixer '${model.name}'`);
+  const tensors = tensorsOf(data, source);
+  const converted = fromParamixer(map, model.config, tensors, '', `${source} -> ParallelMlpMixer '${model.name}'`);
   buildOnZeroImage(model, model.config.imageSize as number, model.config.channels as number);
   loadUnprefixedWeights(model, converted, (names) => findPrefix(names, `ParallelMlpMixer '${model.name}'`), source);
 }
@@ -159,13 +154,15 @@ export interface ToParamixerOptions extends OfficialWeightMapOptions {
 export async function toParamixerSafetensors(model: ParallelMlpMixer, options: ToParamixerOptions = {}): Promise<Uint8Array> {
   const map = paramixerWeightMap(model.config, options);
   const where = `ParallelMlpMixer '${model.name}' -> paramixer weights`;
-  const tensors = await builtWeightValues(model, (m) => new OfficialWeightsError('not-built', where, [m]));
-  const reference = aitJsToParamixer(tensors, model.config, options);
-  return encodeSafetensors(Object.fromEntries(reference), {
-    ...options.metadata,
-    format: 'pt',
-    reference_repository: PARAMIXER_REFERENCE_REPOSITORY,
-    reference_commit: PARAMIXER_REFERENCE_COMMIT,
-    reference_model: map.referenceModel,
-  });
+  return referenceSafetensors(
+    model,
+    (m) => new OfficialWeightsError('not-built', where, [m]),
+    (tensors) => aitJsToParamixer(tensors, model.config, options),
+    options.metadata,
+    {
+      reference_repository: PARAMIXER_REFERENCE_REPOSITORY,
+      reference_commit: PARAMIXER_REFERENCE_COMMIT,
+      reference_model: map.referenceModel,
+    },
+  );
 }

@@ -102,3 +102,41 @@ export function referenceShapeNeed(referenceShape: readonly number[], aitjs: str
 export function aitjsShapeNeed(aitjsShape: readonly number[]): string {
   return `the config gives ${formatShape(aitjsShape)}`;
 }
+
+/** The AiT.js side of a weight map's pair, as the rename drivers read it. */
+export interface AitjsSide {
+  /** The AiT.js weight name below the model. */
+  readonly aitjs: string;
+  /** Its shape in AiT.js. */
+  readonly aitjsShape: readonly number[];
+}
+
+/** The other side of a pair: its name and shape in the reference code's `state_dict`. */
+export type ReferenceSide = readonly [name: string, shape: readonly number[]];
+
+/**
+ * The tensors of a map's `pairs` renamed one way or the other (see {@link renameTensors}):
+ * `to-aitjs` reads reference tensors into the AiT.js weights `<prefix><aitjs>`, `to-reference`
+ * reads those weights into reference tensors. `referenceOf` gives a pair's reference name and
+ * shape, `convert` rearranges a tensor whose shape was checked; dtypes are checked only with
+ * `checkDtype`.
+ */
+export function renamePairs<P extends AitjsSide>(
+  direction: 'to-aitjs' | 'to-reference',
+  pairs: readonly P[],
+  referenceOf: (pair: P) => ReferenceSide,
+  convert: (tensor: TensorValues, pair: P) => TensorValues,
+  tensors: ReadonlyMap<string, TensorValues>,
+  prefix: string,
+  checkDtype = true,
+): RenamedTensors {
+  const renames = pairs.map((p): TensorRename => {
+    const [name, shape] = referenceOf(p);
+    const aitjs = `${prefix}${p.aitjs}`;
+    const rearrange = (t: TensorValues): TensorValues => convert(t, p);
+    return direction === 'to-aitjs'
+      ? { from: name, fromShape: shape, to: aitjs, shapeNeed: referenceShapeNeed(shape, p.aitjs, p.aitjsShape), convert: rearrange }
+      : { from: aitjs, fromShape: p.aitjsShape, to: name, shapeNeed: aitjsShapeNeed(p.aitjsShape), convert: rearrange };
+  });
+  return renameTensors(renames, tensors, checkDtype);
+}

@@ -1,12 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { layers } from '@tensorflow/tfjs-layers';
-import { loadSafetensorsWeights, namedWeights, type TensorValues } from '@ait/core';
+import { decodeSafetensors, encodeSafetensors, loadSafetensorsWeights, namedWeights, type TensorValues } from '@ait/core';
 
 /**
  * What the reference-code weight maps (official AiT, Coordination, Set Transformer, paramixer,
- * timm) share when they read or write a model: building it on a zero image, its weights as plain
- * values, and loading weights converted to its own names.
+ * timm) share when they read or write a model: reading the given file, building the model on a
+ * zero image, its weights as plain values, loading weights converted to its own names, and writing
+ * the converted weights as a file.
  */
+
+/** The tensors of `data`: the bytes of a safetensors file decoded (`source` names it in errors), or the tensors themselves. */
+export function tensorsOf(data: Uint8Array | ReadonlyMap<string, TensorValues>, source: string): ReadonlyMap<string, TensorValues> {
+  return data instanceof Uint8Array ? decodeSafetensors(data, source).tensors : data;
+}
 
 /**
  * Builds `model` by one inference pass on a zero image `[1, size, size, channels]`, if it is not
@@ -45,4 +51,20 @@ export function loadUnprefixedWeights(
 ): void {
   const prefix = prefixOf(namedWeights(model).keys());
   loadSafetensorsWeights(model, new Map([...converted].map(([name, t]) => [`${prefix}${name}`, t])), { source });
+}
+
+/**
+ * A safetensors file of the reference-code tensors that `toReference` makes of the weights of a
+ * built `model` (see {@link builtWeightValues} for `notBuilt`). The header's metadata is
+ * `metadata`, then `format: pt`, then `reference` (the repository, commit and model the map follows).
+ */
+export async function referenceSafetensors(
+  model: layers.Layer,
+  notBuilt: (message: string) => Error,
+  toReference: (tensors: ReadonlyMap<string, TensorValues>) => ReadonlyMap<string, TensorValues>,
+  metadata: Readonly<Record<string, string>> | undefined,
+  reference: Readonly<Record<string, string>>,
+): Promise<Uint8Array> {
+  const converted = toReference(await builtWeightValues(model, notBuilt));
+  return encodeSafetensors(Object.fromEntries(converted), { ...metadata, format: 'pt', ...reference });
 }

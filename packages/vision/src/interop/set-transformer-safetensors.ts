@@ -1,5 +1,5 @@
-import { decodeSafetensors, encodeSafetensors, type TensorValues } from '@ait/core';
-import { buildOnZeroImage, builtWeightValues, loadUnprefixedWeights } from './reference-weights-io';
+import { type TensorValues } from '@ait/core';
+import { buildOnZeroImage, loadUnprefixedWeights, referenceSafetensors, tensorsOf } from './reference-weights-io';
 import { type SetTransformer } from '../models/set-transformer/set-transformer';
 import { type SetTransformerConfig } from '../models/set-transformer/set-transformer-config';
 import { OfficialWeightsError } from './official-weight-layout';
@@ -76,7 +76,7 @@ export function loadSetTransformerReferenceSafetensors(
 ): void {
   const source = options.source ?? 'the reference weights';
   const map = setTransformerWeightMap(model.config);
-  const tensors = data instanceof Uint8Array ? decodeSafetensors(data, source).tensors : data;
+  const tensors = tensorsOf(data, source);
   const converted = fromOfficial(asRenameMap(map), tensors, '', `${source} -> SetTransformer '${model.name}'`, true).tensors;
   buildOnZeroImage(model, model.config.imageSize as number, model.config.channels as number);
   loadUnprefixedWeights(model, converted, (names) => findPrefix(names, `SetTransformer '${model.name}'`), source);
@@ -93,13 +93,15 @@ export async function toSetTransformerReferenceSafetensors(
 ): Promise<Uint8Array> {
   const map = setTransformerWeightMap(model.config);
   const where = `SetTransformer '${model.name}' -> reference weights`;
-  const tensors = await builtWeightValues(model, (m) => new OfficialWeightsError('not-built', where, [m]));
-  const reference = toOfficial(asRenameMap(map), tensors, undefined, where, 'omit');
-  return encodeSafetensors(Object.fromEntries(reference), {
-    ...options.metadata,
-    format: 'pt',
-    reference_repository: SET_TRANSFORMER_REFERENCE_REPOSITORY,
-    reference_commit: SET_TRANSFORMER_REFERENCE_COMMIT,
-    reference_model: map.referenceModel,
-  });
+  return referenceSafetensors(
+    model,
+    (m) => new OfficialWeightsError('not-built', where, [m]),
+    (tensors) => toOfficial(asRenameMap(map), tensors, undefined, where, 'omit'),
+    options.metadata,
+    {
+      reference_repository: SET_TRANSFORMER_REFERENCE_REPOSITORY,
+      reference_commit: SET_TRANSFORMER_REFERENCE_COMMIT,
+      reference_model: map.referenceModel,
+    },
+  );
 }

@@ -1,5 +1,5 @@
-import { decodeSafetensors, encodeSafetensors, type TensorValues } from '@ait/core';
-import { buildOnZeroImage, builtWeightValues, loadUnprefixedWeights } from './reference-weights-io';
+import { decodeSafetensors, type TensorValues } from '@ait/core';
+import { buildOnZeroImage, loadUnprefixedWeights, referenceSafetensors } from './reference-weights-io';
 import { MlpMixer } from '../models/mlp-mixer/mlp-mixer';
 import { VisionTransformer } from '../models/vit/vision-transformer';
 import { TimmWeightsError } from './timm-weight-layout';
@@ -122,16 +122,18 @@ export interface ToTimmSafetensorsOptions {
 export async function toTimmSafetensors(model: TimmMappedModel, options: ToTimmSafetensorsOptions = {}): Promise<Uint8Array> {
   const map = mapFor(model);
   const where = `${describe(model)} -> timm weights`;
-  const tensors = await builtWeightValues(model, (m) => new TimmWeightsError('not-built', where, [m]));
-  const timm = toTimm(map, tensors, undefined, where);
-  return encodeSafetensors(Object.fromEntries(timm), {
-    ...options.metadata,
-    format: 'pt',
-    timm_repository: TIMM_REPOSITORY,
-    timm_commit: TIMM_COMMIT,
-    [TIMM_METADATA_KEYS.model]: map.timmModel,
-    [TIMM_METADATA_KEYS.args]: JSON.stringify(map.timmArgs),
-    [TIMM_METADATA_KEYS.layerNormEpsilon]: String(map.layerNormEpsilon),
-    [TIMM_METADATA_KEYS.embedNorm]: String(map.embedNorm),
-  });
+  return referenceSafetensors(
+    model,
+    (m) => new TimmWeightsError('not-built', where, [m]),
+    (tensors) => toTimm(map, tensors, undefined, where),
+    options.metadata,
+    {
+      timm_repository: TIMM_REPOSITORY,
+      timm_commit: TIMM_COMMIT,
+      [TIMM_METADATA_KEYS.model]: map.timmModel,
+      [TIMM_METADATA_KEYS.args]: JSON.stringify(map.timmArgs),
+      [TIMM_METADATA_KEYS.layerNormEpsilon]: String(map.layerNormEpsilon),
+      [TIMM_METADATA_KEYS.embedNorm]: String(map.embedNorm),
+    },
+  );
 }

@@ -9,9 +9,13 @@ import {
   type TimmMixerConfig,
   type TimmRenameOptions,
   type TimmWeightMap,
+  type TimmWeightPair,
 } from './timm-weight-map';
 import { anchorPrefix, withoutModulePrefix } from './reference-tensor-checks';
-import { aitjsShapeNeed, nameProblems, referenceShapeNeed, renameTensors } from './reference-tensor-rename';
+import { nameProblems, renamePairs, type ReferenceSide } from './reference-tensor-rename';
+
+/** A pair's name and shape in timm. */
+const timmSide = (p: TimmWeightPair): ReferenceSide => [p.timm, p.timmShape];
 
 /** Why timm tensors the map does not expect may be there: a timm feature AiT.js lacks, or an option to set. */
 function hintsForUnexpected(names: readonly string[], map: TimmWeightMap): string[] {
@@ -60,16 +64,7 @@ export function fromTimm(
   where: string,
 ): Map<string, TensorValues> {
   const tensors = withoutModulePrefix(given);
-  const renamed = renameTensors(
-    map.pairs.map((p) => ({
-      from: p.timm,
-      fromShape: p.timmShape,
-      to: `${prefix}${p.aitjs}`,
-      shapeNeed: referenceShapeNeed(p.timmShape, p.aitjs, p.aitjsShape),
-      convert: (t: TensorValues) => timmToAitLayout(t, p.layout, p.aitjsShape),
-    })),
-    tensors,
-  );
+  const renamed = renamePairs('to-aitjs', map.pairs, timmSide, (t, p) => timmToAitLayout(t, p.layout, p.aitjsShape), tensors, prefix);
   const problems = nameProblems(renamed, tensors, {
     model: "timm's model",
     missingHints: hintsForMissing,
@@ -97,16 +92,7 @@ export function toTimm(
 ): Map<string, TensorValues> {
   const anchor = map.timmModel === 'VisionTransformer' ? TIMM_VIT_ANCHOR : TIMM_MIXER_ANCHOR;
   const pre = prefix ?? findTimmPrefix(tensors.keys(), anchor, where);
-  const renamed = renameTensors(
-    map.pairs.map((p) => ({
-      from: `${pre}${p.aitjs}`,
-      fromShape: p.aitjsShape,
-      to: p.timm,
-      shapeNeed: aitjsShapeNeed(p.aitjsShape),
-      convert: (t: TensorValues) => aitToTimmLayout(t, p.layout, p.timmShape),
-    })),
-    tensors,
-  );
+  const renamed = renamePairs('to-reference', map.pairs, timmSide, (t, p) => aitToTimmLayout(t, p.layout, p.timmShape), tensors, pre);
   const problems = nameProblems(renamed, tensors, { model: 'the AiT.js model' });
   if (problems.length > 0) throw new TimmWeightsError('mismatch', where, problems);
   return renamed.tensors;

@@ -4,40 +4,16 @@
 // under Node (or stall a GPU) fails here on any machine; without a WebGPU adapter only the cpu run
 // (the synchronous-read check) runs.
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, crossEntropy, initBackend, parameterRefs, runtimePlatform, setGlobalSeed, trainStep } from '@ait/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { AdamW, crossEntropy, initBackend, parameterRefs, setGlobalSeed, trainStep } from '@ait/core';
+import { forbidSyncReads, restoreBackendAfterwards, webgpuMissing } from '@ait/core/testing';
+import { describe, expect, it } from 'vitest';
 import { createModel, listModels } from '../../src/index';
 import { presetInput } from '../helpers/model-checks';
 
-const SYNC_READS = ['dataSync', 'arraySync', 'bufferSync'] as const;
 const STEPS = 3;
 const BATCH = 4;
 
-/** Makes synchronous tensor reads throw; returns the function that puts them back. */
-function forbidSyncReads(): () => void {
-  const proto = tf.Tensor.prototype as unknown as Record<string, unknown>;
-  const saved = SYNC_READS.map((name) => [name, proto[name]] as const);
-  for (const name of SYNC_READS) {
-    proto[name] = function forbidden(this: tf.Tensor): never {
-      throw new Error(`synchronous read ${name}() of a tensor ${JSON.stringify(this.shape)} during a training step`);
-    };
-  }
-  return () => {
-    for (const [name, fn] of saved) proto[name] = fn;
-  };
-}
-
-/** `null` when a WebGPU adapter is there, else why not. */
-async function webgpuMissing(): Promise<string | null> {
-  const found = await runtimePlatform().loadWebGpu?.();
-  if (!found) return 'the runtime platform cannot look for WebGPU';
-  if (!found.loaded) return found.reason;
-  return (await found.gpu.requestAdapter()) === null ? `${found.source} found no adapter` : null;
-}
-
-const missing = await webgpuMissing();
-if (missing !== null)
-  console.warn(`[webgpu] skipping the webgpu half of the per-model training tests: ${missing}. Run .ci/install-vulkan.sh to run it.`);
+const missing = await webgpuMissing('the webgpu half of the per-model training tests');
 
 /** The cpu-sized presets of every family at their smallest (`...-tiny`, `ait-tiny-conv`, ...). */
 const PRESETS = listModels({ scale: 'cpu' })
@@ -74,7 +50,7 @@ async function train(
   const optimizer = new AdamW({ learningRate: 1e-3, weightDecay: 0.05 });
   const params = parameterRefs(model);
   const losses: number[] = [];
-  const restore = forbidSyncReads();
+  const restore = forbidSyncReads('during a training step');
   try {
     for (let step = 0; step < STEPS; step++) {
       const m = await trainStep({
@@ -100,9 +76,7 @@ async function train(
 }
 
 describe('every model family trains without synchronous reads, and on webgpu as on cpu', () => {
-  afterAll(async () => {
-    await initBackend({ backend: 'cpu' });
-  });
+  restoreBackendAfterwards();
 
   it('covers every family', () => {
     const families = new Set(listModels().map((m) => m.family));

@@ -26,7 +26,6 @@ import {
   officialAitToAitJs,
   officialAitWeightMap,
   officialVitToAitJs,
-  OfficialWeightsError,
   toOfficialSafetensors,
   VisionTransformer,
   type AssociativeTransformerArgs,
@@ -34,16 +33,15 @@ import {
 } from '../../src/index';
 import { useBackend } from '../helpers/backend';
 import {
-  expectBitExact,
+  expectSameTensors,
   fixtureTensor,
   nhwc,
   referenceFixtureFiles,
   RELATIVE_TOLERANCE,
   relativeError,
   release,
-  thrownBy,
-  weightValues,
 } from './reference-fixture';
+import { dataParallelCheckpoint, expectRefusedConfigs, expectSameWeights, refusal, variantFiles } from './reference-checks';
 
 interface VariantInfo {
   official_file: string;
@@ -75,7 +73,6 @@ interface FixtureInfo {
   variants: Record<string, VariantInfo>;
 }
 
-const refusal = (fn: () => unknown): OfficialWeightsError => thrownBy(fn, OfficialWeightsError);
 const fixture = referenceFixtureFiles('official-ait');
 const info = fixture.info<FixtureInfo>();
 
@@ -174,12 +171,11 @@ describe('official AiT fixtures', () => {
 
 describe.each(['ait', 'ait-clevr-no-self-attention'])('official AiT weights (%s) in AiT.js', (variant) => {
   const v = info.variants[variant] as VariantInfo;
-  const weights = (): Uint8Array => fixture.bytes(`${variant}.weights.safetensors`);
-  const io = fixture.tensors(`${variant}.io.safetensors`);
+  const { io, weights, source } = variantFiles(fixture, variant);
 
   it('give the official logits and memory in evaluation, two passes in a row', () => {
     const model = new AssociativeTransformer(aitArgs(v));
-    const report = loadOfficialSafetensors(model, weights(), { source: `${variant}.weights.safetensors` });
+    const report = loadOfficialSafetensors(model, weights(), { source });
     expect([...report.ignored].sort()).toEqual(['cls_token', 'pos_embedding']);
     for (const p of [1, 2]) {
       const e = comparePass(model, io, p, false);
@@ -202,11 +198,7 @@ describe.each(['ait', 'ait-clevr-no-self-attention'])('official AiT weights (%s)
   });
 
   it('ignore the unused CNN stem the fixture leaves out, and a DataParallel "module." prefix', () => {
-    const tensors = fixture.tensors(`${variant}.weights.safetensors`);
-    for (const [name, shape] of Object.entries(v.excluded_from_weights_file)) {
-      tensors.set(name, { dtype: 'float32', shape, values: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
-    }
-    const prefixed = new Map([...tensors].map(([n, t]) => [`module.${n}`, t]));
+    const prefixed = dataParallelCheckpoint(fixture.tensors(`${variant}.weights.safetensors`), v.excluded_from_weights_file);
     const model = new AssociativeTransformer(aitArgs(v));
     const report = loadOfficialSafetensors(model, prefixed);
     expect([...report.ignored].sort()).toEqual([
@@ -226,9 +218,7 @@ describe.each(['ait', 'ait-clevr-no-self-attention'])('official AiT weights (%s)
     const aitjs = officialAitToAitJs(official, model.config);
     const back = aitJsToOfficialAit(aitjs, model.config, { unused: 'omit' });
     const unused = new Set(officialAitWeightMap(model.config).unused.map((u) => u.official));
-    const kept = new Map([...official].filter(([n]) => !unused.has(n)).map(([n, t]) => [n, t.values]));
-    expectBitExact(new Map([...back].map(([n, t]) => [n, t.values])), kept);
-    for (const [n, t] of back) expect(t.shape, n).toEqual(fixtureTensor(official, n).shape);
+    expectSameTensors(back, new Map([...official].filter(([n]) => !unused.has(n))));
     release(model);
   });
 });
@@ -252,9 +242,7 @@ describe('AiT.js -> official -> AiT.js', () => {
     setGlobalSeed(8);
     const copy = new AssociativeTransformer({ ...aitArgs(v, { memoryMomentum: 0.8 }), name: 'copy' });
     loadOfficialSafetensors(copy, bytes);
-    const original = weightValues(model);
-    const loaded = new Map([...weightValues(copy)].map(([n, w]) => [n.replace(/^copy\//, 'ait/'), w]));
-    expectBitExact(loaded, original);
+    expectSameWeights(copy, model, 'patch_embed/proj/kernel');
     release(model);
     release(copy);
   });
@@ -282,12 +270,12 @@ describe('official ViT baseline weights (vit_org.py) in AiT.js', () => {
     const official = fixture.tensors('vit.weights.safetensors');
     const model = new VisionTransformer(vitArgs(v));
     const back = aitJsToOfficialVit(officialVitToAitJs(official, model.config), model.config);
-    expectBitExact(new Map([...back].map(([n, t]) => [n, t.values])), new Map([...official].map(([n, t]) => [n, t.values])));
+    expectSameTensors(back, official);
     setGlobalSeed(3);
     (model.apply(tf.zeros([1, 8, 8, 3])) as tf.Tensor).dispose();
     const copy = new VisionTransformer({ ...vitArgs(v), name: 'copy' });
     loadOfficialSafetensors(copy, await toOfficialSafetensors(model));
-    expectBitExact(new Map([...weightValues(copy)].map(([n, w]) => [n.replace(/^copy\//, 'vit/'), w])), weightValues(model));
+    expectSameWeights(copy, model, 'patch_embed/proj/kernel');
     release(model);
     release(copy);
   });
@@ -322,20 +310,18 @@ describe('configs and files the map refuses', () => {
   const weights = (): Map<string, TensorValues> => fixture.tensors('ait.weights.safetensors');
 
   it('refuses options the official code does not have, whatever strict says', () => {
-    for (const overrides of [
-      { convStem: [4] },
-      { positionEmbedding: 'learned' },
-      { head: 'mean' },
-      { hopfieldProjections: true, hopfieldHeads: 2 },
-      { ablation: { noMemory: true } },
-      { ablation: { noHopfield: true }, crossAttentionHeads: 2 },
-    ] as Partial<AssociativeTransformerArgs>[]) {
-      const model = new AssociativeTransformer(aitArgs(v, overrides));
-      const e = refusal(() => loadOfficialSafetensors(model, weights(), { strict: false }));
-      expect(e.kind).toBe('unsupported-config');
-      expect(model.built).toBe(false);
-      release(model);
-    }
+    expectRefusedConfigs<AssociativeTransformerArgs, AssociativeTransformer>(
+      [
+        [{ convStem: [4] }, /convStem: the official AiT has no convolutional stem/],
+        [{ positionEmbedding: 'learned' }, /positionEmbedding 'learned': the official AiT adds no position embedding/],
+        [{ head: 'mean' }, /head 'mean': the official AiT classifies the flattened tokens/],
+        [{ hopfieldProjections: true, hopfieldHeads: 2 }, /hopfieldProjections: only the official static Hopfield layer/],
+        [{ ablation: { noMemory: true } }, /ablation\.noMemory: the official code has no model without the memory/],
+        [{ ablation: { noHopfield: true }, crossAttentionHeads: 2 }, /ablation\.noHopfield: the official HN = False variant/],
+      ],
+      (overrides) => new AssociativeTransformer(aitArgs(v, overrides)),
+      (model) => loadOfficialSafetensors(model, weights(), { strict: false }),
+    );
   });
 
   it('refuses modes that compute differently unless strict is false', () => {

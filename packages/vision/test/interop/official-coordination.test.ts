@@ -18,7 +18,6 @@ import {
   officialCoordinationToAitJs,
   officialCoordinationWeightMap,
   officialToAitLayout,
-  OfficialWeightsError,
   presetParameterCount,
   sharedWorkspacePositionTable1d,
   sinusoidalPositionTable1d,
@@ -27,8 +26,8 @@ import {
 } from '../../src/index';
 import { useBackend } from '../helpers/backend';
 import {
-  expectBitExact,
   expectReferenceGradients,
+  expectSameTensors,
   fixtureTensor,
   maxAbs,
   nhwc,
@@ -36,10 +35,18 @@ import {
   RELATIVE_TOLERANCE,
   relativeError,
   release,
-  thrownBy,
   weightPrefix,
   weightValues,
 } from './reference-fixture';
+import {
+  buildOnPassImages,
+  dataParallelCheckpoint,
+  expectRefusedConfigs,
+  expectSameWeights,
+  gradientCounterparts,
+  refusal,
+  variantFiles,
+} from './reference-checks';
 import { expectPresetRoundTrip } from '../helpers/model-checks';
 
 interface VariantInfo {
@@ -87,7 +94,6 @@ interface FixtureInfo {
   };
 }
 
-const refusal = (fn: () => unknown): OfficialWeightsError => thrownBy(fn, OfficialWeightsError);
 const fixture = referenceFixtureFiles('official-coordination');
 const info = fixture.info<FixtureInfo>();
 
@@ -148,12 +154,11 @@ describe('official shared_workspace fixtures', () => {
 
 describe.each(['hard', 'soft'])('official shared_workspace weights (%s write) in AiT.js', (variant) => {
   const v = info.variants[variant] as VariantInfo;
-  const io = fixture.tensors(`${variant}.io.safetensors`);
-  const weights = (): Uint8Array => fixture.bytes(`${variant}.weights.safetensors`);
+  const { io, weights, source } = variantFiles(fixture, variant);
 
   it('give the official logits and final memory, in a training pass and then an evaluation pass', () => {
     const model = new Coordination(argsOf(v));
-    expect(loadOfficialCoordinationSafetensors(model, weights(), { source: `${variant}.weights.safetensors` }).ignored).toEqual([]);
+    expect(loadOfficialCoordinationSafetensors(model, weights(), { source }).ignored).toEqual([]);
     const e1 = runPass(model, io, 1, true);
     expect(e1.logits, 'pass 1 logits').toBeLessThan(RELATIVE_TOLERANCE);
     expect(e1.memory, 'pass 1 memory').toBeLessThan(RELATIVE_TOLERANCE);
@@ -176,11 +181,11 @@ describe.each(['hard', 'soft'])('official shared_workspace weights (%s write) in
       model,
       io,
       anchor: 'patch_embed/proj/kernel',
-      counterparts: officialCoordinationWeightMap(model.config).pairs.map((p) => ({
-        aitjs: p.aitjs,
-        reference: p.official,
-        toAit: (g: TensorValues) => officialToAitLayout(g, p.layout, p.aitjsShape),
-      })),
+      counterparts: gradientCounterparts(
+        officialCoordinationWeightMap(model.config).pairs,
+        (p) => p.official,
+        (g, p) => officialToAitLayout(g, p.layout, p.aitjsShape),
+      ),
       imagesName: `official-coordination-images-${variant}`,
       training: true,
       zeroInTheory: (n) => ['key_proj.bias', 'forget_bias'].includes(n.replace(/^net\.enc\.self_attn\.relational_memory\./, '')),
@@ -197,8 +202,7 @@ describe.each(['hard', 'soft'])('official shared_workspace weights (%s write) in
     const model = new Coordination(argsOf(v));
     const back = aitJsToOfficialCoordination(officialCoordinationToAitJs(official, model.config), model.config);
     const excluded = new Set(Object.keys(v.excluded_from_weights_file));
-    const kept = new Map([...back].filter(([n]) => !excluded.has(n)).map(([n, t]) => [n, t.values]));
-    expectBitExact(kept, new Map([...official].map(([n, t]) => [n, t.values])));
+    expectSameTensors(new Map([...back].filter(([n]) => !excluded.has(n))), official);
     for (const [n, shape] of Object.entries(v.excluded_from_weights_file)) expect(back.get(n)?.shape, n).toEqual(shape);
     release(model);
   });
@@ -209,9 +213,7 @@ describe('AiT.js -> official -> AiT.js', () => {
     const v = info.variants.hard as VariantInfo;
     setGlobalSeed(5);
     const model = new Coordination(argsOf(v));
-    const x = nhwc(fixtureTensor(fixture.tensors('hard.io.safetensors'), 'pass1.images'));
-    (model.apply(x) as tf.Tensor).dispose();
-    x.dispose();
+    buildOnPassImages(model, fixture.tensors('hard.io.safetensors'));
     const bytes = await toOfficialCoordinationSafetensors(model);
     const file = decodeSafetensors(bytes, 'exported');
     expect(file.metadata.official_commit).toBe(OFFICIAL_COORDINATION_COMMIT);
@@ -221,9 +223,7 @@ describe('AiT.js -> official -> AiT.js', () => {
     setGlobalSeed(6);
     const copy = new Coordination({ ...argsOf(v), name: 'copy' });
     expect(loadOfficialCoordinationSafetensors(copy, bytes).ignored).toHaveLength(4);
-    const original = weightValues(model);
-    const [from, to] = [weightPrefix(copy, 'patch_embed/proj/kernel'), weightPrefix(model, 'patch_embed/proj/kernel')];
-    expectBitExact(new Map([...weightValues(copy)].map(([n, w]) => [to + n.slice(from.length), w])), original);
+    expectSameWeights(copy, model, 'patch_embed/proj/kernel');
     release(model);
     release(copy);
   });
@@ -278,19 +278,17 @@ describe('configs and files the map refuses', () => {
   const weights = (): Map<string, TensorValues> => fixture.tensors('hard.weights.safetensors');
 
   it('refuses configs with no official counterpart, whatever strict says, and changes nothing', () => {
-    for (const [overrides, pattern] of [
-      [{ pool: 'mean' }, /pool 'mean'/],
-      [{ gateStyle: 'memory' }, /gate_style 'unit'/],
-      [{ keyDim: 16 }, /key_size = 32/],
-      [{ patchSize: 5 }, /4 patches: .*MIN_NUM_PATCHES/],
-      [{ imageSize: null }, /imageSize or channels null/],
-    ] as [Partial<CoordinationArgs>, RegExp][]) {
-      const model = new Coordination(argsOf(v, overrides));
-      const e = refusal(() => loadOfficialCoordinationSafetensors(model, weights(), { strict: false }));
-      expect(e.kind).toBe('unsupported-config');
-      expect(e.message).toMatch(pattern);
-      expect(model.built).toBe(false);
-    }
+    expectRefusedConfigs<CoordinationArgs, Coordination>(
+      [
+        [{ pool: 'mean' }, /pool 'mean'/],
+        [{ gateStyle: 'memory' }, /gate_style 'unit'/],
+        [{ keyDim: 16 }, /key_size = 32/],
+        [{ patchSize: 5 }, /4 patches: .*MIN_NUM_PATCHES/],
+        [{ imageSize: null }, /imageSize or channels null/],
+      ],
+      (overrides) => new Coordination(argsOf(v, overrides)),
+      (model) => loadOfficialCoordinationSafetensors(model, weights(), { strict: false }),
+    );
   });
 
   it('refuses modes that compute otherwise unless strict is false: separate layers, renormalised top-k', () => {
@@ -324,11 +322,7 @@ describe('configs and files the map refuses', () => {
     expect(refusal(() => loadOfficialCoordinationSafetensors(model, table)).message).toMatch(
       /net\.pe\.pe" differs from the official position table/,
     );
-    const full = weights();
-    for (const [name, shape] of Object.entries(v.excluded_from_weights_file)) {
-      full.set(name, { dtype: 'float32', shape, values: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
-    }
-    const prefixed = new Map([...full].map(([n, t]) => [`module.${n}`, t]));
+    const prefixed = dataParallelCheckpoint(weights(), v.excluded_from_weights_file);
     expect([...loadOfficialCoordinationSafetensors(model, prefixed).ignored].sort()).toEqual(
       Object.keys(v.excluded_from_weights_file).sort(),
     );

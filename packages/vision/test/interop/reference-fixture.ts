@@ -2,71 +2,28 @@
 // PyTorch code (test/fixtures/<name>/, made by scripts/reference/make-*-fixture*.py): reading the
 // files, comparing outputs and gradients with the reference within a relative tolerance, and the
 // bit-exact and refusal checks.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { layers } from '@tensorflow/tfjs-layers';
-import { decodeSafetensors, namedWeights, type TensorValues } from '@ait/core';
+import { namedWeights, type TensorValues } from '@ait/core';
+import { fixtureFolder, fixtureTensor, maxAbs, maxDifference, relativeError, type FixtureFolder } from '@ait/core/testing';
 import { expect } from 'vitest';
+
+export { expectBitExact, expectSameTensors, fixtureTensor, maxAbs, relativeError, thrownBy } from '@ait/core/testing';
 
 /** Largest difference allowed, relative to the largest magnitude of the reference tensor. */
 export const RELATIVE_TOLERANCE = 1e-5;
 
 /** The committed files of one fixture folder. */
-export interface ReferenceFixtureFiles {
-  /** The folder's absolute path. */
-  readonly folder: string;
-  /** The parsed `fixture.json`. */
-  readonly info: <T>() => T;
-  /** A file's bytes. */
-  readonly bytes: (name: string) => Uint8Array;
-  /** A safetensors file's tensors. */
-  readonly tensors: (name: string) => Map<string, TensorValues>;
-}
+export type ReferenceFixtureFiles = FixtureFolder;
 
 /** The files of `test/fixtures/<name>/`. */
 export function referenceFixtureFiles(name: string): ReferenceFixtureFiles {
-  const folder = fileURLToPath(new URL(`../fixtures/${name}/`, import.meta.url));
-  const bytes = (file: string): Uint8Array => new Uint8Array(readFileSync(join(folder, file)));
-  return {
-    folder,
-    info: <T>() => JSON.parse(readFileSync(join(folder, 'fixture.json'), 'utf8')) as T,
-    bytes,
-    tensors: (file) => decodeSafetensors(bytes(file), file).tensors,
-  };
-}
-
-/** The fixture tensor `name` (an error naming it when it is missing). */
-export function fixtureTensor(tensors: ReadonlyMap<string, TensorValues>, name: string): TensorValues {
-  const t = tensors.get(name);
-  if (!t) throw new Error(`fixture tensor "${name}" is missing`);
-  return t;
+  return fixtureFolder(new URL(`../fixtures/${name}/`, import.meta.url));
 }
 
 /** The reference's NCHW images `[batch, channels, height, width]` as AiT.js's NHWC `[batch, height, width, channels]`. */
 export function nhwc(t: TensorValues): tf.Tensor4D {
   return tf.tidy(() => tf.transpose(tf.tensor4d(t.values, t.shape as [number, number, number, number], 'float32'), [0, 2, 3, 1]));
-}
-
-/** Largest |got - want| (the lengths must agree). */
-export function maxDifference(got: ArrayLike<number>, want: TensorValues): number {
-  expect(got.length).toBe(want.values.length);
-  let diff = 0;
-  for (let i = 0; i < got.length; i++) diff = Math.max(diff, Math.abs((got[i] as number) - (want.values[i] as number)));
-  return diff;
-}
-
-/** Largest |x|. */
-export function maxAbs(x: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] as number));
-  return m;
-}
-
-/** Largest |got - want| divided by the largest |want|. */
-export function relativeError(got: ArrayLike<number>, want: TensorValues): number {
-  return maxDifference(got, want) / maxAbs(want.values);
 }
 
 /** The weight-name prefix of a built model: whatever precedes `anchor` in its weight names. */
@@ -78,29 +35,6 @@ export function weightPrefix(model: layers.Layer, anchor: string): string {
 /** Every weight of a built model by name, as plain values. */
 export function weightValues(model: layers.Layer): Map<string, Float32Array> {
   return new Map([...namedWeights(model)].map(([n, w]) => [n, w.read().dataSync() as Float32Array]));
-}
-
-/** Asserts two sets of named values are equal bit for bit (same names, same lengths, `Object.is` per element). */
-export function expectBitExact(a: ReadonlyMap<string, ArrayLike<number>>, b: ReadonlyMap<string, ArrayLike<number>>): void {
-  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-  for (const [name, values] of a) {
-    const other = b.get(name) as ArrayLike<number>;
-    expect(other.length, name).toBe(values.length);
-    let same = true;
-    for (let i = 0; i < values.length; i++) if (!Object.is(values[i], other[i])) same = false;
-    expect(same, `${name} is bit-exact`).toBe(true);
-  }
-}
-
-/** The error `fn` throws, asserted to be an instance of `type` (fails when `fn` throws nothing). */
-export function thrownBy<E extends Error>(fn: () => unknown, type: new (...args: never[]) => E): E {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(type);
-    return e as E;
-  }
-  throw new Error(`expected an ${type.name}`);
 }
 
 /** Disposes a model (an unbuilt one has nothing to free, and tfjs refuses to dispose it). */

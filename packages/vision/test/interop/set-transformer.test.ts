@@ -5,13 +5,12 @@
 // only the committed files. Logits (two passes) and the gradients of every weight and of the images
 // are compared within 1e-5 relative; then the map's refusals, round trips and tensor leaks.
 import * as tf from '@tensorflow/tfjs-core';
-import { decodeSafetensors, setGlobalSeed, type TensorValues } from '@ait/core';
+import { decodeSafetensors, setGlobalSeed } from '@ait/core';
 import { describe, expect, it } from 'vitest';
 import {
   aitJsToSetTransformerReference,
   loadSetTransformerReferenceSafetensors,
   officialToAitLayout,
-  OfficialWeightsError,
   SET_TRANSFORMER_REFERENCE_COMMIT,
   SetTransformer,
   setTransformerReferenceToAitJs,
@@ -20,19 +19,16 @@ import {
   type SetTransformerArgs,
 } from '../../src/index';
 import { useBackend } from '../helpers/backend';
+import { expectReferenceGradients, expectSameTensors, fixtureTensor, maxAbs, referenceFixtureFiles } from './reference-fixture';
 import {
-  expectBitExact,
-  expectReferenceGradients,
-  fixtureTensor,
-  maxAbs,
-  nhwc,
-  referenceFixtureFiles,
-  RELATIVE_TOLERANCE,
-  relativeError,
-  thrownBy,
-  weightPrefix,
-  weightValues,
-} from './reference-fixture';
+  buildOnPassImages,
+  expectReferenceLogits,
+  expectRefusedConfigs,
+  expectSameWeights,
+  gradientCounterparts,
+  refusal,
+  variantFiles,
+} from './reference-checks';
 
 interface VariantInfo {
   config: {
@@ -61,7 +57,6 @@ interface FixtureInfo {
   variants: Record<string, VariantInfo>;
 }
 
-const refusal = (fn: () => unknown): OfficialWeightsError => thrownBy(fn, OfficialWeightsError);
 const fixture = referenceFixtureFiles('set-transformer');
 const info = fixture.info<FixtureInfo>();
 const VARIANTS = ['pointcloud', 'sab-ln'] as const;
@@ -87,16 +82,6 @@ function argsOf(v: VariantInfo, overrides: Partial<SetTransformerArgs> = {}): Se
   };
 }
 
-/** Relative error of the logits of `model` on the fixture's pass `p` images. */
-function logitsError(model: SetTransformer, io: ReadonlyMap<string, TensorValues>, p: number): number {
-  return tf.tidy(() =>
-    relativeError(
-      (model.apply(nhwc(fixtureTensor(io, `pass${p}.images`)), { training: false }) as tf.Tensor).dataSync(),
-      fixtureTensor(io, `pass${p}.logits`),
-    ),
-  );
-}
-
 useBackend('cpu');
 
 describe('reference set_transformer fixtures', () => {
@@ -113,16 +98,12 @@ describe('reference set_transformer fixtures', () => {
 
 describe.each(VARIANTS)('reference set_transformer weights (%s) in AiT.js', (variant) => {
   const v = info.variants[variant] as VariantInfo;
-  const io = fixture.tensors(`${variant}.io.safetensors`);
-  const weights = (): Uint8Array => fixture.bytes(`${variant}.weights.safetensors`);
+  const { io, weights, source } = variantFiles(fixture, variant);
 
   it('give the reference logits on two batches, and leak no tensors', () => {
     const model = new SetTransformer(argsOf(v));
-    loadSetTransformerReferenceSafetensors(model, weights(), { source: `${variant}.weights.safetensors` });
-    const before = tf.memory().numTensors;
-    expect(logitsError(model, io, 1), 'pass 1 logits').toBeLessThan(RELATIVE_TOLERANCE);
-    expect(logitsError(model, io, 2), 'pass 2 logits').toBeLessThan(RELATIVE_TOLERANCE);
-    expect(tf.memory().numTensors).toBe(before);
+    loadSetTransformerReferenceSafetensors(model, weights(), { source });
+    expectReferenceLogits(model, io, [false, false]);
     model.dispose();
   });
 
@@ -140,11 +121,11 @@ describe.each(VARIANTS)('reference set_transformer weights (%s) in AiT.js', (var
       model,
       io,
       anchor: 'patch_embed/proj/kernel',
-      counterparts: setTransformerWeightMap(model.config).pairs.map((p) => ({
-        aitjs: p.aitjs,
-        reference: p.official,
-        toAit: (g: TensorValues) => officialToAitLayout(g, p.layout, p.aitjsShape),
-      })),
+      counterparts: gradientCounterparts(
+        setTransformerWeightMap(model.config).pairs,
+        (p) => p.official,
+        (g, p) => officialToAitLayout(g, p.layout, p.aitjsShape),
+      ),
       imagesName: `set-transformer-images-${variant}`,
       training: false,
       zeroInTheory: exactlyZero,
@@ -161,8 +142,7 @@ describe.each(VARIANTS)('reference set_transformer weights (%s) in AiT.js', (var
     const reference = fixture.tensors(`${variant}.weights.safetensors`);
     const model = new SetTransformer(argsOf(v));
     const back = aitJsToSetTransformerReference(setTransformerReferenceToAitJs(reference, model.config), model.config, { prefix: '' });
-    expectBitExact(new Map([...back].map(([n, t]) => [n, t.values])), new Map([...reference].map(([n, t]) => [n, t.values])));
-    for (const [n, t] of reference) expect(back.get(n)?.shape, n).toEqual(t.shape);
+    expectSameTensors(back, reference);
   });
 });
 
@@ -171,9 +151,7 @@ describe('AiT.js -> reference -> AiT.js', () => {
     const v = info.variants.pointcloud as VariantInfo;
     setGlobalSeed(5);
     const model = new SetTransformer(argsOf(v));
-    const x = nhwc(fixtureTensor(fixture.tensors('pointcloud.io.safetensors'), 'pass1.images'));
-    (model.apply(x) as tf.Tensor).dispose();
-    x.dispose();
+    buildOnPassImages(model, fixture.tensors('pointcloud.io.safetensors'));
     const bytes = await toSetTransformerReferenceSafetensors(model);
     const file = decodeSafetensors(bytes, 'exported');
     expect(file.metadata.reference_commit).toBe(SET_TRANSFORMER_REFERENCE_COMMIT);
@@ -182,8 +160,7 @@ describe('AiT.js -> reference -> AiT.js', () => {
     setGlobalSeed(6);
     const copy = new SetTransformer({ ...argsOf(v), name: 'copy' });
     loadSetTransformerReferenceSafetensors(copy, bytes);
-    const [from, to] = [weightPrefix(copy, 'patch_embed/proj/kernel'), weightPrefix(model, 'patch_embed/proj/kernel')];
-    expectBitExact(new Map([...weightValues(copy)].map(([n, w]) => [to + n.slice(from.length), w])), weightValues(model));
+    expectSameWeights(copy, model, 'patch_embed/proj/kernel');
     model.dispose();
     copy.dispose();
   });
@@ -193,17 +170,15 @@ describe('configs and files the map refuses', () => {
   const v = info.variants.pointcloud as VariantInfo;
 
   it('refuses configs with no reference counterpart, naming the option, and changes nothing', () => {
-    for (const [overrides, pattern] of [
-      [{ positionEmbedding: 'learned' }, /positionEmbedding 'learned'.*positionEmbedding: 'none'/],
-      [{ seeds: 2 }, /seeds 2: .*use seeds: 1/],
-      [{ imageSize: null }, /imageSize or channels null/],
-    ] as [Partial<SetTransformerArgs>, RegExp][]) {
-      const model = new SetTransformer(argsOf(v, overrides));
-      const e = refusal(() => loadSetTransformerReferenceSafetensors(model, fixture.bytes('pointcloud.weights.safetensors')));
-      expect(e.kind).toBe('unsupported-config');
-      expect(e.message).toMatch(pattern);
-      expect(model.built).toBe(false);
-    }
+    expectRefusedConfigs<SetTransformerArgs, SetTransformer>(
+      [
+        [{ positionEmbedding: 'learned' }, /positionEmbedding 'learned'.*positionEmbedding: 'none'/],
+        [{ seeds: 2 }, /seeds 2: .*use seeds: 1/],
+        [{ imageSize: null }, /imageSize or channels null/],
+      ],
+      (overrides) => new SetTransformer(argsOf(v, overrides)),
+      (model) => loadSetTransformerReferenceSafetensors(model, fixture.bytes('pointcloud.weights.safetensors')),
+    );
   });
 
   it('names every problem of a file that does not fit the config', () => {

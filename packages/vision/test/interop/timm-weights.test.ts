@@ -25,7 +25,8 @@ import {
 } from '../../src/index';
 import { useBackend } from '../helpers/backend';
 import { logitsError, TIMM_VARIANTS, timmFileBytes, timmInfo, timmTensors, timmVariantModel, type TimmVariantInfo } from './timm-helpers';
-import { expectBitExact, fixtureTensor, RELATIVE_TOLERANCE, release, weightValues } from './reference-fixture';
+import { valuesByName } from '@ait/core/testing';
+import { expectBitExact, expectSameTensors, fixtureTensor, RELATIVE_TOLERANCE, release, thrownBy, weightValues } from './reference-fixture';
 
 useBackend('cpu');
 
@@ -39,14 +40,9 @@ function vitConfig(overrides: Partial<VisionTransformerArgs> = {}): VisionTransf
 
 /** The issues of the TimmWeightsError `fn` throws (fails if it throws nothing else). */
 function timmIssues(fn: () => unknown, kind: TimmWeightsError['kind']): readonly string[] {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TimmWeightsError);
-    expect((e as TimmWeightsError).kind).toBe(kind);
-    return (e as TimmWeightsError).issues;
-  }
-  throw new Error('expected a TimmWeightsError');
+  const e = thrownBy(fn, TimmWeightsError);
+  expect(e.kind).toBe(kind);
+  return e.issues;
 }
 
 describe('timm fixtures', () => {
@@ -93,8 +89,7 @@ describe.each(TIMM_VARIANTS)('timm weights (%s) in AiT.js', (variant) => {
     expect(back.metadata.timm_model).toBe(v.timm_model);
     expect(JSON.parse(back.metadata.timm_args as string)).toEqual(v.timm_args);
     expect(Number(back.metadata.layer_norm_eps)).toBe(v.layer_norm_eps);
-    expectBitExact(new Map([...back.tensors].map(([n, t]) => [n, t.values])), new Map([...timm].map(([n, t]) => [n, t.values])));
-    for (const [n, t] of back.tensors) expect(t.shape, n).toEqual(fixtureTensor(timm, n).shape);
+    expectSameTensors(back.tensors, timm);
     release(model);
   });
 
@@ -107,10 +102,10 @@ describe.each(TIMM_VARIANTS)('timm weights (%s) in AiT.js', (variant) => {
       model instanceof VisionTransformer
         ? timmVitToAitJs(timm, model.config, { prefix })
         : timmMixerToAitJs(timm, (model as MlpMixer).config, { prefix });
-    expectBitExact(new Map([...named].map(([n, t]) => [n, t.values])), weightValues(model));
+    expectBitExact(valuesByName(named), weightValues(model));
     const again =
       model instanceof VisionTransformer ? aitJsToTimmVit(named, model.config) : aitJsToTimmMixer(named, (model as MlpMixer).config);
-    expectBitExact(new Map([...again].map(([n, t]) => [n, t.values])), new Map([...timm].map(([n, t]) => [n, t.values])));
+    expectSameTensors(again, timm);
     release(model);
   });
 });
