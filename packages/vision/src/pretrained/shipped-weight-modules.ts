@@ -4,4 +4,7 @@
 // bundlers load only when the model is asked for.
 
 /** The weight module of every shipped pretrained model, by name, imported on demand. */
-export const SHIPPED_WEIGHT_MODULES: Readonly<Record<string, () => Promise<unknown>>> = {};
+export const SHIPPED_WEIGHT_MODULES: Readonly<Record<string, () => Promise<unknown>>> = {
+  'ait-tiny-conv-mnist': () => import('@ait/vision/pretrained/ait-tiny-conv-mnist'),
+  'ait-tiny-conv-triangle': () => import('@ait/vision/pretrained/ait-tiny-conv-triangle'),
+};
