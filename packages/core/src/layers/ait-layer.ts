@@ -1,13 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import { layers, type LayerVariable } from '@tensorflow/tfjs-layers';
-import { currentForwardContext } from '../training/forward-context';
+import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
+import { createForwardContext, currentForwardContext, discardStateUpdates, runWithForwardContext } from '../training/forward-context';
 import type { z } from '../config/validate-config';
+import type { WeightInitializer } from './kernel-initializer';
 import type { AitLayerArgs } from './layer-args-schema';
 import { configDict, parseLayerConfig, type LayerConfigOf } from './layer-config';
+import { toShapeList } from './layer-inputs';
 
 /** Keyword arguments a layer's `call` receives (`training` is the one the library uses). */
 export type CallKwargs = Record<string, unknown> & { training?: boolean };
+
+/** How many {@link AitLayer.buildByCalling} probes are running (they nest: a child may probe inside its parent's). */
+let probeDepth = 0;
+
+/** Whether `inputs` are eager tensors (not the symbolic tensors of a tfjs model being assembled). */
+function isEager(inputs: unknown): boolean {
+  const first: unknown = Array.isArray(inputs) ? inputs[0] : inputs;
+  return first instanceof tf.Tensor;
+}
 
 /**
  * Base class of every AiT.js layer: a `tf.layers.Layer` that can own child layers.
@@ -23,6 +34,9 @@ export abstract class AitLayer extends layers.Layer {
   private readonly copies = new Map<string, tf.Tensor>();
   private ownConfig: object | undefined;
   private aitLayerKind: string | undefined;
+  /** Set while this layer is built for inputs it is called with right after (see {@link AitLayer.buildByCalling}). */
+  private callFollows = false;
+  private readonly lateInitializers: { variable: LayerVariable; shape: number[]; initializer: () => WeightInitializer }[] = [];
 
   /** Registers `child` as part of this layer and returns it. Give the child a fixed `name`. */
   protected track<T extends AitLayer>(child: T): T {
@@ -47,14 +61,108 @@ export abstract class AitLayer extends layers.Layer {
   }
 
   /**
-   * Runs a tracked child on eager tensors (call it from `call`), building it first if needed.
+   * Runs a tracked child on eager tensors (call it from `call`), building it first if needed for
+   * the shapes of `inputs`.
    */
   protected callChild(child: AitLayer, inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs = {}): tf.Tensor {
-    if (!child.built) {
-      const shapes = Array.isArray(inputs) ? inputs.map((t) => t.shape) : inputs.shape;
-      this.buildChild(child, shapes);
+    return this.prepareChild(child, inputs).call(inputs, kwargs) as tf.Tensor;
+  }
+
+  /**
+   * Returns the tracked child, built first if needed for the shapes of `inputs`, the tensors the
+   * caller passes it right away: call it before using a child's own methods (`attend`, `read`,
+   * ...) from `call`, as {@link AitLayer.callChild} does before `call`. A child built here skips its
+   * own {@link AitLayer.buildByCalling} pass: the call that follows builds its children.
+   */
+  protected prepareChild<T extends AitLayer>(child: T, inputs: tf.Tensor | tf.Tensor[]): T {
+    if (child.built) return child;
+    child.callFollows = true;
+    try {
+      this.buildChild(child, Array.isArray(inputs) ? inputs.map((t) => t.shape) : inputs.shape);
+    } finally {
+      child.callFollows = false;
     }
-    return child.call(inputs, kwargs) as tf.Tensor;
+    return child;
+  }
+
+  /**
+   * Builds a composite layer by running its forward pass once (call it at the end of `build`, after
+   * checking the input and creating the layer's own weights and the children that depend on it):
+   * `call` runs in `tf.tidy` on zeros shaped like `inputShape` with every unknown (`null`)
+   * dimension, the batch included, set to 1, with `training: false`, so that
+   * {@link AitLayer.callChild} and {@link AitLayer.prepareChild} build every child, in the order of
+   * the forward pass, for the shapes it really gets. Give `inputShape` the dimensions the layer's
+   * weights depend on and `null` elsewhere (usually `[null, null, dim]` for tokens), so that the
+   * pass stays small. Nothing of it is kept: its outputs are disposed, auxiliary losses and state
+   * updates (e.g. a memory's) are discarded, and {@link AitLayer.keepCopy} records nothing.
+   * The pass is skipped when the layer is built for inputs it is called with right after (eager
+   * `apply`, `callChild`, `prepareChild`), since that call builds the children, unless the layer
+   * has weights from {@link AitLayer.addWeightAfterChildren}.
+   */
+  protected buildByCalling(inputShape: Shape | Shape[]): void {
+    this.built = true;
+    if (this.callFollows && this.lateInitializers.length === 0) return;
+    const shapes = toShapeList(inputShape);
+    const one = shapes.length === 1 && !(inputShape.length > 0 && Array.isArray(inputShape[0]));
+    const ctx = createForwardContext(false);
+    probeDepth++;
+    try {
+      tf.tidy(() => {
+        const inputs = shapes.map((s) => tf.zeros(s.map((d) => d ?? 1)));
+        runWithForwardContext(ctx, () => {
+          this.call(one ? (inputs[0] as tf.Tensor) : inputs, { training: false });
+        });
+      });
+    } catch (e) {
+      this.built = false;
+      throw e;
+    } finally {
+      probeDepth--;
+      discardStateUpdates(ctx);
+      tf.dispose(ctx.auxLosses.map((l) => l.value));
+    }
+    for (const { variable, shape, initializer } of this.lateInitializers.splice(0)) {
+      tf.tidy(() => {
+        variable.write(initializer().apply(shape, 'float32'));
+      });
+    }
+  }
+
+  /**
+   * Adds a weight (call it from `build`, before {@link AitLayer.buildByCalling}) whose initial values
+   * are drawn after `buildByCalling` has built the children: `initializer` is created then, so a
+   * seeded initialiser (`createKernelInitializer`, or one seeded from `globalRng()`) takes its seed
+   * after theirs, the order of a layer that builds its children before its own weights. Until then
+   * the weight holds zeros. The weight's place among the layer's weights is where it is added.
+   */
+  protected addWeightAfterChildren(
+    name: string,
+    shape: number[],
+    initializer: () => WeightInitializer,
+    trainable?: boolean,
+  ): LayerVariable {
+    const variable = this.addWeight(name, shape, 'float32', initializers.zeros(), undefined, trainable);
+    this.lateInitializers.push({ variable, shape, initializer });
+    return variable;
+  }
+
+  /** Whether a {@link AitLayer.buildByCalling} pass is running: a layer records nothing of it (maps, copies). */
+  protected get inBuildPass(): boolean {
+    return probeDepth > 0;
+  }
+
+  /**
+   * Applies the layer as tfjs does; when eager tensors build it, its `build` knows that the call
+   * follows (see {@link AitLayer.buildByCalling}).
+   */
+  override apply(...args: Parameters<layers.Layer['apply']>): ReturnType<layers.Layer['apply']> {
+    if (this.built || this.initialWeights != null || !isEager(args[0])) return super.apply(...args);
+    this.callFollows = true;
+    try {
+      return super.apply(...args);
+    } finally {
+      this.callFollows = false;
+    }
   }
 
   override addWeight(...args: Parameters<layers.Layer['addWeight']>): LayerVariable {
@@ -104,9 +212,11 @@ export abstract class AitLayer extends layers.Layer {
   /**
    * Keeps a copy of `t` under `slot` (outside any `tf.tidy`), freeing the copy it replaces; for
    * what a layer records of its last call (attention weights, gates, associations). Copies are
-   * freed with the layer. Read them with {@link AitLayer.keptCopy}.
+   * freed with the layer. Read them with {@link AitLayer.keptCopy}. Does nothing during a
+   * {@link AitLayer.buildByCalling} pass.
    */
   protected keepCopy(slot: string, t: tf.Tensor): void {
+    if (probeDepth > 0) return;
     const previous = this.copies.get(slot);
     this.copies.set(slot, tf.keep(tf.clone(t)));
     previous?.dispose();

@@ -9,7 +9,7 @@ import { Dense } from './dense';
 import { KERNEL_INITIALIZER_NAMES } from './kernel-initializer';
 import { layerArgsShape, rateSchema } from './layer-args-schema';
 import type { LayerArgsOf, LayerConfigOf } from './layer-config';
-import { knownDim, singleShape, singleTensor } from './layer-inputs';
+import { knownDim, singleShape, singleTensor, widthOnlyShape } from './layer-inputs';
 
 /** Hidden activations {@link FeedForward} accepts (`gelu` is the exact erf form). */
 export const FEED_FORWARD_ACTIVATIONS = ['gelu', 'geluTanh', 'relu'] as const;
@@ -63,9 +63,7 @@ export class FeedForward extends AitLayer {
     const common = { useBias, kernelInitializer, trainable: this.trainable };
     this.fc1 = this.track(new Dense({ ...common, units: hiddenDim, name: 'fc1' }));
     this.fc2 = this.track(new Dense({ ...common, units: outputDim ?? this.inputDim, name: 'fc2' }));
-    this.buildChild(this.fc1, shape);
-    this.buildChild(this.fc2, [...shape.slice(0, -1), hiddenDim]);
-    this.built = true;
+    this.buildByCalling(widthOnlyShape(shape, this.inputDim));
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

@@ -43,3 +43,12 @@ export function knownDim(where: string, what: string, shape: Shape, axis: number
   }
   return d;
 }
+
+/**
+ * `shape` with every dimension but the last unknown (`null`) and the last `width`: the input a layer
+ * whose weights depend on the width alone builds with in `AitLayer.buildByCalling`
+ * (`[batch, tokens, dim]` -> `[null, null, dim]`, one token of one example).
+ */
+export function widthOnlyShape(shape: Shape, width: number): Shape {
+  return shape.map((_, i) => (i === shape.length - 1 ? width : null));
+}

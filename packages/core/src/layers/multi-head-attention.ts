@@ -11,7 +11,7 @@ import { Dense } from './dense';
 import { KERNEL_INITIALIZER_NAMES } from './kernel-initializer';
 import { layerArgsShape, rateSchema } from './layer-args-schema';
 import type { LayerArgsOf, LayerConfigOf } from './layer-config';
-import { knownDim, toShapeList, toTensorList } from './layer-inputs';
+import { knownDim, toShapeList, toTensorList, widthOnlyShape } from './layer-inputs';
 
 const multiHeadAttentionSchema = z.strictObject({
   ...layerArgsShape,
@@ -118,21 +118,21 @@ export class MultiHeadAttention extends AitLayer {
     this.headDim = headDim ?? this.dim / numHeads;
     const inner = numHeads * this.headDim;
     const common = { kernelInitializer, trainable: this.trainable };
+    const probe: Shape[] = [widthOnlyShape(xShape, this.dim)];
     if (this.attentionMode === 'self') {
       this.qkv = this.track(new Dense({ ...common, units: 3 * inner, useBias: qkvBias, name: 'qkv' }));
-      this.buildChild(this.qkv, xShape);
     } else {
       const cShape = shapes[1] as Shape;
       assertRank(this.layerLabel, 'context', { shape: cShape }, [3], '[batch, tokens, contextDim]');
       this.contextDim = knownDim(this.layerLabel, 'context', cShape, -1);
       this.query = this.track(new Dense({ ...common, units: inner, useBias: qkvBias, name: 'query' }));
       this.keyValue = this.track(new Dense({ ...common, units: 2 * inner, useBias: qkvBias, name: 'key_value' }));
-      this.buildChild(this.query, xShape);
-      this.buildChild(this.keyValue, cShape);
+      probe.push(widthOnlyShape(cShape, this.contextDim));
     }
     this.outputProj = this.track(new Dense({ ...common, units: outputDim ?? this.dim, useBias: outputBias, name: 'output' }));
-    this.buildChild(this.outputProj, [xShape[0] ?? null, xShape[1] ?? null, inner]);
-    this.built = true;
+    // a mask input keeps its rank, every dimension 1
+    if (this.config.hasMaskInput) probe.push((shapes[shapes.length - 1] as Shape).map(() => null));
+    this.buildByCalling(probe);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {

@@ -81,11 +81,8 @@ export class PatchEmbedding extends AitLayer {
     const shape = imageShape(this.layerLabel, inputShape);
     this.channels = knownDim(this.layerLabel, 'images', shape, 3);
     this.checkDivisible(shape[1] ?? null, shape[2] ?? null);
-    const patchDim = this.config.patchSize * this.config.patchSize * this.channels;
-    if (this.normIn) this.buildChild(this.normIn, [null, null, patchDim]);
-    this.buildChild(this.proj, [null, null, patchDim]);
-    if (this.normOut) this.buildChild(this.normOut, [null, null, this.config.embedDim]);
-    this.built = true;
+    const p = this.config.patchSize;
+    this.buildByCalling([null, p, p, this.channels]);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

@@ -10,7 +10,7 @@ import { Dense } from './dense';
 import { KERNEL_INITIALIZER_NAMES } from './kernel-initializer';
 import { layerArgsShape, rateSchema } from './layer-args-schema';
 import type { LayerArgsOf, LayerConfigOf } from './layer-config';
-import { knownDim, toShapeList, toTensorList } from './layer-inputs';
+import { knownDim, toShapeList, toTensorList, widthOnlyShape } from './layer-inputs';
 
 const topKAttentionSchema = z.strictObject({
   ...layerArgsShape,
@@ -110,11 +110,7 @@ export class TopKAttention extends AitLayer {
     this.keyProj = this.track(new Dense({ ...common, units: inner, name: 'key' }));
     this.valueProj = this.track(new Dense({ ...common, units: inner, name: 'value' }));
     this.outputProj = this.track(new Dense({ ...common, units: outputDim ?? this.queryDim, name: 'output' }));
-    this.buildChild(this.queryProj, q);
-    this.buildChild(this.keyProj, s);
-    this.buildChild(this.valueProj, s);
-    this.buildChild(this.outputProj, [...q.slice(0, -1), inner]);
-    this.built = true;
+    this.buildByCalling([widthOnlyShape(q, this.queryDim), widthOnlyShape(s, this.sourceDim)]);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertFloat, assertRank, formatShape, type CallKwargs } from '@ait/core';
+import type { Shape } from '@tensorflow/tfjs-layers';
+import { assertFloat, assertRank, formatShape, widthOnlyShape, type CallKwargs } from '@ait/core';
 import type { HopfieldDimensions } from './hopfield-dimensions';
 import type { HopfieldConfig } from './hopfield-options';
 
@@ -113,4 +114,18 @@ export function checkHopfieldInputs(where: string, inputs: HopfieldInputs, dims:
       `${where}: values ${formatShape(values.shape)} must hold one pattern per stored pattern (keys ${formatShape(inputs.keys.shape)}).`,
     );
   }
+}
+
+/**
+ * The input shapes a Hopfield layer's build runs its forward pass on (`AitLayer.buildByCalling`),
+ * from the shapes it is built for: each data input of one example and one pattern of its width
+ * (`[null, null, width]`), then each of the `maskInputs` mask inputs with every dimension 1 but
+ * the last, the `storedPatterns` stored patterns that pass associates with (1 when they come from
+ * the data, the learned ones' `quantity` when they are learned).
+ */
+export function hopfieldProbeShapes(shapes: readonly Shape[], maskInputs: number, storedPatterns: number): Shape[] {
+  const data = shapes.length - maskInputs;
+  return shapes.map((s, i) =>
+    i < data ? widthOnlyShape(s, s[s.length - 1] as number) : s.map((_, j) => (j === s.length - 1 ? storedPatterns : null)),
+  );
 }

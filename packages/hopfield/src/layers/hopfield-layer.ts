@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { assertRank, knownDim, z, type LayerArgsOf, type LayerConfigOf } from '@ait/core';
+import { assertRank, knownDim, toShapeList, z, type LayerArgsOf, type LayerConfigOf } from '@ait/core';
+import { hopfieldProbeShapes } from './hopfield-inputs';
 import {
   learnedPatternsOptionsShape,
   LearnedPatternsHopfield,
@@ -83,8 +84,7 @@ export class HopfieldLayer extends LearnedPatternsHopfield<LayerConfigOf<typeof 
     if (this.config.lookupWeightsAsSeparated) {
       this.lookupTargets = this.addLearnedPatterns('lookup_targets', target, this.config.lookupTargetsAsTrainable);
     }
-    this.buildChild(this.hopfield, this.innerShapes(x));
-    this.built = true;
+    this.buildByCalling(hopfieldProbeShapes(toShapeList(inputShape), this.maskInputs, this.config.quantity));
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {

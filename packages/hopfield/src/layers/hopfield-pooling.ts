@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { assertRank, knownDim, z, type LayerArgsOf, type LayerConfigOf } from '@ait/core';
+import { assertRank, knownDim, toShapeList, z, type LayerArgsOf, type LayerConfigOf } from '@ait/core';
+import { hopfieldProbeShapes } from './hopfield-inputs';
 import {
   learnedPatternsOptionsShape,
   LearnedPatternsHopfield,
@@ -63,11 +64,10 @@ export class HopfieldPooling extends LearnedPatternsHopfield<LayerConfigOf<typeo
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const [k, v] = this.setShapes(inputShape);
+    const [k] = this.setShapes(inputShape);
     const width = this.stateWidth(knownDim(this.layerLabel, 'the stored patterns', k, -1));
     this.statePatterns = this.addLearnedPatterns('state_patterns', width, this.config.statePatternTrainable);
-    this.buildChild(this.hopfield, [k, [k[0] ?? null, this.config.quantity, width], v]);
-    this.built = true;
+    this.buildByCalling(hopfieldProbeShapes(toShapeList(inputShape), this.maskInputs, 1));
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {

@@ -19,6 +19,7 @@ import { hopfieldAssociation } from './hopfield-association';
 import { appendedPatternCount, resolveHopfieldDimensions, type HopfieldDimensions, type HopfieldInputWidths } from './hopfield-dimensions';
 import {
   checkHopfieldInputs,
+  hopfieldProbeShapes,
   maskInputCount,
   masksOfCall,
   type HopfieldAssociationOutput,
@@ -120,46 +121,36 @@ export class Hopfield extends AitLayer {
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const { widths, shapes } = this.widthsFromShapes(inputShape);
+    const { widths } = this.widthsFromShapes(inputShape);
     const dims = resolveHopfieldDimensions(this.layerLabel, this.config, widths);
     this.dims = dims;
     const o = this.config;
-    const [kShape, qShape, vShape] = shapes as [Shape, Shape, Shape];
-    const norm = (name: string, eps: number, affine: boolean, shape: Shape): LayerNorm => {
-      const layer = this.track(new LayerNorm({ name, epsilon: eps, center: affine, scale: affine, trainable: this.trainable }));
-      this.buildChild(layer, shape);
-      return layer;
-    };
-    if (o.normalizeStoredPattern)
-      this.normStored = norm('norm_stored', o.normalizeStoredPatternEps, o.normalizeStoredPatternAffine, kShape);
-    if (o.normalizeStatePattern) this.normState = norm('norm_state', o.normalizeStatePatternEps, o.normalizeStatePatternAffine, qShape);
+    const trainable = this.trainable;
+    const norm = (name: string, epsilon: number, affine: boolean): LayerNorm =>
+      this.track(new LayerNorm({ name, epsilon, center: affine, scale: affine, trainable }));
+    if (o.normalizeStoredPattern) this.normStored = norm('norm_stored', o.normalizeStoredPatternEps, o.normalizeStoredPatternAffine);
+    if (o.normalizeStatePattern) this.normState = norm('norm_state', o.normalizeStatePatternEps, o.normalizeStatePatternAffine);
     if (o.normalizePatternProjection) {
-      this.normProjection = norm('norm_projection', o.normalizePatternProjectionEps, o.normalizePatternProjectionAffine, vShape);
+      this.normProjection = norm('norm_projection', o.normalizePatternProjectionEps, o.normalizePatternProjectionAffine);
     }
-    const dense = (name: string, units: number, shape: Shape): Dense => {
-      const layer = this.track(
-        new Dense({ name, units, useBias: o.inputBias, kernelInitializer: o.kernelInitializer, trainable: this.trainable }),
-      );
-      this.buildChild(layer, shape);
-      return layer;
-    };
+    const dense = (name: string, units: number): Dense =>
+      this.track(new Dense({ name, units, useBias: o.inputBias, kernelInitializer: o.kernelInitializer, trainable }));
     const hiddenAll = dims.heads * dims.hidden;
     const patternAll = dims.heads * dims.pattern;
-    if (!o.statePatternAsStatic) this.stateProjection = dense('state_projection', hiddenAll, qShape);
-    if (!o.storedPatternAsStatic) this.storedProjection = dense('stored_projection', hiddenAll, kShape);
-    if (!o.patternProjectionAsStatic && !o.patternProjectionAsConnected) {
-      this.patternProjection = dense('pattern_projection', patternAll, vShape);
-    }
-    if (!o.disableOutProjection) this.outputProjection = dense('output_projection', dims.output, [null, null, patternAll]);
+    if (!o.statePatternAsStatic) this.stateProjection = dense('state_projection', hiddenAll);
+    if (!o.storedPatternAsStatic) this.storedProjection = dense('stored_projection', hiddenAll);
+    if (!o.patternProjectionAsStatic && !o.patternProjectionAsConnected) this.patternProjection = dense('pattern_projection', patternAll);
+    if (!o.disableOutProjection) this.outputProjection = dense('output_projection', dims.output);
     if (o.normalizeHopfieldSpace && o.normalizeHopfieldSpaceAffine) {
       this.hopfieldGamma = this.addWeight('hopfield_norm_gamma', [dims.hidden], 'float32', initializers.ones());
       this.hopfieldBeta = this.addWeight('hopfield_norm_beta', [dims.hidden], 'float32', initializers.zeros());
     }
     if (o.concatBiasPattern) {
-      this.biasStored = this.addWeight('bias_stored', [hiddenAll], 'float32', createKernelInitializer('truncatedNormal'));
-      this.biasProjection = this.addWeight('bias_projection', [patternAll], 'float32', createKernelInitializer('truncatedNormal'));
+      const init = (): ReturnType<typeof createKernelInitializer> => createKernelInitializer('truncatedNormal');
+      this.biasStored = this.addWeightAfterChildren('bias_stored', [hiddenAll], init);
+      this.biasProjection = this.addWeightAfterChildren('bias_projection', [patternAll], init);
     }
-    this.built = true;
+    this.buildByCalling(hopfieldProbeShapes(toShapeList(inputShape), this.maskInputs, 1));
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {

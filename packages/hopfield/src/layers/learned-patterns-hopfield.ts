@@ -141,6 +141,7 @@ export abstract class LearnedPatternsHopfield<C extends LearnedPatternsConfig = 
     const ofCall = masksOfCall(this.config, list, count, kwargs);
     const { keys, queries, values, created } = this.patterns(list.slice(0, count));
     try {
+      this.prepareChild(this.hopfield, [keys, queries, values]);
       return fn({
         keys,
         queries,

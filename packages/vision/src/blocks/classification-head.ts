@@ -52,7 +52,6 @@ export class ClassificationHead extends VisionLayer<typeof classificationHeadSch
 
   override build(inputShape: Shape | Shape[]): void {
     const shape = this.inputShapeOf(inputShape, 'tokens');
-    let features = this.dim;
     if (this.config.kind === 'flatten') {
       const n = shape[1];
       if (n == null) {
@@ -63,11 +62,8 @@ export class ClassificationHead extends VisionLayer<typeof classificationHeadSch
         );
       }
       this.tokens = n;
-      features = n * this.dim;
     }
-    this.buildChild(this.norm, [null, features]);
-    this.buildChild(this.proj, [null, features]);
-    this.built = true;
+    this.buildByCalling([null, this.config.kind === 'flatten' ? this.tokens : null, this.dim]);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

@@ -38,10 +38,7 @@ export class QuestionTokenEmbedding extends VisionLayer<typeof questionTokenSche
 
   override build(inputShape: Shape | Shape[]): void {
     this.inputShapeOf(inputShape, 'questions', 2, '[batch, questionDim]');
-    this.buildChild(this.normIn, [null, this.dim]);
-    this.buildChild(this.proj, [null, this.dim]);
-    this.buildChild(this.normOut, [null, this.config.embedDim]);
-    this.built = true;
+    this.buildByCalling([null, this.dim]);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

@@ -166,12 +166,7 @@ export class TransformerBlock extends AitLayer {
     const shape = singleShape(this.where, inputShape);
     assertRank(this.where, 'x', { shape }, [3], '[batch, tokens, dim]');
     this.dim = knownDim(this.where, 'x', shape, -1);
-    const tokens: Shape = [null, null, this.dim];
-    this.buildChild(this.attnNorm, tokens);
-    if (this.attn) this.buildChild(this.attn, tokens);
-    this.buildChild(this.mlpNorm, tokens);
-    this.buildChild(this.mlp, tokens);
-    this.built = true;
+    this.buildByCalling([null, null, this.dim]);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

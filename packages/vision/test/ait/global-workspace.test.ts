@@ -8,7 +8,9 @@ import {
   sumAuxLosses,
   releaseAuxLosses,
   discardStateUpdates,
+  globalRng,
 } from '@ait/core';
+import { initializers, input } from '@tensorflow/tfjs-layers';
 import { balanceLoss, cvSquared, emaMemoryUpdate, GlobalWorkspaceLayer, rowNormalize } from '../../src/index';
 import { expectClose, gwlWeights, referenceGwl } from './float64-reference';
 import { useBackend } from '../helpers/backend';
@@ -148,5 +150,27 @@ describe('global workspace layer against a float64 reference', () => {
       layer.dispose();
     }
     u.dispose();
+  });
+
+  it('builds symbolically with its priors drawn after the ff weights, untouched by the build, and no maps recorded', () => {
+    setGlobalSeed(6);
+    const layer = new GlobalWorkspaceLayer({ mlpDim: F, memorySlots: M, memoryDim: DM, memoryHeads: HM, topK: 3, recordMaps: true });
+    layer.apply(input({ shape: [N, D] }));
+    // the seeds of ff's two kernels come first, then the priors' (the order of every AiT checkpoint so far)
+    setGlobalSeed(6);
+    globalRng().nextSeed();
+    globalRng().nextSeed();
+    const expected = initializers.randomNormal({ mean: 0, stddev: 1, seed: globalRng().nextSeed() }).apply([M, DM]);
+    // the build's forward pass stored no EMA step although memoryUpdateInEval is on, and recorded nothing
+    expect(Array.from((layer.priorsWeight as { read(): tf.Tensor }).read().dataSync())).toEqual(Array.from(expected.dataSync()));
+    expect(Object.keys(layer.internalMaps())).toEqual([]);
+    expect(layer.weights.map((w) => w.originalName)).toEqual(
+      expect.arrayContaining([`${layer.name}/write/query/kernel`, `${layer.name}/up/kernel`]),
+    );
+    const u = tf.randomNormal([B, N, D], 0, 1, 'float32', 3);
+    const y = layer.apply(u) as tf.Tensor;
+    expect(Object.keys(layer.internalMaps()).sort()).toEqual(['gate', 'hopfield', 'priors', 'selection', 'written_priors']);
+    tf.dispose([expected, u, y]);
+    layer.dispose();
   });
 });

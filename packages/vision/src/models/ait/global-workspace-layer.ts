@@ -10,6 +10,7 @@ import {
   MultiHeadAttention,
   scheduleStateUpdate,
   TopKAttention,
+  widthOnlyShape,
   z,
   type CallKwargs,
   type LayerArgsOf,
@@ -98,17 +99,15 @@ export class GlobalWorkspaceLayer extends VisionLayer<typeof globalWorkspaceSche
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    this.inputShapeOf(inputShape, 'u');
+    const tokens = this.inputShapeOf(inputShape, 'u');
     const o = this.config;
     const trainable = this.trainable;
-    const tokens: Shape = [null, null, this.dim];
-    this.buildChild(this.ff, tokens);
-    this.buildChild(this.ffNorm, tokens);
+    // ff first: the priors draw their seed after its weights, the order AiT's initial weights have always had
+    this.buildChild(this.ff, widthOnlyShape(tokens, this.dim));
     if (!o.ablation.noMemory) {
-      const slots: Shape = [o.memorySlots, o.memoryDim];
       this.priors = this.addWeight(
         'priors',
-        slots as number[],
+        [o.memorySlots, o.memoryDim],
         'float32',
         initializers.randomNormal({ mean: 0, stddev: 1, seed: globalRng().nextSeed() }),
         undefined,
@@ -126,23 +125,11 @@ export class GlobalWorkspaceLayer extends VisionLayer<typeof globalWorkspaceSche
           trainable,
         }),
       );
-      this.buildChild(this.write, [slots, [null, this.dim]]);
       this.writeNorm = this.track(new LayerNorm({ epsilon: WRITE_NORM_EPSILON, name: 'write_norm', trainable }));
-      this.buildChild(this.writeNorm, slots);
       this.up = this.track(new Dense({ units: this.dim, name: 'up', trainable }));
-      this.buildChild(this.up, slots);
-      const patterns: Shape = [null, o.memorySlots, this.dim];
-      if (o.ablation.noHopfield) {
-        this.cross = this.track(
-          new MultiHeadAttention({
-            numHeads: o.crossAttentionHeads,
-            storeAttentionWeights: o.recordMaps,
-            name: 'cross_attention',
-            trainable,
-          }),
-        );
-        this.buildChild(this.cross, [tokens, patterns]);
-      } else {
+      const crossArgs = { numHeads: o.crossAttentionHeads, storeAttentionWeights: o.recordMaps, name: 'cross_attention', trainable };
+      if (o.ablation.noHopfield) this.cross = this.track(new MultiHeadAttention(crossArgs));
+      else {
         this.reader = this.track(
           new HopfieldRead({
             beta: o.beta,
@@ -155,10 +142,9 @@ export class GlobalWorkspaceLayer extends VisionLayer<typeof globalWorkspaceSche
             trainable,
           }),
         );
-        this.buildChild(this.reader, [tokens, patterns]);
       }
     }
-    this.built = true;
+    this.buildByCalling(widthOnlyShape(tokens, this.dim));
   }
 
   /** The priors weight `[memorySlots, memoryDim]` (`null` with the `noMemory` ablation or before build). */
@@ -172,7 +158,7 @@ export class GlobalWorkspaceLayer extends VisionLayer<typeof globalWorkspaceSche
     const o = this.config;
     const training = this.isTraining(kwargs);
     const kw: CallKwargs = { training };
-    const record = o.recordMaps;
+    const record = o.recordMaps && !this.inBuildPass;
     this.recorder.begin();
     return tf.tidy(() => {
       const z = this.callChild(this.ffNorm, this.callChild(this.ff, u, kw), kw);
@@ -185,7 +171,7 @@ export class GlobalWorkspaceLayer extends VisionLayer<typeof globalWorkspaceSche
       const perSample = o.competition === 'sample';
       const source = perSample ? z : tf.reshape(z, [batch * tokens, this.dim]);
       // weights/selection: [heads, M, batch * tokens] ('batch') or [batch, heads, M, tokens] ('sample').
-      const { output, weights, gate } = (this.write as TopKAttention).attend(gamma, source, kw);
+      const { output, weights, gate } = this.prepareChild(this.write as TopKAttention, [gamma, source]).attend(gamma, source, kw);
       if (training && !o.ablation.noBalanceLoss && o.balanceLossWeight > 0) {
         addAuxLoss(`${priorsVar.originalName.replace(/\/priors$/, '')}/balance`, balanceLoss(weights, gate, o.balanceLossWeight));
       }
@@ -208,7 +194,7 @@ export class GlobalWorkspaceLayer extends VisionLayer<typeof globalWorkspaceSche
         r = this.callChild(this.cross, [z, context], kw);
         associations = this.cross.lastAttentionWeights;
       } else {
-        const res = (this.reader as HopfieldRead).read(z, g, { ...kw, withAssociations: record });
+        const res = this.prepareChild(this.reader as HopfieldRead, [z, g]).read(z, g, { ...kw, withAssociations: record });
         r = res.retrieved;
         associations = res.associations;
       }

@@ -9,6 +9,7 @@ import {
   rateSchema,
   toShapeList,
   toTensorList,
+  widthOnlyShape,
   z,
   type CallKwargs,
   type LayerArgsOf,
@@ -154,10 +155,8 @@ export class HopfieldRead extends VisionLayer<typeof hopfieldReadSchema> {
           trainable: this.trainable,
         }),
       );
-      const patterns: Shape = [null, p[p.length - 2] ?? null, this.dim];
-      this.buildChild(this.hopfield, [patterns, [null, null, this.dim], patterns]);
     }
-    this.built = true;
+    this.buildByCalling([widthOnlyShape(s, this.dim), widthOnlyShape(p, this.dim)]);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -182,7 +181,7 @@ export class HopfieldRead extends VisionLayer<typeof hopfieldReadSchema> {
     const [retrieved, associations] = tf.tidy(() => {
       const g = perExample(patterns, batch);
       if (this.hopfield) {
-        const res = this.hopfield.associate({ keys: g, queries: state, values: g }, { training });
+        const res = this.prepareChild(this.hopfield, [g, state, g]).associate({ keys: g, queries: state, values: g }, { training });
         res.projectedPatterns.dispose();
         if (withAssociations) return [res.output, res.associations];
         res.associations.dispose();

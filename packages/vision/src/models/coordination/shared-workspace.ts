@@ -145,30 +145,19 @@ export class SharedWorkspace extends VisionLayer<typeof sharedWorkspaceSchema> {
     this.memoryNorm1 = this.track(new LayerNorm({ name: 'memory_norm1', trainable }));
     this.memoryNorm2 = this.track(new LayerNorm({ name: 'memory_norm2', trainable }));
     this.gateInput = this.track(new Dense({ units: 2 * this.gateWidth, name: 'gate_input', trainable }));
-    const rows: Shape = [null, null, d];
-    for (const child of [this.inputProj, this.query, this.key, this.value, this.memoryMlp, this.memoryNorm1, this.memoryNorm2]) {
-      this.buildChild(child, rows);
-    }
-    this.buildChild(this.gateInput, [null, d]);
-    const seed = (): number => globalRng().nextSeed();
-    this.gateInputScale = this.addWeight(
-      'gate_input_scale',
-      [this.dim],
-      'float32',
-      initializers.randomNormal({ mean: 0, stddev: 1, seed: seed() }),
-    );
-    this.gateMemory = this.addWeight(
-      'gate_memory',
-      [this.config.slots, this.dim, 2 * this.gateWidth],
-      'float32',
-      initializers.randomNormal({ mean: 0, stddev: 0.01, seed: seed() }),
-    );
+    const normal = (stddev: number) => (): ReturnType<typeof initializers.randomNormal> =>
+      initializers.randomNormal({ mean: 0, stddev, seed: globalRng().nextSeed() });
+    this.gateInputScale = this.addWeightAfterChildren('gate_input_scale', [d], normal(1));
+    this.gateMemory = this.addWeightAfterChildren('gate_memory', [this.config.slots, d, 2 * this.gateWidth], normal(0.01));
     if (this.config.slotGateBias) {
       this.gateMemoryBias = this.addWeight('gate_memory_bias', [this.config.slots, 2 * this.gateWidth], 'float32', initializers.zeros());
     }
     this.inputBias = this.addWeight('input_bias', [1], 'float32', initializers.constant({ value: this.config.inputBias }));
     this.forgetBias = this.addWeight('forget_bias', [1], 'float32', initializers.constant({ value: this.config.forgetBias }));
-    this.built = true;
+    this.buildByCalling([
+      [null, null, d],
+      [null, this.config.slots, d],
+    ]);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape[] {

@@ -82,15 +82,10 @@ export class PerceiverCrossAttention extends VisionLayer<typeof crossAttentionSc
     assertRank(this.where, 'inputs', { shape: inputs }, [3], '[batch, inputs, inputDim]');
     const latentDim = knownDim(this.where, 'latents', latents, -1);
     const inputDim = knownDim(this.where, 'inputs', inputs, -1);
-    this.buildChild(this.latentNorm, [null, null, latentDim]);
-    this.buildChild(this.inputNorm, [null, null, inputDim]);
-    this.buildChild(this.attention, [
+    this.buildByCalling([
       [null, null, latentDim],
       [null, null, inputDim],
     ]);
-    this.buildChild(this.mlpNorm, [null, null, latentDim]);
-    this.buildChild(this.mlp, [null, null, latentDim]);
-    this.built = true;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -104,7 +99,7 @@ export class PerceiverCrossAttention extends VisionLayer<typeof crossAttentionSc
     return tf.tidy(() => {
       const q = this.callChild(this.latentNorm, latents, kw);
       const kv = this.callChild(this.inputNorm, inputs, kw);
-      const [a, attention] = this.attention.call([q, kv], kw) as [tf.Tensor, tf.Tensor4D];
+      const [a, attention] = this.prepareChild(this.attention, [q, kv]).call([q, kv], kw) as [tf.Tensor, tf.Tensor4D];
       const z = tf.add(latents, a);
       const out = tf.add(z, this.callChild(this.mlp, this.callChild(this.mlpNorm, z, kw), kw));
       return { latents: out as tf.Tensor3D, attention };

@@ -45,17 +45,8 @@ export class InducedSetAttentionBlock extends LearnedQueryBlock<typeof isabSchem
 
   override build(inputShape: Shape | Shape[]): void {
     this.inputShapeOf(inputShape, 'x', 3, '[batch, n, dim]');
-    const { inducingPoints, units } = this.config;
-    this.addQueries('inducing_points', inducingPoints, units);
-    this.buildChild(this.mab0, [
-      [null, inducingPoints, units],
-      [null, null, this.dim],
-    ]);
-    this.buildChild(this.mab1, [
-      [null, null, this.dim],
-      [null, inducingPoints, units],
-    ]);
-    this.built = true;
+    this.addQueries('inducing_points', this.config.inducingPoints, this.config.units);
+    this.buildByCalling([null, null, this.dim]);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -66,8 +57,9 @@ export class InducedSetAttentionBlock extends LearnedQueryBlock<typeof isabSchem
   attend(x: tf.Tensor): IsabResult {
     this.checkSet(x, 'x');
     return tf.tidy(() => {
-      const h = this.mab0.attend(this.batchQueries(x.shape[0] as number), x);
-      const o = this.mab1.attend(x, h.output);
+      const queries = this.batchQueries(x.shape[0] as number);
+      const h = this.prepareChild(this.mab0, [queries, x]).attend(queries, x);
+      const o = this.prepareChild(this.mab1, [x, h.output]).attend(x, h.output);
       return { output: o.output, induced: h.attention, attention: o.attention };
     });
   }

@@ -33,13 +33,8 @@ export class PoolingByMultiheadAttention extends LearnedQueryBlock<typeof pmaSch
 
   override build(inputShape: Shape | Shape[]): void {
     this.inputShapeOf(inputShape, 'z', 3, '[batch, n, dim]');
-    const { seeds, units } = this.config;
-    this.addQueries('seeds', seeds, units);
-    this.buildChild(this.mab, [
-      [null, seeds, units],
-      [null, null, this.dim],
-    ]);
-    this.built = true;
+    this.addQueries('seeds', this.config.seeds, this.config.units);
+    this.buildByCalling([null, null, this.dim]);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -50,7 +45,8 @@ export class PoolingByMultiheadAttention extends LearnedQueryBlock<typeof pmaSch
   attend(z: tf.Tensor): MabResult {
     this.checkSet(z, 'z');
     return tf.tidy(() => {
-      const r = this.mab.attend(this.batchQueries(z.shape[0] as number), z);
+      const seeds = this.batchQueries(z.shape[0] as number);
+      const r = this.prepareChild(this.mab, [seeds, z]).attend(seeds, z);
       return { output: r.output, attention: r.attention };
     });
   }
