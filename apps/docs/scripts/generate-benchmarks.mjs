@@ -96,6 +96,9 @@ function plotPlan(table) {
   return { metric, labels: labels.length > 0 ? labels : [table.columns[0]] };
 }
 
+/** The longest bar label drawn in full: 44 characters of a 12 px font fit the 324 px left of the bars (wide fonts included). */
+const LABEL_CHARS = 44;
+
 /** A horizontal bar chart as a standalone SVG document. */
 export function barChartSvg(title, bars, unit) {
   const shown = bars.slice(0, 48);
@@ -116,7 +119,7 @@ export function barChartSvg(title, bars, unit) {
     const y = top + i * rowH;
     const w = Math.max(1, (b.value / max) * plotW);
     parts.push(
-      `<text x="${left - 6}" y="${y + 13}" text-anchor="end" fill="#333">${xml(b.label.length > 52 ? `${b.label.slice(0, 50)}...` : b.label)}</text>`,
+      `<text x="${left - 6}" y="${y + 13}" text-anchor="end" fill="#333">${xml(b.label.length > LABEL_CHARS ? `${b.label.slice(0, LABEL_CHARS - 3)}...` : b.label)}</text>`,
       `<rect x="${left}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="#3d7dd8"/>`,
       `<text x="${(left + w + 4).toFixed(1)}" y="${y + 13}" fill="#333">${xml(fmt(b.value))}</text>`,
     );
@@ -125,10 +128,20 @@ export function barChartSvg(title, bars, unit) {
   return parts.join('\n');
 }
 
+/** The most columns one table shows; a wider table is split, each part repeating the first column (the row's name). */
+export const MAX_TABLE_COLUMNS = 5;
+
+/** A table of measurements as markdown: one or more `.data-table`s (compact, see the theme's tables.css) that fit the page's column. */
 function renderTable(table) {
-  const lines = [`| ${table.columns.map(esc).join(' | ')} |`, `|${table.columns.map(() => '---').join('|')}|`];
-  for (const r of table.rows) lines.push(`| ${table.columns.map((c) => esc(fmt(r[c]))).join(' | ')} |`);
-  return lines.join('\n');
+  const [first, ...rest] = table.columns;
+  const parts = [];
+  for (let i = 0; i === 0 || i < rest.length; i += MAX_TABLE_COLUMNS - 1) {
+    const columns = [first, ...rest.slice(i, i + MAX_TABLE_COLUMNS - 1)];
+    const lines = [`| ${columns.map(esc).join(' | ')} |`, `|${columns.map(() => '---').join('|')}|`];
+    for (const r of table.rows) lines.push(`| ${columns.map((c) => esc(fmt(r[c]))).join(' | ')} |`);
+    parts.push(['<div class="data-table">', '', ...lines, '', '</div>'].join('\n'));
+  }
+  return parts.join('\n\n');
 }
 
 const slug = (s) =>

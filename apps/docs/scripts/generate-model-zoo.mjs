@@ -4,13 +4,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseResultsCsv } from './generate-results.mjs';
+import { cell } from './markdown-cells.mjs';
 
-const esc = (s) =>
-  String(s ?? '')
-    .replace(/\|/g, '\\|')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\n/g, ' ');
 const num = (n) => (n === null ? 'n/a' : n.toLocaleString('en-US'));
 
 /**
@@ -39,7 +34,7 @@ async function measuredAccuracy(repoRoot) {
 /** Generates the model zoo page; returns the number of presets listed. */
 export async function generateModelZoo(file, repoRoot) {
   const vision = await import('@ait/vision');
-  // AiT first, then its closest relatives, then the other families alphabetically
+  // AiT first, then its closest relatives, then the other families alphabetically (the page states this order)
   const first = ['ait', 'vit', 'coordination'];
   const rank = (f) => (first.includes(f) ? first.indexOf(f) : first.length);
   const models = [...vision.listModels()].sort(
@@ -48,6 +43,10 @@ export async function generateModelZoo(file, repoRoot) {
   const measured = await measuredAccuracy(repoRoot);
   const rows = models.map((m) => ({ ...m, counts: vision.presetParameterCount(m.name) }));
   const families = [...new Set(rows.map((r) => r.family))];
+  const relatives = first
+    .slice(1)
+    .map((f) => `\`${f}\``)
+    .join(' and ');
   const md = [
     '---',
     'title: Model zoo',
@@ -64,6 +63,9 @@ export async function generateModelZoo(file, repoRoot) {
     '`ait train --model <name>`; `cpu` presets train in seconds to minutes on a laptop, `paper` presets reproduce',
     'the sizes of the papers.',
     '',
+    `The families are listed AiT first (the subject of this library), then ${relatives} (the closest relatives: the`,
+    'transformer AiT builds on and the shared global workspace it extends), then the others in alphabetical order.',
+    '',
     '| family | presets | scales |',
     '|---|---|---|',
     ...families.map((f) => {
@@ -74,15 +76,16 @@ export async function generateModelZoo(file, repoRoot) {
   ];
   for (const f of families) {
     const fr = rows.filter((x) => x.family === f);
-    md.push(`## ${f}`, '', `Source: ${esc([...new Set(fr.map((r) => r.source))].join('; '))}.`, '');
-    md.push('| preset | scale | image | parameters | measured | what it is for |', '|---|---|---|--:|---|---|');
+    md.push(`## ${f}`, '', `Source: ${cell([...new Set(fr.map((r) => r.source))].join('; '))}.`, '');
+    // the scale under the preset's name: a column of its own made the tables wider than the page's column
+    md.push('| preset | image | parameters | measured | what it is for |', '|---|---|--:|---|---|');
     for (const r of fr) {
       const size = r.defaults.imageSize;
       const image = `${Array.isArray(size) ? size.join('x') : `${size}x${size}`}x${r.defaults.channels ?? 3}`;
       const c = r.counts;
       const params = c ? `${num(c.total)}${c.nonTrainable > 0 ? ` (${num(c.nonTrainable)})` : ''}` : 'n/a';
       md.push(
-        `| \`${r.name}\` | ${r.scale} | ${image} | ${params} | ${esc((measured[r.name] ?? ['-']).join('; '))} | ${esc(r.description)} |`,
+        `| \`${r.name}\`<br>${r.scale} | ${image} | ${params} | ${cell((measured[r.name] ?? ['-']).join('; '))} | ${cell(r.description)} |`,
       );
     }
     md.push('');

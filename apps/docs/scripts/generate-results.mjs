@@ -83,6 +83,11 @@ export function accuracyChart(dataset, rows) {
   return parts.join('\n');
 }
 
+/** `md` with each of its tables wrapped in a `.data-table` (the compact tables of the theme's tables.css, which fit the page's column). */
+function asDataTables(md) {
+  return md.replace(/(^\|.*\|$\n?)+/gm, (table) => `<div class="data-table">\n\n${table.trimEnd()}\n\n</div>\n`);
+}
+
 /**
  * Generates the results page; returns the number of runs found (0 when none are committed, in
  * which case the page says how to produce them).
@@ -132,7 +137,7 @@ export async function generateResults(repoRoot, docsDir) {
         '',
         `![Test accuracy on ${name}](/plots/results-${name}.svg)`,
         '',
-        t.split('\n').slice(1).join('\n').trim(),
+        asDataTables(t.split('\n').slice(1).join('\n').trim()),
         '',
       );
     }

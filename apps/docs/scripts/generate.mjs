@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateBenchmarks } from './generate-benchmarks.mjs';
 import { generateCliReference } from './generate-cli-reference.mjs';
+import { generateConfigTables } from './generate-config-tables.mjs';
 import { generateModelZoo } from './generate-model-zoo.mjs';
 import { generateResults } from './generate-results.mjs';
 import { generateSamples } from './generate-samples.mjs';
@@ -26,6 +27,10 @@ await step('API reference from TSDoc (TypeDoc)', () => {
   const r = spawnSync(bin, ['--options', 'typedoc.json'], { cwd: appDir, stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`docs: TypeDoc failed (exit ${r.status}); see its messages above.`);
 });
+const configPages = await step('config option tables of the vision models (API pages)', () =>
+  generateConfigTables(join(docsDir, 'api'), repoRoot),
+);
+console.log(`docs:   ${configPages.length} API pages with an options table`);
 const commands = await step('CLI reference from the ait programme', () => generateCliReference(join(docsDir, 'reference', 'cli.md')));
 console.log(`docs:   ${commands} commands documented`);
 const presets = await step('model zoo from the @ait/vision registry', () => generateModelZoo(join(docsDir, 'models', 'zoo.md'), repoRoot));

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { barChartSvg, generateBenchmarks } from '../scripts/generate-benchmarks.mjs';
+import { MAX_TABLE_COLUMNS, barChartSvg, generateBenchmarks } from '../scripts/generate-benchmarks.mjs';
 
 const root = mkdtempSync(join(tmpdir(), 'ait-docs-bench-'));
 
@@ -70,6 +70,36 @@ describe('benchmark pages generated from bench-results JSON', () => {
     expect(vision).toContain('| published-a | 10 |');
     expect(vision).toContain('`results/bench/vision/`');
     expect(vision).not.toContain('ait-tiny');
+  });
+
+  it('splits a table wider than the page into compact tables that each repeat the row names', async () => {
+    const dir = join(root, 'results', 'bench', 'hopfield');
+    mkdirSync(dir, { recursive: true });
+    const row = (model: string, k: number) =>
+      Object.fromEntries([['model', model], ...Array.from({ length: 8 }, (_, i) => [`m${i}`, k * 10 + i])]);
+    writeFileSync(join(dir, 'hopfield-2026-01-01T00-00-00-000Z.json'), JSON.stringify({ rows: [row('a', 1), row('b', 2)] }));
+    const docs = join(root, 'docs-wide');
+    await generateBenchmarks(root, docs);
+    const page = readFileSync(join(docs, 'benchmarks', 'hopfield.md'), 'utf8');
+    const heads = page.split('\n').filter((l) => l.startsWith('| model |'));
+    expect(MAX_TABLE_COLUMNS).toBe(5);
+    expect(heads).toEqual(['| model | m0 | m1 | m2 | m3 |', '| model | m4 | m5 | m6 | m7 |']);
+    expect(page).toContain('| b | 24 | 25 | 26 | 27 |');
+    expect(page.match(/<div class="data-table">/g)).toHaveLength(2);
+  });
+
+  it('shortens long bar labels so that they stay inside the picture', () => {
+    const long = 'image folder: decode PNG/JPEG 96x96 + resize to 64x64, then normalise';
+    const svg = barChartSvg(
+      't',
+      [
+        { label: long, value: 1 },
+        { label: 'short', value: 2 },
+      ],
+      'ms',
+    );
+    expect(svg).toContain(`>${long.slice(0, 41)}...</text>`);
+    expect(svg).toContain('>short</text>');
   });
 
   it('escapes labels in the SVG', () => {

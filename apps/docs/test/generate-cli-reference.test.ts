@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeCell, generateCliReference, optionDefault } from '../scripts/generate-cli-reference.mjs';
+import { generateCliReference, optionDefault } from '../scripts/generate-cli-reference.mjs';
+import { codeCell } from '../scripts/markdown-cells.mjs';
 
 /** The table row of the option whose flags are exactly `flags` in the section of `command` (e.g. `ait eval`). */
 function optionRow(page: string, command: string, flags: string): string {

@@ -51,27 +51,36 @@ function cliCell(e: DatasetEntry): string {
   return g === undefined ? 'yes' : `yes (generates ${count(g.train)} / ${count(g.test)} unless asked)`;
 }
 
-/**
- * The markdown table of `entries` (default every registered data set): name, what it is, where it
- * comes from, split sizes, image shape and extra inputs, classes, the augmentations that keep its
- * labels true and whether the CLI offers it by name.
- */
-export function renderDatasetTable(entries: readonly DatasetEntry[] = DATASET_REGISTRY): string {
-  const header = ['name', 'data set', 'what', 'source', 'size', 'image', 'classes', 'augmentation', 'CLI'];
-  const rows = entries.map((e) => [
-    `\`${e.name}\``,
-    e.title,
-    e.description,
-    e.source,
-    sizesCell(e),
-    imageCell(e),
-    typeof e.classes === 'number' ? count(e.classes) : e.classes,
-    augmentationCell(e.augmentation),
-    cliCell(e),
-  ]);
+/** A markdown table: a header row, its rule and one row per entry (pipes in cells escaped). */
+function markdownTable(header: readonly string[], rows: readonly string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join(
     '\n',
   );
+}
+
+/**
+ * The markdown tables of `entries` (default every registered data set), two so that each fits a
+ * docs page's text column: what each set is (name, what it is, where it comes from, split sizes),
+ * then what a model sees of it (image shape and extra inputs, classes, the augmentations that keep
+ * its labels true and whether the CLI offers it by name).
+ */
+export function renderDatasetTable(entries: readonly DatasetEntry[] = DATASET_REGISTRY): string {
+  const name = (e: DatasetEntry): string => `\`${e.name}\``;
+  const what = markdownTable(
+    ['name', 'data set', 'what', 'source', 'size'],
+    entries.map((e) => [name(e), e.title, e.description, e.source, sizesCell(e)]),
+  );
+  const seen = markdownTable(
+    ['name', 'image', 'classes', 'augmentation', 'CLI'],
+    entries.map((e) => [
+      name(e),
+      imageCell(e),
+      typeof e.classes === 'number' ? count(e.classes) : e.classes,
+      augmentationCell(e.augmentation),
+      cliCell(e),
+    ]),
+  );
+  return `${what}\n\n${seen}`;
 }
 
 /** The text between the markers of `page` (trimmed), or an Error naming the page and the markers it lacks. */

@@ -16,12 +16,16 @@ describe('docs: the table of data sets', () => {
     expect(block, `regenerate with: pnpm --filter @ait/datasets docs:datasets`).toBe(renderDatasetTable());
   });
 
-  it('has one row per registered data set, in registry order', () => {
-    const names = renderDatasetTable()
-      .split('\n')
-      .slice(2)
-      .map((row) => /^\| `([^`]+)` \|/.exec(row)?.[1]);
-    expect(names).toEqual(DATASET_REGISTRY.map((e) => e.name));
+  it('has one row per registered data set in each of its two tables, in registry order', () => {
+    const tables = renderDatasetTable().split('\n\n');
+    expect(tables).toHaveLength(2);
+    for (const table of tables) {
+      const names = table
+        .split('\n')
+        .slice(2)
+        .map((row) => /^\| `([^`]+)` \|/.exec(row)?.[1]);
+      expect(names).toEqual(DATASET_REGISTRY.map((e) => e.name));
+    }
   });
 
   it('renders each fact of an entry into its cell, pipes escaped', () => {
@@ -38,17 +42,29 @@ describe('docs: the table of data sets', () => {
       augmentation: { crop: true, horizontalFlip: { reason: 'a mirrored die is another die', brief: 'mirrored pips' } },
       cli: { generated: { sizeOption: 'size', train: 1_000, test: 100 } },
     };
-    const row = renderDatasetTable([entry]).split('\n')[2];
-    expect(row).toBe(
-      '| `dice` | Dice | which face is up \\| of a die | generated, seeded | 12,000 train / 600 test images (any size) | ' +
-        '16 x 16 x 1 + hint `[2, 3]` | 6 | crop; refuses flip (mirrored pips) | yes (generates 1,000 / 100 unless asked) |',
-    );
-    const loaded = renderDatasetTable([
-      { ...entry, kind: 'file-loader', sizes: 'the files', extraInputs: [], augmentation: 'not checked', cli: {}, classes: 'per folder' },
-    ]).split('\n')[2];
-    expect(loaded).toBe(
-      '| `dice` | Dice | which face is up \\| of a die | generated, seeded | the files | 16 x 16 x 1 | per folder | not checked | yes |',
-    );
+    /** The rows of `entry` in the two tables. */
+    const rowsOf = (e: DatasetEntry): string[] =>
+      renderDatasetTable([e])
+        .split('\n\n')
+        .map((t) => t.split('\n')[2] ?? '');
+    expect(rowsOf(entry)).toEqual([
+      '| `dice` | Dice | which face is up \\| of a die | generated, seeded | 12,000 train / 600 test images (any size) |',
+      '| `dice` | 16 x 16 x 1 + hint `[2, 3]` | 6 | crop; refuses flip (mirrored pips) | yes (generates 1,000 / 100 unless asked) |',
+    ]);
+    expect(
+      rowsOf({
+        ...entry,
+        kind: 'file-loader',
+        sizes: 'the files',
+        extraInputs: [],
+        augmentation: 'not checked',
+        cli: {},
+        classes: 'per folder',
+      }),
+    ).toEqual([
+      '| `dice` | Dice | which face is up \\| of a die | generated, seeded | the files |',
+      '| `dice` | 16 x 16 x 1 | per folder | not checked | yes |',
+    ]);
   });
 
   it('writes the table between the markers and refuses a page without them', () => {

@@ -5,7 +5,7 @@ import { type Dataset, type Sample, decodeQuestion, describeQuestion } from '@ai
 import { CliError } from '../util/cli-error';
 import type { CliIo } from '../util/cli-io';
 import { openSplit, planDataset } from '../util/dataset-choice';
-import { type Figure, type FigureItem, figurePng, figureSvg, wrapText } from '../util/figure';
+import { type Figure, type FigureItem, figurePng, figureSvg, textWidth, wrapText } from '../util/figure';
 import { printJson } from '../util/output';
 import { imageRgb } from '../util/token-maps';
 
@@ -152,11 +152,10 @@ export function previewFigures(
   );
   // SVG: wider cells with the text under each image
   const font = 11;
-  const svgCellW = Math.max(cellW, examples.some((e) => e.question) ? 200 : 110);
-  const lines = examples.map((e) => [
-    `#${e.index}: ${e.question ? `answer ${e.labelName}` : e.labelName}`,
-    ...(e.question ? wrapText(e.question, svgCellW, font) : []),
-  ]);
+  const titles = examples.map((e) => `#${e.index}: ${e.question ? `answer ${e.labelName}` : e.labelName}`);
+  // each cell is as wide as its example's label line, so that no label reaches into the next cell or out of the picture
+  const svgCellW = Math.max(cellW, examples.some((e) => e.question) ? 200 : 110, ...titles.map((t) => textWidth(t, font)));
+  const lines = examples.map((e, k) => [titles[k] as string, ...(e.question ? wrapText(e.question, svgCellW, font) : [])]);
   const textH = Math.max(...lines.map((l) => l.length)) * (font + 3) + 6;
   const sgap = 12;
   const svgItems: FigureItem[] = [];

@@ -94,6 +94,16 @@ const AUTO_ORDER: Exclude<BackendChoice, 'auto'>[] = ['tensorflow-gpu', 'tensorf
  * Once a backend runs, it installs the library's fast kernels and gradient fixes
  * ({@link registerFastKernels}: on wasm a fast GEMM for every matmul transpose case, the library's
  * SIMD kernels and the missing wasm kernels; correct broadcast matmul gradients everywhere).
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from '@ait/core';
+ *
+ * // 'auto' (the default): the fastest backend installed here; the summary says which one and why
+ * const info = await initBackend();
+ * console.log(info.summary); // "backend wasm (WebAssembly backend ready (SIMD, ...)); skipped tensorflow-gpu: ..."
+ * // or name one: await initBackend({ backend: 'cpu' });
+ * ```
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const requested = options.backend ?? 'auto';

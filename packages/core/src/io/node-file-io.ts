@@ -187,8 +187,15 @@ async function loadArtifacts(path: string): Promise<tf.io.ModelArtifacts> {
  * path; a `file://` prefix is removed. Failures throw a {@link ModelFileError} naming the path.
  *
  * @example
+ * ```ts
+ * import * as tfl from '@tensorflow/tfjs-layers';
+ * import { Dense, fileSystemHandler, initBackend } from '@ait/core';
+ *
+ * await initBackend({ backend: 'cpu' });
+ * const model = tfl.sequential({ layers: [new Dense({ units: 2, inputShape: [4] })] });
  * await model.save(fileSystemHandler('models/mine'));
  * const loaded = await tfl.loadLayersModel(fileSystemHandler('models/mine/model.json'));
+ * ```
  */
 export function fileSystemHandler(path: string): tf.io.IOHandler {
   const local = resolve(path.startsWith(FILE_URL_SCHEME) ? path.slice(FILE_URL_SCHEME.length) : path);

@@ -72,6 +72,16 @@ function release(ctx: ForwardContext): void {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { collectAuxLosses, crossEntropy, initBackend, parameterRefs } from '@ait/core';
+ * import { createModel } from '@ait/vision';
+ *
+ * await initBackend({ backend: 'cpu' });
+ * const model = createModel('ait-tiny', { classes: 2 });
+ * model.build([null, 16, 16, 3]);
+ * const params = parameterRefs(model);
+ * const x = tf.randomNormal([8, 16, 16, 3]); // images [batch, H, W, C]
+ * const y = tf.tensor1d([0, 1, 0, 1, 0, 1, 0, 1], 'int32'); // labels [batch]
  * const { value, grads } = tf.variableGrads(() => {
  *   const { output, auxLoss } = collectAuxLosses(() => model.apply(x, { training: true }) as tf.Tensor);
  *   return tf.add(crossEntropy(output, y), auxLoss) as tf.Scalar;

@@ -1,19 +1,17 @@
 import type { layers } from '@tensorflow/tfjs-layers';
 import { runtimePlatform } from '../platform/runtime-platform';
 import { deviceFailure, DeviceFailureError } from '../backend/device-failure';
-import { captureCheckpoint } from '../checkpoint/capture-checkpoint';
 import { checkpointFileName, pruneCheckpoints } from '../checkpoint/checkpoint-directory';
 import { disposeCheckpoint, type TrainingPosition } from '../checkpoint/checkpoint-contents';
 import { loadCheckpoint } from '../checkpoint/load-checkpoint';
 import { restoreCheckpoint } from '../checkpoint/restore-checkpoint';
-import { saveCheckpoint as writeCheckpoint } from '../checkpoint/save-checkpoint';
 import { validateConfig } from '../config/validate-config';
 import { globalRng, SeededRandom, type RandomState } from '../random/seeded-random';
 import type { AdamW } from './adamw';
 import { disposeBatch, type BatchSource } from './batch-source';
 import type { EpochLogs, TrainerCallbacks } from './callbacks';
 import { CheckpointLedger } from './checkpoint-ledger';
-import { beatsBest, storedBestRecord } from './best-checkpoint';
+import { beatsBest } from './best-checkpoint';
 import { checkEpochBatchCount, checkEpochResumable } from './epoch-batch-checks';
 import { addStepToStats, emptyEpochStats, epochLogsFromStats, type EpochStats } from './epoch-stats';
 import { evaluateModel, type EvalMetrics } from './evaluate';
@@ -24,6 +22,7 @@ import { crossEntropy } from './losses';
 import type { LrSchedule } from './lr-schedule';
 import { parameterRefs } from './parameter-ref';
 import { trainStep, type LossFn, type StepMetrics } from './train-step';
+import { writeTrainerState } from './trainer-state';
 import {
   fitSchema,
   notTrainerCheckpoint,
@@ -47,6 +46,21 @@ import {
  * optimiser moments and the position go into every checkpoint, and {@link Trainer.resume}
  * restores them all, so a resumed run, even from the middle of an epoch, produces the same
  * losses and weights as an uninterrupted one (bit-identical on the cpu backend).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import * as tfl from '@tensorflow/tfjs-layers';
+ * import { AdamW, Dense, Trainer, initBackend, tensorBatchSource } from '@ait/core';
+ *
+ * await initBackend({ backend: 'cpu' });
+ * const x = tf.randomNormal([128, 8]); // features [examples, 8]
+ * const y = tf.tensor1d(Array.from({ length: 128 }, (_, i) => i % 2), 'int32'); // labels [examples]
+ * const model = tfl.sequential({ layers: [new Dense({ units: 16, inputShape: [8], activation: 'relu' }), new Dense({ units: 2 })] });
+ * const trainer = new Trainer({ model, optimizer: new AdamW({ learningRate: 1e-2 }), seed: 0 });
+ * const result = await trainer.fit(tensorBatchSource(x, y, { batchSize: 32 }), { epochs: 3 });
+ * console.log(result.reason, result.history.at(-1)?.loss);
+ * ```
  */
 export class Trainer {
   /** The model being trained. */
@@ -334,27 +348,8 @@ export class Trainer {
   /** Writes the complete training state to `target` atomically (see {@link Trainer.saveCheckpoint}). */
   private async writeState(target: string): Promise<void> {
     this.throwOnDeviceFailure();
-    const contents = captureCheckpoint({
-      model: this.model,
-      optimizer: this.optimizer,
-      rngs: { global: globalRng(), data: this.data, dataEpochStart: this.epochStartData },
-      position: this.pos,
-      config: this.config,
-      metadata: {
-        trainer: {
-          epochStats: { ...this.stats },
-          ...(this.watch ? { lossWatch: this.watch.getState() } : {}),
-          ...storedBestRecord(this.bestRecord),
-        },
-        ...(this.lastStep ? { lastStep: this.lastStep } : {}),
-        ...(this.lastEpoch ? { lastEpoch: this.lastEpoch } : {}),
-      },
-    });
-    try {
-      await writeCheckpoint(target, contents);
-    } finally {
-      disposeCheckpoint(contents);
-    }
+    const { model, optimizer, data, epochStartData, pos: position, config, stats, watch, bestRecord: best, lastStep, lastEpoch } = this;
+    await writeTrainerState(target, { model, optimizer, data, epochStartData, position, config, stats, watch, best, lastStep, lastEpoch });
   }
 
   /**

@@ -54,6 +54,17 @@ export const DATASET_NAMES: readonly DatasetSpec['name'][] = REGISTERED_DATASET_
  * or a loader (`mnist`, `fashion-mnist`, `cifar10`, `cifar100`, `image-folder`). The CLI and user
  * code share it. An unknown name throws an Error listing the known ones; the loader validates the
  * options.
+ *
+ * @example
+ * ```ts
+ * import { datasetBatchSource, loadDataset } from '@ait/datasets';
+ *
+ * // 2,000 seeded Triangle images [64, 64, 1], labelled equilateral or not
+ * const triangle = await loadDataset({ name: 'triangle', size: 2000, seed: 0 });
+ * console.log(triangle.size, triangle.imageShape, triangle.labelNames); // 2000 [64, 64, 1] ['equilateral', 'not equilateral']
+ * // batches for the Trainer: x [32, 64, 64, 1] float32, y [32] int32
+ * const batches = datasetBatchSource(triangle, { batchSize: 32 });
+ * ```
  */
 export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
   const { name, ...options } = spec as { name?: unknown };

@@ -54,9 +54,17 @@ export interface RetrievalResult {
  * `[batch, dim]` or `[batch, queries, dim]` for batched ones.
  *
  * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend, retrieve } from '@ait/hopfield';
+ *
+ * await initBackend({ backend: 'cpu' });
+ * const patterns = tf.randomNormal([10, 32]); // stored patterns [10, dim]
+ * const noisy = tf.add(tf.slice(patterns, [3, 0], [1, 32]), tf.randomNormal([1, 32], 0, 0.3)); // pattern 3 plus noise [1, dim]
  * const r = await retrieve(noisy, patterns, { beta: 8, steps: 3 });
  * r.retrieved; r.associations; r.energies; r.steps;
  * r.dispose();
+ * ```
  */
 export async function retrieve(
   query: tf.Tensor,

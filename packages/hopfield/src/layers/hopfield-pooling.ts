@@ -36,6 +36,18 @@ export type PoolingMasks = LearnedPatternMasks;
  * when `statePatternAsStatic`) start as truncated normals with stddev 0.02. The association,
  * masks, inspection methods and config are those of {@link LearnedPatternsHopfield}. Serialised
  * as `AitHopfieldPooling`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { HopfieldPooling, initBackend } from '@ait/hopfield';
+ *
+ * await initBackend({ backend: 'cpu' });
+ * // two learned state patterns pool a bag of any size into two vectors
+ * const pooling = new HopfieldPooling({ quantity: 2, numHeads: 2, hiddenSize: 8 });
+ * const bags = tf.randomNormal([3, 7, 16]); // [batch, S, width]: 3 bags of 7 vectors
+ * const pooled = pooling.apply(bags) as tf.Tensor; // [3, 32]: quantity * width
+ * ```
  */
 export class HopfieldPooling extends LearnedPatternsHopfield<LayerConfigOf<typeof poolingSchema>> {
   /** tfjs serialisation name. */

@@ -69,6 +69,18 @@ function appendRow(x: tf.Tensor, row: tf.Tensor): tf.Tensor {
  * `xi = softmax(beta_h Q K^T)` (iterated `Q <- xi K` up to `updateStepsMax` times), output
  * `act(concat_h(dropout(xi) V) W_O)` `[batch, L, outputWidth]`; with `returnAssociations`,
  * `[output, xi [batch, heads, L, S']]`. Serialised as `AitHopfield`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { Hopfield, initBackend } from '@ait/hopfield';
+ *
+ * await initBackend({ backend: 'cpu' });
+ * // one input: each vector of the set associates with all of them (state = stored patterns = projection)
+ * const hopfield = new Hopfield({ numHeads: 2, hiddenSize: 8 });
+ * const set = tf.randomNormal([2, 5, 16]); // [batch, N, width]
+ * const out = hopfield.apply(set) as tf.Tensor; // [2, 5, 16]
+ * ```
  */
 export class Hopfield extends AitLayer {
   /** tfjs serialisation name. */

@@ -3,18 +3,20 @@ import type { VisionInputSpec } from './vision-inputs';
 
 /**
  * The zod fields every image classifier of the Coordination / Set Transformer / Perceiver / AFT /
- * MLP-Mixer families shares, to spread into a family's strict config schema:
- * - `classes`: number of output logits (>= 2);
- * - `imageSize`: side of the square images the model is meant for (`null`: any size that fits,
- *   fixed when the model is built); models whose weights depend on the number of tokens use it
- *   to check their input;
- * - `channels`: image channels (`null`: taken from the first input);
- * - `recordMaps`: whether each forward pass keeps its internal maps for `internalMaps()`.
+ * MLP-Mixer families shares, to spread into a family's strict config schema (each field documented
+ * below; the API reference lists them in every family's options table).
  */
 export const imageClassifierFields = {
+  /** Number of classes (output logits), at least 2. */
   classes: z.number().int().min(2),
+  /**
+   * Side of the square images the model is meant for; `null`: any size that fits, fixed when the
+   * model is built. Models whose weights depend on the number of tokens check their input with it.
+   */
   imageSize: z.number().int().positive().nullable().default(null),
+  /** Image channels; `null`: taken from the first input. */
   channels: z.number().int().positive().nullable().default(null),
+  /** Keep the internal maps of each forward pass for `internalMaps()`. */
   recordMaps: z.boolean().default(false),
 };
 

@@ -45,6 +45,10 @@ function fittedPatchSize(side: number, presetSize: number, presetPatch: number, 
  *
  * @example
  * ```ts
+ * import { createModel, fitPresetToData, listModels } from '@ait/vision';
+ *
+ * // a data set of @ait/datasets fits here, or any object with these fields
+ * const triangle = { name: 'triangle', imageShape: [64, 64, 1], numClasses: 2, extraInputs: [] } as const;
  * const overrides = fitPresetToData(listModels().find((m) => m.name === 'ait-tiny')!, triangle);
  * // { classes: 2, channels: 1, imageSize: 64, patchSize: 16 }
  * const model = createModel('ait-tiny', overrides);

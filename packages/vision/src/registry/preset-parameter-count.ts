@@ -36,6 +36,8 @@ export function modelParameterCount(model: VisionModel): PresetParameterCount | 
  *
  * @example
  * ```ts
+ * import { presetParameterCount } from '@ait/vision';
+ *
  * presetParameterCount('ait-base'); // { trainable: 90_894_442, nonTrainable: 12_288, total: 90_906_730, imageShape: [32, 32, 3] }
  * ```
  */

@@ -94,7 +94,11 @@ export const globalWorkspaceShape = {
 };
 
 /** The options of a global workspace layer: {@link globalWorkspaceShape} plus the ablations. */
-export const globalWorkspaceOptionsSchema = z.strictObject({ ...globalWorkspaceShape, ablation: aitAblationSchema });
+export const globalWorkspaceOptionsSchema = z.strictObject({
+  ...globalWorkspaceShape,
+  /** Paper ablations (switches; all `false` is the full layer). */
+  ablation: aitAblationSchema,
+});
 
 /** Validated options of a global workspace layer. */
 export type GlobalWorkspaceOptions = z.output<typeof globalWorkspaceOptionsSchema>;
@@ -103,6 +107,15 @@ export type GlobalWorkspaceOptions = z.output<typeof globalWorkspaceOptionsSchem
  * Full configuration of the Associative Transformer. Defaults reproduce the reference code's
  * AiT-Small on CIFAR-10 (image 32, patch 4, D 768, 2 layers, 12 heads of 64, F 3072, M 32, Dm 32,
  * Hm 8, k 512, flatten head, no position embedding).
+ *
+ * @example
+ * ```ts
+ * import { aitConfigSchema } from '@ait/vision';
+ *
+ * const config = aitConfigSchema.parse({ dim: 256, numHeads: 4 }); // every other option at its default
+ * console.log(config.depth, config.topK, config.memorySlots); // 2 512 32
+ * console.log(aitConfigSchema.safeParse({ patchSize: 5 }).success); // false: 5 does not divide the image size 32
+ * ```
  */
 export const aitConfigSchema = z
   .strictObject({

@@ -41,6 +41,20 @@ export type AitModelConfig = LayerConfigOf<typeof aitConfigSchema>;
  * {@link GlobalWorkspaceLayer}); the balance losses are reported with `addAuxLoss` while training,
  * so the `@ait/core` Trainer adds them to the cross-entropy. `getConfig()` returns the whole config.
  * Serialised as `AitAssociativeTransformer`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@ait/core';
+ * import { AssociativeTransformer } from '@ait/vision';
+ *
+ * await initBackend({ backend: 'cpu' });
+ * // options left out keep their defaults (aitConfigSchema: the reference code's AiT-Small)
+ * const model = new AssociativeTransformer({
+ *   imageSize: 32, patchSize: 8, dim: 64, numHeads: 4, headDim: 16, mlpDim: 128, memorySlots: 8, topK: 8,
+ * });
+ * const logits = model.apply(tf.randomNormal([4, 32, 32, 3])) as tf.Tensor; // [4, 10]
+ * ```
  */
 export class AssociativeTransformer extends VisionModelSkeleton<typeof aitConfigSchema> {
   /** tfjs serialisation name. */

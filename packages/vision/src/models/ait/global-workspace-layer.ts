@@ -75,6 +75,18 @@ export function pickGlobalWorkspaceOptions(
  * task; nothing is stored. Ablations: see `aitAblationSchema`.
  *
  * Input and output `[batch, tokens, dim]`. Serialised as `AitGlobalWorkspaceLayer`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@ait/core';
+ * import { GlobalWorkspaceLayer } from '@ait/vision';
+ *
+ * await initBackend({ backend: 'cpu' });
+ * const gwl = new GlobalWorkspaceLayer({ mlpDim: 128, memorySlots: 8, memoryDim: 16, memoryHeads: 4, topK: 16 });
+ * const tokens = tf.randomNormal([2, 16, 64]); // [batch, tokens, dim]
+ * const out = gwl.apply(tokens) as tf.Tensor; // [2, 16, 64]; the pass also updates the priors (memory 'ema')
+ * ```
  */
 export class GlobalWorkspaceLayer extends VisionLayer<typeof globalWorkspaceSchema> {
   /** tfjs serialisation name. */

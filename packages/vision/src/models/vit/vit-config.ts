@@ -42,7 +42,7 @@ export const vitConfigSchema = z
     /** Position embedding: 'learned' (ViT) or 'none'. */
     positionEmbedding: z.enum(POSITION_EMBEDDINGS).default('learned'),
     /**
-     * LayerNorm over each flattened patch (P*P*C) before the patch projection; default true (the
+     * LayerNorm over each flattened patch (`P*P*C`) before the patch projection; default true (the
      * AiT reference code). timm's ViT has none: false.
      */
     patchPreNorm: z.boolean().default(true),
