@@ -5,6 +5,7 @@
 
 /** The weight module of every shipped pretrained model, by name, imported on demand. */
 export const SHIPPED_WEIGHT_MODULES: Readonly<Record<string, () => Promise<unknown>>> = {
+  'ait-tiny-conv-fashion-mnist': () => import('@ait/vision/pretrained/ait-tiny-conv-fashion-mnist'),
   'ait-tiny-conv-mnist': () => import('@ait/vision/pretrained/ait-tiny-conv-mnist'),
   'ait-tiny-conv-triangle': () => import('@ait/vision/pretrained/ait-tiny-conv-triangle'),
 };
