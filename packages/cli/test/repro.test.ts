@@ -129,6 +129,18 @@ describe('the plan', () => {
       'mnist/coordination',
     ]);
   }, 120_000);
+
+  it('matches a selected model to the reference model the selection leaves out, as the whole suite does', async () => {
+    await initBackend({ backend: 'cpu' });
+    const whole = reproPlan('quick', { datasets: ['triangle'] });
+    const vitOnly = reproPlan('quick', { datasets: ['triangle'], models: ['vit'] });
+    expect(vitOnly[0]?.models.map((m) => m.label)).toEqual(['vit']);
+    const [alone] = await resolveMatchedWidths(vitOnly, reproRuns(vitOnly));
+    const inWhole = (await resolveMatchedWidths(whole, reproRuns(whole))).find((r) => r.label === 'vit');
+    expect(alone?.matchedTo).toBeGreaterThan(0);
+    expect(alone?.matchedTo).toBe(inWhole?.matchedTo);
+    expect(alone?.modelConfig).toEqual(inWhole?.modelConfig);
+  }, 60_000);
 });
 
 describe('running the suite (tiny plan, in-process ait train on the cpu backend)', () => {

@@ -55,6 +55,11 @@ export interface ReproDatasetPlan {
   /** Label of the model whose parameter count the others are matched to. */
   readonly reference: string;
   readonly models: readonly ReproModel[];
+  /**
+   * The reference model itself, kept by {@link reproPlan} when a selection leaves it out of
+   * `models` (`--models vit`), so that the widths it selects match the full suite's.
+   */
+  readonly referenceModel?: ReproModel;
 }
 
 /** One training run of the suite. */
@@ -178,6 +183,7 @@ export function reproPlan(size: ReproSize, selection: ReproSelection = {}): Repr
     .filter((p) => selection.datasets === undefined || selection.datasets.includes(p.dataset))
     .map((p) => ({
       ...p,
+      referenceModel: p.models.find((m) => m.label === p.reference),
       models: p.models
         .filter((m) => wantModel(m.label))
         .map((m) => (selection.maxSeeds === undefined ? m : { ...m, seeds: m.seeds.slice(0, Math.max(1, selection.maxSeeds)) })),

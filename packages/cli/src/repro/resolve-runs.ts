@@ -57,7 +57,7 @@ export async function resolveMatchedWidths(plans: readonly ReproDatasetPlan[], r
         data = await reproDatasetInfo(run.dataset);
         infos.set(run.dataset, data);
       }
-      const reference = plan.models.find((m) => m.label === plan.reference);
+      const reference = plan.referenceModel ?? plan.models.find((m) => m.label === plan.reference);
       if (reference === undefined) throw new Error(`The suite's plan for ${run.dataset} names no model "${plan.reference}".`);
       const info = data;
       const target = parametersFor(reference.preset, reference.modelConfig, info);
