@@ -41,7 +41,7 @@ describe('tarball checks (the checks the release test relies on can fail)', () =
   });
 
   it('flags sources, tests, configs and stray files, but not dist builds, maps and docs', () => {
-    const files = [
+    const published = [
       'package.json',
       'README.md',
       'LICENSE',
@@ -54,21 +54,9 @@ describe('tarball checks (the checks the release test relies on can fail)', () =
       'dist/browser.js',
       'dist/wasm/tfjs-backend-wasm-simd.wasm',
       'dist/cli.js',
-      'src/index.ts',
-      'test/a.test.ts',
-      'tsconfig.json',
-      'bench-results/run.json',
-      'dist/secret.env',
-      'dist/other/x.wasm',
     ];
-    expect(unexpectedFiles(files)).toEqual([
-      'src/index.ts',
-      'test/a.test.ts',
-      'tsconfig.json',
-      'bench-results/run.json',
-      'dist/secret.env',
-      'dist/other/x.wasm',
-    ]);
+    const stray = ['src/index.ts', 'test/a.test.ts', 'tsconfig.json', 'bench-results/run.json', 'dist/secret.env', 'dist/other/x.wasm'];
+    expect(unexpectedFiles([...published, ...stray])).toEqual(stray);
   });
 
   it('flags workspace:, link: and file: ranges in every dependency section', () => {

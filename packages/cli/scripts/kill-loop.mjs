@@ -32,6 +32,9 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url));
 // tsx's loader inside the CLI process itself, so that SIGKILL hits the process that trains
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
+/** The tiny AiT's model overrides, shared with the tests (`test/helpers.ts`). */
+const tinyAit = JSON.parse(readFileSync(join(packageDir, 'test', 'tiny-ait.json'), 'utf8'));
+
 const CHECKPOINT = /^ckpt-s(\d+)-e(\d+)\.ckpt$/;
 /** Temporary files: the checkpoint store's `.tmp-<name>.<pid>.<hex>` and the CLI's `<name>.tmp-<pid>`. */
 const TEMPORARY = /(^\.tmp-)|(\.tmp-\d+$)|(\.tmp$)/;
@@ -89,18 +92,7 @@ async function writeConfig(dir, epochs) {
     'backend: cpu',
     'checkpointEvery: 1',
     'modelConfig:',
-    ...Object.entries({
-      patchSize: 16,
-      dim: 32,
-      depth: 1,
-      numHeads: 2,
-      headDim: 16,
-      mlpDim: 64,
-      memorySlots: 4,
-      memoryDim: 8,
-      memoryHeads: 2,
-      topK: 8,
-    }).map(([k, v]) => `  ${k}: ${v}`),
+    ...Object.entries(tinyAit).map(([k, v]) => `  ${k}: ${v}`),
   ].join('\n');
   await writeFile(path, `${text}\n`, 'utf8');
   return path;

@@ -1,17 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, removeDir, tempDir } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '@ait/core/testing';
+import { cli } from './helpers';
 
 describe('ait train --config: malformed files', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await tempDir();
-  });
-  afterAll(async () => removeDir(dir));
+  const dir = useTempDir('ait-cli-');
 
   const attempt = async (name: string, text: string) => {
-    const path = join(dir, name);
+    const path = join(dir(), name);
     await writeFile(path, text, 'utf8');
     return { path, ...(await cli('train', '--config', path)) };
   };
@@ -45,7 +42,7 @@ describe('ait train --config: malformed files', () => {
     const m = await attempt('model.yaml', 'trainSize: 8\ntestSize: 4\nbackend: cpu\nmodelConfig:\n  depth: -2\n');
     expect(m.code).toBe(2);
     expect(m.err).toMatch(/Model "ait-tiny-conv" rejects its config: .*depth/); // the default model
-    const missing = await cli('train', '--config', join(dir, 'nope.yaml'));
+    const missing = await cli('train', '--config', join(dir(), 'nope.yaml'));
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/Cannot read config file .*nope.yaml \(ENOENT\); check the path/);
   });

@@ -1,19 +1,16 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { triangleDataset } from '@ait/datasets';
-import { cli, removeDir, tempDir } from './helpers';
+import { useTempDir } from '@ait/core/testing';
+import { cli } from './helpers';
 
 describe('ait data generate / info', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await tempDir();
-  });
-  afterAll(async () => removeDir(dir));
+  const dir = useTempDir('ait-cli-');
 
   it('writes train/ and test/ Triangle sets that equal the generator', async () => {
-    const out = join(dir, 'tri');
+    const out = join(dir(), 'tri');
     const r = await cli('data', 'generate', 'triangle', '--n', '12', '--test-n', '4', '--seed', '3', '--out', out, '--json');
     expect(r.code).toBe(0);
     const res = JSON.parse(r.out) as {
@@ -49,7 +46,7 @@ describe('ait data generate / info', () => {
     const bad = await cli('data', 'generate', 'circles');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/Unknown task "circles"; choose one of triangle, sort-of-clevr/);
-    const empty = await cli('data', 'info', dir);
+    const empty = await cli('data', 'info', dir());
     expect(empty.code).toBe(2);
     expect(empty.err).toMatch(/holds no data set: expected a manifest.json/);
   });

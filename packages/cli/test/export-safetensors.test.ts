@@ -4,11 +4,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { disposeCheckpoint, initBackend, loadCheckpoint, readSafetensorsFile, type TensorValues } from '@ait/core';
 import { buildModelForData, createModel } from '@ait/vision';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '@ait/core/testing';
 import { CliError } from '../src/util/cli-error';
 import type { SafetensorsExportInfo } from '../src/util/safetensors-export-info';
 import { weightsToSafetensors } from '../src/util/safetensors-weights';
-import { cli, removeDir, tempDir, TINY_AIT, tinyConfigFile } from './helpers';
+import { cli, TINY_AIT, trainTinyRun } from './helpers';
 
 /** Every weight of a run's newest checkpoint as plain values, by name. */
 async function checkpointWeights(run: string): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
@@ -42,18 +43,14 @@ function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
 }
 
 describe('ait export --format safetensors (tiny AiT on triangle, cpu)', () => {
-  let dir: string;
+  const dir = useTempDir('ait-export-st-');
   let run: string;
   beforeAll(async () => {
-    dir = await tempDir('ait-export-st-');
-    run = join(dir, 'run');
-    const r = await cli('train', '--config', await tinyConfigFile(dir, { epochs: 1 }), '--out', run, '--quiet');
-    expect(r.code, r.err).toBe(0);
+    run = await trainTinyRun(dir());
   });
-  afterAll(async () => removeDir(dir));
 
   it('aitjs layout: every checkpoint weight under its name, bit for bit, and ait-model.json with the run', async () => {
-    const out = join(dir, 'aitjs');
+    const out = join(dir(), 'aitjs');
     const r = await cli('export', run, '--format', 'safetensors', '--out', out, '--backend', 'cpu', '--json');
     expect(r.code, r.err).toBe(0);
     const summary = JSON.parse(r.out) as { files: string[]; tensors: number; layout: string };
@@ -90,7 +87,7 @@ describe('ait export --format safetensors (tiny AiT on triangle, cpu)', () => {
   });
 
   it('official layout: the state_dict of the official AiT (names, transposed Linear weights, memory, momentum, unused zeros)', async () => {
-    const out = join(dir, 'official');
+    const out = join(dir(), 'official');
     const r = await cli('export', run, '--format', 'safetensors', '--layout', 'official', '--out', out, '--backend', 'cpu');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('net.load_state_dict(safetensors.torch.load_file(');
@@ -163,22 +160,22 @@ describe('ait export --format safetensors (tiny AiT on triangle, cpu)', () => {
       /mlp-mixer-tiny belongs to the mlp-mixer family.*official weight maps exist for the ait and vit families only\. Use --layout aitjs/,
     );
     // a family with a map, but a config the official code does not have (sine-cosine positions)
-    const stem = join(dir, 'positions');
-    const sincos = join(dir, 'sincos.json');
+    const stem = join(dir(), 'positions');
+    const sincos = join(dir(), 'sincos.json');
     const settings = { model: 'ait-tiny', dataset: 'triangle', trainSize: 16, testSize: 8, batchSize: 8, epochs: 1, backend: 'cpu' };
     await writeFile(sincos, JSON.stringify({ ...settings, modelConfig: { ...TINY_AIT, positionEmbedding: 'sincos' } }), 'utf8');
-    const trained = await cli('train', '--config', sincos, '--out', join(dir, 'sincos-run'), '--quiet');
+    const trained = await cli('train', '--config', sincos, '--out', join(dir(), 'sincos-run'), '--quiet');
     expect(trained.code, trained.err).toBe(0);
-    const refused = await cli('export', join(dir, 'sincos-run'), '--format', 'safetensors', '--layout', 'official', '--out', stem);
+    const refused = await cli('export', join(dir(), 'sincos-run'), '--format', 'safetensors', '--layout', 'official', '--out', stem);
     expect(refused.code).toBe(2);
     expect(refused.err).toMatch(
       /--layout official: ait-tiny with this config has no counterpart in the official AiT code: positionEmbedding 'sincos'.*use 'none'\. Use --layout aitjs/,
     );
     expect(existsSync(stem)).toBe(false);
-    const layers = await cli('export', run, '--layout', 'official', '--out', join(dir, 'layers'));
+    const layers = await cli('export', run, '--layout', 'official', '--out', join(dir(), 'layers'));
     expect(layers.code).toBe(2);
     expect(layers.err).toMatch(/--layout applies to --format safetensors only/);
-    const twice = join(dir, 'twice');
+    const twice = join(dir(), 'twice');
     expect((await cli('export', run, '--format', 'safetensors', '--out', twice, '--backend', 'cpu')).code).toBe(0);
     const again = await cli('export', run, '--format', 'safetensors', '--out', twice, '--backend', 'cpu');
     expect(again.code).toBe(2);

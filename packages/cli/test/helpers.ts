@@ -1,7 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { expect } from 'vitest';
 import { captureIo, runCli, type CapturedIo } from '../src/index';
+import tinyAit from './tiny-ait.json';
 
 /** Result of one in-process CLI run. */
 export interface CliRun {
@@ -50,16 +52,21 @@ export async function tinyConfigFile(dir: string, extra: Record<string, unknown>
   return path;
 }
 
-/** Model overrides of the tiny test AiT. */
-export const TINY_AIT = {
-  patchSize: 16,
-  dim: 32,
-  depth: 1,
-  numHeads: 2,
-  headDim: 16,
-  mlpDim: 64,
-  memorySlots: 4,
-  memoryDim: 8,
-  memoryHeads: 2,
-  topK: 8,
-};
+/**
+ * Trains the tiny AiT for one epoch into `<dir>/run` (`ait train --quiet` with {@link tinyConfigFile})
+ * and returns that run folder; throws with the command's stderr when it fails.
+ */
+export async function trainTinyRun(dir: string): Promise<string> {
+  const run = join(dir, 'run');
+  const r = await cli('train', '--config', await tinyConfigFile(dir, { epochs: 1 }), '--out', run, '--quiet');
+  if (r.code !== 0) throw new Error(`ait train of the tiny test run failed with exit code ${r.code}: ${r.err}`);
+  return run;
+}
+
+/** Model overrides of the tiny test AiT (shared with `scripts/kill-loop.mjs`, which reads the same file). */
+export const TINY_AIT = tinyAit;
+
+/** Asserts that `files` (paths, as a command reports them) include every one of `names` inside folder `out`. */
+export function expectFilesIn(files: readonly string[], out: string, names: readonly string[]): void {
+  expect(files.map((f) => relative(out, f))).toEqual(expect.arrayContaining([...names]));
+}

@@ -16,7 +16,8 @@ import {
   type TensorValues,
 } from '@ait/core';
 import { arrayDataset, type Dataset } from '@ait/datasets';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '@ait/core/testing';
 import { planDataset } from '../src/util/dataset-choice';
 import { writeImportedRun } from '../src/util/imported-run';
 import { buildForData, createPreset, findPreset } from '../src/util/model-for-data';
@@ -24,7 +25,7 @@ import { restoreRun } from '../src/util/run-checkpoint';
 import type { RunConfig } from '../src/util/run-config';
 import { loadWeights, readWeightsFile } from '../src/util/safetensors-weights';
 import { namedRecipe } from '../src/util/training-recipe';
-import { cli, removeDir, tempDir, TINY_AIT, tinyConfigFile } from './helpers';
+import { cli, TINY_AIT, tinyConfigFile } from './helpers';
 
 const FIXTURES = fileURLToPath(new URL('../../vision/test/fixtures/official-ait/', import.meta.url));
 
@@ -66,13 +67,12 @@ async function evalReport(run: string): Promise<unknown> {
 }
 
 describe('ait import (tiny AiT on triangle, cpu)', () => {
-  let dir: string;
+  const dir = useTempDir('ait-import-');
   let run: string;
   let config: string;
   beforeAll(async () => {
-    dir = await tempDir('ait-import-');
-    run = join(dir, 'run');
-    config = await tinyConfigFile(dir, { epochs: 1 });
+    run = join(dir(), 'run');
+    config = await tinyConfigFile(dir(), { epochs: 1 });
     const r = await cli('train', '--config', config, '--out', run, '--quiet');
     expect(r.code, r.err).toBe(0);
     for (const layout of ['aitjs', 'official']) {
@@ -84,19 +84,18 @@ describe('ait import (tiny AiT on triangle, cpu)', () => {
         '--layout',
         layout,
         '--out',
-        join(dir, `export-${layout}`),
+        join(dir(), `export-${layout}`),
         '--backend',
         'cpu',
       );
       expect(e.code, e.err).toBe(0);
     }
   });
-  afterAll(async () => removeDir(dir));
 
   for (const layout of ['aitjs', 'official'] as const) {
     it(`${layout} layout: export -> import -> export is bit-exact, and the imported run evaluates as the original`, async () => {
-      const exported = join(dir, `export-${layout}`, 'model.safetensors');
-      const imported = join(dir, `imported-${layout}`);
+      const exported = join(dir(), `export-${layout}`, 'model.safetensors');
+      const imported = join(dir(), `imported-${layout}`);
       const r = await cli('import', exported, '--out', imported, '--backend', 'cpu', '--json');
       expect(r.code, r.err).toBe(0);
       const summary = JSON.parse(r.out) as { layout: string; model: string; dataset: string; loaded: number; ignored: string[] };
@@ -110,7 +109,7 @@ describe('ait import (tiny AiT on triangle, cpu)', () => {
       expect(back.step).toBe(0);
       expectBitExact(back.weights, original.weights);
       // and exports to the same tensors again
-      const again = join(dir, `again-${layout}`);
+      const again = join(dir(), `again-${layout}`);
       const e = await cli('export', imported, '--format', 'safetensors', '--layout', layout, '--out', again, '--backend', 'cpu');
       expect(e.code, e.err).toBe(0);
       expectBitExact((await readSafetensorsFile(join(again, 'model.safetensors'))).tensors, (await readSafetensorsFile(exported)).tensors);
@@ -125,21 +124,21 @@ describe('ait import (tiny AiT on triangle, cpu)', () => {
   }
 
   it('without ait-model.json: --config or --model with --dataset, the layout read from the names', async () => {
-    const bare = join(dir, 'bare');
+    const bare = join(dir(), 'bare');
     await mkdir(bare);
-    await copyFile(join(dir, 'export-official', 'model.safetensors'), join(bare, 'weights.safetensors'));
+    await copyFile(join(dir(), 'export-official', 'model.safetensors'), join(bare, 'weights.safetensors'));
     const withConfig = await cli(
       'import',
       join(bare, 'weights.safetensors'),
       '--config',
       config,
       '--out',
-      join(dir, 'from-config'),
+      join(dir(), 'from-config'),
       '--json',
     );
     expect(withConfig.code, withConfig.err).toBe(0);
     expect(JSON.parse(withConfig.out)).toMatchObject({ layout: 'official', modelFrom: `--config ${config}`, loaded: 32 });
-    expectBitExact((await checkpointWeights(join(dir, 'from-config'))).weights, (await checkpointWeights(run)).weights);
+    expectBitExact((await checkpointWeights(join(dir(), 'from-config'))).weights, (await checkpointWeights(run)).weights);
     // --model fits the preset to the data as `ait train` does; these weights are of other sizes
     const withModel = await cli(
       'import',
@@ -149,24 +148,24 @@ describe('ait import (tiny AiT on triangle, cpu)', () => {
       '--dataset',
       'triangle',
       '--out',
-      join(dir, 'm'),
+      join(dir(), 'm'),
     );
     expect(withModel.code).toBe(2);
     expect(withModel.err).toMatch(/"transformer\.layers\.0\.0\.fn\.to_qkv\.weight" has shape \[96, 32\]; this config needs \[288, 96\]/);
     expect(withModel.err).toMatch(/Nothing was imported; give --config with the modelConfig of the official run: dim \(hidden_dim\)/);
-    expect(existsSync(join(dir, 'm'))).toBe(false);
-    const noModel = await cli('import', join(bare, 'weights.safetensors'), '--out', join(dir, 'x'));
+    expect(existsSync(join(dir(), 'm'))).toBe(false);
+    const noModel = await cli('import', join(bare, 'weights.safetensors'), '--out', join(dir(), 'x'));
     expect(noModel.code).toBe(2);
     expect(noModel.err).toMatch(/Say which model the weights in .*weights\.safetensors are for: --model <preset>/);
-    const noData = await cli('import', join(bare, 'weights.safetensors'), '--model', 'ait-tiny', '--out', join(dir, 'x'));
+    const noData = await cli('import', join(bare, 'weights.safetensors'), '--model', 'ait-tiny', '--out', join(dir(), 'x'));
     expect(noData.code).toBe(2);
     expect(noData.err).toMatch(/Say which data set the model is for with --dataset/);
-    expect(existsSync(join(dir, 'x'))).toBe(false);
+    expect(existsSync(join(dir(), 'x'))).toBe(false);
   });
 
   it('ait train --resume fine-tunes from the imported weights', async () => {
-    const imported = join(dir, 'fine-tune');
-    expect((await cli('import', join(dir, 'export-aitjs', 'model.safetensors'), '--out', imported, '--backend', 'cpu')).code).toBe(0);
+    const imported = join(dir(), 'fine-tune');
+    expect((await cli('import', join(dir(), 'export-aitjs', 'model.safetensors'), '--out', imported, '--backend', 'cpu')).code).toBe(0);
     const start = await checkpointWeights(imported);
     // a learning rate so small that one AdamW step moves no weight by more than about 1e-9
     const r = await cli('train', '--resume', imported, '--max-steps', '1', '--lr', '1e-9', '--backend', 'cpu', '--quiet', '--json');
@@ -197,17 +196,17 @@ describe('ait import (tiny AiT on triangle, cpu)', () => {
   });
 
   it('errors: missing, unexpected and misshapen tensors, truncated files, families without an official map, an occupied --out', async () => {
-    const source = await readSafetensorsFile(join(dir, 'export-aitjs', 'model.safetensors'));
-    const info = await readFile(join(dir, 'export-aitjs', 'ait-model.json'), 'utf8');
+    const source = await readSafetensorsFile(join(dir(), 'export-aitjs', 'model.safetensors'));
+    const info = await readFile(join(dir(), 'export-aitjs', 'ait-model.json'), 'utf8');
     /** A folder with `tensors` as model.safetensors and the original ait-model.json beside it. */
     const variant = async (name: string, tensors: Map<string, TensorValues>): Promise<string> => {
-      const folder = join(dir, name);
+      const folder = join(dir(), name);
       await mkdir(folder);
       await writeFile(join(folder, 'model.safetensors'), encodeSafetensors(Object.fromEntries(tensors)));
       await writeFile(join(folder, 'ait-model.json'), info, 'utf8');
       return join(folder, 'model.safetensors');
     };
-    const out = join(dir, 'never');
+    const out = join(dir(), 'never');
 
     const fewer = new Map(source.tensors);
     fewer.delete('ait/head/proj/bias');
@@ -223,21 +222,21 @@ describe('ait import (tiny AiT on triangle, cpu)', () => {
     expect(unexpected.code).toBe(2);
     expect(unexpected.err).toMatch(/in the file but not in the model: "ait\/extra\/kernel"/);
 
-    const wider = join(dir, 'wider.json');
+    const wider = join(dir(), 'wider.json');
     await writeFile(
       wider,
       JSON.stringify({ model: 'ait-tiny', dataset: 'triangle', testSize: 16, modelConfig: { ...TINY_AIT, dim: 48 } }),
       'utf8',
     );
-    const shape = await cli('import', join(dir, 'export-aitjs', 'model.safetensors'), '--config', wider, '--out', out);
+    const shape = await cli('import', join(dir(), 'export-aitjs', 'model.safetensors'), '--config', wider, '--out', out);
     expect(shape.code).toBe(2);
     expect(shape.err).toMatch(/"ait\/patch_embed\/proj\/kernel" is \[256, 32\] in the file but \[256, 48\] in the model/);
     expect(shape.err).toMatch(
       /import it with the preset and model config it was trained with: `ait export` writes them to ait-model\.json/,
     );
 
-    const bytes = await readFile(join(dir, 'export-aitjs', 'model.safetensors'));
-    const cut = join(dir, 'truncated.safetensors');
+    const bytes = await readFile(join(dir(), 'export-aitjs', 'model.safetensors'));
+    const cut = join(dir(), 'truncated.safetensors');
     await writeFile(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
     const truncated = await cli('import', cut, '--config', config, '--out', out);
     expect(truncated.code).toBe(2);
@@ -247,19 +246,19 @@ describe('ait import (tiny AiT on triangle, cpu)', () => {
 
     const family = await cli(
       'import',
-      ...[join(dir, 'export-official', 'model.safetensors'), '--layout', 'official', '--model', 'mlp-mixer-tiny'],
+      ...[join(dir(), 'export-official', 'model.safetensors'), '--layout', 'official', '--model', 'mlp-mixer-tiny'],
       ...['--dataset', 'triangle', '--out', out, '--backend', 'cpu'],
     );
     expect(family.code).toBe(2);
     expect(family.err).toMatch(/mlp-mixer-tiny belongs to the mlp-mixer family, and the official AiT code .* has no such model/);
 
-    const wrongLayout = await cli('import', join(dir, 'export-aitjs', 'model.safetensors'), '--layout', 'official', '--out', out);
+    const wrongLayout = await cli('import', join(dir(), 'export-aitjs', 'model.safetensors'), '--layout', 'official', '--out', out);
     expect(wrongLayout.code).toBe(2);
     expect(wrongLayout.err).toMatch(
       /holds AiT\.js weight names \(e\.g\. "ait\/.*"\), not an official state_dict: import it with --layout aitjs/,
     );
 
-    const occupied = await cli('import', join(dir, 'export-aitjs', 'model.safetensors'), '--out', run);
+    const occupied = await cli('import', join(dir(), 'export-aitjs', 'model.safetensors'), '--out', run);
     expect(occupied.code).toBe(2);
     expect(occupied.err).toMatch(/already holds a run; give a new or empty folder/);
     expect(existsSync(out)).toBe(false);
@@ -323,12 +322,10 @@ function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number 
 }
 
 describe('ait import of the official PyTorch fixture (official layout, cpu)', () => {
-  let dir: string;
+  const dir = useTempDir('ait-import-official-');
   beforeAll(async () => {
-    dir = await tempDir('ait-import-official-');
     await initBackend({ backend: 'cpu' });
   });
-  afterAll(async () => removeDir(dir));
 
   for (const name of Object.keys(fixture.variants)) {
     it(`${name}: the imported run's checkpoint gives the official logits of two passes in a row (relative error <= 1e-5)`, async () => {
@@ -351,7 +348,7 @@ describe('ait import of the official PyTorch fixture (official layout, cpu)', ()
         seed: 0,
         checkpointEvery: null,
       };
-      const runDir = join(dir, name);
+      const runDir = join(dir(), name);
       await mkdir(runDir);
       await writeImportedRun(runDir, runConfig, model, {
         format: 'ait-cli/import',
@@ -398,9 +395,9 @@ describe('ait import of the official PyTorch fixture (official layout, cpu)', ()
 
   it('through the command: a data set the fixture model does not fit is refused (exit 2), nothing written', async () => {
     const { overrides } = fixtureModel('ait');
-    const config = join(dir, 'fixture.json');
+    const config = join(dir(), 'fixture.json');
     await writeFile(config, JSON.stringify({ model: 'ait-tiny', dataset: 'triangle', testSize: 8, modelConfig: overrides }), 'utf8');
-    const out = join(dir, 'refused');
+    const out = join(dir(), 'refused');
     const r = await cli('import', join(FIXTURES, 'ait.weights.safetensors'), '--config', config, '--out', out, '--backend', 'cpu');
     expect(r.code, r.err).toBe(2);
     expect(r.err).toMatch(

@@ -8,8 +8,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, removeDir, tempDir, tinyConfigFile } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '@ait/core/testing';
+import { cli, tinyConfigFile } from './helpers';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -44,16 +45,12 @@ interface KillLoopResult {
 }
 
 describe('SIGKILL loop (tiny AiT, cpu backend)', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await tempDir('ait-kill-loop-');
-  });
-  afterAll(async () => removeDir(dir));
+  const dir = useTempDir('ait-kill-loop-');
 
   it('3 kills inside checkpoint writes: no temporary file left, final checkpoint identical to an uninterrupted run', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['scripts/kill-loop.mjs', '--kills', '3', '--epochs', '2', '--modes', 'write', '--seed', '5', '--dir', dir, '--json'],
+      ['scripts/kill-loop.mjs', '--kills', '3', '--epochs', '2', '--modes', 'write', '--seed', '5', '--dir', dir(), '--json'],
       { cwd: packageDir, maxBuffer: 1 << 24 },
     );
     const result = JSON.parse(stdout) as KillLoopResult;
@@ -63,14 +60,14 @@ describe('SIGKILL loop (tiny AiT, cpu backend)', () => {
     expect(files(result.killed).filter((f) => /\.tmp/.test(f))).toEqual([]);
     const a = await checkpointParts(result.referenceCheckpoint);
     const b = await checkpointParts(result.finalCheckpoint);
-    expect(relative(join(dir, 'killed'), result.finalCheckpoint)).toBe(relative(join(dir, 'reference'), result.referenceCheckpoint));
+    expect(relative(join(dir(), 'killed'), result.finalCheckpoint)).toBe(relative(join(dir(), 'reference'), result.referenceCheckpoint));
     expect(b.header).toBe(a.header);
     expect(b.payload.equals(a.payload)).toBe(true);
   });
 
   it('a resume removes the temporary files of killed writers in the run folder and in checkpoints/', async () => {
-    const config = await tinyConfigFile(dir, { epochs: 1 });
-    const run = join(dir, 'planted');
+    const config = await tinyConfigFile(dir(), { epochs: 1 });
+    const run = join(dir(), 'planted');
     expect((await cli('train', '--config', config, '--out', run, '--quiet')).code).toBe(0);
     const pid = await deadPid();
     const planted = [

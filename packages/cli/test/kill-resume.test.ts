@@ -4,9 +4,10 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadCheckpoint, disposeCheckpoint } from '@ait/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '@ait/core/testing';
 import type { EpochRecord } from '../src/index';
-import { cli, removeDir, tempDir, tinyConfigFile } from './helpers';
+import { cli, tinyConfigFile } from './helpers';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 // tsx's loader in the CLI process itself (not the tsx wrapper, which handles signals on its own).
@@ -77,20 +78,16 @@ async function records(dir: string): Promise<EpochRecord[]> {
 }
 
 describe('kill -9 in the middle of an epoch, then --resume (cpu backend)', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await tempDir();
-  });
-  afterAll(async () => removeDir(dir));
+  const dir = useTempDir('ait-cli-');
 
   it('ends with the same weights and metrics as an uninterrupted run', async () => {
     // 64 examples, batch 16: 4 steps per epoch, 3 epochs, a checkpoint after every step.
-    const config = await tinyConfigFile(dir, { trainSize: 64, epochs: 3, checkpointEvery: 1 });
-    const reference = join(dir, 'reference');
+    const config = await tinyConfigFile(dir(), { trainSize: 64, epochs: 3, checkpointEvery: 1 });
+    const reference = join(dir(), 'reference');
     const ref = await cli('train', '--config', config, '--out', reference, '--quiet');
     expect(ref.code, ref.err).toBe(0);
 
-    const killedRun = join(dir, 'killed');
+    const killedRun = join(dir(), 'killed');
     const { killed, stderr } = await trainAndKill(['--config', config, '--out', killedRun], killedRun, 6);
     expect(killed, stderr).toBe(true);
     const stepsAtKill = Math.max(...(await checkpointSteps(killedRun)));
@@ -113,8 +110,8 @@ describe('kill -9 in the middle of an epoch, then --resume (cpu backend)', () =>
   });
 
   it('Ctrl-C (SIGINT) stops after the current step with a checkpoint and exit code 130', async () => {
-    const config = await tinyConfigFile(dir, { trainSize: 64, epochs: 50 });
-    const out = join(dir, 'interrupted');
+    const config = await tinyConfigFile(dir(), { trainSize: 64, epochs: 50 });
+    const out = join(dir(), 'interrupted');
     // End-of-epoch checkpoints only: the first appears after step 4; SIGINT then.
     const { code, stdout, stderr } = await trainAndKill(['--config', config, '--out', out], out, 4, 'SIGINT');
     expect(code, stderr).toBe(130);

@@ -1,21 +1,20 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '@ait/core/testing';
 import { describeFsError } from '../src/util/fs-error';
-import { cli, removeDir, tempDir, tinyConfigFile } from './helpers';
+import { cli, tinyConfigFile } from './helpers';
 
 describe('ait train --out that cannot hold a run: what is wrong with which path, and what to do (exit 2)', () => {
-  let dir: string;
+  const dir = useTempDir('ait-cli-');
   let config: string;
   let file: string;
   beforeAll(async () => {
-    dir = await tempDir();
-    config = await tinyConfigFile(dir, { epochs: 1 });
-    file = join(dir, 'a-file');
+    config = await tinyConfigFile(dir(), { epochs: 1 });
+    file = join(dir(), 'a-file');
     await writeFile(file, 'not a folder');
   });
-  afterAll(async () => removeDir(dir));
 
   it('--out naming a file', async () => {
     const r = await cli('train', '--config', config, '--out', file, '--json');
@@ -34,8 +33,8 @@ describe('ait train --out that cannot hold a run: what is wrong with which path,
   });
 
   it('the out key of a config file is named as such', async () => {
-    await mkdir(join(dir, 'other'), { recursive: true });
-    const withOut = await tinyConfigFile(join(dir, 'other'), { epochs: 1, out: join(file, 'run') });
+    await mkdir(join(dir(), 'other'), { recursive: true });
+    const withOut = await tinyConfigFile(join(dir(), 'other'), { epochs: 1, out: join(file, 'run') });
     const r = await cli('train', '--config', withOut);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^error: key "out" of .*tiny\.yaml .*a-file\/run cannot be created: .*a-file is a file, not a folder/);
@@ -45,7 +44,7 @@ describe('ait train --out that cannot hold a run: what is wrong with which path,
   it.skipIf(process.getuid?.() === 0 || process.platform === 'win32')(
     '--out inside a folder without write permission (EACCES); skipped as root, who may write anyway',
     async () => {
-      const locked = join(dir, 'read-only');
+      const locked = join(dir(), 'read-only');
       await mkdir(locked);
       await chmod(locked, 0o555);
       try {
@@ -61,12 +60,12 @@ describe('ait train --out that cannot hold a run: what is wrong with which path,
   );
 
   it('nothing is left behind when a new run fails before it starts', async () => {
-    const bad = join(dir, 'bad-model.yaml');
+    const bad = join(dir(), 'bad-model.yaml');
     await writeFile(bad, 'model: ait-tiny\ntrainSize: 8\ntestSize: 4\nbackend: cpu\nmodelConfig:\n  depth: -2\n');
-    const failed = await cli('train', '--config', bad, '--out', join(dir, 'never', 'here'));
+    const failed = await cli('train', '--config', bad, '--out', join(dir(), 'never', 'here'));
     expect(failed.code).toBe(2);
     expect(failed.err).toMatch(/Model "ait-tiny" rejects its config/);
-    expect(existsSync(join(dir, 'never'))).toBe(false);
+    expect(existsSync(join(dir(), 'never'))).toBe(false);
   });
 
   it('file-system errors are put in words: path, problem, fix', () => {

@@ -6,12 +6,13 @@ import { assembleBatch, type Sample } from '@ait/datasets';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '@ait/core/testing';
 import type { Prediction } from '../src/commands/predict';
 import type { ExportedModelInfo } from '../src/util/exported-model-info';
 import { inferProbabilities } from '../src/util/model-inference';
 import { restoreRun } from '../src/util/run-checkpoint';
-import { cli, removeDir, tempDir, TINY_AIT, tinyConfigFile } from './helpers';
+import { cli, TINY_AIT, tinyConfigFile } from './helpers';
 
 /** Writes `[h, w, 1]` or `[h, w, 3]` bytes as a PNG file. */
 async function writePng(path: string, pixels: Uint8Array, h: number, w: number, c: number): Promise<void> {
@@ -38,22 +39,21 @@ function testImage(seed: number, h: number, w: number, c: number): Uint8Array {
 }
 
 describe('ait predict and ait export (tiny AiT on triangle, cpu)', () => {
-  let dir: string;
+  const dir = useTempDir('ait-predict-');
   let run: string;
   let images: string;
   let shape: [number, number, number];
   let labelNames: string[];
   const pixels: Uint8Array[] = [];
   beforeAll(async () => {
-    dir = await tempDir('ait-predict-');
-    run = join(dir, 'run');
-    const r = await cli('train', '--config', await tinyConfigFile(dir), '--out', run, '--quiet');
+    run = join(dir(), 'run');
+    const r = await cli('train', '--config', await tinyConfigFile(dir()), '--out', run, '--quiet');
     expect(r.code, r.err).toBe(0);
     const info = await cli('data', 'info', 'triangle', '--json');
     const test = (JSON.parse(info.out) as { test: { imageShape: [number, number, number]; labelNames: string[] } }).test;
     shape = test.imageShape;
     labelNames = test.labelNames;
-    images = join(dir, 'images');
+    images = join(dir(), 'images');
     await mkdir(join(images, 'sub'), { recursive: true });
     for (let i = 0; i < 3; i++) {
       const img = testImage(i + 1, ...shape);
@@ -61,7 +61,6 @@ describe('ait predict and ait export (tiny AiT on triangle, cpu)', () => {
       await writePng(join(images, i === 2 ? 'sub' : '', `img-${i}.png`), img, ...shape);
     }
   });
-  afterAll(async () => removeDir(dir));
 
   /** The checkpoint's own probabilities for the test images, one image per pass, computed in process. */
   async function checkpointProbabilities(): Promise<Float32Array[]> {
@@ -98,26 +97,26 @@ describe('ait predict and ait export (tiny AiT on triangle, cpu)', () => {
   });
 
   it('predict: a table by default; resized images; clear errors for missing files, non-images and question models', async () => {
-    const big = join(dir, 'big.png');
+    const big = join(dir(), 'big.png');
     await writePng(big, testImage(9, shape[0] * 2, shape[1] * 2, 3), shape[0] * 2, shape[1] * 2, 3);
     const table = await cli('predict', run, join(images, 'img-0.png'), big, '--backend', 'cpu');
     expect(table.code, table.err).toBe(0);
     expect(table.out).toMatch(/resized to \d+ x \d+/);
     expect(table.out).toMatch(/image\s+predicted\s+probability\s+top 2/);
     expect(table.out).toContain('big.png');
-    const missing = await cli('predict', run, join(dir, 'nope.png'));
+    const missing = await cli('predict', run, join(dir(), 'nope.png'));
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/nope\.png does not exist; give PNG\/JPEG files/);
-    const text = join(dir, 'notes.png');
+    const text = join(dir(), 'notes.png');
     await writeFile(text, 'not an image', 'utf8');
     const bad = await cli('predict', run, text, '--backend', 'cpu');
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/notes\.png: neither PNG nor JPEG/);
-    const empty = join(dir, 'empty');
+    const empty = join(dir(), 'empty');
     await mkdir(empty);
     expect((await cli('predict', run, empty)).err).toMatch(/holds no \.png\/\.jpg\/\.jpeg images/);
     // a Sort-of-CLEVR model takes a question beside the image: refused with the alternatives
-    const clevrDir = join(dir, 'clevr');
+    const clevrDir = join(dir(), 'clevr');
     await mkdir(clevrDir);
     const clevrConfig = join(clevrDir, 'clevr.json');
     const settings = { model: 'ait-tiny', dataset: 'sort-of-clevr', epochs: 1, trainSize: 16, testSize: 8, batchSize: 8, backend: 'cpu' };
@@ -130,7 +129,7 @@ describe('ait predict and ait export (tiny AiT on triangle, cpu)', () => {
   });
 
   it('export: model.json + weights.bin load with tf.loadLayersModel and give the checkpoint probabilities (max diff <= 1e-5)', async () => {
-    const out = join(dir, 'exported');
+    const out = join(dir(), 'exported');
     const r = await cli('export', run, '--out', out, '--backend', 'cpu', '--json');
     expect(r.code, r.err).toBe(0);
     const summary = JSON.parse(r.out) as { files: string[]; labelNames: string[] };
@@ -165,18 +164,18 @@ describe('ait predict and ait export (tiny AiT on triangle, cpu)', () => {
   });
 
   it('export: refuses an occupied folder and a file as --out; --best needs a run directory', async () => {
-    const out = join(dir, 'exported-twice');
+    const out = join(dir(), 'exported-twice');
     expect((await cli('export', run, '--out', out, '--backend', 'cpu')).code).toBe(0);
     const again = await cli('export', run, '--out', out, '--backend', 'cpu');
     expect(again.code).toBe(2);
     expect(again.err).toMatch(/already holds model\.json, weights\.bin, ait-model\.json; give an empty or new folder/);
-    const file = join(dir, 'a-file');
+    const file = join(dir(), 'a-file');
     await writeFile(file, 'x', 'utf8');
     expect((await cli('export', run, '--out', file)).err).toMatch(/is a file; give a folder/);
     const missingOut = await cli('export', run);
     expect(missingOut.code).toBe(2);
     expect(missingOut.err).toMatch(/--out <dir>/);
-    const best = await cli('export', run, '--best', '--out', join(dir, 'best'), '--backend', 'cpu', '--json');
+    const best = await cli('export', run, '--best', '--out', join(dir(), 'best'), '--backend', 'cpu', '--json');
     expect(best.code, best.err).toBe(0);
     expect((JSON.parse(best.out) as { checkpoint: string }).checkpoint).toMatch(/best\.ckpt$/);
   });

@@ -9,37 +9,34 @@ import { disposeBatch } from '@ait/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { assembleBatch } from '@ait/datasets';
 import { modelFromPretrainedWeights, parsePretrainedManifest } from '@ait/vision';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { publishPretrained } from '@ait/vision/publish-pretrained';
+import { useTempDir } from '@ait/core/testing';
 import { inferProbabilities } from '../src/util/model-inference';
 import { restoreRun } from '../src/util/run-checkpoint';
-import { cli, removeDir, tempDir, tinyConfigFile } from './helpers';
+import { cli, trainTinyRun } from './helpers';
 
 describe('publishing a run as a pretrained model (tiny AiT on triangle, cpu)', () => {
-  let dir: string;
+  const dir = useTempDir('ait-pretrained-');
   let run: string;
   const ait = (argv: readonly string[]) => cli(...argv);
   beforeAll(async () => {
-    dir = await tempDir('ait-pretrained-');
-    run = join(dir, 'run');
-    const r = await cli('train', '--config', await tinyConfigFile(dir, { epochs: 1 }), '--out', run, '--quiet');
-    expect(r.code, r.err).toBe(0);
+    run = await trainTinyRun(dir());
   });
-  afterAll(async () => removeDir(dir));
 
   it('refuses a run below the target of its data set, a bad name and a run without a best checkpoint, writing nothing', async () => {
-    const out = join(dir, 'refused');
+    const out = join(dir(), 'refused');
     const options = { runDir: run, name: 'tiny-triangle', ait, outDir: out, backend: 'cpu', commit: 'test' };
     await expect(publishPretrained(options)).rejects.toThrow(
       /misses the target on triangle \(16 test examples\): accuracy \d+\.\d\d % < 99\.00 %.*--allow-below-target/,
     );
     await expect(publishPretrained({ ...options, name: 'Tiny_Triangle' })).rejects.toThrow(/lower-case words and digits joined by dashes/);
-    await expect(publishPretrained({ ...options, runDir: join(dir, 'no-run') })).rejects.toThrow(/is not a folder/);
+    await expect(publishPretrained({ ...options, runDir: join(dir(), 'no-run') })).rejects.toThrow(/is not a folder/);
     expect(existsSync(out)).toBe(false);
   });
 
   it('publishes with --allow-below-target, and the weights load back with the checkpoint probabilities', async () => {
-    const out = join(dir, 'published');
+    const out = join(dir(), 'published');
     const result = await publishPretrained({
       runDir: run,
       name: 'tiny-triangle',
@@ -111,7 +108,7 @@ describe('publishing a run as a pretrained model (tiny AiT on triangle, cpu)', (
     const missing = await cli('eval', '--pretrained');
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/missing required argument 'target'/);
-    const predict = await cli('predict', '--pretrained', 'no-such-model', join(dir, 'tiny.yaml'), '--backend', 'cpu');
+    const predict = await cli('predict', '--pretrained', 'no-such-model', join(dir(), 'tiny.yaml'), '--backend', 'cpu');
     expect(predict.code).toBe(2);
     expect(predict.err).toMatch(/Unknown pretrained model "no-such-model"/);
   });

@@ -2,20 +2,17 @@
 // (the resumed run then computes the same bits), and --backend still overrides it.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '@ait/core/testing';
 import type { RunConfig, TrainSummary } from '../src/index';
-import { cli, removeDir, tempDir, tinyConfigFile } from './helpers';
+import { cli, tinyConfigFile } from './helpers';
 
 describe('ait train --resume keeps the backend of the run', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await tempDir();
-  });
-  afterAll(async () => removeDir(dir));
+  const dir = useTempDir('ait-cli-');
 
   it('records the backend in run.json and resumes on it without --backend', async () => {
-    const config = await tinyConfigFile(dir, { epochs: 1 });
-    const run = join(dir, 'run');
+    const config = await tinyConfigFile(dir(), { epochs: 1 });
+    const run = join(dir(), 'run');
     const first = await cli('train', '--config', config, '--out', run, '--quiet');
     expect(first.code, first.err).toBe(0);
     const saved = JSON.parse(await readFile(join(run, 'run.json'), 'utf8')) as RunConfig;

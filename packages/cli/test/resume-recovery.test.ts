@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '@ait/core/testing';
 import type { RunConfig, TrainSummary } from '../src/index';
 import type { MetricsLine } from '../src/util/metrics-log';
-import { cli, removeDir, tempDir, tinyConfigFile } from './helpers';
+import { cli, tinyConfigFile } from './helpers';
 
 const ckpt = (step: number, epoch: number): string => `ckpt-s${String(step).padStart(9, '0')}-e${String(epoch).padStart(5, '0')}.ckpt`;
 
@@ -16,17 +17,15 @@ async function metricsLines(run: string): Promise<MetricsLine[]> {
 }
 
 describe('ait train --resume after a failure (tiny AiT, cpu backend)', () => {
-  let dir: string;
+  const dir = useTempDir('ait-cli-');
   let config: string;
   beforeAll(async () => {
-    dir = await tempDir();
     // 2 steps per epoch, a checkpoint after every step (keep 3)
-    config = await tinyConfigFile(dir, { epochs: 1, checkpointEvery: 1 });
+    config = await tinyConfigFile(dir(), { epochs: 1, checkpointEvery: 1 });
   });
-  afterAll(async () => removeDir(dir));
 
   it('stops an exploding loss before it is NaN, and its advice (--resume <ckpt> --lr --clip-norm) continues the run', async () => {
-    const run = join(dir, 'explode');
+    const run = join(dir(), 'explode');
     expect((await cli('train', '--config', config, '--out', run, '--quiet')).code).toBe(0);
     // the learning rate raised 50 000-fold on resume: the loss explodes at the second step
     const hot = await cli('train', '--resume', run, '--lr', '50', '--epochs', '2', '--backend', 'cpu', '--quiet');
@@ -77,7 +76,7 @@ describe('ait train --resume after a failure (tiny AiT, cpu backend)', () => {
   });
 
   it('--resume takes --clip-norm and --warmup-epochs, refuses what defines the run, and names each clash', async () => {
-    const bad = await cli('train', '--resume', join(dir, 'explode'), '--model', 'vit-tiny', '--train-size', '64', '--clip-norm', '0.5');
+    const bad = await cli('train', '--resume', join(dir(), 'explode'), '--model', 'vit-tiny', '--train-size', '64', '--clip-norm', '0.5');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(
       /but --model is "vit-tiny" \(the run has "ait-tiny"\), --train-size is 64 \(the run has 32\)\. Remove those settings/,
@@ -89,7 +88,7 @@ describe('ait train --resume after a failure (tiny AiT, cpu backend)', () => {
   });
 
   it('passes over a damaged newest checkpoint (saying which and why), resumes from the newest that verifies, and takes a .ckpt file', async () => {
-    const run = join(dir, 'damaged');
+    const run = join(dir(), 'damaged');
     expect((await cli('train', '--config', config, '--out', run, '--epochs', '2', '--quiet')).code).toBe(0);
     const folder = join(run, 'checkpoints');
     expect((await readdir(folder)).sort()).toEqual(['best.ckpt', ckpt(3, 1), ckpt(4, 1), ckpt(4, 2)]);

@@ -3,9 +3,10 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '@ait/core/testing';
 import type { EpochRecord } from '../src/index';
-import { cli, removeDir, tempDir, tinyConfigFile } from './helpers';
+import { cli, tinyConfigFile } from './helpers';
 
 /** A process that runs until killed (its pid holds a lock in the test). */
 function sleeper(): Promise<{ pid: number; stop: () => Promise<void> }> {
@@ -26,16 +27,14 @@ function sleeper(): Promise<{ pid: number; stop: () => Promise<void> }> {
 }
 
 describe('ait train locks its run folder and keeps one metrics line per epoch', () => {
-  let dir: string;
+  const dir = useTempDir('ait-cli-');
   let config: string;
   beforeAll(async () => {
-    dir = await tempDir();
-    config = await tinyConfigFile(dir, { epochs: 1 });
+    config = await tinyConfigFile(dir(), { epochs: 1 });
   });
-  afterAll(async () => removeDir(dir));
 
   it('refuses a folder another live process trains (exit 2, naming the folder and the pid), and takes over the lock of a dead one', async () => {
-    const run = join(dir, 'locked');
+    const run = join(dir(), 'locked');
     await mkdir(run, { recursive: true });
     const other = await sleeper();
     try {
@@ -59,7 +58,7 @@ describe('ait train locks its run folder and keeps one metrics line per epoch', 
   });
 
   it('lets only one of two simultaneous runs into the same folder', async () => {
-    const run = join(dir, 'race');
+    const run = join(dir(), 'race');
     const [a, b] = await Promise.all([
       cli('train', '--config', config, '--out', run, '--quiet'),
       cli('train', '--config', config, '--out', run, '--quiet'),
@@ -71,7 +70,7 @@ describe('ait train locks its run folder and keeps one metrics line per epoch', 
   });
 
   it('writes one line per epoch even when a killed run had logged an epoch its checkpoint lacks', async () => {
-    const run = join(dir, 'metrics');
+    const run = join(dir(), 'metrics');
     expect((await cli('train', '--config', config, '--out', run, '--quiet')).code).toBe(0);
     const path = join(run, 'metrics.jsonl');
     const first = (await readFile(path, 'utf8')).trim();

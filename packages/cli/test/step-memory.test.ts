@@ -1,22 +1,19 @@
 // A batch that cannot fit is refused before the first step, with the size that fits; running out of
 // memory mid-run (tfjs-wasm's "Aborted()") is named with what to do.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '@ait/core/testing';
 import { memoryBudget, outOfMemoryError, WASM_MEMORY_BYTES } from '../src/util/step-memory-check';
-import { cli, removeDir, tempDir, tinyConfigFile } from './helpers';
+import { cli, tinyConfigFile } from './helpers';
 
 describe('step memory', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await tempDir();
-  });
-  afterAll(async () => removeDir(dir));
+  const dir = useTempDir('ait-cli-');
 
   it('refuses a step that would not fit, naming its size and the batch size that fits, which then trains', async () => {
-    const config = await tinyConfigFile(dir);
+    const config = await tinyConfigFile(dir());
     process.env.AIT_MEMORY_LIMIT = '1e7';
     try {
-      const r = await cli('train', '--config', config, '--out', join(dir, 'big'), '--batch-size', '32');
+      const r = await cli('train', '--config', config, '--out', join(dir(), 'big'), '--batch-size', '32');
       expect(r.code, r.err).toBe(2);
       expect(r.err).toMatch(
         /^error: A training step of this model at batch size 32 needs about [\d.]+ MB of tensor memory \([\d.]+ (KB|MB) per example\), far more than fits in the AIT_MEMORY_LIMIT of 10 MB\. Lower --batch-size to \d+ or less, or use a smaller model\.$/m,
@@ -24,7 +21,7 @@ describe('step memory', () => {
       const fits = Number(/Lower --batch-size to (\d+)/.exec(r.err)?.[1]);
       expect(fits).toBeGreaterThanOrEqual(1);
       expect(fits).toBeLessThan(32);
-      const ok = await cli('train', '--config', config, '--out', join(dir, 'fits'), '--batch-size', String(fits), '--epochs', '1');
+      const ok = await cli('train', '--config', config, '--out', join(dir(), 'fits'), '--batch-size', String(fits), '--epochs', '1');
       expect(ok.code, ok.err).toBe(0);
     } finally {
       delete process.env.AIT_MEMORY_LIMIT;

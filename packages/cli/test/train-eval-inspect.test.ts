@@ -3,26 +3,25 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { clearDeviceFailures, reportDeviceFailure } from '@ait/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '@ait/core/testing';
 import type { EpochRecord, TrainSummary } from '../src/index';
-import { cli, removeDir, tempDir, tinyConfigFile } from './helpers';
+import { cli, expectFilesIn, tinyConfigFile } from './helpers';
 
 describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => {
-  let dir: string;
+  const dir = useTempDir('ait-cli-');
   let run: string;
   let config: string;
   let summary: TrainSummary;
   let trainErr: string;
   beforeAll(async () => {
-    dir = await tempDir();
-    run = join(dir, 'run');
-    config = await tinyConfigFile(dir);
+    run = join(dir(), 'run');
+    config = await tinyConfigFile(dir());
     const r = await cli('train', '--config', config, '--out', run, '--json');
     trainErr = r.err;
     expect(r.code, r.err).toBe(0);
     summary = JSON.parse(r.out) as TrainSummary;
   });
-  afterAll(async () => removeDir(dir));
 
   it('--json summary has the documented fields', () => {
     expect(summary).toMatchObject({
@@ -70,7 +69,7 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
   it('with --json the progress goes nowhere; without a terminal, plain lines', async () => {
     expect(trainErr).not.toMatch(/step \d+\/\d+/);
     const before = tf.memory().numTensors;
-    const r = await cli('train', '--config', config, '--out', join(dir, 'plain'), '--epochs', '1');
+    const r = await cli('train', '--config', config, '--out', join(dir(), 'plain'), '--epochs', '1');
     expect(r.code, r.err).toBe(0);
     expect(tf.memory().numTensors).toBe(before); // model, optimiser and batches are all disposed
     const lines = r.err.trim().split('\n');
@@ -100,13 +99,13 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
       '--backend',
       'wasm',
       '--out',
-      join(dir, 'default'),
+      join(dir(), 'default'),
     );
     expect(r.code, r.err).toBe(0);
     expect(r.err.split('\n')[0]).toMatch(
       /^Training ait-tiny-conv \([\d,]+ parameters\) on triangle-train \(32 train, 16 test\) for 1 epochs, batch 16, lr 0\.002;/,
     );
-    const saved = JSON.parse(await readFile(join(dir, 'default', 'run.json'), 'utf8')) as { model: string };
+    const saved = JSON.parse(await readFile(join(dir(), 'default', 'run.json'), 'utf8')) as { model: string };
     expect(saved.model).toBe('ait-tiny-conv');
   });
 
@@ -158,24 +157,21 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
   });
 
   it('ait visualize writes the AiT maps of one test image as SVG and PNG figures', async () => {
-    const out = join(dir, 'vis');
+    const out = join(dir(), 'vis');
     const r = await cli('visualize', run, '--image', '1', '--out', out, '--json');
     expect(r.code, r.err).toBe(0);
     const v = JSON.parse(r.out) as { files: string[]; probabilities: number[]; predicted: string; label: string };
     expect(v.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     expect(['equilateral', 'not equilateral']).toContain(v.predicted);
-    const names = v.files.map((f) => f.slice(out.length + 1));
-    expect(names).toEqual(
-      expect.arrayContaining([
-        'input.svg',
-        'input.png',
-        'block0_attention.svg',
-        'block0_gwl_gate.svg',
-        'block0_gwl_priors.svg',
-        'block0_gwl_hopfield.svg',
-        'block0_gwl_hopfield.png',
-      ]),
-    );
+    expectFilesIn(v.files, out, [
+      'input.svg',
+      'input.png',
+      'block0_attention.svg',
+      'block0_gwl_gate.svg',
+      'block0_gwl_priors.svg',
+      'block0_gwl_hopfield.svg',
+      'block0_gwl_hopfield.png',
+    ]);
     // Priors [4 slots, 8 wide] of the tiny AiT: one panel of 4 x 8 cells (an embedded 8 x 4 PNG) and its colour bar.
     const priors = await readFile(join(out, 'block0_gwl_priors.svg'), 'utf8');
     expect(priors).toMatch(/>priors<\/text>/);
@@ -213,7 +209,7 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
   });
 
   it('stops on a failed GPU device naming the last checkpoint and the resume command, writing none', async () => {
-    const out = join(dir, 'lost');
+    const out = join(dir(), 'lost');
     expect((await cli('train', '--config', config, '--out', out, '--epochs', '1')).code).toBe(0);
     const before = await readdir(join(out, 'checkpoints'));
     // what @ait/core's WebGPU device watcher records when the device is lost, here for the cpu backend
@@ -232,7 +228,7 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
   });
 
   it('stops a diverging run with a clear message and keeps the last good checkpoint', async () => {
-    const out = join(dir, 'nan');
+    const out = join(dir(), 'nan');
     const r = await cli('train', '--config', config, '--out', out, '--lr', '1e30', '--checkpoint-every', '1');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^error: Training diverged: the (loss|gradient norm) is (NaN|-?Infinity)/m);
@@ -245,13 +241,13 @@ describe('ait train / eval / inspect end to end (tiny AiT, cpu backend)', () => 
   });
 
   it('rejects a corrupt checkpoint with a one-line reason', async () => {
-    const bad = join(dir, 'bad.ckpt');
+    const bad = join(dir(), 'bad.ckpt');
     await writeFile(bad, 'not a checkpoint');
     const r = await cli('eval', bad);
     expect(r.code).toBe(1);
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).toMatch(/^error: .*bad\.ckpt/);
-    const missing = await cli('inspect', join(dir, 'nothing-here'));
+    const missing = await cli('inspect', join(dir(), 'nothing-here'));
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/does not exist; give a run directory or a \.ckpt file/);
   });

@@ -4,7 +4,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '@ait/core/testing';
 import { buildProgram, captureIo, CliError, trainConfigFileSchema } from '../src/index';
 import { flagParser, type OptionValue } from '../src/util/option-parsers';
 import { RESUME_CHANGEABLE } from '../src/util/resume-settings';
@@ -12,7 +13,7 @@ import type { RunConfig } from '../src/util/run-config';
 import { flagName, TRAIN_OPTIONS, trainOptionEntries, trainOptionsWithRole } from '../src/util/train-option-table';
 import { trainOptionFlags, type TrainCommandOptions } from '../src/util/train-options';
 import { resolveRun } from '../src/util/train-plan';
-import { cli, removeDir, tempDir } from './helpers';
+import { cli } from './helpers';
 
 const entries = trainOptionEntries();
 
@@ -66,15 +67,11 @@ async function parseTrainFlags(argv: string[]): Promise<TrainCommandOptions> {
   return parsed!;
 }
 
-let dir: string;
+const dir = useTempDir('ait-train-options-');
 let fileCount = 0;
-beforeAll(async () => {
-  dir = await tempDir('ait-train-options-');
-});
-afterAll(async () => removeDir(dir));
 
 async function configFile(settings: Record<string, unknown>): Promise<string> {
-  const path = join(dir, `config-${fileCount++}.json`);
+  const path = join(dir(), `config-${fileCount++}.json`);
   await writeFile(path, JSON.stringify(settings), 'utf8');
   return path;
 }
@@ -160,7 +157,7 @@ describe('ait train --resume: the options it may change are the may-change entri
   };
   let runDir: string;
   beforeAll(async () => {
-    runDir = join(dir, 'run');
+    runDir = join(dir(), 'run');
     await mkdir(runDir);
     await writeFile(join(runDir, 'run.json'), JSON.stringify(stored), 'utf8');
   });

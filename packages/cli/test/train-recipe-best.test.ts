@@ -2,23 +2,20 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { disposeCheckpoint, loadCheckpoint } from '@ait/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '@ait/core/testing';
 import type { EpochRecord, RunConfig, TrainSummary } from '../src/index';
 import { metricsCsv } from '../src/util/metrics-csv';
 import { readRecords } from '../src/util/metrics-log';
 import { namedRecipe, paperRecipe } from '../src/util/training-recipe';
 import { findPreset } from '../src/util/model-for-data';
-import { cli, removeDir, tempDir, tinyConfigFile, TINY_AIT } from './helpers';
+import { cli, tinyConfigFile, TINY_AIT } from './helpers';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await tempDir();
-});
-afterAll(async () => removeDir(dir));
+const dir = useTempDir('ait-cli-');
 
 /** The tiny test AiT's config file in its own folder `name` (so config files do not overwrite each other). */
 async function configIn(name: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const folder = join(dir, name);
+  const folder = join(dir(), name);
   await mkdir(folder, { recursive: true });
   return tinyConfigFile(folder, extra);
 }
@@ -55,11 +52,11 @@ describe('ait train / eval on Sort-of-CLEVR: accuracy per question type', () => 
     // patch 15 divides the 75-pixel images
     const config = await configIn('clevr-config', { dataset: 'sort-of-clevr', trainSize: 2, testSize: 2, epochs: 2 });
     await writeFile(config, (await readFile(config, 'utf8')).replace(`patchSize: ${TINY_AIT.patchSize}`, 'patchSize: 15'));
-    run = join(dir, 'clevr');
+    run = join(dir(), 'clevr');
     const r = await cli('train', '--config', config, '--out', run, '--json');
     expect(r.code, r.err).toBe(0);
     summary = JSON.parse(r.out) as TrainSummary;
-    const text = await cli('train', '--config', config, '--out', join(dir, 'clevr-text'), '--epochs', '1');
+    const text = await cli('train', '--config', config, '--out', join(dir(), 'clevr-text'), '--epochs', '1');
     expect(text.code, text.err).toBe(0);
     human = text.out + text.err;
   });
@@ -118,7 +115,7 @@ describe('ait train: task and auxiliary loss apart, best checkpoint, augmentatio
   let summary: TrainSummary;
   beforeAll(async () => {
     config = await configIn('triangle-config', { epochs: 3 });
-    run = join(dir, 'triangle');
+    run = join(dir(), 'triangle');
     const r = await cli('train', '--config', config, '--out', run, '--weight-decay', '0.02', '--json');
     expect(r.code, r.err).toBe(0);
     summary = JSON.parse(r.out) as TrainSummary;
@@ -194,7 +191,7 @@ describe('ait train: task and auxiliary loss apart, best checkpoint, augmentatio
   });
 
   it('sets aside a best.ckpt from epochs that a resume from an earlier checkpoint abandons', async () => {
-    const other = join(dir, 'abandon');
+    const other = join(dir(), 'abandon');
     const first = await cli('train', '--config', config, '--out', other, '--json');
     expect(first.code, first.err).toBe(0);
     const bestEpoch = (JSON.parse(first.out) as TrainSummary).bestEpoch as number;
@@ -210,37 +207,37 @@ describe('ait train: task and auxiliary loss apart, best checkpoint, augmentatio
 
   it('augments with --augment crop,flip --crop-padding, reproducibly for a seed, and refuses augmentations that change labels', async () => {
     const losses = async (name: string, ...flags: string[]): Promise<number[]> => {
-      const r = await cli('train', '--config', config, '--epochs', '1', '--out', join(dir, name), ...flags);
+      const r = await cli('train', '--config', config, '--epochs', '1', '--out', join(dir(), name), ...flags);
       expect(r.code, r.err).toBe(0);
-      return (await metricsLines(join(dir, name))).map((l) => l.loss);
+      return (await metricsLines(join(dir(), name))).map((l) => l.loss);
     };
     const a = await losses('aug-a', '--augment', 'crop,flip', '--crop-padding', '2');
     const b = await losses('aug-b', '--augment', 'crop,flip', '--crop-padding', '2');
     const plain = await losses('aug-none');
     expect(a).toEqual(b);
     expect(a).not.toEqual(plain);
-    const saved = JSON.parse(await readFile(join(dir, 'aug-a', 'run.json'), 'utf8')) as RunConfig;
+    const saved = JSON.parse(await readFile(join(dir(), 'aug-a', 'run.json'), 'utf8')) as RunConfig;
     expect(saved.recipe.augment).toEqual({ cropPadding: 2, horizontalFlip: true });
     const fromFile = await configIn('augment-config', { epochs: 1, augment: ['crop'] });
-    const f = await cli('train', '--config', fromFile, '--out', join(dir, 'aug-file'));
+    const f = await cli('train', '--config', fromFile, '--out', join(dir(), 'aug-file'));
     expect(f.code, f.err).toBe(0);
     expect(f.err).toMatch(/augment crop 4;/);
 
-    const flipClevr = await cli('train', '--dataset', 'sort-of-clevr', '--augment', 'flip', '--out', join(dir, 'x1'));
+    const flipClevr = await cli('train', '--dataset', 'sort-of-clevr', '--augment', 'flip', '--out', join(dir(), 'x1'));
     expect(flipClevr.code).toBe(2);
     expect(flipClevr.err).toMatch(/horizontal flip changes sort-of-clevr labels: a mirror swaps left and right/);
-    const cropClevr = await cli('train', '--dataset', 'sort-of-clevr', '--augment', 'crop', '--out', join(dir, 'x2'));
+    const cropClevr = await cli('train', '--dataset', 'sort-of-clevr', '--augment', 'crop', '--out', join(dir(), 'x2'));
     expect(cropClevr.code).toBe(2);
     expect(cropClevr.err).toMatch(/random crop changes sort-of-clevr labels/);
-    const flipMnist = await cli('train', '--dataset', 'mnist', '--augment', 'flip', '--out', join(dir, 'x3'));
+    const flipMnist = await cli('train', '--dataset', 'mnist', '--augment', 'flip', '--out', join(dir(), 'x3'));
     expect(flipMnist.err).toMatch(/mirrored digit/);
-    const bad = await cli('train', '--augment', 'rotate', '--out', join(dir, 'x4'));
+    const bad = await cli('train', '--augment', 'rotate', '--out', join(dir(), 'x4'));
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--augment "rotate": expected a comma-separated list of crop and flip, or none/);
-    const lonePadding = await cli('train', '--crop-padding', '2', '--out', join(dir, 'x5'));
+    const lonePadding = await cli('train', '--crop-padding', '2', '--out', join(dir(), 'x5'));
     expect(lonePadding.code).toBe(2);
     expect(lonePadding.err).toMatch(/--crop-padding 2 needs crop in --augment/);
-    const resumeOther = await cli('train', '--resume', join(dir, 'aug-a'), '--augment', 'flip');
+    const resumeOther = await cli('train', '--resume', join(dir(), 'aug-a'), '--augment', 'flip');
     expect(resumeOther.code).toBe(2);
     expect(resumeOther.err).toMatch(/--augment is "flip" \(the run has "crop 2, flip"\)/);
   });
@@ -257,12 +254,12 @@ describe('ait train: task and auxiliary loss apart, best checkpoint, augmentatio
       '--batch-size',
       '16',
       '--out',
-      join(dir, 'paper'),
+      join(dir(), 'paper'),
       '--json',
     );
     expect(r.code, r.err).toBe(0);
     expect((JSON.parse(r.out) as TrainSummary).recipe).toBe('paper');
-    const saved = JSON.parse(await readFile(join(dir, 'paper', 'run.json'), 'utf8')) as RunConfig;
+    const saved = JSON.parse(await readFile(join(dir(), 'paper', 'run.json'), 'utf8')) as RunConfig;
     expect(saved.recipeName).toBe('paper');
     expect(saved.recipe).toEqual({
       epochs: 1,
@@ -281,13 +278,13 @@ describe('ait train: task and auxiliary loss apart, best checkpoint, augmentatio
     expect(paperRecipe('cifar100').epochs).toBe(100);
     const preset = findPreset('ait-tiny');
     expect(namedRecipe('preset', preset, 'cifar10').lr).toBe(1e-3);
-    const other = await cli('train', '--resume', join(dir, 'paper'), '--recipe', 'preset');
+    const other = await cli('train', '--resume', join(dir(), 'paper'), '--recipe', 'preset');
     expect(other.code).toBe(2);
     expect(other.err).toMatch(/--recipe is "preset" \(the run has "paper"\)/);
   });
 
   it('resumes a run written before recipes, augmentation and best checkpoints, and reads its metrics', async () => {
-    const old = join(dir, 'old');
+    const old = join(dir(), 'old');
     const first = await cli('train', '--config', config, '--epochs', '1', '--out', old);
     expect(first.code, first.err).toBe(0);
     const runJson = JSON.parse(await readFile(join(old, 'run.json'), 'utf8')) as Record<string, unknown> & {

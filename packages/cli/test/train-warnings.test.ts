@@ -1,21 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '@ait/core/testing';
 import type { TrainSummary } from '../src/index';
 import { chanceLevelWarning, learningRateWarning } from '../src/util/run-warnings';
-import { cli, removeDir, tempDir, tinyConfigFile } from './helpers';
+import { cli, tinyConfigFile } from './helpers';
 
 describe('ait train warns about a learning rate far from the recipe and a result at chance level', () => {
-  let dir: string;
+  const dir = useTempDir('ait-cli-');
   let config: string;
   beforeAll(async () => {
-    dir = await tempDir();
-    config = await tinyConfigFile(dir, { epochs: 1 });
+    config = await tinyConfigFile(dir(), { epochs: 1 });
   });
-  afterAll(async () => removeDir(dir));
 
   it('a learning rate 1/100 000 of the recipe: both warnings, on stderr and in summary.json', async () => {
-    const run = join(dir, 'cold');
+    const run = join(dir(), 'cold');
     const r = await cli('train', '--config', config, '--out', run, '--lr', '1e-8', '--json');
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(
@@ -33,7 +32,7 @@ describe('ait train warns about a learning rate far from the recipe and a result
   });
 
   it('--lr 10 is warned about before it starts, and the explosion it causes stops the run', async () => {
-    const r = await cli('train', '--config', config, '--out', join(dir, 'hot'), '--lr', '10', '--epochs', '2');
+    const r = await cli('train', '--config', config, '--out', join(dir(), 'hot'), '--lr', '10', '--epochs', '2');
     expect(r.err).toMatch(
       /^warning: --lr 10 is 10,000 times the learning rate of ait-tiny's recipe \(0\.001\), far outside 0\.00001 to 0\.01: training this far above it usually diverges or ends at chance level\. Consider --lr 0\.001\./m,
     );

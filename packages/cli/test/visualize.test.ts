@@ -1,9 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '@ait/core/testing';
 import type { BottleneckReport } from '../src/commands/visualize';
-import { cli, removeDir, tempDir, TINY_AIT } from './helpers';
+import { cli, expectFilesIn, TINY_AIT } from './helpers';
 
 interface VisualizeJson {
   files: string[];
@@ -19,12 +20,11 @@ function svgText(svg: string): string {
 }
 
 describe('ait visualize: honest bottleneck figures (tiny AiT, k = 16 = tokens, batch competition)', () => {
-  let dir: string;
+  const dir = useTempDir('ait-vis-');
   let run: string;
   beforeAll(async () => {
-    dir = await tempDir('ait-vis-');
-    run = join(dir, 'run');
-    const config = join(dir, 'k16.yaml');
+    run = join(dir(), 'run');
+    const config = join(dir(), 'k16.yaml');
     const settings = { model: 'ait-tiny', dataset: 'triangle', trainSize: 16, testSize: 8, batchSize: 8, epochs: 1, backend: 'cpu' };
     const model = { ...TINY_AIT, topK: 16, competition: 'batch' };
     await writeFile(
@@ -39,10 +39,9 @@ describe('ait visualize: honest bottleneck figures (tiny AiT, k = 16 = tokens, b
     const r = await cli('train', '--config', config, '--out', run, '--json');
     expect(r.code, r.err).toBe(0);
   });
-  afterAll(async () => removeDir(dir));
 
   it('one image: per-sample competition by default, and k >= tokens is stated in the output and in every figure', async () => {
-    const out = join(dir, 'one');
+    const out = join(dir(), 'one');
     const r = await cli('visualize', run, '--image', '0', '--out', out, '--json');
     expect(r.code, r.err).toBe(0);
     const v = JSON.parse(r.out) as VisualizeJson;
@@ -63,24 +62,21 @@ describe('ait visualize: honest bottleneck figures (tiny AiT, k = 16 = tokens, b
   });
 
   it('every figure is written as SVG and as a decodable PNG of the same size, with colour bars on the heat maps', async () => {
-    const out = join(dir, 'one');
+    const out = join(dir(), 'one');
     const r = await cli('visualize', run, '--image', '1', '--out', out, '--json');
     const v = JSON.parse(r.out) as VisualizeJson;
-    const names = v.files.map((f) => f.slice(out.length + 1));
-    expect(names).toEqual(
-      expect.arrayContaining([
-        'input.svg',
-        'input.png',
-        'block0_attention.svg',
-        'block0_attention.png',
-        'block0_attention_overlay.png',
-        'block0_gwl_gate.png',
-        'block0_gwl_selection_overlay.svg',
-        'block0_gwl_selection_overlay.png',
-        'block0_gwl_hopfield_overlay.png',
-        'block0_gwl_priors.png',
-      ]),
-    );
+    expectFilesIn(v.files, out, [
+      'input.svg',
+      'input.png',
+      'block0_attention.svg',
+      'block0_attention.png',
+      'block0_attention_overlay.png',
+      'block0_gwl_gate.png',
+      'block0_gwl_selection_overlay.svg',
+      'block0_gwl_selection_overlay.png',
+      'block0_gwl_hopfield_overlay.png',
+      'block0_gwl_priors.png',
+    ]);
     for (const svgFile of v.files.filter((f) => f.endsWith('.svg'))) {
       const svg = await readFile(svgFile, 'utf8');
       const [, w, h] = /<svg [^>]*width="(\d+)" height="(\d+)"/.exec(svg) ?? [];
@@ -99,7 +95,7 @@ describe('ait visualize: honest bottleneck figures (tiny AiT, k = 16 = tokens, b
   });
 
   it('--competition batch puts the image in a real batch of test images: 64 tokens compete, the bottleneck is on', async () => {
-    const out = join(dir, 'batch');
+    const out = join(dir(), 'batch');
     const r = await cli('visualize', run, '--image', '2', '--competition', 'batch', '--batch-size', '4', '--out', out, '--json');
     expect(r.code, r.err).toBe(0);
     const v = JSON.parse(r.out) as VisualizeJson;

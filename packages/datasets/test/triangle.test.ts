@@ -6,9 +6,9 @@ import {
   freshTriangleDataset,
   renderTriangle,
   sampleTriangle,
-  takeSamples,
   triangleDataset,
 } from '../src/index';
+import { expectFreshPassesReproducible } from './helpers/fresh-passes';
 
 const dist = (a: readonly number[], b: readonly number[]): number =>
   Math.hypot((a[0] as number) - (b[0] as number), (a[1] as number) - (b[1] as number));
@@ -140,15 +140,6 @@ describe('triangleDataset', () => {
 
 describe('freshTriangleDataset', () => {
   it('draws new examples from the rng on every pass, reproducibly', async () => {
-    const ds = freshTriangleDataset({ samplesPerEpoch: 20 });
-    expect(ds.access).toBe('stream');
-    const rng = new SeededRandom(3);
-    const state = rng.getState();
-    const first = await takeSamples(ds, 100, rng);
-    const second = await takeSamples(ds, 100, rng);
-    expect(first).toHaveLength(20);
-    expect(second.map((s) => s.extra)).not.toEqual(first.map((s) => s.extra));
-    const again = await takeSamples(ds, 100, SeededRandom.fromState(state));
-    expect(again.map((s) => s.extra)).toEqual(first.map((s) => s.extra));
+    await expectFreshPassesReproducible(freshTriangleDataset({ samplesPerEpoch: 20 }), 20);
   });
 });

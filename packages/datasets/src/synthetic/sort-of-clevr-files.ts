@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validateConfig, z } from '@ait/core';
 import { type AsyncRandomAccessDataset, type RandomAccessDataset, type Sample } from '../dataset/dataset';
@@ -12,9 +11,9 @@ import {
 import { QUESTION_SIZE, SORT_OF_CLEVR_ANSWER_NAMES, answerQuestion, decodeQuestion, encodeQuestion } from './sort-of-clevr-questions';
 import { SORT_OF_CLEVR_IMAGE_SIZE, SORT_OF_CLEVR_OBJECTS, type SceneObject, renderScene } from './sort-of-clevr-scene';
 import { MANIFEST_FILE, SYNTHETIC_FORMAT, type SyntheticManifest } from './synthetic-manifest';
-import { readManifest, writeManifest } from './synthetic-manifest-file';
+import { readManifest } from './synthetic-manifest-file';
 import { type SyntheticSplit, countSchema, exampleRng, seedSchema, splitSchema } from './synthetic-options';
-import { type OpenedIdx, closeSetFiles, createWriters, memoryRecord, openSetFile, readRecord } from './synthetic-set-files';
+import { memoryRecord, openSetFiles, readRecord, setDataset, writeSetFiles } from './synthetic-set-files';
 
 /** IDX files of a written Sort-of-CLEVR set. */
 export const SORT_OF_CLEVR_FILES = {
@@ -58,37 +57,7 @@ export async function writeSortOfClevrSet(dir: string, options: WriteSortOfClevr
   const n = o.images ?? SORT_OF_CLEVR_SPLIT_IMAGES[o.split];
   const q = 3 * o.questionsPerType;
   const s = SORT_OF_CLEVR_IMAGE_SIZE;
-  await mkdir(dir, { recursive: true });
-  const writers = await createWriters(dir, [
-    { name: SORT_OF_CLEVR_FILES.images, dims: [n, s, s, 3] },
-    { name: SORT_OF_CLEVR_FILES.objects, dims: [n, SORT_OF_CLEVR_OBJECTS, 3] },
-    { name: SORT_OF_CLEVR_FILES.questions, dims: [n, q, QUESTION_SIZE] },
-    { name: SORT_OF_CLEVR_FILES.answers, dims: [n, q] },
-  ]);
-  const [images, objects, questions, answers] = writers as [
-    (typeof writers)[0],
-    (typeof writers)[0],
-    (typeof writers)[0],
-    (typeof writers)[0],
-  ];
-  const qBuf = new Float32Array(QUESTION_SIZE);
-  try {
-    for (let j = 0; j < n; j++) {
-      const g = generateSortOfClevrImage(exampleRng('sort-of-clevr', o.split, o.seed, j), o.questionsPerType);
-      await images.append(renderScene(g.objects));
-      await objects.append(Uint8Array.from(g.objects.flatMap((ob) => [ob.x, ob.y, ob.shape === 'square' ? 0 : 1])));
-      const qs = new Uint8Array(q * QUESTION_SIZE);
-      g.questions.forEach((question, k) => qs.set(encodeQuestion(question, qBuf), k * QUESTION_SIZE));
-      await questions.append(qs);
-      await answers.append(Uint8Array.from(g.answers));
-      if ((j + 1) % 100 === 0 || j + 1 === n) o.onProgress?.(j + 1, n);
-    }
-    for (const w of writers) await w.close();
-  } catch (err) {
-    await Promise.all(writers.map((w) => w.abort()));
-    throw err;
-  }
-  const manifest: SyntheticManifest = {
+  const manifest = {
     format: SYNTHETIC_FORMAT,
     version: 1,
     task: 'sort-of-clevr',
@@ -98,9 +67,18 @@ export async function writeSortOfClevrSet(dir: string, options: WriteSortOfClevr
     questionsPerType: o.questionsPerType,
     labelNames: [...SORT_OF_CLEVR_ANSWER_NAMES],
     files: { ...SORT_OF_CLEVR_FILES },
-  };
-  await writeManifest(dir, manifest);
-  return manifest;
+  } as const;
+  const dims = { images: [n, s, s, 3], objects: [n, SORT_OF_CLEVR_OBJECTS, 3], questions: [n, q, QUESTION_SIZE], answers: [n, q] };
+  const qBuf = new Float32Array(QUESTION_SIZE);
+  return writeSetFiles(dir, manifest, dims, { every: 100, onProgress: o.onProgress }, async (j, w) => {
+    const g = generateSortOfClevrImage(exampleRng('sort-of-clevr', o.split, o.seed, j), o.questionsPerType);
+    await w.images.append(renderScene(g.objects));
+    await w.objects.append(Uint8Array.from(g.objects.flatMap((ob) => [ob.x, ob.y, ob.shape === 'square' ? 0 : 1])));
+    const qs = new Uint8Array(q * QUESTION_SIZE);
+    g.questions.forEach((question, k) => qs.set(encodeQuestion(question, qBuf), k * QUESTION_SIZE));
+    await w.questions.append(qs);
+    await w.answers.append(Uint8Array.from(g.answers));
+  });
 }
 
 /** Options of {@link openSortOfClevrSet}. */
@@ -152,59 +130,38 @@ export async function openSortOfClevrSet(
   const n = m.count;
   const q = 3 * m.questionsPerType;
   const s = SORT_OF_CLEVR_IMAGE_SIZE;
-  const files = m.files as Record<string, string | undefined>;
-  const name = (role: keyof typeof SORT_OF_CLEVR_FILES): string => files[role] ?? SORT_OF_CLEVR_FILES[role];
-  const opened: OpenedIdx[] = [];
-  try {
-    opened.push(await openSetFile(dir, name('images'), [n, s, s, 3], o.mode, where));
-    opened.push(await openSetFile(dir, name('objects'), [n, SORT_OF_CLEVR_OBJECTS, 3], 'memory', where));
-    opened.push(await openSetFile(dir, name('questions'), [n, q, QUESTION_SIZE], 'memory', where));
-    opened.push(await openSetFile(dir, name('answers'), [n, q], 'memory', where));
-  } catch (err) {
-    await closeSetFiles(opened);
-    throw err;
-  }
-  const [images, objects, questions, answers] = opened as [OpenedIdx, OpenedIdx, OpenedIdx, OpenedIdx];
+  const { files, paths, close } = await openSetFiles(dir, m, SORT_OF_CLEVR_FILES, {
+    images: { dims: [n, s, s, 3], mode: o.mode },
+    objects: { dims: [n, SORT_OF_CLEVR_OBJECTS, 3], mode: 'memory' },
+    questions: { dims: [n, q, QUESTION_SIZE], mode: 'memory' },
+    answers: { dims: [n, q], mode: 'memory' },
+  });
+  const { images, objects, questions, answers } = files;
   const size = n * q;
   const datasetName = `sort-of-clevr-${m.split}`;
   const assemble = (i: number, image: Uint8Array): Sample<SortOfClevrExtra> => {
     const imageIndex = Math.floor(i / q);
     const questionIndex = i % q;
-    const objs = decodeObjects(memoryRecord(objects, imageIndex), `${join(dir, name('objects'))}, image ${imageIndex}`);
+    const objs = decodeObjects(memoryRecord(objects, imageIndex), `${paths.objects}, image ${imageIndex}`);
     const vector = Float32Array.from(
       memoryRecord(questions, imageIndex).subarray(questionIndex * QUESTION_SIZE, (questionIndex + 1) * QUESTION_SIZE),
     );
-    const question = decodeQuestion(vector, `${join(dir, name('questions'))}, image ${imageIndex}, question ${questionIndex}`);
+    const question = decodeQuestion(vector, `${paths.questions}, image ${imageIndex}, question ${questionIndex}`);
     const label = memoryRecord(answers, imageIndex)[questionIndex] as number;
     const expected = answerQuestion(objs, question);
     if (label !== expected) {
       throw new Error(
-        `${join(dir, name('answers'))}: image ${imageIndex}, question ${questionIndex} stores answer ${label} but the stored ` +
+        `${paths.answers}: image ${imageIndex}, question ${questionIndex} stores answer ${label} but the stored ` +
           `objects give ${expected}; the set is corrupt. Write it again.`,
       );
     }
     return { image, label, inputs: [vector], extra: { imageIndex, questionIndex, objects: objs, question } };
   };
-  const check = (i: number): void => {
-    if (!Number.isInteger(i) || i < 0 || i >= size) throw new RangeError(`Dataset '${datasetName}': index ${i} is outside [0, ${size}).`);
-  };
-  const info = { name: datasetName, size, ...SORT_OF_CLEVR_INFO, close: () => closeSetFiles(opened) };
-  if (o.mode === 'memory') {
-    return {
-      ...info,
-      access: 'random',
-      get(i: number) {
-        check(i);
-        return assemble(i, memoryRecord(images, Math.floor(i / q)));
-      },
-    };
-  }
-  return {
-    ...info,
-    access: 'async-random',
-    async read(i: number) {
-      check(i);
-      return assemble(i, await readRecord(images, Math.floor(i / q)));
-    },
-  };
+  const info = { name: datasetName, size, ...SORT_OF_CLEVR_INFO, close };
+  return setDataset(
+    info,
+    o.mode,
+    (i) => assemble(i, memoryRecord(images, Math.floor(i / q))),
+    async (i) => assemble(i, await readRecord(images, Math.floor(i / q))),
+  );
 }

@@ -1,14 +1,12 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { validateConfig, z } from '@ait/core';
 import { checkLabel } from '../dataset/check-sample';
 import { type AsyncRandomAccessDataset, type RandomAccessDataset, type Sample } from '../dataset/dataset';
 import { TRIANGLE_IMAGE_SIZE, TRIANGLE_LABEL_NAMES, type Point, type TriangleScene, renderTriangle, sampleTriangle } from './triangle';
 import { TRIANGLE_NORMALIZATION, TRIANGLE_SPLIT_SIZES } from './triangle-dataset';
-import { MANIFEST_FILE, SYNTHETIC_FORMAT, type SyntheticManifest } from './synthetic-manifest';
-import { readManifest, writeManifest } from './synthetic-manifest-file';
+import { SYNTHETIC_FORMAT, type SyntheticManifest } from './synthetic-manifest';
+import { readManifest } from './synthetic-manifest-file';
 import { type SyntheticSplit, countSchema, exampleRng, seedSchema, splitSchema } from './synthetic-options';
-import { type OpenedIdx, closeSetFiles, createWriters, memoryRecord, openSetFile, readRecord } from './synthetic-set-files';
+import { memoryRecord, openSetFiles, readRecord, setDataset, writeSetFiles } from './synthetic-set-files';
 
 /** IDX files of a written Triangle set. */
 export const TRIANGLE_FILES = {
@@ -48,34 +46,7 @@ export async function writeTriangleSet(dir: string, options: WriteTriangleSetOpt
   const o = validateConfig('writeTriangleSet', writeSchema, options);
   const n = o.size ?? TRIANGLE_SPLIT_SIZES[o.split];
   const s = TRIANGLE_IMAGE_SIZE;
-  await mkdir(dir, { recursive: true });
-  const writers = await createWriters(dir, [
-    { name: TRIANGLE_FILES.images, dims: [n, s, s] },
-    { name: TRIANGLE_FILES.labels, dims: [n] },
-    { name: TRIANGLE_FILES.vertices, dims: [n, 3, 2] },
-    { name: TRIANGLE_FILES.points, dims: [n, 24, 2] },
-  ]);
-  const [images, labels, vertices, points] = writers as [
-    (typeof writers)[0],
-    (typeof writers)[0],
-    (typeof writers)[0],
-    (typeof writers)[0],
-  ];
-  try {
-    for (let i = 0; i < n; i++) {
-      const scene = sampleTriangle(exampleRng('triangle', o.split, o.seed, i));
-      await images.append(renderTriangle(scene, 1));
-      await labels.append(Uint8Array.of(scene.label));
-      await vertices.append(Uint8Array.from(scene.vertices.flat()));
-      await points.append(Uint8Array.from(scene.points.flat()));
-      if ((i + 1) % 1000 === 0 || i + 1 === n) o.onProgress?.(i + 1, n);
-    }
-    for (const w of writers) await w.close();
-  } catch (err) {
-    await Promise.all(writers.map((w) => w.abort()));
-    throw err;
-  }
-  const manifest: SyntheticManifest = {
+  const manifest = {
     format: SYNTHETIC_FORMAT,
     version: 1,
     task: 'triangle',
@@ -84,9 +55,15 @@ export async function writeTriangleSet(dir: string, options: WriteTriangleSetOpt
     count: n,
     labelNames: [...TRIANGLE_LABEL_NAMES],
     files: { ...TRIANGLE_FILES },
-  };
-  await writeManifest(dir, manifest);
-  return manifest;
+  } as const;
+  const dims = { images: [n, s, s], labels: [n], vertices: [n, 3, 2], points: [n, 24, 2] };
+  return writeSetFiles(dir, manifest, dims, { every: 1000, onProgress: o.onProgress }, async (i, w) => {
+    const scene = sampleTriangle(exampleRng('triangle', o.split, o.seed, i));
+    await w.images.append(renderTriangle(scene, 1));
+    await w.labels.append(Uint8Array.of(scene.label));
+    await w.vertices.append(Uint8Array.from(scene.vertices.flat()));
+    await w.points.append(Uint8Array.from(scene.points.flat()));
+  });
 }
 
 /** Options of {@link openTriangleSet}. */
@@ -140,31 +117,21 @@ export async function openTriangleSet(
   const m = await readManifest(dir, 'triangle', 'writeTriangleSet');
   const n = m.count;
   const s = TRIANGLE_IMAGE_SIZE;
-  const where = join(dir, MANIFEST_FILE);
-  const files = m.files as Record<string, string | undefined>;
-  const name = (role: keyof typeof TRIANGLE_FILES): string => files[role] ?? TRIANGLE_FILES[role];
-  const opened: OpenedIdx[] = [];
-  try {
-    opened.push(await openSetFile(dir, name('images'), [n, s, s], o.mode, where));
-    opened.push(await openSetFile(dir, name('labels'), [n], 'memory', where));
-    opened.push(await openSetFile(dir, name('vertices'), [n, 3, 2], o.mode, where));
-    opened.push(await openSetFile(dir, name('points'), [n, 24, 2], o.mode, where));
-  } catch (err) {
-    await closeSetFiles(opened);
-    throw err;
-  }
-  const [images, labels, vertices, points] = opened as [OpenedIdx, OpenedIdx, OpenedIdx, OpenedIdx];
+  const { files, paths, close } = await openSetFiles(dir, m, TRIANGLE_FILES, {
+    images: { dims: [n, s, s], mode: o.mode },
+    labels: { dims: [n], mode: 'memory' },
+    vertices: { dims: [n, 3, 2], mode: o.mode },
+    points: { dims: [n, 24, 2], mode: o.mode },
+  });
+  const { images, labels, vertices, points } = files;
   const labelBytes = labels.kind === 'memory' ? labels.data : new Uint8Array(0);
-  labelBytes.forEach((l, i) => checkLabel(l, 2, `${join(dir, name('labels'))}, record ${i}`));
+  labelBytes.forEach((l, i) => checkLabel(l, 2, `${paths.labels}, record ${i}`));
   const datasetName = `triangle-${m.split}`;
   const assemble = (i: number, image: Uint8Array, v: Uint8Array, p: Uint8Array): Sample<TriangleScene> => {
     const label = labelBytes[i] as 0 | 1;
     const [p1, p2, p3] = pairs(v) as [Point, Point, Point];
     const scene: TriangleScene = { label, vertices: [p1, p2, p3], points: pairs(p) };
     return { image: toChannels(image, o.channels), label, extra: scene };
-  };
-  const check = (i: number): void => {
-    if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`Dataset '${datasetName}': index ${i} is outside [0, ${n}).`);
   };
   const info = {
     name: datasetName,
@@ -177,25 +144,15 @@ export async function openTriangleSet(
       std: Array.from({ length: o.channels }, () => TRIANGLE_NORMALIZATION.std[0] as number),
     },
     extraInputs: [] as const,
-    close: () => closeSetFiles(opened),
+    close,
   };
-  if (o.mode === 'memory') {
-    return {
-      ...info,
-      access: 'random',
-      get(i: number) {
-        check(i);
-        return assemble(i, memoryRecord(images, i), memoryRecord(vertices, i), memoryRecord(points, i));
-      },
-    };
-  }
-  return {
-    ...info,
-    access: 'async-random',
-    async read(i: number) {
-      check(i);
+  return setDataset(
+    info,
+    o.mode,
+    (i) => assemble(i, memoryRecord(images, i), memoryRecord(vertices, i), memoryRecord(points, i)),
+    async (i) => {
       const [image, v, p] = await Promise.all([readRecord(images, i), readRecord(vertices, i), readRecord(points, i)]);
       return assemble(i, image, v, p);
     },
-  };
+  );
 }
