@@ -60,15 +60,15 @@ function markdownTable(header: readonly string[], rows: readonly string[][]): st
 
 /**
  * The markdown tables of `entries` (default every registered data set), two so that each fits a
- * docs page's text column: what each set is (name, what it is, where it comes from, split sizes),
+ * docs page's text column: what each set is (name, title and what it is, where it comes from, split sizes),
  * then what a model sees of it (image shape and extra inputs, classes, the augmentations that keep
  * its labels true and whether the CLI offers it by name).
  */
 export function renderDatasetTable(entries: readonly DatasetEntry[] = DATASET_REGISTRY): string {
   const name = (e: DatasetEntry): string => `\`${e.name}\``;
   const what = markdownTable(
-    ['name', 'data set', 'what', 'source', 'size'],
-    entries.map((e) => [name(e), e.title, e.description, e.source, sizesCell(e)]),
+    ['name', 'what', 'source', 'size'],
+    entries.map((e) => [name(e), `${e.title}: ${e.description}`, e.source, sizesCell(e)]),
   );
   const seen = markdownTable(
     ['name', 'image', 'classes', 'augmentation', 'CLI'],

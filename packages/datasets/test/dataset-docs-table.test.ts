@@ -48,7 +48,7 @@ describe('docs: the table of data sets', () => {
         .split('\n\n')
         .map((t) => t.split('\n')[2] ?? '');
     expect(rowsOf(entry)).toEqual([
-      '| `dice` | Dice | which face is up \\| of a die | generated, seeded | 12,000 train / 600 test images (any size) |',
+      '| `dice` | Dice: which face is up \\| of a die | generated, seeded | 12,000 train / 600 test images (any size) |',
       '| `dice` | 16 x 16 x 1 + hint `[2, 3]` | 6 | crop; refuses flip (mirrored pips) | yes (generates 1,000 / 100 unless asked) |',
     ]);
     expect(
@@ -62,7 +62,7 @@ describe('docs: the table of data sets', () => {
         classes: 'per folder',
       }),
     ).toEqual([
-      '| `dice` | Dice | which face is up \\| of a die | generated, seeded | the files |',
+      '| `dice` | Dice: which face is up \\| of a die | generated, seeded | the files |',
       '| `dice` | 16 x 16 x 1 | per folder | not checked | yes |',
     ]);
   });
