@@ -110,43 +110,47 @@ describe.skipIf(!executablePath)('@ait/core on WebGPU in headless Chromium', () 
     if (out) rmSync(out, { recursive: true, force: true });
   });
 
-  it('initBackend: auto skips the software adapter for wasm, an explicit webgpu takes it', async (ctx) => {
-    needsAdapter(ctx);
-    const report = await run<WebGpuBackendsReport>(browser, `${server.url}/index.html?webgpu=1`);
-    const syncWarning = problems.filter((p) => /synchronously reading data from GPU/.test(p));
-    console.log(
-      `WebGPU adapter in headless Chromium: ${JSON.stringify(report.adapter)}; initBackend: ${report.explicit.ok ? JSON.stringify(report.explicit.adapter) : report.explicit.message}`,
-    );
-    expect(report.secureContext).toBe(true);
-    expect(report.navigatorGpu).toBe(true);
-    // Chromium's own SwiftShader (its adapter info has been { vendor google, architecture
-    // swiftshader, description "SwiftShader Device (Subzero)", isFallbackAdapter true })
-    const adapter = report.adapter as RawAdapterInfo;
-    expect(`${adapter.architecture} ${adapter.description}`).toMatch(/swiftshader/i);
-    expect(adapter.isFallbackAdapter).toBe(true);
-    // explicit: the software adapter, named, and the summary says it is one
-    expect(report.explicit).toMatchObject({ ok: true, backend: 'webgpu', tfjsBackend: 'webgpu', adapter: { software: true } });
-    const explicit = report.explicit as Extract<WebGpuChoice, { ok: true }>;
-    const name = explicit.adapter?.name ?? '';
-    expect(name).toMatch(/SwiftShader/i);
-    expect(
-      explicit.summary.startsWith(
-        `backend webgpu (WebGPU backend ready on ${name}, from the browser's WebGPU; a software adapter (it is a fallback adapter)`,
-      ),
-    ).toBe(true);
-    // auto: not the software adapter, and says why
-    expect(report.auto.backend).toBe('wasm');
-    expect(report.auto.webgpuReason.startsWith(`the only WebGPU adapter is a software one, ${name} (it is a fallback adapter): `)).toBe(
-      true,
-    );
-    expect(report.auto.summary).toMatch(/^backend wasm \(.*; skipped .*webgpu: the only WebGPU adapter is a software one/);
-    // the control of what the training tests check: a read of host values is not counted, a
-    // synchronous read from the GPU is, and tfjs-backend-webgpu's warning about it is seen
-    expect(explicit.syncReadControl).toEqual({ hostRead: 0, gpuRead: 1 });
-    expect(syncWarning).toHaveLength(1);
-    expect(problems.filter((p) => !syncWarning.includes(p))).toEqual([]);
-    expect(server.missing).toEqual([]);
-  }, TEST_TIMEOUT_MS);
+  it(
+    'initBackend: auto skips the software adapter for wasm, an explicit webgpu takes it',
+    async (ctx) => {
+      needsAdapter(ctx);
+      const report = await run<WebGpuBackendsReport>(browser, `${server.url}/index.html?webgpu=1`);
+      const syncWarning = problems.filter((p) => /synchronously reading data from GPU/.test(p));
+      console.log(
+        `WebGPU adapter in headless Chromium: ${JSON.stringify(report.adapter)}; initBackend: ${report.explicit.ok ? JSON.stringify(report.explicit.adapter) : report.explicit.message}`,
+      );
+      expect(report.secureContext).toBe(true);
+      expect(report.navigatorGpu).toBe(true);
+      // Chromium's own SwiftShader (its adapter info has been { vendor google, architecture
+      // swiftshader, description "SwiftShader Device (Subzero)", isFallbackAdapter true })
+      const adapter = report.adapter as RawAdapterInfo;
+      expect(`${adapter.architecture} ${adapter.description}`).toMatch(/swiftshader/i);
+      expect(adapter.isFallbackAdapter).toBe(true);
+      // explicit: the software adapter, named, and the summary says it is one
+      expect(report.explicit).toMatchObject({ ok: true, backend: 'webgpu', tfjsBackend: 'webgpu', adapter: { software: true } });
+      const explicit = report.explicit as Extract<WebGpuChoice, { ok: true }>;
+      const name = explicit.adapter?.name ?? '';
+      expect(name).toMatch(/SwiftShader/i);
+      expect(
+        explicit.summary.startsWith(
+          `backend webgpu (WebGPU backend ready on ${name}, from the browser's WebGPU; a software adapter (it is a fallback adapter)`,
+        ),
+      ).toBe(true);
+      // auto: not the software adapter, and says why
+      expect(report.auto.backend).toBe('wasm');
+      expect(report.auto.webgpuReason.startsWith(`the only WebGPU adapter is a software one, ${name} (it is a fallback adapter): `)).toBe(
+        true,
+      );
+      expect(report.auto.summary).toMatch(/^backend wasm \(.*; skipped .*webgpu: the only WebGPU adapter is a software one/);
+      // the control of what the training tests check: a read of host values is not counted, a
+      // synchronous read from the GPU is, and tfjs-backend-webgpu's warning about it is seen
+      expect(explicit.syncReadControl).toEqual({ hostRead: 0, gpuRead: 1 });
+      expect(syncWarning).toHaveLength(1);
+      expect(problems.filter((p) => !syncWarning.includes(p))).toEqual([]);
+      expect(server.missing).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
   it.for(WEBGPU_SCENARIOS)(
     '%s trains on webgpu in the page with the losses of cpu in Node (1e-4 relative), never reading the GPU synchronously',
@@ -184,36 +188,44 @@ describe.skipIf(!executablePath)('@ait/core on WebGPU in headless Chromium', () 
     },
   );
 
-  it('a page that is not a secure context has no WebGPU: BackendUnavailableError says so, auto takes wasm', async () => {
-    const insecure = server.url.replace('127.0.0.1', INSECURE_HOST);
-    const report = await run<WebGpuBackendsReport>(browser, `${insecure}/index.html?webgpu=1`);
-    expect(report.secureContext).toBe(false);
-    expect(report.navigatorGpu).toBe(false);
-    expect(report.auto.backend).toBe('wasm');
-    expect(report.auto.webgpuReason).toMatch(/not a secure context/);
-    expect(report.explicit).toMatchObject({ ok: false, errorName: 'BackendUnavailableError', isBackendUnavailableError: true });
-    expect(!report.explicit.ok && report.explicit.message).toMatch(
-      /^Backend "webgpu" is not available: this page is not a secure context, and browsers offer WebGPU \(navigator\.gpu\) to https:\/\/ and localhost pages only\./,
-    );
-    expect(problems).toEqual([]);
-    expect(server.missing).toEqual([]);
-  }, TEST_TIMEOUT_MS);
-
-  it('Chromium without the WebGPU flags has no adapter: BackendUnavailableError says so, auto takes wasm', async () => {
-    const plain = await launchChromium(executablePath as string);
-    try {
-      const report = await run<WebGpuBackendsReport>(plain, `${server.url}/index.html?webgpu=1`);
-      expect(report.secureContext).toBe(true);
-      expect(report.adapter).toBeNull();
+  it(
+    'a page that is not a secure context has no WebGPU: BackendUnavailableError says so, auto takes wasm',
+    async () => {
+      const insecure = server.url.replace('127.0.0.1', INSECURE_HOST);
+      const report = await run<WebGpuBackendsReport>(browser, `${insecure}/index.html?webgpu=1`);
+      expect(report.secureContext).toBe(false);
+      expect(report.navigatorGpu).toBe(false);
       expect(report.auto.backend).toBe('wasm');
+      expect(report.auto.webgpuReason).toMatch(/not a secure context/);
       expect(report.explicit).toMatchObject({ ok: false, errorName: 'BackendUnavailableError', isBackendUnavailableError: true });
       expect(!report.explicit.ok && report.explicit.message).toMatch(
-        /^Backend "webgpu" is not available: .*(no WebGPU adapter|navigator\.gpu is missing)/,
+        /^Backend "webgpu" is not available: this page is not a secure context, and browsers offer WebGPU \(navigator\.gpu\) to https:\/\/ and localhost pages only\./,
       );
-    } finally {
-      await plain.close();
-    }
-    expect(problems.filter((p) => !/No available adapters/.test(p))).toEqual([]);
-    expect(server.missing).toEqual([]);
-  }, TEST_TIMEOUT_MS);
+      expect(problems).toEqual([]);
+      expect(server.missing).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'Chromium without the WebGPU flags has no adapter: BackendUnavailableError says so, auto takes wasm',
+    async () => {
+      const plain = await launchChromium(executablePath as string);
+      try {
+        const report = await run<WebGpuBackendsReport>(plain, `${server.url}/index.html?webgpu=1`);
+        expect(report.secureContext).toBe(true);
+        expect(report.adapter).toBeNull();
+        expect(report.auto.backend).toBe('wasm');
+        expect(report.explicit).toMatchObject({ ok: false, errorName: 'BackendUnavailableError', isBackendUnavailableError: true });
+        expect(!report.explicit.ok && report.explicit.message).toMatch(
+          /^Backend "webgpu" is not available: .*(no WebGPU adapter|navigator\.gpu is missing)/,
+        );
+      } finally {
+        await plain.close();
+      }
+      expect(problems.filter((p) => !/No available adapters/.test(p))).toEqual([]);
+      expect(server.missing).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
