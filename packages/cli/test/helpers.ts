@@ -70,3 +70,10 @@ export const TINY_AIT = tinyAit;
 export function expectFilesIn(files: readonly string[], out: string, names: readonly string[]): void {
   expect(files.map((f) => relative(out, f))).toEqual(expect.arrayContaining([...names]));
 }
+
+/**
+ * Time limit for a test that starts several `ait` processes one after another: each pays Node's
+ * start and tfjs' import (about 2 s on a quiet 2-core machine, 10-20 s on a loaded CI one, where
+ * such tests have run past vitest's default 120 s).
+ */
+export const CLI_TEST_TIMEOUT_MS = 300_000;

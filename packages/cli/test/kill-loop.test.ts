@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '@ait/core/testing';
-import { cli, tinyConfigFile } from './helpers';
+import { cli, CLI_TEST_TIMEOUT_MS, tinyConfigFile } from './helpers';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -47,23 +47,27 @@ interface KillLoopResult {
 describe('SIGKILL loop (tiny AiT, cpu backend)', () => {
   const dir = useTempDir('ait-kill-loop-');
 
-  it('3 kills inside checkpoint writes: no temporary file left, final checkpoint identical to an uninterrupted run', async () => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['scripts/kill-loop.mjs', '--kills', '3', '--epochs', '2', '--modes', 'write', '--seed', '5', '--dir', dir(), '--json'],
-      { cwd: packageDir, maxBuffer: 1 << 24 },
-    );
-    const result = JSON.parse(stdout) as KillLoopResult;
-    expect(result.failures).toEqual([]);
-    expect(result).toMatchObject({ ok: true, kills: 3 });
-    // checked here too, not only by the script
-    expect(files(result.killed).filter((f) => /\.tmp/.test(f))).toEqual([]);
-    const a = await checkpointParts(result.referenceCheckpoint);
-    const b = await checkpointParts(result.finalCheckpoint);
-    expect(relative(join(dir(), 'killed'), result.finalCheckpoint)).toBe(relative(join(dir(), 'reference'), result.referenceCheckpoint));
-    expect(b.header).toBe(a.header);
-    expect(b.payload.equals(a.payload)).toBe(true);
-  });
+  it(
+    '3 kills inside checkpoint writes: no temporary file left, final checkpoint identical to an uninterrupted run',
+    async () => {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['scripts/kill-loop.mjs', '--kills', '3', '--epochs', '2', '--modes', 'write', '--seed', '5', '--dir', dir(), '--json'],
+        { cwd: packageDir, maxBuffer: 1 << 24 },
+      );
+      const result = JSON.parse(stdout) as KillLoopResult;
+      expect(result.failures).toEqual([]);
+      expect(result).toMatchObject({ ok: true, kills: 3 });
+      // checked here too, not only by the script
+      expect(files(result.killed).filter((f) => /\.tmp/.test(f))).toEqual([]);
+      const a = await checkpointParts(result.referenceCheckpoint);
+      const b = await checkpointParts(result.finalCheckpoint);
+      expect(relative(join(dir(), 'killed'), result.finalCheckpoint)).toBe(relative(join(dir(), 'reference'), result.referenceCheckpoint));
+      expect(b.header).toBe(a.header);
+      expect(b.payload.equals(a.payload)).toBe(true);
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
 
   it('a resume removes the temporary files of killed writers in the run folder and in checkpoints/', async () => {
     const config = await tinyConfigFile(dir(), { epochs: 1 });

@@ -12,7 +12,7 @@ import type { Prediction } from '../src/commands/predict';
 import type { ExportedModelInfo } from '../src/util/exported-model-info';
 import { inferProbabilities } from '../src/util/model-inference';
 import { restoreRun } from '../src/util/run-checkpoint';
-import { cli, TINY_AIT, tinyConfigFile } from './helpers';
+import { cli, CLI_TEST_TIMEOUT_MS, TINY_AIT, tinyConfigFile } from './helpers';
 
 /** Writes `[h, w, 1]` or `[h, w, 3]` bytes as a PNG file. */
 async function writePng(path: string, pixels: Uint8Array, h: number, w: number, c: number): Promise<void> {
@@ -96,37 +96,47 @@ describe('ait predict and ait export (tiny AiT on triangle, cpu)', () => {
     });
   });
 
-  it('predict: a table by default; resized images; clear errors for missing files, non-images and question models', async () => {
-    const big = join(dir(), 'big.png');
-    await writePng(big, testImage(9, shape[0] * 2, shape[1] * 2, 3), shape[0] * 2, shape[1] * 2, 3);
-    const table = await cli('predict', run, join(images, 'img-0.png'), big, '--backend', 'cpu');
-    expect(table.code, table.err).toBe(0);
-    expect(table.out).toMatch(/resized to \d+ x \d+/);
-    expect(table.out).toMatch(/image\s+predicted\s+probability\s+top 2/);
-    expect(table.out).toContain('big.png');
-    const missing = await cli('predict', run, join(dir(), 'nope.png'));
-    expect(missing.code).toBe(2);
-    expect(missing.err).toMatch(/nope\.png does not exist; give PNG\/JPEG files/);
-    const text = join(dir(), 'notes.png');
-    await writeFile(text, 'not an image', 'utf8');
-    const bad = await cli('predict', run, text, '--backend', 'cpu');
-    expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(/notes\.png: neither PNG nor JPEG/);
-    const empty = join(dir(), 'empty');
-    await mkdir(empty);
-    expect((await cli('predict', run, empty)).err).toMatch(/holds no \.png\/\.jpg\/\.jpeg images/);
-    // a Sort-of-CLEVR model takes a question beside the image: refused with the alternatives
-    const clevrDir = join(dir(), 'clevr');
-    await mkdir(clevrDir);
-    const clevrConfig = join(clevrDir, 'clevr.json');
-    const settings = { model: 'ait-tiny', dataset: 'sort-of-clevr', epochs: 1, trainSize: 16, testSize: 8, batchSize: 8, backend: 'cpu' };
-    await writeFile(clevrConfig, JSON.stringify({ ...settings, modelConfig: { ...TINY_AIT, patchSize: 15 } }), 'utf8');
-    const clevr = await cli('train', '--config', clevrConfig, '--out', join(clevrDir, 'run'), '--quiet');
-    expect(clevr.code, clevr.err).toBe(0);
-    const refused = await cli('predict', join(clevrDir, 'run'), join(images, 'img-0.png'), '--backend', 'cpu');
-    expect(refused.code).toBe(2);
-    expect(refused.err).toMatch(/feeds it question \[\d+\] beside each image; ait predict reads images only/);
-  });
+  it(
+    'predict: a table by default; resized images; clear errors for missing files, non-images and question models',
+    async () => {
+      const big = join(dir(), 'big.png');
+      await writePng(big, testImage(9, shape[0] * 2, shape[1] * 2, 3), shape[0] * 2, shape[1] * 2, 3);
+      const table = await cli('predict', run, join(images, 'img-0.png'), big, '--backend', 'cpu');
+      expect(table.code, table.err).toBe(0);
+      expect(table.out).toMatch(/resized to \d+ x \d+/);
+      expect(table.out).toMatch(/image\s+predicted\s+probability\s+top 2/);
+      expect(table.out).toContain('big.png');
+      const missing = await cli('predict', run, join(dir(), 'nope.png'));
+      expect(missing.code).toBe(2);
+      expect(missing.err).toMatch(/nope\.png does not exist; give PNG\/JPEG files/);
+      const text = join(dir(), 'notes.png');
+      await writeFile(text, 'not an image', 'utf8');
+      const bad = await cli('predict', run, text, '--backend', 'cpu');
+      expect(bad.code).toBe(1);
+      expect(bad.err).toMatch(/notes\.png: neither PNG nor JPEG/);
+      const empty = join(dir(), 'empty');
+      await mkdir(empty);
+      expect((await cli('predict', run, empty)).err).toMatch(/holds no \.png\/\.jpg\/\.jpeg images/);
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'predict: a model that takes a question beside the image (Sort-of-CLEVR) is refused with the alternatives',
+    async () => {
+      const clevrDir = join(dir(), 'clevr');
+      await mkdir(clevrDir);
+      const clevrConfig = join(clevrDir, 'clevr.json');
+      const settings = { model: 'ait-tiny', dataset: 'sort-of-clevr', epochs: 1, trainSize: 16, testSize: 8, batchSize: 8, backend: 'cpu' };
+      await writeFile(clevrConfig, JSON.stringify({ ...settings, modelConfig: { ...TINY_AIT, patchSize: 15 } }), 'utf8');
+      const clevr = await cli('train', '--config', clevrConfig, '--out', join(clevrDir, 'run'), '--quiet');
+      expect(clevr.code, clevr.err).toBe(0);
+      const refused = await cli('predict', join(clevrDir, 'run'), join(images, 'img-0.png'), '--backend', 'cpu');
+      expect(refused.code).toBe(2);
+      expect(refused.err).toMatch(/feeds it question \[\d+\] beside each image; ait predict reads images only/);
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
 
   it('export: model.json + weights.bin load with tf.loadLayersModel and give the checkpoint probabilities (max diff <= 1e-5)', async () => {
     const out = join(dir(), 'exported');
