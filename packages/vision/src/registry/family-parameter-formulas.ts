@@ -165,7 +165,8 @@ function perceiverWeights(model: Perceiver): FamilyWeights {
   const mlp = Math.max(1, Math.round(c.mlpRatio * d));
   // each input position: its patch's pixels and the Fourier features (2 coordinates + sin and cos of each band per axis)
   const inputWidth = c.patchSize * c.patchSize * image.channels + 2 + 4 * c.fourierBands;
-  const cross = layerNorm(d) + layerNorm(inputWidth) + crossAttention(d, inputWidth, d, true) + layerNorm(d) + feedForward(d, mlp);
+  const inner = c.crossAttentionWidth === 'input' ? inputWidth : d;
+  const cross = layerNorm(d) + layerNorm(inputWidth) + crossAttention(d, inputWidth, inner, true) + layerNorm(d) + feedForward(d, mlp);
   const latent = layerNorm(d) + selfAttention(d, d, true) + layerNorm(d) + feedForward(d, mlp);
   const crossBlocks = c.weightSharing ? Math.min(2, c.repeats) : c.repeats;
   const latentBlocks = c.weightSharing ? c.latentLayers : c.latentLayers * c.repeats;

@@ -30,12 +30,14 @@ describe('Fourier position features', () => {
 });
 
 describe('the cross-attend block', () => {
-  it('equals z + Attn(LN(z), LN(inputs)), then + MLP(LN(.)), in float64', () => {
+  // attentionDim null: projections as wide as the latents; 6: as wide as the inputs (the authors' 'kv')
+  it.for([null, 6])('equals z + Attn(LN(z), LN(inputs)), then + MLP(LN(.)), in float64 (attentionDim %s)', (attentionDim) => {
     const [B, L, DL, N, DI, F] = [2, 3, 8, 5, 6, 12];
+    const A = attentionDim ?? DL;
     const rng = new SeededRandom(5);
     const z = randn(rng, B * L * DL);
     const inp = randn(rng, B * N * DI);
-    const block = new PerceiverCrossAttention({ numHeads: 1, mlpDim: F, name: 'cross' });
+    const block = new PerceiverCrossAttention({ numHeads: 1, attentionDim, mlpDim: F, name: 'cross' });
     block.apply([tf.tensor3d(z, [B, L, DL]), tf.tensor3d(inp, [B, N, DI])]);
     block.setWeights(block.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.4, 'float32', 90 + i)));
     const { lin, ln: lnEps } = weightsOf(block, /^.*?cross\//);
@@ -44,8 +46,9 @@ describe('the cross-attend block', () => {
       const q = lin(ln(zb, 'latent_norm'), 'attention/query');
       const kv = lin(ln(cube(inp, B, N, DI)[b] as M, 'input_norm'), 'attention/key_value');
       const att = q.map((qr) => {
-        const a = softmaxVec(kv.map((r) => qr.reduce((s, x, j) => s + x * (r[j] as number), 0) / Math.sqrt(DL)));
-        return Array.from({ length: DL }, (_, c) => a.reduce((s, an, n) => s + an * ((kv[n] as number[])[DL + c] as number), 0));
+        expect(qr).toHaveLength(A);
+        const a = softmaxVec(kv.map((r) => qr.reduce((s, x, j) => s + x * (r[j] as number), 0) / Math.sqrt(A)));
+        return Array.from({ length: A }, (_, c) => a.reduce((s, an, n) => s + an * ((kv[n] as number[])[A + c] as number), 0));
       });
       const o = lin(att, 'attention/output');
       const h = zb.map((r, i) => r.map((x, j) => x + ((o[i] as number[])[j] as number)));
@@ -57,7 +60,14 @@ describe('the cross-attend block', () => {
     });
     const r = block.attend(tf.tensor3d(z, [B, L, DL]), tf.tensor3d(inp, [B, N, DI]));
     expect(r.attention.shape).toEqual([B, 1, L, N]);
+    expect(r.latents.shape).toEqual([B, L, DL]);
     expectClose(r.latents.dataSync(), expected, { abs: 2e-5, rel: 2e-4 }, 'cross-attend');
+  });
+
+  it('refuses an attentionDim the heads do not divide', () => {
+    expect(() => new PerceiverCrossAttention({ numHeads: 4, attentionDim: 6, mlpDim: 8 })).toThrow(
+      /attentionDim: attentionDim 6 must be divisible by numHeads 4/,
+    );
   });
 });
 
@@ -83,6 +93,25 @@ describe('Perceiver model', () => {
     expect(u3 - u2).toBe(u2 - u1);
   });
 
+  it("crossAttentionWidth 'input' projects the cross-attention to the input array's width", () => {
+    // perceiver-tiny: 2 x 2 patches of RGB and 6 Fourier bands, 4 * 3 + 2 + 4 * 6 = 38 wide
+    const m = createModel('perceiver-tiny', { crossAttentionWidth: 'input' });
+    (m.apply(tf.zeros([1, 16, 16, 3])) as tf.Tensor).dispose();
+    const shapes = Object.fromEntries(m.weights.map((w) => [w.originalName.replace(/^.*?(cross\d)/, '$1'), w.shape]));
+    expect(shapes['cross0/attention/query/kernel']).toEqual([96, 38]);
+    expect(shapes['cross0/attention/key_value/kernel']).toEqual([38, 76]);
+    expect(shapes['cross0/attention/output/kernel']).toEqual([38, 96]);
+    expect(shapes['cross1/attention/output/kernel']).toEqual([38, 96]);
+    const latent = createModel('perceiver-tiny');
+    (latent.apply(tf.zeros([1, 16, 16, 3])) as tf.Tensor).dispose();
+    // per cross-attend: query, key-value and output with biases, 96 -> 38 instead of 96 -> 96
+    const perBlock = (w: number): number => 96 * w + w + (38 * 2 * w + 2 * w) + (w * 96 + 96);
+    expect(latent.countParams() - m.countParams()).toBe(2 * (perBlock(96) - perBlock(38)));
+    expect(m.getConfig()).toMatchObject({ crossAttentionWidth: 'input' });
+    m.dispose();
+    latent.dispose();
+  });
+
   it('records cross- and latent attention maps whose rows sum to 1', () => {
     const m = createModel('perceiver-tiny', { recordMaps: true });
     (m.apply(imageBatch(2, 16, 3, 10, 1).x) as tf.Tensor).dispose();
@@ -97,6 +126,12 @@ describe('Perceiver model', () => {
   it('reports configs and inputs that do not fit', () => {
     expect(() => createModel('perceiver-tiny', { latentHeads: 5 })).toThrow(ConfigError);
     expect(() => createModel('perceiver-tiny', { latentHeads: 5 })).toThrow(/latentHeads: latentDim 96 must be divisible by latentHeads 5/);
+    expect(() => createModel('perceiver-tiny', { crossAttentionWidth: 'input', crossHeads: 4 })).toThrow(
+      /crossHeads: the input array's width 38 \(crossAttentionWidth 'input'\) must be divisible by crossHeads 4/,
+    );
+    expect(() => createModel('perceiver-tiny', { crossAttentionWidth: 'input', channels: null })).toThrow(
+      /channels: crossAttentionWidth 'input' needs channels/,
+    );
     const any = createModel('perceiver-tiny', { imageSize: null });
     expect(() => any.apply(tf.zeros([1, 15, 16, 3]))).toThrow(/not divisible by the patch size 2/);
     (any.apply(tf.zeros([1, 16, 16, 3])) as tf.Tensor).dispose();

@@ -96,6 +96,8 @@ describe('presetParameterCount: parameters counted from the config, without buil
     ['set-transformer-tiny', { imageSize: null, channels: null, patchSize: 8 }],
     ['perceiver-tiny', { weightSharing: false, repeats: 3 }],
     ['perceiver-tiny', { repeats: 1, mlpRatio: 1.5, patchSize: 4, crossHeads: 2, fourierBands: 3 }],
+    ['perceiver-tiny', { crossAttentionWidth: 'input' }],
+    ['perceiver-tiny', { crossAttentionWidth: 'input', weightSharing: false, repeats: 3, patchSize: 4, crossHeads: 2, fourierBands: 3 }],
     ['aft-full-tiny', { positionRank: null }],
     ['aft-full-tiny', { hiddenDim: 48, positionEmbedding: 'none', mlpRatio: 2 }],
     ['aft-local-tiny', { imageSize: null, channels: null }],

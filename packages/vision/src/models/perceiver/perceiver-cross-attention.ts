@@ -12,17 +12,37 @@ import {
   type CallKwargs,
   type LayerArgsOf,
 } from '@ait/core';
+import { refineWith } from '../../blocks/config-checks';
 import { VisionLayer } from '../../blocks/vision-layer';
 
-const crossAttentionSchema = z.strictObject({
-  ...layerArgsShape,
-  /** Cross-attention heads (the Perceiver uses 1); the latent width must divide by it. */
-  numHeads: z.number().int().positive(),
-  /** Hidden width of the feed-forward network. */
-  mlpDim: z.number().int().positive(),
-  /** Dropout on the attention output and inside the feed-forward network; default 0. */
-  dropout: rateSchema.default(0),
-});
+const crossAttentionSchema = z
+  .strictObject({
+    ...layerArgsShape,
+    /** Cross-attention heads (the Perceiver uses 1); they split the projection width (`attentionDim`, or the latent width). */
+    numHeads: z.number().int().positive(),
+    /**
+     * Width of the query, key and value projections, split across the heads (the official code's
+     * `qk_channels` = `v_channels`); the output projection maps it back to the latent width.
+     * Default (null): the latent width. The Perceiver's ImageNet model uses the input array's width.
+     */
+    attentionDim: z.number().int().positive().nullish(),
+    /** Hidden width of the feed-forward network. */
+    mlpDim: z.number().int().positive(),
+    /** Dropout on the attention output and inside the feed-forward network; default 0. */
+    dropout: rateSchema.default(0),
+  })
+  .superRefine(
+    refineWith((c: { numHeads: number; attentionDim?: number | null | undefined }) =>
+      c.attentionDim != null && c.attentionDim % c.numHeads !== 0
+        ? [
+            {
+              path: 'attentionDim',
+              message: `attentionDim ${c.attentionDim} must be divisible by numHeads ${c.numHeads} (the heads split it).`,
+            },
+          ]
+        : [],
+    ),
+  );
 
 /** Options of {@link PerceiverCrossAttention} (each documented on the schema). */
 export type PerceiverCrossAttentionArgs = LayerArgsOf<typeof crossAttentionSchema>;
@@ -37,7 +57,8 @@ export interface CrossAttentionResult {
 
 /**
  * The Perceiver's cross-attend block: the latent array queries the input array,
- * `z = z + CrossAttention(LN(z), LN(inputs))`, then `z = z + MLP(LN(z))`. Inputs
+ * `z = z + CrossAttention(LN(z), LN(inputs))`, then `z = z + MLP(LN(z))`; the attention's
+ * query, key and value projections are `attentionDim` wide (default the latent width). Inputs
  * `[latents [batch, L, latentDim], inputs [batch, N, inputDim]]`, output `[batch, L, latentDim]`.
  * Children: `latent_norm`, `input_norm`, `attention`, `mlp_norm`, `mlp`. Serialised as
  * `AitPerceiverCrossAttention`.
@@ -60,6 +81,7 @@ export class PerceiverCrossAttention extends VisionLayer<typeof crossAttentionSc
     this.attention = this.track(
       new MultiHeadAttention({
         numHeads: config.numHeads,
+        ...(config.attentionDim != null ? { headDim: config.attentionDim / config.numHeads } : {}),
         outputDropout: config.dropout,
         returnAttentionWeights: true,
         name: 'attention',

@@ -5,7 +5,7 @@ import { imageClassifierInputSpec } from '../../blocks/image-classifier-options'
 import { TransformerBlock } from '../../blocks/transformer-block';
 import { VisionModelSkeleton, type BuildShapes } from '../vision-model-skeleton';
 import { PerceiverCrossAttention } from './perceiver-cross-attention';
-import { perceiverLayerSchema } from './perceiver-config';
+import { perceiverCrossAttentionDim, perceiverLayerSchema } from './perceiver-config';
 import { PerceiverInputArray } from './perceiver-input-array';
 
 /** Constructor arguments of {@link Perceiver}: its config plus tfjs layer arguments. */
@@ -17,7 +17,8 @@ export type PerceiverArgs = LayerArgsOf<typeof perceiverLayerSchema>;
  * features concatenated ({@link PerceiverInputArray}, child `input_array`) -> a learned latent array `[latents, latentDim]` that, in each
  * of `repeats` rounds, cross-attends to the input array ({@link PerceiverCrossAttention}) and runs
  * `latentLayers` pre-norm self-attention blocks -> mean over latents -> LN -> linear -> logits
- * `[batch, classes]`. Cost grows linearly with the number of inputs. With `weightSharing` the
+ * `[batch, classes]`. Cost grows linearly with the number of inputs. The cross-attention projects
+ * to the latent width or, with `crossAttentionWidth: 'input'`, to the input array's. With `weightSharing` the
  * cross-attends after the first share weights and all rounds share the latent transformer.
  *
  * Internal maps (with `recordMaps`): `repeat{r}/cross_attention` `[batch, crossHeads, latents,
@@ -45,9 +46,12 @@ export class Perceiver extends VisionModelSkeleton<typeof perceiverLayerSchema> 
       }),
     );
     const mlpDim = Math.max(1, Math.round(c.mlpRatio * c.latentDim));
+    const attentionDim = perceiverCrossAttentionDim(c);
     const crossCount = c.weightSharing ? Math.min(2, c.repeats) : c.repeats;
     this.crossBlocks = Array.from({ length: crossCount }, (_, i) =>
-      this.track(new PerceiverCrossAttention({ numHeads: c.crossHeads, mlpDim, dropout: c.dropout, name: `cross${i}`, trainable })),
+      this.track(
+        new PerceiverCrossAttention({ numHeads: c.crossHeads, attentionDim, mlpDim, dropout: c.dropout, name: `cross${i}`, trainable }),
+      ),
     );
     const latentCount = c.weightSharing ? c.latentLayers : c.latentLayers * c.repeats;
     this.latentBlocks = Array.from({ length: latentCount }, (_, i) =>

@@ -11,13 +11,14 @@ registerFamily({
     'perceiver-imagenet': {
       scale: 'paper',
       description:
-        "The paper's ImageNet Perceiver: 224x224 pixels with 64 Fourier bands, 512 latents of width 1024, 8 repeats of 1 cross-attend (1 head) and 6 latent blocks (8 heads), weights shared after the first repeat.",
+        "The paper's ImageNet Perceiver: 224x224 pixels with 64 Fourier bands, 512 latents of width 1024, 8 repeats of 1 cross-attend (1 head, projections as wide as the 261-channel input array) and 6 latent blocks (8 heads), weights shared after the first repeat.",
       defaults: {
         ...PRESET_INPUTS.imagenet,
         patchSize: 1,
         latents: 512,
         latentDim: 1024,
         crossHeads: 1,
+        crossAttentionWidth: 'input',
         latentHeads: 8,
         latentLayers: 6,
         repeats: 8,
