@@ -61,9 +61,21 @@ describe('results of the suite', () => {
     expect(md).toContain('| ait-conv | ait-tiny-conv | 1,000 | 2 of 3 | 92.00 ± 2.83 | 90.00 – 94.00 | 1.0 |');
     expect(md).toContain('| vit | vit-tiny | 990 | 1 of 1 | 80.00 | 80.00 – 80.00 | 2.0 |');
     expect(md).toContain('Accuracy % by question type');
-    expect(md).toContain('| model | relational |');
-    expect(md).toContain('| ait-conv | 70.00 ± 14.14 |');
-    expect(md).toContain('| vit | - |');
+    expect(md).toContain('| question type | ait-conv | vit |');
+    expect(md).toContain('| relational | 70.00 ± 14.14 | - |');
+  });
+
+  it('markdown: per-type tables have a row a type and at most four models a table', () => {
+    const models = ['m1', 'm2', 'm3', 'm4', 'm5'];
+    const md = resultsMarkdown(
+      models.map((model, i) => row({ model, typeAccuracy: { 'question/a': 0.5 + i / 10, 'question/b': 0.4, 'question type/x': 1 } })),
+    );
+    expect(md).toContain(
+      '| question | m1 | m2 | m3 | m4 |\n|---|---:|---:|---:|---:|\n| a | 50.00 | 60.00 | 70.00 | 80.00 |\n| b | 40.00 | 40.00 | 40.00 | 40.00 |',
+    );
+    expect(md).toContain('| question | m5 |\n|---|---:|\n| a | 90.00 |\n| b | 40.00 |');
+    expect(md).toContain('| question type | m1 | m2 | m3 | m4 |');
+    expect(md.match(/^\| question type \|/gm)).toHaveLength(2);
   });
 });
 

@@ -77,12 +77,16 @@ export function resultsCsv(results: readonly ReproResult[]): string {
 }
 
 const pct = (x: number): string => (100 * x).toFixed(2);
+/** Models per table of the per-group accuracies (one column each). */
+const GROUP_TABLE_MODELS = 4;
+
 const meanSd = (s: Spread | undefined): string => (s === undefined ? '-' : s.n > 1 ? `${pct(s.mean)} ± ${pct(s.sd)}` : pct(s.mean));
 
 /**
  * The results as markdown: per data set, one row a model with its parameters, completed runs,
  * final test accuracy in percent (mean ± sample standard deviation over seeds, and the range) and
- * minutes per run; then, where the data set has question types, the accuracy of each type.
+ * minutes per run; then, where the data set has question types, the accuracy of each type (a row a
+ * type, a column a model, four models a table).
  */
 export function resultsMarkdown(results: readonly ReproResult[]): string {
   const out: string[] = [];
@@ -109,13 +113,19 @@ export function resultsMarkdown(results: readonly ReproResult[]): string {
     const groupings = [...new Set(keys.map((k) => k.split('/')[0] as string))];
     for (const grouping of groupings) {
       const mine = keys.filter((k) => k.startsWith(`${grouping}/`));
-      const names = mine.map((k) => k.slice(grouping.length + 1));
-      out.push('', `Accuracy % by ${grouping} (mean ± sd over completed runs):`, '');
-      out.push(`| model | ${names.join(' | ')} |`, `|---|${names.map(() => '---:').join('|')}|`);
-      for (const model of models) {
-        const done = rows.filter((r) => r.model === model && r.status === 'completed');
-        const cells = mine.map((k) => meanSd(spread(done.flatMap((r) => (r.typeAccuracy[k] === undefined ? [] : [r.typeAccuracy[k]])))));
-        out.push(`| ${model} | ${cells.join(' | ')} |`);
+      out.push('', `Accuracy % by ${grouping} (mean ± sd over completed runs):`);
+      // a row a group and a column a model, at most GROUP_TABLE_MODELS models a table: Sort-of-CLEVR
+      // has nine questions, too many columns for a page
+      for (let first = 0; first < models.length; first += GROUP_TABLE_MODELS) {
+        const some = models.slice(first, first + GROUP_TABLE_MODELS);
+        out.push('', `| ${grouping} | ${some.join(' | ')} |`, `|---|${some.map(() => '---:').join('|')}|`);
+        for (const k of mine) {
+          const cells = some.map((model) => {
+            const done = rows.filter((r) => r.model === model && r.status === 'completed');
+            return meanSd(spread(done.flatMap((r) => (r.typeAccuracy[k] === undefined ? [] : [r.typeAccuracy[k]]))));
+          });
+          out.push(`| ${k.slice(grouping.length + 1)} | ${cells.join(' | ')} |`);
+        }
       }
     }
     out.push('');
