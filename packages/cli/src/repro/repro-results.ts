@@ -119,11 +119,11 @@ export function resultsMarkdown(results: readonly ReproResult[]): string {
       for (let first = 0; first < models.length; first += GROUP_TABLE_MODELS) {
         const some = models.slice(first, first + GROUP_TABLE_MODELS);
         out.push('', `| ${grouping} | ${some.join(' | ')} |`, `|---|${some.map(() => '---:').join('|')}|`);
+        const done = some.map((model) => rows.filter((r) => r.model === model && r.status === 'completed'));
         for (const k of mine) {
-          const cells = some.map((model) => {
-            const done = rows.filter((r) => r.model === model && r.status === 'completed');
-            return meanSd(spread(done.flatMap((r) => (r.typeAccuracy[k] === undefined ? [] : [r.typeAccuracy[k]]))));
-          });
+          const cells = done.map((runs) =>
+            meanSd(spread(runs.flatMap((r) => (r.typeAccuracy[k] === undefined ? [] : [r.typeAccuracy[k]])))),
+          );
           out.push(`| ${k.slice(grouping.length + 1)} | ${cells.join(' | ')} |`);
         }
       }

@@ -5,6 +5,7 @@ import { Coordination } from '../models/coordination/coordination';
 import { MlpMixer } from '../models/mlp-mixer/mlp-mixer';
 import { ParallelMlpMixer } from '../models/parallel-mixer/parallel-mlp-mixer';
 import { Perceiver } from '../models/perceiver/perceiver';
+import { perceiverCrossAttentionDim, perceiverInputWidth } from '../models/perceiver/perceiver-config';
 import { SetTransformer } from '../models/set-transformer/set-transformer';
 import type { VisionModel } from '../models/vision-model';
 import { VisionTransformer } from '../models/vit/vision-transformer';
@@ -164,8 +165,8 @@ function perceiverWeights(model: Perceiver): FamilyWeights {
   const d = c.latentDim;
   const mlp = Math.max(1, Math.round(c.mlpRatio * d));
   // each input position: its patch's pixels and the Fourier features (2 coordinates + sin and cos of each band per axis)
-  const inputWidth = c.patchSize * c.patchSize * image.channels + 2 + 4 * c.fourierBands;
-  const inner = c.crossAttentionWidth === 'input' ? inputWidth : d;
+  const inputWidth = perceiverInputWidth({ ...c, channels: image.channels }) as number;
+  const inner = perceiverCrossAttentionDim(c) ?? d;
   const cross = layerNorm(d) + layerNorm(inputWidth) + crossAttention(d, inputWidth, inner, true) + layerNorm(d) + feedForward(d, mlp);
   const latent = layerNorm(d) + selfAttention(d, d, true) + layerNorm(d) + feedForward(d, mlp);
   const crossBlocks = c.weightSharing ? Math.min(2, c.repeats) : c.repeats;
