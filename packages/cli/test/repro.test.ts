@@ -288,6 +288,48 @@ describe('running the suite (tiny plan, in-process ait train on the cpu backend)
     ).rejects.toThrow(/holds a full suite, not a quick one: choose another --out/);
     expect(existsSync(join(other, REPRO_FILES.csv))).toBe(false);
   });
+
+  it('a run the plan now defines differently is refused while its folder holds training, and planned anew once it is moved', async () => {
+    const out = join(dir, 'changed');
+    const only: ReproDatasetPlan[] = [
+      { ...(tinyPlan[0] as ReproDatasetPlan), models: [{ label: 'ait', preset: 'ait-tiny', modelConfig: TINY_AIT, seeds: [0] }] },
+    ];
+    const [planned] = reproRuns(only);
+    if (planned === undefined) throw new Error('the plan has no run');
+    const oldRun = { ...planned, epochs: 3, modelConfig: { ...planned.modelConfig, depth: 2 } };
+    await mkdir(join(out, reproRunPath(planned)), { recursive: true });
+    await writeFile(join(out, REPRO_FILES.plan), JSON.stringify({ size: 'quick', runs: [oldRun] }));
+    const oldAttempt = JSON.stringify({ run: reproRunPath(planned), seconds: 99, code: 0 });
+    const otherAttempt = JSON.stringify({ run: 'runs/triangle/vit/seed-0', seconds: 7, code: 0 });
+    await writeFile(join(out, REPRO_FILES.attempts), `${oldAttempt}\n${otherAttempt}\n`);
+    const launches: string[][] = [];
+    const run = () =>
+      runReproSuite({
+        out,
+        size: 'quick',
+        plans: only,
+        resolve: (missing) => Promise.resolve([...missing]),
+        launch: (args) => (launches.push([...args]), Promise.resolve(1)),
+        log: () => undefined,
+      });
+    await expect(run()).rejects.toThrow(
+      /runs\/triangle\/ait\/seed-0: epochs 3 -> 1; modelConfig\.depth 2 -> 1\n.*Move those folders out of .*changed \(to keep the old results\)/s,
+    );
+    expect(launches).toHaveLength(0);
+    // the folder moved away: the run is planned anew and its old attempts no longer count
+    await removeDir(join(out, 'runs'));
+    await run();
+    expect(launches).toHaveLength(1);
+    const stored = JSON.parse(await readFile(join(out, REPRO_FILES.plan), 'utf8')) as {
+      runs: { epochs: number; modelConfig: Record<string, unknown> }[];
+    };
+    expect(stored.runs.map((r) => r.epochs)).toEqual([1]);
+    expect(stored.runs[0]?.modelConfig['depth']).toBe(1);
+    const attempts = (await readFile(join(out, REPRO_FILES.attempts), 'utf8')).trim().split('\n');
+    expect(attempts).not.toContain(oldAttempt);
+    expect(attempts).toContain(otherAttempt);
+    expect(attempts).toHaveLength(2);
+  });
 });
 
 describe('ait repro', () => {

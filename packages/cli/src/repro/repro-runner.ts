@@ -90,12 +90,65 @@ async function resolvedPlan(
     }
     for (const r of plan.runs) stored.set(key(r), r);
   }
+  // a stored run the current plan defines differently: refused while its folder holds training,
+  // re-resolved (and its attempts forgotten) once that folder is gone
+  const changed = runs.flatMap((r) => {
+    const s = stored.get(key(r));
+    const diff = s === undefined ? [] : planDifferences(s, r);
+    return diff.length > 0 ? [{ run: r, diff }] : [];
+  });
+  const trained = changed.filter((c) => existsSync(join(options.out, reproRunPath(c.run))));
+  if (trained.length > 0) {
+    const lines = trained.map((c) => `  ${reproRunPath(c.run)}: ${c.diff.join('; ')}`);
+    throw new Error(
+      `${options.out} holds runs the suite's plan now defines differently (stored -> plan):\n${lines.join('\n')}\n` +
+        `Their results would not be this plan's. Move those folders out of ${options.out} (to keep the old results) and run the suite again, ` +
+        'or choose another --out.',
+    );
+  }
+  for (const c of changed) stored.delete(key(c.run));
+  if (changed.length > 0) await forgetAttempts(options.out, new Set(changed.map((c) => key(c.run))));
   const missing = runs.filter((r) => !stored.has(key(r)));
   if (missing.length > 0) {
     for (const r of await options.resolve(missing)) stored.set(key(r), r);
     await writeJsonAtomic(path, { size: options.size, runs: [...stored.values()] } satisfies ResolvedPlan);
   }
   return { selected: runs.map((r) => stored.get(key(r)) as ResolvedRun), all: [...stored.values()] };
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * How a stored run differs from the plan's run of the same folder: its preset, training settings,
+ * or a model option the plan sets (options the plan leaves to the resolver, such as matched
+ * widths, are not compared). Empty when they agree.
+ */
+export function planDifferences(stored: ResolvedRun, planned: ReproRun): string[] {
+  const out: string[] = [];
+  for (const field of ['preset', 'epochs', 'batchSize', 'trainSize', 'testSize'] as const) {
+    if (!same(stored[field], planned[field])) out.push(`${field} ${JSON.stringify(stored[field])} -> ${JSON.stringify(planned[field])}`);
+  }
+  for (const [option, value] of Object.entries(planned.modelConfig)) {
+    const was = stored.modelConfig[option];
+    if (!same(was, value))
+      out.push(`modelConfig.${option} ${was === undefined ? '(unset)' : JSON.stringify(was)} -> ${JSON.stringify(value)}`);
+  }
+  return out;
+}
+
+/** Drops the attempts of some runs from `attempts.jsonl` (their folders are gone). */
+async function forgetAttempts(out: string, runs: ReadonlySet<string>): Promise<void> {
+  const path = join(out, REPRO_FILES.attempts);
+  if (!existsSync(path)) return;
+  const lines = (await readFile(path, 'utf8')).split('\n').filter((line) => {
+    if (line.trim() === '') return false;
+    try {
+      return !runs.has((JSON.parse(line) as AttemptLine).run);
+    } catch {
+      return true;
+    }
+  });
+  await writeTextAtomic(path, lines.map((l) => `${l}\n`).join(''));
 }
 
 /** The `ait train` config file of a run (model, data, recipe and seed: everything that defines it). */
