@@ -58,7 +58,7 @@ describe('the playground settings', () => {
     expect(patch('ait', 'bars')).toBe(1); // 32 -> stem 8 -> 8 x 8 patches of 1
     expect(patch('ait', 'sort-of-clevr')).toBe(2); // 75 -> stem 18 -> 2.25 wanted, nearest divisor 2
     expect(patch('vit', 'triangle')).toBe(16); // 4 x 4 patches of a 64-pixel image
-    expect(patch('mixer', 'sort-of-clevr')).toBe(15); // 75 / 4 = 18.75 wanted, nearest divisor 15
+    expect(patch('vit', 'sort-of-clevr')).toBe(15); // 75 / 4 = 18.75 wanted, nearest divisor 15
   });
 
   it('sets k and the memory slots under each model own config keys, and refuses questions to models without a question input', () => {
@@ -77,10 +77,12 @@ describe('the playground settings', () => {
     expect(playgroundOverrides({ ...DEFAULT_SETTINGS, model: 'vit', topK: 3 }, triangle)).not.toHaveProperty('topK');
     const clevr = playgroundDataset({ ...DEFAULT_SETTINGS, dataset: 'sort-of-clevr', trainSize: 30, testSize: 30 }, 'test');
     expect(playgroundOverrides({ ...DEFAULT_SETTINGS, dataset: 'sort-of-clevr' }, clevr)).toMatchObject({ questionDim: 18 });
-    expect(() => playgroundOverrides({ ...DEFAULT_SETTINGS, model: 'vit', dataset: 'sort-of-clevr' }, clevr)).toThrow(
-      /has no question input; Sort-of-CLEVR needs AiT/,
+    expect(playgroundOverrides({ ...DEFAULT_SETTINGS, model: 'vit', dataset: 'sort-of-clevr' }, clevr)).toMatchObject({ questionDim: 18 });
+    expect(() => playgroundOverrides({ ...DEFAULT_SETTINGS, model: 'coordination', dataset: 'sort-of-clevr' }, clevr)).toThrow(
+      /has no question input; Sort-of-CLEVR needs AiT or ViT/,
     );
-    expect(modelTakesDataset('vit', 'sort-of-clevr')).toBe(false);
+    expect(modelTakesDataset('coordination', 'sort-of-clevr')).toBe(false);
+    expect(modelTakesDataset('vit', 'sort-of-clevr')).toBe(true);
     expect(modelTakesDataset('ait', 'sort-of-clevr')).toBe(true);
   });
 
@@ -93,6 +95,8 @@ describe('the playground settings', () => {
     ]);
     // k and slots of a model that has none do not matter
     expect(settingsProblems({ ...DEFAULT_SETTINGS, model: 'vit', topK: 0 })).toEqual([]);
-    expect(settingsProblems({ ...DEFAULT_SETTINGS, model: 'mixer', dataset: 'sort-of-clevr' })[0]).toMatch(/Sort-of-CLEVR needs AiT/);
+    expect(settingsProblems({ ...DEFAULT_SETTINGS, model: 'mixer', dataset: 'sort-of-clevr' })[0]).toMatch(
+      /Sort-of-CLEVR needs AiT or ViT/,
+    );
   });
 });

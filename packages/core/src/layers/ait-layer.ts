@@ -241,6 +241,10 @@ export abstract class AitLayer extends layers.Layer {
   /** Runs {@link AitLayer.disposeResources} for this layer and its tracked children, depth first. */
   private disposeResourcesTree(): void {
     for (const c of this.childLayers) c.disposeResourcesTree();
+    this.disposeOwnResources();
+  }
+
+  private disposeOwnResources(): void {
     this.disposeResources();
     tf.dispose([...this.copies.values()]);
     this.copies.clear();
@@ -286,9 +290,17 @@ export abstract class AitLayer extends layers.Layer {
    * Disposes the layer: when its last reference goes, its weights and its children's (they are
    * part of its weights), and every tensor the layer or a child keeps beside them (see
    * {@link AitLayer.disposeResources}). A layer that was built (`build`, or through a parent) but
-   * never called can be disposed too, unlike a plain tfjs layer.
+   * never called can be disposed too, unlike a plain tfjs layer; so can one never built, or whose
+   * build failed part-way (a model given inputs it does not take): that frees what its children
+   * built so far hold, so an error is not hidden by the clean-up after it.
    */
   override dispose(): ReturnType<layers.Layer['dispose']> {
+    if (!this.built) {
+      let numDisposedVariables = 0;
+      for (const c of this.childLayers) numDisposedVariables += c.dispose().numDisposedVariables;
+      this.disposeOwnResources();
+      return { refCountAfterDispose: 0, numDisposedVariables };
+    }
     const self = this as unknown as { _refCount: number | null };
     if (this.built && self._refCount === null) self._refCount = 1;
     const result = super.dispose();

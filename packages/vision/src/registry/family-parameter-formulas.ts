@@ -101,14 +101,15 @@ function aitWeights(model: AssociativeTransformer): FamilyWeights {
   return { trainable: trainable + (learnedPriors ? c.depth * priors : 0), nonTrainable: learnedPriors ? 0 : c.depth * priors, image };
 }
 
-/** ViT: patch embedding, CLS token, learned positions, pre-norm blocks, head. */
+/** ViT: patch embedding, question / CLS tokens, learned positions, pre-norm blocks, head. */
 function vitWeights(model: VisionTransformer): FamilyWeights {
   const c = model.config;
   const image = countedImage(c);
   const d = c.dim;
   const grid = image.side / c.patchSize;
-  const tokens = grid * grid + (c.head === 'cls' ? 1 : 0);
+  const tokens = grid * grid + (c.questionDim != null ? 1 : 0) + (c.head === 'cls' ? 1 : 0);
   let n = patchEmbedding(c.patchSize * c.patchSize * image.channels, d, true);
+  if (c.questionDim != null) n += layerNorm(c.questionDim) + dense(c.questionDim, d) + layerNorm(d);
   if (c.head === 'cls') n += d;
   if (c.positionEmbedding === 'learned') n += tokens * d;
   n += c.depth * (layerNorm(d) + selfAttention(d, c.numHeads * c.headDim, false) + layerNorm(d) + feedForward(d, c.mlpDim));

@@ -32,16 +32,21 @@ function fittedPatchSize(side: number, presetSize: number, presetPatch: number, 
   return candidates.reduce((best, p) => (Math.abs(p - wanted) < Math.abs(best - wanted) ? p : best), candidates[0] ?? 1);
 }
 
+/** The model families with a question-token variant (`questionDim`), the ones that take Sort-of-CLEVR. */
+export const QUESTION_TOKEN_FAMILIES: readonly string[] = ['ait', 'vit'];
+
 /**
  * The config overrides that fit a registered preset to a data set, the rule `ait train` and the
  * docs playground follow: `classes`, `channels` and `imageSize` from the data, and a `patchSize`
  * that keeps the preset's grid of patches (e.g. ait-tiny's 4 x 4 patches of a 16-pixel image become
  * 16-pixel patches of a 64-pixel Triangle image), or the divisor of the image side closest to it
  * (with a convolutional stem: of the stem's output side). Only keys the preset has are set, except
- * AiT's `questionDim` for data sets with a question input (Sort-of-CLEVR).
+ * `questionDim` for data sets with a question input (Sort-of-CLEVR), which the families of
+ * {@link QUESTION_TOKEN_FAMILIES} (AiT, ViT) take.
  *
- * Throws an Error for images that are not square (when the preset has an `imageSize`) or smaller
- * than the preset's convolutional stem reduces to one pixel.
+ * Throws an Error for images that are not square (when the preset has an `imageSize`), smaller
+ * than the preset's convolutional stem reduces to one pixel, or with a question input for a
+ * family that takes none.
  *
  * @example
  * ```ts
@@ -60,7 +65,16 @@ export function fitPresetToData(preset: Pick<ModelInfo, 'name' | 'family' | 'def
   const out: Record<string, unknown> = {};
   if ('classes' in d) out.classes = data.numClasses;
   const question = data.extraInputs.find((e) => e.name === 'question');
-  if (question && preset.family === 'ait') out.questionDim = question.shape[0];
+  if (question) {
+    if (!QUESTION_TOKEN_FAMILIES.includes(preset.family)) {
+      throw new Error(
+        `Model "${preset.name}" (family ${preset.family}) takes no question input, but every example of ${data.name} is a question ` +
+          `about its image. Choose a model of a family that reads the question as a token: ${QUESTION_TOKEN_FAMILIES.join(' or ')} ` +
+          '(e.g. ait-tiny-conv, vit-tiny).',
+      );
+    }
+    out.questionDim = question.shape[0];
+  }
   if ('channels' in d) out.channels = c;
   if (!('imageSize' in d)) return out;
   if (h !== w) throw new Error(`Model "${preset.name}" takes square images, but data set ${data.name} has ${h} x ${w} images.`);

@@ -2,7 +2,15 @@
 // fit a registered preset to a data set, and to build its weights without touching its buffers.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { buildModelForData, createModel, fitPresetToData, listModels, type DataShape, type ModelInfo } from '../../src/index';
+import {
+  buildModelForData,
+  createModel,
+  fitPresetToData,
+  listModels,
+  QUESTION_TOKEN_FAMILIES,
+  type DataShape,
+  type ModelInfo,
+} from '../../src/index';
 import { useBackend } from '../helpers/backend';
 
 useBackend('cpu');
@@ -46,9 +54,22 @@ describe('fitPresetToData', () => {
     expect(fitPresetToData(preset(name), data('images', side, 3, 10)).patchSize).toBe(patch);
   });
 
-  it("sets AiT's questionDim for data with a question input, and only AiT's", () => {
-    expect(fitPresetToData(preset('ait-tiny'), data('sort-of-clevr', 75, 3, 10, true)).questionDim).toBe(18);
-    expect(fitPresetToData(preset('vit-tiny'), data('sort-of-clevr', 75, 3, 10, true))).not.toHaveProperty('questionDim');
+  it('sets questionDim for data with a question input on AiT and ViT, and refuses the families without a question token', () => {
+    const clevr = data('sort-of-clevr', 75, 3, 10, true);
+    expect(fitPresetToData(preset('ait-tiny'), clevr).questionDim).toBe(18);
+    expect(fitPresetToData(preset('vit-tiny'), clevr).questionDim).toBe(18);
+    expect(fitPresetToData(preset('vit-tiny'), data('triangle', 64, 1, 2))).not.toHaveProperty('questionDim');
+    expect(QUESTION_TOKEN_FAMILIES).toEqual(['ait', 'vit']);
+    const others = [...new Set(listModels({ scale: 'cpu' }).map((m) => m.family))].filter((f) => !QUESTION_TOKEN_FAMILIES.includes(f));
+    expect(others.length).toBeGreaterThan(4);
+    for (const family of others) {
+      const info = listModels({ family, scale: 'cpu' })[0] as ModelInfo;
+      expect(() => fitPresetToData(info, clevr), family).toThrow(
+        new RegExp(
+          `"${info.name}" \\(family ${family}\\) takes no question input.*Choose a model of a family that reads the question as a token: ait or vit`,
+        ),
+      );
+    }
   });
 
   it('refuses images that are not square, or smaller than the stem reduces to a pixel', () => {

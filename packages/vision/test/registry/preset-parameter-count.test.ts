@@ -88,6 +88,8 @@ describe('presetParameterCount: parameters counted from the config, without buil
     ['vit-tiny', { head: 'mean', positionEmbedding: 'none' }],
     ['vit-tiny', { head: 'flatten', positionEmbedding: 'none', imageSize: 32, patchSize: 8 }],
     ['vit-tiny-flatten', { positionEmbedding: 'learned', channels: 1 }],
+    ['vit-tiny', { questionDim: 18 }],
+    ['vit-tiny-flatten', { questionDim: 18, positionEmbedding: 'none' }],
     ['coordination-tiny', { sharedParameters: false }],
     ['coordination-tiny', { gateStyle: 'memory', pool: 'mean', channels: 1 }],
     ['coordination-tiny', { imageSize: null, channels: null }],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom, setGlobalSeed } from '@ait/core';
-import { createModel, listModels, TransformerBlock, VIT_CPU_PRESETS, type VisionTransformer } from '../../src/index';
+import { createModel, listModels, TransformerBlock, VIT_CPU_PRESETS, type VisionModelParts, type VisionTransformer } from '../../src/index';
 import { addRow, expectClose, gelu, layerNormRows, matmul, softmax, toMat, transpose, weight, type Mat } from '../ait/float64-reference';
 import { overfitBatch } from '../helpers/overfit';
 import { expectConfigRoundTrip, expectRoundTrip } from '../helpers/round-trip';
@@ -78,6 +78,55 @@ describe('ViT presets', () => {
     expect(() => cls.apply(tf.zeros([1, 32, 32, 3]))).toThrow(/the learned position embedding fixes the number of tokens/);
     expect(() => createModel('vit-tiny', { imageSize: 18 })).toThrow(/patchSize: the patch size 4 does not divide the image size 18/);
     expect(() => cls.apply([tf.zeros([1, 16, 16, 3]), tf.zeros([1, 18])])).toThrow(/expects one input/);
+  });
+
+  it('question-token variant: block 0 gets [CLS, question token, patch tokens] (+ positions), recomputed from the parts', () => {
+    const model = createModel('vit-tiny', { imageSize: 16, questionDim: 18, recordMaps: true }) as VisionTransformer;
+    const images = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 5);
+    const questions = tf.randomUniform([2, 18], 0, 1, 'float32', 6);
+    const block = model.blocks[0] as TransformerBlock;
+    const call = block.call.bind(block);
+    let seen: tf.Tensor | undefined;
+    block.call = (inputs, kwargs) => {
+      seen = tf.keep((inputs as tf.Tensor).clone());
+      return call(inputs, kwargs);
+    };
+    const y = model.apply([images, questions]) as tf.Tensor;
+    block.call = call;
+    expect(y.shape).toEqual([2, 10]);
+    expect(model.internalMaps()['block0/attention']?.shape).toEqual([2, model.config.numHeads, 18, 18]);
+    const parts = (model as unknown as { parts: VisionModelParts }).parts;
+    const byName = (suffix: string): tf.Tensor => {
+      const w = model.weights.find((v) => v.originalName.endsWith(suffix));
+      if (!w) throw new Error(`no weight ${suffix}`);
+      return w.read();
+    };
+    const expected = tf.tidy(() => {
+      const patches = parts.tokenizer.apply(images) as tf.Tensor; // [2, 16, D]
+      const q = parts.questionToken?.apply(questions) as tf.Tensor; // [2, 1, D]
+      const cls = tf.tile(tf.reshape(byName('cls_token/token'), [1, 1, -1]), [2, 1, 1]);
+      const positions = tf.reshape(byName('pos_embed/embeddings'), [1, 18, -1]);
+      return tf.add(tf.concat([cls, q, patches], 1), positions);
+    });
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(seen as tf.Tensor, expected))).dataSync()[0] as number);
+    expect(diff).toBeLessThan(1e-5);
+    // the question reaches the logits
+    const other = tf.randomUniform([2, 18], 0, 1, 'float32', 7);
+    const y2 = model.apply([images, other]) as tf.Tensor;
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(y, y2))).dataSync()[0] as number)).toBeGreaterThan(1e-4);
+    expect(() => model.apply(images)).toThrow(/question vector is missing/);
+    tf.dispose([images, questions, other, y, y2, seen as tf.Tensor, expected]);
+    model.dispose();
+  });
+
+  it('the question-token variant serialises and loads (two inputs)', async () => {
+    setGlobalSeed(45);
+    const model = createModel('vit-tiny-flatten', { imageSize: 8, questionDim: 18 }) as VisionTransformer;
+    const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 8);
+    const q = tf.randomUniform([2, 18], 0, 1, 'float32', 9);
+    const loaded = await expectRoundTrip(model, [[8, 8, 3], [18]], [x, q]);
+    expectConfigRoundTrip(model);
+    loaded.dispose();
   });
 
   it.each(['vit-tiny', 'vit-tiny-flatten'])('%s serialises and loads', async (name) => {

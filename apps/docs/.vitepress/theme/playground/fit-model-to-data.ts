@@ -44,7 +44,7 @@ export function presetDefaults(): Record<PlaygroundModel, PresetDefaults> {
 export function playgroundOverrides(settings: PlaygroundSettings, data: DatasetInfo): Record<string, unknown> {
   const model = PLAYGROUND_MODELS[settings.model];
   if (data.extraInputs.length > 0 && !model.questions) {
-    throw new Error(`${model.label} has no question input; Sort-of-CLEVR needs AiT.`);
+    throw new Error(`${model.label} has no question input; Sort-of-CLEVR needs AiT or ViT.`);
   }
   const out: Record<string, unknown> = fitPresetToData(presetOf(settings.model), data);
   if (model.topK) out[model.topK] = settings.topK;

@@ -19,7 +19,7 @@ export type PlaygroundDataset = keyof typeof PLAYGROUND_DATASETS;
  */
 export const PLAYGROUND_MODELS = {
   ait: { label: 'AiT (ait-tiny-conv)', preset: 'ait-tiny-conv', questions: true, topK: 'topK', slots: 'memorySlots' },
-  vit: { label: 'ViT (vit-tiny)', preset: 'vit-tiny', questions: false, topK: null, slots: null },
+  vit: { label: 'ViT (vit-tiny)', preset: 'vit-tiny', questions: true, topK: null, slots: null },
   coordination: { label: 'Coordination (coordination-tiny)', preset: 'coordination-tiny', questions: false, topK: 'topK', slots: 'slots' },
   mixer: {
     label: 'Parallelized MLP-Mixer (parallel-mixer-breaking-tiny)',
@@ -88,7 +88,7 @@ export const DEFAULT_SETTINGS: PlaygroundSettings = {
   maxSteps: 0,
 };
 
-/** Whether a model can train on a data set (only AiT has a question input for Sort-of-CLEVR). */
+/** Whether a model can train on a data set (only AiT and ViT have a question input for Sort-of-CLEVR). */
 export function modelTakesDataset(model: PlaygroundModel, dataset: PlaygroundDataset): boolean {
   return PLAYGROUND_DATASETS[dataset].question === 0 || PLAYGROUND_MODELS[model].questions;
 }
@@ -97,7 +97,7 @@ export function modelTakesDataset(model: PlaygroundModel, dataset: PlaygroundDat
 export function settingsProblems(s: PlaygroundSettings): string[] {
   const problems: string[] = [];
   if (!modelTakesDataset(s.model, s.dataset))
-    problems.push(`${PLAYGROUND_MODELS[s.model].label} has no question input; Sort-of-CLEVR needs AiT.`);
+    problems.push(`${PLAYGROUND_MODELS[s.model].label} has no question input; Sort-of-CLEVR needs AiT or ViT.`);
   const count = (value: number, name: string, min: number, max: number): void => {
     if (!Number.isInteger(value) || value < min || value > max) problems.push(`${name} must be a whole number from ${min} to ${max}.`);
   };

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { LearnedPositionEmbedding, PatchEmbedding, type LayerArgsOf, type LayerConfigOf } from '@ait/core';
 import { ClassificationHead } from '../../blocks/classification-head';
 import { ClassToken } from '../../blocks/class-token';
+import { QuestionTokenEmbedding } from '../../blocks/question-token-embedding';
 import { TransformerBlock } from '../../blocks/transformer-block';
 import { tokenHeadInputSpec } from '../../blocks/vision-inputs';
 import type { InternalMaps } from '../vision-model';
@@ -17,11 +18,13 @@ export type VitModelConfig = LayerConfigOf<typeof vitConfigSchema>;
 /**
  * The Vision Transformer (Dosovitskiy et al., ICLR 2021) as the AiT reference code builds it for
  * CIFAR, on the {@link VisionModelSkeleton}: `images [batch, H, W, C]` -> patch embedding
- * (`LN(P*P*C) -> Linear -> LN(D)`, either norm optional, child `patch_embed`) -> CLS token (child `cls_token`, with
+ * (`LN(P*P*C) -> Linear -> LN(D)`, either norm optional, child `patch_embed`) -> optional question token
+ * (Sort-of-CLEVR, `LN(q) -> Linear -> LN(D)`, prepended, child `question_embed`) -> CLS token (child `cls_token`, with
  * `head: 'cls'`) -> learned position embedding (child `pos_embed`) -> token dropout -> `depth`
  * pre-norm {@link TransformerBlock}s (children `block_0`, ...) -> head (child `head`: `cls` takes
  * the CLS token, `flatten` is the `LN(N*D) -> Linear` head of AiT's ViT comparison, `mean` pools)
- * -> logits `[batch, classes]`. Serialised as `AitViT`.
+ * -> logits `[batch, classes]`. With a question token the input is `[images, questions [batch, questionDim]]`.
+ * Serialised as `AitViT`.
  */
 export class VisionTransformer extends VisionModelSkeleton<typeof vitConfigSchema> {
   /** tfjs serialisation name. */
@@ -45,6 +48,10 @@ export class VisionTransformer extends VisionModelSkeleton<typeof vitConfigSchem
         trainable,
       }),
     );
+    const questionToken =
+      c.questionDim != null
+        ? this.track(new QuestionTokenEmbedding({ embedDim: c.dim, epsilon: c.layerNormEpsilon, name: 'question_embed', trainable }))
+        : null;
     const classToken = c.head === 'cls' ? this.track(new ClassToken({ name: 'cls_token', trainable })) : null;
     const positions =
       c.positionEmbedding === 'learned'
@@ -70,8 +77,9 @@ export class VisionTransformer extends VisionModelSkeleton<typeof vitConfigSchem
     const head = this.track(
       new ClassificationHead({ kind: c.head, numClasses: c.classes, epsilon: c.layerNormEpsilon, name: 'head', trainable }),
     );
-    this.assemble(tokenHeadInputSpec(c), c.classes, {
+    this.assemble(tokenHeadInputSpec(c, true), c.classes, {
       tokenizer,
+      questionToken,
       classToken,
       positions,
       tokenDropout: c.embedDropout,
@@ -81,10 +89,10 @@ export class VisionTransformer extends VisionModelSkeleton<typeof vitConfigSchem
     });
   }
 
-  /** Tokens per example for `imageSize` images: patches plus the CLS token if any. */
+  /** Tokens per example for `imageSize` images: patches plus the question and CLS tokens if any. */
   get numTokens(): number {
     const c = this.config;
-    return (c.imageSize / c.patchSize) ** 2 + (c.head === 'cls' ? 1 : 0);
+    return (c.imageSize / c.patchSize) ** 2 + (c.questionDim != null ? 1 : 0) + (c.head === 'cls' ? 1 : 0);
   }
 
   /**

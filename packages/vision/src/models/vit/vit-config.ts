@@ -42,6 +42,12 @@ export const vitConfigSchema = z
     /** Position embedding: 'learned' (ViT) or 'none'. */
     positionEmbedding: z.enum(POSITION_EMBEDDINGS).default('learned'),
     /**
+     * Question vector width (18 for Sort-of-CLEVR), or null for images only: the question becomes
+     * one token `LN(q) -> Linear(q, D) -> LN(D)` put before the patch tokens (after the CLS token),
+     * as in the AiT reference code's ViT for relational reasoning (`vit_hn_clevr.py`).
+     */
+    questionDim: z.number().int().positive().nullish(),
+    /**
      * LayerNorm over each flattened patch (`P*P*C`) before the patch projection; default true (the
      * AiT reference code). timm's ViT has none: false.
      */
