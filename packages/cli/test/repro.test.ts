@@ -104,6 +104,12 @@ describe('the plan', () => {
     }
     const runs = reproRuns(plans);
     expect(new Set(runs.map(reproRunPath)).size).toBe(runs.length);
+    // Sort-of-CLEVR: AiT and ViT read the question through the flatten head; Coordination takes no question
+    const clevr = plans[1]?.models ?? [];
+    expect(clevr.map((m) => m.label).filter((l) => !l.includes('/'))).toEqual(['ait-conv', 'ait-patch', 'vit']);
+    expect(clevr.find((m) => m.label === 'ait-conv')?.modelConfig).toEqual({ head: 'flatten' });
+    expect(clevr.find((m) => m.label === 'ait-patch')?.modelConfig).toMatchObject({ head: 'flatten' });
+    expect(clevr.find((m) => m.label === 'vit')?.modelConfig).toMatchObject({ head: 'flatten' });
   });
 
   it('selection by data set, model (with its ablations) and seeds; unknown names are refused', () => {
@@ -133,10 +139,11 @@ describe('the plan', () => {
         expect(Math.abs(n - run.matchedTo) / run.matchedTo, `${run.dataset} ${run.label}: ${n} vs ${run.matchedTo}`).toBeLessThan(0.05);
       }
     }
-    expect(seen.size).toBe(20);
+    expect(seen.size).toBe(21);
     expect(resolved.filter((r) => r.matchedTo !== undefined).map((r) => `${r.dataset}/${r.label}`)).toEqual([
       'triangle/vit',
       'triangle/coordination',
+      'sort-of-clevr/vit',
       'mnist/vit',
       'mnist/coordination',
     ]);
