@@ -1,7 +1,7 @@
 // The playground's settings and how it fits the registry's presets to its generated data (the
 // rule of `ait train`), without a browser.
 import { describe, expect, it } from 'vitest';
-import { listModels } from '@ait/vision';
+import { listModels, QUESTION_TOKEN_FAMILIES } from '@ait/vision';
 import {
   CPU_RECIPE_LEARNING_RATE,
   fitPresetToData,
@@ -82,6 +82,10 @@ describe('the playground settings', () => {
       /has no question input; Sort-of-CLEVR needs AiT or ViT/,
     );
     expect(modelTakesDataset('coordination', 'sort-of-clevr')).toBe(false);
+    // the page's flags (it loads no library) agree with the registry's families with a question token
+    for (const [name, m] of Object.entries(PLAYGROUND_MODELS)) {
+      expect(m.questions, name).toBe(QUESTION_TOKEN_FAMILIES.includes(presetOf(name as PlaygroundModel).family));
+    }
     expect(modelTakesDataset('vit', 'sort-of-clevr')).toBe(true);
     expect(modelTakesDataset('ait', 'sort-of-clevr')).toBe(true);
   });

@@ -302,7 +302,7 @@ export abstract class AitLayer extends layers.Layer {
       return { refCountAfterDispose: 0, numDisposedVariables };
     }
     const self = this as unknown as { _refCount: number | null };
-    if (this.built && self._refCount === null) self._refCount = 1;
+    if (self._refCount === null) self._refCount = 1;
     const result = super.dispose();
     if (result.refCountAfterDispose === 0) this.disposeResourcesTree();
     return result;
