@@ -106,10 +106,15 @@ describe('the plan', () => {
     expect(new Set(runs.map(reproRunPath)).size).toBe(runs.length);
     // Sort-of-CLEVR: AiT and ViT read the question through the flatten head; Coordination takes no question
     const clevr = plans[1]?.models ?? [];
-    expect(clevr.map((m) => m.label).filter((l) => !l.includes('/'))).toEqual(['ait-conv', 'ait-patch', 'vit']);
+    expect(clevr.map((m) => m.label).filter((l) => !l.includes('/'))).toEqual(['ait-conv', 'ait-patch', 'vit', 'vit-conv']);
     expect(clevr.find((m) => m.label === 'ait-conv')?.modelConfig).toEqual({ head: 'flatten' });
     expect(clevr.find((m) => m.label === 'ait-patch')?.modelConfig).toMatchObject({ head: 'flatten' });
     expect(clevr.find((m) => m.label === 'vit')?.modelConfig).toMatchObject({ head: 'flatten' });
+    // ViT with AiT's tokenizer takes AiT's overrides on every data set (MNIST: 1 x 1 patches of the stem's maps)
+    for (const p of plans) {
+      const conv = p.models.find((m) => m.label === 'ait-conv');
+      expect(p.models.find((m) => m.label === 'vit-conv')).toMatchObject({ preset: 'vit-tiny-conv', modelConfig: conv?.modelConfig });
+    }
   });
 
   it('selection by data set, model (with its ablations) and seeds; unknown names are refused', () => {
@@ -139,12 +144,15 @@ describe('the plan', () => {
         expect(Math.abs(n - run.matchedTo) / run.matchedTo, `${run.dataset} ${run.label}: ${n} vs ${run.matchedTo}`).toBeLessThan(0.05);
       }
     }
-    expect(seen.size).toBe(21);
+    expect(seen.size).toBe(24);
     expect(resolved.filter((r) => r.matchedTo !== undefined).map((r) => `${r.dataset}/${r.label}`)).toEqual([
       'triangle/vit',
+      'triangle/vit-conv',
       'triangle/coordination',
       'sort-of-clevr/vit',
+      'sort-of-clevr/vit-conv',
       'mnist/vit',
+      'mnist/vit-conv',
       'mnist/coordination',
     ]);
   }, 120_000);

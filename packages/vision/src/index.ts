@@ -4,6 +4,7 @@
  */
 export * from './models/vision-model';
 export * from './models/vision-model-skeleton';
+export * from './models/token-grid';
 export * from './blocks/vision-layer';
 export * from './registry/model-registry';
 export * from './registry/fit-preset-to-data';

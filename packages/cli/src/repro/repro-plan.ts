@@ -92,9 +92,9 @@ interface Baselines {
 
 /**
  * The models compared on one data set: AiT with its convolutional tokenizer (the reference whose
- * parameter count the others are matched to), AiT with patches, ViT and Coordination with their
- * widths matched (Coordination only where the data set has no question input: it takes none);
- * then the ablations of the convolutional AiT.
+ * parameter count the others are matched to), AiT with patches, ViT with patches and ViT with AiT's
+ * convolutional tokenizer, and Coordination, with their widths matched (Coordination only where the
+ * data set has no question input: it takes none); then the ablations of the convolutional AiT.
  */
 function comparison(
   conv: Record<string, unknown>,
@@ -114,6 +114,9 @@ function comparison(
       seeds,
     },
     { label: 'vit', preset: 'vit-tiny', modelConfig: { ...narrow, ...baselines.vit }, matchWidth: { key: 'mlpDim', multiple: 8 }, seeds },
+    // ViT with AiT's convolutional tokenizer: the same stem, patches, positions, attention and
+    // head as ait-conv, a plain MLP in the global workspace layer's place
+    { label: 'vit-conv', preset: 'vit-tiny-conv', modelConfig: conv, matchWidth: { key: 'mlpDim', multiple: 8 }, seeds },
     ...(baselines.coordination
       ? [
           {

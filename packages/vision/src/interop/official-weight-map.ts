@@ -280,8 +280,8 @@ export function officialAitWeightMap(config: AitModelConfig, options: OfficialWe
  *
  * Throws an {@link OfficialWeightsError} (`unsupported-config`) for a head other than `cls` (the
  * official `pool = 'mean'` averages the CLS token too, which AiT.js's `mean` head, without one,
- * cannot), a position embedding other than `learned`, and one head of width `dim` (no official
- * output projection). Dropout, drop-path and token dropout rates are training settings and are not
+ * cannot), a position embedding other than `learned`, a convolutional stem, and one head of width
+ * `dim` (no official output projection). Dropout, drop-path and token dropout rates are training settings and are not
  * checked.
  */
 export function officialVitWeightMap(config: VitModelConfig, _options: OfficialWeightMapOptions = {}): OfficialWeightMap {
@@ -294,6 +294,7 @@ export function officialVitWeightMap(config: VitModelConfig, _options: OfficialW
   }
   if (c.positionEmbedding !== 'learned')
     structural.push(`positionEmbedding '${c.positionEmbedding}': the official ViT baseline learns its position table; use 'learned'`);
+  if (c.convStem.length > 0) structural.push('convStem: the official ViT baseline embeds raw image patches; use convStem: []');
   if (c.numHeads === 1 && c.headDim === c.dim) {
     structural.push(
       'numHeads 1 with headDim = dim: the official Attention then has no output projection (nn.Identity) while AiT.js has one',

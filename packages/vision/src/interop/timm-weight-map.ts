@@ -130,7 +130,7 @@ function refuse(where: string, issues: readonly string[]): void {
  *
  * Throws a {@link TimmWeightsError} (`unsupported-config`), naming the option, where AiT.js computes
  * something timm's ViT cannot: `patchPreNorm: true` (the default: the AiT reference code normalises
- * each flattened patch before projecting it), head `flatten`, `positionEmbedding: 'sincos'`, and
+ * each flattened patch before projecting it), head `flatten`, `positionEmbedding: 'sincos'`, a `convStem`, and
  * `headDim` other than `dim / numHeads`. timm's layer scale, register tokens, QK norm, `pre_norm`,
  * attention pooling and `no_embed_class` have no AiT.js counterpart: such files are refused when
  * loaded. Dropout and drop-path rates are training settings and are not checked.
@@ -147,6 +147,9 @@ export function timmVitWeightMap(config: VitModelConfig): TimmWeightMap {
     issues.push(
       "head 'flatten': timm's VisionTransformer has no flatten head; use 'cls' (timm global_pool 'token') or 'mean' (class_token False, global_pool 'avg')",
     );
+  }
+  if (c.convStem.length > 0) {
+    issues.push("convStem: timm's VisionTransformer embeds raw image patches (PatchEmbed); use convStem: []");
   }
   if (c.positionEmbedding === 'sincos') {
     issues.push(

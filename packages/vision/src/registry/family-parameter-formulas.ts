@@ -56,6 +56,17 @@ const patchEmbedding = (patchFeatures: number, d: number, norms: boolean): numbe
 /** The classification head: `LN(features) -> Dense(features -> classes)`. */
 const classificationHead = (features: number, classes: number): number => layerNorm(features) + dense(features, classes);
 
+/** `ConvStem`: a 3x3 kernel with bias per stage; `channels` is what the patch embedding then sees. */
+function convStemWeights(stages: readonly number[], imageChannels: number): { weights: number; channels: number } {
+  let channels = imageChannels;
+  let weights = 0;
+  for (const out of stages) {
+    weights += 3 * 3 * channels * out + out;
+    channels = out;
+  }
+  return { weights, channels };
+}
+
 /** A model whose every weight is trainable. */
 const allTrainable = (n: number, image: CountedImage): FamilyWeights => ({ trainable: n, nonTrainable: 0, image });
 
@@ -64,13 +75,9 @@ function aitWeights(model: AssociativeTransformer): FamilyWeights {
   const c = model.config;
   const image = countedImage(c);
   const d = c.dim;
-  let stemOut = image.channels;
-  let trainable = 0;
-  for (const out of c.convStem) {
-    trainable += 3 * 3 * stemOut * out + out; // ConvStem's 3x3 kernels with biases
-    stemOut = out;
-  }
-  trainable += patchEmbedding(c.patchSize * c.patchSize * stemOut, d, true);
+  const stem = convStemWeights(c.convStem, image.channels);
+  let trainable = stem.weights;
+  trainable += patchEmbedding(c.patchSize * c.patchSize * stem.channels, d, true);
   if (c.questionDim != null) trainable += layerNorm(c.questionDim) + dense(c.questionDim, d) + layerNorm(d);
   if (c.head === 'cls') trainable += d;
   const grid = convStemOutputSize(image.side, c.convStem.length) / c.patchSize;
@@ -101,14 +108,16 @@ function aitWeights(model: AssociativeTransformer): FamilyWeights {
   return { trainable: trainable + (learnedPriors ? c.depth * priors : 0), nonTrainable: learnedPriors ? 0 : c.depth * priors, image };
 }
 
-/** ViT: patch embedding, question / CLS tokens, learned positions, pre-norm blocks, head. */
+/** ViT: optional stem, patch embedding, question / CLS tokens, learned positions, pre-norm blocks, head. */
 function vitWeights(model: VisionTransformer): FamilyWeights {
   const c = model.config;
   const image = countedImage(c);
   const d = c.dim;
-  const grid = image.side / c.patchSize;
+  const grid = convStemOutputSize(image.side, c.convStem.length) / c.patchSize;
   const tokens = grid * grid + (c.questionDim != null ? 1 : 0) + (c.head === 'cls' ? 1 : 0);
-  let n = patchEmbedding(c.patchSize * c.patchSize * image.channels, d, true);
+  const stem = convStemWeights(c.convStem, image.channels);
+  const patchFeatures = c.patchSize * c.patchSize * stem.channels;
+  let n = stem.weights + (c.patchPreNorm ? layerNorm(patchFeatures) : 0) + dense(patchFeatures, d) + (c.patchPostNorm ? layerNorm(d) : 0);
   if (c.questionDim != null) n += layerNorm(c.questionDim) + dense(c.questionDim, d) + layerNorm(d);
   if (c.head === 'cls') n += d;
   if (c.positionEmbedding === 'learned') n += tokens * d;

@@ -279,6 +279,14 @@ describe('official ViT baseline weights (vit_org.py) in AiT.js', () => {
     release(model);
     release(copy);
   });
+
+  it("refuses a ViT with AiT's convolutional stem: the official baseline embeds raw patches", () => {
+    const model = new VisionTransformer({ ...vitArgs(v), convStem: [4], patchSize: 2 });
+    const e = refusal(() => loadOfficialSafetensors(model, fixture.bytes('vit.weights.safetensors')));
+    expect(e.kind).toBe('unsupported-config');
+    expect(e.issues.join('\n')).toMatch(/convStem: the official ViT baseline embeds raw image patches; use convStem: \[\]/);
+    release(model);
+  });
 });
 
 describe('the bottleneck write output projection', () => {

@@ -135,13 +135,15 @@ describe('refusals', () => {
       depth: 1,
       head: 'flatten',
       positionEmbedding: 'sincos',
+      convStem: [4],
     }).config;
     const issues = timmIssues(() => timmVitWeightMap(config), 'unsupported-config');
-    expect(issues).toHaveLength(4);
+    expect(issues).toHaveLength(5);
     expect(issues[0]).toMatch(/^patchPreNorm: .*patchPreNorm: false/);
     expect(issues[1]).toMatch(/^head 'flatten'/);
-    expect(issues[2]).toMatch(/^positionEmbedding 'sincos'/);
-    expect(issues[3]).toMatch(/^headDim 16 .*set headDim: 8/);
+    expect(issues[2]).toMatch(/^convStem: .*use convStem: \[\]/);
+    expect(issues[3]).toMatch(/^positionEmbedding 'sincos'/);
+    expect(issues[4]).toMatch(/^headDim 16 .*set headDim: 8/);
   });
 
   it('refuse an MLP-Mixer without a fixed image size or channel count', () => {

@@ -90,6 +90,9 @@ describe('presetParameterCount: parameters counted from the config, without buil
     ['vit-tiny-flatten', { positionEmbedding: 'learned', channels: 1 }],
     ['vit-tiny', { questionDim: 18 }],
     ['vit-tiny-flatten', { questionDim: 18, positionEmbedding: 'none' }],
+    ['vit-tiny', { positionEmbedding: 'sincos', patchPreNorm: false }],
+    ['vit-tiny', { patchPostNorm: false }],
+    ['vit-tiny-conv', { convStem: [4, 8, 8], patchSize: 2, head: 'flatten', channels: 3, questionDim: 18 }],
     ['coordination-tiny', { sharedParameters: false }],
     ['coordination-tiny', { gateStyle: 'memory', pool: 'mean', channels: 1 }],
     ['coordination-tiny', { imageSize: null, channels: null }],
@@ -114,6 +117,13 @@ describe('presetParameterCount: parameters counted from the config, without buil
   it.each(variations)('%s with %j: equals the built model', (name, overrides) => {
     const { derived, built } = bothCounts(name, overrides);
     expect(derived).toEqual(built);
+  });
+
+  it("vit-tiny-conv has ait-tiny-conv's parameter count to within 1 % (the MLP width its description names)", () => {
+    const vit = presetParameterCount('vit-tiny-conv')?.total ?? 0;
+    const ait = presetParameterCount('ait-tiny-conv')?.total ?? 0;
+    expect(Math.abs(vit - ait) / ait).toBeLessThan(0.01);
+    expect(vit).not.toBe(ait);
   });
 
   it('counts for the image a config names, 32 x 32 x 3 where it leaves the size open', () => {

@@ -55,11 +55,13 @@ describe('ViT presets', () => {
   });
 
   it.each(Object.keys(VIT_CPU_PRESETS))('%s: logits and attention maps on 16x16 images', (name) => {
-    const model = createModel(name, { imageSize: 16, recordMaps: true }) as VisionTransformer;
+    const model = createModel(name, { imageSize: 16, channels: 3, classes: 10, recordMaps: true }) as VisionTransformer;
     const y = model.apply(tf.randomNormal([2, 16, 16, 3])) as tf.Tensor;
     expect(y.shape).toEqual([2, 10]);
     const cls = model.config.head === 'cls';
-    const tokens = 16 + (cls ? 1 : 0);
+    // 4 x 4 patches of the image, or 2 x 2 patches of the stem's 4 x 4 maps
+    const tokens = (model.config.convStem.length > 0 ? 4 : 16) + (cls ? 1 : 0);
+    expect(model.numTokens).toBe(tokens);
     const maps = model.internalMaps();
     expect(Object.keys(maps)).toHaveLength(model.config.depth);
     expect(maps['block0/attention']?.shape).toEqual([2, model.config.numHeads, tokens, tokens]);
@@ -117,6 +119,51 @@ describe('ViT presets', () => {
     expect(() => model.apply(images)).toThrow(/question vector is missing/);
     tf.dispose([images, questions, other, y, y2, seen as tf.Tensor, expected]);
     model.dispose();
+  });
+
+  it("vit-tiny-conv: block 0 gets AiT's tokens (stem, 2 x 2 patches) + the sine-cosine table, recomputed from the parts", () => {
+    setGlobalSeed(46);
+    const model = createModel('vit-tiny-conv', { imageSize: 16 }) as VisionTransformer;
+    const images = tf.randomNormal([2, 16, 16, 1], 0, 1, 'float32', 10);
+    const block = model.blocks[0] as TransformerBlock;
+    const call = block.call.bind(block);
+    let seen: tf.Tensor | undefined;
+    block.call = (inputs, kwargs) => {
+      seen = tf.keep((inputs as tf.Tensor).clone());
+      return call(inputs, kwargs);
+    };
+    const y = model.apply(images) as tf.Tensor;
+    block.call = call;
+    expect(y.shape).toEqual([2, 2]);
+    const parts = (model as unknown as { parts: VisionModelParts }).parts;
+    expect(parts.stem?.name).toBe('conv_stem');
+    // the stem's two stages leave 4 x 4 maps of 16 channels: 2 x 2 patches of 2 * 2 * 16 features
+    expect(model.weights.find((w) => w.originalName.endsWith('patch_embed/proj/kernel'))?.shape).toEqual([64, 64]);
+    const table = tf.tidy(() => tf.squeeze(parts.positions?.apply(tf.zeros([1, 4, 64])) as tf.Tensor, [0]));
+    const rows = table.arraySync() as number[][];
+    // fixed sine-cosine rows: no weights, every patch position different from the others
+    expect(model.weights.some((w) => w.originalName.includes('pos_embed'))).toBe(false);
+    for (let i = 0; i < 4; i++) for (let j = i + 1; j < 4; j++) expect(rows[i]).not.toEqual(rows[j]);
+    const expected = tf.tidy(() =>
+      tf.add(parts.tokenizer.apply(parts.stem?.apply(images) as tf.Tensor) as tf.Tensor, tf.expandDims(table, 0)),
+    );
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(seen as tf.Tensor, expected))).dataSync()[0] as number);
+    expect(diff).toBeLessThan(1e-5);
+    expect(() => createModel('vit-tiny-conv', { imageSize: 20 })).toThrow(
+      /patchSize: the patch size 2 does not divide the stem's output side 5 \(image 20\)/,
+    );
+    expect(() => createModel('vit-tiny-conv', { dim: 66, numHeads: 3, headDim: 22 })).toThrow(/'sincos' needs dim divisible by 4/);
+    tf.dispose([images, y, seen as tf.Tensor, expected, table]);
+    model.dispose();
+  });
+
+  it('vit-tiny-conv serialises and loads', async () => {
+    setGlobalSeed(47);
+    const model = createModel('vit-tiny-conv', { imageSize: 16 }) as VisionTransformer;
+    const loaded = await expectRoundTrip(model, [[16, 16, 1]], [tf.randomNormal([2, 16, 16, 1], 0, 1, 'float32', 11)]);
+    expectConfigRoundTrip(model);
+    expect(loaded.weights.some((w) => w.originalName.includes('conv_stem'))).toBe(true);
+    loaded.dispose();
   });
 
   it('the question-token variant serialises and loads (two inputs)', async () => {

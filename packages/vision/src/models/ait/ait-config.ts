@@ -1,5 +1,6 @@
-import { convStemOutputSize, layerArgsShape, rateSchema, z } from '@ait/core';
+import { layerArgsShape, rateSchema, z } from '@ait/core';
 import { layerCountSchema } from '../layer-count';
+import { checkTokenGrid, convStemSchema, POSITION_EMBEDDINGS } from '../token-grid';
 import { HEAD_KINDS } from '../../blocks/classification-head';
 
 /** How tokens compete for the memory slots in AiT's bottleneck write. */
@@ -11,11 +12,6 @@ export type CompetitionMode = (typeof COMPETITION_MODES)[number];
 export const MEMORY_MODES = ['ema', 'learned'] as const;
 /** One of {@link MEMORY_MODES}. */
 export type MemoryMode = (typeof MEMORY_MODES)[number];
-
-/** Position embeddings a model may add to its tokens. */
-export const POSITION_EMBEDDINGS = ['none', 'learned', 'sincos'] as const;
-/** One of {@link POSITION_EMBEDDINGS}. */
-export type PositionEmbeddingKind = (typeof POSITION_EMBEDDINGS)[number];
 
 /**
  * The ablations of the AiT paper as switches (all `false` is the full model). See the README for
@@ -129,7 +125,7 @@ export const aitConfigSchema = z
      * Channels of a convolutional tokenizer stem before the patch embedding (each stage: 3x3
      * convolution, ReLU, 2x2 max pool); `[]` (reference) embeds the raw image patches.
      */
-    convStem: z.array(z.number().int().positive()).default([]),
+    convStem: convStemSchema,
     /** Image channels. */
     channels: z.number().int().positive().default(3),
     /** Classes of the classifier. */
@@ -152,24 +148,7 @@ export const aitConfigSchema = z
     ablation: aitAblationSchema,
   })
   .superRefine((c, ctx) => {
-    const side = convStemOutputSize(c.imageSize, c.convStem.length);
-    if (side < 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['convStem'],
-        message: `${c.convStem.length} stem stages halve the image size ${c.imageSize} to nothing; use fewer stages`,
-      });
-    } else if (side % c.patchSize !== 0) {
-      const what = c.convStem.length > 0 ? `the stem's output side ${side} (image ${c.imageSize})` : `the image size ${c.imageSize}`;
-      ctx.addIssue({
-        code: 'custom',
-        path: ['patchSize'],
-        message: `the patch size ${c.patchSize} does not divide ${what}; choose a divisor of ${side}`,
-      });
-    }
-    if (c.positionEmbedding === 'sincos' && c.dim % 4 !== 0) {
-      ctx.addIssue({ code: 'custom', path: ['positionEmbedding'], message: `'sincos' needs dim divisible by 4, got ${c.dim}` });
-    }
+    checkTokenGrid(c, ctx);
     if (c.hopfieldProjections && c.hopfieldHeadDim == null && c.dim % c.hopfieldHeads !== 0) {
       ctx.addIssue({
         code: 'custom',

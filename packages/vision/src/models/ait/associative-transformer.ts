@@ -1,19 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  ConvStem,
-  convStemOutputSize,
-  LearnedPositionEmbedding,
-  PatchEmbedding,
-  SinusoidalPositionEmbedding2d,
-  type LayerArgsOf,
-  type LayerConfigOf,
-} from '@ait/core';
+import { PatchEmbedding, type LayerArgsOf, type LayerConfigOf } from '@ait/core';
 import { ClassificationHead } from '../../blocks/classification-head';
 import { ClassToken } from '../../blocks/class-token';
 import { QuestionTokenEmbedding } from '../../blocks/question-token-embedding';
 import { tokenHeadInputSpec } from '../../blocks/vision-inputs';
 import type { InternalMaps } from '../vision-model';
 import { VisionModelSkeleton } from '../vision-model-skeleton';
+import { createConvStem, createPositionEmbedding, tokenGridSide } from '../token-grid';
 import { AitBlock } from './ait-block';
 import { aitConfigSchema } from './ait-config';
 import { pickGlobalWorkspaceOptions } from './global-workspace-layer';
@@ -67,26 +60,14 @@ export class AssociativeTransformer extends VisionModelSkeleton<typeof aitConfig
     super('AssociativeTransformer', aitConfigSchema, { ...args, name: args.name ?? 'ait' });
     const c = this.config;
     const trainable = this.trainable;
-    const stem = c.convStem.length > 0 ? this.track(new ConvStem({ channels: c.convStem, name: 'conv_stem', trainable })) : null;
+    const convStem = createConvStem(c.convStem, trainable);
+    const stem = convStem ? this.track(convStem) : null;
     const tokenizer = this.track(new PatchEmbedding({ patchSize: c.patchSize, embedDim: c.dim, name: 'patch_embed', trainable }));
     const questionToken =
       c.questionDim != null ? this.track(new QuestionTokenEmbedding({ embedDim: c.dim, name: 'question_embed', trainable })) : null;
     const classToken = c.head === 'cls' ? this.track(new ClassToken({ name: 'cls_token', trainable })) : null;
-    const grid = this.gridSide;
-    const positions =
-      c.positionEmbedding === 'learned'
-        ? this.track(new LearnedPositionEmbedding({ maxTokens: this.numTokens, name: 'pos_embed', trainable }))
-        : c.positionEmbedding === 'sincos'
-          ? this.track(
-              new SinusoidalPositionEmbedding2d({
-                gridHeight: grid,
-                gridWidth: grid,
-                prefixTokens: this.numTokens - grid * grid,
-                name: 'pos_embed',
-                trainable,
-              }),
-            )
-          : null;
+    const positionEmbedding = createPositionEmbedding(c.positionEmbedding, this.numTokens, this.gridSide, trainable);
+    const positions = positionEmbedding ? this.track(positionEmbedding) : null;
     const workspace = pickGlobalWorkspaceOptions(c);
     this.blocks = Array.from({ length: c.depth }, (_, i) =>
       this.track(
@@ -117,8 +98,7 @@ export class AssociativeTransformer extends VisionModelSkeleton<typeof aitConfig
 
   /** Patches per side for `imageSize` images (after the stem, if any). */
   get gridSide(): number {
-    const c = this.config;
-    return convStemOutputSize(c.imageSize, c.convStem.length) / c.patchSize;
+    return tokenGridSide(this.config);
   }
 
   /** Tokens per example for `imageSize` images: patches, plus the question and CLS tokens if any. */

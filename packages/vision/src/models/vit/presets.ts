@@ -1,3 +1,4 @@
+import type { PresetRecipe } from '../../registry/model-registry';
 import { CPU_TRANSFORMER_SIZES, familyPresets, registerFamily } from '../../registry/register-family';
 import { VisionTransformer, type VisionTransformerArgs } from './vision-transformer';
 import { vitConfigSchema, type VitConfigInput } from './vit-config';
@@ -18,6 +19,22 @@ export const VIT_CPU_PRESETS: Readonly<Record<string, VitConfigInput>> = {
   'vit-tiny': { ...CIFAR, ...CPU_TRANSFORMER_SIZES.tiny, head: 'cls', positionEmbedding: 'learned' },
   'vit-tiny-flatten': { ...CIFAR, ...CPU_TRANSFORMER_SIZES.tiny, head: 'flatten', positionEmbedding: 'none' },
   'vit-mini': { ...CIFAR, ...CPU_TRANSFORMER_SIZES.mini, head: 'cls', positionEmbedding: 'learned' },
+  // ait-tiny-conv with a plain MLP in place of the global workspace layer: the same stem, patches,
+  // positions, attention and head, the MLP width chosen for the same parameter count on Triangle
+  'vit-tiny-conv': {
+    imageSize: 64,
+    channels: 1,
+    classes: 2,
+    convStem: [8, 16],
+    patchSize: 2,
+    dim: 64,
+    depth: 2,
+    numHeads: 4,
+    headDim: 16,
+    mlpDim: 344,
+    head: 'mean',
+    positionEmbedding: 'sincos',
+  },
 };
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -27,6 +44,14 @@ const DESCRIPTIONS: Record<string, string> = {
   'vit-tiny': 'CPU-size ViT for 16x16 images: 2 blocks, D 96, 3 heads of 32, MLP 384, CLS token and learned position embedding',
   'vit-tiny-flatten': 'CPU-size ViT with the flatten head for 16x16 images: 2 blocks, D 96, 3 heads of 32, MLP 384',
   'vit-mini': 'CPU-size ViT for 32x32 images: 4 blocks, D 128, 4 heads of 32, MLP 512, CLS token and learned position embedding',
+  'vit-tiny-conv':
+    "CPU-size ViT with ait-tiny-conv's convolutional tokenizer for 64x64 images (Triangle): its stem (8 then 16 channels), 2x2 patches and sine-cosine positions, 2 blocks, D 64, 4 heads of 16, MLP 344 (ait-tiny-conv's parameter count), mean head",
+};
+
+/** Training settings of presets tuned beyond their scale's default recipe. */
+const RECIPES: Record<string, PresetRecipe> = {
+  // the recipe of ait-tiny-conv, the model it is the baseline of
+  'vit-tiny-conv': { lr: 2e-3 },
 };
 
 registerFamily({
@@ -34,5 +59,5 @@ registerFamily({
   source: SOURCE,
   schema: vitConfigSchema,
   create: (config) => new VisionTransformer(config as VisionTransformerArgs),
-  presets: familyPresets({ paper: VIT_PAPER_PRESETS, cpu: VIT_CPU_PRESETS }, DESCRIPTIONS),
+  presets: familyPresets({ paper: VIT_PAPER_PRESETS, cpu: VIT_CPU_PRESETS }, DESCRIPTIONS, RECIPES),
 });

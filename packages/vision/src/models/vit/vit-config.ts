@@ -1,7 +1,7 @@
 import { layerArgsShape, rateSchema, z } from '@ait/core';
 import { layerCountSchema } from '../layer-count';
 import { HEAD_KINDS } from '../../blocks/classification-head';
-import { POSITION_EMBEDDINGS } from '../ait/ait-config';
+import { checkTokenGrid, convStemSchema, POSITION_EMBEDDINGS } from '../token-grid';
 
 /**
  * Configuration of the Vision Transformer. Defaults are ViT-Base as the AiT paper compares with it
@@ -13,8 +13,13 @@ export const vitConfigSchema = z
     ...layerArgsShape,
     /** Side of the (square) input images. */
     imageSize: z.number().int().positive().default(32),
-    /** Patch side P; must divide imageSize. */
+    /** Patch side P; must divide the side of the stem's output (imageSize without a stem). */
     patchSize: z.number().int().positive().default(4),
+    /**
+     * Channels of a convolutional tokenizer stem before the patch embedding (each stage: 3x3
+     * convolution, ReLU, 2x2 max pool), as AiT's; `[]` (ViT) embeds the raw image patches.
+     */
+    convStem: convStemSchema,
     /** Image channels. */
     channels: z.number().int().positive().default(3),
     /** Classes of the classifier. */
@@ -39,7 +44,7 @@ export const vitConfigSchema = z
     embedDropout: rateSchema.default(0),
     /** Head: 'cls' (ViT), 'flatten' (the flatten-head variant the AiT comparison used) or 'mean'. */
     head: z.enum(HEAD_KINDS).default('cls'),
-    /** Position embedding: 'learned' (ViT) or 'none'. */
+    /** Position embedding: 'learned' (ViT), 'sincos' (fixed 2-D sine-cosine over the patch grid; dim divisible by 4) or 'none'. */
     positionEmbedding: z.enum(POSITION_EMBEDDINGS).default('learned'),
     /**
      * Question vector width (18 for Sort-of-CLEVR), or null for images only: the question becomes
@@ -64,15 +69,7 @@ export const vitConfigSchema = z
     /** Keep the attention weights of each forward pass for `internalMaps()`; default false. */
     recordMaps: z.boolean().default(false),
   })
-  .superRefine((c, ctx) => {
-    if (c.imageSize % c.patchSize !== 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['patchSize'],
-        message: `the patch size ${c.patchSize} does not divide the image size ${c.imageSize}; choose a divisor of ${c.imageSize}`,
-      });
-    }
-  });
+  .superRefine(checkTokenGrid);
 
 /** ViT options as accepted (defaults filled in by the schema). */
 export type VitConfigInput = z.input<typeof vitConfigSchema>;
