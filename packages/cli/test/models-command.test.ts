@@ -53,7 +53,7 @@ describe('ait models', () => {
     const r = await cli('models', '--scale', 'cpu', '--family', 'vit', '--json');
     expect(r.code).toBe(0);
     const rows = (JSON.parse(r.out) as { models: JsonRow[] }).models;
-    expect(rows.map((m) => m.name).sort()).toEqual(['vit-mini', 'vit-tiny', 'vit-tiny-flatten']);
+    expect(rows.map((m) => m.name).sort()).toEqual(['vit-mini', 'vit-tiny', 'vit-tiny-conv', 'vit-tiny-flatten']);
     await initBackend({ backend: 'cpu' });
     for (const row of rows) {
       const [h, w, c] = row.imageShape ?? [0, 0, 0];
