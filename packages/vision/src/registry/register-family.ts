@@ -80,6 +80,24 @@ export const CPU_TRANSFORMER_SIZES = {
 } as const;
 
 /**
+ * What `ait-tiny-conv` and its baseline `vit-tiny-conv` share: 64x64 grey images (Triangle), two
+ * classes, the convolutional stem (8 then 16 channels), 2x2 patches of its maps, sine-cosine
+ * positions and a 2-block trunk of width 64 with 4 heads of 16. Only the layer after attention differs.
+ */
+export const CONV_TINY_TRUNK = {
+  imageSize: 64,
+  channels: 1,
+  classes: 2,
+  convStem: [8, 16],
+  patchSize: 2,
+  dim: 64,
+  depth: 2,
+  numHeads: 4,
+  headDim: 16,
+  positionEmbedding: 'sincos',
+} as const;
+
+/**
  * The input and classes the presets share by size: `tiny` (CPU presets for tests: 16x16 RGB images,
  * 10 classes), `mini` (CPU presets for demos: 32x32 RGB, CIFAR-10) and `imagenet` (paper presets:
  * 224x224 RGB, 1000 classes).

@@ -45,6 +45,25 @@ describe('TransformerBlock', () => {
   });
 });
 
+/** Records (a kept copy of) what `block` is called with until `restore()`. */
+function captureInput(block: TransformerBlock): { input: () => tf.Tensor; restore: () => void } {
+  const call = block.call.bind(block);
+  let seen: tf.Tensor | undefined;
+  block.call = (inputs, kwargs) => {
+    seen = tf.keep((inputs as tf.Tensor).clone());
+    return call(inputs, kwargs);
+  };
+  return {
+    input: () => {
+      if (!seen) throw new Error('the block was not called');
+      return seen;
+    },
+    restore: () => {
+      block.call = call;
+    },
+  };
+}
+
 describe('ViT presets', () => {
   it('CPU presets are registered', () => {
     expect(
@@ -86,15 +105,9 @@ describe('ViT presets', () => {
     const model = createModel('vit-tiny', { imageSize: 16, questionDim: 18, recordMaps: true }) as VisionTransformer;
     const images = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 5);
     const questions = tf.randomUniform([2, 18], 0, 1, 'float32', 6);
-    const block = model.blocks[0] as TransformerBlock;
-    const call = block.call.bind(block);
-    let seen: tf.Tensor | undefined;
-    block.call = (inputs, kwargs) => {
-      seen = tf.keep((inputs as tf.Tensor).clone());
-      return call(inputs, kwargs);
-    };
+    const seen = captureInput(model.blocks[0] as TransformerBlock);
     const y = model.apply([images, questions]) as tf.Tensor;
-    block.call = call;
+    seen.restore();
     expect(y.shape).toEqual([2, 10]);
     expect(model.internalMaps()['block0/attention']?.shape).toEqual([2, model.config.numHeads, 18, 18]);
     const parts = (model as unknown as { parts: VisionModelParts }).parts;
@@ -110,14 +123,14 @@ describe('ViT presets', () => {
       const positions = tf.reshape(byName('pos_embed/embeddings'), [1, 18, -1]);
       return tf.add(tf.concat([cls, q, patches], 1), positions);
     });
-    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(seen as tf.Tensor, expected))).dataSync()[0] as number);
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(seen.input(), expected))).dataSync()[0] as number);
     expect(diff).toBeLessThan(1e-5);
     // the question reaches the logits
     const other = tf.randomUniform([2, 18], 0, 1, 'float32', 7);
     const y2 = model.apply([images, other]) as tf.Tensor;
     expect(tf.tidy(() => tf.max(tf.abs(tf.sub(y, y2))).dataSync()[0] as number)).toBeGreaterThan(1e-4);
     expect(() => model.apply(images)).toThrow(/question vector is missing/);
-    tf.dispose([images, questions, other, y, y2, seen as tf.Tensor, expected]);
+    tf.dispose([images, questions, other, y, y2, seen.input(), expected]);
     model.dispose();
   });
 
@@ -125,15 +138,9 @@ describe('ViT presets', () => {
     setGlobalSeed(46);
     const model = createModel('vit-tiny-conv', { imageSize: 16 }) as VisionTransformer;
     const images = tf.randomNormal([2, 16, 16, 1], 0, 1, 'float32', 10);
-    const block = model.blocks[0] as TransformerBlock;
-    const call = block.call.bind(block);
-    let seen: tf.Tensor | undefined;
-    block.call = (inputs, kwargs) => {
-      seen = tf.keep((inputs as tf.Tensor).clone());
-      return call(inputs, kwargs);
-    };
+    const seen = captureInput(model.blocks[0] as TransformerBlock);
     const y = model.apply(images) as tf.Tensor;
-    block.call = call;
+    seen.restore();
     expect(y.shape).toEqual([2, 2]);
     const parts = (model as unknown as { parts: VisionModelParts }).parts;
     expect(parts.stem?.name).toBe('conv_stem');
@@ -147,13 +154,13 @@ describe('ViT presets', () => {
     const expected = tf.tidy(() =>
       tf.add(parts.tokenizer.apply(parts.stem?.apply(images) as tf.Tensor) as tf.Tensor, tf.expandDims(table, 0)),
     );
-    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(seen as tf.Tensor, expected))).dataSync()[0] as number);
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(seen.input(), expected))).dataSync()[0] as number);
     expect(diff).toBeLessThan(1e-5);
     expect(() => createModel('vit-tiny-conv', { imageSize: 20 })).toThrow(
       /patchSize: the patch size 2 does not divide the stem's output side 5 \(image 20\)/,
     );
     expect(() => createModel('vit-tiny-conv', { dim: 66, numHeads: 3, headDim: 22 })).toThrow(/'sincos' needs dim divisible by 4/);
-    tf.dispose([images, y, seen as tf.Tensor, expected, table]);
+    tf.dispose([images, y, seen.input(), expected, table]);
     model.dispose();
   });
 

@@ -1,5 +1,5 @@
 import type { PresetRecipe } from '../../registry/model-registry';
-import { CPU_TRANSFORMER_SIZES, familyPresets, registerFamily } from '../../registry/register-family';
+import { CONV_TINY_TRUNK, CPU_TRANSFORMER_SIZES, familyPresets, registerFamily } from '../../registry/register-family';
 import { aitConfigSchema, type AitConfigInput } from './ait-config';
 import { AssociativeTransformer, type AssociativeTransformerArgs } from './associative-transformer';
 
@@ -33,22 +33,14 @@ export const AIT_CPU_PRESETS: Readonly<Record<string, AitConfigInput>> = {
   'ait-tiny': { ...PAPER_COMMON, ...CPU_TRANSFORMER_SIZES.tiny, memorySlots: 16, memoryDim: 32, memoryHeads: 4, topK: 32 },
   'ait-tiny-conv': {
     ...PAPER_COMMON,
-    imageSize: 64,
-    channels: 1,
-    classes: 2,
-    convStem: [8, 16],
-    patchSize: 2,
-    dim: 64,
-    depth: 2,
-    numHeads: 4,
-    headDim: 16,
+    ...CONV_TINY_TRUNK,
+    convStem: [...CONV_TINY_TRUNK.convStem],
     mlpDim: 128,
     memorySlots: 16,
     memoryDim: 32,
     memoryHeads: 4,
     topK: 64,
     head: 'mean',
-    positionEmbedding: 'sincos',
   },
   'ait-mini': { ...PAPER_COMMON, ...CPU_TRANSFORMER_SIZES.mini, memorySlots: 32, memoryDim: 32, memoryHeads: 8, topK: 64 },
 };

@@ -1,5 +1,5 @@
 import type { PresetRecipe } from '../../registry/model-registry';
-import { CPU_TRANSFORMER_SIZES, familyPresets, registerFamily } from '../../registry/register-family';
+import { CONV_TINY_TRUNK, CPU_TRANSFORMER_SIZES, familyPresets, registerFamily } from '../../registry/register-family';
 import { VisionTransformer, type VisionTransformerArgs } from './vision-transformer';
 import { vitConfigSchema, type VitConfigInput } from './vit-config';
 
@@ -21,20 +21,7 @@ export const VIT_CPU_PRESETS: Readonly<Record<string, VitConfigInput>> = {
   'vit-mini': { ...CIFAR, ...CPU_TRANSFORMER_SIZES.mini, head: 'cls', positionEmbedding: 'learned' },
   // ait-tiny-conv with a plain MLP in place of the global workspace layer: the same stem, patches,
   // positions, attention and head, the MLP width chosen for the same parameter count on Triangle
-  'vit-tiny-conv': {
-    imageSize: 64,
-    channels: 1,
-    classes: 2,
-    convStem: [8, 16],
-    patchSize: 2,
-    dim: 64,
-    depth: 2,
-    numHeads: 4,
-    headDim: 16,
-    mlpDim: 344,
-    head: 'mean',
-    positionEmbedding: 'sincos',
-  },
+  'vit-tiny-conv': { ...CONV_TINY_TRUNK, convStem: [...CONV_TINY_TRUNK.convStem], mlpDim: 344, head: 'mean' },
 };
 
 const DESCRIPTIONS: Record<string, string> = {
