@@ -292,10 +292,21 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
         list,
       )
       .option('--seeds <n>', "at most this many seeds per model (default: the plan's, 3 and 2 for ablations)", intAtLeast(1))
-      .option('--dry-run', 'list the runs and their folders, train nothing')
+      .option('--dry-run', 'list the runs, their folders and state, and how long those still to train take; train nothing')
+      .option(
+        '--timings <csv>',
+        "with --dry-run: estimate from this results.csv's run times too (e.g. the repository's results/repro/results.csv)",
+      )
       .addOption(backendOption())
       .option('--threads <n>', 'wasm threads per run, 1-8 (default: every core, at most 8)', intInRange(1, 8))
-      .addHelpText('after', examples(['ait repro --quick', 'ait repro --datasets triangle --seeds 1', 'ait repro --dry-run'])),
+      .addHelpText(
+        'after',
+        examples([
+          'ait repro --quick',
+          'ait repro --datasets triangle --seeds 1',
+          'ait repro --dry-run --timings results/repro/results.csv',
+        ]),
+      ),
   ).action(async (opts: Omit<ReproCommandOptions, 'launch'>) => {
     exit.code = await reproCommand(opts, io);
   });

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureIo, runCli } from '../src/index';
 import { reproCommand } from '../src/commands/repro';
 import { AIT_ABLATIONS, reproPlan, reproRunPath, reproRuns, type ReproDatasetPlan } from '../src/repro/repro-plan';
-import { resultsCsv, resultsMarkdown, spread, type ReproResult } from '../src/repro/repro-results';
-import { REPRO_FILES, runReproSuite } from '../src/repro/repro-runner';
+import { estimateRuns, formatDuration } from '../src/repro/repro-estimate';
+import { parseResultsCsv, resultsCsv, resultsMarkdown, spread, type ReproResult } from '../src/repro/repro-results';
+import { REPRO_FILES, reproRunStates, runReproSuite } from '../src/repro/repro-runner';
 import { parametersFor, reproDatasetInfo, resolveMatchedWidths } from '../src/repro/resolve-runs';
 import { matchWidth } from '../src/repro/width-match';
 import { cli, removeDir, tempDir, TINY_AIT } from './helpers';
@@ -49,6 +50,43 @@ describe('results of the suite', () => {
     );
     expect(lines[1]).toBe('triangle,ait-conv,ait-tiny-conv,1000,0,2,60.0,0.9,0.9,completed,0.5,1');
     expect(lines[2]).toBe('triangle,"a,b",ait-tiny-conv,1000,1,2,60.0,,0.9,failed,,');
+  });
+
+  it('CSV read back: the same results, quoted fields and empty cells included; bad files named', () => {
+    const results = [
+      row({ seed: 0, typeAccuracy: { 'question type/relational': 0.5, 'question type/non-relational': 1 } }),
+      row({ model: 'a,b', seed: 1, parameters: null, testAccuracy: null, status: 'failed', seconds: 61.5 }),
+    ];
+    expect(parseResultsCsv(resultsCsv(results), 'r.csv')).toEqual(results);
+    expect(parseResultsCsv('', 'r.csv')).toEqual([]);
+    expect(() => parseResultsCsv('dataset,model\ntriangle,vit\n', 'r.csv')).toThrow(
+      /r\.csv lacks the column\(s\) preset, parameters, seed, .*not a results CSV of ait repro/,
+    );
+    const bad = resultsCsv([row({})]).replace(',60.0,', ',sixty,');
+    expect(() => parseResultsCsv(bad, 'r.csv')).toThrow('r.csv, row 2: wall_seconds "sixty" is not a number.');
+    expect(() => parseResultsCsv('a,b\n"1,2\n', 'r.csv')).toThrow(/r\.csv is not a results CSV of ait repro: /);
+  });
+
+  it('estimate: the median time of the same model and data set, else of the same preset; other epoch counts unused', () => {
+    const [a, b] = reproRuns(reproPlan('full', { datasets: ['triangle'], models: ['ait-conv', 'ait-conv/noMemory'], maxSeeds: 1 }));
+    if (a === undefined || b === undefined) throw new Error('the plan has no runs');
+    const timings = [
+      row({ seconds: 300, epochs: 8 }),
+      row({ seconds: 420, epochs: 8, seed: 1 }),
+      row({ seconds: 400, epochs: 8, seed: 2 }),
+      row({ seconds: 5, epochs: 1, seed: 3 }), // another size of the suite
+      row({ seconds: 900, epochs: 8, status: 'failed' }),
+      row({ dataset: 'mnist', seconds: 1000, epochs: 8 }),
+    ];
+    expect(estimateRuns([a, b], timings)).toEqual([
+      { seconds: 400, basis: 'model' },
+      { seconds: 400, basis: 'preset' },
+    ]);
+    expect(estimateRuns([a], [row({ seconds: 100, epochs: 8 }), row({ seconds: 200, epochs: 8 })])).toEqual([
+      { seconds: 150, basis: 'model' },
+    ]);
+    expect(estimateRuns([a], [row({ model: 'vit', preset: 'vit-tiny', epochs: 8 })])).toEqual([{ seconds: null }]);
+    expect([formatDuration(42 * 60), formatDuration(3 * 3600 + 5 * 60), formatDuration(29)]).toEqual(['42 min', '3 h 05 min', '0 min']);
   });
 
   it('markdown: mean ± sd over completed runs only, runs counted, per-type table', () => {
@@ -287,6 +325,55 @@ describe('running the suite (tiny plan, in-process ait train on the cpu backend)
     expect(attempts.length).toBe(5);
   }, 120_000);
 
+  it('a copy of the results without run folders continues with the runs it lacks', async () => {
+    const copy = join(dir, 'copy');
+    await mkdir(copy, { recursive: true });
+    const csv = await readFile(join(dir, REPRO_FILES.csv), 'utf8');
+    await writeFile(join(copy, REPRO_FILES.plan), await readFile(join(dir, REPRO_FILES.plan), 'utf8'));
+    // ait seed 1 left out of the copy: it is the one run to train
+    await writeFile(
+      join(copy, REPRO_FILES.csv),
+      csv
+        .split('\n')
+        .filter((l) => !l.startsWith('triangle,ait,ait-tiny,') || !/^([^,]*,){4}1,/.test(l))
+        .join('\n'),
+    );
+    const runs = reproRuns(tinyPlan);
+    const before = await reproRunStates(copy, runs);
+    expect(before.states).toEqual(['completed', 'completed', 'to train']);
+    expect(before.completed.map((r) => [r.model, r.seed])).toEqual([
+      ['ait', 0],
+      ['vit', 0],
+    ]);
+    const launches: string[][] = [];
+    const outcome = await runReproSuite({
+      out: copy,
+      size: 'quick',
+      plans: tinyPlan,
+      resolve: () => Promise.reject(new Error('nothing to resolve')),
+      launch: (args) => (launches.push([...args]), Promise.resolve(1)),
+      log: () => undefined,
+    });
+    expect(launches.map((a) => a.slice(0, 4))).toEqual([
+      [
+        '--config',
+        join(copy, 'configs/triangle/ait/seed-1.json'),
+        '--out',
+        join(copy, reproRunPath({ dataset: 'triangle', label: 'ait', seed: 1 })),
+      ],
+    ]);
+    // the carried rows stay as they were in the rewritten results
+    const original = parseResultsCsv(csv, 'original');
+    expect(outcome.results.slice(0, 2)).toEqual(original.slice(0, 2));
+    expect(outcome.results[2]?.status).toBe('failed');
+    expect(parseResultsCsv(await readFile(join(copy, REPRO_FILES.csv), 'utf8'), 'copy').slice(0, 2)).toEqual(original.slice(0, 2));
+    // a corrupt results.csv is refused with the fix
+    await writeFile(join(copy, REPRO_FILES.csv), 'dataset,model\ntriangle,ait\n');
+    await expect(reproRunStates(copy, runs)).rejects.toThrow(
+      /lacks the column\(s\) preset.*\nMove it out of .*copy: the suite writes it anew/s,
+    );
+  });
+
   it('a plan.json of another size is refused with the fix', async () => {
     const other = join(dir, 'other');
     await mkdir(other, { recursive: true });
@@ -317,6 +404,8 @@ describe('running the suite (tiny plan, in-process ait train on the cpu backend)
     const oldAttempt = JSON.stringify({ run: reproRunPath(planned), seconds: 99, code: 0 });
     const otherAttempt = JSON.stringify({ run: 'runs/triangle/vit/seed-0', seconds: 7, code: 0 });
     await writeFile(join(out, REPRO_FILES.attempts), `${oldAttempt}\n${otherAttempt}\n`);
+    // its completed row in results.csv is the old plan's: it must not count once the folder is gone
+    await writeFile(join(out, REPRO_FILES.csv), resultsCsv([row({ model: 'ait', preset: 'ait-tiny', epochs: 3 })]));
     const launches: string[][] = [];
     const run = () =>
       runReproSuite({
@@ -351,9 +440,42 @@ describe('ait repro', () => {
   it('--dry-run lists the runs without training', async () => {
     const r = await cli('repro', '--quick', '--dry-run', '--datasets', 'triangle', '--models', 'vit', '--out', '/tmp/ait-repro-dry');
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(/triangle\s+vit\s+vit-tiny\s+0\s+1\s+512\s+runs\/triangle\/vit\/seed-0/);
+    expect(r.out).toMatch(/triangle\s+vit\s+vit-tiny\s+0\s+1\s+512\s+to train\s+-\s+runs\/triangle\/vit\/seed-0/);
     expect(r.out).toContain('1 runs into /tmp/ait-repro-dry');
     expect(existsSync('/tmp/ait-repro-dry')).toBe(false);
+  });
+
+  it('--dry-run shows where each run stands and estimates the rest from completed runs and --timings', async () => {
+    const out = await tempDir('ait-repro-dry-');
+    try {
+      const args = ['repro', '--quick', '--dry-run', '--datasets', 'triangle', '--models', 'ait-conv,vit', '--out', out];
+      await writeFile(join(out, REPRO_FILES.csv), resultsCsv([row({ epochs: 1, seconds: 120 })]));
+      const own = await cli(...args);
+      expect(own.code, own.err).toBe(0);
+      expect(own.out).toMatch(/triangle\s+ait-conv\s+ait-tiny-conv\s+0\s+1\s+512\s+completed\s+-\s+runs\/triangle\/ait-conv\/seed-0/);
+      expect(own.out).toMatch(/triangle\s+vit\s+vit-tiny\s+0\s+1\s+512\s+to train\s+-\s+runs\/triangle\/vit\/seed-0/);
+      expect(own.out).toContain('2 runs into');
+      expect(own.out).toContain(': 1 completed, 1 to train.');
+      expect(own.out).toContain('No completed run to estimate their time from: pass --timings');
+      const timings = join(out, 'timings.csv');
+      await writeFile(
+        timings,
+        resultsCsv([
+          row({ model: 'vit', preset: 'vit-tiny', epochs: 1, seconds: 600 }),
+          row({ model: 'vit', preset: 'vit-tiny', epochs: 1, seconds: 1200, seed: 1 }),
+        ]),
+      );
+      const timed = await cli(...args, '--timings', timings);
+      expect(timed.out).toMatch(/vit\s+vit-tiny\s+0\s+1\s+512\s+to train\s+15\s+runs/);
+      expect(timed.out).toContain('About 15 min of training for those timed');
+      const json = await cli(...args, '--timings', timings, '--json');
+      expect(JSON.parse(json.out)).toMatchObject({ toTrain: 1, estimatedSeconds: 900, untimed: 0 });
+      const missing = await cli(...args, '--timings', join(out, 'none.csv'));
+      expect(missing.code).toBe(2);
+      expect(missing.err).toMatch(/--timings .*none\.csv: cannot read it .*give the path of a results\.csv that ait repro wrote/);
+    } finally {
+      await removeDir(out);
+    }
   });
 
   it('unknown data sets are a usage error naming the choices', async () => {

@@ -1,10 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { initBackend, type BackendChoice } from '@ait/core';
 import { CliError } from '../util/cli-error';
 import type { CliIo } from '../util/cli-io';
 import { formatTable, printJson } from '../util/output';
-import { reproPlan, reproRunPath, reproRuns, type ReproSize } from '../repro/repro-plan';
-import { REPRO_FILES, runReproSuite, type ReproSuiteOutcome } from '../repro/repro-runner';
+import { reproPlan, reproRunPath, reproRuns, type ReproRun, type ReproSize } from '../repro/repro-plan';
+import { estimateRuns, formatDuration } from '../repro/repro-estimate';
+import { parseResultsCsv, type ReproResult } from '../repro/repro-results';
+import { REPRO_FILES, reproRunStates, runReproSuite, type ReproSuiteOutcome } from '../repro/repro-runner';
 import { resolveMatchedWidths } from '../repro/resolve-runs';
 import { processTrainLauncher, type TrainLauncher } from '../repro/train-launcher';
 
@@ -20,8 +23,10 @@ export interface ReproCommandOptions {
   models?: string[];
   /** At most this many seeds per model. */
   seeds?: number;
-  /** List the runs and stop. */
+  /** List the runs, where each stands in the output folder and how long the rest takes; train nothing. */
   dryRun?: boolean;
+  /** With `dryRun`: another suite's `results.csv` whose run times the estimate uses too. */
+  timings?: string;
   backend?: BackendChoice;
   threads?: number;
   json?: boolean;
@@ -49,15 +54,7 @@ export async function reproCommand(options: ReproCommandOptions, io: CliIo): Pro
     throw new CliError((err as Error).message, 2);
   }
   const runs = reproRuns(plans);
-  if (options.dryRun === true) {
-    const rows = runs.map((r) => [r.dataset, r.label, r.preset, r.seed, r.epochs, r.trainSize ?? 'all', reproRunPath(r)]);
-    if (options.json === true) printJson(io, { size, out, runs });
-    else
-      io.stdout(
-        `${formatTable(['data set', 'model', 'preset', 'seed', 'epochs', 'train', 'folder'], rows)}\n${runs.length} runs into ${out}\n`,
-      );
-    return 0;
-  }
+  if (options.dryRun === true) return dryRun(options, out, size, runs, io);
   await initBackend({ backend: 'cpu' });
   const trainArgs = [
     ...(options.backend !== undefined ? ['--backend', options.backend] : []),
@@ -105,4 +102,78 @@ export async function reproCommand(options: ReproCommandOptions, io: CliIo): Pro
     );
   }
   return outcome.status === 'stopped' ? 130 : outcome.failed > 0 ? 1 : 0;
+}
+
+/** Reads `--timings`: a results CSV of another suite; a missing or corrupt file is a usage error naming it. */
+async function readTimings(path: string | undefined): Promise<ReproResult[]> {
+  if (path === undefined) return [];
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new CliError(
+      `--timings ${path}: cannot read it (${(err as Error).message}); give the path of a results.csv that ait repro wrote.`,
+      2,
+    );
+  }
+  try {
+    return parseResultsCsv(text, path);
+  } catch (err) {
+    throw new CliError(`--timings: ${(err as Error).message}`, 2);
+  }
+}
+
+/**
+ * `ait repro --dry-run`: lists the runs with where each stands in the output folder, and estimates
+ * the runs still to train from the wall-clock times of completed runs (the folder's and `--timings`').
+ */
+async function dryRun(options: ReproCommandOptions, out: string, size: ReproSize, runs: readonly ReproRun[], io: CliIo): Promise<number> {
+  const timings = await readTimings(options.timings);
+  let states;
+  try {
+    states = await reproRunStates(out, runs);
+  } catch (err) {
+    throw new CliError((err as Error).message, 2);
+  }
+  const estimates = estimateRuns(runs, [...states.completed, ...timings]);
+  const left = runs.map((_, i) => i).filter((i) => states.states[i] !== 'completed');
+  const seconds = left.reduce((s, i) => s + (estimates[i]?.seconds ?? 0), 0);
+  const untimed = left.filter((i) => estimates[i]?.seconds === null).length;
+  const byPreset = left.filter((i) => estimates[i]?.basis === 'preset').length;
+  if (options.json === true) {
+    printJson(io, {
+      size,
+      out,
+      runs: runs.map((r, i) => ({
+        ...r,
+        folder: reproRunPath(r),
+        state: states.states[i],
+        estimatedSeconds: estimates[i]?.seconds ?? null,
+      })),
+      toTrain: left.length,
+      estimatedSeconds: seconds,
+      untimed,
+    });
+    return 0;
+  }
+  const rows = runs.map((r, i) => {
+    const e = estimates[i];
+    const minutes =
+      states.states[i] === 'completed' || e?.seconds == null ? '-' : `${(e.seconds / 60).toFixed(0)}${e.basis === 'preset' ? '*' : ''}`;
+    return [r.dataset, r.label, r.preset, r.seed, r.epochs, r.trainSize ?? 'all', states.states[i] ?? '', minutes, reproRunPath(r)];
+  });
+  const notes = [
+    `${runs.length} runs into ${out}: ${runs.length - left.length} completed, ${left.length} to train.`,
+    left.length === 0
+      ? ''
+      : left.length === untimed
+        ? 'No completed run to estimate their time from: pass --timings <results.csv> of a suite run on a similar machine.'
+        : `About ${formatDuration(seconds)} of training for those timed (the median time of completed runs of the same model and data set` +
+          `${byPreset > 0 ? `; * ${byPreset} timed as runs of the same preset` : ''})` +
+          `${untimed > 0 ? `; ${untimed} without a time to go by` : ''}.`,
+  ].filter((l) => l !== '');
+  io.stdout(
+    `${formatTable(['data set', 'model', 'preset', 'seed', 'epochs', 'train', 'state', 'min', 'folder'], rows)}\n${notes.join('\n')}\n`,
+  );
+  return 0;
 }

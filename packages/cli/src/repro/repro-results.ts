@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 
 /** One run of the suite as it stands in the results. */
@@ -44,22 +45,24 @@ export function spread(values: readonly number[]): Spread | undefined {
   return { n, mean, sd, min: Math.min(...values), max: Math.max(...values) };
 }
 
+/** The columns {@link resultsCsv} writes before the per-group ones. */
+const CSV_COLUMNS = [
+  'dataset',
+  'model',
+  'preset',
+  'parameters',
+  'seed',
+  'epochs',
+  'wall_seconds',
+  'test_accuracy',
+  'best_accuracy',
+  'status',
+] as const;
+
 /** The results as CSV: one row a run, per-group accuracies as `<grouping>/<group>` columns (empty where absent). */
 export function resultsCsv(results: readonly ReproResult[]): string {
   const types = [...new Set(results.flatMap((r) => Object.keys(r.typeAccuracy)))];
-  const header = [
-    'dataset',
-    'model',
-    'preset',
-    'parameters',
-    'seed',
-    'epochs',
-    'wall_seconds',
-    'test_accuracy',
-    'best_accuracy',
-    'status',
-    ...types,
-  ];
+  const header = [...CSV_COLUMNS, ...types];
   const rows = results.map((r) => [
     r.dataset,
     r.model,
@@ -74,6 +77,49 @@ export function resultsCsv(results: readonly ReproResult[]): string {
     ...types.map((t) => r.typeAccuracy[t] ?? ''),
   ]);
   return stringify([header, ...rows]);
+}
+
+/**
+ * Reads the results back from {@link resultsCsv}'s text (a suite's `results.csv`). `source` names
+ * the file in errors. Throws where a column is missing or a number does not parse, naming the row.
+ */
+export function parseResultsCsv(text: string, source: string): ReproResult[] {
+  let records: Record<string, string>[];
+  try {
+    records = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  } catch (err) {
+    throw new Error(`${source} is not a results CSV of ait repro: ${(err as Error).message}`);
+  }
+  const header = Object.keys(records[0] ?? {});
+  const missing = records.length === 0 ? [] : CSV_COLUMNS.filter((c) => !header.includes(c));
+  if (missing.length > 0) throw new Error(`${source} lacks the column(s) ${missing.join(', ')}: it is not a results CSV of ait repro.`);
+  return records.map((rec, i) => {
+    const num = (column: string, optional: boolean): number | null => {
+      const v = rec[column] ?? '';
+      if (v === '' && optional) return null;
+      const x = Number(v);
+      if (v === '' || !Number.isFinite(x)) throw new Error(`${source}, row ${i + 2}: ${column} "${v}" is not a number.`);
+      return x;
+    };
+    const typeAccuracy: Record<string, number> = {};
+    for (const column of header.filter((c) => c.includes('/'))) {
+      const x = num(column, true);
+      if (x !== null) typeAccuracy[column] = x;
+    }
+    return {
+      dataset: rec.dataset ?? '',
+      model: rec.model ?? '',
+      preset: rec.preset ?? '',
+      parameters: num('parameters', true),
+      seed: num('seed', false) as number,
+      epochs: num('epochs', false) as number,
+      seconds: num('wall_seconds', false) as number,
+      testAccuracy: num('test_accuracy', true),
+      bestAccuracy: num('best_accuracy', true),
+      typeAccuracy,
+      status: rec.status ?? '',
+    };
+  });
 }
 
 const pct = (x: number): string => (100 * x).toFixed(2);

@@ -3,7 +3,7 @@ import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises
 import { dirname, join } from 'node:path';
 import { RUN_FILES, writeJsonAtomic } from '../util/run-config';
 import { reproRunPath, reproRuns, type ReproDatasetPlan, type ReproRun, type ReproSize } from './repro-plan';
-import { resultsCsv, resultsMarkdown, type ReproResult } from './repro-results';
+import { parseResultsCsv, resultsCsv, resultsMarkdown, type ReproResult } from './repro-results';
 import type { TrainLauncher } from './train-launcher';
 
 /** Files the suite writes into its output folder (beside `runs/` and `configs/`). */
@@ -59,7 +59,7 @@ interface AttemptLine {
   readonly code: number;
 }
 
-const key = (r: Pick<ReproRun, 'dataset' | 'label' | 'seed'>): string => reproRunPath(r);
+const key = (r: Parameters<typeof reproRunPath>[0]): string => reproRunPath(r);
 
 async function readJson(path: string): Promise<unknown> {
   return JSON.parse(await readFile(path, 'utf8')) as unknown;
@@ -78,7 +78,7 @@ async function writeTextAtomic(path: string, text: string): Promise<void> {
 async function resolvedPlan(
   options: ReproSuiteOptions,
   runs: readonly ReproRun[],
-): Promise<{ selected: ResolvedRun[]; all: ResolvedRun[] }> {
+): Promise<{ selected: ResolvedRun[]; all: ResolvedRun[]; changed: ReadonlySet<string> }> {
   const path = join(options.out, REPRO_FILES.plan);
   const stored = new Map<string, ResolvedRun>();
   if (existsSync(path)) {
@@ -113,7 +113,11 @@ async function resolvedPlan(
     for (const r of await options.resolve(missing)) stored.set(key(r), r);
     await writeJsonAtomic(path, { size: options.size, runs: [...stored.values()] } satisfies ResolvedPlan);
   }
-  return { selected: runs.map((r) => stored.get(key(r)) as ResolvedRun), all: [...stored.values()] };
+  return {
+    selected: runs.map((r) => stored.get(key(r)) as ResolvedRun),
+    all: [...stored.values()],
+    changed: new Set(changed.map((c) => key(c.run))),
+  };
 }
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -183,9 +187,44 @@ function flatGroups(groups: SummaryFields['finalGroupAccuracy']): Record<string,
   return out;
 }
 
-/** Reads a run's result from its folder (`summary.json`), or a `pending` row where it has none. */
-async function resultOf(out: string, run: ResolvedRun, seconds: number, failed: boolean): Promise<ReproResult> {
+/**
+ * Completed rows of the folder's `results.csv`, by run folder: what a copy of a suite's results
+ * without its run folders (such as the repository's `results/repro/`) holds. Runs whose folder is
+ * absent count as these rows, so that such a copy continues with the runs it lacks.
+ */
+async function carriedResults(out: string, except: ReadonlySet<string> = new Set()): Promise<Map<string, ReproResult>> {
+  const path = join(out, REPRO_FILES.csv);
+  const carried = new Map<string, ReproResult>();
+  if (!existsSync(path)) return carried;
+  let rows: ReproResult[];
+  try {
+    rows = parseResultsCsv(await readFile(path, 'utf8'), path);
+  } catch (err) {
+    throw new Error(
+      `${(err as Error).message}\nMove it out of ${out}: the suite writes it anew from the run folders (rows without a run folder are then trained again).`,
+    );
+  }
+  for (const r of rows) {
+    const k = key({ dataset: r.dataset, label: r.model, seed: r.seed });
+    if (r.status === 'completed' && !except.has(k)) carried.set(k, r);
+  }
+  return carried;
+}
+
+/**
+ * Reads a run's result from its folder (`summary.json`); where the folder is absent, the carried
+ * row of `results.csv` (see {@link carriedResults}); otherwise a `pending` row.
+ */
+async function resultOf(
+  out: string,
+  run: ResolvedRun,
+  seconds: number,
+  failed: boolean,
+  carried: ReadonlyMap<string, ReproResult>,
+): Promise<ReproResult> {
   const path = join(out, reproRunPath(run), RUN_FILES.summary);
+  const row = carried.get(key(run));
+  if (row !== undefined && !existsSync(join(out, reproRunPath(run)))) return row;
   const s: SummaryFields = existsSync(path) ? ((await readJson(path)) as SummaryFields) : {};
   return {
     dataset: run.dataset,
@@ -200,6 +239,31 @@ async function resultOf(out: string, run: ResolvedRun, seconds: number, failed: 
     typeAccuracy: flatGroups(s.finalGroupAccuracy),
     status: s.status === 'completed' ? 'completed' : failed ? 'failed' : (s.status ?? 'pending'),
   };
+}
+
+/** Where a run of the plan stands in an output folder. */
+export type ReproRunState = 'completed' | 'continues' | 'to train';
+
+/**
+ * Where each run stands in `out` (completed: its summary or a carried row of `results.csv`;
+ * continues: its folder holds a started training; to train: nothing yet), with the completed
+ * results, for `ait repro --dry-run`.
+ */
+export async function reproRunStates(
+  out: string,
+  runs: readonly ReproRun[],
+): Promise<{ states: ReproRunState[]; completed: ReproResult[] }> {
+  const carried = await carriedResults(out);
+  const states: ReproRunState[] = [];
+  const completed: ReproResult[] = [...carried.values()];
+  for (const run of runs) {
+    const result = await resultOf(out, run, 0, false, carried);
+    if (result.status === 'completed') {
+      states.push('completed');
+      if (!carried.has(key(run))) completed.push(result);
+    } else states.push(existsSync(join(out, reproRunPath(run), RUN_FILES.config)) ? 'continues' : 'to train');
+  }
+  return { states, completed };
 }
 
 async function attemptSeconds(out: string): Promise<Map<string, number>> {
@@ -223,18 +287,21 @@ async function attemptSeconds(out: string): Promise<Map<string, number>> {
  * `ait train` (a run with checkpoints continues with `--resume`), and after each run
  * `results.csv` and `results.md` are written anew from every run's `summary.json`. Interrupting
  * and running the suite again with the same options continues where it stopped; completed runs
- * are never trained again. A run that fails is reported and the suite goes on with the next one.
+ * are never trained again, nor are the completed rows of a `results.csv` whose run folders are
+ * absent (a copy of the results alone continues with the runs it lacks). A run that fails is
+ * reported and the suite goes on with the next one.
  */
 export async function runReproSuite(options: ReproSuiteOptions): Promise<ReproSuiteOutcome> {
   const { out, log } = options;
   await mkdir(out, { recursive: true });
-  const { selected: runs, all } = await resolvedPlan(options, reproRuns(options.plans));
+  const { selected: runs, all, changed } = await resolvedPlan(options, reproRuns(options.plans));
+  const carried = await carriedResults(out, changed);
   const failedNow = new Set<string>();
 
   const writeResults = async (): Promise<ReproResult[]> => {
     const seconds = await attemptSeconds(out);
     // every run of the folder's plan, so that a suite continued with another selection keeps the earlier rows
-    const results = await Promise.all(all.map((r) => resultOf(out, r, seconds.get(key(r)) ?? 0, failedNow.has(key(r)))));
+    const results = await Promise.all(all.map((r) => resultOf(out, r, seconds.get(key(r)) ?? 0, failedNow.has(key(r)), carried)));
     await writeTextAtomic(join(out, REPRO_FILES.csv), resultsCsv(results));
     await writeTextAtomic(join(out, REPRO_FILES.markdown), resultsMarkdown(results));
     return results;
@@ -243,7 +310,7 @@ export async function runReproSuite(options: ReproSuiteOptions): Promise<ReproSu
   let stopped = false;
   for (const [i, run] of runs.entries()) {
     const runDir = join(out, reproRunPath(run));
-    const done = (await resultOf(out, run, 0, false)).status === 'completed';
+    const done = (await resultOf(out, run, 0, false, carried)).status === 'completed';
     const name = `[${i + 1}/${runs.length}] ${run.dataset} ${run.label} seed ${run.seed}`;
     if (done) continue;
     if (options.stopRequested?.()) {
@@ -273,7 +340,7 @@ export async function runReproSuite(options: ReproSuiteOptions): Promise<ReproSu
     }
     const seconds = (performance.now() - started) / 1000;
     await appendFile(join(out, REPRO_FILES.attempts), `${JSON.stringify({ run: key(run), seconds, code } satisfies AttemptLine)}\n`);
-    const result = await resultOf(out, run, seconds, false);
+    const result = await resultOf(out, run, seconds, false, carried);
     if (code === 130) {
       stopped = true;
       log(`${name}: stopped (checkpoint saved)`);
