@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '@ait/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -285,6 +285,17 @@ describe('running the suite (tiny plan, in-process ait train on the cpu backend)
     const outcome = await suite();
     expect(launched).toEqual([]);
     expect(outcome.results.every((r) => r.status === 'completed')).toBe(true);
+    // --dry-run's view of the same folder without its results.csv (moved out, as the corrupt-CSV
+    // error advises): every run completed from its folder, timed by its attempts (the estimate's input)
+    const csv = join(dir, REPRO_FILES.csv);
+    await rename(csv, `${csv}.moved`);
+    try {
+      const { states, completed } = await reproRunStates(dir, reproRuns(tinyPlan));
+      expect(states).toEqual(['completed', 'completed', 'completed']);
+      expect(completed.map((r) => r.seconds > 0)).toEqual([true, true, true]);
+    } finally {
+      await rename(`${csv}.moved`, csv);
+    }
   });
 
   it('run again with a narrower selection: the earlier runs stay in the results', async () => {

@@ -247,17 +247,19 @@ export type ReproRunState = 'completed' | 'continues' | 'to train';
 /**
  * Where each run stands in `out` (completed: its summary or a carried row of `results.csv`;
  * continues: its folder holds a started training; to train: nothing yet), with the completed
- * results, for `ait repro --dry-run`.
+ * results and their wall-clock seconds (from `attempts.jsonl`, or the carried row), for
+ * `ait repro --dry-run`.
  */
 export async function reproRunStates(
   out: string,
   runs: readonly ReproRun[],
 ): Promise<{ states: ReproRunState[]; completed: ReproResult[] }> {
   const carried = await carriedResults(out);
+  const seconds = await attemptSeconds(out);
   const states: ReproRunState[] = [];
   const completed: ReproResult[] = [...carried.values()];
   for (const run of runs) {
-    const result = await resultOf(out, run, 0, false, carried);
+    const result = await resultOf(out, run, seconds.get(key(run)) ?? 0, false, carried);
     if (result.status === 'completed') {
       states.push('completed');
       if (!carried.has(key(run))) completed.push(result);
