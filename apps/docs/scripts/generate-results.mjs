@@ -89,7 +89,7 @@ function asDataTables(md) {
 }
 
 /**
- * Generates the results page; returns the number of runs found (0 when none are committed, in
+ * Generates the results page; returns the number of completed runs found (0 when none are committed, in
  * which case the page says how to produce them).
  */
 export async function generateResults(repoRoot, docsDir) {
@@ -107,7 +107,9 @@ export async function generateResults(repoRoot, docsDir) {
     );
   } else {
     const rows = parseResultsCsv(await readFile(csvPath, 'utf8'));
-    runs = rows.length;
+    // results.csv also holds a row for each run of the suite's plan not yet completed (pending, failed)
+    runs = rows.filter((r) => r.status === 'completed').length;
+    const unfinished = rows.length - runs;
     const about = existsSync(join(dir, 'README.md')) ? (await readFile(join(dir, 'README.md'), 'utf8')).replace(/^# .*\n/, '') : '';
     const plots = join(docsDir, 'public', 'plots');
     await mkdir(plots, { recursive: true });
@@ -125,7 +127,7 @@ export async function generateResults(repoRoot, docsDir) {
       'What the models of AiT.js reach when trained with `ait repro` (the reproduction suite of `@ait/cli`),',
       'on CPU, with fixed seeds. Each number is the test accuracy after the last epoch, on a test split',
       'generated (or published) apart from the training data; no epoch is chosen by its test accuracy.',
-      `Every run (${runs} in all) is a row of \`results/repro/results.csv\` in the repository.`,
+      `Every run (${runs} completed${unfinished > 0 ? `, ${unfinished} planned and not yet completed` : ''}) is a row of \`results/repro/results.csv\` in the repository.`,
       '',
       about.trim(),
       '',

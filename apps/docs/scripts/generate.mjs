@@ -42,7 +42,7 @@ for (const b of bench) {
   );
 }
 const results = await step('results page from results/repro', () => generateResults(repoRoot, docsDir));
-console.log(`docs:   ${results === 0 ? 'no committed results (run pnpm repro)' : `${results} runs`}`);
+console.log(`docs:   ${results === 0 ? 'no committed results (run pnpm repro)' : `${results} completed runs`}`);
 const samples = await step('data set samples (docs/public/samples) with ait data preview', () => generateSamples(docsDir));
 console.log(`docs:   ${samples.length} files`);
 await step('tfjs-wasm binaries for the playground (docs/public/tfjs-wasm)', async () => {
