@@ -111,6 +111,11 @@ export async function generateResults(repoRoot, docsDir) {
     runs = rows.filter((r) => r.status === 'completed').length;
     const unfinished = rows.length - runs;
     const about = existsSync(join(dir, 'README.md')) ? (await readFile(join(dir, 'README.md'), 'utf8')).replace(/^# .*\n/, '') : '';
+    // The README's opening (what is here) goes above the tables; its sections (## headings: findings,
+    // how to continue, how the runs were made) below them, beside the data sets' own ## sections.
+    const firstSection = about.search(/^## /m);
+    const lead = firstSection < 0 ? about : about.slice(0, firstSection);
+    const sections = firstSection < 0 ? '' : about.slice(firstSection);
     const plots = join(docsDir, 'public', 'plots');
     await mkdir(plots, { recursive: true });
     const datasets = [...new Set(rows.map((r) => r.dataset))];
@@ -129,7 +134,7 @@ export async function generateResults(repoRoot, docsDir) {
       'generated (or published) apart from the training data; no epoch is chosen by its test accuracy.',
       `Every run (${runs} completed${unfinished > 0 ? `, ${unfinished} planned and not yet completed` : ''}) is a row of \`results/repro/results.csv\` in the repository.`,
       '',
-      about.trim(),
+      lead.trim(),
       '',
     );
     for (const t of tables) {
@@ -143,6 +148,7 @@ export async function generateResults(repoRoot, docsDir) {
         '',
       );
     }
+    if (sections.trim() !== '') page.push(sections.trim(), '');
   }
   await writeFile(join(docsDir, 'results.md'), `${page.join('\n')}\n`);
   return runs;

@@ -34,6 +34,29 @@ describe('docs: results page', () => {
     expect(page).toContain('![Test accuracy on triangle](/plots/results-triangle.svg)');
   });
 
+  it("puts the README's opening above the tables and its ## sections below them", async () => {
+    const readme = join(root, 'results', 'repro', 'README.md');
+    await writeFile(
+      readme,
+      '# Reproduction suite results\n\nWhat is here.\n\n## What the numbers say\n\nFindings.\n\n## How the runs were made\n\nCommands.\n',
+    );
+    try {
+      await write(['triangle,ait-conv,ait-tiny-conv,127266,0,8,317.3,0.99,0.99,completed']);
+      const page = await readFile(join(root, 'docs', 'results.md'), 'utf8');
+      expect(page).not.toContain('# Reproduction suite results');
+      const at = (text: string): number => {
+        expect(page).toContain(text);
+        return page.indexOf(text);
+      };
+      expect(at('What is here.')).toBeLessThan(at('## triangle'));
+      expect(at('## triangle')).toBeLessThan(at('## What the numbers say'));
+      expect(at('Findings.')).toBeLessThan(at('## How the runs were made'));
+      expect(at('## How the runs were made')).toBeLessThan(at('Commands.'));
+    } finally {
+      await rm(readme);
+    }
+  });
+
   it('without unfinished runs the sentence counts the completed ones alone', async () => {
     expect(await write(['triangle,vit,vit-tiny,127058,0,8,250.0,0.51,0.52,completed'])).toBe(1);
     expect(await readFile(join(root, 'docs', 'results.md'), 'utf8')).toContain('Every run (1 completed) is a row of');
