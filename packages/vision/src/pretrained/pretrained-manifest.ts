@@ -3,13 +3,14 @@ import { PretrainedModelError } from './pretrained-error';
 
 /**
  * The accuracy a pretrained model must reach on its data set's test split to ship: overall
- * (`accuracy`) and, for Sort-of-CLEVR, per question type (`questionTypes`: `non-relational`, and
- * `relational` for the binary and ternary questions together). Fractions in `[0, 1]`.
+ * (`accuracy`) and, for Sort-of-CLEVR, per question type (`questionTypes`: `non-relational`, `binary`
+ * (the relational questions about two objects, what the reference code reports as relational),
+ * `ternary`, or `binary and ternary` pooled). Fractions in `[0, 1]`.
  */
 export interface PretrainedTarget {
   /** Overall test accuracy. */
   readonly accuracy?: number;
-  /** Test accuracy per question type (`non-relational`, `binary`, `ternary`, or `relational`: binary and ternary pooled). */
+  /** Test accuracy per question type (`non-relational`, `binary`, `ternary`, or `binary and ternary` pooled). */
   readonly questionTypes?: Readonly<Record<string, number>>;
 }
 
@@ -58,7 +59,7 @@ export interface PretrainedModelInfo {
   };
   /** Measured test accuracy, a fraction in `[0, 1]`. */
   readonly accuracy: number;
-  /** Sort-of-CLEVR: measured test accuracy per question type, `relational` pooling binary and ternary. */
+  /** Sort-of-CLEVR: measured test accuracy per question type, and `binary and ternary` pooled. */
   readonly questionTypeAccuracy?: Readonly<Record<string, number | null>>;
   /** The target of the data set from the manifest's target table when published, or `null` when it has none. */
   readonly target: PretrainedTarget | null;

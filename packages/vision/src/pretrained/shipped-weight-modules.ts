@@ -7,5 +7,6 @@
 export const SHIPPED_WEIGHT_MODULES: Readonly<Record<string, () => Promise<unknown>>> = {
   'ait-tiny-conv-fashion-mnist': () => import('@ait/vision/pretrained/ait-tiny-conv-fashion-mnist'),
   'ait-tiny-conv-mnist': () => import('@ait/vision/pretrained/ait-tiny-conv-mnist'),
+  'ait-tiny-conv-sort-of-clevr': () => import('@ait/vision/pretrained/ait-tiny-conv-sort-of-clevr'),
   'ait-tiny-conv-triangle': () => import('@ait/vision/pretrained/ait-tiny-conv-triangle'),
 };

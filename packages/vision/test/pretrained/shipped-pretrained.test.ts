@@ -32,12 +32,13 @@ describe('the shipped pretrained models', () => {
       filepath: MODULES_FILE,
     });
     expect(await readFile(MODULES_FILE, 'utf8')).toBe(expected);
-    // the table the publish script checks runs against: the issue's targets
+    // the table the publish script checks runs against: the issue's targets (Sort-of-CLEVR's
+    // relational one on the binary questions, the reference code's relational questions)
     expect(manifest.targets).toEqual({
       triangle: { accuracy: 0.99 },
       mnist: { accuracy: 0.99 },
       'fashion-mnist': { accuracy: 0.9 },
-      'sort-of-clevr': { questionTypes: { 'non-relational': 0.98, relational: 0.8 } },
+      'sort-of-clevr': { questionTypes: { 'non-relational': 0.98, binary: 0.8 } },
     });
     for (const m of manifest.models) expect(m.meetsTarget, `${m.name} was published below its target`).toBe(true);
   });
