@@ -23,7 +23,10 @@ export interface LocalRegistry {
 export interface LocalRegistryOptions {
   /** Folder for the registry's config, storage and users; created, and removed by `stop()`. */
   dir: string;
-  /** How long to wait for the registry to answer `/-/ping` (default 30 s). */
+  /**
+   * How long to wait for the registry to answer `/-/ping` (default 120 s: on 2 cores busy with other
+   * packages' tests and a training run, verdaccio once took over 30 s to answer at all).
+   */
   startTimeoutMs?: number;
 }
 
@@ -110,7 +113,7 @@ export async function startLocalRegistry(options: LocalRegistryOptions): Promise
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+    const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
     for (;;) {
       if (child.exitCode !== null) throw new Error(`verdaccio exited with status ${child.exitCode} before it started.`);
       try {
