@@ -1,17 +1,18 @@
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { RUN_FILES, writeJsonAtomic } from '../util/run-config';
 import { reproRunPath, reproRuns, type ReproDatasetPlan, type ReproRun, type ReproSize } from './repro-plan';
 import { parseResultsCsv, resultsCsv, resultsMarkdown, type ReproResult } from './repro-results';
 import type { TrainLauncher } from './train-launcher';
+import { ATTEMPTS_FILE, attemptSeconds, closeAttempt, openAttempt, parseAttemptLine } from './repro-attempts';
 
 /** Files the suite writes into its output folder (beside `runs/` and `configs/`). */
 export const REPRO_FILES = {
   /** The resolved plan (matched widths included), so that a continued suite trains the same models. */
   plan: 'plan.json',
-  /** One line per attempt of a run: its folder, seconds and exit code. */
-  attempts: 'attempts.jsonl',
+  /** Two lines per attempt of a run, when it starts and when it ends (its seconds and exit code). */
+  attempts: ATTEMPTS_FILE,
   csv: 'results.csv',
   markdown: 'results.md',
 } as const;
@@ -51,12 +52,6 @@ export interface ReproSuiteOutcome {
   readonly results: readonly ReproResult[];
   /** Runs that ended with an error this time (they are retried when the suite is run again). */
   readonly failed: number;
-}
-
-interface AttemptLine {
-  readonly run: string;
-  readonly seconds: number;
-  readonly code: number;
 }
 
 const key = (r: Parameters<typeof reproRunPath>[0]): string => reproRunPath(r);
@@ -146,11 +141,8 @@ async function forgetAttempts(out: string, runs: ReadonlySet<string>): Promise<v
   if (!existsSync(path)) return;
   const lines = (await readFile(path, 'utf8')).split('\n').filter((line) => {
     if (line.trim() === '') return false;
-    try {
-      return !runs.has((JSON.parse(line) as AttemptLine).run);
-    } catch {
-      return true;
-    }
+    const attempt = parseAttemptLine(line);
+    return attempt === undefined || !runs.has(attempt.run);
   });
   await writeTextAtomic(path, lines.map((l) => `${l}\n`).join(''));
 }
@@ -268,22 +260,6 @@ export async function reproRunStates(
   return { states, completed };
 }
 
-async function attemptSeconds(out: string): Promise<Map<string, number>> {
-  const path = join(out, REPRO_FILES.attempts);
-  const total = new Map<string, number>();
-  if (!existsSync(path)) return total;
-  for (const line of (await readFile(path, 'utf8')).split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      const a = JSON.parse(line) as AttemptLine;
-      total.set(a.run, (total.get(a.run) ?? 0) + a.seconds);
-    } catch {
-      // a line cut by a crash is skipped: only its seconds are lost
-    }
-  }
-  return total;
-}
-
 /**
  * Runs the reproduction suite: every run of the plan not yet completed in `out` is trained with
  * `ait train` (a run with checkpoints continues with `--resume`), and after each run
@@ -332,6 +308,8 @@ export async function runReproSuite(options: ReproSuiteOptions): Promise<ReproSu
         `${name}: training${run.matchedTo !== undefined ? ` (width matched to ${run.matchedTo.toLocaleString('en-US')} parameters)` : ''}`,
       );
     }
+    const startedAt = new Date();
+    await openAttempt(out, key(run), startedAt);
     const started = performance.now();
     let code: number;
     try {
@@ -341,7 +319,7 @@ export async function runReproSuite(options: ReproSuiteOptions): Promise<ReproSu
       code = 1;
     }
     const seconds = (performance.now() - started) / 1000;
-    await appendFile(join(out, REPRO_FILES.attempts), `${JSON.stringify({ run: key(run), seconds, code } satisfies AttemptLine)}\n`);
+    await closeAttempt(out, key(run), startedAt, seconds, code);
     const result = await resultOf(out, run, seconds, false, carried);
     if (code === 130) {
       stopped = true;
