@@ -331,8 +331,7 @@ describe('running the suite (tiny plan, in-process ait train on the cpu backend)
     const retried = await suite();
     expect(launched).toEqual([['--resume', runDir, '--quiet', '--backend', 'cpu']]);
     expect(retried.results.every((r) => r.status === 'completed')).toBe(true);
-    // the wall time adds the attempts up
-    // (each attempt opens and closes its line pair; five attempts ended)
+    // the wall time adds the attempts up: five ended, each with an opening and a closing line
     const attempts = (await readFile(join(dir, REPRO_FILES.attempts), 'utf8')).trim().split('\n');
     expect(attempts.filter((l) => l.includes('"seconds"'))).toHaveLength(5);
     expect(attempts).toHaveLength(10);

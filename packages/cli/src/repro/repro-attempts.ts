@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readRecords } from '../util/metrics-log';
 import { RUN_FILES } from '../util/run-config';
 
 /** The file of a suite's folder with one line per attempt of a run (see {@link attemptSeconds}). */
@@ -53,27 +54,10 @@ export async function closeAttempt(out: string, run: string, startedAt: Date, se
   await appendFile(join(out, ATTEMPTS_FILE), `${JSON.stringify(line)}\n`);
 }
 
-/**
- * The last moment a run's `metrics.jsonl` records (the newest `time` of its lines) in
- * `[since, until)` (ms since the epoch), if any.
- */
-async function lastProgress(runDir: string, since: number, until: number): Promise<number | undefined> {
-  const path = join(runDir, RUN_FILES.metrics);
-  if (!existsSync(path)) return undefined;
-  let last: number | undefined;
-  for (const line of (await readFile(path, 'utf8')).split('\n')) {
-    if (line.trim() === '') continue;
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch {
-      continue; // a line cut by the kill
-    }
-    const time = typeof record === 'object' && record !== null ? (record as { time?: unknown }).time : undefined;
-    const t = typeof time === 'string' ? Date.parse(time) : Number.NaN;
-    if (Number.isFinite(t) && t >= since && t < until && (last === undefined || t > last)) last = t;
-  }
-  return last;
+/** The time of the run's newest epoch record in `[since, until)` (ms since the epoch), if any. */
+async function lastEpochTime(runDir: string, since: number, until: number): Promise<number | undefined> {
+  const times = (await readRecords(join(runDir, RUN_FILES.metrics))).map((r) => Date.parse(r.time)).filter((t) => t >= since && t < until);
+  return times.length > 0 ? Math.max(...times) : undefined;
 }
 
 /**
@@ -81,35 +65,30 @@ async function lastProgress(runDir: string, since: number, until: number): Promi
  * `attempts.jsonl`. An attempt that was opened but never closed (its suite was killed, so it could
  * not write its time) counts from its start to the last epoch its `metrics.jsonl` records after that
  * start and before the run's next attempt started: a lower bound, and nothing when the killed
- * attempt finished no epoch. Lines cut by a
- * crash are skipped.
+ * attempt finished no epoch. Lines cut by a crash are skipped.
  */
 export async function attemptSeconds(out: string): Promise<Map<string, number>> {
   const path = join(out, ATTEMPTS_FILE);
   const total = new Map<string, number>();
   if (!existsSync(path)) return total;
-  const open = new Map<string, string>(); // `${run} ${startedAt}` -> run, of attempts not closed
+  const open = new Map<string, { run: string; started: number }>(); // attempts not closed, by `${run} ${startedAt}`
   const starts = new Map<string, number[]>(); // every attempt's start, by run
   for (const line of (await readFile(path, 'utf8')).split('\n')) {
     if (line.trim() === '') continue;
     const a = parseAttemptLine(line);
     if (a === undefined) continue; // a line cut by a crash: only its seconds are lost
     const id = `${a.run} ${a.startedAt ?? ''}`;
-    const start = a.startedAt === undefined ? Number.NaN : Date.parse(a.startedAt);
-    if (Number.isFinite(start)) starts.set(a.run, (starts.get(a.run) ?? []).concat(start));
-    if (a.seconds === undefined) {
-      if (a.startedAt !== undefined) open.set(id, a.run);
-      continue;
-    }
-    open.delete(id);
-    total.set(a.run, (total.get(a.run) ?? 0) + a.seconds);
+    const started = a.startedAt === undefined ? Number.NaN : Date.parse(a.startedAt);
+    if (Number.isFinite(started)) starts.set(a.run, (starts.get(a.run) ?? []).concat(started));
+    if (a.seconds !== undefined) {
+      open.delete(id);
+      total.set(a.run, (total.get(a.run) ?? 0) + a.seconds);
+    } else if (Number.isFinite(started)) open.set(id, { run: a.run, started });
   }
-  for (const [id, run] of open) {
-    const started = Date.parse(id.slice(run.length + 1));
-    if (!Number.isFinite(started)) continue;
+  for (const { run, started } of open.values()) {
     // its epochs are those before the run's next attempt started
     const until = Math.min(Infinity, ...(starts.get(run) ?? []).filter((t) => t > started));
-    const last = await lastProgress(join(out, run), started, until);
+    const last = await lastEpochTime(join(out, run), started, until);
     if (last !== undefined) total.set(run, (total.get(run) ?? 0) + (last - started) / 1000);
   }
   return total;
