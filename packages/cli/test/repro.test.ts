@@ -5,12 +5,13 @@ import { initBackend } from '@ait/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureIo, runCli } from '../src/index';
 import { reproCommand } from '../src/commands/repro';
-import { AIT_ABLATIONS, reproPlan, reproRunPath, reproRuns, type ReproDatasetPlan } from '../src/repro/repro-plan';
+import { AIT_ABLATIONS, reproPlan, reproRunPath, reproRuns, type ReproDatasetPlan, type ReproModel } from '../src/repro/repro-plan';
 import { estimateRuns, formatDuration } from '../src/repro/repro-estimate';
 import { parseResultsCsv, resultsCsv, resultsMarkdown, spread, type ReproResult } from '../src/repro/repro-results';
 import { REPRO_FILES, reproRunStates, runReproSuite } from '../src/repro/repro-runner';
 import { parametersFor, reproDatasetInfo, resolveMatchedWidths } from '../src/repro/resolve-runs';
 import { matchWidth } from '../src/repro/width-match';
+import { findPreset } from '../src/util/model-for-data';
 import { cli, removeDir, tempDir, TINY_AIT } from './helpers';
 
 const row = (over: Partial<ReproResult>): ReproResult => ({
@@ -148,6 +149,17 @@ describe('the plan', () => {
     expect(clevr.find((m) => m.label === 'ait-conv')?.modelConfig).toEqual({ head: 'flatten' });
     expect(clevr.find((m) => m.label === 'ait-patch')?.modelConfig).toMatchObject({ head: 'flatten' });
     expect(clevr.find((m) => m.label === 'vit')?.modelConfig).toMatchObject({ head: 'flatten' });
+    // AiT with patches sees them as ViT does on every data set: the same patch size, positions and
+    // head (without positions a mean head saw a bag of patches), so only the feed-forward layer differs
+    const seen = (m: ReproModel | undefined): unknown[] => {
+      const c = { ...findPreset(m?.preset ?? '').defaults, ...m?.modelConfig };
+      return [c['patchSize'], c['positionEmbedding'], c['head']];
+    };
+    for (const p of plans) {
+      const patch = seen(p.models.find((m) => m.label === 'ait-patch'));
+      expect(patch[1], p.dataset).not.toBe('none');
+      expect(patch, p.dataset).toEqual(seen(p.models.find((m) => m.label === 'vit')));
+    }
     // ViT with AiT's tokenizer takes AiT's overrides on every data set (MNIST: 1 x 1 patches of the stem's maps)
     for (const p of plans) {
       const conv = p.models.find((m) => m.label === 'ait-conv');
