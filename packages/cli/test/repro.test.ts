@@ -430,6 +430,8 @@ describe('running the suite (tiny plan, in-process ait train on the cpu backend)
     await writeFile(join(out, REPRO_FILES.attempts), `${oldAttempt}\n${otherAttempt}\n`);
     // its completed row in results.csv is the old plan's: it must not count once the folder is gone
     await writeFile(join(out, REPRO_FILES.csv), resultsCsv([row({ model: 'ait', preset: 'ait-tiny', epochs: 3 })]));
+    // --dry-run says so too, and does not count the old row as this plan's result
+    await expect(reproRunStates(out, [planned])).resolves.toEqual({ states: ['plan changed'], completed: [] });
     const launches: string[][] = [];
     const run = () =>
       runReproSuite({
@@ -446,6 +448,7 @@ describe('running the suite (tiny plan, in-process ait train on the cpu backend)
     expect(launches).toHaveLength(0);
     // the folder moved away: the run is planned anew and its old attempts no longer count
     await removeDir(join(out, 'runs'));
+    await expect(reproRunStates(out, [planned])).resolves.toEqual({ states: ['to train'], completed: [] });
     await run();
     expect(launches).toHaveLength(1);
     const stored = JSON.parse(await readFile(join(out, REPRO_FILES.plan), 'utf8')) as {

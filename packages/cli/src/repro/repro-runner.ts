@@ -66,6 +66,12 @@ async function writeTextAtomic(path: string, text: string): Promise<void> {
   await rename(temp, path);
 }
 
+/** The plan `out` holds (`plan.json`), or null where there is none yet. */
+async function readStoredPlan(out: string): Promise<ResolvedPlan | null> {
+  const path = join(out, REPRO_FILES.plan);
+  return existsSync(path) ? ((await readJson(path)) as ResolvedPlan) : null;
+}
+
 /**
  * The resolved plan: what `plan.json` holds for these runs, resolving the runs it lacks. Returns
  * the selected runs and every run the folder's plan holds (earlier selections included).
@@ -76,8 +82,8 @@ async function resolvedPlan(
 ): Promise<{ selected: ResolvedRun[]; all: ResolvedRun[]; changed: ReadonlySet<string> }> {
   const path = join(options.out, REPRO_FILES.plan);
   const stored = new Map<string, ResolvedRun>();
-  if (existsSync(path)) {
-    const plan = (await readJson(path)) as ResolvedPlan;
+  const plan = await readStoredPlan(options.out);
+  if (plan !== null) {
     if (plan.size !== options.size) {
       throw new Error(
         `${options.out} holds a ${plan.size} suite, not a ${options.size} one: choose another --out, or run it with the size it was started with.`,
@@ -87,11 +93,7 @@ async function resolvedPlan(
   }
   // a stored run the current plan defines differently: refused while its folder holds training,
   // re-resolved (and its attempts forgotten) once that folder is gone
-  const changed = runs.flatMap((r) => {
-    const s = stored.get(key(r));
-    const diff = s === undefined ? [] : planDifferences(s, r);
-    return diff.length > 0 ? [{ run: r, diff }] : [];
-  });
+  const changed = changedRuns(stored, runs);
   const trained = changed.filter((c) => existsSync(join(options.out, reproRunPath(c.run))));
   if (trained.length > 0) {
     const lines = trained.map((c) => `  ${reproRunPath(c.run)}: ${c.diff.join('; ')}`);
@@ -133,6 +135,15 @@ export function planDifferences(stored: ResolvedRun, planned: ReproRun): string[
       out.push(`modelConfig.${option} ${was === undefined ? '(unset)' : JSON.stringify(was)} -> ${JSON.stringify(value)}`);
   }
   return out;
+}
+
+/** The runs a stored plan (by run key) defines differently from the current one, with how. */
+function changedRuns(stored: ReadonlyMap<string, ResolvedRun>, runs: readonly ReproRun[]): { run: ReproRun; diff: string[] }[] {
+  return runs.flatMap((r) => {
+    const s = stored.get(key(r));
+    const diff = s === undefined ? [] : planDifferences(s, r);
+    return diff.length > 0 ? [{ run: r, diff }] : [];
+  });
 }
 
 /** Drops the attempts of some runs from `attempts.jsonl` (their folders are gone). */
@@ -234,23 +245,30 @@ async function resultOf(
 }
 
 /** Where a run of the plan stands in an output folder. */
-export type ReproRunState = 'completed' | 'continues' | 'to train';
+export type ReproRunState = 'completed' | 'continues' | 'to train' | 'plan changed';
 
 /**
  * Where each run stands in `out` (completed: its summary or a carried row of `results.csv`;
- * continues: its folder holds a started training; to train: nothing yet), with the completed
- * results and their wall-clock seconds (from `attempts.jsonl`, or the carried row), for
- * `ait repro --dry-run`.
+ * continues: its folder holds a started training; to train: nothing yet, or only a row of an
+ * older plan; plan changed: its folder holds a run `plan.json` defines differently, which the
+ * suite refuses until it is moved out), with the completed results and their wall-clock seconds
+ * (from `attempts.jsonl`, or the carried row), for `ait repro --dry-run`.
  */
 export async function reproRunStates(
   out: string,
   runs: readonly ReproRun[],
 ): Promise<{ states: ReproRunState[]; completed: ReproResult[] }> {
-  const carried = await carriedResults(out);
+  const stored = new Map((await readStoredPlan(out))?.runs.map((r) => [key(r), r]));
+  const changed = new Set(changedRuns(stored, runs).map((c) => key(c.run)));
+  const carried = await carriedResults(out, changed);
   const seconds = await attemptSeconds(out);
   const states: ReproRunState[] = [];
   const completed: ReproResult[] = [...carried.values()];
   for (const run of runs) {
+    if (changed.has(key(run))) {
+      states.push(existsSync(join(out, reproRunPath(run))) ? 'plan changed' : 'to train');
+      continue;
+    }
     const result = await resultOf(out, run, seconds.get(key(run)) ?? 0, false, carried);
     if (result.status === 'completed') {
       states.push('completed');
