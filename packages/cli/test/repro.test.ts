@@ -5,7 +5,15 @@ import { initBackend } from '@ait/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureIo, runCli } from '../src/index';
 import { reproCommand } from '../src/commands/repro';
-import { AIT_ABLATIONS, reproPlan, reproRunPath, reproRuns, type ReproDatasetPlan, type ReproModel } from '../src/repro/repro-plan';
+import {
+  AIT_ABLATIONS,
+  reproPlan,
+  reproRunPath,
+  reproRuns,
+  type ReproDatasetPlan,
+  type ReproModel,
+  type ReproRun,
+} from '../src/repro/repro-plan';
 import { estimateRuns, formatDuration } from '../src/repro/repro-estimate';
 import { parseResultsCsv, resultsCsv, resultsMarkdown, spread, type ReproResult } from '../src/repro/repro-results';
 import { REPRO_FILES, reproRunStates, runReproSuite } from '../src/repro/repro-runner';
@@ -417,27 +425,32 @@ describe('running the suite (tiny plan, in-process ait train on the cpu backend)
 
   it('a run the plan now defines differently is refused while its folder holds training, and planned anew once it is moved', async () => {
     const out = join(dir, 'changed');
-    const only: ReproDatasetPlan[] = [
-      { ...(tinyPlan[0] as ReproDatasetPlan), models: [{ label: 'ait', preset: 'ait-tiny', modelConfig: TINY_AIT, seeds: [0] }] },
+    const withSeeds = (seeds: number[]): ReproDatasetPlan[] => [
+      { ...(tinyPlan[0] as ReproDatasetPlan), models: [{ label: 'ait', preset: 'ait-tiny', modelConfig: TINY_AIT, seeds }] },
     ];
-    const [planned] = reproRuns(only);
-    if (planned === undefined) throw new Error('the plan has no run');
-    const oldRun = { ...planned, epochs: 3, modelConfig: { ...planned.modelConfig, depth: 2 } };
+    // seed 0 is selected; seed 1, outside the selection, is changed too
+    const only = withSeeds([0]);
+    const whole = withSeeds([0, 1]);
+    const [planned, unselected] = reproRuns(whole);
+    if (planned === undefined || unselected === undefined) throw new Error('the plan has no runs');
+    const old = (r: ReproRun): ReproRun => ({ ...r, epochs: 3, modelConfig: { ...r.modelConfig, depth: 2 } });
     await mkdir(join(out, reproRunPath(planned)), { recursive: true });
-    await writeFile(join(out, REPRO_FILES.plan), JSON.stringify({ size: 'quick', runs: [oldRun] }));
+    await writeFile(join(out, REPRO_FILES.plan), JSON.stringify({ size: 'quick', runs: [old(planned), old(unselected)] }));
     const oldAttempt = JSON.stringify({ run: reproRunPath(planned), seconds: 99, code: 0 });
     const otherAttempt = JSON.stringify({ run: 'runs/triangle/vit/seed-0', seconds: 7, code: 0 });
     await writeFile(join(out, REPRO_FILES.attempts), `${oldAttempt}\n${otherAttempt}\n`);
-    // its completed row in results.csv is the old plan's: it must not count once the folder is gone
-    await writeFile(join(out, REPRO_FILES.csv), resultsCsv([row({ model: 'ait', preset: 'ait-tiny', epochs: 3 })]));
-    // --dry-run says so too, and does not count the old row as this plan's result
-    await expect(reproRunStates(out, [planned])).resolves.toEqual({ states: ['plan changed'], completed: [] });
+    // their completed rows in results.csv are the old plan's: they must not count as this plan's
+    const oldRow = (seed: number): ReproResult => row({ model: 'ait', preset: 'ait-tiny', epochs: 3, seed });
+    await writeFile(join(out, REPRO_FILES.csv), resultsCsv([oldRow(0), oldRow(1)]));
+    // --dry-run says so too, and counts neither old row as this plan's result
+    await expect(reproRunStates(out, [planned], reproRuns(whole))).resolves.toEqual({ states: ['plan changed'], completed: [] });
     const launches: string[][] = [];
     const run = () =>
       runReproSuite({
         out,
         size: 'quick',
         plans: only,
+        wholePlans: whole,
         resolve: (missing) => Promise.resolve([...missing]),
         launch: (args) => (launches.push([...args]), Promise.resolve(1)),
         log: () => undefined,
@@ -448,14 +461,21 @@ describe('running the suite (tiny plan, in-process ait train on the cpu backend)
     expect(launches).toHaveLength(0);
     // the folder moved away: the run is planned anew and its old attempts no longer count
     await removeDir(join(out, 'runs'));
-    await expect(reproRunStates(out, [planned])).resolves.toEqual({ states: ['to train'], completed: [] });
+    await expect(reproRunStates(out, [planned], reproRuns(whole))).resolves.toEqual({ states: ['to train'], completed: [] });
     await run();
     expect(launches).toHaveLength(1);
+    // the unselected run's old row is pending in the results until a selection trains it
+    const rows = parseResultsCsv(await readFile(join(out, REPRO_FILES.csv), 'utf8'), 'results.csv');
+    expect(rows.map((r) => [r.seed, r.status])).toEqual([
+      [1, 'pending'],
+      [0, 'failed'],
+    ]);
     const stored = JSON.parse(await readFile(join(out, REPRO_FILES.plan), 'utf8')) as {
       runs: { epochs: number; modelConfig: Record<string, unknown> }[];
     };
-    expect(stored.runs.map((r) => r.epochs)).toEqual([1]);
-    expect(stored.runs[0]?.modelConfig['depth']).toBe(1);
+    // the selected run is planned anew; the unselected one keeps its stored settings until selected
+    expect(stored.runs.map((r) => r.epochs)).toEqual([3, 1]);
+    expect(stored.runs[1]?.modelConfig['depth']).toBe(1);
     const attempts = (await readFile(join(out, REPRO_FILES.attempts), 'utf8')).trim().split('\n');
     expect(attempts).not.toContain(oldAttempt);
     expect(attempts).toContain(otherAttempt);
@@ -500,6 +520,25 @@ describe('ait repro', () => {
       const missing = await cli(...args, '--timings', join(out, 'none.csv'));
       expect(missing.code).toBe(2);
       expect(missing.err).toMatch(/--timings .*none\.csv: cannot read it .*give the path of a results\.csv that ait repro wrote/);
+    } finally {
+      await removeDir(out);
+    }
+  });
+
+  it('--dry-run counts no result of a run the plan now defines differently, selected or not', async () => {
+    const out = await tempDir('ait-repro-dry-');
+    try {
+      // ait-conv seed 0 of an older plan (batches of 32), with its row: it would time ait-conv/noMemory
+      const [conv] = reproRuns(reproPlan('quick', { datasets: ['triangle'], models: ['ait-conv'] }));
+      await writeFile(join(out, REPRO_FILES.plan), JSON.stringify({ size: 'quick', runs: [{ ...conv, batchSize: 32 }] }));
+      await writeFile(join(out, REPRO_FILES.csv), resultsCsv([row({ epochs: 1, seconds: 600 })]));
+      const args = ['repro', '--quick', '--dry-run', '--datasets', 'triangle', '--out', out];
+      const ablation = await cli(...args, '--models', 'ait-conv/noMemory');
+      expect(ablation.code, ablation.err).toBe(0);
+      expect(ablation.out).toMatch(/ait-conv\/noMemory\s+ait-tiny-conv\s+0\s+1\s+512\s+to train\s+-\s+runs/);
+      expect(ablation.out).toContain('No completed run to estimate their time from');
+      const selected = await cli(...args, '--models', 'ait-conv');
+      expect(selected.out).toMatch(/ait-conv\s+ait-tiny-conv\s+0\s+1\s+512\s+to train\s+-\s+runs/);
     } finally {
       await removeDir(out);
     }

@@ -54,7 +54,9 @@ export async function reproCommand(options: ReproCommandOptions, io: CliIo): Pro
     throw new CliError((err as Error).message, 2);
   }
   const runs = reproRuns(plans);
-  if (options.dryRun === true) return dryRun(options, out, size, runs, io);
+  // the whole plan: no stored run it defines differently is reported as completed, selected or not
+  const wholePlans = reproPlan(size);
+  if (options.dryRun === true) return dryRun(options, out, size, runs, reproRuns(wholePlans), io);
   await initBackend({ backend: 'cpu' });
   const trainArgs = [
     ...(options.backend !== undefined ? ['--backend', options.backend] : []),
@@ -79,6 +81,7 @@ export async function reproCommand(options: ReproCommandOptions, io: CliIo): Pro
       out,
       size,
       plans,
+      wholePlans,
       resolve: (missing) => resolveMatchedWidths(plans, missing),
       launch: options.launch ?? (child as NonNullable<typeof child>).launch,
       trainArgs,
@@ -127,11 +130,18 @@ async function readTimings(path: string | undefined): Promise<ReproResult[]> {
  * `ait repro --dry-run`: lists the runs with where each stands in the output folder, and estimates
  * the runs still to train from the wall-clock times of completed runs (the folder's and `--timings`').
  */
-async function dryRun(options: ReproCommandOptions, out: string, size: ReproSize, runs: readonly ReproRun[], io: CliIo): Promise<number> {
+async function dryRun(
+  options: ReproCommandOptions,
+  out: string,
+  size: ReproSize,
+  runs: readonly ReproRun[],
+  whole: readonly ReproRun[],
+  io: CliIo,
+): Promise<number> {
   const timings = await readTimings(options.timings);
   let states;
   try {
-    states = await reproRunStates(out, runs);
+    states = await reproRunStates(out, runs, whole);
   } catch (err) {
     throw new CliError((err as Error).message, 2);
   }

@@ -35,6 +35,12 @@ export interface ReproSuiteOptions {
   readonly out: string;
   readonly size: ReproSize;
   readonly plans: readonly ReproDatasetPlan[];
+  /**
+   * The whole plan of this size, of which `plans` is a selection (default: `plans`). A stored run
+   * it defines differently counts as pending in the results, selected or not, so that an older
+   * plan's result is never reported as this plan's.
+   */
+  readonly wholePlans?: readonly ReproDatasetPlan[];
   /** Fills in matched widths: called for the runs not yet in `plan.json`. */
   readonly resolve: (runs: readonly ReproRun[]) => Promise<ResolvedRun[]>;
   readonly launch: TrainLauncher;
@@ -79,7 +85,7 @@ async function readStoredPlan(out: string): Promise<ResolvedPlan | null> {
 async function resolvedPlan(
   options: ReproSuiteOptions,
   runs: readonly ReproRun[],
-): Promise<{ selected: ResolvedRun[]; all: ResolvedRun[]; changed: ReadonlySet<string> }> {
+): Promise<{ selected: ResolvedRun[]; all: ResolvedRun[]; changed: ReadonlySet<string>; outdated: ReadonlySet<string> }> {
   const path = join(options.out, REPRO_FILES.plan);
   const stored = new Map<string, ResolvedRun>();
   const plan = await readStoredPlan(options.out);
@@ -94,6 +100,9 @@ async function resolvedPlan(
   // a stored run the current plan defines differently: refused while its folder holds training,
   // re-resolved (and its attempts forgotten) once that folder is gone
   const changed = changedRuns(stored, runs);
+  // stored runs outside the selection that the whole plan defines differently: left as they are
+  // until a selection takes them, but their old results are not this plan's
+  const outdated = new Set(changedRuns(stored, reproRuns(options.wholePlans ?? options.plans)).map((c) => key(c.run)));
   const trained = changed.filter((c) => existsSync(join(options.out, reproRunPath(c.run))));
   if (trained.length > 0) {
     const lines = trained.map((c) => `  ${reproRunPath(c.run)}: ${c.diff.join('; ')}`);
@@ -103,7 +112,10 @@ async function resolvedPlan(
         'or choose another --out.',
     );
   }
-  for (const c of changed) stored.delete(key(c.run));
+  for (const c of changed) {
+    stored.delete(key(c.run));
+    outdated.delete(key(c.run));
+  }
   if (changed.length > 0) await forgetAttempts(options.out, new Set(changed.map((c) => key(c.run))));
   const missing = runs.filter((r) => !stored.has(key(r)));
   if (missing.length > 0) {
@@ -114,6 +126,7 @@ async function resolvedPlan(
     selected: runs.map((r) => stored.get(key(r)) as ResolvedRun),
     all: [...stored.values()],
     changed: new Set(changed.map((c) => key(c.run))),
+    outdated,
   };
 }
 
@@ -229,6 +242,11 @@ async function resultOf(
   const row = carried.get(key(run));
   if (row !== undefined && !existsSync(join(out, reproRunPath(run)))) return row;
   const s: SummaryFields = existsSync(path) ? ((await readJson(path)) as SummaryFields) : {};
+  return rowOf(run, s, seconds, failed);
+}
+
+/** A row of the results from a run's summary fields (none: a pending row). */
+function rowOf(run: ResolvedRun, s: SummaryFields, seconds: number, failed: boolean): ReproResult {
   return {
     dataset: run.dataset,
     model: run.label,
@@ -252,14 +270,16 @@ export type ReproRunState = 'completed' | 'continues' | 'to train' | 'plan chang
  * continues: its folder holds a started training; to train: nothing yet, or only a row of an
  * older plan; plan changed: its folder holds a run `plan.json` defines differently, which the
  * suite refuses until it is moved out), with the completed results and their wall-clock seconds
- * (from `attempts.jsonl`, or the carried row), for `ait repro --dry-run`.
+ * (from `attempts.jsonl`, or the carried row), for `ait repro --dry-run`. `whole` is the whole plan
+ * of which `runs` is a selection: no stored run it defines differently counts as completed.
  */
 export async function reproRunStates(
   out: string,
   runs: readonly ReproRun[],
+  whole: readonly ReproRun[] = runs,
 ): Promise<{ states: ReproRunState[]; completed: ReproResult[] }> {
   const stored = new Map((await readStoredPlan(out))?.runs.map((r) => [key(r), r]));
-  const changed = new Set(changedRuns(stored, runs).map((c) => key(c.run)));
+  const changed = new Set(changedRuns(stored, [...runs, ...whole]).map((c) => key(c.run)));
   const carried = await carriedResults(out, changed);
   const seconds = await attemptSeconds(out);
   const states: ReproRunState[] = [];
@@ -290,14 +310,18 @@ export async function reproRunStates(
 export async function runReproSuite(options: ReproSuiteOptions): Promise<ReproSuiteOutcome> {
   const { out, log } = options;
   await mkdir(out, { recursive: true });
-  const { selected: runs, all, changed } = await resolvedPlan(options, reproRuns(options.plans));
-  const carried = await carriedResults(out, changed);
+  const { selected: runs, all, changed, outdated } = await resolvedPlan(options, reproRuns(options.plans));
+  const carried = await carriedResults(out, new Set([...changed, ...outdated]));
   const failedNow = new Set<string>();
 
   const writeResults = async (): Promise<ReproResult[]> => {
     const seconds = await attemptSeconds(out);
     // every run of the folder's plan, so that a suite continued with another selection keeps the earlier rows
-    const results = await Promise.all(all.map((r) => resultOf(out, r, seconds.get(key(r)) ?? 0, failedNow.has(key(r)), carried)));
+    const results = await Promise.all(
+      all.map((r) =>
+        outdated.has(key(r)) ? rowOf(r, {}, 0, false) : resultOf(out, r, seconds.get(key(r)) ?? 0, failedNow.has(key(r)), carried),
+      ),
+    );
     await writeTextAtomic(join(out, REPRO_FILES.csv), resultsCsv(results));
     await writeTextAtomic(join(out, REPRO_FILES.markdown), resultsMarkdown(results));
     return results;
