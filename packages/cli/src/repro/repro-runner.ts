@@ -271,7 +271,7 @@ export type ReproRunState = 'completed' | 'continues' | 'to train' | 'plan chang
  * older plan; plan changed: its folder holds a run `plan.json` defines differently, which the
  * suite refuses until it is moved out), with the completed results and their wall-clock seconds
  * (from `attempts.jsonl`, or the carried row), for `ait repro --dry-run`. `whole` is the whole plan
- * of which `runs` is a selection: no stored run it defines differently counts as completed.
+ * (`runs` among its runs): no stored run it defines differently counts as completed.
  */
 export async function reproRunStates(
   out: string,
@@ -279,7 +279,7 @@ export async function reproRunStates(
   whole: readonly ReproRun[] = runs,
 ): Promise<{ states: ReproRunState[]; completed: ReproResult[] }> {
   const stored = new Map((await readStoredPlan(out))?.runs.map((r) => [key(r), r]));
-  const changed = new Set(changedRuns(stored, [...runs, ...whole]).map((c) => key(c.run)));
+  const changed = new Set(changedRuns(stored, whole).map((c) => key(c.run)));
   const carried = await carriedResults(out, changed);
   const seconds = await attemptSeconds(out);
   const states: ReproRunState[] = [];
