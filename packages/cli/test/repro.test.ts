@@ -481,6 +481,51 @@ describe('running the suite (tiny plan, in-process ait train on the cpu backend)
     expect(attempts).toContain(otherAttempt);
     expect(attempts).toHaveLength(3); // the other run's, and the new attempt's opening and closing lines
   });
+
+  it('the whole plan is in the results: seeds no selection has taken yet are pending rows, counted in their cell', async () => {
+    const out = join(dir, 'selection');
+    const whole: ReproDatasetPlan[] = [
+      { ...(tinyPlan[0] as ReproDatasetPlan), models: [{ label: 'ait', preset: 'ait-tiny', modelConfig: TINY_AIT, seeds: [0, 1, 2] }] },
+    ];
+    const [first] = reproRuns(whole);
+    if (first === undefined) throw new Error('the plan has no runs');
+    const only: ReproDatasetPlan[] = [
+      { ...(whole[0] as ReproDatasetPlan), models: [{ ...(whole[0]?.models[0] as ReproDatasetPlan['models'][number]), seeds: [0] }] },
+    ];
+    // seed 0 "trains" (a summary written by the launcher); seeds 1 and 2 are not selected
+    const launch = async (): Promise<number> => {
+      await mkdir(join(out, reproRunPath(first)), { recursive: true });
+      await writeFile(
+        join(out, reproRunPath(first), 'summary.json'),
+        JSON.stringify({ status: 'completed', epochs: 1, finalAccuracy: 0.5, parameters: { total: 10 } }),
+      );
+      return 0;
+    };
+    const outcome = await runReproSuite({
+      out,
+      size: 'quick',
+      plans: only,
+      wholePlans: whole,
+      resolve: (m) => Promise.resolve([...m]),
+      launch,
+      log: () => undefined,
+    });
+    expect(outcome.results.map((r) => [r.seed, r.status])).toEqual([
+      [0, 'completed'],
+      [1, 'pending'],
+      [2, 'pending'],
+    ]);
+    const rows = parseResultsCsv(await readFile(join(out, REPRO_FILES.csv), 'utf8'), 'results.csv');
+    expect(rows.map((r) => [r.seed, r.status])).toEqual([
+      [0, 'completed'],
+      [1, 'pending'],
+      [2, 'pending'],
+    ]);
+    expect(await readFile(join(out, REPRO_FILES.markdown), 'utf8')).toMatch(/\| ait \| ait-tiny \| 10 \| 1 of 3 \|/);
+    // only the selected run is resolved into plan.json: the others are planned when a selection takes them
+    const stored = JSON.parse(await readFile(join(out, REPRO_FILES.plan), 'utf8')) as { runs: { seed: number }[] };
+    expect(stored.runs.map((r) => r.seed)).toEqual([0]);
+  });
 });
 
 describe('ait repro', () => {

@@ -54,7 +54,8 @@ export async function reproCommand(options: ReproCommandOptions, io: CliIo): Pro
     throw new CliError((err as Error).message, 2);
   }
   const runs = reproRuns(plans);
-  // the whole plan: no stored run it defines differently is reported as completed, selected or not
+  // the whole plan: each of its runs is a row of the results (pending until a selection trains it),
+  // and no stored run it defines differently is reported as completed, selected or not
   const wholePlans = reproPlan(size);
   if (options.dryRun === true) return dryRun(options, out, size, runs, reproRuns(wholePlans), io);
   await initBackend({ backend: 'cpu' });

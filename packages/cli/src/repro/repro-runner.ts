@@ -36,9 +36,10 @@ export interface ReproSuiteOptions {
   readonly size: ReproSize;
   readonly plans: readonly ReproDatasetPlan[];
   /**
-   * The whole plan of this size, of which `plans` is a selection (default: `plans`). A stored run
-   * it defines differently counts as pending in the results, selected or not, so that an older
-   * plan's result is never reported as this plan's.
+   * The whole plan of this size, of which `plans` is a selection (default: `plans`). Its runs are
+   * all rows of the results (pending until trained), and a stored run it defines differently
+   * counts as pending, selected or not, so that an older plan's result is never reported as this
+   * plan's.
    */
   readonly wholePlans?: readonly ReproDatasetPlan[];
   /** Fills in matched widths: called for the runs not yet in `plan.json`. */
@@ -80,7 +81,8 @@ async function readStoredPlan(out: string): Promise<ResolvedPlan | null> {
 
 /**
  * The resolved plan: what `plan.json` holds for these runs, resolving the runs it lacks. Returns
- * the selected runs and every run the folder's plan holds (earlier selections included).
+ * the selected runs and every run of the results: those the folder's plan holds (earlier
+ * selections included) and those of the whole plan no selection has taken yet.
  */
 async function resolvedPlan(
   options: ReproSuiteOptions,
@@ -102,7 +104,8 @@ async function resolvedPlan(
   const changed = changedRuns(stored, runs);
   // stored runs outside the selection that the whole plan defines differently: left as they are
   // until a selection takes them, but their old results are not this plan's
-  const outdated = new Set(changedRuns(stored, reproRuns(options.wholePlans ?? options.plans)).map((c) => key(c.run)));
+  const whole = reproRuns(options.wholePlans ?? options.plans);
+  const outdated = new Set(changedRuns(stored, whole).map((c) => key(c.run)));
   const trained = changed.filter((c) => existsSync(join(options.out, reproRunPath(c.run))));
   if (trained.length > 0) {
     const lines = trained.map((c) => `  ${reproRunPath(c.run)}: ${c.diff.join('; ')}`);
@@ -122,9 +125,12 @@ async function resolvedPlan(
     for (const r of await options.resolve(missing)) stored.set(key(r), r);
     await writeJsonAtomic(path, { size: options.size, runs: [...stored.values()] } satisfies ResolvedPlan);
   }
+  // runs of the whole plan that no selection has taken yet: pending rows, so that each cell of the
+  // results says how many of its planned seeds are done
+  const untaken = whole.filter((r) => !stored.has(key(r)));
   return {
     selected: runs.map((r) => stored.get(key(r)) as ResolvedRun),
-    all: [...stored.values()],
+    all: [...stored.values(), ...untaken],
     changed: new Set(changed.map((c) => key(c.run))),
     outdated,
   };
