@@ -484,14 +484,13 @@ describe('running the suite (tiny plan, in-process ait train on the cpu backend)
 
   it('the whole plan is in the results: seeds no selection has taken yet are pending rows, counted in their cell', async () => {
     const out = join(dir, 'selection');
-    const whole: ReproDatasetPlan[] = [
-      { ...(tinyPlan[0] as ReproDatasetPlan), models: [{ label: 'ait', preset: 'ait-tiny', modelConfig: TINY_AIT, seeds: [0, 1, 2] }] },
+    const withSeeds = (seeds: number[]): ReproDatasetPlan[] => [
+      { ...(tinyPlan[0] as ReproDatasetPlan), models: [{ label: 'ait', preset: 'ait-tiny', modelConfig: TINY_AIT, seeds }] },
     ];
-    const [first] = reproRuns(whole);
+    const whole = withSeeds([0, 1, 2]);
+    const only = withSeeds([0]);
+    const [first] = reproRuns(only);
     if (first === undefined) throw new Error('the plan has no runs');
-    const only: ReproDatasetPlan[] = [
-      { ...(whole[0] as ReproDatasetPlan), models: [{ ...(whole[0]?.models[0] as ReproDatasetPlan['models'][number]), seeds: [0] }] },
-    ];
     // seed 0 "trains" (a summary written by the launcher); seeds 1 and 2 are not selected
     const launch = async (): Promise<number> => {
       await mkdir(join(out, reproRunPath(first)), { recursive: true });
