@@ -104,11 +104,14 @@ describe('results of the suite', () => {
       row({ seed: 1, testAccuracy: 0.94, typeAccuracy: { 'question type/relational': 0.8 } }),
       row({ seed: 2, testAccuracy: null, status: 'pending' }),
       row({ model: 'vit', preset: 'vit-tiny', parameters: 990, testAccuracy: 0.8, seconds: 120 }),
+      row({ model: 'planned', parameters: null, testAccuracy: null, status: 'pending' }),
     ]);
     expect(md).toContain('| ait-conv | ait-tiny-conv | 1,000 | 2 of 3 | 92.00 ± 2.83 | 90.00 – 94.00 | 1.0 |');
     expect(md).toContain('| vit | vit-tiny | 990 | 1 of 1 | 80.00 | 80.00 – 80.00 | 2.0 |');
+    expect(md).toContain('| planned | ait-tiny-conv | - | 0 of 1 | - | - | - |');
     expect(md).toContain('Accuracy % by question type');
-    expect(md).toContain('| question type | ait-conv | vit |');
+    // a model without a completed run has a row in the main table and no column in the per-type one
+    expect(md).toContain('| question type | ait-conv | vit |\n');
     expect(md).toContain('| relational | 70.00 ± 14.14 | - |');
   });
 

@@ -132,7 +132,7 @@ const meanSd = (s: Spread | undefined): string => (s === undefined ? '-' : s.n >
  * The results as markdown: per data set, one row a model with its parameters, completed runs,
  * final test accuracy in percent (mean ± sample standard deviation over seeds, and the range) and
  * minutes per run; then, where the data set has question types, the accuracy of each type (a row a
- * type, a column a model, four models a table).
+ * type, a column a model with a completed run, four models a table).
  */
 export function resultsMarkdown(results: readonly ReproResult[]): string {
   const out: string[] = [];
@@ -157,13 +157,15 @@ export function resultsMarkdown(results: readonly ReproResult[]): string {
     }
     const keys = [...new Set(rows.flatMap((r) => Object.keys(r.typeAccuracy)))];
     const groupings = [...new Set(keys.map((k) => k.split('/')[0] as string))];
+    // models with no completed run yet (planned seeds, ablations not run) get no column
+    const measured = models.filter((model) => rows.some((r) => r.model === model && r.status === 'completed'));
     for (const grouping of groupings) {
       const mine = keys.filter((k) => k.startsWith(`${grouping}/`));
       out.push('', `Accuracy % by ${grouping} (mean ± sd over completed runs):`);
       // a row a group and a column a model, at most GROUP_TABLE_MODELS models a table: Sort-of-CLEVR
       // has nine questions, too many columns for a page
-      for (let first = 0; first < models.length; first += GROUP_TABLE_MODELS) {
-        const some = models.slice(first, first + GROUP_TABLE_MODELS);
+      for (let first = 0; first < measured.length; first += GROUP_TABLE_MODELS) {
+        const some = measured.slice(first, first + GROUP_TABLE_MODELS);
         out.push('', `| ${grouping} | ${some.join(' | ')} |`, `|---|${some.map(() => '---:').join('|')}|`);
         const done = some.map((model) => rows.filter((r) => r.model === model && r.status === 'completed'));
         for (const k of mine) {
