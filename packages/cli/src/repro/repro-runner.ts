@@ -322,7 +322,8 @@ export async function runReproSuite(options: ReproSuiteOptions): Promise<ReproSu
 
   const writeResults = async (): Promise<ReproResult[]> => {
     const seconds = await attemptSeconds(out);
-    // every run of the folder's plan, so that a suite continued with another selection keeps the earlier rows
+    // every run of the whole plan and of the folder's (earlier selections keep their rows; runs
+    // not yet taken are pending), an outdated one pending whatever its folder holds
     const results = await Promise.all(
       all.map((r) =>
         outdated.has(key(r)) ? rowOf(r, {}, 0, false) : resultOf(out, r, seconds.get(key(r)) ?? 0, failedNow.has(key(r)), carried),
