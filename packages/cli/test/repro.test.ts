@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '@ait/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -358,6 +358,20 @@ describe('running the suite (tiny plan, in-process ait train on the cpu backend)
     const attempts = (await readFile(join(dir, REPRO_FILES.attempts), 'utf8')).trim().split('\n');
     expect(attempts.filter((l) => l.includes('"seconds"'))).toHaveLength(5);
     expect(attempts).toHaveLength(10);
+  }, 120_000);
+
+  it('a run killed before its first checkpoint starts anew (its run.json alone cannot be resumed)', async () => {
+    const run = { dataset: 'triangle', label: 'ait', seed: 1 };
+    const runDir = join(dir, reproRunPath(run));
+    await rm(join(runDir, 'summary.json'));
+    await rm(join(runDir, 'checkpoints'), { recursive: true });
+    await mkdir(join(runDir, 'checkpoints'));
+    const { states } = await reproRunStates(dir, reproRuns(tinyPlan));
+    expect(states).toEqual(['completed', 'completed', 'to train']);
+    launched.length = 0;
+    const outcome = await suite();
+    expect(launched).toEqual([['--config', join(dir, 'configs/triangle/ait/seed-1.json'), '--out', runDir, '--quiet', '--backend', 'cpu']]);
+    expect(outcome.results.every((r) => r.status === 'completed')).toBe(true);
   }, 120_000);
 
   it('a copy of the results without run folders continues with the runs it lacks', async () => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { latestCheckpoint } from '@ait/core';
 import { RUN_FILES, writeJsonAtomic } from '../util/run-config';
 import { reproRunPath, reproRuns, type ReproDatasetPlan, type ReproRun, type ReproSize } from './repro-plan';
 import { parseResultsCsv, resultsCsv, resultsMarkdown, type ReproResult } from './repro-results';
@@ -299,9 +300,14 @@ export async function reproRunStates(
     if (result.status === 'completed') {
       states.push('completed');
       if (!carried.has(key(run))) completed.push(result);
-    } else states.push(existsSync(join(out, reproRunPath(run), RUN_FILES.config)) ? 'continues' : 'to train');
+    } else states.push((await hasCheckpoint(join(out, reproRunPath(run)))) ? 'continues' : 'to train');
   }
   return { states, completed };
+}
+
+/** Whether a run folder holds a checkpoint to continue from: a run killed before its first one starts anew. */
+async function hasCheckpoint(runDir: string): Promise<boolean> {
+  return (await latestCheckpoint(join(runDir, RUN_FILES.checkpoints))) !== undefined;
 }
 
 /**
@@ -345,7 +351,7 @@ export async function runReproSuite(options: ReproSuiteOptions): Promise<ReproSu
       break;
     }
     let args: string[];
-    if (existsSync(join(runDir, RUN_FILES.config))) {
+    if (await hasCheckpoint(runDir)) {
       args = ['--resume', runDir];
       log(`${name}: continuing from its checkpoint`);
     } else {
