@@ -21,11 +21,14 @@ async function checkpointSteps(dir: string): Promise<number[]> {
     .map(Number);
 }
 
-/** Spawns `ait train` (through tsx, on the sources) and sends `signal` once a checkpoint at `killAfterStep` exists. */
+/**
+ * Spawns `ait train` (through tsx, on the sources) and sends `signal` once a checkpoint at
+ * `killAfterStep` exists, or once `killWhen` (given what the run printed to stderr) is true.
+ */
 function trainAndKill(
   args: string[],
   out: string,
-  killAfterStep: number,
+  killWhen: number | ((stderr: string) => boolean),
   signal: NodeJS.Signals = 'SIGKILL',
 ): Promise<{ killed: boolean; code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -42,8 +45,12 @@ function trainAndKill(
       stdout += d.toString();
     });
     const timer = setInterval(() => {
-      void checkpointSteps(out).then((steps) => {
-        if (steps.some((s) => s >= killAfterStep) && child.exitCode === null) {
+      const ready =
+        typeof killWhen === 'number'
+          ? checkpointSteps(out).then((steps) => steps.some((s) => s >= killWhen))
+          : Promise.resolve(killWhen(stderr));
+      void ready.then((due) => {
+        if (due && child.exitCode === null) {
           clearInterval(timer);
           child.kill(signal);
         }
@@ -123,4 +130,26 @@ describe('kill -9 in the middle of an epoch, then --resume (cpu backend)', () =>
     expect(Math.max(...steps)).toBe(stoppedAt);
     expect(stoppedAt).toBeLessThan(200);
   });
+
+  it('Ctrl-C in the middle of a long epoch stops there (the steps give the signal handler its turn)', async () => {
+    // 1024 steps in one epoch and no checkpoint before its end: a handler that ran only when the
+    // run next waits for I/O would stop at step 1024 (or let the run complete)
+    const config = await tinyConfigFile(dir(), { trainSize: 16384, testSize: 16, epochs: 1 });
+    const out = join(dir(), 'interrupted-mid-epoch');
+    let startedAt: number | undefined;
+    const { code, stdout, stderr } = await trainAndKill(
+      ['--config', config, '--out', out],
+      out,
+      (err) => {
+        if (startedAt === undefined && err.includes('Training ait-tiny')) startedAt = performance.now();
+        return startedAt !== undefined && performance.now() - startedAt > 300;
+      },
+      'SIGINT',
+    );
+    expect(code, stderr).toBe(130);
+    const stoppedAt = Number(/Run stopped: 0 epochs, (\d+) steps/.exec(stdout)?.[1]);
+    expect(stoppedAt, stdout).toBeGreaterThan(0);
+    expect(stoppedAt).toBeLessThan(1024);
+    expect(await checkpointSteps(out)).toEqual([stoppedAt]);
+  }, 60_000);
 });

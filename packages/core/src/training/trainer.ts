@@ -14,6 +14,7 @@ import { CheckpointLedger } from './checkpoint-ledger';
 import { beatsBest } from './best-checkpoint';
 import { checkEpochBatchCount, checkEpochResumable } from './epoch-batch-checks';
 import { addStepToStats, emptyEpochStats, epochLogsFromStats, type EpochStats } from './epoch-stats';
+import { EventLoopTurns } from './event-loop-turn';
 import { evaluateModel, type EvalMetrics } from './evaluate';
 import type { ExampleGrouping } from './group-accuracy';
 import { LossExplosionError } from './loss-explosion-error';
@@ -124,7 +125,8 @@ export class Trainer {
   /**
    * Asks a running `fit` to stop after the current step (or epoch-end work): it then saves a
    * checkpoint (when `checkpoint.dir` is set) and returns with reason `stop-requested`. Safe to
-   * call from a signal handler, e.g. `process.once('SIGINT', () => trainer.requestStop())`.
+   * call from a signal handler, e.g. `process.once('SIGINT', () => trainer.requestStop())`, a
+   * timer or a UI event: `fit` gives the event loop a turn at least every 50 ms between steps.
    */
   requestStop(): void {
     this.stopRequested = true;
@@ -186,6 +188,7 @@ export class Trainer {
 
         let index = 0;
         let interrupted = false;
+        const turns = new EventLoopTurns();
         for await (const batch of source.batches(epoch, this.data)) {
           if (index < skip) {
             disposeBatch(batch);
@@ -219,6 +222,7 @@ export class Trainer {
           this.lastStep = metrics;
           this.watch?.record(metrics.step, metrics.loss);
           await this.emit((c) => c.onStepEnd?.(metrics));
+          await turns.maybeYield(); // lets a stop asked from a signal handler, timer or UI event arrive
           if (ckpt?.everySteps !== undefined && this.pos.step % ckpt.everySteps === 0) await this.saveCheckpoint();
           if (this.stopRequested) reason = 'stop-requested';
           else if (maxSteps !== undefined && this.pos.step >= maxSteps) reason = 'max-steps';

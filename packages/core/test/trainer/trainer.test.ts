@@ -458,6 +458,38 @@ describe('Trainer', () => {
     tf.dispose([x, y]);
   });
 
+  it('sees a stop asked from a timer (as from a Ctrl-C handler) within the epoch, not at its end', async () => {
+    // Steps on the cpu backend resolve as microtasks only: without turns of the event loop inside
+    // fit, the timer below would fire once all 3 epochs are done. Each batch takes >= 5 ms here,
+    // so a turn (every 50 ms) comes within the first 11 of the 20 steps of epoch 0.
+    const { x, y } = dataset();
+    const inner = tensorBatchSource(x, y, { batchSize: 1 });
+    const slow: BatchSource = {
+      *batches(epoch, rng) {
+        for (const batch of inner.batches(epoch, rng)) {
+          const until = performance.now() + 5;
+          while (performance.now() < until) {
+            // busy: a step that keeps the thread (as a WASM matrix product does)
+          }
+          yield batch;
+        }
+      },
+      numBatches: () => 20,
+    };
+    const run = makeRun(8, 9);
+    const timer = setTimeout(() => run.trainer.requestStop(), 0);
+    try {
+      const result = await run.trainer.fit(slow, { epochs: 3 });
+      expect(result.reason).toBe('stop-requested');
+      expect(result.position.epoch).toBe(0);
+      expect(result.position.step).toBeGreaterThanOrEqual(1);
+      expect(result.position.step).toBeLessThanOrEqual(11);
+    } finally {
+      clearTimeout(timer);
+      tf.dispose([x, y]);
+    }
+  });
+
   it('honours requestStop (finishes the step, saves, returns) and validates its options', async () => {
     const { x, y } = dataset();
     const dir = join(root(), 'stop');
