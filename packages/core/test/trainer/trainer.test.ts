@@ -474,7 +474,7 @@ describe('Trainer', () => {
           yield batch;
         }
       },
-      numBatches: () => 20,
+      numBatches: () => inner.numBatches?.() ?? 0,
     };
     const run = makeRun(8, 9);
     const timer = setTimeout(() => run.trainer.requestStop(), 0);
