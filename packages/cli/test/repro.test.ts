@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@ait/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -374,6 +375,34 @@ describe('running the suite (tiny plan, in-process ait train on the cpu backend)
     expect(outcome.results.every((r) => r.status === 'completed')).toBe(true);
   }, 120_000);
 
+  it('a run whose lock a live process holds is "training now" and skipped by a second suite; a stale lock does not count', async () => {
+    const runDir = join(dir, reproRunPath({ dataset: 'triangle', label: 'ait', seed: 1 }));
+    const summaryPath = join(runDir, 'summary.json');
+    const summary = await readFile(summaryPath, 'utf8');
+    await rm(summaryPath);
+    const lockPath = join(runDir, 'train.lock');
+    const lock = (pid: number, host = hostname()) =>
+      writeFile(lockPath, JSON.stringify({ pid, host, started: '2026-12-07T12:00:00.000Z' }));
+    const states = async () => (await reproRunStates(dir, reproRuns(tinyPlan))).states;
+    try {
+      await lock(process.pid); // this test's process: it runs
+      expect(await states()).toEqual(['completed', 'completed', 'training now']);
+      launched.length = 0;
+      logs.length = 0;
+      const outcome = await suite();
+      expect(launched).toEqual([]);
+      expect(outcome.failed).toBe(0);
+      expect(logs).toContainEqual(expect.stringMatching(new RegExp(`ait seed 1: skipped: process ${process.pid} on .+ is training it`)));
+      await lock(process.pid, 'another-host'); // cannot be checked from here: counts as held
+      expect(await states()).toEqual(['completed', 'completed', 'training now']);
+      await lock(2 ** 31 - 2); // no such process: the lock of a killed ait train
+      expect(await states()).toEqual(['completed', 'completed', 'continues']);
+    } finally {
+      await rm(lockPath, { force: true });
+      await writeFile(summaryPath, summary);
+    }
+  });
+
   it('a copy of the results without run folders continues with the runs it lacks', async () => {
     const copy = join(dir, 'copy');
     await mkdir(copy, { recursive: true });
@@ -578,6 +607,13 @@ describe('ait repro', () => {
       expect(timed.out).toContain('About 15 min of training for those timed');
       const json = await cli(...args, '--timings', timings, '--json');
       expect(JSON.parse(json.out)).toMatchObject({ toTrain: 1, estimatedSeconds: 900, untimed: 0 });
+      // a run another live process trains (this test's own pid holds its lock)
+      await mkdir(join(out, 'runs/triangle/vit/seed-0'), { recursive: true });
+      const live = { pid: process.pid, host: hostname(), started: '2026-12-07T12:00:00.000Z' };
+      await writeFile(join(out, 'runs/triangle/vit/seed-0/train.lock'), JSON.stringify(live));
+      const busy = await cli(...args, '--timings', timings);
+      expect(busy.out).toMatch(/vit\s+vit-tiny\s+0\s+1\s+512\s+training now\s+15\s+runs/);
+      expect(busy.out).toContain(': 1 completed, 1 to train (1 of them training now).');
       const missing = await cli(...args, '--timings', join(out, 'none.csv'));
       expect(missing.code).toBe(2);
       expect(missing.err).toMatch(/--timings .*none\.csv: cannot read it .*give the path of a results\.csv that ait repro wrote/);

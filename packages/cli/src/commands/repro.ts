@@ -151,6 +151,7 @@ async function dryRun(
   const seconds = left.reduce((s, i) => s + (estimates[i]?.seconds ?? 0), 0);
   const untimed = left.filter((i) => estimates[i]?.seconds === null).length;
   const byPreset = left.filter((i) => estimates[i]?.basis === 'preset').length;
+  const training = left.filter((i) => states.states[i] === 'training now').length;
   if (options.json === true) {
     printJson(io, {
       size,
@@ -174,7 +175,8 @@ async function dryRun(
     return [r.dataset, r.label, r.preset, r.seed, r.epochs, r.trainSize ?? 'all', states.states[i] ?? '', minutes, reproRunPath(r)];
   });
   const notes = [
-    `${runs.length} runs into ${out}: ${runs.length - left.length} completed, ${left.length} to train.`,
+    `${runs.length} runs into ${out}: ${runs.length - left.length} completed, ${left.length} to train` +
+      `${training > 0 ? ` (${training} of them training now)` : ''}.`,
     left.length === 0
       ? ''
       : left.length === untimed

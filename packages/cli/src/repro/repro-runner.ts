@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { latestCheckpoint } from '@ait/core';
 import { RUN_FILES, writeJsonAtomic } from '../util/run-config';
+import { activeRunLockHolder } from '../util/run-lock';
 import { reproRunPath, reproRuns, type ReproDatasetPlan, type ReproRun, type ReproSize } from './repro-plan';
 import { parseResultsCsv, resultsCsv, resultsMarkdown, type ReproResult } from './repro-results';
 import type { TrainLauncher } from './train-launcher';
+import { hasCheckpoint, unfinishedRunState, type ReproRunState } from './repro-run-state';
 import { ATTEMPTS_FILE, attemptSeconds, closeAttempt, openAttempt, parseAttemptLine } from './repro-attempts';
 
 /** Files the suite writes into its output folder (beside `runs/` and `configs/`). */
@@ -269,14 +270,12 @@ function rowOf(run: ResolvedRun, s: SummaryFields, seconds: number, failed: bool
   };
 }
 
-/** Where a run of the plan stands in an output folder. */
-export type ReproRunState = 'completed' | 'continues' | 'to train' | 'plan changed';
+export type { ReproRunState } from './repro-run-state';
 
 /**
- * Where each run stands in `out` (completed: its summary or a carried row of `results.csv`;
- * continues: its folder holds a started training; to train: nothing yet, or only a row of an
- * older plan; plan changed: its folder holds a run `plan.json` defines differently, which the
- * suite refuses until it is moved out), with the completed results and their wall-clock seconds
+ * Where each run stands in `out` ({@link ReproRunState}; completed also for a carried row of
+ * `results.csv`, to train also for a row of an older plan; the suite refuses a plan changed run
+ * until it is moved out), with the completed results and their wall-clock seconds
  * (from `attempts.jsonl`, or the carried row), for `ait repro --dry-run`. `whole` is the whole plan
  * (`runs` among its runs): no stored run it defines differently counts as completed.
  */
@@ -300,14 +299,9 @@ export async function reproRunStates(
     if (result.status === 'completed') {
       states.push('completed');
       if (!carried.has(key(run))) completed.push(result);
-    } else states.push((await hasCheckpoint(join(out, reproRunPath(run)))) ? 'continues' : 'to train');
+    } else states.push(await unfinishedRunState(join(out, reproRunPath(run))));
   }
   return { states, completed };
-}
-
-/** Whether a run folder holds a checkpoint to continue from: a run killed before its first one starts anew. */
-async function hasCheckpoint(runDir: string): Promise<boolean> {
-  return (await latestCheckpoint(join(runDir, RUN_FILES.checkpoints))) !== undefined;
 }
 
 /**
@@ -317,7 +311,8 @@ async function hasCheckpoint(runDir: string): Promise<boolean> {
  * and running the suite again with the same options continues where it stopped; completed runs
  * are never trained again, nor are the completed rows of a `results.csv` whose run folders are
  * absent (a copy of the results alone continues with the runs it lacks). A run that fails is
- * reported and the suite goes on with the next one.
+ * reported and the suite goes on with the next one; a run another live `ait train` holds the lock
+ * of (a second suite on the same folder) is skipped with a message.
  */
 export async function runReproSuite(options: ReproSuiteOptions): Promise<ReproSuiteOutcome> {
   const { out, log } = options;
@@ -349,6 +344,11 @@ export async function runReproSuite(options: ReproSuiteOptions): Promise<ReproSu
     if (options.stopRequested?.()) {
       stopped = true;
       break;
+    }
+    const holder = await activeRunLockHolder(runDir);
+    if (holder !== undefined) {
+      log(`${name}: skipped: process ${holder.pid} on ${holder.host} is training it (since ${holder.started})`);
+      continue;
     }
     let args: string[];
     if (await hasCheckpoint(runDir)) {

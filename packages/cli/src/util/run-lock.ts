@@ -107,6 +107,18 @@ function describe(holder: RunLockHolder): string {
 }
 
 /**
+ * Who trains run folder `dir` now: the holder of its lock file when that process runs on this
+ * machine, or when the lock is from another host (which cannot be checked, so it counts as held).
+ * `undefined` when the folder holds no lock, an unreadable one or the lock of a process that no
+ * longer runs (which `ait train` takes over).
+ */
+export async function activeRunLockHolder(dir: string): Promise<RunLockHolder | undefined> {
+  const holder = await readHolder(join(dir, RUN_FILES.lock));
+  if (holder === 'gone' || holder === undefined) return undefined;
+  return holder.host !== hostname() || processRuns(holder.pid) ? holder : undefined;
+}
+
+/**
  * Takes the lock of a run directory: a file `train.lock` holding this process's pid, host and
  * start time, created atomically, so two `ait train` processes never train one run folder at once.
  *
