@@ -392,7 +392,9 @@ describe('running the suite (tiny plan, in-process ait train on the cpu backend)
       const outcome = await suite();
       expect(launched).toEqual([]);
       expect(outcome.failed).toBe(0);
-      expect(logs).toContainEqual(expect.stringMatching(new RegExp(`ait seed 1: skipped: process ${process.pid} on .+ is training it`)));
+      expect(logs).toContainEqual(
+        expect.stringMatching(new RegExp(`ait seed 1: skipped: process ${process.pid} \\(since .+\\) is training it`)),
+      );
       await lock(process.pid, 'another-host'); // cannot be checked from here: counts as held
       expect(await states()).toEqual(['completed', 'completed', 'training now']);
       await lock(2 ** 31 - 2); // no such process: the lock of a killed ait train

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { RUN_FILES, writeJsonAtomic } from '../util/run-config';
-import { activeRunLockHolder } from '../util/run-lock';
+import { activeRunLockHolder, describeRunLockHolder } from '../util/run-lock';
 import { reproRunPath, reproRuns, type ReproDatasetPlan, type ReproRun, type ReproSize } from './repro-plan';
 import { parseResultsCsv, resultsCsv, resultsMarkdown, type ReproResult } from './repro-results';
 import type { TrainLauncher } from './train-launcher';
@@ -347,7 +347,7 @@ export async function runReproSuite(options: ReproSuiteOptions): Promise<ReproSu
     }
     const holder = await activeRunLockHolder(runDir);
     if (holder !== undefined) {
-      log(`${name}: skipped: process ${holder.pid} on ${holder.host} is training it (since ${holder.started})`);
+      log(`${name}: skipped: ${describeRunLockHolder(holder)} is training it`);
       continue;
     }
     let args: string[];

@@ -102,7 +102,8 @@ async function withTakeoverMutex<T>(lockPath: string, action: () => Promise<T>):
   }
 }
 
-function describe(holder: RunLockHolder): string {
+/** The holder of a run lock in words: `process 123 (since <time>)`, with ` on <host>` when it is another machine. */
+export function describeRunLockHolder(holder: RunLockHolder): string {
   return `process ${holder.pid}${holder.host !== hostname() ? ` on ${holder.host}` : ''} (since ${holder.started})`;
 }
 
@@ -150,7 +151,7 @@ export async function acquireRunLock(dir: string): Promise<RunLock> {
       }
     } else if (holder.host !== me.host || processRuns(holder.pid)) {
       throw new CliError(
-        `Run folder ${dir} is in use: ${describe(holder)} is training it (lock file ${path}). Two processes must not ` +
+        `Run folder ${dir} is in use: ${describeRunLockHolder(holder)} is training it (lock file ${path}). Two processes must not ` +
           `train one run folder; wait for process ${holder.pid} to finish, stop it, or train into another --out.` +
           (holder.host !== me.host ? ` If process ${holder.pid} no longer runs on ${holder.host}, delete ${path}.` : ''),
         2,
@@ -167,7 +168,7 @@ export async function acquireRunLock(dir: string): Promise<RunLock> {
     if (done === true) {
       takeover =
         stale !== undefined
-          ? `Took over the lock of run folder ${dir} from ${describe(stale)}, which no longer runs (an \`ait train\` that was killed).`
+          ? `Took over the lock of run folder ${dir} from ${describeRunLockHolder(stale)}, which no longer runs (an \`ait train\` that was killed).`
           : `Took over the lock of run folder ${dir}: its lock file ${path} was empty or unreadable (left by a killed process).`;
     }
     if (done === undefined) await sleep(20);
