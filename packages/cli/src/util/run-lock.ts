@@ -107,6 +107,11 @@ export function describeRunLockHolder(holder: RunLockHolder): string {
   return `process ${holder.pid}${holder.host !== hostname() ? ` on ${holder.host}` : ''} (since ${holder.started})`;
 }
 
+/** Whether a lock's holder may still train: a process that runs on this machine, or any process on another host (which cannot be checked). */
+function holderIsLive(holder: RunLockHolder): boolean {
+  return holder.host !== hostname() || processRuns(holder.pid);
+}
+
 /**
  * Who trains run folder `dir` now: the holder of its lock file when that process runs on this
  * machine, or when the lock is from another host (which cannot be checked, so it counts as held).
@@ -116,7 +121,7 @@ export function describeRunLockHolder(holder: RunLockHolder): string {
 export async function activeRunLockHolder(dir: string): Promise<RunLockHolder | undefined> {
   const holder = await readHolder(join(dir, RUN_FILES.lock));
   if (holder === 'gone' || holder === undefined) return undefined;
-  return holder.host !== hostname() || processRuns(holder.pid) ? holder : undefined;
+  return holderIsLive(holder) ? holder : undefined;
 }
 
 /**
@@ -149,7 +154,7 @@ export async function acquireRunLock(dir: string): Promise<RunLock> {
         await sleep(50);
         continue;
       }
-    } else if (holder.host !== me.host || processRuns(holder.pid)) {
+    } else if (holderIsLive(holder)) {
       throw new CliError(
         `Run folder ${dir} is in use: ${describeRunLockHolder(holder)} is training it (lock file ${path}). Two processes must not ` +
           `train one run folder; wait for process ${holder.pid} to finish, stop it, or train into another --out.` +
